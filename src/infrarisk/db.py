@@ -1,0 +1,88 @@
+"""The DuckDB database: connecting, running the named ``.sql`` files, writing frames.
+
+Contract: SQL lives in ``infrarisk/sql/<layer>/<table>.sql``, one table per file, named
+after the table it creates (``CREATE OR REPLACE TABLE <name> AS ...`` as a chain of
+named CTEs); checks live in ``sql/checks/<check>.sql`` and return offending rows.
+Tables are named ``{layer}_{source}__{name}`` (PUDL): ``raw_`` faithful copies,
+``core_`` typed keyed tables, ``out_`` wide user-facing tables.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .errors import DataError
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+_NAME_RE = re.compile(r"^(raw|core|out|meta)_[a-z0-9]+__[a-z0-9_]+$")
+
+
+def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (or create) a DuckDB database; ``None`` gives an in-memory one."""
+    if path is None:
+        return duckdb.connect(":memory:")
+    path = Path(path)
+    if read_only and not path.exists():
+        raise DataError(f"database {path} does not exist; run `infrarisk build` first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def sql_text(name: str) -> str:
+    """Text of ``sql/<name>.sql`` (``name`` like ``core/core_assets__assets``)."""
+    p = SQL_DIR / f"{name}.sql"
+    if not p.exists():
+        raise FileNotFoundError(f"no SQL file {p}")
+    return p.read_text(encoding="utf-8")
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """Run the named SQL file, which must create the table it is named after.
+
+    Returns
+    -------
+    str
+        The table name.
+    """
+    table = name.rsplit("/", 1)[-1]
+    text = sql_text(name)
+    if f"create or replace table {table} " not in " ".join(text.lower().split()) + " ":
+        raise ValueError(f"sql/{name}.sql must create table {table}")
+    con.execute(text)
+    return table
+
+
+def run_layer(con: duckdb.DuckDBPyConnection, layer: str, names: list[str]) -> list[str]:
+    """Run several SQL files of one layer in the given (dependency) order."""
+    return [run_sql(con, f"{layer}/{n}") for n in names]
+
+
+def write_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, order_by: list[str] | None = None) -> None:
+    """Replace ``table`` with the rows of ``df`` (sorted for deterministic content)."""
+    if not _NAME_RE.match(table):
+        raise ValueError(f"table name {table!r} breaks the naming convention layer_source__name")
+    if order_by:
+        df = df.sort_values(order_by, kind="mergesort").reset_index(drop=True)
+    con.register("_frame", df)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Names of the base tables, sorted."""
+    return [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
+    ).fetchall()]
+
+
+def check_names(check_dir: Path | None = None) -> list[str]:
+    """Names of the data checks shipped in ``sql/checks``."""
+    d = check_dir or SQL_DIR / "checks"
+    return sorted(p.stem for p in d.glob("*.sql"))

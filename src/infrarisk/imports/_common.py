@@ -1,0 +1,87 @@
+"""Helpers shared by importers: strict CSV reading and deterministic CSV writing."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+from ..errors import DataError
+from ..sources import sha256_file
+
+
+def read_csv_strict(path: Path, expected: list[str], encoding: str = "utf-8-sig") -> list[dict[str, str]]:
+    """Read a CSV whose header must be exactly ``expected`` (order included).
+
+    Raises
+    ------
+    DataError
+        When columns are missing or unknown, or a row has the wrong number of fields,
+        naming the file and row.
+    """
+    with open(path, newline="", encoding=encoding) as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise DataError(f"{path}: empty file") from None
+        missing = [c for c in expected if c not in header]
+        unknown = [c for c in header if c not in expected]
+        if missing or unknown:
+            raise DataError(
+                f"{path}: header differs from the expected columns"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            )
+        rows = []
+        for i, rec in enumerate(reader, start=1):
+            if len(rec) != len(header):
+                raise DataError(f"{path}: row {i} has {len(rec)} fields, header has {len(header)}")
+            rows.append(dict(zip(header, rec)))
+    return rows
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    """Write rows as UTF-8 CSV with ``\\n`` line ends and minimal quoting (deterministic)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="raise")
+    w.writeheader()
+    for r in rows:
+        w.writerow({c: _fmt(r.get(c)) for c in columns})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buf.getvalue().encode("utf-8"))
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v) if v != int(v) else str(int(v)) if abs(v) < 1e15 else repr(v)
+    return str(v)
+
+
+def raw_ref(shared: Path, path: Path) -> dict:
+    """``derived_from`` entry: the raw file's path (relative to the snapshot root) and sha256."""
+    return {"path": path.relative_to(shared).as_posix(), "sha256": sha256_file(path)}
+
+
+def slug(text: str, max_len: int = 60) -> str:
+    """ASCII, lower-case, dash-separated identifier of a name.
+
+    Examples
+    --------
+    >>> slug("Générale de Manutention Portuaire (GMP)")
+    'generale-de-manutention-portuaire-gmp'
+    """
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    t = re.sub(r"[^a-z0-9]+", "-", t).strip("-")
+    return t[:max_len].rstrip("-") or "x"
+
+
+def short_hash(*parts: str, n: int = 10) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:n]

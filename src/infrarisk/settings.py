@@ -1,0 +1,227 @@
+"""Settings in one place: paths, thresholds, risk-profile selection, HTTP knobs.
+
+Contract: defaults below, overridden by a TOML file (``infrarisk.toml`` in the working
+directory, or the file named by ``INFRARISK_CONFIG``), overridden by environment
+variables ``INFRARISK_<NAME>`` (upper case), overridden by explicit keyword arguments
+(the CLI's options). No other module reads ``os.environ``.
+
+Examples
+--------
+>>> s = Settings.load(profile="default")
+>>> s.thresholds.sizeable
+0.25
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Share thresholds (fractions), named after the rule they come from.
+
+    Attributes
+    ----------
+    screening : float
+        10%: the EU FDI-screening threshold many national regimes use.
+    sizeable : float
+        25%: a blocking minority; what the INGE2 report calls a "sizeable" interest.
+    majority : float
+        50%: more than this is majority control.
+    """
+
+    screening: float = 0.10
+    sizeable: float = 0.25
+    majority: float = 0.50
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Knobs of the one module that touches the network."""
+
+    timeout_s: float = 60.0
+    retries: int = 4
+    backoff_s: float = 2.0
+    user_agent: str = "infrarisk/0.1 (+https://github.com/infrarisk/infrarisk)"
+    max_bytes: int = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one run.
+
+    Attributes
+    ----------
+    datasets_dir : Path
+        Folder holding one sub-folder (with ``manifest.toml``) per source.
+    db_path : Path
+        The DuckDB file the build writes and analysts open.
+    site_dir : Path
+        Where ``infrarisk build`` publishes the static site.
+    shared_data_dir : Path or None
+        Raw public snapshots that ``infrarisk datasets import`` derives datasets from.
+    profile : str
+        Name of a risk profile shipped in ``infrarisk/profiles`` or a path to a TOML file.
+    country_attribute : str
+        Which attribute of an ultimate controller gives its country: ``hq`` (seat,
+        falling back to jurisdiction) or ``jurisdiction`` (place of incorporation,
+        falling back to seat). States and state bodies always count for their own state.
+    current_statuses : tuple of str
+        Stake statuses counted as holding today (``pending``, ``awarded``, ``exited``
+        and ``historical`` stakes are shown but not counted).
+    share_sum_tolerance : float
+        How far above 100% the stakes recorded in one subject may sum before the data
+        check reports it.
+    """
+
+    datasets_dir: Path
+    db_path: Path
+    site_dir: Path
+    shared_data_dir: Path | None = None
+    profile: str = "default"
+    country_attribute: str = "hq"
+    current_statuses: tuple[str, ...] = ("current", "unverified")
+    share_sum_tolerance: float = 0.005
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    http: HttpSettings = field(default_factory=HttpSettings)
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, environ: dict | None = None, **overrides: Any) -> "Settings":
+        """Build settings from defaults, a TOML file, the environment and overrides.
+
+        Parameters
+        ----------
+        config_file : path, optional
+            TOML file to read; default ``$INFRARISK_CONFIG`` or ``./infrarisk.toml``.
+        environ : dict, optional
+            Environment to read (default ``os.environ``); tests pass their own.
+        **overrides
+            Explicit values (``None`` values are ignored), e.g. from CLI options.
+        """
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        cfg = config_file or env.get("INFRARISK_CONFIG")
+        cfg_path = Path(cfg) if cfg else Path.cwd() / "infrarisk.toml"
+        if cfg or cfg_path.exists():
+            if not cfg_path.exists():
+                raise ConfigError(f"config file {cfg_path} does not exist")
+            try:
+                with open(cfg_path, "rb") as fh:
+                    values.update(tomllib.load(fh))
+            except tomllib.TOMLDecodeError as e:
+                raise ConfigError(f"{cfg_path}: not valid TOML: {e}") from None
+        for f in fields(cls):
+            key = f"INFRARISK_{f.name.upper()}"
+            if key in env and f.name not in ("thresholds", "http"):
+                values[f.name] = env[key]
+        for name in ("screening", "sizeable", "majority"):
+            key = f"INFRARISK_THRESHOLD_{name.upper()}"
+            if key in env:
+                values.setdefault("thresholds", {})
+                values["thresholds"] = {**values["thresholds"], name: env[key]}
+        for k, v in overrides.items():
+            if v is not None:
+                values[k] = v
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+        return cls._from_values(values)
+
+    @classmethod
+    def _from_values(cls, v: dict[str, Any]) -> "Settings":
+        if v.get("datasets_dir"):
+            datasets = Path(v["datasets_dir"])
+        else:
+            try:
+                datasets = find_datasets_dir()
+            except ConfigError:
+                # `infrarisk datasets import` creates it; loaders say clearly if it is missing.
+                datasets = Path.cwd() / "datasets"
+        root = datasets.parent if datasets.name == "datasets" else Path.cwd()
+        db = Path(v["db_path"]) if v.get("db_path") else Path.cwd() / "data" / "infrarisk.duckdb"
+        site = Path(v["site_dir"]) if v.get("site_dir") else Path.cwd() / "site"
+        shared = v.get("shared_data_dir")
+        shared_path = Path(shared) if shared else _default_shared(root)
+        th = v.get("thresholds") or {}
+        if not isinstance(th, dict):
+            raise ConfigError("thresholds must be a table of screening/sizeable/majority")
+        try:
+            thresholds = Thresholds(**{k: float(x) for k, x in th.items()})
+        except TypeError as e:
+            raise ConfigError(f"thresholds: {e}") from None
+        for name in ("screening", "sizeable", "majority"):
+            x = getattr(thresholds, name)
+            if not 0 < x <= 1:
+                raise ConfigError(f"threshold {name} must be a fraction in (0, 1], got {x}")
+        if not thresholds.screening <= thresholds.sizeable <= thresholds.majority:
+            raise ConfigError("thresholds must satisfy screening <= sizeable <= majority")
+        http = v.get("http") or {}
+        try:
+            http_s = HttpSettings(**http) if isinstance(http, dict) else http
+        except TypeError as e:
+            raise ConfigError(f"http: {e}") from None
+        statuses = v.get("current_statuses", ("current", "unverified"))
+        if isinstance(statuses, str):
+            statuses = tuple(s.strip() for s in statuses.split(",") if s.strip())
+        attr = v.get("country_attribute", "hq")
+        if attr not in ("hq", "jurisdiction"):
+            raise ConfigError("country_attribute must be 'hq' or 'jurisdiction'")
+        try:
+            tol = float(v.get("share_sum_tolerance", 0.005))
+        except ValueError:
+            raise ConfigError("share_sum_tolerance must be a number") from None
+        return cls(
+            datasets_dir=datasets,
+            db_path=db,
+            site_dir=site,
+            shared_data_dir=shared_path,
+            profile=str(v.get("profile", "default")),
+            country_attribute=attr,
+            current_statuses=tuple(statuses),
+            share_sum_tolerance=tol,
+            thresholds=thresholds,
+            http=http_s,
+        )
+
+    def with_(self, **changes: Any) -> "Settings":
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)
+
+
+def find_datasets_dir(start: Path | None = None) -> Path:
+    """Locate the ``datasets/`` folder.
+
+    Searches the working directory and its parents for a ``datasets`` folder holding
+    manifests, then the source checkout this module lives in, then the copy packaged
+    inside the wheel.
+    """
+    candidates: list[Path] = []
+    here = (start or Path.cwd()).resolve()
+    for p in (here, *here.parents):
+        candidates.append(p / "datasets")
+    candidates.append(PACKAGE_DIR.parent.parent / "datasets")
+    candidates.append(PACKAGE_DIR / "_datasets")
+    for c in candidates:
+        if c.is_dir() and any(c.glob("*/manifest.toml")):
+            return c
+    raise ConfigError(
+        "no datasets folder found (looked for datasets/*/manifest.toml from the working "
+        "directory upwards and in the installed package); set INFRARISK_DATASETS_DIR"
+    )
+
+
+def _default_shared(root: Path) -> Path | None:
+    for c in (root.parent / "shared" / "data", root / "shared" / "data"):
+        if c.is_dir():
+            return c
+    return None
