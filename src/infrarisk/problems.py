@@ -117,10 +117,11 @@ class ProblemLog:
         return [p for p in self.problems if p.severity == WARNING]
 
     def to_frame(self) -> pd.DataFrame:
-        cols = ["file", "row", "column", "check", "severity", "reason", "value"]
+        cols = ["file", "row", "column_name", "check_name", "severity", "reason", "value"]
         if not self.problems:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-        df = pd.DataFrame([asdict(p) for p in sorted(self.problems, key=_sort_key)], columns=cols)
+        df = pd.DataFrame([asdict(p) for p in sorted(self.problems, key=_sort_key)])
+        df = df.rename(columns={"column": "column_name", "check": "check_name"})[cols]
         df["row"] = df["row"].astype("Int64")
         return df
 

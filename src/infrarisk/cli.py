@@ -1,0 +1,144 @@
+"""The command line: one group, a verb per stage.
+
+Exit codes: 0 success; 1 unexpected error; 2 configuration error; 3 data error (bad input,
+manifest mismatch); 4 a data check failed. Nothing is published unless the exit code is 0.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InfrariskError
+from .settings import Settings
+
+
+class Ctx:
+    def __init__(self, quiet: bool, verbose: bool, config: str | None):
+        self.quiet, self.verbose, self.config = quiet, verbose, config
+
+    def settings(self, **overrides) -> Settings:
+        return Settings.load(config_file=self.config, **overrides)
+
+    def say(self, msg: str) -> None:
+        if not self.quiet:
+            click.echo(msg, err=True)
+
+
+def _run(fn):
+    """Turn project errors into a clear message and their exit code."""
+    try:
+        return fn()
+    except InfrariskError as e:
+        click.echo(f"infrarisk: error: {e}", err=True)
+        problems = getattr(e, "problems", None) or []
+        for p in problems[:20]:
+            click.echo(f"  {p}", err=True)
+        sys.exit(e.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="infrarisk")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every problem found in the input.")
+@click.option("--config", type=click.Path(dir_okay=False), default=None,
+              help="Settings TOML file (default ./infrarisk.toml or $INFRARISK_CONFIG).")
+@click.pass_context
+def main(ctx, quiet, verbose, config):
+    """Map who ultimately controls Europe's critical infrastructure.
+
+    \b
+    Examples:
+      infrarisk build                      # build site/ and data/infrarisk.duckdb from datasets/
+      infrarisk build --profile default --out public/
+      infrarisk datasets verify            # check every dataset file against its manifest
+      infrarisk datasets import --from ../shared/data
+    """
+    ctx.obj = Ctx(quiet, verbose, config)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Site folder to publish into (default ./site).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="DuckDB file to write (default ./data/infrarisk.duckdb).")
+@click.option("--profile", default=None, help="Risk profile name or TOML path (default: default).")
+@click.option("--no-site", is_flag=True, help="Build the database only.")
+@click.pass_obj
+def build(obj: Ctx, out_dir, db_path, profile, no_site):
+    """Build the database and the static site from the shipped datasets (offline).
+
+    The site is built in a temporary folder and swapped in only when every stage and
+    every error-level data check passed; on failure the previous site stays.
+
+    \b
+    Example:
+      infrarisk build --out site/ --db data/infrarisk.duckdb --profile default
+    """
+    from .pipeline import build as run_build
+
+    def go():
+        s = obj.settings(site_dir=out_dir, db_path=db_path, profile=profile)
+        report = run_build(s, progress=obj.say, with_site=not no_site)
+        for line in report.summary_lines():
+            obj.say(line)
+        if obj.verbose:
+            for p in report.log.problems:
+                obj.say(f"  {p}")
+        obj.say(f"built in {report.seconds:.1f} s: database {report.db_path}"
+                + (f", site {report.site_dir} ({report.site_bytes / 1e6:.1f} MB)" if report.site_dir else ""))
+    _run(go)
+
+
+@main.group()
+def datasets():
+    """Inspect and (re)create the shipped datasets and their manifests."""
+
+
+@datasets.command("verify")
+@click.option("--datasets-dir", type=click.Path(file_okay=False), default=None)
+@click.pass_obj
+def datasets_verify(obj: Ctx, datasets_dir):
+    """Check every dataset file against its manifest (sha256, size, row count, listing).
+
+    \b
+    Example:
+      infrarisk datasets verify
+    """
+    from .sources import verify_all
+
+    def go():
+        s = obj.settings(datasets_dir=datasets_dir)
+        for m in verify_all(Path(s.datasets_dir)):
+            obj.say(f"ok  {m.id:14} {len(m.files)} file(s), {sum(f.rows for f in m.files):,} rows, {m.licence}")
+    _run(go)
+
+
+@datasets.command("import")
+@click.option("--from", "shared", type=click.Path(file_okay=False), default=None,
+              help="Folder of raw public snapshots (default ../shared/data).")
+@click.option("--datasets-dir", type=click.Path(file_okay=False), default=None)
+@click.argument("sources", nargs=-1)
+@click.pass_obj
+def datasets_import(obj: Ctx, shared, datasets_dir, sources):
+    """Derive datasets/ from the raw snapshots with the project's import code.
+
+    \b
+    Examples:
+      infrarisk datasets import --from ../shared/data
+      infrarisk datasets import wpi unlocode
+    """
+    from .imports import run_imports
+
+    def go():
+        s = obj.settings(datasets_dir=datasets_dir, shared_data_dir=shared)
+        for m in run_imports(s.shared_data_dir, Path(s.datasets_dir), list(sources) or None):
+            obj.say(f"wrote datasets/{m.id}: {len(m.files)} file(s)")
+    _run(go)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

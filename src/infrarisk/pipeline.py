@@ -1,0 +1,167 @@
+"""The offline build: verify → load → resolve → score → checks → site, atomically.
+
+Contract: :func:`build` reads only what is on disk (``datasets/``), writes the DuckDB
+database into a temporary file and the site into a temporary folder, and moves both into
+place only when every stage and every ``error`` data check passed. On any failure the
+previous database and site are untouched and the error propagates (the CLI turns it into
+a non-zero exit code).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from . import checks, db, ownership, score, sources
+from .load import load_all
+from .problems import ProblemLog
+from .profiles import Profile, load_profile
+from .settings import Settings
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildReport:
+    """What a build did: timings, row accounting, problems, checks, counts."""
+
+    db_path: Path
+    site_dir: Path | None
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    log: ProblemLog = field(default_factory=ProblemLog)
+    checks: list = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    site_bytes: int = 0
+
+    def summary_lines(self) -> list[str]:
+        st = self.log.stats_frame()
+        lines = [f"{'file':48} {'in':>7} {'loaded':>7} {'rejected':>8}"]
+        for _, r in st.iterrows():
+            lines.append(f"{r['file']:48} {r['rows_in']:>7} {r['rows_loaded']:>7} {r['rows_rejected']:>8}")
+        lines.append(f"problems: {len(self.log.errors)} rejected-row errors, {len(self.log.warnings)} warnings")
+        for c in self.checks:
+            if c.offending:
+                lines.append(f"check {c.name} ({c.severity}): {c.offending} row(s), tolerance {c.tolerance}")
+        lines.append(", ".join(f"{k} {v}" for k, v in self.counts.items()))
+        return lines
+
+
+def _stage(report: BuildReport, name: str, progress: Progress):
+    class _T:
+        def __enter__(self):
+            self.t = time.perf_counter()
+            progress(f"[{name}] …")
+
+        def __exit__(self, *exc):
+            dt = time.perf_counter() - self.t
+            report.stages[name] = round(dt, 3)
+            if exc[0] is None:
+                progress(f"[{name}] done in {dt:.2f} s")
+            return False
+    return _T()
+
+
+def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, report: BuildReport,
+                   progress: Progress) -> ownership.OwnershipGraph:
+    """Run load → resolve → score → checks into ``con``."""
+    with _stage(report, "verify", progress):
+        manifests = sources.verify_all(settings.datasets_dir)
+        record_sources(con, manifests)
+    with _stage(report, "load", progress):
+        load_all(con, settings, report.log)
+        con.execute("SET VARIABLE share_sum_tolerance = ?", [settings.share_sum_tolerance])
+    with _stage(report, "resolve", progress):
+        g = ownership.resolve(con, settings)
+    with _stage(report, "score", progress):
+        score.score(con, g, profile, settings)
+    with _stage(report, "checks", progress):
+        db.write_frame(con, "out_build__problems", report.log.to_frame(), order_by=["file", "row", "column_name", "check_name"])
+        db.write_frame(con, "out_build__load_stats", report.log.stats_frame(), order_by=["file"])
+        report.checks = checks.run_checks(con)
+        checks.record(con, report.checks)
+        checks.raise_on_failure(report.checks)
+    report.counts = {
+        "assets": con.execute("SELECT count(*) FROM core_assets__assets").fetchone()[0],
+        "terminals": con.execute("SELECT count(*) FROM core_assets__assets WHERE asset_class='terminal'").fetchone()[0],
+        "entities": con.execute("SELECT count(*) FROM core_ownership__entities").fetchone()[0],
+        "links": con.execute("SELECT count(*) FROM core_ownership__links").fetchone()[0],
+        "current links": con.execute("SELECT count(*) FROM core_ownership__links WHERE is_current").fetchone()[0],
+        "inge2 ports": con.execute("SELECT count(*) FROM out_inge2__ports").fetchone()[0],
+    }
+    return g
+
+
+def record_sources(con: duckdb.DuckDBPyConnection, manifests: list[sources.Manifest]) -> None:
+    """``core_meta__sources`` / ``core_meta__files``: provenance of every dataset file."""
+    srcs, files = [], []
+    for m in manifests:
+        srcs.append({"source_id": m.id, "title": m.title, "publisher": m.publisher, "origin_url": m.origin_url,
+                     "homepage": m.homepage or m.origin_url, "licence": m.licence, "licence_url": m.licence_url,
+                     "attribution": m.attribution, "retrieved": m.retrieved, "refresh_url": m.refresh_url,
+                     "is_noncommercial": m.is_noncommercial, "notes": m.notes})
+        for f in m.files:
+            files.append({"source_id": m.id, "path": f.path, "sha256": f.sha256, "bytes": f.bytes, "rows": f.rows,
+                          "licence": f.licence or m.licence, "attribution": f.attribution or m.attribution,
+                          "description": f.description})
+    db.write_frame(con, "core_meta__sources", pd.DataFrame(srcs), order_by=["source_id"])
+    db.write_frame(con, "core_meta__files", pd.DataFrame(files), order_by=["source_id", "path"])
+
+
+def build(settings: Settings, progress: Progress | None = None, with_site: bool = True) -> BuildReport:
+    """Build the database and (by default) the site, publishing both atomically."""
+    progress = progress or (lambda s: None)
+    t0 = time.perf_counter()
+    profile = load_profile(settings.profile)
+    db_path = Path(settings.db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_db = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    tmp_db.unlink(missing_ok=True)
+    report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
+    con = db.connect(tmp_db)
+    tmp_site = None
+    try:
+        g = build_database(con, settings, profile, report, progress)
+        if with_site:
+            from .site import build_site
+            site_dir = Path(settings.site_dir)
+            site_dir.parent.mkdir(parents=True, exist_ok=True)
+            tmp_site = site_dir.with_name(f".{site_dir.name}.{os.getpid()}.tmp")
+            shutil.rmtree(tmp_site, ignore_errors=True)
+            with _stage(report, "site", progress):
+                build_site(con, g, settings, profile, tmp_site)
+            report.site_bytes = sum(p.stat().st_size for p in tmp_site.rglob("*") if p.is_file())
+        con.execute("CHECKPOINT")
+        con.close()
+        os.replace(tmp_db, db_path)
+        if with_site:
+            swap_dir(tmp_site, Path(settings.site_dir))
+    except BaseException:
+        try:
+            con.close()
+        except Exception:
+            pass
+        tmp_db.unlink(missing_ok=True)
+        Path(str(tmp_db) + ".wal").unlink(missing_ok=True)
+        if tmp_site is not None:
+            shutil.rmtree(tmp_site, ignore_errors=True)
+        raise
+    report.seconds = round(time.perf_counter() - t0, 3)
+    return report
+
+
+def swap_dir(new: Path, target: Path) -> None:
+    """Put ``new`` in place of ``target``: two renames, the old copy removed last."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)

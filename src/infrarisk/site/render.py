@@ -1,0 +1,64 @@
+"""Page rendering: one Jinja2 environment with HTML autoescaping on everywhere.
+
+Every string from data reaches HTML through these templates (or :func:`esc`), so text
+such as ``<img src=x onerror=alert(1)>`` in an asset or entity name shows as text and
+never runs. JSON embedded in pages goes through ``tojson``, which escapes ``<``, ``>``
+and ``&`` so data cannot close a ``<script>`` element.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from ..score import pct, share_text
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+BAND_COLOURS = {
+    "high": "#b2182b",
+    "elevated": "#ef8a62",
+    "low": "#f4d6a0",
+    "unknown": "#9a9a9a",
+    "none": "#4b8ec8",
+}
+BAND_LABELS = {
+    "high": "High: controlled from a high-risk country, or a stake of at least the sizeable threshold",
+    "elevated": "Elevated: a stake of at least the screening threshold, or operated under contract",
+    "low": "Low: a smaller stake",
+    "unknown": "Unknown: holdings not traced or no ownership data",
+    "none": "None: every holding traced, none from a high-risk country",
+}
+
+
+def esc(value) -> Markup:
+    """HTML-escape any value (None becomes an empty string)."""
+    return escape("" if value is None else value)
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["pct"] = lambda x: "" if x is None else pct(float(x))
+    env.filters["share"] = lambda lo, hi: share_text(float(lo), float(hi))
+    env.globals["BAND_COLOURS"] = BAND_COLOURS
+    env.globals["BAND_LABELS"] = BAND_LABELS
+    return env
+
+
+_ENV = None
+
+
+def render(template: str, **ctx) -> str:
+    global _ENV
+    if _ENV is None:
+        _ENV = environment()
+    return _ENV.get_template(template).render(**ctx)

@@ -1,0 +1,114 @@
+-- core_ownership__links: one table of ownership links, entity -> asset (curated stakes) and
+-- entity -> entity (parent links), with the share as an interval [share_min, share_max]
+-- (fractions 0-1), the status, whether the link counts today, and whether it confers control.
+--
+-- Variables (set by the loader from settings): current_statuses (list), majority (fraction).
+CREATE OR REPLACE TABLE core_ownership__links AS
+WITH asset_links AS (
+    SELECT
+        s.stake_id AS link_id, 'asset' AS subject_kind, t.asset_id AS subject_id, s.asset_name AS subject_key,
+        s.owner_entity_id, s.interest_type, CAST(NULL AS VARCHAR) AS relationship,
+        s.share_fraction, s.range_min, s.range_max, s.range_reason, s.range_source_url,
+        s.is_control_kind, s.status, s.as_of_date, s.as_of_precision,
+        s.source_url, s.source_title, s.note, CAST(NULL AS VARCHAR) AS correction_reason,
+        s.origin_file, s.origin_row
+    FROM core_ownership__stakes s
+    JOIN core_assets__terminals t ON t.name = s.asset_name
+),
+entity_links AS (
+    SELECT
+        link_id, 'entity' AS subject_kind, subject_entity_id AS subject_id, subject_entity_id AS subject_key,
+        owner_entity_id, interest_type, relationship,
+        share_fraction, CAST(NULL AS DOUBLE) AS range_min, CAST(NULL AS DOUBLE) AS range_max,
+        CAST(NULL AS VARCHAR) AS range_reason, CAST(NULL AS VARCHAR) AS range_source_url,
+        is_control_kind, status, as_of_date, as_of_precision,
+        source_url, source_title, note, correction_reason, origin_file, origin_row
+    FROM core_ownership__parent_links
+),
+unioned AS (
+    SELECT * FROM asset_links
+    UNION ALL
+    SELECT * FROM entity_links
+),
+flagged AS (
+    SELECT
+        *,
+        -- a 0% row records an exit; it never counts as a holding
+        list_contains(getvariable('current_statuses'), status) AND coalesce(share_fraction, 1) > 0 AS is_current,
+        coalesce(share_fraction, range_min) AS stated_min,
+        coalesce(share_fraction, range_max) AS stated_max
+    FROM unioned
+),
+pair_min AS (
+    -- conflicting current rows of one owner in one subject count once (their lowest value)
+    SELECT subject_kind, subject_id, owner_entity_id, min(coalesce(stated_min, 0)) AS pair_min
+    FROM flagged
+    WHERE is_current
+    GROUP BY ALL
+),
+subject_known AS (
+    SELECT subject_kind, subject_id, sum(pair_min) AS known_min
+    FROM pair_min
+    GROUP BY ALL
+),
+bounded AS (
+    SELECT
+        f.*,
+        coalesce(f.stated_min, 0) AS share_min,
+        CASE
+            WHEN f.share_fraction IS NOT NULL THEN f.share_fraction
+            -- an undisclosed stake can be at most what the other known holders leave
+            ELSE least(coalesce(f.range_max, 1),
+                       greatest(coalesce(f.range_min, 0),
+                                1 - (coalesce(k.known_min, 0) - coalesce(p.pair_min, 0))))
+        END AS share_max,
+        f.share_fraction IS NOT NULL AS is_share_stated
+    FROM flagged f
+    LEFT JOIN subject_known k USING (subject_kind, subject_id)
+    LEFT JOIN pair_min p ON f.is_current AND p.subject_kind = f.subject_kind AND p.subject_id = f.subject_id
+        AND p.owner_entity_id = f.owner_entity_id
+),
+stated_control AS (
+    SELECT subject_kind, subject_key, controller_entity_id, any_value(reason) AS reason,
+           any_value(source_url) AS source_url, any_value(quote) AS quote
+    FROM core_ownership__control_statements
+    GROUP BY ALL
+)
+SELECT
+    b.link_id,
+    b.subject_kind,
+    b.subject_id,
+    b.owner_entity_id,
+    b.interest_type,
+    b.relationship,
+    b.share_min,
+    b.share_max,
+    b.is_share_stated,
+    b.status,
+    b.is_current,
+    b.as_of_date,
+    b.as_of_precision,
+    CASE WHEN b.status = 'exited' THEN b.as_of_date END AS end_date,
+    c.controller_entity_id IS NOT NULL AS is_control_stated,
+    b.is_current AND (b.is_control_kind OR c.controller_entity_id IS NOT NULL
+                      OR b.share_min > getvariable('majority')) AS is_control,
+    CASE
+        WHEN NOT b.is_current THEN NULL
+        WHEN b.share_min > getvariable('majority') THEN 'majority'
+        WHEN b.relationship IN ('direct parent', 'ultimate parent') THEN 'named as ' || b.relationship || ' by the source'
+        WHEN b.interest_type = 'concession' THEN 'concession holder'
+        WHEN c.controller_entity_id IS NOT NULL THEN 'stated by the source: ' || coalesce(c.quote, c.reason)
+    END AS control_basis,
+    c.source_url AS control_source_url,
+    b.range_reason,
+    b.range_source_url,
+    b.source_url,
+    b.source_title,
+    b.note,
+    b.correction_reason,
+    b.origin_file,
+    b.origin_row
+FROM bounded b
+LEFT JOIN stated_control c
+    ON c.subject_kind = b.subject_kind AND c.subject_key = b.subject_key AND c.controller_entity_id = b.owner_entity_id
+ORDER BY b.subject_kind, b.subject_id, b.owner_entity_id, b.link_id;

@@ -1,0 +1,58 @@
+-- out_exposure__assets: every asset with its band under the current risk profile.
+-- Terminals: the most severe band over the profile's high-risk groups. Ports: the roll-up
+-- of their terminals (out_exposure__ports). No ownership data means 'unknown'.
+CREATE OR REPLACE TABLE out_exposure__assets AS
+WITH graded AS (
+    SELECT
+        *,
+        CASE band WHEN 'high' THEN 4 WHEN 'elevated' THEN 3 WHEN 'low' THEN 2
+                  WHEN 'unknown' THEN 1 ELSE 0 END AS severity
+    FROM out_exposure__asset_groups
+),
+best AS (
+    SELECT *
+    FROM graded
+    QUALIFY row_number() OVER (PARTITION BY asset_id ORDER BY severity DESC, share_min DESC, group_id) = 1
+)
+SELECT
+    a.asset_num,
+    a.asset_id,
+    a.name,
+    a.asset_type,
+    a.asset_class,
+    a.country_code,
+    a.unlocode,
+    a.parent_asset_id,
+    a.latitude,
+    a.longitude,
+    a.position_precision,
+    a.position_source_url,
+    a.operator_name,
+    a.is_planned,
+    a.is_europe,
+    a.source_id,
+    b.asset_id IS NOT NULL OR coalesce(p.n_terminals, 0) > 0      AS has_ownership_data,
+    coalesce(b.band, p.band, 'unknown')                          AS band,
+    coalesce(b.group_id, p.band_group_id)                        AS band_group_id,
+    coalesce(b.group_label, p.band_group_label)                  AS band_group_label,
+    coalesce(b.share_min, p.max_share_min)                       AS share_min,
+    coalesce(b.share_max, p.max_share_max)                       AS share_max,
+    coalesce(b.is_controlled, p.has_controlled_terminal, false)  AS is_controlled,
+    CASE
+        WHEN b.asset_id IS NOT NULL THEN b.band_reason
+        WHEN coalesce(p.n_terminals, 0) > 0 THEN
+            'Roll-up of ' || p.n_terminals || ' terminal(s) with ownership data, '
+            || p.n_terminals_exposed || ' with a stake of entities controlled from a high-risk country.'
+        ELSE 'No ownership data for this asset.'
+    END                                                          AS band_reason,
+    coalesce(p.n_terminals, 0)                                   AS n_terminals,
+    coalesce(p.n_terminals_exposed, 0)                           AS n_terminals_exposed,
+    c.controller_entity_id,
+    c.control_chain,
+    c.controlling_country_code,
+    getvariable('profile_name')                                  AS profile_name
+FROM core_assets__assets a
+LEFT JOIN best b USING (asset_id)
+LEFT JOIN out_exposure__ports p ON p.asset_id = a.asset_id
+LEFT JOIN out_ownership__asset_controllers c ON c.asset_id = a.asset_id
+ORDER BY a.asset_id;
