@@ -117,6 +117,26 @@ def datasets_verify(obj: Ctx, datasets_dir):
     _run(go)
 
 
+@datasets.command("rehash")
+@click.option("--datasets-dir", type=click.Path(file_okay=False), default=None)
+@click.argument("source")
+@click.pass_obj
+def datasets_rehash(obj: Ctx, datasets_dir, source):
+    """Re-record checksums after hand-editing a corrections file of SOURCE.
+
+    \b
+    Example (after adding a row to datasets/ownership/corrections/control_statements.csv):
+      infrarisk datasets rehash ownership
+    """
+    from .sources import rehash
+
+    def go():
+        s = obj.settings(datasets_dir=datasets_dir)
+        m = rehash(Path(s.datasets_dir) / source)
+        obj.say(f"re-recorded datasets/{m.id}: {len(m.files)} file(s)")
+    _run(go)
+
+
 @datasets.command("import")
 @click.option("--from", "shared", type=click.Path(file_okay=False), default=None,
               help="Folder of raw public snapshots (default ../shared/data).")

@@ -104,7 +104,7 @@ def points_outside_country(
         ``outside_reason`` (a key of :data:`REASONS`: ``outside``, ``no_polygon``,
         ``no_position`` or ``no_country``), ``distance_deg`` (to the stated country's
         polygons; NaN when there are none) and ``nearest_country_code`` (the code of the
-        nearest polygon; None without a position). Rows that cannot be tested are
+        nearest polygon; missing without a position). Rows that cannot be tested are
         returned too, never silently passed.
 
     Examples
@@ -115,7 +115,7 @@ def points_outside_country(
     >>> out[["cc", "outside_reason", "nearest_country_code"]]  # doctest: +SKIP
        cc outside_reason nearest_country_code
     1  UA        outside                   RU
-    2  IT    no_position                 None
+    2  IT    no_position                  NaN
     """
     polygons = countries_gdf(con)[["country_code", "geometry"]].dropna(subset=["country_code"])
     covering = dict(con.execute(
@@ -159,7 +159,7 @@ def _distance_to_target(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, ha
     """Planar distance from each point to the union of its target country's polygons."""
     out = np.full(len(points), np.nan)
     targets = points["_target"].to_numpy()
-    mask = has_pos & np.array([t is not None for t in targets], dtype=bool)
+    mask = has_pos & pd.notna(targets)
     if not mask.any():
         return out
     shapes = polygons[polygons["country_code"].isin(set(targets[mask]))].dissolve(by="country_code").geometry
@@ -169,7 +169,7 @@ def _distance_to_target(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, ha
 
 
 def _nearest_code(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, has_pos: np.ndarray) -> np.ndarray:
-    """Code of the nearest polygon (None without a position); ties go to the lowest code."""
+    """Code of the nearest polygon (missing without a position); ties go to the lowest code."""
     out = np.full(len(points), None, dtype=object)
     if not has_pos.any():
         return out

@@ -219,3 +219,26 @@ def verify_all(datasets_dir: Path) -> list[Manifest]:
     if errors:
         raise ManifestError("\n".join(errors))
     return out
+
+
+def rehash(folder: Path) -> Manifest:
+    """Re-record checksums, sizes and row counts after a deliberate hand edit.
+
+    Every file in the folder is (re-)listed; files that disappeared are dropped. Use after
+    editing a ``corrections/`` file; derived files should be re-made with
+    ``infrarisk datasets import`` instead.
+    """
+    m = read_manifest(folder)
+    old = {f.path: f for f in m.files}
+    files = []
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if not p.is_file() or rel == MANIFEST:
+            continue
+        prev = old.get(rel)
+        files.append(describe_file(folder, rel, prev.description if prev else "hand-written file",
+                                   licence=prev.licence if prev else "", attribution=prev.attribution if prev else "",
+                                   derived_from=prev.derived_from if prev else []))
+    m.files = files
+    write_manifest(folder, m)
+    return m

@@ -99,8 +99,8 @@ re-parsed (is_row_repaired; their status is empty, and 14 of them carry a broken
 the loader reports and drops). 2,663 names held U+FFFD for accented letters; the intact ASCII name is \
 used there (is_name_from_ascii). \
 Quirks: UN/LOCODE lists some locations twice under one code (bilingual name variants, e.g. FIHEL \
-Helsinki/Helsingfors; 77 codes here); the loader keeps the first and folds the others into \
-alternate_names. IT940 breaks the code syntax ([A-Z2-9] location part) and is rejected by the loader. \
+Helsinki/Helsingfors; 77 codes here); the loader keeps every row and flags the later ones \
+(is_duplicate_unlocode). IT940 breaks the code syntax ([A-Z2-9] location part) and is rejected by the loader. \
 Country codes: XK (Kosovo) is added in corrections/country_codes.csv because Natural Earth uses it. \
 Refresh: refresh_url is the full 2025-1 code list (coordinates in DDMMN DDDMME form); \
 see ../shared/data/unlocode/SOURCE.md."""

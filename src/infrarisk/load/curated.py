@@ -81,6 +81,36 @@ def _is_url(s: str) -> bool:
     return s.startswith("http://") or s.startswith("https://")
 
 
+# typed columns of the core tables (empty inputs still give typed, empty tables)
+T_ENTITY = ["entity_id", "entity_name", "lei", "lei_match", "lei_legal_name", "lei_related", "lei_source_url",
+            "jurisdiction_code", "hq_country_code", "entity_type", "entity_type_raw", "state_owned_note", "source_url",
+            "note", "override_reason", "origin_file", "origin_row"]
+T_STAKE = ["stake_id", "asset_name", "port_name", "unlocode", "country_code", "asset_type", "asset_class",
+           "asset_type_raw", "operator_name", "owner_entity_id", "share_fraction", "interest_type", "is_control_kind",
+           "status", "as_of_date", "as_of_precision", "source_url", "source_title", "note", "origin_file", "origin_row"]
+T_LINK = ["link_id", "subject_entity_id", "owner_entity_id", "share_fraction", "relationship", "interest_type",
+          "is_control_kind", "status", "as_of_date", "as_of_precision", "source_url", "source_title", "note",
+          "correction_reason", "origin_file", "origin_row"]
+T_LOCATION = ["asset_name", "source_file", "latitude", "longitude", "position_precision", "source_url",
+              "source_title", "note", "origin_file", "origin_row"]
+_DTYPES = {"share_fraction": "float64", "latitude": "float64", "longitude": "float64", "origin_row": "int64",
+           "is_control_kind": "bool", "as_of_date": "datetime64[s]"}
+
+
+def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """Rows as a DataFrame with fixed columns and types (also when there are no rows)."""
+    df = pd.DataFrame(rows, columns=columns)
+    for c in df.columns:
+        t = _DTYPES.get(c)
+        if t == "datetime64[s]":
+            df[c] = pd.to_datetime(df[c]).astype(t)
+        elif t:
+            df[c] = df[c].astype(t)
+        elif df.empty:
+            df[c] = df[c].astype("string")
+    return df
+
+
 # --------------------------------------------------------------------------- entities
 ENTITY_COLS = ["entity_id", "source_row", "entity_name", "lei", "lei_match", "lei_legal_name", "lei_related",
                "lei_source_url", "lei_note", "jurisdiction", "hq_country", "entity_type", "state_owned",
@@ -140,7 +170,7 @@ def _entities(ctx: _Ctx, overrides: list[dict]) -> pd.DataFrame:
         out.append(row)
     ctx.log.count(ctx.rel(file), len(rows), len(out))
     _apply_overrides(ctx, overrides)
-    return pd.DataFrame(out)
+    return frame(list(ctx.entities.values()), T_ENTITY)
 
 
 def _apply_overrides(ctx: _Ctx, rows: list[dict]) -> None:
@@ -266,7 +296,7 @@ def _stakes(ctx: _Ctx, file: str) -> pd.DataFrame:
             "origin_file": f, "origin_row": i,
         })
     ctx.log.count(f, len(rows), len(out))
-    return pd.DataFrame(out)
+    return frame(out, T_STAKE)
 
 
 # --------------------------------------------------------------------------- parent links
@@ -368,7 +398,7 @@ def _locations(ctx: _Ctx, asset_names: dict[str, set[str]]) -> pd.DataFrame:
                     "source_title": r["source_title"] or None, "note": r["note"] or None,
                     "origin_file": f, "origin_row": i})
     ctx.log.count(f, len(rows), len(out))
-    return pd.DataFrame(out)
+    return frame(out, T_LOCATION)
 
 
 # --------------------------------------------------------------------------- control statements, ranges
@@ -469,8 +499,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
 
     overrides = read_rows(folder / "corrections/entity_overrides.csv",
                           ["entity_name", "field", "value", "source_url", "reason"])
-    entities = _entities(ctx, overrides)
-    entities = pd.DataFrame(list(ctx.entities.values()))  # overrides applied
+    entities = _entities(ctx, overrides)  # overrides applied
     stakes = _stakes(ctx, "asset_stakes.csv")
     seen: set[str] = set()
     links = _parent_links(ctx, read_rows(folder / "parent_links.csv", LINK_COLS), ctx.rel("parent_links.csv"), seen)
@@ -485,7 +514,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
 
     db.write_frame(con, "core_ownership__entities", entities, order_by=["entity_id"])
     db.write_frame(con, "core_ownership__stakes", stakes, order_by=["stake_id"])
-    db.write_frame(con, "core_ownership__parent_links", pd.DataFrame(links), order_by=["link_id"])
+    db.write_frame(con, "core_ownership__parent_links", frame(links, T_LINK), order_by=["link_id"])
     db.write_frame(con, "core_ownership__asset_locations", locations, order_by=["source_file", "asset_name"])
     db.write_frame(con, "core_ownership__control_statements", control,
                    order_by=["subject_kind", "subject_key", "controller_entity_id"])
@@ -493,7 +522,9 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
                                                   "stake_pct", "status", "status_date", "source_url", "source_title",
                                                   "note"])
     log.count(ctx.rel("transactions.csv"), len(tx), len(tx))
-    db.write_frame(con, "core_ownership__transactions", pd.DataFrame(tx), order_by=["transaction_id"])
+    tx_cols = ["transaction_id", "transaction", "assets_affected", "buyer", "seller", "stake_pct", "status",
+               "status_date", "source_url", "source_title", "note"]
+    db.write_frame(con, "core_ownership__transactions", frame(tx, tx_cols), order_by=["transaction_id"])
 
     con.execute("SET VARIABLE current_statuses = ?", [list(settings.current_statuses)])
     con.execute("SET VARIABLE majority = ?", [settings.thresholds.majority])

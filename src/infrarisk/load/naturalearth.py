@@ -193,7 +193,8 @@ def load_country_corrections(root: Path, known: set[str], polygon_codes: set[str
         elif not v["reason"]:
             problem = ("reason", "a correction needs a reason", "")
         if problem:
-            log.add(COUNTRY_CORRECTIONS, i, problem[0], "correction", ERROR, problem[1] + "; correction rejected", problem[2])
+            log.add(COUNTRY_CORRECTIONS, i, problem[0], "correction", ERROR,
+                    problem[1] + "; correction rejected", problem[2])
             continue
         seen.add(v["country_code"])
         v["is_europe"] = None if v["is_europe"] is None else v["is_europe"] == "true"

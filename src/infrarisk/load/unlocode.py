@@ -10,16 +10,17 @@ Outputs:
 - ``raw_unlocode__country_codes``: the UN/LOCODE country list plus the added codes
   (``is_unlocode_code`` false, with ``added_reason``). Later loaders validate against it.
 - ``raw_unlocode__status_indicators``, ``raw_unlocode__function_classifiers``: code tables.
-- ``raw_unlocode__locations``: one row per UN/LOCODE, typed.
+- ``raw_unlocode__locations``: one row per accepted entry, typed, with ``source_row``.
 
 Checks (a :class:`~infrarisk.problems.Problem` each, file and 1-based row):
 
 - ``unlocode_syntax``, ``country_code``, ``unlocode_parts`` (code = country + location),
   ``required`` (name), ``boolean``: **error**, the row is rejected.
 - ``duplicate_unlocode``: UN/LOCODE lists some places twice under one code with the
-  name variants swapped (FIHEL Helsinki (Helsingfors) / Helsingfors (Helsinki)). The first
-  row is kept; each later one is a **warning**, is not loaded as a row of its own and
-  its name goes into the kept row's ``alternate_names``.
+  name variants swapped (FIHEL Helsinki (Helsingfors) / Helsingfors (Helsinki)). Every
+  row is kept (the table is a faithful copy); each later row is a **warning** and carries
+  ``is_duplicate_unlocode`` = true, so ``WHERE NOT is_duplicate_unlocode`` gives one row
+  per code (the first in the file).
 - ``lat_lon``: a half, non-numeric or out-of-range coordinate pair is a **warning**; the
   coordinates are dropped, the row kept (a location is valid without a position).
 - ``status_code``, ``function_code``: unknown or malformed codes are **warnings**.
@@ -79,7 +80,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     write_frame(con, "raw_unlocode__country_codes", countries, order_by=["country_code"])
     write_frame(con, "raw_unlocode__status_indicators", statuses, order_by=["status_code"])
     write_frame(con, "raw_unlocode__function_classifiers", functions, order_by=["function_code"])
-    write_frame(con, "raw_unlocode__locations", locations, order_by=["unlocode"])
+    write_frame(con, "raw_unlocode__locations", locations, order_by=["source_row"])
 
 
 def load_country_codes(root: Path, log: ProblemLog) -> pd.DataFrame:
@@ -138,7 +139,7 @@ def _code_table(root: Path, rel: str, key: str, log: ProblemLog) -> pd.DataFrame
 
 
 def load_locations(root: Path, countries: set[str], statuses: set[str], log: ProblemLog) -> pd.DataFrame:
-    """Check ``locations.csv`` row by row; return the accepted rows, one per code.
+    """Check ``locations.csv`` row by row; return the accepted rows.
 
     Parameters
     ----------
@@ -152,25 +153,24 @@ def load_locations(root: Path, countries: set[str], statuses: set[str], log: Pro
     Returns
     -------
     pandas.DataFrame
-        Typed rows (see the module docstring) with ``source_row`` and ``alternate_names``.
+        Typed rows (see the module docstring) with ``source_row`` and ``is_duplicate_unlocode``.
     """
     rows = read_csv_strict(root / LOCATIONS, OUT_COLUMNS)
-    kept: dict[str, dict] = {}
+    out: list[dict] = []
+    first: dict[str, dict] = {}
     for i, r in enumerate(rows, 1):
         rec = _location(r, i, countries, statuses, log)
         if rec is None:
             continue
-        first = kept.get(rec["unlocode"])
-        if first is None:
-            kept[rec["unlocode"]] = rec
-            continue
-        _merge_duplicate(first, rec, i, log)
-    log.count(LOCATIONS, len(rows), len(kept))
-    for rec in kept.values():
-        rec["alternate_names"] = "; ".join(rec["alternate_names"]) or None
+        earlier = first.setdefault(rec["unlocode"], rec)
+        rec["is_duplicate_unlocode"] = earlier is not rec
+        if rec["is_duplicate_unlocode"]:
+            _report_duplicate(earlier, rec, log)
+        out.append(rec)
+    log.count(LOCATIONS, len(rows), len(out))
     columns = ["source_row", "unlocode", "country_code", "location_code", "name", "name_wo_diacritics",
-               "alternate_names", *_OPTIONAL_TEXT, "function_code", "latitude", "longitude", *_BOOLS]
-    df = pd.DataFrame(list(kept.values()), columns=columns)
+               *_OPTIONAL_TEXT, "function_code", "latitude", "longitude", *_BOOLS, "is_duplicate_unlocode"]
+    df = pd.DataFrame(out, columns=columns)
     df["latitude"] = df["latitude"].astype("Float64")
     df["longitude"] = df["longitude"].astype("Float64")
     return df
@@ -223,25 +223,24 @@ def _location(r: dict, i: int, countries: set[str], statuses: set[str], log: Pro
     else:
         for col, pos in _FLAG_POSITIONS.items():
             if flags[col] != (function[pos] != "-"):
-                log.add(LOCATIONS, i, col, "function_code", WARNING, f"{col} disagrees with function {function}", r[col])
+                log.add(LOCATIONS, i, col, "function_code", WARNING,
+                        f"{col} disagrees with function {function}", r[col])
     rec = {
         "source_row": i, "unlocode": code, "country_code": country, "location_code": code[2:],
         "name": r["name"].strip(), "name_wo_diacritics": r["name_wo_diacritics"].strip() or None,
-        "alternate_names": [], "function_code": function, "latitude": lat, "longitude": lon, **flags,
+        "function_code": function, "latitude": lat, "longitude": lon, **flags,
     }
     rec.update({c: r[c].strip() or None for c in _OPTIONAL_TEXT})
     return rec
 
 
-def _merge_duplicate(first: dict, rec: dict, i: int, log: ProblemLog) -> None:
-    """Fold a later row with an already-seen code into the first one, and say so."""
+def _report_duplicate(first: dict, rec: dict, log: ProblemLog) -> None:
+    """Warn about a later row repeating a code; say whether it is the same place."""
     same_place = (first["latitude"], first["longitude"]) == (rec["latitude"], rec["longitude"])
     reason = (
-        f"UN/LOCODE {rec['unlocode']} already on row {first['source_row']}; UN/LOCODE lists some places "
-        "twice with name variants. First row kept, this name added to its alternate_names, row not loaded"
+        f"UN/LOCODE {rec['unlocode']} already on row {first['source_row']} ({first['name']}); UN/LOCODE lists "
+        "some places twice with name variants. Row kept, flagged is_duplicate_unlocode"
     )
     if not same_place:
-        reason += "; its coordinates differ and were not kept"
-    if rec["name"] != first["name"] and rec["name"] not in first["alternate_names"]:
-        first["alternate_names"].append(rec["name"])
-    log.add(LOCATIONS, i, "unlocode", "duplicate_unlocode", WARNING, reason, rec["unlocode"])
+        reason += "; its coordinates differ from the first row's"
+    log.add(LOCATIONS, rec["source_row"], "unlocode", "duplicate_unlocode", WARNING, reason, rec["unlocode"])

@@ -9,7 +9,7 @@ WITH asset_links AS (
         s.stake_id AS link_id, 'asset' AS subject_kind, t.asset_id AS subject_id, s.asset_name AS subject_key,
         s.owner_entity_id, s.interest_type, CAST(NULL AS VARCHAR) AS relationship,
         s.share_fraction, s.range_min, s.range_max, s.range_reason, s.range_source_url,
-        s.is_control_kind, s.status, s.as_of_date, s.as_of_precision,
+        s.is_control_kind, s.status, CAST(s.as_of_date AS DATE) AS as_of_date, s.as_of_precision,
         s.source_url, s.source_title, s.note, CAST(NULL AS VARCHAR) AS correction_reason,
         s.origin_file, s.origin_row
     FROM core_ownership__stakes s
@@ -21,7 +21,7 @@ entity_links AS (
         owner_entity_id, interest_type, relationship,
         share_fraction, CAST(NULL AS DOUBLE) AS range_min, CAST(NULL AS DOUBLE) AS range_max,
         CAST(NULL AS VARCHAR) AS range_reason, CAST(NULL AS VARCHAR) AS range_source_url,
-        is_control_kind, status, as_of_date, as_of_precision,
+        is_control_kind, status, CAST(as_of_date AS DATE) AS as_of_date, as_of_precision,
         source_url, source_title, note, correction_reason, origin_file, origin_row
     FROM core_ownership__parent_links
 ),

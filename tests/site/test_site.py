@@ -1,0 +1,97 @@
+"""The generated site, asserted as text: pages, escaping, downloads, determinism."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import duckdb
+import pytest
+
+from tests.site.conftest import XSS_ASSET, XSS_ENTITY, _build
+
+PAGES = ["index.html", "assets.html", "inge2.html", "methodology.html", "sources.html"]
+NAMED_PORTS = {"GRPIR", "BEZEE", "BEANR", "NLRTM", "DEHAM", "ESVLC", "ESBIO", "ITVDL", "FRLEH", "MTMAR"}
+
+
+def test_pages_exist_with_sources_footer(real_build):
+    s, report = real_build
+    for page in PAGES:
+        html = (s.site_dir / page).read_text()
+        assert "Sources and licences." in html, page
+        assert "Made with Natural Earth." in html and "National Geospatial-Intelligence Agency" in html
+        assert "TA-9-2023-0219" in html  # the profile's dated source
+
+
+def test_map_is_self_hosted_and_not_thousands_of_markers(real_build):
+    s, _ = real_build
+    html = (s.site_dir / "index.html").read_text()
+    assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', html), "CDN resource in the page"
+    assert 'src="static/vendor/leaflet-1.9.4/leaflet.js"' in html
+    assert "L.marker(" not in html and html.count("L.circleMarker(") == 0  # markers come from one canvas layer
+    assert "infrariskLayer(" in html
+    assert (s.site_dir / "static/vendor/leaflet-1.9.4/leaflet.js").exists()
+    # popups carry chains with sources
+    assert "COSCO SHIPPING Ports Limited holds 85.45% of CSP Zeebrugge Terminal" in html
+    assert "https://new.informare.it/news/gennews/2022/20220107-Estesa-2055-concessione-CSP-Zeebrugge-Terminal.asp" in html
+
+
+def test_inge2_csv(real_build):
+    s, _ = real_build
+    with open(s.site_dir / "data/inge2-ports.csv", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+    assert reader.fieldnames == ["unlocode", "port_name", "country_code", "terminals", "controlling_entities",
+                                 "share_min", "share_max", "is_controlled", "source_urls"]
+    assert len(rows) >= 20
+    assert NAMED_PORTS <= {r["unlocode"] for r in rows}
+    by = {r["unlocode"]: r for r in rows}
+    assert float(by["FRLEH"]["share_min"]) == pytest.approx(0.502 * 0.49)
+    assert float(by["ITVDL"]["share_min"]) == pytest.approx(0.499)
+    assert float(by["DEHAM"]["share_min"]) == pytest.approx(0.2499)
+    for r in rows:
+        assert 0 <= float(r["share_min"]) <= float(r["share_max"]) <= 1
+        assert r["source_urls"].startswith("http"), r
+    page = (s.site_dir / "inge2.html").read_text()
+    assert f"<strong>{len(rows)} European ports</strong>" in page
+
+
+def test_hostile_names_are_escaped_everywhere(hostile_build):
+    s, _ = hostile_build
+    for page in PAGES:
+        html = (s.site_dir / page).read_text()
+        assert XSS_ASSET not in html, page
+        assert "<script>alert(2)</script>" not in html, page
+        assert "onerror=alert(1)>" not in html.replace("onerror=alert(1)&gt;", ""), page
+    table = (s.site_dir / "assets.html").read_text()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in table
+    assert "Evil &lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt; Holdings" in table
+    assert 'href="https://example.org/evil?a=1&amp;b=&lt;b&gt;"' in table
+    index = (s.site_dir / "index.html").read_text()
+    # inside the embedded JSON, the escaped popup HTML has its '&' and '<' escaped again for <script>
+    assert r"\u0026lt;img src=x onerror=alert(1)\u0026gt;" in index
+    assert "</script><script>alert(2)" not in index
+
+
+def test_two_builds_are_byte_identical(real_build, tmp_path):
+    s1, _ = real_build
+    s2, _ = _build(tmp_path, s1.datasets_dir, "again")
+    files1 = sorted(p.relative_to(s1.site_dir) for p in s1.site_dir.rglob("*") if p.is_file())
+    files2 = sorted(p.relative_to(s2.site_dir) for p in s2.site_dir.rglob("*") if p.is_file())
+    assert files1 == files2
+    for rel in files1:
+        assert (s1.site_dir / rel).read_bytes() == (s2.site_dir / rel).read_bytes(), rel
+    c1, c2 = duckdb.connect(str(s1.db_path), read_only=True), duckdb.connect(str(s2.db_path), read_only=True)
+    tables = [r[0] for r in c1.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+    assert tables == [r[0] for r in c2.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+    for t in tables:
+        assert c1.execute(f"SELECT * FROM {t}").fetchall() == c2.execute(f"SELECT * FROM {t}").fetchall(), t
+
+
+def test_methodology_states_checks_and_counts(real_build):
+    s, report = real_build
+    html = (s.site_dir / "methodology.html").read_text()
+    for c in report.checks:
+        assert f"<td>{c.name}</td>" in html
+    assert "ownership/asset_stakes.csv" in html
+    assert "25%" in html and "10%" in html and "50%" in html

@@ -1,0 +1,101 @@
+"""Tests of infrarisk.geo on the tiny box-shaped countries of tests/conftest.py and the real data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from infrarisk.geo import REASONS, countries_gdf, points_outside_country
+from tests.conftest import REPO_DATASETS, run_loaders
+
+
+def test_countries_gdf_is_one_row_per_feature_in_wgs84(geo_db):
+    con, _ = geo_db
+    gdf = countries_gdf(con)
+    assert gdf.crs.to_epsg() == 4326
+    assert len(gdf) == 9  # the invalid bow tie was rejected by the loader
+    assert sorted(gdf.loc[gdf.country_code == "CY", "ne_id"]) == [2, 3]  # Northern Cyprus counts for CY
+    assert set(gdf.geom_type) == {"Polygon", "MultiPolygon"}
+    assert "geometry_wkt" not in gdf.columns
+
+
+def _check(con, rows, **kw):
+    df = pd.DataFrame(rows, columns=["lat", "lon", "cc"])
+    return points_outside_country(df, "lat", "lon", "cc", con, **kw)
+
+
+def test_points_inside_or_near_their_country_pass(geo_db):
+    con, _ = geo_db
+    out = _check(con, [
+        (35.9, 14.5, "MT"),        # inside
+        (34.45, 33.0, "CY"),       # 0.05 degree off the coast: in the harbour water
+        (35.3, 33.3, "CY"),        # in the Northern Cyprus feature, assigned to CY
+        (16.0, -61.7, "GP"),       # Guadeloupe has no polygon; France's covers it
+        (48.0, 8.05, "FR"),        # inside Germany's box but 0.05 from France's: passes
+    ])
+    assert out.empty
+    assert {"outside_reason", "distance_deg", "nearest_country_code"} <= set(out.columns)
+
+
+def test_strict_tolerance_catches_points_in_the_water(geo_db):
+    con, _ = geo_db
+    out = _check(con, [(35.9, 14.5, "MT"), (34.45, 33.0, "CY")], tolerance_deg=0)
+    assert out.index.tolist() == [1]
+    assert out["outside_reason"].tolist() == ["outside"]
+    assert out["distance_deg"].iloc[0] == pytest.approx(0.05)
+
+
+def test_point_in_another_country_is_reported_with_its_neighbour(geo_db):
+    con, _ = geo_db
+    out = _check(con, [(44.616667, 33.533333, "UA")])  # Sevastopol: de-facto Russia polygon
+    assert out["outside_reason"].tolist() == ["outside"]
+    assert out["nearest_country_code"].tolist() == ["RU"]
+    assert out["distance_deg"].iloc[0] == pytest.approx(45.8 - 44.616667)
+
+
+def test_rows_that_cannot_be_tested_are_returned_with_a_reason(geo_db):
+    con, _ = geo_db
+    out = _check(con, [
+        (None, 14.5, "MT"),
+        (35.9, 14.5, None),
+        (27.7, -82.6, "US"),   # known code, no polygon
+        (10.0, 10.0, "QQ"),    # unknown code
+    ])
+    assert out["outside_reason"].tolist() == ["no_position", "no_country", "no_polygon", "no_polygon"]
+    assert set(out["outside_reason"]) <= set(REASONS)
+    assert out["distance_deg"].isna().all()
+    assert pd.isna(out["nearest_country_code"].iloc[0])
+
+
+def test_index_and_order_of_the_input_are_kept(geo_db):
+    con, _ = geo_db
+    df = pd.DataFrame({"lat": [44.6, 35.9, 44.6], "lon": [33.5, 14.5, 33.5], "cc": ["UA", "MT", "DE"],
+                       "name": ["a", "b", "c"]}, index=[7, 7, 3])
+    out = points_outside_country(df, "lat", "lon", "cc", con)
+    assert out.index.tolist() == [7, 3]
+    assert out["name"].tolist() == ["a", "c"]
+
+
+def test_empty_input_gives_an_empty_result(geo_db):
+    con, _ = geo_db
+    out = _check(con, [])
+    assert out.empty and "outside_reason" in out.columns
+
+
+def test_tolerance_recovers_european_ports_in_the_water():
+    """Real data: a strict point-in-polygon test fails for a large share of European WPI
+    ports (they sit in the harbour water); 0.1 degree leaves only a few percent."""
+    con, _ = run_loaders(REPO_DATASETS)
+    ports = con.execute(
+        "SELECT asset_id, latitude, longitude, country_code FROM core_assets__ports "
+        "WHERE latitude BETWEEN 34 AND 72 AND longitude BETWEEN -25 AND 45").df()
+    strict = points_outside_country(ports, "latitude", "longitude", "country_code", con, tolerance_deg=0)
+    tolerant = points_outside_country(ports, "latitude", "longitude", "country_code", con)
+    assert len(ports) > 1100
+    assert len(strict) / len(ports) > 0.3
+    assert len(tolerant) / len(ports) < 0.05
+    assert set(tolerant["outside_reason"]) == {"outside"}
+    assert np.all(tolerant["distance_deg"] > 0.1)
+    crimea = tolerant[(tolerant.country_code == "UA") & (tolerant.nearest_country_code == "RU")]
+    assert len(crimea) >= 5  # de-facto boundary: Crimean ports lie in the Russia polygon

@@ -1,0 +1,65 @@
+"""Bands from shares, control and operation; words that match the figures."""
+
+import pytest
+
+from infrarisk import ownership, score
+from infrarisk.profiles import load_profile
+from infrarisk.settings import Settings
+from tests.builders import chinese_chains, entity, load_tiny, stake
+
+S = Settings.load(environ={})
+
+
+@pytest.mark.parametrize("lo,hi,controlled,operated,band", [
+    (0.51, 0.51, True, False, "high"),
+    (0.0, 1.0, True, False, "high"),          # controlled with an undisclosed share
+    (0.25, 0.25, False, False, "high"),       # sizeable
+    (0.2499, 0.2499, False, False, "elevated"),
+    (0.10, 0.10, False, False, "elevated"),   # screening
+    (0.0, 1.0, False, True, "elevated"),      # operated under contract
+    (0.0999, 0.0999, False, False, "low"),
+    (0.08, 0.5, False, False, "low"),
+    (0.0, 0.0, False, False, "none"),
+    (0.0, 0.0455, False, False, "unknown"),   # part untraced: never 'none'
+])
+def test_band_rules(lo, hi, controlled, operated, band):
+    assert score.band_for(lo, hi, controlled, operated, S) == band
+
+
+def test_thresholds_are_settings():
+    s = Settings.load(environ={"INFRARISK_THRESHOLD_SIZEABLE": "0.20"})
+    assert score.band_for(0.2499, 0.2499, False, False, s) == "high"
+
+
+def test_pct_and_share_text():
+    assert score.pct(0.2499) == "24.99%"
+    assert score.share_text(0.4726, 0.61) == "47.26–61%"
+
+
+def test_scored_tables(tmp_path):
+    t = chinese_chains()
+    ents = t["entities"] + [entity("Op HK", "HK")]
+    stakes = t["stakes"] + [stake("Operated", "Op HK", "", kind="management")]
+    con, log, s = load_tiny(tmp_path, entities=ents, stakes=stakes, links=t["links"], locations=t["locations"])
+    g = ownership.resolve(con, s)
+    score.score(con, g, load_profile("default"), s)
+    bands = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets WHERE asset_class='terminal'").fetchall())
+    assert bands == {"terminal:le-havre-gmp": "elevated", "terminal:zeebrugge-csp": "high", "terminal:vado": "high",
+                     "terminal:operated": "elevated"}
+    # the port rolls up its terminal (CSP Zeebrugge)
+    assert con.execute("SELECT band FROM out_exposure__assets WHERE asset_id = 'wpi:2'").fetchone() == ("high",)
+    reason = con.execute("SELECT band_reason FROM out_exposure__assets WHERE asset_id='terminal:le-havre-gmp'"
+                         ).fetchone()[0]
+    assert "24.6%" in reason and "screening" in reason
+    inge = con.execute("SELECT unlocode, share_min, is_controlled FROM out_inge2__ports ORDER BY 1").fetchall()
+    assert inge == [("BEHBT", pytest.approx(0.8545), True), ("FRPVL", pytest.approx(0.24598), False),
+                    ("ITVDL", pytest.approx(0.499), False)]
+
+
+def test_port_without_terminals_is_unknown(tmp_path):
+    con, log, s = load_tiny(tmp_path, entities=[entity("A", "FR")], stakes=[stake("T", "A", 100)])
+    g = ownership.resolve(con, s)
+    score.score(con, g, load_profile("default"), s)
+    assert con.execute("SELECT band, band_reason FROM out_exposure__assets WHERE asset_id='wpi:2'").fetchone() == (
+        "unknown", "No ownership data for this asset.")
+    assert con.execute("SELECT band FROM out_exposure__assets WHERE asset_id='terminal:t'").fetchone() == ("none",)
