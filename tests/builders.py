@@ -38,9 +38,9 @@ def stub_geo(con: duckdb.DuckDBPyConnection, ports: list[tuple] | None = None) -
                 "wpi_number VARCHAR)")
     for p in ports or [("wpi:1", "Portville", "FR", "FRPVL", 49.5, 0.1), ("wpi:2", "Harbourton", "BE", "BEHBT", 51.3, 4.3)]:
         con.execute("INSERT INTO core_assets__ports VALUES (?, ?, ?, ?, ?, ?, true, ?)", [*p, p[0][4:]])
-    con.execute("CREATE OR REPLACE TABLE raw_unlocode__locations (unlocode VARCHAR, name VARCHAR, "
+    con.execute("CREATE OR REPLACE TABLE raw_unlocode__locations (unlocode VARCHAR, name VARCHAR, is_duplicate_unlocode BOOLEAN, "
                 "name_wo_diacritics VARCHAR, latitude DOUBLE, longitude DOUBLE)")
-    con.execute("INSERT INTO raw_unlocode__locations VALUES ('DEXYZ', 'Xyzhafen', 'Xyzhafen', 53.5, 8.5)")
+    con.execute("INSERT INTO raw_unlocode__locations VALUES ('DEXYZ', 'Xyzhafen', false, 'Xyzhafen', 53.5, 8.5)")
 
 
 def entity(name, hq="", jur="", etype="company", lei="", eid=None, **kw) -> dict:

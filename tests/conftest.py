@@ -206,11 +206,3 @@ def assert_import_matches_committed(module, shared: Path, tmp_path: Path) -> Non
         for rel in files:
             assert (out / rel).read_bytes() == (committed / rel).read_bytes(), f"{module.SOURCE_ID}/{rel} differs"
 
-
-def refresh_manifest(folder: Path) -> None:
-    """Re-record sizes, hashes and row counts after a test edits a file on purpose."""
-    from infrarisk.sources import read_manifest
-
-    m = read_manifest(folder)
-    m.files = [describe_file(folder, f.path, f.description) for f in m.files]
-    write_manifest(folder, m)

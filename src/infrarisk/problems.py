@@ -75,7 +75,7 @@ class ProblemLog:
     Examples
     --------
     >>> log = ProblemLog()
-    >>> log.add("a.csv", 3, "stake_pct", "share_range", "error", "stake above 100%", "120")
+    >>> _ = log.add("a.csv", 3, "stake_pct", "share_range", "error", "stake above 100%", "120")
     >>> len(log.errors)
     1
     """

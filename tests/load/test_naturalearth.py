@@ -6,7 +6,8 @@ import json
 
 import shapely
 
-from tests.conftest import REPO_DATASETS, refresh_manifest, run_loaders
+from infrarisk.sources import rehash
+from tests.conftest import REPO_DATASETS, run_loaders
 
 NE = "naturalearth/countries.geojson"
 
@@ -37,7 +38,7 @@ def test_unknown_country_code_is_rejected(geo_datasets):
     data = json.loads(path.read_text())
     data["features"][0]["properties"]["ISO_A2_EH"] = "ZZ"
     path.write_text(json.dumps(data))
-    refresh_manifest(path.parent)
+    rehash(path.parent)
     _, log = run_loaders(geo_datasets, ["unlocode", "naturalearth"])
     [bad] = [p for p in log.problems if p.file == NE and p.row == 1]
     assert (bad.check, bad.severity, bad.value) == ("country_code", "error", "ZZ")

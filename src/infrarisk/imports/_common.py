@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import DataError
-from ..sources import sha256_file
+from ..sources import FileEntry, describe_file, sha256_file
 
 
 def read_csv_strict(path: Path, expected: list[str], encoding: str = "utf-8-sig") -> list[dict[str, str]]:
@@ -85,3 +85,20 @@ def slug(text: str, max_len: int = 60) -> str:
 
 def short_hash(*parts: str, n: int = 10) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:n]
+
+
+def describe_corrections(out_dir: Path, known: dict[str, str]) -> list[FileEntry]:
+    """Manifest entries of the hand-written ``corrections/`` files of a source folder.
+
+    Shared by the three geographic importers. Every file present must be one a loader
+    reads (``known``) and every known file must be present: a stray or lost correction
+    file is an error, not a silent change of the data.
+    """
+    present = sorted(p.relative_to(out_dir).as_posix() for p in (out_dir / "corrections").glob("*") if p.is_file())
+    unknown = sorted(set(present) - set(known))
+    if unknown:
+        raise DataError(f"{out_dir}: unexpected correction file(s) {', '.join(unknown)}; no loader reads them")
+    missing = sorted(set(known) - set(present))
+    if missing:
+        raise DataError(f"{out_dir}: hand-written correction file(s) missing: {', '.join(missing)}")
+    return [describe_file(out_dir, rel, known[rel]) for rel in present]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..sources import Manifest, describe_file, write_manifest
-from ._common import raw_ref, read_csv_strict, short_hash, slug, write_csv
+from ._common import describe_corrections, raw_ref, read_csv_strict, short_hash, slug, write_csv
 
 SOURCE_ID = "ownership"
 
@@ -52,6 +52,16 @@ STATUS_TOKENS = {"current", "pending", "awarded", "exited", "historical", "unver
 _STATUS_RE = re.compile(r"^status=([a-z]+);\s*")
 
 RETRIEVED = "2026-11-25"
+#: hand-written files the loader reads (applied at load time), each row with a reason and a source
+CORRECTIONS = {
+    "corrections/control_statements.csv": "Sourced statements of control where no majority share is recorded "
+                                          "(quote, source URL and reason per row).",
+    "corrections/entity_overrides.csv": "Corrections of entity attributes, with a reason and a source per row.",
+    "corrections/link_additions.csv": "Dated parent-link rows recorded only in a note of parent_links.csv "
+                                      "(conflicting or pending values), kept as their own rows, with a reason.",
+    "corrections/stake_ranges.csv": "Bounds for stakes that sources describe without a figure ('majority "
+                                    "shareholder'), with a reason and a source per row.",
+}
 ORIGIN = "https://github.com/infrarisk/infrarisk/tree/main/datasets/ownership"
 
 
@@ -201,10 +211,7 @@ def build(shared: Path, out_dir: Path) -> Manifest:
         describe_file(out_dir, "transactions.csv", "Deal-level status of sales and reductions that change "
                       "the stake tables.", derived_from=ref("transactions")),
     ]
-    for p in sorted((out_dir / "corrections").glob("*.csv")) if (out_dir / "corrections").is_dir() else []:
-        rel = p.relative_to(out_dir).as_posix()
-        entries.append(describe_file(out_dir, rel, "Hand-written correction with a reason and source per row "
-                                     "(applied at load time)."))
+    entries.extend(describe_corrections(out_dir, CORRECTIONS))
     manifest = Manifest(
         id=SOURCE_ID,
         title="infrarisk curated ownership tables (ports, telecom) with entity chains",

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import DataError
 from ..sources import Manifest, describe_file, write_manifest
 from ._common import raw_ref
-from .unlocode import describe_corrections
+from ._common import describe_corrections
 
 SOURCE_ID = "naturalearth"
 RAW_FILE = "natural-earth/ne_50m_admin_0_countries.geojson"

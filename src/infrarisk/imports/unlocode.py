@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..sources import FileEntry, Manifest, describe_file, write_manifest
-from ._common import raw_ref, read_csv_strict, write_csv
+from ._common import describe_corrections, raw_ref, read_csv_strict, write_csv
 
 SOURCE_ID = "unlocode"
 RAW_DIR = "unlocode"
@@ -187,20 +187,3 @@ def _location(r: dict[str, str], src: Path, row: int) -> dict:
     if geocoded:
         out["latitude"] = out["longitude"] = ""
     return out
-
-
-def describe_corrections(out_dir: Path, known: dict[str, str]) -> list[FileEntry]:
-    """Manifest entries of the hand-written ``corrections/`` files of a source folder.
-
-    Shared by the three geographic importers. Every file present must be one a loader
-    reads (``known``) and every known file must be present: a stray or lost correction
-    file is an error, not a silent change of the data.
-    """
-    present = sorted(p.relative_to(out_dir).as_posix() for p in (out_dir / "corrections").glob("*") if p.is_file())
-    unknown = sorted(set(present) - set(known))
-    if unknown:
-        raise DataError(f"{out_dir}: unexpected correction file(s) {', '.join(unknown)}; no loader reads them")
-    missing = sorted(set(known) - set(present))
-    if missing:
-        raise DataError(f"{out_dir}: hand-written correction file(s) missing: {', '.join(missing)}")
-    return [describe_file(out_dir, rel, known[rel]) for rel in present]

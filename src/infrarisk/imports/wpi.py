@@ -33,7 +33,7 @@ from pathlib import Path
 from ..errors import DataError
 from ..sources import Manifest, describe_file, write_manifest
 from ._common import raw_ref, read_csv_strict, write_csv
-from .unlocode import describe_corrections
+from ._common import describe_corrections
 
 SOURCE_ID = "wpi"
 RAW_FILE = "wpi/UpdatedPub150.csv"

@@ -34,7 +34,7 @@ extra_ports AS (
     LEFT JOIN (
         SELECT unlocode, name_wo_diacritics AS name, latitude, longitude
         FROM raw_unlocode__locations
-        QUALIFY row_number() OVER (PARTITION BY unlocode ORDER BY (latitude IS NULL), name_wo_diacritics) = 1
+        WHERE NOT is_duplicate_unlocode
     ) l ON l.unlocode = t.unlocode
     WHERE t.parent_source <> 'wpi'
     GROUP BY t.parent_asset_id

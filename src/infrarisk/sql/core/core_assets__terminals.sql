@@ -33,7 +33,7 @@ wpi_port AS (
 locode AS (
     SELECT unlocode, latitude, longitude
     FROM raw_unlocode__locations
-    QUALIFY row_number() OVER (PARTITION BY unlocode ORDER BY (latitude IS NULL), name) = 1
+    WHERE NOT is_duplicate_unlocode
 ),
 pos AS (
     SELECT asset_name, latitude, longitude, position_precision, source_url, source_title
