@@ -126,7 +126,8 @@ class Explainer:
                     continue
                 look = float(np.prod([e.lo for e in path]))
                 paths.append({"steps": [vars(self._step(e)) for e in path], "look_through": share_text(look, look),
-                              "top_id": g.ids[path[0].owner], "top_name": g.names[path[0].owner]})
+                              "top_id": g.ids[path[0].owner], "top_name": g.names[path[0].owner],
+                              "top_country": ctl.country[path[0].owner]})
             chain = " > ".join(g.names[x] for x in ctl.chain[a][1:])
             out.append({"group_id": grp.id, "group_label": grp.label, "band": band,
                         "share": share_text(float(lo[a]), float(hi[a])), "share_min": float(lo[a]),

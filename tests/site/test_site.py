@@ -32,7 +32,7 @@ def test_map_is_self_hosted_and_not_thousands_of_markers(real_build):
     assert "infrariskLayer(" in html
     assert (s.site_dir / "static/vendor/leaflet-1.9.4/leaflet.js").exists()
     # popups carry chains with sources
-    assert "COSCO SHIPPING Ports Limited holds 85.45% of CSP Zeebrugge Terminal" in html
+    assert "COSCO SHIPPING Ports Limited (controlled from CN) holds 85.45% of CSP Zeebrugge Terminal" in html
     assert "https://new.informare.it/news/gennews/2022/20220107-Estesa-2055-concessione-CSP-Zeebrugge-Terminal.asp" in html
 
 

@@ -33,6 +33,14 @@ TYPE_LABELS = {
     "whole_port_operator": "Port company (whole port)", "multipurpose_terminal": "Multipurpose terminal",
     "bulk_terminal": "Bulk terminal", "liquid_bulk_terminal": "Liquid bulk terminal",
 }
+#: map layer of each terminal-level asset type (one layer per kind of asset)
+LAYERS = [
+    ("Container terminals", ("container_terminal", "multipurpose_terminal")),
+    ("Inland container terminals", ("inland_container_terminal",)),
+    ("Port companies and authorities (whole port)", ("port_authority", "whole_port_operator", "terminal_group")),
+    ("Bulk and liquid-bulk terminals", ("bulk_terminal", "liquid_bulk_terminal")),
+    ("Planned ports", ("planned_port",)),
+]
 INGE2_COLUMNS = ["unlocode", "port_name", "country_code", "terminals", "controlling_entities", "share_min",
                  "share_max", "is_controlled", "source_urls"]
 
@@ -82,9 +90,9 @@ class SiteBuilder:
         return render(template, page=page, title=title, **self.common, **ctx)
 
     # -------------------------------------------------------------- map
-    def terminal_features(self) -> dict:
+    def terminal_features(self, types: tuple[str, ...]) -> dict:
         feats = []
-        terms = self.assets[self.assets["asset_class"] == "terminal"]
+        terms = self.assets[(self.assets["asset_class"] == "terminal") & self.assets["asset_type"].isin(types)]
         for r in _records(terms):
             ev = self.explainer.asset(r["asset_id"])
             r["asset_type_label"] = TYPE_LABELS.get(r["asset_type"], r["asset_type"])
@@ -202,8 +210,13 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
     # map
     nav = render("_nav.html", page="map")
     footer = render("_footer.html", **sb.common)
-    layers = [("Ports (World Port Index)", sb.port_features(), 3, True),
-              ("Terminals and concessions", sb.terminal_features(), 7, True)]
+    known = {t for _, types in LAYERS for t in types}
+    other = tuple(sorted(set(sb.assets.loc[sb.assets["asset_class"] == "terminal", "asset_type"]) - known))
+    layers = [("Ports (World Port Index)", sb.port_features(), 3, True)]
+    for label, types in [*LAYERS, ("Other terminals", other)]:
+        feats = sb.terminal_features(types)
+        if feats["features"]:
+            layers.append((label, feats, 7, True))
     _write(out_dir / "index.html", mapping.map_page(layers, sb.outline(), nav, footer))
 
     # foreign stakes table + download
