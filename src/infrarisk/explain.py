@@ -133,7 +133,7 @@ class Explainer:
                         "share": share_text(float(lo[a]), float(hi[a])), "share_min": float(lo[a]),
                         "share_max": float(hi[a]), "is_controlled": controlled, "operator": operator,
                         "reason": _reason(band, grp, float(lo[a]), float(hi[a]), controlled, operator, chain,
-                                          self.settings),
+                                          self.settings, bool(g.has_owner[a])),
                         "paths": paths,
                         "sources": [vars(s) for s in grp.sources]})
         return out

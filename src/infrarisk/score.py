@@ -79,7 +79,7 @@ def band_for(lo: float, hi: float, controlled: bool, operated: bool, settings: S
 
 
 def _reason(band: str, group: RiskGroup, lo: float, hi: float, controlled: bool, operator: str | None,
-            controller_chain: str | None, settings: Settings) -> str:
+            controller_chain: str | None, settings: Settings, has_holders: bool = True) -> str:
     t = settings.thresholds
     held = f"Entities controlled from {group.label} hold {share_text(lo, hi)} by look-through"
     if band == "high" and controlled:
@@ -94,8 +94,10 @@ def _reason(band: str, group: RiskGroup, lo: float, hi: float, controlled: bool,
         return f"{held}: below the {pct(t.screening)} FDI-screening threshold."
     if band == "none":
         return f"Every recorded holding is traced and none reaches an entity controlled from {group.label}."
+    if not has_holders:
+        return "No current ownership stake is recorded in the sources (see the stakes listed as not current)."
     return (f"No holding by entities controlled from {group.label} is established, but up to {pct(hi)} "
-            "is held by holders the sources do not trace.")
+            "is not accounted for by the recorded holders' stated shares.")
 
 
 def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, settings: Settings) -> None:
@@ -118,7 +120,8 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
                 "asset_id": g.ids[a], "group_id": grp.id, "group_label": grp.label,
                 "share_min": float(lo[a]), "share_max": float(hi[a]), "is_controlled": controlled,
                 "operator_name": operator, "band": band,
-                "band_reason": _reason(band, grp, float(lo[a]), float(hi[a]), controlled, operator, chain, settings),
+                "band_reason": _reason(band, grp, float(lo[a]), float(hi[a]), controlled, operator, chain, settings,
+                                       bool(g.has_owner[a])),
             })
     groups = pd.DataFrame(rows, columns=["asset_id", "group_id", "group_label", "share_min", "share_max",
                                          "is_controlled", "operator_name", "band", "band_reason"])
@@ -154,6 +157,7 @@ def inge2(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: ownership.Cont
     links = con.execute("SELECT link_id, source_url FROM core_ownership__links").df()
     url_of = dict(zip(links["link_id"], links["source_url"]))
     ports: dict[str, dict] = {}
+    counted_terminals = []
     for _, t in terms.iterrows():
         a = g.index.get(t["asset_id"])
         if a is None or not t["is_europe"]:
@@ -161,6 +165,8 @@ def inge2(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: ownership.Cont
         controlled = bool(member[a]) and ctl.controller[a] >= 0
         if not (controlled or lo[a] >= settings.thresholds.screening - 1e-12):
             continue
+        counted_terminals.append({"asset_id": t["asset_id"], "port_asset_id": t["parent_asset_id"],
+                                  "share_min": float(lo[a]), "share_max": float(hi[a]), "is_controlled": controlled})
         paths = ownership.paths_to(g, a, stop=member)
         holders, urls = set(), set()
         for path in paths:
@@ -201,4 +207,7 @@ def inge2(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: ownership.Cont
                                      "share_min", "share_max", "is_controlled", "source_urls", "port_asset_id",
                                      "is_via_special_regions_only", "group_label", "group_countries"])
     db.write_frame(con, "out_inge2__ports", df, order_by=["country_code", "port_name", "port_asset_id"])
+    db.write_frame(con, "out_inge2__terminals", pd.DataFrame(
+        counted_terminals, columns=["asset_id", "port_asset_id", "share_min", "share_max", "is_controlled"]),
+        order_by=["asset_id"])
     return df

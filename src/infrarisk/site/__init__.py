@@ -161,7 +161,8 @@ class SiteBuilder:
         df = self.con.execute("""
             SELECT l.subject_id AS asset_id, a.name AS asset_name, a.country_code, l.owner_entity_id,
                    e.entity_name AS owner_name, o.controlling_country_code, l.share_min, l.share_max,
-                   l.is_share_stated, l.status, l.is_current, l.source_url, l.as_of_date, l.as_of_precision
+                   l.is_share_stated, l.status, l.is_current, l.source_url, l.as_of_date, l.as_of_precision,
+                   l.interest_type
             FROM core_ownership__links l
             JOIN core_assets__assets a ON a.asset_id = l.subject_id
             JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
@@ -174,10 +175,14 @@ class SiteBuilder:
                 continue
             if r["is_current"] and r["asset_id"] in counted_assets:
                 continue
-            why = ("not current: " + r["status"]) if not r["is_current"] else (
-                "below the screening threshold and no control" if r["asset_id"] not in counted_assets else "")
             if r["status"] == "exited":
                 why = "the holder has exited (0% recorded)"
+            elif not r["is_current"]:
+                why = f"not current: {r['status']}"
+            elif r["interest_type"] == "operating_contract":
+                why = "an operating contract, not an ownership stake"
+            else:
+                why = "below the screening threshold, and no control"
             out.append({**r, "share": render_share(r["share_min"], r["share_max"]) if r["is_share_stated"]
                         or r["share_min"] > 0 else "undisclosed share", "why": why,
                         "as_of": _fmt_date(r["as_of_date"], r["as_of_precision"])})
@@ -235,11 +240,10 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
     inge = _records(con.execute("SELECT * FROM out_inge2__ports ORDER BY country_code, port_name, port_asset_id").df())
     from ..score import china_group
     label, members = china_group(profile)
-    counted = set()
+    counted = {r[0] for r in con.execute("SELECT asset_id FROM out_inge2__terminals").fetchall()}
     for r in inge:
-        counted |= set(con.execute("SELECT asset_id FROM core_assets__assets WHERE parent_asset_id = ?",
-                                   [r["port_asset_id"]]).df()["asset_id"])
-    cg_assets = {a for a in counted}
+        r["share_display"] = ("undisclosed share" if r["is_controlled"] and r["share_min"] == 0
+                              else render_share(r["share_min"], r["share_max"]))
     src = profile.groups[0].sources[0] if profile.groups and profile.groups[0].sources else None
     _write(out_dir / "data" / "inge2-ports.csv", _csv(inge, INGE2_COLUMNS))
     _write(out_dir / "inge2.html", sb.page(
@@ -247,7 +251,7 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
         n_via_sar=sum(1 for r in inge if r["is_via_special_regions_only"]), group_label=label,
         group_countries=", ".join(sorted(members)), threshold=f"{settings.thresholds.screening:.0%}",
         claim_url=src.url if src else "", claim_also=src.also_reported_by if src else "",
-        not_counted=sb.not_counted(cg_assets, members)))
+        not_counted=sb.not_counted(counted, members)))
 
     # methodology, sources
     checks = _records(con.execute("SELECT * FROM out_build__checks ORDER BY check_name").df())
