@@ -99,7 +99,7 @@ def write_ownership(folder: Path, entities, stakes, links=(), locations=(), cont
     return folder
 
 
-def load_tiny(tmp_path: Path, ports=None, **tables):
+def load_tiny(tmp_path: Path, ports=None, as_of: str | None = None, **tables):
     """Write a tiny ownership folder and load it over the stub geography.
 
     Returns
@@ -109,7 +109,7 @@ def load_tiny(tmp_path: Path, ports=None, **tables):
     datasets = tmp_path / "datasets"
     write_ownership(datasets / "ownership", **tables)
     settings = Settings.load(environ={}, datasets_dir=datasets, db_path=tmp_path / "db.duckdb",
-                             site_dir=tmp_path / "site")
+                             site_dir=tmp_path / "site", as_of=as_of)
     con, log = connect(None), ProblemLog()
     stub_geo(con, ports)
     curated.load(con, settings, log)

@@ -156,3 +156,16 @@ def test_non_current_stakes_do_not_count(tmp_path):
     lo, hi = ownership.held_share(g, ownership.in_group(g, ctl, {"CN"}), ctl)
     t = g.index["terminal:t"]
     assert lo[t] == 0.0 and hi[t] == pytest.approx(0.49)  # the pending 49% is untraced, not held
+
+
+def test_as_of_a_past_date_uses_the_facts_then(tmp_path):
+    ents = [entity("Old holder", "CN"), entity("New holder", "FR")]
+    stakes = [stake("T", "Old holder", 49, status="historical", as_of="2017-06"),
+              stake("T", "Old holder", 0, status="exited", as_of="2023-06"),
+              stake("T", "New holder", 49, status="current", as_of="2023-06")]
+    for as_of, expected in [(None, {"new-holder"}), ("2020-01-01", {"old-holder"}), ("2016-01-01", set())]:
+        sub = tmp_path / (as_of or "today")
+        sub.mkdir()
+        con, log, s = load_tiny(sub, entities=ents, stakes=stakes, as_of=as_of)
+        held = {r[0] for r in con.execute("SELECT owner_entity_id FROM core_ownership__links WHERE is_current").fetchall()}
+        assert held == expected, as_of

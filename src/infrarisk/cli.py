@@ -66,9 +66,11 @@ def main(ctx, quiet, verbose, config):
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
               help="DuckDB file to write (default ./data/infrarisk.duckdb).")
 @click.option("--profile", default=None, help="Risk profile name or TOML path (default: default).")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Show holdings as they stood on a past date (from the dated facts).")
 @click.option("--no-site", is_flag=True, help="Build the database only.")
 @click.pass_obj
-def build(obj: Ctx, out_dir, db_path, profile, no_site):
+def build(obj: Ctx, out_dir, db_path, profile, as_of, no_site):
     """Build the database and the static site from the shipped datasets (offline).
 
     The site is built in a temporary folder and swapped in only when every stage and
@@ -77,11 +79,12 @@ def build(obj: Ctx, out_dir, db_path, profile, no_site):
     \b
     Example:
       infrarisk build --out site/ --db data/infrarisk.duckdb --profile default
+      infrarisk build --as-of 2020-01-01 --out site-2020/ --db data/2020.duckdb
     """
     from .pipeline import build as run_build
 
     def go():
-        s = obj.settings(site_dir=out_dir, db_path=db_path, profile=profile)
+        s = obj.settings(site_dir=out_dir, db_path=db_path, profile=profile, as_of=as_of)
         report = run_build(s, progress=obj.say, with_site=not no_site)
         for line in report.summary_lines():
             obj.say(line)

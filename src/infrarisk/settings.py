@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,9 @@ class Settings:
     share_sum_tolerance : float
         How far above 100% the stakes recorded in one subject may sum before the data
         check reports it.
+    as_of : str or None
+        ``YYYY-MM-DD`` to build the view of holdings on a past date (facts dated on or
+        before it, after each holder's last exit); None for today's view.
     """
 
     datasets_dir: Path
@@ -91,6 +95,7 @@ class Settings:
     country_attribute: str = "hq"
     current_statuses: tuple[str, ...] = ("current", "unverified")
     share_sum_tolerance: float = 0.005
+    as_of: str | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     http: HttpSettings = field(default_factory=HttpSettings)
 
@@ -180,7 +185,15 @@ class Settings:
             tol = float(v.get("share_sum_tolerance", 0.005))
         except ValueError:
             raise ConfigError("share_sum_tolerance must be a number") from None
+        as_of = v.get("as_of")
+        if as_of is not None:
+            as_of = str(as_of)
+            try:
+                date.fromisoformat(as_of)
+            except ValueError:
+                raise ConfigError(f"as_of must be a date YYYY-MM-DD, got {as_of!r}") from None
         return cls(
+            as_of=as_of,
             datasets_dir=datasets,
             db_path=db,
             site_dir=site,

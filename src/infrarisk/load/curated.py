@@ -527,5 +527,6 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     db.write_frame(con, "core_ownership__transactions", frame(tx, tx_cols), order_by=["transaction_id"])
 
     con.execute("SET VARIABLE current_statuses = ?", [list(settings.current_statuses)])
+    con.execute("SET VARIABLE as_of_date = CAST(? AS DATE)", [settings.as_of])
     con.execute("SET VARIABLE majority = ?", [settings.thresholds.majority])
     db.run_layer(con, "core", ["core_assets__terminals", "core_assets__assets", "core_ownership__links"])

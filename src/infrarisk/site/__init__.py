@@ -84,7 +84,7 @@ class SiteBuilder:
         for s in self.sources:
             s["files"] = [f for f in files if f["source_id"] == s["source_id"]]
         self.assets = con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id").df()
-        self.common = {"sources": self.sources, "profile": profile}
+        self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
 
     def page(self, template: str, page: str, title: str, **ctx) -> str:
         return render(template, page=page, title=title, **self.common, **ctx)
@@ -213,7 +213,7 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
     licence = {"id": data_licence, "url": licences.url(data_licence)}
 
     # map
-    nav = render("_nav.html", page="map")
+    nav = render("_nav.html", page="map", as_of=settings.as_of)
     footer = render("_footer.html", **sb.common)
     known = {t for _, types in LAYERS for t in types}
     other = tuple(sorted(set(sb.assets.loc[sb.assets["asset_class"] == "terminal", "asset_type"]) - known))

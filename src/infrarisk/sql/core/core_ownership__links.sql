@@ -2,7 +2,8 @@
 -- entity -> entity (parent links), with the share as an interval [share_min, share_max]
 -- (fractions 0-1), the status, whether the link counts today, and whether it confers control.
 --
--- Variables (set by the loader from settings): current_statuses (list), majority (fraction).
+-- Variables (set by the loader from settings): current_statuses (list), majority (fraction),
+-- as_of_date (DATE or NULL: NULL is today's view; a date gives the holdings on that date).
 CREATE OR REPLACE TABLE core_ownership__links AS
 WITH asset_links AS (
     SELECT
@@ -30,14 +31,32 @@ unioned AS (
     UNION ALL
     SELECT * FROM entity_links
 ),
+last_exit AS (
+    -- for a view on a past date: the latest exit of each holder from each subject on or before it
+    SELECT subject_kind, subject_id, owner_entity_id, max(as_of_date) AS exit_date
+    FROM unioned
+    WHERE getvariable('as_of_date') IS NOT NULL AND status = 'exited'
+      AND as_of_date <= getvariable('as_of_date')
+    GROUP BY ALL
+),
 flagged AS (
     SELECT
-        *,
-        -- a 0% row records an exit; it never counts as a holding
-        list_contains(getvariable('current_statuses'), status) AND coalesce(share_fraction, 1) > 0 AS is_current,
-        coalesce(share_fraction, range_min) AS stated_min,
-        coalesce(share_fraction, range_max) AS stated_max
-    FROM unioned
+        u.*,
+        CASE
+            WHEN getvariable('as_of_date') IS NULL THEN
+                -- today: the statuses the settings count (a 0% row records an exit, never a holding)
+                list_contains(getvariable('current_statuses'), u.status) AND coalesce(u.share_fraction, 1) > 0
+            ELSE
+                -- a past date: facts dated on or before it (undated ones too), after the holder's last exit;
+                -- 'historical' facts were true then; pending ones were not completed
+                u.status IN ('current', 'unverified', 'historical') AND coalesce(u.share_fraction, 1) > 0
+                AND (u.as_of_date IS NULL OR u.as_of_date <= getvariable('as_of_date'))
+                AND (x.exit_date IS NULL OR u.as_of_date > x.exit_date)
+        END AS is_current,
+        coalesce(u.share_fraction, u.range_min) AS stated_min,
+        coalesce(u.share_fraction, u.range_max) AS stated_max
+    FROM unioned u
+    LEFT JOIN last_exit x USING (subject_kind, subject_id, owner_entity_id)
 ),
 pair_min AS (
     -- conflicting current rows of one owner in one subject count once (their lowest value)
