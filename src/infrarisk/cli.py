@@ -96,6 +96,35 @@ def build(obj: Ctx, out_dir, db_path, profile, as_of, no_site):
     _run(go)
 
 
+@main.command()
+@click.option("--dir", "site_dir", type=click.Path(file_okay=False), default=None,
+              help="Site folder to serve (default: the configured site folder, ./site).")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.pass_obj
+def serve(obj: Ctx, site_dir, port, bind):
+    """Preview the built site in a browser, served from a local web server.
+
+    The site also opens from file:// (its data are scripts beside the page); the server
+    shows it as it will be published. Nothing is fetched; Ctrl-C stops it.
+
+    \b
+    Example:
+      infrarisk build && infrarisk serve --port 8000   # then open http://127.0.0.1:8000/
+      infrarisk serve --dir public/ --port 0
+    """
+    from .site.serve import serve as run_serve
+
+    def go():
+        s = obj.settings(site_dir=site_dir)
+        try:
+            run_serve(Path(s.site_dir), port=port, bind=bind, verbose=obj.verbose, say=obj.say)
+        except (FileNotFoundError, OSError) as e:
+            click.echo(f"infrarisk: error: {e}", err=True)
+            sys.exit(2)
+    _run(go)
+
+
 @main.group()
 def datasets():
     """Inspect and (re)create the shipped datasets and their manifests."""

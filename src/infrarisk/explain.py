@@ -46,7 +46,10 @@ class Explainer:
             SELECT l.*, e.entity_name AS owner_name
             FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
-        self.link_by_id = {r["link_id"]: r for _, r in self.links.iterrows()}
+        self.link_by_id = {r["link_id"]: r for r in self.links.to_dict("records")}
+        # stakes by asset, so that explaining one asset does not scan every link
+        self._asset_links = dict(iter(self.links[self.links["subject_kind"] == "asset"].groupby("subject_id",
+                                                                                                 sort=False)))
         self.entities = con.execute("""
             SELECT e.entity_id, e.entity_name, e.lei, e.entity_type, e.jurisdiction_code, e.hq_country_code,
                    o.controlling_country_code, o.controlling_country_basis, o.control_chain,
@@ -76,7 +79,7 @@ class Explainer:
 
     def holders(self, asset_id: str) -> list[dict]:
         """Every recorded stake in the asset (current first), with its source."""
-        rows = self.links[(self.links["subject_kind"] == "asset") & (self.links["subject_id"] == asset_id)]
+        rows = self._asset_links.get(asset_id, self.links.iloc[0:0])
         out = []
         for _, r in rows.iterrows():
             ent = self.entities.loc[r["owner_entity_id"]]

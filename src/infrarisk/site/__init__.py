@@ -3,8 +3,10 @@
 Contract: :func:`build_site` reads the ``out_*``, ``core_*`` and ``core_meta__*`` tables of a
 finished build and writes a complete site into an empty folder (the caller swaps it into
 place). Output is deterministic: no timestamps, stable ordering, stable element ids.
-Every string from data is escaped (templates autoescape; popup HTML is rendered by the
-same templates; JSON is embedded with ``tojson``).
+Every string from data is escaped (templates autoescape; JSON is embedded with ``tojson``;
+the map's data files escape ``<``, ``>`` and ``&`` and the page turns data into text nodes
+only). The map page (:mod:`.layers`, :mod:`.mapdata`, :mod:`.details`, :mod:`.downloads`)
+loads its features from files beside it, drawn on one canvas by ``static/infrarisk/``.
 """
 
 from __future__ import annotations
@@ -22,25 +24,12 @@ from ..explain import Explainer
 from ..ownership import OwnershipGraph
 from ..profiles import Profile
 from ..settings import Settings
-from . import mapping
-from .render import BAND_COLOURS, esc, render
+from . import details, downloads, mapdata
+from .layers import TYPE_LABELS
+from .render import render
 
 STATIC = Path(__file__).resolve().parent / "static"
 
-TYPE_LABELS = {
-    "port": "Port", "container_terminal": "Container terminal", "inland_container_terminal": "Inland container terminal",
-    "port_authority": "Port authority (whole port)", "terminal_group": "Terminal group", "planned_port": "Planned port",
-    "whole_port_operator": "Port company (whole port)", "multipurpose_terminal": "Multipurpose terminal",
-    "bulk_terminal": "Bulk terminal", "liquid_bulk_terminal": "Liquid bulk terminal",
-}
-#: map layer of each terminal-level asset type (one layer per kind of asset)
-LAYERS = [
-    ("Container terminals", ("container_terminal", "multipurpose_terminal")),
-    ("Inland container terminals", ("inland_container_terminal",)),
-    ("Port companies and authorities (whole port)", ("port_authority", "whole_port_operator", "terminal_group")),
-    ("Bulk and liquid-bulk terminals", ("bulk_terminal", "liquid_bulk_terminal")),
-    ("Planned ports", ("planned_port",)),
-]
 INGE2_COLUMNS = ["unlocode", "port_name", "country_code", "terminals", "controlling_entities", "share_min",
                  "share_max", "is_controlled", "source_urls"]
 
@@ -85,56 +74,26 @@ class SiteBuilder:
             s["files"] = [f for f in files if f["source_id"] == s["source_id"]]
         self.assets = con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id").df()
         self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
+        # lookups by id, so that per-asset work stays linear at 100,000 assets
+        self.asset_rows = {r["asset_id"]: r for r in _records(self.assets)}
+        links = _records(self.explainer.links)
+        self.links_by_id = {r["link_id"]: r for r in links}
+        self.holders_by_asset: dict[str, list[dict]] = {}
+        for r in links:  # already ordered: current first, largest share first
+            if r["subject_kind"] == "asset":
+                self.holders_by_asset.setdefault(r["subject_id"], []).append(r)
+        self.entity_info = {r["entity_id"]: {"name": r["entity_name"], "country": r["controlling_country_code"],
+                                             "is_state": bool(r["is_state"])}
+                            for r in _records(self.explainer.entities)}
+        self.wpi = {a: str(n) for a, n in con.execute(
+            "SELECT asset_id, wpi_number FROM core_assets__ports WHERE wpi_number IS NOT NULL").fetchall()}
 
     def page(self, template: str, page: str, title: str, **ctx) -> str:
         return render(template, page=page, title=title, **self.common, **ctx)
 
-    # -------------------------------------------------------------- map
-    def terminal_features(self, types: tuple[str, ...]) -> dict:
-        feats = []
-        terms = self.assets[(self.assets["asset_class"] == "terminal") & self.assets["asset_type"].isin(types)]
-        for r in _records(terms):
-            ev = self.explainer.asset(r["asset_id"])
-            r["asset_type_label"] = TYPE_LABELS.get(r["asset_type"], r["asset_type"])
-            r["port_name"] = self._port_name(r["parent_asset_id"])
-            popup = render("popup_asset.html", a=r, ev=ev)
-            feats.append(self._feature(r, popup, 7))
-        return {"type": "FeatureCollection", "features": feats}
-
     def _port_name(self, port_id) -> str | None:
-        m = self.assets[self.assets["asset_id"] == port_id]
-        return None if m.empty else m.iloc[0]["name"]
-
-    def port_features(self) -> dict:
-        ports = self.assets[(self.assets["asset_class"] == "port") & self.assets["is_europe"]]
-        terms = self.assets[self.assets["asset_class"] == "terminal"]
-        by_port = {k: _records(v) for k, v in terms.groupby("parent_asset_id")}
-        wpi = dict(self.con.execute("SELECT asset_id, wpi_number FROM core_assets__ports").fetchall())
-        feats = []
-        for r in _records(ports):
-            r["wpi_number"] = wpi.get(r["asset_id"])
-            popup = render("popup_port.html", p=r, terminals=by_port.get(r["asset_id"], []))
-            feats.append(self._feature(r, popup, 5 if by_port.get(r["asset_id"]) else 2.5))
-        return {"type": "FeatureCollection", "features": feats}
-
-    @staticmethod
-    def _feature(r: dict, popup: str, radius: float) -> dict:
-        return {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(float(r["longitude"]), 6),
-                                                           round(float(r["latitude"]), 6)]},
-            "properties": {"id": r["asset_id"], "t": str(esc(r["name"])), "b": r["band"],
-                           "c": BAND_COLOURS[r["band"]], "r": radius, "popup": popup},
-        }
-
-    def outline(self) -> dict:
-        from ..geo import countries_gdf
-        gdf = countries_gdf(self.con)
-        gdf = gdf.cx[-32:70, 25:82]
-        gdf = gdf.assign(geometry=gdf.geometry.simplify(0.02, preserve_topology=True))
-        gdf = gdf.sort_values("country_code")[["country_code", "geometry"]]
-        import json
-        return json.loads(gdf.to_json(drop_id=True, to_wgs84=False))
+        r = self.asset_rows.get(port_id) if isinstance(port_id, str) else None
+        return None if r is None else r["name"]
 
     # -------------------------------------------------------------- pages
     def assets_rows(self) -> list[dict]:
@@ -145,7 +104,7 @@ class SiteBuilder:
             ORDER BY c.asset_id, c.share_min DESC, c.country_code""").df()
         rows = []
         for aid, grp in countries.groupby("asset_id", sort=True):
-            r = _records(self.assets[self.assets["asset_id"] == aid])[0]
+            r = dict(self.asset_rows[aid])
             r["asset_type_label"] = TYPE_LABELS.get(r["asset_type"], r["asset_type"])
             r["port_name"] = self._port_name(r["parent_asset_id"])
             r["countries"] = [{"country_code": c["country_code"],
@@ -212,17 +171,13 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
     data_licence = licences.most_restrictive(files_lic)
     licence = {"id": data_licence, "url": licences.url(data_licence)}
 
-    # map
-    nav = render("_nav.html", page="map", as_of=settings.as_of)
-    footer = render("_footer.html", **sb.common)
-    known = {t for _, types in LAYERS for t in types}
-    other = tuple(sorted(set(sb.assets.loc[sb.assets["asset_class"] == "terminal", "asset_type"]) - known))
-    layers = [("Ports (World Port Index)", sb.port_features(), 3, True)]
-    for label, types in [*LAYERS, ("Other terminals", other)]:
-        feats = sb.terminal_features(types)
-        if feats["features"]:
-            layers.append((label, feats, 7, True))
-    _write(out_dir / "index.html", mapping.map_page(layers, sb.outline(), nav, footer))
+    # map: features in files beside the page, details on demand, full downloads
+    md = mapdata.collect(sb)
+    dls = downloads.write_downloads(sb, md, out_dir)
+    data = mapdata.write_map_data(sb, md, out_dir, dls)
+    details.write_details(sb, md, out_dir)
+    _write(out_dir / "index.html", sb.page("map.html", "map", "Map", scripts=data["scripts"],
+                                           layers=data["index"]["layers"], downloads=dls, n_assets=md.n))
 
     # foreign stakes table + download
     rows = sb.assets_rows()

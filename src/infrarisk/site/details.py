@@ -1,0 +1,153 @@
+"""Asset details fetched on demand: holders, ownership graph, control chain, band and why.
+
+Contract: :func:`write_details` takes the mapped assets (:class:`~infrarisk.site.mapdata.MapData`,
+in global order) and writes ``data/detail/NNNN.js``, one file per
+:data:`~infrarisk.site.mapdata.SHARD_SIZE` consecutive assets, each a call
+``infrarisk.data("detail", {...})`` (see :mod:`infrarisk.site.mapdata` for why a script).
+A shard holds its own tables of entities (``ents``: id, name, controlling country, is a
+state) and sources (``srcs``: url, title, date, status), and per asset:
+
+- ``reason``: the band and why, in words (from ``out_exposure__assets``);
+- ``holders``: every recorded stake in the asset, current or not: ``[entity, share text,
+  status, date, interest type, source, is current]``;
+- ``edges``: the current ownership graph above the asset, ``[owner, subject, share text,
+  [sources], is control, control basis]``, where a node is an entity index or ``-1`` for
+  the asset itself; ``truncated`` when it was cut at :data:`MAX_EDGES`;
+- ``control``: the control chain (steps, controlling country, whether it reaches a
+  state) or null;
+- ``groups``: per high-risk group of the profile with a path to the asset: its band,
+  look-through share, reason and the paths (steps with sources, look-through product);
+- ``op``, ``pos`` (position precision and source), ``wpi``.
+
+Nothing here is HTML: the page turns every value into text nodes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..explain import _date
+from ..score import share_text
+from .mapdata import SHARD_SIZE, MapData, js_call
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import SiteBuilder
+
+#: edges of the ownership graph shown for one asset (the rest is summarised as truncated)
+MAX_EDGES = 60
+
+
+def _v(x):
+    if x is None or x is pd.NaT:
+        return None
+    if isinstance(x, float) and x != x:
+        return None
+    return x
+
+
+class _Shard:
+    """Entity and source tables local to one detail file."""
+
+    def __init__(self, sb: "SiteBuilder", links: dict[str, dict]):
+        self.sb, self.links = sb, links
+        self.ents: list[list] = []
+        self.ent_ix: dict[str, int] = {}
+        self.srcs: list[list] = []
+        self.src_ix: dict[tuple, int] = {}
+
+    def ent(self, eid: str) -> int:
+        if eid not in self.ent_ix:
+            e = self.sb.entity_info.get(eid, {})
+            self.ent_ix[eid] = len(self.ents)
+            self.ents.append([eid, e.get("name", eid), e.get("country"), bool(e.get("is_state"))])
+        return self.ent_ix[eid]
+
+    def src(self, url: str, title, as_of, status) -> int:
+        key = (url, title or url, as_of, status)
+        if key not in self.src_ix:
+            self.src_ix[key] = len(self.srcs)
+            self.srcs.append(list(key))
+        return self.src_ix[key]
+
+    def link_sources(self, link_ids: list[str]) -> list[int]:
+        out = []
+        for lid in link_ids:
+            r = self.links[lid]
+            out.append(self.src(r["source_url"], _v(r["source_title"]), _date(r), r["status"]))
+        return out
+
+    def node(self, node_id: str, asset_id: str) -> int:
+        return -1 if node_id == asset_id else self.ent(node_id)
+
+
+def _edge_share(e) -> str:
+    return share_text(e.lo, e.hi) if (e.lo > 0 or e.hi < 1) else "undisclosed share"
+
+
+def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict]) -> dict:
+    """The detail record of one asset (see the module docstring)."""
+    aid = row["asset_id"]
+    g = sb.g
+    d: dict = {"reason": _v(row.get("band_reason")), "op": _v(row.get("operator_name")),
+               "pos": [row.get("position_precision"), _v(row.get("position_source_url"))]
+               if _v(row.get("position_precision")) else None, "wpi": sb.wpi.get(aid)}
+    d["holders"] = [[sh.ent(h["owner_entity_id"]),
+                     share_text(h["share_min"], h["share_max"]) if h["is_share_stated"] or h["share_min"] > 0
+                     else "undisclosed share", h["status"], _date(h), h["interest_type"],
+                     sh.src(h["source_url"], _v(h["source_title"]), _date(h), h["status"]), bool(h["is_current"])]
+                    for h in holders]
+    v = g.index.get(aid)
+    if v is None or v not in g.in_edges:
+        return d
+    edges, seen, todo, truncated = [], {v}, [v], False
+    while todo and not truncated:
+        u = todo.pop(0)
+        for e in sorted(g.in_edges.get(u, []), key=lambda e: (-e.lo, g.ids[e.owner])):
+            if len(edges) >= MAX_EDGES:
+                truncated = True
+                break
+            edges.append([sh.node(g.ids[e.owner], aid), sh.node(g.ids[e.subject], aid), _edge_share(e),
+                          sh.link_sources(e.link_ids), bool(e.is_control), e.control_basis])
+            if e.owner not in seen:
+                seen.add(e.owner)
+                todo.append(e.owner)
+    d["edges"], d["truncated"] = edges, truncated
+    ctl = sb.explainer.control(aid)
+    if ctl:
+        d["control"] = {"steps": [[sh.node(s["owner_id"], aid), sh.node(s["subject_id"], aid), s["basis"], s["share"],
+                                   [sh.src(x["url"], x["title"], x["as_of"], x["status"]) for x in s["sources"]]]
+                                  for s in ctl["steps"]],
+                        "country": ctl["country"], "state": ctl["reaches_state"]}
+    groups = []
+    for grp in sb.explainer.group_view(aid):
+        if not grp["paths"] and grp["band"] in ("none", "unknown"):
+            continue
+        groups.append({"label": grp["group_label"], "band": grp["band"], "share": grp["share"],
+                       "reason": grp["reason"],
+                       "paths": [{"top": p["top_country"], "look": p["look_through"],
+                                  "steps": [[sh.node(s["owner_id"], aid), sh.node(s["subject_id"], aid), s["share"],
+                                             [sh.src(x["url"], x["title"], x["as_of"], x["status"])
+                                              for x in s["sources"]]] for s in p["steps"]]}
+                                 for p in grp["paths"]]})
+    d["groups"] = groups
+    return d
+
+
+def write_details(sb: "SiteBuilder", md: MapData, out_dir: Path) -> int:
+    """Write every detail shard; return the number of files."""
+    folder = Path(out_dir) / "data" / "detail"
+    folder.mkdir(parents=True, exist_ok=True)
+    links = sb.links_by_id
+    rows = sb.asset_rows
+    holders = sb.holders_by_asset
+    n_files = 0
+    for k in range(0, md.n, SHARD_SIZE):
+        sh = _Shard(sb, links)
+        assets = [asset_detail(sb, sh, rows[aid], holders.get(aid, [])) for aid in md.order[k:k + SHARD_SIZE]]
+        payload = {"shard": k // SHARD_SIZE, "first": k, "ents": sh.ents, "srcs": sh.srcs, "assets": assets}
+        (folder / f"{k // SHARD_SIZE:04d}.js").write_bytes(js_call("detail", payload).encode())
+        n_files += 1
+    return n_files

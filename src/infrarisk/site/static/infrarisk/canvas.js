@@ -1,0 +1,225 @@
+/* infrarisk canvas layer: every feature of every layer drawn on one canvas, coloured by band.
+
+   One Leaflet layer object for all features (per-feature Leaflet layers stop being usable
+   past a few thousand): coordinates are pre-projected to Web Mercator in [0, 1], so a
+   redraw is a multiply-add per point; features are batched by layer and band into one path
+   per colour. Points are circles, lines are polylines, polygons are filled rings (even-odd).
+   Hit-testing (click, hover) scans the visible features: a few milliseconds at 100,000. */
+(function () {
+  "use strict";
+  var ir = window.infrarisk;
+  var TAU = 2 * Math.PI;
+
+  ir.FeatureCanvas = L.Layer.extend({
+    options: { pane: "overlayPane", hitTolerance: 3 },
+
+    initialize: function (store, bands, options) {
+      L.setOptions(this, options);
+      this.store = store;
+      this.colours = bands.map(function (b) { return b.colour; });
+      this.visible = new Uint8Array(store.n).fill(1);
+      this.layerOn = store.layers.map(function (l) { return l.shown ? 1 : 0; });
+      this.sizes = store.layers.map(function (l) { return l.size; });
+      this.selected = -1;
+      this.drawn = 0;
+      this.paints = 0;
+      // draw order: layer by layer, least severe band first (most exposed on top)
+      var order = store.layers.map(function () { return bands.map(function () { return []; }); });
+      for (var i = 0; i < store.n; i++) { order[store.layer[i]][store.band[i]].push(i); }
+      var sev = bands.map(function (b, k) { return k; }).reverse();  // bands are listed most severe first
+      this.batches = [];
+      for (var li = 0; li < order.length; li++) {
+        for (var s = 0; s < sev.length; s++) {
+          var b = sev[s];
+          if (order[li][b].length) { this.batches.push({ layer: li, band: b, idx: Int32Array.from(order[li][b]) }); }
+        }
+      }
+    },
+
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create("canvas", "ir-canvas leaflet-zoom-animated");
+      this._canvas.setAttribute("aria-hidden", "true");
+      this.getPane().appendChild(this._canvas);
+      map.on("moveend zoomend viewreset resize", this._reset, this);
+      map.on("zoomanim", this._animateZoom, this);
+      map.on("click", this._onClick, this);
+      map.on("mousemove", this._onMove, this);
+      map.on("mouseout", this._hideTip, this);
+      this._reset();
+    },
+
+    onRemove: function (map) {
+      map.off("moveend zoomend viewreset resize", this._reset, this);
+      map.off("zoomanim", this._animateZoom, this);
+      map.off("click", this._onClick, this);
+      map.off("mousemove", this._onMove, this);
+      map.off("mouseout", this._hideTip, this);
+      L.DomUtil.remove(this._canvas);
+    },
+
+    setVisible: function (mask) { this.visible = mask; this.redraw(); },
+    setLayerOn: function (on) { this.layerOn = on; this.redraw(); },
+    select: function (i) { this.selected = i; this.redraw(); },
+
+    _reset: function () {
+      var map = this._map, size = map.getSize(), r = window.devicePixelRatio || 1;
+      this._topLeft = map.containerPointToLayerPoint([0, 0]);
+      L.DomUtil.setPosition(this._canvas, this._topLeft);
+      this._canvas.width = Math.round(size.x * r);
+      this._canvas.height = Math.round(size.y * r);
+      this._canvas.style.width = size.x + "px";
+      this._canvas.style.height = size.y + "px";
+      this._ratio = r;
+      this.redraw();
+    },
+
+    _animateZoom: function (e) {
+      var map = this._map, scale = map.getZoomScale(e.zoom, map.getZoom());
+      var offset = map._latLngToNewLayerPoint(map.containerPointToLatLng([0, 0]), e.zoom, e.center);
+      L.DomUtil.setTransform(this._canvas, offset, scale);
+    },
+
+    /* The transform from Mercator [0, 1] to canvas pixels for the current view. */
+    _view: function () {
+      var map = this._map, z = map.getZoom(), s = map.options.crs.scale(z), o = map.getPixelOrigin();
+      return { s: s, ox: o.x + this._topLeft.x, oy: o.y + this._topLeft.y, w: map.getSize().x, h: map.getSize().y };
+    },
+
+    redraw: function () {
+      if (!this._map || !this._canvas) { return; }
+      var ctx = this._canvas.getContext("2d"), v = this._view(), st = this.store, vis = this.visible;
+      ctx.setTransform(this._ratio, 0, 0, this._ratio, 0, 0);
+      ctx.clearRect(0, 0, v.w, v.h);
+      var drawn = 0;
+      for (var k = 0; k < this.batches.length; k++) {
+        var bt = this.batches[k];
+        if (!this.layerOn[bt.layer]) { continue; }
+        var size = this.sizes[bt.layer], kind = st.kind[bt.idx[0]], idx = bt.idx, pad = size + 2;
+        ctx.beginPath();
+        for (var j = 0; j < idx.length; j++) {
+          var i = idx[j];
+          if (!vis[i]) { continue; }
+          var b = 4 * i;
+          var x0 = st.bbox[b] * v.s - v.ox, y0 = st.bbox[b + 1] * v.s - v.oy;
+          var x1 = st.bbox[b + 2] * v.s - v.ox, y1 = st.bbox[b + 3] * v.s - v.oy;
+          if (x1 < -pad || x0 > v.w + pad || y1 < -pad || y0 > v.h + pad) { continue; }
+          drawn++;
+          if (kind === 0) {
+            ctx.moveTo(x0 + size, y0);
+            ctx.arc(x0, y0, size, 0, TAU);
+          } else {
+            this._path(ctx, st.parts[i], v, kind === 2);
+          }
+        }
+        if (kind === 1) {
+          ctx.lineWidth = size; ctx.strokeStyle = this.colours[bt.band]; ctx.lineCap = "round"; ctx.stroke();
+        } else {
+          ctx.fillStyle = this.colours[bt.band];
+          ctx.globalAlpha = kind === 2 ? 0.55 : 0.9;
+          ctx.fill("evenodd");
+          ctx.globalAlpha = 1;
+          ctx.lineWidth = kind === 2 ? 0.8 : 0.6; ctx.strokeStyle = "#333"; ctx.stroke();
+        }
+      }
+      if (this.selected >= 0 && vis[this.selected] && this.layerOn[st.layer[this.selected]]) {
+        this._highlight(ctx, this.selected, v);
+      }
+      this.drawn = drawn;
+      this.paints++;
+      this.fire("painted", { drawn: drawn });
+    },
+
+    _path: function (ctx, parts, v, close) {
+      for (var p = 0; p < parts.length; p++) {
+        var c = parts[p];
+        ctx.moveTo(c[0] * v.s - v.ox, c[1] * v.s - v.oy);
+        for (var q = 2; q < c.length; q += 2) { ctx.lineTo(c[q] * v.s - v.ox, c[q + 1] * v.s - v.oy); }
+        if (close) { ctx.closePath(); }
+      }
+    },
+
+    _highlight: function (ctx, i, v) {
+      var st = this.store, size = this.sizes[st.layer[i]];
+      ctx.beginPath();
+      if (st.kind[i] === 0) {
+        ctx.arc(st.x[i] * v.s - v.ox, st.y[i] * v.s - v.oy, size + 4, 0, TAU);
+      } else {
+        this._path(ctx, st.parts[i], v, st.kind[i] === 2);
+      }
+      ctx.lineWidth = 3; ctx.strokeStyle = "#000"; ctx.stroke();
+      ctx.lineWidth = 1.5; ctx.strokeStyle = "#fff"; ctx.stroke();
+    },
+
+    /* The topmost visible feature under a layer point, or -1. */
+    hit: function (layerPoint) {
+      var v = this._view(), st = this.store, px = layerPoint.x - this._topLeft.x, py = layerPoint.y - this._topLeft.y;
+      var tol = this.options.hitTolerance;
+      for (var k = this.batches.length - 1; k >= 0; k--) {
+        var bt = this.batches[k];
+        if (!this.layerOn[bt.layer]) { continue; }
+        var size = this.sizes[bt.layer], idx = bt.idx, best = -1, bestD = Infinity;
+        for (var j = idx.length - 1; j >= 0; j--) {
+          var i = idx[j];
+          if (!this.visible[i]) { continue; }
+          var d = this._distance(i, px, py, v);
+          if (d <= (st.kind[i] === 1 ? size / 2 : st.kind[i] === 0 ? size : 0) + tol && d < bestD) { best = i; bestD = d; }
+        }
+        if (best >= 0) { return best; }
+      }
+      return -1;
+    },
+
+    _distance: function (i, px, py, v) {
+      var st = this.store, b = 4 * i;
+      if (st.kind[i] === 0) {
+        var dx = st.x[i] * v.s - v.ox - px, dy = st.y[i] * v.s - v.oy - py;
+        return Math.sqrt(dx * dx + dy * dy);
+      }
+      var pad = 12;
+      if (px < st.bbox[b] * v.s - v.ox - pad || px > st.bbox[b + 2] * v.s - v.ox + pad ||
+          py < st.bbox[b + 1] * v.s - v.oy - pad || py > st.bbox[b + 3] * v.s - v.oy + pad) { return Infinity; }
+      var parts = st.parts[i], best = Infinity, inside = false;
+      for (var p = 0; p < parts.length; p++) {
+        var c = parts[p];
+        for (var q = 2; q < c.length; q += 2) {
+          var ax = c[q - 2] * v.s - v.ox, ay = c[q - 1] * v.s - v.oy, bx = c[q] * v.s - v.ox, by = c[q + 1] * v.s - v.oy;
+          best = Math.min(best, segDist(px, py, ax, ay, bx, by));
+          if (st.kind[i] === 2 && ((ay > py) !== (by > py)) && px < (bx - ax) * (py - ay) / (by - ay) + ax) { inside = !inside; }
+        }
+      }
+      return inside ? 0 : best;
+    },
+
+    _onClick: function (e) {
+      var i = this.hit(e.layerPoint);
+      if (i >= 0) { this.fire("featureclick", { index: i }); }
+    },
+
+    _onMove: function (e) {
+      var self = this;
+      this._lastMove = e;
+      if (this._moveQueued) { return; }
+      this._moveQueued = true;
+      L.Util.requestAnimFrame(function () {
+        self._moveQueued = false;
+        var ev = self._lastMove, i = self.hit(ev.layerPoint);
+        self._map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
+        if (i < 0) { self._hideTip(); return; }
+        if (!self._tip) { self._tip = L.tooltip({ direction: "top", offset: [0, -6] }); }
+        var node = document.createElement("span");
+        node.textContent = self.store.names[i];
+        self._tip.setLatLng(ev.latlng).setContent(node);
+        if (!self._map.hasLayer(self._tip)) { self._tip.addTo(self._map); }
+      });
+    },
+
+    _hideTip: function () { if (this._tip && this._map) { this._map.removeLayer(this._tip); } }
+  });
+
+  function segDist(px, py, ax, ay, bx, by) {
+    var dx = bx - ax, dy = by - ay, len = dx * dx + dy * dy;
+    var t = len ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / len)) : 0;
+    var x = ax + t * dx - px, y = ay + t * dy - py;
+    return Math.sqrt(x * x + y * y);
+  }
+})();

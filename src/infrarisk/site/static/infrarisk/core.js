@@ -1,0 +1,156 @@
+/* infrarisk core: the namespace, the entry point of the data files, the feature store and
+   small helpers.
+
+   Data files (data/map/*.js, data/detail/*.js) are classic scripts that call
+   infrarisk.data(kind, payload), so the site also works from file://. Every string that
+   comes from data reaches the page only as a text node (el(), textContent): nothing in
+   these scripts parses HTML, and links from data are kept only when they are http(s). */
+(function () {
+  "use strict";
+  var ir = window.infrarisk = window.infrarisk || {};
+  ir.raw = { index: null, outline: null, layers: [] };
+  ir.shards = {};
+  var waiting = {};
+
+  ir.data = function (kind, payload) {
+    if (kind === "index") { ir.raw.index = payload; }
+    else if (kind === "outline") { ir.raw.outline = payload; }
+    else if (kind === "layer") { ir.raw.layers.push(payload); }
+    else if (kind === "detail") {
+      ir.shards[payload.shard] = payload;
+      (waiting[payload.shard] || []).forEach(function (w) { w.ok(payload); });
+      delete waiting[payload.shard];
+    }
+  };
+
+  /* Load the detail file of shard k (a script element, so file:// works too). */
+  ir.loadShard = function (k) {
+    return new Promise(function (ok, fail) {
+      if (ir.shards[k]) { ok(ir.shards[k]); return; }
+      var first = !waiting[k];
+      (waiting[k] = waiting[k] || []).push({ ok: ok, fail: fail });
+      if (!first) { return; }
+      var s = document.createElement("script");
+      s.src = "data/detail/" + ("000" + k).slice(-4) + ".js";
+      s.onerror = function () {
+        (waiting[k] || []).forEach(function (w) { w.fail(new Error("could not load " + s.src)); });
+        delete waiting[k];
+        s.remove();
+      };
+      document.head.appendChild(s);
+    });
+  };
+
+  /* el("a", {href: url, class: "x"}, "text", child, ...): an element whose strings are text nodes. */
+  ir.el = function (tag, attrs) {
+    var node = document.createElement(tag);
+    var k;
+    for (k in attrs || {}) {
+      if (!Object.prototype.hasOwnProperty.call(attrs, k) || attrs[k] === null || attrs[k] === undefined || attrs[k] === false) { continue; }
+      if (k === "text") { node.textContent = attrs[k]; }
+      else if (k === "on") { Object.keys(attrs.on).forEach(function (ev) { node.addEventListener(ev, attrs.on[ev]); }); }
+      else { node.setAttribute(k, attrs[k] === true ? "" : String(attrs[k])); }
+    }
+    for (var i = 2; i < arguments.length; i++) { ir.append(node, arguments[i]); }
+    return node;
+  };
+  ir.append = function (node, child) {
+    if (child === null || child === undefined || child === false) { return node; }
+    if (Array.isArray(child)) { child.forEach(function (c) { ir.append(node, c); }); return node; }
+    node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+    return node;
+  };
+  ir.clear = function (node) { while (node.firstChild) { node.removeChild(node.firstChild); } return node; };
+  /* A link whose target comes from data: http(s) only, opened without the opener. */
+  ir.safeUrl = function (u) { return typeof u === "string" && /^https?:\/\//i.test(u) ? u : null; };
+  ir.link = function (url, text) {
+    var u = ir.safeUrl(url);
+    return u ? ir.el("a", { href: u, rel: "noopener noreferrer", target: "_blank" }, text) : ir.el("span", null, text);
+  };
+
+  /* 0.2499 -> "24.99%" (as infrarisk.score.pct). */
+  ir.pct = function (x) {
+    var v = 100 * x;
+    if (v > 0 && v < 0.01) { return "<0.01%"; }
+    return v.toFixed(2).replace(/0+$/, "").replace(/\.$/, "") + "%";
+  };
+  ir.shareText = function (lo, hi) {
+    return Math.abs(hi - lo) < 1e-9 ? ir.pct(lo) : ir.pct(lo).replace("%", "") + "\u2013" + ir.pct(hi);
+  };
+  ir.norm = function (s) {
+    return String(s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  };
+  ir.fmt = function (n) { return Number(n).toLocaleString("en-GB"); };
+
+  /* Web Mercator in [0, 1] (the projection of Leaflet's default CRS, divided by 256 * 2^zoom). */
+  var MAXLAT = 85.0511287798;
+  ir.mercX = function (lon) { return (lon + 180) / 360; };
+  ir.mercY = function (lat) {
+    var l = Math.max(-MAXLAT, Math.min(MAXLAT, lat)) * Math.PI / 180;
+    return 0.5 - Math.log(Math.tan(Math.PI / 4 + l / 2)) / (2 * Math.PI);
+  };
+
+  function sparse(n, s, fill) {
+    var out = new Array(n).fill(fill);
+    for (var j = 0; j < s.i.length; j++) { out[s.i[j]] = s.v[j]; }
+    return out;
+  }
+
+  /* All layers in one store of columns, indexed by the global feature index. */
+  ir.buildStore = function (index, layers) {
+    layers = layers.slice().sort(function (a, b) { return a.offset - b.offset; });
+    var n = 0;
+    layers.forEach(function (l) { n += l.n; });
+    var st = {
+      n: n, ids: new Array(n), names: new Array(n), codes: new Array(n), layer: new Uint16Array(n),
+      type: new Int16Array(n), host: new Int16Array(n), band: new Uint8Array(n), status: new Int16Array(n),
+      control: new Uint8Array(n), shares: new Array(n), related: new Array(n), controller: new Int32Array(n).fill(-1),
+      parent: new Int32Array(n).fill(-1), x: new Float64Array(n), y: new Float64Array(n), parts: new Array(n),
+      bbox: new Float64Array(4 * n), kind: new Uint8Array(n), byId: new Map(), children: new Map(), layers: []
+    };
+    var cs = index.coord_scale, lix = {};
+    index.layers.forEach(function (meta, k) { lix[meta.id] = k; });
+    var parentIds = [];
+    layers.forEach(function (l) {
+      var li = lix[l.id], o = l.offset, kind = { point: 0, line: 1, polygon: 2 }[index.layers[li].geometry];
+      var sh = sparse(l.n, l.shares, null), rel = sparse(l.n, l.related, null);
+      var ctl = sparse(l.n, l.controller, -1), par = sparse(l.n, l.parent, null);
+      for (var i = 0; i < l.n; i++) {
+        var g = o + i;
+        st.ids[g] = l.ids[i]; st.names[g] = l.names[i]; st.codes[g] = l.codes[i];
+        st.layer[g] = li; st.type[g] = l.type[i]; st.host[g] = l.host[i]; st.band[g] = l.band[i];
+        st.status[g] = l.status[i]; st.control[g] = l.control[i]; st.shares[g] = sh[i]; st.related[g] = rel[i];
+        st.controller[g] = ctl[i]; st.kind[g] = kind;
+        if (par[i] !== null) { parentIds.push([g, par[i]]); }
+        st.byId.set(l.ids[i], g);
+        if (kind === 0) {
+          var lon = l.xy[2 * i] / cs, lat = l.xy[2 * i + 1] / cs;
+          st.x[g] = ir.mercX(lon); st.y[g] = ir.mercY(lat);
+          st.bbox[4 * g] = st.bbox[4 * g + 2] = st.x[g]; st.bbox[4 * g + 1] = st.bbox[4 * g + 3] = st.y[g];
+        } else {
+          var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+          st.parts[g] = l.parts[i].map(function (flat) {
+            var p = new Float64Array(flat.length);
+            for (var j = 0; j < flat.length; j += 2) {
+              p[j] = ir.mercX(flat[j] / cs); p[j + 1] = ir.mercY(flat[j + 1] / cs);
+              if (p[j] < x0) { x0 = p[j]; } if (p[j] > x1) { x1 = p[j]; }
+              if (p[j + 1] < y0) { y0 = p[j + 1]; } if (p[j + 1] > y1) { y1 = p[j + 1]; }
+            }
+            return p;
+          });
+          st.bbox[4 * g] = x0; st.bbox[4 * g + 1] = y0; st.bbox[4 * g + 2] = x1; st.bbox[4 * g + 3] = y1;
+          st.x[g] = (x0 + x1) / 2; st.y[g] = (y0 + y1) / 2;
+        }
+      }
+    });
+    parentIds.forEach(function (pc) {
+      var p = st.byId.get(pc[1]);
+      if (p === undefined) { return; }
+      st.parent[pc[0]] = p;
+      if (!st.children.has(p)) { st.children.set(p, []); }
+      st.children.get(p).push(pc[0]);
+    });
+    st.layers = index.layers;
+    return st;
+  };
+})();
