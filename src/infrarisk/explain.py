@@ -48,14 +48,17 @@ class Explainer:
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
         self.link_by_id = {r["link_id"]: r for r in self.links.to_dict("records")}
         # stakes by asset, so that explaining one asset does not scan every link
-        self._asset_links = dict(iter(self.links[self.links["subject_kind"] == "asset"].groupby("subject_id",
-                                                                                                 sort=False)))
+        self._asset_links: dict[str, list[dict]] = {}
+        for r in self.link_by_id.values():
+            if r["subject_kind"] == "asset":
+                self._asset_links.setdefault(r["subject_id"], []).append(r)
         self.entities = con.execute("""
             SELECT e.entity_id, e.entity_name, e.lei, e.entity_type, e.jurisdiction_code, e.hq_country_code,
                    o.controlling_country_code, o.controlling_country_basis, o.control_chain,
                    o.is_state_controlled, o.is_state
             FROM core_ownership__entities e JOIN out_ownership__entities o USING (entity_id)""").df().set_index(
             "entity_id", drop=False)
+        self._entity_country = self.entities[["controlling_country_code", "controlling_country_basis"]].to_dict("index")
         self.groups = []
         for grp in profile.groups:
             member = ownership.in_group(g, self.ctl, set(profile.members(grp)), majority)
@@ -79,10 +82,9 @@ class Explainer:
 
     def holders(self, asset_id: str) -> list[dict]:
         """Every recorded stake in the asset (current first), with its source."""
-        rows = self._asset_links.get(asset_id, self.links.iloc[0:0])
         out = []
-        for _, r in rows.iterrows():
-            ent = self.entities.loc[r["owner_entity_id"]]
+        for r in self._asset_links.get(asset_id, []):
+            ent = self._entity_country[r["owner_entity_id"]]
             out.append({
                 "owner_id": r["owner_entity_id"], "owner_name": r["owner_name"],
                 "owner_country": _na(ent["controlling_country_code"]),

@@ -35,8 +35,9 @@ INGE2_COLUMNS = ["unlocode", "port_name", "country_code", "terminals", "controll
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
-    return [{k: (None if (not isinstance(v, (list, dict)) and pd.isna(v)) else v) for k, v in r.items()}
-            for r in df.to_dict("records")]
+    """Rows as dicts, missing values as None (vectorised: this runs on 100,000-row tables)."""
+    cols = [df[c].to_numpy(dtype=object, na_value=None) for c in df.columns]
+    return [dict(zip(df.columns, row)) for row in zip(*cols)]
 
 
 def _write(path: Path, text: str) -> None:
@@ -75,7 +76,9 @@ class SiteBuilder:
         self.assets = con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id").df()
         self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
         # lookups by id, so that per-asset work stays linear at 100,000 assets
-        self.asset_rows = {r["asset_id"]: r for r in _records(self.assets)}
+        cur = con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id")
+        cols = [d[0] for d in cur.description]
+        self.asset_rows = {r[1]: dict(zip(cols, r)) for r in cur.fetchall()}
         links = _records(self.explainer.links)
         self.links_by_id = {r["link_id"]: r for r in links}
         self.holders_by_asset: dict[str, list[dict]] = {}
@@ -102,14 +105,17 @@ class SiteBuilder:
             FROM out_ownership__asset_countries c JOIN core_assets__assets a USING (asset_id)
             WHERE c.country_code <> a.country_code AND c.share_min > 0
             ORDER BY c.asset_id, c.share_min DESC, c.country_code""").df()
+        by_asset: dict[str, list[dict]] = {}
+        for c in _records(countries):  # already ordered by asset
+            by_asset.setdefault(c["asset_id"], []).append(c)
         rows = []
-        for aid, grp in countries.groupby("asset_id", sort=True):
+        for aid, grp in by_asset.items():
             r = dict(self.asset_rows[aid])
             r["asset_type_label"] = TYPE_LABELS.get(r["asset_type"], r["asset_type"])
             r["port_name"] = self._port_name(r["parent_asset_id"])
             r["countries"] = [{"country_code": c["country_code"],
                                "share": render_share(c["share_min"], c["share_max"]),
-                               "is_controlled": bool(c["is_controlled"])} for c in _records(grp)]
+                               "is_controlled": bool(c["is_controlled"])} for c in grp]
             r["holders"] = [h for h in self.explainer.holders(aid) if h["is_current"]]
             rows.append(r)
         rows.sort(key=lambda r: (r["country_code"], r["name"]))

@@ -71,13 +71,15 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out[[*COLUMNS, "geometry"]], geometry="geometry", crs="EPSG:4326")
 
 
-def _geojson(gdf: gpd.GeoDataFrame, licence: dict) -> str:
-    cols = [c for c in gdf.columns if c != "geometry"]
-    records = gdf[cols].astype(object).where(gdf[cols].notna(), None).to_dict("records")
-    geoms = [json.loads(s) for s in shapely.to_geojson(gdf.geometry.to_numpy())] if len(gdf) else []
-    feats = [{"type": "Feature", "properties": r, "geometry": gm} for r, gm in zip(records, geoms)]
-    doc = {"type": "FeatureCollection", "licence": licence, "features": feats}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
+    """GeoJSON through GDAL (fast at 100,000 features), with the licence as a top-level member."""
+    gdf.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options={"COORDINATE_PRECISION": 6, "RFC7946": "YES"})
+    text = path.read_text(encoding="utf-8")
+    head = '"type": "FeatureCollection",\n'
+    if head not in text[:200]:
+        raise RuntimeError("unexpected GeoJSON layout from GDAL")
+    text = text.replace(head, head + '"licence": ' + json.dumps(licence, sort_keys=True) + ",\n", 1)
+    path.write_bytes(text.encode("utf-8"))
 
 
 def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]:
@@ -93,7 +95,7 @@ def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]
     plain = pd.DataFrame(gdf.drop(columns="geometry"))
     plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
     (out / f"{STEM}.csv").write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    (out / f"{STEM}.geojson").write_bytes(_geojson(gdf, licence).encode("utf-8"))
+    _write_geojson(gdf, out / f"{STEM}.geojson", licence)
     gdf.to_parquet(out / f"{STEM}.parquet", index=False, compression="zstd", write_covering_bbox=False,
                    schema_version="1.0.0")
     _stamp_parquet(out / f"{STEM}.parquet", licence)

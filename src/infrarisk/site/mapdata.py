@@ -134,10 +134,12 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
     host = dict(zip(sb.assets["asset_id"], sb.assets["country_code"]))
     for aid, ultimate, cc in con.execute("""
             SELECT asset_id, ultimate_controller_entity_id, controlling_country_code
-            FROM out_ownership__asset_controllers ORDER BY asset_id""").fetchall():
+            FROM out_ownership__asset_controllers
+            WHERE controller_entity_id IS NOT NULL ORDER BY asset_id""").fetchall():
         if ultimate is not None:  # None: the chain ends in a loop
             f.controller[aid] = ultimate
-        f.control[aid] = "domestic" if cc is not None and cc == host.get(aid) else "foreign"
+        if cc is not None:
+            f.control[aid] = "domestic" if cc == host.get(aid) else "foreign"
     # entities upstream of each asset in the ownership graph (for the search)
     memo: dict[int, frozenset[int]] = {}
 
