@@ -60,26 +60,32 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
                          f"{' (controls)' if ctl else ''}"
                          for c, lo, hi, ctl in f.shares.get(aid, []) if not foreign or c != host)
 
-    out["asset_type_label"] = [type_label(t) for t in out["asset_type"]]
-    out["band_reason"] = [reason.get(a) for a in out["asset_id"]]
-    out["foreign_shares"] = [shares(a, h, True) for a, h in zip(out["asset_id"], out["country_code"])]
-    out["all_shares"] = [shares(a, h, False) for a, h in zip(out["asset_id"], out["country_code"])]
-    out["control"] = [f.control.get(a, "none") for a in out["asset_id"]]
+    ids, hosts = out["asset_id"].tolist(), out["country_code"].tolist()  # plain lists: fast to iterate
+    labels = {t: type_label(t) for t in set(out["asset_type"].tolist())}
+    out["asset_type_label"] = [labels[t] for t in out["asset_type"].tolist()]
+    out["band_reason"] = [reason.get(a) for a in ids]
+    out["foreign_shares"] = [shares(a, h, True) if a in f.shares else "" for a, h in zip(ids, hosts)]
+    out["all_shares"] = [shares(a, h, False) if a in f.shares else "" for a, h in zip(ids, hosts)]
+    out["control"] = [f.control.get(a, "none") for a in ids]
     out["ultimate_controller"] = [names.get(f.controller[a], {}).get("name") if a in f.controller else None
-                                  for a in out["asset_id"]]
-    out["controlling_country_code"] = [ctl_cc.get(a) for a in out["asset_id"]]
+                                  for a in ids]
+    out["controlling_country_code"] = [ctl_cc.get(a) for a in ids]
     return gpd.GeoDataFrame(out[[*COLUMNS, "geometry"]], geometry="geometry", crs="EPSG:4326")
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
-    """GeoJSON through GDAL (fast at 100,000 features), with the licence as a top-level member."""
-    gdf.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options={"COORDINATE_PRECISION": 6, "RFC7946": "YES"})
-    text = path.read_text(encoding="utf-8")
-    head = '"type": "FeatureCollection",\n'
-    if head not in text[:200]:
-        raise RuntimeError("unexpected GeoJSON layout from GDAL")
-    text = text.replace(head, head + '"licence": ' + json.dumps(licence, sort_keys=True) + ",\n", 1)
-    path.write_bytes(text.encode("utf-8"))
+    """RFC 7946 GeoJSON with the licence as a top-level member (one C-encoded ``json.dumps``)."""
+    cols = [c for c in gdf.columns if c != "geometry"]
+    values = [gdf[c].to_numpy(dtype=object, na_value=None) for c in cols]
+    arr = gdf.geometry.to_numpy()
+    is_point = shapely.get_type_id(arr) == 0
+    xy = iter(shapely.get_coordinates(arr[is_point]).round(6).tolist())
+    geoms = [{"type": "Point", "coordinates": next(xy)} if pt else json.loads(shapely.to_geojson(gm))
+             for gm, pt in zip(arr, is_point)]  # points directly (fast), other shapes through shapely
+    feats = [{"type": "Feature", "properties": dict(zip(cols, row)), "geometry": gm}
+             for row, gm in zip(zip(*values), geoms)]
+    doc = {"type": "FeatureCollection", "licence": licence, "features": feats}
+    path.write_bytes((json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode())
 
 
 def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]:
@@ -96,17 +102,24 @@ def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]
     plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
     (out / f"{STEM}.csv").write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     _write_geojson(gdf, out / f"{STEM}.geojson", licence)
-    gdf.to_parquet(out / f"{STEM}.parquet", index=False, compression="zstd", write_covering_bbox=False,
-                   schema_version="1.0.0")
-    _stamp_parquet(out / f"{STEM}.parquet", licence)
+    _write_geoparquet(gdf, out / f"{STEM}.parquet", licence)
     return [{"label": label, "href": f"{STEM}.{ext}", "format": ext, "licence": lic, "licence_url": licences.url(lic)}
             for ext, label in (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))]
 
 
-def _stamp_parquet(path: Path, licence: dict) -> None:
-    """Add the licence to the Parquet file metadata (kept beside the ``geo`` metadata)."""
+def _write_geoparquet(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
+    """GeoParquet 1.0.0: WKB geometry, ``geo`` metadata (CRS omitted = OGC:CRS84), and the licence."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
-    t = pq.read_table(path)
-    meta = dict(t.schema.metadata or {})
-    meta[b"licence"] = json.dumps(licence, sort_keys=True).encode()
-    pq.write_table(t.replace_schema_metadata(meta), path, compression="zstd")
+    geoms = gdf.geometry.to_numpy()
+    table = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns="geometry")), preserve_index=False)
+    table = table.append_column("geometry", pa.array(shapely.to_wkb(geoms, output_dimension=2), type=pa.binary()))
+    types = sorted(set(shapely.get_type_id(geoms).tolist()))
+    names = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon"}
+    bbox = [float(v) for v in shapely.total_bounds(geoms)] if len(geoms) else []
+    geo = {"version": "1.0.0", "primary_column": "geometry",
+           "columns": {"geometry": {"encoding": "WKB", "geometry_types": [names[t] for t in types if t in names],
+                                    **({"bbox": bbox} if bbox else {})}}}
+    meta = {b"geo": json.dumps(geo, sort_keys=True).encode(), b"licence": json.dumps(licence, sort_keys=True).encode()}
+    table = table.replace_schema_metadata(meta)  # drops the pandas metadata: plain columns
+    pq.write_table(table, path, compression="zstd")

@@ -37,7 +37,8 @@ import pandas as pd
 
 from .. import licences
 from ..score import BANDS, SEVERITY
-from .layers import LAYERS, STATUSES, Layer, type_label
+from . import layers as registry
+from .layers import STATUSES, Layer, type_label
 from .render import BAND_COLOURS, BAND_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -98,7 +99,7 @@ def _sorted_features(frame: pd.DataFrame) -> pd.DataFrame:
 def collect(sb: "SiteBuilder", layers: list[Layer] | None = None) -> MapData:
     """Run the layer registry against a build and gather the facts the filters need."""
     out, seen = [], set()
-    for layer in layers if layers is not None else LAYERS:
+    for layer in layers if layers is not None else registry.LAYERS:
         frame = layer.select(sb)
         if frame.empty:
             continue
