@@ -19,7 +19,7 @@
     this.rows = PAGE;
     this.selected = -1;
     this.inView = false;
-    this.map = L.map("map", { minZoom: 2, maxZoom: 18, zoomSnap: 1, worldCopyJump: false, keyboard: true });
+    this.map = L.map("map", { minZoom: 1, maxZoom: 18, zoomSnap: 1, worldCopyJump: false, keyboard: true });
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution("Outlines: Natural Earth (public domain)");
     this.map.setView([52, 12], 4);
