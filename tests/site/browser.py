@@ -109,6 +109,8 @@ def screenshot(site: Path, out: Path, browser=None,
         s = Session(browser, base, 1280, 800)
         try:
             s.open(fragment, wait_detail="sel=" in fragment)
+            s.js("(function () { var d = document.getElementById('detail'), c = d.querySelector('.chain-wrap');"
+                 " if (c) { d.scrollTop = c.offsetTop - 90; } })()")
             s.page.wait_for_timeout(300)
             out.parent.mkdir(parents=True, exist_ok=True)
             s.page.screenshot(path=str(out))

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from .. import licences
 from ..score import BANDS, SEVERITY
@@ -325,8 +326,21 @@ def outline_payload(sb: "SiteBuilder") -> dict:
     gdf = countries_gdf(sb.con)
     gdf = gdf.cx[-32:70, 25:82]
     gdf = gdf.assign(geometry=gdf.geometry.simplify(0.02, preserve_topology=True))
-    gdf = gdf.sort_values(["country_code", "ne_id"])[["country_code", "geometry"]]
-    return json.loads(gdf.to_json(drop_id=True, to_wgs84=False))
+    gdf = gdf[~gdf.geometry.is_empty].sort_values(["country_code", "ne_id"])
+    feats = [{"type": "Feature", "properties": {"country_code": _none(cc)},
+              "geometry": _rounded(json.loads(shapely.to_geojson(gm)), 3)}  # ~100 m: plenty for an outline
+             for cc, gm in zip(gdf["country_code"], gdf.geometry)]
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _rounded(obj, nd: int):
+    if isinstance(obj, float):
+        return round(obj, nd)
+    if isinstance(obj, list):
+        return [_rounded(x, nd) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _rounded(v, nd) for k, v in obj.items()}
+    return obj
 
 
 def write_map_data(sb: "SiteBuilder", md: MapData, out_dir: Path, downloads: list[dict]) -> dict:

@@ -315,7 +315,6 @@
       });
       text = lines.join("\n") + "\n"; type = "text/csv";
     } else {
-      var cs = 1;
       text = JSON.stringify({
         type: "FeatureCollection", licence: licence,
         features: recs.map(function (r) {
@@ -328,7 +327,7 @@
           return { type: "Feature", properties: r.props, geometry: geom };
         })
       }) + "\n";
-      type = "application/geo+json"; cs = 0;
+      type = "application/geo+json";
     }
     var blob = new Blob([text], { type: type }), a = el("a", { href: URL.createObjectURL(blob), download: "infrarisk-shown." + format });
     document.body.appendChild(a);

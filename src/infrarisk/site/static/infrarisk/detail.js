@@ -183,7 +183,9 @@
       rows[k].forEach(function (n, j) { pos[n] = { x: left + j * (W + GX) + W / 2, y: (maxL - k) * (H + GY) + H / 2 + 4 }; });
     }
     var height = (maxL + 1) * (H + GY) - GY + 8;
-    var root = svg("svg", { viewBox: "0 0 " + width + " " + height, width: width, class: "chain", role: "img" });
+    // fits the card down to 70% of its natural size, then scrolls sideways
+    var root = svg("svg", { viewBox: "0 0 " + width + " " + height, width: "100%", class: "chain", role: "img",
+      style: "min-width:" + Math.round(0.7 * width) + "px;max-width:" + width + "px" });
     root.setAttribute("aria-label", "Ownership graph of " + nodes.length + " nodes and " + edges.length + " links; the same facts are listed below as text.");
     var defs = svg("defs");
     var marker = svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" });

@@ -132,7 +132,6 @@
     var match = new Uint8Array(n), total = 0, msOpts = this.index.share_options, min = ms * this.scale - 0.5;
     var cols = { band: st.band, ctl: st.control, type: st.type, st: st.status, hc: st.host };
     var simple = ["band", "ctl", "type", "st", "hc"];
-    var fails = new Array(9);
     for (var i = 0; i < n; i++) {
       var nf = 0, which = -1;
       if (!sel.layer[st.layer[i]]) { nf++; which = "layer"; }
@@ -156,7 +155,6 @@
         for (var o = 0; o < msOpts.length; o++) { if (this.passShare(i, msOpts[o], anyC)) { counts.ms[o]++; } }
       }
     }
-    fails = null;
     this.match = match;
     this.total = total;
     this.counts = counts;
