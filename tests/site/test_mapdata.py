@@ -1,0 +1,112 @@
+"""The map's data files, details and downloads, asserted as data (no browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import duckdb
+import geopandas as gpd
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from infrarisk.cli import main
+from infrarisk.site import SiteBuilder, layers, mapdata
+from infrarisk.site.mapdata import SHARD_SIZE
+
+CALL = re.compile(r'^infrarisk\.data\("(\w+)",(.*)\);\n$', re.S)
+
+
+def _payload(path):
+    m = CALL.match(path.read_text())
+    assert m, path
+    return m.group(1), json.loads(m.group(2))
+
+
+def test_every_mapped_asset_is_in_exactly_one_layer_file(real_build):
+    s, _ = real_build
+    kind, index = _payload(s.site_dir / "data/map/index.js")
+    assert kind == "index"
+    ids, offset = [], 0
+    for meta in index["layers"]:
+        kind, layer = _payload(s.site_dir / f"data/map/{meta['id']}.js")
+        assert kind == "layer" and layer["id"] == meta["id"] and layer["offset"] == offset
+        assert layer["n"] == meta["n"] == len(layer["ids"]) == len(layer["names"]) == len(layer["xy"]) // 2
+        ids += layer["ids"]
+        offset += layer["n"]
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    mapped = {r[0] for r in con.execute("SELECT asset_id FROM out_exposure__assets "
+                                        "WHERE asset_class = 'terminal' OR (asset_class = 'port' AND is_europe)").fetchall()}
+    assert len(ids) == len(set(ids)) == index["n"] and set(ids) == mapped
+    # details: one record per asset, in the same order, 200 to a file
+    shards = sorted((s.site_dir / "data/detail").glob("*.js"))
+    assert len(shards) == -(-len(ids) // SHARD_SIZE)
+    total = 0
+    for k, p in enumerate(shards):
+        kind, d = _payload(p)
+        assert kind == "detail" and d["shard"] == k and d["first"] == k * SHARD_SIZE
+        total += len(d["assets"])
+    assert total == len(ids)
+
+
+def test_data_files_are_inert_json(hostile_build):
+    s, _ = hostile_build
+    files = sorted((s.site_dir / "data").rglob("*.js"))
+    assert files
+    for p in files:
+        text = p.read_text()
+        assert "<" not in text and ">" not in text and "&" not in text.replace("\\u0026", ""), p
+        _payload(p)  # a single call with one JSON argument, nothing else
+
+
+def test_page_scripts_never_parse_html():
+    from infrarisk.site import STATIC
+    for p in sorted((STATIC / "infrarisk").glob("*.js")):
+        code = p.read_text()
+        for bad in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+                    "setContent(\""):
+            assert bad not in code, (p.name, bad)
+
+
+def test_full_downloads_carry_the_licence(real_build):
+    s, _ = real_build
+    n = _payload(s.site_dir / "data/map/index.js")[1]["n"]
+    doc = json.loads((s.site_dir / "data/infrarisk-map.geojson").read_text())
+    assert doc["licence"]["id"] == "CC-BY-SA-4.0" and len(doc["features"]) == n
+    zee = next(f for f in doc["features"] if f["properties"]["asset_id"] == "terminal:csp-zeebrugge-terminal")
+    assert zee["properties"]["band"] == "high" and zee["properties"]["foreign_shares"].startswith("CN 85.45%")
+    meta = pq.read_schema(s.site_dir / "data/infrarisk-map.parquet").metadata
+    assert json.loads(meta[b"licence"])["id"] == "CC-BY-SA-4.0" and json.loads(meta[b"geo"])["version"] == "1.0.0"
+    gdf = gpd.read_parquet(s.site_dir / "data/infrarisk-map.parquet")
+    assert len(gdf) == n and gdf.crs.to_string() == "OGC:CRS84"
+    csv_rows = (s.site_dir / "data/infrarisk-map.csv").read_text().strip().split("\n")
+    assert csv_rows[0].startswith("asset_id,name,layer,") and csv_rows[0].endswith(",wkt") and len(csv_rows) == n + 1
+    page = (s.site_dir / "index.html").read_text()
+    assert 'href="data/infrarisk-map.parquet" download' in page and "CC-BY-SA-4.0" in page
+
+
+def test_the_registry_checks_its_layers(real_build):
+    with pytest.raises(ValueError, match="geometry"):
+        layers.Layer("x", "X", "circle", layers.european_ports, ("wpi",))
+    s, _ = real_build
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    from infrarisk import ownership
+    from infrarisk.profiles import load_profile
+    sb = SiteBuilder(con, ownership.build_graph(con, s), s, load_profile(s.profile))
+    twice = [layers.LAYERS[0], layers.Layer("again", "Again", "point", layers.european_ports, ("wpi",))]
+    with pytest.raises(ValueError, match="already drawn"):
+        mapdata.collect(sb, twice)
+    md = mapdata.collect(sb, [layers.LAYERS[0]])
+    assert md.n == len(md.layers[0][1]) and md.order[0] == md.layers[0][1]["asset_id"].iloc[0]
+    # ports roll up their terminals: Zeebrugge shows the largest share held from China in any terminal
+    md = mapdata.collect(sb)
+    zeebrugge = sb.assets.loc[sb.assets["name"] == "Zeebrugge", "asset_id"].iloc[0]
+    cn = [x for x in md.facts.shares[zeebrugge] if x[0] == "CN"][0]
+    assert cn[1] == pytest.approx(0.8545) and cn[3]
+    assert "cosco-shipping-ports-limited" in md.facts.related[zeebrugge]
+
+
+def test_serve_refuses_a_folder_without_a_site(tmp_path):
+    res = CliRunner().invoke(main, ["serve", "--dir", str(tmp_path / "nothing"), "--port", "0"])
+    assert res.exit_code == 2 and "build the site first" in res.output
