@@ -85,9 +85,7 @@ class SiteBuilder:
         self.assets = _plain(con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id").df())
         self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
         # lookups by id, so that per-asset work stays linear at 100,000 assets
-        cur = con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id")
-        cols = [d[0] for d in cur.description]
-        self.asset_rows = {r[1]: dict(zip(cols, r)) for r in cur.fetchall()}
+        self.asset_rows = {r["asset_id"]: r for r in _records(self.assets)}
         links = _records(self.explainer.links)
         self.links_by_id = {r["link_id"]: r for r in links}
         self.holders_by_asset: dict[str, list[dict]] = {}

@@ -19,6 +19,9 @@ state) and sources (``srcs``: url, title, date, status), and per asset:
   look-through share, reason and the paths (steps with sources, look-through product);
 - ``op``, ``pos`` (position precision and source), ``wpi``.
 
+Keys without a value are left out (``holders``, ``edges``, ``control``, ``groups``, ``op``,
+``pos``, ``wpi``).
+
 Nothing here is HTML: the page turns every value into text nodes.
 """
 
@@ -91,14 +94,19 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict]) 
     """The detail record of one asset (see the module docstring)."""
     aid = row["asset_id"]
     g = sb.g
-    d: dict = {"reason": _v(row.get("band_reason")), "op": _v(row.get("operator_name")),
-               "pos": [row.get("position_precision"), _v(row.get("position_source_url"))]
-               if _v(row.get("position_precision")) else None, "wpi": sb.wpi.get(aid)}
-    d["holders"] = [[sh.ent(h["owner_entity_id"]),
-                     share_text(h["share_min"], h["share_max"]) if h["is_share_stated"] or h["share_min"] > 0
-                     else "undisclosed share", h["status"], _date(h), h["interest_type"],
-                     sh.src(h["source_url"], _v(h["source_title"]), _date(h), h["status"]), bool(h["is_current"])]
-                    for h in holders]
+    d: dict = {"reason": _v(row.get("band_reason"))}
+    # keys without a value are left out: most assets (ports without ownership data) have only a reason
+    for key, value in (("op", _v(row.get("operator_name"))), ("wpi", sb.wpi.get(aid))):
+        if value is not None:
+            d[key] = value
+    if _v(row.get("position_precision")):
+        d["pos"] = [row["position_precision"], _v(row.get("position_source_url"))]
+    if holders:
+        d["holders"] = [[sh.ent(h["owner_entity_id"]),
+                         share_text(h["share_min"], h["share_max"]) if h["is_share_stated"] or h["share_min"] > 0
+                         else "undisclosed share", h["status"], _date(h), h["interest_type"],
+                         sh.src(h["source_url"], _v(h["source_title"]), _date(h), h["status"]), bool(h["is_current"])]
+                        for h in holders]
     v = g.index.get(aid)
     if v is None or v not in g.in_edges:
         return d
@@ -146,7 +154,9 @@ def write_details(sb: "SiteBuilder", md: MapData, out_dir: Path) -> int:
     n_files = 0
     for k in range(0, md.n, SHARD_SIZE):
         sh = _Shard(sb, links)
-        assets = [asset_detail(sb, sh, rows[aid], holders.get(aid, [])) for aid in md.order[k:k + SHARD_SIZE]]
+        # a layer may draw features that are not assets (e.g. countries): their detail is what the map data say
+        assets = [asset_detail(sb, sh, rows.get(aid) or {"asset_id": aid}, holders.get(aid, []))
+                  for aid in md.order[k:k + SHARD_SIZE]]
         payload = {"shard": k // SHARD_SIZE, "first": k, "ents": sh.ents, "srcs": sh.srcs, "assets": assets}
         (folder / f"{k // SHARD_SIZE:04d}.js").write_bytes(js_call("detail", payload).encode())
         n_files += 1
