@@ -213,7 +213,7 @@ def _coords(geom) -> list[list[int]]:
 
 
 class Codes:
-    """A dictionary of codes built in first-seen order, then frozen in sorted order."""
+    """A sorted dictionary of codes; ``codes(value)`` is its index, -1 for a missing value."""
 
     def __init__(self, values):
         self.values = sorted({v for v in values if v is not None})
