@@ -12,8 +12,10 @@ loads its features from files beside it, drawn on one canvas by ``static/infrari
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -173,9 +175,30 @@ def _fmt_date(d, prec) -> str | None:
     return d.strftime({"year": "%Y", "month": "%Y-%m"}.get(prec, "%Y-%m-%d"))
 
 
+@contextmanager
+def _frozen_heap():
+    """Keep the cyclic garbage collector off the objects that exist before the site build.
+
+    The site build allocates millions of small dicts and lists; each collection would
+    otherwise rescan every long-lived object of the build (tables, the ownership graph):
+    about a fifth of the site stage at 100,000 assets.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Settings, profile: Profile,
                out_dir: Path) -> Path:
     """Write the whole site into ``out_dir`` (created; must not exist)."""
+    with _frozen_heap():
+        return _build_site(con, g, settings, profile, out_dir)
+
+
+def _build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Settings, profile: Profile,
+                out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=False)
     copy_static(out_dir)
