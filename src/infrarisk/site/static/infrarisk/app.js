@@ -82,7 +82,12 @@
         tiles.addEventListener("change", function () { self.toggleTiles(tiles.checked); });
         extra = el("p", { class: "tiles" }, tiles, el("label", { for: "f-tiles" }, "Street map background (loads map tiles from CARTO / OpenStreetMap over the internet)"));
       }
-      var help = key === "ms" ? el("p", { class: "meta" }, "Held from the selected countries; with none selected, from any one country other than the asset's own.") : null;
+      var help = {
+        ms: "Held from the selected countries; with none selected, from any one country other than the asset's own.",
+        cc: "Countries from which entities hold a look-through share (a port: in any of its terminals).",
+        ctl: "Where the asset's ultimate controller is (a port: its most exposed terminal)."
+      }[key];
+      help = help ? el("p", { class: "meta" }, help) : null;
       var fs = el("fieldset", { class: "facet", id: "facet-" + key }, el("legend", null, facet.label), help, list, extra);
       box.appendChild(fs);
       self.facetItems[key] = items;
