@@ -16,7 +16,8 @@ least what ``Retry-After`` asks (up to ``http.max_retry_after_s``); a conditiona
 (``If-None-Match`` / ``If-Modified-Since`` from the previous sidecar; 304 keeps the file);
 streaming to a temporary file with a size limit and sha256; the server's checksum
 (``Content-Digest``/``Digest``/``X-Checksum-Sha256``) compared when it sends one; the
-source's schema check; only then a rename into place.
+source's schema check; a guard against a file that lost more than ``http.max_shrink`` of
+the previous snapshot's records; only then a rename into place.
 
 Crawls: the GLEIF API (the map's LEIs in batches of ``filter[lei]``, paged with
 ``page[number]``/``page[size]``, then each entity's direct and ultimate parent relationship
@@ -132,7 +133,7 @@ class RateLimiter:
     [1.0, 1.0]
     """
 
-    def __init__(self, per_minute: float, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, per_minute: float, clock: Callable[[], float] | None = None,
                  sleep: Callable[[float], None] | None = None):
         self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
         self.clock = clock
@@ -140,7 +141,7 @@ class RateLimiter:
         self._next: float | None = None
 
     def wait(self) -> None:
-        now = self.clock()
+        now = (self.clock or time.monotonic)()
         if self._next is not None and now < self._next:
             (self._sleep or sleep)(self._next - now)
             now = self._next
@@ -311,7 +312,9 @@ def download(client: HttpClient, url: str, dest: Path, check: upstream.Check, *,
     previous = Path(previous) if previous is not None else dest
     full_url = requests.Request("GET", url, params=params).prepare().url
     limit = max_bytes or client.http.max_bytes
-    prev = read_provenance(previous) if previous.exists() else None
+    existed = previous.exists()
+    prev = read_provenance(previous) if existed else None
+    before = upstream.records_in(prev.schema) if prev is not None else None
     if prev is not None and (prev.url != full_url or sha256_file(previous) != prev.sha256):
         prev = None  # another URL, or the file no longer matches its record: fetch afresh
     headers = {}
@@ -382,6 +385,11 @@ def download(client: HttpClient, url: str, dest: Path, check: upstream.Check, *,
             summary = check(tmp)
         except SchemaError as e:
             raise SchemaError(f"{what}: {full_url}: " + str(e).replace(str(tmp), dest.name)) from None
+        after = upstream.records_in(summary)
+        if before and after is not None and after < before * (1 - client.http.max_shrink):
+            raise SchemaError(f"{what}: {full_url}: {after} records where the previous snapshot had {before}: a "
+                              f"shrink of more than http.max_shrink = {client.http.max_shrink:.0%} is refused "
+                              f"(a partial export?); the previous snapshot is kept")
         unchanged = prev is not None and prev.sha256 == digest
         p = Provenance(
             source=source, url=full_url, retrieved_at=prev.retrieved_at if unchanged else now, checked_at=now,
@@ -394,7 +402,7 @@ def download(client: HttpClient, url: str, dest: Path, check: upstream.Check, *,
         else:
             os.replace(tmp, dest)
         write_atomic(sidecar_of(dest), p.to_json())
-        outcome = "unchanged" if unchanged else ("changed" if prev is not None or previous.exists() else "new")
+        outcome = "unchanged" if unchanged else ("changed" if existed else "new")
         return FetchResult(source, dest.name, full_url, outcome, digest, n, stats["attempts"], stats["waited_s"],
                            round(time.perf_counter() - t0, 3), summary)
     finally:
@@ -609,9 +617,9 @@ def _golden_copy(client, src, settings, stage, res, progress, part: str = "full_
     publish = index["data"][0]
     res.summary = {"publish_date": publish.get("publish_date")}
     for section, columns in upstream.GOLDEN_COPY_COLUMNS.items():
-        entry = publish[section]
+        entry = publish[section].get(part)
         if part == "delta_files":
-            entry = ((entry.get("delta_files") or {}).get("LastDay"))
+            entry = (entry or {}).get("LastDay")
             if not isinstance(entry, dict):
                 raise SchemaError(f"{src.id}: {url}: no {section}.delta_files.LastDay in the latest publish")
         file_url = ((entry.get("csv") or {}).get("url")) if isinstance(entry, dict) else None

@@ -69,6 +69,8 @@ class HttpSettings:
     gleif_max_depth: int = 10
     #: fetch each cable's own JSON (owners, landing points) besides the two map layers
     cable_details: bool = True
+    #: a refreshed file with fewer records than (1 - max_shrink) x the previous one is refused
+    max_shrink: float = 0.5
 
 
 @dataclass(frozen=True)

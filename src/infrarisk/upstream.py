@@ -10,8 +10,9 @@ previous snapshot, and the importer (a key of :data:`infrarisk.imports.IMPORTERS
 the GLEIF files wait for the registry ingesters, GEM and the cables for their importers.
 Adding a source is adding an entry here. Nothing in this module touches the network.
 
-Checks are callables ``check(path) -> str`` (a one-line summary of what was found) that
-raise :class:`~infrarisk.errors.SchemaError` naming the file and the first problem.
+Checks are callables ``check(path) -> str`` (a one-line summary of what was found, ending
+in ``N records`` or ``N features`` where the file has records) that raise
+:class:`~infrarisk.errors.SchemaError` naming the file and the first problem.
 """
 
 from __future__ import annotations
@@ -141,6 +142,18 @@ class ZipCsvCheck:
                 return f"zip of {members[0]}: {summary}"
         except zipfile.BadZipFile as e:
             raise SchemaError(f"{path}: broken zip: {e}") from None
+
+
+def records_in(summary: str) -> int | None:
+    """The record count a check's summary ends with, if any.
+
+    Examples
+    --------
+    >>> records_in("CSV, 109 columns, 3805 records"), records_in("zip of x.csv: CSV header of 9 columns")
+    (3805, None)
+    """
+    m = re.search(r"(\d+) (?:records|features)$", summary or "")
+    return int(m.group(1)) if m else None
 
 
 def load_json(path: Path):
@@ -324,7 +337,7 @@ REGISTRY: tuple[RemoteSource, ...] = (
         files=(RemoteFile("UpdatedPub150.csv", "wpi",
                           "https://msi.nga.mil/api/publications/download?type=view&key=16920959/SFH00000/"
                           "UpdatedPub150.csv",
-                          CsvCheck(tuple(_wpi.COLUMNS + _wpi.IGNORED), exact=True, min_rows=1000)),),
+                          CsvCheck(tuple(_wpi.COLUMNS + _wpi.IGNORED), exact=True)),),
         importer="wpi",
         note="The importer also reads the Natural Earth snapshot (country names).",
     ),
@@ -333,7 +346,7 @@ REGISTRY: tuple[RemoteSource, ...] = (
         files=(RemoteFile("ne_50m_admin_0_countries.geojson", "naturalearth",
                           "https://raw.githubusercontent.com/nvkelso/natural-earth-vector/master/geojson/"
                           "ne_50m_admin_0_countries.geojson",
-                          GeoJsonCheck(tuple(_ne.KEEP), ("Polygon", "MultiPolygon"), min_features=150)),),
+                          GeoJsonCheck(tuple(_ne.KEEP), ("Polygon", "MultiPolygon"))),),
         importer="naturalearth",
     ),
     RemoteSource(
