@@ -304,9 +304,9 @@ def prune_builds(builds_dir: Path, keep: int, protect: set[str]) -> list[str]:
     """Keep the newest ``keep`` published builds and the newest other one; return what went."""
     if not builds_dir.is_dir():
         return []
-    dirs = sorted((d for d in builds_dir.iterdir() if d.is_dir() and not d.name.startswith(".")),
-                  key=lambda d: d.name)
-    published = [d for d in dirs if _build_info(d).get("status") == "published"]
+    info = {d: _build_info(d) for d in builds_dir.iterdir() if d.is_dir() and not d.name.startswith(".")}
+    dirs = sorted(info, key=lambda d: info[d].get("order") or d.name)  # oldest first
+    published = [d for d in dirs if info[d].get("status") == "published"]
     others = [d for d in dirs if d not in published]
     drop = published[:-keep] + others[:-1]
     gone = []
@@ -447,7 +447,7 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             db_tmp = None
             store.commit(hist_tmp)
             hist_tmp = None
-            st["displaced"] = _keep_displaced(displaced, settings, last)
+            st["displaced"] = _keep_displaced(displaced, settings, last, report.run_id)
             report.published = {"site_dir": str(site_dir), "db_path": str(db_path), "build_dir": str(build_dir),
                                 "state": state.digest,
                                 "is_new_state": last is None or last.get("state_digest") != state.digest}
@@ -467,20 +467,37 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             report.published["pruned_builds"] = gone
 
 
-def _keep_displaced(displaced: Path | None, settings: Settings, last: dict | None) -> str | None:
-    """The site just replaced: dropped when its build is kept in ``builds_dir``, else kept there."""
+def _keep_displaced(displaced: Path | None, settings: Settings, last: dict | None, run_id: str) -> str | None:
+    """The site just replaced: dropped when its build is kept in ``builds_dir``, else kept there
+    (as the build published just before this run, for the retention order)."""
     if displaced is None:
         return None
-    if last and (Path(settings.builds_dir) / last["run_id"] / "site").is_dir():
+    kept = Path(settings.builds_dir) / last["run_id"] / "site" if last else None
+    if kept is not None and kept.is_dir() and _same_tree(displaced, kept):
         shutil.rmtree(displaced, ignore_errors=True)
         return f"already kept as {last['run_id']}"
     stamp = datetime.fromtimestamp(displaced.stat().st_mtime, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     dest = Path(settings.builds_dir) / f"{stamp}-replaced"
     dest.mkdir(parents=True, exist_ok=True)
     shutil.move(str(displaced), dest / "site")
-    write_atomic(dest / "run.json", json.dumps({"run_id": dest.name, "status": "published",
+    write_atomic(dest / "run.json", json.dumps({"run_id": dest.name, "status": "published", "order": run_id.split("-")[0] + "-",
                                                 "note": "a site not built by infrarisk update, replaced"}).encode())
     return str(dest)
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    """Same files with the same bytes (hard links compare by inode first)."""
+    fa = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    fb = sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
+    if fa != fb:
+        return False
+    for rel in fa:
+        x, y = a / rel, b / rel
+        if os.path.samefile(x, y):
+            continue
+        if x.stat().st_size != y.stat().st_size or x.read_bytes() != y.read_bytes():
+            return False
+    return True
 
 
 # --- fetch on its own --------------------------------------------------------------------------
