@@ -44,25 +44,15 @@ HTTP = {"retries": 1, "backoff_s": 0.01, "timeout_s": 0.5, "connect_timeout_s": 
 
 @dataclass
 class Env:
+    """One installation: config, checkout datasets, published site, data folder."""
+
     root: Path
     urls: dict
     http: dict
 
-    @property
-    def cfg(self) -> Path:
-        return self.root / "infrarisk.toml"
-
-    @property
-    def site(self) -> Path:
-        return self.root / "site"
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def datasets(self) -> Path:
-        return self.root / "datasets"
+    def __post_init__(self):
+        self.cfg, self.site = self.root / "infrarisk.toml", self.root / "site"
+        self.data, self.datasets = self.root / "data", self.root / "datasets"
 
     def write_config(self) -> None:
         self.cfg.write_text(tomli_w.dumps({
@@ -257,11 +247,8 @@ def test_fault_keeps_the_last_good_site(fault, baseline, httpserver, tmp_path, w
         assert 3.0 in waits  # the client waited as asked before giving up
 
 
-def test_write_failure_in_the_middle_of_a_build(baseline, httpserver, tmp_path, monkeypatch):
+def _disk_full_while_writing_a_page(monkeypatch):
     import infrarisk.site as site
-    env = clone(baseline, tmp_path / "inst")
-    before = env.state()
-    serve(httpserver)
     real, calls = site._write, []
 
     def disk_full(path, text):
@@ -270,27 +257,28 @@ def test_write_failure_in_the_middle_of_a_build(baseline, httpserver, tmp_path, 
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real(path, text)
     monkeypatch.setattr(site, "_write", disk_full)
-    res = env.run()
-    assert res.exit_code == 1
-    rep = env.report()
-    assert rep["failed_stage"] == "build:site" and "No space left on device" in rep["cause"]["message"]
-    assert_untouched(env, before)
 
 
-def test_write_failure_while_publishing(baseline, httpserver, tmp_path, monkeypatch):
-    env = clone(baseline, tmp_path / "inst")
-    before = env.state()
-    serve(httpserver)
-
+def _disk_full_while_copying_the_site_for_publishing(monkeypatch):
     def half_copy(src, dest):
         Path(dest).mkdir(parents=True)
         (Path(dest) / "index.html").write_text("partial")
         raise OSError(errno.ENOSPC, "No space left on device", str(dest))
     monkeypatch.setattr(publish, "link_tree", half_copy)
+
+
+@pytest.mark.parametrize("inject, stage", [(_disk_full_while_writing_a_page, "build:site"),
+                                           (_disk_full_while_copying_the_site_for_publishing, "publish")],
+                         ids=["in-the-middle-of-a-build", "while-publishing"])
+def test_write_failure(inject, stage, baseline, httpserver, tmp_path, monkeypatch):
+    env = clone(baseline, tmp_path / "inst")
+    before = env.state()
+    serve(httpserver)
+    inject(monkeypatch)
     res = env.run()
     assert res.exit_code == 1
     rep = env.report()
-    assert rep["failed_stage"] == "publish" and "No space left on device" in rep["cause"]["message"]
+    assert rep["failed_stage"] == stage and "No space left on device" in rep["cause"]["message"]
     assert_untouched(env, before)
 
 
@@ -307,41 +295,76 @@ def test_a_held_lock_stops_the_run_at_once(baseline, httpserver, tmp_path):
     assert httpserver.log == []  # nothing was fetched
 
 
-def test_two_overlapping_runs(baseline, httpserver, tmp_path):
-    """A real second process: the first run is held up in its download; the second exits
-    with code 5 at once and changes nothing; the first then completes and publishes."""
-    env = clone(baseline, tmp_path / "inst", timeout_s=60)
-    before = env.state()
-    release, started = threading.Event(), threading.Event()
+class BlockedRun:
+    """``infrarisk update`` in a real second process, held up in its first download."""
 
-    def slow(request):
-        started.set()
-        release.wait(60)
-        return Response(GOOD[WPI])
-    httpserver.expect_request(WPI).respond_with_handler(slow)
-    serve(httpserver, skip=(WPI,))
-    first = subprocess.Popen([sys.executable, "-m", "infrarisk.cli", "--config", str(env.cfg), "update"],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             env={k: v for k, v in os.environ.items() if not k.startswith("INFRARISK_")})
-    try:
+    def __init__(self, env: Env, server):
+        self.release, self.started = threading.Event(), threading.Event()
+
+        def slow(request):
+            self.started.set()
+            self.release.wait(60)
+            return Response(GOOD[WPI])
+        server.expect_request(WPI).respond_with_handler(slow)
+        serve(server, skip=(WPI,))
+        self.proc = subprocess.Popen([sys.executable, "-m", "infrarisk.cli", "--config", str(env.cfg), "update"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     env={k: v for k, v in os.environ.items() if not k.startswith("INFRARISK_")})
         lock = env.root / ".site.lock"
         for _ in range(600):
-            text = lock.read_text() if lock.exists() else ""
-            if f'"pid": {first.pid}' in text and started.is_set():
-                break
+            if f'"pid": {self.proc.pid}' in (lock.read_text() if lock.exists() else "") and self.started.is_set():
+                return
             time.sleep(0.05)
-        else:
-            pytest.fail("the first run did not start its download")
+        self.finish()
+        pytest.fail("the first run did not start its download")
+
+    def finish(self) -> tuple[int, str]:
+        self.release.set()
+        out, _ = self.proc.communicate(timeout=120)
+        return self.proc.returncode, out.decode()
+
+
+def test_two_overlapping_runs(baseline, httpserver, tmp_path):
+    """The first run is held up in its download; the second exits with code 5 at once and
+    changes nothing; the first then completes and publishes."""
+    env = clone(baseline, tmp_path / "inst", timeout_s=60)
+    before = env.state()
+    first = BlockedRun(env, httpserver)
+    try:
         second = env.run()
         assert second.exit_code == 5, second.output
-        assert f"pid {first.pid}" in second.output
+        assert f"pid {first.proc.pid}" in second.output
         assert env.state()["site"] == before["site"]
     finally:
-        release.set()
-        out, _ = first.communicate(timeout=120)
-    assert first.returncode == 0, out.decode()
+        code, out = first.finish()
+    assert code == 0, out
     assert env.report()["status"] == "published"
     assert env.state()["site"] == before["site"]  # same inputs: the same site, byte for byte
+
+
+def test_a_terminated_run_reports_and_leaves_no_debris(baseline, httpserver, tmp_path):
+    """SIGTERM (systemd stop, CI timeout) mid-run: the report says so, nothing changed, the
+    lock is free; debris a killed run leaves is cleared by the next run."""
+    import signal
+    env = clone(baseline, tmp_path / "inst", timeout_s=60)
+    before = env.state()
+    run = BlockedRun(env, httpserver)
+    run.proc.send_signal(signal.SIGTERM)
+    code, out = run.finish()
+    assert code == 143, out
+    rep = env.report()
+    assert rep["status"] == "failed" and rep["failed_stage"] == "fetch" and "stopped" in rep["cause"]["message"]
+    assert_untouched(env, before)
+    # what a SIGKILL would leave: a half-copied site, a temporary database, a staging snapshot, a build
+    (env.root / ".site.20990101T000000Z-dead00.new").mkdir()
+    (env.data / ".infrarisk.duckdb.20990101T000000Z-dead00.tmp").write_bytes(b"half")
+    (env.data / "snapshots" / ".wpi.99999.tmp").mkdir()
+    (env.data / "builds" / "20990101T000000Z-dead00").mkdir()
+    httpserver.clear()
+    serve(httpserver)
+    assert env.run().exit_code == 0
+    assert len([x for s in env.report()["stages"] if s["name"] == "clean" for x in s["removed"]]) == 4
+    assert_untouched(env, {**env.state(), "site": before["site"]})
 
 
 # --- what a good run does ---------------------------------------------------------------------------

@@ -164,7 +164,14 @@ class RunReport:
 
     def fail(self, e: BaseException) -> None:
         self.status = "failed"
-        code = e.exit_code if isinstance(e, InfrariskError) else (130 if isinstance(e, KeyboardInterrupt) else 1)
+        if isinstance(e, InfrariskError):
+            code = e.exit_code
+        elif isinstance(e, KeyboardInterrupt):
+            code = 130
+        elif isinstance(e, SystemExit):
+            code = e.code if isinstance(e.code, int) else 1
+        else:
+            code = 1
         self.exit_code = code
         self.cause = {"type": type(e).__name__, "message": str(e), "exit_code": code}
         if isinstance(e, FetchError) and e.url:
@@ -175,7 +182,9 @@ class RunReport:
         failures = getattr(e, "failures", None) or []
         if failures:
             self.cause["failed_checks"] = [str(getattr(f, "name", f)) for f in failures]
-        if not isinstance(e, InfrariskError):
+        if isinstance(e, SystemExit):
+            self.cause["message"] = f"stopped by a signal or exit (code {code})"
+        elif not isinstance(e, InfrariskError):
             self.cause["traceback"] = traceback.format_exception(e)[-6:]
 
     def write(self, runs_dir: Path, extra: Path | None = None) -> Path:
@@ -327,10 +336,13 @@ def update(settings: Settings, *, dry_run: bool = False, fetch: bool = True, sou
     report.paths = {k: str(getattr(settings, k)) for k in ("site_dir", "db_path", "datasets_dir", "snapshots_dir",
                                                             "builds_dir", "history_path", "lock_path")}
     t0 = time.perf_counter()
+    previous_handler = _terminate_as_exit()
     try:
         with report.stage("lock", progress):
             lock = RunLock(settings.lock_path, report.run_id).acquire()
         try:
+            with report.stage("clean", progress) as st:
+                st["removed"] = clean_debris(settings)
             _update(settings, report, dry_run, fetch, sources, progress)
         finally:
             lock.release()
@@ -347,7 +359,52 @@ def update(settings: Settings, *, dry_run: bool = False, fetch: bool = True, sou
             report.write(settings.runs_dir, report_path)
         except OSError as e:  # the report must not hide the run's own error
             progress(f"[report] could not write the run report: {e}")
+        _restore_terminate(previous_handler)
     return report
+
+
+def _terminate_as_exit():
+    """Turn SIGTERM (systemd's stop, a CI timeout) into SystemExit, so the clean-up and the run
+    report still happen; returns the previous handler (None outside the main thread)."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise SystemExit(143)
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def _restore_terminate(previous) -> None:
+    import signal
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def clean_debris(settings: Settings) -> list[str]:
+    """Remove what a run killed outright (power loss, SIGKILL) left behind: staging folders and
+    temporary files beside the site, the database, the history and the snapshots, and build
+    folders that never got their ``run.json``. Runs under the lock, so nothing is in use."""
+    site, db, hist = Path(settings.site_dir), Path(settings.db_path), Path(settings.history_path)
+    patterns = [(site.parent, f".{site.name}.*.new"), (site.parent, f".{site.name}.*.old"),
+                (site.parent, f".{site.name}.*.tmp"),
+                (db.parent, f".{db.name}.*.tmp"), (hist.parent, f".{hist.name}.*.tmp"),
+                (Path(settings.snapshots_dir), ".*.tmp")]
+    removed = []
+    for folder, pattern in patterns:
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.glob(pattern)):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+            removed.append(str(p))
+    builds = Path(settings.builds_dir)
+    if builds.is_dir():
+        for d in sorted(builds.iterdir()):
+            if d.is_dir() and not (d / "run.json").exists():
+                shutil.rmtree(d, ignore_errors=True)
+                removed.append(str(d))
+    return removed
 
 
 def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool, sources: list[str] | None,
