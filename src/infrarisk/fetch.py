@@ -5,7 +5,8 @@ Contract: :func:`fetch_sources` refreshes the named sources of the registry
 written into a fresh sibling folder (unchanged files carried over by hard link) and
 swapped in whole only when every file of it arrived and passed its check, so a
 snapshot folder always holds one complete, checked refresh: a failure leaves the previous
-snapshot untouched. Each file ``F`` gets a provenance sidecar ``F.provenance`` (JSON: url,
+snapshot untouched. (``infrarisk update`` keeps the new folders staged and swaps them in
+only with the site they built: ``commit=False``.) Each file ``F`` gets a provenance sidecar ``F.provenance`` (JSON: url,
 retrieved_at, checked_at, HTTP status, sha256, bytes, ETag, Last-Modified, content type,
 the check's summary). The ``.provenance`` suffix keeps sidecars out of ``*.json`` globs.
 
@@ -24,9 +25,10 @@ Crawls: the GLEIF API (the map's LEIs in batches of ``filter[lei]``, paged with
 or reporting exception, then the parents' own records, up to ``http.gleif_max_depth``
 rounds; at most ``http.gleif_requests_per_minute`` requests a minute), the GLEIF golden
 copy (publishes index, then the lei2/rr/repex files it names) and the Submarine Cable
-Map (two layers, then one JSON per cable). Follow-up URLs are built from the configured
-base URL, never taken from links inside responses, so a mirror or a test server is never
-left for the real host.
+Map (two layers, then one JSON per cable). Follow-up URLs of the API crawls are built
+from the configured base URL, never taken from links inside responses, so a mirror or a
+test server is never left for the real host; only the golden copy's file URLs come from
+its index, which exists to name them (a mirror serves an index naming its own files).
 """
 
 from __future__ import annotations
@@ -465,6 +467,7 @@ class SourceResult:
     summary: dict = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
+    staged: StagedFolder | None = None
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -473,15 +476,23 @@ class SourceResult:
         return out
 
 
-def fetch_source(client: HttpClient, src: RemoteSource, settings: Settings, progress: Progress) -> SourceResult:
-    """Refresh one source into its snapshot folder (atomically; see :class:`StagedFolder`)."""
+def fetch_source(client: HttpClient, src: RemoteSource, settings: Settings, progress: Progress,
+                 commit: bool = True) -> SourceResult:
+    """Refresh one source into its snapshot folder (atomically; see :class:`StagedFolder`).
+
+    With ``commit=False`` the complete new snapshot is left staged (``result.staged``) for
+    the caller to commit once it has been put to use (``infrarisk update`` commits at publish).
+    """
     t0 = time.perf_counter()
     res = SourceResult(src.id, src.folder)
     stage = StagedFolder(Path(settings.snapshots_dir) / src.folder, carry=src.kind == "files")
     try:
         fn = _KINDS[src.kind]
         fn(client, src, settings, stage, res, progress)
-        stage.commit()
+        if commit:
+            stage.commit()
+        else:
+            res.staged = stage
     except BaseException:
         stage.abort()
         raise
@@ -669,14 +680,16 @@ _KINDS = {"files": _files, "gleif_api": _gleif_api, "golden_copy": _golden_copy,
 # --- entry point --------------------------------------------------------------------------
 
 def fetch_sources(settings: Settings, ids: list[str], progress: Progress | None = None,
-                  client: HttpClient | None = None) -> tuple[list[SourceResult], list[tuple[str, Exception]]]:
+                  client: HttpClient | None = None,
+                  commit: bool = True) -> tuple[list[SourceResult], list[tuple[str, Exception]]]:
     """Refresh each named source; one failing source does not stop the others.
 
     Returns
     -------
     (results, failures)
         A :class:`SourceResult` per refreshed source, and ``(source id, error)`` for each
-        that failed (its previous snapshot kept).
+        that failed (its previous snapshot kept). With ``commit=False`` the new snapshots
+        stay staged (``result.staged``): the caller commits or aborts them.
     """
     progress = progress or (lambda s: None)
     upstream.check_settings(settings)
@@ -687,10 +700,15 @@ def fetch_sources(settings: Settings, ids: list[str], progress: Progress | None 
     try:
         for src in sources:
             try:
-                results.append(fetch_source(client, src, settings, progress))
+                results.append(fetch_source(client, src, settings, progress, commit=commit))
             except (FetchError, SchemaError) as e:
                 progress(f"[fetch] {src.id}: FAILED: {e}")
                 failures.append((src.id, e))
+    except BaseException:
+        for r in results:
+            if r.staged is not None:
+                r.staged.abort()
+        raise
     finally:
         if own:
             client.close()

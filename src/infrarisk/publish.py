@@ -12,9 +12,10 @@ directory exchange, the database and the history file with one rename each. Ever
 that can fail runs before that point, so on any failure the published site, database
 and history are untouched, the exit code is non-zero, and the JSON run report
 (``settings.runs_dir/<run id>.json`` and ``latest.json``) names the stage that failed and
-why. ``dry_run`` does everything but publish (the would-be site stays in the build
-folder). The last ``settings.keep_builds`` published builds are kept; the snapshots of a
-failed fetch are never replaced.
+why. New snapshots stay staged until then too: they replace the previous ones only
+together with the site they built, so the snapshots folder always holds the raw inputs of
+the published build. ``dry_run`` does everything but publish (the would-be site stays in
+the build folder). The last ``settings.keep_builds`` published builds are kept.
 
 The run report holds: run id, status, exit code, failed stage and cause, every stage
 with its time (the build's own stages included), the snapshots fetched (url, sha256,
@@ -227,15 +228,16 @@ class _BuildStages:
 
 # --- import stage ----------------------------------------------------------------------------
 
-def raw_overlay(settings: Settings, dest: Path) -> Path:
-    """A raw snapshot root for the importers: the shipped raw snapshots with the fetched ones
-    laid over them, file by file (symbolic links; nothing is copied)."""
+def raw_overlay(settings: Settings, dest: Path, staged: dict[str, Path] | None = None) -> Path:
+    """A raw snapshot root for the importers: the shipped raw snapshots, the fetched ones laid
+    over them file by file, then this run's new (staged) snapshots over those (symbolic
+    links; nothing is copied)."""
     dest.mkdir(parents=True)
-    roots = [r for r in (settings.shared_data_dir, settings.snapshots_dir) if r is not None and Path(r).is_dir()]
-    for root in roots:
-        root = Path(root)
+    roots = [(Path(r), "") for r in (settings.shared_data_dir, settings.snapshots_dir) if r is not None and Path(r).is_dir()]
+    roots += [(Path(tmp), folder) for folder, tmp in sorted((staged or {}).items())]
+    for root, prefix in roots:
         for p in sorted(root.rglob("*")):
-            rel = p.relative_to(root)
+            rel = Path(prefix) / p.relative_to(root)
             if not p.is_file() or p.name.endswith(fetcher.SIDECAR) or any(x.startswith(".") for x in rel.parts):
                 continue
             target = dest / rel
@@ -245,38 +247,45 @@ def raw_overlay(settings: Settings, dest: Path) -> Path:
     return dest
 
 
-def verify_snapshot(folder: Path) -> dict[str, dict]:
+def verify_snapshot(folder: Path, name: str | None = None) -> dict[str, dict]:
     """Every file of a snapshot folder against its provenance sidecar (sha256)."""
     out = {}
+    name = name or folder.name
     for p in sorted(folder.rglob("*")):
         if not p.is_file() or p.name.endswith(fetcher.SIDECAR) or p.name.startswith("."):
             continue
         prov = fetcher.read_provenance(p)
         rel = p.relative_to(folder).as_posix()
         if prov is None:
-            raise ManifestError(f"snapshot {folder.name}/{rel} has no provenance record; fetch it again")
+            raise ManifestError(f"snapshot {name}/{rel} has no provenance record; fetch it again")
         digest = sha256_file(p)
         if digest != prov.sha256:
-            raise ManifestError(f"checksum mismatch: snapshot {folder.name}/{rel} has sha256 {digest[:16]}…, its "
+            raise ManifestError(f"checksum mismatch: snapshot {name}/{rel} has sha256 {digest[:16]}…, its "
                                 f"provenance record says {prov.sha256[:16]}… (changed after it was fetched)")
         out[rel] = {"sha256": digest, "bytes": prov.bytes, "url": prov.url, "retrieved_at": prov.retrieved_at}
     return out
 
 
-def derive_datasets(settings: Settings, ids: list[str], work: Path, progress: Progress) -> dict:
-    """Copy ``datasets/`` to ``work/datasets`` and re-import the fetched sources there."""
+def derive_datasets(settings: Settings, ids: list[str], work: Path, progress: Progress,
+                    staged: dict[str, Path] | None = None) -> dict:
+    """Copy ``datasets/`` to ``work/datasets`` and re-import the fetched sources there
+    (``staged``: snapshot folder name -> this run's new snapshot, not yet committed)."""
     from .imports import run_imports
 
+    staged = staged or {}
     ds = work / "datasets"
     shutil.copytree(settings.datasets_dir, ds)  # a real copy: importers rewrite files in place
     done = {}
-    todo = [s for s in map(upstream.by_id, ids)
-            if s.importer and (Path(settings.snapshots_dir) / s.folder).is_dir()]
+
+    def folder_of(src):
+        return staged.get(src.folder) or Path(settings.snapshots_dir) / src.folder
+
+    todo = [s for s in map(upstream.by_id, ids) if s.importer and folder_of(s).is_dir()]
     if todo:
-        raw = raw_overlay(settings, work / "raw")
+        raw = raw_overlay(settings, work / "raw", staged)
         for src in todo:
-            snap = verify_snapshot(Path(settings.snapshots_dir) / src.folder)
-            progress(f"[import] {src.id} from the snapshot in {Path(settings.snapshots_dir) / src.folder}")
+            snap = verify_snapshot(folder_of(src), src.folder)
+            progress(f"[import] {src.id} from the snapshot {src.folder}/")
             (m,) = run_imports(raw, ds, [src.importer])
             main = snap.get(src.files[0].name)
             if main:
@@ -396,7 +405,10 @@ def clean_debris(settings: Settings) -> list[str]:
         if not folder.is_dir():
             continue
         for p in sorted(folder.glob(pattern)):
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
             removed.append(str(p))
     builds = Path(settings.builds_dir)
     if builds.is_dir():
@@ -418,31 +430,34 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             upstream.by_id(sid)
         report.sources = ids
 
-    if do_fetch and ids:
-        with report.stage("fetch", progress) as st:
-            results, failures = fetcher.fetch_sources(settings, ids, progress)
-            for r in results:
-                report.snapshots[r.source] = {
-                    "folder": r.folder, "seconds": r.seconds, "outcomes": r.counts(), "summary": r.summary,
-                    "files": {f.path: {"url": f.url, "outcome": f.outcome, "sha256": f.sha256, "bytes": f.bytes,
-                                       "attempts": f.attempts, "waited_s": f.waited_s} for f in r.files}}
-            st["failed_sources"] = [sid for sid, _ in failures]
-            if failures:
-                first = failures[0][1]
-                if len(failures) > 1:
-                    msg = f"{len(failures)} sources failed: " + "; ".join(f"{e}" for _, e in failures)
-                    raise (FetchError(msg) if isinstance(first, FetchError) else type(first)(msg))
-                raise first
-    else:
-        report.skip("fetch", "--no-fetch" if not do_fetch else "no sources to fetch")
-
     build_dir = Path(settings.builds_dir) / report.run_id
     published_point = False
     hist_tmp = new_site = db_tmp = None
+    staged: list = []  # new snapshots, committed only with the site they built
     try:
+        if do_fetch and ids:
+            with report.stage("fetch", progress) as st:
+                results, failures = fetcher.fetch_sources(settings, ids, progress, commit=False)
+                staged = [r.staged for r in results if r.staged is not None]
+                for r in results:
+                    report.snapshots[r.source] = {
+                        "folder": r.folder, "seconds": r.seconds, "outcomes": r.counts(), "summary": r.summary,
+                        "files": {f.path: {"url": f.url, "outcome": f.outcome, "sha256": f.sha256, "bytes": f.bytes,
+                                           "attempts": f.attempts, "waited_s": f.waited_s} for f in r.files}}
+                st["failed_sources"] = [sid for sid, _ in failures]
+                if failures:
+                    first = failures[0][1]
+                    if len(failures) > 1:
+                        msg = f"{len(failures)} sources failed: " + "; ".join(f"{e}" for _, e in failures)
+                        raise (FetchError(msg) if isinstance(first, FetchError) else type(first)(msg))
+                    raise first
+        else:
+            report.skip("fetch", "--no-fetch" if not do_fetch else "no sources to fetch")
+
         build_dir.mkdir(parents=True)
         with report.stage("import", progress) as st:
-            st["imported"] = derive_datasets(settings, ids, build_dir, progress)
+            st["imported"] = derive_datasets(settings, ids, build_dir, progress,
+                                             {sf.final.name: sf.tmp for sf in staged})
             report.inputs = dataset_inputs(build_dir / "datasets")
 
         bsettings = settings.with_(datasets_dir=build_dir / "datasets", db_path=build_dir / "infrarisk.duckdb",
@@ -457,7 +472,7 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             report.counts = {**b.counts, "site_bytes": b.site_bytes,
                              "rows_rejected": int(b.log.stats_frame()["rows_rejected"].sum())}
 
-        with report.stage("record", progress) as st:
+        with report.stage("record", progress):
             import duckdb
             con = duckdb.connect(str(bsettings.db_path), read_only=True)
             try:
@@ -481,13 +496,15 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
                                          state, prev, changes)
 
         if dry_run:
-            report.skip("publish", "--dry-run")
+            report.skip("publish", "--dry-run: the site, database, history and snapshots stay as they were")
             report.published = {"build_dir": str(build_dir), "site_would_be": str(build_dir / "site")}
             write_atomic(build_dir / "run.json", json.dumps({"run_id": report.run_id, "status": "dry-run"}).encode())
             return
 
         with report.stage("publish", progress) as st:
             site_dir, db_path = Path(settings.site_dir), Path(settings.db_path)
+            if site_dir.is_symlink():  # publish into the folder the link points to; the link stays
+                site_dir = site_dir.resolve()
             site_dir.parent.mkdir(parents=True, exist_ok=True)
             db_path.parent.mkdir(parents=True, exist_ok=True)
             new_site = site_dir.with_name(f".{site_dir.name}.{report.run_id}.new")
@@ -496,7 +513,7 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             shutil.copyfile(bsettings.db_path, db_tmp)
             write_atomic(build_dir / "run.json", json.dumps({"run_id": report.run_id, "status": "published",
                                                               "state": state.digest}).encode())
-            # -- the point of no return: three renames --
+            # -- the point of no return: a directory exchange and renames --
             published_point = True
             displaced = exchange_dirs(new_site, site_dir)
             new_site = None
@@ -504,6 +521,9 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             db_tmp = None
             store.commit(hist_tmp)
             hist_tmp = None
+            for sf in staged:  # the snapshots that built the published site replace the previous ones
+                sf.commit()
+            staged = []
             st["displaced"] = _keep_displaced(displaced, settings, last, report.run_id)
             report.published = {"site_dir": str(site_dir), "db_path": str(db_path), "build_dir": str(build_dir),
                                 "state": state.digest,
@@ -511,14 +531,15 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
     except BaseException:
         if not published_point:
             shutil.rmtree(build_dir, ignore_errors=True)
-        for p in (new_site,):
-            if p is not None:
-                shutil.rmtree(p, ignore_errors=True)
+        if new_site is not None:
+            shutil.rmtree(new_site, ignore_errors=True)
         for p in (db_tmp, hist_tmp):
             if p is not None:
                 Path(p).unlink(missing_ok=True)
         raise
     finally:
+        for sf in staged:  # a failed or dry run keeps the previous snapshots
+            sf.abort()
         gone = prune_builds(Path(settings.builds_dir), settings.keep_builds, {report.run_id})
         if gone:
             report.published["pruned_builds"] = gone
