@@ -109,3 +109,10 @@ def test_a_failed_run_leaves_no_trace_in_the_history(tmp_path):
                         None, [])
     tmp.unlink()  # the run failed before publishing: its prepared copy is dropped
     assert store.path.read_bytes() == before and len(store.runs()) == 1
+
+
+def test_an_unreadable_history_is_a_clear_data_error(tmp_path):
+    from infrarisk.errors import DataError
+    (tmp_path / "history.duckdb").write_bytes(b"not a database")
+    with pytest.raises(DataError, match="cannot be read.*move it aside"):
+        History(tmp_path / "history.duckdb").previous_state("x")

@@ -35,6 +35,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .errors import DataError
 from .score import share_text
 
 LINK_COLUMNS = ["subject_kind", "subject_id", "subject_name", "owner_entity_id", "owner_name", "link_id",
@@ -252,11 +253,15 @@ class History:
     def _read(self, sql: str, params: list | None = None) -> pd.DataFrame | None:
         if not self.path.exists():
             return None
-        con = duckdb.connect(str(self.path), read_only=True)
         try:
-            return con.execute(sql, params or []).df()
-        finally:
-            con.close()
+            con = duckdb.connect(str(self.path), read_only=True)
+            try:
+                return con.execute(sql, params or []).df()
+            finally:
+                con.close()
+        except duckdb.Error as e:
+            raise DataError(f"history file {self.path} cannot be read ({e}); move it aside to start a new "
+                            f"history (the change list then starts again)") from None
 
     def states(self) -> pd.DataFrame:
         df = self._read("SELECT * FROM out_history__states ORDER BY seq")
