@@ -327,7 +327,7 @@ def untraced(g: OwnershipGraph, ctl: "Control | None" = None) -> np.ndarray:
 
     Counted for assets, and for holding companies without an identified controller.
     Not counted for companies with no recorded holder (they count for their own
-    country), for the free float of listed companies (dispersed rather than unknown), nor
+    country; one whose country is not known is wholly untraced), for the free float of listed companies (dispersed rather than unknown), nor
     for companies whose controller is identified (their undisclosed remainder is, as far
     as the sources go, the controller's: e.g. a state investment company whose ultimate
     parent is named without a percentage).
@@ -338,6 +338,10 @@ def untraced(g: OwnershipGraph, ctl: "Control | None" = None) -> np.ndarray:
     if ctl is not None:
         u[(ctl.controller >= 0) & ~g.is_asset] = 0.0
     u[g.is_asset & ~g.has_owner] = 1.0
+    # a holder with no recorded holder and no known country (an owner name a source gives
+    # without a country) could be controlled from anywhere: unknown, never clean
+    no_country = np.array([c is None for c in g.country], dtype=bool)
+    u[~g.has_owner & ~g.is_asset & no_country] = 1.0
     return u
 
 
