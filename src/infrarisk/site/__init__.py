@@ -22,7 +22,7 @@ from ..explain import Explainer
 from ..ownership import OwnershipGraph
 from ..profiles import Profile
 from ..settings import Settings
-from . import mapping
+from . import layer_map, mapping
 from .render import BAND_COLOURS, esc, render
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,6 +33,7 @@ TYPE_LABELS = {
     "whole_port_operator": "Port company (whole port)", "multipurpose_terminal": "Multipurpose terminal",
     "bulk_terminal": "Bulk terminal", "liquid_bulk_terminal": "Liquid bulk terminal",
 }
+TYPE_LABELS.update(layer_map.TYPE_LABELS)  # telecom, cable and energy assets
 #: map layer of each terminal-level asset type (one layer per kind of asset)
 LAYERS = [
     ("Container terminals", ("container_terminal", "multipurpose_terminal")),
@@ -222,7 +223,11 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
         feats = sb.terminal_features(types)
         if feats["features"]:
             layers.append((label, feats, 7, True))
-    _write(out_dir / "index.html", mapping.map_page(layers, sb.outline(), nav, footer))
+    infra = layer_map.map_layers(sb)  # telecom, cables and landing stations, energy
+    layers.extend(infra)
+    _write(out_dir / "index.html", mapping.map_page(
+        layers, sb.outline(), nav, footer, status_groups=layer_map.STATUS_GROUPS if infra else None,
+        legend_notes=layer_map.LEGEND_NOTES if infra else None))
 
     # foreign stakes table + download
     rows = sb.assets_rows()

@@ -46,7 +46,7 @@ cables AS (
         CASE WHEN sole THEN 1.0 END, NULL, NULL, NULL, NULL,
         false, 'current', DATE '2021-06-29', 'day',
         'https://www.submarinecablemap.com/submarine-cable/' || c.cable_id,
-        'TeleGeography Submarine Cable Map (June 2021): ' || s.name,
+        'TeleGeography, June 2021: ' || s.name,
         CASE WHEN sole THEN 'the only owner TeleGeography lists' ELSE 'consortium member; shares not published' END
             || ' (as written: ' || c.names_as_written || ')',
         NULL, c.origin_file, c.origin_row
@@ -76,7 +76,7 @@ gem AS (
         'shareholding', NULL, share_fraction, NULL, NULL, NULL, NULL,
         false, 'current', DATE '2024-05-01', 'month',
         coalesce(detail_url, 'https://globalenergymonitor.org/projects/europe-gas-tracker/'),
-        'Global Energy Monitor, Europe Gas Tracker (May 2024 release), ' || level || ' field',
+        'GEM Europe Gas Tracker, May 2024 (' || level || ')',
         'GEM ' || level || ': ' || as_written
             || CASE WHEN level = 'parent' THEN ' (a parent''s share of the asset, looked through by GEM)' ELSE '' END,
         NULL, origin_file, origin_row
