@@ -56,6 +56,7 @@ def main(ctx, quiet, verbose, config):
       infrarisk build --profile default --out public/
       infrarisk datasets verify            # check every dataset file against its manifest
       infrarisk datasets import --from ../shared/data
+      infrarisk match-report               # how owner names were matched to entities
     """
     ctx.obj = Ctx(quiet, verbose, config)
 
@@ -160,6 +161,40 @@ def datasets_import(obj: Ctx, shared, datasets_dir, sources):
         s = obj.settings(datasets_dir=datasets_dir, shared_data_dir=shared)
         for m in run_imports(s.shared_data_dir, Path(s.datasets_dir), list(sources) or None):
             obj.say(f"wrote datasets/{m.id}: {len(m.files)} file(s)")
+    _run(go)
+
+
+@main.command("match-report")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON (every name, every place).")
+@click.option("--datasets-dir", type=click.Path(file_okay=False), default=None)
+@click.pass_obj
+def match_report(obj: Ctx, as_json, datasets_dir):
+    """Report how every owner name of the cable and gas sources was matched to an entity.
+
+    Reads the datasets as they are on disk (no build needed), so an edit of
+    datasets/matching/aliases.csv (then `infrarisk datasets rehash matching`) shows at once.
+    Counts by method (id / alias / rule / fuzzy, with the fuzzy threshold), then every
+    matched, ambiguous and unmatched name with the files and rows where it occurs;
+    matched + unmatched = total.
+
+    \b
+    Examples:
+      infrarisk match-report
+      infrarisk match-report --json > matches.json
+      INFRARISK_MATCH_FUZZY_THRESHOLD=95 infrarisk match-report
+    """
+    import json
+
+    from .load.layers import match_report as run_report
+
+    def go():
+        s = obj.settings(datasets_dir=datasets_dir)
+        result, _ = run_report(s)
+        if as_json:
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1, sort_keys=True))
+        else:
+            for line in result.report_lines():
+                click.echo(line)
     _run(go)
 
 

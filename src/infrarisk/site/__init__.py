@@ -22,7 +22,7 @@ from ..explain import Explainer
 from ..ownership import OwnershipGraph
 from ..profiles import Profile
 from ..settings import Settings
-from . import layer_map, mapping
+from . import country_page, layer_downloads, layer_map, mapping
 from .render import BAND_COLOURS, esc, render
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -229,8 +229,21 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
         layers, sb.outline(), nav, footer, status_groups=layer_map.STATUS_GROUPS if infra else None,
         legend_notes=layer_map.LEGEND_NOTES if infra else None))
 
+    # telecom and energy layers: downloads (licence of each = most restrictive of its rows), country summary
+    layer_files = layer_downloads.downloads(con)
+    for d in layer_files:
+        _write(out_dir / d["href"], _csv(d["rows"], d["columns"]))
+    html, countries = country_page.country_page(con, TYPE_LABELS, render("_nav.html", page="countries",
+                                                as_of=settings.as_of), footer,
+                                                [d for d in layer_files if d["name"].startswith("country-")],
+                                                outline=sb.outline())
+    _write(out_dir / "countries.html", html)
+
     # foreign stakes table + download
     rows = sb.assets_rows()
+    # the file's licence is the most restrictive of what it contains (rows now include the layers)
+    data_licence = licences.most_restrictive(files_lic + [r["licence"] for r in rows if r.get("licence")])
+    licence = {"id": data_licence, "url": licences.url(data_licence)}
     _write(out_dir / "assets.html", sb.page("assets.html", "assets", "Foreign stakes", rows=rows, licence=licence))
     flat = [{"asset_id": r["asset_id"], "name": r["name"], "asset_type": r["asset_type"],
              "port_name": r["port_name"], "unlocode": r["unlocode"], "country_code": r["country_code"],
@@ -238,7 +251,8 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
              "band_group": r["band_group_label"],
              "foreign_shares": "; ".join(f"{c['country_code']} {c['share']}" for c in r["countries"]),
              "controller_chain": r["control_chain"],
-             "source_urls": " ".join(sorted({h["source_url"] for h in r["holders"]}))} for r in rows]
+             "source_urls": " ".join(sorted({h["source_url"] for h in r["holders"]})),
+             "licence": r["licence"]} for r in rows]
     _write(out_dir / "data" / "assets.csv", _csv(flat, list(flat[0]) if flat else ["asset_id"]))
 
     # INGE2
@@ -267,6 +281,7 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
     _write(out_dir / "methodology.html", sb.page(
         "methodology.html", "methodology", "Methodology", checks=checks, stats=stats, n_errors=n_err,
         n_warnings=n_warn, thresholds=settings.thresholds, current_statuses=list(settings.current_statuses),
-        country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown"))
+        country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown",
+        layers=layer_map.methodology_facts(con, settings, layer_files)))
     _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences"))
     return out_dir

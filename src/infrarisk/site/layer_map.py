@@ -209,3 +209,43 @@ def map_layers(sb) -> list[tuple[str, dict, float, bool]]:
 
 def _na(v):
     return None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v
+
+
+def band_counts(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Assets per band of each layer of :data:`LAYERS` (all assets in the database, not only those drawn;
+    landing stations by the band of their most exposed cable)."""
+    df = con.execute("""
+        SELECT a.asset_class, a.asset_type, coalesce(v.via_band, a.band) AS band, count(*) AS n
+        FROM out_exposure__assets a LEFT JOIN out_exposure__landings v USING (asset_id)
+        WHERE a.asset_class IN ('cable', 'landing', 'telecom', 'energy')
+        GROUP BY ALL""").df()
+    out = []
+    for label, cls, types, _ in LAYERS:
+        sel = df[(df["asset_class"] == cls) & (df["asset_type"].isin(types) if types else True)]
+        bands = {b: int(sel.loc[sel["band"] == b, "n"].sum()) for b in ("high", "elevated", "low", "unknown", "none")}
+        if sum(bands.values()):
+            out.append({"label": label, "n": sum(bands.values()), **bands})
+    return out
+
+
+def methodology_facts(con: duckdb.DuckDBPyConnection, settings, downloads: list[dict]) -> dict:
+    """What the methodology page states about the layers, matching and licences for this build."""
+    from ..match import MATCHED, SCORER, UNMATCHED
+    names = con.execute("SELECT method, count(*) AS n, sum(n_mentions) AS m FROM core_match__names GROUP BY 1").df()
+    by = dict(zip(names["method"], names["n"].astype(int)))
+    problems = dict(con.execute("""
+        SELECT check_name, count(*) FROM out_build__problems
+        WHERE check_name IN ('several_owners', 'several_countries', 'share_as_text', 'outside_country',
+                             'owner_country_unknown', 'placeholder_owner', 'named_twice', 'ambiguous_name',
+                             'shares_over_100', 'site_to_be_decided')
+        GROUP BY 1""").fetchall())
+    new = con.execute("SELECT count(*) FROM core_ownership__entities WHERE entity_id LIKE 'name:%'").fetchone()[0]
+    return {
+        "layers": band_counts(con),
+        "matched_by": {m: by.get(m, 0) for m in MATCHED}, "unmatched_by": {m: by.get(m, 0) for m in UNMATCHED},
+        "n_names": int(names["n"].sum()), "n_mentions": int(names["m"].sum() or 0),
+        "n_matched": sum(by.get(m, 0) for m in MATCHED), "n_new_entities": int(new),
+        "threshold": settings.match_fuzzy_threshold, "scorer": SCORER,
+        "include_noncommercial": settings.include_noncommercial, "problems": problems,
+        "downloads": [d for d in downloads if not d["name"].startswith("country-")],
+    }

@@ -74,3 +74,24 @@
     return control;
   };
 })();
+
+/* The country choropleth: polygons (and dots for small countries) filled by class, popups built
+   and escaped on the server. */
+(function () {
+  "use strict";
+  window.infrariskChoropleth = function (map, data) {
+    return L.geoJSON(data, {
+      style: function (feature) {
+        return { color: "#666", weight: 0.7, fillColor: feature.properties.c, fillOpacity: 0.9 };
+      },
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, { radius: 6, color: "#333", weight: 1, fillColor: feature.properties.c,
+                                        fillOpacity: 1 });
+      },
+      onEachFeature: function (feature, lyr) {
+        lyr.bindPopup(feature.properties.popup, { maxWidth: 360 });
+        lyr.bindTooltip(feature.properties.t, { sticky: true });
+      }
+    }).addTo(map);
+  };
+})();
