@@ -3,7 +3,8 @@
 --   curated telecom stakes (ownership/telecom_stakes.csv), as recorded;
 --   cable owners (TeleGeography, June 2021): each owner named for a cable, resolved to its entity
 --     (core_match__mentions; placeholders make no link). A consortium publishes no shares: a member's
---     share is undisclosed (an interval from 0). Where TeleGeography lists a single owner and its notes
+--     share is undisclosed (an interval from 0). Where TeleGeography lists a single owner (in both its owner
+--     files) and its notes
 --     do not mention undisclosed owners, that owner holds the whole system (100%);
 --   GEM owners and parents (May 2024): the counted rows of core_gem__stakes (the parent rows of an asset
 --     with named parents, else its owner rows), resolved to entities; rows of one level naming the same
@@ -33,7 +34,7 @@ cable_owner AS (
     GROUP BY ALL
 ),
 cable_shape AS (
-    SELECT s.asset_id, s.cable_id, s.name, s.notes, count(c.entity_id) AS n_owner_entities,
+    SELECT s.asset_id, s.cable_id, s.name, s.notes, s.n_owners, count(c.entity_id) AS n_owner_entities,
            (SELECT count(*) FROM core_cables__owner_mentions x WHERE x.asset_id = s.asset_id) AS n_named
     FROM core_cables__systems s
     LEFT JOIN cable_owner c USING (asset_id)
@@ -51,7 +52,8 @@ cables AS (
             || ' (as written: ' || c.names_as_written || ')',
         NULL, c.origin_file, c.origin_row
     FROM cable_owner c
-    JOIN (SELECT *, n_owner_entities = 1 AND n_named = 1 AND coalesce(notes, '') NOT ILIKE '%other owners%' AS sole
+    JOIN (SELECT *, n_owners = 1 AND n_owner_entities = 1 AND n_named = 1
+                    AND coalesce(notes, '') NOT ILIKE '%other owners%' AS sole
           FROM cable_shape) s USING (asset_id)
 ),
 gem_rows AS (
