@@ -66,7 +66,7 @@ gem_agg AS (
     SELECT
         asset_id, gem_asset_id, level, entity_id,
         min(position) AS position, min(origin_row) AS origin_row, any_value(origin_file) AS origin_file,
-        CASE WHEN bool_and(share_fraction IS NOT NULL) THEN sum(share_fraction) END AS share_fraction,
+        CASE WHEN bool_and(share_fraction IS NOT NULL) THEN sum(share_fraction ORDER BY position) END AS share_fraction,
         string_agg(entity_as_written, '; ' ORDER BY position) AS as_written,
         any_value(detail_url) AS detail_url
     FROM gem_rows

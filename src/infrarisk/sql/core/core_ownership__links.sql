@@ -78,7 +78,8 @@ pair_min AS (
     GROUP BY ALL
 ),
 subject_known AS (
-    SELECT subject_kind, subject_id, sum(pair_min) AS known_min
+    -- summed in a fixed order: floating-point sums must not depend on the threads' order
+    SELECT subject_kind, subject_id, sum(pair_min ORDER BY owner_entity_id) AS known_min
     FROM pair_min
     GROUP BY ALL
 ),
