@@ -181,3 +181,11 @@ def test_noncommercial_setting_leaves_the_cables_out(tmp_path):
                        ).fetchone()[0] == 0
     assert not any(p.file.startswith("submarine-cables/") for p in log.problems)
     assert con.execute("SELECT count(*) FROM core_assets__assets WHERE asset_class = 'energy'").fetchone()[0] == 7
+
+
+def test_layer_models_produce_the_columns_the_empty_tables_declare(tiny):
+    from infrarisk.load.infra_tables import INFRA_ASSET_COLUMNS, INFRA_LINK_COLUMNS
+    _, con, _, _ = tiny
+    for table, cols in (("core_assets__infra", INFRA_ASSET_COLUMNS), ("core_ownership__infra_links", INFRA_LINK_COLUMNS)):
+        got = {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+        assert got == cols, table

@@ -159,3 +159,9 @@ def test_hostile_names_in_layer_popups_are_escaped(hostile_layers_build):
     assert r"Evil \u0026lt;/script\u0026gt;\u0026lt;script\u0026gt;alert(2)" in index  # the owner, in popups
     matches = (s.site_dir / "data/entity-matches.csv").read_text()
     assert XSS_ENTITY in matches  # downloads keep the data as it is (CSV is not HTML)
+
+
+def test_inge2_page_stays_about_port_terminals(real_build):
+    s, _ = real_build
+    html = (s.site_dir / "inge2.html").read_text()
+    assert "Delimara power station" not in html and "Wind Tre" not in html and "SEA-ME-WE" not in html

@@ -168,7 +168,7 @@ class SiteBuilder:
             JOIN core_assets__assets a ON a.asset_id = l.subject_id
             JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             JOIN out_ownership__entities o ON o.entity_id = l.owner_entity_id
-            WHERE l.subject_kind = 'asset' AND a.is_europe
+            WHERE l.subject_kind = 'asset' AND a.is_europe AND a.asset_class = 'terminal'  -- the claim is about ports
             ORDER BY a.country_code, a.name, l.link_id""").df()
         out = []
         for r in _records(df):

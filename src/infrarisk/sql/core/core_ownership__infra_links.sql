@@ -14,14 +14,14 @@
 CREATE OR REPLACE TABLE core_ownership__infra_links AS
 WITH telecom AS (
     SELECT
-        stake_id AS link_id, 'asset' AS subject_kind,
-        'telecom:' || rtrim(left(trim(regexp_replace(lower(strip_accents(asset_name)), '[^a-z0-9]+', '-', 'g'), '-'), 60), '-') AS subject_id,
-        asset_name AS subject_key, owner_entity_id, interest_type, CAST(NULL AS VARCHAR) AS relationship,
-        share_fraction, CAST(NULL AS DOUBLE) AS range_min, CAST(NULL AS DOUBLE) AS range_max,
+        s.stake_id AS link_id, 'asset' AS subject_kind, a.asset_id AS subject_id,
+        s.asset_name AS subject_key, s.owner_entity_id, s.interest_type, CAST(NULL AS VARCHAR) AS relationship,
+        s.share_fraction, CAST(NULL AS DOUBLE) AS range_min, CAST(NULL AS DOUBLE) AS range_max,
         CAST(NULL AS VARCHAR) AS range_reason, CAST(NULL AS VARCHAR) AS range_source_url,
-        is_control_kind, status, CAST(as_of_date AS DATE) AS as_of_date, as_of_precision,
-        source_url, source_title, note, CAST(NULL AS VARCHAR) AS correction_reason, origin_file, origin_row
-    FROM core_ownership__telecom_stakes
+        s.is_control_kind, s.status, CAST(s.as_of_date AS DATE) AS as_of_date, s.as_of_precision,
+        s.source_url, s.source_title, s.note, CAST(NULL AS VARCHAR) AS correction_reason, s.origin_file, s.origin_row
+    FROM core_ownership__telecom_stakes s
+    JOIN core_assets__infra a ON a.source_id = 'ownership' AND a.name = s.asset_name  -- the telecom asset's id
 ),
 cable_owner AS (
     SELECT
