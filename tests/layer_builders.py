@@ -73,12 +73,13 @@ GEM_ASSETS = [
     _gem_asset("g02", "Plant Two", "gas_power_plant", parent="PJSC Gazprom [30%]; Other [70%]",
                capacity="400"),                                                            # 2 Gazprom 30%
     _gem_asset("g03", "Field Three", "gas_extraction_area", parent="Gazprom PJSC (unknown %); Mystery Energy SA (50%)",
-               iso="FR", lat="46.0", lon="3.0", status="proposed_plus"),                   # 3 share as text
+               iso="FR", lat="46.0", lon="3.0", status="proposed_plus",
+               start_year="2027 (expected)"),                                              # 3 share as text
     _gem_asset("g04", "Mine Four", "coal_mine"),                                           # 4 unknown type
     _gem_asset("g05", "Plant Five", "gas_power_plant", lat="", lon=""),                    # 5 no position
     _gem_asset("g06", "Plant Six", "gas_power_plant", status="rumoured"),                  # 6 unknown status
     _gem_asset("g07", "Plant Seven", "gas_power_plant", parent="Alpha Power [60%]; Alpha Power [40%]", iso="FR",
-               lat="46.0", lon="3.0"),                                                     # 7 named twice
+               lat="46.0", lon="3.0", start_year="2"),                                     # 7 named twice, year cut
     _gem_asset("g08", "Plant Eight", "gas_power_plant", parent="Beta Energie AG [80%]; Gamma GmbH [40%]", iso="DE",
                lat="50.0", lon="10.0"),                                                    # 8 over 100%
     _gem_asset("g09", "Plant Nine", "lng_terminal", parent="Mystery Energy SA [100%]", lat="48.0", lon="2.0"),

@@ -75,6 +75,8 @@ def test_gem_bad_rows(tiny):
     assert "counted once" in next(iter(problems(log, STAKES, "named_twice").values())).reason
     assert "120%" in next(iter(problems(log, STAKES, "shares_over_100").values())).reason
     assert next(iter(problems(log, STAKES, "share_range").values())).value == "150%"
+    assert problems(log, ASSETS, "year")[7].value == "2"  # a truncated start year: blank, reported
+    assert con.execute("SELECT start_year FROM core_gem__assets WHERE gem_asset_id = 'g03'").fetchone()[0] == 2027
     # the pipeline counts for both countries it crosses
     assert con.execute("SELECT list(country_code ORDER BY country_code) FROM core_assets__host_countries "
                        "WHERE asset_id = 'gem:g01'").fetchone()[0] == ["RU", "UA"]

@@ -21,7 +21,8 @@ owners; adding both would count an asset twice, DESIGN §5): the parent rows of 
 when it has a named parent; otherwise its owner rows. The others are kept as context.
 
 Problems (file, row, reason; rows kept unless said): unknown type or status, missing or bad
-coordinates of a point asset (row rejected), unknown country codes, assets in several
+coordinates of a point asset (row rejected), start years that are no year (GEM's export
+truncates some: "2" for Nord Stream; "2027 (expected)" is read as 2027), unknown country codes, assets in several
 countries, points away from their stated country (extraction areas offshore get a wider
 tolerance: Natural Earth has land polygons, not economic zones), stakes given as text
 ("unknown %"), stakes outside 0–100% (row rejected), an entity named twice in one field,
@@ -29,6 +30,8 @@ stated shares of one asset adding up to more than 100%.
 """
 
 from __future__ import annotations
+
+import re
 
 import duckdb
 import pandas as pd
@@ -46,6 +49,7 @@ SOURCE_ID = "gem-europe-gas"
 #: planar degrees a point may lie from its country: coastal plants and terminals vs offshore fields
 TOLERANCE_DEG = {"gas_extraction_area": 3.0}
 DEFAULT_TOLERANCE_DEG = 0.1
+_YEAR = re.compile(r"^\s*(\d{4})(?:\.0)?(?:\s*\((?i:expected)\))?\s*$")
 ASSET_COLS = ["gem_asset_id", "asset_id", "name", "project", "unit", "asset_type", "asset_class", "geometry_kind",
               "status", "status_raw", "status_tabular", "status_group", "is_planned", "country_code", "country_codes",
               "n_countries", "latitude", "longitude", "position_precision", "capacity", "capacity_unit", "production",
@@ -171,11 +175,15 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
         except ValueError:
             log.add(f, i, "capacity", "number", WARNING, "capacity is not a number; left blank", r["capacity"])
             capacity = None
-        try:
-            start = int(float(r["start_year"])) if r["start_year"].strip() else None
-        except ValueError:
-            log.add(f, i, "start_year", "number", WARNING, "start year is not a number; left blank", r["start_year"])
-            start = None
+        start = None
+        if r["start_year"].strip():
+            # a year, '2027.0', or '2027 (expected)'; GEM's export truncates some years ('2', '198')
+            m_year = _YEAR.match(r["start_year"])
+            if m_year and 1800 <= int(m_year.group(1)) <= 2100:
+                start = int(m_year.group(1))
+            else:
+                log.add(f, i, "start_year", "year", WARNING, "start year is not a 4-digit year (truncated in the "
+                        "source?); left blank", r["start_year"])
         aid = f"gem:{gid}"
         seen.add(gid)
         for k, c in enumerate(codes, start=1):
