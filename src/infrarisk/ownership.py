@@ -466,19 +466,24 @@ def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGrap
         })
     db.write_frame(con, "out_ownership__asset_controllers", pd.DataFrame(rows), order_by=["asset_id"])
 
-    econ = economic(g, assets)
     rows = []
-    for a in assets:
-        lo, hi = econ[a]
-        roots = [v for v in np.flatnonzero(lo + hi > 0) if not g.has_owner[v] and v != a]
-        for v in roots:
-            rows.append({"asset_id": g.ids[a], "owner_entity_id": g.ids[v], "owner_country_code": g.country[v],
-                         "is_state": bool(g.is_state[v]),
-                         "share_min": float(lo[v]), "share_max": float(min(hi[v], 1.0))})
-        traced_min = sum(float(lo[v]) for v in roots)
-        traced_max = sum(float(hi[v]) for v in roots)
-        rows.append({"asset_id": g.ids[a], "owner_entity_id": None, "owner_country_code": None, "is_state": False,
-                     "share_min": max(0.0, 1.0 - traced_max), "share_max": min(1.0, max(0.0, 1.0 - traced_min))})
+    # targets in batches of 256: one dense (nodes x targets) solve of the thousands of layer assets took
+    # about 1 GB; the columns are independent, so batching changes no figure
+    econ = {}
+    for start in range(0, len(assets), 256):
+        econ = economic(g, assets[start:start + 256])
+        for a in assets[start:start + 256]:
+            lo, hi = econ[a]
+            roots = [v for v in np.flatnonzero(lo + hi > 0) if not g.has_owner[v] and v != a]
+            for v in roots:
+                rows.append({"asset_id": g.ids[a], "owner_entity_id": g.ids[v], "owner_country_code": g.country[v],
+                             "is_state": bool(g.is_state[v]),
+                             "share_min": float(lo[v]), "share_max": float(min(hi[v], 1.0))})
+            traced_min = sum(float(lo[v]) for v in roots)
+            traced_max = sum(float(hi[v]) for v in roots)
+            rows.append({"asset_id": g.ids[a], "owner_entity_id": None, "owner_country_code": None,
+                         "is_state": False, "share_min": max(0.0, 1.0 - traced_max),
+                         "share_max": min(1.0, max(0.0, 1.0 - traced_min))})
     df = pd.DataFrame(rows)
     db.write_frame(con, "out_ownership__asset_owners", df, order_by=["asset_id", "owner_entity_id"])
 
