@@ -60,6 +60,7 @@ def main(ctx, quiet, verbose, config):
       infrarisk datasets import --from ../shared/data
       infrarisk fetch wpi naturalearth     # refresh raw snapshots from their publishers
       infrarisk update                     # fetch, build, check and publish (for cron)
+      infrarisk match-report               # how owner names were matched to entities
     """
     ctx.obj = Ctx(quiet, verbose, config)
 
@@ -258,6 +259,37 @@ def update_cmd(obj: Ctx, out_dir, db_path, dry_run, no_fetch, sources, report_pa
         ch = rep.changes
         obj.say(f"{rep.status}: {ch.get('total', 0)} change(s) since the previous published build "
                 f"(data of {ch.get('data_date')}); report {rep.path}")
+@main.command("match-report")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON (every name, every place).")
+@click.option("--datasets-dir", type=click.Path(file_okay=False), default=None)
+@click.pass_obj
+def match_report(obj: Ctx, as_json, datasets_dir):
+    """Report how every owner name of the cable and gas sources was matched to an entity.
+
+    Reads the datasets as they are on disk (no build needed), so an edit of
+    datasets/matching/aliases.csv (then `infrarisk datasets rehash matching`) shows at once.
+    Counts by method (id / alias / rule / fuzzy, with the fuzzy threshold), then every
+    matched, ambiguous and unmatched name with the files and rows where it occurs;
+    matched + unmatched = total.
+
+    \b
+    Examples:
+      infrarisk match-report
+      infrarisk match-report --json > matches.json
+      INFRARISK_MATCH_FUZZY_THRESHOLD=95 infrarisk match-report
+    """
+    import json
+
+    from .load.layers import match_report as run_report
+
+    def go():
+        s = obj.settings(datasets_dir=datasets_dir)
+        result, _ = run_report(s)
+        if as_json:
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1, sort_keys=True))
+        else:
+            for line in result.report_lines():
+                click.echo(line)
     _run(go)
 
 

@@ -47,12 +47,17 @@ class Explainer:
             FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
         self.link_by_id = {r["link_id"]: r for _, r in self.links.iterrows()}
+        # the links of each asset as records, grouped once: the site asks for thousands of assets
+        self._asset_links: dict[str, list[dict]] = {}
+        for r in self.links[self.links["subject_kind"] == "asset"].to_dict("records"):
+            self._asset_links.setdefault(r["subject_id"], []).append(r)
         self.entities = con.execute("""
             SELECT e.entity_id, e.entity_name, e.lei, e.entity_type, e.jurisdiction_code, e.hq_country_code,
                    o.controlling_country_code, o.controlling_country_basis, o.control_chain,
                    o.is_state_controlled, o.is_state
             FROM core_ownership__entities e JOIN out_ownership__entities o USING (entity_id)""").df().set_index(
             "entity_id", drop=False)
+        self._entity_records: dict | None = None
         self.groups = []
         for grp in profile.groups:
             member = ownership.in_group(g, self.ctl, set(profile.members(grp)), majority)
@@ -76,10 +81,11 @@ class Explainer:
 
     def holders(self, asset_id: str) -> list[dict]:
         """Every recorded stake in the asset (current first), with its source."""
-        rows = self.links[(self.links["subject_kind"] == "asset") & (self.links["subject_id"] == asset_id)]
+        if self._entity_records is None:
+            self._entity_records = self.entities.to_dict("index")
         out = []
-        for _, r in rows.iterrows():
-            ent = self.entities.loc[r["owner_entity_id"]]
+        for r in self._asset_links.get(asset_id, []):
+            ent = self._entity_records[r["owner_entity_id"]]
             out.append({
                 "owner_id": r["owner_entity_id"], "owner_name": r["owner_name"],
                 "owner_country": _na(ent["controlling_country_code"]),

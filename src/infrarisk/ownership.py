@@ -327,7 +327,7 @@ def untraced(g: OwnershipGraph, ctl: "Control | None" = None) -> np.ndarray:
 
     Counted for assets, and for holding companies without an identified controller.
     Not counted for companies with no recorded holder (they count for their own
-    country), for the free float of listed companies (dispersed rather than unknown), nor
+    country; one whose country is not known is wholly untraced), for the free float of listed companies (dispersed rather than unknown), nor
     for companies whose controller is identified (their undisclosed remainder is, as far
     as the sources go, the controller's: e.g. a state investment company whose ultimate
     parent is named without a percentage).
@@ -338,6 +338,10 @@ def untraced(g: OwnershipGraph, ctl: "Control | None" = None) -> np.ndarray:
     if ctl is not None:
         u[(ctl.controller >= 0) & ~g.is_asset] = 0.0
     u[g.is_asset & ~g.has_owner] = 1.0
+    # a holder with no recorded holder and no known country (an owner name a source gives
+    # without a country) could be controlled from anywhere: unknown, never clean
+    no_country = np.array([c is None for c in g.country], dtype=bool)
+    u[~g.has_owner & ~g.is_asset & no_country] = 1.0
     return u
 
 
@@ -462,19 +466,24 @@ def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGrap
         })
     db.write_frame(con, "out_ownership__asset_controllers", pd.DataFrame(rows), order_by=["asset_id"])
 
-    econ = economic(g, assets)
     rows = []
-    for a in assets:
-        lo, hi = econ[a]
-        roots = [v for v in np.flatnonzero(lo + hi > 0) if not g.has_owner[v] and v != a]
-        for v in roots:
-            rows.append({"asset_id": g.ids[a], "owner_entity_id": g.ids[v], "owner_country_code": g.country[v],
-                         "is_state": bool(g.is_state[v]),
-                         "share_min": float(lo[v]), "share_max": float(min(hi[v], 1.0))})
-        traced_min = sum(float(lo[v]) for v in roots)
-        traced_max = sum(float(hi[v]) for v in roots)
-        rows.append({"asset_id": g.ids[a], "owner_entity_id": None, "owner_country_code": None, "is_state": False,
-                     "share_min": max(0.0, 1.0 - traced_max), "share_max": min(1.0, max(0.0, 1.0 - traced_min))})
+    # targets in batches of 256: one dense (nodes x targets) solve of the thousands of layer assets took
+    # about 1 GB; the columns are independent, so batching changes no figure
+    econ = {}
+    for start in range(0, len(assets), 256):
+        econ = economic(g, assets[start:start + 256])
+        for a in assets[start:start + 256]:
+            lo, hi = econ[a]
+            roots = [v for v in np.flatnonzero(lo + hi > 0) if not g.has_owner[v] and v != a]
+            for v in roots:
+                rows.append({"asset_id": g.ids[a], "owner_entity_id": g.ids[v], "owner_country_code": g.country[v],
+                             "is_state": bool(g.is_state[v]),
+                             "share_min": float(lo[v]), "share_max": float(min(hi[v], 1.0))})
+            traced_min = sum(float(lo[v]) for v in roots)
+            traced_max = sum(float(hi[v]) for v in roots)
+            rows.append({"asset_id": g.ids[a], "owner_entity_id": None, "owner_country_code": None,
+                         "is_state": False, "share_min": max(0.0, 1.0 - traced_max),
+                         "share_max": min(1.0, max(0.0, 1.0 - traced_min))})
     df = pd.DataFrame(rows)
     db.write_frame(con, "out_ownership__asset_owners", df, order_by=["asset_id", "owner_entity_id"])
 

@@ -97,7 +97,7 @@ def _reason(band: str, group: RiskGroup, lo: float, hi: float, controlled: bool,
     if not has_holders:
         return "No current ownership stake is recorded in the sources (see the stakes listed as not current)."
     return (f"No holding by entities controlled from {group.label} is established, but up to {pct(hi)} "
-            "is not accounted for by the recorded holders' stated shares.")
+            "is not accounted for by the recorded holders' stated shares or held by holders whose country is not known.")
 
 
 def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, settings: Settings) -> None:

@@ -125,6 +125,14 @@ class Settings:
         ``[urls]`` in the TOML file or ``INFRARISK_URL_<KEY>`` variables.
     feed_builds : int
         How many published changes of data the change page and the feed list.
+    include_noncommercial : bool
+        Whether sources whose manifest says ``is_noncommercial`` (TeleGeography's cable
+        data, CC BY-NC-SA) are part of the build. ``false`` (env
+        ``INFRARISK_INCLUDE_NONCOMMERCIAL=false``) leaves their layers, rows, names and
+        licence notices out entirely, for a commercial user.
+    match_fuzzy_threshold : float
+        Lowest rapidfuzz ``token_sort_ratio`` score (0-100) at which an owner name is
+        matched to a known entity by fuzzy matching (:mod:`infrarisk.match`).
     """
 
     datasets_dir: Path
@@ -136,6 +144,8 @@ class Settings:
     current_statuses: tuple[str, ...] = ("current", "unverified")
     share_sum_tolerance: float = 0.005
     as_of: str | None = None
+    include_noncommercial: bool = True
+    match_fuzzy_threshold: float = 92.0
     thresholds: Thresholds = field(default_factory=Thresholds)
     http: HttpSettings = field(default_factory=HttpSettings)
     snapshots_dir: Path | None = None
@@ -243,9 +253,18 @@ class Settings:
                 date.fromisoformat(as_of)
             except ValueError:
                 raise ConfigError(f"as_of must be a date YYYY-MM-DD, got {as_of!r}") from None
+        include_nc = _bool(v.get("include_noncommercial", True), "include_noncommercial")
+        try:
+            fuzzy = float(v.get("match_fuzzy_threshold", 92.0))
+        except ValueError:
+            raise ConfigError("match_fuzzy_threshold must be a number") from None
+        if not 0 < fuzzy <= 100:
+            raise ConfigError(f"match_fuzzy_threshold must be a score in (0, 100], got {fuzzy}")
         refresh = _refresh_values(v, db, site)
         return cls(
             **refresh,
+            include_noncommercial=include_nc,
+            match_fuzzy_threshold=fuzzy,
             as_of=as_of,
             datasets_dir=datasets,
             db_path=db,
@@ -262,6 +281,18 @@ class Settings:
     def with_(self, **changes: Any) -> "Settings":
         """Return a copy with some fields changed."""
         return replace(self, **changes)
+
+
+def _bool(value: Any, name: str) -> bool:
+    """A boolean setting from TOML (bool) or the environment (text such as ``false``/``0``)."""
+    if isinstance(value, bool):
+        return value
+    s = str(value).strip().lower()
+    if s in ("1", "true", "yes", "on"):
+        return True
+    if s in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")
 
 
 def find_datasets_dir(start: Path | None = None) -> Path:

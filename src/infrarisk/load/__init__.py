@@ -22,6 +22,9 @@ LOADERS = [
     "infrarisk.load.naturalearth",
     "infrarisk.load.wpi",
     "infrarisk.load.curated",
+    "infrarisk.load.cables",        # non-commercial: empty tables unless include_noncommercial
+    "infrarisk.load.gem",
+    "infrarisk.load.layers",        # telecom stakes, entity matching, then the core models with the layers
 ]
 
 

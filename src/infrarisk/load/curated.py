@@ -33,6 +33,7 @@ from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
 from ..sources import verify
 from ..validate import check_country, check_lat_lon, check_unlocode, parse_lei, parse_partial_date, parse_share_pct
+from .infra_tables import ensure_tables
 
 SOURCE_ID = "ownership"
 STATUSES = ("current", "pending", "awarded", "exited", "historical", "unverified")
@@ -529,4 +530,5 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     con.execute("SET VARIABLE current_statuses = ?", [list(settings.current_statuses)])
     con.execute("SET VARIABLE as_of_date = CAST(? AS DATE)", [settings.as_of])
     con.execute("SET VARIABLE majority = ?", [settings.thresholds.majority])
+    ensure_tables(con, settings.datasets_dir)  # licences, and the (maybe still empty) layer tables the models read
     db.run_layer(con, "core", ["core_assets__terminals", "core_assets__assets", "core_ownership__links"])

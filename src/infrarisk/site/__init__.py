@@ -22,7 +22,7 @@ from ..explain import Explainer
 from ..ownership import OwnershipGraph
 from ..profiles import Profile
 from ..settings import Settings
-from . import mapping
+from . import country_page, layer_downloads, layer_map, mapping
 from .render import BAND_COLOURS, esc, render
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,6 +33,7 @@ TYPE_LABELS = {
     "whole_port_operator": "Port company (whole port)", "multipurpose_terminal": "Multipurpose terminal",
     "bulk_terminal": "Bulk terminal", "liquid_bulk_terminal": "Liquid bulk terminal",
 }
+TYPE_LABELS.update(layer_map.TYPE_LABELS)  # telecom, cable and energy assets
 #: map layer of each terminal-level asset type (one layer per kind of asset)
 LAYERS = [
     ("Container terminals", ("container_terminal", "multipurpose_terminal")),
@@ -167,7 +168,7 @@ class SiteBuilder:
             JOIN core_assets__assets a ON a.asset_id = l.subject_id
             JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             JOIN out_ownership__entities o ON o.entity_id = l.owner_entity_id
-            WHERE l.subject_kind = 'asset' AND a.is_europe
+            WHERE l.subject_kind = 'asset' AND a.is_europe AND a.asset_class = 'terminal'  -- the claim is about ports
             ORDER BY a.country_code, a.name, l.link_id""").df()
         out = []
         for r in _records(df):
@@ -222,10 +223,27 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
         feats = sb.terminal_features(types)
         if feats["features"]:
             layers.append((label, feats, 7, True))
-    _write(out_dir / "index.html", mapping.map_page(layers, sb.outline(), nav, footer))
+    infra = layer_map.map_layers(sb)  # telecom, cables and landing stations, energy
+    layers.extend(infra)
+    _write(out_dir / "index.html", mapping.map_page(
+        layers, sb.outline(), nav, footer, status_groups=layer_map.STATUS_GROUPS if infra else None,
+        legend_notes=layer_map.LEGEND_NOTES if infra else None))
+
+    # telecom and energy layers: downloads (licence of each = most restrictive of its rows), country summary
+    layer_files = layer_downloads.downloads(con)
+    for d in layer_files:
+        _write(out_dir / d["href"], _csv(d["rows"], d["columns"]))
+    html, countries = country_page.country_page(con, TYPE_LABELS, render("_nav.html", page="countries",
+                                                as_of=settings.as_of), footer,
+                                                [d for d in layer_files if d["name"].startswith("country-")],
+                                                outline=sb.outline())
+    _write(out_dir / "countries.html", html)
 
     # foreign stakes table + download
     rows = sb.assets_rows()
+    # the file's licence is the most restrictive of what it contains (rows now include the layers)
+    data_licence = licences.most_restrictive(files_lic + [r["licence"] for r in rows if r.get("licence")])
+    licence = {"id": data_licence, "url": licences.url(data_licence)}
     _write(out_dir / "assets.html", sb.page("assets.html", "assets", "Foreign stakes", rows=rows, licence=licence))
     flat = [{"asset_id": r["asset_id"], "name": r["name"], "asset_type": r["asset_type"],
              "port_name": r["port_name"], "unlocode": r["unlocode"], "country_code": r["country_code"],
@@ -233,7 +251,8 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
              "band_group": r["band_group_label"],
              "foreign_shares": "; ".join(f"{c['country_code']} {c['share']}" for c in r["countries"]),
              "controller_chain": r["control_chain"],
-             "source_urls": " ".join(sorted({h["source_url"] for h in r["holders"]}))} for r in rows]
+             "source_urls": " ".join(sorted({h["source_url"] for h in r["holders"]})),
+             "licence": r["licence"]} for r in rows]
     _write(out_dir / "data" / "assets.csv", _csv(flat, list(flat[0]) if flat else ["asset_id"]))
 
     # INGE2
@@ -262,7 +281,8 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
     _write(out_dir / "methodology.html", sb.page(
         "methodology.html", "methodology", "Methodology", checks=checks, stats=stats, n_errors=n_err,
         n_warnings=n_warn, thresholds=settings.thresholds, current_statuses=list(settings.current_statuses),
-        country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown"))
+        country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown",
+        layers=layer_map.methodology_facts(con, settings, layer_files)))
     _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences"))
 
     # what changed since the previous published build (history store; issue 6)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
+from markupsafe import escape
 
 from .render import BAND_COLOURS, render
 
@@ -86,16 +87,33 @@ class Control(MacroElement):
         self.tiles_label = "Street map (online)"
 
 
-def legend_html() -> str:
+class StatusFilter(MacroElement):
+    """A control that hides features by status group (``static/map.js``)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        infrariskStatusFilter({{ this._parent.get_name() }}, {{ this.groups|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, groups: list[str]):
+        super().__init__()
+        self._name = "StatusFilter"
+        self.groups = list(groups)
+
+
+def legend_html(notes: list[str] | None = None) -> str:
     items = "".join(
         f'<div><i style="background:{BAND_COLOURS[b]}"></i>{b}</div>' for b in ("high", "elevated", "low", "unknown", "none")
     )
+    extra = "".join(f'<div class="meta">{escape(n)}</div>' for n in notes or [])
     return ('<div class="legend" role="region" aria-label="Legend"><strong>Band</strong> '
             '(<a href="methodology.html#bands">rules</a>)' + items +
-            '<div class="meta">Large dots: terminals; small dots: ports.</div></div>')
+            '<div class="meta">Large dots: terminals; small dots: ports.</div>' + extra + '</div>')
 
 
-def map_page(layers: list[tuple[str, dict, float, bool]], outline: dict, nav_html: str, footer_html: str) -> str:
+def map_page(layers: list[tuple[str, dict, float, bool]], outline: dict, nav_html: str, footer_html: str,
+             status_groups: list[str] | None = None, legend_notes: list[str] | None = None) -> str:
     """Render ``index.html``.
 
     Parameters
@@ -105,6 +123,10 @@ def map_page(layers: list[tuple[str, dict, float, bool]], outline: dict, nav_htm
         GeoJSON of the country outlines.
     nav_html, footer_html : str
         Already rendered (escaped) page header and footer.
+    status_groups : list of str, optional
+        Status groups of the status filter control (none: no control).
+    legend_notes : list of str, optional
+        Extra lines for the legend (plain text, escaped here).
     """
     with stable_ids():
         m = folium.Map(location=[50.0, 12.0], zoom_start=4, tiles=None, prefer_canvas=True, control_scale=True,
@@ -127,8 +149,10 @@ def map_page(layers: list[tuple[str, dict, float, bool]], outline: dict, nav_htm
             legend.addTo({{ this._parent.get_name() }});
             {% endmacro %}
         """)
-        legend.html = legend_html()
+        legend.html = legend_html(legend_notes)
         m.add_child(legend)
+        if status_groups:
+            m.add_child(StatusFilter(status_groups))
         html = root.render()
     if html.count("<body>") != 1 or html.count("</body>") != 1:
         raise RuntimeError("unexpected Folium page layout")

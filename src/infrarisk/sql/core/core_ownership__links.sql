@@ -1,6 +1,8 @@
 -- core_ownership__links: one table of ownership links, entity -> asset (curated stakes) and
 -- entity -> entity (parent links), with the share as an interval [share_min, share_max]
 -- (fractions 0-1), the status, whether the link counts today, and whether it confers control.
+-- The layers' links (cable owners, GEM owners and parents, curated telecom stakes) come from
+-- core_ownership__infra_links; licence is the licence of each link's file (core_meta__licences).
 --
 -- Variables (set by the loader from settings): current_statuses (list), majority (fraction),
 -- as_of_date (DATE or NULL: NULL is today's view; a date gives the holdings on that date).
@@ -26,10 +28,20 @@ entity_links AS (
         source_url, source_title, note, correction_reason, origin_file, origin_row
     FROM core_ownership__parent_links
 ),
+infra_links AS (
+    SELECT
+        link_id, subject_kind, subject_id, subject_key, owner_entity_id, interest_type, relationship,
+        share_fraction, range_min, range_max, range_reason, range_source_url,
+        is_control_kind, status, as_of_date, as_of_precision,
+        source_url, source_title, note, correction_reason, origin_file, origin_row
+    FROM core_ownership__infra_links
+),
 unioned AS (
     SELECT * FROM asset_links
     UNION ALL
     SELECT * FROM entity_links
+    UNION ALL
+    SELECT * FROM infra_links
 ),
 last_exit AS (
     -- for a view on a past date: the latest exit of each holder from each subject on or before it
@@ -66,7 +78,8 @@ pair_min AS (
     GROUP BY ALL
 ),
 subject_known AS (
-    SELECT subject_kind, subject_id, sum(pair_min) AS known_min
+    -- summed in a fixed order: floating-point sums must not depend on the threads' order
+    SELECT subject_kind, subject_id, sum(pair_min ORDER BY owner_entity_id) AS known_min
     FROM pair_min
     GROUP BY ALL
 ),
@@ -126,8 +139,11 @@ SELECT
     b.note,
     b.correction_reason,
     b.origin_file,
-    b.origin_row
+    b.origin_row,
+    lic.licence,
+    coalesce(lic.is_noncommercial, false) AS is_noncommercial
 FROM bounded b
 LEFT JOIN stated_control c
     ON c.subject_kind = b.subject_kind AND c.subject_key = b.subject_key AND c.controller_entity_id = b.owner_entity_id
+LEFT JOIN core_meta__licences lic ON lic.file = b.origin_file
 ORDER BY b.subject_kind, b.subject_id, b.owner_entity_id, b.link_id;
