@@ -259,6 +259,9 @@ def update_cmd(obj: Ctx, out_dir, db_path, dry_run, no_fetch, sources, report_pa
         ch = rep.changes
         obj.say(f"{rep.status}: {ch.get('total', 0)} change(s) since the previous published build "
                 f"(data of {ch.get('data_date')}); report {rep.path}")
+    _run(go)
+
+
 @main.command("match-report")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON (every name, every place).")
 @click.option("--datasets-dir", type=click.Path(file_okay=False), default=None)
