@@ -502,6 +502,51 @@ def _solve_components(G, H, At_p, a, rows, labels, own, is_entity, C) -> sp.csr_
                            np.concatenate([Gc.col[keep], np.asarray(Cc, np.int64)]))), shape=G.shape)
 
 
+def redundant_ultimate(net: Network, ultimate_only: np.ndarray) -> np.ndarray:
+    """Which "ultimate parent" edges the child already reaches through other links.
+
+    Such an edge stays a control statement but is not counted as a holding (its parent's
+    share is counted along the chain). Reachability runs upwards from each child through
+    economic edges other than ultimate-parent ones, for all candidate edges at once
+    (pairs of candidate and node, a frontier at a time).
+
+    Examples
+    --------
+    >>> net = Network.from_arrays(3, [1, 2, 2], [0, 1, 0], [1.0, 1.0, 0.0])
+    >>> redundant_ultimate(net, np.array([False, False, True])).tolist()
+    [False, False, True]
+    """
+    out = np.zeros(len(net.src), dtype=bool)
+    cand = np.flatnonzero(np.asarray(ultimate_only, bool) & net.is_economic)
+    if not len(cand):
+        return out
+    usable = np.flatnonzero(net.is_economic & ~np.asarray(ultimate_only, bool))
+    usable = usable[np.argsort(net.dst[usable], kind="stable")]
+    ptr = np.zeros(net.n + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(np.bincount(net.dst[usable], minlength=net.n))
+    n = np.int64(net.n)
+    target = net.src[cand]
+    found = np.zeros(len(cand), dtype=bool)
+    pid, node = np.arange(len(cand), dtype=np.int64), net.dst[cand]
+    visited = np.sort(pid * n + node)
+    while len(pid):
+        counts = ptr[node + 1] - ptr[node]
+        total = int(counts.sum())
+        if total == 0:
+            break
+        idx = np.repeat(ptr[node] - (np.cumsum(counts) - counts), counts) + np.arange(total)
+        pid = np.repeat(pid, counts)
+        node = net.src[usable[idx]]
+        found[pid[node == target[pid]]] = True
+        keep = ~found[pid]
+        key = graph._sorted_unique(pid[keep] * n + node[keep])
+        key = key[~np.isin(key, visited)]
+        visited = np.union1d(visited, key)
+        pid, node = key // n, key % n
+    out[cand[found]] = True
+    return out
+
+
 # --------------------------------------------------------------------------- subgraphs
 def ancestors(net: Network, targets, economic_only: bool = False) -> np.ndarray:
     """Sorted node numbers of ``targets`` and everything that owns or controls them,

@@ -1,0 +1,242 @@
+"""Registry data (GLEIF, BODS, UK PSC) in the common ownership model.
+
+Contract: :func:`ingest` reads files of one ``FORMAT`` into a DuckDB database and
+replaces that format's tables:
+
+- ``raw_<source>__*``: the records as read (text, with file and row/line);
+- ``core_<source>__entities`` (:data:`ENTITY_COLUMNS`), ``core_<source>__links``
+  (:data:`LINK_COLUMNS`: owner → subject with a share interval, exclusivity of its
+  bounds, control, start/end dates, record status, source of every row),
+  ``core_<source>__unknown_owners`` (an owner declared unknown, with the reason code)
+  and ``core_<source>__problems`` (one row per bad value: file, row, column, check,
+  severity, reason, value);
+
+then :func:`union` rebuilds ``core_registry__entities``, ``core_registry__links`` and
+``core_registry__unknown_owners`` over every source present. A link whose owner or
+subject is in no loaded file is kept: the missing party becomes a placeholder entity
+and the link carries ``dangling_reason``. :func:`merge` (run by the curated loader)
+maps registry entities onto curated ones by LEI — never on an empty id — and adds the
+others to ``core_ownership__entities``; ``core_ownership__links.sql`` adds the links.
+
+Large files are read by DuckDB (``read_csv``, ``read_json``), never as Python objects;
+the one exception is BODS as a single JSON array, which is streamed with ``ijson``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ..errors import DataError
+
+#: format -> (source id, module)
+FORMATS = {
+    "gleif-lei": ("gleif", "gleif"),
+    "gleif-rr": ("gleif", "gleif"),
+    "gleif-repex": ("gleif", "gleif"),
+    "gleif-api": ("gleifapi", "gleif_api"),
+    "bods": ("bods", "bods"),
+    "psc": ("psc", "psc"),
+}
+SOURCES = ("gleif", "gleifapi", "bods", "psc")
+#: the union prefers the first source that describes an entity
+SOURCE_PRIORITY = {s: i for i, s in enumerate(SOURCES)}
+
+ENTITY_COLUMNS = {
+    "entity_id": "VARCHAR", "entity_name": "VARCHAR", "lei": "VARCHAR", "jurisdiction_code": "VARCHAR",
+    "hq_country_code": "VARCHAR", "entity_type": "VARCHAR", "identifiers": "VARCHAR", "record_status": "VARCHAR",
+    "source_url": "VARCHAR", "origin_file": "VARCHAR", "origin_row": "BIGINT",
+}
+LINK_COLUMNS = {
+    "link_id": "VARCHAR", "subject_id": "VARCHAR", "owner_entity_id": "VARCHAR", "interest_type": "VARCHAR",
+    "relationship": "VARCHAR", "share_min": "DOUBLE", "share_max": "DOUBLE", "is_min_exclusive": "BOOLEAN",
+    "is_max_exclusive": "BOOLEAN", "is_control_kind": "BOOLEAN", "control_note": "VARCHAR", "status": "VARCHAR",
+    "start_date": "DATE", "end_date": "DATE", "record_status": "VARCHAR", "source_url": "VARCHAR",
+    "source_title": "VARCHAR", "note": "VARCHAR", "origin_file": "VARCHAR", "origin_row": "BIGINT",
+}
+UNKNOWN_COLUMNS = {
+    "subject_id": "VARCHAR", "category": "VARCHAR", "reason_code": "VARCHAR", "description": "VARCHAR",
+    "source_url": "VARCHAR", "origin_file": "VARCHAR", "origin_row": "BIGINT",
+}
+PROBLEM_COLUMNS = {
+    "file": "VARCHAR", "row": "BIGINT", "column_name": "VARCHAR", "check_name": "VARCHAR", "severity": "VARCHAR",
+    "reason": "VARCHAR", "value": "VARCHAR",
+}
+KINDS = {"entities": ENTITY_COLUMNS, "links": LINK_COLUMNS, "unknown_owners": UNKNOWN_COLUMNS,
+         "problems": PROBLEM_COLUMNS}
+
+#: SQL expression: true when the LEI in column ``x`` has valid ISO 7064 MOD 97-10 check digits
+LEI_OK_SQL = ("(regexp_full_match({x}, '[0-9A-Z]{{18}}[0-9]{{2}}') AND list_reduce(list_transform(string_split({x}, ''), "
+              "lambda ch: CASE WHEN ch BETWEEN '0' AND '9' THEN ascii(ch) - 48 ELSE ascii(ch) - 55 END), "
+              "lambda acc, v: (acc * CASE WHEN v >= 10 THEN 100 ELSE 10 END + v) % 97, 0) = 1)")
+
+
+def lei_ok(x: str) -> str:
+    """SQL testing the LEI check digits of column/expression ``x``."""
+    return LEI_OK_SQL.format(x=x)
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did: rows per table, problems per check (severity, count)."""
+
+    fmt: str
+    files: list[str]
+    rows: dict[str, int]
+    problems: dict[tuple[str, str], int]
+    examples: list[str]
+
+    def lines(self) -> list[str]:
+        out = [f"{self.fmt}: {', '.join(self.files)}"]
+        out += [f"  {t}: {n:,} rows" for t, n in sorted(self.rows.items())]
+        out += [f"  {sev} {check}: {n:,}" for (sev, check), n in sorted(self.problems.items())]
+        out += [f"    e.g. {x}" for x in self.examples]
+        return out
+
+
+def empty_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str]) -> None:
+    cols = ", ".join(f"{c} {t}" for c, t in columns.items())
+    con.execute(f"CREATE OR REPLACE TABLE {name} ({cols})")
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Create the typed, empty ``core_<source>__*`` tables that do not exist yet."""
+    have = set(table_names(con))
+    for kind, cols in KINDS.items():
+        if f"core_{source}__{kind}" not in have:
+            empty_table(con, f"core_{source}__{kind}", cols)
+
+
+def table_names(con: duckdb.DuckDBPyConnection, schema: str = "main") -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_catalog = current_database()"
+        " ORDER BY 1", [schema]).fetchall()]
+
+
+def ingest(con: duckdb.DuckDBPyConnection, fmt: str, paths: list[Path]) -> IngestReport:
+    """Read ``paths`` of format ``fmt`` into the database (see module docstring)."""
+    from importlib import import_module
+
+    if fmt not in FORMATS:
+        raise DataError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    paths = [Path(p) for p in paths]
+    for p in paths:
+        if not p.is_file():
+            raise DataError(f"{p}: file not found")
+    source, module = FORMATS[fmt]
+    mod = import_module(f"infrarisk.registry.{module}")
+    ensure_tables(con, source)
+    tables = mod.ingest(con, fmt, paths)
+    union(con)
+    rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    probs = {(r[0], r[1]): r[2] for r in con.execute(
+        f"SELECT severity, check_name, count(*) FROM core_{source}__problems GROUP BY ALL ORDER BY ALL").fetchall()}
+    examples = [f"{r[0]}:{r[1]} [{r[2]}] {r[3]} (value {r[4]!r})" for r in con.execute(
+        f"SELECT file, row, column_name, reason, value FROM core_{source}__problems ORDER BY severity, file, row "
+        "LIMIT 5").fetchall()]
+    return IngestReport(fmt, [str(p) for p in paths], rows, probs, examples)
+
+
+def union(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild ``core_registry__*`` over every registry source present, with placeholder
+    entities for the parties of dangling links."""
+    have = set(table_names(con))
+    present = [s for s in SOURCES if f"core_{s}__links" in have]
+    for kind, cols in KINDS.items():
+        if kind == "problems":
+            continue
+        parts = [f"SELECT '{s}' AS source_id, {', '.join(cols)} FROM core_{s}__{kind}" for s in present
+                 if f"core_{s}__{kind}" in have]
+        if not parts:
+            empty_table(con, f"core_registry__{kind}_in", {"source_id": "VARCHAR", **cols})
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE core_registry__{kind}_in AS " + " UNION ALL ".join(parts))
+    prio = " ".join(f"WHEN '{s}' THEN {i}" for s, i in SOURCE_PRIORITY.items())
+    con.execute(f"""
+        CREATE OR REPLACE TABLE core_registry__entities AS
+        WITH described AS (
+            SELECT * FROM core_registry__entities_in
+            QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY CASE source_id {prio} END, origin_file,
+                                       origin_row) = 1
+        ),
+        parties AS (
+            SELECT source_id, owner_entity_id AS entity_id, link_id, origin_file, origin_row FROM core_registry__links_in
+            UNION ALL
+            SELECT source_id, subject_id, link_id, origin_file, origin_row FROM core_registry__links_in
+        ),
+        missing AS (
+            SELECT p.entity_id, any_value(p.source_id) AS source_id, min(p.origin_file) AS origin_file,
+                   min(p.origin_row) AS origin_row
+            FROM parties p ANTI JOIN described d USING (entity_id)
+            GROUP BY p.entity_id
+        )
+        SELECT entity_id, entity_name, lei, jurisdiction_code, hq_country_code, entity_type, identifiers,
+               record_status, source_id, source_url, origin_file, origin_row, NULL::VARCHAR AS placeholder_reason
+        FROM described
+        UNION ALL
+        SELECT entity_id, entity_id, CASE WHEN starts_with(entity_id, 'lei:') THEN substr(entity_id, 5) END,
+               NULL, NULL, 'unknown', NULL, NULL, source_id, NULL, origin_file, origin_row,
+               'named by a link but described in no loaded file' AS placeholder_reason
+        FROM missing
+        ORDER BY entity_id""")
+    con.execute("""
+        CREATE OR REPLACE TABLE core_registry__links AS
+        SELECT l.*,
+               CASE WHEN so.placeholder_reason IS NOT NULL AND ss.placeholder_reason IS NOT NULL
+                        THEN 'owner and subject are in no loaded entity file'
+                    WHEN so.placeholder_reason IS NOT NULL THEN 'owner ' || l.owner_entity_id || ' is in no loaded entity file'
+                    WHEN ss.placeholder_reason IS NOT NULL THEN 'subject ' || l.subject_id || ' is in no loaded entity file'
+               END AS dangling_reason
+        FROM core_registry__links_in l
+        JOIN core_registry__entities so ON so.entity_id = l.owner_entity_id
+        JOIN core_registry__entities ss ON ss.entity_id = l.subject_id
+        ORDER BY l.link_id""")
+    con.execute("CREATE OR REPLACE TABLE core_registry__unknown_owners AS SELECT * FROM core_registry__unknown_owners_in "
+                "ORDER BY subject_id, category, origin_file, origin_row")
+    for kind in ("entities", "links", "unknown_owners"):
+        con.execute(f"DROP TABLE IF EXISTS core_registry__{kind}_in")
+
+
+def merge(con: duckdb.DuckDBPyConnection) -> None:
+    """Registry entities into ``core_ownership__entities`` (curated ones win by LEI).
+
+    Writes ``core_registry__entity_map`` (registry id → entity id used in the common
+    model, and how it was matched) and adds a ``source_id`` column to the entities.
+    """
+    have = set(table_names(con))
+    if "core_registry__entities" not in have:
+        union(con)
+    cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'core_ownership__entities'").fetchall()}
+    if "source_id" not in cols:
+        con.execute("ALTER TABLE core_ownership__entities ADD COLUMN source_id VARCHAR DEFAULT 'ownership'")
+        con.execute("UPDATE core_ownership__entities SET source_id = 'ownership'")
+    con.execute("""
+        CREATE OR REPLACE TABLE core_registry__entity_map AS
+        WITH curated AS (
+            SELECT lei, min(entity_id) AS entity_id FROM core_ownership__entities
+            WHERE source_id = 'ownership' AND lei IS NOT NULL AND trim(lei) <> '' GROUP BY lei
+        )
+        SELECT r.entity_id AS registry_entity_id, coalesce(c.entity_id, r.entity_id) AS entity_id,
+               CASE WHEN c.entity_id IS NOT NULL THEN 'lei' ELSE 'registry' END AS matched_by
+        FROM core_registry__entities r
+        LEFT JOIN curated c ON r.lei IS NOT NULL AND trim(r.lei) <> '' AND c.lei = r.lei
+        ORDER BY r.entity_id""")
+    con.execute("""
+        INSERT INTO core_ownership__entities (entity_id, entity_name, lei, jurisdiction_code, hq_country_code,
+                                              entity_type, entity_type_raw, source_url, note, origin_file,
+                                              origin_row, source_id)
+        SELECT r.entity_id, r.entity_name, r.lei, r.jurisdiction_code, r.hq_country_code, r.entity_type,
+               r.entity_type, r.source_url, r.placeholder_reason, r.origin_file, r.origin_row, r.source_id
+        FROM core_registry__entities r JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id
+        WHERE m.matched_by = 'registry'
+        ORDER BY r.entity_id""")
+
+
+def problems_sql(file_expr: str, row_expr: str, column: str, check: str, severity: str, reason: str,
+                 value_expr: str) -> str:
+    """A SELECT list producing one problem row (for ``INSERT INTO core_<src>__problems``)."""
+    return (f"SELECT {file_expr}, {row_expr}, '{column}', '{check}', '{severity}', "
+            f"'{reason.replace(chr(39), chr(39) * 2)}', CAST({value_expr} AS VARCHAR)")
