@@ -112,13 +112,14 @@ def _own_country_sql(attribute: str) -> str:
             f"ELSE coalesce({first}, {second}) END")
 
 
-def _node_table(con: duckdb.DuckDBPyConnection, settings: Settings, scope: str | None) -> None:
+def _node_table(con: duckdb.DuckDBPyConnection, settings: Settings, scope: str | None,
+                table: str = "_graph_nodes") -> None:
     """Temporary table ``_graph_nodes``: node number (entities by id, then assets by id),
     id, name, own country and flags; restricted to the ids of table ``scope`` if given."""
     ent_filter = f"WHERE entity_id IN (SELECT id FROM {scope} WHERE kind = 'entity')" if scope else ""
     asset_filter = f"AND asset_id IN (SELECT id FROM {scope} WHERE kind = 'asset')" if scope else ""
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _graph_nodes AS
+        CREATE OR REPLACE TEMP TABLE {table} AS
         SELECT (row_number() OVER (ORDER BY is_asset, node_id) - 1)::BIGINT AS node, *
         FROM (
             SELECT entity_id AS node_id, false AS is_asset, entity_name AS name,
@@ -132,7 +133,7 @@ def _node_table(con: duckdb.DuckDBPyConnection, settings: Settings, scope: str |
         )""")
 
 
-_EDGES_SQL = """
+_RANKED_SQL = """
     WITH ranked AS (
         SELECT l.*, o.node AS src, s.node AS dst,
                CASE WHEN NOT l.is_control THEN 99
@@ -142,10 +143,12 @@ _EDGES_SQL = """
                     WHEN l.interest_type = 'concession' THEN 3
                     ELSE 4 END AS rank
         FROM core_ownership__links l
-        JOIN _graph_nodes o ON o.node_id = l.owner_entity_id AND NOT o.is_asset
-        JOIN _graph_nodes s ON s.node_id = l.subject_id AND s.is_asset = (l.subject_kind = 'asset')
+        JOIN {nodes} o ON o.node_id = l.owner_entity_id AND NOT o.is_asset
+        JOIN {nodes} s ON s.node_id = l.subject_id AND s.is_asset = (l.subject_kind = 'asset')
         WHERE l.is_current
     )
+"""
+_EDGES_SQL = _RANKED_SQL.format(nodes="_graph_nodes") + """
     SELECT src, dst, min(share_min) AS lo, max(share_max) AS hi, bool_or(is_control) AS is_control,
            min(rank)::TINYINT AS rank, (list(control_basis ORDER BY rank, link_id))[1] AS control_basis,
            list(link_id ORDER BY link_id) AS link_ids,
@@ -156,6 +159,98 @@ _EDGES_SQL = """
     GROUP BY src, dst
     ORDER BY dst, src
 """
+
+
+_BULK_EDGES_SQL = _RANKED_SQL.format(nodes="_bulk_nodes") + """
+    SELECT src, dst, min(share_min) AS lo, max(share_max) AS hi, min(rank)::TINYINT AS rank,
+           NOT list_contains(?, (list(interest_type ORDER BY link_id))[1]) AS is_economic,
+           bool_and(coalesce(relationship = 'ultimate parent', false)) AS is_ultimate_only
+    FROM ranked
+    GROUP BY src, dst
+    ORDER BY dst, src
+"""
+
+
+def network_from_db(con: duckdb.DuckDBPyConnection, settings: Settings) -> network.Network:
+    """Every entity and asset of the database as a :class:`~infrarisk.network.Network`
+    (node numbers in temporary table ``_bulk_nodes``); links merged in SQL, arrays out."""
+    _node_table(con, settings, None, table="_bulk_nodes")
+    codes = [r[0] for r in con.execute("SELECT DISTINCT own_country FROM _bulk_nodes WHERE own_country IS NOT NULL "
+                                       "ORDER BY 1").fetchall()]
+    nodes = con.execute("""
+        SELECT coalesce(list_position(?, own_country) - 1, -1)::INTEGER AS code, is_state, is_listed, is_asset
+        FROM _bulk_nodes ORDER BY node""", [codes]).fetchnumpy()
+    e = con.execute(_BULK_EDGES_SQL, [list(NON_OWNERSHIP)]).fetchnumpy()
+    net = network.Network.from_arrays(
+        len(nodes["code"]), e["src"], e["dst"], e["lo"], e["hi"], rank=e["rank"],
+        is_economic=np.asarray(e["is_economic"], bool), own_country=nodes["code"], country_codes=codes,
+        is_state=np.asarray(nodes["is_state"], bool), is_listed=np.asarray(nodes["is_listed"], bool),
+        is_asset=np.asarray(nodes["is_asset"], bool))
+    redundant = network.redundant_ultimate(net, np.asarray(e["is_ultimate_only"], bool))
+    if redundant.any():
+        net = network.Network.from_arrays(net.n, net.src, net.dst, net.lo, net.hi, rank=net.rank,
+                                          is_economic=net.is_economic & ~redundant, own_country=net.own_country,
+                                          country_codes=codes, is_state=net.is_state, is_listed=net.is_listed,
+                                          is_asset=net.is_asset)
+    return net
+
+
+def resolve_all(con: duckdb.DuckDBPyConnection, settings: Settings) -> network.Network:
+    """Control and look-through by country of *every* entity, on arrays.
+
+    Writes ``out_ownership__entity_control`` (per entity: controller, ultimate controller,
+    chain length, controlling country and basis, whether the chain ends in a control
+    loop, untraced share, and ``unknown_max``: what no recorded holder accounts for along
+    its chains), ``out_ownership__entity_countries`` (per entity and country with a
+    non-zero share: the share held by or through entities controlled from that country;
+    sparse) and ``out_ownership__loops`` (the strongly connected components).
+    """
+    import pyarrow as pa
+
+    net = network_from_db(con, settings)
+    majority = settings.thresholds.majority
+    ctl, _ = network.controllers(net)
+    top, depth = network.ultimate(ctl)
+    cc, basis = network.countries(net, ctl, top, majority)
+    G, unknown = network.lookthrough_by_country(net, cc)
+    unt = network.untraced(net, ctl)
+    codes = np.array(net.country_codes + [None], dtype=object)
+    node = np.arange(net.n)
+    ents = ~net.is_asset
+    con.register("_ctl", pa.table({
+        "node": node[ents], "controller": ctl[ents], "top": top[ents], "depth": depth[ents],
+        "country": pa.array(codes[cc[ents]].tolist(), pa.string()),
+        "basis": pa.array(np.array(network.BASES, dtype=object)[basis[ents]].tolist(), pa.string()),
+        "untraced": unt[ents], "unknown": unknown[ents]}))
+    con.execute("""
+        CREATE OR REPLACE TABLE out_ownership__entity_control AS
+        SELECT n.node_id AS entity_id, c.node_id AS controller_entity_id, t.node_id AS ultimate_controller_entity_id,
+               CASE WHEN x.depth >= 0 THEN x.depth END AS chain_length, x.top < 0 AS is_in_control_loop,
+               x.country AS controlling_country_code, x.basis AS controlling_country_basis,
+               x.untraced AS untraced_fraction, x.unknown AS unknown_max
+        FROM _ctl x JOIN _bulk_nodes n ON n.node = x.node
+        LEFT JOIN _bulk_nodes c ON c.node = x.controller LEFT JOIN _bulk_nodes t ON t.node = x.top
+        ORDER BY entity_id""")
+    con.unregister("_ctl")
+    Gc = G.tocoo()
+    keep = ents[Gc.row]
+    con.register("_g", pa.table({"node": Gc.row[keep].astype(np.int64), "code": Gc.col[keep].astype(np.int64),
+                                 "share": Gc.data[keep]}))
+    con.execute("""
+        CREATE OR REPLACE TABLE out_ownership__entity_countries AS
+        SELECT n.node_id AS entity_id, list_extract(?, g.code + 1) AS country_code, least(g.share, 1.0) AS share_min
+        FROM _g g JOIN _bulk_nodes n ON n.node = g.node
+        ORDER BY entity_id, country_code""", [net.country_codes])
+    con.unregister("_g")
+    loops = net.cond.loops()
+    ids = con.execute("SELECT node_id FROM _bulk_nodes WHERE node IN (SELECT unnest(?)) ORDER BY node",
+                      [sorted({int(x) for c in loops for x in c})]).fetchall() if loops else []
+    id_of = dict(zip(sorted({int(x) for c in loops for x in c}), (r[0] for r in ids)))
+    rows = sorted(([id_of[int(x)] for x in comp] for comp in loops), key=lambda c: c[0])
+    db.write_frame(con, "out_ownership__loops", pd.DataFrame(
+        [{"loop_no": i, "node_ids": c, "size": len(c)} for i, c in enumerate(rows)],
+        columns=["loop_no", "node_ids", "size"]), order_by=["loop_no"])
+    return net
 
 
 def scope_of_assets(con: duckdb.DuckDBPyConnection) -> str:
@@ -366,7 +461,11 @@ def paths_to(g: OwnershipGraph, target: int, stop: np.ndarray | None = None, max
 
 # --------------------------------------------------------------------------- tables
 def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGraph:
-    """Resolve ownership and write the ``out_ownership__*`` tables. Returns the graph."""
+    """Resolve ownership and write the ``out_ownership__*`` tables. Returns the graph.
+
+    The per-asset tables are computed on the assets' ancestor scope only; the
+    per-entity bulk tables and the loops on the whole graph (:func:`resolve_all`).
+    """
     g = build_graph(con, settings)
     ctl = control(g, settings.thresholds.majority)
     names = g.names
@@ -427,10 +526,7 @@ def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGrap
         [{"node_id": g.ids[s], "chosen_controller_id": g.ids[cs[0]], "other_controller_ids": " ".join(g.ids[x] for x in cs[1:])}
          for s, cs in ctl.conflicts], columns=["node_id", "chosen_controller_id", "other_controller_ids"]),
         order_by=["node_id"])
-    loops = [{"loop_no": i, "node_ids": [g.ids[x] for x in comp], "size": len(comp)}
-             for i, comp in enumerate(sorted(g.cond.loops(), key=lambda c: g.ids[c[0]]))]
-    db.write_frame(con, "out_ownership__loops", pd.DataFrame(loops, columns=["loop_no", "node_ids", "size"]),
-                   order_by=["loop_no"])
+    resolve_all(con, settings)
 
     # held by or through entities controlled from each single country
     countries = sorted({c for c in ctl.country if c})
