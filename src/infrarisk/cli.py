@@ -163,5 +163,50 @@ def datasets_import(obj: Ctx, shared, datasets_dir, sources):
     _run(go)
 
 
+@main.command()
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["gleif-lei", "gleif-rr", "gleif-repex", "gleif-api",
+                                                            "bods", "psc"]))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="DuckDB file to ingest into (default ./data/infrarisk.duckdb).")
+@click.option("--no-build", is_flag=True, help="Only store the registry tables; do not rebuild the resolved tables.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="Rebuild with the links valid on a date.")
+@click.pass_obj
+def ingest(obj: Ctx, fmt, paths, db_path, no_build, as_of):
+    """Load registry files (GLEIF, BODS 0.4, UK PSC) into the database, then rebuild it.
+
+    The records land in raw_<source>__* and core_<source>__* tables, are merged into the
+    common ownership model (registry entities match curated ones by LEI) and the
+    ownership, exposure and check tables are rebuilt, so every asset's chains reach
+    further. Bad values are counted per check and listed in core_<source>__problems.
+    Rebuild the site afterwards with `infrarisk build`.
+
+    \b
+    Examples:
+      infrarisk ingest gleif-lei 20261125-gleif-concatenated-file-lei2.csv
+      infrarisk ingest gleif-rr rr.csv && infrarisk ingest gleif-repex repex.csv
+      infrarisk ingest gleif-api lei-record_*.json direct-parent-relationship_*.json
+      infrarisk ingest bods statements.json --db data/infrarisk.duckdb
+      infrarisk ingest psc persons-with-significant-control-snapshot-2026-11-25.txt
+    """
+    from . import db, registry
+    from .pipeline import build as run_build
+
+    def go():
+        s = obj.settings(db_path=db_path, as_of=as_of)
+        con = db.connect(s.db_path)
+        try:
+            report = registry.ingest(con, fmt, [Path(p) for p in paths])
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        for line in report.lines():
+            obj.say(line)
+        if not no_build:
+            b = run_build(s, progress=obj.say if obj.verbose else (lambda m: None), with_site=False)
+            obj.say(f"rebuilt {b.db_path} in {b.seconds:.1f} s: " + ", ".join(f"{k} {v}" for k, v in b.counts.items()))
+    _run(go)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
