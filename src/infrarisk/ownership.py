@@ -35,7 +35,7 @@ from .settings import Settings
 STATE_TYPES = ("state", "state_body")
 #: interests that give use or operation of an asset but no ownership: kept as operator
 #: links, never counted as shares
-NON_OWNERSHIP = ("operating_contract", "tenancy")
+NON_OWNERSHIP = ("operating_contract", "tenancy", "fund_management", "fund_structure")
 
 
 @dataclass
@@ -154,7 +154,7 @@ _EDGES_SQL = _RANKED_SQL.format(nodes="_graph_nodes") + """
            list(link_id ORDER BY link_id) AS link_ids,
            count(DISTINCT [share_min, share_max]) > 1 AS is_conflict,
            (list(interest_type ORDER BY link_id))[1] AS interest_type,
-           bool_and(coalesce(relationship = 'ultimate parent', false)) AS is_ultimate_only
+           bool_and(coalesce(relationship IN ('ultimate parent', 'indirect interest'), false)) AS is_ultimate_only
     FROM ranked
     GROUP BY src, dst
     ORDER BY dst, src
@@ -164,7 +164,7 @@ _EDGES_SQL = _RANKED_SQL.format(nodes="_graph_nodes") + """
 _BULK_EDGES_SQL = _RANKED_SQL.format(nodes="_bulk_nodes") + """
     SELECT src, dst, min(share_min) AS lo, max(share_max) AS hi, min(rank)::TINYINT AS rank,
            NOT list_contains(?, (list(interest_type ORDER BY link_id))[1]) AS is_economic,
-           bool_and(coalesce(relationship = 'ultimate parent', false)) AS is_ultimate_only
+           bool_and(coalesce(relationship IN ('ultimate parent', 'indirect interest'), false)) AS is_ultimate_only
     FROM ranked
     GROUP BY src, dst
     ORDER BY dst, src
