@@ -208,5 +208,43 @@ def ingest(obj: Ctx, fmt, paths, db_path, no_build, as_of):
     _run(go)
 
 
+@main.command("export")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["bods", "csv", "parquet"]))
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="File to write (bods) or folder to write the tables into (csv, parquet).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="DuckDB file to read (default ./data/infrarisk.duckdb).")
+@click.pass_obj
+def export(obj: Ctx, fmt, out, db_path):
+    """Export the resolved ownership: BODS 0.4 statements, or the tables as CSV/Parquet.
+
+    bods writes the assets on the map, every entity on their chains, each sourced link
+    and each ultimate owner's exact look-through share as BODS 0.4 statements (one JSON
+    array); csv and parquet write one file per resolved table.
+
+    \b
+    Examples:
+      infrarisk export bods --out exports/infrarisk-bods.json
+      infrarisk export csv --out exports/csv/ --db data/infrarisk.duckdb
+      infrarisk export parquet --out exports/parquet/
+    """
+    from . import db
+    from . import export as ex
+
+    def go():
+        s = obj.settings(db_path=db_path)
+        con = db.connect(s.db_path, read_only=True)
+        try:
+            if fmt == "bods":
+                n = ex.write_bods(con, Path(out))
+                obj.say(f"wrote {n} BODS 0.4 statements to {out}")
+            else:
+                files = ex.write_tables(con, Path(out), fmt)
+                obj.say(f"wrote {len(files)} {fmt} file(s) to {out}")
+        finally:
+            con.close()
+    _run(go)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
