@@ -195,6 +195,7 @@ def ingest(obj: Ctx, fmt, paths, db_path, no_build, as_of):
     def go():
         s = obj.settings(db_path=db_path, as_of=as_of)
         con = db.connect(s.db_path)
+        con.execute(f"SET memory_limit = '{s.duckdb_memory_limit}'")
         try:
             report = registry.ingest(con, fmt, [Path(p) for p in paths])
             con.execute("CHECKPOINT")

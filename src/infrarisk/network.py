@@ -380,7 +380,9 @@ def economic(net: Network, targets: list[int] | np.ndarray) -> tuple[np.ndarray,
     rcond = net._cache["rcond"]
     W_lo = graph.solve(net.n, dst, src, net.lo[e], B, cond=rcond)
     W_hi = graph.solve(net.n, dst, src, np.minimum(net.hi[e], 1.0), B, cond=rcond)
-    return np.clip(W_lo, 0, 1), np.clip(W_hi, 0, 1)
+    # upper bounds of loops whose maximal weights reach 100% have no finite series: the
+    # bound is then at least the minimum (and at most 1)
+    return np.clip(W_lo, 0, 1), np.clip(np.maximum(W_hi, W_lo), 0, 1)
 
 
 def lookthrough_by_country(net: Network, country: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -126,6 +126,7 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     tmp_db.unlink(missing_ok=True)
     report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
     con = db.connect(tmp_db)
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
     tmp_site = None
     try:
         g = build_database(con, settings, profile, report, progress)

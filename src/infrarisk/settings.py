@@ -85,6 +85,9 @@ class Settings:
     as_of : str or None
         ``YYYY-MM-DD`` to build the view of holdings on a past date (facts dated on or
         before it, after each holder's last exit); None for today's view.
+    duckdb_memory_limit : str
+        Memory DuckDB may use before it spills to disk (``SET memory_limit``), so that
+        ingesting a full GLEIF golden copy stays within a small machine's memory.
     """
 
     datasets_dir: Path
@@ -96,6 +99,7 @@ class Settings:
     current_statuses: tuple[str, ...] = ("current", "unverified")
     share_sum_tolerance: float = 0.005
     as_of: str | None = None
+    duckdb_memory_limit: str = "1GB"
     thresholds: Thresholds = field(default_factory=Thresholds)
     http: HttpSettings = field(default_factory=HttpSettings)
 
@@ -194,6 +198,7 @@ class Settings:
                 raise ConfigError(f"as_of must be a date YYYY-MM-DD, got {as_of!r}") from None
         return cls(
             as_of=as_of,
+            duckdb_memory_limit=str(v.get("duckdb_memory_limit", "1GB")),
             datasets_dir=datasets,
             db_path=db,
             site_dir=site,

@@ -208,8 +208,12 @@ def merge(con: duckdb.DuckDBPyConnection) -> None:
     have = set(table_names(con))
     if "core_registry__entities" not in have:
         union(con)
-    cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                      "WHERE table_name = 'core_ownership__entities'").fetchall()}
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_name = 'core_ownership__entities'").fetchall())
+    cols = set(types)
+    for c, t in types.items():  # a column that was empty in the curated file has no type yet
+        if t == '"NULL"' or t == "NULL":
+            con.execute(f"ALTER TABLE core_ownership__entities ALTER COLUMN {c} TYPE VARCHAR")
     if "source_id" not in cols:
         con.execute("ALTER TABLE core_ownership__entities ADD COLUMN source_id VARCHAR DEFAULT 'ownership'")
         con.execute("UPDATE core_ownership__entities SET source_id = 'ownership'")
