@@ -51,7 +51,7 @@ def rr_row(child: str, parent: str, rtype: str = "IS_DIRECTLY_CONSOLIDATED_BY", 
 
 def statement(sid: str, record_id: str, record_type: str, details: dict, status: str = "new",
               date: str = "2026-01-01") -> dict:
-    return {"statementId": sid.ljust(32, "0"), "declarationSubject": record_id, "statementDate": date,
+    return {"statementId": (sid + "-").ljust(32, "x"), "declarationSubject": record_id, "statementDate": date,
             "publicationDetails": {"publicationDate": date, "bodsVersion": "0.4",
                                    "publisher": {"name": "tests", "uri": "https://example.org"}},
             "source": {"type": ["officialRegister"]}, "recordId": record_id, "recordStatus": status,

@@ -2,10 +2,12 @@
 
 Contract: ``infrarisk ingest`` writes ``raw_<source>__*`` and ``core_<source>__*`` tables
 of the registry sources into the database file; a build writes a *new* database file.
-:func:`load` copies those tables from the previous database at ``settings.db_path`` (when
-it exists) into the database being built, then rebuilds the ``core_registry__*`` union
-(empty, typed tables when nothing was ingested). The curated loader then merges them
-into the common model (:func:`infrarisk.registry.merge`).
+:func:`seed_build_file` starts that new file as a copy of the previous one when it holds
+registry tables (a file copy: rewriting a 3-million-row golden copy table by table costs
+a minute) and :func:`keep_only_registry` then drops every other table, so nothing of the
+previous build survives but the ingested data. :func:`load` rebuilds the
+``core_registry__*`` union (empty, typed tables when nothing was ingested); the curated
+loader then merges it into the common model (:func:`infrarisk.registry.merge`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,36 @@ from ..settings import Settings
 
 def _is_registry_table(name: str) -> bool:
     return any(name.startswith(f"{layer}_{s}__") for layer in ("raw", "core") for s in registry.SOURCES)
+
+
+def registry_tables(path: Path) -> list[str]:
+    """Names of the registry tables in the database file ``path`` (none if it is absent)."""
+    if not Path(path).is_file():
+        return []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return [n for n in registry.table_names(con) if _is_registry_table(n)]
+    finally:
+        con.close()
+
+
+def seed_build_file(previous: Path, new: Path) -> bool:
+    """Start the database file ``new`` as a copy of ``previous`` if that holds registry data."""
+    import shutil
+
+    if not registry_tables(previous):
+        return False
+    shutil.copyfile(previous, new)
+    return True
+
+
+def keep_only_registry(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every table and view but the registry ones (a seeded file starts clean)."""
+    for n in registry.table_names(con):
+        if not _is_registry_table(n):
+            kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ? "
+                               "AND table_schema = 'main'", [n]).fetchone()[0]
+            con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {n}")
 
 
 def carry_over(con: duckdb.DuckDBPyConnection, previous: Path) -> list[str]:
@@ -43,7 +75,8 @@ def carry_over(con: duckdb.DuckDBPyConnection, previous: Path) -> list[str]:
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Copy ingested registry tables from the previous database, then rebuild the union."""
     previous = Path(settings.db_path)
-    if previous.is_file():
+    have = [n for n in registry.table_names(con) if _is_registry_table(n)]
+    if previous.is_file() and not have:  # not seeded from the previous file: copy table by table
         carry_over(con, previous)
     registry.union(con)
     for s in registry.SOURCES:

@@ -131,11 +131,13 @@ def ingest(con: duckdb.DuckDBPyConnection, fmt: str, paths: list[Path]) -> Inges
     tables = mod.ingest(con, fmt, paths)
     union(con)
     rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    names = [p.name for p in paths]
     probs = {(r[0], r[1]): r[2] for r in con.execute(
-        f"SELECT severity, check_name, count(*) FROM core_{source}__problems GROUP BY ALL ORDER BY ALL").fetchall()}
+        f"SELECT severity, check_name, count(*) FROM core_{source}__problems WHERE file IN (SELECT unnest(?)) "
+        "GROUP BY ALL ORDER BY ALL", [names]).fetchall()}
     examples = [f"{r[0]}:{r[1]} [{r[2]}] {r[3]} (value {r[4]!r})" for r in con.execute(
-        f"SELECT file, row, column_name, reason, value FROM core_{source}__problems ORDER BY severity, file, row "
-        "LIMIT 5").fetchall()]
+        f"SELECT file, row, column_name, reason, value FROM core_{source}__problems WHERE file IN (SELECT unnest(?)) "
+        "ORDER BY severity, file, row LIMIT 5", [names]).fetchall()]
     return IngestReport(fmt, [str(p) for p in paths], rows, probs, examples)
 
 
