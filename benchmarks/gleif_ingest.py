@@ -11,7 +11,7 @@ in child processes and reads their peak memory:
 - Level 2: ``--relationships`` (default 600,000) consolidation relationships between
   those LEIs, direct and ultimate, in the 54-column RR-CDF layout, with relationship periods.
 
-Usage::
+Needs the ``bench`` extra (``pip install -e '.[bench]'``). Usage::
 
     python benchmarks/gleif_ingest.py --work /tmp/gleif-full [--relationships 600000] [--build]
 

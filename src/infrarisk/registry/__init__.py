@@ -18,8 +18,9 @@ and the link carries ``dangling_reason``. :func:`merge` (run by the curated load
 maps registry entities onto curated ones by LEI — never on an empty id — and adds the
 others to ``core_ownership__entities``; ``core_ownership__links.sql`` adds the links.
 
-Large files are read by DuckDB (``read_csv``, ``read_json``), never as Python objects;
-the one exception is BODS as a single JSON array, which is streamed with ``ijson``.
+Large files are read by DuckDB (``read_csv``, ``read_json`` for JSON arrays and JSON
+Lines alike), never as Python objects; only GLEIF API responses (pages of a few hundred
+records) are parsed in Python, one file at a time.
 """
 
 from __future__ import annotations
