@@ -153,8 +153,6 @@ def main(argv: list[str] | None = None) -> dict:
     if args.generate_only:
         generate(args.entities, Path(args.generate_only))
         return {}
-    import numpy as np
-
     from infrarisk import network
 
     with tempfile.TemporaryDirectory(prefix="infrarisk-bench-") as tmp:

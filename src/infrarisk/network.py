@@ -532,11 +532,9 @@ def redundant_ultimate(net: Network, ultimate_only: np.ndarray) -> np.ndarray:
     pid, node = np.arange(len(cand), dtype=np.int64), net.dst[cand]
     visited = np.sort(pid * n + node)
     while len(pid):
-        counts = ptr[node + 1] - ptr[node]
-        total = int(counts.sum())
-        if total == 0:
+        idx, counts = graph.csr_gather(ptr, node)
+        if not len(idx):
             break
-        idx = np.repeat(ptr[node] - (np.cumsum(counts) - counts), counts) + np.arange(total)
         pid = np.repeat(pid, counts)
         node = net.src[usable[idx]]
         found[pid[node == target[pid]]] = True
@@ -558,11 +556,9 @@ def ancestors(net: Network, targets, economic_only: bool = False) -> np.ndarray:
     frontier = np.unique(np.asarray(targets, dtype=np.int64))
     seen[frontier] = True
     while len(frontier):
-        counts = ptr[frontier + 1] - ptr[frontier]
-        total = int(counts.sum())
-        if total == 0:
+        idx, _ = graph.csr_gather(ptr, frontier)
+        if not len(idx):
             break
-        idx = np.repeat(ptr[frontier] - (np.cumsum(counts) - counts), counts) + np.arange(total)
         edges = order[idx]
         if economic_only:
             edges = edges[net.is_economic[edges]]

@@ -102,8 +102,8 @@ def ingest(con: duckdb.DuckDBPyConnection, fmt: str, paths: list[Path]) -> list[
         "SELECT r.origin_file, r.origin_row, 'data.natures_of_control', 'unknown_code', 'warning', 'nature of "
         "control not known; ignored', n FROM (SELECT *, unnest(natures) AS n FROM _r) r "
         "ANTI JOIN _nature x ON x.code = r.n",
-        f"SELECT origin_file, origin_row, 'data.ceased_on', 'date_order', 'warning', 'ceased before notified; "
-        f"end date ignored', start_raw || ' > ' || end_raw FROM _r WHERE end_date < start_date",
+        "SELECT origin_file, origin_row, 'data.ceased_on', 'date_order', 'warning', 'ceased before notified; "
+        "end date ignored', start_raw || ' > ' || end_raw FROM _r WHERE end_date < start_date",
         f"SELECT origin_file, origin_row, 'data.links.self', 'duplicate_id', 'error', 'same PSC of the same "
         f"company as an earlier line; rejected', company || '/' || psc_key FROM _r WHERE kind IN ({kinds}) "
         f"QUALIFY row_number() OVER (PARTITION BY company, coalesce(psc_key, data ->> 'etag') "
@@ -129,7 +129,7 @@ def ingest(con: duckdb.DuckDBPyConnection, fmt: str, paths: list[Path]) -> list[
         WHERE r.kind IN ({kinds}) AND coalesce(r.company, '') <> ''
         QUALIFY row_number() OVER (PARTITION BY company, coalesce(psc_key, data ->> 'etag')
                                    ORDER BY origin_file, origin_row) = 1""")
-    con.execute(f"""
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE _n AS
         SELECT p.origin_file, p.origin_row, min(x.lo) FILTER (WHERE x.kind = 'economic') AS lo,
                max(x.hi) FILTER (WHERE x.kind = 'economic') AS hi,
