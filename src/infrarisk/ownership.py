@@ -206,6 +206,7 @@ def resolve_all(con: duckdb.DuckDBPyConnection, settings: Settings) -> network.N
     sparse) and ``out_ownership__loops`` (the strongly connected components).
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     net = network_from_db(con, settings)
     majority = settings.thresholds.majority
@@ -214,39 +215,41 @@ def resolve_all(con: duckdb.DuckDBPyConnection, settings: Settings) -> network.N
     cc, basis = network.countries(net, ctl, top, majority)
     G, unknown = network.lookthrough_by_country(net, cc)
     unt = network.untraced(net, ctl)
-    codes = np.array(net.country_codes + [None], dtype=object)
-    node = np.arange(net.n)
-    ents = ~net.is_asset
+    # ids stay in Arrow: looked up by node number with take(), no Python object per node, and
+    # rows come out in node order (= id order for entities), so nothing is sorted again
+    ids = con.sql("SELECT node_id FROM _bulk_nodes ORDER BY node").to_arrow_table().column(0).combine_chunks()
+    ents = np.flatnonzero(~net.is_asset)
+
+    def id_of(idx):
+        idx = np.asarray(idx, dtype=np.int64)
+        return pc.take(ids, pa.array(np.maximum(idx, 0), mask=idx < 0))
+
+    def coded(idx, vocab):
+        idx = np.asarray(idx, dtype=np.int32)
+        return pa.DictionaryArray.from_arrays(pa.array(np.maximum(idx, 0), mask=idx < 0),
+                                              pa.array(vocab, pa.string())).cast(pa.string())
+
+    d = depth[ents]
     con.register("_ctl", pa.table({
-        "node": node[ents], "controller": ctl[ents], "top": top[ents], "depth": depth[ents],
-        "country": pa.array(codes[cc[ents]].tolist(), pa.string()),
-        "basis": pa.array(np.array(network.BASES, dtype=object)[basis[ents]].tolist(), pa.string()),
-        "untraced": unt[ents], "unknown": unknown[ents]}))
-    con.execute("""
-        CREATE OR REPLACE TABLE out_ownership__entity_control AS
-        SELECT n.node_id AS entity_id, c.node_id AS controller_entity_id, t.node_id AS ultimate_controller_entity_id,
-               CASE WHEN x.depth >= 0 THEN x.depth END AS chain_length, x.top < 0 AS is_in_control_loop,
-               x.country AS controlling_country_code, x.basis AS controlling_country_basis,
-               x.untraced AS untraced_fraction, x.unknown AS unknown_max
-        FROM _ctl x JOIN _bulk_nodes n ON n.node = x.node
-        LEFT JOIN _bulk_nodes c ON c.node = x.controller LEFT JOIN _bulk_nodes t ON t.node = x.top
-        ORDER BY entity_id""")
+        "entity_id": id_of(ents), "controller_entity_id": id_of(ctl[ents]),
+        "ultimate_controller_entity_id": id_of(top[ents]),
+        "chain_length": pa.array(d, mask=d < 0), "is_in_control_loop": top[ents] < 0,
+        "controlling_country_code": coded(cc[ents], net.country_codes or [""]),
+        "controlling_country_basis": coded(basis[ents], list(network.BASES)),
+        "untraced_fraction": unt[ents], "unknown_max": unknown[ents]}))
+    con.execute("CREATE OR REPLACE TABLE out_ownership__entity_control AS SELECT * FROM _ctl")
     con.unregister("_ctl")
-    Gc = G.tocoo()
-    keep = ents[Gc.row]
-    con.register("_g", pa.table({"node": Gc.row[keep].astype(np.int64), "code": Gc.col[keep].astype(np.int64),
-                                 "share": Gc.data[keep]}))
-    con.execute("""
-        CREATE OR REPLACE TABLE out_ownership__entity_countries AS
-        SELECT n.node_id AS entity_id, list_extract(?, g.code + 1) AS country_code, least(g.share, 1.0) AS share_min
-        FROM _g g JOIN _bulk_nodes n ON n.node = g.node
-        ORDER BY entity_id, country_code""", [net.country_codes])
+    G = G.tocsr()
+    G.sort_indices()
+    rows = np.repeat(np.arange(net.n), np.diff(G.indptr))
+    keep = ~net.is_asset[rows]
+    con.register("_g", pa.table({"entity_id": id_of(rows[keep]),
+                                 "country_code": coded(G.indices[keep], net.country_codes or [""]),
+                                 "share_min": np.minimum(G.data[keep], 1.0)}))
+    con.execute("CREATE OR REPLACE TABLE out_ownership__entity_countries AS SELECT * FROM _g")
     con.unregister("_g")
     loops = net.cond.loops()
-    ids = con.execute("SELECT node_id FROM _bulk_nodes WHERE node IN (SELECT unnest(?)) ORDER BY node",
-                      [sorted({int(x) for c in loops for x in c})]).fetchall() if loops else []
-    id_of = dict(zip(sorted({int(x) for c in loops for x in c}), (r[0] for r in ids)))
-    rows = sorted(([id_of[int(x)] for x in comp] for comp in loops), key=lambda c: c[0])
+    rows = sorted((id_of(comp).to_pylist() for comp in loops), key=lambda c: c[0])
     db.write_frame(con, "out_ownership__loops", pd.DataFrame(
         [{"loop_no": i, "node_ids": c, "size": len(c)} for i, c in enumerate(rows)],
         columns=["loop_no", "node_ids", "size"]), order_by=["loop_no"])

@@ -144,69 +144,74 @@ def ingest(con: duckdb.DuckDBPyConnection, fmt: str, paths: list[Path]) -> Inges
 
 def union(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild ``core_registry__*`` over every registry source present, with placeholder
-    entities for the parties of dangling links."""
+    entities for the parties of dangling links.
+
+    An entity described by several sources is taken from the first in :data:`SOURCES`.
+    Each source table is written sorted at ingest; the union keeps that order (sources in
+    turn, placeholders last, sorted), so it needs no sort of millions of rows per build.
+    """
     have = set(table_names(con))
     present = [s for s in SOURCES if f"core_{s}__links" in have]
-    for kind, cols in KINDS.items():
-        if kind == "problems":
-            continue
-        parts = [f"SELECT '{s}' AS source_id, {', '.join(cols)} FROM core_{s}__{kind}" for s in present
-                 if f"core_{s}__{kind}" in have]
-        if not parts:
-            empty_table(con, f"core_registry__{kind}_in", {"source_id": "VARCHAR", **cols})
-        else:
-            con.execute(f"CREATE OR REPLACE TABLE core_registry__{kind}_in AS " + " UNION ALL ".join(parts))
-    prio = " ".join(f"WHEN '{s}' THEN {i}" for s, i in SOURCE_PRIORITY.items())
-    con.execute(f"""
-        CREATE OR REPLACE TABLE core_registry__entities AS
-        WITH described AS (
-            SELECT * FROM core_registry__entities_in
-            QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY CASE source_id {prio} END, origin_file,
-                                       origin_row) = 1
-        ),
-        parties AS (
-            SELECT source_id, owner_entity_id AS entity_id, link_id, origin_file, origin_row FROM core_registry__links_in
+    ecols = ", ".join(ENTITY_COLUMNS)
+    empty_table(con, "core_registry__entities", {**{c: t for c, t in ENTITY_COLUMNS.items()}, "source_id": "VARCHAR",
+                                                 "placeholder_reason": "VARCHAR"})
+    for s in present:
+        con.execute(f"""
+            INSERT INTO core_registry__entities
+            SELECT {ecols}, '{s}', NULL FROM core_{s}__entities e
+            WHERE NOT EXISTS (SELECT 1 FROM core_registry__entities r WHERE r.entity_id = e.entity_id)""")
+    lcols = ", ".join(LINK_COLUMNS)
+    parts = [f"SELECT '{s}' AS source_id, {lcols} FROM core_{s}__links" for s in present]
+    if parts:
+        con.execute("CREATE OR REPLACE TEMP TABLE _links_in AS " + " UNION ALL ".join(parts))
+    else:
+        empty_table(con, "_links_in", {"source_id": "VARCHAR", **LINK_COLUMNS})
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _missing AS
+        WITH parties AS (
+            SELECT source_id, owner_entity_id AS entity_id, origin_file, origin_row FROM _links_in
             UNION ALL
-            SELECT source_id, subject_id, link_id, origin_file, origin_row FROM core_registry__links_in
-        ),
-        missing AS (
-            SELECT p.entity_id, any_value(p.source_id) AS source_id, min(p.origin_file) AS origin_file,
-                   min(p.origin_row) AS origin_row
-            FROM parties p ANTI JOIN described d USING (entity_id)
-            GROUP BY p.entity_id
+            SELECT source_id, subject_id, origin_file, origin_row FROM _links_in
         )
-        SELECT entity_id, entity_name, lei, jurisdiction_code, hq_country_code, entity_type, identifiers,
-               record_status, source_id, source_url, origin_file, origin_row, NULL::VARCHAR AS placeholder_reason
-        FROM described
-        UNION ALL
+        SELECT p.entity_id, min(p.source_id) AS source_id, min(p.origin_file) AS origin_file,
+               min(p.origin_row) AS origin_row
+        FROM parties p ANTI JOIN core_registry__entities d USING (entity_id)
+        GROUP BY p.entity_id
+        ORDER BY p.entity_id""")
+    con.execute(f"""
+        INSERT INTO core_registry__entities
         SELECT entity_id, entity_id, CASE WHEN starts_with(entity_id, 'lei:') THEN substr(entity_id, 5) END,
-               NULL, NULL, 'unknown', NULL, NULL, source_id, NULL, origin_file, origin_row,
-               'named by a link but described in no loaded file' AS placeholder_reason
-        FROM missing
-        ORDER BY entity_id""")
+               NULL, NULL, 'unknown', NULL, NULL, NULL, origin_file, origin_row, source_id,
+               'named by a link but described in no loaded file'
+        FROM _missing ORDER BY entity_id""")
     con.execute("""
         CREATE OR REPLACE TABLE core_registry__links AS
         SELECT l.*,
-               CASE WHEN so.placeholder_reason IS NOT NULL AND ss.placeholder_reason IS NOT NULL
+               CASE WHEN mo.entity_id IS NOT NULL AND ms.entity_id IS NOT NULL
                         THEN 'owner and subject are in no loaded entity file'
-                    WHEN so.placeholder_reason IS NOT NULL THEN 'owner ' || l.owner_entity_id || ' is in no loaded entity file'
-                    WHEN ss.placeholder_reason IS NOT NULL THEN 'subject ' || l.subject_id || ' is in no loaded entity file'
+                    WHEN mo.entity_id IS NOT NULL THEN 'owner ' || l.owner_entity_id || ' is in no loaded entity file'
+                    WHEN ms.entity_id IS NOT NULL THEN 'subject ' || l.subject_id || ' is in no loaded entity file'
                END AS dangling_reason
-        FROM core_registry__links_in l
-        JOIN core_registry__entities so ON so.entity_id = l.owner_entity_id
-        JOIN core_registry__entities ss ON ss.entity_id = l.subject_id
-        ORDER BY l.link_id""")
-    con.execute("CREATE OR REPLACE TABLE core_registry__unknown_owners AS SELECT * FROM core_registry__unknown_owners_in "
-                "ORDER BY subject_id, category, origin_file, origin_row")
-    for kind in ("entities", "links", "unknown_owners"):
-        con.execute(f"DROP TABLE IF EXISTS core_registry__{kind}_in")
+        FROM _links_in l
+        LEFT JOIN _missing mo ON mo.entity_id = l.owner_entity_id
+        LEFT JOIN _missing ms ON ms.entity_id = l.subject_id
+        ORDER BY l.source_id, l.link_id""")
+    parts = [f"SELECT '{s}' AS source_id, {', '.join(UNKNOWN_COLUMNS)} FROM core_{s}__unknown_owners" for s in present
+             if f"core_{s}__unknown_owners" in have]
+    if parts:
+        con.execute("CREATE OR REPLACE TABLE core_registry__unknown_owners AS " + " UNION ALL ".join(parts)
+                    + " ORDER BY subject_id, category, origin_file, origin_row")
+    else:
+        empty_table(con, "core_registry__unknown_owners", {"source_id": "VARCHAR", **UNKNOWN_COLUMNS})
+    con.execute("DROP TABLE _links_in; DROP TABLE _missing")
 
 
 def merge(con: duckdb.DuckDBPyConnection) -> None:
     """Registry entities into ``core_ownership__entities`` (curated ones win by LEI).
 
-    Writes ``core_registry__entity_map`` (registry id → entity id used in the common
-    model, and how it was matched) and adds a ``source_id`` column to the entities.
+    Writes ``core_registry__entity_map`` (the registry entities that are curated ones:
+    registry id → curated entity id, matched by LEI; the others keep their own id) and
+    adds a ``source_id`` column to the entities.
     """
     have = set(table_names(con))
     if "core_registry__entities" not in have:
@@ -220,16 +225,16 @@ def merge(con: duckdb.DuckDBPyConnection) -> None:
     if "source_id" not in cols:
         con.execute("ALTER TABLE core_ownership__entities ADD COLUMN source_id VARCHAR DEFAULT 'ownership'")
         con.execute("UPDATE core_ownership__entities SET source_id = 'ownership'")
+    # only the matches are listed; every other registry entity keeps its own id
     con.execute("""
         CREATE OR REPLACE TABLE core_registry__entity_map AS
         WITH curated AS (
             SELECT lei, min(entity_id) AS entity_id FROM core_ownership__entities
             WHERE source_id = 'ownership' AND lei IS NOT NULL AND trim(lei) <> '' GROUP BY lei
         )
-        SELECT r.entity_id AS registry_entity_id, coalesce(c.entity_id, r.entity_id) AS entity_id,
-               CASE WHEN c.entity_id IS NOT NULL THEN 'lei' ELSE 'registry' END AS matched_by
-        FROM core_registry__entities r
-        LEFT JOIN curated c ON r.lei IS NOT NULL AND trim(r.lei) <> '' AND c.lei = r.lei
+        SELECT r.entity_id AS registry_entity_id, c.entity_id, 'lei' AS matched_by
+        FROM core_registry__entities r JOIN curated c ON c.lei = r.lei
+        WHERE r.lei IS NOT NULL AND trim(r.lei) <> ''
         ORDER BY r.entity_id""")
     con.execute("""
         INSERT INTO core_ownership__entities (entity_id, entity_name, lei, jurisdiction_code, hq_country_code,
@@ -237,9 +242,7 @@ def merge(con: duckdb.DuckDBPyConnection) -> None:
                                               origin_row, source_id)
         SELECT r.entity_id, r.entity_name, r.lei, r.jurisdiction_code, r.hq_country_code, r.entity_type,
                r.entity_type, r.source_url, r.placeholder_reason, r.origin_file, r.origin_row, r.source_id
-        FROM core_registry__entities r JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id
-        WHERE m.matched_by = 'registry'
-        ORDER BY r.entity_id""")
+        FROM core_registry__entities r ANTI JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id""")
 
 
 def problems_sql(file_expr: str, row_expr: str, column: str, check: str, severity: str, reason: str,

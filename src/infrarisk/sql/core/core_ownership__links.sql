@@ -36,8 +36,9 @@ entity_links AS (
 ),
 registry_links AS (
     SELECT
-        r.source_id || ':' || r.link_id AS link_id, 'entity' AS subject_kind, ms.entity_id AS subject_id,
-        ms.entity_id AS subject_key, mo.entity_id AS owner_entity_id, r.interest_type, r.relationship,
+        r.source_id || ':' || r.link_id AS link_id, 'entity' AS subject_kind,
+        coalesce(ms.entity_id, r.subject_id) AS subject_id, coalesce(ms.entity_id, r.subject_id) AS subject_key,
+        coalesce(mo.entity_id, r.owner_entity_id) AS owner_entity_id, r.interest_type, r.relationship,
         CASE WHEN r.share_min IS NOT DISTINCT FROM r.share_max THEN r.share_min END AS share_fraction,
         CASE WHEN r.share_min IS DISTINCT FROM r.share_max THEN r.share_min END AS range_min,
         CASE WHEN r.share_min IS DISTINCT FROM r.share_max THEN r.share_max END AS range_max,
@@ -49,9 +50,9 @@ registry_links AS (
         r.origin_file, r.origin_row, r.source_id, r.start_date, r.end_date AS registry_end_date, r.dangling_reason,
         r.is_min_exclusive, r.is_max_exclusive
     FROM core_registry__links r
-    JOIN core_registry__entity_map ms ON ms.registry_entity_id = r.subject_id
-    JOIN core_registry__entity_map mo ON mo.registry_entity_id = r.owner_entity_id
-    WHERE ms.entity_id <> mo.entity_id
+    LEFT JOIN core_registry__entity_map ms ON ms.registry_entity_id = r.subject_id
+    LEFT JOIN core_registry__entity_map mo ON mo.registry_entity_id = r.owner_entity_id
+    WHERE coalesce(ms.entity_id, r.subject_id) <> coalesce(mo.entity_id, r.owner_entity_id)
 ),
 unioned AS (
     SELECT * FROM asset_links
