@@ -80,9 +80,16 @@ def test_ingest_makes_chains_reach_further_and_exports_validate(built, monkeypat
     tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
     assert not [t for t in tables if "path" in t]
     con.close()
-    # a rebuild keeps what was ingested
-    r = CliRunner().invoke(main, ["build", "--no-site", "--db", str(db)])
+    # the parent itself declares no parent: an explicit unknown owner with its reason
+    xf = write_csv(tmp / "repex.csv", ["LEI", "Exception.Category", "Exception.Reason.1"], [
+        {"LEI": parent, "Exception.Category": "ULTIMATE_ACCOUNTING_CONSOLIDATION_PARENT",
+         "Exception.Reason.1": "NATURAL_PERSONS"}])
+    r = CliRunner().invoke(main, ["ingest", "gleif-repex", str(xf), "--db", str(db), "--no-build"])
     assert r.exit_code == 0, r.output
+    # a rebuild (with the site) keeps what was ingested
+    r = CliRunner().invoke(main, ["build", "--db", str(db), "--out", str(tmp / "site")])
+    assert r.exit_code == 0, r.output
+    assert (tmp / "site" / "index.html").is_file()
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM core_gleif__links").fetchone()[0] == 1
     con.close()
@@ -93,6 +100,8 @@ def test_ingest_makes_chains_reach_further_and_exports_validate(built, monkeypat
     statements = json.loads(out.read_text())
     assert {s["recordType"] for s in statements} == {"entity", "person", "relationship"}
     assert any(s["recordId"] == f"entity-lei:{parent}" for s in statements)
+    declared = [s for s in statements if s["recordId"].startswith(f"declared-unknown-lei:{parent}")]
+    assert declared and "NATURAL_PERSONS" in declared[0]["recordDetails"]["interestedParty"]["description"]
     errors, findings = cove_bods(out, monkeypatch)
     assert errors == [] and findings == []
     # deterministic
@@ -103,7 +112,8 @@ def test_ingest_makes_chains_reach_further_and_exports_validate(built, monkeypat
         r = CliRunner().invoke(main, ["export", fmt, "--out", str(tmp / fmt), "--db", str(db)])
         assert r.exit_code == 0, r.output
         assert (tmp / fmt / f"out_ownership__asset_owners.{fmt}").is_file()
-    n = duckdb.sql(f"SELECT count(*) FROM '{tmp / 'parquet' / 'out_ownership__entity_control.parquet'}'").fetchall()[0][0]
+    parquet = tmp / "parquet" / "out_ownership__entity_control.parquet"
+    n = duckdb.sql(f"SELECT count(*) FROM '{parquet}'").fetchall()[0][0]
     assert n > 100
 
 

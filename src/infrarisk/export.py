@@ -10,7 +10,8 @@ Contract:
   (share exact or minimum/maximum, start date, control), one ``indirect`` relationship
   per asset and ultimate owner with the exact look-through share, and an
   ``interestedParty`` with reason ``informationUnknownToPublisher`` for the share no
-  recorded holder accounts for. Output is deterministic (ids are hashes of content).
+  recorded holder accounts for; owners that a registry declares unknown (GLEIF reporting
+  exceptions, BODS unspecified parties, PSC statements) keep their reason. Output is deterministic (ids are hashes of content).
 - :func:`write_tables`: every ``out_*`` table (and the core ownership tables) as one CSV
   or Parquet file each.
 """
@@ -33,6 +34,9 @@ INTERESTS = {"shareholding": "shareholding", "voting_rights": "votingRights", "c
              "operating_contract": "rightsGrantedByContract", "tenancy": "enjoymentAndUseOfAssets",
              "consortium_membership": "otherInfluenceOrControl", "fund_management": "otherInfluenceOrControl",
              "fund_structure": "otherInfluenceOrControl", "appointment_of_board": "appointmentOfBoard"}
+UNSPECIFIED = ("noBeneficialOwners", "subjectUnableToConfirmOrIdentifyBeneficialOwner",
+               "interestedPartyHasNotProvidedInformation", "subjectExemptFromDisclosure",
+               "interestedPartyExemptFromDisclosure", "unknown", "informationUnknownToPublisher")
 ENTITY_TYPES = {"state": "state", "state_body": "stateBody", "unknown": "unknownEntity"}
 TABLES = ("core_ownership__entities", "core_ownership__links", "out_ownership__entities",
           "out_ownership__asset_controllers", "out_ownership__asset_owners", "out_ownership__asset_countries",
@@ -129,6 +133,24 @@ def bods_statements(con: duckdb.DuckDBPyConnection) -> list[dict]:
             "isComponent": False, "subject": srec, "interestedParty": f"entity-{owner}", "interests": interests,
         }, {"type": ["thirdParty"], "url": rows[0]["source_url"],
             "description": "; ".join(sorted({r["source_title"] or r["source_url"] for r in rows}))[:500]})
+    # owners declared unknown by a registry (GLEIF reporting exceptions, BODS unspecified
+    # parties, PSC statements): kept with their reason
+    unknown = _rows(con, f"""
+        SELECT u.*, coalesce(m.entity_id, u.subject_id) AS entity_id FROM core_registry__unknown_owners u
+        LEFT JOIN core_registry__entity_map m ON m.registry_entity_id = u.subject_id
+        WHERE coalesce(m.entity_id, u.subject_id) IN (SELECT id FROM {scope} WHERE kind = 'entity')
+        ORDER BY entity_id, u.category, u.origin_file, u.origin_row""") if "core_registry__unknown_owners" in set(
+        db.tables(con)) else []
+    for i, u in enumerate(unknown):
+        srec = f"entity-{u['entity_id']}"
+        reason = u["reason_code"] if u["reason_code"] in UNSPECIFIED else "unknown"
+        statement(f"declared-unknown-{u['entity_id']}-{i}", "relationship", srec, {
+            "isComponent": False, "subject": srec,
+            "interestedParty": {"reason": reason, "description": (
+                f"{u['source_id']}: {u['category']}: {u['reason_code']}: {u['description']}")[:500]},
+            "interests": [{"type": "unknownInterest", "directOrIndirect": "unknown",
+                           "beneficialOwnershipOrControl": False}]},
+            {"type": ["officialRegister"], **({"url": u["source_url"]} if u["source_url"] else {})})
     # resolved: look-through share of each ultimate owner, and the unknown remainder
     owners = _rows(con, f"""
         SELECT asset_id, owner_entity_id, share_min, share_max FROM out_ownership__asset_owners

@@ -11,7 +11,15 @@ Inputs: ``core_ownership__entities``, ``core_ownership__links`` (current links o
   ultimate owner (a node with no recorded owner) as ``[share_min, share_max]``, plus an
   ``unknown`` row for what no recorded owner accounts for;
 - ``out_ownership__asset_countries``: per asset and country, the share held by or through
-  entities controlled from that country (see :func:`held_share`).
+  entities controlled from that country (see :func:`held_share`);
+- ``out_ownership__entity_control``, ``out_ownership__entity_countries``,
+  ``out_ownership__loops``: the same for *every* entity of the database (registries
+  included), on arrays (:func:`resolve_all`, :mod:`infrarisk.network`).
+
+The per-asset tables are computed on the assets' scope only — the assets, the curated
+entities and every owner above them (:func:`scope_of_assets`, a recursive query) — so
+resolving a handful of assets never touches the rest of a registry; every figure of a node
+depends only on its ancestors, so the scope gives the whole graph's answer.
 
 Maths (DESIGN §3). Links of one owner in one subject are merged into one edge whose
 interval spans all current values (conflicting sources become a range). Economic
