@@ -264,4 +264,8 @@ def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Sett
         n_warnings=n_warn, thresholds=settings.thresholds, current_statuses=list(settings.current_statuses),
         country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown"))
     _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences"))
+
+    # what changed since the previous published build (history store; issue 6)
+    from .changes import write_changes
+    write_changes(con, settings, out_dir, **sb.common)
     return out_dir
