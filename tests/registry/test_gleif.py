@@ -57,6 +57,18 @@ def test_parsed_by_header_name_not_position(tmp_path):
     assert rows(con, 'SELECT "Entity.NewColumn2031" FROM raw_gleif__lei_records') == [("x",)]  # kept in raw
 
 
+def test_zipped_golden_copy(tmp_path):
+    import zipfile
+
+    f = write_csv(tmp_path / "lei.csv", LEI_HEADER, [lei_row(lei(1), "Alpha"), lei_row(lei(2), "Beta")])
+    with zipfile.ZipFile(tmp_path / "20261125-gleif-goldencopy-lei2.csv.zip", "w") as z:
+        z.write(f, "20261125-gleif-goldencopy-lei2.csv")
+    con = connect(None)
+    registry.ingest(con, "gleif-lei", [tmp_path / "20261125-gleif-goldencopy-lei2.csv.zip"])
+    assert rows(con, "SELECT count(*), min(origin_file) FROM core_gleif__entities") == [
+        (2, "20261125-gleif-goldencopy-lei2.csv.zip")]
+
+
 def test_missing_required_column_names_the_file(tmp_path):
     f = write_csv(tmp_path / "rr.csv", ["Relationship.StartNode.NodeID"], [{"Relationship.StartNode.NodeID": lei(1)}])
     with pytest.raises(DataError, match="rr.csv.*Relationship.EndNode.NodeID"):

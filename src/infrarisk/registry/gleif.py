@@ -2,7 +2,8 @@
 ``gleif-repex``).
 
 Inputs: Level 1 (LEI-CDF) records, Level 2 relationship records (RR-CDF) and reporting
-exceptions, as published in the golden copy, any version: columns are found by header
+exceptions, as published in the golden copy (``.csv``, ``.csv.gz`` or the published
+``.zip``; full files — a ``LastDay`` delta would replace, not update, the tables), any version: columns are found by header
 name, never by position, and columns this module does not use stay in the ``raw_`` table.
 DuckDB reads the files (``read_csv``, every column as text), so a 3-million-row file never
 becomes Python objects.
@@ -61,9 +62,36 @@ def sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
+def unzipped(path: Path, folder: Path) -> Path:
+    """The CSV itself: a golden-copy ``.zip`` holding one CSV is streamed out into ``folder``
+    (DuckDB reads ``.csv`` and ``.csv.gz`` directly, not zip archives)."""
+    import shutil
+    import zipfile
+
+    if path.suffix.lower() != ".zip":
+        return path
+    with zipfile.ZipFile(path) as z:
+        members = [m for m in z.namelist() if m.lower().endswith(".csv")]
+        if len(members) != 1:
+            raise DataError(f"{path}: a golden-copy zip must hold exactly one CSV, found {len(members)}")
+        out = folder / Path(members[0]).name
+        with z.open(members[0]) as src, open(out, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    return out
+
+
 def read_raw(con: duckdb.DuckDBPyConnection, table: str, paths: list[Path]) -> list[str]:
     """``table`` = every row of the CSV files as text, with ``origin_file``/``origin_row``
-    (1-based data row); returns the header, which must be the same in every file."""
+    (1-based data row); returns the header, which must be the same in every file.
+    A ``.zip`` is read through a temporary copy of its CSV."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="infrarisk-gleif-") as tmp:
+        files = [unzipped(p, Path(tmp)) for p in paths]
+        return _read_raw(con, table, files, [p.name for p in paths])
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, table: str, paths: list[Path], names: list[str]) -> list[str]:
     headers = []
     for p in paths:
         cols = [r[0] for r in con.execute(
@@ -72,9 +100,9 @@ def read_raw(con: duckdb.DuckDBPyConnection, table: str, paths: list[Path]) -> l
         headers.append(cols)
     if any(h != headers[0] for h in headers):
         raise DataError(f"{', '.join(map(str, paths))}: files of one ingest must share one header")
-    parts = [f"SELECT {sql_str(p.name)} AS origin_file, (row_number() OVER ())::BIGINT AS origin_row, * "
+    parts = [f"SELECT {sql_str(name)} AS origin_file, (row_number() OVER ())::BIGINT AS origin_row, * "
              f"FROM read_csv({sql_str(str(p))}, all_varchar = true, header = true, strict_mode = true)"
-             for p in paths]
+             for p, name in zip(paths, names)]
     con.execute(f"CREATE OR REPLACE TABLE {table} AS " + " UNION ALL ".join(parts))
     return headers[0]
 
