@@ -153,7 +153,7 @@ def union(con: duckdb.DuckDBPyConnection) -> None:
     have = set(table_names(con))
     present = [s for s in SOURCES if f"core_{s}__links" in have]
     ecols = ", ".join(ENTITY_COLUMNS)
-    empty_table(con, "core_registry__entities", {**{c: t for c, t in ENTITY_COLUMNS.items()}, "source_id": "VARCHAR",
+    empty_table(con, "core_registry__entities", {**ENTITY_COLUMNS, "source_id": "VARCHAR",
                                                  "placeholder_reason": "VARCHAR"})
     for s in present:
         con.execute(f"""
@@ -178,7 +178,7 @@ def union(con: duckdb.DuckDBPyConnection) -> None:
         FROM parties p ANTI JOIN core_registry__entities d USING (entity_id)
         GROUP BY p.entity_id
         ORDER BY p.entity_id""")
-    con.execute(f"""
+    con.execute("""
         INSERT INTO core_registry__entities
         SELECT entity_id, entity_id, CASE WHEN starts_with(entity_id, 'lei:') THEN substr(entity_id, 5) END,
                NULL, NULL, 'unknown', NULL, NULL, NULL, origin_file, origin_row, source_id,
@@ -243,10 +243,3 @@ def merge(con: duckdb.DuckDBPyConnection) -> None:
         SELECT r.entity_id, r.entity_name, r.lei, r.jurisdiction_code, r.hq_country_code, r.entity_type,
                r.entity_type, r.source_url, r.placeholder_reason, r.origin_file, r.origin_row, r.source_id
         FROM core_registry__entities r ANTI JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id""")
-
-
-def problems_sql(file_expr: str, row_expr: str, column: str, check: str, severity: str, reason: str,
-                 value_expr: str) -> str:
-    """A SELECT list producing one problem row (for ``INSERT INTO core_<src>__problems``)."""
-    return (f"SELECT {file_expr}, {row_expr}, '{column}', '{check}', '{severity}', "
-            f"'{reason.replace(chr(39), chr(39) * 2)}', CAST({value_expr} AS VARCHAR)")
