@@ -155,11 +155,16 @@ def union(con: duckdb.DuckDBPyConnection) -> None:
     ecols = ", ".join(ENTITY_COLUMNS)
     empty_table(con, "core_registry__entities", {**ENTITY_COLUMNS, "source_id": "VARCHAR",
                                                  "placeholder_reason": "VARCHAR"})
-    for s in present:
+    for i, s in enumerate(present):
+        if i == 0:  # a plain scan keeps the order the table was written in
+            con.execute(f"INSERT INTO core_registry__entities SELECT {ecols}, '{s}', NULL FROM core_{s}__entities")
+            continue
+        # a join does not keep order: what a later source adds is sorted
         con.execute(f"""
             INSERT INTO core_registry__entities
             SELECT {ecols}, '{s}', NULL FROM core_{s}__entities e
-            WHERE NOT EXISTS (SELECT 1 FROM core_registry__entities r WHERE r.entity_id = e.entity_id)""")
+            WHERE NOT EXISTS (SELECT 1 FROM core_registry__entities r WHERE r.entity_id = e.entity_id)
+            ORDER BY entity_id""")
     lcols = ", ".join(LINK_COLUMNS)
     parts = [f"SELECT '{s}' AS source_id, {lcols} FROM core_{s}__links" for s in present]
     if parts:
@@ -236,10 +241,13 @@ def merge(con: duckdb.DuckDBPyConnection) -> None:
         FROM core_registry__entities r JOIN curated c ON c.lei = r.lei
         WHERE r.lei IS NOT NULL AND trim(r.lei) <> ''
         ORDER BY r.entity_id""")
+    # the few matched ids as a list: a plain filter keeps the order of millions of rows
+    matched = [r[0] for r in con.execute("SELECT registry_entity_id FROM core_registry__entity_map").fetchall()]
     con.execute("""
         INSERT INTO core_ownership__entities (entity_id, entity_name, lei, jurisdiction_code, hq_country_code,
                                               entity_type, entity_type_raw, source_url, note, origin_file,
                                               origin_row, source_id)
         SELECT r.entity_id, r.entity_name, r.lei, r.jurisdiction_code, r.hq_country_code, r.entity_type,
                r.entity_type, r.source_url, r.placeholder_reason, r.origin_file, r.origin_row, r.source_id
-        FROM core_registry__entities r ANTI JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id""")
+        FROM core_registry__entities r
+        WHERE NOT list_contains(?, r.entity_id)""", [matched])
