@@ -296,5 +296,89 @@ def match_report(obj: Ctx, as_json, datasets_dir):
     _run(go)
 
 
+@main.command()
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["gleif-lei", "gleif-rr", "gleif-repex", "gleif-api",
+                                                            "bods", "psc"]))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="DuckDB file to ingest into (default ./data/infrarisk.duckdb).")
+@click.option("--no-build", is_flag=True, help="Only store the registry tables; do not rebuild the resolved tables.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="Rebuild with the links valid on a date.")
+@click.pass_obj
+def ingest(obj: Ctx, fmt, paths, db_path, no_build, as_of):
+    """Load registry files (GLEIF, BODS 0.4, UK PSC) into the database, then rebuild it.
+
+    The records land in raw_<source>__* and core_<source>__* tables, are merged into the
+    common ownership model (registry entities match curated ones by LEI) and the
+    ownership, exposure and check tables are rebuilt, so every asset's chains reach
+    further. Bad values are counted per check and listed in core_<source>__problems.
+    Rebuild the site afterwards with `infrarisk build`.
+
+    \b
+    Examples:
+      infrarisk ingest gleif-lei 20261125-gleif-concatenated-file-lei2.csv
+      infrarisk ingest gleif-rr rr.csv && infrarisk ingest gleif-repex repex.csv
+      infrarisk ingest gleif-api lei-record_*.json direct-parent-relationship_*.json
+      infrarisk ingest bods statements.json --db data/infrarisk.duckdb
+      infrarisk ingest psc persons-with-significant-control-snapshot-2026-11-25.txt
+    """
+    from . import db, registry
+    from .pipeline import build as run_build
+
+    def go():
+        s = obj.settings(db_path=db_path, as_of=as_of)
+        con = db.connect(s.db_path)
+        con.execute(f"SET memory_limit = '{s.duckdb_memory_limit}'")
+        try:
+            report = registry.ingest(con, fmt, [Path(p) for p in paths])
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        for line in report.lines():
+            obj.say(line)
+        if not no_build:
+            b = run_build(s, progress=obj.say if obj.verbose else (lambda m: None), with_site=False)
+            obj.say(f"rebuilt {b.db_path} in {b.seconds:.1f} s: " + ", ".join(f"{k} {v}" for k, v in b.counts.items()))
+    _run(go)
+
+
+@main.command("export")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["bods", "csv", "parquet"]))
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="File to write (bods) or folder to write the tables into (csv, parquet).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="DuckDB file to read (default ./data/infrarisk.duckdb).")
+@click.pass_obj
+def export(obj: Ctx, fmt, out, db_path):
+    """Export the resolved ownership: BODS 0.4 statements, or the tables as CSV/Parquet.
+
+    bods writes the assets on the map, every entity on their chains, each sourced link
+    and each ultimate owner's exact look-through share as BODS 0.4 statements (one JSON
+    array); csv and parquet write one file per resolved table.
+
+    \b
+    Examples:
+      infrarisk export bods --out exports/infrarisk-bods.json
+      infrarisk export csv --out exports/csv/ --db data/infrarisk.duckdb
+      infrarisk export parquet --out exports/parquet/
+    """
+    from . import db
+    from . import export as ex
+
+    def go():
+        s = obj.settings(db_path=db_path)
+        con = db.connect(s.db_path, read_only=True)
+        try:
+            if fmt == "bods":
+                n = ex.write_bods(con, Path(out))
+                obj.say(f"wrote {n} BODS 0.4 statements to {out}")
+            else:
+                files = ex.write_tables(con, Path(out), fmt)
+                obj.say(f"wrote {len(files)} {fmt} file(s) to {out}")
+        finally:
+            con.close()
+    _run(go)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

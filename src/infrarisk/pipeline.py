@@ -133,8 +133,14 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_db = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     tmp_db.unlink(missing_ok=True)
+    # ingested registry data (infrarisk ingest) is kept: the new file starts as a copy of the old
+    from .load import registry as registry_load
+    seeded = registry_load.seed_build_file(db_path, tmp_db)
     report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
     con = db.connect(tmp_db)
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+    if seeded:
+        registry_load.keep_only_registry(con)
     tmp_site = None
     try:
         g = build_database(con, settings, profile, report, progress)

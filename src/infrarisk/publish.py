@@ -462,6 +462,9 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
 
         bsettings = settings.with_(datasets_dir=build_dir / "datasets", db_path=build_dir / "infrarisk.duckdb",
                                    site_dir=build_dir / "site")
+        # registry data ingested into the published database (infrarisk ingest) goes on
+        from .load import registry as registry_load
+        registry_load.seed_build_file(Path(settings.db_path), Path(bsettings.db_path))
         with report.stage("build", progress) as st:
             tracker = _BuildStages(report, st, progress)
             try:

@@ -102,6 +102,9 @@ class Settings:
     as_of : str or None
         ``YYYY-MM-DD`` to build the view of holdings on a past date (facts dated on or
         before it, after each holder's last exit); None for today's view.
+    duckdb_memory_limit : str
+        Memory DuckDB may use before it spills to disk (``SET memory_limit``), so that
+        ingesting a full GLEIF golden copy stays within a small machine's memory.
     snapshots_dir : Path
         Where ``infrarisk fetch`` keeps the raw snapshots it downloads, one folder per source
         laid out like the raw snapshot folder (default ``<db folder>/snapshots``).
@@ -146,6 +149,7 @@ class Settings:
     as_of: str | None = None
     include_noncommercial: bool = True
     match_fuzzy_threshold: float = 92.0
+    duckdb_memory_limit: str = "1GB"
     thresholds: Thresholds = field(default_factory=Thresholds)
     http: HttpSettings = field(default_factory=HttpSettings)
     snapshots_dir: Path | None = None
@@ -266,6 +270,7 @@ class Settings:
             include_noncommercial=include_nc,
             match_fuzzy_threshold=fuzzy,
             as_of=as_of,
+            duckdb_memory_limit=str(v.get("duckdb_memory_limit", "1GB")),
             datasets_dir=datasets,
             db_path=db,
             site_dir=site,

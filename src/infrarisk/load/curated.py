@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .. import db, vocab
+from .. import db, registry, vocab
 from ..errors import DataError
 from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
@@ -527,6 +527,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
                "status_date", "source_url", "source_title", "note"]
     db.write_frame(con, "core_ownership__transactions", frame(tx, tx_cols), order_by=["transaction_id"])
 
+    registry.merge(con)  # registry entities join the common model (curated ones win by LEI)
     con.execute("SET VARIABLE current_statuses = ?", [list(settings.current_statuses)])
     con.execute("SET VARIABLE as_of_date = CAST(? AS DATE)", [settings.as_of])
     con.execute("SET VARIABLE majority = ?", [settings.thresholds.majority])
