@@ -18,6 +18,8 @@ Contract:
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import hashlib
 import json
 from pathlib import Path
@@ -27,6 +29,19 @@ import duckdb
 from . import db
 
 BODS_VERSION = "0.4"
+def as_uri(url: str) -> str:
+    """Percent-encode an IRI (a URL with non-ASCII characters) into the URI BODS requires.
+
+    Examples
+    --------
+    >>> as_uri("https://www.gem.wiki/Hämeenlinna_power_station")
+    'https://www.gem.wiki/H%C3%A4meenlinna_power_station'
+    >>> as_uri("https://example.org/a?b=1&c=%20")
+    'https://example.org/a?b=1&c=%20'
+    """
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
+
+
 PUBLISHER = {"name": "infrarisk", "url": "https://github.com/infrarisk/infrarisk"}
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 #: our interest types -> BODS 0.4 interestType codes
@@ -95,7 +110,7 @@ def bods_statements(con: duckdb.DuckDBPyConnection) -> list[dict]:
     persons = {e["entity_id"] for e in ents if e["entity_type"] == "person"}
     for e in ents:
         rid = f"entity-{e['entity_id']}"
-        src = {"type": ["thirdParty"], **({"url": e["source_url"]} if e["source_url"] else {})}
+        src = {"type": ["thirdParty"], **({"url": as_uri(e["source_url"])} if e["source_url"] else {})}
         if e["entity_type"] == "person":
             statement(rid, "person", rid, {
                 "isComponent": False, "personType": "knownPerson",
@@ -131,7 +146,7 @@ def bods_statements(con: duckdb.DuckDBPyConnection) -> list[dict]:
         rid = f"rel-{owner}-{srec}"
         statement(rid, "relationship", srec, {
             "isComponent": False, "subject": srec, "interestedParty": f"entity-{owner}", "interests": interests,
-        }, {"type": ["thirdParty"], "url": rows[0]["source_url"],
+        }, {"type": ["thirdParty"], "url": as_uri(rows[0]["source_url"]),
             "description": "; ".join(sorted({r["source_title"] or r["source_url"] for r in rows}))[:500]})
     # owners declared unknown by a registry (GLEIF reporting exceptions, BODS unspecified
     # parties, PSC statements): kept with their reason
@@ -150,7 +165,7 @@ def bods_statements(con: duckdb.DuckDBPyConnection) -> list[dict]:
                 f"{u['source_id']}: {u['category']}: {u['reason_code']}: {u['description']}")[:500]},
             "interests": [{"type": "unknownInterest", "directOrIndirect": "unknown",
                            "beneficialOwnershipOrControl": False}]},
-            {"type": ["officialRegister"], **({"url": u["source_url"]} if u["source_url"] else {})})
+            {"type": ["officialRegister"], **({"url": as_uri(u["source_url"])} if u["source_url"] else {})})
     # resolved: look-through share of each ultimate owner, and the unknown remainder
     owners = _rows(con, f"""
         SELECT asset_id, owner_entity_id, share_min, share_max FROM out_ownership__asset_owners
