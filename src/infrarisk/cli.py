@@ -1,7 +1,9 @@
 """The command line: one group, a verb per stage.
 
 Exit codes: 0 success; 1 unexpected error; 2 configuration error; 3 data error (bad input,
-manifest mismatch); 4 a data check failed. Nothing is published unless the exit code is 0.
+manifest mismatch, a download that fails its schema check); 4 a data check failed; 5 another
+run holds the lock; 6 a download failed (network, HTTP status, size limit, checksum).
+Nothing is published unless the exit code is 0.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ def main(ctx, quiet, verbose, config):
       infrarisk build --profile default --out public/
       infrarisk datasets verify            # check every dataset file against its manifest
       infrarisk datasets import --from ../shared/data
+      infrarisk fetch wpi naturalearth     # refresh raw snapshots from their publishers
+      infrarisk update                     # fetch, build, check and publish (for cron)
+      infrarisk match-report               # how owner names were matched to entities
     """
     ctx.obj = Ctx(quiet, verbose, config)
 
@@ -84,8 +89,10 @@ def build(obj: Ctx, out_dir, db_path, profile, as_of, no_site):
     from .pipeline import build as run_build
 
     def go():
+        from .publish import RunLock, new_run_id
         s = obj.settings(site_dir=out_dir, db_path=db_path, profile=profile, as_of=as_of)
-        report = run_build(s, progress=obj.say, with_site=not no_site)
+        with RunLock(s.lock_path, "build-" + new_run_id()):  # never alongside an update of the same site
+            report = run_build(s, progress=obj.say, with_site=not no_site)
         for line in report.summary_lines():
             obj.say(line)
         if obj.verbose:
@@ -189,6 +196,216 @@ def datasets_import(obj: Ctx, shared, datasets_dir, sources):
         s = obj.settings(datasets_dir=datasets_dir, shared_data_dir=shared)
         for m in run_imports(s.shared_data_dir, Path(s.datasets_dir), list(sources) or None):
             obj.say(f"wrote datasets/{m.id}: {len(m.files)} file(s)")
+    _run(go)
+
+
+@main.command("fetch")
+@click.option("--all", "all_sources", is_flag=True, help="Every registered source (the golden copy is large).")
+@click.option("--list", "list_only", is_flag=True, help="List the sources, their URLs (after overrides) and stop.")
+@click.argument("sources", nargs=-1)
+@click.pass_obj
+def fetch_cmd(obj: Ctx, all_sources, list_only, sources):
+    """Refresh raw snapshots from their publishers into the snapshots folder.
+
+    Without SOURCE, fetches what `update` fetches (setting update_sources; default: every
+    source with an importer). Each source's new snapshot replaces the previous one only
+    when every file arrived whole and passed its check; each file gets a .provenance
+    sidecar. URLs can be overridden in [urls] of the TOML file or INFRARISK_URL_<KEY>.
+
+    \b
+    Examples:
+      infrarisk fetch --list
+      infrarisk fetch wpi naturalearth
+      infrarisk fetch gleif-api            # the map's LEIs and their parents (<= 60 requests/min)
+      INFRARISK_URL_WPI=https://mirror.example/UpdatedPub150.csv infrarisk fetch wpi
+    """
+    from . import upstream
+    from .publish import fetch_only
+
+    def go():
+        s = obj.settings()
+        upstream.check_settings(s)
+        if list_only:
+            for src in upstream.REGISTRY:
+                click.echo(f"{src.id:24} -> {s.snapshots_dir}/{src.folder}  importer: {src.importer or '(kept only)'}")
+                for f in src.files:
+                    click.echo(f"    [urls] {f.url_key:22} {upstream.url_for(s, f.url_key, f.default_url)}")
+                for k, u in src.extra_urls.items():
+                    click.echo(f"    [urls] {k:22} {upstream.url_for(s, k, u)}")
+                if src.note:
+                    click.echo(f"    {src.note}")
+            return
+        ids = [x.id for x in upstream.REGISTRY] if all_sources else (list(sources) or
+                                                                    upstream.default_update_sources(s))
+        results, failures = fetch_only(s, ids, obj.say)
+        for r in results:
+            outcomes = ", ".join(f"{n} {k}" for k, n in sorted(r.counts().items()))
+            obj.say(f"ok    {r.source:24} {len(r.files)} file(s) in {r.seconds:.1f} s ({outcomes})")
+        for sid, e in failures:
+            obj.say(f"FAIL  {sid:24} {e}")
+        if failures:
+            raise failures[0][1]
+    _run(go)
+
+
+@main.command("update")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Site folder to publish into (default ./site).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="DuckDB file to publish (default ./data/infrarisk.duckdb); builds, snapshots, "
+                   "run reports and the history live beside it.")
+@click.option("--dry-run", is_flag=True, help="Do everything but publish.")
+@click.option("--no-fetch", is_flag=True, help="Use the snapshots already fetched.")
+@click.option("--source", "sources", multiple=True, help="Fetch only this source (repeatable).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the JSON run report here.")
+@click.pass_obj
+def update_cmd(obj: Ctx, out_dir, db_path, dry_run, no_fetch, sources, report_path):
+    """Fetch, re-derive the datasets, build, check and publish: the one command for cron.
+
+    The build happens in a fresh folder; the published site, database and history change
+    only when every stage and every error-level data check passed (one directory exchange,
+    two renames). A second run while one is going exits with code 5. Every run writes a
+    JSON report (runs/<run id>.json and runs/latest.json beside the database) naming the
+    stage that failed and why. See docs/operations.md.
+
+    \b
+    Examples:
+      infrarisk update
+      infrarisk update --out /var/www/infrarisk --dry-run
+      infrarisk update --no-fetch          # rebuild from the snapshots already fetched
+    """
+    from .publish import update
+
+    def go():
+        s = obj.settings(site_dir=out_dir, db_path=db_path)
+        try:
+            rep = update(s, dry_run=dry_run, fetch=not no_fetch, sources=list(sources) or None, progress=obj.say,
+                         report_path=Path(report_path) if report_path else None)
+        except InfrariskError as e:
+            obj.say(f"run report: {Path(s.runs_dir) / 'latest.json'}")
+            raise e
+        ch = rep.changes
+        obj.say(f"{rep.status}: {ch.get('total', 0)} change(s) since the previous published build "
+                f"(data of {ch.get('data_date')}); report {rep.path}")
+    _run(go)
+
+
+@main.command("match-report")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON (every name, every place).")
+@click.option("--datasets-dir", type=click.Path(file_okay=False), default=None)
+@click.pass_obj
+def match_report(obj: Ctx, as_json, datasets_dir):
+    """Report how every owner name of the cable and gas sources was matched to an entity.
+
+    Reads the datasets as they are on disk (no build needed), so an edit of
+    datasets/matching/aliases.csv (then `infrarisk datasets rehash matching`) shows at once.
+    Counts by method (id / alias / rule / fuzzy, with the fuzzy threshold), then every
+    matched, ambiguous and unmatched name with the files and rows where it occurs;
+    matched + unmatched = total.
+
+    \b
+    Examples:
+      infrarisk match-report
+      infrarisk match-report --json > matches.json
+      INFRARISK_MATCH_FUZZY_THRESHOLD=95 infrarisk match-report
+    """
+    import json
+
+    from .load.layers import match_report as run_report
+
+    def go():
+        s = obj.settings(datasets_dir=datasets_dir)
+        result, _ = run_report(s)
+        if as_json:
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1, sort_keys=True))
+        else:
+            for line in result.report_lines():
+                click.echo(line)
+    _run(go)
+
+
+@main.command()
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["gleif-lei", "gleif-rr", "gleif-repex", "gleif-api",
+                                                            "bods", "psc"]))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="DuckDB file to ingest into (default ./data/infrarisk.duckdb).")
+@click.option("--no-build", is_flag=True, help="Only store the registry tables; do not rebuild the resolved tables.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="Rebuild with the links valid on a date.")
+@click.pass_obj
+def ingest(obj: Ctx, fmt, paths, db_path, no_build, as_of):
+    """Load registry files (GLEIF, BODS 0.4, UK PSC) into the database, then rebuild it.
+
+    The records land in raw_<source>__* and core_<source>__* tables, are merged into the
+    common ownership model (registry entities match curated ones by LEI) and the
+    ownership, exposure and check tables are rebuilt, so every asset's chains reach
+    further. Bad values are counted per check and listed in core_<source>__problems.
+    Rebuild the site afterwards with `infrarisk build`.
+
+    \b
+    Examples:
+      infrarisk ingest gleif-lei 20261125-gleif-concatenated-file-lei2.csv
+      infrarisk ingest gleif-rr rr.csv && infrarisk ingest gleif-repex repex.csv
+      infrarisk ingest gleif-api lei-record_*.json direct-parent-relationship_*.json
+      infrarisk ingest bods statements.json --db data/infrarisk.duckdb
+      infrarisk ingest psc persons-with-significant-control-snapshot-2026-11-25.txt
+    """
+    from . import db, registry
+    from .pipeline import build as run_build
+
+    def go():
+        s = obj.settings(db_path=db_path, as_of=as_of)
+        con = db.connect(s.db_path)
+        con.execute(f"SET memory_limit = '{s.duckdb_memory_limit}'")
+        try:
+            report = registry.ingest(con, fmt, [Path(p) for p in paths])
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        for line in report.lines():
+            obj.say(line)
+        if not no_build:
+            b = run_build(s, progress=obj.say if obj.verbose else (lambda m: None), with_site=False)
+            obj.say(f"rebuilt {b.db_path} in {b.seconds:.1f} s: " + ", ".join(f"{k} {v}" for k, v in b.counts.items()))
+    _run(go)
+
+
+@main.command("export")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["bods", "csv", "parquet"]))
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="File to write (bods) or folder to write the tables into (csv, parquet).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="DuckDB file to read (default ./data/infrarisk.duckdb).")
+@click.pass_obj
+def export(obj: Ctx, fmt, out, db_path):
+    """Export the resolved ownership: BODS 0.4 statements, or the tables as CSV/Parquet.
+
+    bods writes the assets on the map, every entity on their chains, each sourced link
+    and each ultimate owner's exact look-through share as BODS 0.4 statements (one JSON
+    array); csv and parquet write one file per resolved table.
+
+    \b
+    Examples:
+      infrarisk export bods --out exports/infrarisk-bods.json
+      infrarisk export csv --out exports/csv/ --db data/infrarisk.duckdb
+      infrarisk export parquet --out exports/parquet/
+    """
+    from . import db
+    from . import export as ex
+
+    def go():
+        s = obj.settings(db_path=db_path)
+        con = db.connect(s.db_path, read_only=True)
+        try:
+            if fmt == "bods":
+                n = ex.write_bods(con, Path(out))
+                obj.say(f"wrote {n} BODS 0.4 statements to {out}")
+            else:
+                files = ex.write_tables(con, Path(out), fmt)
+                obj.say(f"wrote {len(files)} {fmt} file(s) to {out}")
+        finally:
+            con.close()
     _run(go)
 
 

@@ -50,3 +50,31 @@ class CheckFailed(InfrariskError):
     def __init__(self, message: str, failures: list | None = None):
         super().__init__(message)
         self.failures = list(failures or [])
+
+
+class SchemaError(DataError):
+    """A fetched file does not have the shape its source promises (header, JSON, GeoJSON)."""
+
+
+class LockBusy(InfrariskError):
+    """Another run holds the lock: runs never overlap (cron can start the next one later)."""
+
+    exit_code = 5
+
+
+class FetchError(InfrariskError):
+    """A download failed (network, HTTP status, size limit, checksum) after its retries.
+
+    Parameters
+    ----------
+    message : str
+        What failed, naming the source and the URL.
+    url : str, optional
+        The URL that failed.
+    """
+
+    exit_code = 6
+
+    def __init__(self, message: str, url: str | None = None):
+        super().__init__(message)
+        self.url = url

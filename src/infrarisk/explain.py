@@ -42,12 +42,16 @@ class Explainer:
         self.g, self.profile, self.settings = g, profile, settings
         majority = settings.thresholds.majority
         self.ctl = ownership.control(g, majority)
+        # only the links and entities of the resolved scope (the assets' ancestors), never
+        # a whole registry
+        con.execute("CREATE OR REPLACE TEMP TABLE _scope_ids AS SELECT unnest(?::VARCHAR[]) AS node_id", [g.ids])
         self.links = con.execute("""
             SELECT l.*, e.entity_name AS owner_name
             FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
+            WHERE l.subject_id IN (SELECT node_id FROM _scope_ids)
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
         self.link_by_id = {r["link_id"]: r for r in self.links.to_dict("records")}
-        # stakes by asset, so that explaining one asset does not scan every link
+        # the links of each asset as records, grouped once: the site asks for thousands of assets
         self._asset_links: dict[str, list[dict]] = {}
         for r in self.link_by_id.values():
             if r["subject_kind"] == "asset":
@@ -56,8 +60,9 @@ class Explainer:
             SELECT e.entity_id, e.entity_name, e.lei, e.entity_type, e.jurisdiction_code, e.hq_country_code,
                    o.controlling_country_code, o.controlling_country_basis, o.control_chain,
                    o.is_state_controlled, o.is_state
-            FROM core_ownership__entities e JOIN out_ownership__entities o USING (entity_id)""").df().set_index(
-            "entity_id", drop=False)
+            FROM core_ownership__entities e JOIN out_ownership__entities o USING (entity_id)
+            WHERE e.entity_id IN (SELECT node_id FROM _scope_ids)""").df().set_index("entity_id", drop=False)
+        con.execute("DROP TABLE _scope_ids")
         self._entity_country = self.entities[["controlling_country_code", "controlling_country_basis"]].to_dict("index")
         self.groups = []
         for grp in profile.groups:

@@ -56,7 +56,14 @@ def condense(n: int, src: np.ndarray, dst: np.ndarray) -> Condensation:
     """Strongly connected components of the graph and the level of each component.
 
     The level of a component is the length of the longest chain of components leading
-    into it, so all components of one level depend only on lower levels.
+    into it, so all components of one level depend only on lower levels. Linear in the
+    number of edges: one scipy SCC pass, then Kahn's algorithm a frontier at a time.
+
+    Examples
+    --------
+    >>> c = condense(4, [0, 1, 2], [1, 0, 3])
+    >>> [x.tolist() for x in c.loops()], int(c.level[c.labels[3]])
+    ([[0, 1]], 1)
     """
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
@@ -65,34 +72,46 @@ def condense(n: int, src: np.ndarray, dst: np.ndarray) -> Condensation:
     sizes = np.bincount(labels, minlength=ncomp)
     cs, cd = labels[src], labels[dst]
     keep = cs != cd
-    cs, cd = cs[keep], cd[keep]
-    # longest-path levels on the condensed DAG by Kahn's algorithm, frontier at a time
-    if len(cs):
-        pairs = np.unique(np.stack([cs, cd], axis=1), axis=0)
-        cs, cd = pairs[:, 0], pairs[:, 1]
+    # one key per component pair: duplicates removed without a 2-D unique
+    key = _sorted_unique(cs[keep] * np.int64(ncomp) + cd[keep])
+    cs, cd = key // ncomp, key % ncomp
     indeg = np.bincount(cd, minlength=ncomp)
     out_ptr = np.zeros(ncomp + 1, dtype=np.int64)
-    order = np.argsort(cs, kind="stable")
-    cs_sorted, cd_sorted = cs[order], cd[order]
-    np.add.at(out_ptr, cs_sorted + 1, 1)
-    out_ptr = np.cumsum(out_ptr)
+    out_ptr[1:] = np.cumsum(np.bincount(cs, minlength=ncomp))  # key is sorted by cs already
     level = np.zeros(ncomp, dtype=np.int64)
     frontier = np.flatnonzero(indeg == 0)
-    seen = 0
     while len(frontier):
-        seen += len(frontier)
-        # edges leaving the frontier
-        counts = out_ptr[frontier + 1] - out_ptr[frontier]
-        if counts.sum() == 0:
+        idx, counts = csr_gather(out_ptr, frontier)
+        if not len(idx):
             break
-        idx = np.repeat(out_ptr[frontier], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-        targets = cd_sorted[idx]
-        lv = np.repeat(level[frontier] + 1, counts)
-        np.maximum.at(level, targets, lv)
+        targets = cd[idx]
+        np.maximum.at(level, targets, np.repeat(level[frontier] + 1, counts))
         np.subtract.at(indeg, targets, 1)
-        cand = np.unique(targets)
-        frontier = cand[indeg[cand] == 0]
+        frontier = _sorted_unique(targets[indeg[targets] == 0])
     return Condensation(labels=labels, level=level, sizes=sizes)
+
+
+def csr_gather(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``ptr[r] .. ptr[r+1]-1`` of every ``r`` in ``rows``, concatenated, and the
+    count per row: the entries of several CSR rows at once, without a Python loop.
+
+    Examples
+    --------
+    >>> idx, counts = csr_gather(np.array([0, 2, 2, 5]), np.array([0, 2]))
+    >>> idx.tolist(), counts.tolist()
+    ([0, 1, 2, 3, 4], [2, 3])
+    """
+    counts = ptr[rows + 1] - ptr[rows]
+    total = int(counts.sum())
+    return np.repeat(ptr[rows] - (np.cumsum(counts) - counts), counts) + np.arange(total), counts
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a plain sort: faster than ``np.unique``'s hashing here)."""
+    a = np.sort(a)
+    if len(a) < 2:
+        return a
+    return a[np.concatenate(([True], a[1:] != a[:-1]))]
 
 
 def solve(n: int, src: np.ndarray, dst: np.ndarray, w: np.ndarray, b: np.ndarray,
@@ -143,35 +162,38 @@ def solve(n: int, src: np.ndarray, dst: np.ndarray, w: np.ndarray, b: np.ndarray
     X = np.zeros_like(B)
     order = np.argsort(node_level, kind="stable")
     bounds = np.searchsorted(node_level[order], np.arange(node_level.max(initial=0) + 2))
-    loop_comps = set(np.flatnonzero(cond.sizes > 1).tolist())
+    # nodes that need a solve of their own: members of a multi-node component, or a single
+    # node owning part of itself; grouped by component once, not per level
     self_loop = np.zeros(n, dtype=bool)
     self_loop[src[src == dst]] = True
+    special = np.flatnonzero((cond.sizes[labels] > 1) | self_loop)
+    special = special[np.lexsort((special, labels[special]))]
+    comp_of = labels[special]
+    cuts = np.flatnonzero(np.diff(comp_of)) + 1
+    groups = np.split(special, cuts) if len(special) else []
+    by_level: dict[int, list[np.ndarray]] = {}
+    for members in groups:
+        by_level.setdefault(int(node_level[members[0]]), []).append(members)
     for lv in range(len(bounds) - 1):
         nodes = order[bounds[lv]:bounds[lv + 1]]
         if len(nodes) == 0:
             continue
-        # inflow from lower levels (already final); same-level values are still 0 here
+        # inflow from lower levels (already final); components of one level never feed
+        # each other, and members of a component are still 0 here
         X[nodes] = B[nodes] + At[nodes] @ X
-        comps = np.unique(labels[nodes])
-        for c in comps:
-            if c not in loop_comps:
-                continue
-            members = nodes[labels[nodes] == c]
-            _solve_component(At, X, B, members)
-        for v in nodes[self_loop[nodes] & (cond.sizes[labels[nodes]] == 1)]:
-            _solve_component(At, X, B, np.array([v]))
+        for members in by_level.get(lv, ()):
+            _solve_component(At, X, members)
     return X[:, 0] if squeeze else X
 
 
-def _solve_component(At: sp.csr_matrix, X: np.ndarray, B: np.ndarray, members: np.ndarray) -> None:
-    """Dense exact solve inside one strongly connected component, in place."""
-    sub = At[members][:, members].toarray()
-    # inflow from outside the component (X of members are not final yet: remove them)
-    rows = At[members]
-    inside = np.zeros(At.shape[1], dtype=bool)
-    inside[members] = True
-    outside = rows.multiply(~inside[np.newaxis, :]).tocsr() if rows.nnz else rows
-    rhs = B[members] + outside @ X
+def _solve_component(At: sp.csr_matrix, X: np.ndarray, members: np.ndarray) -> None:
+    """Dense exact solve inside one strongly connected component, in place.
+
+    On entry ``X[members]`` holds the right-hand side plus the inflow from outside the
+    component (the level product ran while the members were still 0).
+    """
+    sub = dense_block(At, members, members)
+    rhs = X[members].copy()
     m = np.eye(len(members)) - sub
     try:
         sol = np.linalg.solve(m, rhs)
@@ -180,3 +202,16 @@ def _solve_component(At: sp.csr_matrix, X: np.ndarray, B: np.ndarray, members: n
     except np.linalg.LinAlgError:
         sol = np.linalg.lstsq(m, rhs, rcond=None)[0]
     X[members] = np.maximum(sol, 0.0)
+
+
+def dense_block(M: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Dense ``M[rows][:, cols]`` for a few rows and sorted columns, without scipy's
+    column indexing (which costs the full width of ``M`` per call)."""
+    R = M[rows]
+    where = np.searchsorted(cols, R.indices)
+    where = np.minimum(where, len(cols) - 1)
+    hit = cols[where] == R.indices
+    out = np.zeros((len(rows), len(cols)))
+    row_of = np.repeat(np.arange(len(rows)), np.diff(R.indptr))
+    np.add.at(out, (row_of[hit], where[hit]), R.data[hit])
+    return out

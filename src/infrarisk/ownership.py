@@ -11,7 +11,15 @@ Inputs: ``core_ownership__entities``, ``core_ownership__links`` (current links o
   ultimate owner (a node with no recorded owner) as ``[share_min, share_max]``, plus an
   ``unknown`` row for what no recorded owner accounts for;
 - ``out_ownership__asset_countries``: per asset and country, the share held by or through
-  entities controlled from that country (see :func:`held_share`).
+  entities controlled from that country (see :func:`held_share`);
+- ``out_ownership__entity_control``, ``out_ownership__entity_countries``,
+  ``out_ownership__loops``: the same for *every* entity of the database (registries
+  included), on arrays (:func:`resolve_all`, :mod:`infrarisk.network`).
+
+The per-asset tables are computed on the assets' scope only — the assets, the curated
+entities and every owner above them (:func:`scope_of_assets`, a recursive query) — so
+resolving a handful of assets never touches the rest of a registry; every figure of a node
+depends only on its ancestors, so the scope gives the whole graph's answer.
 
 Maths (DESIGN §3). Links of one owner in one subject are merged into one edge whose
 interval spans all current values (conflicting sources become a range). Economic
@@ -23,21 +31,19 @@ other links is kept as a control statement only, so no path is counted twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from . import db, graph
+from . import db, network
 from .settings import Settings
 
 STATE_TYPES = ("state", "state_body")
 #: interests that give use or operation of an asset but no ownership: kept as operator
 #: links, never counted as shares
-NON_OWNERSHIP = ("operating_contract", "tenancy")
-# which claim wins when an entity has several controllers named (lower wins)
-_CONTROL_PRIORITY = {"majority": 0, "direct parent": 1, "stated": 2, "concession": 3, "ultimate parent": 4}
+NON_OWNERSHIP = ("operating_contract", "tenancy", "fund_management", "fund_structure")
 
 
 @dataclass
@@ -55,9 +61,13 @@ class Edge:
     interest_type: str = "shareholding"
 
 
-@dataclass
 class OwnershipGraph:
-    """Nodes (entities then assets) and merged current edges.
+    """Nodes (entities then assets) and merged current edges, over an array network.
+
+    Built for a scope of nodes that is closed upwards (every owner of a node in it is in
+    it), so every figure computed on it equals the whole graph's. The per-edge
+    :class:`Edge` objects serve evidence and the site; all the maths runs on
+    :attr:`net` (:class:`infrarisk.network.Network`).
 
     Attributes
     ----------
@@ -69,127 +79,256 @@ class OwnershipGraph:
         ``country_attribute`` setting with fallback); assets' host country.
     is_state, is_listed : ndarray of bool
     edges : list of Edge
+    net : Network
     """
 
-    ids: list[str]
-    names: list[str]
-    is_asset: np.ndarray
-    country: list[str | None]
-    is_state: np.ndarray
-    is_listed: np.ndarray
-    edges: list[Edge]
-    index: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self):
+    def __init__(self, ids, names, is_asset, country, is_state, is_listed, edges):
+        self.ids, self.names, self.edges = list(ids), list(names), list(edges)
+        self.is_asset, self.is_state, self.is_listed = (np.asarray(is_asset, bool), np.asarray(is_state, bool),
+                                                        np.asarray(is_listed, bool))
+        self.country = list(country)
         self.index = {k: i for i, k in enumerate(self.ids)}
         self.n = len(self.ids)
         self._arrays()
 
     def _arrays(self):
-        econ = [e for e in self.edges if e.is_economic]
-        self.src = np.array([e.owner for e in econ], dtype=np.int64)
-        self.dst = np.array([e.subject for e in econ], dtype=np.int64)
-        self.lo = np.array([e.lo for e in econ], dtype=np.float64)
-        self.hi = np.array([e.hi for e in econ], dtype=np.float64)
-        self.econ_edges = econ
-        self.cond = graph.condense(self.n, self.src, self.dst)
+        codes = sorted({c for c in self.country if c})
+        code_of = {c: i for i, c in enumerate(codes)}
+        es = self.edges
+        rank = np.array([e.control_rank if e.is_control else network.RANK_NONE for e in es], dtype=np.int8)
+        self.net = network.Network.from_arrays(
+            self.n, [e.owner for e in es], [e.subject for e in es], [e.lo for e in es], [e.hi for e in es],
+            rank=rank, is_economic=[e.is_economic for e in es],
+            own_country=[code_of.get(c, -1) if c else -1 for c in self.country], country_codes=codes,
+            is_state=self.is_state, is_listed=self.is_listed, is_asset=self.is_asset)
+        econ = self.net.econ
+        self.econ_edges = [es[i] for i in econ]
+        self.src, self.dst = self.net.src[econ], self.net.dst[econ]
+        self.lo, self.hi = self.net.lo[econ], self.net.hi[econ]
+        self.cond = self.net.cond
         self.in_edges: dict[int, list[Edge]] = {}
-        for e in self.edges:
+        for e in es:
             self.in_edges.setdefault(e.subject, []).append(e)
-        self.has_owner = np.zeros(self.n, dtype=bool)
-        self.has_owner[self.dst] = True
-        self.known_lo = np.bincount(self.dst, weights=self.lo, minlength=self.n)
+        self.has_owner = self.net.has_owner
+        self.known_lo = self.net.known_lo
 
 
-def _own_country(row: pd.Series, attribute: str) -> str | None:
-    j, h = row["jurisdiction_code"], row["hq_country_code"]
-    j = None if pd.isna(j) else j
-    h = None if pd.isna(h) else h
-    if row["entity_type"] in STATE_TYPES or attribute == "jurisdiction":
-        return j or h
-    return h or j
+def _own_country_sql(attribute: str) -> str:
+    first, second = ("jurisdiction_code", "hq_country_code") if attribute == "jurisdiction" else (
+        "hq_country_code", "jurisdiction_code")
+    return (f"CASE WHEN entity_type IN {STATE_TYPES} THEN coalesce(jurisdiction_code, hq_country_code) "
+            f"ELSE coalesce({first}, {second}) END")
 
 
-def build_graph(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGraph:
-    """Read the core tables into an :class:`OwnershipGraph` of current links."""
-    ents = con.execute("SELECT * FROM core_ownership__entities ORDER BY entity_id").df()
-    assets = con.execute(
-        "SELECT asset_id, name, country_code FROM core_assets__assets "
-        "WHERE asset_id IN (SELECT subject_id FROM core_ownership__links WHERE subject_kind = 'asset') "
-        "ORDER BY asset_id").df()
-    links = con.execute(
-        "SELECT * FROM core_ownership__links WHERE is_current ORDER BY subject_kind, subject_id, owner_entity_id, link_id"
-    ).df()
-    ids = list(ents["entity_id"]) + list(assets["asset_id"])
-    names = list(ents["entity_name"]) + list(assets["name"])
-    index = {k: i for i, k in enumerate(ids)}
-    country = [_own_country(r, settings.country_attribute) for _, r in ents.iterrows()] + [
-        None if pd.isna(c) else c for c in assets["country_code"]]
-    is_state = np.array(list(ents["entity_type"].isin(STATE_TYPES)) + [False] * len(assets))
-    is_listed = np.array(list(ents["entity_type"] == "listed_company") + [False] * len(assets))
-    is_asset = np.array([False] * len(ents) + [True] * len(assets))
-    edges: dict[tuple[int, int], Edge] = {}
-    for _, r in links.iterrows():
-        o, s = index[r["owner_entity_id"]], index[r["subject_id"]]
-        basis = r["control_basis"]
-        rank = 99
-        if r["is_control"]:
-            if isinstance(basis, str) and basis.startswith("majority"):
-                rank = _CONTROL_PRIORITY["majority"]
-            elif r["relationship"] == "direct parent":
-                rank = _CONTROL_PRIORITY["direct parent"]
-            elif r["is_control_stated"]:
-                rank = _CONTROL_PRIORITY["stated"]
-            elif r["interest_type"] == "concession":
-                rank = _CONTROL_PRIORITY["concession"]
-            else:
-                rank = _CONTROL_PRIORITY["ultimate parent"]
-        e = edges.get((o, s))
-        if e is None:
-            edges[(o, s)] = Edge(o, s, float(r["share_min"]), float(r["share_max"]), bool(r["is_control"]), rank,
-                                 basis if isinstance(basis, str) else None, [r["link_id"]],
-                                 is_economic=r["interest_type"] not in NON_OWNERSHIP,
-                                 interest_type=r["interest_type"])
-        else:  # several current rows of one owner in one subject: their values as a range
-            e.is_conflict = e.is_conflict or (e.lo, e.hi) != (float(r["share_min"]), float(r["share_max"]))
-            e.lo, e.hi = min(e.lo, float(r["share_min"])), max(e.hi, float(r["share_max"]))
-            if rank < e.control_rank:
-                e.control_rank, e.control_basis = rank, basis if isinstance(basis, str) else None
-            e.is_control = e.is_control or bool(r["is_control"])
-            e.link_ids.append(r["link_id"])
-    rels = dict(zip(links["link_id"], links["relationship"]))
-    g = OwnershipGraph(ids, names, is_asset, country, is_state, is_listed, sorted(edges.values(),
-                       key=lambda e: (e.subject, e.owner)))
-    _drop_redundant_ultimate(g, rels)
+def _node_table(con: duckdb.DuckDBPyConnection, settings: Settings, scope: str | None,
+                table: str = "_graph_nodes") -> None:
+    """Temporary table ``_graph_nodes``: node number (entities by id, then assets by id),
+    id, name, own country and flags; restricted to the ids of table ``scope`` if given."""
+    ent_filter = f"WHERE entity_id IN (SELECT id FROM {scope} WHERE kind = 'entity')" if scope else ""
+    asset_filter = f"AND asset_id IN (SELECT id FROM {scope} WHERE kind = 'asset')" if scope else ""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT (row_number() OVER (ORDER BY is_asset, node_id) - 1)::BIGINT AS node, *
+        FROM (
+            SELECT entity_id AS node_id, false AS is_asset, entity_name AS name,
+                   {_own_country_sql(settings.country_attribute)} AS own_country,
+                   entity_type IN {STATE_TYPES} AS is_state, entity_type = 'listed_company' AS is_listed
+            FROM core_ownership__entities {ent_filter}
+            UNION ALL
+            SELECT asset_id, true, name, country_code, false, false
+            FROM core_assets__assets
+            WHERE asset_id IN (SELECT subject_id FROM core_ownership__links WHERE subject_kind = 'asset') {asset_filter}
+        )""")
+
+
+_RANKED_SQL = """
+    WITH ranked AS (
+        SELECT l.*, o.node AS src, s.node AS dst,
+               CASE WHEN NOT l.is_control THEN 99
+                    WHEN starts_with(coalesce(l.control_basis, ''), 'majority') THEN 0
+                    WHEN l.relationship = 'direct parent' THEN 1
+                    WHEN l.is_control_stated THEN 2
+                    WHEN l.interest_type = 'concession' THEN 3
+                    ELSE 4 END AS rank
+        FROM core_ownership__links l
+        JOIN {nodes} o ON o.node_id = l.owner_entity_id AND NOT o.is_asset
+        JOIN {nodes} s ON s.node_id = l.subject_id AND s.is_asset = (l.subject_kind = 'asset')
+        WHERE l.is_current
+    )
+"""
+_EDGES_SQL = _RANKED_SQL.format(nodes="_graph_nodes") + """
+    SELECT src, dst, min(share_min) AS lo, max(share_max) AS hi, bool_or(is_control) AS is_control,
+           min(rank)::TINYINT AS rank, (list(control_basis ORDER BY rank, link_id))[1] AS control_basis,
+           list(link_id ORDER BY link_id) AS link_ids,
+           count(DISTINCT [share_min, share_max]) > 1 AS is_conflict,
+           (list(interest_type ORDER BY link_id))[1] AS interest_type,
+           bool_and(coalesce(relationship IN ('ultimate parent', 'indirect interest'), false)) AS is_ultimate_only
+    FROM ranked
+    GROUP BY src, dst
+    ORDER BY dst, src
+"""
+
+
+_BULK_EDGES_SQL = _RANKED_SQL.format(nodes="_bulk_nodes") + """
+    SELECT src, dst, min(share_min) AS lo, max(share_max) AS hi, min(rank)::TINYINT AS rank,
+           NOT list_contains(?, (list(interest_type ORDER BY link_id))[1]) AS is_economic,
+           bool_and(coalesce(relationship IN ('ultimate parent', 'indirect interest'), false)) AS is_ultimate_only
+    FROM ranked
+    GROUP BY src, dst
+    ORDER BY dst, src
+"""
+
+
+def network_from_db(con: duckdb.DuckDBPyConnection, settings: Settings) -> network.Network:
+    """Every entity and asset of the database as a :class:`~infrarisk.network.Network`
+    (node numbers in temporary table ``_bulk_nodes``); links merged in SQL, arrays out."""
+    _node_table(con, settings, None, table="_bulk_nodes")
+    codes = [r[0] for r in con.execute("SELECT DISTINCT own_country FROM _bulk_nodes WHERE own_country IS NOT NULL "
+                                       "ORDER BY 1").fetchall()]
+    nodes = con.execute("""
+        SELECT coalesce(list_position(?, own_country) - 1, -1)::INTEGER AS code, is_state, is_listed, is_asset
+        FROM _bulk_nodes ORDER BY node""", [codes]).fetchnumpy()
+    e = con.execute(_BULK_EDGES_SQL, [list(NON_OWNERSHIP)]).fetchnumpy()
+    net = network.Network.from_arrays(
+        len(nodes["code"]), e["src"], e["dst"], e["lo"], e["hi"], rank=e["rank"],
+        is_economic=np.asarray(e["is_economic"], bool), own_country=nodes["code"], country_codes=codes,
+        is_state=np.asarray(nodes["is_state"], bool), is_listed=np.asarray(nodes["is_listed"], bool),
+        is_asset=np.asarray(nodes["is_asset"], bool))
+    redundant = network.redundant_ultimate(net, np.asarray(e["is_ultimate_only"], bool))
+    if redundant.any():
+        net = network.Network.from_arrays(net.n, net.src, net.dst, net.lo, net.hi, rank=net.rank,
+                                          is_economic=net.is_economic & ~redundant, own_country=net.own_country,
+                                          country_codes=codes, is_state=net.is_state, is_listed=net.is_listed,
+                                          is_asset=net.is_asset)
+    return net
+
+
+def resolve_all(con: duckdb.DuckDBPyConnection, settings: Settings) -> network.Network:
+    """Control and look-through by country of *every* entity, on arrays.
+
+    Writes ``out_ownership__entity_control`` (per entity: controller, ultimate controller,
+    chain length, controlling country and basis, whether the chain ends in a control
+    loop, untraced share, and ``unknown_max``: what no recorded holder accounts for along
+    its chains), ``out_ownership__entity_countries`` (per entity and country with a
+    non-zero share: the share held by or through entities controlled from that country;
+    sparse) and ``out_ownership__loops`` (the strongly connected components).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    net = network_from_db(con, settings)
+    majority = settings.thresholds.majority
+    ctl, _ = network.controllers(net)
+    top, depth = network.ultimate(ctl)
+    cc, basis = network.countries(net, ctl, top, majority)
+    G, unknown = network.lookthrough_by_country(net, cc)
+    unt = network.untraced(net, ctl)
+    # ids stay in Arrow: looked up by node number with take(), no Python object per node, and
+    # rows come out in node order (= id order for entities), so nothing is sorted again
+    ids = con.sql("SELECT node_id FROM _bulk_nodes ORDER BY node").to_arrow_table().column(0).combine_chunks()
+    ents = np.flatnonzero(~net.is_asset)
+
+    def id_of(idx):
+        idx = np.asarray(idx, dtype=np.int64)
+        return pc.take(ids, pa.array(np.maximum(idx, 0), mask=idx < 0))
+
+    def coded(idx, vocab):
+        idx = np.asarray(idx, dtype=np.int32)
+        return pa.DictionaryArray.from_arrays(pa.array(np.maximum(idx, 0), mask=idx < 0),
+                                              pa.array(vocab, pa.string())).cast(pa.string())
+
+    d = depth[ents]
+    con.register("_ctl", pa.table({
+        "entity_id": id_of(ents), "controller_entity_id": id_of(ctl[ents]),
+        "ultimate_controller_entity_id": id_of(top[ents]),
+        "chain_length": pa.array(d, mask=d < 0), "is_in_control_loop": top[ents] < 0,
+        "controlling_country_code": coded(cc[ents], net.country_codes or [""]),
+        "controlling_country_basis": coded(basis[ents], list(network.BASES)),
+        "untraced_fraction": unt[ents], "unknown_max": unknown[ents]}))
+    con.execute("CREATE OR REPLACE TABLE out_ownership__entity_control AS SELECT * FROM _ctl")
+    con.unregister("_ctl")
+    G = G.tocsr()
+    G.sort_indices()
+    rows = np.repeat(np.arange(net.n), np.diff(G.indptr))
+    keep = ~net.is_asset[rows]
+    con.register("_g", pa.table({"entity_id": id_of(rows[keep]),
+                                 "country_code": coded(G.indices[keep], net.country_codes or [""]),
+                                 "share_min": np.minimum(G.data[keep], 1.0)}))
+    con.execute("CREATE OR REPLACE TABLE out_ownership__entity_countries AS SELECT * FROM _g")
+    con.unregister("_g")
+    loops = net.cond.loops()
+    rows = sorted((id_of(comp).to_pylist() for comp in loops), key=lambda c: c[0])
+    db.write_frame(con, "out_ownership__loops", pd.DataFrame(
+        [{"loop_no": i, "node_ids": c, "size": len(c)} for i, c in enumerate(rows)],
+        columns=["loop_no", "node_ids", "size"]), order_by=["loop_no"])
+    return net
+
+
+def scope_of_assets(con: duckdb.DuckDBPyConnection) -> str:
+    """Temporary table ``_graph_scope(kind, id)``: the assets with ownership links, the
+    entities of the curated source, and everything that owns or controls any of them
+    (current links, followed upwards by a recursive query that stops at loops)."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _graph_scope AS
+        WITH RECURSIVE up(kind, id) AS (
+            SELECT DISTINCT 'asset', subject_id FROM core_ownership__links WHERE subject_kind = 'asset'
+            UNION
+            SELECT 'entity', entity_id FROM core_ownership__entities WHERE source_id = 'ownership'
+            UNION
+            SELECT 'entity', l.owner_entity_id
+            FROM core_ownership__links l JOIN up ON l.subject_kind = up.kind AND l.subject_id = up.id
+            WHERE l.is_current
+        )
+        SELECT DISTINCT kind, id FROM up""")
+    return "_graph_scope"
+
+
+def build_graph(con: duckdb.DuckDBPyConnection, settings: Settings, scope: str | None = "assets") -> OwnershipGraph:
+    """Read current links into an :class:`OwnershipGraph`.
+
+    ``scope="assets"`` (default) reads only the assets, the curated entities and their
+    ancestors (:func:`scope_of_assets`); ``None`` reads every entity; any other value
+    names a table of ``(kind, id)`` rows closed upwards.
+    """
+    if scope == "assets":
+        scope = scope_of_assets(con)
+    _node_table(con, settings, scope)
+    nodes = con.execute("SELECT node_id, name, is_asset, own_country, is_state, is_listed FROM _graph_nodes "
+                        "ORDER BY node").fetchall()
+    rows = con.execute(_EDGES_SQL).fetchall()
+    edges = []
+    ultimate_only = []
+    for src, dst, lo, hi, is_ctl, rank, basis, link_ids, conflict, itype, ult in rows:
+        edges.append(Edge(int(src), int(dst), float(lo), float(hi), bool(is_ctl), int(rank), basis, list(link_ids),
+                          is_economic=itype not in NON_OWNERSHIP, is_conflict=bool(conflict), interest_type=itype))
+        ultimate_only.append(bool(ult))
+    g = OwnershipGraph([r[0] for r in nodes], [r[1] for r in nodes], [r[2] for r in nodes],
+                       [r[3] for r in nodes], [r[4] for r in nodes], [r[5] for r in nodes], edges)
+    redundant = network.redundant_ultimate(g.net, np.array(ultimate_only, dtype=bool))
+    if redundant.any():
+        for i in np.flatnonzero(redundant):
+            g.edges[i].is_economic = False
+        g._arrays()
     return g
 
 
-def _drop_redundant_ultimate(g: OwnershipGraph, rels: dict[str, str]) -> None:
-    """Keep an ``ultimate parent`` edge as control only when the child already reaches
-    the parent through other links (the holding is then counted along that chain)."""
-    changed = False
-    up: dict[int, list[Edge]] = {}
-    for e in g.edges:
-        up.setdefault(e.subject, []).append(e)
-    for e in g.edges:
-        if not all(rels.get(l) == "ultimate parent" for l in e.link_ids):
-            continue
-        seen, stack = {e.subject}, [x.owner for x in up.get(e.subject, []) if x is not e]
-        while stack:
-            v = stack.pop()
-            if v == e.owner:
-                e.is_economic = False
-                changed = True
-                break
-            if v in seen:
-                continue
-            seen.add(v)
-            stack.extend(x.owner for x in up.get(v, []) if x.is_economic)
-    if changed:
-        g._arrays()
-
-
 # --------------------------------------------------------------------------- control
+class _Chains:
+    """``chain[v]``: the control chain of node ``v``, computed when asked for."""
+
+    def __init__(self, controller: np.ndarray):
+        self.controller = controller
+
+    def __getitem__(self, v: int) -> list[int]:
+        return network.chain(self.controller, int(v))
+
+    def __len__(self) -> int:
+        return len(self.controller)
+
+    def __iter__(self):
+        return (self[v] for v in range(len(self)))
+
+
 @dataclass
 class Control:
     """Control structure of every node.
@@ -201,8 +340,8 @@ class Control:
     ultimate : ndarray of int
         End of the control chain (the node itself when it has no controller; -1 inside
         a control loop).
-    chain : list of list of int
-        The nodes from each node up to its ultimate controller.
+    chain : sequence of list of int
+        The nodes from each node up to its ultimate controller (computed on access).
     country : list of (str or None)
         Controlling country of each node.
     country_basis : list of str
@@ -213,76 +352,25 @@ class Control:
 
     controller: np.ndarray
     ultimate: np.ndarray
-    chain: list[list[int]]
+    chain: _Chains
     country: list[str | None]
     country_basis: list[str]
     reaches_state: np.ndarray
     conflicts: list[tuple[int, list[int]]]
+    country_code: np.ndarray | None = None
 
 
 def control(g: OwnershipGraph, majority: float = 0.5) -> Control:
     """Controllers, ultimate controllers and controlling countries of every node."""
-    n = g.n
-    controller = np.full(n, -1, dtype=np.int64)
-    conflicts = []
-    for s, es in g.in_edges.items():
-        cands = sorted((e for e in es if e.is_control), key=lambda e: (e.control_rank, -e.lo, g.ids[e.owner]))
-        if not cands:
-            continue
-        controller[s] = cands[0].owner
-        others = sorted({e.owner for e in cands[1:] if e.owner != cands[0].owner and e.control_rank <= 3})
-        if others:
-            conflicts.append((s, [cands[0].owner, *others]))
-    ultimate = np.full(n, -1, dtype=np.int64)
-    chain: list[list[int]] = [[] for _ in range(n)]
-    for v in range(n):
-        path, seen, u = [v], {v}, v
-        while controller[u] >= 0:
-            u = int(controller[u])
-            if u in seen:  # control loop: no ultimate controller outside it
-                path = [*path, u]
-                u = -1
-                break
-            seen.add(u)
-            path.append(u)
-        ultimate[v] = u
-        chain[v] = path
-    country: list[str | None] = [None] * n
-    basis = ["unknown"] * n
-    memo: dict[int, tuple[str | None, str]] = {}
-
-    def top_country(u: int, stack: frozenset) -> tuple[str | None, str]:
-        """Country of an ultimate controller ``u`` (a node without controller)."""
-        if u in memo:
-            return memo[u]
-        if g.is_state[u]:
-            res = (g.country[u], "state" if g.country[u] else "unknown")
-        else:
-            res = (g.country[u], "seat" if g.country[u] else "unknown")
-            shares: dict[str, float] = {}
-            for e in g.in_edges.get(u, []):
-                if not e.is_economic or e.owner in stack:
-                    continue
-                c = node_country(e.owner, stack | {u})[0]
-                if c:
-                    shares[c] = shares.get(c, 0.0) + e.lo
-            best = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))
-            if best and best[0][1] > majority + 1e-12:
-                res = (best[0][0], "joint")
-        memo[u] = res
-        return res
-
-    def node_country(v: int, stack: frozenset = frozenset()) -> tuple[str | None, str]:
-        u = int(ultimate[v])
-        if u < 0:
-            return None, "unknown"
-        c, how = top_country(u, stack)
-        return c, ("controller" if u != v and how != "unknown" else how)
-
-    for v in range(n):
-        country[v], basis[v] = node_country(v)
-    reaches_state = np.array([ultimate[v] >= 0 and bool(g.is_state[ultimate[v]]) for v in range(n)])
-    return Control(controller, ultimate, chain, country, basis, reaches_state, conflicts)
+    net = g.net
+    ctl, _ = network.controllers(net)
+    top, _ = network.ultimate(ctl)
+    cc, basis = network.countries(net, ctl, top, majority)
+    codes = net.country_codes
+    country = [codes[c] if c >= 0 else None for c in cc.tolist()]
+    bases = [network.BASES[b] for b in basis.tolist()]
+    reaches_state = (top >= 0) & net.is_state[np.maximum(top, 0)]
+    return Control(ctl, top, _Chains(ctl), country, bases, reaches_state, network.control_conflicts(net, ctl), cc)
 
 
 def control_edges(g: OwnershipGraph, ctl: Control, v: int) -> list[Edge]:
@@ -301,24 +389,11 @@ def in_group(g: OwnershipGraph, ctl: Control, group: set[str], majority: float =
     controller has no controlling holder but holders controlled from the group together
     hold a majority (joint control by the group, e.g. China and Hong Kong together).
     """
-    member = np.array([c in group for c in ctl.country])
-    for _ in range(g.n):  # joint control can cascade; converges in at most n rounds
-        changed = False
-        for u in set(int(x) for x in ctl.ultimate if x >= 0):
-            if member[u]:
-                continue
-            joint = sum(e.lo for e in g.in_edges.get(u, []) if e.is_economic and member[e.owner])
-            if joint > majority + 1e-12:
-                member[u] = True
-                changed = True
-        for v in range(g.n):
-            u = ctl.ultimate[v]
-            if u >= 0 and member[u] and not member[v]:
-                member[v] = True
-                changed = True
-        if not changed:
-            break
-    return member
+    codes = g.net.country_codes
+    cc = ctl.country_code if ctl.country_code is not None else np.array(
+        [codes.index(c) if c in codes else -1 for c in ctl.country], dtype=np.int64)
+    group_codes = np.array([i for i, c in enumerate(codes) if c in group], dtype=np.int64)
+    return network.in_group(g.net, ctl.ultimate, cc, group_codes, majority)
 
 
 # --------------------------------------------------------------------------- shares
@@ -327,18 +402,12 @@ def untraced(g: OwnershipGraph, ctl: "Control | None" = None) -> np.ndarray:
 
     Counted for assets, and for holding companies without an identified controller.
     Not counted for companies with no recorded holder (they count for their own
-    country), for the free float of listed companies (dispersed rather than unknown), nor
+    country; one whose country is not known is wholly untraced), for the free float of listed companies (dispersed rather than unknown), nor
     for companies whose controller is identified (their undisclosed remainder is, as far
     as the sources go, the controller's: e.g. a state investment company whose ultimate
     parent is named without a percentage).
     """
-    u = np.maximum(0.0, 1.0 - g.known_lo)
-    u[~g.has_owner] = 0.0
-    u[g.is_listed] = 0.0
-    if ctl is not None:
-        u[(ctl.controller >= 0) & ~g.is_asset] = 0.0
-    u[g.is_asset & ~g.has_owner] = 1.0
-    return u
+    return network.untraced(g.net, None if ctl is None else ctl.controller)
 
 
 def held_share(g: OwnershipGraph, member: np.ndarray, ctl: Control | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -354,16 +423,7 @@ def held_share(g: OwnershipGraph, member: np.ndarray, ctl: Control | None = None
     -------
     (h_min, h_max) : arrays over nodes
     """
-    w_src_member = member[g.src]
-    b_min = np.bincount(g.dst, weights=np.where(w_src_member, g.lo, 0.0), minlength=g.n)
-    w = np.where(w_src_member, 0.0, g.lo)  # recursion only through non-members
-    u = untraced(g, ctl)
-    u[member & ~g.is_asset] = 0.0
-    lo = graph.solve(g.n, g.src, g.dst, w, b_min, cond=g.cond)
-    hi = graph.solve(g.n, g.src, g.dst, w, b_min + u, cond=g.cond)
-    lo[member & ~g.is_asset] = 1.0
-    hi[member & ~g.is_asset] = 1.0
-    return np.clip(lo, 0, 1), np.clip(np.maximum(hi, lo), 0, 1)
+    return network.held_share(g.net, member, None if ctl is None else ctl.controller)
 
 
 def economic(g: OwnershipGraph, targets: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -372,19 +432,10 @@ def economic(g: OwnershipGraph, targets: list[int]) -> dict[int, tuple[np.ndarra
     For a target ``a``, ``W[v]`` is the sum over paths ``v -> ... -> a`` of the product of
     the shares; computed exactly by solving on the reversed graph.
     """
-    out = {}
-    if not targets:
-        return out
-    k = len(targets)
-    B = np.zeros((g.n, k))
-    B[targets, np.arange(k)] = 1.0
-    # reversed graph: subject -> owner, same weights
-    rcond = graph.condense(g.n, g.dst, g.src)
-    W_lo = graph.solve(g.n, g.dst, g.src, g.lo, B, cond=rcond)
-    W_hi = graph.solve(g.n, g.dst, g.src, np.minimum(g.hi, 1.0), B, cond=rcond)
-    for j, t in enumerate(targets):
-        out[t] = (np.clip(W_lo[:, j], 0, 1), np.clip(W_hi[:, j], 0, 1))
-    return out
+    if not len(targets):
+        return {}
+    W_lo, W_hi = network.economic(g.net, targets)
+    return {t: (W_lo[:, j], W_hi[:, j]) for j, t in enumerate(targets)}
 
 
 # --------------------------------------------------------------------------- evidence
@@ -421,7 +472,11 @@ def paths_to(g: OwnershipGraph, target: int, stop: np.ndarray | None = None, max
 
 # --------------------------------------------------------------------------- tables
 def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGraph:
-    """Resolve ownership and write the ``out_ownership__*`` tables. Returns the graph."""
+    """Resolve ownership and write the ``out_ownership__*`` tables. Returns the graph.
+
+    The per-asset tables are computed on the assets' ancestor scope only; the
+    per-entity bulk tables and the loops on the whole graph (:func:`resolve_all`).
+    """
     g = build_graph(con, settings)
     ctl = control(g, settings.thresholds.majority)
     names = g.names
@@ -462,19 +517,24 @@ def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGrap
         })
     db.write_frame(con, "out_ownership__asset_controllers", pd.DataFrame(rows), order_by=["asset_id"])
 
-    econ = economic(g, assets)
     rows = []
-    for a in assets:
-        lo, hi = econ[a]
-        roots = [v for v in np.flatnonzero(lo + hi > 0) if not g.has_owner[v] and v != a]
-        for v in roots:
-            rows.append({"asset_id": g.ids[a], "owner_entity_id": g.ids[v], "owner_country_code": g.country[v],
-                         "is_state": bool(g.is_state[v]),
-                         "share_min": float(lo[v]), "share_max": float(min(hi[v], 1.0))})
-        traced_min = sum(float(lo[v]) for v in roots)
-        traced_max = sum(float(hi[v]) for v in roots)
-        rows.append({"asset_id": g.ids[a], "owner_entity_id": None, "owner_country_code": None, "is_state": False,
-                     "share_min": max(0.0, 1.0 - traced_max), "share_max": min(1.0, max(0.0, 1.0 - traced_min))})
+    # targets in batches of 256: one dense (nodes x targets) solve of the thousands of layer assets took
+    # about 1 GB; the columns are independent, so batching changes no figure
+    econ = {}
+    for start in range(0, len(assets), 256):
+        econ = economic(g, assets[start:start + 256])
+        for a in assets[start:start + 256]:
+            lo, hi = econ[a]
+            roots = [v for v in np.flatnonzero(lo + hi > 0) if not g.has_owner[v] and v != a]
+            for v in roots:
+                rows.append({"asset_id": g.ids[a], "owner_entity_id": g.ids[v], "owner_country_code": g.country[v],
+                             "is_state": bool(g.is_state[v]),
+                             "share_min": float(lo[v]), "share_max": float(min(hi[v], 1.0))})
+            traced_min = sum(float(lo[v]) for v in roots)
+            traced_max = sum(float(hi[v]) for v in roots)
+            rows.append({"asset_id": g.ids[a], "owner_entity_id": None, "owner_country_code": None,
+                         "is_state": False, "share_min": max(0.0, 1.0 - traced_max),
+                         "share_max": min(1.0, max(0.0, 1.0 - traced_min))})
     df = pd.DataFrame(rows)
     db.write_frame(con, "out_ownership__asset_owners", df, order_by=["asset_id", "owner_entity_id"])
 
@@ -482,10 +542,7 @@ def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGrap
         [{"node_id": g.ids[s], "chosen_controller_id": g.ids[cs[0]], "other_controller_ids": " ".join(g.ids[x] for x in cs[1:])}
          for s, cs in ctl.conflicts], columns=["node_id", "chosen_controller_id", "other_controller_ids"]),
         order_by=["node_id"])
-    loops = [{"loop_no": i, "node_ids": [g.ids[x] for x in comp], "size": len(comp)}
-             for i, comp in enumerate(sorted(g.cond.loops(), key=lambda c: g.ids[c[0]]))]
-    db.write_frame(con, "out_ownership__loops", pd.DataFrame(loops, columns=["loop_no", "node_ids", "size"]),
-                   order_by=["loop_no"])
+    resolve_all(con, settings)
 
     # held by or through entities controlled from each single country
     countries = sorted({c for c in ctl.country if c})

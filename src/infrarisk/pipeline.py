@@ -19,7 +19,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from . import checks, db, ownership, score, sources
+from . import checks, db, ownership, score, sources, summary
 from .load import load_all
 from .problems import ProblemLog
 from .profiles import Profile, load_profile
@@ -74,6 +74,8 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
     """Run load → resolve → score → checks into ``con``."""
     with _stage(report, "verify", progress):
         manifests = sources.verify_all(settings.datasets_dir)
+        # a build without non-commercial sources leaves them out entirely, their licence notices too
+        manifests = [m for m in manifests if settings.include_noncommercial or not m.is_noncommercial]
         record_sources(con, manifests)
     with _stage(report, "load", progress):
         load_all(con, settings, report.log)
@@ -82,6 +84,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         g = ownership.resolve(con, settings)
     with _stage(report, "score", progress):
         score.score(con, g, profile, settings)
+        summary.run(con)
     with _stage(report, "checks", progress):
         db.write_frame(con, "out_build__problems", report.log.to_frame(), order_by=["file", "row", "column_name", "check_name"])
         db.write_frame(con, "out_build__load_stats", report.log.stats_frame(), order_by=["file"])
@@ -96,6 +99,12 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         "current links": con.execute("SELECT count(*) FROM core_ownership__links WHERE is_current").fetchone()[0],
         "inge2 ports": con.execute("SELECT count(*) FROM out_inge2__ports").fetchone()[0],
     }
+    for label, cls in (("cable systems", "cable"), ("landing stations", "landing"), ("telecom assets", "telecom"),
+                       ("energy assets", "energy")):
+        report.counts[label] = con.execute("SELECT count(*) FROM core_assets__assets WHERE asset_class = ?",
+                                           [cls]).fetchone()[0]
+    report.counts["owner names matched"] = con.execute(
+        "SELECT count(*) FILTER (WHERE is_matched) || ' of ' || count(*) FROM core_match__names").fetchone()[0]
     return g
 
 
@@ -124,8 +133,14 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_db = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     tmp_db.unlink(missing_ok=True)
+    # ingested registry data (infrarisk ingest) is kept: the new file starts as a copy of the old
+    from .load import registry as registry_load
+    seeded = registry_load.seed_build_file(db_path, tmp_db)
     report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
     con = db.connect(tmp_db)
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+    if seeded:
+        registry_load.keep_only_registry(con)
     tmp_site = None
     try:
         g = build_database(con, settings, profile, report, progress)

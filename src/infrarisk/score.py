@@ -97,7 +97,7 @@ def _reason(band: str, group: RiskGroup, lo: float, hi: float, controlled: bool,
     if not has_holders:
         return "No current ownership stake is recorded in the sources (see the stakes listed as not current)."
     return (f"No holding by entities controlled from {group.label} is established, but up to {pct(hi)} "
-            "is not accounted for by the recorded holders' stated shares.")
+            "is not accounted for by the recorded holders' stated shares or held by holders whose country is not known.")
 
 
 def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, settings: Settings) -> None:
@@ -154,7 +154,9 @@ def inge2(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: ownership.Cont
         SELECT t.asset_id, t.name, t.parent_asset_id, p.name AS port_name, p.unlocode, p.country_code, p.is_europe
         FROM core_assets__assets t JOIN core_assets__assets p ON p.asset_id = t.parent_asset_id
         WHERE t.asset_class = 'terminal' ORDER BY t.asset_id""").df()
-    links = con.execute("SELECT link_id, source_url FROM core_ownership__links").df()
+    # the links of the resolved scope only (a registry may add millions of others)
+    links = con.execute("SELECT link_id, source_url FROM core_ownership__links WHERE subject_id IN (SELECT unnest(?))",
+                        [g.ids]).df()
     url_of = dict(zip(links["link_id"], links["source_url"]))
     ports: dict[str, dict] = {}
     counted_terminals = []

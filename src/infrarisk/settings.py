@@ -54,6 +54,23 @@ class HttpSettings:
     backoff_s: float = 2.0
     user_agent: str = "infrarisk/0.1 (+https://github.com/infrarisk/infrarisk)"
     max_bytes: int = 2_000_000_000
+    #: seconds to wait for a connection (``timeout_s`` is the wait for each read)
+    connect_timeout_s: float = 15.0
+    #: a server asking to wait longer than this (Retry-After) is not waited for: the fetch fails
+    max_retry_after_s: float = 300.0
+    #: GLEIF asks clients to stay at or below 60 requests a minute
+    gleif_requests_per_minute: float = 60.0
+    #: other APIs crawled item by item (per-cable JSON): a polite pace
+    crawl_requests_per_minute: float = 120.0
+    #: LEIs per ``filter[lei]`` request, and ``page[size]`` (GLEIF's maximum is 200)
+    gleif_batch_size: int = 100
+    gleif_page_size: int = 200
+    #: how many rounds of parents above the map's entities the GLEIF crawl follows
+    gleif_max_depth: int = 10
+    #: fetch each cable's own JSON (owners, landing points) besides the two map layers
+    cable_details: bool = True
+    #: a refreshed file with fewer records than (1 - max_shrink) x the previous one is refused
+    max_shrink: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,40 @@ class Settings:
     as_of : str or None
         ``YYYY-MM-DD`` to build the view of holdings on a past date (facts dated on or
         before it, after each holder's last exit); None for today's view.
+    duckdb_memory_limit : str
+        Memory DuckDB may use before it spills to disk (``SET memory_limit``), so that
+        ingesting a full GLEIF golden copy stays within a small machine's memory.
+    snapshots_dir : Path
+        Where ``infrarisk fetch`` keeps the raw snapshots it downloads, one folder per source
+        laid out like the raw snapshot folder (default ``<db folder>/snapshots``).
+    builds_dir : Path
+        Where ``infrarisk update`` builds each run and keeps the last ``keep_builds``
+        published builds (default ``<db folder>/builds``).
+    runs_dir : Path
+        JSON run reports of ``infrarisk update`` (default ``<db folder>/runs``).
+    history_path : Path
+        DuckDB file recording every published build (default ``<db folder>/history.duckdb``).
+    lock_path : Path
+        Lock file that keeps runs from overlapping (default ``.<site name>.lock`` beside the site).
+    keep_builds : int
+        Published builds kept in ``builds_dir`` (the live one included).
+    site_url : str
+        Public address of the site, for absolute links in the Atom feed (empty: relative).
+    update_sources : tuple of str or None
+        Sources ``infrarisk update`` fetches; None: every registered source with an importer.
+    urls : dict
+        Overrides of source URLs by key (``infrarisk fetch --list`` shows the keys), from
+        ``[urls]`` in the TOML file or ``INFRARISK_URL_<KEY>`` variables.
+    feed_builds : int
+        How many published changes of data the change page and the feed list.
+    include_noncommercial : bool
+        Whether sources whose manifest says ``is_noncommercial`` (TeleGeography's cable
+        data, CC BY-NC-SA) are part of the build. ``false`` (env
+        ``INFRARISK_INCLUDE_NONCOMMERCIAL=false``) leaves their layers, rows, names and
+        licence notices out entirely, for a commercial user.
+    match_fuzzy_threshold : float
+        Lowest rapidfuzz ``token_sort_ratio`` score (0-100) at which an owner name is
+        matched to a known entity by fuzzy matching (:mod:`infrarisk.match`).
     """
 
     datasets_dir: Path
@@ -96,8 +147,21 @@ class Settings:
     current_statuses: tuple[str, ...] = ("current", "unverified")
     share_sum_tolerance: float = 0.005
     as_of: str | None = None
+    include_noncommercial: bool = True
+    match_fuzzy_threshold: float = 92.0
+    duckdb_memory_limit: str = "1GB"
     thresholds: Thresholds = field(default_factory=Thresholds)
     http: HttpSettings = field(default_factory=HttpSettings)
+    snapshots_dir: Path | None = None
+    builds_dir: Path | None = None
+    runs_dir: Path | None = None
+    history_path: Path | None = None
+    lock_path: Path | None = None
+    keep_builds: int = 3
+    site_url: str = ""
+    update_sources: tuple[str, ...] | None = None
+    urls: dict = field(default_factory=dict)
+    feed_builds: int = 10
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, environ: dict | None = None, **overrides: Any) -> "Settings":
@@ -126,8 +190,9 @@ class Settings:
                 raise ConfigError(f"{cfg_path}: not valid TOML: {e}") from None
         for f in fields(cls):
             key = f"INFRARISK_{f.name.upper()}"
-            if key in env and f.name not in ("thresholds", "http"):
+            if key in env and f.name not in ("thresholds", "http", "urls"):
                 values[f.name] = env[key]
+        _env_tables(env, values)
         for name in ("screening", "sizeable", "majority"):
             key = f"INFRARISK_THRESHOLD_{name.upper()}"
             if key in env:
@@ -172,7 +237,7 @@ class Settings:
             raise ConfigError("thresholds must satisfy screening <= sizeable <= majority")
         http = v.get("http") or {}
         try:
-            http_s = HttpSettings(**http) if isinstance(http, dict) else http
+            http_s = HttpSettings(**_typed(HttpSettings, http)) if isinstance(http, dict) else http
         except TypeError as e:
             raise ConfigError(f"http: {e}") from None
         statuses = v.get("current_statuses", ("current", "unverified"))
@@ -192,8 +257,20 @@ class Settings:
                 date.fromisoformat(as_of)
             except ValueError:
                 raise ConfigError(f"as_of must be a date YYYY-MM-DD, got {as_of!r}") from None
+        include_nc = _bool(v.get("include_noncommercial", True), "include_noncommercial")
+        try:
+            fuzzy = float(v.get("match_fuzzy_threshold", 92.0))
+        except ValueError:
+            raise ConfigError("match_fuzzy_threshold must be a number") from None
+        if not 0 < fuzzy <= 100:
+            raise ConfigError(f"match_fuzzy_threshold must be a score in (0, 100], got {fuzzy}")
+        refresh = _refresh_values(v, db, site)
         return cls(
+            **refresh,
+            include_noncommercial=include_nc,
+            match_fuzzy_threshold=fuzzy,
             as_of=as_of,
+            duckdb_memory_limit=str(v.get("duckdb_memory_limit", "1GB")),
             datasets_dir=datasets,
             db_path=db,
             site_dir=site,
@@ -209,6 +286,18 @@ class Settings:
     def with_(self, **changes: Any) -> "Settings":
         """Return a copy with some fields changed."""
         return replace(self, **changes)
+
+
+def _bool(value: Any, name: str) -> bool:
+    """A boolean setting from TOML (bool) or the environment (text such as ``false``/``0``)."""
+    if isinstance(value, bool):
+        return value
+    s = str(value).strip().lower()
+    if s in ("1", "true", "yes", "on"):
+        return True
+    if s in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")
 
 
 def find_datasets_dir(start: Path | None = None) -> Path:
@@ -238,3 +327,73 @@ def _default_shared(root: Path) -> Path | None:
         if c.is_dir():
             return c
     return None
+
+
+# --- refresh, publishing and history settings (infrarisk fetch / update) -----------------
+
+def _env_tables(env: dict, values: dict) -> None:
+    """``INFRARISK_HTTP_<KNOB>`` and ``INFRARISK_URL_<KEY>`` into the ``http`` and ``urls`` tables."""
+    for key, val in sorted(env.items()):
+        if key.startswith("INFRARISK_HTTP_"):
+            values["http"] = {**(values.get("http") or {}), key[len("INFRARISK_HTTP_"):].lower(): val}
+        elif key.startswith("INFRARISK_URL_"):
+            values["urls"] = {**(values.get("urls") or {}), key[len("INFRARISK_URL_"):].lower(): val}
+
+
+def _typed(cls, table: dict) -> dict:
+    """Convert text values (from the environment) to the type of each field's default."""
+    defaults = {f.name: f.default for f in fields(cls)}
+    out = {}
+    for k, v in table.items():
+        d = defaults.get(k)
+        if isinstance(v, str) and isinstance(d, bool):
+            if v.strip().lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ConfigError(f"http.{k} must be true or false, got {v!r}")
+            v = v.strip().lower() in ("1", "true", "yes")
+        elif isinstance(v, str) and isinstance(d, (int, float)):
+            try:
+                v = type(d)(float(v)) if isinstance(d, int) else float(v)
+            except ValueError:
+                raise ConfigError(f"http.{k} must be a number, got {v!r}") from None
+        out[k] = v
+    return out
+
+
+def _refresh_values(v: dict, db: Path, site: Path) -> dict:
+    """Paths and knobs of ``infrarisk fetch`` / ``update``; folders default beside the database."""
+    data = db.parent
+
+    def path(name: str, default: Path) -> Path:
+        return Path(v[name]) if v.get(name) else default
+
+    try:
+        keep = int(v.get("keep_builds", 3))
+        feed = int(v.get("feed_builds", 10))
+    except (TypeError, ValueError):
+        raise ConfigError("keep_builds and feed_builds must be whole numbers") from None
+    if keep < 1 or feed < 1:
+        raise ConfigError("keep_builds and feed_builds must be at least 1")
+    sources = v.get("update_sources")
+    if isinstance(sources, str):
+        sources = tuple(x.strip() for x in sources.split(",") if x.strip())
+    urls = v.get("urls") or {}
+    if not isinstance(urls, dict):
+        raise ConfigError("urls must be a table of key = \"https://...\"")
+    for key, url in urls.items():
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ConfigError(f"urls.{key} must be an http(s) URL, got {url!r}")
+    site_url = str(v.get("site_url", ""))
+    if site_url and not site_url.startswith(("http://", "https://")):
+        raise ConfigError(f"site_url must be an http(s) URL, got {site_url!r}")
+    return {
+        "snapshots_dir": path("snapshots_dir", data / "snapshots"),
+        "builds_dir": path("builds_dir", data / "builds"),
+        "runs_dir": path("runs_dir", data / "runs"),
+        "history_path": path("history_path", data / "history.duckdb"),
+        "lock_path": path("lock_path", site.parent / f".{site.name}.lock"),
+        "keep_builds": keep,
+        "feed_builds": feed,
+        "site_url": site_url.rstrip("/"),
+        "update_sources": tuple(sources) if sources is not None else None,
+        "urls": {str(k).lower(): str(u) for k, u in sorted(urls.items())},
+    }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +17,43 @@ from infrarisk.sources import rehash
 REPO = Path(__file__).resolve().parents[2]
 XSS_ASSET = "<img src=x onerror=alert(1)>"
 XSS_ENTITY = "Evil </script><script>alert(2)</script> Holdings"
+#: the assets the map draws, derived from the database independently of the site code: European ports,
+#: terminals, telecom and gas assets, cables landing in Europe, European landing stations with cables
+MAPPED_SQL = """
+    SELECT asset_id, name, asset_class, parent_asset_id, country_code, coalesce(unlocode, '') FROM out_exposure__assets
+    WHERE asset_class IN ('terminal', 'telecom', 'energy') OR (asset_class = 'port' AND is_europe)
+       OR (asset_class = 'landing' AND is_europe AND asset_id IN (SELECT asset_id FROM out_exposure__landings))
+       OR (asset_class = 'cable' AND asset_id IN (
+           SELECT l.cable_asset_id FROM core_cables__landings l
+           JOIN core_cables__landing_points p ON p.asset_id = l.landing_asset_id
+           JOIN core_geo__countries g ON g.country_code = p.country_code WHERE g.is_europe))
+    ORDER BY asset_id"""
+
+
+CALL = re.compile(r'^infrarisk\.data\("(\w+)",(.*)\);\n$', re.S)
+
+
+def payload(path: Path) -> tuple[str, dict]:
+    """(kind, JSON) of a map data file: it must be a single ``infrarisk.data(kind, JSON);`` call."""
+    m = CALL.match(path.read_text())
+    assert m, path
+    return m.group(1), json.loads(m.group(2))
+
+
+def detail_of(site: Path, asset_id: str) -> tuple[dict, dict, dict]:
+    """(feature, detail record, its shard) of a mapped asset, read from the map's data files."""
+    index = payload(site / "data/map/index.js")[1]
+    for meta in index["layers"]:
+        layer = payload(site / f"data/map/{meta['id']}.js")[1]
+        if asset_id in layer["ids"]:
+            i = layer["ids"].index(asset_id)
+            k = layer["offset"] + i
+            shard = payload(site / f"data/detail/{k // index['shard_size']:04d}.js")[1]
+            feature = {"layer": meta["id"], "name": layer["names"][i],
+                       "status": index["statuses"][layer["status"][i]][0] if layer["status"][i] >= 0 else None,
+                       "band": index["bands"][layer["band"][i]]["id"]}
+            return feature, shard["assets"][k - shard["first"]], shard
+    raise KeyError(asset_id)
 
 
 def _build(tmp: Path, datasets: Path, name: str):

@@ -18,11 +18,12 @@ import pytest
 import shapely
 
 from tests.site import browser as B
-from tests.site.conftest import XSS_ASSET, XSS_ENTITY, _build
+from tests.site.conftest import MAPPED_SQL, XSS_ASSET, XSS_ENTITY, _build
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(B.available() is not None, reason=str(B.available()))]
 
 ZEEBRUGGE = "terminal:csp-zeebrugge-terminal"
+MAP = ".map-wrap .folium-map"  # the map element Folium writes
 ZEEBRUGGE_SOURCE = "https://new.informare.it/news/gennews/2022/20220107-Estesa-2055-concessione-CSP-Zeebrugge-Terminal.asp"
 
 
@@ -57,9 +58,7 @@ def _clean(s: B.Session) -> None:
 
 
 def _mapped(con) -> list[tuple]:
-    return con.execute("""
-        SELECT asset_id, name, asset_class, parent_asset_id, country_code, coalesce(unlocode, '') FROM out_exposure__assets
-        WHERE asset_class = 'terminal' OR (asset_class = 'port' AND is_europe) ORDER BY asset_id""").fetchall()
+    return con.execute(MAPPED_SQL).fetchall()
 
 
 def _count_text(s: B.Session) -> int:
@@ -293,10 +292,25 @@ def test_downloads_of_what_is_shown_carry_the_licence(session, db):
     with s.page.expect_download() as dl:
         s.page.click("#dl-geojson")
     doc = json.loads(Path(dl.value.path()).read_text())
-    assert len(doc["features"]) == n and doc["licence"]["id"] == "CC-BY-SA-4.0"
-    assert s.page.inner_text("#dl-shown-licence") == "CC-BY-SA-4.0"
+    # cables held from China are among what is shown: TeleGeography's non-commercial licence applies
+    assert len(doc["features"]) == n and doc["licence"]["id"] == "CC-BY-NC-SA-3.0"
+    assert {f["properties"]["layer"] for f in doc["features"]} >= {"cables", "container-terminals"}
+    assert s.page.inner_text("#dl-shown-licence") == "CC-BY-NC-SA-3.0"
+    assert "non-commercial" in s.page.inner_text("#dl-shown-nc")
+    # without the non-commercial layers, the licence of the rest
+    layers = [lid for lid in s.js("infrarisk.raw.index.layers.map(function (l) { return l.id; })")
+              if lid not in ("cables", "landing-stations")]
+    s.js(f"location.hash = '#cc=CN&layers={','.join(layers)}'")
+    s.page.wait_for_function("document.getElementById('dl-shown-licence').textContent === 'CC-BY-SA-4.0'")
+    assert s.page.inner_text("#dl-shown-nc") == ""
+    with s.page.expect_download() as dl:
+        s.page.click("#dl-geojson")
+    doc = json.loads(Path(dl.value.path()).read_text())
+    assert doc["licence"]["id"] == "CC-BY-SA-4.0" and "cables" not in {f["properties"]["layer"] for f in doc["features"]}
     hrefs = s.js("Array.from(document.querySelectorAll('.downloads a[download]')).map(function (a) { return a.getAttribute('href'); })")
-    assert hrefs == ["data/infrarisk-map.csv", "data/infrarisk-map.geojson", "data/infrarisk-map.parquet"]
+    assert hrefs == ["data/infrarisk-map.csv", "data/infrarisk-map.geojson", "data/infrarisk-map.parquet",
+                     "data/infrarisk-map-except-nc.csv", "data/infrarisk-map-except-nc.geojson",
+                     "data/infrarisk-map-except-nc.parquet"]
     _clean(s)
 
 
@@ -317,7 +331,7 @@ def test_script_in_names_never_runs(chromium, hostile_build):
             s.js(f"infrarisk.app.map.setView([{_latlon(s, aid)}], 9, {{animate: false}})")
             s.page.wait_for_function("infrarisk.app.canvas.paints > 0")
             s.page.keyboard.press("Escape")
-            box = s.page.locator("#map").bounding_box()
+            box = s.page.locator(MAP).bounding_box()
             pt = s.js(f"infrarisk.app.map.latLngToContainerPoint([{_latlon(s, aid)}])")
             s.page.mouse.move(box["x"] + pt["x"], box["y"] + pt["y"])
             s.page.wait_for_selector(".leaflet-tooltip")
@@ -391,7 +405,7 @@ def test_line_and_polygon_layers_from_the_registry(chromium, shapes_build):
                 lat, lon = xy[1] + lonlat[1], xy[0] + lonlat[0]
                 s.js(f"infrarisk.app.select(-1); infrarisk.app.map.setView([{lat}, {lon}], 8, {{animate: false}})")
                 s.page.wait_for_function(f"infrarisk.app.canvas.drawn >= 1")
-                box = s.page.locator("#map").bounding_box()
+                box = s.page.locator(MAP).bounding_box()
                 pt = s.js(f"infrarisk.app.map.latLngToContainerPoint([{lat}, {lon}])")
                 s.page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
                 s.page.wait_for_selector("#detail[data-loaded]")
@@ -399,3 +413,61 @@ def test_line_and_polygon_layers_from_the_registry(chromium, shapes_build):
             _clean(s)
         finally:
             s.close()
+
+
+# ------------------------------------------------------------------------- telecom and energy layers, countries page
+def test_status_filter_lines_and_landing_stations(session, db):
+    s = session
+    want = db.execute("""SELECT count(*) FROM out_exposure__assets a JOIN core_assets__infra i USING (asset_id)
+        WHERE a.asset_type = 'gas_power_plant' AND i.status_group = 'in development'""").fetchone()[0]
+    s.open("#layers=gas-power-plants&st=in+development")
+    assert want > 0 and _count_text(s) == want
+    assert s.page.locator("#facet-st label", has_text="In development").inner_text().endswith(f"({want})")
+    # a cable is a line on the canvas: clicking on it opens its card with its landings
+    s.open("#layers=cables&q=seamewe-5")
+    assert _count_text(s) == 1
+    i = s.js("infrarisk.app.store.byId.get('cable:seamewe-5')")
+    lat, lon = s.js(f"""(function () {{ var p = infrarisk.app.store.parts[{i}][0], k = 2 * Math.floor(p.length / 4);
+        return [360 / Math.PI * Math.atan(Math.exp((0.5 - p[k + 1]) * 2 * Math.PI)) - 90, p[k] * 360 - 180]; }})()""")
+    s.js(f"infrarisk.app.map.setView([{lat}, {lon}], 7, {{animate: false}})")
+    s.page.wait_for_function("infrarisk.app.canvas.drawn === 1")
+    box = s.page.locator(MAP).bounding_box()
+    pt = s.js(f"infrarisk.app.map.latLngToContainerPoint([{lat}, {lon}])")
+    s.page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
+    s.page.wait_for_selector("#detail[data-loaded]")
+    text = s.page.inner_text("#detail")
+    assert s.page.inner_text("#detail-title") == "SeaMeWe-5"
+    assert "China Telecom Global Limited" in text and "Lands at" in text and "non-commercial" in text
+    # its European landing stations open from the card; a station lists the cables that land there,
+    # each opening its own card ("lands at", not a share)
+    s.page.click("#detail p.lands button >> nth=0")
+    s.page.wait_for_function("document.getElementById('detail-title').textContent !== 'SeaMeWe-5'")
+    s.page.wait_for_selector("#detail[data-loaded] .via")
+    text = s.page.inner_text("#detail")
+    assert "TeleGeography does not say who owns or operates a landing station" in text and "Cables landing here" in text
+    assert "Look-through share" not in text and "Recorded stakes" not in text
+    s.page.click("#detail .via button:has-text('SeaMeWe-5')")
+    s.page.wait_for_function("document.getElementById('detail-title').textContent === 'SeaMeWe-5'")
+    _clean(s)
+
+
+def test_countries_page_draws_the_choropleth(chromium, real_url):
+    s = B.Session(chromium, real_url)
+    try:
+        s.page.goto(real_url + "countries.html")
+        s.page.wait_for_selector(".choropleth canvas")
+        # the map Folium created holds every European country; Malta is a dot as well as a polygon
+        cc = s.js("""(function () { var m = Object.values(window).filter(function (v) { return v instanceof L.Map; })[0], out = [];
+            m.eachLayer(function (l) { if (l.feature && l.feature.properties.cc) { out.push(l.feature.properties.cc + (l.feature.properties.dot ? '.' : '')); } });
+            return out; })()""")
+        assert {"MT", "MT.", "CY", "DE"} <= set(cc)
+        # its popup is made of text nodes
+        s.js("""(function () { var m = Object.values(window).filter(function (v) { return v instanceof L.Map; })[0];
+            m.eachLayer(function (l) { if (l.feature && l.feature.properties.cc === 'MT' && l.feature.properties.dot) { l.openPopup(); } }); })()""")
+        s.page.wait_for_selector(".leaflet-popup-content h3")
+        assert s.page.inner_text(".leaflet-popup-content h3") == "Malta (MT)"
+        assert "controlled from a high-risk country" in s.page.inner_text(".leaflet-popup-content")
+        assert s.page.get_attribute(".leaflet-popup-content a", "href") == "#country-MT"
+        _clean(s)
+    finally:
+        s.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 import duckdb
 import geopandas as gpd
@@ -14,14 +13,8 @@ from click.testing import CliRunner
 from infrarisk.cli import main
 from infrarisk.site import SiteBuilder, layers, mapdata
 from infrarisk.site.mapdata import SHARD_SIZE
-
-CALL = re.compile(r'^infrarisk\.data\("(\w+)",(.*)\);\n$', re.S)
-
-
-def _payload(path):
-    m = CALL.match(path.read_text())
-    assert m, path
-    return m.group(1), json.loads(m.group(2))
+from tests.site.conftest import MAPPED_SQL
+from tests.site.conftest import payload as _payload
 
 
 def test_every_mapped_asset_is_in_exactly_one_layer_file(real_build):
@@ -32,12 +25,12 @@ def test_every_mapped_asset_is_in_exactly_one_layer_file(real_build):
     for meta in index["layers"]:
         kind, layer = _payload(s.site_dir / f"data/map/{meta['id']}.js")
         assert kind == "layer" and layer["id"] == meta["id"] and layer["offset"] == offset
-        assert layer["n"] == meta["n"] == len(layer["ids"]) == len(layer["names"]) == len(layer["xy"]) // 2
+        shapes = len(layer["xy"]) // 2 if meta["geometry"] == "point" else len(layer["parts"])
+        assert layer["n"] == meta["n"] == len(layer["ids"]) == len(layer["names"]) == shapes
         ids += layer["ids"]
         offset += layer["n"]
     con = duckdb.connect(str(s.db_path), read_only=True)
-    mapped = {r[0] for r in con.execute("SELECT asset_id FROM out_exposure__assets "
-                                        "WHERE asset_class = 'terminal' OR (asset_class = 'port' AND is_europe)").fetchall()}
+    mapped = {r[0] for r in con.execute(MAPPED_SQL).fetchall()}
     assert len(ids) == len(set(ids)) == index["n"] and set(ids) == mapped
     # details: one record per asset, in the same order, 200 to a file
     shards = sorted((s.site_dir / "data/detail").glob("*.js"))
@@ -71,19 +64,35 @@ def test_page_scripts_never_parse_html():
 
 def test_full_downloads_carry_the_licence(real_build):
     s, _ = real_build
-    n = _payload(s.site_dir / "data/map/index.js")[1]["n"]
+    index = _payload(s.site_dir / "data/map/index.js")[1]
+    n = index["n"]
+    # everything: the TeleGeography layers make the files non-commercial, and every row carries its own licence
     doc = json.loads((s.site_dir / "data/infrarisk-map.geojson").read_text())
-    assert doc["licence"]["id"] == "CC-BY-SA-4.0" and len(doc["features"]) == n
+    assert doc["licence"]["id"] == "CC-BY-NC-SA-3.0" and len(doc["features"]) == n
     zee = next(f for f in doc["features"] if f["properties"]["asset_id"] == "terminal:csp-zeebrugge-terminal")
     assert zee["properties"]["band"] == "high" and zee["properties"]["foreign_shares"].startswith("CN 85.45%")
+    row_lic = {f["properties"]["layer"]: f["properties"]["licence"] for f in doc["features"]}
+    assert row_lic["cables"] == row_lic["landing-stations"] == "CC-BY-NC-SA-3.0"
+    assert row_lic["gas-power-plants"] == "CC-BY-4.0" and row_lic["container-terminals"] == "CC-BY-SA-4.0"
     meta = pq.read_schema(s.site_dir / "data/infrarisk-map.parquet").metadata
-    assert json.loads(meta[b"licence"])["id"] == "CC-BY-SA-4.0" and json.loads(meta[b"geo"])["version"] == "1.0.0"
+    assert json.loads(meta[b"licence"])["id"] == "CC-BY-NC-SA-3.0" and json.loads(meta[b"geo"])["version"] == "1.0.0"
     gdf = gpd.read_parquet(s.site_dir / "data/infrarisk-map.parquet")
     assert len(gdf) == n and gdf.crs.to_string() == "OGC:CRS84"
+    for layer in ("cables", "gas-pipelines"):  # lines stay lines in the downloads
+        assert set(gdf.loc[gdf["layer"] == layer].geometry.geom_type) <= {"LineString", "MultiLineString"}, layer
     csv_rows = (s.site_dir / "data/infrarisk-map.csv").read_text().strip().split("\n")
-    assert csv_rows[0].startswith("asset_id,name,layer,") and csv_rows[0].endswith(",wkt") and len(csv_rows) == n + 1
+    assert csv_rows[0].startswith("asset_id,name,layer,") and csv_rows[0].endswith(",licence,wkt") and len(csv_rows) == n + 1
+    # everything but the non-commercial layers, under the licence of the rest
+    nc = sum(meta["n"] for meta in index["layers"] if meta["nc"])
+    assert {meta["id"] for meta in index["layers"] if meta["nc"]} == {"cables", "landing-stations"}
+    rest = json.loads((s.site_dir / "data/infrarisk-map-except-nc.geojson").read_text())
+    assert rest["licence"]["id"] == "CC-BY-SA-4.0" and len(rest["features"]) == n - nc
+    assert not {f["properties"]["layer"] for f in rest["features"]} & {"cables", "landing-stations"}
+    meta = pq.read_schema(s.site_dir / "data/infrarisk-map-except-nc.parquet").metadata
+    assert json.loads(meta[b"licence"])["id"] == "CC-BY-SA-4.0"
     page = (s.site_dir / "index.html").read_text()
-    assert 'href="data/infrarisk-map.parquet" download' in page and "CC-BY-SA-4.0" in page
+    assert 'href="data/infrarisk-map.parquet" download' in page and "CC-BY-NC-SA-3.0</a>: <strong>non-commercial</strong>" in page
+    assert 'href="data/infrarisk-map-except-nc.parquet" download' in page and "CC-BY-SA-4.0" in page
 
 
 def test_the_registry_checks_its_layers(real_build):
@@ -94,10 +103,11 @@ def test_the_registry_checks_its_layers(real_build):
     from infrarisk import ownership
     from infrarisk.profiles import load_profile
     sb = SiteBuilder(con, ownership.build_graph(con, s), s, load_profile(s.profile))
-    twice = [layers.LAYERS[0], layers.Layer("again", "Again", "point", layers.european_ports, ("wpi",))]
+    ports = next(layer for layer in layers.LAYERS if layer.id == "ports")
+    twice = [ports, layers.Layer("again", "Again", "point", layers.european_ports, ("wpi",))]
     with pytest.raises(ValueError, match="already drawn"):
         mapdata.collect(sb, twice)
-    md = mapdata.collect(sb, [layers.LAYERS[0]])
+    md = mapdata.collect(sb, [ports])
     assert md.n == len(md.layers[0][1]) and md.order[0] == md.layers[0][1]["asset_id"].iloc[0]
     # ports roll up their terminals: Zeebrugge shows the largest share held from China in any terminal
     md = mapdata.collect(sb)

@@ -22,6 +22,8 @@ IMPORTERS = {
     "wpi": "infrarisk.imports.wpi",
     "unlocode": "infrarisk.imports.unlocode",
     "naturalearth": "infrarisk.imports.naturalearth",
+    "submarine-cables": "infrarisk.imports.cables",
+    "gem-europe-gas": "infrarisk.imports.gem",
 }
 
 

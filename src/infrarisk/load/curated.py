@@ -27,12 +27,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .. import db, vocab
+from .. import db, registry, vocab
 from ..errors import DataError
 from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
 from ..sources import verify
 from ..validate import check_country, check_lat_lon, check_unlocode, parse_lei, parse_partial_date, parse_share_pct
+from .infra_tables import ensure_tables
 
 SOURCE_ID = "ownership"
 STATUSES = ("current", "pending", "awarded", "exited", "historical", "unverified")
@@ -526,7 +527,9 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
                "status_date", "source_url", "source_title", "note"]
     db.write_frame(con, "core_ownership__transactions", frame(tx, tx_cols), order_by=["transaction_id"])
 
+    registry.merge(con)  # registry entities join the common model (curated ones win by LEI)
     con.execute("SET VARIABLE current_statuses = ?", [list(settings.current_statuses)])
     con.execute("SET VARIABLE as_of_date = CAST(? AS DATE)", [settings.as_of])
     con.execute("SET VARIABLE majority = ?", [settings.thresholds.majority])
+    ensure_tables(con, settings.datasets_dir)  # licences, and the (maybe still empty) layer tables the models read
     db.run_layer(con, "core", ["core_assets__terminals", "core_assets__assets", "core_ownership__links"])

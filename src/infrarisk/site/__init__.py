@@ -1,12 +1,14 @@
-"""The static site: map, foreign-stakes table, INGE2 page, methodology, sources, downloads.
+"""The static site: map, country summary, foreign-stakes table, INGE2 page, methodology, sources,
+changes, downloads.
 
 Contract: :func:`build_site` reads the ``out_*``, ``core_*`` and ``core_meta__*`` tables of a
 finished build and writes a complete site into an empty folder (the caller swaps it into
 place). Output is deterministic: no timestamps, stable ordering, stable element ids.
 Every string from data is escaped (templates autoescape; JSON is embedded with ``tojson``;
 the map's data files escape ``<``, ``>`` and ``&`` and the page turns data into text nodes
-only). The map page (:mod:`.layers`, :mod:`.mapdata`, :mod:`.details`, :mod:`.downloads`)
-loads its features from files beside it, drawn on one canvas by ``static/infrarisk/``.
+only). The map page is a Folium map (:mod:`.mapping`) inside the app of ``map.html``; its
+layers (:mod:`.layers`, :mod:`.infra`, :mod:`.mapdata`, :mod:`.details`, :mod:`.downloads`)
+are loaded from files beside it and drawn on one canvas by ``static/infrarisk/``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..explain import Explainer
 from ..ownership import OwnershipGraph
 from ..profiles import Profile
 from ..settings import Settings
-from . import details, downloads, mapdata
+from . import country_page, details, downloads, infra, layer_downloads, mapdata, mapping
 from .layers import TYPE_LABELS
 from .render import render
 
@@ -97,6 +99,14 @@ class SiteBuilder:
         self.entity_info = {r["entity_id"]: {"name": r["entity_name"], "country": r["controlling_country_code"],
                                              "is_state": bool(r["is_state"])}
                             for r in _records(self.explainer.entities)}
+        # holders of past stakes in an asset can lie outside the resolved scope (current links only)
+        for eid, name, cc, st in con.execute("""
+                SELECT e.entity_id, e.entity_name, o.controlling_country_code, coalesce(o.is_state, false)
+                FROM core_ownership__entities e LEFT JOIN out_ownership__entities o USING (entity_id)
+                WHERE e.entity_id IN (SELECT owner_entity_id FROM core_ownership__links WHERE subject_kind = 'asset')
+                ORDER BY e.entity_id""").fetchall():
+            if eid not in self.entity_info:
+                self.entity_info[eid] = {"name": name, "country": cc, "is_state": bool(st)}
         self.wpi = {a: str(n) for a, n in con.execute(
             "SELECT asset_id, wpi_number FROM core_assets__ports WHERE wpi_number IS NOT NULL").fetchall()}
 
@@ -141,7 +151,7 @@ class SiteBuilder:
             JOIN core_assets__assets a ON a.asset_id = l.subject_id
             JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             JOIN out_ownership__entities o ON o.entity_id = l.owner_entity_id
-            WHERE l.subject_kind = 'asset' AND a.is_europe
+            WHERE l.subject_kind = 'asset' AND a.is_europe AND a.asset_class = 'terminal'  -- the claim is about ports
             ORDER BY a.country_code, a.name, l.link_id""").df()
         out = []
         for r in _records(df):
@@ -190,6 +200,17 @@ def _frozen_heap():
         gc.unfreeze()
 
 
+def map_page(sb: SiteBuilder, data: dict, dls: list[dict], n_assets: int) -> str:
+    """``index.html``: the Folium map (self-hosted Leaflet, stable ids) inside the app of ``map.html``."""
+    layers = data["index"]["layers"]
+    legend = list(dict.fromkeys(layer["legend"] for layer in layers if layer["legend"]))
+    with mapping.stable_ids():
+        m = mapping.site_map([52.0, 12.0], 4, js=[("infrarisk_core", "static/infrarisk/core.js")], minZoom=1, maxZoom=18)
+        m.add_child(mapping.Attach("infrarisk.attach"))
+        return mapping.map_page(m, "map.html", page="map", title="Map", scripts=data["scripts"], layers=layers,
+                                downloads=dls, n_assets=n_assets, legend=legend, **sb.common)
+
+
 def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Settings, profile: Profile,
                out_dir: Path) -> Path:
     """Write the whole site into ``out_dir`` (created; must not exist)."""
@@ -207,16 +228,26 @@ def _build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Set
     data_licence = licences.most_restrictive(files_lic)
     licence = {"id": data_licence, "url": licences.url(data_licence)}
 
-    # map: features in files beside the page, details on demand, full downloads
+    # map: a Folium map page; features in files beside it, details on demand, full downloads
     md = mapdata.collect(sb)
     dls = downloads.write_downloads(sb, md, out_dir)
     data = mapdata.write_map_data(sb, md, out_dir, dls)
     details.write_details(sb, md, out_dir)
-    _write(out_dir / "index.html", sb.page("map.html", "map", "Map", scripts=data["scripts"],
-                                           layers=data["index"]["layers"], downloads=dls, n_assets=md.n))
+    _write(out_dir / "index.html", map_page(sb, data, dls, md.n))
+
+    # telecom and energy layers: downloads (licence of each = most restrictive of its rows), country summary
+    layer_files = layer_downloads.downloads(con)
+    for d in layer_files:
+        _write(out_dir / d["href"], _csv(d["rows"], d["columns"]))
+    html, _ = country_page.country_page(con, TYPE_LABELS, [d for d in layer_files if d["name"].startswith("country-")],
+                                        **sb.common)
+    _write(out_dir / "countries.html", html)
 
     # foreign stakes table + download
     rows = sb.assets_rows()
+    # the file's licence is the most restrictive of what it contains (rows now include the layers)
+    data_licence = licences.most_restrictive(files_lic + [r["licence"] for r in rows if r.get("licence")])
+    licence = {"id": data_licence, "url": licences.url(data_licence)}
     _write(out_dir / "assets.html", sb.page("assets.html", "assets", "Foreign stakes", rows=rows, licence=licence))
     flat = [{"asset_id": r["asset_id"], "name": r["name"], "asset_type": r["asset_type"],
              "port_name": r["port_name"], "unlocode": r["unlocode"], "country_code": r["country_code"],
@@ -224,7 +255,8 @@ def _build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Set
              "band_group": r["band_group_label"],
              "foreign_shares": "; ".join(f"{c['country_code']} {c['share']}" for c in r["countries"]),
              "controller_chain": r["control_chain"],
-             "source_urls": " ".join(sorted({h["source_url"] for h in r["holders"]}))} for r in rows]
+             "source_urls": " ".join(sorted({h["source_url"] for h in r["holders"]})),
+             "licence": r["licence"]} for r in rows]
     _write(out_dir / "data" / "assets.csv", _csv(flat, list(flat[0]) if flat else ["asset_id"]))
 
     # INGE2
@@ -253,6 +285,11 @@ def _build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Set
     _write(out_dir / "methodology.html", sb.page(
         "methodology.html", "methodology", "Methodology", checks=checks, stats=stats, n_errors=n_err,
         n_warnings=n_warn, thresholds=settings.thresholds, current_statuses=list(settings.current_statuses),
-        country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown"))
+        country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown",
+        layers=infra.methodology_facts(con, settings, layer_files, md)))
     _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences"))
+
+    # what changed since the previous published build (history store; issue 6)
+    from .changes import write_changes
+    write_changes(con, settings, out_dir, **sb.common)
     return out_dir

@@ -5,9 +5,12 @@ in global order) and writes ``data/detail/NNNN.js``, one file per
 :data:`~infrarisk.site.mapdata.SHARD_SIZE` consecutive assets, each a call
 ``infrarisk.data("detail", {...})`` (see :mod:`infrarisk.site.mapdata` for why a script).
 A shard holds its own tables of entities (``ents``: id, name, controlling country, is a
-state) and sources (``srcs``: url, title, date, status), and per asset:
+state), sources (``srcs``: url, title, date, status) and licences (``lics``: id, url, is
+non-commercial), and per asset:
 
-- ``reason``: the band and why, in words (from ``out_exposure__assets``);
+- ``reason``: the band and why, in words (the layer's ``reason`` column: from
+  ``out_exposure__assets``, for a landing station from its most exposed cable);
+- ``lic``: the licence of the asset's row (an index into ``lics``);
 - ``holders``: every recorded stake in the asset, current or not: ``[entity, share text,
   status, date, interest type, source, is current]``;
 - ``edges``: the current ownership graph above the asset, ``[owner, subject, share text,
@@ -17,10 +20,12 @@ state) and sources (``srcs``: url, title, date, status), and per asset:
   state) or null;
 - ``groups``: per high-risk group of the profile with a path to the asset: its band,
   look-through share, reason and the paths (steps with sources, look-through product);
-- ``op``, ``pos`` (position precision and source), ``wpi``.
+- ``op``, ``pos`` (position precision and source), ``wpi``;
+- ``x``: what the asset's layer adds (:attr:`infrarisk.site.layers.Layer.card`, e.g. a
+  landing station's cables: a "lands at" relation, not an ownership share).
 
-Keys without a value are left out (``holders``, ``edges``, ``control``, ``groups``, ``op``,
-``pos``, ``wpi``).
+Keys without a value are left out (``lic``, ``holders``, ``edges``, ``control``, ``groups``,
+``op``, ``pos``, ``wpi``, ``x``).
 
 Nothing here is HTML: the page turns every value into text nodes.
 """
@@ -32,6 +37,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .. import licences
 from ..explain import _date
 from ..score import share_text
 from .mapdata import SHARD_SIZE, MapData, js_call
@@ -60,6 +66,14 @@ class _Shard:
         self.ent_ix: dict[str, int] = {}
         self.srcs: list[list] = []
         self.src_ix: dict[tuple, int] = {}
+        self.lics: list[list] = []
+        self.lic_ix: dict[str, int] = {}
+
+    def lic(self, licence: str) -> int:
+        if licence not in self.lic_ix:
+            self.lic_ix[licence] = len(self.lics)
+            self.lics.append([licence, licences.url(licence), licence in licences.NONCOMMERCIAL])
+        return self.lic_ix[licence]
 
     def ent(self, eid: str) -> int:
         if eid not in self.ent_ix:
@@ -90,11 +104,16 @@ def _edge_share(e) -> str:
     return share_text(e.lo, e.hi) if (e.lo > 0 or e.hi < 1) else "undisclosed share"
 
 
-def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict]) -> dict:
+def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict], reason=None, licence=None,
+                 extra: dict | None = None) -> dict:
     """The detail record of one asset (see the module docstring)."""
     aid = row["asset_id"]
     g = sb.g
-    d: dict = {"reason": _v(row.get("band_reason"))}
+    d: dict = {"reason": _v(reason)}
+    if isinstance(licence, str):
+        d["lic"] = sh.lic(licence)
+    if extra:
+        d["x"] = extra
     # keys without a value are left out: most assets (ports without ownership data) have only a reason
     for key, value in (("op", _v(row.get("operator_name"))), ("wpi", sb.wpi.get(aid))):
         if value is not None:
@@ -151,13 +170,21 @@ def write_details(sb: "SiteBuilder", md: MapData, out_dir: Path) -> int:
     links = sb.links_by_id
     rows = sb.asset_rows
     holders = sb.holders_by_asset
+    # per asset in map order: its layer's card, and the reason and licence of its feature row
+    cards, reasons, lics = [], [], []
+    for layer, frame in md.layers:
+        cards += [layer.card] * len(frame)
+        reasons += frame["reason"].tolist() if "reason" in frame else [None] * len(frame)
+        lics += frame["licence"].tolist() if "licence" in frame else [None] * len(frame)
     n_files = 0
     for k in range(0, md.n, SHARD_SIZE):
         sh = _Shard(sb, links)
         # a layer may draw features that are not assets (e.g. countries): their detail is what the map data say
-        assets = [asset_detail(sb, sh, rows.get(aid) or {"asset_id": aid}, holders.get(aid, []))
-                  for aid in md.order[k:k + SHARD_SIZE]]
-        payload = {"shard": k // SHARD_SIZE, "first": k, "ents": sh.ents, "srcs": sh.srcs, "assets": assets}
+        assets = [asset_detail(sb, sh, rows.get(aid) or {"asset_id": aid}, holders.get(aid, []), reasons[i], lics[i],
+                               cards[i](sb, aid) if cards[i] else None)
+                  for i, aid in enumerate(md.order[k:k + SHARD_SIZE], start=k)]
+        payload = {"shard": k // SHARD_SIZE, "first": k, "ents": sh.ents, "srcs": sh.srcs, "lics": sh.lics,
+                   "assets": assets}
         (folder / f"{k // SHARD_SIZE:04d}.js").write_bytes(js_call("detail", payload).encode())
         n_files += 1
     return n_files

@@ -4,10 +4,14 @@ Contract: :func:`write_downloads` takes the mapped assets (:class:`~infrarisk.si
 and writes ``data/infrarisk-map.csv``, ``.geojson`` and ``.parquet`` (GeoParquet 1.0,
 EPSG:4326): one row per mapped asset with its layer, type, host country, status, band and
 reason, the look-through shares by controlling country, the ultimate controller and its
-country. The licence of the three files is the most restrictive licence of the files of
-every source the layers draw from (:func:`infrarisk.licences.most_restrictive`); the
-GeoJSON carries it in a top-level ``licence`` member, the GeoParquet in its file metadata,
-and :func:`write_downloads` returns it for the page. Output is deterministic.
+country, and the licence of its row. The licence of the three files is the most
+restrictive licence of their layers (:func:`infrarisk.site.mapdata.layer_licence`: the
+files of the sources each layer draws from and its rows); the GeoJSON carries it in a
+top-level ``licence`` member, the GeoParquet in its file metadata, and
+:func:`write_downloads` returns it for the page. When some layers are non-commercial
+(TeleGeography's cables) and others are not, the same three files are also written
+without the non-commercial layers (``data/infrarisk-map-except-nc.*``), so that whoever
+may not use non-commercial data still has everything else. Output is deterministic.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import SiteBuilder
 
 STEM = "data/infrarisk-map"
+STEM_EXCEPT_NC = "data/infrarisk-map-except-nc"
 COLUMNS = ["asset_id", "name", "layer", "asset_type", "asset_type_label", "country_code", "status", "band",
            "band_reason", "foreign_shares", "all_shares", "control", "ultimate_controller",
-           "controlling_country_code", "parent_asset_id", "code"]
+           "controlling_country_code", "parent_asset_id", "code", "licence"]
 
 
 def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
@@ -45,6 +50,9 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
         rows = pd.DataFrame({c: fr[c] for c in ("asset_id", "name", "asset_type", "country_code", "status", "band",
                                                 "parent_asset_id", "code")})
         rows.insert(2, "layer", layer.id)
+        rows["band_reason"] = fr["reason"] if "reason" in fr else None
+        own = fr["licence"] if "licence" in fr else pd.Series(None, index=fr.index, dtype=object)
+        rows["licence"] = own.where(own.notna(), layer_licence(sb, layer, fr)).astype(object)
         if layer.geometry == "point":
             geom = shapely.points(fr["longitude"].to_numpy(float), fr["latitude"].to_numpy(float))
         else:
@@ -53,7 +61,6 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
     if not frames:
         return gpd.GeoDataFrame({c: [] for c in COLUMNS}, geometry=[], crs="EPSG:4326")
     out = pd.concat(frames, ignore_index=True)
-    reason = {a: r.get("band_reason") for a, r in sb.asset_rows.items()}
     ctl_cc = dict(sb.con.execute(
         "SELECT asset_id, controlling_country_code FROM out_ownership__asset_controllers").fetchall())
 
@@ -65,7 +72,6 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
     ids, hosts = out["asset_id"].tolist(), out["country_code"].tolist()  # plain lists: fast to iterate
     labels = {t: type_label(t) for t in set(out["asset_type"].tolist())}
     out["asset_type_label"] = [labels[t] for t in out["asset_type"].tolist()]
-    out["band_reason"] = [reason.get(a) for a in ids]
     out["foreign_shares"] = [shares(a, h, True) if a in f.shares else "" for a, h in zip(ids, hosts)]
     out["all_shares"] = [shares(a, h, False) if a in f.shares else "" for a, h in zip(ids, hosts)]
     out["control"] = [f.control.get(a, "none") for a in ids]
@@ -108,23 +114,36 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
     path.write_bytes((head + ',"features":[' + body + "]}\n").encode("utf-8"))
 
 
-def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]:
-    """Write the three full downloads; return their descriptions (href, format, licence)."""
-    lics = [layer_licence(sb, layer) for layer, _ in md.layers] or [
-        f["licence"] for s in sb.sources for f in s["files"]]
-    lic = licences.most_restrictive(lics)
+def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str) -> None:
     licence = {"id": lic, "url": licences.url(lic),
                "attribution": "infrarisk; sources and attributions: sources.html of the site"}
+    plain = pd.DataFrame(gdf.drop(columns="geometry"))
+    plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
+    (out / f"{stem}.csv").write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    _write_geojson(gdf, out / f"{stem}.geojson", licence)
+    _write_geoparquet(gdf, out / f"{stem}.parquet", licence)
+
+
+def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]:
+    """Write the full downloads; return their descriptions (set, href, format, licence, n)."""
+    lics = {layer.id: layer_licence(sb, layer, fr) for layer, fr in md.layers}
+    lic = licences.most_restrictive(lics.values() or [f["licence"] for s in sb.sources for f in s["files"]])
     gdf = table(sb, md)
     out = Path(out_dir)
     (out / "data").mkdir(parents=True, exist_ok=True)
-    plain = pd.DataFrame(gdf.drop(columns="geometry"))
-    plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
-    (out / f"{STEM}.csv").write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    _write_geojson(gdf, out / f"{STEM}.geojson", licence)
-    _write_geoparquet(gdf, out / f"{STEM}.parquet", licence)
-    return [{"label": label, "href": f"{STEM}.{ext}", "format": ext, "licence": lic, "licence_url": licences.url(lic)}
-            for ext, label in (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))]
+    sets = [("all", STEM, gdf, lic)]
+    nc = {k for k, v in lics.items() if v in licences.NONCOMMERCIAL}
+    if nc and len(nc) < len(lics):
+        rest = gdf[~gdf["layer"].isin(nc)].reset_index(drop=True)
+        sets.append(("except-nc", STEM_EXCEPT_NC, rest,
+                     licences.most_restrictive(v for k, v in lics.items() if k not in nc)))
+    res = []
+    for name, stem, frame, set_lic in sets:
+        _write_set(frame, out, stem, set_lic)
+        res += [{"set": name, "label": label, "href": f"{stem}.{ext}", "format": ext, "licence": set_lic,
+                 "licence_url": licences.url(set_lic), "nc": set_lic in licences.NONCOMMERCIAL, "n": len(frame)}
+                for ext, label in (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))]
+    return res
 
 
 def _write_geoparquet(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:

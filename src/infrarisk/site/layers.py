@@ -5,23 +5,25 @@ Contract: a :class:`Layer` names one set of map features (an id, a label, a geom
 ``select`` function that returns its features from a finished build as a DataFrame, one
 row per asset. :data:`LAYERS` is the registry the site draws, in drawing order (later
 layers on top). Adding a layer is adding an entry here: the features file
-(``data/map/<id>.js``), the filters, the table, the legend and the downloads follow from
-it, with no change to the JavaScript.
+(``data/map/<id>.js``), the filters, the table, the legend, the detail cards and the
+downloads follow from it, with no change to the JavaScript.
 
 The DataFrame ``select`` returns has these columns (see :data:`FEATURE_COLUMNS`):
 ``asset_id``, ``name``, ``asset_type``, ``country_code`` (host), ``band`` (one of
-:data:`infrarisk.score.BANDS`), ``status``, ``parent_asset_id`` (or None), ``code`` (a
-public identifier such as a UN/LOCODE, or None) and the geometry: ``longitude`` and
-``latitude`` for points; ``geometry`` (a shapely LineString/MultiLineString or
+:data:`infrarisk.score.BANDS`), ``status`` (one of :data:`STATUSES`), ``parent_asset_id``
+(or None), ``code`` (a public identifier such as a UN/LOCODE, or None), ``licence`` (of the
+asset's row, or None) and ``reason`` (the band in words) and the geometry: ``longitude``
+and ``latitude`` for points; ``geometry`` (a shapely LineString/MultiLineString or
 Polygon/MultiPolygon in EPSG:4326) for lines and polygons. Colours come from the band
-(:data:`infrarisk.site.render.BAND_COLOURS`), so every layer shares one legend.
+(:data:`infrarisk.site.render.BAND_COLOURS`), so every layer shares one legend. A layer's
+``card`` adds layer-specific evidence to its assets' detail records.
 
 Examples
 --------
 >>> [layer.id for layer in LAYERS][:2]
 ['ports', 'container-terminals']
 >>> sorted({layer.geometry for layer in LAYERS})
-['point']
+['line', 'point']
 """
 
 from __future__ import annotations
@@ -31,19 +33,30 @@ from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
+from . import infra
+
 if TYPE_CHECKING:  # pragma: no cover
     from . import SiteBuilder
 
 GEOMETRIES = ("point", "line", "polygon")
-FEATURE_COLUMNS = ["asset_id", "name", "asset_type", "country_code", "band", "status", "parent_asset_id", "code"]
-#: status of an asset (not of a stake), with the words the filters show
-STATUSES = {"operating": "Operating", "planned": "Planned or under construction"}
+FEATURE_COLUMNS = ["asset_id", "name", "asset_type", "country_code", "band", "status", "parent_asset_id", "code",
+                   "licence", "reason"]
+#: status of an asset (not of a stake), with the words the filters show (GEM's status groups)
+STATUSES = {"operating": "Operating", "in development": "In development (planned, proposed, under construction)",
+            "inactive": "Inactive (shelved, mothballed, cancelled, retired)", "unknown": "Not stated by the source"}
 
 TYPE_LABELS = {
     "port": "Port", "container_terminal": "Container terminal", "inland_container_terminal": "Inland container terminal",
     "port_authority": "Port authority (whole port)", "terminal_group": "Terminal group", "planned_port": "Planned port",
     "whole_port_operator": "Port company (whole port)", "multipurpose_terminal": "Multipurpose terminal",
     "bulk_terminal": "Bulk terminal", "liquid_bulk_terminal": "Liquid bulk terminal",
+    "cable_system": "Submarine cable system", "landing_station": "Cable landing station",
+    "mobile_network": "Mobile network (national)", "mobile_fixed_network": "Mobile and fixed network (national)",
+    "tower_portfolio": "Mobile tower portfolio (national)", "tower_company": "Tower company (listed)",
+    "telecom_group": "Telecom group (listed)", "cable_landing": "Cable landing (sourced stakes)",
+    "data_centre": "Data centre", "gas_power_plant": "Gas power plant", "gas_pipeline": "Gas pipeline",
+    "hydrogen_pipeline": "Hydrogen pipeline", "lng_terminal": "LNG terminal",
+    "gas_extraction_area": "Gas extraction area",
 }
 
 
@@ -68,6 +81,11 @@ class Layer:
         Circle radius (points) or line width (lines), in CSS pixels.
     shown : bool
         Whether the layer is on when the page opens.
+    card : callable, optional
+        ``card(site_builder, asset_id) -> dict``: evidence the layer adds to an asset's
+        detail record (its ``x`` member), such as a landing station's cables.
+    legend : str
+        A line for the legend (layers sharing one line show it once).
     """
 
     id: str
@@ -77,6 +95,8 @@ class Layer:
     sources: tuple[str, ...]
     size: float = 4.0
     shown: bool = True
+    card: Callable[["SiteBuilder", str], dict] | None = None
+    legend: str = ""
 
     def __post_init__(self):
         if self.geometry not in GEOMETRIES:
@@ -88,8 +108,9 @@ def asset_frame(assets: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "asset_id": assets["asset_id"], "name": assets["name"], "asset_type": assets["asset_type"],
         "country_code": assets["country_code"], "band": assets["band"],
-        "status": ["planned" if p else "operating" for p in assets["is_planned"].fillna(False)],
+        "status": ["in development" if p else "operating" for p in assets["is_planned"].fillna(False)],
         "parent_asset_id": assets["parent_asset_id"], "code": assets["unlocode"],
+        "licence": assets["licence"], "reason": assets["band_reason"],
         "longitude": assets["longitude"], "latitude": assets["latitude"],
     })
 
@@ -116,9 +137,18 @@ def other_terminals(sb: "SiteBuilder") -> pd.DataFrame:
 
 
 PORT_SOURCES = ("ownership", "wpi")
+CABLE_SOURCES = ("submarine-cables", "matching")
+GEM_SOURCES = ("gem-europe-gas", "matching")
+DOTS = "Large dots: terminals and other sites; small dots: ports."
+LINES = "Lines: submarine cables and pipelines."
 #: the registry, in drawing order (later layers are drawn on top)
 LAYERS: list[Layer] = [
-    Layer("ports", "Ports (World Port Index)", "point", european_ports, PORT_SOURCES, size=2.5),
+    Layer("gas-pipelines", "Gas and hydrogen pipelines (GEM)", "line",
+          infra.energy("gas_pipeline", "hydrogen_pipeline", lines=True), GEM_SOURCES, size=2, card=infra.card,
+          legend=LINES),
+    Layer("cables", "Submarine cables (TeleGeography 2021, non-commercial)", "line", infra.cables, CABLE_SOURCES,
+          size=1.6, card=infra.card, legend=LINES),
+    Layer("ports", "Ports (World Port Index)", "point", european_ports, PORT_SOURCES, size=2.5, legend=DOTS),
     Layer("container-terminals", "Container terminals", "point",
           terminals_of("container_terminal", "multipurpose_terminal"), PORT_SOURCES, size=6),
     Layer("inland-terminals", "Inland container terminals", "point", terminals_of("inland_container_terminal"),
@@ -129,6 +159,21 @@ LAYERS: list[Layer] = [
           terminals_of("bulk_terminal", "liquid_bulk_terminal"), PORT_SOURCES, size=6),
     Layer("planned-ports", "Planned ports", "point", terminals_of("planned_port"), PORT_SOURCES, size=6),
     Layer("other-terminals", "Other terminals", "point", other_terminals, PORT_SOURCES, size=6),
+    Layer("gas-extraction", "Gas extraction areas (GEM)", "point", infra.energy("gas_extraction_area"), GEM_SOURCES,
+          size=3.5, card=infra.card),
+    Layer("gas-power-plants", "Gas power plants (GEM)", "point", infra.energy("gas_power_plant"), GEM_SOURCES,
+          size=4, card=infra.card),
+    Layer("lng-terminals", "LNG terminals (GEM)", "point", infra.energy("lng_terminal"), GEM_SOURCES, size=6,
+          card=infra.card),
+    Layer("landing-stations", "Cable landing stations (TeleGeography 2021, non-commercial)", "point",
+          infra.landing_stations, CABLE_SOURCES, size=4, card=infra.card,
+          legend="Landing stations take the band of the most exposed cable that lands there."),
+    Layer("telecom-networks", "Mobile networks, towers and telecom groups", "point",
+          infra.telecom("mobile_network", "mobile_fixed_network", "tower_portfolio", "tower_company", "telecom_group"),
+          ("ownership",), size=7, legend="Networks, towers and groups: at their country's label point."),
+    Layer("data-centres", "Data centres", "point", infra.telecom("data_centre"), ("ownership",), size=6),
+    Layer("cable-landings", "Cable landings with sourced stakes", "point", infra.telecom("cable_landing"),
+          ("ownership",), size=6),
 ]
 
 
@@ -137,7 +182,7 @@ def type_label(asset_type: str) -> str:
 
     Examples
     --------
-    >>> type_label("container_terminal"), type_label("lng_terminal")
-    ('Container terminal', 'Lng terminal')
+    >>> type_label("container_terminal"), type_label("floating_unit")
+    ('Container terminal', 'Floating unit')
     """
     return TYPE_LABELS.get(asset_type) or asset_type.replace("_", " ").capitalize()

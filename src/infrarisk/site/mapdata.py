@@ -4,9 +4,10 @@ Contract: :func:`collect` runs every :class:`~infrarisk.site.layers.Layer` of th
 against a finished build and adds, per asset, the ownership facts the filters need
 (:class:`Facts`); :func:`write_map_data` writes
 
-- ``data/map/index.js``: dictionaries shared by all layers (bands, types, statuses,
-  countries, the entities that own or control any mapped asset, the layers with their
-  licences, the share thresholds offered, the detail shard size);
+- ``data/map/index.js``: dictionaries shared by all layers (bands with their colours and
+  line widths, types, statuses, countries, the entities that own or control any mapped
+  asset, the layers with their licences (marked when non-commercial) and legend lines, the
+  share thresholds offered, the detail shard size);
 - ``data/map/<layer>.js``: one file per non-empty layer, column-wise (ids, names,
   integer coordinates in 1e-5 degrees, small integer codes into the dictionaries, sparse
   lists of look-through shares by controlling country in millionths, and of related
@@ -50,6 +51,8 @@ SHARE_OPTIONS = [0.0, 0.01, 0.10, 0.25, 0.50]
 #: control categories of an asset (terminals: their controller; ports: their most exposed terminal)
 CONTROLS = {"foreign": "Controlled from another country", "domestic": "Controlled from its own country",
             "none": "No controller identified"}
+#: line width of each band, as a factor of the layer's size (the most exposed lines stand out)
+LINE_WIDTH = {"high": 1.6, "elevated": 1.3, "low": 1.0, "unknown": 0.7, "none": 0.85}
 #: assets per detail file (details are fetched when an asset is opened)
 SHARD_SIZE = 200
 COORD_SCALE = 100_000
@@ -270,9 +273,12 @@ def layer_payload(layer: Layer, frame: pd.DataFrame, md: MapData, codes: dict[st
     return out
 
 
-def layer_licence(sb: "SiteBuilder", layer: Layer) -> str:
-    files = [fl["licence"] for s in sb.sources for fl in s["files"] if s["source_id"] in layer.sources]
-    return licences.most_restrictive(files) if files else licences.ORDER[-1]
+def layer_licence(sb: "SiteBuilder", layer: Layer, frame: pd.DataFrame | None = None) -> str:
+    """The most restrictive licence of the files of the layer's sources and of its rows (``licence`` column)."""
+    lics = [fl["licence"] for s in sb.sources for fl in s["files"] if s["source_id"] in layer.sources]
+    if frame is not None and "licence" in frame:
+        lics += sorted({x for x in frame["licence"].tolist() if isinstance(x, str)})
+    return licences.most_restrictive(lics) if lics else licences.ORDER[-1]
 
 
 def index_payload(sb: "SiteBuilder", md: MapData, codes: dict[str, Codes], downloads: list[dict]) -> dict:
@@ -281,15 +287,16 @@ def index_payload(sb: "SiteBuilder", md: MapData, codes: dict[str, Codes], downl
     ent_rows = [[str(sb.entity_info[e]["name"]), codes["countries"](sb.entity_info[e]["country"])]
                 for e in codes["entities"].values]
     risk = sorted({c for grp in sb.profile.groups for c in sb.profile.members(grp)})
-    lic_order = [*licences.ORDER]
     layer_rows = []
     for layer, frame in md.layers:
-        lic = layer_licence(sb, layer)
+        lic = layer_licence(sb, layer, frame)
         layer_rows.append({"id": layer.id, "label": layer.label, "geometry": layer.geometry, "n": len(frame),
-                           "size": layer.size, "shown": layer.shown, "licence": lic, "licence_url": licences.url(lic)})
+                           "size": layer.size, "shown": layer.shown, "licence": lic, "licence_url": licences.url(lic),
+                           "nc": lic in licences.NONCOMMERCIAL, "legend": layer.legend})
+    lic_order = sorted({row["licence"] for row in layer_rows}, key=lambda k: (licences.rank(k), k))
     return {
         "version": 1,
-        "bands": [{"id": b, "label": BAND_LABELS[b], "colour": BAND_COLOURS[b]} for b in BANDS],
+        "bands": [{"id": b, "label": BAND_LABELS[b], "colour": BAND_COLOURS[b], "line": LINE_WIDTH[b]} for b in BANDS],
         "types": [[t, type_label(t)] for t in codes["types"].values],
         "statuses": [[s, STATUSES.get(s, s.replace("_", " ").capitalize())] for s in codes["statuses"].values],
         "controls": [[k, v] for k, v in CONTROLS.items()],
@@ -303,8 +310,10 @@ def index_payload(sb: "SiteBuilder", md: MapData, codes: dict[str, Codes], downl
         "n": md.n,
         "risk_countries": risk,
         "profile": sb.profile.title,
+        # the licences of the layers, least restrictive first (the page names the most restrictive of what it shows)
         "licence_order": lic_order,
         "licence_urls": {k: licences.url(k) for k in lic_order},
+        "licence_nc": [k for k in lic_order if k in licences.NONCOMMERCIAL],
         "downloads": downloads,
         "as_of": sb.settings.as_of,
     }

@@ -7,7 +7,7 @@ WITH pair AS (
     WHERE is_current AND interest_type NOT IN ('operating_contract', 'tenancy')
     GROUP BY ALL
 )
-SELECT subject_kind, subject_id, round(sum(share_min) * 100, 4) AS total_pct, count(*) AS holders
+SELECT subject_kind, subject_id, round(sum(share_min ORDER BY owner_entity_id) * 100, 4) AS total_pct, count(*) AS holders
 FROM pair
 GROUP BY ALL
 HAVING sum(share_min) > 1 + getvariable('share_sum_tolerance')

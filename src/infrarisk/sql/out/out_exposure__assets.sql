@@ -50,7 +50,9 @@ SELECT
     c.controller_entity_id,
     c.control_chain,
     c.controlling_country_code,
-    getvariable('profile_name')                                  AS profile_name
+    getvariable('profile_name')                                  AS profile_name,
+    a.licence,
+    a.is_noncommercial
 FROM core_assets__assets a
 LEFT JOIN best b USING (asset_id)
 LEFT JOIN out_exposure__ports p ON p.asset_id = a.asset_id

@@ -19,10 +19,12 @@
     this.rows = PAGE;
     this.selected = -1;
     this.inView = false;
-    this.map = L.map("map", { minZoom: 1, maxZoom: 18, zoomSnap: 1, worldCopyJump: false, keyboard: true });
+    this.map = ir.map;  // created by the page's Folium script
+    var box = this.map.getContainer();
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", "Map of the assets shown. Pan with the arrow keys, zoom with + and -; the table below lists the same assets.");
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution("Outlines: Natural Earth (public domain)");
-    this.map.setView([52, 12], 4);
     if (raw.outline) {
       L.geoJSON(raw.outline, {
         interactive: false, renderer: L.canvas({ padding: 0.5 }),
@@ -263,8 +265,11 @@
   };
 
   // ------------------------------------------------------------------ downloads
+  /* The most restrictive licence of the layers with something shown. */
   P.shownLicence = function () {
-    var idx = this.index, on = this.filters.sel.layer, order = idx.licence_order, best = null, rank = -1;
+    var idx = this.index, st = this.store, m = this.filters.match, order = idx.licence_order, best = null, rank = -1;
+    var on = new Uint8Array(idx.layers.length);
+    for (var i = 0; i < st.n; i++) { if (m[i]) { on[st.layer[i]] = 1; } }
     idx.layers.forEach(function (l, k) {
       if (!on[k]) { return; }
       var r = order.indexOf(l.licence);
@@ -278,6 +283,8 @@
     var a = document.getElementById("dl-shown-licence"), lic = this.shownLicence();
     a.textContent = lic || "none (nothing shown)";
     a.setAttribute("href", lic ? (this.index.licence_urls[lic] || "sources.html") : "sources.html");
+    document.getElementById("dl-shown-nc").textContent = this.index.licence_nc.indexOf(lic) >= 0 ?
+      ", non-commercial: what is shown includes non-commercial rows" : "";
   };
 
   P.shownRecords = function () {
@@ -386,7 +393,7 @@
   };
 
   document.addEventListener("DOMContentLoaded", function () {
-    if (!ir.raw.index || !window.L) {
+    if (!ir.raw.index || !window.L || !ir.map) {
       document.getElementById("count").textContent = "The map data could not be loaded.";
       return;
     }

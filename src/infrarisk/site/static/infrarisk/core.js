@@ -1,5 +1,8 @@
-/* infrarisk core: the namespace, the entry point of the data files, the feature store and
-   small helpers.
+/* infrarisk core: the namespace, the entry point of the data files and of the map Folium
+   creates, the feature store and small helpers.
+
+   The page's Folium script creates the Leaflet map and calls infrarisk.attach(map); the
+   app (app.js) draws on that map once the deferred data files have run.
 
    Data files (data/map/*.js, data/detail/*.js) are classic scripts that call
    infrarisk.data(kind, payload), so the site also works from file://. Every string that
@@ -10,7 +13,11 @@
   var ir = window.infrarisk = window.infrarisk || {};
   ir.raw = { index: null, outline: null, layers: [] };
   ir.shards = {};
+  ir.map = null;
   var waiting = {};
+
+  /* The map Folium created (the page's own map object: the app never creates another). */
+  ir.attach = function (map) { ir.map = map; };
 
   ir.data = function (kind, payload) {
     if (kind === "index") { ir.raw.index = payload; }

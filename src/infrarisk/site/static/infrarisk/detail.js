@@ -1,5 +1,7 @@
 /* infrarisk detail card: one asset's band and why, its ownership graph (share, date and
-   sources on each edge), control chain, look-through paths and recorded stakes.
+   sources on each edge), control chain, look-through paths and recorded stakes; what its
+   layer adds (a landing station's cables, a cable's landings, GEM's status, capacity and
+   context owners); the licence of its data, marked when non-commercial.
 
    Built from the compact map data at once and from the asset's detail file when it has
    loaded. Every value from data becomes a text node; links from data are http(s) only. */
@@ -90,9 +92,9 @@
     });
   };
 
-  P.assetButton = function (j) {
+  P.assetButton = function (j, text) {
     var app = this.app;
-    return el("button", { type: "button", class: "linklike", on: { click: function () { app.select(j, { fly: true, focus: true }); } } }, app.store.names[j]);
+    return el("button", { type: "button", class: "linklike", on: { click: function () { app.select(j, { fly: true, focus: true }); } } }, text || app.store.names[j]);
   };
 
   P.fill = function (body, i, d, shard) {
@@ -128,6 +130,8 @@
         }), " \u2192 " + p.look + " look-through.");
       })));
     });
+    var x = d.x || {};
+    if (x.via) { body.appendChild(this.via(x.via)); }
     if (d.holders && d.holders.length) {
       var rows = d.holders.map(function (h) {
         return el("tr", { class: h[6] ? null : "not-current" },
@@ -138,8 +142,16 @@
         el("caption", null, "Recorded stakes (current and past)"),
         el("thead", null, el("tr", null, ["Holder", "Share", "Status", "Source"].map(function (h) { return el("th", { scope: "col" }, h); }))),
         el("tbody", null, rows))));
-    } else {
+    } else if (!x.via) {
       body.appendChild(el("p", { class: "meta" }, "No ownership stake in this asset is recorded in the sources."));
+    }
+    if (x.ctx) {
+      body.appendChild(el("p", { class: "meta" }, "Direct owners (GEM; context, not counted beside the parents): " +
+        x.ctx.map(function (o) { return o[0] + (o[1] ? " " + o[1] : ""); }).join("; ") + "."));
+    }
+    if (x.lands) {
+      body.appendChild(el("p", { class: "lands" }, el("strong", null, "Lands at"), " (" + x.lands.length + "): ",
+        x.lands.map(function (l, k) { return [self.assetLink(l[0], l[1] + (l[2] ? " (" + l[2] + ")" : "")), k < x.lands.length - 1 ? "; " : "."]; })));
     }
     if (used.length) {
       body.appendChild(el("h3", null, "Sources"));
@@ -149,10 +161,43 @@
       })));
     }
     var meta = [];
+    if (x.st || x.cap || x.yr) {
+      meta.push([x.st ? ["Status: ", el("strong", null, x.st)] : null, x.cap ? (x.st ? " \u00b7 " : "") + x.cap[0] + " " + x.cap[1] : null,
+        x.yr ? (x.st || x.cap ? " \u00b7 " : "") + x.yr[0] + " " + x.yr[1] : null, ". "]);
+    }
+    if (x.crosses) { meta.push("Crosses: " + x.crosses.join(", ") + ". "); }
+    if (x.url) { meta.push(["Source page: ", ir.link(x.url, x.url), ". "]); }
     if (d.op) { meta.push("Operator: " + d.op + ". "); }
     if (d.wpi) { meta.push("World Port Index number " + d.wpi + ". "); }
     if (d.pos) { meta.push(["Position: " + d.pos[0], d.pos[1] ? [" (", ir.link(d.pos[1], "source"), ")"] : null, ". "]); }
     if (meta.length) { body.appendChild(el("p", { class: "meta" }, meta)); }
+    var lic = d.lic !== undefined ? shard.lics[d.lic] : null;
+    if (lic) {
+      body.appendChild(el("p", { class: "meta licence" }, "Data licence: ", ir.link(lic[1], lic[0]),
+        lic[2] ? [" \u2014 ", el("strong", null, "non-commercial"), " (may not be used commercially; share alike)"] : null, "."));
+    }
+  };
+
+  /* A landing station's cables: the band it is shown with comes from them ("lands at", not ownership). */
+  P.via = function (cables) {
+    var self = this;
+    var rows = cables.map(function (c) {
+      return el("tr", null, el("td", null, self.assetLink(c[0], c[1])),
+        el("td", null, el("span", { class: "band band-" + c[2] }, c[2]), c[3] && ["high", "elevated", "low"].indexOf(c[2]) >= 0 ? " " + c[3] : null),
+        el("td", null, c[4] ? ir.link(c[4], "TeleGeography") : ""));
+    });
+    return el("div", { class: "via" },
+      el("p", { class: "meta" }, "TeleGeography does not say who owns or operates a landing station: it is shown with the band of the most exposed cable that lands here (a \u201clands at\u201d relation, not an ownership share)."),
+      el("div", { class: "table-wrap" }, el("table", { class: "holders" },
+        el("caption", null, "Cables landing here (" + cables.length + ")"),
+        el("thead", null, el("tr", null, ["Cable", "Band", "Source"].map(function (h) { return el("th", { scope: "col" }, h); }))),
+        el("tbody", null, rows))));
+  };
+
+  /* A button opening a mapped asset by its id, or its name as text when it is not on the map. */
+  P.assetLink = function (id, text) {
+    var j = this.app.store.byId.get(id);
+    return j === undefined ? el("span", null, text) : this.assetButton(j, text);
   };
 
   /* The ownership graph as SVG: the asset at the bottom, holders above, by longest distance. */

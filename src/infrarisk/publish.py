@@ -1,0 +1,589 @@
+"""``infrarisk update``: fetch → import → build → checks → record → publish, safe under cron.
+
+Contract: :func:`update` takes the lock (:class:`RunLock`, ``fcntl.flock`` on
+``settings.lock_path``, beside the site), refreshes the sources' snapshots
+(:mod:`infrarisk.fetch`), copies ``datasets/`` into a fresh build folder
+``settings.builds_dir/<run id>/`` and re-derives there, with the project's importers, every
+source that has a fetched snapshot (:mod:`infrarisk.upstream`), builds the database and
+the site in that folder (:func:`infrarisk.pipeline.build`: verify, load, resolve, score,
+checks, site), compares the result with the last published build
+(:mod:`infrarisk.history`) and only then publishes: the site is swapped in with one
+directory exchange, the database and the history file with one rename each. Everything
+that can fail runs before that point, so on any failure the published site, database
+and history are untouched, the exit code is non-zero, and the JSON run report
+(``settings.runs_dir/<run id>.json`` and ``latest.json``) names the stage that failed and
+why. New snapshots stay staged until then too: they replace the previous ones only
+together with the site they built, so the snapshots folder always holds the raw inputs of
+the published build. ``dry_run`` does everything but publish (the would-be site stays in
+the build folder). The last ``settings.keep_builds`` published builds are kept.
+
+The run report holds: run id, status, exit code, failed stage and cause, every stage
+with its time (the build's own stages included), the snapshots fetched (url, sha256,
+outcome), the sha256 of every input file of the build, counts, the changes found and
+where the build was published. Wall-clock times appear only here and in the history
+store, never in the site.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from . import fetch as fetcher
+from . import history, upstream
+from .errors import FetchError, InfrariskError, LockBusy, ManifestError
+from .fsops import exchange_dirs, link_tree, write_atomic
+from .settings import Settings
+from .sources import read_manifest, sha256_file, write_manifest
+
+Progress = Callable[[str], None]
+_STAGE_RE = re.compile(r"^\[(\w+)\] (…|done in ([0-9.]+) s)$")
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_run_id() -> str:
+    """Sortable and unique: UTC time of the start plus a random suffix."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+# --- the lock -------------------------------------------------------------------------------
+
+class RunLock:
+    """An exclusive ``flock`` on ``path``; a second holder gets :class:`LockBusy` at once.
+
+    The kernel releases the lock when the process ends, however it ends, so a crashed
+    run never blocks the next one. The file is never deleted (deleting lock files races);
+    it holds the pid and run id of the current holder for the message of the next one.
+    """
+
+    def __init__(self, path: Path, run_id: str):
+        self.path, self.run_id, self.fd = Path(path), run_id, None
+
+    def acquire(self) -> "RunLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            os.close(fd)
+            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            try:
+                holder = json.loads(self.path.read_text() or "{}")
+            except (OSError, ValueError):
+                holder = {}
+            who = (f"pid {holder.get('pid')}, run {holder.get('run_id')}, since {holder.get('started_at')}"
+                   if holder else "holder unknown")
+            raise LockBusy(f"another infrarisk run holds the lock {self.path} ({who}); this run changed nothing "
+                           f"and stops. Runs never overlap: let the next scheduled run try again.") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "run_id": self.run_id, "started_at": now_utc()}).encode())
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
+
+# --- the run report -----------------------------------------------------------------------
+
+@dataclass
+class RunReport:
+    """What one run did; written as JSON whatever happens (see module docstring)."""
+
+    run_id: str
+    command: str
+    dry_run: bool
+    started_at: str
+    finished_at: str | None = None
+    status: str = "running"
+    exit_code: int | None = None
+    failed_stage: str | None = None
+    cause: dict | None = None
+    stages: list[dict] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    snapshots: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+    changes: dict = field(default_factory=dict)
+    published: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    path: Path | None = None
+
+    def to_dict(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k != "path"}
+        return d
+
+    @contextmanager
+    def stage(self, name: str, progress: Progress = lambda s: None):
+        st = {"name": name, "status": "running", "seconds": None}
+        self.stages.append(st)
+        t0 = time.perf_counter()
+        progress(f"[{name}] …")
+        try:
+            yield st
+        except BaseException as e:
+            st["status"] = "failed"
+            st["error"] = f"{type(e).__name__}: {e}"
+            if self.failed_stage is None:
+                self.failed_stage = st.get("failed_in") or name
+            raise
+        else:
+            st["status"] = "ok"
+        finally:
+            st["seconds"] = round(time.perf_counter() - t0, 3)
+
+    def skip(self, name: str, why: str) -> None:
+        self.stages.append({"name": name, "status": "skipped", "seconds": 0.0, "why": why})
+
+    def fail(self, e: BaseException) -> None:
+        self.status = "failed"
+        if isinstance(e, InfrariskError):
+            code = e.exit_code
+        elif isinstance(e, KeyboardInterrupt):
+            code = 130
+        elif isinstance(e, SystemExit):
+            code = e.code if isinstance(e.code, int) else 1
+        else:
+            code = 1
+        self.exit_code = code
+        self.cause = {"type": type(e).__name__, "message": str(e), "exit_code": code}
+        if isinstance(e, FetchError) and e.url:
+            self.cause["url"] = e.url
+        problems = getattr(e, "problems", None) or []
+        if problems:
+            self.cause["problems"] = [str(p) for p in problems[:20]]
+        failures = getattr(e, "failures", None) or []
+        if failures:
+            self.cause["failed_checks"] = [str(getattr(f, "name", f)) for f in failures]
+        if isinstance(e, SystemExit):
+            self.cause["message"] = f"stopped by a signal or exit (code {code})"
+        elif not isinstance(e, InfrariskError):
+            self.cause["traceback"] = traceback.format_exception(e)[-6:]
+
+    def write(self, runs_dir: Path, extra: Path | None = None) -> Path:
+        runs_dir = Path(runs_dir)
+        data = (json.dumps(self.to_dict(), indent=1, sort_keys=False, default=str) + "\n").encode("utf-8")
+        self.path = runs_dir / f"{self.run_id}.json"
+        write_atomic(self.path, data)
+        write_atomic(runs_dir / "latest.json", data)
+        if extra is not None:
+            write_atomic(Path(extra), data)
+        return self.path
+
+
+class _BuildStages:
+    """Turns the build's progress lines (``[verify] …`` / ``[verify] done in 0.1 s``) into
+    stage entries of the report, so a failure names the build stage it happened in."""
+
+    def __init__(self, report: RunReport, outer: dict, progress: Progress):
+        self.report, self.outer, self.progress = report, outer, progress
+        self.current: dict | None = None
+
+    def __call__(self, msg: str) -> None:
+        self.progress(msg)
+        m = _STAGE_RE.match(msg)
+        if not m:
+            return
+        name = m.group(1)
+        if m.group(2) == "…":
+            self.current = {"name": f"build:{name}", "status": "running", "seconds": None}
+            self.report.stages.append(self.current)
+            self.outer["failed_in"] = f"build:{name}"
+        elif self.current is not None:
+            self.current.update(status="ok", seconds=float(m.group(3)))
+            self.outer.pop("failed_in", None)
+
+    def failed(self, e: BaseException) -> None:
+        if self.current is not None and self.current["status"] == "running":
+            self.current.update(status="failed", error=f"{type(e).__name__}: {e}")
+
+
+# --- import stage ----------------------------------------------------------------------------
+
+def raw_overlay(settings: Settings, dest: Path, staged: dict[str, Path] | None = None) -> Path:
+    """A raw snapshot root for the importers: the shipped raw snapshots, the fetched ones laid
+    over them file by file, then this run's new (staged) snapshots over those (symbolic
+    links; nothing is copied)."""
+    dest.mkdir(parents=True)
+    roots = [(Path(r), "") for r in (settings.shared_data_dir, settings.snapshots_dir) if r is not None and Path(r).is_dir()]
+    roots += [(Path(tmp), folder) for folder, tmp in sorted((staged or {}).items())]
+    for root, prefix in roots:
+        for p in sorted(root.rglob("*")):
+            rel = Path(prefix) / p.relative_to(root)
+            if not p.is_file() or p.name.endswith(fetcher.SIDECAR) or any(x.startswith(".") for x in rel.parts):
+                continue
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            target.symlink_to(p.resolve())
+    return dest
+
+
+def verify_snapshot(folder: Path, name: str | None = None) -> dict[str, dict]:
+    """Every file of a snapshot folder against its provenance sidecar (sha256)."""
+    out = {}
+    name = name or folder.name
+    for p in sorted(folder.rglob("*")):
+        if not p.is_file() or p.name.endswith(fetcher.SIDECAR) or p.name.startswith("."):
+            continue
+        prov = fetcher.read_provenance(p)
+        rel = p.relative_to(folder).as_posix()
+        if prov is None:
+            raise ManifestError(f"snapshot {name}/{rel} has no provenance record; fetch it again")
+        digest = sha256_file(p)
+        if digest != prov.sha256:
+            raise ManifestError(f"checksum mismatch: snapshot {name}/{rel} has sha256 {digest[:16]}…, its "
+                                f"provenance record says {prov.sha256[:16]}… (changed after it was fetched)")
+        out[rel] = {"sha256": digest, "bytes": prov.bytes, "url": prov.url, "retrieved_at": prov.retrieved_at}
+    return out
+
+
+def derive_datasets(settings: Settings, ids: list[str], work: Path, progress: Progress,
+                    staged: dict[str, Path] | None = None) -> dict:
+    """Copy ``datasets/`` to ``work/datasets`` and re-import the fetched sources there
+    (``staged``: snapshot folder name -> this run's new snapshot, not yet committed)."""
+    from .imports import run_imports
+
+    staged = staged or {}
+    ds = work / "datasets"
+    shutil.copytree(settings.datasets_dir, ds)  # a real copy: importers rewrite files in place
+    done = {}
+
+    def folder_of(src):
+        return staged.get(src.folder) or Path(settings.snapshots_dir) / src.folder
+
+    todo = [s for s in map(upstream.by_id, ids) if s.importer and folder_of(s).is_dir()]
+    if todo:
+        raw = raw_overlay(settings, work / "raw", staged)
+        for src in todo:
+            snap = verify_snapshot(folder_of(src), src.folder)
+            progress(f"[import] {src.id} from the snapshot {src.folder}/")
+            (m,) = run_imports(raw, ds, [src.importer])
+            main = snap.get(src.files[0].name)
+            if main:
+                m.retrieved = main["retrieved_at"][:10]
+                m.origin_url = main["url"]
+                m.notes = (m.notes + " " if m.notes else "") + (
+                    f"Refreshed by infrarisk update from {main['url']}, retrieved {m.retrieved} "
+                    f"(sha256 {main['sha256'][:16]}…); edition notes above describe the snapshot first imported.")
+                write_manifest(ds / m.id, m)
+            done[src.id] = {"importer": src.importer, "snapshot": snap}
+    return done
+
+
+def dataset_inputs(datasets_dir: Path) -> dict[str, str]:
+    """sha256 of every dataset file the build reads, from the manifests."""
+    out = {}
+    for mf in sorted(Path(datasets_dir).glob("*/manifest.toml")):
+        m = read_manifest(mf.parent)
+        for f in m.files:
+            out[f"{m.id}/{f.path}"] = f.sha256
+    return out
+
+
+# --- retention --------------------------------------------------------------------------------
+
+def _build_info(d: Path) -> dict:
+    try:
+        return json.loads((d / "run.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def prune_builds(builds_dir: Path, keep: int, protect: set[str]) -> list[str]:
+    """Keep the newest ``keep`` published builds and the newest other one; return what went."""
+    if not builds_dir.is_dir():
+        return []
+    info = {d: _build_info(d) for d in builds_dir.iterdir() if d.is_dir() and not d.name.startswith(".")}
+    dirs = sorted(info, key=lambda d: info[d].get("order") or d.name)  # oldest first
+    published = [d for d in dirs if info[d].get("status") == "published"]
+    others = [d for d in dirs if d not in published]
+    drop = published[:-keep] + others[:-1]
+    gone = []
+    for d in drop:
+        if d.name not in protect:
+            shutil.rmtree(d, ignore_errors=True)
+            gone.append(d.name)
+    return gone
+
+
+# --- update -----------------------------------------------------------------------------------
+
+def update(settings: Settings, *, dry_run: bool = False, fetch: bool = True, sources: list[str] | None = None,
+           progress: Progress | None = None, run_id: str | None = None, report_path: Path | None = None) -> RunReport:
+    """Run the whole refresh (see module docstring); raise the first error after writing the report."""
+    progress = progress or (lambda s: None)
+    report = RunReport(run_id=run_id or new_run_id(), command="update", dry_run=dry_run, started_at=now_utc())
+    report.paths = {k: str(getattr(settings, k)) for k in ("site_dir", "db_path", "datasets_dir", "snapshots_dir",
+                                                            "builds_dir", "history_path", "lock_path")}
+    t0 = time.perf_counter()
+    previous_handler = _terminate_as_exit()
+    try:
+        with report.stage("lock", progress):
+            lock = RunLock(settings.lock_path, report.run_id).acquire()
+        try:
+            with report.stage("clean", progress) as st:
+                st["removed"] = clean_debris(settings)
+            _update(settings, report, dry_run, fetch, sources, progress)
+        finally:
+            lock.release()
+    except BaseException as e:
+        report.fail(e)
+        raise
+    finally:
+        report.seconds = round(time.perf_counter() - t0, 3)
+        report.finished_at = now_utc()
+        if report.status == "running":
+            report.status = "dry-run" if dry_run else "published"
+            report.exit_code = 0
+        try:
+            report.write(settings.runs_dir, report_path)
+        except OSError as e:  # the report must not hide the run's own error
+            progress(f"[report] could not write the run report: {e}")
+        _restore_terminate(previous_handler)
+    return report
+
+
+def _terminate_as_exit():
+    """Turn SIGTERM (systemd's stop, a CI timeout) into SystemExit, so the clean-up and the run
+    report still happen; returns the previous handler (None outside the main thread)."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise SystemExit(143)
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def _restore_terminate(previous) -> None:
+    import signal
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def clean_debris(settings: Settings) -> list[str]:
+    """Remove what a run killed outright (power loss, SIGKILL) left behind: staging folders and
+    temporary files beside the site, the database, the history and the snapshots, and build
+    folders that never got their ``run.json``. Runs under the lock, so nothing is in use."""
+    site, db, hist = Path(settings.site_dir), Path(settings.db_path), Path(settings.history_path)
+    patterns = [(site.parent, f".{site.name}.*.new"), (site.parent, f".{site.name}.*.old"),
+                (site.parent, f".{site.name}.*.tmp"),
+                (db.parent, f".{db.name}.*.tmp"), (hist.parent, f".{hist.name}.*.tmp"),
+                (Path(settings.snapshots_dir), ".*.tmp")]
+    removed = []
+    for folder, pattern in patterns:
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.glob(pattern)):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+            removed.append(str(p))
+    builds = Path(settings.builds_dir)
+    if builds.is_dir():
+        for d in sorted(builds.iterdir()):
+            if d.is_dir() and not (d / "run.json").exists():
+                shutil.rmtree(d, ignore_errors=True)
+                removed.append(str(d))
+    return removed
+
+
+def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool, sources: list[str] | None,
+            progress: Progress) -> None:
+    from .pipeline import build
+
+    with report.stage("config", progress):
+        upstream.check_settings(settings)
+        ids = list(sources) if sources else upstream.default_update_sources(settings)
+        for sid in ids:
+            upstream.by_id(sid)
+        report.sources = ids
+
+    build_dir = Path(settings.builds_dir) / report.run_id
+    published_point = False
+    hist_tmp = new_site = db_tmp = None
+    staged: list = []  # new snapshots, committed only with the site they built
+    try:
+        if do_fetch and ids:
+            with report.stage("fetch", progress) as st:
+                results, failures = fetcher.fetch_sources(settings, ids, progress, commit=False)
+                staged = [r.staged for r in results if r.staged is not None]
+                for r in results:
+                    report.snapshots[r.source] = {
+                        "folder": r.folder, "seconds": r.seconds, "outcomes": r.counts(), "summary": r.summary,
+                        "files": {f.path: {"url": f.url, "outcome": f.outcome, "sha256": f.sha256, "bytes": f.bytes,
+                                           "attempts": f.attempts, "waited_s": f.waited_s} for f in r.files}}
+                st["failed_sources"] = [sid for sid, _ in failures]
+                if failures:
+                    first = failures[0][1]
+                    if len(failures) > 1:
+                        msg = f"{len(failures)} sources failed: " + "; ".join(f"{e}" for _, e in failures)
+                        raise (FetchError(msg) if isinstance(first, FetchError) else type(first)(msg))
+                    raise first
+        else:
+            report.skip("fetch", "--no-fetch" if not do_fetch else "no sources to fetch")
+
+        build_dir.mkdir(parents=True)
+        with report.stage("import", progress) as st:
+            st["imported"] = derive_datasets(settings, ids, build_dir, progress,
+                                             {sf.final.name: sf.tmp for sf in staged})
+            report.inputs = dataset_inputs(build_dir / "datasets")
+
+        bsettings = settings.with_(datasets_dir=build_dir / "datasets", db_path=build_dir / "infrarisk.duckdb",
+                                   site_dir=build_dir / "site")
+        # registry data ingested into the published database (infrarisk ingest) goes on
+        from .load import registry as registry_load
+        registry_load.seed_build_file(Path(settings.db_path), Path(bsettings.db_path))
+        with report.stage("build", progress) as st:
+            tracker = _BuildStages(report, st, progress)
+            try:
+                b = build(bsettings, progress=tracker)
+            except BaseException as e:
+                tracker.failed(e)
+                raise
+            report.counts = {**b.counts, "site_bytes": b.site_bytes,
+                             "rows_rejected": int(b.log.stats_frame()["rows_rejected"].sum())}
+
+        with report.stage("record", progress):
+            import duckdb
+            con = duckdb.connect(str(bsettings.db_path), read_only=True)
+            try:
+                state = history.state_of(con)
+            finally:
+                con.close()
+            store = history.History(settings.history_path)
+            prev = store.previous_state(state.digest)
+            changes = history.diff(prev, state)
+            last = store.last_run()
+            kinds: dict[str, int] = {}
+            for c in changes:
+                kinds[c.change_kind] = kinds.get(c.change_kind, 0) + 1
+            report.changes = {"state": state.digest, "previous_state": prev.digest if prev else None,
+                              "data_date": state.data_date, "total": len(changes), **kinds,
+                              "list": [c.as_row() for c in changes[:200]]}
+            if not dry_run:
+                hist_tmp = store.prepare({"run_id": report.run_id, "started_at": report.started_at,
+                                          "published_at": now_utc(), "inputs": report.inputs,
+                                          "counts": report.counts, "site_dir": str(settings.site_dir)},
+                                         state, prev, changes)
+
+        if dry_run:
+            report.skip("publish", "--dry-run: the site, database, history and snapshots stay as they were")
+            report.published = {"build_dir": str(build_dir), "site_would_be": str(build_dir / "site")}
+            write_atomic(build_dir / "run.json", json.dumps({"run_id": report.run_id, "status": "dry-run"}).encode())
+            return
+
+        with report.stage("publish", progress) as st:
+            site_dir, db_path = Path(settings.site_dir), Path(settings.db_path)
+            if site_dir.is_symlink():  # publish into the folder the link points to; the link stays
+                site_dir = site_dir.resolve()
+            site_dir.parent.mkdir(parents=True, exist_ok=True)
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            new_site = site_dir.with_name(f".{site_dir.name}.{report.run_id}.new")
+            link_tree(build_dir / "site", new_site)
+            db_tmp = db_path.with_name(f".{db_path.name}.{report.run_id}.tmp")
+            shutil.copyfile(bsettings.db_path, db_tmp)
+            write_atomic(build_dir / "run.json", json.dumps({"run_id": report.run_id, "status": "published",
+                                                              "state": state.digest}).encode())
+            # -- the point of no return: a directory exchange and renames --
+            published_point = True
+            displaced = exchange_dirs(new_site, site_dir)
+            new_site = None
+            os.replace(db_tmp, db_path)
+            db_tmp = None
+            store.commit(hist_tmp)
+            hist_tmp = None
+            for sf in staged:  # the snapshots that built the published site replace the previous ones
+                sf.commit()
+            staged = []
+            st["displaced"] = _keep_displaced(displaced, settings, last, report.run_id)
+            report.published = {"site_dir": str(site_dir), "db_path": str(db_path), "build_dir": str(build_dir),
+                                "state": state.digest,
+                                "is_new_state": last is None or last.get("state_digest") != state.digest}
+    except BaseException:
+        if not published_point:
+            shutil.rmtree(build_dir, ignore_errors=True)
+        if new_site is not None:
+            shutil.rmtree(new_site, ignore_errors=True)
+        for p in (db_tmp, hist_tmp):
+            if p is not None:
+                Path(p).unlink(missing_ok=True)
+        raise
+    finally:
+        for sf in staged:  # a failed or dry run keeps the previous snapshots
+            sf.abort()
+        gone = prune_builds(Path(settings.builds_dir), settings.keep_builds, {report.run_id})
+        if gone:
+            report.published["pruned_builds"] = gone
+
+
+def _keep_displaced(displaced: Path | None, settings: Settings, last: dict | None, run_id: str) -> str | None:
+    """The site just replaced: dropped when its build is kept in ``builds_dir``, else kept there
+    (as the build published just before this run, for the retention order)."""
+    if displaced is None:
+        return None
+    kept = Path(settings.builds_dir) / last["run_id"] / "site" if last else None
+    if kept is not None and kept.is_dir() and _same_tree(displaced, kept):
+        shutil.rmtree(displaced, ignore_errors=True)
+        return f"already kept as {last['run_id']}"
+    stamp = datetime.fromtimestamp(displaced.stat().st_mtime, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    dest = Path(settings.builds_dir) / f"{stamp}-replaced"
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(displaced), dest / "site")
+    write_atomic(dest / "run.json", json.dumps({"run_id": dest.name, "status": "published", "order": run_id.split("-")[0] + "-",
+                                                "note": "a site not built by infrarisk update, replaced"}).encode())
+    return str(dest)
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    """Same files with the same bytes (hard links compare by inode first)."""
+    fa = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    fb = sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
+    if fa != fb:
+        return False
+    for rel in fa:
+        x, y = a / rel, b / rel
+        if os.path.samefile(x, y):
+            continue
+        if x.stat().st_size != y.stat().st_size or x.read_bytes() != y.read_bytes():
+            return False
+    return True
+
+
+# --- fetch on its own --------------------------------------------------------------------------
+
+def fetch_only(settings: Settings, ids: list[str], progress: Progress | None = None):
+    """``infrarisk fetch``: refresh snapshots under the same lock as ``update``."""
+    with RunLock(settings.lock_path, "fetch-" + new_run_id()):
+        return fetcher.fetch_sources(settings, ids, progress)

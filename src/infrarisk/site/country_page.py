@@ -1,0 +1,123 @@
+"""The country summary page: a choropleth of exposure by host country, and a panel per country.
+
+Contract: :func:`country_page` reads ``out_exposure__countries`` and
+``out_exposure__country_assets`` (see :mod:`infrarisk.summary`) and the Natural Earth 1:50m
+polygons (``ISO_A2_EH``, via :func:`infrarisk.geo.countries_gdf`) of a finished build and
+returns the HTML of ``countries.html``: a Folium map (:mod:`infrarisk.site.mapping`) where
+each European country is coloured by how many of its critical assets are controlled from a
+high-risk country (every European country drawn, those with none too; countries whose polygon
+is small — Malta, Cyprus, Luxembourg … — also get a dot at their label point so they can be
+seen and clicked), over the outlines of ``data/map/outline.js``, then one section per European
+country listing, by asset type, its assets with their band, and the assets controlled from a
+high-risk country or in the high or elevated band. Strings from data are escaped: the template
+autoescapes; the GeoJSON goes through ``tojson``, and ``static/infrarisk/countries.js`` makes
+the popups and tooltips of its properties as DOM text nodes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from ..geo import countries_gdf
+from . import mapping
+
+#: (lowest count, fill colour) of the choropleth classes
+CLASSES = [(0, "#f2f0eb"), (1, "#fddbc7"), (2, "#f4a582"), (4, "#d6604d"), (10, "#b2182b")]
+#: countries whose polygons cover less than this (square degrees) also get a dot
+SMALL_AREA = 1.5
+SIMPLIFY_DEG = 0.02
+
+
+def colour(n: int) -> str:
+    """Fill colour of a count.
+
+    Examples
+    --------
+    >>> colour(0), colour(3), colour(12)
+    ('#f2f0eb', '#f4a582', '#b2182b')
+    """
+    return [c for lo, c in CLASSES if n >= lo][-1]
+
+
+def class_labels() -> list[tuple[str, str]]:
+    out = []
+    for i, (lo, c) in enumerate(CLASSES):
+        hi = CLASSES[i + 1][0] - 1 if i + 1 < len(CLASSES) else None
+        out.append((str(lo) if hi == lo else f"{lo}+" if hi is None else f"{lo}–{hi}", c))
+    return out
+
+
+def _by_type(assets: pd.DataFrame, labels: dict) -> list[dict]:
+    rows = []
+    for (cls, typ), g in assets.groupby(["asset_class", "asset_type"], sort=True):
+        rows.append({"type": labels.get(typ, typ), "n": len(g), "controlled": int(g["is_controlled_high_risk"].sum()),
+                     "high": int((g["band"] == "high").sum()), "elevated": int((g["band"] == "elevated").sum()),
+                     "unknown": int((g["band"] == "unknown").sum())})
+    return sorted(rows, key=lambda r: r["type"])
+
+
+def country_data(con, labels: dict) -> tuple[list[dict], dict]:
+    """Per European country its counts, by-type rows and listed assets; and the map's GeoJSON."""
+    summary = con.execute("SELECT * FROM out_exposure__countries ORDER BY country_name, country_code").df()
+    assets = con.execute("SELECT * FROM out_exposure__country_assets ORDER BY country_code, name, asset_id").df()
+    countries = []
+    for r in summary.to_dict("records"):
+        a = assets[assets["country_code"] == r["country_code"]]
+        listed = a[a["is_controlled_high_risk"] | a["band"].isin(["high", "elevated"])]
+        countries.append({**r, "by_type": _by_type(a, labels), "listed": [
+            {**x, "type_label": labels.get(x["asset_type"], x["asset_type"])}
+            for x in listed.where(listed.notna(), None).to_dict("records")]})
+    by_code = {c["country_code"]: c for c in countries}
+
+    gdf = countries_gdf(con)
+    gdf = gdf[gdf["country_code"].isin(by_code) | gdf["country_code"].isin(
+        [c["polygon_country_code"] for c in countries])]
+    feats = []
+    for r in gdf.sort_values(["country_code", "ne_id"]).itertuples():
+        c = by_code.get(r.country_code)
+        if c is None:
+            continue
+        geom = r.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True)
+        props = {"cc": c["country_code"], "t": f"{c['country_name']}: {c['n_controlled_high_risk']}",
+                 "c": colour(int(c["n_controlled_high_risk"])), "p": _popup(c)}
+        feats.append({"type": "Feature", "properties": props,
+                      "geometry": json.loads(json.dumps(geom.__geo_interface__))})
+        if r.geometry.area < SMALL_AREA:
+            feats.append({"type": "Feature", "properties": {**props, "dot": True},
+                          "geometry": {"type": "Point", "coordinates": [round(float(r.label_longitude), 4),
+                                                                        round(float(r.label_latitude), 4)]}})
+    return countries, {"type": "FeatureCollection", "features": _rounded(feats)}
+
+
+def _popup(c: dict) -> dict:
+    """What a country's popup says (made into text nodes by ``countries.js``)."""
+    return {"name": c["country_name"], "n": int(c["n_controlled_high_risk"]), "assets": int(c["n_assets"]),
+            "high": int(c["n_high"]), "elevated": int(c["n_elevated"]), "unknown": int(c["n_unknown"]),
+            "types": [[t["type"], t["n"], t["controlled"]] for t in c["by_type"]]}
+
+
+def _rounded(feats: list[dict], ndigits: int = 3) -> list[dict]:
+    def rnd(c):
+        return round(c, ndigits) + 0.0 if isinstance(c, float) else [rnd(x) for x in c] if isinstance(c, (list, tuple)) \
+            else c
+    for f in feats:
+        f["geometry"]["coordinates"] = rnd(f["geometry"]["coordinates"])
+    return feats
+
+
+def country_page(con, labels: dict, downloads: list[dict], **ctx) -> tuple[str, list[dict]]:
+    """HTML of ``countries.html`` and the per-country rows (module docstring).
+
+    ``ctx`` is what every page of the site gets (sources, profile, as_of).
+    """
+    countries, data = country_data(con, labels)
+    with mapping.stable_ids("cc"):
+        m = mapping.site_map([51.0, 16.0], 4, js=[("infrarisk_core", "static/infrarisk/core.js"),
+                                                  ("outline", "data/map/outline.js"),
+                                                  ("countries", "static/infrarisk/countries.js")],
+                             minZoom=3)
+        m.add_child(mapping.Attach("infrarisk.choropleth", data))
+        html = mapping.map_page(m, "countries.html", page="countries", title="Countries", countries=countries,
+                                classes=class_labels(), downloads=downloads, **ctx)
+    return html, countries

@@ -1,0 +1,214 @@
+"""The telecom, cable and gas assets on the map: their layer features and what their cards add.
+
+Contract: the ``select`` functions of the layer registry (:mod:`infrarisk.site.layers`) for
+the assets of the cable, telecom and gas sources — :func:`cables`, :func:`landing_stations`,
+:func:`telecom` and :func:`energy` — return features in the registry's columns from a
+finished build (``out_exposure__assets``, ``core_assets__infra``, ``core_assets__lines``,
+``core_cables__*``, ``out_exposure__landings``):
+
+- cables are lines (the WKT of ``core_assets__lines``, simplified by :data:`SIMPLIFY_DEG`);
+  only cables that land in Europe are drawn (the database keeps all of them);
+- landing stations are the European ones; TeleGeography names no owner of a station, so a
+  station takes the band of the most exposed cable that lands there (a "lands at"
+  relation, never an ownership share: no look-through share is given to it);
+- networks, towers and groups are drawn at their country's label point, data centres and
+  cable landings at their sourced site;
+- gas assets keep GEM's status group (operating, in development, inactive) as the status
+  the map filters on; pipelines are lines.
+
+Assets without a status in their source get ``unknown``. :func:`card` returns the evidence
+an asset's detail card adds to the holders, chain and band (the ``x`` member of its record
+in :mod:`infrarisk.site.details`): GEM's status, capacity and start year, the countries a
+pipeline crosses, GEM's direct owners shown as context, a cable's landing stations, a
+landing station's cables with their bands, and the source page of the asset.
+
+:func:`band_counts` and :func:`methodology_facts` give what the methodology page states
+about the layers, the entity matching and the licences.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import duckdb
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..score import BANDS, share_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import SiteBuilder
+    from .mapdata import MapData
+
+#: Douglas-Peucker tolerance of the drawn lines, in degrees (about 1 km)
+SIMPLIFY_DEG = 0.01
+
+
+def _na(v):
+    return None if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else v
+
+
+class InfraData:
+    """What the layers and cards need beyond ``out_exposure__assets``, read once per build."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        infra = con.execute("SELECT * FROM core_assets__infra ORDER BY asset_id").df()
+        cols = list(infra.columns)
+        self.infra = {r[0]: dict(zip(cols, map(_na, r))) for r in infra.itertuples(index=False, name=None)}
+        self.lines = dict(con.execute("SELECT asset_id, geometry_wkt FROM core_assets__lines ORDER BY asset_id")
+                          .fetchall())
+        self.landings: dict[str, list[tuple[str, str, str | None]]] = {}
+        self.europe_cables: set[str] = set()
+        for cable, landing, name, cc, europe in con.execute("""
+                SELECT l.cable_asset_id, l.landing_asset_id, p.name, p.country_code, coalesce(g.is_europe, false)
+                FROM (SELECT DISTINCT cable_asset_id, landing_asset_id FROM core_cables__landings) l
+                JOIN core_cables__landing_points p ON p.asset_id = l.landing_asset_id
+                LEFT JOIN core_geo__countries g ON g.country_code = p.country_code
+                ORDER BY l.cable_asset_id, p.name, l.landing_asset_id""").fetchall():
+            self.landings.setdefault(cable, []).append((landing, name, cc))
+            if europe:
+                self.europe_cables.add(cable)
+        via = con.execute("SELECT * FROM out_exposure__landings ORDER BY asset_id").df()
+        vcols = list(via.columns)
+        self.via = {r[0]: dict(zip(vcols, r)) for r in via.itertuples(index=False, name=None)}
+        self.context: dict[str, list[list]] = {}
+        for aid, name, frac, text in con.execute("""
+                SELECT asset_id, entity_name, share_fraction, share_text FROM core_gem__stakes
+                WHERE NOT is_counted ORDER BY asset_id, level, position""").fetchall():
+            share = share_text(frac, frac) if frac is not None else text
+            self.context.setdefault(aid, []).append([name, share])
+        self.crosses = {aid: list(codes) for aid, codes in con.execute(
+            "SELECT asset_id, list(country_code ORDER BY position) FROM core_gem__asset_countries GROUP BY asset_id "
+            "HAVING count(*) > 1 ORDER BY asset_id").fetchall()}
+
+
+def data(sb: "SiteBuilder") -> InfraData:
+    """The :class:`InfraData` of a site build (read on first use)."""
+    d = getattr(sb, "_infra_data", None)
+    if d is None:
+        d = sb._infra_data = InfraData(sb.con)
+    return d
+
+
+def _features(sb: "SiteBuilder", a: pd.DataFrame) -> pd.DataFrame:
+    """Registry columns of some infra assets, with their source's status group."""
+    from .layers import asset_frame
+    d = data(sb)
+    f = asset_frame(a)
+    f["status"] = [(d.infra.get(aid) or {}).get("status_group") or "unknown" for aid in f["asset_id"]]
+    return f
+
+
+def _with_lines(sb: "SiteBuilder", f: pd.DataFrame) -> pd.DataFrame:
+    """The features with their simplified line geometry (a zero-length line at the point if none)."""
+    d = data(sb)
+    wkt = np.array([d.lines.get(aid) for aid in f["asset_id"]], dtype=object)
+    geoms = shapely.simplify(shapely.from_wkt(wkt), SIMPLIFY_DEG, preserve_topology=False)
+    lon, lat = f["longitude"].to_numpy(float), f["latitude"].to_numpy(float)
+    for i in np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms)):
+        geoms[i] = shapely.LineString([(lon[i], lat[i]), (lon[i], lat[i])]) if np.isfinite([lon[i], lat[i]]).all() \
+            else None
+    return f.assign(geometry=geoms)[[g is not None for g in geoms]].reset_index(drop=True)
+
+
+def cables(sb: "SiteBuilder") -> pd.DataFrame:
+    """Submarine cables that land in Europe, as lines."""
+    a = sb.assets
+    return _with_lines(sb, _features(sb, a[(a["asset_class"] == "cable") & a["asset_id"].isin(data(sb).europe_cables)]))
+
+
+def landing_stations(sb: "SiteBuilder") -> pd.DataFrame:
+    """European cable landing stations, with the band and reason of their most exposed cable."""
+    a, via = sb.assets, data(sb).via
+    f = _features(sb, a[(a["asset_class"] == "landing") & a["is_europe"] & a["asset_id"].isin(via)])
+    f["band"] = [via[aid]["via_band"] for aid in f["asset_id"]]
+    f["reason"] = [via[aid]["via_reason"] for aid in f["asset_id"]]
+    return f
+
+
+def telecom(*types: str) -> Callable[["SiteBuilder"], pd.DataFrame]:
+    """A ``select`` for the curated telecom assets of some types (points)."""
+    def select(sb: "SiteBuilder") -> pd.DataFrame:
+        a = sb.assets
+        return _features(sb, a[(a["asset_class"] == "telecom") & a["asset_type"].isin(types)])
+    return select
+
+
+def energy(*types: str, lines: bool = False) -> Callable[["SiteBuilder"], pd.DataFrame]:
+    """A ``select`` for the GEM gas assets of some types: points, or lines for pipelines."""
+    def select(sb: "SiteBuilder") -> pd.DataFrame:
+        a = sb.assets
+        f = _features(sb, a[(a["asset_class"] == "energy") & a["asset_type"].isin(types)])
+        return _with_lines(sb, f) if lines else f
+    return select
+
+
+def card(sb: "SiteBuilder", asset_id: str) -> dict:
+    """What an infra asset's detail card shows besides holders, chain and band (keys without a value left out).
+
+    ``st``: the source's status; ``cap``: [capacity, unit]; ``yr``: [label, year]; ``crosses``:
+    country codes of a pipeline in several countries; ``ctx``: GEM's direct owners shown as
+    context ([name, share]); ``lands``: a cable's landing stations ([asset id, name, country]);
+    ``via``: a landing station's cables ([asset id, name, band, group label, source page]);
+    ``url``: the asset's page at its source.
+    """
+    d = data(sb)
+    inf = d.infra.get(asset_id)
+    if inf is None:
+        return {}
+    cls = inf["asset_class"]
+    x: dict = {}
+    if inf["status"]:
+        x["st"] = inf["status"]
+    if inf["capacity"] is not None:
+        x["cap"] = [round(float(inf["capacity"]), 1), "km long" if cls == "cable" else inf["capacity_unit"] or ""]
+    if inf["start_year"] is not None:
+        x["yr"] = ["ready for service" if cls == "cable" else "start year", int(inf["start_year"])]
+    if asset_id in d.crosses:
+        x["crosses"] = d.crosses[asset_id]
+    if asset_id in d.context:
+        x["ctx"] = d.context[asset_id]
+    if cls == "cable" and asset_id in d.landings:
+        x["lands"] = [list(t) for t in d.landings[asset_id]]
+    if cls == "landing" and asset_id in d.via:
+        rows = sb.asset_rows
+        x["via"] = sorted(([c, rows[c]["name"], rows[c]["band"], _na(rows[c]["band_group_label"]),
+                            d.infra[c]["detail_url"]] for c in d.via[asset_id]["cable_asset_ids"] if c in rows),
+                          key=lambda c: (c[1], c[0]))
+    if inf["detail_url"]:
+        x["url"] = inf["detail_url"]
+    return x
+
+
+# --------------------------------------------------------------------------- methodology
+def band_counts(md: "MapData") -> list[dict]:
+    """Assets per band of each layer drawn on the map (landing stations by their most exposed cable)."""
+    out = []
+    for layer, frame in md.layers:
+        n = frame["band"].value_counts()
+        out.append({"label": layer.label, "n": len(frame), **{b: int(n.get(b, 0)) for b in BANDS}})
+    return out
+
+
+def methodology_facts(con: duckdb.DuckDBPyConnection, settings, downloads: list[dict], md: "MapData") -> dict:
+    """What the methodology page states about the layers, matching and licences for this build."""
+    from ..match import MATCHED, SCORER, UNMATCHED
+    names = con.execute("SELECT method, count(*) AS n, sum(n_mentions) AS m FROM core_match__names GROUP BY 1").df()
+    by = dict(zip(names["method"], names["n"].astype(int)))
+    problems = dict(con.execute("""
+        SELECT check_name, count(*) FROM out_build__problems
+        WHERE check_name IN ('several_owners', 'several_countries', 'share_as_text', 'outside_country',
+                             'owner_country_unknown', 'placeholder_owner', 'named_twice', 'ambiguous_name',
+                             'shares_over_100', 'site_to_be_decided')
+        GROUP BY 1""").fetchall())
+    new = con.execute("SELECT count(*) FROM core_ownership__entities WHERE entity_id LIKE 'name:%'").fetchone()[0]
+    return {
+        "layers": band_counts(md),
+        "matched_by": {m: by.get(m, 0) for m in MATCHED}, "unmatched_by": {m: by.get(m, 0) for m in UNMATCHED},
+        "n_names": int(names["n"].sum()), "n_mentions": int(names["m"].sum() or 0),
+        "n_matched": sum(by.get(m, 0) for m in MATCHED), "n_new_entities": int(new),
+        "threshold": settings.match_fuzzy_threshold, "scorer": SCORER,
+        "include_noncommercial": settings.include_noncommercial, "problems": problems,
+        "downloads": [d for d in downloads if not d["name"].startswith("country-")],
+    }

@@ -1,0 +1,78 @@
+"""Downloads of the telecom and energy layers, each with the most restrictive licence of its rows.
+
+Contract: :func:`downloads` reads a finished build and returns the CSV downloads of the layers
+— ``layer-assets.csv`` (every cable, landing station, telecom and energy asset with band,
+status, holders and sources), ``country-assets.csv`` and ``country-summary.csv`` (the country
+summary), ``entity-matches.csv`` (how every owner name was matched) — each as a dict with
+``name``, ``href``, ``columns``, ``rows``, ``licence`` (the most restrictive licence of the
+rows it contains, :func:`infrarisk.licences.most_restrictive`), ``licence_url`` and
+``is_noncommercial`` (it contains non-commercial rows, so the page linking it says so).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from .. import licences
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def _download(name: str, df: pd.DataFrame, licence_list: list[str]) -> dict:
+    lic = licences.most_restrictive(licence_list) if licence_list else "CC-BY-4.0"
+    return {"name": name, "href": f"data/{name}", "columns": list(df.columns), "rows": _records(df),
+            "licence": lic, "licence_url": licences.url(lic),
+            "is_noncommercial": lic in licences.NONCOMMERCIAL}
+
+
+def downloads(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The layer downloads (module docstring), in a fixed order."""
+    assets = con.execute("""
+        WITH holders AS (
+            SELECT l.subject_id AS asset_id,
+                   string_agg(e.entity_name || CASE WHEN l.is_share_stated OR l.share_min > 0
+                              THEN ' ' || round(100 * l.share_min, 2) || '%' ELSE '' END, '; '
+                              ORDER BY l.share_min DESC, e.entity_name) AS current_holders,
+                   string_agg(DISTINCT l.source_url, ' ' ORDER BY l.source_url) AS source_urls,
+                   list(DISTINCT l.licence ORDER BY l.licence) AS link_licences
+            FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
+            WHERE l.subject_kind = 'asset' AND l.is_current
+            GROUP BY l.subject_id
+        ),
+        hosts AS (
+            SELECT asset_id, string_agg(country_code, ';' ORDER BY country_code) AS host_countries
+            FROM core_assets__host_countries GROUP BY asset_id
+        )
+        SELECT a.asset_id, a.name, a.asset_class, a.asset_type, a.country_code, h.host_countries,
+               i.status, i.status_group, round(a.latitude, 5) AS latitude, round(a.longitude, 5) AS longitude,
+               coalesce(v.via_band, a.band) AS band, coalesce(v.via_group_label, a.band_group_label) AS band_group,
+               round(a.share_min, 6) AS share_min, round(a.share_max, 6) AS share_max, a.is_controlled,
+               a.controlling_country_code, a.control_chain, v.via_cable_name AS exposed_through_cable,
+               o.current_holders, o.source_urls, i.detail_url, a.licence, o.link_licences
+        FROM out_exposure__assets a
+        JOIN core_assets__infra i USING (asset_id)
+        LEFT JOIN holders o USING (asset_id)
+        LEFT JOIN hosts h USING (asset_id)
+        LEFT JOIN out_exposure__landings v USING (asset_id)
+        ORDER BY a.asset_class, a.asset_type, a.asset_id""").df()
+    lic = [*assets["licence"].dropna(), *[x for ls in assets["link_licences"].dropna() for x in ls]]
+    out = [_download("layer-assets.csv", assets.drop(columns=["link_licences"]), lic)]
+
+    ca = con.execute("SELECT * FROM out_exposure__country_assets ORDER BY country_code, asset_class, asset_id").df()
+    out.append(_download("country-assets.csv", ca.drop(columns=["is_noncommercial"]), list(ca["licence"].dropna())))
+    cs = con.execute("SELECT * FROM out_exposure__countries ORDER BY country_code").df()
+    out.append(_download("country-summary.csv", cs, list(ca["licence"].dropna())))  # counts made from those rows
+
+    names = con.execute("""
+        SELECT n.name, n.normalised_name, n.method, n.is_matched, n.entity_id, n.entity_name, n.score, n.candidates,
+               n.detail, n.n_mentions, n.source_ids,
+               (SELECT string_agg(m.file || ':' || m.row, ' ' ORDER BY m.file, m.row) FROM core_match__mentions m
+                WHERE m.name = n.name) AS occurrences
+        FROM core_match__names n ORDER BY n.name""").df()
+    src = con.execute("""
+        SELECT DISTINCT l.licence FROM core_match__mentions m JOIN core_meta__licences l ON l.file = m.file""").df()
+    out.append(_download("entity-matches.csv", names, list(src["licence"].dropna())))
+    return out

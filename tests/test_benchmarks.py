@@ -1,0 +1,19 @@
+"""The scale benchmark runs (reduced size) and prints its JSON line; figures are printed, not asserted."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "ownership_scale.py"
+
+
+def test_ownership_scale_benchmark_at_100k_entities():
+    p = subprocess.run([sys.executable, str(BENCH), "--entities", "100000"], capture_output=True, text=True,
+                       timeout=600)
+    assert p.returncode == 0, p.stderr
+    last = p.stdout.strip().splitlines()[-1]
+    figures = json.loads(last)
+    print(last)
+    assert list(figures) == ["entities", "links", "load_s", "controller_s", "lookthrough_s", "peak_rss_mb"]
+    assert figures["entities"] == 100_000 and 20_000 <= figures["links"] <= 24_000

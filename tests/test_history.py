@@ -1,0 +1,118 @@
+"""The change list between two states, the state digest, and the history store."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from infrarisk.history import LINK_COLUMNS, History, State, diff
+
+
+def L(subject, owner, lo, hi=None, status="current", as_of="2024-01-01", link_id=None, kind="asset",
+      stated=True, end=None, url="https://example.org/s", names=("", "")):
+    hi = lo if hi is None else hi
+    return {"subject_kind": kind, "subject_id": subject, "subject_name": names[0] or subject.title(),
+            "owner_entity_id": owner, "owner_name": names[1] or owner.title(), "link_id": link_id or f"{subject}-{owner}-{as_of}",
+            "interest_type": "shareholding", "share_min": lo, "share_max": hi, "is_share_stated": stated,
+            "status": status, "is_current": status in ("current", "unverified") and (lo or 0) > 0 or
+            (status in ("current", "unverified") and not stated), "as_of_date": as_of, "end_date": end,
+            "source_url": url}
+
+
+def S(links, bands=(), date="2026-01-01") -> State:
+    return State(links=pd.DataFrame(links, columns=LINK_COLUMNS),
+                 bands=pd.DataFrame(list(bands), columns=["asset_id", "name", "asset_class", "country_code", "band"]),
+                 data_date=date)
+
+
+def B(asset, band):
+    return (asset, asset.title(), "terminal", "DE", band)
+
+
+def test_added_removed_changed_and_band():
+    old = S([L("ctt", "cosco", 0.35), L("ctt", "hhla", 0.65), L("pct", "cosco", 1.0)], [B("ctt", "high")])
+    new = S([L("ctt", "cosco", 0.2499, as_of="2023-06-19"), L("ctt", "hhla", 0.7501, as_of="2023-06-19"),
+             L("vado", "cosco", 0.4)], [B("ctt", "elevated"), B("vado", "high")])
+    got = [(c.change_kind, c.subject_id, c.owner_entity_id, c.share_before, c.share_after) for c in diff(old, new)]
+    assert got == [
+        ("added", "vado", "cosco", None, "40%"),
+        ("changed", "ctt", "cosco", "35%", "24.99%"),
+        ("changed", "ctt", "hhla", "65%", "75.01%"),
+        ("removed", "pct", "cosco", "100%", None),
+        ("band", "ctt", None, None, None),
+        ("band", "vado", None, None, None),
+    ]
+    ctt = diff(old, new)[1]
+    assert (ctt.valid_from_before, ctt.valid_from_after, ctt.what) == ("2024-01-01", "2023-06-19", "share")
+    bands = [(c.subject_id, c.band_before, c.band_after) for c in diff(old, new) if c.change_kind == "band"]
+    assert bands == [("ctt", "high", "elevated"), ("vado", "unknown", "high")]
+
+
+def test_an_exit_is_a_status_change_with_its_end_date():
+    old = S([L("ctt", "cosco", 0.35, as_of="2021-09-01")])
+    new = S([L("ctt", "cosco", 0.35, status="historical", as_of="2021-09-01"),
+             L("ctt", "cosco", 0.0, status="exited", as_of="2025-03-01", end="2025-03-01")])
+    (c,) = diff(old, new)
+    assert (c.change_kind, c.status_before, c.status_after, c.valid_to_after) == ("changed", "current", "exited",
+                                                                               "2025-03-01")
+    assert (c.share_before, c.share_after, c.what) == ("35%", "0%", "share and status")
+
+
+def test_undisclosed_shares_and_unchanged_evidence():
+    old = S([L("ctt", "cosco", 0.0, 0.49, stated=False, url="https://a.example")])
+    new = S([L("ctt", "cosco", 0.0, 0.49, stated=False, url="https://b.example", link_id="other-id")])
+    assert diff(old, new) == []  # a new source URL or row id alone is no change of holdings
+    assert old.digest == new.digest
+    assert diff(None, new) == []
+
+
+def test_digest_ignores_names_and_order():
+    a = S([L("x", "o1", 0.5), L("x", "o2", 0.5)], [B("x", "high")])
+    b = S([L("x", "o2", 0.5, names=("Renamed", "Someone")), L("x", "o1", 0.5)], [B("x", "high")])
+    assert a.digest == b.digest
+    assert a.digest != S([L("x", "o1", 0.5)], [B("x", "high")]).digest
+
+
+def _record(store: History, state: State, run_id: str):
+    prev = store.previous_state(state.digest)
+    changes = diff(prev, state)
+    tmp = store.prepare({"run_id": run_id, "started_at": "t0", "published_at": "t1"}, state, prev, changes)
+    store.commit(tmp)
+    return changes
+
+
+def test_history_store_keeps_each_state_once_and_compares_with_the_last_different_one(tmp_path):
+    store = History(tmp_path / "history.duckdb")
+    a = S([L("ctt", "cosco", 0.35)], date="2026-01-01")
+    b = S([L("ctt", "cosco", 0.2499)], date="2026-02-01")
+    assert store.previous_state(a.digest) is None and store.transitions(a.digest, 5) == []
+    assert _record(store, a, "r1") == []
+    assert [c.share_after for c in _record(store, b, "r2")] == ["24.99%"]
+    # republishing b: compared with a again, so the page does not change
+    assert [c.share_after for c in diff(store.previous_state(b.digest), b)] == ["24.99%"]
+    _record(store, b, "r3")
+    assert len(store.runs()) == 3 and list(store.states()["state_digest"]) == [a.digest, b.digest]
+    # back to a: a change of its own; a is recorded once, now as the latest state
+    assert [c.share_after for c in _record(store, a, "r4")] == ["35%"]
+    assert list(store.states()["state_digest"]) == [b.digest, a.digest]
+    earlier = store.transitions(a.digest, 5)
+    assert [t.to_digest for t in earlier] == [b.digest]
+    assert [c.share_after for c in earlier[0].changes] == ["24.99%"]
+    assert store.load_state(b.digest).links["share_min"].tolist() == [pytest.approx(0.2499)]
+
+
+def test_a_failed_run_leaves_no_trace_in_the_history(tmp_path):
+    store = History(tmp_path / "history.duckdb")
+    _record(store, S([L("ctt", "cosco", 0.35)]), "r1")
+    before = store.path.read_bytes()
+    tmp = store.prepare({"run_id": "r2", "started_at": "t", "published_at": "t"}, S([L("ctt", "cosco", 0.2)]),
+                        None, [])
+    tmp.unlink()  # the run failed before publishing: its prepared copy is dropped
+    assert store.path.read_bytes() == before and len(store.runs()) == 1
+
+
+def test_an_unreadable_history_is_a_clear_data_error(tmp_path):
+    from infrarisk.errors import DataError
+    (tmp_path / "history.duckdb").write_bytes(b"not a database")
+    with pytest.raises(DataError, match="cannot be read.*move it aside"):
+        History(tmp_path / "history.duckdb").previous_state("x")
