@@ -20,8 +20,8 @@ Polygon/MultiPolygon in EPSG:4326) for lines and polygons. Colours come from the
 
 Examples
 --------
->>> [layer.id for layer in LAYERS][:2]
-['ports', 'container-terminals']
+>>> [layer.id for layer in LAYERS][:4]  # lines first, under the points
+['gas-pipelines', 'cables', 'ports', 'container-terminals']
 >>> sorted({layer.geometry for layer in LAYERS})
 ['line', 'point']
 """
