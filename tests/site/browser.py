@@ -95,7 +95,7 @@ def launch(p):
 
 
 def screenshot(site: Path, out: Path, browser=None,
-               fragment: str = "#map=5/51.3/6.5&cc=CN&sel=terminal:csp-zeebrugge-terminal") -> Path:
+               fragment: str = "#map=5/49/9.5&sel=terminal:csp-zeebrugge-terminal") -> Path:
     """Save a screenshot of the map page (the README's picture), with an open detail card."""
     if browser is None:
         from playwright.sync_api import sync_playwright

@@ -6,7 +6,6 @@ the non-commercial setting, escaping of hostile names in the new layers."""
 from __future__ import annotations
 
 import csv
-import json
 import re
 import shutil
 

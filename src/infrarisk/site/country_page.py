@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+
 from ..geo import countries_gdf
 from . import mapping
 

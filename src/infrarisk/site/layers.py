@@ -139,7 +139,7 @@ def other_terminals(sb: "SiteBuilder") -> pd.DataFrame:
 PORT_SOURCES = ("ownership", "wpi")
 CABLE_SOURCES = ("submarine-cables", "matching")
 GEM_SOURCES = ("gem-europe-gas", "matching")
-DOTS = "Large dots: terminals and other sites; small dots: ports."
+DOTS = "Large dots: terminals and sites; small: ports."
 LINES = "Lines: submarine cables and pipelines."
 #: the registry, in drawing order (later layers are drawn on top)
 LAYERS: list[Layer] = [
@@ -170,7 +170,7 @@ LAYERS: list[Layer] = [
           legend="Landing stations take the band of the most exposed cable that lands there."),
     Layer("telecom-networks", "Mobile networks, towers and telecom groups", "point",
           infra.telecom("mobile_network", "mobile_fixed_network", "tower_portfolio", "tower_company", "telecom_group"),
-          ("ownership",), size=7, legend="Networks, towers and groups: at their country's label point."),
+          ("ownership",), size=7),
     Layer("data-centres", "Data centres", "point", infra.telecom("data_centre"), ("ownership",), size=6),
     Layer("cable-landings", "Cable landings with sourced stakes", "point", infra.telecom("cable_landing"),
           ("ownership",), size=6),

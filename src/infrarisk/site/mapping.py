@@ -66,19 +66,20 @@ class SiteMap(folium.Map):
 class Attach(MacroElement):
     """Hands the map Folium created to the page's script: ``call(map[, data])``.
 
-    ``data`` (optional) is embedded with ``tojson``.
+    ``call`` is the name of a function of the page's scripts; ``data`` (optional) is
+    embedded with ``tojson``.
     """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        {{ this.call }}({{ this._parent.get_name() }}{% if this.has_data %}, {{ this.data|tojson }}{% endif %});
+        {{ this.call }}({{ this._parent.get_name() }}{% if this.data is not none %}, {{ this.data|tojson }}{% endif %});
         {% endmacro %}
     """)
 
-    def __init__(self, call: str, data=None, has_data: bool = False):
+    def __init__(self, call: str, data=None):
         super().__init__()
         self._name = "Attach"
-        self.call, self.data, self.has_data = call, data, has_data or data is not None
+        self.call, self.data = call, data
 
 
 def site_map(location: list[float], zoom: int, js: list[tuple[str, str]], **options) -> folium.Map:
