@@ -14,9 +14,11 @@ Examples
 >>> import geopandas as gpd, shapely
 >>> gdf = gpd.GeoDataFrame({"asset_id": ["a"], "name": ["<b>Pier</b>"], "band": ["high"]},
 ...                        geometry=[shapely.Point(4.4, 51.3)], crs="EPSG:4326")
+>>> _popup({"name": "<b>Pier</b>", "band": "high"})
+'<b>&lt;b&gt;Pier&lt;/b&gt;</b><br>Band: high'
 >>> html = to_map(gdf, tiles=None).get_root().render()
->>> "&lt;b&gt;Pier&lt;/b&gt;" in html, "<b>Pier</b>" in html
-(True, False)
+>>> "<b>Pier</b>" in html, "Pier" in html
+(False, True)
 """
 
 from __future__ import annotations
