@@ -792,8 +792,8 @@ class Database:
         For China: band 'elevated'. Entities controlled from China hold 24.99% by look-through: at least the 10% FDI-screening threshold.
         >>> [line for line in text.splitlines() if "COSCO" in line][0]  # doctest: +ELLIPSIS
         '- COSCO SHIPPING Ports Limited (CN) holds 24.99% of Container Terminal Tollerort (CTT) (current, 2023-06-19; source: ...'
-        >>> print(text.splitlines()[-1][:88])
-        Why China counts: the risk profile lists it as a high-risk origin on the authority of Fo
+        >>> print(text.splitlines()[-1][:84])
+        The risk profile lists China as a high-risk origin on the authority of Foreign interf
         """
         from .plain import explain_asset
 

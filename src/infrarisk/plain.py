@@ -81,8 +81,8 @@ def _group_sentences(grp: dict, name: str) -> list[str]:
     srcs = grp["sources"]
     if srcs:
         cites = "; ".join(f"{s['title']} ({s['publisher']}, {s['date']}) <{s['url']}>" for s in srcs)
-        out.append(f"Why {grp['group_label']} counts: the risk profile lists it as a high-risk origin on the "
-                   f"authority of {cites}.")
+        out.append(f"The risk profile lists {grp['group_label']} as a high-risk origin on the authority of "
+                   f"{cites}.")
     return out
 
 
