@@ -792,8 +792,8 @@ class Database:
         For China: band 'elevated'. Entities controlled from China hold 24.99% by look-through: at least the 10% FDI-screening threshold.
         >>> [line for line in text.splitlines() if "COSCO" in line][0]  # doctest: +ELLIPSIS
         '- COSCO SHIPPING Ports Limited (CN) holds 24.99% of Container Terminal Tollerort (CTT) (current, 2023-06-19; source: ...'
-        >>> print(text.splitlines()[-1][:84])
-        The risk profile lists China as a high-risk origin on the authority of Foreign interf
+        >>> print(text.splitlines()[-1][:83])
+        The risk profile lists China as a high-risk origin on the authority of Foreign inter
         """
         from .plain import explain_asset
 
@@ -954,8 +954,8 @@ class Database:
         ----------
         data : GeoDataFrame or DataFrame, optional
             A result of :meth:`assets`, :meth:`exposure`, :meth:`inge2`, :meth:`countries`
-            ..., or any frame with an ``asset_id`` column (its assets are placed by their
-            geometry). Default: every asset with ownership data.
+            ..., or any frame with an ``asset_id`` (or ``subject_id``: :meth:`stakes`) column,
+            whose assets are placed by their geometry (entities have none and are left out). Default: every asset with ownership data.
         column : str, optional
             Column that colours the features; default ``band`` if present, else the
             look-through share (``share_min``), else one colour.
@@ -991,10 +991,11 @@ class Database:
             data = self.assets()
             data = data[data["has_ownership_data"] & (data["asset_class"] != "port")]
         if not isinstance(data, gpd.GeoDataFrame):
-            if "asset_id" not in data:
-                raise ValueError("map() needs a GeoDataFrame or a frame with an asset_id column")
-            geo = self.assets()[["asset_id", "geometry"]]
-            data = gpd.GeoDataFrame(data.merge(geo, on="asset_id", how="left"), geometry="geometry", crs=CRS)
+            key = next((c for c in ("asset_id", "port_asset_id", "subject_id") if c in data), None)
+            if key is None:
+                raise ValueError("map() needs a GeoDataFrame or a frame with an asset_id (or subject_id) column")
+            geo = self.assets()[["asset_id", "geometry"]].rename(columns={"asset_id": key})
+            data = gpd.GeoDataFrame(data.merge(geo, on=key, how="left"), geometry="geometry", crs=CRS)
         draw_outline = (tiles is None) if outline is None else outline
         shapes = None
         if draw_outline:

@@ -38,7 +38,7 @@ SHARE_CLASSES = [(0.5, "#67001f", "> 50%"), (0.25, "#b2182b", "25–50%"), (0.10
                  (0.0, "#f4d6a0", "under 10%")]
 DEFAULT_COLOR = "#3366aa"
 #: fields shown in a popup when the frame has them, with their labels
-POPUP_FIELDS = [("asset_type", "Type"), ("country_code", "Country"), ("band", "Band"), ("group_label", "Group"),
+POPUP_FIELDS = [("asset_type", "Type"), ("owner_name", "Holder"), ("status", "Status"), ("country_code", "Country"), ("band", "Band"), ("group_label", "Group"),
                 ("countries", "Controlling countries"), ("share", "Look-through share"),
                 ("is_controlled", "Controlled"), ("band_reason", "Why"), ("control_chain", "Control chain"),
                 ("controlling_entities", "Entities"), ("terminals", "Terminals"), ("n_assets", "Assets"),
@@ -53,9 +53,16 @@ def _text(v) -> str | None:
     return str(v)
 
 
+def _label(row: dict) -> str | None:
+    for col in ("name", "subject_name", "port_name", "country_name"):
+        t = _text(row.get(col))
+        if t:
+            return t
+    return None
+
+
 def _popup(row: dict) -> str:
-    name = _text(row.get("name")) or _text(row.get("port_name")) or _text(row.get("country_name")) \
-        or _text(row.get("asset_id")) or ""
+    name = _label(row) or _text(row.get("asset_id")) or ""
     parts = [f"<b>{html.escape(name)}</b>"]
     for col, label in POPUP_FIELDS:
         t = _text(row.get(col))
@@ -148,7 +155,7 @@ def to_map(gdf: gpd.GeoDataFrame, *, column: str | None = None, tiles: str | Non
     shown = gdf[has_geom]
     features = []
     for i, (row, geom) in enumerate(zip(shown.drop(columns=shown.geometry.name).to_dict("records"), shown.geometry)):
-        label = _text(row.get("name")) or _text(row.get("port_name")) or _text(row.get("country_name")) or ""
+        label = _label(row) or ""
         features.append({"type": "Feature", "id": str(i), "geometry": geom.__geo_interface__,
                          "properties": {"tip": html.escape(label), "popup": _popup(row),
                                         "color": _colour(row, column, bins)}})
