@@ -257,3 +257,21 @@ def test_find_and_country_tables(db):
     assert c.geometry.notna().all() and (c.n_assets >= c.n_controlled_high_risk).all()
     it = db.country_assets("it")
     assert set(it.country_code) == {"IT"} and "port" not in set(it.asset_class)
+
+
+def test_readme_three_line_start_runs(db, monkeypatch):
+    """The README's analyst start is true to the code."""
+    import re
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Analysts: Python API and notebooks.*?```python\n(.*?)```", text, re.S).group(1)
+    lines = block.strip().splitlines()
+    assert len(lines) == 3 and lines[0] == "import infrarisk"
+    monkeypatch.setattr(api, "open_db", lambda *a, **k: db)
+    monkeypatch.setattr(infrarisk, "open_db", lambda *a, **k: db, raising=False)
+    scope: dict = {}
+    exec("\n".join(lines[:-1]), scope)
+    m = eval(lines[-1], scope)
+    assert type(m).__name__ == "Map"
+    for link in re.findall(r"\]\((notebooks/[^)]+)\)", text):
+        assert (REPO / link).is_file(), link
