@@ -347,18 +347,11 @@ class Database:
         return self._with_geometry(df, lines=lines)
 
     def _asset_filters(self, alias: str, asset_class, asset_type, host_country) -> tuple[str, list]:
-        clauses, params = [], []
-        if asset_class is not None:
-            clauses.append(f"{alias}.asset_class IN (SELECT unnest(?::VARCHAR[]))")
-            params.append(_strings(asset_class, "asset_class"))
-        if asset_type is not None:
-            clauses.append(f"{alias}.asset_type IN (SELECT unnest(?::VARCHAR[]))")
-            params.append(_strings(asset_type, "asset_type"))
-        if host_country is not None:
-            clauses.append(f"{alias}.asset_id IN (SELECT asset_id FROM core_assets__host_countries "
-                           "WHERE country_code IN (SELECT unnest(?::VARCHAR[])))")
-            params.append(_codes(host_country, "host_country"))
-        return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+        hosted = f"{alias}.asset_id IN (SELECT asset_id FROM core_assets__host_countries WHERE country_code"
+        return _where([(f"{alias}.asset_class", _strings(asset_class, "asset_class")),
+                       (f"{alias}.asset_type", _strings(asset_type, "asset_type"))],
+                      [] if host_country is None else
+                      [(f"{hosted} IN (SELECT unnest(?::VARCHAR[])))", _codes(host_country, "host_country"))])
 
     def _with_geometry(self, df: pd.DataFrame, lines: bool = True, id_col: str = "asset_id",
                        lat: str = "latitude", lon: str = "longitude") -> gpd.GeoDataFrame:
@@ -414,7 +407,8 @@ class Database:
             ``YYYY-MM-DD``: the holdings on that date, from a rebuild of the datasets for
             that date (:meth:`at`); default today's view.
         controlled_only : bool, default False
-            Only the assets the group or country controls.
+            Only the assets the group or country controls (with ``min_share`` above 0,
+            those that also hold at least that share).
 
         Returns
         -------
@@ -578,17 +572,9 @@ class Database:
         >>> sorted(db.stakes(current=False).status.unique())
         ['awarded', 'exited', 'historical', 'pending']
         """
-        clauses, params = [], []
-        if asset_id is not None:
-            clauses.append("l.subject_id IN (SELECT unnest(?::VARCHAR[]))")
-            params.append(_strings(asset_id, "asset_id"))
-        if owner is not None:
-            clauses.append("l.owner_entity_id IN (SELECT unnest(?::VARCHAR[]))")
-            params.append(_strings(owner, "owner"))
-        if current is not None:
-            clauses.append("l.is_current = ?")
-            params.append(bool(current))
-        where = "WHERE " + " AND ".join(clauses) if clauses else ""
+        where, params = _where([("l.subject_id", _strings(asset_id, "asset_id")),
+                                ("l.owner_entity_id", _strings(owner, "owner"))],
+                               [] if current is None else [("l.is_current = ?", bool(current))])
         df = self.sql(f"""
             SELECT l.link_id, l.subject_kind, l.subject_id,
                    coalesce(a.name, s.entity_name) AS subject_name, a.asset_class, a.country_code AS subject_country_code,
@@ -856,14 +842,8 @@ class Database:
         >>> set(t.columns) >= {"country_code", "name", "band", "is_controlled_high_risk"}
         True
         """
-        clauses, params = [], []
-        if country is not None:
-            clauses.append("country_code IN (SELECT unnest(?::VARCHAR[]))")
-            params.append(_codes(country, "country"))
-        if asset_class is not None:
-            clauses.append("asset_class IN (SELECT unnest(?::VARCHAR[]))")
-            params.append(_strings(asset_class, "asset_class"))
-        where = "WHERE " + " AND ".join(clauses) if clauses else ""
+        where, params = _where([("country_code", _codes(country, "country")),
+                                ("asset_class", _strings(asset_class, "asset_class"))])
         return self.sql(f"SELECT * FROM out_exposure__country_assets {where} "
                         "ORDER BY country_code, asset_class, asset_type, name, asset_id", params)
 
@@ -1034,19 +1014,33 @@ def _iso_date(d: str | date) -> str:
     return s[:10]
 
 
-def _strings(v, name: str) -> list[str]:
+def _strings(v, name: str) -> list[str] | None:
+    """A string or list of strings as a list (None stays None: no filter)."""
+    if v is None:
+        return None
     vals = [v] if isinstance(v, str) else list(v)
     if not vals or not all(isinstance(x, str) and x for x in vals):
         raise ValueError(f"{name} must be a non-empty string or list of strings, got {v!r}")
     return vals
 
 
-def _codes(v, name: str) -> list[str]:
+def _codes(v, name: str) -> list[str] | None:
+    """ISO alpha-2 codes, upper case (None stays None)."""
+    if v is None:
+        return None
     vals = [x.upper() for x in _strings(v, name)]
     bad = [x for x in vals if len(x) != 2 or not x.isalpha()]
     if bad:
         raise ValueError(f"{name}: {', '.join(bad)} is not an ISO 3166-1 alpha-2 code")
     return vals
+
+
+def _where(lists: list[tuple[str, list | None]], others: list[tuple[str, object]] = ()) -> tuple[str, list]:
+    """``WHERE col IN (values) AND ...`` for the lists given (None: no filter), then other
+    ``(clause, parameter)`` pairs; returns the clause ('' for none) and its parameters."""
+    clauses = [(f"{col} IN (SELECT unnest(?::VARCHAR[]))", vals) for col, vals in lists if vals is not None]
+    clauses += list(others)
+    return ("WHERE " + " AND ".join(c for c, _ in clauses) if clauses else ""), [v for _, v in clauses]
 
 
 def _sql_str(p: Path) -> str:
