@@ -460,8 +460,10 @@ class Database:
         eps = 1e-12  # the thresholds' tolerance (infrarisk.score.band_for)
         controlled = frame["is_controlled"].astype(bool)
         held = (frame["share_min"] > eps) & (frame["share_min"] >= float(min_share) - eps)
-        keep = (controlled & held) if controlled_only and min_share > 0 else controlled if controlled_only \
-            else controlled | held
+        if not controlled_only:
+            keep = controlled | held
+        else:
+            keep = controlled & held if min_share > 0 else controlled
         frame = frame[keep]
         where, params = self._asset_filters("a", asset_class, asset_type, host_country)
         self.con.register("_exposure_rows", frame)
