@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infrarisk.match import Alias, KnownEntity, Mention, is_placeholder, match, normalise
+from infrarisk.match import Alias, KnownEntity, Mention, RegistryRecord, is_placeholder, match, normalise
 
 
 def m(name, row=1, file="gem-europe-gas/stakes.csv", **kw):
@@ -120,3 +120,109 @@ def test_matched_plus_unmatched_is_total_and_every_place_is_reported():
     j = r.to_json()
     assert {n["name"] for n in j["names"]} == {"Gazprom", "Other", "Nobody Ltd", "Nobody"}
     assert [o["row"] for n in j["names"] if n["name"] == "Gazprom" for o in n["occurrences"]] == [1, 2]
+
+
+# --------------------------------------------------------------------------- the registry step (GLEIF legal names)
+def lei(base: str) -> str:
+    """A well-formed LEI (valid ISO 7064 check digits) from an 18-character base."""
+    n = int("".join(str(int(c, 36)) for c in base + "00"))
+    return f"{base}{98 - n % 97:02d}"
+
+
+L1, L2, L3, L4 = lei("5299000000000000A1"), lei("5299000000000000B2"), lei("5299000000000000C3"), lei("5299000000000000D4")
+REGISTRY = [
+    RegistryRecord(L1, "MYSTERY ENERGY S.A.", "FR", "GENERAL"),
+    RegistryRecord(L2, "Twin Oil Ltd", "GB", "GENERAL"),       # two records share a normalised name:
+    RegistryRecord(L3, "TWIN OIL AS", "NO", "GENERAL"),        # ambiguous
+    RegistryRecord(L4, "Gazprom Export LLC", "RU", "GENERAL"),
+]
+
+
+def test_registry_unique_name_matches_with_its_lei_and_country():
+    r = match([m("Mystery Energy SA", 1), m("Mystery Energy S.A.", 2), m("Nobody Ltd", 3)], [], [], registry=REGISTRY)
+    by = {n.name: n for n in r.names}
+    assert {by["Mystery Energy SA"].method, by["Mystery Energy S.A."].method} == {"registry"}
+    assert r.entity_of("Mystery Energy SA") == r.entity_of("Mystery Energy S.A.") == f"lei:{L1}"
+    assert by["Mystery Energy SA"].entity_name == "MYSTERY ENERGY S.A." and L1 in by["Mystery Energy SA"].detail
+    [e] = r.registry_entities  # one entity per record, however many spellings
+    assert (e.entity_id, e.record.lei, e.record.country, e.n_mentions) == (f"lei:{L1}", L1, "FR", 2)
+    assert e.names == ["Mystery Energy S.A.", "Mystery Energy SA"]
+    assert by["Nobody Ltd"].method == "new" and [x.entity_id for x in r.new_entities] == ["name:nobody"]
+
+
+def test_registry_names_shared_by_several_records_are_ambiguous():
+    r = match([m("Twin Oil")], [], [], registry=REGISTRY)
+    n = r.names[0]
+    assert n.method == "ambiguous" and not n.is_matched and r.registry_entities == []
+    assert [c for c, _ in n.candidates] == [f"lei:{L2}", f"lei:{L3}"]
+    assert L2 in n.detail and L3 in n.detail and "GB" in n.detail and "NO" in n.detail
+    assert r.entity_of("Twin Oil") == "name:twin-oil"  # an entity of its own, merged with neither record
+
+
+def test_registry_lei_of_a_known_entity_resolves_to_it():
+    known = [KnownEntity("gazprom-export", "OOO Gazprom Eksport", lei=L4)]  # curated, named otherwise
+    r = match([m("Gazprom Export LLC")], known, [], registry=REGISTRY)
+    assert (r.names[0].method, r.names[0].entity_id, r.names[0].entity_name) == \
+        ("registry", "gazprom-export", "OOO Gazprom Eksport")
+    assert r.registry_entities == [] and "the LEI of gazprom-export" in r.names[0].detail
+
+
+def test_registry_comes_after_the_rule_and_before_fuzzy():
+    known = [KnownEntity("mystery", "Mystery Energy"), KnownEntity("antin", "Antin Infrastructure Partners")]
+    reg = [*REGISTRY, RegistryRecord(lei("5299000000000000E5"), "Antin Infrastucture Partners SAS", "FR")]
+    r = match([m("Mystery Energy SA", 1), m("Antin Infrastucture Partners SAS", 2)], known, [], registry=reg)
+    by = {n.name: (n.method, n.entity_id) for n in r.names}
+    assert by["Mystery Energy SA"] == ("rule", "mystery")                   # a known entity's name wins
+    assert by["Antin Infrastucture Partners SAS"][0] == "registry"          # the registry before a fuzzy match
+
+
+def test_alias_overrides_the_registry():
+    ms = [m("Mystery Energy SA"), m("Twin Oil", 2)]
+    r = match(ms, [], [Alias("mystery energy sa", None, "another Mystery", "https://example.org", 1),
+                       Alias("Twin Oil", f"lei:{L3}", "the Norwegian one", "https://example.org", 2)], registry=REGISTRY)
+    by = {n.name: n for n in r.names}
+    assert by["Mystery Energy SA"].method == "no_match" and by["Mystery Energy SA"].entity_id == "name:mystery-energy"
+    assert (by["Twin Oil"].method, by["Twin Oil"].entity_id) == ("alias", f"lei:{L3}")  # an alias picks a record
+    assert [e.record.country for e in r.registry_entities] == ["NO"]
+
+
+def test_registry_never_matches_placeholders_or_empty_ids():
+    reg = [RegistryRecord(lei("5299000000000000F6"), "Other S.A.", "LU"), RegistryRecord("", "Blank Lei Holding AG", "DE"),
+           RegistryRecord(lei("5299000000000000G7"), "Unknown", "US")]
+    r = match([m("Other"), m("Unknown", 2), m("Blank Lei Holding", 3)], [], [], registry=reg)
+    by = {n.name: n.method for n in r.names}
+    assert by == {"Other": "placeholder", "Unknown": "placeholder", "Blank Lei Holding": "new"}
+    assert r.registry_entities == []
+
+
+def test_registry_guards_decline_other_legal_forms_and_bare_one_word_names():
+    reg = [RegistryRecord(lei("5299000000000000H8"), "SARAS AS", "NO"),
+           RegistryRecord(lei("5299000000000000J9"), "AXPO PTY LTD", "AU"),
+           RegistryRecord(lei("5299000000000000K1"), "ESSO PETROLEUM COMPANY,LIMITED", "GB")]
+    r = match([m("Saras SpA"), m("Axpo", 2), m("Esso Petroleum Co Ltd", 3)], [], [], registry=reg)
+    by = {n.name: n for n in r.names}
+    assert by["Saras SpA"].method == "new" and "legal form 'spa' differs" in by["Saras SpA"].detail
+    assert by["Axpo"].method == "new" and "one-word name" in by["Axpo"].detail and by["Axpo"].declined_lei
+    assert by["Esso Petroleum Co Ltd"].method == "registry"  # Co Ltd and Company, Limited are one legal form
+    c = r.counts()
+    assert c["registry_declined"] == 2 and c["matched_by"]["registry"] == 1
+    assert "== registry candidate declined (own entity): 2" in "\n".join(r.report_lines())
+
+
+def test_registry_counts_and_report_keep_the_totals():
+    ms = [m("Mystery Energy SA", 1), m("Twin Oil", 2), m("Other", 3), m("Nobody Ltd", 4), m("Gazprom", 5)]
+    r = match(ms, [KnownEntity("pjsc-gazprom", "PJSC Gazprom")], [], registry=REGISTRY)
+    c = r.counts()
+    assert c["matched_by"] == {"id": 0, "alias": 0, "rule": 1, "registry": 1, "fuzzy": 0}
+    assert c["unmatched_by"] == {"new": 1, "no_match": 0, "ambiguous": 1, "placeholder": 1}
+    assert c["matched"] + c["unmatched"] == c["total"] == 5 and c["registry_entities"] == 1
+    text = "\n".join(r.report_lines())
+    assert "registry 1," in text and "matched + unmatched = 5 = total 5" in text
+    assert f"candidates lei:{L2} 100.0, lei:{L3} 100.0" in text
+    j = r.to_json()
+    assert j["registry_entities"][0]["country"] == "FR" and j["counts"]["matched_by"]["registry"] == 1
+
+
+def test_lei_helper_makes_valid_leis():
+    from infrarisk.validate import lei_checksum_ok
+    assert all(lei_checksum_ok(x) for x in (L1, L2, L3, L4))

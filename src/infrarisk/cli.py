@@ -300,7 +300,7 @@ def match_report(obj: Ctx, as_json, datasets_dir):
 
     Reads the datasets as they are on disk (no build needed), so an edit of
     datasets/matching/aliases.csv (then `infrarisk datasets rehash matching`) shows at once.
-    Counts by method (id / alias / rule / fuzzy, with the fuzzy threshold), then every
+    Counts by method (id / alias / rule / registry / fuzzy, with the fuzzy threshold), then every
     matched, ambiguous and unmatched name with the files and rows where it occurs;
     matched + unmatched = total.
 

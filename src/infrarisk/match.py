@@ -3,10 +3,11 @@
 Inputs: the *mentions* of owner names in the sources (each with where it occurs and any
 identifier it carries), the *known entities* (the curated entities and the hand-written
 additions of ``datasets/matching/entities.csv``, each with its LEI or GEM entity id where
-known) and the *alias table* ``datasets/matching/aliases.csv`` (``alias, entity, reason,
-source``). Output: a :class:`MatchResult` that says, for every distinct name, which
-entity it means and how that was decided, plus the new entities made for names that
-match no known entity.
+known), the *alias table* ``datasets/matching/aliases.csv`` (``alias, entity, reason,
+source``) and a *registry* of legal names (:class:`RegistryRecord`: the GLEIF records of
+``datasets/gleif/``). Output: a :class:`MatchResult` that says, for every distinct name,
+which entity it means and how that was decided, the registry entities made for names
+matched in the registry, and the new entities made for names that match nothing.
 
 Each distinct name (as written, trimmed) is decided once, in this order:
 
@@ -20,7 +21,18 @@ Each distinct name (as written, trimmed) is decided once, in this order:
 4. **rule** — the normalised name (:func:`normalise`: transliteration, diacritics, case,
    punctuation, bracketed notes and legal-form words removed) equals the normalised name
    of exactly one known entity (its name or its LEI legal name); several → *ambiguous*;
-5. **fuzzy** — rapidfuzz ``token_sort_ratio`` between normalised names at or above the
+5. **registry** — the normalised name equals the normalised legal name of exactly one
+   registry record: the name means that LEI — the known entity that has the LEI if there
+   is one (identifier first), else a *registry entity* ``lei:<LEI>`` with the record's
+   legal name and legal-address country; several records → *ambiguous* (their LEIs are
+   the candidates). A record without an LEI never matches. Two guards decline a single
+   record (the name stays unmatched, the LEI is named as a declined candidate), because
+   a spot check found them mostly wrong: the name states a legal form and the record
+   another or none (:func:`legal_form`: ``Saras SpA`` is not ``SARAS AS``), or the name
+   is one word without a legal form — a brand or an abbreviation (``SFR``, ``Axpo``)
+   is too often the legal name of an unrelated company elsewhere. An alias row
+   ``lei:<LEI>`` accepts a declined or ambiguous candidate;
+6. **fuzzy** — rapidfuzz ``token_sort_ratio`` between normalised names at or above the
    threshold (a setting, reported); two entities within :data:`TIE_MARGIN` points of the
    best → *ambiguous*.
 
@@ -60,13 +72,15 @@ PLACEHOLDERS = frozenset({
     "", "other", "others", "unknown", "unknown owner", "unknown owners", "n a", "na", "none", "various", "tbd",
     "tba", "undisclosed", "not disclosed", "other shareholders", "other owners", "private investors",
 })
-MATCHED = ("id", "alias", "rule", "fuzzy")
+MATCHED = ("id", "alias", "rule", "registry", "fuzzy")
 UNMATCHED = ("new", "no_match", "ambiguous", "placeholder")
 #: a fuzzy match is ambiguous when a second entity scores within this many points of the best
 TIE_MARGIN = 2.0
 SCORER = "token_sort_ratio"
 NO_MATCH = "no match"
 NEW_PREFIX = "name:"
+#: id prefix of entities made from a registry record (the id the registry ingesters give an LEI)
+REGISTRY_PREFIX = "lei:"
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -85,7 +99,21 @@ def legal_forms() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], .
     return tuple(sorted(set(suffix), key=key)), tuple(sorted(set(prefix), key=key))
 
 
-def _tokens(name: str) -> list[str]:
+@lru_cache(maxsize=1)
+def _same_as() -> dict[tuple[str, ...], str]:
+    """Legal-form spellings -> their canonical spelling (``same_as`` of ``vocab/legal_forms.csv``)."""
+    with open(VOCAB / "legal_forms.csv", newline="", encoding="utf-8") as fh:
+        return {tuple(r["form"].split()): r["same_as"] for r in csv.DictReader(fh) if r["same_as"]}
+
+
+def tokens(name: str) -> list[str]:
+    """The words of a name before legal forms are removed (the first step of :func:`normalise`).
+
+    Examples
+    --------
+    >>> tokens("Société d'Énergie S.A. (SdE)")
+    ['societe', 'denergie', 'sa']
+    """
     s = anyascii(name).casefold()
     s = re.sub(r"\[[^\]]*\]", " ", s)     # editorial notes: [TO BE DELETED]
     s = re.sub(r"\([^)]*\)", " ", s)      # abbreviations and asides: (EBN), (stc)
@@ -113,24 +141,50 @@ def normalise(name: str) -> str:
     >>> normalise("Elektrik Üretim [TO BE DELETED] AŞ")
     'elektrik uretim'
     """
-    tokens = _tokens(name)
+    return " ".join(_strip_forms(tokens(name))[0])
+
+
+def legal_form(name: str) -> str:
+    """The legal form(s) a name states, in canonical spelling and order ('' when it states none).
+
+    The words :func:`normalise` removes (``the`` aside), each spelled as ``same_as`` of
+    ``vocab/legal_forms.csv`` says (``Limited`` as ``ltd``, ``AŞ`` and ``Anonim Şirketi``
+    alike), then sorted.
+
+    Examples
+    --------
+    >>> legal_form("Esso Petroleum Co Ltd") == legal_form("ESSO PETROLEUM COMPANY,LIMITED")
+    True
+    >>> legal_form("Saras SpA"), legal_form("SARAS AS"), legal_form("Equinor"), legal_form("PJSC Gazprom")
+    ('spa', 'as', '', 'pjsc')
+    """
+    same = _same_as()
+    words = [w for form in _strip_forms(tokens(name))[1] for w in same.get(form, " ".join(form)).split()]
+    return " ".join(sorted(words))
+
+
+def _strip_forms(words: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """(the words without legal forms at either end, the forms removed)."""
     suffixes, prefixes = legal_forms()
+    removed = []
     changed = True
-    while changed and tokens:
+    while changed and words:
         changed = False
         for form in suffixes:
             n = len(form)
-            if len(tokens) > n and tuple(tokens[-n:]) == form:
-                tokens, changed = tokens[:-n], True
+            if len(words) > n and tuple(words[-n:]) == form:
+                words, changed = words[:-n], True
+                removed.append(form)
                 break
         for form in prefixes:
             n = len(form)
-            if len(tokens) > n and tuple(tokens[:n]) == form:
-                tokens, changed = tokens[n:], True
+            if len(words) > n and tuple(words[:n]) == form:
+                words, changed = words[n:], True
+                removed.append(form)
                 break
-        if len(tokens) > 1 and tokens[0] == "the":
-            tokens, changed = tokens[1:], True
-    return " ".join(tokens)
+        if len(words) > 1 and words[0] == "the":
+            words, changed = words[1:], True
+    return words, removed
 
 
 def is_placeholder(name: str) -> bool:
@@ -196,6 +250,27 @@ class Alias:
     row: int = 0
 
 
+@dataclass(frozen=True)
+class RegistryRecord:
+    """A record of a register of legal names (GLEIF Level 1): LEI, legal name, legal-address country.
+
+    ``key`` is the normalised legal name (computed from ``legal_name`` when empty).
+    """
+
+    lei: str
+    legal_name: str
+    country: str = ""
+    category: str = ""
+    key: str = ""
+    source_url: str = ""
+    origin_file: str = ""
+    origin_row: int = 0
+
+    @property
+    def entity_id(self) -> str:
+        return REGISTRY_PREFIX + self.lei
+
+
 def alias_key(name: str) -> str:
     """Aliases compare on the name as written, trimmed, case folded, spaces collapsed."""
     return " ".join((name or "").split()).casefold()
@@ -221,6 +296,8 @@ class NameMatch:
     candidates: list[tuple[str, float]] = field(default_factory=list)
     detail: str = ""
     mentions: list[Mention] = field(default_factory=list)
+    #: LEI of the one registry record with this name when a guard declined it
+    declined_lei: str | None = None
 
     @property
     def is_matched(self) -> bool:
@@ -240,10 +317,25 @@ class NewEntity:
 
 
 @dataclass
+class RegistryEntity:
+    """An entity made from a registry record for the names that matched it."""
+
+    record: RegistryRecord
+    names: list[str]
+    first: Mention
+    n_mentions: int
+
+    @property
+    def entity_id(self) -> str:
+        return self.record.entity_id
+
+
+@dataclass
 class MatchResult:
     names: list[NameMatch]
     new_entities: list[NewEntity]
     threshold: float
+    registry_entities: list[RegistryEntity] = field(default_factory=list)
 
     def __post_init__(self):
         self._by_name = {n.name: n for n in self.names}
@@ -265,7 +357,9 @@ class MatchResult:
             "total": len(self.names), "matched": matched, "unmatched": unmatched,
             "matched_by": {m: by[m] for m in MATCHED}, "unmatched_by": {m: by[m] for m in UNMATCHED},
             "mentions": {"total": sum(mentions.values()), **{m: mentions[m] for m in (*MATCHED, *UNMATCHED)}},
-            "new_entities": len(self.new_entities), "fuzzy_threshold": self.threshold, "fuzzy_scorer": SCORER,
+            "new_entities": len(self.new_entities), "registry_entities": len(self.registry_entities),
+            "registry_declined": sum(1 for n in self.names if n.declined_lei and not n.is_matched),
+            "fuzzy_threshold": self.threshold, "fuzzy_scorer": SCORER,
         }
 
     def to_json(self) -> dict:
@@ -277,9 +371,13 @@ class MatchResult:
             "names": [{"name": n.name, "key": n.key, "method": n.method, "is_matched": n.is_matched,
                        "entity_id": n.entity_id, "entity_name": n.entity_name, "score": n.score,
                        "candidates": [{"entity_id": e, "score": s} for e, s in n.candidates], "detail": n.detail,
+                       "declined_lei": n.declined_lei,
                        "occurrences": [mention(m) for m in n.mentions]} for n in self.names],
             "new_entities": [{"entity_id": e.entity_id, "name": e.name, "names": e.names,
                               "n_mentions": e.n_mentions} for e in self.new_entities],
+            "registry_entities": [{"entity_id": e.entity_id, "lei": e.record.lei, "legal_name": e.record.legal_name,
+                                   "country": e.record.country or None, "names": e.names,
+                                   "n_mentions": e.n_mentions} for e in self.registry_entities],
         }
 
     def report_lines(self, max_places: int = 3) -> list[str]:
@@ -288,12 +386,14 @@ class MatchResult:
         mb, ub = c["matched_by"], c["unmatched_by"]
         lines = [
             f"owner names: {c['total']} distinct ({c['mentions']['total']} occurrences)",
-            f"matched:   {c['matched']}  (id {mb['id']}, alias {mb['alias']}, rule {mb['rule']}, fuzzy {mb['fuzzy']}"
-            f" at {SCORER} >= {self.threshold:g})",
+            f"matched:   {c['matched']}  (id {mb['id']}, alias {mb['alias']}, rule {mb['rule']}, "
+            f"registry {mb['registry']}, fuzzy {mb['fuzzy']} at {SCORER} >= {self.threshold:g})",
             f"unmatched: {c['unmatched']}  (own new entity {ub['new']}, alias 'no match' {ub['no_match']}, "
             f"ambiguous {ub['ambiguous']}, placeholder {ub['placeholder']})",
             f"matched + unmatched = {c['matched'] + c['unmatched']} = total {c['total']}",
             f"new entities made for unmatched names: {c['new_entities']}",
+            f"registry entities made for names matched in the registry: {c['registry_entities']}",
+            f"registry candidates declined by the legal-form and one-word guards: {c['registry_declined']}",
         ]
 
         def places(n: NameMatch) -> str:
@@ -301,12 +401,14 @@ class MatchResult:
             more = len(n.mentions) - len(ps)
             return "; ".join(ps) + (f"; +{more} more" if more > 0 else "")
 
-        for title, methods in (("matched by id, alias, rule or fuzzy", MATCHED),
-                               ("ambiguous (not merged; own entity)", ("ambiguous",)),
-                               ("alias 'no match' (own entity)", ("no_match",)),
-                               ("placeholders (never matched)", ("placeholder",)),
-                               ("unmatched (own new entity)", ("new",))):
-            rows = [n for n in self.names if n.method in methods]
+        for title, methods, declined in (("matched by id, alias, rule, registry or fuzzy", MATCHED, None),
+                                         ("ambiguous (not merged; own entity)", ("ambiguous",), None),
+                                         ("registry candidate declined (own entity)", ("new",), True),
+                                         ("alias 'no match' (own entity)", ("no_match",), None),
+                                         ("placeholders (never matched)", ("placeholder",), None),
+                                         ("unmatched (own new entity)", ("new",), False)):
+            rows = [n for n in self.names if n.method in methods
+                    and (declined is None or bool(n.declined_lei) == declined)]
             lines.append("")
             lines.append(f"== {title}: {len(rows)}")
             for n in rows:
@@ -320,7 +422,7 @@ class MatchResult:
 
 # --------------------------------------------------------------------------- matching
 def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias],
-          threshold: float = 92.0) -> MatchResult:
+          threshold: float = 92.0, registry: list[RegistryRecord] = ()) -> MatchResult:
     """Decide every distinct name of ``mentions`` (see the module docstring).
 
     Parameters
@@ -329,14 +431,38 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
     known : list of KnownEntity
         Entities names may resolve to (ids must be unique).
     aliases : list of Alias
-        Manual decisions; an ``entity_id`` not in ``known`` is an error (the loader
-        rejects such rows first).
+        Manual decisions; an ``entity_id`` is a known entity's or ``lei:<LEI>`` of a
+        registry record (the loader rejects other rows first).
     threshold : float
         Lowest fuzzy score (0-100) that matches.
+    registry : list of RegistryRecord
+        Legal names (LEIs unique); records without an LEI are ignored.
+
+    Examples
+    --------
+    >>> reg = [RegistryRecord("5493001KJTIIGC8Y1R12", "Acme Gas AG", "DE"),
+    ...        RegistryRecord("529900T8BM49AURSDO55", "Twin Oil Ltd", "GB"),
+    ...        RegistryRecord("549300D2K6PKKKXVNN73", "Twin Oil S.A.", "FR")]
+    >>> r = match([Mention("ACME GAS", "gem", "gem/stakes.csv", 1, "entity_name"),
+    ...            Mention("Twin Oil", "gem", "gem/stakes.csv", 2, "entity_name")], [], [], registry=reg)
+    >>> [(n.method, n.entity_id) for n in r.names]
+    [('registry', 'lei:5493001KJTIIGC8Y1R12'), ('ambiguous', 'name:twin-oil')]
+    >>> r.registry_entities[0].record.country
+    'DE'
     """
     by_id = {e.entity_id: e for e in known}
     alias_of = {alias_key(a.alias): a for a in aliases}
     lei_of = {e.lei.upper(): e.entity_id for e in known if e.lei.strip()}
+    records = {r.lei.strip().upper(): r for r in registry if r.lei.strip()}  # nothing merges on an empty id
+    reg_keys: dict[str, list[RegistryRecord]] = {}
+    for r in sorted(records.values(), key=lambda r: r.lei):
+        k = r.key or normalise(r.legal_name)
+        if k:
+            reg_keys.setdefault(k, []).append(r)
+
+    def registry_target(lei: str) -> str:
+        """The entity an LEI of the registry means: a known entity with that LEI first."""
+        return lei_of.get(lei) or records[lei].entity_id
     gem_of = {e.gem_entity_id: e.entity_id for e in known if e.gem_entity_id.strip()}
     key_to_ids: dict[str, set[str]] = {}
     for e in known:
@@ -366,7 +492,9 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
             if a.entity_id is None:
                 nm.method, nm.detail = "no_match", f"alias table row {a.row}: {a.reason}"
             else:
-                nm.method, nm.entity_id = "alias", a.entity_id
+                lei = a.entity_id[len(REGISTRY_PREFIX):] if a.entity_id.startswith(REGISTRY_PREFIX) else ""
+                nm.method = "alias"
+                nm.entity_id = registry_target(lei) if a.entity_id not in by_id and lei in records else a.entity_id
                 nm.detail = f"alias table row {a.row}: {a.reason}"
         elif len(id_hits) == 1:
             nm.method, nm.entity_id = "id", id_hits[0]
@@ -381,6 +509,22 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
             else:
                 nm.method, nm.candidates = "ambiguous", [(x, 100.0) for x in ids]
                 nm.detail = f"normalised name '{key}' is the name of several entities"
+        elif key in reg_keys:
+            recs = reg_keys[key]
+            if len(recs) == 1:
+                r = recs[0]
+                one = (f"normalised name '{key}' is the legal name of one GLEIF record: LEI {r.lei} "
+                       f"({r.legal_name}, legal address {r.country or 'unknown'})")
+                doubt = registry_doubt(name, key, r)
+                if doubt:
+                    nm.declined_lei, nm.detail = r.lei, f"{one}; not matched: {doubt}"
+                else:
+                    nm.method, nm.entity_id = "registry", registry_target(r.lei)
+                    nm.detail = one + (f", the LEI of {nm.entity_id}" if r.lei in lei_of else "")
+            else:
+                nm.method, nm.candidates = "ambiguous", [(r.entity_id, 100.0) for r in recs]
+                nm.detail = (f"normalised name '{key}' is the legal name of {len(recs)} GLEIF records: "
+                             + "; ".join(f"LEI {r.lei} ({r.legal_name}, {r.country or 'unknown'})" for r in recs))
         elif choices:
             best: dict[str, float] = {}
             for choice, score, _ in process.extract(key, choices, scorer=fuzz.token_sort_ratio,
@@ -396,11 +540,50 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
                 else:
                     nm.method, nm.entity_id, nm.score = "fuzzy", ranked[0][0], round(ranked[0][1], 1)
         if nm.entity_id is not None and nm.is_matched:
-            nm.entity_name = by_id[nm.entity_id].name
+            nm.entity_name = by_id[nm.entity_id].name if nm.entity_id in by_id else \
+                records[nm.entity_id[len(REGISTRY_PREFIX):]].legal_name
         names.append(nm)
 
     new_entities = _new_entities(names)
-    return MatchResult(names, new_entities, threshold)
+    return MatchResult(names, new_entities, threshold, _registry_entities(names, records, by_id))
+
+
+def registry_doubt(name: str, key: str, record: RegistryRecord) -> str:
+    """Why the one registry record with a name's normalised name is declined ('' if it is not).
+
+    Examples
+    --------
+    >>> r = RegistryRecord("549300D2K6PKKKXVNN73", "SARAS AS", "NO")
+    >>> registry_doubt("Saras SpA", "saras", r)
+    "the name's legal form 'spa' differs from the record's ('as')"
+    >>> registry_doubt("Saras", "saras", r)
+    'a one-word name without a legal form (a brand or an abbreviation)'
+    >>> registry_doubt("Saras Energia", "saras energia", RegistryRecord("x", "SARAS ENERGIA S.A."))
+    ''
+    """
+    form = legal_form(name)
+    if form:
+        theirs = legal_form(record.legal_name)
+        return "" if theirs == form else f"the name's legal form '{form}' differs from the record's ('{theirs or 'none'}')"
+    if len(key.split()) == 1:
+        return "a one-word name without a legal form (a brand or an abbreviation)"
+    return ""
+
+
+def _registry_entities(names: list[NameMatch], records: dict[str, RegistryRecord],
+                       by_id: dict[str, KnownEntity]) -> list[RegistryEntity]:
+    """One entity per registry record that matched names and is no known entity."""
+    groups: dict[str, list[NameMatch]] = {}
+    for n in names:
+        if n.is_matched and n.entity_id not in by_id:
+            groups.setdefault(n.entity_id, []).append(n)
+    out = []
+    for eid in sorted(groups):
+        ns = groups[eid]
+        firsts = sorted((m for n in ns for m in n.mentions), key=lambda m: (m.file, m.row, m.column))
+        out.append(RegistryEntity(records[eid[len(REGISTRY_PREFIX):]], sorted(n.name for n in ns), firsts[0],
+                                  len(firsts)))
+    return out
 
 
 def _new_entities(names: list[NameMatch]) -> list[NewEntity]:

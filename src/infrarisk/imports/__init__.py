@@ -24,6 +24,7 @@ IMPORTERS = {
     "naturalearth": "infrarisk.imports.naturalearth",
     "submarine-cables": "infrarisk.imports.cables",
     "gem-europe-gas": "infrarisk.imports.gem",
+    "gleif": "infrarisk.imports.gleif_names",   # after the sources whose owner names it looks up
 }
 
 

@@ -25,6 +25,7 @@ LOADERS = [
     "infrarisk.load.curated",
     "infrarisk.load.cables",        # non-commercial: empty tables unless include_noncommercial
     "infrarisk.load.gem",
+    "infrarisk.load.gleif_names",   # GLEIF legal names: the registry step of entity matching
     "infrarisk.load.layers",        # telecom stakes, entity matching, then the core models with the layers
 ]
 

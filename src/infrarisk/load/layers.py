@@ -2,8 +2,9 @@
 
 Runs after the curated, cable and GEM loaders. Inputs: ``core_ownership__entities`` (the
 curated entities), ``datasets/ownership/telecom_stakes.csv``, ``core_cables__*``,
-``core_gem__*`` and the hand-written ``datasets/matching/`` (``aliases.csv``,
-``entities.csv``), each value checked.
+``core_gem__*``, the hand-written ``datasets/matching/`` (``aliases.csv``,
+``entities.csv``), each value checked, and the GLEIF legal names of
+``core_gleifnames__legal_names`` (:mod:`infrarisk.load.gleif_names`, the registry step).
 
 Outputs:
 
@@ -12,7 +13,9 @@ Outputs:
   and ``core_match__mentions`` (one row per occurrence: file, row, the entity it resolves to)
   — see :mod:`infrarisk.match`;
 - ``core_ownership__entities`` rewritten: the curated entities, those of
-  ``matching/entities.csv`` and one new entity per unmatched name (name as given, where it
+  ``matching/entities.csv``, one registry entity ``lei:<LEI>`` per GLEIF record names matched
+  (legal name, LEI, the legal-address country as jurisdiction and — absent better data —
+  as seat, the note says so) and one new entity per unmatched name (name as given, where it
   came from, type and country unknown) — an owner is never dropped;
 - the core models ``core_assets__infra``, ``core_ownership__infra_links``, then again
   ``core_assets__assets`` and ``core_ownership__links`` (now with the layers),
@@ -33,7 +36,8 @@ from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
 from ..sources import verify
 from ..validate import check_country, parse_lei
-from . import curated
+from ..imports.gleif_names import DATA_DATE as GLEIF_DATE
+from . import curated, gleif_names
 from .infra_tables import ensure_tables
 
 SOURCE_ID = "matching"
@@ -60,9 +64,13 @@ def _is_url(s: str) -> bool:
     return s.startswith(("http://", "https://"))
 
 
-def matching_tables(settings: Settings, log: ProblemLog, curated_ids: set[str], countries: set[str]
-                    ) -> tuple[list[dict], list[match.Alias]]:
-    """The entities and aliases of ``datasets/matching`` (none when the folder is absent), checked."""
+def matching_tables(settings: Settings, log: ProblemLog, curated_ids: set[str], countries: set[str],
+                    registry_ids: frozenset[str] = frozenset()) -> tuple[list[dict], list[match.Alias]]:
+    """The entities and aliases of ``datasets/matching`` (none when the folder is absent), checked.
+
+    An alias may name a registry record as ``lei:<LEI>`` (one of ``registry_ids``), for instance
+    to pick one of several GLEIF records that share a name.
+    """
     folder = settings.datasets_dir / SOURCE_ID
     if not (folder / "manifest.toml").exists():
         return [], []
@@ -74,8 +82,8 @@ def matching_tables(settings: Settings, log: ProblemLog, curated_ids: set[str], 
     for i, r in enumerate(rows, start=1):
         eid = r["entity_id"].strip()
         errs = []
-        if not eid or eid in ids or eid.startswith(match.NEW_PREFIX):
-            errs.append(("entity_id", "duplicate_id", "entity id missing, repeated, or reserved ('name:')"))
+        if not eid or eid in ids or eid.startswith((match.NEW_PREFIX, match.REGISTRY_PREFIX)):
+            errs.append(("entity_id", "duplicate_id", "entity id missing, repeated, or reserved ('name:', 'lei:')"))
         if not r["entity_name"].strip():
             errs.append(("entity_name", "required", "entity has no name"))
         if not _is_url(r["source_url"]) or not r["reason"].strip():
@@ -123,8 +131,9 @@ def matching_tables(settings: Settings, log: ProblemLog, curated_ids: set[str], 
             err = ("alias", "duplicate_id", "a second row for the same alias")
         elif not target:
             err = ("entity", "required", f"entity must be an entity id or '{match.NO_MATCH}'")
-        elif target.casefold() != match.NO_MATCH and target not in ids:
-            err = ("entity", "unknown_entity", "names no entity of ownership/entities.csv or matching/entities.csv")
+        elif target.casefold() != match.NO_MATCH and target not in ids and target not in registry_ids:
+            err = ("entity", "unknown_entity", "names no entity of ownership/entities.csv or matching/entities.csv "
+                                               "nor a record of gleif/legal_names.csv (lei:<LEI>)")
         elif not r["reason"].strip() or not _is_url(r["source"]):
             err = ("reason", "source_required", "an alias needs a reason and a source URL")
         if err:
@@ -162,6 +171,40 @@ def known_entities(curated_df: pd.DataFrame, added: list[dict]) -> list[match.Kn
     for r in added:
         out.append(match.KnownEntity(r["entity_id"], r["entity_name"], r["lei"] or "", r["gem_entity_id"]))
     return out
+
+
+#: GLEIF entity category -> entity type (vocab/entity_types.csv)
+GLEIF_TYPES = {"GENERAL": "company", "BRANCH": "company", "FUND": "fund", "RESIDENT_GOVERNMENT_ENTITY": "state_body",
+               "SOLE_PROPRIETOR": "person"}
+
+
+def _registry_entity_rows(result: match.MatchResult, log: ProblemLog) -> list[dict]:
+    """One entity row per GLEIF record that names matched (and that is no known entity)."""
+    rows = []
+    for e in result.registry_entities:
+        r = e.record
+        sources = sorted({SOURCE_LABELS.get(m.source_id, m.source_id) for n in result.names
+                          if n.entity_id == e.entity_id for m in n.mentions})
+        seat = (f"legal address {r.country}, taken as its seat absent better data" if r.country
+                else "no valid legal-address country")
+        rows.append({
+            "entity_id": e.entity_id, "entity_name": r.legal_name, "lei": r.lei, "lei_match": "normalised-name",
+            "lei_legal_name": r.legal_name, "lei_related": None, "lei_source_url": r.source_url or None,
+            "jurisdiction_code": r.country or None, "hq_country_code": r.country or None,
+            "entity_type": GLEIF_TYPES.get(r.category, "unknown"),
+            "entity_type_raw": f"GLEIF entity category {r.category or 'not given'}",
+            "state_owned_note": None, "source_url": r.source_url or None,
+            "note": (f"Named by {' and '.join(sources)} as an owner ({e.n_mentions} mention(s)), spelled "
+                     f"{'; '.join(e.names)}; matched by name in GLEIF: its normalised name is the legal name of "
+                     f"exactly one record, LEI {r.lei} ({r.legal_name}; {seat}; GLEIF Level 1, golden copy of "
+                     f"{GLEIF_DATE}). Its parents are not known here (no GLEIF Level 2), so it counts as "
+                     "controlled from that country."),
+            "override_reason": None, "origin_file": r.origin_file or None, "origin_row": r.origin_row or None})
+        if not r.country:
+            log.add(e.first.file, e.first.row, e.first.column, "owner_country_unknown", WARNING,
+                    f"owner {e.names[0]!r} matches GLEIF record {r.lei}, which has no valid country: its holdings "
+                    "count as unknown, not clean", e.names[0])
+    return rows
 
 
 def _new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog) -> list[dict]:
@@ -222,11 +265,13 @@ def resolve_names(con: duckdb.DuckDBPyConnection, settings: Settings, log: Probl
     """Match every owner name of the layers and rewrite ``core_ownership__entities`` (module docstring)."""
     countries = {r[0] for r in con.execute("SELECT country_code FROM core_geo__countries").fetchall()}
     cur = con.execute("SELECT * FROM core_ownership__entities ORDER BY entity_id").df()
-    added, aliases = matching_tables(settings, log, set(cur["entity_id"]), countries)
+    registry = gleif_names.records(con)
+    added, aliases = matching_tables(settings, log, set(cur["entity_id"]), countries,
+                                     frozenset(r.entity_id for r in registry))
     ms, urls = mentions(con)
-    result = match.match(ms, known_entities(cur, added), aliases, settings.match_fuzzy_threshold)
+    result = match.match(ms, known_entities(cur, added), aliases, settings.match_fuzzy_threshold, registry)
     write_match(con, result)
-    new_rows = _new_entity_rows(result, urls, log)
+    new_rows = [*_registry_entity_rows(result, log), *_new_entity_rows(result, urls, log)]
     cols = list(cur.columns)
     extra = pd.DataFrame([{k: r.get(k) for k in cols} for r in [*added, *new_rows]], columns=cols)
     both = pd.concat([cur, extra.astype({c: cur[c].dtype for c in cols if c in ("origin_row",)})],
