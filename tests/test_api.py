@@ -111,12 +111,8 @@ def test_group_exposure_is_the_score_table(db):
 
 
 def test_country_exposure_matches_the_resolved_table(db):
-    """A single controlling country gives exactly the shares of out_ownership__asset_countries.
-
-    That table's ``is_controlled`` also holds for an asset without any identified controller
-    whose own (host) country is the country; the API, like the score stage, calls an asset
-    controlled only when a controller is identified.
-    """
+    """A single controlling country gives exactly the shares of out_ownership__asset_countries,
+    and, like the score stage, calls an asset controlled only when a controller is identified."""
     has_controller = set(db.sql("SELECT asset_id FROM out_ownership__asset_controllers "
                                 "WHERE controller_entity_id IS NOT NULL").asset_id)
     for code in ("CN", "AE", "FR"):

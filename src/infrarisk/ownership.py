@@ -554,7 +554,10 @@ def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGrap
             if h_hi[a] <= 0:
                 continue
             rows.append({"asset_id": g.ids[a], "country_code": c, "share_min": float(h_lo[a]),
-                         "share_max": float(h_hi[a]), "is_controlled": bool(member[a])})
+                         # an asset without an identified controller is controlled from nowhere,
+                         # not from its own host country
+                         "share_max": float(h_hi[a]),
+                         "is_controlled": bool(member[a]) and bool(ctl.controller[a] >= 0)})
     db.write_frame(con, "out_ownership__asset_countries", pd.DataFrame(
         rows, columns=["asset_id", "country_code", "share_min", "share_max", "is_controlled"]),
         order_by=["asset_id", "country_code"])

@@ -83,7 +83,8 @@ def _reason(band: str, group: RiskGroup, lo: float, hi: float, controlled: bool,
     t = settings.thresholds
     held = f"Entities controlled from {group.label} hold {share_text(lo, hi)} by look-through"
     if band == "high" and controlled:
-        return f"Controlled from {group.label}: {controller_chain}." + (f" {held}." if lo > 0 else "")
+        return f"Controlled from {group.label}: {(controller_chain or '').rstrip('.')}." + (
+            f" {held}." if lo > 0 else "")
     if band == "high":
         return f"{held}: at least the {pct(t.sizeable)} 'sizeable' threshold (blocking minority)."
     if band == "elevated" and lo >= t.screening - 1e-12:
