@@ -253,7 +253,10 @@ def countries(net: Network, ctl: np.ndarray, top: np.ndarray, majority: float = 
     The country of a chain's top is its own (a state's jurisdiction, else the seat); a top
     that is not a state but whose holders controlled from one country together hold a
     majority is controlled from that country (``joint``); the rule is applied until
-    nothing changes, so joint control cascades.
+    nothing changes, so joint control cascades. Where tops hold each other so that the rule
+    never settles (their joint countries alternate), those tops keep their own country: the
+    answer then depends only on a node's ancestors, never on how many other nodes the
+    network holds (a sub-network gives the same countries as the whole).
 
     Returns
     -------
@@ -270,7 +273,21 @@ def countries(net: Network, ctl: np.ndarray, top: np.ndarray, majority: float = 
     # candidate edges: economic edges into tops that are not states, from owners with a country
     into_top = e[roots[net.dst[e]] & ~net.is_state[net.dst[e]]]
     ncc = max(len(net.country_codes), 1)
-    for _ in range(n + 1):
+    cand = np.unique(net.dst[into_top])  # the only tops whose country the rule can change
+    seen: dict[bytes, int] = {}
+    history: list[np.ndarray] = []
+    while True:
+        state = np.concatenate([top_c[cand], joint[cand]])
+        key = state.tobytes()
+        if key in seen:  # the rule alternates: tops whose outcome changes within the cycle keep their own country
+            steady = np.all([h == state for h in history[seen[key]:]], axis=0)
+            steady = steady[:len(cand)] & steady[len(cand):]
+            top_c[cand[~steady]] = net.own_country[cand[~steady]]
+            joint[cand[~steady]] = False
+            country = np.where(top >= 0, top_c[np.maximum(top, 0)], -1)
+            break
+        seen[key] = len(history)
+        history.append(state)
         oc = country[net.src[into_top]]
         ok = oc >= 0
         keys, sums = _group_sum(net.dst[into_top][ok] * ncc + oc[ok], net.lo[into_top][ok])
