@@ -78,6 +78,15 @@ def read_rows(path: Path, required: list[str], optional: list[str] | None = None
         return rows
 
 
+def _or_warn(ctx: "_Ctx", f: str, i: int, col: str, check: str, parse, value: str, consequence: str):
+    """``parse(value)``, or None with a warning naming file, row and column (the row is kept)."""
+    try:
+        return parse(value)
+    except ValueError as e:
+        ctx.log.add(f, i, col, check, WARNING, f"{e}; {consequence}", value)
+        return None
+
+
 def _is_url(s: str) -> bool:
     return s.startswith("http://") or s.startswith("https://")
 
@@ -135,18 +144,9 @@ def _entities(ctx: _Ctx, overrides: list[dict]) -> pd.DataFrame:
             ok = False
         if not ok:
             continue
-        try:
-            lei = parse_lei(r["lei"])
-        except ValueError as e:
-            ctx.log.add(f, i, "lei", "lei_check_digits", WARNING, f"{e}; LEI dropped, entity kept", r["lei"])
-            lei = None
-        codes = {}
-        for col in ("jurisdiction", "hq_country"):
-            try:
-                codes[col] = check_country(r[col], ctx.countries)
-            except ValueError as e:
-                ctx.log.add(f, i, col, "country_code", WARNING, f"{e}; treated as unknown", r[col])
-                codes[col] = None
+        lei = _or_warn(ctx, f, i, "lei", "lei_check_digits", parse_lei, r["lei"], "LEI dropped, entity kept")
+        codes = {col: _or_warn(ctx, f, i, col, "country_code", lambda v: check_country(v, ctx.countries), r[col],
+                               "treated as unknown") for col in ("jurisdiction", "hq_country")}
         t = types.get(r["entity_type"])
         if t is None:
             ctx.log.add(f, i, "entity_type", "unknown_code", WARNING,
@@ -269,11 +269,7 @@ def _stakes(ctx: _Ctx, file: str) -> pd.DataFrame:
         ok, as_of, prec = _date(ctx, f, i, "as_of", r["as_of"], required=True)
         if not ok:
             continue
-        try:
-            unlocode = check_unlocode(r["unlocode"])
-        except ValueError as e:
-            ctx.log.add(f, i, "unlocode", "unlocode", WARNING, f"{e}; code ignored", r["unlocode"])
-            unlocode = None
+        unlocode = _or_warn(ctx, f, i, "unlocode", "unlocode", check_unlocode, r["unlocode"], "code ignored")
         if unlocode and unlocode[:2] != country:
             ctx.log.add(f, i, "unlocode", "unlocode_country", WARNING,
                         f"UN/LOCODE prefix differs from the asset country {country}", unlocode)
