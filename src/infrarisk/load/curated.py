@@ -87,6 +87,15 @@ def _or_warn(ctx: "_Ctx", f: str, i: int, col: str, check: str, parse, value: st
         return None
 
 
+def _or_error(errs: list, col: str, check: str, parse, value: str):
+    """``parse(value)``, or None with an error queued for ``errs`` (the row will be rejected)."""
+    try:
+        return parse(value)
+    except ValueError as e:
+        errs.append((col, check, str(e), value))
+        return None
+
+
 def _is_url(s: str) -> bool:
     return s.startswith("http://") or s.startswith("https://")
 
@@ -239,11 +248,7 @@ def _stakes(ctx: _Ctx, file: str) -> pd.DataFrame:
         if owner is None:
             errs.append(("shareholder_company", "unknown_entity", "shareholder matches no entity in entities.csv",
                          r["shareholder_company"]))
-        try:
-            share = parse_share_pct(r["stake_pct"])
-        except ValueError as e:
-            errs.append(("stake_pct", "share_range", str(e), r["stake_pct"]))
-            share = None
+        share = _or_error(errs, "stake_pct", "share_range", parse_share_pct, r["stake_pct"])
         kind = kinds.get(r["stake_kind"])
         if kind is None:
             errs.append(("stake_kind", "unknown_code", "stake kind not in vocab/stake_kinds.csv", r["stake_kind"]))
@@ -315,11 +320,7 @@ def _parent_links(ctx: _Ctx, rows: list[dict], f: str, seen: set[str]) -> list[d
             errs.append(("parent", "unknown_entity", "parent matches no entity in entities.csv", r["parent"]))
         if child is not None and child is parent:
             errs.append(("parent", "self_link", "an entity cannot own itself", r["parent"]))
-        try:
-            share = parse_share_pct(r["stake_pct"])
-        except ValueError as e:
-            errs.append(("stake_pct", "share_range", str(e), r["stake_pct"]))
-            share = None
+        share = _or_error(errs, "stake_pct", "share_range", parse_share_pct, r["stake_pct"])
         rel = rels.get(r["relationship"])
         if rel is None:
             errs.append(("relationship", "unknown_code", "relationship not in vocab/relationships.csv",
