@@ -44,7 +44,7 @@ def stub_geo(con: duckdb.DuckDBPyConnection, ports: list[tuple] | None = None) -
 
 
 def entity(name, hq="", jur="", etype="company", lei="", eid=None, **kw) -> dict:
-    from infrarisk.imports._common import slug
+    from infrarisk.textids import slug
     row = {c: "" for c in ENTITY_COLS}
     row.update(entity_id=eid or slug(name), entity_name=name, hq_country=hq, jurisdiction=jur or hq,
                entity_type=etype, lei=lei, source_url="https://example.org/entity")

@@ -455,7 +455,7 @@ def map_leis(settings: Settings) -> tuple[list[str], str, list[str]]:
     """LEIs of the entities on the map: ``(leis, where they came from, rejected values)``.
 
     Read from ``core_ownership__entities.lei`` of the last build (``settings.db_path``),
-    else from ``datasets/ownership/entities.csv``. Values failing the ISO 17442 check
+    else from ``datasets/curated/entities.csv``. Values failing the ISO 17442 check
     digits are returned apart, never requested.
     """
     from .validate import parse_lei
@@ -477,7 +477,7 @@ def map_leis(settings: Settings) -> tuple[list[str], str, list[str]]:
         except duckdb.Error:
             values = None
     if values is None:
-        path = Path(settings.datasets_dir) / "ownership" / "entities.csv"
+        path = Path(settings.datasets_dir) / "curated" / "entities.csv"
         if not path.exists():
             raise ConfigError(f"no LEIs to fetch: neither a built database at {db_path} nor {path}")
         with open(path, newline="", encoding="utf-8-sig") as fh:

@@ -18,7 +18,7 @@ from ..sources import Manifest
 
 #: source id -> module (each has ``SOURCE_ID`` and ``build(shared, out_dir) -> Manifest``)
 IMPORTERS = {
-    "ownership": "infrarisk.imports.curated",
+    "curated": "infrarisk.sources.curated.derive",
     "wpi": "infrarisk.imports.wpi",
     "unlocode": "infrarisk.imports.unlocode",
     "naturalearth": "infrarisk.imports.naturalearth",

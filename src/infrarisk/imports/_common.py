@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import re
-import unicodedata
 from pathlib import Path
 
 from ..errors import DataError
@@ -68,23 +65,6 @@ def _fmt(v) -> str:
 def raw_ref(shared: Path, path: Path) -> dict:
     """``derived_from`` entry: the raw file's path (relative to the snapshot root) and sha256."""
     return {"path": path.relative_to(shared).as_posix(), "sha256": sha256_file(path)}
-
-
-def slug(text: str, max_len: int = 60) -> str:
-    """ASCII, lower-case, dash-separated identifier of a name.
-
-    Examples
-    --------
-    >>> slug("Générale de Manutention Portuaire (GMP)")
-    'generale-de-manutention-portuaire-gmp'
-    """
-    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    t = re.sub(r"[^a-z0-9]+", "-", t).strip("-")
-    return t[:max_len].rstrip("-") or "x"
-
-
-def short_hash(*parts: str, n: int = 10) -> str:
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:n]
 
 
 def describe_corrections(out_dir: Path, known: dict[str, str]) -> list[FileEntry]:

