@@ -164,7 +164,7 @@ def datasets_rehash(obj: Ctx, datasets_dir, source):
     """Re-record checksums after hand-editing a corrections file of SOURCE.
 
     \b
-    Example (after adding a row to datasets/ownership/corrections/control_statements.csv):
+    Example (after adding a row to datasets/curated/corrections/control_statements.csv):
       infrarisk datasets rehash ownership
     """
     from .sources import rehash

@@ -38,8 +38,8 @@ from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
 from ..sources import verify
 from ..validate import check_country, check_lat_lon
-from ._layers_common import raw_copy, routes, warn_outside_country
-from .curated import read_rows
+from ..sources._load import raw_copy, routes, warn_outside_country
+from ..sources._load import read_rows
 
 SOURCE_ID = "submarine-cables"
 #: the snapshot's date: cables ready for service later were planned then
@@ -101,7 +101,7 @@ def split_owner(owner: str, known: set[str]) -> list[str]:
 
 def empty_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The core tables with their columns and no rows (the source is left out of the build)."""
-    from .curated import frame
+    from ..sources._load import frame
     for table, cols in (("core_cables__systems", SYSTEM_COLS), ("core_cables__owner_mentions", MENTION_COLS),
                         ("core_cables__landing_points", LANDING_COLS), ("core_cables__landings", LANDS_COLS),
                         ("core_cables__routes", ROUTE_COLS)):

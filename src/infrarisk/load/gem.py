@@ -42,8 +42,8 @@ from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
 from ..sources import verify
 from ..validate import check_lat_lon, parse_share_pct
-from ._layers_common import raw_copy, routes, warn_outside_country
-from .curated import read_rows
+from ..sources._load import raw_copy, routes, warn_outside_country
+from ..sources._load import read_rows
 
 SOURCE_ID = "gem-europe-gas"
 #: planar degrees a point may lie from its country: coastal plants and terminals vs offshore fields

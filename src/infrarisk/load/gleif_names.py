@@ -30,7 +30,7 @@ from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
 from ..sources import verify
 from ..validate import check_country, parse_lei
-from .curated import _raw, read_rows
+from ..sources._load import raw_copy as _raw, read_rows
 
 SOURCE_ID = "gleif"
 FILE = "legal_names.csv"

@@ -1,6 +1,6 @@
 -- core_ownership__infra_links: ownership links of the layer assets, in the input columns of
 -- core_ownership__links (which adds status, bounds and control to them):
---   curated telecom stakes (ownership/telecom_stakes.csv), as recorded;
+--   curated telecom stakes (curated/telecom_stakes.csv), as recorded;
 --   cable owners (TeleGeography, June 2021): each owner named for a cable, resolved to its entity
 --     (core_match__mentions; placeholders make no link). A consortium publishes no shares: a member's
 --     share is undisclosed (an interval from 0). Where TeleGeography lists a single owner (in both its owner
@@ -20,8 +20,8 @@ WITH telecom AS (
         CAST(NULL AS VARCHAR) AS range_reason, CAST(NULL AS VARCHAR) AS range_source_url,
         s.is_control_kind, s.status, CAST(s.as_of_date AS DATE) AS as_of_date, s.as_of_precision,
         s.source_url, s.source_title, s.note, CAST(NULL AS VARCHAR) AS correction_reason, s.origin_file, s.origin_row
-    FROM core_ownership__telecom_stakes s
-    JOIN core_assets__infra a ON a.source_id = 'ownership' AND a.name = s.asset_name  -- the telecom asset's id
+    FROM core_curated__telecom_stakes s
+    JOIN core_assets__infra a ON a.source_id = 'curated' AND a.name = s.asset_name  -- the telecom asset's id
 ),
 cable_owner AS (
     SELECT

@@ -1,7 +1,9 @@
-"""Helpers shared by the layer loaders (cables, GEM): faithful raw copies, routes, position checks.
+"""Helpers shared by the source loaders: strict CSV rows, typed frames, faithful raw copies, routes.
 
 Contract: small functions over files and frames, no table of their own.
 
+- :func:`read_rows` reads a CSV as text rows, stopping on a missing or unknown column;
+- :func:`frame` makes a DataFrame with fixed columns and types (also when empty);
 - :func:`raw_copy` writes a CSV as a ``raw_*`` table of text columns with its row number;
 - :func:`routes` reads a GeoJSON of line features keyed by one property into WKT, with a
   point on each route (half-way along it) for the tables that need one position per asset;
@@ -11,6 +13,7 @@ Contract: small functions over files and frames, no table of their own.
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -18,14 +21,79 @@ import duckdb
 import pandas as pd
 import shapely
 
-from .. import geo
+from .. import db, geo
+from ..errors import DataError
 from ..problems import WARNING, ProblemLog
-from .curated import _raw
+
+
+def read_rows(path: Path, required: list[str], optional: list[str] | None = None) -> list[dict[str, str]]:
+    """Read a CSV as text rows; a missing required or an unknown column stops the load.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_text("x,y\\n1,\\n")
+    >>> read_rows(p, ["x", "y"])
+    [{'x': '1', 'y': ''}]
+    >>> read_rows(p, ["x"])
+    Traceback (most recent call last):
+    infrarisk.errors.DataError: ...: unknown column(s) y
+    """
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        allowed = set(required) | set(optional or [])
+        missing = [c for c in required if c not in header]
+        unknown = [c for c in header if c not in allowed]
+        if missing or unknown:
+            raise DataError(
+                f"{path}: " + "; ".join(
+                    ([f"missing column(s) {', '.join(missing)}"] if missing else [])
+                    + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])
+                )
+            )
+        rows = []
+        for r in reader:
+            if None in r:
+                raise DataError(f"{path}: row {reader.line_num - 1} has more fields than the header")
+            rows.append({k: (v if v is not None else "") for k, v in r.items()})
+        return rows
+
+
+#: column types of the typed frames (by column name; other columns stay as given, text when empty)
+DTYPES = {"share_fraction": "float64", "latitude": "float64", "longitude": "float64", "origin_row": "int64",
+          "is_control_kind": "bool", "as_of_date": "datetime64[s]"}
+
+
+def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """Rows as a DataFrame with fixed columns and types (also when there are no rows).
+
+    Examples
+    --------
+    >>> frame([], ["origin_row", "note"]).dtypes.astype(str).tolist()
+    ['int64', 'string']
+    """
+    df = pd.DataFrame(rows, columns=columns)
+    for c in df.columns:
+        t = DTYPES.get(c)
+        if t == "datetime64[s]":
+            df[c] = pd.to_datetime(df[c]).astype(t)
+        elif t:
+            df[c] = df[c].astype(t)
+        elif df.empty:
+            df[c] = df[c].astype("string")
+    return df
 
 
 def raw_copy(con: duckdb.DuckDBPyConnection, folder: Path, name: str, table: str) -> None:
-    """Faithful copy of ``folder/name``: every column as text, plus ``row_number``."""
-    _raw(con, folder, name, table)
+    """Faithful copy of ``folder/name``: every column as text, plus the 1-based ``row_number``."""
+    with open(folder / name, newline="", encoding="utf-8-sig") as fh:
+        df = pd.DataFrame(list(csv.DictReader(fh)), dtype="string")
+    df.insert(0, "row_number", range(1, len(df) + 1))
+    db.write_frame(con, table, df, order_by=["row_number"])
 
 
 def routes(path: Path, key: str) -> pd.DataFrame:

@@ -4,8 +4,8 @@
 -- The layers' links (cable owners, GEM owners and parents, curated telecom stakes) come from
 -- core_ownership__infra_links; licence is the licence of each link's file (core_meta__licences).
 --
--- Variables (set by the loader from settings): current_statuses (list), majority (fraction),
--- as_of_date (DATE or NULL: NULL is today's view; a date gives the holdings on that date).
+-- Parameters (passed by infrarisk.integrate from the settings): $current_statuses (list), $majority (fraction),
+-- $as_of_date (DATE or NULL: NULL is today's view; a date gives the holdings on that date).
 -- Registry links (core_registry__links: GLEIF, BODS, PSC) join with their ids mapped onto
 -- curated entities by LEI (core_registry__entity_map); they count on a date when it lies in
 -- [start_date, end_date) and their record is current.
@@ -17,11 +17,11 @@ WITH asset_links AS (
         s.share_fraction, s.range_min, s.range_max, s.range_reason, s.range_source_url,
         s.is_control_kind, s.status, CAST(s.as_of_date AS DATE) AS as_of_date, s.as_of_precision,
         s.source_url, s.source_title, s.note, CAST(NULL AS VARCHAR) AS correction_reason,
-        s.origin_file, s.origin_row, 'ownership' AS source_id, CAST(NULL AS DATE) AS start_date,
+        s.origin_file, s.origin_row, 'curated' AS source_id, CAST(NULL AS DATE) AS start_date,
         CAST(NULL AS DATE) AS registry_end_date, CAST(NULL AS VARCHAR) AS dangling_reason,
         CAST(NULL AS BOOLEAN) AS is_min_exclusive, CAST(NULL AS BOOLEAN) AS is_max_exclusive,
         false AS is_registry
-    FROM core_ownership__stakes s
+    FROM core_curated__stakes s
     JOIN core_assets__terminals t ON t.name = s.asset_name
 ),
 entity_links AS (
@@ -32,10 +32,10 @@ entity_links AS (
         CAST(NULL AS VARCHAR) AS range_reason, CAST(NULL AS VARCHAR) AS range_source_url,
         is_control_kind, status, CAST(as_of_date AS DATE) AS as_of_date, as_of_precision,
         source_url, source_title, note, correction_reason, origin_file, origin_row,
-        'ownership' AS source_id, CAST(NULL AS DATE) AS start_date, CAST(NULL AS DATE) AS registry_end_date,
+        'curated' AS source_id, CAST(NULL AS DATE) AS start_date, CAST(NULL AS DATE) AS registry_end_date,
         CAST(NULL AS VARCHAR) AS dangling_reason, CAST(NULL AS BOOLEAN) AS is_min_exclusive,
         CAST(NULL AS BOOLEAN) AS is_max_exclusive, false AS is_registry
-    FROM core_ownership__parent_links
+    FROM core_curated__parent_links
 ),
 infra_links AS (
     SELECT
@@ -82,8 +82,8 @@ last_exit AS (
     -- for a view on a past date: the latest exit of each holder from each subject on or before it
     SELECT subject_kind, subject_id, owner_entity_id, max(as_of_date) AS exit_date
     FROM unioned
-    WHERE getvariable('as_of_date') IS NOT NULL AND status = 'exited'
-      AND as_of_date <= getvariable('as_of_date')
+    WHERE CAST($as_of_date AS DATE) IS NOT NULL AND status = 'exited'
+      AND as_of_date <= CAST($as_of_date AS DATE)
     GROUP BY ALL
 ),
 flagged AS (
@@ -93,16 +93,16 @@ flagged AS (
             WHEN u.is_registry THEN
                 -- registry links: the record is current and the date lies in [start, end)
                 u.status = 'current' AND coalesce(u.share_fraction, u.range_max, 1) > 0
-                AND (u.start_date IS NULL OR u.start_date <= coalesce(getvariable('as_of_date'), current_date))
-                AND (u.registry_end_date IS NULL OR u.registry_end_date > coalesce(getvariable('as_of_date'), current_date))
-            WHEN getvariable('as_of_date') IS NULL THEN
+                AND (u.start_date IS NULL OR u.start_date <= coalesce(CAST($as_of_date AS DATE), current_date))
+                AND (u.registry_end_date IS NULL OR u.registry_end_date > coalesce(CAST($as_of_date AS DATE), current_date))
+            WHEN CAST($as_of_date AS DATE) IS NULL THEN
                 -- today: the statuses the settings count (a 0% row records an exit, never a holding)
-                list_contains(getvariable('current_statuses'), u.status) AND coalesce(u.share_fraction, 1) > 0
+                list_contains($current_statuses, u.status) AND coalesce(u.share_fraction, 1) > 0
             ELSE
                 -- a past date: facts dated on or before it (undated ones too), after the holder's last exit;
                 -- 'historical' facts were true then; pending ones were not completed
                 u.status IN ('current', 'unverified', 'historical') AND coalesce(u.share_fraction, 1) > 0
-                AND (u.as_of_date IS NULL OR u.as_of_date <= getvariable('as_of_date'))
+                AND (u.as_of_date IS NULL OR u.as_of_date <= CAST($as_of_date AS DATE))
                 AND (x.exit_date IS NULL OR u.as_of_date > x.exit_date)
         END AS is_current,
         coalesce(u.share_fraction, u.range_min) AS stated_min,
@@ -143,7 +143,7 @@ bounded AS (
 stated_control AS (
     SELECT subject_kind, subject_key, controller_entity_id, any_value(reason) AS reason,
            any_value(source_url) AS source_url, any_value(quote) AS quote
-    FROM core_ownership__control_statements
+    FROM core_curated__control_statements
     GROUP BY ALL
 )
 SELECT
@@ -163,10 +163,10 @@ SELECT
     coalesce(b.registry_end_date, CASE WHEN b.status = 'exited' THEN b.as_of_date END) AS end_date,
     c.controller_entity_id IS NOT NULL AS is_control_stated,
     b.is_current AND (b.is_control_kind OR c.controller_entity_id IS NOT NULL
-                      OR b.share_min > getvariable('majority')) AS is_control,
+                      OR b.share_min > $majority) AS is_control,
     CASE
         WHEN NOT b.is_current THEN NULL
-        WHEN b.share_min > getvariable('majority') THEN 'majority'
+        WHEN b.share_min > $majority THEN 'majority'
         WHEN b.relationship IN ('direct parent', 'ultimate parent') THEN 'named as ' || b.relationship || ' by the source'
         WHEN b.is_control_kind AND b.is_registry THEN 'control stated by the source (' || b.interest_type || ')'
         WHEN b.interest_type = 'concession' THEN 'concession holder'

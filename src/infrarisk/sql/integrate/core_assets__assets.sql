@@ -38,8 +38,8 @@ extra_ports AS (
              ELSE list_distinct(flatten(list(t.source_files))) END AS source_files
     FROM (
         SELECT *, CASE WHEN position_precision IN ('terminal', 'port_area', 'town')
-                       THEN ['ownership/asset_stakes.csv', 'ownership/asset_locations.csv']
-                       ELSE ['ownership/asset_stakes.csv'] END AS source_files
+                       THEN ['curated/asset_stakes.csv', 'curated/asset_locations.csv']
+                       ELSE ['curated/asset_stakes.csv'] END AS source_files
         FROM core_assets__terminals
     ) t
     LEFT JOIN (
@@ -54,10 +54,10 @@ terminals AS (
     SELECT
         asset_id, name, asset_type, asset_class, country_code, unlocode, parent_asset_id,
         latitude, longitude, position_precision, position_source_url, operator_name, is_planned,
-        'ownership' AS source_id,
+        'curated' AS source_id,
         CASE WHEN position_precision IN ('terminal', 'port_area', 'town')
-             THEN ['ownership/asset_stakes.csv', 'ownership/asset_locations.csv']
-             ELSE ['ownership/asset_stakes.csv'] END AS source_files
+             THEN ['curated/asset_stakes.csv', 'curated/asset_locations.csv']
+             ELSE ['curated/asset_stakes.csv'] END AS source_files
     FROM core_assets__terminals
 ),
 infra AS (

@@ -44,7 +44,7 @@ telecom_named AS (
         min_by(port_name, origin_row)      AS place_name,
         min(origin_row)                    AS origin_row,
         min(origin_file)                   AS origin_file
-    FROM core_ownership__telecom_stakes
+    FROM core_curated__telecom_stakes
     GROUP BY asset_name
 ),
 label_points AS (
@@ -64,13 +64,13 @@ telecom AS (
              ELSE 'country: drawn at the label point of ' || t.country_code || ' (a national network or a group, not a site)'
         END,
         coalesce(p.source_url, 'https://www.naturalearthdata.com'),
-        t.operator_name, false, 'ownership',
-        CASE WHEN p.latitude IS NOT NULL THEN ['ownership/telecom_stakes.csv', 'ownership/asset_locations.csv']
-             ELSE ['ownership/telecom_stakes.csv', 'naturalearth/countries.geojson'] END,
+        t.operator_name, false, 'curated',
+        CASE WHEN p.latitude IS NOT NULL THEN ['curated/telecom_stakes.csv', 'curated/asset_locations.csv']
+             ELSE ['curated/telecom_stakes.csv', 'naturalearth/countries.geojson'] END,
         CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS DOUBLE), CAST(NULL AS VARCHAR), NULL,
         CAST(NULL AS VARCHAR), 'point', 1, t.origin_file, t.origin_row
     FROM telecom_named t
-    LEFT JOIN core_ownership__asset_locations p ON p.asset_name = t.asset_name AND p.source_file = 'telecom_stakes'
+    LEFT JOIN core_curated__asset_locations p ON p.asset_name = t.asset_name AND p.source_file = 'telecom_stakes'
     LEFT JOIN label_points lp ON lp.country_code = t.country_code
 ),
 energy AS (

@@ -15,7 +15,7 @@ WITH named AS (
         min_by(asset_type_raw, origin_row) AS asset_type_raw,
         min_by(operator_name, origin_row) AS operator_name,
         count(*)                          AS stake_rows
-    FROM core_ownership__stakes
+    FROM core_curated__stakes
     GROUP BY asset_name
 ),
 keyed AS (
@@ -37,7 +37,7 @@ locode AS (
 ),
 pos AS (
     SELECT asset_name, latitude, longitude, position_precision, source_url, source_title
-    FROM core_ownership__asset_locations
+    FROM core_curated__asset_locations
     WHERE source_file = 'asset_stakes'
 )
 SELECT
