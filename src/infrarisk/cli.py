@@ -312,7 +312,7 @@ def match_report(obj: Ctx, as_json, datasets_dir):
     """
     import json
 
-    from .load.layers import match_report as run_report
+    from .integrate import match_report as run_report
 
     def go():
         s = obj.settings(datasets_dir=datasets_dir)

@@ -1,4 +1,4 @@
-"""The offline build: verify → load → resolve → score → checks → site, atomically.
+"""The offline build: verify → load → integrate → resolve → score → checks → site, atomically.
 
 Contract: :func:`build` reads only what is on disk (``datasets/``), writes the DuckDB
 database into a temporary file and the site into a temporary folder, and moves both into
@@ -19,7 +19,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from . import checks, db, ownership, score, sources, summary
+from . import checks, db, integrate, ownership, score, sources, summary
 from .load import load_all
 from .problems import ProblemLog
 from .profiles import Profile, load_profile
@@ -79,6 +79,8 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         record_sources(con, manifests)
     with _stage(report, "load", progress):
         load_all(con, settings, report.log)
+    with _stage(report, "integrate", progress):
+        integrate.run(con, settings, report.log)
         con.execute("SET VARIABLE share_sum_tolerance = ?", [settings.share_sum_tolerance])
     with _stage(report, "resolve", progress):
         g = ownership.resolve(con, settings)

@@ -21,12 +21,12 @@ LOADERS = [
     "infrarisk.load.unlocode",      # country codes first: others validate against them
     "infrarisk.load.naturalearth",
     "infrarisk.load.wpi",
-    "infrarisk.load.registry",      # ingested GLEIF/BODS/PSC tables, merged by the curated loader
-    "infrarisk.load.curated",
+    "infrarisk.load.registry",      # ingested GLEIF/BODS/PSC tables (merged by the integrate stage)
+    "infrarisk.sources.curated.load",
     "infrarisk.load.cables",        # non-commercial: empty tables unless include_noncommercial
     "infrarisk.load.gem",
     "infrarisk.load.gleif_names",   # GLEIF legal names: the registry step of entity matching
-    "infrarisk.load.layers",        # telecom stakes, entity matching, then the core models with the layers
+    "infrarisk.sources.matching.load",
 ]
 
 
