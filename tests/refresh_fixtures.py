@@ -22,7 +22,7 @@ from infrarisk.imports._common import write_csv
 from infrarisk.imports.unlocode import OUT_COLUMNS as LOCATION_COLUMNS
 from infrarisk.sources import Manifest, describe_file, write_manifest
 
-from .builders import entity, link, stake, write_ownership
+from .builders import entity, link, stake, write_curated
 
 #: (code, admin name, continent, (x0, y0, x1, y1))
 COUNTRIES = [
@@ -159,5 +159,5 @@ def write_datasets(root: Path, cosco_pct: float = 24.99) -> Path:
     ne_import.build(raw, n)
     wpi_import.build(raw, w)
     shutil.rmtree(raw)
-    write_ownership(root / "ownership", **ownership_tables(cosco_pct))
+    write_curated(root / "curated", **ownership_tables(cosco_pct))
     return root

@@ -29,7 +29,7 @@ def test_tampered_dataset_exits_3_and_keeps_the_previous_site(tmp_path):
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("last good site")
-    with open(ds / "ownership" / "asset_stakes.csv", "a") as fh:
+    with open(ds / "curated" / "asset_stakes.csv", "a") as fh:
         fh.write("tampered\n")
     r = CliRunner().invoke(main, ["build", "--out", str(site), "--db", str(tmp_path / "db.duckdb")],
                            env={"INFRARISK_DATASETS_DIR": str(ds)})

@@ -94,7 +94,7 @@ class FakeGleif:
 
 
 def _settings(tmp_path, urls, leis=(A, C, D, LIMA), **http) -> Settings:
-    ds = tmp_path / "datasets" / "ownership"
+    ds = tmp_path / "datasets" / "curated"
     ds.mkdir(parents=True)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

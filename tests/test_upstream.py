@@ -87,7 +87,7 @@ def test_gleif_shapes_on_the_samples(shared_data):
 
 
 def test_map_leis_from_the_last_build_else_the_dataset(tmp_path):
-    ds = tmp_path / "datasets" / "ownership"
+    ds = tmp_path / "datasets" / "curated"
     ds.mkdir(parents=True)
     (ds / "entities.csv").write_text("entity_id,lei\na,5493001KJTIIGC8Y1R12\nb,\nc,NOTANLEI\n")
     s = Settings.load(environ={}, datasets_dir=tmp_path / "datasets", db_path=tmp_path / "db.duckdb")

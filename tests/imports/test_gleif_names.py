@@ -47,7 +47,7 @@ def _datasets(root, records=RECORDS):
          "entity_name": "Mystery Energy SA", "share_text": "50%"},
         {"asset_id": "g1", "level": "owner", "position": 2, "entity_as_written": "Other [50%]",
          "entity_name": "Other", "share_text": "50%"}])
-    write_csv(root / "ownership" / "entities.csv", ["entity_id", "entity_name", "lei_legal_name"], [
+    write_csv(root / "curated" / "entities.csv", ["entity_id", "entity_name", "lei_legal_name"], [
         {"entity_id": "x", "entity_name": "Curated Co", "lei_legal_name": ""}])
     write_csv(root / "unlocode" / "country_codes.csv", ["country_code", "country_name"],
               [{"country_code": c, "country_name": c} for c in ("AU", "DE", "FR", "LU")])

@@ -10,7 +10,7 @@ import pytest
 
 from infrarisk.imports._common import write_csv
 from infrarisk.imports.gleif_names import COLUMNS
-from infrarisk.load.layers import ALIAS_COLS
+from infrarisk.sources.matching.load import ALIAS_COLS
 from infrarisk.sources import rehash
 from tests.layer_builders import ALIASES, _manifest, load_layers, write_layer_datasets
 from tests.test_match import lei

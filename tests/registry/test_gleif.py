@@ -9,7 +9,7 @@ from infrarisk.errors import DataError
 from infrarisk.load import curated
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
-from tests.builders import entity, stake, stub_geo, write_ownership
+from tests.builders import entity, stake, stub_geo, write_curated
 
 from .helpers import FORMATS, LEI_HEADER, RR_HEADER, lei, lei_row, rr_row, write_csv
 
@@ -136,7 +136,7 @@ def test_larger_generated_file(tmp_path):
 
 def _load_with_registry(tmp_path, ingests, as_of=None, **tables):
     datasets = tmp_path / "datasets"
-    write_ownership(datasets / "ownership", **tables)
+    write_curated(datasets / "curated", **tables)
     settings = Settings.load(environ={}, datasets_dir=datasets, db_path=tmp_path / "db.duckdb",
                              site_dir=tmp_path / "site", as_of=as_of)
     con, log = connect(None), ProblemLog()

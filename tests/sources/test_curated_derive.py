@@ -1,9 +1,9 @@
-"""The curated importer: status tokens become a column, nothing is dropped, output is deterministic."""
+"""The curated derive step: status tokens become a column, nothing is dropped, output is deterministic."""
 
 import pytest
 
 from infrarisk.errors import DataError
-from infrarisk.imports import curated
+from infrarisk.sources.curated import derive as curated
 from tests.conftest import assert_import_matches_committed
 
 
@@ -30,9 +30,9 @@ def test_every_raw_row_is_kept(shared_data, tmp_path):
     import shutil
 
     from tests.conftest import REPO_DATASETS
-    out = tmp_path / "ownership"
+    out = tmp_path / "curated"
     # the hand-written corrections travel with the folder
-    shutil.copytree(REPO_DATASETS / "ownership" / "corrections", out / "corrections")
+    shutil.copytree(REPO_DATASETS / "curated" / "corrections", out / "corrections")
     curated.build(shared_data, out)
     for name in ("asset_stakes", "telecom_stakes", "entities", "parent_links", "asset_locations", "transactions"):
         with open(shared_data / "ownership" / f"{name}.csv", newline="", encoding="utf-8") as fh:

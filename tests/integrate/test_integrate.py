@@ -1,6 +1,7 @@
-"""The layer loaders (cables, GEM, matching, telecom) over tiny datasets with bad rows.
+"""The layer loaders (cables, GEM, matching, telecom) and the integrate stage over tiny datasets.
 
-Rows are numbered as in ``tests/layer_builders.py``. Every rejected row has an error with file,
+The bad rows of the layer sources are reported by their loaders, the ids that only another
+source can confirm (alias targets) by the integrate stage. Rows are numbered as in ``tests/layer_builders.py``. Every rejected row has an error with file,
 row and reason; every suspicious value a warning; ``rows_in = rows_loaded + rows_rejected``.
 """
 
@@ -11,7 +12,7 @@ import csv
 import pytest
 
 from infrarisk.imports._common import write_csv
-from infrarisk.load.layers import ALIAS_COLS
+from infrarisk.sources.matching.load import ALIAS_COLS
 from infrarisk.sources import rehash
 from tests.layer_builders import write_layer_datasets, load_layers
 
@@ -35,7 +36,7 @@ def problems(log, file, check):
 
 def test_row_accounting_balances(tiny):
     _, _, log, _ = tiny
-    for f in (OWNERS, LANDINGS, "submarine-cables/cables.csv", ASSETS, STAKES, "ownership/telecom_stakes.csv",
+    for f in (OWNERS, LANDINGS, "submarine-cables/cables.csv", ASSETS, STAKES, "curated/telecom_stakes.csv",
               "matching/aliases.csv", "matching/entities.csv"):
         st = log.stats[f]
         assert st.balanced, f
@@ -172,6 +173,8 @@ def test_alias_table_edit_changes_the_build(tmp_path):
     assert names["Orange"] == "name:orange"
     bad = [p for p in log.errors if p.file == "matching/aliases.csv"]
     assert [(p.row, p.check) for p in bad] == [(3, "unknown_entity")]
+    st = log.stats["matching/aliases.csv"]  # rejected by the integrate stage, counted against the file
+    assert (st.rows_in, st.rows_loaded, st.rows_rejected) == (3, 2, 1)
 
 
 def test_noncommercial_setting_leaves_the_cables_out(tmp_path):
@@ -183,11 +186,3 @@ def test_noncommercial_setting_leaves_the_cables_out(tmp_path):
                        ).fetchone()[0] == 0
     assert not any(p.file.startswith("submarine-cables/") for p in log.problems)
     assert con.execute("SELECT count(*) FROM core_assets__assets WHERE asset_class = 'energy'").fetchone()[0] == 7
-
-
-def test_layer_models_produce_the_columns_the_empty_tables_declare(tiny):
-    from infrarisk.load.infra_tables import INFRA_ASSET_COLUMNS, INFRA_LINK_COLUMNS
-    _, con, _, _ = tiny
-    for table, cols in (("core_assets__infra", INFRA_ASSET_COLUMNS), ("core_ownership__infra_links", INFRA_LINK_COLUMNS)):
-        got = {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
-        assert got == cols, table
