@@ -6,10 +6,9 @@ import pytest
 from infrarisk import ownership, registry
 from infrarisk.db import connect
 from infrarisk.errors import DataError
-from infrarisk.load import curated
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
-from tests.builders import entity, stake, stub_geo, write_curated
+from tests.builders import entity, load_over_stub, stake, stub_geo, write_curated
 
 from .helpers import FORMATS, LEI_HEADER, RR_HEADER, lei, lei_row, rr_row, write_csv
 
@@ -143,7 +142,7 @@ def _load_with_registry(tmp_path, ingests, as_of=None, **tables):
     stub_geo(con)
     for fmt, paths in ingests:
         registry.ingest(con, fmt, paths)
-    curated.load(con, settings, log)
+    load_over_stub(con, settings, log)  # the loaders, then the integrate stage
     assert not log.errors, [str(p) for p in log.errors]
     return con, settings
 

@@ -6,8 +6,8 @@ of the registry sources into the database file; a build writes a *new* database 
 registry tables (a file copy: rewriting a 3-million-row golden copy table by table costs
 a minute) and :func:`keep_only_registry` then drops every other table, so nothing of the
 previous build survives but the ingested data. :func:`load` rebuilds the
-``core_registry__*`` union (empty, typed tables when nothing was ingested); the curated
-loader then merges it into the common model (:func:`infrarisk.registry.merge`).
+``core_registry__*`` union (empty, typed tables when nothing was ingested); the integrate
+stage then merges it into the unified tables (:mod:`infrarisk.integrate`).
 """
 
 from __future__ import annotations

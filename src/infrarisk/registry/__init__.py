@@ -14,9 +14,9 @@ replaces that format's tables:
 then :func:`union` rebuilds ``core_registry__entities``, ``core_registry__links`` and
 ``core_registry__unknown_owners`` over every source present. A link whose owner or
 subject is in no loaded file is kept: the missing party becomes a placeholder entity
-and the link carries ``dangling_reason``. :func:`merge` (run by the curated loader)
+and the link carries ``dangling_reason``. The integrate stage (:mod:`infrarisk.integrate`)
 maps registry entities onto curated ones by LEI — never on an empty id — and adds the
-others to ``core_ownership__entities``; ``core_ownership__links.sql`` adds the links.
+others and their links to the unified tables.
 
 Large files are read by DuckDB (``read_csv``, ``read_json`` for JSON arrays and JSON
 Lines alike), never as Python objects; only GLEIF API responses (pages of a few hundred
@@ -209,45 +209,3 @@ def union(con: duckdb.DuckDBPyConnection) -> None:
     else:
         empty_table(con, "core_registry__unknown_owners", {"source_id": "VARCHAR", **UNKNOWN_COLUMNS})
     con.execute("DROP TABLE _links_in; DROP TABLE _missing")
-
-
-def merge(con: duckdb.DuckDBPyConnection) -> None:
-    """Registry entities into ``core_ownership__entities`` (curated ones win by LEI).
-
-    Writes ``core_registry__entity_map`` (the registry entities that are curated ones:
-    registry id → curated entity id, matched by LEI; the others keep their own id) and
-    adds a ``source_id`` column to the entities.
-    """
-    have = set(table_names(con))
-    if "core_registry__entities" not in have:
-        union(con)
-    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                             "WHERE table_name = 'core_ownership__entities'").fetchall())
-    cols = set(types)
-    for c, t in types.items():  # a column that was empty in the curated file has no type yet
-        if t == '"NULL"' or t == "NULL":
-            con.execute(f"ALTER TABLE core_ownership__entities ALTER COLUMN {c} TYPE VARCHAR")
-    if "source_id" not in cols:
-        con.execute("ALTER TABLE core_ownership__entities ADD COLUMN source_id VARCHAR DEFAULT 'ownership'")
-        con.execute("UPDATE core_ownership__entities SET source_id = 'ownership'")
-    # only the matches are listed; every other registry entity keeps its own id
-    con.execute("""
-        CREATE OR REPLACE TABLE core_registry__entity_map AS
-        WITH curated AS (
-            SELECT lei, min(entity_id) AS entity_id FROM core_ownership__entities
-            WHERE source_id = 'ownership' AND lei IS NOT NULL AND trim(lei) <> '' GROUP BY lei
-        )
-        SELECT r.entity_id AS registry_entity_id, c.entity_id, 'lei' AS matched_by
-        FROM core_registry__entities r JOIN curated c ON c.lei = r.lei
-        WHERE r.lei IS NOT NULL AND trim(r.lei) <> ''
-        ORDER BY r.entity_id""")
-    # the few matched ids as a list: a plain filter keeps the order of millions of rows
-    matched = [r[0] for r in con.execute("SELECT registry_entity_id FROM core_registry__entity_map").fetchall()]
-    con.execute("""
-        INSERT INTO core_ownership__entities (entity_id, entity_name, lei, jurisdiction_code, hq_country_code,
-                                              entity_type, entity_type_raw, source_url, note, origin_file,
-                                              origin_row, source_id)
-        SELECT r.entity_id, r.entity_name, r.lei, r.jurisdiction_code, r.hq_country_code, r.entity_type,
-               r.entity_type, r.source_url, r.placeholder_reason, r.origin_file, r.origin_row, r.source_id
-        FROM core_registry__entities r
-        WHERE NOT list_contains(?, r.entity_id)""", [matched])
