@@ -39,7 +39,7 @@ def link_params(settings: Settings) -> dict:
 
     Examples
     --------
-    >>> sorted(link_params(Settings()))
+    >>> sorted(link_params(Settings.load(environ={})))
     ['as_of_date', 'current_statuses', 'majority']
     """
     return {"current_statuses": list(settings.current_statuses), "as_of_date": settings.as_of,
