@@ -3,7 +3,7 @@
 Contract
 --------
 Inputs: a DuckDB connection holding ``core_geo__country_polygons`` and
-``core_geo__countries`` (built by :mod:`infrarisk.load.naturalearth`), and tables of points.
+``core_geo__countries`` (built by :mod:`infrarisk.sources.naturalearth.load`), and tables of points.
 
 Outputs:
 

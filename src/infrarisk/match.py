@@ -64,7 +64,7 @@ from pathlib import Path
 from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
-from .imports._common import short_hash, slug
+from .sources._derive import short_hash, slug
 
 VOCAB = Path(__file__).resolve().parent / "vocab"
 #: names that stand for "someone not named": they never match and never become entities

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..sources import Manifest, describe_file, write_manifest
-from ._common import describe_corrections, raw_ref, read_csv_strict, short_hash, slug, write_csv
+from ..sources._derive import describe_corrections, raw_ref, read_csv_strict, short_hash, slug, write_csv
 
 SOURCE_ID = "ownership"
 

@@ -27,11 +27,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .. import db, registry, vocab
+from .. import db, vocab
 from ..errors import DataError
 from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
-from ..sources import verify
+from ..sources import registry, verify
 from ..validate import check_country, check_lat_lon, check_unlocode, parse_lei, parse_partial_date, parse_share_pct
 from .infra_tables import ensure_tables
 

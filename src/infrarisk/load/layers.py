@@ -36,8 +36,9 @@ from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
 from ..sources import verify
 from ..validate import check_country, parse_lei
-from ..imports.gleif_names import DATA_DATE as GLEIF_DATE
-from . import curated, gleif_names
+from ..sources.gleif import load as gleif_names
+from ..sources.gleif.derive import DATA_DATE as GLEIF_DATE
+from . import curated
 from .infra_tables import ensure_tables
 
 SOURCE_ID = "matching"
@@ -295,15 +296,11 @@ def match_report(settings: Settings) -> tuple[match.MatchResult, ProblemLog]:
     Used by ``infrarisk match-report``: it reads the datasets as they are on disk, so an
     edit of ``matching/aliases.csv`` shows at once, without a build.
     """
-    from importlib import import_module
-
     from ..db import connect
-    from . import LOADERS
+    from ..sources import load_all
     con, log = connect(None), ProblemLog()
     try:
-        for name in LOADERS:
-            if name != __name__:
-                import_module(name).load(con, settings, log)
+        load_all(con, settings, log, cross_source=False)
         ensure_tables(con, settings.datasets_dir)
         return resolve_names(con, settings, log), log
     finally:

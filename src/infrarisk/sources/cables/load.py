@@ -33,15 +33,13 @@ import re
 import duckdb
 import pandas as pd
 
-from .. import db
-from ..problems import ERROR, WARNING, ProblemLog
-from ..settings import Settings
-from ..sources import verify
-from ..validate import check_country, check_lat_lon
-from ._layers_common import raw_copy, routes, warn_outside_country
-from .curated import read_rows
-
-SOURCE_ID = "submarine-cables"
+from ... import db
+from ...problems import ERROR, WARNING, ProblemLog
+from ...settings import Settings
+from ..manifest import verify
+from ...validate import check_country, check_lat_lon
+from .._load import raw_copy, read_rows, routes, warn_outside_country
+from . import SOURCE_ID
 #: the snapshot's date: cables ready for service later were planned then
 SNAPSHOT = (2021, 6)
 _MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
@@ -101,7 +99,7 @@ def split_owner(owner: str, known: set[str]) -> list[str]:
 
 def empty_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The core tables with their columns and no rows (the source is left out of the build)."""
-    from .curated import frame
+    from .._load import frame
     for table, cols in (("core_cables__systems", SYSTEM_COLS), ("core_cables__owner_mentions", MENTION_COLS),
                         ("core_cables__landing_points", LANDING_COLS), ("core_cables__landings", LANDS_COLS),
                         ("core_cables__routes", ROUTE_COLS)):

@@ -36,16 +36,14 @@ import re
 import duckdb
 import pandas as pd
 
-from .. import db, vocab
-from ..match import is_placeholder
-from ..problems import ERROR, WARNING, ProblemLog
-from ..settings import Settings
-from ..sources import verify
-from ..validate import check_lat_lon, parse_share_pct
-from ._layers_common import raw_copy, routes, warn_outside_country
-from .curated import read_rows
-
-SOURCE_ID = "gem-europe-gas"
+from ... import db, vocab
+from ...match import is_placeholder
+from ...problems import ERROR, WARNING, ProblemLog
+from ...settings import Settings
+from ..manifest import verify
+from ...validate import check_lat_lon, parse_share_pct
+from .._load import raw_copy, read_rows, routes, warn_outside_country
+from . import SOURCE_ID
 #: planar degrees a point may lie from its country: coastal plants and terminals vs offshore fields
 TOLERANCE_DEG = {"gas_extraction_area": 3.0}
 DEFAULT_TOLERANCE_DEG = 0.1

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..validate import lei_checksum_ok
+from ...validate import lei_checksum_ok
 from . import ENTITY_COLUMNS, LINK_COLUMNS, PROBLEM_COLUMNS, UNKNOWN_COLUMNS
 from .gleif import CATEGORIES, EXCEPTION_CATEGORIES, GLEIF_RECORD_URL, RELATIONSHIPS
 

@@ -34,15 +34,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..db import write_frame
-from ..imports._common import read_csv_strict
-from ..imports.unlocode import OUT_COLUMNS
-from ..problems import ERROR, WARNING, ProblemLog
-from ..settings import Settings
-from ..sources import verify
-from ..validate import check_country, check_lat_lon, check_unlocode
-
-SOURCE_ID = "unlocode"
+from ...db import write_frame
+from .._derive import read_csv_strict
+from .derive import OUT_COLUMNS
+from ...problems import ERROR, WARNING, ProblemLog
+from ...settings import Settings
+from ..manifest import verify
+from ...validate import check_country, check_lat_lon, check_unlocode
+from . import SOURCE_ID
 LOCATIONS = f"{SOURCE_ID}/locations.csv"
 COUNTRIES = f"{SOURCE_ID}/country_codes.csv"
 ADDED_COUNTRIES = f"{SOURCE_ID}/corrections/country_codes.csv"

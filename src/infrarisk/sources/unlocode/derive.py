@@ -24,11 +24,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import DataError
-from ..sources import FileEntry, Manifest, describe_file, write_manifest
-from ._common import describe_corrections, raw_ref, read_csv_strict, write_csv
+from ...errors import DataError
+from ..manifest import FileEntry, Manifest, describe_file, write_manifest
+from .._derive import describe_corrections, raw_ref, read_csv_strict, write_csv
+from . import SOURCE_ID
 
-SOURCE_ID = "unlocode"
+#: written into the manifest: how discovery, load order and `infrarisk fetch` see this source
+MANIFEST_KEYS = {
+    "package": "unlocode",
+    "table_prefix": "unlocode",
+    "depends_on": [],
+    "refresh": {
+        "remotes": {
+            "unlocode": {
+                "kind": "files",
+                "folder": "unlocode",
+                "title": "UN/LOCODE code list (datasets/un-locode)",
+                "update": False,
+                "note": "Kept only: the official code list has another layout than the snapshot the derive step reads.",
+                "files": [
+                    {
+                        "name": "code-list.csv",
+                        "url_key": "unlocode",
+                        "url": "https://raw.githubusercontent.com/datasets/un-locode/main/data/code-list.csv"
+                    }
+                ]
+            }
+        }
+    }
+}
 RAW_DIR = "unlocode"
 
 #: raw column -> output column; every raw column is listed (strict mapping).
@@ -160,6 +184,7 @@ def build(shared: Path, out_dir: Path) -> Manifest:
         refresh_url=REFRESH_URL,
         homepage="https://unece.org/trade/cefact/UNLOCODE-Download",
         imported_by=__name__,
+        **MANIFEST_KEYS,
         notes=NOTES + f" Code tables from {CODE_TABLES_URL}.",
         files=files,
     )

@@ -28,11 +28,45 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import DataError
-from ..sources import Manifest, describe_file, write_manifest
-from ._common import raw_ref, read_csv_strict, write_csv
+from ...errors import DataError
+from ..manifest import Manifest, describe_file, write_manifest
+from .._derive import raw_ref, read_csv_strict, write_csv
+from . import SOURCE_ID
 
-SOURCE_ID = "submarine-cables"
+#: written into the manifest: how discovery, load order and `infrarisk fetch` see this source
+MANIFEST_KEYS = {
+    "package": "cables",
+    "table_prefix": "cables",
+    "depends_on": [
+        "naturalearth"
+    ],
+    "refresh": {
+        "remotes": {
+            "submarine-cables": {
+                "kind": "cables",
+                "folder": "submarine-cables",
+                "title": "TeleGeography Submarine Cable Map (API v3)",
+                "update": False,
+                "note": "CC BY-NC-SA 3.0 (non-commercial). Each cable's JSON (owners) lands in cable/<id>.json.",
+                "files": [
+                    {
+                        "name": "cable-geo.json",
+                        "url_key": "cables_geo",
+                        "url": "https://www.submarinecablemap.com/api/v3/cable/cable-geo.json"
+                    },
+                    {
+                        "name": "landing-point-geo.json",
+                        "url_key": "cables_landing_points",
+                        "url": "https://www.submarinecablemap.com/api/v3/landing-point/landing-point-geo.json"
+                    }
+                ],
+                "extra_urls": {
+                    "cables_detail": "https://www.submarinecablemap.com/api/v3/cable/{id}.json"
+                }
+            }
+        }
+    }
+}
 RAW_DIR = "submarine-cables"
 CABLE_COLUMNS = ["cable_id", "cable_numeric_id", "name", "rfs", "rfs_year", "length", "length_km", "n_owners",
                  "owners", "n_landing_points", "url", "notes"]
@@ -169,7 +203,8 @@ def build(shared: Path, out_dir: Path) -> Manifest:
         attribution=ATTRIBUTION,
         retrieved=RETRIEVED,
         refresh_url="https://www.submarinecablemap.com/api/v3/cable/cable-geo.json",
-        imported_by="infrarisk datasets import (infrarisk.imports.cables)",
+        imported_by=__name__,
+        **MANIFEST_KEYS,
         is_noncommercial=True,
         notes=("NON-COMMERCIAL, SHARE-ALIKE: CC BY-NC-SA 3.0. Usable in a non-commercial open-source project and "
                "on a non-commercial public map with attribution; anything published from it carries the same "

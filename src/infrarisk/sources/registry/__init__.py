@@ -12,11 +12,14 @@ replaces that format's tables:
   severity, reason, value);
 
 then :func:`union` rebuilds ``core_registry__entities``, ``core_registry__links`` and
-``core_registry__unknown_owners`` over every source present. A link whose owner or
+``core_registry__unknown_owners`` over every source present. ``infrarisk ingest`` runs this
+on the registry database file (``settings.registry_db_path``); a build attaches that file
+read-only (:mod:`.load`), so the union's names resolve there too. A link whose owner or
 subject is in no loaded file is kept: the missing party becomes a placeholder entity
 and the link carries ``dangling_reason``. :func:`merge` (run by the curated loader)
 maps registry entities onto curated ones by LEI — never on an empty id — and adds the
-others to ``core_ownership__entities``; ``core_ownership__links.sql`` adds the links.
+others to ``core_ownership__entities`` (it expects ``core_registry__entities`` to resolve:
+:mod:`.load` makes it, or an ingest into the same connection); ``core_ownership__links.sql`` adds the links.
 
 Large files are read by DuckDB (``read_csv``, ``read_json`` for JSON arrays and JSON
 Lines alike), never as Python objects; only GLEIF API responses (pages of a few hundred
@@ -30,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import DataError
+from ...errors import DataError
 
 #: format -> (source id, module)
 FORMATS = {
@@ -127,7 +130,7 @@ def ingest(con: duckdb.DuckDBPyConnection, fmt: str, paths: list[Path]) -> Inges
         if not p.is_file():
             raise DataError(f"{p}: file not found")
     source, module = FORMATS[fmt]
-    mod = import_module(f"infrarisk.registry.{module}")
+    mod = import_module(f"{__name__}.{module}")
     ensure_tables(con, source)
     tables = mod.ingest(con, fmt, paths)
     union(con)
@@ -218,9 +221,6 @@ def merge(con: duckdb.DuckDBPyConnection) -> None:
     registry id → curated entity id, matched by LEI; the others keep their own id) and
     adds a ``source_id`` column to the entities.
     """
-    have = set(table_names(con))
-    if "core_registry__entities" not in have:
-        union(con)
     types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
                              "WHERE table_name = 'core_ownership__entities'").fetchall())
     cols = set(types)

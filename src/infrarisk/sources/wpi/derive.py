@@ -30,12 +30,39 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ..errors import DataError
-from ..sources import Manifest, describe_file, write_manifest
-from ._common import raw_ref, read_csv_strict, write_csv
-from ._common import describe_corrections
+from ...errors import DataError
+from ..manifest import Manifest, describe_file, write_manifest
+from .._derive import raw_ref, read_csv_strict, write_csv
+from .._derive import describe_corrections
+from . import SOURCE_ID
 
-SOURCE_ID = "wpi"
+#: written into the manifest: how discovery, load order and `infrarisk fetch` see this source
+MANIFEST_KEYS = {
+    "package": "wpi",
+    "table_prefix": "wpi",
+    "depends_on": [
+        "naturalearth",
+        "unlocode"
+    ],
+    "refresh": {
+        "remotes": {
+            "wpi": {
+                "kind": "files",
+                "folder": "wpi",
+                "title": "NGA World Port Index (Pub. 150)",
+                "update": True,
+                "note": "The derive step also reads the Natural Earth snapshot (country names).",
+                "files": [
+                    {
+                        "name": "UpdatedPub150.csv",
+                        "url_key": "wpi",
+                        "url": "https://msi.nga.mil/api/publications/download?type=view&key=16920959/SFH00000/UpdatedPub150.csv"
+                    }
+                ]
+            }
+        }
+    }
+}
 RAW_FILE = "wpi/UpdatedPub150.csv"
 NE_FILE = "natural-earth/ne_50m_admin_0_countries.geojson"
 #: Natural Earth attributes whose values a WPI country name may equal (accents and case folded)
@@ -184,6 +211,7 @@ def build(shared: Path, out_dir: Path) -> Manifest:
         refresh_url="https://msi.nga.mil/api/publications/download?type=view&key=16920959/SFH00000/UpdatedPub150.csv",
         homepage="https://msi.nga.mil/Publications/WPI",
         imported_by=__name__,
+        **MANIFEST_KEYS,
         notes=NOTES,
         files=files,
     )

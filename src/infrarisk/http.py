@@ -1,34 +1,25 @@
-"""The only module that touches the network: refresh raw snapshots from their publishers.
+"""The one HTTP client: the only module that touches the network.
 
-Contract: :func:`fetch_sources` refreshes the named sources of the registry
-(:mod:`infrarisk.upstream`) into ``settings.snapshots_dir/<folder>/``. Each source is
-written into a fresh sibling folder (unchanged files carried over by hard link) and
-swapped in whole only when every file of it arrived and passed its check, so a
-snapshot folder always holds one complete, checked refresh: a failure leaves the previous
-snapshot untouched. (``infrarisk update`` keeps the new folders staged and swaps them in
-only with the site they built: ``commit=False``.) Each file ``F`` gets a provenance sidecar ``F.provenance`` (JSON: url,
+Contract: :func:`download` fetches one URL into a file of a staged folder
+(:class:`StagedFolder`) and writes its provenance sidecar ``F.provenance`` (JSON: url,
 retrieved_at, checked_at, HTTP status, sha256, bytes, ETag, Last-Modified, content type,
-the check's summary). The ``.provenance`` suffix keeps sidecars out of ``*.json`` globs.
+the check's summary); it returns a :class:`FetchResult`. What to fetch, and any crawl
+specific to one source, lives in that source's package (``infrarisk.sources.<package>.fetch``)
+and :mod:`infrarisk.sources._fetch`; nothing here knows a source.
 
-One download (:func:`download`): one ``requests.Session`` with an honest User-Agent;
+One download: one ``requests.Session`` (:class:`HttpClient`) with an honest User-Agent;
 connect and read timeouts; retries with exponential backoff on timeouts, broken
 connections, truncated bodies, checksum mismatches and HTTP 429/500/502/503/504, waiting at
-least what ``Retry-After`` asks (up to ``http.max_retry_after_s``); a conditional GET
-(``If-None-Match`` / ``If-Modified-Since`` from the previous sidecar; 304 keeps the file);
-streaming to a temporary file with a size limit and sha256; the server's checksum
-(``Content-Digest``/``Digest``/``X-Checksum-Sha256``) compared when it sends one; the
-source's schema check; a guard against a file that lost more than ``http.max_shrink`` of
-the previous snapshot's records; only then a rename into place.
+least what ``Retry-After`` asks (up to ``http.max_retry_after_s``); an optional
+:class:`RateLimiter`; a conditional GET (``If-None-Match`` / ``If-Modified-Since`` from the
+previous sidecar; 304 keeps the file); streaming to a temporary file with a size limit and
+sha256; the server's checksum (``Content-Digest``/``Digest``/``X-Checksum-Sha256``) compared
+when it sends one; the caller's schema check (a :data:`Check`); a guard against a file that
+lost more than ``http.max_shrink`` of the previous snapshot's records; only then a rename
+into place. The ``.provenance`` suffix keeps sidecars out of ``*.json`` globs.
 
-Crawls: the GLEIF API (the map's LEIs in batches of ``filter[lei]``, paged with
-``page[number]``/``page[size]``, then each entity's direct and ultimate parent relationship
-or reporting exception, then the parents' own records, up to ``http.gleif_max_depth``
-rounds; at most ``http.gleif_requests_per_minute`` requests a minute), the GLEIF golden
-copy (publishes index, then the lei2/rr/repex files it names) and the Submarine Cable
-Map (two layers, then one JSON per cable). Follow-up URLs of the API crawls are built
-from the configured base URL, never taken from links inside responses, so a mirror or a
-test server is never left for the real host; only the golden copy's file URLs come from
-its index, which exists to name them (a mirror serves an index naming its own files).
+:class:`StagedFolder` builds a snapshot folder beside the old one and swaps it in whole
+only on success, so a snapshot folder always holds one complete, checked refresh.
 """
 
 from __future__ import annotations
@@ -39,23 +30,25 @@ import email.utils
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 import requests
 
-from . import upstream
 from .errors import FetchError, SchemaError
 from .fsops import exchange_dirs, link_tree, write_atomic
-from .settings import HttpSettings, Settings
-from .sources import sha256_file
-from .upstream import RemoteSource
+from .settings import HttpSettings
+from .sources.manifest import sha256_file
 
 Progress = Callable[[str], None]
+#: a schema check: ``check(path) -> summary`` (ending in ``N records``/``N features`` where
+#: the file has records) or SchemaError naming the file and the first problem
+Check = Callable[[Path], str]
 SIDECAR = ".provenance"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -63,6 +56,18 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 def sleep(seconds: float) -> None:
     """Wait; module-level so tests can stub the waiting out (and record it)."""
     time.sleep(seconds)
+
+
+def records_in(summary: str) -> int | None:
+    """The record count a check's summary ends with, if any.
+
+    Examples
+    --------
+    >>> records_in("CSV, 109 columns, 3805 records"), records_in("zip of x.csv: CSV header of 9 columns")
+    (3805, None)
+    """
+    m = re.search(r"(\d+) (?:records|features)$", summary or "")
+    return int(m.group(1)) if m else None
 
 
 def utcnow() -> str:
@@ -290,7 +295,7 @@ def _short(e: Exception) -> str:
 
 # --- one download -------------------------------------------------------------------------
 
-def download(client: HttpClient, url: str, dest: Path, check: upstream.Check, *, source: str,
+def download(client: HttpClient, url: str, dest: Path, check: Check, *, source: str,
              params: dict | None = None, previous: Path | None = None, limiter: RateLimiter | None = None,
              max_bytes: int | None = None, missing_ok: bool = False) -> FetchResult | None:
     """Fetch ``url`` into ``dest`` (with its sidecar) if it arrives whole and passes ``check``.
@@ -316,7 +321,7 @@ def download(client: HttpClient, url: str, dest: Path, check: upstream.Check, *,
     limit = max_bytes or client.http.max_bytes
     existed = previous.exists()
     prev = read_provenance(previous) if existed else None
-    before = upstream.records_in(prev.schema) if prev is not None else None
+    before = records_in(prev.schema) if prev is not None else None
     if prev is not None and (prev.url != full_url or sha256_file(previous) != prev.sha256):
         prev = None  # another URL, or the file no longer matches its record: fetch afresh
     headers = {}
@@ -387,7 +392,7 @@ def download(client: HttpClient, url: str, dest: Path, check: upstream.Check, *,
             summary = check(tmp)
         except SchemaError as e:
             raise SchemaError(f"{what}: {full_url}: " + str(e).replace(str(tmp), dest.name)) from None
-        after = upstream.records_in(summary)
+        after = records_in(summary)
         if before and after is not None and after < before * (1 - client.http.max_shrink):
             raise SchemaError(f"{what}: {full_url}: {after} records where the previous snapshot had {before}: a "
                               f"shrink of more than http.max_shrink = {client.http.max_shrink:.0%} is refused "
@@ -455,261 +460,3 @@ class StagedFolder:
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-@dataclass
-class SourceResult:
-    """What refreshing one source did."""
-
-    source: str
-    folder: str
-    files: list[FetchResult] = field(default_factory=list)
-    summary: dict = field(default_factory=dict)
-    seconds: float = 0.0
-    error: str | None = None
-    staged: StagedFolder | None = None
-
-    def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for f in self.files:
-            out[f.outcome] = out.get(f.outcome, 0) + 1
-        return out
-
-
-def fetch_source(client: HttpClient, src: RemoteSource, settings: Settings, progress: Progress,
-                 commit: bool = True) -> SourceResult:
-    """Refresh one source into its snapshot folder (atomically; see :class:`StagedFolder`).
-
-    With ``commit=False`` the complete new snapshot is left staged (``result.staged``) for
-    the caller to commit once it has been put to use (``infrarisk update`` commits at publish).
-    """
-    t0 = time.perf_counter()
-    res = SourceResult(src.id, src.folder)
-    stage = StagedFolder(Path(settings.snapshots_dir) / src.folder, carry=src.kind == "files")
-    try:
-        fn = _KINDS[src.kind]
-        fn(client, src, settings, stage, res, progress)
-        if commit:
-            stage.commit()
-        else:
-            res.staged = stage
-    except BaseException:
-        stage.abort()
-        raise
-    res.seconds = round(time.perf_counter() - t0, 3)
-    return res
-
-
-def _files(client, src, settings, stage, res, progress) -> None:
-    for f in src.files:
-        url = upstream.url_for(settings, f.url_key, f.default_url)
-        progress(f"[fetch] {src.id}: {url}")
-        r = download(client, url, stage.path(f.name), f.check, source=src.id, previous=stage.previous(f.name),
-                     max_bytes=f.max_bytes)
-        res.files.append(r)
-
-
-def _json_file(client, stage, rel, url, check, src_id, res, *, params=None, limiter=None, missing_ok=False):
-    r = download(client, url, stage.path(rel), check, source=src_id, params=params, previous=stage.previous(rel),
-                 limiter=limiter, missing_ok=missing_ok)
-    if r is None:
-        return None
-    r.path = rel
-    res.files.append(r)
-    return upstream.load_json(stage.path(rel))
-
-
-# --- GLEIF API ------------------------------------------------------------------------------
-
-_PARENTS = (("direct-parent", "IS_DIRECTLY_CONSOLIDATED_BY"), ("ultimate-parent", "IS_ULTIMATELY_CONSOLIDATED_BY"))
-
-
-def _gleif_api(client, src, settings, stage, res, progress) -> None:
-    """Records of the map's LEIs and of their parents, with each parent relationship or
-    reporting exception, as verbatim JSON:API responses (the shape of the samples)."""
-    base = upstream.url_for(settings, src.files[0].url_key, src.files[0].default_url).rstrip("/")
-    h = settings.http
-    limiter = RateLimiter(h.gleif_requests_per_minute)
-    requests_before = client.requests
-    leis, where, rejected = upstream.map_leis(settings)
-    progress(f"[fetch] gleif-api: {len(leis)} LEIs from {where}")
-    records: dict[str, dict] = {}
-    asked: set[str] = set()
-    missing: set[str] = set()
-    rels = {"relationships": 0, "exceptions": 0, "none": 0}
-    publish_dates: set[str] = set()
-    todo, rounds = sorted(leis), 0
-    while todo and rounds <= h.gleif_max_depth:
-        rounds += 1
-        asked.update(todo)
-        found = _gleif_records(client, stage, base, todo, rounds, limiter, res, h, publish_dates, progress)
-        missing.update(set(todo) - set(found))
-        records.update(found)
-        parents: set[str] = set()
-        for lei in sorted(found):
-            for rel, rel_type in _PARENTS:
-                parent = _gleif_parent(client, stage, base, lei, found[lei], rel, rel_type, limiter, res, rels)
-                if parent:
-                    parents.add(parent)
-        todo = sorted(parents - asked)
-    res.summary = {
-        "leis_from": where, "leis_on_map": len(leis), "leis_rejected": rejected, "leis_requested": len(asked),
-        "records": len(records), "leis_not_found": sorted(missing), "rounds": rounds,
-        "parents_beyond_depth": todo, **rels, "requests": client.requests - requests_before,
-        "golden_copy_publish_dates": sorted(publish_dates),
-    }
-    write_atomic(stage.path("_crawl" + SIDECAR), (json.dumps(res.summary, indent=1, sort_keys=True) + "\n").encode())
-
-
-def _gleif_records(client, stage, base, leis, rnd, limiter, res, h, publish_dates, progress) -> dict[str, dict]:
-    found: dict[str, dict] = {}
-    for b in range(0, len(leis), h.gleif_batch_size):
-        batch = leis[b:b + h.gleif_batch_size]
-        page, last = 1, 1
-        while page <= last:
-            rel = f"lei-records_round-{rnd:02d}_batch-{b // h.gleif_batch_size + 1:03d}_page-{page:03d}.json"
-            params = {"filter[lei]": ",".join(batch), "page[size]": h.gleif_page_size, "page[number]": page}
-            progress(f"[fetch] gleif-api: records round {rnd}, {len(batch)} LEIs, page {page}")
-            doc = _json_file(client, stage, rel, f"{base}/lei-records", upstream.JsonCheck(upstream.gleif_lei_records),
-                             "gleif-api", res, params=params, limiter=limiter)
-            pub = ((doc.get("meta") or {}).get("goldenCopy") or {}).get("publishDate")
-            if pub:
-                publish_dates.add(pub)
-            for rec in doc["data"]:
-                lei = rec["attributes"]["lei"]
-                if lei in batch:
-                    found[lei] = rec
-            last = int(((doc.get("meta") or {}).get("pagination") or {}).get("lastPage") or 1)
-            if last > 1000:
-                raise SchemaError(f"gleif-api: {base}/lei-records: {last} pages for {len(batch)} LEIs; refusing")
-            page += 1
-    return found
-
-
-def _gleif_parent(client, stage, base, lei, record, rel, rel_type, limiter, res, rels) -> str | None:
-    """Fetch the relationship (or the reporting exception) the record links to."""
-    links = (((record.get("relationships") or {}).get(rel) or {}).get("links") or {})
-    if "relationship-record" in links:
-        name = f"{rel}-relationship_{lei}.json"
-
-        def check(doc, where):
-            summary = upstream.gleif_relationship(doc, where)
-            r = doc["data"]["attributes"]["relationship"]
-            if r["startNode"]["id"] != lei or r["type"] != rel_type:
-                raise SchemaError(f"{where}: expected {rel_type} starting at {lei}, got {r['type']} from "
-                                  f"{r['startNode']['id']}")
-            return summary
-        doc = _json_file(client, stage, name, f"{base}/lei-records/{lei}/{rel}-relationship", upstream.JsonCheck(check),
-                         "gleif-api", res, limiter=limiter, missing_ok=True)
-        if doc is None:
-            rels["none"] += 1
-            return None
-        rels["relationships"] += 1
-        parent = doc["data"]["attributes"]["relationship"]["endNode"]
-        return parent["id"] if upstream.is_lei(parent["id"]) else None
-    if "reporting-exception" in links:
-        name = f"{rel}-reporting-exception_{lei}.json"
-        doc = _json_file(client, stage, name, f"{base}/lei-records/{lei}/{rel}-reporting-exception",
-                         upstream.JsonCheck(upstream.gleif_exception), "gleif-api", res, limiter=limiter,
-                         missing_ok=True)
-        rels["exceptions" if doc is not None else "none"] += 1
-        return None
-    rels["none"] += 1
-    return None
-
-
-# --- GLEIF golden copy ------------------------------------------------------------------------
-
-def _golden_copy(client, src, settings, stage, res, progress, part: str = "full_file") -> None:
-    f = src.files[0]
-    url = upstream.url_for(settings, f.url_key, f.default_url)
-    progress(f"[fetch] {src.id}: {url}")
-    index = _json_file(client, stage, f.name, url, f.check, src.id, res, params={"per_page": 1})
-    publish = index["data"][0]
-    res.summary = {"publish_date": publish.get("publish_date")}
-    for section, columns in upstream.GOLDEN_COPY_COLUMNS.items():
-        entry = publish[section].get(part)
-        if part == "delta_files":
-            entry = (entry or {}).get("LastDay")
-            if not isinstance(entry, dict):
-                raise SchemaError(f"{src.id}: {url}: no {section}.delta_files.LastDay in the latest publish")
-        file_url = ((entry.get("csv") or {}).get("url")) if isinstance(entry, dict) else None
-        if not isinstance(file_url, str) or not file_url.startswith(("http://", "https://")):
-            raise SchemaError(f"{src.id}: {url}: no CSV URL for {section} in the latest publish")
-        name = f"{section}{'-LastDay' if part == 'delta_files' else ''}.csv.zip"
-        progress(f"[fetch] {src.id}: {file_url}")
-        r = download(client, file_url, stage.path(name), upstream.ZipCsvCheck(columns), source=src.id,
-                     previous=stage.previous(name))
-        res.files.append(r)
-
-
-def _golden_copy_delta(client, src, settings, stage, res, progress) -> None:
-    _golden_copy(client, src, settings, stage, res, progress, part="delta_files")
-
-
-# --- Submarine Cable Map ----------------------------------------------------------------------
-
-def _cables(client, src, settings, stage, res, progress) -> None:
-    _files(client, src, settings, stage, res, progress)
-    if not settings.http.cable_details:
-        return
-    template = upstream.url_for(settings, "cables_detail", src.extra_urls["cables_detail"])
-    geo = upstream.load_json(stage.path(src.files[0].name))
-    ids = sorted({str(f["properties"]["id"]) for f in geo["features"]})
-    bad = [i for i in ids if not upstream.is_slug(i)]
-    if bad:
-        raise SchemaError(f"{src.id}: cable ids that are not plain slugs: {', '.join(bad[:5])}")
-    limiter = RateLimiter(settings.http.crawl_requests_per_minute)
-    with_owners = 0
-    for n, cid in enumerate(ids, start=1):
-        if n % 50 == 1:
-            progress(f"[fetch] {src.id}: cable {n} of {len(ids)}")
-        doc = _json_file(client, stage, f"cable/{cid}.json", template.format(id=cid),
-                         upstream.JsonCheck(upstream.cable_detail), src.id, res, limiter=limiter)
-        with_owners += doc.get("owners") is not None
-    if ids and not with_owners:
-        raise SchemaError(f"{src.id}: none of the {len(ids)} cable JSON files has an 'owners' field; "
-                          f"the API's shape changed ({template})")
-    res.summary = {"cables": len(ids), "with_owners": with_owners}
-
-
-_KINDS = {"files": _files, "gleif_api": _gleif_api, "golden_copy": _golden_copy,
-          "golden_copy_delta": _golden_copy_delta, "cables": _cables}
-
-
-# --- entry point --------------------------------------------------------------------------
-
-def fetch_sources(settings: Settings, ids: list[str], progress: Progress | None = None,
-                  client: HttpClient | None = None,
-                  commit: bool = True) -> tuple[list[SourceResult], list[tuple[str, Exception]]]:
-    """Refresh each named source; one failing source does not stop the others.
-
-    Returns
-    -------
-    (results, failures)
-        A :class:`SourceResult` per refreshed source, and ``(source id, error)`` for each
-        that failed (its previous snapshot kept). With ``commit=False`` the new snapshots
-        stay staged (``result.staged``): the caller commits or aborts them.
-    """
-    progress = progress or (lambda s: None)
-    upstream.check_settings(settings)
-    sources = [upstream.by_id(i) for i in ids]
-    own = client is None
-    client = client or HttpClient(settings.http)
-    results, failures = [], []
-    try:
-        for src in sources:
-            try:
-                results.append(fetch_source(client, src, settings, progress, commit=commit))
-            except (FetchError, SchemaError) as e:
-                progress(f"[fetch] {src.id}: FAILED: {e}")
-                failures.append((src.id, e))
-    except BaseException:
-        for r in results:
-            if r.staged is not None:
-                r.staged.abort()
-        raise
-    finally:
-        if own:
-            client.close()
-    return results, failures

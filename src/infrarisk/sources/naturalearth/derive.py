@@ -21,12 +21,37 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import DataError
-from ..sources import Manifest, describe_file, write_manifest
-from ._common import raw_ref
-from ._common import describe_corrections
+from ...errors import DataError
+from ..manifest import Manifest, describe_file, write_manifest
+from .._derive import raw_ref
+from .._derive import describe_corrections
+from . import SOURCE_ID
 
-SOURCE_ID = "naturalearth"
+#: written into the manifest: how discovery, load order and `infrarisk fetch` see this source
+MANIFEST_KEYS = {
+    "package": "naturalearth",
+    "table_prefix": "naturalearth",
+    "depends_on": [
+        "unlocode"
+    ],
+    "refresh": {
+        "remotes": {
+            "naturalearth": {
+                "kind": "files",
+                "folder": "natural-earth",
+                "title": "Natural Earth admin-0 countries, 1:50m",
+                "update": True,
+                "files": [
+                    {
+                        "name": "ne_50m_admin_0_countries.geojson",
+                        "url_key": "naturalearth",
+                        "url": "https://raw.githubusercontent.com/nvkelso/natural-earth-vector/master/geojson/ne_50m_admin_0_countries.geojson"
+                    }
+                ]
+            }
+        }
+    }
+}
 RAW_FILE = "natural-earth/ne_50m_admin_0_countries.geojson"
 
 #: attributes kept, in output order. Use the ``_EH`` codes: filled in for de-facto entities.
@@ -121,6 +146,7 @@ def build(shared: Path, out_dir: Path) -> Manifest:
         ),
         homepage="https://www.naturalearthdata.com",
         imported_by=__name__,
+        **MANIFEST_KEYS,
         notes=NOTES,
         files=files,
     )

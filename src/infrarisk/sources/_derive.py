@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import DataError
-from ..sources import FileEntry, describe_file, sha256_file
+from .manifest import FileEntry, describe_file, sha256_file
 
 
 def read_csv_strict(path: Path, expected: list[str], encoding: str = "utf-8-sig") -> list[dict[str, str]]:

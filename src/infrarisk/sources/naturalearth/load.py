@@ -32,15 +32,14 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
-from ..db import run_sql, write_frame
-from ..imports._common import read_csv_strict
-from ..imports.naturalearth import KEEP
-from ..problems import ERROR, WARNING, ProblemLog
-from ..settings import Settings
-from ..sources import verify
-from ..validate import check_lat_lon
-
-SOURCE_ID = "naturalearth"
+from ...db import run_sql, write_frame
+from .._derive import read_csv_strict
+from .derive import KEEP
+from ...problems import ERROR, WARNING, ProblemLog
+from ...settings import Settings
+from ..manifest import verify
+from ...validate import check_lat_lon
+from . import SOURCE_ID
 COUNTRIES = f"{SOURCE_ID}/countries.geojson"
 FEATURE_CODES = f"{SOURCE_ID}/corrections/feature_country_codes.csv"
 COUNTRY_CORRECTIONS = f"{SOURCE_ID}/corrections/countries.csv"

@@ -26,12 +26,38 @@ import json
 import re
 from pathlib import Path
 
-from ..errors import DataError
-from ..sources import Manifest, describe_file, write_manifest
-from ._common import raw_ref, read_csv_strict, write_csv
-from .cables import compact_geojson, round_coords
+from ...errors import DataError
+from ..manifest import Manifest, describe_file, write_manifest
+from .._derive import raw_ref, read_csv_strict, write_csv
+from ..cables.derive import compact_geojson, round_coords
+from . import SOURCE_ID
 
-SOURCE_ID = "gem-europe-gas"
+#: written into the manifest: how discovery, load order and `infrarisk fetch` see this source
+MANIFEST_KEYS = {
+    "package": "gem",
+    "table_prefix": "gem",
+    "depends_on": [
+        "naturalearth"
+    ],
+    "refresh": {
+        "remotes": {
+            "gem-europe-gas": {
+                "kind": "files",
+                "folder": "gem-europe-gas",
+                "title": "Global Energy Monitor, Europe Gas Tracker",
+                "update": False,
+                "note": "UTF-16 with a BOM; the repository copy is frozen at May 2024: pin a release URL in [urls] gem_europe_gas for current data. CC BY 4.0.",
+                "files": [
+                    {
+                        "name": "data.csv",
+                        "url_key": "gem_europe_gas",
+                        "url": "https://raw.githubusercontent.com/GlobalEnergyMonitor/europe_gas_tracker/main/docs/static/data/data.csv"
+                    }
+                ]
+            }
+        }
+    }
+}
 RAW_DIR = "gem-europe-gas"
 ASSET_COLUMNS = ["asset_id", "project", "unit", "type", "owner", "parent", "countries", "status_tabular",
                  "start_year", "capacity", "production", "units", "geom", "latitude", "longitude", "url", "pci5",
@@ -136,7 +162,8 @@ def build(shared: Path, out_dir: Path) -> Manifest:
         attribution=ATTRIBUTION,
         retrieved=RETRIEVED,
         refresh_url="https://globalenergymonitor.org/projects/europe-gas-tracker/",
-        imported_by="infrarisk datasets import (infrarisk.imports.gem)",
+        imported_by=__name__,
+        **MANIFEST_KEYS,
         notes=("GEM publishes its tracker data under CC BY 4.0 (its stated general policy); the repository and "
                "the CSV carry no licence file, so confirm on globalenergymonitor.org before a release. The copy "
                "is frozen at May 2024 (commit 59e0db43 of 2024-05-16; the file is UTF-16 upstream, UTF-8 here). "

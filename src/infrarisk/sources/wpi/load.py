@@ -30,16 +30,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..db import run_sql, write_frame
-from ..geo import points_outside_country
-from ..imports._common import read_csv_strict
-from ..imports.wpi import METRE_COLUMNS, OUT_COLUMNS
-from ..problems import ERROR, WARNING, ProblemLog
-from ..settings import Settings
-from ..sources import verify
-from ..validate import check_country, check_lat_lon, check_unlocode
-
-SOURCE_ID = "wpi"
+from ...db import run_sql, write_frame
+from ...geo import points_outside_country
+from .._derive import read_csv_strict
+from .derive import METRE_COLUMNS, OUT_COLUMNS
+from ...problems import ERROR, WARNING, ProblemLog
+from ...settings import Settings
+from ..manifest import verify
+from ...validate import check_country, check_lat_lon, check_unlocode
+from . import SOURCE_ID
 PORTS = f"{SOURCE_ID}/wpi_ports.csv"
 POSITION_TOLERANCE_DEG = 0.1
 

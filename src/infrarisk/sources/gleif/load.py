@@ -24,15 +24,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from .. import db, match
-from ..imports.gleif_names import CATEGORIES, COLUMNS
-from ..problems import ERROR, WARNING, ProblemLog
-from ..settings import Settings
-from ..sources import verify
-from ..validate import check_country, parse_lei
-from .curated import _raw, read_rows
-
-SOURCE_ID = "gleif"
+from ... import db, match
+from .derive import CATEGORIES, COLUMNS
+from ...problems import ERROR, WARNING, ProblemLog
+from ...settings import Settings
+from ..manifest import verify
+from ...validate import check_country, parse_lei
+from .._load import raw_copy, read_rows
+from . import SOURCE_ID
 FILE = "legal_names.csv"
 CORE_COLS = ["lei", "legal_name", "country_code", "category", "normalised_name", "source_url", "origin_file",
              "origin_row"]
@@ -55,7 +54,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     rows_out: list[dict] = []
     if (folder / "manifest.toml").exists():
         verify(folder)
-        _raw(con, folder, FILE, "raw_gleifnames__legal_names")
+        raw_copy(con, folder, FILE, "raw_gleifnames__legal_names")
         countries = {r[0] for r in con.execute("SELECT country_code FROM core_geo__countries").fetchall()}
         rows_out = _check(read_rows(folder / FILE, COLUMNS), countries, f"{SOURCE_ID}/{FILE}", log)
     df = pd.DataFrame(rows_out, columns=CORE_COLS).astype({"origin_row": "int64"})
