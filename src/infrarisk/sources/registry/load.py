@@ -55,8 +55,9 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     """Make ``core_registry__*`` resolve in the build (see the module docstring)."""
     have = attach(con, settings.registry_db_path)
     if not have:
-        empty_table(con, "temp.core_registry__entities", {**ENTITY_COLUMNS, "source_id": "VARCHAR",
-                                                          "placeholder_reason": "VARCHAR"})
+        cols = {**ENTITY_COLUMNS, "source_id": "VARCHAR", "placeholder_reason": "VARCHAR"}
+        con.execute("CREATE OR REPLACE TEMP TABLE core_registry__entities ("
+                    + ", ".join(f"{c} {t}" for c, t in cols.items()) + ")")
         empty_table(con, "core_registry__links", {"source_id": "VARCHAR", **LINK_COLUMNS,
                                                   "dangling_reason": "VARCHAR"})
         empty_table(con, "core_registry__unknown_owners", {"source_id": "VARCHAR", **UNKNOWN_COLUMNS})
