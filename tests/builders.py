@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from infrarisk.db import connect
-from infrarisk.imports._common import write_csv
+from infrarisk.sources._derive import write_csv
 from infrarisk.load import curated
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
@@ -44,7 +44,7 @@ def stub_geo(con: duckdb.DuckDBPyConnection, ports: list[tuple] | None = None) -
 
 
 def entity(name, hq="", jur="", etype="company", lei="", eid=None, **kw) -> dict:
-    from infrarisk.imports._common import slug
+    from infrarisk.sources._derive import slug
     row = {c: "" for c in ENTITY_COLS}
     row.update(entity_id=eid or slug(name), entity_name=name, hq_country=hq, jurisdiction=jur or hq,
                entity_type=etype, lei=lei, source_url="https://example.org/entity")

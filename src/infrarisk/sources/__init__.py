@@ -34,7 +34,7 @@ from .manifest import (MANIFEST, FileEntry, Manifest, count_rows, describe_file,
                        rehash, sha256_file, verify, verify_all, write_manifest)
 
 __all__ = ["MANIFEST", "FileEntry", "Manifest", "Source", "count_rows", "derive_all", "describe_file", "discover",
-           "list_sources", "load_all", "packages", "read_manifest", "rehash", "sha256_file", "topological",
+           "list_sources", "load_all", "manifest_keys", "packages", "read_manifest", "rehash", "sha256_file", "topological",
            "verify", "verify_all", "write_manifest"]
 
 # --- LEGACY (delete at the merge of the "integrate" work) ---------------------------------
@@ -103,6 +103,14 @@ def packages() -> dict[str, ModuleType]:
         if getattr(mod, "SOURCE_ID", None):
             out[mod.SOURCE_ID] = mod
     return out
+
+
+def manifest_keys(source_id: str) -> dict:
+    """The keys the package of ``source_id`` writes into its manifest (``package``,
+    ``table_prefix``, ``depends_on``, ``refresh``); ``{}`` for a source without a package
+    (LEGACY ids). For manifests written by hand or by tests."""
+    pkg = packages().get(source_id)
+    return dict(import_module(f"{pkg.__name__}.derive").MANIFEST_KEYS) if pkg else {}
 
 
 def _source(m: Manifest) -> Source | None:

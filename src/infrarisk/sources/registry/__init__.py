@@ -221,6 +221,10 @@ def merge(con: duckdb.DuckDBPyConnection) -> None:
     registry id → curated entity id, matched by LEI; the others keep their own id) and
     adds a ``source_id`` column to the entities.
     """
+    try:  # the build makes it resolve (.load); a bare connection gets the empty union
+        con.execute("SELECT 1 FROM core_registry__entities LIMIT 0")
+    except duckdb.CatalogException:
+        union(con)
     types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
                              "WHERE table_name = 'core_ownership__entities'").fetchall())
     cols = set(types)

@@ -68,5 +68,5 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
         con.execute(f"CREATE OR REPLACE TABLE main.{t} AS SELECT * FROM {ALIAS}.main.{t}")
     for s in SOURCES:
         if f"core_{s}__links" in have:
-            n_in = con.execute(f"SELECT count(*) FROM {ALIAS}.main.core_{s}__links").fetchone()[0]
+            n_in = con.execute(f"SELECT count(*) FROM {ALIAS}.main.core_{s}__links").fetchall()[0][0]
             log.count(f"registry/{s} links", n_in, n_in)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from infrarisk.imports._common import write_csv
-from infrarisk.imports.gleif_names import COLUMNS
+from infrarisk.sources._derive import write_csv
+from infrarisk.sources.gleif.derive import COLUMNS
 from infrarisk.load.layers import ALIAS_COLS
 from infrarisk.sources import rehash
 from tests.layer_builders import ALIASES, _manifest, load_layers, write_layer_datasets

@@ -1,4 +1,4 @@
-"""The crawling sources of ``infrarisk.fetch`` against a local server: the GLEIF API (served
+"""The crawls of the source packages (``infrarisk.sources.<package>.fetch``) against a local server: the GLEIF API (served
 from the real response samples in ``ownership/formats/gleif_api/``), the golden copy, the
 Submarine Cable Map and GEM's UTF-16 CSV."""
 
@@ -8,6 +8,7 @@ import copy
 import csv
 import io
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -15,13 +16,14 @@ import pytest
 from click.testing import CliRunner
 from werkzeug import Response
 
-from infrarisk import fetch
+from infrarisk import http as fetch
 from infrarisk.cli import main
 from infrarisk.errors import SchemaError
-from infrarisk.fetch import fetch_sources
+from infrarisk.sources._fetch import fetch_sources
 from infrarisk.settings import Settings
 
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ownership" / "formats"
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO.parent / "shared" / "data" / "ownership" / "formats"
 
 
 def _samples() -> Path:
@@ -94,8 +96,11 @@ class FakeGleif:
 
 
 def _settings(tmp_path, urls, leis=(A, C, D, LIMA), **http) -> Settings:
+    for m in (REPO / "datasets").glob("*/manifest.toml"):  # what can be fetched comes from the manifests
+        (tmp_path / "datasets" / m.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(m, tmp_path / "datasets" / m.parent.name / "manifest.toml")
     ds = tmp_path / "datasets" / "ownership"
-    ds.mkdir(parents=True)
+    ds.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["entity_id", "entity_name", "lei"])

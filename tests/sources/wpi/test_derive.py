@@ -1,4 +1,4 @@
-"""Tests of infrarisk.imports.wpi: raw NGA UpdatedPub150.csv -> datasets/wpi."""
+"""Tests of infrarisk.sources.wpi.derive: raw NGA UpdatedPub150.csv -> datasets/wpi."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import json
 import pytest
 
 from infrarisk.errors import DataError
-from infrarisk.imports import wpi
-from infrarisk.imports._common import write_csv
+from infrarisk.sources.wpi import derive as wpi
+from infrarisk.sources._derive import write_csv
 from tests.conftest import REPO_DATASETS, assert_import_matches_committed
 
 RAW_HEADER = wpi.COLUMNS + wpi.IGNORED

@@ -1,4 +1,4 @@
-"""Tests of infrarisk.load.wpi and core_assets__ports (tiny fake datasets in tests/conftest.py)."""
+"""Tests of infrarisk.sources.wpi.load and core_assets__ports (tiny fake datasets in tests/conftest.py)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from infrarisk import registry
+from infrarisk.sources import registry
 from infrarisk.db import connect
 
 from .helpers import FORMATS, lei

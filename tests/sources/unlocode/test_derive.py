@@ -1,4 +1,4 @@
-"""Tests of infrarisk.imports.unlocode: raw UN/LOCODE snapshot -> datasets/unlocode."""
+"""Tests of infrarisk.sources.unlocode.derive: raw UN/LOCODE snapshot -> datasets/unlocode."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from infrarisk.errors import DataError
-from infrarisk.imports import unlocode
-from infrarisk.imports._common import write_csv
+from infrarisk.sources.unlocode import derive as unlocode
+from infrarisk.sources._derive import write_csv
 from infrarisk.sources import verify
 from tests.conftest import REPO_DATASETS, assert_import_matches_committed
 

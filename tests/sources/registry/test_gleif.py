@@ -3,7 +3,8 @@ file, bad input, matching to curated entities by LEI, dates."""
 
 import pytest
 
-from infrarisk import ownership, registry
+from infrarisk import ownership
+from infrarisk.sources import registry
 from infrarisk.db import connect
 from infrarisk.errors import DataError
 from infrarisk.load import curated

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from infrarisk.errors import DataError
-from infrarisk.imports import cables
-from infrarisk.imports._common import write_csv
+from infrarisk.sources.cables import derive as cables
+from infrarisk.sources._derive import write_csv
 from tests.conftest import REPO_DATASETS, assert_import_matches_committed
 
 

@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from infrarisk.errors import ConfigError, DataError
-from infrarisk.imports import gleif_names
-from infrarisk.imports._common import write_csv
+from infrarisk.sources.gleif import derive as gleif_names
+from infrarisk.sources._derive import write_csv
 from infrarisk.match import normalise
 from infrarisk.sources import read_manifest, sha256_file, verify
 from tests.conftest import REPO_DATASETS

@@ -3,9 +3,9 @@ corporate PSCs, statements, bad input, a larger generated file."""
 
 import pytest
 
-from infrarisk import registry
+from infrarisk.sources import registry
 from infrarisk.db import connect
-from infrarisk.registry import psc
+from infrarisk.sources.registry import psc
 
 from .helpers import FORMATS, psc_line, write_jsonl
 

@@ -1,4 +1,4 @@
-"""Tests of infrarisk.load.naturalearth and the core_geo__* tables it builds."""
+"""Tests of infrarisk.sources.naturalearth.load and the core_geo__* tables it builds."""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from infrarisk import network, registry
+from infrarisk import network
+from infrarisk.sources import registry
 from infrarisk.db import connect
 
 from .helpers import FORMATS, bods_entity, bods_rel, lei, statement, write_jsonl

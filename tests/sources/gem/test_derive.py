@@ -8,8 +8,8 @@ import json
 import pytest
 
 from infrarisk.errors import DataError
-from infrarisk.imports import gem
-from infrarisk.imports._common import write_csv
+from infrarisk.sources.gem import derive as gem
+from infrarisk.sources._derive import write_csv
 from infrarisk.sources import read_manifest
 from tests.conftest import REPO_DATASETS, assert_import_matches_committed
 

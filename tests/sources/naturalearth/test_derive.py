@@ -1,4 +1,4 @@
-"""Tests of infrarisk.imports.naturalearth: raw admin-0 GeoJSON -> datasets/naturalearth."""
+"""Tests of infrarisk.sources.naturalearth.derive: raw admin-0 GeoJSON -> datasets/naturalearth."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from infrarisk.errors import DataError
-from infrarisk.imports import naturalearth
+from infrarisk.sources.naturalearth import derive as naturalearth
 from tests.conftest import REPO_DATASETS, assert_import_matches_committed
 
 

@@ -1,4 +1,4 @@
-"""The HTTP client of ``infrarisk.fetch`` against local servers: retries, Retry-After, timeouts,
+"""The HTTP client of ``infrarisk.http`` against local servers: retries, Retry-After, timeouts,
 broken connections, truncated bodies, size limit, checksums, conditional GET, schema checks,
 the provenance sidecar and the all-or-nothing replacement of a source's snapshot."""
 
@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from infrarisk import fetch
+from infrarisk import http as fetch
 from infrarisk.errors import FetchError, SchemaError
-from infrarisk.fetch import HttpClient, RateLimiter, download, fetch_source, read_provenance
+from infrarisk.http import HttpClient, RateLimiter, download, read_provenance
 from infrarisk.settings import HttpSettings, Settings
-from infrarisk.upstream import CsvCheck, RemoteFile, RemoteSource
+from infrarisk.sources._checks import CsvCheck
+from infrarisk.sources._fetch import RemoteFile, RemoteSource, fetch_source
 
 from .fault_server import FaultServer
 

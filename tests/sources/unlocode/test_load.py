@@ -1,4 +1,4 @@
-"""Tests of infrarisk.load.unlocode on the tiny fake datasets (tests/conftest.py) and the real ones."""
+"""Tests of infrarisk.sources.unlocode.load on the tiny fake datasets (tests/conftest.py) and the real ones."""
 
 from __future__ import annotations
 

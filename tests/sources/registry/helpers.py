@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-FORMATS = Path(__file__).resolve().parents[3] / "shared" / "data" / "ownership" / "formats"
+FORMATS = Path(__file__).resolve().parents[4] / "shared" / "data" / "ownership" / "formats"
 RR_HEADER = ["Relationship.StartNode.NodeID", "Relationship.StartNode.NodeIDType", "Relationship.EndNode.NodeID",
              "Relationship.EndNode.NodeIDType", "Relationship.RelationshipType", "Relationship.RelationshipStatus",
              "Registration.RegistrationStatus", "Relationship.Period.1.startDate", "Relationship.Period.1.endDate",
