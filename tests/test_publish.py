@@ -28,7 +28,8 @@ import tomli_w
 from click.testing import CliRunner
 from werkzeug import Response
 
-from infrarisk import fetch, publish
+from infrarisk import http as fetch
+from infrarisk import publish
 from infrarisk.cli import main
 from infrarisk.fsops import link_tree, tree_bytes, write_atomic
 from infrarisk.history import History
