@@ -128,3 +128,53 @@ def warn_outside_country(con: duckdb.DuckDBPyConnection, log: ProblemLog, df: pd
                 f"{what} lies {geo.REASONS[r['outside_reason']]}{dist}{near}{')' if dist else ''}; kept at its "
                 f"stated position and country", f"{r['latitude']},{r['longitude']} {r['country_code']}")
     return len(out)
+
+
+class RowChecks:
+    """Problems of checks done as set operations over a whole file, reported per row.
+
+    Each :meth:`add` takes a boolean mask over the file's rows (1-based ``rows``) and
+    records one problem per true row; :meth:`flush` hands them to the problem log in file
+    order (row, then the order the checks were added), as a row-by-row loop would.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from infrarisk.problems import ProblemLog
+    >>> rc = RowChecks("x.csv", np.array([1, 2, 3]))
+    >>> rc.add(np.array([False, True, True]), "a", "required", "error", "a is empty", ["", "", ""])
+    >>> rc.add(np.array([True, True, False]), "b", "number", "warning", "not a number", ["1", "q", "2"])
+    >>> log = ProblemLog(); rc.flush(log)
+    >>> [(p.row, p.column) for p in log.problems]
+    [(1, 'b'), (2, 'a'), (2, 'b'), (3, 'a')]
+    """
+
+    def __init__(self, file: str, rows):
+        import numpy as np
+
+        self.file = file
+        self.rows = np.asarray(rows)
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, mask, column: str, check: str, severity: str, reason, values) -> None:
+        """One problem per row where ``mask``; ``reason`` and ``values`` are scalars or per-row arrays."""
+        import numpy as np
+
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        pick = (lambda v: np.asarray(v, dtype=object)[mask]) if not isinstance(reason, str) else None
+        self._parts.append(pd.DataFrame({
+            "row": self.rows[mask], "seq": len(self._parts), "column": column, "check": check,
+            "severity": severity, "reason": pick(reason) if pick else reason,
+            "value": np.asarray(values, dtype=object)[mask]}))
+
+    def flush(self, log: ProblemLog) -> None:
+        """Add the problems to ``log`` in file order."""
+        if not self._parts:
+            return
+        df = pd.concat(self._parts, ignore_index=True).sort_values(["row", "seq"], kind="stable")
+        for r in df.itertuples(index=False):
+            log.add(self.file, int(r.row), r.column, r.check, r.severity, r.reason,
+                    None if r.value is None else r.value)
+        self._parts = []

@@ -24,25 +24,25 @@ Checks (a :class:`~infrarisk.problems.Problem` each, file and 1-based row):
 
 from __future__ import annotations
 
-import re
+import math
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ...db import run_sql, write_frame
 from ...geo import points_outside_country
 from .._derive import read_csv_strict
+from .._load import RowChecks
 from .derive import METRE_COLUMNS, OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from ..manifest import verify
-from ...validate import check_country, check_lat_lon, check_unlocode
 from . import SOURCE_ID
 PORTS = f"{SOURCE_ID}/wpi_ports.csv"
 POSITION_TOLERANCE_DEG = 0.1
 
-_WPI_NUMBER_RE = re.compile(r"^\d+(\.\d+)?$")
 _FACILITY = {"Yes", "No", "Unknown"}
 #: allowed values of the category columns (empty is allowed everywhere: not given)
 CATEGORIES = {
@@ -80,7 +80,12 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
 
 
 def load_ports(root: Path, known: set[str], log: ProblemLog) -> pd.DataFrame:
-    """Check ``wpi_ports.csv`` row by row; return the accepted rows, typed.
+    """Check ``wpi_ports.csv`` column by column (set operations over all rows); return the
+    accepted rows, typed.
+
+    A row's first error rejects it (checks in the order of the module docstring); warnings
+    are reported for every row that passes the errors. The problems are those of a
+    row-by-row check: same file, row, column, check, reason and value.
 
     Parameters
     ----------
@@ -91,85 +96,99 @@ def load_ports(root: Path, known: set[str], log: ProblemLog) -> pd.DataFrame:
     log : ProblemLog
         Receives the problems and the row accounting.
     """
-    rows = read_csv_strict(root / PORTS, OUT_COLUMNS)
-    out, owner = [], {}
-    for i, r in enumerate(rows, 1):
-        rec = _port(r, i, known, log)
-        if rec is None:
-            continue
-        first = owner.get(rec["wpi_number"])
-        if first is not None:
-            log.add(PORTS, i, "wpi_number", "duplicate_wpi_number", ERROR,
-                    f"WPI number already on row {first['source_row']} ({first['port_name']}); "
-                    f"row ({rec['port_name']}) rejected so asset ids stay unique", rec["wpi_number"])
-            continue
-        owner[rec["wpi_number"]] = rec
-        out.append(rec)
-    log.count(PORTS, len(rows), len(out))
-    df = pd.DataFrame(out, columns=["source_row", *OUT_COLUMNS])
-    for col in [*METRE_COLUMNS.values(), "latitude", "longitude"]:
-        df[col] = df[col].astype("Float64")
+    raw = pd.DataFrame(read_csv_strict(root / PORTS, OUT_COLUMNS), columns=OUT_COLUMNS, dtype=object)
+    n = len(raw)
+    rows = np.arange(1, n + 1)
+    rc = RowChecks(PORTS, rows)
+    txt = {c: _blank_none(raw[c].str.strip()) for c in _TEXT}
+    alive = np.ones(n, dtype=bool)
+
+    def reject(bad, column, check, reason, values):
+        bad = alive & np.asarray(bad, dtype=bool)
+        rc.add(bad, column, check, ERROR, reason, values)
+        alive[bad] = False
+
+    reject(~raw["wpi_number"].str.strip().str.fullmatch(r"\d+(\.\d+)?").to_numpy(dtype=bool), "wpi_number",
+           "wpi_number", "WPI number missing or not a number; row rejected", raw["wpi_number"])
+    reject(txt["port_name"].isna(), "port_name", "required", "port name is empty; row rejected", raw["port_name"])
+    cc = txt["country_code"]
+    reject(cc.isna(), "country_code", "country_code", "country code is empty; row rejected", raw["country_code"])
+    reject(~cc.str.upper().isin(known), "country_code", "country_code",
+           "not a known ISO 3166-1 alpha-2 country code; row rejected", raw["country_code"])
+    lat, lat_ok = _floats(raw["latitude"])
+    lon, lon_ok = _floats(raw["longitude"])
+    lat_lon = (raw["latitude"] + "," + raw["longitude"]).to_numpy(dtype=object)
+    reject(~(lat_ok & lon_ok), "latitude,longitude", "lat_lon", "coordinate is not a number; row rejected", lat_lon)
+    reject(np.isnan(lat) | np.isnan(lon), "latitude,longitude", "lat_lon", "coordinate missing; row rejected",
+           lat_lon)
+    reject(~((lat >= -90) & (lat <= 90)), "latitude,longitude", "lat_lon", "latitude outside -90..90; row rejected",
+           lat_lon)
+    reject(~((lon >= -180) & (lon <= 180)), "latitude,longitude", "lat_lon",
+           "longitude outside -180..180; row rejected", lat_lon)
+    flag = raw["has_invalid_unlocode"]
+    reject(~flag.isin(("true", "false")), "has_invalid_unlocode", "boolean", "flag must be true or false; row rejected",
+           flag)
+
+    # warnings, row kept: for every row that passed the errors (duplicates included)
+    out = pd.DataFrame({"source_row": rows, **{c: txt[c] for c in _TEXT}})
+    out["has_invalid_unlocode"] = (flag == "true").to_numpy()
+    rc.add(alive & out["has_invalid_unlocode"].to_numpy(), "unlocode", "unlocode_syntax", WARNING,
+           "the WPI publishes a value that is not a UN/LOCODE; unlocode left empty", out["unlocode_as_published"])
+    code = out["unlocode"].str.upper().str.replace(" ", "", regex=False)
+    bad_code = (code.notna() & ~code.str.fullmatch(r"[A-Z]{2}[A-Z2-9]{3}").fillna(False).astype(bool)).to_numpy()
+    rc.add(alive & bad_code, "unlocode", "unlocode_syntax", WARNING,
+           "UN/LOCODE must be 2 letters and 3 letters/digits 2-9; unlocode nulled, row kept", out["unlocode"])
+    out["unlocode"] = code.where(~bad_code, None)
+    other = (out["unlocode"].notna() & (out["unlocode"].str[:2] != out["country_code"])).to_numpy(dtype=bool)
+    rc.add(alive & other, "unlocode", "unlocode_country", WARNING,
+           "UN/LOCODE prefix differs from the country " + out["country_code"].fillna("") + "; kept, but the port is "
+           "never primary for this code", out["unlocode"])
+    for col, allowed in CATEGORIES.items():
+        value = raw[col].str.strip()
+        bad = ((value != "") & ~value.isin(allowed)).to_numpy()
+        rc.add(alive & bad, col, "category", WARNING, f"unknown {col} value; nulled", value)
+        out[col] = _blank_none(value.where(~bad, ""))
+    for col in METRE_COLUMNS.values():
+        t = raw[col].str.strip()
+        v, ok = _floats(t)
+        bad = (t != "").to_numpy() & ~(ok & (v >= 0))
+        rc.add(alive & bad, col, "number", WARNING, "not a non-negative number of metres; nulled", t)
+        out[col] = pd.array(np.where(ok & (v >= 0), v, np.nan), dtype="Float64")
+    out["latitude"], out["longitude"] = pd.array(lat, dtype="Float64"), pd.array(lon, dtype="Float64")
+
+    # the first row in file order keeps a WPI number; each later one is rejected
+    first = out[alive].drop_duplicates("wpi_number")
+    dup = alive & ~out.index.isin(first.index)
+    owner = first.set_index("wpi_number")
+    holder = owner.reindex(out["wpi_number"])
+    rc.add(dup, "wpi_number", "duplicate_wpi_number", ERROR,
+           ("WPI number already on row " + holder["source_row"].astype("Int64").astype("string").fillna("") + " ("
+            + holder["port_name"].fillna("") + "); row (" + out["port_name"].fillna("").to_numpy(dtype=object)
+            + ") rejected so asset ids stay unique").to_numpy(dtype=object), out["wpi_number"])
+    alive &= ~dup
+    rc.flush(log)
+    log.count(PORTS, n, int(alive.sum()))
+    df = out[alive].reset_index(drop=True)[["source_row", *OUT_COLUMNS]]
     return df
 
 
-def _port(r: dict, i: int, known: set[str], log: ProblemLog) -> dict | None:
-    """One checked row, or None when rejected (its errors are logged)."""
-    def reject(column, check, reason, value):
-        log.add(PORTS, i, column, check, ERROR, reason + "; row rejected", value)
-
-    rec = {"source_row": i, **{c: r[c].strip() or None for c in _TEXT}}
-    if not _WPI_NUMBER_RE.match(rec["wpi_number"] or ""):
-        return reject("wpi_number", "wpi_number", "WPI number missing or not a number", r["wpi_number"])
-    if not rec["port_name"]:
-        return reject("port_name", "required", "port name is empty", r["port_name"])
-    try:
-        if check_country(rec["country_code"], known) is None:
-            raise ValueError("country code is empty")
-    except ValueError as e:
-        return reject("country_code", "country_code", str(e), r["country_code"])
-    try:
-        rec["latitude"], rec["longitude"] = check_lat_lon(r["latitude"] or None, r["longitude"] or None)
-    except ValueError as e:
-        return reject("latitude,longitude", "lat_lon", str(e), f"{r['latitude']},{r['longitude']}")
-    if r["has_invalid_unlocode"] not in ("true", "false"):
-        return reject("has_invalid_unlocode", "boolean", "flag must be true or false", r["has_invalid_unlocode"])
-    rec["has_invalid_unlocode"] = r["has_invalid_unlocode"] == "true"
-
-    if rec["has_invalid_unlocode"]:
-        log.add(PORTS, i, "unlocode", "unlocode_syntax", WARNING,
-                "the WPI publishes a value that is not a UN/LOCODE; unlocode left empty", rec["unlocode_as_published"])
-    try:
-        rec["unlocode"] = check_unlocode(rec["unlocode"])
-    except ValueError as e:
-        log.add(PORTS, i, "unlocode", "unlocode_syntax", WARNING, f"{e}; unlocode nulled, row kept", rec["unlocode"])
-        rec["unlocode"] = None
-    if rec["unlocode"] and rec["unlocode"][:2] != rec["country_code"]:
-        log.add(PORTS, i, "unlocode", "unlocode_country", WARNING,
-                f"UN/LOCODE prefix differs from the country {rec['country_code']}; kept, but the port is never "
-                "primary for this code", rec["unlocode"])
-    for col, allowed in CATEGORIES.items():
-        value = r[col].strip()
-        if value and value not in allowed:
-            log.add(PORTS, i, col, "category", WARNING, f"unknown {col} value; nulled", value)
-            value = ""
-        rec[col] = value or None
-    for col in METRE_COLUMNS.values():
-        rec[col] = _metres(r[col], i, col, log)
-    return rec
+def _blank_none(s: pd.Series) -> pd.Series:
+    """Empty text as None (object dtype, as a row-by-row reader makes it)."""
+    return s.where(s != "", None).astype(object)
 
 
-def _metres(text: str, i: int, col: str, log: ProblemLog) -> float | None:
-    t = text.strip()
-    if not t:
-        return None
-    try:
-        v = float(t)
-        if not v >= 0:  # also catches NaN
-            raise ValueError
-    except ValueError:
-        log.add(PORTS, i, col, "number", WARNING, "not a non-negative number of metres; nulled", t)
-        return None
-    return v
+def _floats(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Python ``float()`` of each text, once per distinct value: (values, parsed); NaN where not parsed."""
+    uniq = pd.unique(s.to_numpy(dtype=object))
+    parsed = {}
+    for u in uniq:
+        try:
+            parsed[u] = (float(u), True) if u is not None and u != "" else (math.nan, False)
+        except (TypeError, ValueError):
+            parsed[u] = (math.nan, False)
+    pairs = [parsed[u] for u in s.to_numpy(dtype=object)]
+    return (np.fromiter((p[0] for p in pairs), dtype=float, count=len(pairs)),
+            np.fromiter((p[1] for p in pairs), dtype=bool, count=len(pairs)))
 
 
 def report_positions(ports: pd.DataFrame, con: duckdb.DuckDBPyConnection, log: ProblemLog) -> None:
