@@ -13,12 +13,11 @@ from pathlib import Path
 import duckdb
 
 from infrarisk.db import connect
-from infrarisk.imports._common import write_csv
 from infrarisk import integrate
-from infrarisk.load import LOADERS
+from infrarisk.sources._derive import write_csv
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
-from infrarisk.sources import Manifest, describe_file, write_manifest
+from infrarisk.sources import Manifest, describe_file, manifest_keys, packages, write_manifest
 
 COUNTRIES = ["BE", "CN", "DE", "FR", "GB", "GR", "HK", "IT", "MT", "NL", "RU", "SG", "US", "CH", "DK", "ES"]
 EUROPE = {"BE", "DE", "FR", "GB", "GR", "IT", "MT", "NL", "ES", "DK", "CH"}
@@ -30,8 +29,8 @@ ENTITY_COLS = curated_rows.ENTITY_COLS
 STAKE_COLS = curated_stakes.STAKE_COLS
 LINK_COLS = curated_stakes.LINK_COLS
 LOCATION_COLS = curated_rows.LOCATION_COLS
-#: the loaders the stub geography stands in for
-GEO_LOADERS = ("infrarisk.load.unlocode", "infrarisk.load.naturalearth", "infrarisk.load.wpi")
+#: the sources the stub geography stands in for
+GEO_SOURCES = ("unlocode", "naturalearth", "wpi")
 
 
 def stub_geo(con: duckdb.DuckDBPyConnection, ports: list[tuple] | None = None) -> None:
@@ -106,17 +105,21 @@ def write_curated(folder: Path, entities, stakes, links=(), locations=(), contro
              "corrections/link_additions.csv", "corrections/entity_overrides.csv"]
     write_manifest(folder, Manifest(id="curated", title="tiny", publisher="tests", origin_url="https://example.org",
                                     licence="CC0-1.0", licence_url="https://example.org", attribution="tests",
-                                    retrieved="2026-11-25", files=[describe_file(folder, f) for f in files]))
+                                    retrieved="2026-11-25", **manifest_keys("curated"),
+                                    files=[describe_file(folder, f) for f in files]))
     return folder
 
 
 def load_over_stub(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
-    """Every loader but the geographic ones (absent folders give empty tables), then integrate."""
+    """The registry and every source's loader but the geographic ones (absent folders give
+    empty tables), then the integrate stage."""
     from importlib import import_module
 
-    for name in LOADERS:
-        if name not in GEO_LOADERS:
-            import_module(name).load(con, settings, log)
+    from infrarisk.sources.registry.load import load as load_registry
+    load_registry(con, settings, log)
+    for sid, pkg in sorted(packages().items()):
+        if sid not in GEO_SOURCES:
+            import_module(f"{pkg.__name__}.load").load(con, settings, log)
     integrate.run(con, settings, log)
 
 

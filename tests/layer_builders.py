@@ -12,12 +12,12 @@ import json
 from pathlib import Path
 
 from infrarisk.db import connect
-from infrarisk.imports import cables as cables_import
-from infrarisk.imports import gem as gem_import
-from infrarisk.imports._common import write_csv
+from infrarisk.sources.cables import derive as cables_import
+from infrarisk.sources.gem import derive as gem_import
+from infrarisk.sources._derive import write_csv
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
-from infrarisk.sources import Manifest, describe_file, write_manifest
+from infrarisk.sources import Manifest, describe_file, manifest_keys, write_manifest
 from tests.builders import entity, stake, write_curated
 from tests.conftest import write_geo_datasets
 
@@ -93,7 +93,8 @@ def _manifest(folder: Path, source_id: str, files: list[str], licence="CC-BY-4.0
     write_manifest(folder, Manifest(
         id=source_id, title=f"tiny {source_id}", publisher="tests", origin_url="https://example.org",
         licence=licence, licence_url="https://example.org/licence", attribution=f"tests {source_id}",
-        retrieved="2026-11-25", is_noncommercial=nc, files=[describe_file(folder, f) for f in files]))
+        retrieved="2026-11-25", is_noncommercial=nc, files=[describe_file(folder, f) for f in files],
+        **manifest_keys(source_id)))
 
 
 def _lines(coords_by_key: dict[str, list], key: str) -> bytes:
@@ -190,7 +191,7 @@ def load_layers(datasets: Path, **settings_overrides):
     Returns (con, log, settings).
     """
     from infrarisk import integrate
-    from infrarisk.load import load_all
+    from infrarisk.sources import load_all
     settings = Settings.load(environ={}, datasets_dir=datasets, **settings_overrides)
     con, log = connect(None), ProblemLog()
     load_all(con, settings, log)

@@ -28,7 +28,8 @@ import tomli_w
 from click.testing import CliRunner
 from werkzeug import Response
 
-from infrarisk import fetch, publish
+from infrarisk import http as fetch
+from infrarisk import publish
 from infrarisk.cli import main
 from infrarisk.fsops import link_tree, tree_bytes, write_atomic
 from infrarisk.history import History
@@ -183,8 +184,8 @@ def _big(env, server, tmp_path):
 
 _BROKEN_WPI = raw_wpi_csv(extra_row=["1", "2", "3"])
 _RENAMED_WPI = raw_wpi_csv(header=[("Port Name" if c == "Main Port Name" else c)
-                                   for c in __import__("infrarisk.imports.wpi", fromlist=["x"]).COLUMNS
-                                   + __import__("infrarisk.imports.wpi", fromlist=["x"]).IGNORED])
+                                   for c in __import__("infrarisk.sources.wpi.derive", fromlist=["x"]).COLUMNS
+                                   + __import__("infrarisk.sources.wpi.derive", fromlist=["x"]).IGNORED])
 
 #: id -> (setup, failing stage, exit code, cause pattern)
 FAULTS = {

@@ -11,7 +11,7 @@ import csv
 
 import pytest
 
-from infrarisk.imports._common import write_csv
+from infrarisk.sources._derive import write_csv
 from infrarisk.sources.matching.load import ALIAS_COLS
 from infrarisk.sources import rehash
 from tests.layer_builders import write_layer_datasets, load_layers

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
 
 from infrarisk import db, integrate
 from infrarisk.db import connect
-from infrarisk.load import LOADERS
+from infrarisk.sources import load_all
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
 from tests.layer_builders import write_layer_datasets
@@ -22,8 +21,7 @@ def test_loaders_leave_the_unified_tables_to_integrate(tmp_path, monkeypatch):
     ds = write_layer_datasets(tmp_path / "datasets")
     settings = Settings.load(environ={}, datasets_dir=ds)
     con, log = connect(None), ProblemLog()
-    for name in LOADERS:
-        import_module(name).load(con, settings, log)
+    load_all(con, settings, log)
     made = [t for t in db.tables(con) if t.startswith(UNIFIED)]
     assert made == [], f"loaders wrote unified tables: {made}"
     written: list[str] = []
@@ -55,7 +53,7 @@ def test_as_of_date_reaches_the_links_model(tmp_path):
     for as_of in (None, "2000-01-01"):
         settings = Settings.load(environ={}, datasets_dir=ds, as_of=as_of)
         con, log = connect(None), ProblemLog()
-        import_module("infrarisk.load").load_all(con, settings, log)
+        load_all(con, settings, log)
         integrate.run(con, settings, log)
         counts[as_of] = con.execute("SELECT count(*) FILTER (WHERE is_current) FROM core_ownership__links "
                                     "WHERE source_id = 'curated'").fetchone()[0]

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import duckdb
 
-from .. import db, match, registry
+from .. import db, match
 from ..problems import ProblemLog
 from ..settings import Settings
+from ..sources import registry
 from . import licences, matching
 
 #: the unified tables made by sql/integrate/<table>.sql, in dependency order
@@ -49,8 +50,9 @@ def link_params(settings: Settings) -> dict:
 def prepare(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> match.MatchResult:
     """Steps 1-3: licences, the registry entity map, entity matching."""
     licences.write(con, settings.datasets_dir)
-    if not con.execute("SELECT count(*) FROM information_schema.tables "
-                       "WHERE table_name = 'core_registry__entities'").fetchone()[0]:
+    try:  # the registry loader makes it resolve (attached file, or an empty TEMP table)
+        con.execute("SELECT 1 FROM core_registry__entities LIMIT 0")
+    except duckdb.CatalogException:
         registry.union(con)  # no registry loader ran (a partial load): the empty, typed union
     db.run_sql(con, "integrate/core_registry__entity_map")
     return matching.run(con, settings, log)
@@ -71,7 +73,7 @@ def match_report(settings: Settings) -> tuple[match.MatchResult, ProblemLog]:
     Used by ``infrarisk match-report``: it reads the datasets as they are on disk, so an
     edit of ``matching/aliases.csv`` shows at once, without a build.
     """
-    from ..load import load_all
+    from ..sources import load_all
 
     con, log = db.connect(None), ProblemLog()
     try:

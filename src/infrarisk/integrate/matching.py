@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from .. import db, match
-from ..imports.gleif_names import DATA_DATE as GLEIF_DATE
+from ..sources.gleif.derive import DATA_DATE as GLEIF_DATE
 from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
 

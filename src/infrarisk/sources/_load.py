@@ -1,9 +1,11 @@
-"""Helpers shared by the source loaders: strict CSV rows, typed frames, faithful raw copies, routes.
+"""Helpers shared by the source loaders: strict CSV rows, typed frames, raw copies, routes,
+position checks.
 
 Contract: small functions over files and frames, no table of their own.
 
-- :func:`read_rows` reads a CSV as text rows, stopping on a missing or unknown column;
-- :func:`frame` makes a DataFrame with fixed columns and types (also when empty);
+- :func:`read_rows` reads a CSV as text rows; a missing required or an unknown column
+  stops the load (strict interpretation);
+- :func:`frame` makes a DataFrame with fixed columns and types, also when empty;
 - :func:`raw_copy` writes a CSV as a ``raw_*`` table of text columns with its row number;
 - :func:`routes` reads a GeoJSON of line features keyed by one property into WKT, with a
   point on each route (half-way along it) for the tables that need one position per asset;
@@ -27,19 +29,7 @@ from ..problems import WARNING, ProblemLog
 
 
 def read_rows(path: Path, required: list[str], optional: list[str] | None = None) -> list[dict[str, str]]:
-    """Read a CSV as text rows; a missing required or an unknown column stops the load.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
-    >>> _ = p.write_text("x,y\\n1,\\n")
-    >>> read_rows(p, ["x", "y"])
-    [{'x': '1', 'y': ''}]
-    >>> read_rows(p, ["x"])
-    Traceback (most recent call last):
-    infrarisk.errors.DataError: ...: unknown column(s) y
-    """
+    """Read a CSV as text rows; a missing required or an unknown column stops the load."""
     if not path.exists():
         raise DataError(f"{path}: file not found")
     with open(path, newline="", encoding="utf-8-sig") as fh:
@@ -63,22 +53,15 @@ def read_rows(path: Path, required: list[str], optional: list[str] | None = None
         return rows
 
 
-#: column types of the typed frames (by column name; other columns stay as given, text when empty)
-DTYPES = {"share_fraction": "float64", "latitude": "float64", "longitude": "float64", "origin_row": "int64",
-          "is_control_kind": "bool", "as_of_date": "datetime64[s]"}
+_DTYPES = {"share_fraction": "float64", "latitude": "float64", "longitude": "float64", "origin_row": "int64",
+           "is_control_kind": "bool", "as_of_date": "datetime64[s]"}
 
 
 def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    """Rows as a DataFrame with fixed columns and types (also when there are no rows).
-
-    Examples
-    --------
-    >>> frame([], ["origin_row", "note"]).dtypes.astype(str).tolist()
-    ['int64', 'string']
-    """
+    """Rows as a DataFrame with fixed columns and types (also when there are no rows)."""
     df = pd.DataFrame(rows, columns=columns)
     for c in df.columns:
-        t = DTYPES.get(c)
+        t = _DTYPES.get(c)
         if t == "datetime64[s]":
             df[c] = pd.to_datetime(df[c]).astype(t)
         elif t:
@@ -89,7 +72,7 @@ def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def raw_copy(con: duckdb.DuckDBPyConnection, folder: Path, name: str, table: str) -> None:
-    """Faithful copy of ``folder/name``: every column as text, plus the 1-based ``row_number``."""
+    """Faithful copy of ``folder/name``: every column as text, plus ``row_number`` (1-based)."""
     with open(folder / name, newline="", encoding="utf-8-sig") as fh:
         df = pd.DataFrame(list(csv.DictReader(fh)), dtype="string")
     df.insert(0, "row_number", range(1, len(df) + 1))
@@ -142,3 +125,53 @@ def warn_outside_country(con: duckdb.DuckDBPyConnection, log: ProblemLog, df: pd
                 f"{what} lies {geo.REASONS[r['outside_reason']]}{dist}{near}{')' if dist else ''}; kept at its "
                 f"stated position and country", f"{r['latitude']},{r['longitude']} {r['country_code']}")
     return len(out)
+
+
+class RowChecks:
+    """Problems of checks done as set operations over a whole file, reported per row.
+
+    Each :meth:`add` takes a boolean mask over the file's rows (1-based ``rows``) and
+    records one problem per true row; :meth:`flush` hands them to the problem log in file
+    order (row, then the order the checks were added), as a row-by-row loop would.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from infrarisk.problems import ProblemLog
+    >>> rc = RowChecks("x.csv", np.array([1, 2, 3]))
+    >>> rc.add(np.array([False, True, True]), "a", "required", "error", "a is empty", ["", "", ""])
+    >>> rc.add(np.array([True, True, False]), "b", "number", "warning", "not a number", ["1", "q", "2"])
+    >>> log = ProblemLog(); rc.flush(log)
+    >>> [(p.row, p.column) for p in log.problems]
+    [(1, 'b'), (2, 'a'), (2, 'b'), (3, 'a')]
+    """
+
+    def __init__(self, file: str, rows):
+        import numpy as np
+
+        self.file = file
+        self.rows = np.asarray(rows)
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, mask, column: str, check: str, severity: str, reason, values) -> None:
+        """One problem per row where ``mask``; ``reason`` and ``values`` are scalars or per-row arrays."""
+        import numpy as np
+
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        pick = (lambda v: np.asarray(v, dtype=object)[mask]) if not isinstance(reason, str) else None
+        self._parts.append(pd.DataFrame({
+            "row": self.rows[mask], "seq": len(self._parts), "column": column, "check": check,
+            "severity": severity, "reason": pick(reason) if pick else reason,
+            "value": np.asarray(values, dtype=object)[mask]}))
+
+    def flush(self, log: ProblemLog) -> None:
+        """Add the problems to ``log`` in file order."""
+        if not self._parts:
+            return
+        df = pd.concat(self._parts, ignore_index=True).sort_values(["row", "seq"], kind="stable")
+        for r in df.itertuples(index=False):
+            log.add(self.file, int(r.row), r.column, r.check, r.severity, r.reason,
+                    None if r.value is None else r.value)
+        self._parts = []

