@@ -110,13 +110,19 @@ def write_curated(folder: Path, entities, stakes, links=(), locations=(), contro
     return folder
 
 
-def load_over_stub(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
+def load_over_stub(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog,
+                   registry_file: bool = True) -> None:
     """The registry and every source's loader but the geographic ones (absent folders give
-    empty tables), then the integrate stage."""
+    empty tables), then the integrate stage.
+
+    ``registry_file=False`` when the test ingested registry data into ``con`` itself (the
+    registry loader, which attaches the registry file, is then not run).
+    """
     from importlib import import_module
 
     from infrarisk.sources.registry.load import load as load_registry
-    load_registry(con, settings, log)
+    if registry_file:
+        load_registry(con, settings, log)
     for sid, pkg in sorted(packages().items()):
         if sid not in GEO_SOURCES:
             import_module(f"{pkg.__name__}.load").load(con, settings, log)

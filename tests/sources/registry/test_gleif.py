@@ -143,7 +143,7 @@ def _load_with_registry(tmp_path, ingests, as_of=None, **tables):
     stub_geo(con)
     for fmt, paths in ingests:
         registry.ingest(con, fmt, paths)
-    load_over_stub(con, settings, log)  # the loaders, then the integrate stage
+    load_over_stub(con, settings, log, registry_file=False)  # the loaders, then the integrate stage
     assert not log.errors, [str(p) for p in log.errors]
     return con, settings
 
