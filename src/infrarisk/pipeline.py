@@ -78,9 +78,9 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         record_sources(con, manifests)
     with _stage(report, "load", progress):
         sources.load_all(con, settings, report.log)  # registry attached read-only, then each source
+        con.execute("SET VARIABLE share_sum_tolerance = ?", [settings.share_sum_tolerance])
     with _stage(report, "integrate", progress):
         integrate.run(con, settings, report.log)
-        con.execute("SET VARIABLE share_sum_tolerance = ?", [settings.share_sum_tolerance])
     with _stage(report, "resolve", progress):
         g = ownership.resolve(con, settings)
     with _stage(report, "score", progress):
