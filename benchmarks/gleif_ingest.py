@@ -112,10 +112,15 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--relationships", type=int, default=600_000)
     ap.add_argument("--columns-dir", type=Path, default=DEFAULT_COLUMNS)
     ap.add_argument("--build", action="store_true", help="also rebuild the database with the registry data")
+    ap.add_argument("--reuse", action="store_true", help="reuse the files of an earlier run in --work if present")
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    lei_csv, rr_csv, n = generate(args.work, args.columns_dir, args.relationships)
+    lei_csv, rr_csv = args.work / "lei2_full.csv", args.work / "rr_full.csv"
+    if args.reuse and lei_csv.is_file() and rr_csv.is_file():
+        n = sum(1 for _ in open(lei_csv, "rb")) - 1
+    else:
+        lei_csv, rr_csv, n = generate(args.work, args.columns_dir, args.relationships)
     print(f"generated {n:,} LEI records ({lei_csv.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s",
           file=sys.stderr)
     db = args.work / "gleif.duckdb"

@@ -89,7 +89,7 @@ def make_datasets(target: Path, n_assets: int, seed: int = 7) -> dict:
     shutil.copytree(src / "naturalearth", target / "naturalearth")
     shutil.copytree(src / "unlocode", target / "unlocode")
     shutil.copytree(src / "wpi", target / "wpi")
-    shutil.copytree(src / "ownership", target / "ownership")
+    shutil.copytree(src / "curated", target / "curated")
     countries = gpd.read_file(src / "naturalearth" / "countries.geojson")
     n_terms = n_assets // 20
     n_ports = n_assets - 2 * n_terms  # each terminal also makes a place (its port) on the map
@@ -112,7 +112,7 @@ def make_datasets(target: Path, n_assets: int, seed: int = 7) -> dict:
                        latitude=f"{lat}", longitude=f"{lon}")
             w.writerow(row)
     # entities: a few ultimate parents per country kind, then holding companies below them
-    own = target / "ownership"
+    own = target / "curated"
     ent_header = _header(own / "entities.csv")
     n_ents = max(12, n_terms // 3)
     ents = []
@@ -167,7 +167,7 @@ def make_datasets(target: Path, n_assets: int, seed: int = 7) -> dict:
     _write(own / "transactions.csv", _header(own / "transactions.csv"), [])
     for f in (own / "corrections").glob("*.csv"):
         _write(f, _header(f), [])
-    for folder in ("wpi", "ownership"):
+    for folder in ("wpi", "curated"):
         rehash(target / folder)
     return {"ports": len(ports), "terminals": n_terms, "entities": n_ents, "stakes": len(stakes)}
 

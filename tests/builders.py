@@ -1,8 +1,9 @@
-"""Builders for small ownership fixtures: a stub geography and a tiny ``ownership`` folder.
+"""Builders for small ownership fixtures: a stub geography and a tiny ``curated`` folder.
 
-The stub geography creates just the three tables the curated loader reads
-(``core_geo__countries``, ``core_assets__ports``, ``raw_unlocode__locations``), so ownership
-tests run in milliseconds without the real 30,000-row sources.
+The stub geography creates just the four tables the curated loader and the integrate stage
+read of the geographic sources (``core_geo__countries``, ``core_geo__country_polygons`` without
+rows, ``core_assets__ports``, ``raw_unlocode__locations``), so ownership tests run in milliseconds without the real
+30,000-row sources.
 """
 
 from __future__ import annotations
@@ -12,19 +13,24 @@ from pathlib import Path
 import duckdb
 
 from infrarisk.db import connect
-from infrarisk.imports._common import write_csv
-from infrarisk.load import curated
+from infrarisk import integrate
+from infrarisk.sources._derive import write_csv
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
-from infrarisk.sources import Manifest, describe_file, write_manifest
+from infrarisk.sources import Manifest, describe_file, manifest_keys, packages, write_manifest
 
 COUNTRIES = ["BE", "CN", "DE", "FR", "GB", "GR", "HK", "IT", "MT", "NL", "RU", "SG", "US", "CH", "DK", "ES"]
 EUROPE = {"BE", "DE", "FR", "GB", "GR", "IT", "MT", "NL", "ES", "DK", "CH"}
 
-ENTITY_COLS = curated.ENTITY_COLS
-STAKE_COLS = curated.STAKE_COLS
-LINK_COLS = curated.LINK_COLS
-LOCATION_COLS = curated.LOCATION_COLS
+from infrarisk.sources.curated import rows as curated_rows
+from infrarisk.sources.curated import stakes as curated_stakes
+
+ENTITY_COLS = curated_rows.ENTITY_COLS
+STAKE_COLS = curated_stakes.STAKE_COLS
+LINK_COLS = curated_stakes.LINK_COLS
+LOCATION_COLS = curated_rows.LOCATION_COLS
+#: the sources the stub geography stands in for
+GEO_SOURCES = ("unlocode", "naturalearth", "wpi")
 
 
 def stub_geo(con: duckdb.DuckDBPyConnection, ports: list[tuple] | None = None) -> None:
@@ -41,10 +47,14 @@ def stub_geo(con: duckdb.DuckDBPyConnection, ports: list[tuple] | None = None) -
     con.execute("CREATE OR REPLACE TABLE raw_unlocode__locations (unlocode VARCHAR, name VARCHAR, is_duplicate_unlocode BOOLEAN, "
                 "name_wo_diacritics VARCHAR, latitude DOUBLE, longitude DOUBLE)")
     con.execute("INSERT INTO raw_unlocode__locations VALUES ('DEXYZ', 'Xyzhafen', false, 'Xyzhafen', 53.5, 8.5)")
+    # label points of the countries (telecom assets without a position are drawn there): none here
+    con.execute("CREATE OR REPLACE TABLE core_geo__country_polygons (ne_id BIGINT, country_code VARCHAR, "
+                "is_country_code_corrected BOOLEAN, population BIGINT, label_longitude DOUBLE, "
+                "label_latitude DOUBLE, geometry_wkt VARCHAR)")
 
 
 def entity(name, hq="", jur="", etype="company", lei="", eid=None, **kw) -> dict:
-    from infrarisk.imports._common import slug
+    from infrarisk.textids import slug
     row = {c: "" for c in ENTITY_COLS}
     row.update(entity_id=eid or slug(name), entity_name=name, hq_country=hq, jurisdiction=jur or hq,
                entity_type=etype, lei=lei, source_url="https://example.org/entity")
@@ -73,9 +83,9 @@ def link(child, parent, pct, relationship="shareholder", status="current", as_of
     return row
 
 
-def write_ownership(folder: Path, entities, stakes, links=(), locations=(), controls=(), ranges=(), additions=(),
-                    overrides=()) -> Path:
-    """Write a complete ``ownership`` source folder (with manifest) from row dicts."""
+def write_curated(folder: Path, entities, stakes, links=(), locations=(), controls=(), ranges=(), additions=(),
+                  overrides=()) -> Path:
+    """Write a complete ``curated`` source folder (with manifest) from row dicts."""
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(folder / "entities.csv", ENTITY_COLS, list(entities))
     write_csv(folder / "asset_stakes.csv", STAKE_COLS, list(stakes))
@@ -86,33 +96,53 @@ def write_ownership(folder: Path, entities, stakes, links=(), locations=(), cont
                                             "stake_pct", "status", "status_date", "source_url", "source_title",
                                             "note"], [])
     c = folder / "corrections"
-    write_csv(c / "control_statements.csv", curated.CONTROL_COLS, list(controls))
-    write_csv(c / "stake_ranges.csv", curated.RANGE_COLS, list(ranges))
-    write_csv(c / "link_additions.csv", curated.ADDITION_COLS, list(additions))
+    write_csv(c / "control_statements.csv", curated_stakes.CONTROL_COLS, list(controls))
+    write_csv(c / "stake_ranges.csv", curated_stakes.RANGE_COLS, list(ranges))
+    write_csv(c / "link_additions.csv", curated_stakes.ADDITION_COLS, list(additions))
     write_csv(c / "entity_overrides.csv", ["entity_name", "field", "value", "source_url", "reason"], list(overrides))
     files = ["entities.csv", "asset_stakes.csv", "telecom_stakes.csv", "parent_links.csv", "asset_locations.csv",
              "transactions.csv", "corrections/control_statements.csv", "corrections/stake_ranges.csv",
              "corrections/link_additions.csv", "corrections/entity_overrides.csv"]
-    write_manifest(folder, Manifest(id="ownership", title="tiny", publisher="tests", origin_url="https://example.org",
+    write_manifest(folder, Manifest(id="curated", title="tiny", publisher="tests", origin_url="https://example.org",
                                     licence="CC0-1.0", licence_url="https://example.org", attribution="tests",
-                                    retrieved="2026-11-25", files=[describe_file(folder, f) for f in files]))
+                                    retrieved="2026-11-25", **manifest_keys("curated"),
+                                    files=[describe_file(folder, f) for f in files]))
     return folder
 
 
+def load_over_stub(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog,
+                   registry_file: bool = True) -> None:
+    """The registry and every source's loader but the geographic ones (absent folders give
+    empty tables), then the integrate stage.
+
+    ``registry_file=False`` when the test ingested registry data into ``con`` itself (the
+    registry loader, which attaches the registry file, is then not run).
+    """
+    from importlib import import_module
+
+    from infrarisk.sources.registry.load import load as load_registry
+    if registry_file:
+        load_registry(con, settings, log)
+    for sid, pkg in sorted(packages().items()):
+        if sid not in GEO_SOURCES:
+            import_module(f"{pkg.__name__}.load").load(con, settings, log)
+    integrate.run(con, settings, log)
+
+
 def load_tiny(tmp_path: Path, ports=None, as_of: str | None = None, **tables):
-    """Write a tiny ownership folder and load it over the stub geography.
+    """Write a tiny curated folder and load it (and integrate it) over the stub geography.
 
     Returns
     -------
     (con, log, settings)
     """
     datasets = tmp_path / "datasets"
-    write_ownership(datasets / "ownership", **tables)
+    write_curated(datasets / "curated", **tables)
     settings = Settings.load(environ={}, datasets_dir=datasets, db_path=tmp_path / "db.duckdb",
                              site_dir=tmp_path / "site", as_of=as_of)
     con, log = connect(None), ProblemLog()
     stub_geo(con, ports)
-    curated.load(con, settings, log)
+    load_over_stub(con, settings, log)
     return con, log, settings
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from infrarisk.db import connect
-from infrarisk.imports._common import write_csv
-from infrarisk.imports.unlocode import OUT_COLUMNS as LOCATION_COLUMNS
-from infrarisk.imports.wpi import OUT_COLUMNS as PORT_COLUMNS
+from infrarisk.sources._derive import write_csv
+from infrarisk.sources.unlocode.derive import OUT_COLUMNS as LOCATION_COLUMNS
+from infrarisk.sources.wpi.derive import OUT_COLUMNS as PORT_COLUMNS
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
-from infrarisk.sources import Manifest, describe_file, write_manifest
+from infrarisk.sources import Manifest, describe_file, manifest_keys, write_manifest
 
 REPO_DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 
@@ -115,6 +115,7 @@ def _manifest(folder: Path, source_id: str, files: list[str]) -> None:
         id=source_id, title=f"tiny {source_id}", publisher="tests", origin_url="https://example.org",
         licence="CC0-1.0", licence_url="https://example.org/licence", attribution="tests",
         retrieved="2026-11-25", files=[describe_file(folder, f) for f in files],
+        **manifest_keys(source_id),
     ))
 
 
@@ -177,7 +178,7 @@ def run_loaders(datasets_dir: Path, names=("unlocode", "naturalearth", "wpi")):
     settings = Settings.load(environ={}, datasets_dir=datasets_dir)
     con, log = connect(None), ProblemLog()
     for name in names:
-        import_module(f"infrarisk.load.{name}").load(con, settings, log)
+        import_module(f"infrarisk.sources.{name}.load").load(con, settings, log)
     return con, log
 
 

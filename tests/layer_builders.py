@@ -12,13 +12,13 @@ import json
 from pathlib import Path
 
 from infrarisk.db import connect
-from infrarisk.imports import cables as cables_import
-from infrarisk.imports import gem as gem_import
-from infrarisk.imports._common import write_csv
+from infrarisk.sources.cables import derive as cables_import
+from infrarisk.sources.gem import derive as gem_import
+from infrarisk.sources._derive import write_csv
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
-from infrarisk.sources import Manifest, describe_file, write_manifest
-from tests.builders import entity, stake, write_ownership
+from infrarisk.sources import Manifest, describe_file, manifest_keys, write_manifest
+from tests.builders import entity, stake, write_curated
 from tests.conftest import write_geo_datasets
 
 CABLES = [  # cable_id, name, rfs, rfs_year, owners field
@@ -93,7 +93,8 @@ def _manifest(folder: Path, source_id: str, files: list[str], licence="CC-BY-4.0
     write_manifest(folder, Manifest(
         id=source_id, title=f"tiny {source_id}", publisher="tests", origin_url="https://example.org",
         licence=licence, licence_url="https://example.org/licence", attribution=f"tests {source_id}",
-        retrieved="2026-11-25", is_noncommercial=nc, files=[describe_file(folder, f) for f in files]))
+        retrieved="2026-11-25", is_noncommercial=nc, files=[describe_file(folder, f) for f in files],
+        **manifest_keys(source_id)))
 
 
 def _lines(coords_by_key: dict[str, list], key: str) -> bytes:
@@ -150,7 +151,7 @@ ADDED = [
 
 
 def write_matching(folder: Path, aliases=ALIASES, added=ADDED) -> Path:
-    from infrarisk.load.layers import ALIAS_COLS, ENTITY_COLS
+    from infrarisk.sources.matching.load import ALIAS_COLS, ENTITY_COLS
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(folder / "aliases.csv", ALIAS_COLS, list(aliases))
     write_csv(folder / "entities.csv", ENTITY_COLS, list(added))
@@ -161,11 +162,11 @@ def write_matching(folder: Path, aliases=ALIASES, added=ADDED) -> Path:
 def write_layer_datasets(root: Path, aliases=ALIASES, telecom: bool = True) -> Path:
     """A complete tiny ``datasets/``: geography, curated ownership, cables, GEM, matching."""
     write_geo_datasets(root)
-    own = root / "ownership"
-    write_ownership(own, entities=[entity("Northwind Telecom International Limited", "RU"), entity("Orange S.A.", "FR")],
+    own = root / "curated"
+    write_curated(own, entities=[entity("Northwind Telecom International Limited", "RU"), entity("Orange S.A.", "FR")],
                     stakes=[stake("T1", "Orange S.A.", 100)])
     if telecom:
-        from infrarisk.load.curated import STAKE_COLS
+        from infrarisk.sources.curated.stakes import STAKE_COLS
         write_csv(own / "telecom_stakes.csv", STAKE_COLS, [
             stake("Northwind data centre", "Northwind Telecom International Limited", 100, unlocode="", country="MT",
                   asset_type="data centre", sid="S-t1"),
@@ -185,14 +186,16 @@ def write_layer_datasets(root: Path, aliases=ALIASES, telecom: bool = True) -> P
 
 
 def load_layers(datasets: Path, **settings_overrides):
-    """Run every loader over ``datasets`` into a fresh in-memory database: (con, log, settings)."""
-    from importlib import import_module
+    """Run every loader and the integrate stage over ``datasets`` into a fresh in-memory database.
 
-    from infrarisk.load import LOADERS
+    Returns (con, log, settings).
+    """
+    from infrarisk import integrate
+    from infrarisk.sources import load_all
     settings = Settings.load(environ={}, datasets_dir=datasets, **settings_overrides)
     con, log = connect(None), ProblemLog()
-    for name in LOADERS:
-        import_module(name).load(con, settings, log)
+    load_all(con, settings, log)
+    integrate.run(con, settings, log)
     return con, log, settings
 
 

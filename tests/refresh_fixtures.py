@@ -16,13 +16,13 @@ import json
 import shutil
 from pathlib import Path
 
-from infrarisk.imports import naturalearth as ne_import
-from infrarisk.imports import wpi as wpi_import
-from infrarisk.imports._common import write_csv
-from infrarisk.imports.unlocode import OUT_COLUMNS as LOCATION_COLUMNS
-from infrarisk.sources import Manifest, describe_file, write_manifest
+from infrarisk.sources.naturalearth import derive as ne_import
+from infrarisk.sources.wpi import derive as wpi_import
+from infrarisk.sources._derive import write_csv
+from infrarisk.sources.unlocode.derive import OUT_COLUMNS as LOCATION_COLUMNS
+from infrarisk.sources import Manifest, describe_file, manifest_keys, write_manifest
 
-from .builders import entity, link, stake, write_ownership
+from .builders import entity, link, stake, write_curated
 
 #: (code, admin name, continent, (x0, y0, x1, y1))
 COUNTRIES = [
@@ -89,7 +89,8 @@ def _manifest(folder: Path, source_id: str, files: list[str]) -> None:
     write_manifest(folder, Manifest(
         id=source_id, title=f"tiny {source_id}", publisher="tests", origin_url="https://example.org",
         licence="CC0-1.0", licence_url="https://example.org/licence", attribution="tests",
-        retrieved="2026-11-25", files=[describe_file(folder, f) for f in files]))
+        retrieved="2026-11-25", files=[describe_file(folder, f) for f in files],
+        **manifest_keys(source_id)))
 
 
 def ownership_tables(cosco_pct: float = 24.99) -> dict:
@@ -159,5 +160,5 @@ def write_datasets(root: Path, cosco_pct: float = 24.99) -> Path:
     ne_import.build(raw, n)
     wpi_import.build(raw, w)
     shutil.rmtree(raw)
-    write_ownership(root / "ownership", **ownership_tables(cosco_pct))
+    write_curated(root / "curated", **ownership_tables(cosco_pct))
     return root

@@ -20,7 +20,7 @@ def test_help_lists_every_verb_with_an_example():
 def test_datasets_verify_ok():
     r = CliRunner().invoke(main, ["datasets", "verify", "--datasets-dir", str(REPO / "datasets")])
     assert r.exit_code == 0, r.output
-    assert "ok  ownership" in r.output
+    assert "ok  curated" in r.output
 
 
 def test_tampered_dataset_exits_3_and_keeps_the_previous_site(tmp_path):
@@ -29,7 +29,7 @@ def test_tampered_dataset_exits_3_and_keeps_the_previous_site(tmp_path):
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("last good site")
-    with open(ds / "ownership" / "asset_stakes.csv", "a") as fh:
+    with open(ds / "curated" / "asset_stakes.csv", "a") as fh:
         fh.write("tampered\n")
     r = CliRunner().invoke(main, ["build", "--out", str(site), "--db", str(tmp_path / "db.duckdb")],
                            env={"INFRARISK_DATASETS_DIR": str(ds)})

@@ -39,8 +39,8 @@ def test_calls_the_api_only(path):
     src = "\n".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
                     if c["cell_type"] == "code")
     assert "infrarisk.open_db()" in src
-    for stage in ("infrarisk.ownership", "infrarisk.score", "infrarisk.pipeline", "infrarisk.load",
-                  "infrarisk.network", "infrarisk.graph", "duckdb.connect"):
+    for stage in ("infrarisk.ownership", "infrarisk.score", "infrarisk.pipeline", "infrarisk.sources",
+                  "infrarisk.integrate", "infrarisk.network", "infrarisk.graph", "duckdb.connect"):
         assert stage not in src, f"{path.name} uses {stage} directly"
 
 

@@ -28,12 +28,13 @@ import tomli_w
 from click.testing import CliRunner
 from werkzeug import Response
 
-from infrarisk import fetch, publish
+from infrarisk import http as fetch
+from infrarisk import publish
 from infrarisk.cli import main
 from infrarisk.fsops import link_tree, tree_bytes, write_atomic
 from infrarisk.history import History
 
-from .builders import stake, write_ownership
+from .builders import stake, write_curated
 from .fault_server import FaultServer
 from .refresh_fixtures import ownership_tables, raw_ne_geojson, raw_wpi_csv, write_datasets
 
@@ -164,7 +165,7 @@ def _tampered_snapshot(env, server, tmp_path):
 
 
 def _tampered_dataset(env, server, tmp_path):
-    p = env.datasets / "ownership" / "entities.csv"
+    p = env.datasets / "curated" / "entities.csv"
     p.write_bytes(p.read_bytes().replace(b"HHLA", b"HHLB"))  # edited without `datasets rehash`
     serve(server)
 
@@ -172,7 +173,7 @@ def _tampered_dataset(env, server, tmp_path):
 def _check_fails(env, server, tmp_path):
     t = ownership_tables()
     t["stakes"].append(stake("Ghost Terminal", "HHLA", 10, unlocode="FRZZZ", sid="S-ghost"))
-    write_ownership(env.datasets / "ownership", **t)
+    write_curated(env.datasets / "curated", **t)
     serve(server)
 
 
@@ -183,8 +184,8 @@ def _big(env, server, tmp_path):
 
 _BROKEN_WPI = raw_wpi_csv(extra_row=["1", "2", "3"])
 _RENAMED_WPI = raw_wpi_csv(header=[("Port Name" if c == "Main Port Name" else c)
-                                   for c in __import__("infrarisk.imports.wpi", fromlist=["x"]).COLUMNS
-                                   + __import__("infrarisk.imports.wpi", fromlist=["x"]).IGNORED])
+                                   for c in __import__("infrarisk.sources.wpi.derive", fromlist=["x"]).COLUMNS
+                                   + __import__("infrarisk.sources.wpi.derive", fromlist=["x"]).IGNORED])
 
 #: id -> (setup, failing stage, exit code, cause pattern)
 FAULTS = {
@@ -393,7 +394,7 @@ def test_the_same_inputs_give_the_same_site(baseline, httpserver, tmp_path):
 def test_an_edited_stake_shows_in_the_change_list_and_the_feed(baseline, httpserver, tmp_path):
     env = clone(baseline, tmp_path / "inst")
     serve(httpserver)
-    write_ownership(env.datasets / "ownership", **ownership_tables(cosco_pct=35.0))
+    write_curated(env.datasets / "curated", **ownership_tables(cosco_pct=35.0))
     res = env.run()
     assert res.exit_code == 0, res.output
     rep = env.report()
@@ -414,7 +415,7 @@ def test_an_edited_stake_shows_in_the_change_list_and_the_feed(baseline, httpser
     assert env.run().exit_code == 0
     assert tree_bytes(env.site) == site_after_edit
     # an edit back is a new change; the earlier one stays in the feed with its id
-    write_ownership(env.datasets / "ownership", **ownership_tables(cosco_pct=24.99))
+    write_curated(env.datasets / "curated", **ownership_tables(cosco_pct=24.99))
     assert env.run().exit_code == 0
     feed = ET.parse(env.site / "changes.atom").getroot()
     ids2 = [e.findtext("a:id", namespaces=ns) for e in feed.findall("a:entry", ns)]

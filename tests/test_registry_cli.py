@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from infrarisk.cli import main
-from tests.registry.helpers import LEI_HEADER, RR_HEADER, lei, lei_row, rr_row, write_csv
+from tests.sources.registry.helpers import LEI_HEADER, RR_HEADER, lei, lei_row, rr_row, write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,8 +90,15 @@ def test_ingest_makes_chains_reach_further_and_exports_validate(built, monkeypat
     r = CliRunner().invoke(main, ["build", "--db", str(db), "--out", str(tmp / "site")])
     assert r.exit_code == 0, r.output
     assert (tmp / "site" / "index.html").is_file()
-    con = duckdb.connect(str(db), read_only=True)
+    # the ingested tables live in the registry file beside the database, attached read-only by a
+    # build: the build's own file holds none of them, and no copy of a previous build
+    con = duckdb.connect(str(tmp / "registry.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM core_gleif__links").fetchone()[0] == 1
+    con.close()
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name IN "
+                       "('core_gleif__links', 'core_gleif__entities', 'raw_gleif__lei_records')").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM core_registry__links").fetchone()[0] == 1
     con.close()
 
     out = tmp / "bods.json"

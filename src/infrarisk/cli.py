@@ -70,12 +70,14 @@ def main(ctx, quiet, verbose, config):
               help="Site folder to publish into (default ./site).")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
               help="DuckDB file to write (default ./data/infrarisk.duckdb).")
+@click.option("--registry", "registry_path", type=click.Path(dir_okay=False), default=None,
+              help="Registry DuckDB file to attach read-only if present (default registry.duckdb beside --db).")
 @click.option("--profile", default=None, help="Risk profile name or TOML path (default: default).")
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
               help="Show holdings as they stood on a past date (from the dated facts).")
 @click.option("--no-site", is_flag=True, help="Build the database only.")
 @click.pass_obj
-def build(obj: Ctx, out_dir, db_path, profile, as_of, no_site):
+def build(obj: Ctx, out_dir, db_path, registry_path, profile, as_of, no_site):
     """Build the database and the static site from the shipped datasets (offline).
 
     The site is built in a temporary folder and swapped in only when every stage and
@@ -90,7 +92,8 @@ def build(obj: Ctx, out_dir, db_path, profile, as_of, no_site):
 
     def go():
         from .publish import RunLock, new_run_id
-        s = obj.settings(site_dir=out_dir, db_path=db_path, profile=profile, as_of=as_of)
+        s = obj.settings(site_dir=out_dir, db_path=db_path, registry_db_path=registry_path, profile=profile,
+                         as_of=as_of)
         with RunLock(s.lock_path, "build-" + new_run_id()):  # never alongside an update of the same site
             report = run_build(s, progress=obj.say, with_site=not no_site)
         for line in report.summary_lines():
@@ -164,7 +167,7 @@ def datasets_rehash(obj: Ctx, datasets_dir, source):
     """Re-record checksums after hand-editing a corrections file of SOURCE.
 
     \b
-    Example (after adding a row to datasets/ownership/corrections/control_statements.csv):
+    Example (after adding a row to datasets/curated/corrections/control_statements.csv):
       infrarisk datasets rehash ownership
     """
     from .sources import rehash
@@ -190,17 +193,17 @@ def datasets_import(obj: Ctx, shared, datasets_dir, sources):
       infrarisk datasets import --from ../shared/data
       infrarisk datasets import wpi unlocode
     """
-    from .imports import run_imports
+    from .sources import derive_all
 
     def go():
         s = obj.settings(datasets_dir=datasets_dir, shared_data_dir=shared)
-        for m in run_imports(s.shared_data_dir, Path(s.datasets_dir), list(sources) or None):
+        for m in derive_all(s.shared_data_dir, Path(s.datasets_dir), list(sources) or None):
             obj.say(f"wrote datasets/{m.id}: {len(m.files)} file(s)")
     _run(go)
 
 
 @main.command("fetch")
-@click.option("--all", "all_sources", is_flag=True, help="Every registered source (the golden copy is large).")
+@click.option("--all", "all_sources", is_flag=True, help="Every remote of every manifest (the golden copy is large).")
 @click.option("--list", "list_only", is_flag=True, help="List the sources, their URLs (after overrides) and stop.")
 @click.argument("sources", nargs=-1)
 @click.pass_obj
@@ -208,7 +211,7 @@ def fetch_cmd(obj: Ctx, all_sources, list_only, sources):
     """Refresh raw snapshots from their publishers into the snapshots folder.
 
     Without SOURCE, fetches what `update` fetches (setting update_sources; default: every
-    source with an importer). Each source's new snapshot replaces the previous one only
+    remote whose manifest [refresh] says update = true). Each source's new snapshot replaces the previous one only
     when every file arrived whole and passed its check; each file gets a .provenance
     sidecar. URLs can be overridden in [urls] of the TOML file or INFRARISK_URL_<KEY>.
 
@@ -219,24 +222,24 @@ def fetch_cmd(obj: Ctx, all_sources, list_only, sources):
       infrarisk fetch gleif-api            # the map's LEIs and their parents (<= 60 requests/min)
       INFRARISK_URL_WPI=https://mirror.example/UpdatedPub150.csv infrarisk fetch wpi
     """
-    from . import upstream
     from .publish import fetch_only
+    from .sources import _fetch
 
     def go():
         s = obj.settings()
-        upstream.check_settings(s)
+        _fetch.check_settings(s)
+        known = _fetch.remotes(s.datasets_dir)
         if list_only:
-            for src in upstream.REGISTRY:
-                click.echo(f"{src.id:24} -> {s.snapshots_dir}/{src.folder}  importer: {src.importer or '(kept only)'}")
+            for src in known:
+                click.echo(f"{src.id:24} -> {s.snapshots_dir}/{src.folder}  derives: {src.dataset or '(kept only)'}")
                 for f in src.files:
-                    click.echo(f"    [urls] {f.url_key:22} {upstream.url_for(s, f.url_key, f.default_url)}")
+                    click.echo(f"    [urls] {f.url_key:22} {_fetch.url_for(s, f.url_key, f.default_url)}")
                 for k, u in src.extra_urls.items():
-                    click.echo(f"    [urls] {k:22} {upstream.url_for(s, k, u)}")
+                    click.echo(f"    [urls] {k:22} {_fetch.url_for(s, k, u)}")
                 if src.note:
                     click.echo(f"    {src.note}")
             return
-        ids = [x.id for x in upstream.REGISTRY] if all_sources else (list(sources) or
-                                                                    upstream.default_update_sources(s))
+        ids = [x.id for x in known] if all_sources else (list(sources) or _fetch.default_update_sources(s))
         results, failures = fetch_only(s, ids, obj.say)
         for r in results:
             outcomes = ", ".join(f"{n} {k}" for k, n in sorted(r.counts().items()))
@@ -312,7 +315,7 @@ def match_report(obj: Ctx, as_json, datasets_dir):
     """
     import json
 
-    from .load.layers import match_report as run_report
+    from .integrate import match_report as run_report
 
     def go():
         s = obj.settings(datasets_dir=datasets_dir)
@@ -330,33 +333,38 @@ def match_report(obj: Ctx, as_json, datasets_dir):
                                                             "bods", "psc"]))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-              help="DuckDB file to ingest into (default ./data/infrarisk.duckdb).")
+              help="DuckDB file of the build to redo afterwards (default ./data/infrarisk.duckdb).")
+@click.option("--registry", "registry_path", type=click.Path(dir_okay=False), default=None,
+              help="Registry DuckDB file to ingest into (default registry.duckdb beside --db).")
 @click.option("--no-build", is_flag=True, help="Only store the registry tables; do not rebuild the resolved tables.")
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="Rebuild with the links valid on a date.")
 @click.pass_obj
-def ingest(obj: Ctx, fmt, paths, db_path, no_build, as_of):
-    """Load registry files (GLEIF, BODS 0.4, UK PSC) into the database, then rebuild it.
+def ingest(obj: Ctx, fmt, paths, db_path, registry_path, no_build, as_of):
+    """Load registry files (GLEIF, BODS 0.4, UK PSC) into the registry database, then rebuild.
 
-    The records land in raw_<source>__* and core_<source>__* tables, are merged into the
-    common ownership model (registry entities match curated ones by LEI) and the
-    ownership, exposure and check tables are rebuilt, so every asset's chains reach
-    further. Bad values are counted per check and listed in core_<source>__problems.
-    Rebuild the site afterwards with `infrarisk build`.
+    The records land in raw_<source>__* and core_<source>__* tables of the registry
+    database file (default data/registry.duckdb, beside the build's database), with the
+    union core_registry__*. Every build attaches that file read-only and merges it into the
+    common ownership model (registry entities match curated ones by LEI), so every
+    asset's chains reach further. Bad values are counted per check and listed in
+    core_<source>__problems. Rebuild the site afterwards with `infrarisk build`.
 
     \b
     Examples:
       infrarisk ingest gleif-lei 20261125-gleif-concatenated-file-lei2.csv
       infrarisk ingest gleif-rr rr.csv && infrarisk ingest gleif-repex repex.csv
       infrarisk ingest gleif-api lei-record_*.json direct-parent-relationship_*.json
-      infrarisk ingest bods statements.json --db data/infrarisk.duckdb
+      infrarisk ingest bods statements.json --registry data/registry.duckdb
       infrarisk ingest psc persons-with-significant-control-snapshot-2026-11-25.txt
     """
-    from . import db, registry
+    from . import db
     from .pipeline import build as run_build
+    from .sources import registry
 
     def go():
-        s = obj.settings(db_path=db_path, as_of=as_of)
-        con = db.connect(s.db_path)
+        s = obj.settings(db_path=db_path, as_of=as_of, registry_db_path=registry_path)
+        Path(s.registry_db_path).parent.mkdir(parents=True, exist_ok=True)
+        con = db.connect(s.registry_db_path)
         con.execute(f"SET memory_limit = '{s.duckdb_memory_limit}'")
         try:
             report = registry.ingest(con, fmt, [Path(p) for p in paths])

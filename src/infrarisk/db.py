@@ -41,8 +41,10 @@ def sql_text(name: str) -> str:
     return p.read_text(encoding="utf-8")
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> str:
     """Run the named SQL file, which must create the table it is named after.
+
+    ``params`` are the named parameters the file uses (``$name``), passed explicitly.
 
     Returns
     -------
@@ -53,7 +55,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str) -> str:
     text = sql_text(name)
     if f"create or replace table {table} " not in " ".join(text.lower().split()) + " ":
         raise ValueError(f"sql/{name}.sql must create table {table}")
-    con.execute(text)
+    con.execute(text, params) if params else con.execute(text)
     return table
 
 

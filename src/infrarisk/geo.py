@@ -3,7 +3,7 @@
 Contract
 --------
 Inputs: a DuckDB connection holding ``core_geo__country_polygons`` and
-``core_geo__countries`` (built by :mod:`infrarisk.load.naturalearth`), and tables of points.
+``core_geo__countries`` (built by :mod:`infrarisk.sources.naturalearth.load`), and tables of points.
 
 Outputs:
 
@@ -76,9 +76,9 @@ def points_outside_country(
 ) -> pd.DataFrame:
     """Rows whose point is not within ``tolerance_deg`` of their stated country's polygons.
 
-    A point passes when any polygon of its country lies within the tolerance (a
-    ``dwithin`` spatial join, so a port on a border river passes even when the neighbour's
-    polygon is nearer). A country without a polygon of its own is tested against the
+    A point passes when any polygon of its country lies within the tolerance (a prepared
+    point-in-polygon test, then ``dwithin`` for the points outside, per country as set
+    operations; a port on a border river passes even when the neighbour's polygon is nearer). A country without a polygon of its own is tested against the
     polygon that covers it (``core_geo__countries.polygon_country_code``: Guadeloupe
     against France, Svalbard against Norway). WPI points often lie in the harbour water,
     so a strict point-in-polygon test (``tolerance_deg=0``) fails for about 40% of European
@@ -137,14 +137,11 @@ def points_outside_country(
     reason[has_pos & has_country & ~has_target] = "no_polygon"
     testable = has_pos & has_target
 
-    # Positional ids keep the join independent of df's index (which may repeat).
     points = gpd.GeoDataFrame(
         {"_pos": np.arange(n), "_target": target},
         geometry=gpd.points_from_xy(np.nan_to_num(lon), np.nan_to_num(lat)), crs=CRS,
     )
-    hits = gpd.sjoin(points[testable], polygons, predicate="dwithin", distance=tolerance_deg)
-    passed = np.zeros(n, dtype=bool)
-    passed[hits.loc[hits["_target"] == hits["country_code"], "_pos"].to_numpy()] = True
+    passed = _near_target(points.geometry.to_numpy(), lon, lat, target, testable, polygons, tolerance_deg)
     reason[testable & ~passed] = "outside"
 
     failing = np.flatnonzero(~(testable & passed))
@@ -153,6 +150,35 @@ def points_outside_country(
     result["distance_deg"] = _distance_to_target(points.iloc[failing], polygons, has_pos[failing])
     result["nearest_country_code"] = _nearest_code(points.iloc[failing], polygons, has_pos[failing])
     return result
+
+
+def _near_target(geoms: np.ndarray, lon: np.ndarray, lat: np.ndarray, target: np.ndarray, testable: np.ndarray,
+                 polygons: gpd.GeoDataFrame, tolerance_deg: float) -> np.ndarray:
+    """Whether each testable point lies within ``tolerance_deg`` of any polygon of its target.
+
+    Per target country, as set operations: a prepared point-in-polygon test first (a point
+    inside is within any tolerance), then ``dwithin`` for the points left (in harbour water,
+    on a border river). The polygons of one code are kept apart in a collection, not
+    unioned, so the distance is the minimum over them, exactly as a join over the features.
+    """
+    passed = np.zeros(len(target), dtype=bool)
+    idx = np.flatnonzero(testable)
+    if not len(idx):
+        return passed
+    parts = polygons.groupby("country_code").geometry.agg(lambda g: shapely.geometrycollections(list(g)))
+    codes = target[idx].astype(str)
+    for code in np.unique(codes):
+        at = idx[codes == code]
+        geom = parts.get(code)
+        if geom is None:
+            continue
+        shapely.prepare(geom)
+        inside = shapely.intersects_xy(geom, lon[at], lat[at])
+        rest = at[~inside]
+        passed[at[inside]] = True
+        if len(rest):
+            passed[rest[shapely.dwithin(geom, geoms[rest], tolerance_deg)]] = True
+    return passed
 
 
 def _distance_to_target(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, has_pos: np.ndarray) -> np.ndarray:

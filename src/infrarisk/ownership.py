@@ -273,7 +273,7 @@ def scope_of_assets(con: duckdb.DuckDBPyConnection) -> str:
         WITH RECURSIVE up(kind, id) AS (
             SELECT DISTINCT 'asset', subject_id FROM core_ownership__links WHERE subject_kind = 'asset'
             UNION
-            SELECT 'entity', entity_id FROM core_ownership__entities WHERE source_id = 'ownership'
+            SELECT 'entity', entity_id FROM core_ownership__entities WHERE source_id = 'curated'
             UNION
             SELECT 'entity', l.owner_entity_id
             FROM core_ownership__links l JOIN up ON l.subject_kind = up.kind AND l.subject_id = up.id

@@ -1,4 +1,4 @@
-"""The offline build: verify → load → resolve → score → checks → site, atomically.
+"""The offline build: verify → load → integrate → resolve → score → checks → site, atomically.
 
 Contract: :func:`build` reads only what is on disk (``datasets/``), writes the DuckDB
 database into a temporary file and the site into a temporary folder, and moves both into
@@ -19,8 +19,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from . import checks, db, ownership, score, sources, summary
-from .load import load_all
+from . import checks, db, integrate, ownership, score, sources, summary
 from .problems import ProblemLog
 from .profiles import Profile, load_profile
 from .settings import Settings
@@ -78,8 +77,10 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         manifests = [m for m in manifests if settings.include_noncommercial or not m.is_noncommercial]
         record_sources(con, manifests)
     with _stage(report, "load", progress):
-        load_all(con, settings, report.log)
+        sources.load_all(con, settings, report.log)  # registry attached read-only, then each source
         con.execute("SET VARIABLE share_sum_tolerance = ?", [settings.share_sum_tolerance])
+    with _stage(report, "integrate", progress):
+        integrate.run(con, settings, report.log)
     with _stage(report, "resolve", progress):
         g = ownership.resolve(con, settings)
     with _stage(report, "score", progress):
@@ -133,14 +134,9 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_db = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     tmp_db.unlink(missing_ok=True)
-    # ingested registry data (infrarisk ingest) is kept: the new file starts as a copy of the old
-    from .load import registry as registry_load
-    seeded = registry_load.seed_build_file(db_path, tmp_db)
     report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
     con = db.connect(tmp_db)
     con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
-    if seeded:
-        registry_load.keep_only_registry(con)
     tmp_site = None
     try:
         g = build_database(con, settings, profile, report, progress)

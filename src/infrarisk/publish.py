@@ -2,9 +2,9 @@
 
 Contract: :func:`update` takes the lock (:class:`RunLock`, ``fcntl.flock`` on
 ``settings.lock_path``, beside the site), refreshes the sources' snapshots
-(:mod:`infrarisk.fetch`), copies ``datasets/`` into a fresh build folder
-``settings.builds_dir/<run id>/`` and re-derives there, with the project's importers, every
-source that has a fetched snapshot (:mod:`infrarisk.upstream`), builds the database and
+(:mod:`infrarisk.sources._fetch`), copies ``datasets/`` into a fresh build folder
+``settings.builds_dir/<run id>/`` and re-derives there, with the sources' derive steps, every
+source that has a fetched snapshot (a remote whose manifest says ``update = true``), builds the database and
 the site in that folder (:func:`infrarisk.pipeline.build`: verify, load, resolve, score,
 checks, site), compares the result with the last published build
 (:mod:`infrarisk.history`) and only then publishes: the site is swapped in with one
@@ -41,8 +41,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from . import fetch as fetcher
-from . import history, upstream
+from . import history
+from . import http
+from .sources import _fetch
 from .errors import FetchError, InfrariskError, LockBusy, ManifestError
 from .fsops import exchange_dirs, link_tree, write_atomic
 from .settings import Settings
@@ -238,7 +239,7 @@ def raw_overlay(settings: Settings, dest: Path, staged: dict[str, Path] | None =
     for root, prefix in roots:
         for p in sorted(root.rglob("*")):
             rel = Path(prefix) / p.relative_to(root)
-            if not p.is_file() or p.name.endswith(fetcher.SIDECAR) or any(x.startswith(".") for x in rel.parts):
+            if not p.is_file() or p.name.endswith(http.SIDECAR) or any(x.startswith(".") for x in rel.parts):
                 continue
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -252,9 +253,9 @@ def verify_snapshot(folder: Path, name: str | None = None) -> dict[str, dict]:
     out = {}
     name = name or folder.name
     for p in sorted(folder.rglob("*")):
-        if not p.is_file() or p.name.endswith(fetcher.SIDECAR) or p.name.startswith("."):
+        if not p.is_file() or p.name.endswith(http.SIDECAR) or p.name.startswith("."):
             continue
-        prov = fetcher.read_provenance(p)
+        prov = http.read_provenance(p)
         rel = p.relative_to(folder).as_posix()
         if prov is None:
             raise ManifestError(f"snapshot {name}/{rel} has no provenance record; fetch it again")
@@ -270,7 +271,7 @@ def derive_datasets(settings: Settings, ids: list[str], work: Path, progress: Pr
                     staged: dict[str, Path] | None = None) -> dict:
     """Copy ``datasets/`` to ``work/datasets`` and re-import the fetched sources there
     (``staged``: snapshot folder name -> this run's new snapshot, not yet committed)."""
-    from .imports import run_imports
+    from .sources import derive_all
 
     staged = staged or {}
     ds = work / "datasets"
@@ -280,13 +281,13 @@ def derive_datasets(settings: Settings, ids: list[str], work: Path, progress: Pr
     def folder_of(src):
         return staged.get(src.folder) or Path(settings.snapshots_dir) / src.folder
 
-    todo = [s for s in map(upstream.by_id, ids) if s.importer and folder_of(s).is_dir()]
+    todo = [s for s in (_fetch.by_id(settings, i) for i in ids) if s.dataset and folder_of(s).is_dir()]
     if todo:
         raw = raw_overlay(settings, work / "raw", staged)
         for src in todo:
             snap = verify_snapshot(folder_of(src), src.folder)
             progress(f"[import] {src.id} from the snapshot {src.folder}/")
-            (m,) = run_imports(raw, ds, [src.importer])
+            (m,) = derive_all(raw, ds, [src.dataset])
             main = snap.get(src.files[0].name)
             if main:
                 m.retrieved = main["retrieved_at"][:10]
@@ -295,7 +296,7 @@ def derive_datasets(settings: Settings, ids: list[str], work: Path, progress: Pr
                     f"Refreshed by infrarisk update from {main['url']}, retrieved {m.retrieved} "
                     f"(sha256 {main['sha256'][:16]}…); edition notes above describe the snapshot first imported.")
                 write_manifest(ds / m.id, m)
-            done[src.id] = {"importer": src.importer, "snapshot": snap}
+            done[src.id] = {"importer": src.dataset, "snapshot": snap}
     return done
 
 
@@ -424,10 +425,10 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
     from .pipeline import build
 
     with report.stage("config", progress):
-        upstream.check_settings(settings)
-        ids = list(sources) if sources else upstream.default_update_sources(settings)
+        _fetch.check_settings(settings)
+        ids = list(sources) if sources else _fetch.default_update_sources(settings)
         for sid in ids:
-            upstream.by_id(sid)
+            _fetch.by_id(settings, sid)
         report.sources = ids
 
     build_dir = Path(settings.builds_dir) / report.run_id
@@ -437,7 +438,7 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
     try:
         if do_fetch and ids:
             with report.stage("fetch", progress) as st:
-                results, failures = fetcher.fetch_sources(settings, ids, progress, commit=False)
+                results, failures = _fetch.fetch_sources(settings, ids, progress, commit=False)
                 staged = [r.staged for r in results if r.staged is not None]
                 for r in results:
                     report.snapshots[r.source] = {
@@ -462,9 +463,7 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
 
         bsettings = settings.with_(datasets_dir=build_dir / "datasets", db_path=build_dir / "infrarisk.duckdb",
                                    site_dir=build_dir / "site")
-        # registry data ingested into the published database (infrarisk ingest) goes on
-        from .load import registry as registry_load
-        registry_load.seed_build_file(Path(settings.db_path), Path(bsettings.db_path))
+        # the registry data (infrarisk ingest) is attached by the build from settings.registry_db_path
         with report.stage("build", progress) as st:
             tracker = _BuildStages(report, st, progress)
             try:
@@ -586,4 +585,4 @@ def _same_tree(a: Path, b: Path) -> bool:
 def fetch_only(settings: Settings, ids: list[str], progress: Progress | None = None):
     """``infrarisk fetch``: refresh snapshots under the same lock as ``update``."""
     with RunLock(settings.lock_path, "fetch-" + new_run_id()):
-        return fetcher.fetch_sources(settings, ids, progress)
+        return _fetch.fetch_sources(settings, ids, progress)

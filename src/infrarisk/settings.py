@@ -115,6 +115,10 @@ class Settings:
         JSON run reports of ``infrarisk update`` (default ``<db folder>/runs``).
     history_path : Path
         DuckDB file recording every published build (default ``<db folder>/history.duckdb``).
+    registry_db_path : Path
+        DuckDB file ``infrarisk ingest`` writes the registry data into (GLEIF, BODS, UK PSC)
+        and a build attaches read-only when it exists (default ``<db folder>/registry.duckdb``,
+        so ``data/registry.duckdb`` beside ``data/infrarisk.duckdb``).
     lock_path : Path
         Lock file that keeps runs from overlapping (default ``.<site name>.lock`` beside the site).
     keep_builds : int
@@ -122,7 +126,8 @@ class Settings:
     site_url : str
         Public address of the site, for absolute links in the Atom feed (empty: relative).
     update_sources : tuple of str or None
-        Sources ``infrarisk update`` fetches; None: every registered source with an importer.
+        Remote ids ``infrarisk update`` fetches; None: every remote whose manifest
+        ``[refresh]`` says ``update = true``.
     urls : dict
         Overrides of source URLs by key (``infrarisk fetch --list`` shows the keys), from
         ``[urls]`` in the TOML file or ``INFRARISK_URL_<KEY>`` variables.
@@ -156,6 +161,7 @@ class Settings:
     builds_dir: Path | None = None
     runs_dir: Path | None = None
     history_path: Path | None = None
+    registry_db_path: Path | None = None
     lock_path: Path | None = None
     keep_builds: int = 3
     site_url: str = ""
@@ -390,6 +396,7 @@ def _refresh_values(v: dict, db: Path, site: Path) -> dict:
         "builds_dir": path("builds_dir", data / "builds"),
         "runs_dir": path("runs_dir", data / "runs"),
         "history_path": path("history_path", data / "history.duckdb"),
+        "registry_db_path": path("registry_db_path", data / "registry.duckdb"),
         "lock_path": path("lock_path", site.parent / f".{site.name}.lock"),
         "keep_builds": keep,
         "feed_builds": feed,

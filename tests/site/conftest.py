@@ -73,7 +73,7 @@ def hostile_build(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
     ds = tmp / "datasets"
     shutil.copytree(REPO / "datasets", ds)
-    own = ds / "ownership"
+    own = ds / "curated"
     with open(own / "entities.csv", newline="", encoding="utf-8") as fh:
         ents = list(csv.DictReader(fh))
     row = {k: "" for k in ents[0]}

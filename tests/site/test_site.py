@@ -95,5 +95,5 @@ def test_methodology_states_checks_and_counts(real_build):
     html = (s.site_dir / "methodology.html").read_text()
     for c in report.checks:
         assert f"<td>{c.name}</td>" in html
-    assert "ownership/asset_stakes.csv" in html
+    assert "curated/asset_stakes.csv" in html
     assert "25%" in html and "10%" in html and "50%" in html

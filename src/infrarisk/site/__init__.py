@@ -224,7 +224,7 @@ def _build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Set
     out_dir.mkdir(parents=True, exist_ok=False)
     copy_static(out_dir)
     sb = SiteBuilder(con, g, settings, profile)
-    files_lic = [f["licence"] for s in sb.sources for f in s["files"] if s["source_id"] in ("ownership", "wpi")]
+    files_lic = [f["licence"] for s in sb.sources for f in s["files"] if s["source_id"] in ("curated", "wpi")]
     data_licence = licences.most_restrictive(files_lic)
     licence = {"id": data_licence, "url": licences.url(data_licence)}
 

@@ -136,7 +136,7 @@ def other_terminals(sb: "SiteBuilder") -> pd.DataFrame:
     return asset_frame(a[(a["asset_class"] == "terminal") & ~a["asset_type"].isin(known)])
 
 
-PORT_SOURCES = ("ownership", "wpi")
+PORT_SOURCES = ("curated", "wpi")
 CABLE_SOURCES = ("submarine-cables", "matching")
 GEM_SOURCES = ("gem-europe-gas", "matching")
 DOTS = "Large dots: terminals and sites; small: ports."
@@ -170,10 +170,10 @@ LAYERS: list[Layer] = [
           legend="Landing stations take the band of the most exposed cable that lands there."),
     Layer("telecom-networks", "Mobile networks, towers and telecom groups", "point",
           infra.telecom("mobile_network", "mobile_fixed_network", "tower_portfolio", "tower_company", "telecom_group"),
-          ("ownership",), size=7),
-    Layer("data-centres", "Data centres", "point", infra.telecom("data_centre"), ("ownership",), size=6),
+          ("curated",), size=7),
+    Layer("data-centres", "Data centres", "point", infra.telecom("data_centre"), ("curated",), size=6),
     Layer("cable-landings", "Cable landings with sourced stakes", "point", infra.telecom("cable_landing"),
-          ("ownership",), size=6),
+          ("curated",), size=6),
 ]
 
 

@@ -6,7 +6,7 @@ SELECT asset_name,
        count(DISTINCT coalesce(unlocode, '')) AS unlocodes,
        count(DISTINCT country_code) AS countries,
        count(DISTINCT asset_type) AS types
-FROM core_ownership__stakes
+FROM core_curated__stakes
 GROUP BY asset_name
 HAVING count(DISTINCT coalesce(port_name, '')) > 1 OR count(DISTINCT coalesce(unlocode, '')) > 1
     OR count(DISTINCT country_code) > 1 OR count(DISTINCT asset_type) > 1

@@ -1,0 +1,83 @@
+"""The integrate stage: every source's tables joined into the unified entities, assets and links.
+
+Runs once, after every source's loader and before resolve. Reads only tables: each source's
+``core_<source>__*`` (curated, matching, cables, GEM, GLEIF names, WPI, UN/LOCODE, countries),
+the registry union ``core_registry__*`` and the manifests (for the licence of every file).
+
+Steps (:func:`run`), each table written once:
+
+1. ``core_meta__licences`` (:mod:`.licences`);
+2. ``core_registry__entity_map``: registry entities that are curated ones, by LEI;
+3. entity matching (:mod:`.matching`): ``core_match__names``, ``core_match__mentions``,
+   ``core_match__entities``;
+4. the SQL files of ``sql/integrate/``, in :data:`TABLES` order: ``core_ownership__entities``,
+   ``core_assets__terminals``, ``core_assets__infra``, ``core_ownership__infra_links``,
+   ``core_assets__assets``, ``core_ownership__links`` (parameters from the settings, passed
+   explicitly: ``$current_statuses``, ``$as_of_date``, ``$majority``), ``core_assets__lines``,
+   ``core_assets__host_countries``.
+
+:func:`match_report` runs the loads and steps 1–3 into a fresh in-memory database for
+``infrarisk match-report``.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .. import db, match
+from ..problems import ProblemLog
+from ..settings import Settings
+from ..sources import registry
+from . import licences, matching
+
+#: the unified tables made by sql/integrate/<table>.sql, in dependency order
+TABLES = ["core_ownership__entities", "core_assets__terminals", "core_assets__infra", "core_ownership__infra_links",
+          "core_assets__assets", "core_ownership__links", "core_assets__lines", "core_assets__host_countries"]
+
+
+def link_params(settings: Settings) -> dict:
+    """The parameters of ``core_ownership__links.sql``, from the settings.
+
+    Examples
+    --------
+    >>> sorted(link_params(Settings.load(environ={})))
+    ['as_of_date', 'current_statuses', 'majority']
+    """
+    return {"current_statuses": list(settings.current_statuses), "as_of_date": settings.as_of,
+            "majority": settings.thresholds.majority}
+
+
+def prepare(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> match.MatchResult:
+    """Steps 1-3: licences, the registry entity map, entity matching."""
+    licences.write(con, settings.datasets_dir)
+    try:  # the registry loader makes it resolve (attached file, or an empty TEMP table)
+        con.execute("SELECT 1 FROM core_registry__entities LIMIT 0")
+    except duckdb.CatalogException:
+        registry.union(con)  # no registry loader ran (a partial load): the empty, typed union
+    db.run_sql(con, "integrate/core_registry__entity_map")
+    return matching.run(con, settings, log)
+
+
+def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> match.MatchResult:
+    """Run the integrate stage into ``con`` (module docstring); returns the match result."""
+    result = prepare(con, settings, log)
+    params = {"core_ownership__links": link_params(settings)}
+    for table in TABLES:
+        db.run_sql(con, f"integrate/{table}", params.get(table))
+    return result
+
+
+def match_report(settings: Settings) -> tuple[match.MatchResult, ProblemLog]:
+    """Load the datasets into a fresh in-memory database and match the owner names.
+
+    Used by ``infrarisk match-report``: it reads the datasets as they are on disk, so an
+    edit of ``matching/aliases.csv`` shows at once, without a build.
+    """
+    from ..sources import load_all
+
+    con, log = db.connect(None), ProblemLog()
+    try:
+        load_all(con, settings, log)
+        return prepare(con, settings, log), log
+    finally:
+        con.close()

@@ -1,0 +1,238 @@
+"""Entity matching in the integrate stage: every owner name of the layer sources -> an entity.
+
+Inputs (tables written by the loaders): the curated entities ``core_curated__entities``, the
+registry entities ``core_registry__entities`` not mapped onto curated ones
+(``core_registry__entity_map``), the hand-written ``core_matching__entities`` and
+``core_matching__aliases``, the owner names of ``core_cables__owner_mentions`` and
+``core_gem__stakes``, and the GLEIF legal names of ``core_gleifnames__legal_names`` (the
+registry step). The rules are those of :func:`infrarisk.match.match`.
+
+Outputs:
+
+- ``core_match__names`` (one row per distinct owner name: method, entity, score, candidates)
+  and ``core_match__mentions`` (one row per occurrence: file, row, the entity it resolves to);
+- ``core_match__entities``: the entities matching adds to the unified entity table — those of
+  ``matching/entities.csv``, one registry entity ``lei:<LEI>`` per GLEIF record names matched
+  (legal name, LEI, the legal-address country as jurisdiction and — absent better data — as
+  seat, the note says so) and one new entity per unmatched name (name as given, where it came
+  from, type and country unknown) — an owner is never dropped.
+
+Problems: matching rows that name ids of other sources wrongly (an entity id the curated or
+registry data already use, an alias naming no known entity: rejected, row accounting
+corrected), placeholders (``Other [15%]``: the share stays unaccounted for), ambiguous names,
+and every owner left without a country (its holdings are unknown, never clean) — each with
+the file and row where the name occurs.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from .. import db, match
+from ..sources.gleif.derive import DATA_DATE as GLEIF_DATE
+from ..problems import ERROR, WARNING, ProblemLog
+from ..settings import Settings
+
+NAME_COLS = ["name", "normalised_name", "method", "is_matched", "entity_id", "entity_name", "score", "candidates",
+             "detail", "n_mentions", "source_ids"]
+MENTION_COLS = ["source_id", "file", "row", "column_name", "context", "name", "entity_id", "method"]
+#: columns of core_match__entities (those of the unified entity table but source_id)
+ENTITY_COLS = ["entity_id", "entity_name", "lei", "lei_match", "lei_legal_name", "lei_related", "lei_source_url",
+               "jurisdiction_code", "hq_country_code", "entity_type", "entity_type_raw", "state_owned_note",
+               "source_url", "note", "override_reason", "origin_file", "origin_row"]
+SOURCE_LABELS = {"submarine-cables": "TeleGeography", "gem-europe-gas": "Global Energy Monitor"}
+#: GLEIF entity category -> entity type (vocab/entity_types.csv)
+GLEIF_TYPES = {"GENERAL": "company", "BRANCH": "company", "FUND": "fund", "RESIDENT_GOVERNMENT_ENTITY": "state_body",
+               "SOLE_PROPRIETOR": "person"}
+#: the entities known before matching: curated ones and registry ones that are no curated entity
+KNOWN_SQL = """
+    SELECT entity_id, entity_name, lei, lei_legal_name FROM core_curated__entities
+    UNION ALL
+    SELECT r.entity_id, r.entity_name, r.lei, NULL FROM core_registry__entities r
+    ANTI JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id
+    ORDER BY entity_id"""
+
+
+def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cur = con.execute(sql)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def registry_records(con: duckdb.DuckDBPyConnection) -> list[match.RegistryRecord]:
+    """The checked GLEIF records of ``core_gleifnames__legal_names``, by LEI."""
+    return [match.RegistryRecord(lei, name, country or "", category or "", key, url, f, int(row))
+            for lei, name, country, category, key, url, f, row in con.execute(
+                "SELECT lei, legal_name, country_code, category, normalised_name, source_url, origin_file, "
+                "origin_row FROM core_gleifnames__legal_names ORDER BY lei").fetchall()]
+
+
+def _reject(log: ProblemLog, f: str, rejected: list[tuple]) -> None:
+    """Log rows the integrate stage rejects and take them off the loader's count of ``f``."""
+    for row, col, check, reason, value in rejected:
+        log.add(f, row, col, check, ERROR, f"{reason}; row rejected", value)
+    if rejected and f in log.stats:
+        st = log.stats[f]
+        log.count(f, st.rows_in, st.rows_loaded - len(rejected))
+
+
+def matching_tables(con: duckdb.DuckDBPyConnection, log: ProblemLog, known_ids: set[str],
+                    registry_ids: frozenset[str]) -> tuple[list[dict], list[match.Alias]]:
+    """The matching entities and aliases whose ids agree with the other sources.
+
+    An added entity may not reuse an id of ``known_ids``; an alias must name a known or added
+    entity, a registry record as ``lei:<LEI>`` (one of ``registry_ids``) or ``no match``.
+    """
+    added, ids, bad = [], set(known_ids), []
+    for r in _records(con, "SELECT * FROM core_matching__entities ORDER BY origin_row"):
+        if r["entity_id"] in ids:
+            bad.append((r["origin_row"], "entity_id", "duplicate_id",
+                        "entity id missing, repeated, or reserved ('name:', 'lei:')", r["entity_id"]))
+            continue
+        ids.add(r["entity_id"])
+        added.append(r)
+    _reject(log, "matching/entities.csv", bad)
+    aliases, bad = [], []
+    for r in _records(con, "SELECT * FROM core_matching__aliases ORDER BY origin_row"):
+        target = r["entity_id"]
+        if target is not None and target not in ids and target not in registry_ids:
+            bad.append((r["origin_row"], "entity", "unknown_entity",
+                        "names no entity of curated/entities.csv or matching/entities.csv "
+                        "nor a record of gleif/legal_names.csv (lei:<LEI>)", target))
+            continue
+        aliases.append(match.Alias(r["alias"], target, r["reason"], r["source"], int(r["origin_row"])))
+    _reject(log, "matching/aliases.csv", bad)
+    return added, aliases
+
+
+def mentions(con: duckdb.DuckDBPyConnection) -> tuple[list[match.Mention], dict[tuple[str, int], str]]:
+    """Every owner name of the layer sources, and the source URL of each (file, row)."""
+    out, urls = [], {}
+    for cid, name, file, row in con.execute(
+            "SELECT cable_id, owner_name, origin_file, origin_row FROM core_cables__owner_mentions "
+            "ORDER BY origin_row, part").fetchall():
+        out.append(match.Mention(name, "submarine-cables", file, int(row), "owner", f"cable {cid}"))
+        urls[(file, int(row))] = f"https://www.submarinecablemap.com/submarine-cable/{cid}"
+    for gid, level, name, file, row, url in con.execute(
+            "SELECT gem_asset_id, level, entity_name, origin_file, origin_row, detail_url FROM core_gem__stakes "
+            "ORDER BY origin_row").fetchall():
+        out.append(match.Mention(name, "gem-europe-gas", file, int(row), "entity_name", f"{gid} {level}"))
+        urls[(file, int(row))] = url or "https://globalenergymonitor.org/projects/europe-gas-tracker/"
+    return out, urls
+
+
+def known_entities(known: list[dict], added: list[dict]) -> list[match.KnownEntity]:
+    """The entities names may resolve to: the known ones (name and LEI legal name) and the added ones."""
+    out = []
+    for r in known:
+        other = tuple(x for x in [r.get("lei_legal_name")] if x)
+        out.append(match.KnownEntity(r["entity_id"], r["entity_name"], r.get("lei") or "", "", other))
+    for r in added:
+        out.append(match.KnownEntity(r["entity_id"], r["entity_name"], r["lei"] or "", r["gem_entity_id"] or ""))
+    return out
+
+
+def _sources_of(result: match.MatchResult, entity_id: str) -> list[str]:
+    return sorted({SOURCE_LABELS.get(m.source_id, m.source_id) for n in result.names
+                   if n.entity_id == entity_id for m in n.mentions})
+
+
+def registry_entity_rows(result: match.MatchResult, log: ProblemLog) -> list[dict]:
+    """One entity row per GLEIF record that names matched (and that is no known entity)."""
+    rows = []
+    for e in result.registry_entities:
+        r = e.record
+        sources = _sources_of(result, e.entity_id)
+        seat = (f"legal address {r.country}, taken as its seat absent better data" if r.country
+                else "no valid legal-address country")
+        rows.append({
+            "entity_id": e.entity_id, "entity_name": r.legal_name, "lei": r.lei, "lei_match": "normalised-name",
+            "lei_legal_name": r.legal_name, "lei_related": None, "lei_source_url": r.source_url or None,
+            "jurisdiction_code": r.country or None, "hq_country_code": r.country or None,
+            "entity_type": GLEIF_TYPES.get(r.category, "unknown"),
+            "entity_type_raw": f"GLEIF entity category {r.category or 'not given'}",
+            "state_owned_note": None, "source_url": r.source_url or None,
+            "note": (f"Named by {' and '.join(sources)} as an owner ({e.n_mentions} mention(s)), spelled "
+                     f"{'; '.join(e.names)}; matched by name in GLEIF: its normalised name is the legal name of "
+                     f"exactly one record, LEI {r.lei} ({r.legal_name}; {seat}; GLEIF Level 1, golden copy of "
+                     f"{GLEIF_DATE}). Its parents are not known here (no GLEIF Level 2), so it counts as "
+                     "controlled from that country."),
+            "override_reason": None, "origin_file": r.origin_file or None, "origin_row": r.origin_row or None})
+        if not r.country:
+            log.add(e.first.file, e.first.row, e.first.column, "owner_country_unknown", WARNING,
+                    f"owner {e.names[0]!r} matches GLEIF record {r.lei}, which has no valid country: its holdings "
+                    "count as unknown, not clean", e.names[0])
+    return rows
+
+
+def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog) -> list[dict]:
+    """One entity row per unmatched name; warnings for placeholders and ambiguous names."""
+    rows = []
+    for e in result.new_entities:
+        how = sorted({n.method for n in result.names if n.entity_id == e.entity_id})
+        sources = _sources_of(result, e.entity_id)
+        rows.append({
+            "entity_id": e.entity_id, "entity_name": e.name, "lei": None, "lei_match": None, "lei_legal_name": None,
+            "lei_related": None, "lei_source_url": None, "jurisdiction_code": None, "hq_country_code": None,
+            "entity_type": "unknown", "entity_type_raw": "not stated by the source",
+            "state_owned_note": None, "source_url": urls.get((e.first.file, e.first.row)),
+            "note": (f"Named by {' and '.join(sources)} as an owner ({e.n_mentions} mention(s)); not matched to a known "
+                     f"entity ({', '.join(how)}); spelled {'; '.join(e.names)}; the source gives no country."),
+            "override_reason": None, "origin_file": e.first.file, "origin_row": e.first.row})
+        log.add(e.first.file, e.first.row, e.first.column, "owner_country_unknown", WARNING,
+                f"owner {e.name!r} matches no known entity and its source gives no country: its holdings count "
+                "as unknown, not clean (add it to matching/entities.csv or an alias to resolve it)", e.name)
+    for n in result.names:
+        for mm in n.mentions:
+            if n.method == "placeholder":
+                log.add(mm.file, mm.row, mm.column, "placeholder_owner", WARNING,
+                        f"placeholder owner ({n.detail}): matched to no entity; its share stays unaccounted for "
+                        "(unknown)", n.name)
+        if n.method == "ambiguous":
+            m0 = n.mentions[0]
+            log.add(m0.file, m0.row, m0.column, "ambiguous_name", WARNING,
+                    f"{n.detail} ({', '.join(e for e, _ in n.candidates)}): kept as an entity of its own; an alias "
+                    "row decides", n.name)
+    return rows
+
+
+def _typed(df: pd.DataFrame, ints: tuple[str, ...], other: dict[str, str]) -> pd.DataFrame:
+    """Fixed types, text for the rest when there are no rows (so empty tables keep their types)."""
+    df = df.astype({**{c: "int64" for c in ints}, **other})
+    if df.empty:
+        df = df.astype({c: "string" for c in df.columns if c not in ints and c not in other})
+    return df
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, result: match.MatchResult, entities: list[dict]) -> None:
+    """Write ``core_match__names``, ``core_match__mentions`` and ``core_match__entities``."""
+    names, ms = [], []
+    for n in result.names:
+        names.append({"name": n.name, "normalised_name": n.key, "method": n.method, "is_matched": n.is_matched,
+                      "entity_id": n.entity_id, "entity_name": n.entity_name, "score": n.score,
+                      "candidates": "; ".join(f"{e} {s:g}" for e, s in n.candidates) or None,
+                      "detail": n.detail or None, "n_mentions": len(n.mentions),
+                      "source_ids": ", ".join(sorted({m.source_id for m in n.mentions}))})
+        for m in n.mentions:
+            ms.append({"source_id": m.source_id, "file": m.file, "row": m.row, "column_name": m.column,
+                       "context": m.context, "name": m.name, "entity_id": n.entity_id, "method": n.method})
+    ndf = _typed(pd.DataFrame(names, columns=NAME_COLS), ("n_mentions",), {"score": "float64", "is_matched": "bool"})
+    mdf = _typed(pd.DataFrame(ms, columns=MENTION_COLS), ("row",), {})
+    edf = pd.DataFrame([{k: r.get(k) for k in ENTITY_COLS} for r in entities], columns=ENTITY_COLS)
+    edf = edf.astype({c: "string" for c in ENTITY_COLS if c != "origin_row"}).astype({"origin_row": "Int64"})
+    db.write_frame(con, "core_match__names", ndf, order_by=["name"])
+    db.write_frame(con, "core_match__mentions", mdf, order_by=["file", "row", "name"])
+    db.write_frame(con, "core_match__entities", edf, order_by=["entity_id"])
+
+
+def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> match.MatchResult:
+    """Match every owner name of the layers and write the ``core_match__*`` tables (module docstring)."""
+    known = _records(con, KNOWN_SQL)
+    registry = registry_records(con)
+    added, aliases = matching_tables(con, log, {r["entity_id"] for r in known},
+                                     frozenset(r.entity_id for r in registry))
+    ms, urls = mentions(con)
+    result = match.match(ms, known_entities(known, added), aliases, settings.match_fuzzy_threshold, registry)
+    write_tables(con, result, [*added, *registry_entity_rows(result, log), *new_entity_rows(result, urls, log)])
+    return result

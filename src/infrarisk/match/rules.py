@@ -1,0 +1,216 @@
+"""The matching rules: each distinct owner name decided once (see :mod:`infrarisk.match`).
+
+Contract: :func:`match` (mentions, known entities, aliases, threshold, registry records ->
+:class:`~infrarisk.match.model.MatchResult`), deterministic for the same inputs;
+:func:`registry_doubt` says why a single registry record is declined.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rapidfuzz import fuzz, process
+
+from ..textids import short_hash, slug
+from .model import (NEW_PREFIX, REGISTRY_PREFIX, Alias, KnownEntity, MatchResult, Mention, NameMatch, NewEntity,
+                    RegistryEntity, RegistryRecord)
+from .names import alias_key, is_placeholder, legal_form, normalise
+
+#: a fuzzy match is ambiguous when a second entity scores within this many points of the best
+TIE_MARGIN = 2.0
+
+
+def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias],
+          threshold: float = 92.0, registry: list[RegistryRecord] = ()) -> MatchResult:
+    """Decide every distinct name of ``mentions`` (see the module docstring).
+
+    Parameters
+    ----------
+    mentions : list of Mention
+    known : list of KnownEntity
+        Entities names may resolve to (ids must be unique).
+    aliases : list of Alias
+        Manual decisions; an ``entity_id`` is a known entity's or ``lei:<LEI>`` of a
+        registry record (the loader rejects other rows first).
+    threshold : float
+        Lowest fuzzy score (0-100) that matches.
+    registry : list of RegistryRecord
+        Legal names (LEIs unique); records without an LEI are ignored.
+
+    Examples
+    --------
+    >>> reg = [RegistryRecord("5493001KJTIIGC8Y1R12", "Acme Gas AG", "DE"),
+    ...        RegistryRecord("529900T8BM49AURSDO55", "Twin Oil Ltd", "GB"),
+    ...        RegistryRecord("549300D2K6PKKKXVNN73", "Twin Oil S.A.", "FR")]
+    >>> r = match([Mention("ACME GAS", "gem", "gem/stakes.csv", 1, "entity_name"),
+    ...            Mention("Twin Oil", "gem", "gem/stakes.csv", 2, "entity_name")], [], [], registry=reg)
+    >>> [(n.method, n.entity_id) for n in r.names]
+    [('registry', 'lei:5493001KJTIIGC8Y1R12'), ('ambiguous', 'name:twin-oil')]
+    >>> r.registry_entities[0].record.country
+    'DE'
+    """
+    by_id = {e.entity_id: e for e in known}
+    alias_of = {alias_key(a.alias): a for a in aliases}
+    lei_of = {e.lei.upper(): e.entity_id for e in known if e.lei.strip()}
+    records = {r.lei.strip().upper(): r for r in registry if r.lei.strip()}  # nothing merges on an empty id
+    reg_keys: dict[str, list[RegistryRecord]] = {}
+    for r in sorted(records.values(), key=lambda r: r.lei):
+        k = r.key or normalise(r.legal_name)
+        if k:
+            reg_keys.setdefault(k, []).append(r)
+
+    def registry_target(lei: str) -> str:
+        """The entity an LEI of the registry means: a known entity with that LEI first."""
+        return lei_of.get(lei) or records[lei].entity_id
+    gem_of = {e.gem_entity_id: e.entity_id for e in known if e.gem_entity_id.strip()}
+    key_to_ids: dict[str, set[str]] = {}
+    for e in known:
+        for nm in (e.name, *e.other_names):
+            k = normalise(nm)
+            if k:
+                key_to_ids.setdefault(k, set()).add(e.entity_id)
+    choices = sorted(key_to_ids)
+
+    grouped: dict[str, list[Mention]] = {}
+    for m in mentions:
+        grouped.setdefault(" ".join(m.name.split()), []).append(m)
+
+    names: list[NameMatch] = []
+    for name in sorted(grouped):
+        ms = sorted(grouped[name], key=lambda m: (m.file, m.row, m.column))
+        key = normalise(name)
+        nm = NameMatch(name, key, "new", None, mentions=ms)
+        a = alias_of.get(alias_key(name))
+        leis = sorted({m.lei.strip().upper() for m in ms if m.lei.strip()})
+        gems = sorted({m.gem_entity_id.strip() for m in ms if m.gem_entity_id.strip()})
+        id_hits = sorted({lei_of[x] for x in leis if x in lei_of} | {gem_of[x] for x in gems if x in gem_of})
+        if is_placeholder(name) or not key:
+            nm.method = "placeholder"
+            nm.detail = "a placeholder, not a holder" if is_placeholder(name) else "nothing left after normalising"
+        elif a is not None:
+            if a.entity_id is None:
+                nm.method, nm.detail = "no_match", f"alias table row {a.row}: {a.reason}"
+            else:
+                lei = a.entity_id[len(REGISTRY_PREFIX):] if a.entity_id.startswith(REGISTRY_PREFIX) else ""
+                nm.method = "alias"
+                nm.entity_id = registry_target(lei) if a.entity_id not in by_id and lei in records else a.entity_id
+                nm.detail = f"alias table row {a.row}: {a.reason}"
+        elif len(id_hits) == 1:
+            nm.method, nm.entity_id = "id", id_hits[0]
+            nm.detail = "; ".join([*(f"LEI {x}" for x in leis), *(f"GEM id {x}" for x in gems)])
+        elif len(id_hits) > 1:
+            nm.method, nm.candidates = "ambiguous", [(x, 100.0) for x in id_hits]
+            nm.detail = "its identifiers point to several entities"
+        elif key in key_to_ids:
+            ids = sorted(key_to_ids[key])
+            if len(ids) == 1:
+                nm.method, nm.entity_id, nm.detail = "rule", ids[0], f"normalised name '{key}'"
+            else:
+                nm.method, nm.candidates = "ambiguous", [(x, 100.0) for x in ids]
+                nm.detail = f"normalised name '{key}' is the name of several entities"
+        elif key in reg_keys:
+            recs = reg_keys[key]
+            if len(recs) == 1:
+                r = recs[0]
+                one = (f"normalised name '{key}' is the legal name of one GLEIF record: LEI {r.lei} "
+                       f"({r.legal_name}, legal address {r.country or 'unknown'})")
+                doubt = registry_doubt(name, key, r)
+                if doubt:
+                    nm.declined_lei, nm.detail = r.lei, f"{one}; not matched: {doubt}"
+                else:
+                    nm.method, nm.entity_id = "registry", registry_target(r.lei)
+                    nm.detail = one + (f", the LEI of {nm.entity_id}" if r.lei in lei_of else "")
+            else:
+                nm.method, nm.candidates = "ambiguous", [(r.entity_id, 100.0) for r in recs]
+                nm.detail = (f"normalised name '{key}' is the legal name of {len(recs)} GLEIF records: "
+                             + "; ".join(f"LEI {r.lei} ({r.legal_name}, {r.country or 'unknown'})" for r in recs))
+        elif choices:
+            best: dict[str, float] = {}
+            for choice, score, _ in process.extract(key, choices, scorer=fuzz.token_sort_ratio,
+                                                    score_cutoff=threshold, limit=10):
+                for eid in key_to_ids[choice]:
+                    best[eid] = max(best.get(eid, 0.0), float(score))
+            ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+            if ranked:
+                nm.candidates = [(e, round(s, 1)) for e, s in ranked[:3]]
+                if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < TIE_MARGIN:
+                    nm.method = "ambiguous"
+                    nm.detail = f"fuzzy scores within {TIE_MARGIN:g} points"
+                else:
+                    nm.method, nm.entity_id, nm.score = "fuzzy", ranked[0][0], round(ranked[0][1], 1)
+        if nm.entity_id is not None and nm.is_matched:
+            nm.entity_name = by_id[nm.entity_id].name if nm.entity_id in by_id else \
+                records[nm.entity_id[len(REGISTRY_PREFIX):]].legal_name
+        names.append(nm)
+
+    new_entities = _new_entities(names)
+    return MatchResult(names, new_entities, threshold, _registry_entities(names, records, by_id))
+
+
+def registry_doubt(name: str, key: str, record: RegistryRecord) -> str:
+    """Why the one registry record with a name's normalised name is declined ('' if it is not).
+
+    Examples
+    --------
+    >>> r = RegistryRecord("549300D2K6PKKKXVNN73", "SARAS AS", "NO")
+    >>> registry_doubt("Saras SpA", "saras", r)
+    "the name's legal form 'spa' differs from the record's ('as')"
+    >>> registry_doubt("Saras", "saras", r)
+    'a one-word name without a legal form (a brand or an abbreviation)'
+    >>> registry_doubt("Saras Energia", "saras energia", RegistryRecord("x", "SARAS ENERGIA S.A."))
+    ''
+    """
+    form = legal_form(name)
+    if form:
+        theirs = legal_form(record.legal_name)
+        return "" if theirs == form else f"the name's legal form '{form}' differs from the record's ('{theirs or 'none'}')"
+    if len(key.split()) == 1:
+        return "a one-word name without a legal form (a brand or an abbreviation)"
+    return ""
+
+
+def _registry_entities(names: list[NameMatch], records: dict[str, RegistryRecord],
+                       by_id: dict[str, KnownEntity]) -> list[RegistryEntity]:
+    """One entity per registry record that matched names and is no known entity."""
+    groups: dict[str, list[NameMatch]] = {}
+    for n in names:
+        if n.is_matched and n.entity_id not in by_id:
+            groups.setdefault(n.entity_id, []).append(n)
+    out = []
+    for eid in sorted(groups):
+        ns = groups[eid]
+        firsts = sorted((m for n in ns for m in n.mentions), key=lambda m: (m.file, m.row, m.column))
+        out.append(RegistryEntity(records[eid[len(REGISTRY_PREFIX):]], sorted(n.name for n in ns), firsts[0],
+                                  len(firsts)))
+    return out
+
+
+def _new_entities(names: list[NameMatch]) -> list[NewEntity]:
+    """One new entity per normalised name of the unmatched names (placeholders excepted).
+
+    The entity takes the most frequent spelling (ties: alphabetical) as its name; its id is
+    ``name:<slug of the normalised name>``.
+    """
+    groups: dict[str, list[NameMatch]] = {}
+    for n in names:
+        if n.method in ("new", "no_match", "ambiguous"):
+            groups.setdefault(n.key, []).append(n)
+    out = []
+    for key in sorted(groups):
+        ns = groups[key]
+        spelling = sorted(ns, key=lambda n: (-len(n.mentions), n.name))[0]
+        eid = NEW_PREFIX + slug(key, max_len=80)
+        firsts = sorted((m for n in ns for m in n.mentions), key=lambda m: (m.file, m.row, m.column))
+        for n in ns:
+            n.entity_id, n.entity_name = eid, spelling.name
+        out.append(NewEntity(eid, spelling.name, key, sorted(n.name for n in ns), firsts[0],
+                             sum(len(n.mentions) for n in ns)))
+    ids = Counter(e.entity_id for e in out)
+    for e in out:  # keys only differ past the slug's length limit: keep them apart
+        if ids[e.entity_id] > 1:
+            new_id = f"{e.entity_id}-{short_hash(e.key, n=6)}"
+            for n in names:
+                if n.key == e.key:
+                    n.entity_id = new_id
+            e.entity_id = new_id
+    return out

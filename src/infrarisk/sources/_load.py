@@ -1,0 +1,177 @@
+"""Helpers shared by the source loaders: strict CSV rows, typed frames, raw copies, routes,
+position checks.
+
+Contract: small functions over files and frames, no table of their own.
+
+- :func:`read_rows` reads a CSV as text rows; a missing required or an unknown column
+  stops the load (strict interpretation);
+- :func:`frame` makes a DataFrame with fixed columns and types, also when empty;
+- :func:`raw_copy` writes a CSV as a ``raw_*`` table of text columns with its row number;
+- :func:`routes` reads a GeoJSON of line features keyed by one property into WKT, with a
+  point on each route (half-way along it) for the tables that need one position per asset;
+- :func:`warn_outside_country` records a warning per point that lies away from the country
+  its row states (:func:`infrarisk.geo.points_outside_country`), never dropping the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import shapely
+
+from .. import db, geo
+from ..errors import DataError
+from ..problems import WARNING, ProblemLog
+
+
+def read_rows(path: Path, required: list[str], optional: list[str] | None = None) -> list[dict[str, str]]:
+    """Read a CSV as text rows; a missing required or an unknown column stops the load."""
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        allowed = set(required) | set(optional or [])
+        missing = [c for c in required if c not in header]
+        unknown = [c for c in header if c not in allowed]
+        if missing or unknown:
+            raise DataError(
+                f"{path}: " + "; ".join(
+                    ([f"missing column(s) {', '.join(missing)}"] if missing else [])
+                    + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])
+                )
+            )
+        rows = []
+        for r in reader:
+            if None in r:
+                raise DataError(f"{path}: row {reader.line_num - 1} has more fields than the header")
+            rows.append({k: (v if v is not None else "") for k, v in r.items()})
+        return rows
+
+
+_DTYPES = {"share_fraction": "float64", "latitude": "float64", "longitude": "float64", "origin_row": "int64",
+           "is_control_kind": "bool", "as_of_date": "datetime64[s]"}
+
+
+def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """Rows as a DataFrame with fixed columns and types (also when there are no rows)."""
+    df = pd.DataFrame(rows, columns=columns)
+    for c in df.columns:
+        t = _DTYPES.get(c)
+        if t == "datetime64[s]":
+            df[c] = pd.to_datetime(df[c]).astype(t)
+        elif t:
+            df[c] = df[c].astype(t)
+        elif df.empty:
+            df[c] = df[c].astype("string")
+    return df
+
+
+def raw_copy(con: duckdb.DuckDBPyConnection, folder: Path, name: str, table: str) -> None:
+    """Faithful copy of ``folder/name``: every column as text, plus ``row_number`` (1-based)."""
+    with open(folder / name, newline="", encoding="utf-8-sig") as fh:
+        df = pd.DataFrame(list(csv.DictReader(fh)), dtype="string")
+    df.insert(0, "row_number", range(1, len(df) + 1))
+    db.write_frame(con, table, df, order_by=["row_number"])
+
+
+def routes(path: Path, key: str) -> pd.DataFrame:
+    """Line features of a GeoJSON as ``key, geometry_wkt, n_vertices, mid_latitude, mid_longitude``.
+
+    The mid point lies on the route, half-way along its (planar) length: a position for
+    tables and checks that need one point per asset; the map draws the whole line.
+
+    Examples
+    --------
+    >>> import tempfile, json, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.geojson"
+    >>> _ = p.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature",
+    ...     "properties": {"id": "a"}, "geometry": {"type": "MultiLineString",
+    ...     "coordinates": [[[0, 0], [2, 0]]]}}]}))
+    >>> routes(p, "id")[["id", "n_vertices", "mid_latitude", "mid_longitude"]].values.tolist()
+    [['a', 2, 0.0, 1.0]]
+    """
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    rows = []
+    for f in data["features"]:
+        g = shapely.geometry.shape(f["geometry"])
+        mid = shapely.line_interpolate_point(g, 0.5, normalized=True)
+        rows.append({key: f["properties"][key], "geometry_wkt": shapely.to_wkt(g, rounding_precision=5),
+                     "n_vertices": int(shapely.get_num_coordinates(g)),
+                     "mid_latitude": round(float(mid.y), 6), "mid_longitude": round(float(mid.x), 6)})
+    return pd.DataFrame(rows, columns=[key, "geometry_wkt", "n_vertices", "mid_latitude", "mid_longitude"])
+
+
+def warn_outside_country(con: duckdb.DuckDBPyConnection, log: ProblemLog, df: pd.DataFrame, file: str,
+                         what: str, tolerance_deg: float = 0.1) -> int:
+    """Warn (row kept) for each row whose point is not near its stated country.
+
+    ``df`` needs ``latitude``, ``longitude``, ``country_code`` and ``origin_row``. Returns
+    the number of warnings. Rows without a country are reported by their loader, not here.
+    """
+    test = df[df["country_code"].notna()]
+    if test.empty:
+        return 0
+    out = geo.points_outside_country(test, "latitude", "longitude", "country_code", con, tolerance_deg)
+    for _, r in out.iterrows():
+        dist = "" if pd.isna(r["distance_deg"]) else f" ({r['distance_deg']:.2f} degrees away"
+        near = "" if pd.isna(r["nearest_country_code"]) else f"; nearest polygon {r['nearest_country_code']}"
+        log.add(file, int(r["origin_row"]), "latitude", "outside_country", WARNING,
+                f"{what} lies {geo.REASONS[r['outside_reason']]}{dist}{near}{')' if dist else ''}; kept at its "
+                f"stated position and country", f"{r['latitude']},{r['longitude']} {r['country_code']}")
+    return len(out)
+
+
+class RowChecks:
+    """Problems of checks done as set operations over a whole file, reported per row.
+
+    Each :meth:`add` takes a boolean mask over the file's rows (1-based ``rows``) and
+    records one problem per true row; :meth:`flush` hands them to the problem log in file
+    order (row, then the order the checks were added), as a row-by-row loop would.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from infrarisk.problems import ProblemLog
+    >>> rc = RowChecks("x.csv", np.array([1, 2, 3]))
+    >>> rc.add(np.array([False, True, True]), "a", "required", "error", "a is empty", ["", "", ""])
+    >>> rc.add(np.array([True, True, False]), "b", "number", "warning", "not a number", ["1", "q", "2"])
+    >>> log = ProblemLog(); rc.flush(log)
+    >>> [(p.row, p.column) for p in log.problems]
+    [(1, 'b'), (2, 'a'), (2, 'b'), (3, 'a')]
+    """
+
+    def __init__(self, file: str, rows):
+        import numpy as np
+
+        self.file = file
+        self.rows = np.asarray(rows)
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, mask, column: str, check: str, severity: str, reason, values) -> None:
+        """One problem per row where ``mask``; ``reason`` and ``values`` are scalars or per-row arrays."""
+        import numpy as np
+
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        pick = (lambda v: np.asarray(v, dtype=object)[mask]) if not isinstance(reason, str) else None
+        self._parts.append(pd.DataFrame({
+            "row": self.rows[mask], "seq": len(self._parts), "column": column, "check": check,
+            "severity": severity, "reason": pick(reason) if pick else reason,
+            "value": np.asarray(values, dtype=object)[mask]}))
+
+    def flush(self, log: ProblemLog) -> None:
+        """Add the problems to ``log`` in file order."""
+        if not self._parts:
+            return
+        df = pd.concat(self._parts, ignore_index=True).sort_values(["row", "seq"], kind="stable")
+        for r in df.itertuples(index=False):
+            log.add(self.file, int(r.row), r.column, r.check, r.severity, r.reason,
+                    None if r.value is None else r.value)
+        self._parts = []

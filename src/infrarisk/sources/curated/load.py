@@ -1,0 +1,83 @@
+"""Load the curated source (``datasets/curated``) into ``raw_curated__*`` and ``core_curated__*``.
+
+Inputs: ``entities.csv``, ``asset_stakes.csv``, ``telecom_stakes.csv``, ``parent_links.csv``,
+``asset_locations.csv``, ``transactions.csv`` and the hand-written ``corrections/*.csv``
+(link additions, control statements, stake ranges, entity overrides), each checked value by
+value (:mod:`.rows`, :mod:`.stakes`); the country codes of ``core_geo__countries``.
+
+Outputs (this source's tables only; the integrate stage joins them with the other sources):
+
+- ``raw_curated__<file>`` (``raw_curated__corrections_<name>`` for the corrections): every
+  input row as read (text), with its row number;
+- ``core_curated__entities`` (overrides applied), ``core_curated__stakes`` (port stakes, with
+  the bounds of ``corrections/stake_ranges.csv``), ``core_curated__telecom_stakes``,
+  ``core_curated__parent_links`` (with the link additions), ``core_curated__asset_locations``,
+  ``core_curated__control_statements``, ``core_curated__transactions``: typed, keyed,
+  accepted rows.
+
+Rejected rows are recorded in the problem log with file, row and reason;
+``rows_in = rows_loaded + rows_rejected`` per file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ... import db
+from ...problems import ProblemLog
+from ...settings import Settings
+from .._load import frame, raw_copy, read_rows
+from ..manifest import verify
+from . import SOURCE_ID
+from .rows import T_LINK, Ctx, entities, locations
+from .stakes import ADDITION_COLS, LINK_COLS, STAKE_COLS, control_statements, parent_links, stake_ranges, stakes
+
+FILES = ("entities", "asset_stakes", "telecom_stakes", "parent_links", "asset_locations", "transactions")
+OVERRIDE_COLS = ["entity_name", "field", "value", "source_url", "reason"]
+TRANSACTION_COLS = ["transaction_id", "transaction", "assets_affected", "buyer", "seller", "stake_pct", "status",
+                    "status_date", "source_url", "source_title", "note"]
+
+
+def raw_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """``raw_curated__*``: a faithful copy of every file of the folder."""
+    for name in FILES:
+        raw_copy(con, folder, f"{name}.csv", f"raw_{SOURCE_ID}__{name}")
+    for p in sorted((folder / "corrections").glob("*.csv")):
+        raw_copy(con, folder, f"corrections/{p.name}", f"raw_{SOURCE_ID}__corrections_{p.stem}")
+
+
+def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
+    """Load ``datasets/curated`` into ``raw_curated__*`` and ``core_curated__*`` (module docstring)."""
+    folder = settings.datasets_dir / SOURCE_ID
+    verify(folder)
+    countries = {r[0] for r in con.execute("SELECT country_code FROM core_geo__countries").fetchall()}
+    ctx = Ctx(folder, log, countries)
+    raw_tables(con, folder)
+
+    ents = entities(ctx, read_rows(folder / "corrections/entity_overrides.csv", OVERRIDE_COLS))
+    port = stakes(ctx, "asset_stakes.csv")
+    telecom = stakes(ctx, "telecom_stakes.csv")
+    seen: set[str] = set()
+    links = parent_links(ctx, read_rows(folder / "parent_links.csv", LINK_COLS), ctx.rel("parent_links.csv"), seen)
+    links += parent_links(ctx, read_rows(folder / "corrections/link_additions.csv", ADDITION_COLS),
+                          ctx.rel("corrections/link_additions.csv"), seen)
+    names = {"asset_stakes": set(port["asset_name"]),
+             "telecom_stakes": {r["asset_name"] for r in read_rows(folder / "telecom_stakes.csv", STAKE_COLS)}}
+    positions = locations(ctx, names)
+    control = control_statements(ctx, port, links)
+    ranges = stake_ranges(ctx, port, links)
+    port = port.merge(ranges, on=["asset_name", "owner_entity_id"], how="left")
+    tx = read_rows(folder / "transactions.csv", TRANSACTION_COLS)
+    log.count(ctx.rel("transactions.csv"), len(tx), len(tx))
+
+    p = f"core_{SOURCE_ID}__"
+    db.write_frame(con, p + "entities", ents, order_by=["entity_id"])
+    db.write_frame(con, p + "stakes", port, order_by=["stake_id"])
+    db.write_frame(con, p + "telecom_stakes", telecom, order_by=["stake_id"])
+    db.write_frame(con, p + "parent_links", frame(links, T_LINK), order_by=["link_id"])
+    db.write_frame(con, p + "asset_locations", positions, order_by=["source_file", "asset_name"])
+    db.write_frame(con, p + "control_statements", control,
+                   order_by=["subject_kind", "subject_key", "controller_entity_id"])
+    db.write_frame(con, p + "transactions", frame(tx, TRANSACTION_COLS), order_by=["transaction_id"])

@@ -1,0 +1,256 @@
+"""Dataset manifests: what each file in ``datasets/`` is, where it came from, its licence.
+
+Contract: every source folder ``datasets/<id>/`` holds a ``manifest.toml`` listing each
+data file with its sha256, size and expected row count, plus the source's origin URL,
+licence (SPDX id or ``LicenseRef-``), the attribution text the site must show and the
+retrieval date. :func:`verify` checks a folder against its manifest; loaders call it
+before reading anything. (Pattern: zavod dataset YAMLs, PUDL ``metadata/sources.py``.)
+
+A manifest also says how the build treats its source (written by the source's derive
+step, kept by :func:`rehash`): ``package`` (the package under :mod:`infrarisk.sources`
+that derives and loads it), ``table_prefix`` (its ``raw_<prefix>__*`` tables),
+``depends_on`` (sources whose tables its loader reads, so they load first) and
+``[refresh]`` (how ``infrarisk fetch``/``update`` refresh its raw snapshot: see
+:mod:`infrarisk.sources._fetch`). :mod:`infrarisk.sources` discovers the sources from
+these keys; no list of sources exists in code.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import tomli_w
+
+from ..errors import ManifestError
+
+MANIFEST = "manifest.toml"
+
+
+@dataclass
+class FileEntry:
+    """One data file of a source.
+
+    Attributes
+    ----------
+    path : str
+        Path relative to the source folder.
+    sha256, bytes, rows :
+        Checksum, size and row count (CSV records without the header, GeoJSON
+        features, JSON Lines lines).
+    description : str
+        What the file holds.
+    licence, attribution : str
+        Set where the file's licence differs from the source's (the most
+        restrictive licence of what a file contains is the file's licence).
+    derived_from : list of dict
+        ``{"path", "sha256"}`` of the raw snapshot file(s) it was derived from.
+    """
+
+    path: str
+    sha256: str
+    bytes: int
+    rows: int
+    description: str = ""
+    licence: str = ""
+    attribution: str = ""
+    derived_from: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Manifest:
+    """Provenance of one source folder."""
+
+    id: str
+    title: str
+    publisher: str
+    origin_url: str
+    licence: str
+    licence_url: str
+    attribution: str
+    retrieved: str
+    refresh_url: str = ""
+    homepage: str = ""
+    imported_by: str = ""
+    notes: str = ""
+    is_noncommercial: bool = False
+    package: str = ""
+    table_prefix: str = ""
+    depends_on: list[str] = field(default_factory=list)
+    refresh: dict = field(default_factory=dict)
+    files: list[FileEntry] = field(default_factory=list)
+
+    def file(self, path: str) -> FileEntry:
+        for f in self.files:
+            if f.path == path:
+                return f
+        raise ManifestError(f"{self.id}: {path} is not listed in its manifest")
+
+    def licence_of(self, path: str) -> tuple[str, str]:
+        """(licence, attribution) of one file, falling back to the source's."""
+        f = self.file(path)
+        return f.licence or self.licence, f.attribution or self.attribution
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["files"] = [{k: v for k, v in asdict(f).items() if v not in ("", [], None)} for f in self.files]
+        return {k: v for k, v in d.items() if v not in ("", None, {}) and not (k == "depends_on" and not self.package)}
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """Read ``folder/manifest.toml``; ManifestError when absent or malformed."""
+    path = folder / MANIFEST
+    if not path.exists():
+        raise ManifestError(f"{folder}: no {MANIFEST}; run `infrarisk datasets import` to create it")
+    try:
+        with open(path, "rb") as fh:
+            d = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as e:
+        raise ManifestError(f"{path}: not valid TOML: {e}") from None
+    files = d.pop("files", [])
+    required = ["id", "title", "publisher", "origin_url", "licence", "licence_url", "attribution", "retrieved"]
+    missing = [k for k in required if not d.get(k)]
+    if missing:
+        raise ManifestError(f"{path}: missing {', '.join(missing)}")
+    if isinstance(d.get("retrieved"), date):
+        d["retrieved"] = d["retrieved"].isoformat()
+    try:
+        m = Manifest(**d, files=[FileEntry(**f) for f in files])
+    except TypeError as e:
+        raise ManifestError(f"{path}: {e}") from None
+    if m.id != folder.name:
+        raise ManifestError(f"{path}: id {m.id!r} differs from its folder name {folder.name!r}")
+    return m
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> Path:
+    """Write the manifest deterministically (stable key and file order)."""
+    manifest.files.sort(key=lambda f: f.path)
+    path = folder / MANIFEST
+    path.write_bytes(tomli_w.dumps(manifest.to_dict()).encode("utf-8"))
+    return path
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def count_rows(path: Path) -> int:
+    """Records in a data file: CSV rows without header, GeoJSON features, JSONL lines."""
+    suffix = path.name.lower()
+    if suffix.endswith(".csv"):
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+    if suffix.endswith(".geojson"):
+        with open(path, encoding="utf-8") as fh:
+            return len(json.load(fh)["features"])
+    if suffix.endswith(".jsonl"):
+        with open(path, encoding="utf-8") as fh:
+            return sum(1 for line in fh if line.strip())
+    if suffix.endswith(".json"):
+        with open(path, encoding="utf-8") as fh:
+            d = json.load(fh)
+        return len(d) if isinstance(d, list) else 1
+    raise ManifestError(f"{path}: cannot count rows of this file type")
+
+
+def describe_file(folder: Path, rel: str, description: str = "", **extra) -> FileEntry:
+    """Make a :class:`FileEntry` for a file just written into ``folder``."""
+    p = folder / rel
+    return FileEntry(
+        path=rel, sha256=sha256_file(p), bytes=p.stat().st_size, rows=count_rows(p),
+        description=description, **extra,
+    )
+
+
+def verify(folder: Path) -> Manifest:
+    """Check a source folder against its manifest.
+
+    Every listed file must exist with the recorded sha256, size and row count, and
+    every file in the folder must be listed.
+
+    Raises
+    ------
+    ManifestError
+        Naming each file that differs and how.
+    """
+    m = read_manifest(folder)
+    problems: list[str] = []
+    listed = {f.path for f in m.files}
+    for f in m.files:
+        p = folder / f.path
+        if not p.exists():
+            problems.append(f"{f.path}: listed in the manifest but missing")
+            continue
+        size = p.stat().st_size
+        if size != f.bytes:
+            problems.append(f"{f.path}: {size} bytes, manifest says {f.bytes}")
+        digest = sha256_file(p)
+        if digest != f.sha256:
+            problems.append(f"{f.path}: sha256 {digest[:12]}…, manifest says {f.sha256[:12]}…")
+        else:
+            rows = count_rows(p)
+            if rows != f.rows:
+                problems.append(f"{f.path}: {rows} rows, manifest says {f.rows}")
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_file() and rel != MANIFEST and rel not in listed:
+            problems.append(f"{rel}: present but not listed in the manifest")
+    if problems:
+        raise ManifestError(f"datasets/{folder.name}: " + "; ".join(problems))
+    return m
+
+
+def list_sources(datasets_dir: Path) -> list[Path]:
+    """Source folders (those with a manifest), sorted by name."""
+    if not datasets_dir.is_dir():
+        raise ManifestError(f"datasets folder {datasets_dir} does not exist")
+    return sorted(p.parent for p in datasets_dir.glob(f"*/{MANIFEST}"))
+
+
+def verify_all(datasets_dir: Path) -> list[Manifest]:
+    """Verify every source folder; one ManifestError listing all that fail."""
+    out, errors = [], []
+    folders = list_sources(datasets_dir)
+    if not folders:
+        raise ManifestError(f"{datasets_dir}: no source folders with a {MANIFEST}")
+    for folder in folders:
+        try:
+            out.append(verify(folder))
+        except ManifestError as e:
+            errors.append(str(e))
+    if errors:
+        raise ManifestError("\n".join(errors))
+    return out
+
+
+def rehash(folder: Path) -> Manifest:
+    """Re-record checksums, sizes and row counts after a deliberate hand edit.
+
+    Every file in the folder is (re-)listed; files that disappeared are dropped. Use after
+    editing a ``corrections/`` file; derived files should be re-made with
+    ``infrarisk datasets import`` instead.
+    """
+    m = read_manifest(folder)
+    old = {f.path: f for f in m.files}
+    files = []
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if not p.is_file() or rel == MANIFEST:
+            continue
+        prev = old.get(rel)
+        files.append(describe_file(folder, rel, prev.description if prev else "hand-written file",
+                                   licence=prev.licence if prev else "", attribution=prev.attribution if prev else "",
+                                   derived_from=prev.derived_from if prev else []))
+    m.files = files
+    write_manifest(folder, m)
+    return m

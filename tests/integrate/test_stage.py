@@ -1,0 +1,60 @@
+"""The integrate stage: loaders write only their own tables; each unified table is written once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from infrarisk import db, integrate
+from infrarisk.db import connect
+from infrarisk.sources import load_all
+from infrarisk.problems import ProblemLog
+from infrarisk.settings import Settings
+from tests.layer_builders import write_layer_datasets
+
+SRC = Path(integrate.__file__).resolve().parents[1]
+UNIFIED = ("core_ownership__", "core_assets__infra", "core_assets__assets", "core_assets__terminals",
+           "core_assets__lines", "core_assets__host_countries", "core_match__", "core_meta__licences",
+           "core_registry__entity_map")
+
+
+def test_loaders_leave_the_unified_tables_to_integrate(tmp_path, monkeypatch):
+    ds = write_layer_datasets(tmp_path / "datasets")
+    settings = Settings.load(environ={}, datasets_dir=ds)
+    con, log = connect(None), ProblemLog()
+    load_all(con, settings, log)
+    made = [t for t in db.tables(con) if t.startswith(UNIFIED)]
+    assert made == [], f"loaders wrote unified tables: {made}"
+    written: list[str] = []
+    real_run, real_write = db.run_sql, db.write_frame
+    monkeypatch.setattr(db, "run_sql", lambda c, name, params=None: written.append(real_run(c, name, params)))
+    monkeypatch.setattr(db, "write_frame", lambda c, t, df, order_by=None: (written.append(t),
+                                                                             real_write(c, t, df, order_by)))
+    integrate.run(con, settings, log)
+    assert sorted(written) == sorted(set(written)), "a unified table was written twice"
+    assert set(integrate.TABLES) <= set(written)
+    assert {"core_match__names", "core_match__mentions", "core_match__entities", "core_meta__licences",
+            "core_registry__entity_map"} <= set(written)
+    n_entities = con.execute("SELECT count(*) FROM core_ownership__entities").fetchone()[0]
+    parts = con.execute("SELECT (SELECT count(*) FROM core_curated__entities) + (SELECT count(*) FROM "
+                        "core_match__entities)").fetchone()[0]
+    assert n_entities == parts  # no registry data here: curated + what matching added
+
+
+def test_parameters_are_passed_not_set_as_session_variables():
+    texts = [p.read_text(encoding="utf-8") for p in (SRC / "sql" / "integrate").glob("*.sql")]
+    texts += [p.read_text(encoding="utf-8") for p in (SRC / "integrate").glob("*.py")]
+    assert texts and not any("getvariable" in t or "SET VARIABLE" in t for t in texts)
+    assert "$as_of_date" in (SRC / "sql" / "integrate" / "core_ownership__links.sql").read_text(encoding="utf-8")
+
+
+def test_as_of_date_reaches_the_links_model(tmp_path):
+    ds = write_layer_datasets(tmp_path / "datasets")
+    counts = {}
+    for as_of in (None, "2000-01-01"):
+        settings = Settings.load(environ={}, datasets_dir=ds, as_of=as_of)
+        con, log = connect(None), ProblemLog()
+        load_all(con, settings, log)
+        integrate.run(con, settings, log)
+        counts[as_of] = con.execute("SELECT count(*) FILTER (WHERE is_current) FROM core_ownership__links "
+                                    "WHERE source_id = 'curated'").fetchone()[0]
+    assert counts[None] > 0 and counts["2000-01-01"] == 0  # the tiny stakes are dated 2024

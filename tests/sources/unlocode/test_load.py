@@ -1,0 +1,100 @@
+"""Tests of infrarisk.sources.unlocode.load on the tiny fake datasets (tests/conftest.py) and the real ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from infrarisk.errors import ManifestError
+from infrarisk.sources import verify
+from tests.conftest import REPO_DATASETS, run_loaders
+
+LOC = "unlocode/locations.csv"
+
+
+def _problems(log, file, check):
+    return [p for p in log.problems if p.file == file and p.check == check]
+
+
+def test_bad_code_and_unknown_country_are_rejected_with_file_and_row(geo_datasets):
+    con, log = run_loaders(geo_datasets, ["unlocode"])
+    [syntax] = _problems(log, LOC, "unlocode_syntax")
+    assert (syntax.row, syntax.severity, syntax.value) == (5, "error", "IT940")
+    assert "2 letters and 3 letters/digits 2-9" in syntax.reason and "rejected" in syntax.reason
+    [country] = _problems(log, LOC, "country_code")
+    assert (country.row, country.severity, country.value) == (7, "error", "QQ")
+    assert "not a known" in country.reason
+    codes = {r[0] for r in con.execute("SELECT unlocode FROM raw_unlocode__locations").fetchall()}
+    assert "IT940" not in codes and "QQXYZ" not in codes
+
+
+def test_row_accounting_balances(geo_datasets):
+    con, log = run_loaders(geo_datasets, ["unlocode"])
+    st = log.stats[LOC]
+    assert (st.rows_in, st.rows_loaded, st.rows_rejected) == (9, 7, 2)
+    assert st.rows_in == st.rows_loaded + st.rows_rejected
+    assert con.execute("SELECT count(*) FROM raw_unlocode__locations").fetchone()[0] == st.rows_loaded
+    assert st.rows_rejected == len([p for p in log.errors if p.file == LOC])
+    assert all(s.balanced for s in log.stats.values())
+
+
+def test_duplicate_code_keeps_every_row_and_flags_the_later_one(geo_datasets):
+    con, log = run_loaders(geo_datasets, ["unlocode"])
+    [dup] = _problems(log, LOC, "duplicate_unlocode")
+    assert (dup.row, dup.severity, dup.value) == (4, "warning", "FIHEL")
+    assert "already on row 3 (Helsinki (Helsingfors))" in dup.reason
+    rows = con.execute(
+        "SELECT source_row, name, is_duplicate_unlocode FROM raw_unlocode__locations "
+        "WHERE unlocode = 'FIHEL' ORDER BY source_row"
+    ).fetchall()
+    assert rows == [(3, "Helsinki (Helsingfors)", False), (4, "Helsingfors (Helsinki)", True)]
+
+
+def test_bad_coordinates_are_dropped_not_the_row(geo_datasets):
+    con, log = run_loaders(geo_datasets, ["unlocode"])
+    probs = {p.row: p for p in _problems(log, LOC, "lat_lon")}
+    assert set(probs) == {2, 8}
+    assert probs[2].severity == probs[8].severity == "warning"
+    assert "only one of latitude and longitude" in probs[2].reason
+    assert "latitude outside -90..90" in probs[8].reason and probs[8].value == "95.0,10.0"
+    got = dict(con.execute(
+        "SELECT unlocode, latitude FROM raw_unlocode__locations WHERE unlocode IN ('DEBRV', 'DEHAM', 'MTMLA')"
+    ).fetchall())
+    assert got == {"DEBRV": None, "DEHAM": None, "MTMLA": 35.9}
+
+
+def test_added_country_code_is_known_and_marked(geo_datasets):
+    con, _ = run_loaders(geo_datasets, ["unlocode"])
+    rows = con.execute(
+        "SELECT country_code, is_unlocode_code, added_reason IS NOT NULL FROM raw_unlocode__country_codes "
+        "WHERE country_code IN ('XK', 'MT') ORDER BY 1"
+    ).fetchall()
+    assert rows == [("MT", True, False), ("XK", False, True)]
+
+
+def test_tampered_file_fails_verification(geo_datasets):
+    path = geo_datasets / "unlocode" / "locations.csv"
+    path.write_bytes(path.read_bytes().replace(b"Valletta", b"Vallettb"))
+    with pytest.raises(ManifestError, match="locations.csv: sha256"):
+        run_loaders(geo_datasets, ["unlocode"])
+
+
+def test_unlisted_file_fails_verification(geo_datasets):
+    (geo_datasets / "unlocode" / "corrections" / "more.csv").write_text("a\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match="more.csv: present but not listed"):
+        verify(geo_datasets / "unlocode")
+
+
+def test_committed_dataset_loads_with_the_known_problems():
+    con, log = run_loaders(REPO_DATASETS, ["unlocode"])
+    st = log.stats[LOC]
+    assert (st.rows_in, st.rows_loaded, st.rows_rejected) == (30645, 30644, 1)
+    counts = {}
+    for p in log.problems:
+        counts[(p.check, p.severity)] = counts.get((p.check, p.severity), 0) + 1
+    assert counts == {("duplicate_unlocode", "warning"): 77, ("lat_lon", "warning"): 19,
+                      ("unlocode_syntax", "error"): 1}
+    assert con.execute("SELECT count(*) FROM raw_unlocode__country_codes").fetchone()[0] == 250
+    one_per_code = ("SELECT count(DISTINCT unlocode) = count(*) FROM raw_unlocode__locations "
+                    "WHERE NOT is_duplicate_unlocode")
+    assert con.execute(one_per_code).fetchone()[0]
+    assert con.execute("SELECT count(*) FROM raw_unlocode__locations WHERE is_duplicate_unlocode").fetchone()[0] == 77
