@@ -34,6 +34,7 @@ import duckdb
 
 from ...errors import DataError
 from . import lei_ok
+from .raw_files import keep_raw as read_raw
 
 GLEIF_RECORD_URL = "https://search.gleif.org/#/record/"
 RELATIONSHIPS = {
@@ -60,51 +61,6 @@ def q(col: str) -> str:
 
 def sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
-
-
-def unzipped(path: Path, folder: Path) -> Path:
-    """The CSV itself: a golden-copy ``.zip`` holding one CSV is streamed out into ``folder``
-    (DuckDB reads ``.csv`` and ``.csv.gz`` directly, not zip archives)."""
-    import shutil
-    import zipfile
-
-    if path.suffix.lower() != ".zip":
-        return path
-    with zipfile.ZipFile(path) as z:
-        members = [m for m in z.namelist() if m.lower().endswith(".csv")]
-        if len(members) != 1:
-            raise DataError(f"{path}: a golden-copy zip must hold exactly one CSV, found {len(members)}")
-        out = folder / Path(members[0]).name
-        with z.open(members[0]) as src, open(out, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-    return out
-
-
-def read_raw(con: duckdb.DuckDBPyConnection, table: str, paths: list[Path]) -> list[str]:
-    """``table`` = every row of the CSV files as text, with ``origin_file``/``origin_row``
-    (1-based data row); returns the header, which must be the same in every file.
-    A ``.zip`` is read through a temporary copy of its CSV."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="infrarisk-gleif-") as tmp:
-        files = [unzipped(p, Path(tmp)) for p in paths]
-        return _read_raw(con, table, files, [p.name for p in paths])
-
-
-def _read_raw(con: duckdb.DuckDBPyConnection, table: str, paths: list[Path], names: list[str]) -> list[str]:
-    headers = []
-    for p in paths:
-        cols = [r[0] for r in con.execute(
-            f"DESCRIBE SELECT * FROM read_csv({sql_str(str(p))}, all_varchar = true, header = true, "
-            "sample_size = 1)").fetchall()]
-        headers.append(cols)
-    if any(h != headers[0] for h in headers):
-        raise DataError(f"{', '.join(map(str, paths))}: files of one ingest must share one header")
-    parts = [f"SELECT {sql_str(name)} AS origin_file, (row_number() OVER ())::BIGINT AS origin_row, * "
-             f"FROM read_csv({sql_str(str(p))}, all_varchar = true, header = true, strict_mode = true)"
-             for p, name in zip(paths, names)]
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS " + " UNION ALL ".join(parts))
-    return headers[0]
 
 
 def need(header: list[str], path_names: str, *alternatives: str) -> str:
@@ -152,7 +108,9 @@ def reset_problems(con, source: str, files: list[str]) -> None:
 
 
 # --------------------------------------------------------------------------- Level 1
-def ingest_lei(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "gleif") -> list[str]:
+def ingest_lei(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "gleif") -> dict[str, int]:
+    """Level 1 records: one ordered pass over the columns used, duplicates found by a
+    group-by (they are few), the entities written in parallel (no sort of millions of rows)."""
     names = ", ".join(p.name for p in paths)
     h = read_raw(con, f"raw_{source}__lei_records", paths)
     lei = q(need(h, names, "LEI"))
@@ -169,21 +127,31 @@ def ingest_lei(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = 
         CREATE OR REPLACE TEMP TABLE _lei AS
         SELECT origin_file, origin_row, upper(trim({lei})) AS lei, {name} AS entity_name, {jur} AS jur, {hq} AS hq,
                {legal} AS legal, {cat} AS cat, {reg} AS reg, {status} AS status, {ra} AS ra,
-               {lei_ok(f'upper(trim({lei}))')} AS is_lei_ok,
-               row_number() OVER (PARTITION BY upper(trim({lei})) ORDER BY origin_file, origin_row) AS nth
+               coalesce({lei_ok(f'upper(trim({lei}))')}, false) AS is_lei_ok
         FROM raw_{source}__lei_records""")
+    # rows are numbered now: what follows need not keep the insertion order (so it runs in parallel)
+    con.execute("SET preserve_insertion_order = false")
+    # a valid LEI given again by a later row: the first row (file, row order) keeps it
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _later AS
+        WITH d AS (SELECT lei, min((origin_file, origin_row)) AS first FROM _lei WHERE is_lei_ok
+                   GROUP BY lei HAVING count(*) > 1)
+        SELECT l.origin_file, l.origin_row FROM _lei l JOIN d USING (lei)
+        WHERE (l.origin_file, l.origin_row) <> d.first""")
+    kept = ("is_lei_ok AND NOT EXISTS (SELECT 1 FROM _later x WHERE x.origin_file = _lei.origin_file "
+            "AND x.origin_row = _lei.origin_row)")
     problems(con, source, [
         "SELECT origin_file, origin_row, 'LEI', 'lei_check_digits', 'error', "
-        "'malformed LEI (ISO 17442 check digits); record rejected', lei FROM _lei WHERE NOT coalesce(is_lei_ok, false)",
+        "'malformed LEI (ISO 17442 check digits); record rejected', lei FROM _lei WHERE NOT is_lei_ok",
         "SELECT origin_file, origin_row, 'LEI', 'duplicate_id', 'error', 'LEI already given by an earlier row; "
-        "record rejected', lei FROM _lei WHERE is_lei_ok AND nth > 1",
-        "SELECT origin_file, origin_row, 'Entity.LegalName', 'required', 'warning', 'no legal name; the LEI stands "
-        "for it', lei FROM _lei WHERE is_lei_ok AND nth = 1 AND coalesce(trim(entity_name), '') = ''",
+        "record rejected', lei FROM _lei SEMI JOIN _later USING (origin_file, origin_row)",
+        f"SELECT origin_file, origin_row, 'Entity.LegalName', 'required', 'warning', 'no legal name; the LEI stands "
+        f"for it', lei FROM _lei WHERE {kept} AND coalesce(trim(entity_name), '') = ''",
         f"SELECT origin_file, origin_row, 'Entity.EntityCategory', 'unknown_code', 'warning', 'entity category not "
-        f"known; typed company', cat FROM _lei WHERE is_lei_ok AND nth = 1 AND coalesce(cat, '') <> '' "
+        f"known; typed company', cat FROM _lei WHERE {kept} AND coalesce(cat, '') <> '' "
         f"AND {case_map('cat', CATEGORIES)} IS NULL",
         f"SELECT origin_file, origin_row, 'Entity.LegalJurisdiction', 'country_code', 'warning', 'jurisdiction is "
-        f"not an ISO 3166 code; treated as unknown', jur FROM _lei WHERE is_lei_ok AND nth = 1 "
+        f"not an ISO 3166 code; treated as unknown', jur FROM _lei WHERE {kept} "
         f"AND coalesce(jur, '') <> '' AND {country_sql('jur')} IS NULL",
     ])
     con.execute(f"""
@@ -195,10 +163,11 @@ def ingest_lei(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = 
                CASE WHEN coalesce(ra, '') <> '' THEN 'RA:' || ra END AS identifiers,
                concat_ws('/', nullif(reg, ''), nullif(status, '')) AS record_status,
                '{GLEIF_RECORD_URL}' || lei AS source_url, origin_file, origin_row
-        FROM _lei WHERE is_lei_ok AND nth = 1
-        ORDER BY entity_id""")
-    con.execute("DROP TABLE _lei")
-    return [f"raw_{source}__lei_records", f"core_{source}__entities"]
+        FROM _lei ANTI JOIN _later USING (origin_file, origin_row)
+        WHERE is_lei_ok""")  # in no particular order: nothing downstream depends on the order of entities
+    n_raw = con.execute("SELECT count(*) FROM _lei").fetchall()[0][0]
+    con.execute("DROP TABLE _lei; DROP TABLE _later; SET preserve_insertion_order = true")
+    return {f"raw_{source}__lei_records": n_raw, f"core_{source}__entities": None}
 
 
 # --------------------------------------------------------------------------- Level 2
