@@ -13,23 +13,30 @@ from infrarisk.errors import ConfigError, ManifestError
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
 from infrarisk.sources import Manifest, _fetch, describe_file, discover, topological, write_manifest
+from tests.builders import entity, stake, write_curated
 from tests.conftest import write_geo_datasets
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_shipped_sources_load_in_depends_on_order():
-    ids = [s.id for s in discover(REPO / "datasets")]
-    assert ids == ["unlocode", "naturalearth", "gem-europe-gas", "submarine-cables", "wpi", "ownership", "gleif"]
-    assert "matching" not in ids  # LEGACY: loaded inside infrarisk.load.layers
+    found = discover(REPO / "datasets")
+    ids = [s.id for s in found]
+    assert sorted(ids) == ["curated", "gem-europe-gas", "gleif", "matching", "naturalearth", "submarine-cables",
+                           "unlocode", "wpi"]
+    for i, s in enumerate(found):  # every source after the sources it depends on
+        assert set(s.depends_on) <= set(ids[:i]), s.id
+    assert ids.index("unlocode") < ids.index("naturalearth") < ids.index("curated") < ids.index("gleif")
 
 
 def test_every_package_wrote_its_keys_into_its_manifest():
     for sid, pkg in sources.packages().items():
         m = sources.read_manifest(REPO / "datasets" / sid)
         assert m.package == pkg.__name__.rsplit(".", 1)[1] and m.table_prefix, sid
-        assert {"package": m.package, "table_prefix": m.table_prefix, "depends_on": m.depends_on,
-                "refresh": m.refresh} == sources.manifest_keys(sid)
+        written = {"package": m.package, "table_prefix": m.table_prefix, "depends_on": m.depends_on,
+                   "refresh": m.refresh}
+        declared = {"refresh": {}, **sources.manifest_keys(sid)}  # a source without an upstream has none
+        assert written == declared, sid
 
 
 def test_a_cycle_or_a_manifest_without_package_is_an_error(tmp_path):
@@ -69,6 +76,7 @@ def test_a_new_source_is_one_folder_of_code_and_one_of_data(tmp_path, monkeypatc
                                    'CHECKS = {"register.csv": CsvCheck(("name",))}\n')
     monkeypatch.setattr(sources, "__path__", [*sources.__path__, str(tmp_path / "code")])
     datasets = write_geo_datasets(tmp_path / "datasets")
+    write_curated(datasets / "curated", [entity("A", "FR")], [stake("T", "A", 1)])  # the one source a build needs
     folder = datasets / "baltic-terminals"
     folder.mkdir()
     (folder / "terminals.csv").write_text("name\nKlaipeda\n")
@@ -85,7 +93,7 @@ def test_a_new_source_is_one_folder_of_code_and_one_of_data(tmp_path, monkeypatc
     assert order.index("baltic-terminals") > order.index("naturalearth")
     settings = Settings.load(environ={}, datasets_dir=datasets, db_path=tmp_path / "db.duckdb")
     con, log = connect(None), ProblemLog()
-    sources.load_all(con, settings, log, cross_source=False)
+    sources.load_all(con, settings, log)
     assert con.execute("SELECT countries_seen > 0 FROM raw_baltic__terminals").fetchall() == [(True,)]
     assert "baltic-terminals" in _fetch.default_update_sources(settings)
     assert _fetch.by_id(settings, "baltic-terminals").files[0].default_url == "https://example.org/r.csv"
