@@ -21,6 +21,7 @@ SQL lives beside this module in ``sql/<table>.sql``; parameters are passed expli
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,15 +52,25 @@ class Loaded:
     ----------
     net : Network
         Nodes and merged current edges.
-    ids : pyarrow.StringArray
-        Node id (entity_id or asset_id) by node number.
     is_curated : ndarray of bool
         Entities of the curated source (always in the per-asset scope).
+    ids : pyarrow.StringArray
+        Node id (entity_id or asset_id) by node number, read from ``_ownership_nodes``
+        when first asked for (the maths needs none).
     """
 
     net: network.Network
-    ids: pa.Array
     is_curated: np.ndarray
+    con: duckdb.DuckDBPyConnection
+    _ids: pa.Array | None = None
+
+    @property
+    def ids(self) -> pa.Array:
+        if self._ids is None:
+            with _insertion_order(self.con):  # a plain scan: by node number
+                self._ids = self.con.sql("SELECT node_id FROM _ownership_nodes").to_arrow_table().column(0)
+            self._ids = self._ids.combine_chunks()
+        return self._ids
 
     def id_of(self, idx) -> pa.Array:
         """Ids of node numbers ``idx`` (null where ``idx < 0``), without a Python object each."""
@@ -70,10 +81,27 @@ class Loaded:
 def load_network(con: duckdb.DuckDBPyConnection, settings: Settings | None = None) -> Loaded:
     """Every entity and asset of the database as arrays (module docstring); ``settings``
     give the ``country_attribute`` (default ``hq``)."""
-    attribute = settings.country_attribute if settings is not None else "hq"
+    with _insertion_order(con):
+        return _load(con, settings.country_attribute if settings is not None else "hq")
+
+
+@contextmanager
+def _insertion_order(con: duckdb.DuckDBPyConnection):
+    """Node numbers are the sorted node table's insertion order (its rowid, and the order
+    of a plain scan): keep that order within the block, then restore the setting."""
+    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        if not keep:
+            con.execute("SET preserve_insertion_order = false")
+
+
+def _load(con: duckdb.DuckDBPyConnection, attribute: str) -> Loaded:
     con.execute(_sql("_ownership_nodes"), {"country_attribute": attribute})
-    nodes = con.sql("SELECT node_id, own_country, is_state, is_listed, is_asset, is_curated "
-                    "FROM _ownership_nodes ORDER BY rowid").to_arrow_table()
+    nodes = con.sql("SELECT own_country, is_state, is_listed, is_asset, is_curated FROM _ownership_nodes"
+                    ).to_arrow_table()  # insertion order = node order
     # own country as an index into the sorted distinct codes (-1 unknown)
     own = nodes.column("own_country").combine_chunks().dictionary_encode()
     seen = own.dictionary.to_pylist()
@@ -95,7 +123,7 @@ def load_network(con: duckdb.DuckDBPyConnection, settings: Settings | None = Non
     if redundant.any():
         net.is_economic = net.is_economic & ~redundant
         net._cache.clear()
-    return Loaded(net=net, ids=nodes.column("node_id").combine_chunks(), is_curated=flag("is_curated"))
+    return Loaded(net=net, is_curated=flag("is_curated"), con=con)
 
 
 def scope_nodes(loaded: Loaded) -> np.ndarray:

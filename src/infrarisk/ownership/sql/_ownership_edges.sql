@@ -17,7 +17,7 @@ WITH ranked AS (
     WHERE l.is_current
 )
 SELECT src, dst, min(share_min) AS lo, max(share_max) AS hi, min(rank)::TINYINT AS rank,
-       NOT coalesce(list_contains($non_ownership, (list(interest_type ORDER BY link_id))[1]), false) AS is_economic,
+       NOT coalesce(list_contains($non_ownership, arg_min_null(interest_type, link_id)), false) AS is_economic,
        bool_and(coalesce(relationship IN ('ultimate parent', 'indirect interest'), false)) AS is_ultimate_only
 FROM ranked
 GROUP BY src, dst
