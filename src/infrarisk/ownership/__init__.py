@@ -12,6 +12,8 @@ Modules (each imports only those above it):
   pass-on mask (an entity controlled from a group passes its whole stake on);
 - :mod:`~infrarisk.ownership.network` — the link graph as integer arrays and control on
   it (controllers, ultimate controllers, controlling countries, group membership);
+- :mod:`~infrarisk.ownership.subgraph` — ancestors, sub-networks, redundant
+  "ultimate parent" links;
 - :mod:`~infrarisk.ownership.shares` — look-through shares (held by a group, economic,
   by every country at once) through the solver;
 - :mod:`~infrarisk.ownership.load` — the one loader: DuckDB tables to arrays, the

@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 
 from ..settings import Settings
-from . import load, network, shares
+from . import load, network, shares, subgraph
 
 STATE_TYPES = load.STATE_TYPES
 NON_OWNERSHIP = load.NON_OWNERSHIP
@@ -84,7 +84,7 @@ def build_graph(con: duckdb.DuckDBPyConnection, settings: Settings, loaded: load
     """
     loaded = loaded or load.load_network(con, settings)
     nodes = load.scope_nodes(loaded) if scope is None else np.asarray(scope, dtype=np.int64)
-    sub = network.subnetwork(loaded.net, nodes)
+    sub = subgraph.subnetwork(loaded.net, nodes)
     ids = loaded.id_of(nodes).to_pylist()
     con.execute("CREATE OR REPLACE TEMP TABLE _scope_ids AS SELECT unnest(?::VARCHAR[]) AS node_id", [ids])
     name_of = dict(con.execute("""

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..settings import Settings
-from . import network
+from . import network, subgraph
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 STATE_TYPES = ("state", "state_body")
@@ -119,7 +119,7 @@ def _load(con: duckdb.DuckDBPyConnection, attribute: str) -> Loaded:
         nodes.num_rows, e["src"], e["dst"], e["lo"], e["hi"], rank=e["rank"],
         is_economic=np.asarray(e["is_economic"], bool), own_country=code, country_codes=codes,
         is_state=flag("is_state"), is_listed=flag("is_listed"), is_asset=flag("is_asset"))
-    redundant = network.redundant_ultimate(net, np.asarray(e["is_ultimate_only"], bool))
+    redundant = subgraph.redundant_ultimate(net, np.asarray(e["is_ultimate_only"], bool))
     if redundant.any():
         net.is_economic = net.is_economic & ~redundant
         net._cache.clear()
@@ -130,7 +130,7 @@ def scope_nodes(loaded: Loaded) -> np.ndarray:
     """Sorted node numbers of the per-asset scope: every asset with an ownership link,
     every curated entity, and everything that owns or controls any of them."""
     net = loaded.net
-    return network.ancestors(net, np.flatnonzero(net.is_asset | loaded.is_curated))
+    return subgraph.ancestors(net, np.flatnonzero(net.is_asset | loaded.is_curated))
 
 
 def scope_of_assets(con: duckdb.DuckDBPyConnection, loaded: Loaded | None = None) -> str:
