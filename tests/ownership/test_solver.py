@@ -74,3 +74,21 @@ def test_many_right_hand_sides():
     x = solver.solve(3, [0, 1], [1, 2], [0.5, 0.5], b)
     assert x.shape == (3, 3)
     assert x[2, 0] == pytest.approx(0.25)
+
+
+@settings(max_examples=100, deadline=None)
+@given(random_graph(), st.lists(st.booleans(), min_size=9, max_size=9))
+def test_pass_on_mask_on_values_equals_mask_on_edges(case, fixed):
+    # a fixed node passes its whole stake (1) on: through the solver's mask, or with its
+    # edges moved into b — the same figures, dense and sparse
+    n, src, dst, w, b = case
+    fixed = np.array(fixed[:n])
+    x_mask = solver.solve(n, src, dst, w, b, whole=np.where(fixed, solver.ALL, -1))
+    w2, b2 = solver.pass_on_edges(n, src, dst, w, fixed)
+    x_edges = solver.solve(n, src, dst, w2, b + b2)
+    x_edges[fixed] = 1.0
+    np.testing.assert_allclose(x_mask, x_edges, atol=1e-9)
+    import scipy.sparse as sp
+    x_sparse = solver.solve(n, src, dst, w, sp.csr_matrix(b.reshape(-1, 1)),
+                            whole=np.where(fixed, 0, -1)).toarray()[:, 0]
+    np.testing.assert_allclose(x_sparse, x_mask, atol=1e-9)

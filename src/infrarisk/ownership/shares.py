@@ -60,8 +60,8 @@ def held_share(net: Network, member: np.ndarray, ctl: np.ndarray | None = None) 
     """Share of every node held by or through entities controlled from a group.
 
     ``h[s] = Σ_owners lo(o,s) · (1 if o is a member else h[o])``, solved exactly (the
-    members' pass-on mask); the maximum adds, at each level looked through, the share no
-    recorded holder accounts for.
+    members' pass-on mask, applied to the edges: :func:`~infrarisk.ownership.solver.pass_on_edges`);
+    the maximum adds, at each level looked through, the share no recorded holder accounts for.
 
     Examples
     --------
@@ -74,17 +74,14 @@ def held_share(net: Network, member: np.ndarray, ctl: np.ndarray | None = None) 
     [1.0, 0.49, 0.246]
     """
     e = net.econ
-    lo = net.lo[e]
-    m_src = member[net.src[e]]
-    b_min = np.bincount(net.dst[e], weights=np.where(m_src, lo, 0.0), minlength=net.n)
     u = untraced(net, ctl)
     ent_member = member & ~net.is_asset
     u[ent_member] = 0.0
     p = net.plan
-    # a member's edges are counted in b (whole stake); the solver looks through the others
-    At_p = p.matrix(net.src[e], net.dst[e], np.where(m_src, 0.0, lo))
-    both = solver.propagate(p, At_p, np.stack([b_min, b_min + u], axis=1)[p.order])[p.pos]
-    lo_, hi_ = both[:, 0], both[:, 1]
+    # the members' pass-on mask, applied to the edges: their stakes count whole in b
+    w, b_min = solver.pass_on_edges(net.n, net.src[e], net.dst[e], net.lo[e], member)
+    both = solver.propagate(p, p.matrix(net.src[e], net.dst[e], w), np.stack([b_min, b_min + u], axis=1)[p.order])
+    lo_, hi_ = both[p.pos, 0], both[p.pos, 1]
     lo_[ent_member] = 1.0
     hi_[ent_member] = 1.0
     return np.clip(lo_, 0, 1), np.clip(np.maximum(hi_, lo_), 0, 1)

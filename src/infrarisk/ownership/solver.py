@@ -20,7 +20,8 @@ a group" is computed: a controlled entity counts with its whole stake, every oth
 is looked through (:func:`infrarisk.ownership.shares.held_share`,
 :func:`~infrarisk.ownership.shares.lookthrough_by_country`).
 
-:func:`solve` is the entry point on edge lists; :func:`propagate` runs the same solver on
+:func:`pass_on_edges` applies the same mask to the edges instead (the arithmetic of the
+per-group tables). :func:`solve` is the entry point on edge lists; :func:`propagate` runs the same solver on
 a prepared :class:`Plan` and level-ordered matrix (reused across calls on one graph).
 """
 
@@ -256,6 +257,24 @@ def propagate(p: Plan, At_p: sp.csr_matrix, B_p, whole_p: np.ndarray | None = No
     if sparse:
         return done if done is not None else sp.csr_matrix(B_p.shape)
     return X
+
+
+def pass_on_edges(n: int, src, dst, w, fixed) -> tuple[np.ndarray, np.ndarray]:
+    """The pass-on mask for every column at once, applied to the edges instead of the
+    values: the edges of a ``fixed`` owner move into the right-hand side whole (weight
+    times 1) and leave the matrix. Solving ``x = b + Aᵀx`` with the returned weights and
+    ``b`` gives the same as ``whole = ALL`` on the fixed nodes, except at the fixed nodes
+    themselves (set them to 1), and sums in the order the per-group tables always have.
+
+    Examples
+    --------
+    >>> w, b = pass_on_edges(3, [0, 1], [1, 2], [0.4, 0.5], np.array([True, False, False]))
+    >>> w.tolist(), b.tolist()
+    ([0.0, 0.5], [0.0, 0.4, 0.0])
+    """
+    src, dst, w = np.asarray(src, np.int64), np.asarray(dst, np.int64), np.asarray(w, np.float64)
+    f = np.asarray(fixed, bool)[src]
+    return np.where(f, 0.0, w), np.bincount(dst, weights=np.where(f, w, 0.0), minlength=n)
 
 
 def _solve_block(sub: np.ndarray, rhs: np.ndarray, fixed: np.ndarray | None) -> np.ndarray:
