@@ -82,8 +82,25 @@ def condense(n: int, src: np.ndarray, dst: np.ndarray) -> Condensation:
     """
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
-    adj = sp.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
-    ncomp, labels = connected_components(adj, directed=True, connection="strong")
+    # only a node with both an owner and a holding can sit on a cycle: the SCC pass runs on
+    # those (most registry entities have neither); every other node is its own component
+    core = np.zeros(n, dtype=bool)
+    core[src] = True
+    has_in = np.zeros(n, dtype=bool)
+    has_in[dst] = True
+    core &= has_in
+    core_nodes = np.flatnonzero(core)
+    at = np.full(n, -1, dtype=np.int64)
+    at[core_nodes] = np.arange(len(core_nodes))
+    inner = core[src] & core[dst]
+    k = len(core_nodes)
+    adj = sp.csr_matrix((np.ones(int(inner.sum()), dtype=np.int8), (at[src[inner]], at[dst[inner]])), shape=(k, k))
+    ncore, core_labels = connected_components(adj, directed=True, connection="strong")
+    labels = np.empty(n, dtype=np.int64)
+    labels[core_nodes] = core_labels
+    rest = np.flatnonzero(~core)
+    labels[rest] = ncore + np.arange(len(rest))
+    ncomp = ncore + len(rest)
     sizes = np.bincount(labels, minlength=ncomp)
     cs, cd = labels[src], labels[dst]
     keep = cs != cd
@@ -94,7 +111,9 @@ def condense(n: int, src: np.ndarray, dst: np.ndarray) -> Condensation:
     out_ptr = np.zeros(ncomp + 1, dtype=np.int64)
     out_ptr[1:] = np.cumsum(np.bincount(cs, minlength=ncomp))  # key is sorted by cs already
     level = np.zeros(ncomp, dtype=np.int64)
-    frontier = np.flatnonzero(indeg == 0)
+    # Kahn's algorithm from the components that hold something and are held by none
+    frontier = sorted_unique(cs)
+    frontier = frontier[indeg[frontier] == 0]
     while len(frontier):
         idx, counts = csr_gather(out_ptr, frontier)
         if not len(idx):
@@ -138,8 +157,10 @@ def plan(cond: Condensation, src: np.ndarray, dst: np.ndarray) -> Plan:
     """The :class:`Plan` of ``cond`` (whose edges are ``src -> dst``)."""
     n = len(cond.labels)
     node_level = cond.level[cond.labels]
-    order = np.argsort(node_level, kind="stable")
-    bounds = np.searchsorted(node_level[order], np.arange(node_level.max(initial=0) + 2))
+    top = int(node_level.max(initial=0))
+    # levels are small integers: a stable sort of 16-bit keys is a radix sort
+    order = np.argsort(node_level.astype(np.int16) if top < 2 ** 15 else node_level, kind="stable")
+    bounds = np.searchsorted(node_level[order], np.arange(top + 2))
     pos = np.empty(n, dtype=np.int64)
     pos[order] = np.arange(n)
     self_loop = np.zeros(n, dtype=bool)
@@ -234,8 +255,7 @@ def propagate(p: Plan, At_p: sp.csr_matrix, B_p, whole_p: np.ndarray | None = No
     level's inflow is computed, and components of one level never feed each other).
     """
     sparse = sp.issparse(B_p)
-    X = None if sparse else np.zeros(B_p.shape)
-    done = None
+    X = _Rows(B_p.shape) if sparse else np.zeros(B_p.shape)
     for lv in range(len(p.bounds) - 1):
         a, b = int(p.bounds[lv]), int(p.bounds[lv + 1])
         if a == b:
@@ -248,15 +268,42 @@ def propagate(p: Plan, At_p: sp.csr_matrix, B_p, whole_p: np.ndarray | None = No
             for m in p.groups.get(lv, ()):
                 X[m] = _solve_dense(At_p, X[m], m, None if w is None else w[m - a] == ALL)
             continue
-        H = B_p[a:b] if done is None else B_p[a:b] + At_p[a:b, :a] @ done
-        H = H.tocsr()
+        # rows not yet solved are empty, so the product takes only lower levels' values
+        H = (B_p[a:b] if lv == 0 else B_p[a:b] + At_p[a:b] @ X.matrix()).tocsr()
         G = _pass_on_sparse(H, w)
         if lv in p.groups:
             G = _solve_sparse(G, H, At_p, a, p.groups[lv], w)
-        done = G if done is None else sp.vstack([done, G], format="csr")
-    if sparse:
-        return done if done is not None else sp.csr_matrix(B_p.shape)
-    return X
+        X.append(a, G)
+    return X.matrix() if sparse else X
+
+
+class _Rows:
+    """A CSR matrix filled a block of rows at a time, in row order; rows not yet filled are
+    empty. Appending copies only the new block (no re-stacking of what is done)."""
+
+    def __init__(self, shape):
+        self.shape = shape
+        self.indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+        self.indices = np.zeros(1024, dtype=np.int64)
+        self.data = np.zeros(1024)
+        self.nnz = 0
+
+    def append(self, a: int, G: sp.csr_matrix) -> None:
+        nnz, k = self.nnz, G.nnz
+        if nnz + k > len(self.data):
+            cap = max(2 * len(self.data), nnz + k)
+            self.indices = np.concatenate([self.indices[:nnz], np.zeros(cap - nnz, np.int64)])
+            self.data = np.concatenate([self.data[:nnz], np.zeros(cap - nnz)])
+        self.indices[nnz:nnz + k] = G.indices
+        self.data[nnz:nnz + k] = G.data
+        b = a + G.shape[0]
+        self.indptr[a + 1:b + 1] = nnz + G.indptr[1:]
+        self.indptr[b + 1:] = nnz + k
+        self.nnz = nnz + k
+
+    def matrix(self) -> sp.csr_matrix:
+        return sp.csr_matrix((self.data[:self.nnz], self.indices[:self.nnz], self.indptr), shape=self.shape,
+                             copy=False)
 
 
 def pass_on_edges(n: int, src, dst, w, fixed) -> tuple[np.ndarray, np.ndarray]:
