@@ -7,15 +7,26 @@ from infrarisk.ownership import load
 from tests.builders import entity, link, load_tiny, stake
 
 
-def test_nodes_are_numbered_in_id_order_entities_first(chains):
+def test_nodes_with_edges_are_numbered_in_id_order(chains):
+    # linked entities by id, then the other entities, then assets by id
     con, g, s = chains
+    con.execute("INSERT INTO core_ownership__entities (entity_id, entity_name, entity_type) "
+                "VALUES ('aaa-unlinked', 'Unlinked', 'company')")
     loaded = load.load_network(con, s)
     ids = loaded.ids.to_pylist()
     net = loaded.net
-    ents = [i for i, a in zip(ids, net.is_asset) if not a]
+    linked = np.zeros(net.n, dtype=bool)
+    linked[net.src] = linked[net.dst] = True
+    ents = [i for i, a, k in zip(ids, net.is_asset, linked) if not a and k]
     assets = [i for i, a in zip(ids, net.is_asset) if a]
-    assert ents == sorted(ents) and assets == sorted(assets) and ids == ents + assets
-    assert ents == [r[0] for r in con.execute("SELECT entity_id FROM core_ownership__entities ORDER BY 1").fetchall()]
+    assert ents == sorted(ents) and assets == sorted(assets) and ids[:len(ents)] == ents
+    assert ids[len(ids) - len(assets):] == assets and ids.index("aaa-unlinked") >= len(ents)
+    assert sorted(ids[:len(ids) - len(assets)]) == [
+        r[0] for r in con.execute("SELECT entity_id FROM core_ownership__entities ORDER BY 1").fetchall()]
+    # the scope keeps entities by id, then assets by id
+    sg = ownership.build_graph(con, s, loaded)
+    n_ent = int((~sg.is_asset).sum())
+    assert sg.ids[:n_ent] == sorted(sg.ids[:n_ent]) and sg.ids[n_ent:] == sorted(sg.ids[n_ent:])
     # one edge per owner and subject, sorted by subject then owner
     key = net.dst * net.n + net.src
     assert np.all(np.diff(key) > 0)
@@ -27,9 +38,7 @@ def test_nodes_are_numbered_in_id_order_entities_first(chains):
 def test_insertion_order_setting_is_restored(chains):
     con, g, s = chains
     con.execute("SET preserve_insertion_order = false")
-    loaded = load.load_network(con, s)
-    assert loaded.ids.to_pylist() == sorted(loaded.ids.to_pylist()[:int((~loaded.net.is_asset).sum())]) + \
-        loaded.ids.to_pylist()[int((~loaded.net.is_asset).sum()):]
+    load.load_network(con, s)
     assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0] is False
 
 

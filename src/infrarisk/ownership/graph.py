@@ -58,6 +58,8 @@ class OwnershipGraph:
         One per merged edge, in the order of :attr:`net`'s edges; ``in_edges[v]`` those into ``v``.
     net : Network
         The arrays all the maths runs on.
+    nodes : ndarray of int64
+        Each node's number in the whole graph (:func:`~infrarisk.ownership.load.load_network`).
     """
 
     def __init__(self, ids, names, net: network.Network, edges: list[Edge]):
@@ -84,8 +86,11 @@ def build_graph(con: duckdb.DuckDBPyConnection, settings: Settings, loaded: load
     """
     loaded = loaded or load.load_network(con, settings)
     nodes = load.scope_nodes(loaded) if scope is None else np.asarray(scope, dtype=np.int64)
-    sub = subgraph.subnetwork(loaded.net, nodes)
+    # entities by id, then assets by id (ties break on the id, as in the whole graph)
     ids = loaded.id_of(nodes).to_pylist()
+    at = sorted(range(len(nodes)), key=lambda i: (bool(loaded.net.is_asset[nodes[i]]), ids[i]))
+    nodes, ids = nodes[at], [ids[i] for i in at]
+    sub = subgraph.subnetwork(loaded.net, nodes)
     con.execute("CREATE OR REPLACE TEMP TABLE _scope_ids AS SELECT unnest(?::VARCHAR[]) AS node_id", [ids])
     name_of = dict(con.execute("""
         SELECT entity_id, entity_name FROM core_ownership__entities WHERE entity_id IN (SELECT node_id FROM _scope_ids)
@@ -97,15 +102,24 @@ def build_graph(con: duckdb.DuckDBPyConnection, settings: Settings, loaded: load
     ix = load.edge_links(con, nodes)
     new = np.full(loaded.net.n, -1, dtype=np.int64)
     new[nodes] = np.arange(len(nodes))
-    # the link index is sorted like the subnetwork's edges (by subject, then owner)
-    assert np.array_equal(new[ix.dst], sub.dst) and np.array_equal(new[ix.src], sub.src)
+    # the link index in the subnetwork's edge order (by subject, then owner)
+    o = np.lexsort((new[ix.src], new[ix.dst]))
+    assert np.array_equal(new[ix.dst[o]], sub.dst) and np.array_equal(new[ix.src[o]], sub.src)
+    ptr = ix.link_ptr
+    ix.link_ptr = np.concatenate([[0], np.cumsum(ptr[1:][o] - ptr[:-1][o])]).astype(np.int64)
+    ix.link_ids = [lid for i in o.tolist() for lid in ix.link_ids[ptr[i]:ptr[i + 1]]]
+    ix.is_control, ix.is_conflict = ix.is_control[o], ix.is_conflict[o]
+    ix.control_basis = [ix.control_basis[i] for i in o.tolist()]
+    ix.interest_type = [ix.interest_type[i] for i in o.tolist()]
     edges = [Edge(int(s), int(d), float(lo), float(hi), bool(ic), int(r), cb, ix.link_ids[a:b], is_economic=bool(ie),
                   is_conflict=bool(cf), interest_type=it)
              for s, d, lo, hi, ic, r, cb, a, b, ie, cf, it in zip(
                  sub.src.tolist(), sub.dst.tolist(), sub.lo.tolist(), sub.hi.tolist(), ix.is_control.tolist(),
                  sub.rank.tolist(), ix.control_basis, ix.link_ptr[:-1].tolist(), ix.link_ptr[1:].tolist(),
                  sub.is_economic.tolist(), ix.is_conflict.tolist(), ix.interest_type)]
-    return OwnershipGraph(ids, names, sub, edges)
+    g = OwnershipGraph(ids, names, sub, edges)
+    g.nodes = nodes  # node number in the whole graph of each node of the scope
+    return g
 
 
 # --------------------------------------------------------------------------- control

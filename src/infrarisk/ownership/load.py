@@ -4,8 +4,9 @@ Inputs: ``core_ownership__entities``, ``core_ownership__links`` (current links o
 ``core_assets__assets``. Outputs:
 
 - :func:`load_network` — a :class:`Loaded`: every entity and every asset with an
-  ownership link as nodes ``0..n-1`` (entities by id, then assets by id; temporary table
-  ``_ownership_nodes``, node = rowid), merged edges as arrays
+  ownership link as nodes ``0..n-1`` (temporary table ``_ownership_nodes``, node = rowid:
+  linked entities by id, other entities, assets by id — among nodes with edges a lower
+  number is a lower id, and only those are sorted), merged edges as arrays
   (:class:`~infrarisk.ownership.network.Network`), ids as an Arrow array. Links of one
   owner in one subject are merged into one edge whose interval spans all current values;
   an "ultimate parent" link whose parent the child already reaches through other links
@@ -99,7 +100,9 @@ def _insertion_order(con: duckdb.DuckDBPyConnection):
 
 
 def _load(con: duckdb.DuckDBPyConnection, attribute: str) -> Loaded:
-    con.execute(_sql("_ownership_nodes"), {"country_attribute": attribute})
+    for stmt in _sql("_ownership_nodes").split(";\n"):
+        stmt = "\n".join(line for line in stmt.splitlines() if not line.startswith("--"))
+        con.execute(stmt, {"country_attribute": attribute} if "$country_attribute" in stmt else None)
     nodes = con.sql("SELECT own_country, is_state, is_listed, is_asset, is_curated FROM _ownership_nodes"
                     ).to_arrow_table()  # insertion order = node order
     # own country as an index into the sorted distinct codes (-1 unknown)

@@ -48,8 +48,8 @@ def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGrap
     top, depth = network.ultimate(ctl)
     cc, basis = network.countries(net, ctl, top, majority)
     write_entity_tables(con, loaded, ctl, top, depth, cc, basis)
-    nodes = load.scope_nodes(loaded)
-    g = build_graph(con, settings, loaded, nodes)
+    g = build_graph(con, settings, loaded)
+    nodes = g.nodes
     new = np.full(net.n, -1, dtype=np.int64)
     new[nodes] = np.arange(len(nodes))
 

@@ -82,11 +82,13 @@ def ancestors(net: Network, targets, economic_only: bool = False) -> np.ndarray:
 
 
 def subnetwork(net: Network, nodes: np.ndarray) -> Network:
-    """The network induced by ``nodes`` (sorted), renumbered ``0..len(nodes)-1``."""
+    """The network induced by ``nodes``, renumbered ``0..len(nodes)-1`` in the order given;
+    edges sorted by subject, then owner, in the new numbers."""
     nodes = np.asarray(nodes, dtype=np.int64)
     new = np.full(net.n, -1, dtype=np.int64)
     new[nodes] = np.arange(len(nodes))
-    keep = (new[net.src] >= 0) & (new[net.dst] >= 0)
+    keep = np.flatnonzero((new[net.src] >= 0) & (new[net.dst] >= 0))
+    keep = keep[np.lexsort((new[net.src[keep]], new[net.dst[keep]]))]
     return Network(
         n=len(nodes), own_country=net.own_country[nodes], country_codes=net.country_codes,
         is_state=net.is_state[nodes], is_listed=net.is_listed[nodes], is_asset=net.is_asset[nodes],
