@@ -8,7 +8,7 @@ from tests.builders import entity, link, load_tiny, stake
 
 
 def test_nodes_with_edges_are_numbered_in_id_order(chains):
-    # linked entities by id, then the other entities, then assets by id
+    # linked entities by id, then assets by id, then the other entities
     con, g, s = chains
     con.execute("INSERT INTO core_ownership__entities (entity_id, entity_name, entity_type) "
                 "VALUES ('aaa-unlinked', 'Unlinked', 'company')")
@@ -19,9 +19,9 @@ def test_nodes_with_edges_are_numbered_in_id_order(chains):
     linked[net.src] = linked[net.dst] = True
     ents = [i for i, a, k in zip(ids, net.is_asset, linked) if not a and k]
     assets = [i for i, a in zip(ids, net.is_asset) if a]
-    assert ents == sorted(ents) and assets == sorted(assets) and ids[:len(ents)] == ents
-    assert ids[len(ids) - len(assets):] == assets and ids.index("aaa-unlinked") >= len(ents)
-    assert sorted(ids[:len(ids) - len(assets)]) == [
+    assert ents == sorted(ents) and assets == sorted(assets) and ids[:len(ents) + len(assets)] == ents + assets
+    assert ids.index("aaa-unlinked") >= len(ents) + len(assets)
+    assert sorted(i for i, a in zip(ids, net.is_asset) if not a) == [
         r[0] for r in con.execute("SELECT entity_id FROM core_ownership__entities ORDER BY 1").fetchall()]
     # the scope keeps entities by id, then assets by id
     sg = ownership.build_graph(con, s, loaded)

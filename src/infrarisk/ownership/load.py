@@ -5,8 +5,9 @@ Inputs: ``core_ownership__entities``, ``core_ownership__links`` (current links o
 
 - :func:`load_network` — a :class:`Loaded`: every entity and every asset with an
   ownership link as nodes ``0..n-1`` (temporary table ``_ownership_nodes``, node = rowid:
-  linked entities by id, other entities, assets by id — among nodes with edges a lower
-  number is a lower id, and only those are sorted), merged edges as arrays
+  entities with a current link by id, assets by id, then the other entities — among
+  nodes with edges a lower number is a lower id, and only those are sorted), merged edges
+  as arrays
   (:class:`~infrarisk.ownership.network.Network`), ids as an Arrow array. Links of one
   owner in one subject are merged into one edge whose interval spans all current values;
   an "ultimate parent" link whose parent the child already reaches through other links

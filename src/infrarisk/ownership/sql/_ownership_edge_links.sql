@@ -12,8 +12,8 @@ WITH ranked AS (
                 WHEN l.interest_type = 'concession' THEN 3
                 ELSE 4 END AS rank
     FROM core_ownership__links l
-    JOIN _ownership_nodes o ON o.node_id = l.owner_entity_id AND NOT o.is_asset
-    JOIN _ownership_nodes s ON s.node_id = l.subject_id AND s.is_asset = (l.subject_kind = 'asset')
+    JOIN _ownership_edge_nodes o ON o.node_id = l.owner_entity_id AND NOT o.is_asset
+    JOIN _ownership_edge_nodes s ON s.node_id = l.subject_id AND s.is_asset = (l.subject_kind = 'asset')
     WHERE l.is_current AND s.rowid IN (SELECT node FROM _scope_nodes)
 )
 SELECT src, dst, bool_or(is_control) AS is_control,

@@ -1,4 +1,4 @@
--- _ownership_edges: current links merged into one edge per owner and subject node, with
+-- _ownership_edges (node numbers of _ownership_nodes): current links merged into one edge per owner and subject node, with
 -- the interval spanning all their values and the best control rank (lower wins:
 -- 0 majority, 1 direct parent, 2 stated control, 3 concession, 4 other control, 99 none).
 -- Parameter $non_ownership: interest types that confer use or control but no ownership.
@@ -12,8 +12,8 @@ WITH ranked AS (
                 WHEN l.interest_type = 'concession' THEN 3
                 ELSE 4 END AS rank
     FROM core_ownership__links l
-    JOIN _ownership_nodes o ON o.node_id = l.owner_entity_id AND NOT o.is_asset
-    JOIN _ownership_nodes s ON s.node_id = l.subject_id AND s.is_asset = (l.subject_kind = 'asset')
+    JOIN _ownership_edge_nodes o ON o.node_id = l.owner_entity_id AND NOT o.is_asset
+    JOIN _ownership_edge_nodes s ON s.node_id = l.subject_id AND s.is_asset = (l.subject_kind = 'asset')
     WHERE l.is_current
 )
 SELECT src, dst, min(share_min) AS lo, max(share_max) AS hi, min(rank)::TINYINT AS rank,

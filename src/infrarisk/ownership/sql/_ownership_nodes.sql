@@ -1,8 +1,8 @@
 -- _ownership_nodes: the nodes of the link graph, numbered by rowid (insertion order):
--- first every entity with a current link, by id; then every other entity (they have no
--- edge, so no figure depends on their number); then every asset with an ownership link,
--- by id. So among nodes with edges a lower number is a lower id (ties break on the id),
--- and only the linked entities are sorted.
+-- first every entity with a current link, by id; then every asset with an ownership link,
+-- by id (together: _ownership_edge_nodes, the only nodes an edge can touch); then every
+-- other entity (no figure depends on their number). So among nodes with edges a lower
+-- number is a lower id (ties break on the id), and only those are sorted.
 -- Parameter $country_attribute: 'jurisdiction' or 'hq' — which country counts as an
 -- entity's own (a state's is always its jurisdiction).
 CREATE OR REPLACE TEMP TABLE _ownership_linked AS
@@ -10,7 +10,7 @@ SELECT owner_entity_id AS entity_id FROM core_ownership__links WHERE is_current
 UNION
 SELECT subject_id FROM core_ownership__links WHERE is_current AND subject_kind = 'entity';
 
-CREATE OR REPLACE TEMP TABLE _ownership_nodes AS
+CREATE OR REPLACE TEMP TABLE _ownership_edge_nodes AS
 SELECT entity_id AS node_id, false AS is_asset,
        CASE WHEN entity_type IN ('state', 'state_body') OR $country_attribute = 'jurisdiction'
             THEN coalesce(jurisdiction_code, hq_country_code)
@@ -22,6 +22,14 @@ FROM core_ownership__entities
 WHERE entity_id IN (SELECT entity_id FROM _ownership_linked)
 ORDER BY entity_id;
 
+INSERT INTO _ownership_edge_nodes
+SELECT asset_id, true, country_code, false, false, false
+FROM core_assets__assets
+WHERE asset_id IN (SELECT subject_id FROM core_ownership__links WHERE subject_kind = 'asset')
+ORDER BY asset_id;
+
+CREATE OR REPLACE TEMP TABLE _ownership_nodes AS SELECT * FROM _ownership_edge_nodes;
+
 INSERT INTO _ownership_nodes
 SELECT entity_id, false,
        CASE WHEN entity_type IN ('state', 'state_body') OR $country_attribute = 'jurisdiction'
@@ -31,11 +39,5 @@ SELECT entity_id, false,
        coalesce(source_id = 'ownership', false)
 FROM core_ownership__entities
 WHERE entity_id NOT IN (SELECT entity_id FROM _ownership_linked);
-
-INSERT INTO _ownership_nodes
-SELECT asset_id, true, country_code, false, false, false
-FROM core_assets__assets
-WHERE asset_id IN (SELECT subject_id FROM core_ownership__links WHERE subject_kind = 'asset')
-ORDER BY asset_id;
 
 DROP TABLE _ownership_linked
