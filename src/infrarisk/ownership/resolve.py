@@ -149,13 +149,13 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
         econ = economic(g, assets[start:start + 256])
         for a in assets[start:start + 256]:
             lo, hi = econ[a]
-            roots = [v for v in np.flatnonzero(lo + hi > 0) if not g.has_owner[v] and v != a]
-            for v in roots:
+            roots = np.flatnonzero((lo + hi > 0) & ~g.has_owner)
+            roots = roots[roots != a]
+            for v, v_lo, v_hi in zip(roots.tolist(), lo[roots].tolist(), hi[roots].tolist()):
                 rows.append({"asset_id": g.ids[a], "owner_entity_id": g.ids[v], "owner_country_code": g.country[v],
-                             "is_state": bool(g.is_state[v]),
-                             "share_min": float(lo[v]), "share_max": float(min(hi[v], 1.0))})
-            traced_min = sum(float(lo[v]) for v in roots)
-            traced_max = sum(float(hi[v]) for v in roots)
+                             "is_state": bool(g.is_state[v]), "share_min": v_lo, "share_max": min(v_hi, 1.0)})
+            traced_min = sum(lo[roots].tolist())  # left to right, as always
+            traced_max = sum(hi[roots].tolist())
             rows.append({"asset_id": g.ids[a], "owner_entity_id": None, "owner_country_code": None,
                          "is_state": False, "share_min": max(0.0, 1.0 - traced_max),
                          "share_max": min(1.0, max(0.0, 1.0 - traced_min))})
@@ -168,17 +168,18 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
 
     # held by or through entities controlled from each single country
     rows = []
+    asset_nodes = np.asarray(assets, dtype=np.int64)
     for c in sorted({c for c in ctl.country if c}):
         member = in_group(g, ctl, {c}, settings.thresholds.majority)
         h_lo, h_hi = held_share(g, member, ctl)
-        for a in assets:
-            if h_hi[a] <= 0:
-                continue
-            rows.append({"asset_id": g.ids[a], "country_code": c, "share_min": float(h_lo[a]),
-                         # an asset without an identified controller is controlled from nowhere,
-                         # not from its own host country
-                         "share_max": float(h_hi[a]),
-                         "is_controlled": bool(member[a]) and bool(ctl.controller[a] >= 0)})
+        held = asset_nodes[h_hi[asset_nodes] > 0]
+        # an asset without an identified controller is controlled from nowhere, not from
+        # its own host country
+        controlled = member[held] & (ctl.controller[held] >= 0)
+        rows.extend({"asset_id": g.ids[a], "country_code": c, "share_min": x_lo, "share_max": x_hi,
+                     "is_controlled": k}
+                    for a, x_lo, x_hi, k in zip(held.tolist(), h_lo[held].tolist(), h_hi[held].tolist(),
+                                                controlled.tolist()))
     db.write_frame(con, "out_ownership__asset_countries", pd.DataFrame(
         rows, columns=["asset_id", "country_code", "share_min", "share_max", "is_controlled"]),
         order_by=["asset_id", "country_code"])
