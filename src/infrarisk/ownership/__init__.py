@@ -37,6 +37,12 @@ Evidence API (for stages that write an evidence table once per build)::
 subject_id, share_min, share_max, link_ids, look_through_min, top_entity_id``;
 ``control_rows``: ``asset_id, step_no, owner_entity_id, subject_id, control_basis,
 link_ids``. Link ids join to ``core_ownership__links`` for source URL, title and date.
+
+Kept for the stages that still take the live graph (score, explain, site, API), as thin
+layers over the stored results: :func:`control` (returns the stored :class:`Control`),
+:func:`held_share` (stored per membership), :func:`paths_to` and :func:`control_edges`
+(superseded by :func:`path_rows`/:func:`control_rows`), :attr:`OwnershipGraph.in_edges`.
+A stage that reads the ``out_`` tables needs none of them.
 """
 
 from .evidence import (CONTROL_COLUMNS, PATH_COLUMNS, LinkIndex, control_edges, control_rows, link_index,
