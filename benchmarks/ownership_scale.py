@@ -4,8 +4,9 @@ Generates (default) 3,000,000 entities with LEI-shaped ids and countries, 700,00
 owner → subject links with stakes, chains up to 12 deep, a few hundred near-100% loops
 and entities with several partial owners; writes them as Parquet; then times
 
-- ``load_s``: DuckDB reads the Parquet files, assigns integer surrogate keys, merges the
-  links and hands them over as numpy arrays (:class:`infrarisk.network.Network`);
+- ``load_s``: the package's one loader (:mod:`infrarisk.ownership.load`) on the files seen
+  as the core tables: DuckDB reads them, numbers the nodes, merges the links and hands
+  them over as numpy arrays (:class:`infrarisk.ownership.network.Network`);
 - ``controller_s``: controller, ultimate controller and controlling country of every entity;
 - ``lookthrough_s``: the exact look-through share by country of every entity (sparse,
   loops solved exactly), condensation included.
@@ -116,33 +117,29 @@ def generate(n: int, folder: Path, seed: int = 7) -> None:
 
 
 def load(folder: Path):
-    """DuckDB reads the files, numbers the entities and merges the links; arrays out."""
+    """The package's one loader (:func:`infrarisk.ownership.load.load_network`) on the
+    files, exposed as the core tables it reads (views: DuckDB reads the Parquet files
+    within the timed load)."""
     import duckdb
-    import numpy as np
 
-    from infrarisk.network import RANK_MAJORITY, RANK_NONE, Network
+    from infrarisk.ownership import load as loader
 
     con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = false")
-    con.execute(f"""CREATE TABLE ent AS SELECT (row_number() OVER (ORDER BY lei) - 1)::INTEGER AS node, lei,
-                    country_code, is_state FROM read_parquet('{folder / "entities.parquet"}')""")
-    codes = [r[0] for r in con.execute("SELECT DISTINCT country_code FROM ent WHERE country_code IS NOT NULL "
-                                       "ORDER BY 1").fetchall()]
-    con.execute("CREATE TABLE cc AS SELECT unnest(?::VARCHAR[]) AS country_code, "
-                "(generate_subscripts(?::VARCHAR[], 1) - 1)::INTEGER AS code", [codes, codes])
-    nodes = con.execute("SELECT coalesce(c.code, -1)::INTEGER AS code, e.is_state FROM ent e "
-                        "LEFT JOIN cc c USING (country_code) ORDER BY e.node").fetchnumpy()
-    edges = con.execute(f"""
-        SELECT p.node AS src, c.node AS dst, min(l.share_fraction) AS lo, max(l.share_fraction) AS hi
-        FROM read_parquet('{folder / "links.parquet"}') l
-        JOIN ent c ON c.lei = l.child_lei JOIN ent p ON p.lei = l.parent_lei
-        GROUP BY ALL""").fetchnumpy()
-    n = len(nodes["code"])
-    lo = edges["lo"]
-    rank = np.where(lo > 0.5, RANK_MAJORITY, RANK_NONE)
-    return Network.from_arrays(n, edges["src"], edges["dst"], lo, edges["hi"], rank=rank,
-                               own_country=nodes["code"], country_codes=codes,
-                               is_state=np.asarray(nodes["is_state"], dtype=bool))
+    ent, links = folder / "entities.parquet", folder / "links.parquet"
+    con.execute(f"""CREATE VIEW core_ownership__entities AS
+        SELECT lei AS entity_id, CASE WHEN is_state THEN 'state' ELSE 'company' END AS entity_type,
+               country_code AS jurisdiction_code, country_code AS hq_country_code, 'gleif' AS source_id
+        FROM read_parquet('{ent}')""")
+    con.execute(f"""CREATE VIEW core_ownership__links AS
+        SELECT file_row_number AS link_id, parent_lei AS owner_entity_id, child_lei AS subject_id,
+               'entity' AS subject_kind, share_fraction AS share_min, share_fraction AS share_max,
+               share_fraction > 0.5 AS is_control,
+               CASE WHEN share_fraction > 0.5 THEN 'majority' END AS control_basis,
+               NULL::VARCHAR AS relationship, false AS is_control_stated, 'shareholding' AS interest_type,
+               true AS is_current
+        FROM read_parquet('{links}', file_row_number = true)""")
+    con.execute("CREATE TABLE core_assets__assets (asset_id VARCHAR, name VARCHAR, country_code VARCHAR)")
+    return loader.load_network(con).net
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -153,7 +150,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.generate_only:
         generate(args.entities, Path(args.generate_only))
         return {}
-    from infrarisk import network
+    from infrarisk.ownership import network, shares
 
     with tempfile.TemporaryDirectory(prefix="infrarisk-bench-") as tmp:
         t = time.perf_counter()
@@ -175,7 +172,7 @@ def main(argv: list[str] | None = None) -> dict:
           file=sys.stderr)
 
     t = time.perf_counter()
-    G, unknown = network.lookthrough_by_country(net, country)
+    G, unknown = shares.lookthrough_by_country(net, country)
     lookthrough_s = time.perf_counter() - t
     loops = net.cond.loops()
     print(f"look-through {lookthrough_s:.2f} s: {G.nnz:,} non-zero (entity, country) shares, "

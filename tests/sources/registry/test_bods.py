@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from infrarisk import network
+from infrarisk.ownership import network, shares
 from infrarisk.sources import registry
 from infrarisk.db import connect
 
@@ -43,7 +43,7 @@ def test_10_circular_ownership_keeps_both_edges_and_terminates():
     ctl, _ = network.controllers(net)
     top, _ = network.ultimate(ctl)
     assert top.tolist() == [-1, -1]  # no ultimate controller, and never one of the loop as its own
-    W_lo, _ = network.economic(net, [0, 1])
+    W_lo, _ = shares.economic(net, [0, 1])
     assert W_lo.max() <= 1.0  # not 200%
 
 

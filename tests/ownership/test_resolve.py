@@ -4,17 +4,7 @@ import numpy as np
 import pytest
 
 from infrarisk import ownership
-from tests.builders import chinese_chains, entity, link, load_tiny, stake
-
-
-@pytest.fixture
-def chains(tmp_path):
-    t = chinese_chains()
-    con, log, settings = load_tiny(tmp_path, entities=t["entities"], stakes=t["stakes"], links=t["links"],
-                                   locations=t["locations"])
-    assert not log.errors, [str(p) for p in log.errors]
-    g = ownership.resolve(con, settings)
-    return con, g, settings
+from tests.builders import entity, link, load_tiny, stake
 
 
 def _id(g, name):

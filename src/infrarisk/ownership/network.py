@@ -1,8 +1,9 @@
-"""Ownership resolution on arrays: millions of entities, no Python object per edge.
+"""Control on arrays: millions of entities, no Python object per edge.
 
 Contract: a :class:`Network` holds nodes ``0..n-1`` (integer surrogate keys; names and
 ids stay in DuckDB or in the caller) and merged edges owner → subject as parallel numpy
-arrays. The functions below compute, for every node at once:
+arrays (:mod:`infrarisk.ownership.load` builds it from the database). The functions below
+compute, for every node at once:
 
 - :func:`controllers` — the owner that controls each node (majority, named parent,
   stated, concession, ultimate parent; ties broken by share, then node number);
@@ -11,15 +12,11 @@ arrays. The functions below compute, for every node at once:
 - :func:`countries` — the controlling country of each node (a state's own country, else
   the seat; joint control by holders controlled from one country);
 - :func:`in_group` — whether each node is controlled from a group of countries;
-- :func:`untraced`, :func:`held_share` — the share held by or through entities controlled
-  from a group, exact with loops (:func:`infrarisk.graph.solve`);
-- :func:`lookthrough_by_country` — that share for *every* country at once, as a sparse
-  nodes × countries matrix (never a dense 3M × 250 one);
-- :func:`ancestors`, :func:`subnetwork` — the owners of a few nodes and the graph
-  restricted to them: every figure of a node depends only on its ancestors, so resolving
-  a handful of assets touches only their ancestor subgraph.
 
-Semantics are DESIGN §3 and those of :mod:`infrarisk.ownership`, which builds on this module.
+Reachability (ancestors, sub-networks) is in :mod:`infrarisk.ownership.subgraph`; shares
+(look-through) in :mod:`infrarisk.ownership.shares`; the solver they use, and
+the condensation and level plan cached here, in :mod:`infrarisk.ownership.solver`.
+Semantics are DESIGN §3.
 """
 
 from __future__ import annotations
@@ -27,9 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
-from . import graph
+from . import solver
 
 #: control ranks (lower wins) — the order in which a named controller is believed
 RANK_MAJORITY, RANK_DIRECT, RANK_STATED, RANK_CONCESSION, RANK_ULTIMATE, RANK_NONE = 0, 1, 2, 3, 4, 99
@@ -113,12 +109,20 @@ class Network:
         return self._cache["econ"]
 
     @property
-    def cond(self) -> graph.Condensation:
+    def cond(self) -> solver.Condensation:
         """Condensation of the economic edges (the SCCs are the cross-holdings)."""
         if "cond" not in self._cache:
             e = self.econ
-            self._cache["cond"] = graph.condense(self.n, self.src[e], self.dst[e])
+            self._cache["cond"] = solver.condense(self.n, self.src[e], self.dst[e])
         return self._cache["cond"]
+
+    @property
+    def plan(self) -> solver.Plan:
+        """Level schedule of :attr:`cond` (shared by every look-through on this network)."""
+        if "plan" not in self._cache:
+            e = self.econ
+            self._cache["plan"] = solver.plan(self.cond, self.src[e], self.dst[e])
+        return self._cache["plan"]
 
     @property
     def has_owner(self) -> np.ndarray:
@@ -343,260 +347,3 @@ def in_group(net: Network, top: np.ndarray, country: np.ndarray, group_codes: np
             break
         member = new
     return member
-
-
-# --------------------------------------------------------------------------- shares
-def untraced(net: Network, ctl: np.ndarray | None = None) -> np.ndarray:
-    """Share of each node that no recorded holder accounts for, where it matters.
-
-    Counted for assets and for holding companies without an identified controller; not
-    for companies with no recorded holder (they count for their own country) unless their
-    country is unknown, nor for the free float of listed companies, nor where a controller
-    is identified.
-    """
-    u = np.maximum(0.0, 1.0 - net.known_lo)
-    u[~net.has_owner] = 0.0
-    u[net.is_listed] = 0.0
-    if ctl is not None:
-        u[(ctl >= 0) & ~net.is_asset] = 0.0
-    u[net.is_asset & ~net.has_owner] = 1.0
-    # a holder with no recorded holder and no known country (an owner name a source gives
-    # without a country) could be controlled from anywhere: unknown, never clean
-    u[~net.has_owner & ~net.is_asset & (net.own_country < 0)] = 1.0
-    return u
-
-
-def held_share(net: Network, member: np.ndarray, ctl: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Share of every node held by or through entities controlled from a group.
-
-    ``h[s] = Σ_owners lo(o,s) · (1 if o is a member else h[o])``, solved exactly; the
-    maximum adds, at each level looked through, the share no recorded holder accounts for.
-    """
-    e = net.econ
-    src, dst, lo = net.src[e], net.dst[e], net.lo[e]
-    m_src = member[src]
-    b_min = np.bincount(dst, weights=np.where(m_src, lo, 0.0), minlength=net.n)
-    w = np.where(m_src, 0.0, lo)
-    u = untraced(net, ctl)
-    ent_member = member & ~net.is_asset
-    u[ent_member] = 0.0
-    both = graph.solve(net.n, src, dst, w, np.stack([b_min, b_min + u], axis=1), cond=net.cond)
-    lo_, hi_ = both[:, 0], both[:, 1]
-    lo_[ent_member] = 1.0
-    hi_[ent_member] = 1.0
-    return np.clip(lo_, 0, 1), np.clip(np.maximum(hi_, lo_), 0, 1)
-
-
-def economic(net: Network, targets: list[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Look-through economic share of every node in each target: ``(W_min, W_max)``,
-    arrays of shape ``(n, len(targets))``; exact, solved on the reversed graph."""
-    targets = np.asarray(targets, dtype=np.int64)
-    k = len(targets)
-    B = np.zeros((net.n, k))
-    B[targets, np.arange(k)] = 1.0
-    e = net.econ
-    src, dst = net.src[e], net.dst[e]
-    if "rcond" not in net._cache:
-        net._cache["rcond"] = graph.condense(net.n, dst, src)
-    rcond = net._cache["rcond"]
-    W_lo = graph.solve(net.n, dst, src, net.lo[e], B, cond=rcond)
-    W_hi = graph.solve(net.n, dst, src, np.minimum(net.hi[e], 1.0), B, cond=rcond)
-    # upper bounds of loops whose maximal weights reach 100% have no finite series: the
-    # bound is then at least the minimum (and at most 1)
-    return np.clip(W_lo, 0, 1), np.clip(np.maximum(W_hi, W_lo), 0, 1)
-
-
-def lookthrough_by_country(net: Network, country: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The share of every node held by or through entities controlled from each country.
-
-    Column ``c`` equals :func:`held_share`'s minimum for the group ``{c}`` (membership by
-    controlling ``country``), for all countries in one pass: nodes are solved level by
-    level in topological order of the condensation, each level one sparse product
-    ``H = Aᵀ[level] · G``, where ``G`` is what an owner passes on (1 in its own
-    controlling country's column, its own ``H`` elsewhere); cross-holdings are solved
-    densely per component and column. The result stays sparse: a node has a non-zero
-    only for the countries its chains reach.
-
-    Returns
-    -------
-    (G, unknown) : (csr_matrix of shape (n, len(country_codes)), ndarray)
-        ``G[v, c]`` as above (for an entity controlled from ``c`` it is 1; for assets it is
-        the look-through share); ``unknown[v]`` bounds what no recorded holder accounts
-        for along the chains (an upper bound on what any country may hold beyond ``G``).
-
-    Examples
-    --------
-    >>> net = Network.from_arrays(3, [0, 1], [1, 2], [0.4, 0.5], own_country=[0, 1, 1],
-    ...                           country_codes=["CN", "FR"])
-    >>> G, _ = lookthrough_by_country(net, np.array([0, 1, 1]))
-    >>> G.toarray().round(3).tolist()
-    [[1.0, 0.0], [0.4, 1.0], [0.2, 1.0]]
-    """
-    n, C = net.n, max(len(net.country_codes), 1)
-    e = net.econ
-    src, dst, lo = net.src[e], net.dst[e], net.lo[e]
-    cond = net.cond
-    node_level = cond.level[cond.labels]
-    order = np.argsort(node_level, kind="stable")
-    nlev = int(node_level.max(initial=0)) + 1
-    bounds = np.searchsorted(node_level[order], np.arange(nlev + 1))
-    # nodes renumbered in level order: G is built block by block in that order
-    pos = np.empty(n, dtype=np.int64)
-    pos[order] = np.arange(n)
-    At_p = sp.csr_matrix((lo, (pos[dst], pos[src])), shape=(n, n))
-    own = country[order]
-    is_ent_p = ~net.is_asset[order]
-    # one more column: the share no recorded holder accounts for, propagated plainly
-    u_p = untraced(net)[order]
-    self_loop = np.zeros(n, dtype=bool)
-    self_loop[src[src == dst]] = True
-    special_p = ((cond.sizes[cond.labels] > 1) | self_loop)[order]
-    labels_p = cond.labels[order]
-    done = None
-    for lv in range(nlev):
-        a, b = int(bounds[lv]), int(bounds[lv + 1])
-        if a == b:
-            continue
-        H = sp.csr_matrix((b - a, C + 1)) if done is None else (At_p[a:b, :a] @ done).tocoo()
-        H = _add_unknown(H.tocoo(), u_p[a:b], C)
-        sp_rows = np.flatnonzero(special_p[a:b])
-        G = _pass_on(H, own[a:b], is_ent_p[a:b])
-        if len(sp_rows):
-            G = _solve_components(G, H.tocsr(), At_p, a, sp_rows, labels_p[a:b], own[a:b], is_ent_p[a:b], C)
-        done = G if done is None else sp.vstack([done, G], format="csr")
-    if done is None:
-        done = sp.csr_matrix((n, C + 1))
-    G_nodes = done[pos].tocsr()
-    unknown = np.asarray(G_nodes[:, C].todense()).ravel()
-    G_nodes = G_nodes[:, :C].tocsr()
-    G_nodes.eliminate_zeros()
-    return G_nodes, np.clip(unknown, 0, 1)
-
-
-def _add_unknown(H: sp.coo_matrix, u: np.ndarray, col: int) -> sp.coo_matrix:
-    """Add ``u`` to column ``col`` of ``H``."""
-    r = np.flatnonzero(u > 0)
-    return sp.coo_matrix((np.concatenate([H.data, u[r]]),
-                          (np.concatenate([H.row, r]), np.concatenate([H.col, np.full(len(r), col)]))),
-                         shape=H.shape)
-
-
-def _pass_on(H: sp.coo_matrix, own: np.ndarray, is_entity: np.ndarray) -> sp.csr_matrix:
-    """``H`` with 1 in each entity's own controlling-country column (replacing its value)."""
-    sel = (own >= 0) & is_entity
-    drop = sel[H.row] & (own[H.row] == H.col)
-    rows = np.flatnonzero(sel)
-    r = np.concatenate([H.row[~drop], rows])
-    c = np.concatenate([H.col[~drop], own[rows]])
-    v = np.concatenate([H.data[~drop], np.ones(len(rows))])
-    return sp.csr_matrix((v, (r, c)), shape=H.shape)
-
-
-def _solve_components(G, H, At_p, a, rows, labels, own, is_entity, C) -> sp.csr_matrix:
-    """Exact masked solve inside the cross-holdings of one level (few small components)."""
-    R, Cc, V = [], [], []
-    order = np.lexsort((rows, labels[rows]))
-    rows = rows[order]
-    cuts = np.flatnonzero(np.diff(labels[rows])) + 1
-    for m in np.split(rows, cuts):
-        sub = graph.dense_block(At_p, a + m, a + m)
-        ext = H[m].toarray()  # inflow from lower levels (and the unknown column)
-        cols = np.unique(np.concatenate([np.flatnonzero(ext.any(axis=0)), own[m][own[m] >= 0]]))
-        for c in cols:
-            # a member of country c passes 1 on, the others their own share
-            passes = ~((own[m] == c) & is_entity[m]) if c < C else np.ones(len(m), dtype=bool)
-            mat = np.eye(len(m)) - sub * passes[np.newaxis, :]
-            rhs = ext[:, c] + sub @ (~passes).astype(float)
-            try:
-                x = np.linalg.solve(mat, rhs)
-            except np.linalg.LinAlgError:
-                x = np.linalg.lstsq(mat, rhs, rcond=None)[0]
-            x = np.clip(x, 0, None)
-            x[~passes] = 1.0
-            R.extend(m.tolist())
-            Cc.extend([int(c)] * len(m))
-            V.extend(x.tolist())
-    Gc = G.tocoo()
-    drop = np.zeros(G.shape[0], dtype=bool)
-    drop[rows] = True
-    keep = ~drop[Gc.row]
-    return sp.csr_matrix((np.concatenate([Gc.data[keep], V]),
-                          (np.concatenate([Gc.row[keep], np.asarray(R, np.int64)]),
-                           np.concatenate([Gc.col[keep], np.asarray(Cc, np.int64)]))), shape=G.shape)
-
-
-def redundant_ultimate(net: Network, ultimate_only: np.ndarray) -> np.ndarray:
-    """Which "ultimate parent" edges the child already reaches through other links.
-
-    Such an edge stays a control statement but is not counted as a holding (its parent's
-    share is counted along the chain). Reachability runs upwards from each child through
-    economic edges other than ultimate-parent ones, for all candidate edges at once
-    (pairs of candidate and node, a frontier at a time).
-
-    Examples
-    --------
-    >>> net = Network.from_arrays(3, [1, 2, 2], [0, 1, 0], [1.0, 1.0, 0.0])
-    >>> redundant_ultimate(net, np.array([False, False, True])).tolist()
-    [False, False, True]
-    """
-    out = np.zeros(len(net.src), dtype=bool)
-    cand = np.flatnonzero(np.asarray(ultimate_only, bool) & net.is_economic)
-    if not len(cand):
-        return out
-    usable = np.flatnonzero(net.is_economic & ~np.asarray(ultimate_only, bool))
-    usable = usable[np.argsort(net.dst[usable], kind="stable")]
-    ptr = np.zeros(net.n + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum(np.bincount(net.dst[usable], minlength=net.n))
-    n = np.int64(net.n)
-    target = net.src[cand]
-    found = np.zeros(len(cand), dtype=bool)
-    pid, node = np.arange(len(cand), dtype=np.int64), net.dst[cand]
-    visited = np.sort(pid * n + node)
-    while len(pid):
-        idx, counts = graph.csr_gather(ptr, node)
-        if not len(idx):
-            break
-        pid = np.repeat(pid, counts)
-        node = net.src[usable[idx]]
-        found[pid[node == target[pid]]] = True
-        keep = ~found[pid]
-        key = graph._sorted_unique(pid[keep] * n + node[keep])
-        key = key[~np.isin(key, visited)]
-        visited = np.union1d(visited, key)
-        pid, node = key // n, key % n
-    out[cand[found]] = True
-    return out
-
-
-# --------------------------------------------------------------------------- subgraphs
-def ancestors(net: Network, targets, economic_only: bool = False) -> np.ndarray:
-    """Sorted node numbers of ``targets`` and everything that owns or controls them,
-    directly or indirectly (a frontier at a time; loops terminate)."""
-    ptr, order = net.in_ptr()
-    seen = np.zeros(net.n, dtype=bool)
-    frontier = np.unique(np.asarray(targets, dtype=np.int64))
-    seen[frontier] = True
-    while len(frontier):
-        idx, _ = graph.csr_gather(ptr, frontier)
-        if not len(idx):
-            break
-        edges = order[idx]
-        if economic_only:
-            edges = edges[net.is_economic[edges]]
-        owners = np.unique(net.src[edges])
-        frontier = owners[~seen[owners]]
-        seen[frontier] = True
-    return np.flatnonzero(seen)
-
-
-def subnetwork(net: Network, nodes: np.ndarray) -> Network:
-    """The network induced by ``nodes`` (sorted), renumbered ``0..len(nodes)-1``."""
-    nodes = np.asarray(nodes, dtype=np.int64)
-    new = np.full(net.n, -1, dtype=np.int64)
-    new[nodes] = np.arange(len(nodes))
-    keep = (new[net.src] >= 0) & (new[net.dst] >= 0)
-    return Network(
-        n=len(nodes), own_country=net.own_country[nodes], country_codes=net.country_codes,
-        is_state=net.is_state[nodes], is_listed=net.is_listed[nodes], is_asset=net.is_asset[nodes],
-        src=new[net.src[keep]], dst=new[net.dst[keep]], lo=net.lo[keep], hi=net.hi[keep],
-        rank=net.rank[keep], is_economic=net.is_economic[keep])

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infrarisk import network
+from infrarisk.ownership import network, shares, subgraph
 
 TOL = 1e-9
 
@@ -55,10 +55,10 @@ def test_shares_in_unit_interval_and_ordered(net):
     top, _ = network.ultimate(ctl)
     cc, _ = network.countries(net, ctl, top)
     member = network.in_group(net, top, cc, np.array([0]))
-    lo, hi = network.held_share(net, member, ctl)
+    lo, hi = shares.held_share(net, member, ctl)
     assert np.all((lo >= -TOL) & (lo <= 1 + TOL)) and np.all((hi >= -TOL) & (hi <= 1 + TOL))
     assert np.all(lo <= hi + TOL)
-    W_lo, W_hi = network.economic(net, list(range(net.n)))
+    W_lo, W_hi = shares.economic(net, list(range(net.n)))
     assert np.all(W_lo <= W_hi + TOL) and np.all((W_lo >= 0) & (W_hi <= 1))
 
 
@@ -67,7 +67,7 @@ def test_shares_in_unit_interval_and_ordered(net):
 def test_owners_of_a_subject_sum_to_at_most_one(net):
     # the exact look-through shares of the ultimate owners (nodes without owners) of any
     # subject add up to at most 100% (no path is counted twice, loops included)
-    W_lo, _ = network.economic(net, list(range(net.n)))
+    W_lo, _ = shares.economic(net, list(range(net.n)))
     roots = ~net.has_owner
     for t in range(net.n):
         others = roots.copy()
@@ -88,8 +88,8 @@ def test_results_independent_of_link_order(net, rnd):
         ccb, bb = network.countries(b, cb, network.ultimate(cb)[0])
         np.testing.assert_array_equal(cca, ccb)
         np.testing.assert_array_equal(ba, bb)
-        Ga, ua = network.lookthrough_by_country(a, cca)
-        Gb, ub = network.lookthrough_by_country(b, ccb)
+        Ga, ua = shares.lookthrough_by_country(a, cca)
+        Gb, ub = shares.lookthrough_by_country(b, ccb)
         np.testing.assert_allclose(Ga.toarray(), Gb.toarray(), atol=1e-12)
         np.testing.assert_allclose(ua, ub, atol=1e-12)
 
@@ -112,8 +112,8 @@ def test_loops_terminate_and_chains_end(net):
 @given(ownership_graph(), st.data())
 def test_subset_equals_whole_restricted(net, data):
     targets = data.draw(st.lists(st.integers(0, net.n - 1), min_size=1, max_size=3))
-    nodes = network.ancestors(net, targets)
-    sub = network.subnetwork(net, nodes)
+    nodes = subgraph.ancestors(net, targets)
+    sub = subgraph.subnetwork(net, nodes)
     ctl, _ = network.controllers(net)
     top, _ = network.ultimate(ctl)
     cc, basis = network.countries(net, ctl, top)
@@ -128,12 +128,12 @@ def test_subset_equals_whole_restricted(net, data):
     m = network.in_group(net, top, cc, np.array([0, 1]))
     sm = network.in_group(sub, stop, scc, np.array([0, 1]))
     np.testing.assert_array_equal(sm, m[nodes])
-    lo, hi = network.held_share(net, m, ctl)
-    slo, shi = network.held_share(sub, sm, sctl)
+    lo, hi = shares.held_share(net, m, ctl)
+    slo, shi = shares.held_share(sub, sm, sctl)
     np.testing.assert_allclose(slo, lo[nodes], atol=1e-9)
     np.testing.assert_allclose(shi, hi[nodes], atol=1e-9)
-    G, _ = network.lookthrough_by_country(net, cc)
-    sG, _ = network.lookthrough_by_country(sub, scc)
+    G, _ = shares.lookthrough_by_country(net, cc)
+    sG, _ = shares.lookthrough_by_country(sub, scc)
     np.testing.assert_allclose(sG.toarray(), G.toarray()[nodes], atol=1e-9)
 
 
@@ -143,11 +143,11 @@ def test_all_countries_at_once_equals_one_country_at_a_time(net):
     ctl, _ = network.controllers(net)
     top, _ = network.ultimate(ctl)
     cc, _ = network.countries(net, ctl, top)
-    G, unknown = network.lookthrough_by_country(net, cc)
+    G, unknown = shares.lookthrough_by_country(net, cc)
     dense = G.toarray()
     for c in range(len(net.country_codes)):
         member = (cc == c)
-        lo, _ = network.held_share(net, member, ctl)
+        lo, _ = shares.held_share(net, member, ctl)
         np.testing.assert_allclose(dense[:, c], lo, atol=1e-9)
     assert np.all(unknown >= 0) and np.all(unknown <= 1)
 
@@ -170,14 +170,14 @@ def test_100_100_96_loop_exact_in_the_country_look_through():
     ctl, _ = network.controllers(net)
     top, _ = network.ultimate(ctl)
     assert (top[:3] == -1).all()  # a control loop: no ultimate controller
-    G, _ = network.lookthrough_by_country(net, np.array([-1, -1, -1, 0]))
+    G, _ = shares.lookthrough_by_country(net, np.array([-1, -1, -1, 0]))
     assert G.toarray()[:3, 0] == pytest.approx([1.0, 1.0, 1.0], abs=1e-12)
 
 
 def test_redundant_ultimate_parent_found_through_a_chain():
     # child 0 <- direct 1 <- direct 2; 2 also named ultimate parent of 0
     net = network.Network.from_arrays(3, [1, 2, 2], [0, 1, 0], [1.0, 1.0, 0.0])
-    assert network.redundant_ultimate(net, np.array([False, False, True])).tolist() == [False, False, True]
+    assert subgraph.redundant_ultimate(net, np.array([False, False, True])).tolist() == [False, False, True]
     # without the chain the ultimate-parent link is the only route: kept
     net = network.Network.from_arrays(3, [2], [0], [0.0])
-    assert network.redundant_ultimate(net, np.array([True])).tolist() == [False]
+    assert subgraph.redundant_ultimate(net, np.array([True])).tolist() == [False]

@@ -1,0 +1,197 @@
+"""The resolve pass: every ``out_ownership__*`` table, control computed once.
+
+Inputs: ``core_ownership__entities``, ``core_ownership__links`` (current links only),
+``core_assets__assets``, read once by :func:`infrarisk.ownership.load.load_network`.
+Outputs (:func:`resolve`):
+
+- ``out_ownership__entity_control``, ``out_ownership__entity_countries``,
+  ``out_ownership__loops``: for *every* entity of the database (registries included), on
+  arrays — controller, ultimate controller, chain length, controlling country and basis,
+  untraced share, ``unknown_max``; the look-through share by country (sparse); the
+  strongly connected components;
+- ``out_ownership__entities``: per entity of the per-asset scope, its controller, ultimate
+  controller, control chain, controlling country and basis, whether the chain reaches a state;
+- ``out_ownership__asset_controllers``: per asset with ownership data, its controller chain;
+- ``out_ownership__asset_owners``: per asset, the look-through economic share of each
+  ultimate owner (a node with no recorded owner) as ``[share_min, share_max]``, plus an
+  ``unknown`` row for what no recorded owner accounts for;
+- ``out_ownership__asset_countries``: per asset and country, the share held by or through
+  entities controlled from that country (:func:`~infrarisk.ownership.graph.held_share`);
+- ``out_ownership__control_conflicts``: nodes where other owners are also named as controlling.
+
+Control (controllers, chains, countries) is computed once, on the whole graph; the scope's
+:class:`~infrarisk.ownership.graph.Control` is that result restricted to the scope (every
+figure of a node depends only on its ancestors) and is stored on the returned graph, so
+later stages asking :func:`~infrarisk.ownership.graph.control` get it without recomputing.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .. import db
+from ..settings import Settings
+from . import load, network, shares
+from .graph import Control, OwnershipGraph, build_graph, economic, held_share, in_group, untraced
+
+
+def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGraph:
+    """Resolve ownership and write every ``out_ownership__*`` table. Returns the scope's
+    graph with its control stored."""
+    majority = settings.thresholds.majority
+    loaded = load.load_network(con, settings)
+    net = loaded.net
+    ctl, _ = network.controllers(net)
+    top, depth = network.ultimate(ctl)
+    cc, basis = network.countries(net, ctl, top, majority)
+    write_entity_tables(con, loaded, ctl, top, depth, cc, basis)
+    g = build_graph(con, settings, loaded)
+    nodes = g.nodes
+    new = np.full(net.n, -1, dtype=np.int64)
+    new[nodes] = np.arange(len(nodes))
+
+    def sub(x):  # node numbers of the whole graph -> of the scope (-1 stays -1)
+        x = x[nodes]
+        return np.where(x >= 0, new[np.maximum(x, 0)], -1)
+
+    s_ctl = sub(ctl)
+    g._control[majority] = Control.from_arrays(g.net, s_ctl, sub(top), cc[nodes], basis[nodes],
+                                               network.control_conflicts(g.net, s_ctl))
+    write_scope_tables(con, g, g._control[majority], settings)
+    return g
+
+
+def write_entity_tables(con: duckdb.DuckDBPyConnection, loaded: load.Loaded, ctl, top, depth, cc, basis) -> None:
+    """``out_ownership__entity_control``, ``__entity_countries`` and ``__loops`` of every
+    entity, from the whole graph's control arrays (ids stay in Arrow: rows come out in
+    node order, which is id order for entities, so nothing is sorted again)."""
+    net = loaded.net
+    G, unknown = shares.lookthrough_by_country(net, cc)
+    unt = shares.untraced(net, ctl)
+    ents = np.flatnonzero(~net.is_asset)
+    id_of = loaded.id_of
+
+    def coded(idx, vocab):
+        idx = np.asarray(idx, dtype=np.int32)
+        return pa.DictionaryArray.from_arrays(pa.array(np.maximum(idx, 0), mask=idx < 0),
+                                              pa.array(vocab, pa.string())).cast(pa.string())
+
+    d = depth[ents]
+    con.register("_ctl", pa.table({
+        "entity_id": id_of(ents), "controller_entity_id": id_of(ctl[ents]),
+        "ultimate_controller_entity_id": id_of(top[ents]),
+        "chain_length": pa.array(d, mask=d < 0), "is_in_control_loop": top[ents] < 0,
+        "controlling_country_code": coded(cc[ents], net.country_codes or [""]),
+        "controlling_country_basis": coded(basis[ents], list(network.BASES)),
+        "untraced_fraction": unt[ents], "unknown_max": unknown[ents]}))
+    con.execute("CREATE OR REPLACE TABLE out_ownership__entity_control AS SELECT * FROM _ctl")
+    con.unregister("_ctl")
+    G.sort_indices()
+    rows = np.repeat(np.arange(net.n), np.diff(G.indptr))
+    keep = ~net.is_asset[rows]
+    con.register("_g", pa.table({"entity_id": id_of(rows[keep]),
+                                 "country_code": coded(G.indices[keep], net.country_codes or [""]),
+                                 "share_min": np.minimum(G.data[keep], 1.0)}))
+    con.execute("CREATE OR REPLACE TABLE out_ownership__entity_countries AS SELECT * FROM _g")
+    con.unregister("_g")
+    rows = sorted((id_of(comp).to_pylist() for comp in net.cond.loops()), key=lambda c: c[0])
+    db.write_frame(con, "out_ownership__loops", pd.DataFrame(
+        [{"loop_no": i, "node_ids": c, "size": len(c)} for i, c in enumerate(rows)],
+        columns=["loop_no", "node_ids", "size"]), order_by=["loop_no"])
+
+
+def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: Control, settings: Settings) -> None:
+    """The per-entity and per-asset tables of the scope (module docstring)."""
+    names = g.names
+    rows = []
+    unt = untraced(g, ctl)
+    for v in range(g.n):
+        if g.is_asset[v]:
+            continue
+        rows.append({
+            "entity_id": g.ids[v],
+            "controller_entity_id": g.ids[ctl.controller[v]] if ctl.controller[v] >= 0 else None,
+            "ultimate_controller_entity_id": g.ids[ctl.ultimate[v]] if ctl.ultimate[v] >= 0 else None,
+            "control_chain": " > ".join(names[x] for x in ctl.chain[v]),
+            "control_chain_ids": [g.ids[x] for x in ctl.chain[v]],
+            "controlling_country_code": ctl.country[v],
+            "controlling_country_basis": ctl.country_basis[v],
+            "is_state_controlled": bool(ctl.reaches_state[v]) and not bool(g.is_state[v]),
+            "is_state": bool(g.is_state[v]),
+            "untraced_fraction": float(unt[v]),
+        })
+    db.write_frame(con, "out_ownership__entities", pd.DataFrame(rows), order_by=["entity_id"])
+
+    assets = [v for v in range(g.n) if g.is_asset[v]]
+    rows = []
+    for a in assets:
+        c = int(ctl.controller[a])
+        rows.append({
+            "asset_id": g.ids[a],
+            "controller_entity_id": g.ids[c] if c >= 0 else None,
+            "control_basis": next((e.control_basis for e in g.in_edges.get(a, []) if e.owner == c), None),
+            "ultimate_controller_entity_id": g.ids[ctl.ultimate[a]] if c >= 0 and ctl.ultimate[a] >= 0 else None,
+            "control_chain": " > ".join(names[x] for x in ctl.chain[a][1:]) or None,
+            "control_chain_ids": [g.ids[x] for x in ctl.chain[a][1:]],
+            "controlling_country_code": ctl.country[a] if c >= 0 else None,
+            "controlling_country_basis": ctl.country_basis[a] if c >= 0 else "no controller identified",
+            "is_state_controlled": bool(ctl.reaches_state[a]) and c >= 0,
+        })
+    db.write_frame(con, "out_ownership__asset_controllers", pd.DataFrame(rows), order_by=["asset_id"])
+
+    rows = []
+    # targets in batches of 256: one dense (nodes x targets) solve of the thousands of layer assets took
+    # about 1 GB; the columns are independent, so batching changes no figure
+    for start in range(0, len(assets), 256):
+        econ = economic(g, assets[start:start + 256])
+        for a in assets[start:start + 256]:
+            lo, hi = econ[a]
+            roots = np.flatnonzero((lo + hi > 0) & ~g.has_owner)
+            roots = roots[roots != a]
+            for v, v_lo, v_hi in zip(roots.tolist(), lo[roots].tolist(), hi[roots].tolist()):
+                rows.append({"asset_id": g.ids[a], "owner_entity_id": g.ids[v], "owner_country_code": g.country[v],
+                             "is_state": bool(g.is_state[v]), "share_min": v_lo, "share_max": min(v_hi, 1.0)})
+            traced_min = sum(lo[roots].tolist())  # left to right, as always
+            traced_max = sum(hi[roots].tolist())
+            rows.append({"asset_id": g.ids[a], "owner_entity_id": None, "owner_country_code": None,
+                         "is_state": False, "share_min": max(0.0, 1.0 - traced_max),
+                         "share_max": min(1.0, max(0.0, 1.0 - traced_min))})
+    db.write_frame(con, "out_ownership__asset_owners", pd.DataFrame(rows), order_by=["asset_id", "owner_entity_id"])
+
+    db.write_frame(con, "out_ownership__control_conflicts", pd.DataFrame(
+        [{"node_id": g.ids[s], "chosen_controller_id": g.ids[cs[0]], "other_controller_ids": " ".join(g.ids[x] for x in cs[1:])}
+         for s, cs in ctl.conflicts], columns=["node_id", "chosen_controller_id", "other_controller_ids"]),
+        order_by=["node_id"])
+
+    # held by or through entities controlled from each single country
+    rows = []
+    asset_nodes = np.asarray(assets, dtype=np.int64)
+    for c in sorted({c for c in ctl.country if c}):
+        member = in_group(g, ctl, {c}, settings.thresholds.majority)
+        h_lo, h_hi = held_share(g, member, ctl)
+        held = asset_nodes[h_hi[asset_nodes] > 0]
+        # an asset without an identified controller is controlled from nowhere, not from
+        # its own host country
+        controlled = member[held] & (ctl.controller[held] >= 0)
+        rows.extend({"asset_id": g.ids[a], "country_code": c, "share_min": x_lo, "share_max": x_hi,
+                     "is_controlled": k}
+                    for a, x_lo, x_hi, k in zip(held.tolist(), h_lo[held].tolist(), h_hi[held].tolist(),
+                                                controlled.tolist()))
+    db.write_frame(con, "out_ownership__asset_countries", pd.DataFrame(
+        rows, columns=["asset_id", "country_code", "share_min", "share_max", "is_controlled"]),
+        order_by=["asset_id", "country_code"])
+
+
+def resolve_all(con: duckdb.DuckDBPyConnection, settings: Settings) -> network.Network:
+    """Only the whole-graph tables (``entity_control``, ``entity_countries``, ``loops``);
+    :func:`resolve` writes them too. Returns the network."""
+    loaded = load.load_network(con, settings)
+    net = loaded.net
+    ctl, _ = network.controllers(net)
+    top, depth = network.ultimate(ctl)
+    cc, basis = network.countries(net, ctl, top, settings.thresholds.majority)
+    write_entity_tables(con, loaded, ctl, top, depth, cc, basis)
+    return net
