@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import db
+from . import db, vocab
 
 BODS_VERSION = "0.4"
 def as_uri(url: str) -> str:
@@ -44,11 +44,6 @@ def as_uri(url: str) -> str:
 
 PUBLISHER = {"name": "infrarisk", "url": "https://github.com/infrarisk/infrarisk"}
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
-#: our interest types -> BODS 0.4 interestType codes
-INTERESTS = {"shareholding": "shareholding", "voting_rights": "votingRights", "concession": "rightsGrantedByContract",
-             "operating_contract": "rightsGrantedByContract", "tenancy": "enjoymentAndUseOfAssets",
-             "consortium_membership": "otherInfluenceOrControl", "fund_management": "otherInfluenceOrControl",
-             "fund_structure": "otherInfluenceOrControl", "appointment_of_board": "appointmentOfBoard"}
 UNSPECIFIED = ("noBeneficialOwners", "subjectUnableToConfirmOrIdentifyBeneficialOwner",
                "interestedPartyHasNotProvidedInformation", "subjectExemptFromDisclosure",
                "interestedPartyExemptFromDisclosure", "unknown", "informationUnknownToPublisher")
@@ -195,7 +190,8 @@ def bods_statements(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def _interest(r: dict, owner_is_person: bool = False) -> dict:
     rel = r.get("relationship")
-    itype = INTERESTS.get(r["interest_type"], "otherInfluenceOrControl")
+    # BODS 0.4 interestType from the one vocabulary; a code it does not list is "other influence"
+    itype = vocab.interest_types().get(r["interest_type"], {}).get("bods_code", "otherInfluenceOrControl")
     stated = bool(r["is_share_stated"]) or (r["share_min"] or 0) > 0
     if rel in ("direct parent", "ultimate parent") and not stated:
         itype = "otherInfluenceOrControl"

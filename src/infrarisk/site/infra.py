@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..score import BANDS, share_text
+from ..fmt import share_text
+from ..score import BANDS
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import SiteBuilder
