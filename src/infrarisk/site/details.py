@@ -43,7 +43,7 @@ from ..fmt import edge_share, stake_share
 from .mapdata import SHARD_SIZE, MapData, js_call
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import SiteBuilder
+    from .builder import SiteBuilder
 
 #: edges of the ownership graph shown for one asset (the rest is summarised as truncated)
 MAX_EDGES = 60

@@ -32,7 +32,7 @@ from .layers import type_label
 from .mapdata import MapData, layer_licence
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import SiteBuilder
+    from .builder import SiteBuilder
 
 STEM = "data/infrarisk-map"
 STEM_EXCEPT_NC = "data/infrarisk-map-except-nc"

@@ -44,7 +44,7 @@ from .layers import STATUSES, Layer, type_label
 from .render import BAND_COLOURS, BAND_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import SiteBuilder
+    from .builder import SiteBuilder
 
 #: minimum look-through shares the filter offers (fractions)
 SHARE_OPTIONS = [0.0, 0.01, 0.10, 0.25, 0.50]
