@@ -12,8 +12,10 @@ Contract:
   ``interestedParty`` with reason ``informationUnknownToPublisher`` for the share no
   recorded holder accounts for; owners that a registry declares unknown (GLEIF reporting
   exceptions, BODS unspecified parties, PSC statements) keep their reason. Output is deterministic (ids are hashes of content).
-- :func:`write_tables`: every ``out_*`` table (and the core ownership tables) as one CSV
-  or Parquet file each.
+- :func:`write_tables`: the resolved tables (:data:`TABLES`: the core ownership tables, the
+  ``out_ownership__*`` and ``out_exposure__*`` tables with the evidence the bands rest on,
+  the INGE2 ports) as one CSV or Parquet file each. Interest types map to BODS codes through
+  ``vocab/interest_types.csv``.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ ENTITY_TYPES = {"state": "state", "state_body": "stateBody", "unknown": "unknown
 TABLES = ("core_ownership__entities", "core_ownership__links", "out_ownership__entities",
           "out_ownership__asset_controllers", "out_ownership__asset_owners", "out_ownership__asset_countries",
           "out_ownership__loops", "out_ownership__entity_control", "out_ownership__entity_countries",
-          "out_exposure__asset_groups", "out_exposure__assets", "out_exposure__ports", "out_inge2__ports")
+          "out_exposure__asset_groups", "out_exposure__assets", "out_exposure__ports", "out_inge2__ports",
+          "out_exposure__evidence_edges", "out_exposure__evidence_control", "out_exposure__evidence_paths")
 
 
 def _sid(*parts) -> str:
