@@ -3,8 +3,11 @@ changes, downloads.
 
 Contract: :func:`build_site` reads the ``out_*``, ``core_*`` and ``core_meta__*`` tables of a
 finished build and writes a complete site into an empty folder (the caller swaps it into
-place). Output is deterministic: no timestamps, stable ordering, stable element ids.
-Every string from data is escaped (templates autoescape; JSON is embedded with ``tojson``;
+place). It reads tables only: control chains, look-through paths, band reasons and the
+ownership edges above each asset come from the evidence the score stage wrote
+(``out_exposure__evidence_*``, read by :class:`~.builder.SiteBuilder`); the INGE2 page from
+``out_inge2__*`` (:mod:`infrarisk.findings.inge2`). Output is deterministic: no timestamps, stable ordering,
+stable element ids. Every string from data is escaped (templates autoescape; JSON is embedded with ``tojson``;
 the map's data files escape ``<``, ``>`` and ``&`` and the page turns data into text nodes
 only). The map page is a Folium map (:mod:`.mapping`) inside the app of ``map.html``; its
 layers (:mod:`.layers`, :mod:`.infra`, :mod:`.mapdata`, :mod:`.details`, :mod:`.downloads`)
