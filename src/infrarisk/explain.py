@@ -88,7 +88,7 @@ class Explainer:
         for lid in link_ids:
             r = self.link_by_id[lid]
             out.append({"url": r["source_url"], "title": r["source_title"] or r["source_url"],
-                        "as_of": _date(r), "status": r["status"]})
+                        "as_of": link_date(r), "status": r["status"]})
         return out
 
     def _step(self, e: dict) -> dict:
@@ -107,7 +107,7 @@ class Explainer:
                 "owner_country_basis": ent["controlling_country_basis"],
                 "share": stake_share(r["share_min"], r["share_max"], r["is_share_stated"]),
                 "interest_type": r["interest_type"], "status": r["status"], "is_current": bool(r["is_current"]),
-                "as_of": _date(r), "is_control": bool(r["is_control"]), "control_basis": _na(r["control_basis"]),
+                "as_of": link_date(r), "is_control": bool(r["is_control"]), "control_basis": _na(r["control_basis"]),
                 "source_url": r["source_url"], "source_title": _na(r["source_title"]) or r["source_url"],
                 "note": _na(r["note"]),
             })
@@ -157,6 +157,6 @@ def _na(v):
     return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v
 
 
-def _date(r) -> str | None:
+def link_date(r) -> str | None:
     """The date of a link record at the precision its source gives."""
     return date_text(r["as_of_date"], r["as_of_precision"])
