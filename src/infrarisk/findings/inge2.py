@@ -87,17 +87,19 @@ def write(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph, ctl: owne
         member, lo, hi = held[claim.group.id]
         own = ownership.in_group(g, ctl, set(claim.own_countries), majority)
         own_lo, _ = ownership.held_share(g, own, ctl)
-    terms = con.execute("""
+    cur = con.execute("""
         SELECT t.asset_id, t.name, t.parent_asset_id, p.name AS port_name, p.unlocode, p.country_code, p.is_europe
         FROM core_assets__assets t JOIN core_assets__assets p ON p.asset_id = t.parent_asset_id
-        WHERE t.asset_class = 'terminal' ORDER BY t.asset_id""").df()
+        WHERE t.asset_class = 'terminal' ORDER BY t.asset_id""")
+    cols = [d[0] for d in cur.description]
+    terms = [dict(zip(cols, r)) for r in cur.fetchall()]  # rows as dicts: iterrows costs 0.4 s at 5,000 terminals
     # the links of the resolved scope only (a registry may add millions of others)
     links = con.execute("SELECT link_id, source_url FROM core_ownership__links WHERE subject_id IN (SELECT unnest(?))",
                         [g.ids]).df()
     url_of = dict(zip(links["link_id"], links["source_url"]))
     ports: dict[str, dict] = {}
     counted_terminals = []
-    for _, t in terms.iterrows() if claim.group is not None else ():
+    for t in terms if claim.group is not None else ():
         a = g.index.get(t["asset_id"])
         if a is None or not t["is_europe"]:
             continue
