@@ -28,6 +28,7 @@ import pandas as pd
 
 from .. import licences
 from ..findings import inge2
+from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
 from . import country_page, details, downloads, layer_downloads, mapdata, mapping, methodology
@@ -143,7 +144,7 @@ def _build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Pro
     _write(out_dir / "inge2.html", sb.page(
         "inge2.html", "inge2", "Over 20 European ports", rows=inge, n_ports=len(inge),
         n_via_sar=sum(1 for r in inge if r["is_via_special_regions_only"]), group_label=label,
-        group_countries=", ".join(sorted(members)), threshold=f"{settings.thresholds.screening:.0%}",
+        group_countries=", ".join(sorted(members)), threshold=pct(settings.thresholds.screening),
         claim_url=src.url if src else "", claim_also=src.also_reported_by if src else "",
         not_counted=inge2.not_counted(con, members)))
 
