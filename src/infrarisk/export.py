@@ -1,6 +1,8 @@
 """Exports of a built database: BODS 0.4 statements, CSV and Parquet of the resolved tables.
 
-Contract:
+Contract: reads tables only (``core_ownership__*``, the ``out_ownership__*`` and
+``out_exposure__*`` tables of a finished build; the resolved scope is the assets of
+``out_ownership__asset_controllers`` and the entities of ``out_ownership__entities``):
 
 - :func:`bods_statements` / :func:`write_bods`: the resolved ownership of the assets on
   the map as BODS 0.4 statements (a JSON array): one ``entity`` record per asset (type
@@ -73,9 +75,10 @@ def _rows(con, sql: str, params=None) -> list[dict]:
 
 def bods_statements(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """BODS 0.4 statements of the assets with ownership data and their chains."""
-    from .ownership import scope_of_assets
-
-    scope = scope_of_assets(con)
+    # the resolved scope as the resolve stage wrote it: the assets with ownership data and the
+    # entities on their chains (the out_ownership__* tables; nothing is walked again here)
+    scope = ("(SELECT 'asset' AS kind, asset_id AS id FROM out_ownership__asset_controllers "
+             "UNION ALL SELECT 'entity', entity_id FROM out_ownership__entities)")
     newest = con.execute("SELECT max(as_of_date) FROM core_ownership__links WHERE is_current").fetchone()[0]
     date = str(newest or "2000-01-01")[:10]
     pub = {"publicationDate": date, "bodsVersion": BODS_VERSION, "publisher": PUBLISHER, "license": LICENCE}
