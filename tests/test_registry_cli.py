@@ -76,9 +76,11 @@ def test_ingest_makes_chains_reach_further_and_exports_validate(built, monkeypat
                        "WHERE entity_id = ?", [holder]).fetchone() == (f"lei:{parent}", "LU")
     # the curated entity was matched by LEI, not duplicated
     assert con.execute("SELECT count(*) FROM core_ownership__entities WHERE lei = ?", [holder_lei]).fetchone()[0] == 1
-    # no table of paths is materialised: evidence paths are computed per asset on demand
+    # no table of all paths is materialised: the only paths stored are the evidence of the assets' bands
     tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
-    assert not [t for t in tables if "path" in t]
+    assert [t for t in tables if "path" in t] == ["out_exposure__evidence_paths"]
+    assert con.execute("SELECT count(*) FROM out_exposure__evidence_paths WHERE asset_id NOT IN "
+                       "(SELECT asset_id FROM out_ownership__asset_controllers)").fetchone()[0] == 0
     con.close()
     # the parent itself declares no parent: an explicit unknown owner with its reason
     xf = write_csv(tmp / "repex.csv", ["LEI", "Exception.Category", "Exception.Reason.1"], [

@@ -31,11 +31,6 @@ def test_thresholds_are_settings():
     assert score.band_for(0.2499, 0.2499, False, False, s) == "high"
 
 
-def test_pct_and_share_text():
-    assert score.pct(0.2499) == "24.99%"
-    assert score.share_text(0.4726, 0.61) == "47.26–61%"
-
-
 def test_scored_tables(tmp_path):
     t = chinese_chains()
     ents = t["entities"] + [entity("Op HK", "HK")]
@@ -63,3 +58,38 @@ def test_port_without_terminals_is_unknown(tmp_path):
     assert con.execute("SELECT band, band_reason FROM out_exposure__assets WHERE asset_id='wpi:2'").fetchone() == (
         "unknown", "No ownership data for this asset.")
     assert con.execute("SELECT band FROM out_exposure__assets WHERE asset_id='terminal:t'").fetchone() == ("none",)
+
+
+def test_score_writes_the_evidence_its_bands_rest_on(tmp_path):
+    """Paths, control steps and edges are tables; the table reader gives them back with sources."""
+    from infrarisk.explain import Explainer
+
+    t = chinese_chains()
+    con, log, s = load_tiny(tmp_path, entities=t["entities"], stakes=t["stakes"], links=t["links"],
+                            locations=t["locations"])
+    g = ownership.resolve(con, s)
+    profile = load_profile("default")
+    score.score(con, g, profile, s)
+    # Le Havre: China Merchants Port's 49% of Terminal Link, which holds 50.2%: one path, 24.598% by look-through
+    path = con.execute("""
+        SELECT p.step, e.owner_name, e.subject_name, p.top_country_code, p.look_through
+        FROM out_exposure__evidence_paths p JOIN out_exposure__evidence_edges e USING (edge_id)
+        WHERE p.asset_id = 'terminal:le-havre-gmp' AND p.group_id = 'china' ORDER BY p.path, p.step""").fetchall()
+    assert [r[:4] for r in path] == [(1, "China Merchants Port", "Terminal Link", "CN"),
+                                     (2, "Terminal Link", "Le Havre GMP", "CN")]
+    assert path[0][4] == pytest.approx(0.49 * 0.502)
+    assert con.execute("SELECT count(*) FROM out_exposure__evidence_paths WHERE group_id = 'russia'").fetchone() == (0,)
+    # Zeebrugge's control chain, step by step from the asset up
+    steps = con.execute("""
+        SELECT e.owner_name FROM out_exposure__evidence_control c JOIN out_exposure__evidence_edges e USING (edge_id)
+        WHERE c.asset_id = 'terminal:zeebrugge-csp' ORDER BY c.step""").fetchall()
+    assert [r[0] for r in steps][:2] == ["COSCO SHIPPING Ports", "COSCO SHIPPING Holdings"]
+    # every edge names the links it merges, and those links exist
+    assert con.execute("""
+        SELECT count(*) FROM (SELECT unnest(link_ids) AS link_id FROM out_exposure__evidence_edges)
+        WHERE link_id NOT IN (SELECT link_id FROM core_ownership__links)""").fetchone() == (0,)
+    ev = Explainer(con, profile, s).asset("terminal:le-havre-gmp")
+    china = next(x for x in ev["groups"] if x["group_id"] == "china")
+    assert china["band"] == "elevated" and china["paths"][0]["look_through"] == "24.6%"
+    assert china["paths"][0]["steps"][0]["sources"], "each step carries its sources"
+    assert Explainer(con, profile, s).asset("terminal:zeebrugge-csp")["control"]["steps"][0]["basis"]

@@ -5,7 +5,9 @@ header comment declares ``-- severity: error|warning`` and ``-- tolerance: N`` (
 rows allowed before the check fails) and a ``-- why:`` line. A failed ``error`` check stops
 the build before anything is published (:class:`~infrarisk.errors.CheckFailed`); warnings
 are reported. Results are written to ``out_build__checks``. (Pattern: PUDL data tests,
-zavod assertions.)
+zavod assertions.) A check may name a vocabulary list as ``{non_economic_interest_types}``:
+it is filled in from ``vocab/interest_types.csv`` (:func:`check_sql`), so a check counts
+shares with the same interest types as the resolver.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from . import db
+from . import db, vocab
 from .errors import CheckFailed
 
 _HEADER = re.compile(r"^--\s*(severity|tolerance|why):\s*(.+)$", re.M)
@@ -40,11 +42,23 @@ def parse_header(text: str) -> dict[str, str]:
     return {k: v.strip() for k, v in _HEADER.findall(text)}
 
 
+def check_sql(name: str) -> str:
+    """The SQL of ``sql/checks/<name>.sql`` with its vocabulary lists filled in.
+
+    Examples
+    --------
+    >>> "('operating_contract', 'tenancy', 'fund_management', 'fund_structure')" in check_sql("shares_over_100")
+    True
+    """
+    text = db.sql_text(f"checks/{name}")
+    return text.replace("{non_economic_interest_types}", vocab.sql_list(vocab.non_economic_interest_types()))
+
+
 def run_checks(con: duckdb.DuckDBPyConnection, names: list[str] | None = None) -> list[CheckResult]:
     """Run the SQL checks and record them in ``out_build__checks``."""
     results = []
     for name in names or db.check_names():
-        text = db.sql_text(f"checks/{name}")
+        text = check_sql(name)
         h = parse_header(text)
         severity = h.get("severity", "error")
         if severity not in ("error", "warning"):

@@ -1,54 +1,49 @@
-"""Evidence for one asset: its holders, control chain and look-through paths, with sources.
+"""Evidence for one asset, read from the tables the score stage wrote: holders, control chain,
+look-through paths, each step with its sources.
 
-Contract: :class:`Explainer` is built once per build (or per analyst session) from the
-database and the resolved graph; :meth:`Explainer.asset` computes, for the asset being
-viewed only, everything needed to justify its figures: every recorded stake (current or
-not) with status, date and source; the control chain with the basis of each step; and,
-per high-risk group, the band, the reason in words and the ownership paths from the
-entities controlled from that group down to the asset, each step with its sources.
-Paths are computed on demand; no table of all paths is ever materialised.
+Contract: :class:`Explainer` reads, once per site build or analyst session, the stakes of
+the resolved scope (``core_ownership__links``, ``core_ownership__entities``,
+``out_ownership__entities``), the control of each asset (``out_ownership__asset_controllers``)
+and the evidence of its bands (``out_exposure__asset_groups`` and the
+``out_exposure__evidence_*`` tables of :mod:`infrarisk.score`). :meth:`Explainer.asset`
+returns, for one asset, everything needed to justify its figures: every recorded stake
+(current or not) with status, date and source; the control chain with the basis of each
+step; and, per high-risk group, the band, the reason in words and the ownership paths from
+the entities controlled from that group down to the asset. Nothing is recomputed: no
+ownership graph is loaded and no control or share is derived here.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from . import ownership
-from .ownership import OwnershipGraph
+from .fmt import date_text, edge_share, share_text, stake_share
 from .profiles import Profile
-from .score import band_for, share_text
 from .settings import Settings
 
+#: the nodes of the resolved scope: entities on the assets' chains, and the assets with ownership data
+SCOPE_SQL = ("SELECT entity_id FROM out_ownership__entities UNION ALL "
+             "SELECT asset_id FROM out_ownership__asset_controllers")
 
-@dataclass
-class Step:
-    owner_id: str
-    owner_name: str
-    subject_id: str
-    subject_name: str
-    share: str
-    is_conflict: bool
-    sources: list[dict]
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
 class Explainer:
-    """Explain assets of one resolved build under one risk profile."""
+    """Explain assets of one finished build under the profile its bands were scored with."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, settings: Settings):
-        self.g, self.profile, self.settings = g, profile, settings
-        majority = settings.thresholds.majority
-        self.ctl = ownership.control(g, majority)
-        # only the links and entities of the resolved scope (the assets' ancestors), never
-        # a whole registry
-        con.execute("CREATE OR REPLACE TEMP TABLE _scope_ids AS SELECT unnest(?::VARCHAR[]) AS node_id", [g.ids])
-        self.links = con.execute("""
+    def __init__(self, con: duckdb.DuckDBPyConnection, profile: Profile, settings: Settings):
+        self.profile, self.settings = profile, settings
+        # only the links and entities of the resolved scope (the assets' ancestors), never a whole registry
+        self.links = con.execute(f"""
             SELECT l.*, e.entity_name AS owner_name
             FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
-            WHERE l.subject_id IN (SELECT node_id FROM _scope_ids)
+            WHERE l.subject_id IN ({SCOPE_SQL})
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
         self.link_by_id = {r["link_id"]: r for r in self.links.to_dict("records")}
         # the links of each asset as records, grouped once: the site asks for thousands of assets
@@ -60,15 +55,32 @@ class Explainer:
             SELECT e.entity_id, e.entity_name, e.lei, e.entity_type, e.jurisdiction_code, e.hq_country_code,
                    o.controlling_country_code, o.controlling_country_basis, o.control_chain,
                    o.is_state_controlled, o.is_state
-            FROM core_ownership__entities e JOIN out_ownership__entities o USING (entity_id)
-            WHERE e.entity_id IN (SELECT node_id FROM _scope_ids)""").df().set_index("entity_id", drop=False)
-        con.execute("DROP TABLE _scope_ids")
+            FROM core_ownership__entities e JOIN out_ownership__entities o USING (entity_id)""").df() \
+            .set_index("entity_id", drop=False)
         self._entity_country = self.entities[["controlling_country_code", "controlling_country_basis"]].to_dict("index")
-        self.groups = []
-        for grp in profile.groups:
-            member = ownership.in_group(g, self.ctl, set(profile.members(grp)), majority)
-            lo, hi = ownership.held_share(g, member, self.ctl)
-            self.groups.append((grp, member, lo, hi))
+        # merged current edges: by id, and the edges into each node (the ownership graph above an asset)
+        self.edges = {r["edge_id"]: r for r in _rows(con, "SELECT * FROM out_exposure__evidence_edges ORDER BY edge_id")}
+        self.in_edges: dict[str, list[dict]] = {}
+        for r in self.edges.values():
+            self.in_edges.setdefault(r["subject_id"], []).append(r)
+        self.controllers = {r["asset_id"]: r for r in _rows(con, "SELECT * FROM out_ownership__asset_controllers")}
+        self._control_steps: dict[str, list[int]] = {}
+        for aid, eid in con.execute("SELECT asset_id, edge_id FROM out_exposure__evidence_control "
+                                    "ORDER BY asset_id, step").fetchall():
+            self._control_steps.setdefault(aid, []).append(eid)
+        self._groups: dict[str, list[dict]] = {}
+        for r in _rows(con, "SELECT * FROM out_exposure__asset_groups ORDER BY asset_id, group_id"):
+            self._groups.setdefault(r["asset_id"], []).append(r)
+        self._paths: dict[tuple[str, str], list[list[dict]]] = {}
+        for r in _rows(con, "SELECT * FROM out_exposure__evidence_paths ORDER BY asset_id, group_id, path, step"):
+            ps = self._paths.setdefault((r["asset_id"], r["group_id"]), [])
+            if r["step"] == 1:
+                ps.append([])
+            ps[-1].append(r)
+
+    def has(self, asset_id: str) -> bool:
+        """Whether the asset has ownership data (it is in the resolved scope)."""
+        return asset_id in self.controllers
 
     # ------------------------------------------------------------------ pieces
     def _sources(self, link_ids: list[str]) -> list[dict]:
@@ -76,14 +88,13 @@ class Explainer:
         for lid in link_ids:
             r = self.link_by_id[lid]
             out.append({"url": r["source_url"], "title": r["source_title"] or r["source_url"],
-                        "as_of": _date(r), "status": r["status"]})
+                        "as_of": link_date(r), "status": r["status"]})
         return out
 
-    def _step(self, e: ownership.Edge) -> Step:
-        g = self.g
-        return Step(g.ids[e.owner], g.names[e.owner], g.ids[e.subject], g.names[e.subject],
-                    share_text(e.lo, e.hi) if (e.lo > 0 or e.hi < 1) else "undisclosed share",
-                    e.is_conflict, self._sources(e.link_ids))
+    def _step(self, e: dict) -> dict:
+        return {"owner_id": e["owner_entity_id"], "owner_name": e["owner_name"], "subject_id": e["subject_id"],
+                "subject_name": e["subject_name"], "share": edge_share(e["share_min"], e["share_max"]),
+                "is_conflict": bool(e["is_conflict"]), "sources": self._sources(e["link_ids"])}
 
     def holders(self, asset_id: str) -> list[dict]:
         """Every recorded stake in the asset (current first), with its source."""
@@ -94,10 +105,9 @@ class Explainer:
                 "owner_id": r["owner_entity_id"], "owner_name": r["owner_name"],
                 "owner_country": _na(ent["controlling_country_code"]),
                 "owner_country_basis": ent["controlling_country_basis"],
-                "share": (share_text(r["share_min"], r["share_max"]) if r["is_share_stated"] or r["share_min"] > 0
-                          else "undisclosed share"),
+                "share": stake_share(r["share_min"], r["share_max"], r["is_share_stated"]),
                 "interest_type": r["interest_type"], "status": r["status"], "is_current": bool(r["is_current"]),
-                "as_of": _date(r), "is_control": bool(r["is_control"]), "control_basis": _na(r["control_basis"]),
+                "as_of": link_date(r), "is_control": bool(r["is_control"]), "control_basis": _na(r["control_basis"]),
                 "source_url": r["source_url"], "source_title": _na(r["source_title"]) or r["source_url"],
                 "note": _na(r["note"]),
             })
@@ -105,46 +115,35 @@ class Explainer:
 
     def control(self, asset_id: str) -> dict | None:
         """The control chain of the asset, or None when no controller is identified."""
-        g, ctl = self.g, self.ctl
-        a = g.index.get(asset_id)
-        if a is None or ctl.controller[a] < 0:
+        c = self.controllers.get(asset_id)
+        if c is None or c["controller_entity_id"] is None:
             return None
-        steps = []
-        for e in ownership.control_edges(g, ctl, a):
-            steps.append({**vars(self._step(e)), "basis": e.control_basis})
-        top = ctl.chain[a][-1]
-        return {"steps": steps, "ultimate_id": g.ids[top], "ultimate_name": g.names[top],
-                "country": ctl.country[a], "country_basis": ctl.country_basis[a],
-                "reaches_state": bool(ctl.reaches_state[a]), "is_loop": ctl.ultimate[a] < 0}
+        steps = [{**self._step(self.edges[eid]), "basis": self.edges[eid]["control_basis"]}
+                 for eid in self._control_steps.get(asset_id, [])]
+        top = c["control_chain_ids"][-1]
+        return {"steps": steps, "ultimate_id": top, "ultimate_name": self.entities.at[top, "entity_name"],
+                "country": c["controlling_country_code"], "country_basis": c["controlling_country_basis"],
+                "reaches_state": bool(c["is_state_controlled"]), "is_loop": c["ultimate_controller_entity_id"] is None}
 
     def group_view(self, asset_id: str) -> list[dict]:
         """Per high-risk group: band, reason, look-through share and the paths behind it."""
-        from .score import _reason
-        g, ctl = self.g, self.ctl
-        a = g.index.get(asset_id)
+        if not self.has(asset_id):
+            return []
+        rows = {r["group_id"]: r for r in self._groups.get(asset_id, [])}
         out = []
-        for grp, member, lo, hi in self.groups:
-            if a is None:
+        for grp in self.profile.groups:  # in the profile's order
+            r = rows.get(grp.id)
+            if r is None:
                 continue
-            controlled = bool(member[a]) and ctl.controller[a] >= 0
-            operator = next((g.names[e.owner] for e in g.in_edges.get(a, [])
-                             if e.interest_type == "operating_contract" and member[e.owner]), None)
-            band = band_for(float(lo[a]), float(hi[a]), controlled, operator is not None, self.settings)
-            paths = []
-            for path in ownership.paths_to(g, a, stop=member):
-                if not member[path[0].owner]:
-                    continue
-                look = float(np.prod([e.lo for e in path]))
-                paths.append({"steps": [vars(self._step(e)) for e in path], "look_through": share_text(look, look),
-                              "top_id": g.ids[path[0].owner], "top_name": g.names[path[0].owner],
-                              "top_country": ctl.country[path[0].owner]})
-            chain = " > ".join(g.names[x] for x in ctl.chain[a][1:])
-            out.append({"group_id": grp.id, "group_label": grp.label, "band": band,
-                        "share": share_text(float(lo[a]), float(hi[a])), "share_min": float(lo[a]),
-                        "share_max": float(hi[a]), "is_controlled": controlled, "operator": operator,
-                        "reason": _reason(band, grp, float(lo[a]), float(hi[a]), controlled, operator, chain,
-                                          self.settings, bool(g.has_owner[a])),
-                        "paths": paths,
+            paths = [{"steps": [self._step(self.edges[s["edge_id"]]) for s in p],
+                      "look_through": share_text(p[0]["look_through"], p[0]["look_through"]),
+                      "top_id": p[0]["top_entity_id"], "top_name": self.edges[p[0]["edge_id"]]["owner_name"],
+                      "top_country": p[0]["top_country_code"]}
+                     for p in self._paths.get((asset_id, r["group_id"]), [])]
+            out.append({"group_id": r["group_id"], "group_label": r["group_label"], "band": r["band"],
+                        "share": share_text(r["share_min"], r["share_max"]), "share_min": r["share_min"],
+                        "share_max": r["share_max"], "is_controlled": bool(r["is_controlled"]),
+                        "operator": r["operator_name"], "reason": r["band_reason"], "paths": paths,
                         "sources": [vars(s) for s in grp.sources]})
         return out
 
@@ -158,10 +157,6 @@ def _na(v):
     return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v
 
 
-def _date(r) -> str | None:
-    d = r["as_of_date"]
-    if d is None or pd.isna(d):
-        return None
-    d = pd.Timestamp(d)
-    prec = r["as_of_precision"]
-    return d.strftime("%Y") if prec == "year" else d.strftime("%Y-%m") if prec == "month" else d.strftime("%Y-%m-%d")
+def link_date(r) -> str | None:
+    """The date of a link record at the precision its source gives."""
+    return date_text(r["as_of_date"], r["as_of_precision"])

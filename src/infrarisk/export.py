@@ -1,6 +1,8 @@
 """Exports of a built database: BODS 0.4 statements, CSV and Parquet of the resolved tables.
 
-Contract:
+Contract: reads tables only (``core_ownership__*``, the ``out_ownership__*`` and
+``out_exposure__*`` tables of a finished build; the resolved scope is the assets of
+``out_ownership__asset_controllers`` and the entities of ``out_ownership__entities``):
 
 - :func:`bods_statements` / :func:`write_bods`: the resolved ownership of the assets on
   the map as BODS 0.4 statements (a JSON array): one ``entity`` record per asset (type
@@ -12,8 +14,10 @@ Contract:
   ``interestedParty`` with reason ``informationUnknownToPublisher`` for the share no
   recorded holder accounts for; owners that a registry declares unknown (GLEIF reporting
   exceptions, BODS unspecified parties, PSC statements) keep their reason. Output is deterministic (ids are hashes of content).
-- :func:`write_tables`: every ``out_*`` table (and the core ownership tables) as one CSV
-  or Parquet file each.
+- :func:`write_tables`: the resolved tables (:data:`TABLES`: the core ownership tables, the
+  ``out_ownership__*`` and ``out_exposure__*`` tables with the evidence the bands rest on,
+  the INGE2 ports) as one CSV or Parquet file each. Interest types map to BODS codes through
+  ``vocab/interest_types.csv``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import db
+from . import db, vocab
 
 BODS_VERSION = "0.4"
 def as_uri(url: str) -> str:
@@ -44,11 +48,6 @@ def as_uri(url: str) -> str:
 
 PUBLISHER = {"name": "infrarisk", "url": "https://github.com/infrarisk/infrarisk"}
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
-#: our interest types -> BODS 0.4 interestType codes
-INTERESTS = {"shareholding": "shareholding", "voting_rights": "votingRights", "concession": "rightsGrantedByContract",
-             "operating_contract": "rightsGrantedByContract", "tenancy": "enjoymentAndUseOfAssets",
-             "consortium_membership": "otherInfluenceOrControl", "fund_management": "otherInfluenceOrControl",
-             "fund_structure": "otherInfluenceOrControl", "appointment_of_board": "appointmentOfBoard"}
 UNSPECIFIED = ("noBeneficialOwners", "subjectUnableToConfirmOrIdentifyBeneficialOwner",
                "interestedPartyHasNotProvidedInformation", "subjectExemptFromDisclosure",
                "interestedPartyExemptFromDisclosure", "unknown", "informationUnknownToPublisher")
@@ -56,7 +55,8 @@ ENTITY_TYPES = {"state": "state", "state_body": "stateBody", "unknown": "unknown
 TABLES = ("core_ownership__entities", "core_ownership__links", "out_ownership__entities",
           "out_ownership__asset_controllers", "out_ownership__asset_owners", "out_ownership__asset_countries",
           "out_ownership__loops", "out_ownership__entity_control", "out_ownership__entity_countries",
-          "out_exposure__asset_groups", "out_exposure__assets", "out_exposure__ports", "out_inge2__ports")
+          "out_exposure__asset_groups", "out_exposure__assets", "out_exposure__ports", "out_inge2__ports",
+          "out_exposure__evidence_edges", "out_exposure__evidence_control", "out_exposure__evidence_paths")
 
 
 def _sid(*parts) -> str:
@@ -75,9 +75,10 @@ def _rows(con, sql: str, params=None) -> list[dict]:
 
 def bods_statements(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """BODS 0.4 statements of the assets with ownership data and their chains."""
-    from .ownership import scope_of_assets
-
-    scope = scope_of_assets(con)
+    # the resolved scope as the resolve stage wrote it: the assets with ownership data and the
+    # entities on their chains (the out_ownership__* tables; nothing is walked again here)
+    scope = ("(SELECT 'asset' AS kind, asset_id AS id FROM out_ownership__asset_controllers "
+             "UNION ALL SELECT 'entity', entity_id FROM out_ownership__entities)")
     newest = con.execute("SELECT max(as_of_date) FROM core_ownership__links WHERE is_current").fetchone()[0]
     date = str(newest or "2000-01-01")[:10]
     pub = {"publicationDate": date, "bodsVersion": BODS_VERSION, "publisher": PUBLISHER, "license": LICENCE}
@@ -195,7 +196,8 @@ def bods_statements(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def _interest(r: dict, owner_is_person: bool = False) -> dict:
     rel = r.get("relationship")
-    itype = INTERESTS.get(r["interest_type"], "otherInfluenceOrControl")
+    # BODS 0.4 interestType from the one vocabulary; a code it does not list is "other influence"
+    itype = vocab.interest_types().get(r["interest_type"], {}).get("bods_code", "otherInfluenceOrControl")
     stated = bool(r["is_share_stated"]) or (r["share_min"] or 0) > 0
     if rel in ("direct parent", "ultimate parent") and not stated:
         itype = "otherInfluenceOrControl"

@@ -36,7 +36,7 @@ import duckdb
 import pandas as pd
 
 from .errors import DataError
-from .score import share_text
+from .fmt import share_text
 
 LINK_COLUMNS = ["subject_kind", "subject_id", "subject_name", "owner_entity_id", "owner_name", "link_id",
                 "interest_type", "share_min", "share_max", "is_share_stated", "status", "is_current",

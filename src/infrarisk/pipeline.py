@@ -147,7 +147,7 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
             tmp_site = site_dir.with_name(f".{site_dir.name}.{os.getpid()}.tmp")
             shutil.rmtree(tmp_site, ignore_errors=True)
             with _stage(report, "site", progress):
-                build_site(con, g, settings, profile, tmp_site)
+                build_site(con, settings, profile, tmp_site)
             report.site_bytes = sum(p.stat().st_size for p in tmp_site.rglob("*") if p.is_file())
         con.execute("CHECKPOINT")
         con.close()

@@ -9,7 +9,7 @@ Wording (DESIGN §3): sentences state what the sources say — "X holds 24.99% o
 is said only where the control rule is met ("is controlled by" follows the control chain
 the resolver established, with its basis). The word *risk* appears only beside the dated
 source the profile cites for listing a country; everything else about where a chain
-leads is context.
+leads is context. How each interest type is worded comes from ``vocab/interest_types.csv``.
 
 Examples
 --------
@@ -22,15 +22,9 @@ Examples
 
 from __future__ import annotations
 
+from . import vocab
+from .fmt import UNDISCLOSED
 from .profiles import Profile
-
-_INTEREST = {
-    "shareholding": "holds {share} of {subject}",
-    "concession": "holds a concession ({share}) over {subject}",
-    "operating_contract": "operates {subject} under contract (no ownership stake)",
-    "tenancy": "is a tenant of {subject} (no ownership stake)",
-    "consortium_membership": "is a member of the consortium owning {subject} ({share})",
-}
 
 
 def stake_sentence(h: dict, subject: str) -> str:
@@ -42,9 +36,10 @@ def stake_sentence(h: dict, subject: str) -> str:
     if h["status"] == "exited":
         return (f"{h['owner_name']}{country} is recorded as having exited {subject} (not counted as a holding "
                 f"today{when}; source: {src} <{h['source_url']}>).")
-    verb = _INTEREST.get(h["interest_type"], "has a " + str(h["interest_type"]).replace("_", " ")
-                         + " interest ({share}) in {subject}")
-    if share == "undisclosed share" and "{share} of" in verb:
+    known = vocab.interest_types().get(h["interest_type"])
+    verb = known["phrase"] if known else ("has a " + str(h["interest_type"]).replace("_", " ")
+                                          + " interest ({share}) in {subject}")
+    if share == UNDISCLOSED and "{share} of" in verb:
         verb = verb.replace("{share} of", "an undisclosed share of")
     status = h["status"] + ("" if h["is_current"] else "; not counted as a holding today")
     return (f"{h['owner_name']}{country} {verb.format(share=share, subject=subject)} "

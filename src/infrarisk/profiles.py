@@ -81,7 +81,11 @@ class RiskGroup:
 
 @dataclass(frozen=True)
 class Profile:
-    """A named list of high-risk groups with their sources."""
+    """A named list of high-risk groups with their sources.
+
+    ``inge2_group`` names the group the INGE2 "over 20 ports" finding counts
+    (:mod:`infrarisk.findings.inge2`); None: the first group.
+    """
 
     name: str
     title: str
@@ -89,6 +93,7 @@ class Profile:
     description: str = ""
     group_special_regions: bool = True
     path: str = field(default="", compare=False)
+    inge2_group: str | None = None
 
     def __post_init__(self):
         ids = [g.id for g in self.groups]
@@ -101,12 +106,15 @@ class Profile:
             for c in (*g.countries, *g.special_regions):
                 if not re.match(r"^[A-Z]{2}$", c):
                     raise ConfigError(f"profile {self.name}: {c!r} is not an ISO alpha-2 code")
+        if self.inge2_group is not None and self.inge2_group not in ids:
+            raise ConfigError(f"profile {self.name}: inge2_group {self.inge2_group!r} is not one of its groups")
 
     @classmethod
     def build(cls, name: str, groups: list[RiskGroup], title: str = "", description: str = "",
-              group_special_regions: bool = True) -> "Profile":
+              group_special_regions: bool = True, inge2_group: str | None = None) -> "Profile":
         """Make a profile in code (for analysts' what-if questions)."""
-        return cls(name, title or name, tuple(groups), description, group_special_regions)
+        return cls(name, title or name, tuple(groups), description, group_special_regions,
+                   inge2_group=inge2_group)
 
     def group(self, id: str) -> RiskGroup:
         for g in self.groups:
@@ -125,7 +133,7 @@ class Profile:
         return None
 
     def without_special_regions(self) -> "Profile":
-        return Profile(self.name, self.title, self.groups, self.description, False, self.path)
+        return Profile(self.name, self.title, self.groups, self.description, False, self.path, self.inge2_group)
 
 
 def load_profile(name_or_path: str | Path) -> Profile:
@@ -154,7 +162,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
         return Profile(
             name=d["name"], title=d.get("title", d["name"]), groups=groups, description=d.get("description", ""),
             group_special_regions=bool(opts.get("group_special_administrative_regions_with_china", True)),
-            path=str(p),
+            path=str(p), inge2_group=d.get("findings", {}).get("inge2_group"),
         )
     except (KeyError, TypeError) as e:
         raise ConfigError(f"{p}: malformed profile ({e})") from None

@@ -11,9 +11,19 @@ Outputs:
   over groups), the group behind it and its share; assets without ownership data are
   ``unknown``, never ``none``;
 - ``out_exposure__ports``: the roll-up of each port's terminals;
-- ``out_inge2__ports``: the European ports where entities controlled from China (as the
-  profile groups it) hold a current look-through stake of at least the screening
-  threshold in at least one terminal, or control one.
+- the evidence the bands rest on, so that the site, the API and the exports read tables
+  and never the graph: ``out_exposure__evidence_edges`` (every merged current ownership
+  edge of the resolved scope: owner, subject, share interval, control and its basis,
+  conflicting sources, the link ids behind it), ``out_exposure__evidence_control`` (per
+  asset with a controller, the edges of its control chain, step by step) and
+  ``out_exposure__evidence_paths`` (per asset and high-risk group, the ownership paths
+  from entities controlled from the group down to the asset, step by step, with the
+  path's look-through product);
+- ``out_inge2__ports`` and ``out_inge2__terminals``: the INGE2 finding
+  (:mod:`infrarisk.findings.inge2`, for the group the profile names).
+
+Control is computed once here (:func:`infrarisk.ownership.control`) and reused by every
+group, the evidence and the finding.
 
 Bands (thresholds are settings): ``high`` — controlled from the group, or the group holds
 at least the *sizeable* threshold; ``elevated`` — at least the *screening* threshold, or the
@@ -28,33 +38,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import db, ownership
+from . import db, ownership, vocab
+from .findings import inge2
+from .fmt import pct, share_text
 from .ownership import OwnershipGraph
 from .profiles import Profile, RiskGroup
 from .settings import Settings
 
 BANDS = ("high", "elevated", "low", "unknown", "none")
 SEVERITY = {"high": 4, "elevated": 3, "low": 2, "unknown": 1, "none": 0}
-
-
-def pct(x: float) -> str:
-    """A fraction as a short percentage: 0.2499 -> '24.99%'.
-
-    Examples
-    --------
-    >>> pct(0.246), pct(0.5), pct(0.000012)
-    ('24.6%', '50%', '<0.01%')
-    """
-    v = 100 * x
-    if 0 < v < 0.01:
-        return "<0.01%"
-    s = f"{v:.2f}".rstrip("0").rstrip(".")
-    return f"{s}%"
-
-
-def share_text(lo: float, hi: float) -> str:
-    """'24.99%' for an exact value, '47.26–61%' for a range."""
-    return pct(lo) if abs(hi - lo) < 1e-9 else f"{pct(lo).rstrip('%')}–{pct(hi)}"
 
 
 def band_for(lo: float, hi: float, controlled: bool, operated: bool, settings: Settings) -> str:
@@ -102,18 +94,21 @@ def _reason(band: str, group: RiskGroup, lo: float, hi: float, controlled: bool,
 
 
 def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, settings: Settings) -> None:
-    """Write the ``out_exposure__*`` and ``out_inge2__*`` tables for ``profile``."""
+    """Write the ``out_exposure__*`` (bands and their evidence) and ``out_inge2__*`` tables for ``profile``."""
     majority = settings.thresholds.majority
     ctl = ownership.control(g, majority)
     assets = [v for v in range(g.n) if g.is_asset[v]]
-    rows = []
+    operators = set(vocab.operator_interest_types())
+    rows, held, paths = [], {}, []
+    edge_id = {id(e): i for i, e in enumerate(g.edges)}  # the row of each edge in out_exposure__evidence_edges
     for grp in profile.groups:
         members = profile.members(grp)
         member = ownership.in_group(g, ctl, set(members), majority)
         lo, hi = ownership.held_share(g, member, ctl)
+        held[grp.id] = (member, lo, hi)
         for a in assets:
             operator = next((g.names[e.owner] for e in g.in_edges.get(a, [])
-                             if e.interest_type == "operating_contract" and member[e.owner]), None)
+                             if e.interest_type in operators and member[e.owner]), None)
             controlled = bool(member[a]) and ctl.controller[a] >= 0
             band = band_for(float(lo[a]), float(hi[a]), controlled, operator is not None, settings)
             chain = " > ".join(g.names[x] for x in ctl.chain[a][1:])
@@ -124,93 +119,64 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
                 "band_reason": _reason(band, grp, float(lo[a]), float(hi[a]), controlled, operator, chain, settings,
                                        bool(g.has_owner[a])),
             })
+            paths += _group_paths(g, ctl, edge_id, a, grp.id, member)
     groups = pd.DataFrame(rows, columns=["asset_id", "group_id", "group_label", "share_min", "share_max",
                                          "is_controlled", "operator_name", "band", "band_reason"])
     db.write_frame(con, "out_exposure__asset_groups", groups, order_by=["asset_id", "group_id"])
     con.execute("SET VARIABLE profile_name = ?", [profile.name])
     db.run_layer(con, "out", ["out_exposure__ports", "out_exposure__assets"])
-    inge2(con, g, ctl, profile, settings)
+    write_evidence(con, g, ctl, edge_id, assets, paths)
+    inge2.write(con, g, ctl, profile, settings, held)
 
 
-def china_group(profile: Profile) -> tuple[str, frozenset[str]]:
-    """Label and members of the group the INGE2 page counts: the profile's China group
-    if it has one, else China with the profile's grouping of Hong Kong and Macao."""
-    for grp in profile.groups:
-        if "CN" in grp.countries:
-            return grp.label, profile.members(grp)
-    return "China", frozenset({"CN", "HK", "MO"} if profile.group_special_regions else {"CN"})
+# ------------------------------------------------------------------ evidence tables
+EDGE_COLUMNS = ["edge_id", "owner_entity_id", "owner_name", "subject_id", "subject_name", "share_min", "share_max",
+                "is_control", "control_basis", "is_conflict", "is_economic", "interest_type", "link_ids"]
+PATH_COLUMNS = ["asset_id", "group_id", "path", "step", "edge_id", "top_entity_id", "top_country_code",
+                "look_through"]
 
 
-def inge2(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: ownership.Control, profile: Profile,
-          settings: Settings) -> pd.DataFrame:
-    """European ports where entities controlled from China hold at least the screening
-    threshold (look-through, current stakes) in at least one terminal, or control one."""
-    label, members = china_group(profile)
-    majority = settings.thresholds.majority
-    member = ownership.in_group(g, ctl, set(members), majority)
-    lo, hi = ownership.held_share(g, member, ctl)
-    mainland = ownership.in_group(g, ctl, {"CN"}, majority)
-    ml_lo, _ = ownership.held_share(g, mainland, ctl)
-    terms = con.execute("""
-        SELECT t.asset_id, t.name, t.parent_asset_id, p.name AS port_name, p.unlocode, p.country_code, p.is_europe
-        FROM core_assets__assets t JOIN core_assets__assets p ON p.asset_id = t.parent_asset_id
-        WHERE t.asset_class = 'terminal' ORDER BY t.asset_id""").df()
-    # the links of the resolved scope only (a registry may add millions of others)
-    links = con.execute("SELECT link_id, source_url FROM core_ownership__links WHERE subject_id IN (SELECT unnest(?))",
-                        [g.ids]).df()
-    url_of = dict(zip(links["link_id"], links["source_url"]))
-    ports: dict[str, dict] = {}
-    counted_terminals = []
-    for _, t in terms.iterrows():
-        a = g.index.get(t["asset_id"])
-        if a is None or not t["is_europe"]:
+def _group_paths(g: OwnershipGraph, ctl: ownership.Control, edge_id: dict[int, int], a: int, group_id: str, member: np.ndarray) -> list[dict]:
+    """Rows of ``out_exposure__evidence_paths`` for asset ``a`` and one group: the paths from
+    entities controlled from the group down to the asset (:func:`infrarisk.ownership.paths_to`)."""
+    if a not in g.in_edges:
+        return []
+    out, n = [], 0
+    for path in ownership.paths_to(g, a, stop=member):
+        top = path[0].owner
+        if not member[top]:
             continue
-        controlled = bool(member[a]) and ctl.controller[a] >= 0
-        if not (controlled or lo[a] >= settings.thresholds.screening - 1e-12):
-            continue
-        counted_terminals.append({"asset_id": t["asset_id"], "port_asset_id": t["parent_asset_id"],
-                                  "share_min": float(lo[a]), "share_max": float(hi[a]), "is_controlled": controlled})
-        paths = ownership.paths_to(g, a, stop=member)
-        holders, urls = set(), set()
-        for path in paths:
-            top = path[0].owner
-            if member[top]:
-                holders.add(g.names[top])
-                for e in path:
-                    urls.update(url_of[lid] for lid in e.link_ids)
-        if controlled:
-            for e in ownership.control_edges(g, ctl, a):
-                urls.update(url_of[lid] for lid in e.link_ids)
-            holders.add(g.names[ctl.chain[a][1]])
-        p = ports.setdefault(t["parent_asset_id"], {
-            "port_asset_id": t["parent_asset_id"], "unlocode": t["unlocode"], "port_name": t["port_name"],
-            "country_code": t["country_code"], "terminals": [], "controlling_entities": set(),
-            "share_min": 0.0, "share_max": 0.0, "is_controlled": False, "source_urls": set(),
-            "is_mainland_only_hk": True})
-        p["terminals"].append(t["name"])
-        p["controlling_entities"] |= holders
-        p["share_min"] = max(p["share_min"], float(lo[a]))
-        p["share_max"] = max(p["share_max"], float(hi[a]))
-        p["is_controlled"] = p["is_controlled"] or controlled
-        p["source_urls"] |= urls
-        if ml_lo[a] >= settings.thresholds.screening - 1e-12 or (bool(mainland[a]) and ctl.controller[a] >= 0):
-            p["is_mainland_only_hk"] = False
-    rows = []
-    for p in ports.values():
-        rows.append({
-            "unlocode": p["unlocode"], "port_name": p["port_name"], "country_code": p["country_code"],
-            "terminals": "; ".join(sorted(p["terminals"])),
-            "controlling_entities": "; ".join(sorted(p["controlling_entities"])),
-            "share_min": round(p["share_min"], 6), "share_max": round(p["share_max"], 6),
-            "is_controlled": p["is_controlled"], "source_urls": " ".join(sorted(p["source_urls"])),
-            "port_asset_id": p["port_asset_id"], "is_via_special_regions_only": p["is_mainland_only_hk"],
-            "group_label": label, "group_countries": ",".join(sorted(members)),
-        })
-    df = pd.DataFrame(rows, columns=["unlocode", "port_name", "country_code", "terminals", "controlling_entities",
-                                     "share_min", "share_max", "is_controlled", "source_urls", "port_asset_id",
-                                     "is_via_special_regions_only", "group_label", "group_countries"])
-    db.write_frame(con, "out_inge2__ports", df, order_by=["country_code", "port_name", "port_asset_id"])
-    db.write_frame(con, "out_inge2__terminals", pd.DataFrame(
-        counted_terminals, columns=["asset_id", "port_asset_id", "share_min", "share_max", "is_controlled"]),
-        order_by=["asset_id"])
-    return df
+        n += 1
+        look = float(np.prod([e.lo for e in path]))
+        out += [{"asset_id": g.ids[a], "group_id": group_id, "path": n, "step": i + 1, "edge_id": edge_id[id(e)],
+                 "top_entity_id": g.ids[top], "top_country_code": ctl.country[top], "look_through": look}
+                for i, e in enumerate(path)]
+    return out
+
+
+def write_evidence(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: ownership.Control,
+                   edge_id: dict[int, int], assets: list[int], paths: list[dict]) -> None:
+    """Write the ``out_exposure__evidence_*`` tables (see the module docstring)."""
+    edges = pd.DataFrame([{
+        "edge_id": i, "owner_entity_id": g.ids[e.owner], "owner_name": g.names[e.owner],
+        "subject_id": g.ids[e.subject], "subject_name": g.names[e.subject], "share_min": float(e.lo),
+        "share_max": float(e.hi), "is_control": bool(e.is_control), "control_basis": e.control_basis,
+        "is_conflict": bool(e.is_conflict), "is_economic": bool(e.is_economic), "interest_type": e.interest_type,
+        "link_ids": list(e.link_ids)} for i, e in enumerate(g.edges)], columns=EDGE_COLUMNS)
+    _write_typed(con, "out_exposure__evidence_edges", edges, "link_ids", "edge_id")
+    steps = [{"asset_id": g.ids[a], "step": i + 1, "edge_id": edge_id[id(e)]}
+             for a in assets if ctl.controller[a] >= 0 for i, e in enumerate(ownership.control_edges(g, ctl, a))]
+    db.write_frame(con, "out_exposure__evidence_control", pd.DataFrame(steps, columns=["asset_id", "step", "edge_id"]),
+                   order_by=["asset_id", "step"])
+    db.write_frame(con, "out_exposure__evidence_paths", pd.DataFrame(paths, columns=PATH_COLUMNS),
+                   order_by=["asset_id", "group_id", "path", "step"])
+
+
+def _write_typed(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, list_col: str, key: str) -> None:
+    """``db.write_frame`` with ``list_col`` typed as a list of strings even when the frame is empty."""
+    con.register("_frame", df)
+    try:
+        cols = ", ".join(f"CAST({c} AS VARCHAR[]) AS {c}" if c == list_col else c for c in df.columns)
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {cols} FROM _frame ORDER BY {key}")
+    finally:
+        con.unregister("_frame")

@@ -100,9 +100,8 @@ def test_the_registry_checks_its_layers(real_build):
         layers.Layer("x", "X", "circle", layers.european_ports, ("wpi",))
     s, _ = real_build
     con = duckdb.connect(str(s.db_path), read_only=True)
-    from infrarisk import ownership
     from infrarisk.profiles import load_profile
-    sb = SiteBuilder(con, ownership.build_graph(con, s), s, load_profile(s.profile))
+    sb = SiteBuilder(con, s, load_profile(s.profile))  # tables only: no ownership graph
     ports = next(layer for layer in layers.LAYERS if layer.id == "ports")
     twice = [ports, layers.Layer("again", "Again", "point", layers.european_ports, ("wpi",))]
     with pytest.raises(ValueError, match="already drawn"):

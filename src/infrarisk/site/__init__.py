@@ -3,8 +3,11 @@ changes, downloads.
 
 Contract: :func:`build_site` reads the ``out_*``, ``core_*`` and ``core_meta__*`` tables of a
 finished build and writes a complete site into an empty folder (the caller swaps it into
-place). Output is deterministic: no timestamps, stable ordering, stable element ids.
-Every string from data is escaped (templates autoescape; JSON is embedded with ``tojson``;
+place). It reads tables only: control chains, look-through paths, band reasons and the
+ownership edges above each asset come from the evidence the score stage wrote
+(``out_exposure__evidence_*``, read by :class:`~.builder.SiteBuilder`); the INGE2 page from
+``out_inge2__*`` (:mod:`infrarisk.findings.inge2`). Output is deterministic: no timestamps, stable ordering,
+stable element ids. Every string from data is escaped (templates autoescape; JSON is embedded with ``tojson``;
 the map's data files escape ``<``, ``>`` and ``&`` and the page turns data into text nodes
 only). The map page is a Folium map (:mod:`.mapping`) inside the app of ``map.html``; its
 layers (:mod:`.layers`, :mod:`.infra`, :mod:`.mapdata`, :mod:`.details`, :mod:`.downloads`)
@@ -24,33 +27,15 @@ import duckdb
 import pandas as pd
 
 from .. import licences
-from ..explain import Explainer
-from ..ownership import OwnershipGraph
+from ..findings import inge2
+from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
-from . import country_page, details, downloads, infra, layer_downloads, mapdata, mapping
-from .layers import TYPE_LABELS
-from .render import render
+from . import country_page, details, downloads, layer_downloads, mapdata, mapping, methodology
+from .builder import SiteBuilder, _plain, _records  # noqa: F401  (SiteBuilder is public here)
+from .features import TYPE_LABELS
 
 STATIC = Path(__file__).resolve().parent / "static"
-
-INGE2_COLUMNS = ["unlocode", "port_name", "country_code", "terminals", "controlling_entities", "share_min",
-                 "share_max", "is_controlled", "source_urls"]
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    """Rows as dicts, missing values as None (vectorised: this runs on 100,000-row tables)."""
-    names = [str(c) for c in df.columns]
-    cols = [df[c].to_numpy(dtype=object, na_value=None) for c in df.columns]
-    return [dict(zip(names, row)) for row in zip(*cols)]
-
-
-def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as plain Python objects: iterating Arrow-backed strings row by row is slow."""
-    for c in df.columns:
-        if pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
-            df[c] = df[c].astype(object)
-    return df
 
 
 def _write(path: Path, text: str) -> None:
@@ -74,115 +59,6 @@ def copy_static(out_dir: Path) -> None:
             dest = out_dir / "static" / p.relative_to(STATIC)
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(p, dest)
-
-
-class SiteBuilder:
-    """Collects what every page needs from one finished database."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Settings, profile: Profile):
-        self.con, self.g, self.settings, self.profile = con, g, settings, profile
-        self.explainer = Explainer(con, g, profile, settings)
-        self.sources = _records(con.execute("SELECT * FROM core_meta__sources ORDER BY source_id").df())
-        files = _records(con.execute("SELECT * FROM core_meta__files ORDER BY source_id, path").df())
-        for s in self.sources:
-            s["files"] = [f for f in files if f["source_id"] == s["source_id"]]
-        self.assets = _plain(con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id").df())
-        self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
-        # lookups by id, so that per-asset work stays linear at 100,000 assets
-        self.asset_rows = {r["asset_id"]: r for r in _records(self.assets)}
-        links = _records(self.explainer.links)
-        self.links_by_id = {r["link_id"]: r for r in links}
-        self.holders_by_asset: dict[str, list[dict]] = {}
-        for r in links:  # already ordered: current first, largest share first
-            if r["subject_kind"] == "asset":
-                self.holders_by_asset.setdefault(r["subject_id"], []).append(r)
-        self.entity_info = {r["entity_id"]: {"name": r["entity_name"], "country": r["controlling_country_code"],
-                                             "is_state": bool(r["is_state"])}
-                            for r in _records(self.explainer.entities)}
-        # holders of past stakes in an asset can lie outside the resolved scope (current links only)
-        for eid, name, cc, st in con.execute("""
-                SELECT e.entity_id, e.entity_name, o.controlling_country_code, coalesce(o.is_state, false)
-                FROM core_ownership__entities e LEFT JOIN out_ownership__entities o USING (entity_id)
-                WHERE e.entity_id IN (SELECT owner_entity_id FROM core_ownership__links WHERE subject_kind = 'asset')
-                ORDER BY e.entity_id""").fetchall():
-            if eid not in self.entity_info:
-                self.entity_info[eid] = {"name": name, "country": cc, "is_state": bool(st)}
-        self.wpi = {a: str(n) for a, n in con.execute(
-            "SELECT asset_id, wpi_number FROM core_assets__ports WHERE wpi_number IS NOT NULL").fetchall()}
-
-    def page(self, template: str, page: str, title: str, **ctx) -> str:
-        return render(template, page=page, title=title, **self.common, **ctx)
-
-    def _port_name(self, port_id) -> str | None:
-        r = self.asset_rows.get(port_id) if isinstance(port_id, str) else None
-        return None if r is None else r["name"]
-
-    # -------------------------------------------------------------- pages
-    def assets_rows(self) -> list[dict]:
-        countries = self.con.execute("""
-            SELECT c.asset_id, c.country_code, c.share_min, c.share_max, c.is_controlled
-            FROM out_ownership__asset_countries c JOIN core_assets__assets a USING (asset_id)
-            WHERE c.country_code <> a.country_code AND c.share_min > 0
-            ORDER BY c.asset_id, c.share_min DESC, c.country_code""").df()
-        by_asset: dict[str, list[dict]] = {}
-        for c in _records(countries):  # already ordered by asset
-            by_asset.setdefault(c["asset_id"], []).append(c)
-        rows = []
-        for aid, grp in by_asset.items():
-            r = dict(self.asset_rows[aid])
-            r["asset_type_label"] = TYPE_LABELS.get(r["asset_type"], r["asset_type"])
-            r["port_name"] = self._port_name(r["parent_asset_id"])
-            r["countries"] = [{"country_code": c["country_code"],
-                               "share": render_share(c["share_min"], c["share_max"]),
-                               "is_controlled": bool(c["is_controlled"])} for c in grp]
-            r["holders"] = [h for h in self.explainer.holders(aid) if h["is_current"]]
-            rows.append(r)
-        rows.sort(key=lambda r: (r["country_code"], r["name"]))
-        return rows
-
-    def not_counted(self, counted_assets: set[str], members: frozenset[str]) -> list[dict]:
-        """China-group stakes in European terminals that the INGE2 criterion leaves out."""
-        df = self.con.execute("""
-            SELECT l.subject_id AS asset_id, a.name AS asset_name, a.country_code, l.owner_entity_id,
-                   e.entity_name AS owner_name, o.controlling_country_code, l.share_min, l.share_max,
-                   l.is_share_stated, l.status, l.is_current, l.source_url, l.as_of_date, l.as_of_precision,
-                   l.interest_type
-            FROM core_ownership__links l
-            JOIN core_assets__assets a ON a.asset_id = l.subject_id
-            JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
-            JOIN out_ownership__entities o ON o.entity_id = l.owner_entity_id
-            WHERE l.subject_kind = 'asset' AND a.is_europe AND a.asset_class = 'terminal'  -- the claim is about ports
-            ORDER BY a.country_code, a.name, l.link_id""").df()
-        out = []
-        for r in _records(df):
-            if r["controlling_country_code"] not in members:
-                continue
-            if r["is_current"] and r["asset_id"] in counted_assets:
-                continue
-            if r["status"] == "exited":
-                why = "the holder has exited (0% recorded)"
-            elif not r["is_current"]:
-                why = f"not current: {r['status']}"
-            elif r["interest_type"] == "operating_contract":
-                why = "an operating contract, not an ownership stake"
-            else:
-                why = "below the screening threshold, and no control"
-            out.append({**r, "share": render_share(r["share_min"], r["share_max"]) if r["is_share_stated"]
-                        or r["share_min"] > 0 else "undisclosed share", "why": why,
-                        "as_of": _fmt_date(r["as_of_date"], r["as_of_precision"])})
-        return out
-
-
-def render_share(lo, hi) -> str:
-    from ..score import share_text
-    return share_text(float(lo), float(hi))
-
-
-def _fmt_date(d, prec) -> str | None:
-    if d is None:
-        return None
-    d = pd.Timestamp(d)
-    return d.strftime({"year": "%Y", "month": "%Y-%m"}.get(prec, "%Y-%m-%d"))
 
 
 @contextmanager
@@ -211,19 +87,17 @@ def map_page(sb: SiteBuilder, data: dict, dls: list[dict], n_assets: int) -> str
                                 downloads=dls, n_assets=n_assets, legend=legend, **sb.common)
 
 
-def build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Settings, profile: Profile,
-               out_dir: Path) -> Path:
-    """Write the whole site into ``out_dir`` (created; must not exist)."""
+def build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, out_dir: Path) -> Path:
+    """Write the whole site into ``out_dir`` (created; must not exist) from the tables of ``con``."""
     with _frozen_heap():
-        return _build_site(con, g, settings, profile, out_dir)
+        return _build_site(con, settings, profile, out_dir)
 
 
-def _build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Settings, profile: Profile,
-                out_dir: Path) -> Path:
+def _build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=False)
     copy_static(out_dir)
-    sb = SiteBuilder(con, g, settings, profile)
+    sb = SiteBuilder(con, settings, profile)
     files_lic = [f["licence"] for s in sb.sources for f in s["files"] if s["source_id"] in ("curated", "wpi")]
     data_licence = licences.most_restrictive(files_lic)
     licence = {"id": data_licence, "url": licences.url(data_licence)}
@@ -261,20 +135,18 @@ def _build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Set
 
     # INGE2
     inge = _records(con.execute("SELECT * FROM out_inge2__ports ORDER BY country_code, port_name, port_asset_id").df())
-    from ..score import china_group
-    label, members = china_group(profile)
-    counted = {r[0] for r in con.execute("SELECT asset_id FROM out_inge2__terminals").fetchall()}
+    claim = inge2.group_for(profile)
+    label, members = claim.label, claim.members
     for r in inge:
-        r["share_display"] = ("undisclosed share" if r["is_controlled"] and r["share_min"] == 0
-                              else render_share(r["share_min"], r["share_max"]))
-    src = profile.groups[0].sources[0] if profile.groups and profile.groups[0].sources else None
-    _write(out_dir / "data" / "inge2-ports.csv", _csv(inge, INGE2_COLUMNS))
+        r["share_display"] = inge2.share_display(r)
+    src = claim.group.sources[0] if claim.group is not None and claim.group.sources else None
+    _write(out_dir / "data" / "inge2-ports.csv", _csv(inge, inge2.CSV_COLUMNS))
     _write(out_dir / "inge2.html", sb.page(
         "inge2.html", "inge2", "Over 20 European ports", rows=inge, n_ports=len(inge),
         n_via_sar=sum(1 for r in inge if r["is_via_special_regions_only"]), group_label=label,
-        group_countries=", ".join(sorted(members)), threshold=f"{settings.thresholds.screening:.0%}",
+        group_countries=", ".join(sorted(members)), threshold=pct(settings.thresholds.screening),
         claim_url=src.url if src else "", claim_also=src.also_reported_by if src else "",
-        not_counted=sb.not_counted(counted, members)))
+        not_counted=inge2.not_counted(con, members)))
 
     # methodology, sources
     checks = _records(con.execute("SELECT * FROM out_build__checks ORDER BY check_name").df())
@@ -286,7 +158,7 @@ def _build_site(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, settings: Set
         "methodology.html", "methodology", "Methodology", checks=checks, stats=stats, n_errors=n_err,
         n_warnings=n_warn, thresholds=settings.thresholds, current_statuses=list(settings.current_statuses),
         country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown",
-        layers=infra.methodology_facts(con, settings, layer_files, md)))
+        layers=methodology.methodology_facts(con, settings, layer_files, md)))
     _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences"))
 
     # what changed since the previous published build (history store; issue 6)

@@ -38,12 +38,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import licences
-from ..explain import _date
-from ..score import share_text
+from ..explain import link_date
+from ..fmt import edge_share, stake_share
 from .mapdata import SHARD_SIZE, MapData, js_call
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import SiteBuilder
+    from .builder import SiteBuilder
 
 #: edges of the ownership graph shown for one asset (the rest is summarised as truncated)
 MAX_EDGES = 60
@@ -93,22 +93,18 @@ class _Shard:
         out = []
         for lid in link_ids:
             r = self.links[lid]
-            out.append(self.src(r["source_url"], _v(r["source_title"]), _date(r), r["status"]))
+            out.append(self.src(r["source_url"], _v(r["source_title"]), link_date(r), r["status"]))
         return out
 
     def node(self, node_id: str, asset_id: str) -> int:
         return -1 if node_id == asset_id else self.ent(node_id)
 
 
-def _edge_share(e) -> str:
-    return share_text(e.lo, e.hi) if (e.lo > 0 or e.hi < 1) else "undisclosed share"
-
-
 def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict], reason=None, licence=None,
                  extra: dict | None = None) -> dict:
     """The detail record of one asset (see the module docstring)."""
     aid = row["asset_id"]
-    g = sb.g
+    ex = sb.explainer
     d: dict = {"reason": _v(reason)}
     if isinstance(licence, str):
         d["lic"] = sh.lic(licence)
@@ -122,34 +118,34 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict], 
         d["pos"] = [row["position_precision"], _v(row.get("position_source_url"))]
     if holders:
         d["holders"] = [[sh.ent(h["owner_entity_id"]),
-                         share_text(h["share_min"], h["share_max"]) if h["is_share_stated"] or h["share_min"] > 0
-                         else "undisclosed share", h["status"], _date(h), h["interest_type"],
-                         sh.src(h["source_url"], _v(h["source_title"]), _date(h), h["status"]), bool(h["is_current"])]
+                         stake_share(h["share_min"], h["share_max"], h["is_share_stated"]), h["status"], link_date(h),
+                         h["interest_type"], sh.src(h["source_url"], _v(h["source_title"]), link_date(h), h["status"]), bool(h["is_current"])]
                         for h in holders]
-    v = g.index.get(aid)
-    if v is None or v not in g.in_edges:
+    if not ex.has(aid) or aid not in ex.in_edges:
         return d
-    edges, seen, todo, truncated = [], {v}, [v], False
+    # the current ownership graph above the asset, breadth first (out_exposure__evidence_edges)
+    edges, seen, todo, truncated = [], {aid}, [aid], False
     while todo and not truncated:
         u = todo.pop(0)
-        for e in sorted(g.in_edges.get(u, []), key=lambda e: (-e.lo, g.ids[e.owner])):
+        for e in sorted(ex.in_edges.get(u, []), key=lambda e: (-e["share_min"], e["owner_entity_id"])):
             if len(edges) >= MAX_EDGES:
                 truncated = True
                 break
-            edges.append([sh.node(g.ids[e.owner], aid), sh.node(g.ids[e.subject], aid), _edge_share(e),
-                          sh.link_sources(e.link_ids), bool(e.is_control), e.control_basis])
-            if e.owner not in seen:
-                seen.add(e.owner)
-                todo.append(e.owner)
+            edges.append([sh.node(e["owner_entity_id"], aid), sh.node(e["subject_id"], aid),
+                          edge_share(e["share_min"], e["share_max"]), sh.link_sources(e["link_ids"]),
+                          bool(e["is_control"]), e["control_basis"]])
+            if e["owner_entity_id"] not in seen:
+                seen.add(e["owner_entity_id"])
+                todo.append(e["owner_entity_id"])
     d["edges"], d["truncated"] = edges, truncated
-    ctl = sb.explainer.control(aid)
+    ctl = ex.control(aid)
     if ctl:
         d["control"] = {"steps": [[sh.node(s["owner_id"], aid), sh.node(s["subject_id"], aid), s["basis"], s["share"],
                                    [sh.src(x["url"], x["title"], x["as_of"], x["status"]) for x in s["sources"]]]
                                   for s in ctl["steps"]],
                         "country": ctl["country"], "state": ctl["reaches_state"]}
     groups = []
-    for grp in sb.explainer.group_view(aid):
+    for grp in ex.group_view(aid):
         if not grp["paths"] and grp["band"] in ("none", "unknown"):
             continue
         groups.append({"label": grp["group_label"], "band": grp["band"], "share": grp["share"],

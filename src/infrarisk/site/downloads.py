@@ -27,12 +27,12 @@ import pandas as pd
 import shapely
 
 from .. import licences
-from ..score import pct
+from ..fmt import share_span
 from .layers import type_label
 from .mapdata import MapData, layer_licence
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import SiteBuilder
+    from .builder import SiteBuilder
 
 STEM = "data/infrarisk-map"
 STEM_EXCEPT_NC = "data/infrarisk-map-except-nc"
@@ -65,7 +65,7 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
         "SELECT asset_id, controlling_country_code FROM out_ownership__asset_controllers").fetchall())
 
     def shares(aid: str, host, foreign: bool) -> str:
-        return "; ".join(f"{c} {pct(lo) if abs(hi - lo) < 1e-9 else pct(lo) + '-' + pct(hi)}"
+        return "; ".join(f"{c} {share_span(lo, hi)}"
                          f"{' (controls)' if ctl else ''}"
                          for c, lo, hi, ctl in f.shares.get(aid, []) if not foreign or c != host)
 

@@ -22,8 +22,7 @@ in :mod:`infrarisk.site.details`): GEM's status, capacity and start year, the co
 pipeline crosses, GEM's direct owners shown as context, a cable's landing stations, a
 landing station's cables with their bands, and the source page of the asset.
 
-:func:`band_counts` and :func:`methodology_facts` give what the methodology page states
-about the layers, the entity matching and the licences.
+What the methodology page states about the layers is in :mod:`.methodology`.
 """
 
 from __future__ import annotations
@@ -35,11 +34,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..score import BANDS, share_text
+from ..fmt import share_text
+from .features import asset_frame
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import SiteBuilder
-    from .mapdata import MapData
+    from .builder import SiteBuilder
 
 #: Douglas-Peucker tolerance of the drawn lines, in degrees (about 1 km)
 SIMPLIFY_DEG = 0.01
@@ -93,7 +92,6 @@ def data(sb: "SiteBuilder") -> InfraData:
 
 def _features(sb: "SiteBuilder", a: pd.DataFrame) -> pd.DataFrame:
     """Registry columns of some infra assets, with their source's status group."""
-    from .layers import asset_frame
     d = data(sb)
     f = asset_frame(a)
     f["status"] = [(d.infra.get(aid) or {}).get("status_group") or "unknown" for aid in f["asset_id"]]
@@ -179,36 +177,3 @@ def card(sb: "SiteBuilder", asset_id: str) -> dict:
     if inf["detail_url"]:
         x["url"] = inf["detail_url"]
     return x
-
-
-# --------------------------------------------------------------------------- methodology
-def band_counts(md: "MapData") -> list[dict]:
-    """Assets per band of each layer drawn on the map (landing stations by their most exposed cable)."""
-    out = []
-    for layer, frame in md.layers:
-        n = frame["band"].value_counts()
-        out.append({"label": layer.label, "n": len(frame), **{b: int(n.get(b, 0)) for b in BANDS}})
-    return out
-
-
-def methodology_facts(con: duckdb.DuckDBPyConnection, settings, downloads: list[dict], md: "MapData") -> dict:
-    """What the methodology page states about the layers, matching and licences for this build."""
-    from ..match import MATCHED, SCORER, UNMATCHED
-    names = con.execute("SELECT method, count(*) AS n, sum(n_mentions) AS m FROM core_match__names GROUP BY 1").df()
-    by = dict(zip(names["method"], names["n"].astype(int)))
-    problems = dict(con.execute("""
-        SELECT check_name, count(*) FROM out_build__problems
-        WHERE check_name IN ('several_owners', 'several_countries', 'share_as_text', 'outside_country',
-                             'owner_country_unknown', 'placeholder_owner', 'named_twice', 'ambiguous_name',
-                             'shares_over_100', 'site_to_be_decided')
-        GROUP BY 1""").fetchall())
-    new = con.execute("SELECT count(*) FROM core_ownership__entities WHERE entity_id LIKE 'name:%'").fetchone()[0]
-    return {
-        "layers": band_counts(md),
-        "matched_by": {m: by.get(m, 0) for m in MATCHED}, "unmatched_by": {m: by.get(m, 0) for m in UNMATCHED},
-        "n_names": int(names["n"].sum()), "n_mentions": int(names["m"].sum() or 0),
-        "n_matched": sum(by.get(m, 0) for m in MATCHED), "n_new_entities": int(new),
-        "threshold": settings.match_fuzzy_threshold, "scorer": SCORER,
-        "include_noncommercial": settings.include_noncommercial, "problems": problems,
-        "downloads": [d for d in downloads if not d["name"].startswith("country-")],
-    }

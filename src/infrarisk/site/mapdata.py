@@ -44,7 +44,7 @@ from .layers import STATUSES, Layer, type_label
 from .render import BAND_COLOURS, BAND_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import SiteBuilder
+    from .builder import SiteBuilder
 
 #: minimum look-through shares the filter offers (fractions)
 SHARE_OPTIONS = [0.0, 0.01, 0.10, 0.25, 0.50]
@@ -127,7 +127,7 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
     category and every entity related to a terminal (DESIGN §2: port-level views are
     roll-ups of their terminals).
     """
-    con, g = sb.con, sb.g
+    con, in_edges = sb.con, sb.explainer.in_edges
     f = Facts()
     rows = con.execute("""
         SELECT asset_id, country_code, share_min, share_max, is_controlled
@@ -146,23 +146,22 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
         if cc is not None:
             f.control[aid] = "domestic" if cc == host.get(aid) else "foreign"
     # entities upstream of each asset in the ownership graph (for the search)
-    memo: dict[int, frozenset[int]] = {}
+    memo: dict[str, frozenset[str]] = {}
 
-    def upstream(v: int) -> frozenset[int]:
+    def upstream(v: str) -> frozenset[str]:
         if v not in memo:  # breadth-first with a visited set: exact with loops too
             seen, todo = set(), [v]
             while todo:
-                for e in g.in_edges.get(todo.pop(), []):
-                    if e.owner not in seen:
-                        seen.add(e.owner)
-                        todo.append(e.owner)
+                for e in in_edges.get(todo.pop(), []):
+                    if e["owner_entity_id"] not in seen:
+                        seen.add(e["owner_entity_id"])
+                        todo.append(e["owner_entity_id"])
             memo[v] = frozenset(seen)
         return memo[v]
 
     for aid in sorted({a for _, fr in layers for a in fr["asset_id"]}):
-        v = g.index.get(aid)
-        if v is not None and v in g.in_edges:
-            f.related[aid] = sorted(g.ids[u] for u in upstream(v))
+        if sb.explainer.has(aid) and aid in in_edges:
+            f.related[aid] = sorted(upstream(aid))
     for aid, owners in _recorded_holders(sb).items():  # holders of stakes that are not current
         if aid in host:
             f.related[aid] = sorted(set(f.related.get(aid, [])) | owners)

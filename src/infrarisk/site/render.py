@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from ..score import pct, share_text
+from ..fmt import pct, share_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
