@@ -1,7 +1,7 @@
 """One list of interest types, read by every module that needs one."""
 
 from infrarisk import checks, vocab
-from infrarisk.registry import bods
+from infrarisk.sources.registry import bods
 
 
 def test_interest_types_are_one_consistent_list():

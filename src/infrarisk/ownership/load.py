@@ -32,14 +32,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import vocab
 from ..settings import Settings
 from . import network, subgraph
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 STATE_TYPES = ("state", "state_body")
 #: interests that give use or operation of an asset but no ownership: kept as operator
-#: links, never counted as shares
-NON_OWNERSHIP = ("operating_contract", "tenancy", "fund_management", "fund_structure")
+#: links, never counted as shares (from vocab/interest_types.csv, the one list)
+NON_OWNERSHIP = vocab.non_economic_interest_types()
 
 
 def _sql(name: str) -> str:
