@@ -166,11 +166,11 @@ def union(con: duckdb.DuckDBPyConnection) -> None:
     have = set(table_names(con))
     present = [s for s in SOURCES if f"core_{s}__links" in have]
     ecols = ", ".join(ENTITY_COLUMNS)
-    parts = []
+    entity_parts = []
     for i, s in enumerate(present):
         earlier = " AND ".join(f"NOT EXISTS (SELECT 1 FROM core_{p}__entities x WHERE x.entity_id = e.entity_id)"
                                for p in present[:i])
-        parts.append(f"SELECT {ecols}, '{s}' AS source_id, CAST(NULL AS VARCHAR) AS placeholder_reason "
+        entity_parts.append(f"SELECT {ecols}, '{s}' AS source_id, CAST(NULL AS VARCHAR) AS placeholder_reason "
                      f"FROM core_{s}__entities e" + (f" WHERE {earlier}" if earlier else ""))
     kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'core_registry__entities' "
                        "AND table_schema = 'main' AND table_catalog = current_database()").fetchall()
@@ -178,7 +178,7 @@ def union(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("DROP TABLE core_registry__entities")
     empty_table(con, "core_registry__placeholders", {**ENTITY_COLUMNS, "source_id": "VARCHAR",
                                                      "placeholder_reason": "VARCHAR"})
-    described = " UNION ALL ".join(parts) if parts else "SELECT * FROM core_registry__placeholders"
+    described = " UNION ALL ".join(entity_parts) if entity_parts else "SELECT * FROM core_registry__placeholders"
     con.execute("CREATE OR REPLACE TEMP VIEW _described AS " + described)
     lcols = ", ".join(LINK_COLUMNS)
     parts = [f"SELECT '{s}' AS source_id, {lcols} FROM core_{s}__links" for s in present]
@@ -224,7 +224,7 @@ def union(con: duckdb.DuckDBPyConnection) -> None:
     else:
         empty_table(con, "core_registry__unknown_owners", {"source_id": "VARCHAR", **UNKNOWN_COLUMNS})
     con.execute("CREATE OR REPLACE VIEW core_registry__entities AS "
-                + (described + " UNION ALL " if parts else "") + "SELECT * FROM core_registry__placeholders")
+                + (described + " UNION ALL " if entity_parts else "") + "SELECT * FROM core_registry__placeholders")
     con.execute("DROP TABLE _links_in; DROP TABLE _missing; DROP VIEW _described")
 
 
