@@ -13,7 +13,11 @@ in child processes and reads their peak memory:
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``). Usage::
 
-    python benchmarks/gleif_ingest.py --work /tmp/gleif-full [--relationships 600000] [--build]
+    python benchmarks/gleif_ingest.py --work /tmp/gleif-full [--relationships 600000] [--build] [--reuse]
+
+``--reuse`` skips generating the files when ``--work`` holds them from an earlier run. The
+ingest writes into ``registry.duckdb`` beside ``--db`` (``<work>/gleif.duckdb``), whose
+``registry.files/`` keeps the verbatim CSVs the raw views read.
 
 Prints progress, then one JSON line last:
 ``{"lei_records":…, "relationships":…, "lei_csv_mb":…, "lei_ingest_s":…, "lei_peak_rss_mb":…,

@@ -28,6 +28,10 @@ Usage::
 
     python benchmarks/site_scale.py                       # 1,000 10,000 100,000
     python benchmarks/site_scale.py --assets 1000 5000 --runs 3 --keep /tmp/bench
+    python benchmarks/site_scale.py --assets 100000 --build-only   # no browser: the build's stages
+
+``--build-only`` skips the browser and the empty and shipped-data pages, and prints
+``{"pipeline_s": {...}, "stages": {"100000": {"verify": ..., "load": ..., ...}}}``.
 """
 
 from __future__ import annotations
@@ -230,11 +234,14 @@ def measure(site: Path, runs: int) -> tuple[float, int]:
     return round(statistics.median(times), 1), drawn
 
 
-def run_one(tmp: Path, n: int, runs: int) -> dict:
+def run_one(tmp: Path, n: int, runs: int, browser: bool = True) -> dict:
     """Build and measure the site of ``n`` synthetic assets; ``n == 0``: the same page with no layer at all."""
     ds = tmp / f"datasets-{n}"
-    ds.mkdir(parents=True)
-    sizes = make_datasets(ds, max(n, 100))
+    if ds.is_dir() and (ds / "wpi" / "manifest.toml").is_file():  # kept from an earlier run (--keep)
+        sizes = {}
+    else:
+        ds.mkdir(parents=True, exist_ok=True)
+        sizes = make_datasets(ds, max(n, 100))
     s = Settings.load(environ={}, datasets_dir=ds, db_path=tmp / f"db-{n}.duckdb", site_dir=tmp / f"site-{n}")
     saved = registry.LAYERS
     if n == 0:  # the empty page: the real map page, its scripts and outline, and no feature
@@ -244,6 +251,10 @@ def run_one(tmp: Path, n: int, runs: int) -> dict:
         report = build(s)
     finally:
         registry.LAYERS = saved
+    if not browser:
+        res = {"pipeline_s": report.seconds, "stages": report.stages}
+        say(f"{n:>7} assets: {json.dumps(res)}")
+        return res
     ms, drawn = measure(s.site_dir, runs)
     res = {"painted_ms": ms, "build_s": report.stages.get("site"), "pipeline_s": report.seconds,
            "page_kb_gz": page_kb_gz(s.site_dir), "drawn": drawn, "features": n, **sizes}
@@ -256,9 +267,20 @@ def main(argv=None) -> dict:
     ap.add_argument("--assets", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--runs", type=int, default=3, help="page loads per size (the median is reported)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the synthetic datasets and sites in this folder")
+    ap.add_argument("--build-only", action="store_true", help="time the builds only (no browser)")
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="site_scale_")) if args.keep is None else args.keep
     tmp.mkdir(parents=True, exist_ok=True)
+    if args.build_only:
+        try:
+            results = {n: run_one(tmp, n, args.runs, browser=False) for n in args.assets}
+        finally:
+            if args.keep is None:
+                shutil.rmtree(tmp, ignore_errors=True)
+        out = {"pipeline_s": {str(n): r["pipeline_s"] for n, r in results.items()},
+               "stages": {str(n): r["stages"] for n, r in results.items()}}
+        print(json.dumps(out))
+        return out
     try:
         empty = run_one(tmp, 0, args.runs)
         results = {n: run_one(tmp, n, args.runs) for n in args.assets}

@@ -1,8 +1,9 @@
 """Raw tables of large registry files: a verbatim copy kept beside the database, read by a view.
 
-Contract: :func:`keep_raw` copies each input CSV (``.csv``, ``.csv.gz``; a golden-copy
-``.zip`` is unpacked) into ``<database folder>/<database name>.files/<table>/`` (a temporary
-folder for an in-memory database) and makes ``<table>`` a VIEW over the copies: every
+Contract: :func:`keep_raw` keeps each input CSV (``.csv``, ``.csv.gz``: a hard link where the
+file system allows, else a copy; a golden-copy ``.zip`` is unpacked) in
+``<database folder>/<database name>.files/<table>/`` (a temporary folder for an in-memory
+database) and makes ``<table>`` a VIEW over the copies: every
 column as text, as published, plus ``origin_file`` and ``origin_row`` (1-based data row of
 each file). A re-ingest replaces the copies. It returns the header, which must be the same
 in every file.
@@ -16,6 +17,7 @@ analyst querying the raw view reads the kept copy.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import zipfile
@@ -55,7 +57,10 @@ def _copy(path: Path, folder: Path, i: int) -> Path:
                 shutil.copyfileobj(src, dst, 1 << 20)
         return out
     out = folder / f"{i:02d}-{path.name}"
-    shutil.copyfile(path, out)
+    try:  # a hard link on the same file system: instant; the publisher's files are replaced, not edited
+        os.link(path, out)
+    except OSError:
+        shutil.copyfile(path, out)
     return out
 
 

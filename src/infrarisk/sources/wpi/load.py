@@ -8,7 +8,9 @@ Input: the verified folder ``datasets/wpi`` (``wpi_ports.csv``), and the tables
 Outputs: ``raw_wpi__ports`` (the accepted rows, typed, with ``source_row``) and
 ``core_assets__ports`` (``sql/core/core_assets__ports.sql``).
 
-Checks (a :class:`~infrarisk.problems.Problem` each, file and 1-based row):
+Checks (a :class:`~infrarisk.problems.Problem` each, file and 1-based row), each done as
+a set operation over a whole column (:class:`~infrarisk.sources._load.RowChecks`), not row
+by row; a row's first error rejects it:
 
 - **errors, row rejected**: ``wpi_number`` (missing or not a number), ``required``
   (port name), ``country_code`` (missing or unknown), ``lat_lon`` (missing or out of
