@@ -29,7 +29,7 @@ from click.testing import CliRunner
 from werkzeug import Response
 
 from infrarisk import http as fetch
-from infrarisk import publish
+from infrarisk import publish, runs
 from infrarisk.cli import main
 from infrarisk.fsops import link_tree, tree_bytes, write_atomic
 from infrarisk.history import History
@@ -280,7 +280,7 @@ def test_write_failure(inject, stage, baseline, httpserver, tmp_path, monkeypatc
 def test_a_held_lock_stops_the_run_at_once(baseline, httpserver, tmp_path):
     env = clone(baseline, tmp_path / "inst")
     before = env.state()
-    with publish.RunLock(env.root / ".site.lock", "someone-else"):
+    with runs.RunLock(env.root / ".site.lock", "someone-else"):
         res = env.run()
     assert res.exit_code == 5
     assert "another infrarisk run holds the lock" in res.output and "run someone-else" in res.output

@@ -91,7 +91,7 @@ def build(obj: Ctx, out_dir, db_path, registry_path, profile, as_of, no_site):
     from .pipeline import build as run_build
 
     def go():
-        from .publish import RunLock, new_run_id
+        from .runs import RunLock, new_run_id
         s = obj.settings(site_dir=out_dir, db_path=db_path, registry_db_path=registry_path, profile=profile,
                          as_of=as_of)
         with RunLock(s.lock_path, "build-" + new_run_id()):  # never alongside an update of the same site

@@ -6,6 +6,8 @@ swaps two directories in one step where the kernel offers it (Linux ``renameat2`
 ``RENAME_EXCHANGE``), else with two renames. :func:`link_tree` copies a folder by hard
 links where possible, so keeping a previous copy costs no space (every writer here
 replaces files by rename and never edits one in place, which is what makes that safe).
+:class:`StagedFolder` builds a source's new snapshot folder beside the old one and swaps it in
+on success.
 """
 
 from __future__ import annotations
@@ -98,3 +100,37 @@ def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (relative path -> bytes): for comparing two sites."""
     folder = Path(folder)
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class StagedFolder:
+    """Build a source's new snapshot folder beside the old one; swap it in on success.
+
+    ``carry=True`` starts from hard links of the previous files (a refresh of some
+    files keeps the others); ``carry=False`` starts empty (a crawl replaces the lot).
+    """
+
+    def __init__(self, final: Path, carry: bool = True):
+        self.final = Path(final)
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.final.with_name(f".{self.final.name}.{os.getpid()}.tmp")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if carry and self.final.is_dir():
+            link_tree(self.final, self.tmp)
+        else:
+            self.tmp.mkdir()
+
+    def path(self, rel: str) -> Path:
+        p = self.tmp / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def previous(self, rel: str) -> Path:
+        return self.final / rel
+
+    def commit(self) -> None:
+        old = exchange_dirs(self.tmp, self.final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)

@@ -41,7 +41,7 @@ from typing import Callable
 import requests
 
 from .errors import FetchError, SchemaError
-from .fsops import exchange_dirs, link_tree, write_atomic
+from .fsops import write_atomic
 from .settings import HttpSettings
 from .sources.manifest import sha256_file
 
@@ -424,39 +424,3 @@ def _link_or_copy(src: Path, dest: Path) -> None:
         os.link(src, dest)
     except OSError:
         shutil.copy2(src, dest)
-
-
-# --- one source, staged -------------------------------------------------------------------
-
-class StagedFolder:
-    """Build a source's new snapshot folder beside the old one; swap it in on success.
-
-    ``carry=True`` starts from hard links of the previous files (a refresh of some
-    files keeps the others); ``carry=False`` starts empty (a crawl replaces the lot).
-    """
-
-    def __init__(self, final: Path, carry: bool = True):
-        self.final = Path(final)
-        self.final.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.final.with_name(f".{self.final.name}.{os.getpid()}.tmp")
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        if carry and self.final.is_dir():
-            link_tree(self.final, self.tmp)
-        else:
-            self.tmp.mkdir()
-
-    def path(self, rel: str) -> Path:
-        p = self.tmp / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        return p
-
-    def previous(self, rel: str) -> Path:
-        return self.final / rel
-
-    def commit(self) -> None:
-        old = exchange_dirs(self.tmp, self.final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-
-    def abort(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import ConfigError, FetchError, SchemaError
-from ..http import Check, FetchResult, HttpClient, StagedFolder, download
+from ..fsops import StagedFolder
+from ..http import Check, FetchResult, HttpClient, download
 from ..settings import Settings
 from ._checks import load_json
 from .manifest import list_sources, read_manifest
@@ -179,7 +180,7 @@ class SourceResult:
 
 def fetch_source(client: HttpClient, src: RemoteSource, settings: Settings, progress: Progress,
                  commit: bool = True) -> SourceResult:
-    """Refresh one remote into its snapshot folder (atomically; see :class:`~infrarisk.http.StagedFolder`).
+    """Refresh one remote into its snapshot folder (atomically; see :class:`~infrarisk.fsops.StagedFolder`).
 
     With ``commit=False`` the complete new snapshot is left staged (``result.staged``) for
     the caller to commit once it has been put to use (``infrarisk update`` commits at publish).
