@@ -84,7 +84,7 @@ SELECT
     d.group_label                                                          AS domestic_group_label,
     a.controlling_country_code,
     a.control_chain,
-    coalesce(f.cable_name, d.cable_name)                                   AS via_cable_name,
+    coalesce(f.cable_name, d.cable_name, l.via_cable_name)                 AS via_cable_name,
     a.licence,
     a.is_noncommercial
 FROM hosts h
@@ -92,4 +92,5 @@ JOIN out_exposure__assets a ON a.asset_id = h.asset_id
 LEFT JOIN foreign_best f ON f.country_code = h.country_code AND f.asset_id = h.asset_id
 LEFT JOIN domestic_best d ON d.country_code = h.country_code AND d.asset_id = h.asset_id
 LEFT JOIN controlled c ON c.country_code = h.country_code AND c.asset_id = h.asset_id
+LEFT JOIN out_exposure__landings l ON l.asset_id = h.asset_id
 ORDER BY h.country_code, a.asset_class, a.asset_type, a.name, h.asset_id;
