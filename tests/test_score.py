@@ -123,6 +123,17 @@ def test_an_untraced_share_below_screening_leaves_the_traced_band(tmp_path):
     assert row[:2] == ("none", "traced") and row[2] == pytest.approx(0.0455) and "up to 4.55%" in row[3]
     assert con.execute("SELECT band_basis, untraced_share FROM out_exposure__assets WHERE asset_id = 'wpi:2'"
                        ).fetchone() == ("no_data", 1.0)
+    # the plain-words explanation says it too, and the evidence carries the figures
+    from infrarisk.explain import Explainer
+    from infrarisk.plain import explain_asset
+
+    profile = load_profile("default")
+    asset = con.execute("SELECT * FROM out_exposure__assets WHERE asset_id = 'terminal:small-gap'").df()
+    evidence = Explainer(con, profile, s).asset("terminal:small-gap")
+    text = explain_asset({"asset": asset.to_dict("records")[0]}, evidence, profile, "russia")
+    assert "For Russia: band 'none'. None of the traced holdings (95.45%)" in text and "up to 4.55%" in text
+    russia = next(x for x in evidence["groups"] if x["group_id"] == "russia")
+    assert russia["band_basis"] == "traced" and russia["untraced_share"] == pytest.approx(0.0455)
 
 
 def test_the_more_exposed_reading_of_an_entity_with_alternative_countries(tmp_path):
