@@ -11,8 +11,8 @@ is small — Malta, Cyprus, Luxembourg … — also get a dot at their label poi
 seen and clicked), over the outlines of ``data/map/outline.js``, then one section per European
 country listing, by asset type, its assets with their band, the assets controlled from a
 foreign high-risk country or in the high or elevated band, and apart from them the assets
-controlled from a high-risk group the country itself belongs to (domestic control). Strings from data are escaped: the template
-autoescapes; the GeoJSON goes through ``tojson``, and ``static/infrarisk/countries.js`` makes
+controlled from a high-risk group the country itself belongs to (domestic control). Strings
+from data are escaped: the template autoescapes; the GeoJSON goes through ``tojson``, and ``static/infrarisk/countries.js`` makes
 the popups and tooltips of its properties as DOM text nodes.
 """
 
