@@ -20,7 +20,10 @@ S = Settings.load(environ={})
     (0.0999, 0.0999, False, False, "low"),
     (0.08, 0.5, False, False, "low"),
     (0.0, 0.0, False, False, "none"),
-    (0.0, 0.0455, False, False, "unknown"),   # part untraced: never 'none'
+    (0.0, 0.0455, False, False, "none"),      # 4.55% untraced cannot reach the screening threshold
+    (0.0, 0.0999, False, False, "none"),
+    (0.0, 0.10, False, False, "unknown"),     # the untraced part could reach the screening threshold
+    (0.0, 1.0, False, False, "unknown"),
 ])
 def test_band_rules(lo, hi, controlled, operated, band):
     assert score.band_for(lo, hi, controlled, operated, S) == band
@@ -93,3 +96,66 @@ def test_score_writes_the_evidence_its_bands_rest_on(tmp_path):
     assert china["band"] == "elevated" and china["paths"][0]["look_through"] == "24.6%"
     assert china["paths"][0]["steps"][0]["sources"], "each step carries its sources"
     assert Explainer(con, profile, s).asset("terminal:zeebrugge-csp")["control"]["steps"][0]["basis"]
+
+
+def _bands(con, asset_id):
+    return {r[0]: r[1:] for r in con.execute(
+        "SELECT group_id, band, band_basis, traced_share, untraced_share, band_max, is_more_exposed_reading, "
+        "band_reason FROM out_exposure__asset_groups WHERE asset_id = ? ORDER BY group_id", [asset_id]).fetchall()}
+
+
+def test_an_untraced_share_below_screening_leaves_the_traced_band(tmp_path):
+    ents = [entity("Gallic Ports", "FR"), entity("Mystery Holder", ""), entity("Big Mystery", "")]
+    stakes = [stake("Small Gap", "Gallic Ports", 95.45), stake("Small Gap", "Mystery Holder", 4.55),
+              stake("Wide Gap", "Gallic Ports", 80), stake("Wide Gap", "Big Mystery", 20)]
+    con, log, s = load_tiny(tmp_path, entities=ents, stakes=stakes)
+    score.score(con, ownership.resolve(con, s), load_profile("default"), s)
+    small = _bands(con, "terminal:small-gap")
+    band, basis, traced, untraced, band_max, alt, reason = small["russia"]
+    assert (band, basis, band_max, alt) == ("none", "traced", "low", False)
+    assert traced == pytest.approx(0.9545) and untraced == pytest.approx(0.0455)
+    assert "up to 4.55% is untraced" in reason
+    wide = _bands(con, "terminal:wide-gap")
+    assert wide["china"][:2] == ("unknown", "untraced") and wide["china"][3] == pytest.approx(0.2)
+    # the asset table carries the figures of the group behind its band
+    row = con.execute("SELECT band, band_basis, untraced_share, band_reason FROM out_exposure__assets "
+                      "WHERE asset_id = 'terminal:small-gap'").fetchone()
+    assert row[:2] == ("none", "traced") and row[2] == pytest.approx(0.0455) and "up to 4.55%" in row[3]
+    assert con.execute("SELECT band_basis, untraced_share FROM out_exposure__assets WHERE asset_id = 'wpi:2'"
+                       ).fetchone() == ("no_data", 1.0)
+    # the plain-words explanation says it too, and the evidence carries the figures
+    from infrarisk.explain import Explainer
+    from infrarisk.plain import explain_asset
+
+    profile = load_profile("default")
+    asset = con.execute("SELECT * FROM out_exposure__assets WHERE asset_id = 'terminal:small-gap'").df()
+    evidence = Explainer(con, profile, s).asset("terminal:small-gap")
+    text = explain_asset({"asset": asset.to_dict("records")[0]}, evidence, profile, "russia")
+    assert "For Russia: band 'none'. None of the traced holdings (95.45%)" in text and "up to 4.55%" in text
+    russia = next(x for x in evidence["groups"] if x["group_id"] == "russia")
+    assert russia["band_basis"] == "traced" and russia["untraced_share"] == pytest.approx(0.0455)
+
+
+def test_the_more_exposed_reading_of_an_entity_with_alternative_countries(tmp_path):
+    ents = [entity("Baltic Gas Trading", "DE"), entity("Gallic Ports", "FR")]
+    stakes = [stake("Dual Seat", "Baltic Gas Trading", 60), stake("Dual Seat", "Gallic Ports", 40)]
+    con, log, s = load_tiny(tmp_path, entities=ents, stakes=stakes)
+    g = ownership.resolve(con, s)
+    profile = load_profile("default")
+    score.score(con, g, profile, s)
+    assert _bands(con, "terminal:dual-seat")["russia"][0] == "none"
+    # the integrate stage records that another source seats the company in Russia
+    con.execute("ALTER TABLE core_ownership__entities ADD COLUMN alt_country_codes VARCHAR[]")
+    eid = con.execute("SELECT entity_id FROM core_ownership__entities WHERE entity_name = 'Baltic Gas Trading'"
+                      ).fetchone()[0]
+    con.execute("UPDATE core_ownership__entities SET alt_country_codes = ['RU'] WHERE entity_id = ?", [eid])
+    score.score(con, g, profile, s)
+    band, basis, traced, untraced, band_max, alt, reason = _bands(con, "terminal:dual-seat")["russia"]
+    assert (band, alt) == ("high", True)
+    assert "more exposed reading" in reason and "Baltic Gas Trading (recorded DE, also RU)" in reason
+    assert _bands(con, "terminal:dual-seat")["china"][0] == "none"  # RU is not in the China group
+    assert con.execute("SELECT band, is_more_exposed_reading FROM out_exposure__assets "
+                       "WHERE asset_id = 'terminal:dual-seat'").fetchone() == ("high", True)
+    # the INGE2 finding keeps what the sources record
+    assert con.execute("SELECT count(*) FROM out_inge2__terminals WHERE asset_id = 'terminal:dual-seat' "
+                       "AND is_controlled").fetchone() == (0,)

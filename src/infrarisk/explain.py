@@ -126,7 +126,8 @@ class Explainer:
                 "reaches_state": bool(c["is_state_controlled"]), "is_loop": c["ultimate_controller_entity_id"] is None}
 
     def group_view(self, asset_id: str) -> list[dict]:
-        """Per high-risk group: band, reason, look-through share and the paths behind it."""
+        """Per high-risk group: band, reason, look-through share, traced and untraced share, the basis
+        of the band and the band the untraced share could reach, and the paths behind it."""
         if not self.has(asset_id):
             return []
         rows = {r["group_id"]: r for r in self._groups.get(asset_id, [])}
@@ -144,6 +145,9 @@ class Explainer:
                         "share": share_text(r["share_min"], r["share_max"]), "share_min": r["share_min"],
                         "share_max": r["share_max"], "is_controlled": bool(r["is_controlled"]),
                         "operator": r["operator_name"], "reason": r["band_reason"], "paths": paths,
+                        "traced_share": r["traced_share"], "untraced_share": r["untraced_share"],
+                        "band_basis": r["band_basis"], "band_max": r["band_max"],
+                        "is_more_exposed_reading": bool(r["is_more_exposed_reading"]),
                         "sources": [vars(s) for s in grp.sources]})
         return out
 

@@ -25,72 +25,112 @@ Outputs:
 Control is computed once here (:func:`infrarisk.ownership.control`) and reused by every
 group, the evidence and the finding.
 
-Bands (thresholds are settings): ``high`` — controlled from the group, or the group holds
-at least the *sizeable* threshold; ``elevated`` — at least the *screening* threshold, or the
-asset is operated under contract by an entity controlled from the group; ``low`` — a
-smaller stake; ``none`` — every holding traced and none reaches the group; ``unknown`` —
-otherwise (holdings not traced, or no ownership data).
+Bands (thresholds are settings; the rule is :mod:`infrarisk.bands`): ``high`` — controlled
+from the group, or the group holds at least the *sizeable* threshold; ``elevated`` — at least
+the *screening* threshold, or the asset is operated under contract by an entity controlled
+from the group; ``low`` — a smaller stake; ``none`` — none of the traced holdings reaches the
+group and the untraced share (if any) stays below the screening threshold; ``unknown`` —
+no exposure established and the untraced share could reach a threshold (or no ownership
+data). Each row says its traced and untraced share, the basis of its band and the band the
+untraced share could make it (``traced_share``, ``untraced_share``, ``band_basis``,
+``band_max``).
+
+Where the sources disagree on an entity's country (``core_ownership__entities.alt_country_codes``
+where the integrate stage writes it), the band uses the more exposed reading and says so
+(``is_more_exposed_reading``); the INGE2 finding keeps the recorded reading.
+``out_exposure__group_countries`` lists the countries of each group (the country summary
+tells foreign from domestic control with it).
 """
 
 from __future__ import annotations
+
+import re
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from . import db, ownership, vocab
+from . import bands, db, ownership, vocab
 from .findings import inge2
-from .fmt import pct, share_text
-from .ownership import OwnershipGraph
+from .ownership import OwnershipGraph, network
 from .profiles import Profile, RiskGroup
 from .settings import Settings
 
 BANDS = ("high", "elevated", "low", "unknown", "none")
-SEVERITY = {"high": 4, "elevated": 3, "low": 2, "unknown": 1, "none": 0}
+SEVERITY = bands.SEVERITY
+GROUP_COLUMNS = ["asset_id", "group_id", "group_label", "share_min", "share_max", "is_controlled", "operator_name",
+                 "band", "band_reason", "traced_share", "untraced_share", "band_basis", "band_max",
+                 "is_more_exposed_reading"]
 
 
 def band_for(lo: float, hi: float, controlled: bool, operated: bool, settings: Settings) -> str:
-    """The band of one asset for one group (see module docstring).
+    """The band of one asset for one group (:func:`infrarisk.bands.interval_band`).
 
     Examples
     --------
     >>> s = Settings.load()
     >>> band_for(0.2499, 0.2499, False, False, s), band_for(0.0, 0.0455, False, False, s)
-    ('elevated', 'unknown')
+    ('elevated', 'none')
+    >>> band_for(0.0, 0.10, False, False, s)
+    'unknown'
     """
-    t = settings.thresholds
-    if controlled or lo >= t.sizeable - 1e-12:
-        return "high"
-    if lo >= t.screening - 1e-12 or operated:
-        return "elevated"
-    if lo > 1e-12:
-        return "low"
-    if hi <= 1e-12:
-        return "none"
-    return "unknown"
+    return bands.interval_band(lo, hi, controlled, operated, settings.thresholds).band
 
 
-def _reason(band: str, group: RiskGroup, lo: float, hi: float, controlled: bool, operator: str | None,
-            controller_chain: str | None, settings: Settings, has_holders: bool = True) -> str:
-    t = settings.thresholds
-    held = f"Entities controlled from {group.label} hold {share_text(lo, hi)} by look-through"
-    if band == "high" and controlled:
-        return f"Controlled from {group.label}: {(controller_chain or '').rstrip('.')}." + (
-            f" {held}." if lo > 0 else "")
-    if band == "high":
-        return f"{held}: at least the {pct(t.sizeable)} 'sizeable' threshold (blocking minority)."
-    if band == "elevated" and lo >= t.screening - 1e-12:
-        return f"{held}: at least the {pct(t.screening)} FDI-screening threshold."
-    if band == "elevated":
-        return f"Operated under contract by {operator}, an entity controlled from {group.label}."
-    if band == "low":
-        return f"{held}: below the {pct(t.screening)} FDI-screening threshold."
-    if band == "none":
-        return f"Every recorded holding is traced and none reaches an entity controlled from {group.label}."
-    if not has_holders:
-        return "No current ownership stake is recorded in the sources (see the stakes listed as not current)."
-    return (f"No holding by entities controlled from {group.label} is established, but up to {pct(hi)} "
-            "is not accounted for by the recorded holders' stated shares or held by holders whose country is not known.")
+def alt_countries(con: duckdb.DuckDBPyConnection, g: OwnershipGraph) -> dict[int, frozenset[str]]:
+    """Alternative countries of entities whose sources disagree on their country, by node.
+
+    Read from ``core_ownership__entities.alt_country_codes`` (a list, or codes separated by
+    commas, semicolons or spaces) where the integrate stage writes it; empty without it.
+    """
+    cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'core_ownership__entities'").fetchall()}
+    if "alt_country_codes" not in cols:
+        return {}
+    out: dict[int, frozenset[str]] = {}
+    for eid, codes in con.execute("SELECT entity_id, alt_country_codes FROM core_ownership__entities "
+                                  "WHERE alt_country_codes IS NOT NULL").fetchall():
+        v = g.index.get(eid)
+        if v is None:
+            continue
+        items = codes if isinstance(codes, (list, tuple)) else re.split(r"[,;\s]+", str(codes))
+        cs = frozenset(str(c).strip().upper() for c in items if c and str(c).strip())
+        if cs:
+            out[v] = cs
+    return out
+
+
+def exposed_members(g: OwnershipGraph, ctl: ownership.Control, group: frozenset[str], majority: float,
+                    alt: dict[int, frozenset[str]]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Membership of a group under the recorded reading and under the more exposed one.
+
+    The more exposed reading counts an entity as seated in the group where one of its
+    alternative countries (sources that disagree) is in the group: every node whose chain
+    ends at such an entity is then controlled from the group (joint control cascading as
+    in :func:`infrarisk.ownership.in_group`).
+
+    Returns
+    -------
+    (member, exposed, switched) : the recorded membership, the more exposed one, and the
+    entities whose alternative country makes the difference.
+    """
+    member = ownership.in_group(g, ctl, set(group), majority)
+    tops = np.asarray(ctl.ultimate)
+    # only a chain's top carries its country to what it controls
+    switched = [v for v, cs in sorted(alt.items()) if cs & group and not member[v] and tops[v] == v]
+    if not switched:
+        return member, member, []
+    codes = g.net.country_codes
+    cc = ctl.country_code if ctl.country_code is not None else np.array(
+        [codes.index(c) if c in codes else -1 for c in ctl.country], dtype=np.int64)
+    sentinel = len(codes)  # a country code index standing for "the group, by the alternative reading"
+    cc = cc.copy()
+    for v in switched:
+        cc[v] = sentinel
+        cc[tops == v] = sentinel
+    group_codes = np.array([i for i, c in enumerate(codes) if c in group] + [sentinel], dtype=np.int64)
+    exposed = network.in_group(g.net, ctl.ultimate, cc, group_codes, majority) | member
+    return member, exposed, switched
 
 
 def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, settings: Settings) -> None:
@@ -99,34 +139,64 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
     ctl = ownership.control(g, majority)
     assets = [v for v in range(g.n) if g.is_asset[v]]
     operators = set(vocab.operator_interest_types())
+    alt = alt_countries(con, g)
     rows, held, paths = [], {}, []
     edge_id = {id(e): i for i, e in enumerate(g.edges)}  # the row of each edge in out_exposure__evidence_edges
     for grp in profile.groups:
         members = profile.members(grp)
-        member = ownership.in_group(g, ctl, set(members), majority)
+        member, exposed, switched = exposed_members(g, ctl, members, majority, alt)
         lo, hi = ownership.held_share(g, member, ctl)
-        held[grp.id] = (member, lo, hi)
+        held[grp.id] = (member, lo, hi)  # the INGE2 finding states what the sources say: the recorded reading
+        xlo, xhi = ownership.held_share(g, exposed, ctl) if switched else (lo, hi)
         for a in assets:
-            operator = next((g.names[e.owner] for e in g.in_edges.get(a, [])
-                             if e.interest_type in operators and member[e.owner]), None)
-            controlled = bool(member[a]) and ctl.controller[a] >= 0
-            band = band_for(float(lo[a]), float(hi[a]), controlled, operator is not None, settings)
-            chain = " > ".join(g.names[x] for x in ctl.chain[a][1:])
-            rows.append({
-                "asset_id": g.ids[a], "group_id": grp.id, "group_label": grp.label,
-                "share_min": float(lo[a]), "share_max": float(hi[a]), "is_controlled": controlled,
-                "operator_name": operator, "band": band,
-                "band_reason": _reason(band, grp, float(lo[a]), float(hi[a]), controlled, operator, chain, settings,
-                                       bool(g.has_owner[a])),
-            })
-            paths += _group_paths(g, ctl, edge_id, a, grp.id, member)
-    groups = pd.DataFrame(rows, columns=["asset_id", "group_id", "group_label", "share_min", "share_max",
-                                         "is_controlled", "operator_name", "band", "band_reason"])
+            r0 = _group_row(g, ctl, a, grp, member, lo, hi, operators, settings)
+            r = r0
+            if switched:
+                r1 = _group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings)
+                if (SEVERITY[r1["band"]], r1["share_min"], r1["share_max"]) > (
+                        SEVERITY[r0["band"]], r0["share_min"], r0["share_max"]):
+                    r = {**r1, "is_more_exposed_reading": True,
+                         "band_reason": r1["band_reason"] + _exposed_note(g, switched, alt, grp)}
+            rows.append(r)
+            paths += _group_paths(g, ctl, edge_id, a, grp.id, exposed if r["is_more_exposed_reading"] else member)
+    groups = pd.DataFrame(rows, columns=GROUP_COLUMNS)
     db.write_frame(con, "out_exposure__asset_groups", groups, order_by=["asset_id", "group_id"])
+    gc = pd.DataFrame([{"group_id": grp.id, "group_label": grp.label, "country_code": c}
+                       for grp in profile.groups for c in sorted(profile.members(grp))],
+                      columns=["group_id", "group_label", "country_code"])
+    db.write_frame(con, "out_exposure__group_countries", gc, order_by=["group_id", "country_code"])
     con.execute("SET VARIABLE profile_name = ?", [profile.name])
     db.run_layer(con, "out", ["out_exposure__ports", "out_exposure__assets"])
     write_evidence(con, g, ctl, edge_id, assets, paths)
     inge2.write(con, g, ctl, profile, settings, held)
+
+
+def _group_row(g: OwnershipGraph, ctl: ownership.Control, a: int, grp: RiskGroup, member: np.ndarray,
+               lo: np.ndarray, hi: np.ndarray, operators: set[str], settings: Settings) -> dict:
+    """The ``out_exposure__asset_groups`` row of asset ``a`` for one group under one membership."""
+    t = settings.thresholds
+    operator = next((g.names[e.owner] for e in g.in_edges.get(a, [])
+                     if e.interest_type in operators and member[e.owner]), None)
+    controlled = bool(member[a]) and ctl.controller[a] >= 0
+    la, ha = float(lo[a]), float(hi[a])
+    b = bands.interval_band(la, ha, controlled, operator is not None, t)
+    chain = " > ".join(g.names[x] for x in ctl.chain[a][1:])
+    return {
+        "asset_id": g.ids[a], "group_id": grp.id, "group_label": grp.label,
+        "share_min": la, "share_max": ha, "is_controlled": controlled,
+        "operator_name": operator, "band": b.band,
+        "band_reason": bands.band_reason(b, grp.label, la, ha, controlled, operator, chain, t, bool(g.has_owner[a])),
+        "traced_share": 1.0 - b.untraced, "untraced_share": b.untraced, "band_basis": b.basis,
+        "band_max": b.band_max, "is_more_exposed_reading": False,
+    }
+
+
+def _exposed_note(g: OwnershipGraph, switched: list[int], alt: dict[int, frozenset[str]], grp: RiskGroup) -> str:
+    names = "; ".join(f"{g.names[v]} (recorded {g.country[v] or 'unknown'}, also {', '.join(sorted(alt[v]))})"
+                      for v in switched[:5])
+    more = f" and {len(switched) - 5} more" if len(switched) > 5 else ""
+    return (f" This is the more exposed reading: the sources disagree on the country of {names}{more}; "
+            f"the band counts the reading that places it in {grp.label}.")
 
 
 # ------------------------------------------------------------------ evidence tables

@@ -466,7 +466,7 @@ def test_countries_page_draws_the_choropleth(chromium, real_url):
             m.eachLayer(function (l) { if (l.feature && l.feature.properties.cc === 'MT' && l.feature.properties.dot) { l.openPopup(); } }); })()""")
         s.page.wait_for_selector(".leaflet-popup-content h3")
         assert s.page.inner_text(".leaflet-popup-content h3") == "Malta (MT)"
-        assert "controlled from a high-risk country" in s.page.inner_text(".leaflet-popup-content")
+        assert "controlled from a foreign high-risk country" in s.page.inner_text(".leaflet-popup-content")
         assert s.page.get_attribute(".leaflet-popup-content a", "href") == "#country-MT"
         _clean(s)
     finally:

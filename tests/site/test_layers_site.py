@@ -111,6 +111,32 @@ def test_country_page_shows_every_european_country(real_build):
     assert int(mt["n_controlled_high_risk"]) >= 1  # the PEACE cable's Malta branch
 
 
+def test_country_page_counts_foreign_control_and_shows_domestic_apart(real_build):
+    """Russia's own gas fields are not Russia's foreign exposure: drawn in the lightest class, listed apart."""
+    from infrarisk.site.country_page import colour
+
+    s, _ = real_build
+    html = (s.site_dir / "countries.html").read_text()
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    groups = {}
+    for gid, label, cc in con.execute("SELECT group_id, group_label, country_code FROM out_exposure__group_countries"
+                                      ).fetchall():
+        groups.setdefault(label, set()).add(cc)
+    rows = _csv(s.site_dir / "data/country-assets.csv")
+    for r in rows:  # a country's foreign control never names a group it belongs to
+        for label in filter(None, (r["controlled_from"] or "").split(", ")):
+            assert r["country_code"] not in groups[label], r
+    ru = next(r for r in _csv(s.site_dir / "data/country-summary.csv") if r["country_code"] == "RU")
+    assert int(ru["n_controlled_domestic"]) >= 20
+    assert int(ru["n_controlled_high_risk"]) < int(ru["n_controlled_domestic"])
+    ru_feature = re.search(r'"c": "(#[0-9a-f]{6})", "cc": "RU"', html)
+    assert ru_feature and ru_feature.group(1) == colour(int(ru["n_controlled_high_risk"]))
+    section = html[html.index('id="country-RU"'):]
+    section = section[:section.index("</section>")]
+    assert "Domestic control: assets controlled from a high-risk group Russian Federation belongs to" in section
+    assert "controlled from a foreign high-risk country" in html
+
+
 def test_licences_travel_to_pages_and_downloads(real_build):
     s, _ = real_build
     for page in PAGES:

@@ -66,8 +66,9 @@ class ExposureMixin:
         geopandas.GeoDataFrame
             One row per asset (and group): the asset's columns, ``share_min``,
             ``share_max``, ``share`` (as text), ``is_controlled``; for groups also
-            ``group_id``, ``group_label``, ``operator_name``, ``band``, ``band_reason``; for
-            countries ``countries``. Ordered by ``share_min`` (largest first), then
+            ``group_id``, ``group_label``, ``operator_name``, ``band``, ``band_reason``,
+            ``traced_share``, ``untraced_share``, ``band_basis``, ``band_max`` and
+            ``is_more_exposed_reading`` (:mod:`infrarisk.bands`); for countries ``countries``. Ordered by ``share_min`` (largest first), then
             ``asset_id``. Ports do not appear themselves: their terminals do (see
             :meth:`inge2` for the port roll-up).
 

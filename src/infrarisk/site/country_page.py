@@ -5,12 +5,14 @@ Contract: :func:`country_page` reads ``out_exposure__countries`` and
 polygons (``ISO_A2_EH``, via :func:`infrarisk.geo.countries_gdf`) of a finished build and
 returns the HTML of ``countries.html``: a Folium map (:mod:`infrarisk.site.mapping`) where
 each European country is coloured by how many of its critical assets are controlled from a
-high-risk country (every European country drawn, those with none too; countries whose polygon
+high-risk country *other than itself* (foreign means foreign: Russia's own gas fields are not
+Russia's foreign exposure; every European country drawn, those with none too; countries whose polygon
 is small — Malta, Cyprus, Luxembourg … — also get a dot at their label point so they can be
 seen and clicked), over the outlines of ``data/map/outline.js``, then one section per European
-country listing, by asset type, its assets with their band, and the assets controlled from a
-high-risk country or in the high or elevated band. Strings from data are escaped: the template
-autoescapes; the GeoJSON goes through ``tojson``, and ``static/infrarisk/countries.js`` makes
+country listing, by asset type, its assets with their band, the assets controlled from a
+foreign high-risk country or in the high or elevated band, and apart from them the assets
+controlled from a high-risk group the country itself belongs to (domestic control). Strings
+from data are escaped: the template autoescapes; the GeoJSON goes through ``tojson``, and ``static/infrarisk/countries.js`` makes
 the popups and tooltips of its properties as DOM text nodes.
 """
 
@@ -53,9 +55,15 @@ def _by_type(assets: pd.DataFrame, labels: dict) -> list[dict]:
     rows = []
     for (cls, typ), g in assets.groupby(["asset_class", "asset_type"], sort=True):
         rows.append({"type": labels.get(typ, typ), "n": len(g), "controlled": int(g["is_controlled_high_risk"].sum()),
+                     "domestic": int(g["is_controlled_domestic"].sum()),
                      "high": int((g["band"] == "high").sum()), "elevated": int((g["band"] == "elevated").sum()),
                      "unknown": int((g["band"] == "unknown").sum())})
     return sorted(rows, key=lambda r: r["type"])
+
+
+def _records(rows: pd.DataFrame, labels: dict) -> list[dict]:
+    return [{**x, "type_label": labels.get(x["asset_type"], x["asset_type"])}
+            for x in rows.where(rows.notna(), None).to_dict("records")]
 
 
 def country_data(con, labels: dict) -> tuple[list[dict], dict]:
@@ -66,9 +74,9 @@ def country_data(con, labels: dict) -> tuple[list[dict], dict]:
     for r in summary.to_dict("records"):
         a = assets[assets["country_code"] == r["country_code"]]
         listed = a[a["is_controlled_high_risk"] | a["band"].isin(["high", "elevated"])]
-        countries.append({**r, "by_type": _by_type(a, labels), "listed": [
-            {**x, "type_label": labels.get(x["asset_type"], x["asset_type"])}
-            for x in listed.where(listed.notna(), None).to_dict("records")]})
+        domestic = a[a["is_controlled_domestic"]]
+        countries.append({**r, "by_type": _by_type(a, labels), "listed": _records(listed, labels),
+                          "domestic": _records(domestic, labels)})
     by_code = {c["country_code"]: c for c in countries}
 
     gdf = countries_gdf(con)
@@ -95,6 +103,7 @@ def _popup(c: dict) -> dict:
     """What a country's popup says (made into text nodes by ``countries.js``)."""
     return {"name": c["country_name"], "n": int(c["n_controlled_high_risk"]), "assets": int(c["n_assets"]),
             "high": int(c["n_high"]), "elevated": int(c["n_elevated"]), "unknown": int(c["n_unknown"]),
+            "domestic": int(c["n_controlled_domestic"]),
             "types": [[t["type"], t["n"], t["controlled"]] for t in c["by_type"]]}
 
 

@@ -1,6 +1,9 @@
 -- out_exposure__assets: every asset with its band under the current risk profile.
 -- Terminals: the most severe band over the profile's high-risk groups. Ports: the roll-up
 -- of their terminals (out_exposure__ports). No ownership data means 'unknown'.
+-- traced_share/untraced_share/band_basis/band_max are those of the group behind the band
+-- (infrarisk.bands); a port's band_basis is 'rollup' (its terminals carry theirs), an asset
+-- without ownership data is 'no_data' (all of it untraced).
 CREATE OR REPLACE TABLE out_exposure__assets AS
 WITH graded AS (
     SELECT
@@ -45,6 +48,17 @@ SELECT
             || p.n_terminals_exposed || ' with a stake of entities controlled from a high-risk country.'
         ELSE 'No ownership data for this asset.'
     END                                                          AS band_reason,
+    CASE WHEN b.asset_id IS NOT NULL THEN b.traced_share
+         WHEN coalesce(p.n_terminals, 0) = 0 THEN 0.0 END        AS traced_share,
+    CASE WHEN b.asset_id IS NOT NULL THEN b.untraced_share
+         WHEN coalesce(p.n_terminals, 0) = 0 THEN 1.0 END        AS untraced_share,
+    CASE WHEN b.asset_id IS NOT NULL THEN b.band_basis
+         WHEN coalesce(p.n_terminals, 0) > 0 THEN 'rollup'
+         ELSE 'no_data' END                                      AS band_basis,
+    CASE WHEN b.asset_id IS NOT NULL THEN b.band_max
+         WHEN coalesce(p.n_terminals, 0) > 0 THEN p.band_max
+         ELSE 'high' END                                         AS band_max,
+    coalesce(b.is_more_exposed_reading, p.has_more_exposed_reading, false) AS is_more_exposed_reading,
     coalesce(p.n_terminals, 0)                                   AS n_terminals,
     coalesce(p.n_terminals_exposed, 0)                           AS n_terminals_exposed,
     c.controller_entity_id,

@@ -1,6 +1,7 @@
 -- out_exposure__ports: each port as the roll-up of its terminals (the terminal or concession
 -- is the unit that carries a stake; a port is as exposed as its most exposed terminal).
--- Ports without any terminal with ownership data are 'unknown', never 'none'.
+-- Ports without any terminal with ownership data are 'unknown', never 'none'. band_max: the most
+-- severe band the untraced shares of its terminals could make (infrarisk.bands).
 CREATE OR REPLACE TABLE out_exposure__ports AS
 WITH graded AS (
     SELECT
@@ -31,6 +32,9 @@ port_roll AS (
         max(share_min) FILTER (WHERE band IN ('high', 'elevated', 'low')) AS max_share_min,
         max(share_max) FILTER (WHERE band IN ('high', 'elevated', 'low', 'unknown')) AS max_share_max,
         bool_or(is_controlled)                                     AS has_controlled_terminal,
+        bool_or(is_more_exposed_reading)                           AS has_more_exposed_reading,
+        arg_max(band_max, CASE band_max WHEN 'high' THEN 4 WHEN 'elevated' THEN 3 WHEN 'low' THEN 2
+                                        WHEN 'unknown' THEN 1 ELSE 0 END) AS band_max,
         string_agg(asset_id, ' ' ORDER BY asset_id)                AS terminal_ids
     FROM terminal_best
     GROUP BY port_asset_id
@@ -50,6 +54,8 @@ SELECT
     r.max_share_min,
     r.max_share_max,
     coalesce(r.has_controlled_terminal, false) AS has_controlled_terminal,
+    coalesce(r.has_more_exposed_reading, false) AS has_more_exposed_reading,
+    coalesce(r.band_max, 'high')        AS band_max,
     r.terminal_ids
 FROM core_assets__assets p
 LEFT JOIN port_roll r ON r.port_asset_id = p.asset_id

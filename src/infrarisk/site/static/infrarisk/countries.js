@@ -14,7 +14,8 @@
     });
     return el("div", { class: "popup" },
       el("h3", null, p.name + " (" + cc + ")"),
-      el("p", null, el("strong", null, String(p.n)), " of " + p.assets + " critical assets controlled from a high-risk country; " +
+      el("p", null, el("strong", null, String(p.n)), " of " + p.assets + " critical assets controlled from a foreign high-risk country" +
+        (p.domestic ? " (" + p.domestic + " controlled from within, counted apart)" : "") + "; " +
         p.high + " in the high band, " + p.elevated + " elevated, " + p.unknown + " unknown."),
       types.length ? el("ul", null, types) : null,
       el("p", null, el("a", { href: "#country-" + cc }, "List of its assets")));
