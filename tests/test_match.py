@@ -213,7 +213,7 @@ def test_registry_counts_and_report_keep_the_totals():
     ms = [m("Mystery Energy SA", 1), m("Twin Oil", 2), m("Other", 3), m("Nobody Ltd", 4), m("Gazprom", 5)]
     r = match(ms, [KnownEntity("pjsc-gazprom", "PJSC Gazprom")], [], registry=REGISTRY)
     c = r.counts()
-    assert c["matched_by"] == {"id": 0, "alias": 0, "rule": 1, "registry": 1, "fuzzy": 0}
+    assert c["matched_by"] == {"id": 0, "alias": 0, "rule": 1, "registry": 1, "fuzzy": 0, "register": 0, "gem_hq": 0}
     assert c["unmatched_by"] == {"new": 1, "no_match": 0, "ambiguous": 1, "placeholder": 1}
     assert c["matched"] + c["unmatched"] == c["total"] == 5 and c["registry_entities"] == 1
     text = "\n".join(r.report_lines())

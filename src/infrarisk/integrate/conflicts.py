@@ -1,6 +1,7 @@
 """Where sources disagree about an owner: every reading kept, with its source, in ``core_match__conflicts``.
 
-Inputs: ``core_curated__entities`` and ``core_curated__parent_links`` (curated), ``core_owners__owners``
+Inputs: ``core_curated__entities`` and ``core_curated__parent_links`` (curated), ``core_matching__entities``,
+``core_owners__owners``
 with ``core_match__owner_map`` (the owner register), ``core_gleifnames__legal_names`` (GLEIF legal
 address), GEM's parent -> HQ pairs (:class:`~infrarisk.match.GemParent`), the match result (which
 names mean which entity) and the register's links as integrated (``core_match__owner_links``).
@@ -8,7 +9,7 @@ names mean which entity) and the register's links as integrated (``core_match__o
 Output ``core_match__conflicts`` (``entity_id, field, value, source_id, source_url, detail``), one row
 per reading, only for entities whose readings differ:
 
-- ``seat_country``: the curated headquarters, the register's seat, the legal-address country of the
+- ``seat_country``: the curated (or ``matching/entities.csv``) headquarters, the register's seat, the legal-address country of the
   entity's LEI in GLEIF, and GEM's headquarters country of a parent name that means the entity;
 - ``controlling_parent``: the controlling parents the curated parent links and the register's current
   control links name, where they name different parents.
@@ -34,6 +35,9 @@ def seat_readings(con: duckdb.DuckDBPyConnection, result: match.MatchResult,
     rows = [dict(zip(COLS[:1] + COLS[2:], r), field="seat_country") for r in con.execute("""
         SELECT entity_id, hq_country_code, 'curated', source_url, 'curated headquarters country'
         FROM core_curated__entities WHERE hq_country_code IS NOT NULL
+        UNION ALL
+        SELECT entity_id, hq_country_code, 'matching', source_url, 'matching/entities.csv headquarters country'
+        FROM core_matching__entities WHERE hq_country_code IS NOT NULL
         UNION ALL
         SELECT m.entity_id, o.seat_country_code, 'owners', o.source_url,
                'owner register seat (owners/owners.csv row ' || o.origin_row || ')'
