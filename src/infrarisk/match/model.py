@@ -158,6 +158,8 @@ class NameMatch:
     declined_lei: str | None = None
     #: the register decision that scopes this row ('' : every mention of the name)
     scope: str = ""
+    #: the owner register row that decided these mentions (0: none)
+    decision_row: int = 0
     #: a register decision the alias table overrode: (register row, its entity id)
     overridden: tuple[int, str] | None = None
 
@@ -218,8 +220,8 @@ class MatchResult:
     gem_hq_entities: list[GemHqEntity] = field(default_factory=list)
 
     def __post_init__(self):
-        # a scoped row (register decision limited to a dataset or country) never hides the unscoped one
-        self._by_name = {n.name: n for n in sorted(self.names, key=lambda n: n.scope == "")}
+        # a row a register decision scopes (a dataset or an asset country) never hides the name's other row
+        self._by_name = {n.name: n for n in sorted(self.names, key=lambda n: (n.scope == "", n.decision_row == 0))}
 
     def entity_of(self, name: str) -> str | None:
         """The entity a name (as written) resolves to; None for placeholders."""

@@ -105,7 +105,7 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
     for name, dec, ms in groups:
         ms = sorted(ms, key=lambda m: (m.file, m.row, m.column))
         key = normalise(name)
-        nm = NameMatch(name, key, "new", None, mentions=ms)
+        nm = NameMatch(name, key, "new", None, mentions=ms, decision_row=dec.row if dec else 0)
         if split[name] > 1:
             nm.scope = dec.scope() if dec else "the mentions no owner register row decides"
         a = alias_of.get(alias_key(name))
