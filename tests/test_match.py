@@ -251,7 +251,8 @@ def test_a_register_decision_picks_one_lei_among_ambiguous_records_and_one_edit_
     # a wrong decision is undone by one edit of the row: point it elsewhere
     r2 = match(ms, [], [], registry=REGISTRY, decisions=[Decision("Twin Oil", "gem-europe-gas", f"lei:{L2}", "", "", 7)])
     assert r2.names[0].entity_id == f"lei:{L2}"
-    assert r.counts()["matched_by"]["register"] == 1
+    assert r.counts()["matched_by"]["register"] == 1 and r.counts()["register_settled_ambiguous"] == 1
+    assert len(n.candidates) == 2 and "decides between the 2 GLEIF records" in n.detail
 
 
 def test_a_decision_with_an_asset_country_splits_the_name_by_country():

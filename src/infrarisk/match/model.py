@@ -244,6 +244,7 @@ class MatchResult:
             "new_entities": len(self.new_entities), "registry_entities": len(self.registry_entities),
             "gem_hq_entities": len(self.gem_hq_entities),
             "alias_over_register": sum(1 for n in self.names if n.overridden),
+            "register_settled_ambiguous": sum(1 for n in self.names if n.method == "register" and n.candidates),
             "registry_declined": sum(1 for n in self.names if n.declined_lei and not n.is_matched),
             "fuzzy_threshold": self.threshold, "fuzzy_scorer": SCORER,
         }
@@ -287,6 +288,8 @@ class MatchResult:
             f"registry candidates declined by the legal-form and one-word guards: {c['registry_declined']}",
             f"entities made from GEM's parent -> HQ-country pairs: {c['gem_hq_entities']}",
             f"register decisions overridden by the alias table: {c['alias_over_register']}",
+            f"register decisions that pick one of several GLEIF records with the name: "
+            f"{c['register_settled_ambiguous']}",
         ]
 
         def places(n: NameMatch) -> str:

@@ -131,6 +131,9 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
             nm.method = "register"
             nm.entity_id = registry_target(lei) if dec.entity_id not in by_id and lei in records else dec.entity_id
             nm.detail = f"{dec.scope()}: {dec.reason}"
+            if len(reg_keys.get(key, ())) > 1:  # the reviewed pick among several GLEIF records
+                nm.candidates = [(r.entity_id, 100.0) for r in reg_keys[key]]
+                nm.detail += f"; decides between the {len(reg_keys[key])} GLEIF records named '{key}'"
         elif len(id_hits) == 1:
             nm.method, nm.entity_id = "id", id_hits[0]
             nm.detail = "; ".join([*(f"LEI {x}" for x in leis), *(f"GEM id {x}" for x in gems)])
