@@ -4,20 +4,28 @@ Inputs (tables written by the loaders): the curated entities ``core_curated__ent
 registry entities ``core_registry__entities`` not mapped onto curated ones
 (``core_registry__entity_map``), the hand-written ``core_matching__entities`` and
 ``core_matching__aliases``, the owner names of ``core_cables__owner_mentions`` and
-``core_gem__stakes``, and the GLEIF legal names of ``core_gleifnames__legal_names`` (the
-registry step). The rules are those of :func:`infrarisk.match.match`.
+``core_gem__stakes`` (with the GEM asset's country from ``core_gem__assets``), the GLEIF legal
+names of ``core_gleifnames__legal_names`` (the registry step), the owner register
+(``core_owners__*``, joined by :mod:`.register`: its owners are known entities, its name rows
+the reviewed decisions) and GEM's parent -> HQ pairs (``core_gemownership__parent_hq``, the
+``gem_hq`` step). The rules are those of :func:`infrarisk.match.match`.
 
 Outputs:
 
 - ``core_match__names`` (one row per distinct owner name: method, entity, score, candidates)
   and ``core_match__mentions`` (one row per occurrence: file, row, the entity it resolves to);
-- ``core_match__entities``: the entities matching adds to the unified entity table — those of
-  ``matching/entities.csv``, one registry entity ``lei:<LEI>`` per GLEIF record names matched
+- ``core_match__owner_map`` and ``core_match__owner_links`` (:mod:`.register`), ``core_match__conflicts``
+  (:mod:`.conflicts`);
+- ``core_match__entities``: the entities matching adds to the unified entity table (``source_id``
+  ``owners`` / ``gem-ownership`` for those two, else NULL) — those of ``matching/entities.csv``
+  (enriched by the register where it names them), the register's own owners, one ``gemhq:<slug>``
+  entity per GEM parent name that names matched, one registry entity ``lei:<LEI>`` per GLEIF record names matched
   (legal name, LEI, the legal-address country as jurisdiction and — absent better data — as
   seat, the note says so) and one new entity per unmatched name (name as given, where it came
   from, type and country unknown) — an owner is never dropped.
 
-Problems: matching rows that name ids of other sources wrongly (an entity id the curated or
+Problems: register rows naming no entity, control loops across sources (:mod:`.register`), an
+alias that overrides a register decision (``alias_over_register``, warning); matching rows that name ids of other sources wrongly (an entity id the curated or
 registry data already use, an alias naming no known entity: rejected, row accounting
 corrected), placeholders (``Other [15%]``: the share stays unaccounted for), ambiguous names,
 and every owner left without a country (its holdings are unknown, never clean) — each with
