@@ -213,7 +213,7 @@ def test_registry_counts_and_report_keep_the_totals():
     ms = [m("Mystery Energy SA", 1), m("Twin Oil", 2), m("Other", 3), m("Nobody Ltd", 4), m("Gazprom", 5)]
     r = match(ms, [KnownEntity("pjsc-gazprom", "PJSC Gazprom")], [], registry=REGISTRY)
     c = r.counts()
-    assert c["matched_by"] == {"id": 0, "alias": 0, "rule": 1, "registry": 1, "fuzzy": 0}
+    assert c["matched_by"] == {"id": 0, "alias": 0, "rule": 1, "registry": 1, "fuzzy": 0, "register": 0, "gem_hq": 0}
     assert c["unmatched_by"] == {"new": 1, "no_match": 0, "ambiguous": 1, "placeholder": 1}
     assert c["matched"] + c["unmatched"] == c["total"] == 5 and c["registry_entities"] == 1
     text = "\n".join(r.report_lines())
@@ -226,3 +226,71 @@ def test_registry_counts_and_report_keep_the_totals():
 def test_lei_helper_makes_valid_leis():
     from infrarisk.validate import lei_checksum_ok
     assert all(lei_checksum_ok(x) for x in (L1, L2, L3, L4))
+
+
+# --- the owner register's reviewed decisions and GEM's parent -> HQ pairs --------------------------------
+
+from infrarisk.match import Decision, GemParent  # noqa: E402
+
+
+def gm(name, row, country):
+    return Mention(name, "gem-europe-gas", "gem-europe-gas/stakes.csv", row, "entity_name", f"r{row}",
+                   asset_country=country)
+
+
+def test_a_register_decision_picks_one_lei_among_ambiguous_records_and_one_edit_undoes_it():
+    ms = [gm("Twin Oil", 1, "GB"), gm("Twin Oil", 2, "NO")]
+    before = match(ms, [], [], registry=REGISTRY)
+    assert [(n.method, n.entity_id) for n in before.names] == [("ambiguous", "name:twin-oil")]
+    pick = Decision("Twin Oil", "gem-europe-gas", f"lei:{L3}", "the Norwegian record: the asset's operator", "", 7)
+    r = match(ms, [], [], registry=REGISTRY, decisions=[pick])
+    n = r.names[0]
+    assert (n.method, n.entity_id, n.is_matched) == ("register", f"lei:{L3}", True)
+    assert "owner register row 7" in n.detail and "operator" in n.detail
+    assert [e.record.country for e in r.registry_entities] == ["NO"]
+    # a wrong decision is undone by one edit of the row: point it elsewhere
+    r2 = match(ms, [], [], registry=REGISTRY, decisions=[Decision("Twin Oil", "gem-europe-gas", f"lei:{L2}", "", "", 7)])
+    assert r2.names[0].entity_id == f"lei:{L2}"
+    assert r.counts()["matched_by"]["register"] == 1 and r.counts()["register_settled_ambiguous"] == 1
+    assert len(n.candidates) == 2 and "decides between the 2 GLEIF records" in n.detail
+
+
+def test_a_decision_with_an_asset_country_splits_the_name_by_country():
+    known = [KnownEntity("owner:termo-ro", "Termoelectrica Romania"), KnownEntity("owner:termo-md", "Termoelectrica Moldova")]
+    ds = [Decision("Termoelectrica SA", "gem-europe-gas", "owner:termo-ro", "Romanian plants", "", 1),
+          Decision("Termoelectrica SA", "gem-europe-gas", "owner:termo-md", "the Chisinau plant", "MD", 2)]
+    ms = [gm("Termoelectrica SA", 1, "RO"), gm("Termoelectrica SA", 2, "MD"), gm("Termoelectrica SA", 3, "RO"),
+          Mention("Termoelectrica SA", "submarine-cables", "submarine-cables/cable_owners.csv", 1, "owner")]
+    r = match(ms, known, [], decisions=ds)
+    by = {(n.entity_id, n.method): sorted(m.row for m in n.mentions) for n in r.names}
+    assert by == {("owner:termo-ro", "register"): [1, 3], ("owner:termo-md", "register"): [2],
+                  ("name:termoelectrica", "new"): [1]}  # the cable mention: no register row for that dataset
+    assert all(n.scope for n in r.names)
+    assert r.counts()["distinct_names"] == 1 and r.counts()["total"] == 3
+    assert r.entity_of("Termoelectrica SA") == "name:termoelectrica"  # the row no decision scopes
+
+
+def test_the_alias_table_wins_over_a_register_decision_and_says_so():
+    known = [KnownEntity("a", "Alpha"), KnownEntity("b", "Beta")]
+    r = match([gm("Alpha Co", 1, "FR")], known, [Alias("Alpha Co", "a", "reviewed", "src", 4)],
+              decisions=[Decision("Alpha Co", "gem-europe-gas", "b", "register says Beta", "", 9)])
+    n = r.names[0]
+    assert (n.method, n.entity_id, n.overridden) == ("alias", "a", (9, "b"))
+    assert r.counts()["alias_over_register"] == 1
+
+
+def test_gem_hq_matches_names_nothing_else_matched_and_keeps_two_countries():
+    parents = [GemParent("Golden Concord Group", "CN", "https://www.gem.wiki/a", 1),
+               GemParent("Golden Concord Group", "HK", "https://www.gem.wiki/b", 2),
+               GemParent("PetroVietnam", "VN", "https://www.gem.wiki/c", 3, corrected_from="TH")]
+    r = match([gm("Golden Concord Group Ltd", 1, "FR"), gm("PetroVietnam", 2, "FR"), gm("Unknown Co", 3, "FR")],
+              [], [], gem_parents=parents)
+    got = {n.name: (n.method, n.entity_id) for n in r.names}
+    assert got["Golden Concord Group Ltd"] == ("gem_hq", "gemhq:golden-concord-group")
+    assert got["PetroVietnam"][0] == "gem_hq" and "corrected" in r.names[1].detail
+    assert got["Unknown Co"][0] == "new"
+    assert {e.entity_id: e.countries for e in r.gem_hq_entities} == {
+        "gemhq:golden-concord-group": ["CN", "HK"], "gemhq:petrovietnam": ["VN"]}
+    # a known entity of the same name is matched by its rule first: GEM's pair is not an entity then
+    r2 = match([gm("PetroVietnam", 2, "FR")], [KnownEntity("pvn", "PetroVietnam")], [], gem_parents=parents)
+    assert (r2.names[0].method, r2.names[0].entity_id) == ("rule", "pvn")

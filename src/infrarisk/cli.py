@@ -299,13 +299,16 @@ def update_cmd(obj: Ctx, out_dir, db_path, dry_run, no_fetch, sources, report_pa
 @click.option("--datasets-dir", type=click.Path(file_okay=False), default=None)
 @click.pass_obj
 def match_report(obj: Ctx, as_json, datasets_dir):
-    """Report how every owner name of the cable and gas sources was matched to an entity.
+    """Report how every owner name of the cable and gas sources was matched, and the coverage.
 
-    Reads the datasets as they are on disk (no build needed), so an edit of
-    datasets/matching/aliases.csv (then `infrarisk datasets rehash matching`) shows at once.
-    Counts by method (id / alias / rule / registry / fuzzy, with the fuzzy threshold), then every
-    matched, ambiguous and unmatched name with the files and rows where it occurs;
-    matched + unmatched = total.
+    Reads the datasets as they are on disk (no build needed: loads, integrates and resolves in
+    memory), so an edit of datasets/matching/aliases.csv or datasets/owners/owner_names.csv (then
+    `infrarisk datasets rehash matching|owners`) shows at once. Counts by method (id / alias /
+    rule / registry / fuzzy / register / gem_hq, with the fuzzy threshold), then every matched,
+    ambiguous and unmatched name with the files and rows where it occurs (matched + unmatched =
+    total), then the owner mentions (gas, cable, curated telecom) with a known controlling
+    country — over every mention, placeholders counted as unresolved, and over the mentions
+    naming a holder — by dataset, method and source, and the largest names left unresolved.
 
     \b
     Examples:
@@ -316,14 +319,18 @@ def match_report(obj: Ctx, as_json, datasets_dir):
     import json
 
     from .integrate import match_report as run_report
+    from .integrate.coverage import report_lines as coverage_lines
 
     def go():
         s = obj.settings(datasets_dir=datasets_dir)
-        result, _ = run_report(s)
+        result, _, cov = run_report(s)
         if as_json:
-            click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1, sort_keys=True))
+            click.echo(json.dumps({**result.to_json(), "coverage": cov}, ensure_ascii=False, indent=1,
+                                  sort_keys=True, default=str))
         else:
             for line in result.report_lines():
+                click.echo(line)
+            for line in coverage_lines(cov):
                 click.echo(line)
     _run(go)
 

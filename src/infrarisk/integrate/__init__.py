@@ -8,16 +8,18 @@ Steps (:func:`run`), each table written once:
 
 1. ``core_meta__licences`` (:mod:`.licences`);
 2. ``core_registry__entity_map``: registry entities that are curated ones, by LEI;
-3. entity matching (:mod:`.matching`): ``core_match__names``, ``core_match__mentions``,
-   ``core_match__entities``;
+3. entity matching (:mod:`.matching`): the owner register joined to the other sources
+   (:mod:`.register`: ``core_match__owner_map``, ``core_match__owner_links``), then
+   ``core_match__names``, ``core_match__mentions``, ``core_match__entities`` and the readings
+   sources disagree on, ``core_match__conflicts`` (:mod:`.conflicts`);
 4. the SQL files of ``sql/integrate/``, in :data:`TABLES` order: ``core_ownership__entities``,
    ``core_assets__terminals``, ``core_assets__infra``, ``core_ownership__infra_links``,
    ``core_assets__assets``, ``core_ownership__links`` (parameters from the settings, passed
    explicitly: ``$current_statuses``, ``$as_of_date``, ``$majority``), ``core_assets__lines``,
    ``core_assets__host_countries``.
 
-:func:`match_report` runs the loads and steps 1–3 into a fresh in-memory database for
-``infrarisk match-report``.
+:func:`match_report` runs the loads, this stage and resolve into a fresh in-memory database
+for ``infrarisk match-report`` (:mod:`.coverage`).
 """
 
 from __future__ import annotations
@@ -67,17 +69,13 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> 
     return result
 
 
-def match_report(settings: Settings) -> tuple[match.MatchResult, ProblemLog]:
-    """Load the datasets into a fresh in-memory database and match the owner names.
+def match_report(settings: Settings) -> tuple[match.MatchResult, ProblemLog, dict]:
+    """Load, integrate and resolve the datasets into a fresh in-memory database: matches and coverage.
 
-    Used by ``infrarisk match-report``: it reads the datasets as they are on disk, so an
-    edit of ``matching/aliases.csv`` shows at once, without a build.
+    Used by ``infrarisk match-report``: it reads the datasets as they are on disk, so an edit of
+    ``matching/aliases.csv`` or ``owners/owner_names.csv`` shows at once, without a build.
+    Returns the match result, the problem log and :func:`.coverage.coverage`.
     """
-    from ..sources import load_all
+    from .coverage import run_in_memory
 
-    con, log = db.connect(None), ProblemLog()
-    try:
-        load_all(con, settings, log)
-        return prepare(con, settings, log), log
-    finally:
-        con.close()
+    return run_in_memory(settings)

@@ -4,20 +4,28 @@ Inputs (tables written by the loaders): the curated entities ``core_curated__ent
 registry entities ``core_registry__entities`` not mapped onto curated ones
 (``core_registry__entity_map``), the hand-written ``core_matching__entities`` and
 ``core_matching__aliases``, the owner names of ``core_cables__owner_mentions`` and
-``core_gem__stakes``, and the GLEIF legal names of ``core_gleifnames__legal_names`` (the
-registry step). The rules are those of :func:`infrarisk.match.match`.
+``core_gem__stakes`` (with the GEM asset's country from ``core_gem__assets``), the GLEIF legal
+names of ``core_gleifnames__legal_names`` (the registry step), the owner register
+(``core_owners__*``, joined by :mod:`.register`: its owners are known entities, its name rows
+the reviewed decisions) and GEM's parent -> HQ pairs (``core_gemownership__parent_hq``, the
+``gem_hq`` step). The rules are those of :func:`infrarisk.match.match`.
 
 Outputs:
 
 - ``core_match__names`` (one row per distinct owner name: method, entity, score, candidates)
   and ``core_match__mentions`` (one row per occurrence: file, row, the entity it resolves to);
-- ``core_match__entities``: the entities matching adds to the unified entity table — those of
-  ``matching/entities.csv``, one registry entity ``lei:<LEI>`` per GLEIF record names matched
+- ``core_match__owner_map`` and ``core_match__owner_links`` (:mod:`.register`), ``core_match__conflicts``
+  (:mod:`.conflicts`);
+- ``core_match__entities``: the entities matching adds to the unified entity table (``source_id``
+  ``owners`` / ``gem-ownership`` for those two, else NULL) — those of ``matching/entities.csv``
+  (enriched by the register where it names them), the register's own owners, one ``gemhq:<slug>``
+  entity per GEM parent name that names matched, one registry entity ``lei:<LEI>`` per GLEIF record names matched
   (legal name, LEI, the legal-address country as jurisdiction and — absent better data — as
   seat, the note says so) and one new entity per unmatched name (name as given, where it came
   from, type and country unknown) — an owner is never dropped.
 
-Problems: matching rows that name ids of other sources wrongly (an entity id the curated or
+Problems: register rows naming no entity, control loops across sources (:mod:`.register`), an
+alias that overrides a register decision (``alias_over_register``, warning); matching rows that name ids of other sources wrongly (an entity id the curated or
 registry data already use, an alias naming no known entity: rejected, row accounting
 corrected), placeholders (``Other [15%]``: the share stays unaccounted for), ambiguous names,
 and every owner left without a country (its holdings are unknown, never clean) — each with
@@ -30,17 +38,18 @@ import duckdb
 import pandas as pd
 
 from .. import db, match
+from . import conflicts, register
 from ..sources.gleif.derive import DATA_DATE as GLEIF_DATE
 from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
 
 NAME_COLS = ["name", "normalised_name", "method", "is_matched", "entity_id", "entity_name", "score", "candidates",
-             "detail", "n_mentions", "source_ids"]
-MENTION_COLS = ["source_id", "file", "row", "column_name", "context", "name", "entity_id", "method"]
+             "detail", "n_mentions", "source_ids", "scope"]
+MENTION_COLS = ["source_id", "file", "row", "column_name", "context", "name", "entity_id", "method", "asset_country_code"]
 #: columns of core_match__entities (those of the unified entity table but source_id)
 ENTITY_COLS = ["entity_id", "entity_name", "lei", "lei_match", "lei_legal_name", "lei_related", "lei_source_url",
                "jurisdiction_code", "hq_country_code", "entity_type", "entity_type_raw", "state_owned_note",
-               "source_url", "note", "override_reason", "origin_file", "origin_row"]
+               "source_url", "note", "override_reason", "origin_file", "origin_row", "source_id"]
 SOURCE_LABELS = {"submarine-cables": "TeleGeography", "gem-europe-gas": "Global Energy Monitor"}
 #: GLEIF entity category -> entity type (vocab/entity_types.csv)
 GLEIF_TYPES = {"GENERAL": "company", "BRANCH": "company", "FUND": "fund", "RESIDENT_GOVERNMENT_ENTITY": "state_body",
@@ -114,17 +123,23 @@ def mentions(con: duckdb.DuckDBPyConnection) -> tuple[list[match.Mention], dict[
             "ORDER BY origin_row, part").fetchall():
         out.append(match.Mention(name, "submarine-cables", file, int(row), "owner", f"cable {cid}"))
         urls[(file, int(row))] = f"https://www.submarinecablemap.com/submarine-cable/{cid}"
-    for gid, level, name, file, row, url in con.execute(
-            "SELECT gem_asset_id, level, entity_name, origin_file, origin_row, detail_url FROM core_gem__stakes "
-            "ORDER BY origin_row").fetchall():
-        out.append(match.Mention(name, "gem-europe-gas", file, int(row), "entity_name", f"{gid} {level}"))
+    for gid, level, name, file, row, url, cc in con.execute(
+            "SELECT s.gem_asset_id, s.level, s.entity_name, s.origin_file, s.origin_row, s.detail_url, a.country_code "
+            "FROM core_gem__stakes s LEFT JOIN core_gem__assets a USING (asset_id) "
+            "ORDER BY s.origin_row").fetchall():
+        out.append(match.Mention(name, "gem-europe-gas", file, int(row), "entity_name", f"{gid} {level}",
+                                 asset_country=cc or ""))
         urls[(file, int(row))] = url or "https://globalenergymonitor.org/projects/europe-gas-tracker/"
     return out, urls
 
 
-def known_entities(known: list[dict], added: list[dict]) -> list[match.KnownEntity]:
-    """The entities names may resolve to: the known ones (name and LEI legal name) and the added ones."""
+def known_entities(known: list[dict], added: list[dict], owners: list[dict] = ()) -> list[match.KnownEntity]:
+    """The entities names may resolve to: the known ones (name and LEI legal name), the added ones
+    and the owner register's own entities (name and GLEIF legal name)."""
     out = []
+    for r in owners:
+        other = tuple(x for x in [r.get("lei_legal_name")] if x)
+        out.append(match.KnownEntity(r["entity_id"], r["entity_name"], r.get("lei") or "", "", other))
     for r in known:
         other = tuple(x for x in [r.get("lei_legal_name")] if x)
         out.append(match.KnownEntity(r["entity_id"], r["entity_name"], r.get("lei") or "", "", other))
@@ -158,7 +173,8 @@ def registry_entity_rows(result: match.MatchResult, log: ProblemLog) -> list[dic
                      f"exactly one record, LEI {r.lei} ({r.legal_name}; {seat}; GLEIF Level 1, golden copy of "
                      f"{GLEIF_DATE}). Its parents are not known here (no GLEIF Level 2), so it counts as "
                      "controlled from that country."),
-            "override_reason": None, "origin_file": r.origin_file or None, "origin_row": r.origin_row or None})
+            "override_reason": None, "origin_file": r.origin_file or None, "origin_row": r.origin_row or None,
+            "source_id": None})
         if not r.country:
             log.add(e.first.file, e.first.row, e.first.column, "owner_country_unknown", WARNING,
                     f"owner {e.names[0]!r} matches GLEIF record {r.lei}, which has no valid country: its holdings "
@@ -179,7 +195,7 @@ def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog) -> l
             "state_owned_note": None, "source_url": urls.get((e.first.file, e.first.row)),
             "note": (f"Named by {' and '.join(sources)} as an owner ({e.n_mentions} mention(s)); not matched to a known "
                      f"entity ({', '.join(how)}); spelled {'; '.join(e.names)}; the source gives no country."),
-            "override_reason": None, "origin_file": e.first.file, "origin_row": e.first.row})
+            "override_reason": None, "origin_file": e.first.file, "origin_row": e.first.row, "source_id": None})
         log.add(e.first.file, e.first.row, e.first.column, "owner_country_unknown", WARNING,
                 f"owner {e.name!r} matches no known entity and its source gives no country: its holdings count "
                 "as unknown, not clean (add it to matching/entities.csv or an alias to resolve it)", e.name)
@@ -194,6 +210,29 @@ def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog) -> l
             log.add(m0.file, m0.row, m0.column, "ambiguous_name", WARNING,
                     f"{n.detail} ({', '.join(e for e, _ in n.candidates)}): kept as an entity of its own; an alias "
                     "row decides", n.name)
+    return rows
+
+
+def gem_hq_entity_rows(result: match.MatchResult) -> list[dict]:
+    """One entity per GEM parent name that unmatched names equal: GEM's headquarters country."""
+    rows = []
+    for e in result.gem_hq_entities:
+        p0 = e.parents[0]
+        pairs = "; ".join(f"{p.country} (gem-ownership/parent_hq_country.csv row {p.row}"
+                          + (f", corrected from GEM's {p.corrected_from}" if p.corrected_from else "") + ")"
+                          for p in e.parents)
+        rows.append({
+            "entity_id": e.entity_id, "entity_name": e.name, "lei": None, "lei_match": None, "lei_legal_name": None,
+            "lei_related": None, "lei_source_url": None, "jurisdiction_code": None, "hq_country_code": p0.country,
+            "entity_type": "unknown", "entity_type_raw": "not stated by GEM",
+            "state_owned_note": None, "source_url": p0.source_url or None,
+            "note": (f"Named by {' and '.join(_sources_of(result, e.entity_id))} as an owner ({e.n_mentions} "
+                     f"mention(s)), spelled {'; '.join(e.names)}; GEM's parent -> headquarters-country table "
+                     f"(African and Asian trackers) gives {pairs}"
+                     + ("; GEM gives several countries: the others are listed in alt_country_codes"
+                        if len(e.countries) > 1 else "") + "."),
+            "override_reason": None, "origin_file": "gem-ownership/parent_hq_country.csv", "origin_row": p0.row,
+            "source_id": "gem-ownership"})
     return rows
 
 
@@ -213,15 +252,16 @@ def write_tables(con: duckdb.DuckDBPyConnection, result: match.MatchResult, enti
                       "entity_id": n.entity_id, "entity_name": n.entity_name, "score": n.score,
                       "candidates": "; ".join(f"{e} {s:g}" for e, s in n.candidates) or None,
                       "detail": n.detail or None, "n_mentions": len(n.mentions),
-                      "source_ids": ", ".join(sorted({m.source_id for m in n.mentions}))})
+                      "source_ids": ", ".join(sorted({m.source_id for m in n.mentions})), "scope": n.scope or None})
         for m in n.mentions:
             ms.append({"source_id": m.source_id, "file": m.file, "row": m.row, "column_name": m.column,
-                       "context": m.context, "name": m.name, "entity_id": n.entity_id, "method": n.method})
+                       "context": m.context, "name": m.name, "entity_id": n.entity_id, "method": n.method,
+                       "asset_country_code": m.asset_country or None})
     ndf = _typed(pd.DataFrame(names, columns=NAME_COLS), ("n_mentions",), {"score": "float64", "is_matched": "bool"})
     mdf = _typed(pd.DataFrame(ms, columns=MENTION_COLS), ("row",), {})
     edf = pd.DataFrame([{k: r.get(k) for k in ENTITY_COLS} for r in entities], columns=ENTITY_COLS)
     edf = edf.astype({c: "string" for c in ENTITY_COLS if c != "origin_row"}).astype({"origin_row": "Int64"})
-    db.write_frame(con, "core_match__names", ndf, order_by=["name"])
+    db.write_frame(con, "core_match__names", ndf, order_by=["name", "scope"])
     db.write_frame(con, "core_match__mentions", mdf, order_by=["file", "row", "name"])
     db.write_frame(con, "core_match__entities", edf, order_by=["entity_id"])
 
@@ -230,9 +270,43 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> 
     """Match every owner name of the layers and write the ``core_match__*`` tables (module docstring)."""
     known = _records(con, KNOWN_SQL)
     registry = registry_records(con)
-    added, aliases = matching_tables(con, log, {r["entity_id"] for r in known},
-                                     frozenset(r.entity_id for r in registry))
+    registry_ids = frozenset(r.entity_id for r in registry)
+    omap = register.owner_map(con)
+    owners = register.owner_entity_rows(con, omap)
+    known_ids = {r["entity_id"] for r in known} | {r["entity_id"] for r in owners}
+    added, aliases = matching_tables(con, log, known_ids, registry_ids)
+    for r in added:
+        r["source_id"] = None
+    register.enrich(added, con, omap)
+    entity_ids = known_ids | {r["entity_id"] for r in added}
+    decisions = register.decisions(con, log, omap, entity_ids, registry_ids)
+    links = register.owner_links(con, log, omap, entity_ids, settings.thresholds.majority)
+    db.write_frame(con, "core_match__owner_links", _owner_links_frame(links), order_by=["link_id"])
+    parents = register.gem_parents(con)
     ms, urls = mentions(con)
-    result = match.match(ms, known_entities(known, added), aliases, settings.match_fuzzy_threshold, registry)
-    write_tables(con, result, [*added, *registry_entity_rows(result, log), *new_entity_rows(result, urls, log)])
+    result = match.match(ms, known_entities(known, added, owners), aliases, settings.match_fuzzy_threshold, registry,
+                         decisions, parents)
+    _log_overrides(result, log)
+    write_tables(con, result, [*added, *owners, *registry_entity_rows(result, log), *gem_hq_entity_rows(result),
+                               *new_entity_rows(result, urls, log)])
+    conflicts.write(con, result, parents)
     return result
+
+
+def _owner_links_frame(links: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(links, columns=register.LINK_COLS)
+    df = df.astype({"share_fraction": "float64", "share_min_fraction": "float64", "share_max_fraction": "float64",
+                    "is_control": "bool", "origin_row": "int64"})
+    for c in ("as_of_date", "source_date"):
+        df[c] = pd.to_datetime(df[c])
+    return df.astype({c: "string" for c in register.LINK_COLS if df[c].dtype == object})
+
+
+def _log_overrides(result: match.MatchResult, log: ProblemLog) -> None:
+    """A register decision the alias table contradicts: the alias wins, the conflict is listed."""
+    for n in result.names:
+        if n.overridden:
+            row, eid = n.overridden
+            log.add(register.NAMES_FILE, row, "owner_id", "alias_over_register", WARNING,
+                    f"matching/aliases.csv decides {n.name!r} as {n.entity_id or 'no match'}; the owner register "
+                    f"says {eid}: the alias wins", n.name)

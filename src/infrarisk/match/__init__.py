@@ -15,7 +15,13 @@ Each distinct name (as written, trimmed) is decided once, in this order:
    (their share stays unaccounted for, i.e. unknown);
 2. **alias** — a row of the alias table for the name (compared case-insensitively) wins
    over every rule: it names the entity, or says ``no match`` to undo a wrong match. A
-   wrong match is undone by editing the alias table, never the code;
+   wrong match is undone by editing the alias table, never the code; where it contradicts
+   an owner register row, the conflict is listed (``NameMatch.overridden``);
+2b. **register** — a reviewed row of the owner register's names (:class:`Decision`, per
+   dataset; a row with an asset country only for mentions on assets in that country, so one
+   name can mean different owners in different countries: its mentions are decided apart,
+   one :class:`NameMatch` per scope). It picks the entity, including one LEI among several
+   GLEIF records; a wrong one is undone by editing ``owners/owner_names.csv``;
 3. **id** — an LEI or GEM entity id carried by the mention equal to a known entity's
    (an empty id never matches: nothing merges on an empty id);
 4. **rule** — the normalised name (:func:`normalise`: transliteration, diacritics, case,
@@ -32,6 +38,10 @@ Each distinct name (as written, trimmed) is decided once, in this order:
    is one word without a legal form — a brand or an abbreviation (``SFR``, ``Axpo``)
    is too often the legal name of an unrelated company elsewhere. An alias row
    ``lei:<LEI>`` accepts a declined or ambiguous candidate;
+5b. **gem_hq** — a name still unmatched (or ambiguous between registry records) whose
+   normalised name is a parent name of GEM's parent -> headquarters-country pairs
+   (:class:`GemParent`, as corrected) becomes a ``gemhq:<slug>`` entity with GEM's
+   country (two countries: both kept, the entity lists them);
 6. **fuzzy** — rapidfuzz ``token_sort_ratio`` between normalised names at or above the
    threshold (a setting, reported); two entities within :data:`TIE_MARGIN` points of the
    best → *ambiguous*.
@@ -52,12 +62,13 @@ Examples
 (1, 1, 2)
 """
 
-from .model import (MATCHED, NEW_PREFIX, NO_MATCH, REGISTRY_PREFIX, SCORER, UNMATCHED, Alias, KnownEntity,
-                    MatchResult, Mention, NameMatch, NewEntity, RegistryEntity, RegistryRecord)
+from .model import (GEM_HQ_PREFIX, MATCHED, NEW_PREFIX, NO_MATCH, REGISTRY_PREFIX, SCORER, UNMATCHED, Alias, Decision,
+                    GemHqEntity, GemParent, KnownEntity, MatchResult, Mention, NameMatch, NewEntity, RegistryEntity,
+                    RegistryRecord)
 from .names import PLACEHOLDERS, alias_key, is_placeholder, legal_form, legal_forms, normalise, tokens
 from .rules import TIE_MARGIN, match, registry_doubt
 
-__all__ = ["MATCHED", "NEW_PREFIX", "NO_MATCH", "PLACEHOLDERS", "REGISTRY_PREFIX", "SCORER", "TIE_MARGIN",
+__all__ = ["GEM_HQ_PREFIX", "Decision", "GemHqEntity", "GemParent", "MATCHED", "NEW_PREFIX", "NO_MATCH", "PLACEHOLDERS", "REGISTRY_PREFIX", "SCORER", "TIE_MARGIN",
            "UNMATCHED", "Alias", "KnownEntity", "MatchResult", "Mention", "NameMatch", "NewEntity",
            "RegistryEntity", "RegistryRecord", "alias_key", "is_placeholder", "legal_form", "legal_forms", "match",
            "normalise", "registry_doubt", "tokens"]

@@ -12,16 +12,33 @@ from collections import Counter
 from rapidfuzz import fuzz, process
 
 from ..textids import short_hash, slug
-from .model import (NEW_PREFIX, REGISTRY_PREFIX, Alias, KnownEntity, MatchResult, Mention, NameMatch, NewEntity,
-                    RegistryEntity, RegistryRecord)
+from .model import (GEM_HQ_PREFIX, NEW_PREFIX, REGISTRY_PREFIX, Alias, Decision, GemHqEntity, GemParent, KnownEntity,
+                    MatchResult, Mention, NameMatch, NewEntity, RegistryEntity, RegistryRecord)
 from .names import alias_key, is_placeholder, legal_form, normalise
 
 #: a fuzzy match is ambiguous when a second entity scores within this many points of the best
 TIE_MARGIN = 2.0
 
 
+def _decision_groups(mentions: list[Mention], decisions: list[Decision]) -> list[tuple[str, Decision | None, list]]:
+    """Mentions grouped by name and by the register decision that applies to each.
+
+    A decision with an asset country applies to the mentions of its dataset on assets in that
+    country; one without, to the other mentions of its dataset.
+    """
+    dec = {(alias_key(d.name), d.dataset, d.asset_country): d for d in decisions}
+    grouped: dict[tuple[str, int], tuple[Decision | None, list[Mention]]] = {}
+    for m in mentions:
+        name = " ".join(m.name.split())
+        k = alias_key(name)
+        d = dec.get((k, m.source_id, m.asset_country or "")) or dec.get((k, m.source_id, ""))
+        grouped.setdefault((name, d.row if d else 0), (d, []))[1].append(m)
+    return [(name, d, ms) for (name, _), (d, ms) in sorted(grouped.items())]
+
+
 def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias],
-          threshold: float = 92.0, registry: list[RegistryRecord] = ()) -> MatchResult:
+          threshold: float = 92.0, registry: list[RegistryRecord] = (), decisions: list[Decision] = (),
+          gem_parents: list[GemParent] = ()) -> MatchResult:
     """Decide every distinct name of ``mentions`` (see the module docstring).
 
     Parameters
@@ -36,6 +53,11 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
         Lowest fuzzy score (0-100) that matches.
     registry : list of RegistryRecord
         Legal names (LEIs unique); records without an LEI are ignored.
+    decisions : list of Decision
+        The owner register's reviewed names (after the alias table, before every rule); their
+        entity ids are known entities' or ``lei:<LEI>`` of a registry record.
+    gem_parents : list of GemParent
+        GEM's parent -> HQ-country pairs, for names no earlier step matched.
 
     Examples
     --------
@@ -71,15 +93,21 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
                 key_to_ids.setdefault(k, set()).add(e.entity_id)
     choices = sorted(key_to_ids)
 
-    grouped: dict[str, list[Mention]] = {}
-    for m in mentions:
-        grouped.setdefault(" ".join(m.name.split()), []).append(m)
+    gem_keys: dict[str, list[GemParent]] = {}
+    for p in gem_parents:
+        k = normalise(p.name)
+        if k:
+            gem_keys.setdefault(k, []).append(p)
 
+    groups = _decision_groups(mentions, list(decisions))
+    split = Counter(name for name, _, _ in groups)
     names: list[NameMatch] = []
-    for name in sorted(grouped):
-        ms = sorted(grouped[name], key=lambda m: (m.file, m.row, m.column))
+    for name, dec, ms in groups:
+        ms = sorted(ms, key=lambda m: (m.file, m.row, m.column))
         key = normalise(name)
-        nm = NameMatch(name, key, "new", None, mentions=ms)
+        nm = NameMatch(name, key, "new", None, mentions=ms, decision_row=dec.row if dec else 0)
+        if split[name] > 1:
+            nm.scope = dec.scope() if dec else "the mentions no owner register row decides"
         a = alias_of.get(alias_key(name))
         leis = sorted({m.lei.strip().upper() for m in ms if m.lei.strip()})
         gems = sorted({m.gem_entity_id.strip() for m in ms if m.gem_entity_id.strip()})
@@ -95,6 +123,17 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
                 nm.method = "alias"
                 nm.entity_id = registry_target(lei) if a.entity_id not in by_id and lei in records else a.entity_id
                 nm.detail = f"alias table row {a.row}: {a.reason}"
+            if dec is not None and dec.entity_id != a.entity_id:
+                nm.overridden = (dec.row, dec.entity_id)
+                nm.detail += f"; overrides {dec.scope()}, which names {dec.entity_id}"
+        elif dec is not None:
+            lei = dec.entity_id[len(REGISTRY_PREFIX):] if dec.entity_id.startswith(REGISTRY_PREFIX) else ""
+            nm.method = "register"
+            nm.entity_id = registry_target(lei) if dec.entity_id not in by_id and lei in records else dec.entity_id
+            nm.detail = f"{dec.scope()}: {dec.reason}"
+            if len(reg_keys.get(key, ())) > 1:  # the reviewed pick among several GLEIF records
+                nm.candidates = [(r.entity_id, 100.0) for r in reg_keys[key]]
+                nm.detail += f"; decides between the {len(reg_keys[key])} GLEIF records named '{key}'"
         elif len(id_hits) == 1:
             nm.method, nm.entity_id = "id", id_hits[0]
             nm.detail = "; ".join([*(f"LEI {x}" for x in leis), *(f"GEM id {x}" for x in gems)])
@@ -124,6 +163,8 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
                 nm.method, nm.candidates = "ambiguous", [(r.entity_id, 100.0) for r in recs]
                 nm.detail = (f"normalised name '{key}' is the legal name of {len(recs)} GLEIF records: "
                              + "; ".join(f"LEI {r.lei} ({r.legal_name}, {r.country or 'unknown'})" for r in recs))
+        elif key in gem_keys:
+            pass  # GEM's parent -> HQ pairs below
         elif choices:
             best: dict[str, float] = {}
             for choice, score, _ in process.extract(key, choices, scorer=fuzz.token_sort_ratio,
@@ -138,13 +179,37 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
                     nm.detail = f"fuzzy scores within {TIE_MARGIN:g} points"
                 else:
                     nm.method, nm.entity_id, nm.score = "fuzzy", ranked[0][0], round(ranked[0][1], 1)
-        if nm.entity_id is not None and nm.is_matched:
+        if key in gem_keys and (nm.method == "new" or (nm.method == "ambiguous" and nm.candidates
+                                                          and nm.candidates[0][0].startswith(REGISTRY_PREFIX))):
+            ps = gem_keys[key]
+            nm.method, nm.entity_id, nm.entity_name = "gem_hq", GEM_HQ_PREFIX + slug(key, max_len=80), ps[0].name
+            nm.detail = ((nm.detail + "; ") if nm.detail else "") + (
+                f"normalised name '{key}' is a parent in GEM's parent -> headquarters-country table: "
+                + "; ".join(f"{p.name} {p.country}" + (f" (GEM: {p.corrected_from}, corrected)" if p.corrected_from
+                                                       else "") for p in ps))
+        elif nm.entity_id is not None and nm.is_matched:
             nm.entity_name = by_id[nm.entity_id].name if nm.entity_id in by_id else \
                 records[nm.entity_id[len(REGISTRY_PREFIX):]].legal_name
         names.append(nm)
 
     new_entities = _new_entities(names)
-    return MatchResult(names, new_entities, threshold, _registry_entities(names, records, by_id))
+    return MatchResult(names, new_entities, threshold, _registry_entities(names, records, by_id),
+                       _gem_hq_entities(names, gem_keys))
+
+
+def _gem_hq_entities(names: list[NameMatch], gem_keys: dict[str, list[GemParent]]) -> list[GemHqEntity]:
+    """One entity per GEM parent name (normalised) that names matched, with GEM's countries."""
+    groups: dict[str, list[NameMatch]] = {}
+    for n in names:
+        if n.method == "gem_hq":
+            groups.setdefault(n.key, []).append(n)
+    out = []
+    for key in sorted(groups):
+        ns = groups[key]
+        firsts = sorted((m for n in ns for m in n.mentions), key=lambda m: (m.file, m.row, m.column))
+        out.append(GemHqEntity(ns[0].entity_id, gem_keys[key][0].name, gem_keys[key], sorted({n.name for n in ns}),
+                               firsts[0], len(firsts)))
+    return out
 
 
 def registry_doubt(name: str, key: str, record: RegistryRecord) -> str:
@@ -174,7 +239,7 @@ def _registry_entities(names: list[NameMatch], records: dict[str, RegistryRecord
     """One entity per registry record that matched names and is no known entity."""
     groups: dict[str, list[NameMatch]] = {}
     for n in names:
-        if n.is_matched and n.entity_id not in by_id:
+        if n.is_matched and n.entity_id not in by_id and n.entity_id.startswith(REGISTRY_PREFIX):
             groups.setdefault(n.entity_id, []).append(n)
     out = []
     for eid in sorted(groups):

@@ -8,7 +8,9 @@
 --     do not mention undisclosed owners, that owner holds the whole system (100%);
 --   GEM owners and parents (May 2024): the counted rows of core_gem__stakes (the parent rows of an asset
 --     with named parents, else its owner rows), resolved to entities; rows of one level naming the same
---     entity are one link whose share is their sum (undisclosed if any of them is).
+--     entity are one link whose share is their sum (undisclosed if any of them is). Where GEM names a
+--     single holder (one counted row, no placeholder) without a share, it holds the whole asset (100%),
+--     as for a cable with a single owner.
 -- A stake without a source does not exist: a cable links to its TeleGeography page, a GEM row to its
 -- GEM.wiki page.
 CREATE OR REPLACE TABLE core_ownership__infra_links AS
@@ -72,17 +74,25 @@ gem_agg AS (
     FROM gem_rows
     GROUP BY asset_id, gem_asset_id, level, entity_id
 ),
+gem_counted AS (
+    -- how many holders GEM names for the asset at the counted level (placeholders and unmatched names too)
+    SELECT asset_id, count(*) AS n_counted FROM core_gem__stakes WHERE is_counted GROUP BY asset_id
+),
 gem AS (
     SELECT
         'GEM-' || gem_asset_id || '-' || level || '-' || position, 'asset', asset_id, gem_asset_id, entity_id,
-        'shareholding', NULL, share_fraction, NULL, NULL, NULL, NULL,
+        'shareholding', NULL,
+        CASE WHEN share_fraction IS NULL AND n_counted = 1 THEN 1.0 ELSE share_fraction END, NULL, NULL, NULL, NULL,
         false, 'current', DATE '2024-05-01', 'month',
         coalesce(detail_url, 'https://globalenergymonitor.org/projects/europe-gas-tracker/'),
         'GEM Europe Gas Tracker, May 2024 (' || level || ')',
         'GEM ' || level || ': ' || as_written
-            || CASE WHEN level = 'parent' THEN ' (a parent''s share of the asset, looked through by GEM)' ELSE '' END,
+            || CASE WHEN level = 'parent' THEN ' (a parent''s share of the asset, looked through by GEM)' ELSE '' END
+            || CASE WHEN share_fraction IS NULL AND n_counted = 1
+                    THEN '; the only holder GEM names, no share stated: taken as holding the whole asset' ELSE '' END,
         NULL, origin_file, origin_row
     FROM gem_agg
+    JOIN gem_counted USING (asset_id)
 ),
 unioned AS (
     SELECT * FROM telecom

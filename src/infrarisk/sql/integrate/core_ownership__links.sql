@@ -9,6 +9,9 @@
 -- Registry links (core_registry__links: GLEIF, BODS, PSC) join with their ids mapped onto
 -- curated entities by LEI (core_registry__entity_map); they count on a date when it lies in
 -- [start_date, end_date) and their record is current.
+-- The owner register's parent links (core_match__owner_links, ends mapped onto entity ids, checked
+-- across sources by the integrate stage) are shareholdings with an exact share or a range, control
+-- where is_control, start = as_of, source_id 'owners'; a reading a later one replaced is 'historical'.
 CREATE OR REPLACE TABLE core_ownership__links AS
 WITH asset_links AS (
     SELECT
@@ -69,6 +72,21 @@ registry_links AS (
     LEFT JOIN core_registry__entity_map mo ON mo.registry_entity_id = r.owner_entity_id
     WHERE coalesce(ms.entity_id, r.subject_id) <> coalesce(mo.entity_id, r.owner_entity_id)
 ),
+register_links AS (
+    SELECT
+        link_id, 'entity' AS subject_kind, child_entity_id AS subject_id, child_entity_id AS subject_key,
+        parent_entity_id AS owner_entity_id, 'shareholding' AS interest_type, CAST(NULL AS VARCHAR) AS relationship,
+        share_fraction, share_min_fraction AS range_min, share_max_fraction AS range_max,
+        CASE WHEN share_min_fraction IS NOT NULL OR share_max_fraction IS NOT NULL
+             THEN 'range stated by the source' END AS range_reason,
+        CASE WHEN share_min_fraction IS NOT NULL OR share_max_fraction IS NOT NULL THEN source_url END AS range_source_url,
+        is_control AS is_control_kind, status, CAST(as_of_date AS DATE) AS as_of_date, as_of_precision,
+        source_url, 'Owner register: ' || source_url AS source_title, note, CAST(NULL AS VARCHAR) AS correction_reason,
+        origin_file, origin_row, 'owners' AS source_id, CAST(as_of_date AS DATE) AS start_date,
+        CAST(NULL AS DATE) AS registry_end_date, CAST(NULL AS VARCHAR) AS dangling_reason,
+        CAST(NULL AS BOOLEAN) AS is_min_exclusive, CAST(NULL AS BOOLEAN) AS is_max_exclusive, false AS is_registry
+    FROM core_match__owner_links
+),
 unioned AS (
     SELECT * FROM asset_links
     UNION ALL
@@ -77,6 +95,8 @@ unioned AS (
     SELECT * FROM infra_links
     UNION ALL
     SELECT * FROM registry_links
+    UNION ALL
+    SELECT * FROM register_links
 ),
 last_exit AS (
     -- for a view on a past date: the latest exit of each holder from each subject on or before it
@@ -169,6 +189,7 @@ SELECT
         WHEN b.share_min > $majority THEN 'majority'
         WHEN b.relationship IN ('direct parent', 'ultimate parent') THEN 'named as ' || b.relationship || ' by the source'
         WHEN b.is_control_kind AND b.is_registry THEN 'control stated by the source (' || b.interest_type || ')'
+        WHEN b.is_control_kind AND b.source_id = 'owners' THEN 'control stated by the source (owner register)'
         WHEN b.interest_type = 'concession' THEN 'concession holder'
         WHEN c.controller_entity_id IS NOT NULL THEN 'stated by the source: ' || coalesce(c.quote, c.reason)
     END AS control_basis,

@@ -1,0 +1,98 @@
+"""Where sources disagree about an owner: every reading kept, with its source, in ``core_match__conflicts``.
+
+Inputs: ``core_curated__entities`` and ``core_curated__parent_links`` (curated), ``core_matching__entities``,
+``core_owners__owners``
+with ``core_match__owner_map`` (the owner register), ``core_gleifnames__legal_names`` (GLEIF legal
+address), GEM's parent -> HQ pairs (:class:`~infrarisk.match.GemParent`), the match result (which
+names mean which entity) and the register's links as integrated (``core_match__owner_links``).
+
+Output ``core_match__conflicts`` (``entity_id, field, value, source_id, source_url, detail``), one row
+per reading, only for entities whose readings differ:
+
+- ``seat_country``: the curated (or ``matching/entities.csv``) headquarters, the register's seat, the legal-address country of the
+  entity's LEI in GLEIF, and GEM's headquarters country of a parent name that means the entity;
+- ``controlling_parent``: the controlling parents the curated parent links and the register's current
+  control links name, where they name different parents.
+
+``core_ownership__entities.alt_country_codes`` lists the seat-country readings other than the
+entity's ``hq_country_code`` (sorted; empty when the sources agree), so the score stage can band on
+the more exposed reading.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from .. import db, match
+
+COLS = ["entity_id", "field", "value", "source_id", "source_url", "detail"]
+
+
+def seat_readings(con: duckdb.DuckDBPyConnection, result: match.MatchResult,
+                  parents: list[match.GemParent]) -> list[dict]:
+    """Every seat-country reading of every entity (agreeing ones included)."""
+    rows = [dict(zip(COLS[:1] + COLS[2:], r), field="seat_country") for r in con.execute("""
+        SELECT entity_id, hq_country_code, 'curated', source_url, 'curated headquarters country'
+        FROM core_curated__entities WHERE hq_country_code IS NOT NULL
+        UNION ALL
+        SELECT entity_id, hq_country_code, 'matching', source_url, 'matching/entities.csv headquarters country'
+        FROM core_matching__entities WHERE hq_country_code IS NOT NULL
+        UNION ALL
+        SELECT m.entity_id, o.seat_country_code, 'owners', o.source_url,
+               'owner register seat (owners/owners.csv row ' || o.origin_row || ')'
+        FROM core_owners__owners o JOIN core_match__owner_map m USING (owner_id)
+        WHERE o.seat_country_code IS NOT NULL
+        UNION ALL
+        SELECT e.entity_id, g.country_code, 'gleif', g.source_url, 'GLEIF legal-address country of LEI ' || g.lei
+        FROM (SELECT entity_id, CAST(lei AS VARCHAR) AS lei FROM core_curated__entities
+              UNION SELECT m.entity_id, o.lei FROM core_owners__owners o JOIN core_match__owner_map m USING (owner_id))
+             e JOIN core_gleifnames__legal_names g ON g.lei = e.lei
+        WHERE g.country_code IS NOT NULL""").fetchall()]
+    by_key: dict[str, list[match.GemParent]] = {}
+    for p in parents:
+        by_key.setdefault(match.normalise(p.name), []).append(p)
+    seen = set()
+    for n in result.names:
+        if n.entity_id is None or n.method == "placeholder":
+            continue
+        for p in by_key.get(n.key, []):
+            if (n.entity_id, p.name, p.country) in seen:
+                continue
+            seen.add((n.entity_id, p.name, p.country))
+            rows.append({"entity_id": n.entity_id, "field": "seat_country", "value": p.country,
+                         "source_id": "gem-ownership", "source_url": p.source_url,
+                         "detail": f"GEM headquarters country of parent {p.name!r} (gem-ownership/"
+                                   f"parent_hq_country.csv row {p.row}"
+                                   + (f", corrected from {p.corrected_from}" if p.corrected_from else "") + ")"})
+    return rows
+
+
+def parent_readings(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The controlling parents named by the curated links and by the register's current control links."""
+    return [dict(zip(COLS, r)) for r in con.execute("""
+        SELECT subject_entity_id, 'controlling_parent', owner_entity_id, 'curated', source_url,
+               'curated parent link ' || link_id
+        FROM core_curated__parent_links
+        WHERE status = 'current' AND (coalesce(is_control_kind, false) OR coalesce(share_fraction, 0) > 0.5
+                                      OR relationship IN ('direct parent', 'ultimate parent'))
+        UNION ALL
+        SELECT child_entity_id, 'controlling_parent', parent_entity_id, 'owners', source_url,
+               'owner register link (owners/owner_links.csv row ' || origin_row || ')'
+        FROM core_match__owner_links WHERE is_control AND status = 'current'""").fetchall()]
+
+
+def write(con: duckdb.DuckDBPyConnection, result: match.MatchResult, parents: list[match.GemParent]) -> pd.DataFrame:
+    """Write ``core_match__conflicts``: the readings of the entities whose sources disagree."""
+    df = pd.DataFrame(seat_readings(con, result, parents) + parent_readings(con), columns=COLS)
+    if not df.empty:
+        df = df.drop_duplicates(["entity_id", "field", "value", "source_id"])
+        n = df.groupby(["entity_id", "field"])["value"].transform("nunique")
+        sources = df.groupby(["entity_id", "field"])["source_id"].transform("nunique")
+        # several parents from one source are co-owners; a conflict is two sources disagreeing
+        keep = (n > 1) & ((df["field"] == "seat_country") | (sources > 1))
+        df = df[keep]
+    df = df.astype({c: "string" for c in COLS})
+    db.write_frame(con, "core_match__conflicts", df.reset_index(drop=True),
+                   order_by=["entity_id", "field", "value", "source_id"])
+    return df
