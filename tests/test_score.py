@@ -145,7 +145,7 @@ def test_the_more_exposed_reading_of_an_entity_with_alternative_countries(tmp_pa
     score.score(con, g, profile, s)
     assert _bands(con, "terminal:dual-seat")["russia"][0] == "none"
     # the integrate stage records that another source seats the company in Russia
-    con.execute("ALTER TABLE core_ownership__entities ADD COLUMN alt_country_codes VARCHAR[]")
+    con.execute("ALTER TABLE core_ownership__entities ADD COLUMN IF NOT EXISTS alt_country_codes VARCHAR[]")
     eid = con.execute("SELECT entity_id FROM core_ownership__entities WHERE entity_name = 'Baltic Gas Trading'"
                       ).fetchone()[0]
     con.execute("UPDATE core_ownership__entities SET alt_country_codes = ['RU'] WHERE entity_id = ?", [eid])

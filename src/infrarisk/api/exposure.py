@@ -81,7 +81,7 @@ class ExposureMixin:
                                         name      share     band  is_controlled
         DeCeTe Duisburger Container Terminal 51.56–100%     high           True
           Container Terminal Tollerort (CTT)     24.99% elevated          False
-        >>> gulf = db.exposure(country=["AE", "SA", "QA"], min_share=0.25)
+        >>> gulf = db.exposure(country=["AE", "SA", "QA"], min_share=0.25, asset_class="terminal")
         >>> print(gulf[["name", "share", "is_controlled"]].to_string(index=False))
                                       name share  is_controlled
                    DP World London Gateway  100%           True
