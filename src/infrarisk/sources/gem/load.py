@@ -40,9 +40,8 @@ from ... import db, vocab
 from ...match import is_placeholder
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from ..manifest import verify
+from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
 from ...validate import check_lat_lon, parse_share_pct
-from .._load import raw_copy, read_rows, routes, warn_outside_country
 from . import SOURCE_ID
 #: planar degrees a point may lie from its country: coastal plants and terminals vs offshore fields
 TOLERANCE_DEG = {"gas_extraction_area": 3.0}

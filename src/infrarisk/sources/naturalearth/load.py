@@ -37,7 +37,7 @@ from .._derive import read_csv_strict
 from .derive import KEEP
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from ..manifest import verify
+from .._load import verify
 from ...validate import check_lat_lon
 from . import SOURCE_ID
 COUNTRIES = f"{SOURCE_ID}/countries.geojson"

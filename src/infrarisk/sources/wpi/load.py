@@ -36,11 +36,10 @@ import pandas as pd
 from ...db import run_sql, write_frame
 from ...geo import points_outside_country
 from .._derive import read_csv_strict
-from .._load import RowChecks
+from .._load import RowChecks, verify
 from .derive import METRE_COLUMNS, OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from ..manifest import verify
 from . import SOURCE_ID
 PORTS = f"{SOURCE_ID}/wpi_ports.csv"
 POSITION_TOLERANCE_DEG = 0.1
