@@ -15,7 +15,7 @@ Outputs:
 
 The polygons are read from the database once per connection and content (a fingerprint of
 the table is checked on every call) and kept with what the tests need prepared: the
-features, their union per code, a spatial index; loaders test several tables against them.
+features, a prepared collection per code, a spatial index; loaders test several tables against them.
 
 Distances are planar degrees in EPSG:4326, on purpose: the tolerance is a coarse "is this
 point near its country at all" test on 1:50m coastlines, where 0.1 degree is about 11 km
@@ -78,7 +78,6 @@ class _Shapes:
         self.geoms = coded.geometry.to_numpy()
         self._groups = {code: np.flatnonzero(self.codes == code) for code in np.unique(self.codes.astype(str))}
         self._parts: dict = {}
-        self._unions: dict = {}
         self._tree = None
 
     def parts(self, code: str):
@@ -90,12 +89,6 @@ class _Shapes:
                 shapely.prepare(geom)
             self._parts[code] = geom
         return self._parts[code]
-
-    def union(self, code: str):
-        """The union of the polygons of ``code`` (as geopandas ``dissolve`` makes it)."""
-        if code not in self._unions:
-            self._unions[code] = shapely.union_all(self.geoms[self._groups[code]])
-        return self._unions[code]
 
     def tree(self) -> shapely.STRtree:
         if self._tree is None:
@@ -236,14 +229,15 @@ def _near_target(lon: np.ndarray, lat: np.ndarray, target: np.ndarray, testable:
 
 
 def _distance_to_target(points: np.ndarray, targets: np.ndarray, shapes: _Shapes, has_pos: np.ndarray) -> np.ndarray:
-    """Planar distance from each point to the union of its target country's polygons."""
+    """Planar distance from each point to its target country's polygons (the least over
+    them: the distance to their union, for a point outside them all)."""
     out = np.full(len(points), np.nan)
     mask = has_pos & pd.notna(targets)
     known = np.array([t in shapes._groups for t in targets], dtype=bool) if len(targets) else mask
     mask &= known
     if not mask.any():
         return out
-    geoms = np.array([shapes.union(t) for t in targets[mask]], dtype=object)
+    geoms = np.array([shapes.parts(t) for t in targets[mask]], dtype=object)
     out[mask] = shapely.distance(points[mask], geoms)
     return out
 

@@ -122,6 +122,8 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     raw_copy(con, folder, "stakes.csv", "raw_gem__stakes")
     types, statuses = vocab.table("gem_types"), vocab.table("gem_statuses")
     route_df = routes(folder / "pipelines.geojson", "asset_id").set_index("asset_id")
+    mids = dict(zip(route_df.index, zip(route_df["mid_latitude"], route_df["mid_longitude"]))) \
+        if route_df.index.is_unique else None  # a dict lookup per line asset, not a .loc
 
     # ---- assets
     f = rel("assets.csv")
@@ -147,6 +149,8 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
         elif t is not None:
             if gid not in route_df.index:
                 errs.append(("asset_id", "no_route", "line asset without a route in pipelines.geojson", gid))
+            elif mids is not None:
+                lat, lon = mids[gid]
             else:
                 lat, lon = route_df.loc[gid, "mid_latitude"], route_df.loc[gid, "mid_longitude"]
         for col, check, reason, value in errs:
