@@ -213,6 +213,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     f = rel("stakes.csv")
     by_id = {a["gem_asset_id"]: a for a in assets}
     srows = read_rows(folder / "stakes.csv", _RAW_STAKE)
+    stake_licence = m.licence_of("stakes.csv")[0]
     named_parent = {r["asset_id"] for r in srows if r["level"] == "parent" and not is_placeholder(r["entity_name"])}
     stakes, seen_entry, sums = [], set(), {}
     for i, r in enumerate(srows, start=1):
@@ -249,7 +250,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
                        "entity_as_written": r["entity_as_written"], "share_text": r["share_text"] or None,
                        "share_fraction": share, "is_share_stated": stated, "is_counted": reason is None,
                        "not_counted_reason": reason, "detail_url": a["detail_url"],
-                       "licence": m.licence_of("stakes.csv")[0], "origin_file": f, "origin_row": i})
+                       "licence": stake_licence, "origin_file": f, "origin_row": i})
     for (aid, level), (total, last_row) in sorted(sums.items()):
         if total > 1 + settings.share_sum_tolerance:
             log.add(f, last_row, "share_text", "shares_over_100", WARNING,
