@@ -5,9 +5,9 @@ Inputs: ``core_ownership__entities``, ``core_ownership__links`` (current links o
 
 - :func:`load_network` — a :class:`Loaded`: every entity and every asset with an
   ownership link as nodes ``0..n-1`` (temporary table ``_ownership_edge_nodes``, node =
-  rowid: entities with a current link by id, assets by id; then the other entities, read
-  once into Arrow — among nodes with edges a lower number is a lower id, and only those
-  are sorted), merged edges as arrays
+  rowid: entities with a current link by id, assets by id; then the other entities —
+  every entity is read once, into Arrow; among nodes with edges a lower number is a
+  lower id, and only those are sorted), merged edges as arrays
   (:class:`~infrarisk.ownership.network.Network`), ids as an Arrow array. Links of one
   owner in one subject are merged into one edge whose interval spans all current values;
   an "ultimate parent" link whose parent the child already reaches through other links
@@ -104,15 +104,22 @@ def _insertion_order(con: duckdb.DuckDBPyConnection):
 
 
 def _load(con: duckdb.DuckDBPyConnection, attribute: str) -> Loaded:
-    params = {"country_attribute": attribute}
-    for stmt in _sql("_ownership_nodes").split(";\n"):
-        stmt = "\n".join(line for line in stmt.splitlines() if not line.startswith("--")).strip()
-        if stmt:
-            con.execute(stmt, params if "$country_attribute" in stmt else None)
+    first, *rest = [s for s in ("\n".join(line for line in stmt.splitlines() if not line.startswith("--")).strip()
+                                for stmt in _sql("_ownership_nodes").split(";\n")) if s]
+    con.execute(first)  # _ownership_linked
+    # every entity read once: the linked ones are sorted into _ownership_edge_nodes, the others follow
+    ents = con.sql(_sql("_ownership_entity_nodes"), params={"country_attribute": attribute}).to_arrow_table()
+    con.register("_ownership_entity_nodes_arrow", ents)
+    try:
+        for stmt in rest:
+            con.execute(stmt)
+    finally:
+        con.unregister("_ownership_entity_nodes_arrow")
+    con.execute("DROP TABLE _ownership_linked")
     cols = ["own_country", "is_state", "is_listed", "is_asset", "is_curated"]
     edge_nodes = con.sql(f"SELECT {', '.join(cols)} FROM _ownership_edge_nodes").to_arrow_table()  # insertion order
-    others = con.sql(_sql("_ownership_other_nodes"), params=params).to_arrow_table()
-    con.execute("DROP TABLE _ownership_linked")
+    others = ents.filter(pc.equal(ents.column("is_linked"), False))
+    others = others.append_column("is_asset", pa.array(np.zeros(others.num_rows, dtype=bool)))
     nodes = pa.concat_tables([edge_nodes, others.select(cols).cast(edge_nodes.schema)])
     # own country as an index into the sorted distinct codes (-1 unknown)
     own = nodes.column("own_country").combine_chunks().dictionary_encode()
