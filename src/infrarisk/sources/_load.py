@@ -112,7 +112,13 @@ def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 def raw_copy(con: duckdb.DuckDBPyConnection, folder: Path, name: str, table: str) -> None:
     """Faithful copy of ``folder/name``: every column as text, plus ``row_number`` (1-based)."""
     with open(folder / name, newline="", encoding="utf-8-sig") as fh:
-        df = pd.DataFrame(list(csv.DictReader(fh)), dtype="string")
+        rows = [r for r in csv.reader(fh) if r]  # a blank line is no row (as csv.DictReader reads it)
+    header, body = (rows[0], rows[1:]) if rows else ([], [])
+    if len(set(header)) == len(header) and all(len(r) == len(header) for r in body):
+        df = pd.DataFrame(body, columns=header, dtype="string")
+    else:  # ragged rows or repeated names: exactly what csv.DictReader makes of them
+        with open(folder / name, newline="", encoding="utf-8-sig") as fh:
+            df = pd.DataFrame(list(csv.DictReader(fh)), dtype="string")
     df.insert(0, "row_number", range(1, len(df) + 1))
     db.write_frame(con, table, df, order_by=["row_number"])
 
