@@ -148,16 +148,20 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
                                              "share_min", "share_max")}
     # targets in batches of 256: one dense (nodes x targets) solve of the thousands of layer assets took
     # about 1 GB; the columns are independent, so batching changes no figure
-    no_owner = ~g.has_owner[:, None]
+    tops = np.flatnonzero(~g.has_owner)  # the nodes that can be roots (no recorded owner), in order
+    top_row = np.full(g.n, -1, dtype=np.int64)
+    top_row[tops] = np.arange(len(tops))
     for start in range(0, len(assets), 256):
         batch = np.asarray(assets[start:start + 256], dtype=np.int64)
         k = len(batch)
-        W_lo, W_hi = shares.economic(g.net, batch)
+        W_lo, W_hi = shares.economic(g.net, batch, rows=tops)
         # per target its roots: nodes with a share and no recorded owner, the target itself aside
-        is_root = ((W_lo + W_hi) > 0) & no_owner
-        is_root[batch, np.arange(k)] = False
-        j, v = np.nonzero(is_root.T)  # by target, then by node
-        r_lo, r_hi = W_lo[v, j], W_hi[v, j]
+        is_root = (W_lo + W_hi) > 0
+        own = top_row[batch] >= 0
+        is_root[top_row[batch[own]], np.flatnonzero(own)] = False
+        j, r = np.nonzero(is_root.T)  # by target, then by node
+        v = tops[r]
+        r_lo, r_hi = W_lo[r, j], W_hi[r, j]
         cuts = np.searchsorted(j, np.arange(k + 1))
         lo_list, hi_list = r_lo.tolist(), r_hi.tolist()
         traced_min = [sum(lo_list[cuts[i]:cuts[i + 1]]) for i in range(k)]  # left to right, as always
