@@ -352,6 +352,8 @@ def _rounded(obj, nd: int):
     if isinstance(obj, float):
         return round(obj, nd)
     if isinstance(obj, list):
+        if obj and not isinstance(obj[0], (list, dict)):  # a position: numbers only
+            return [round(x, nd) if isinstance(x, float) else _rounded(x, nd) for x in obj]
         return [_rounded(x, nd) for x in obj]
     if isinstance(obj, dict):
         return {k: _rounded(v, nd) for k, v in obj.items()}
