@@ -186,16 +186,18 @@ def _blank_none(s: pd.Series) -> pd.Series:
 
 def _floats(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Python ``float()`` of each text, once per distinct value: (values, parsed); NaN where not parsed."""
-    uniq = pd.unique(s.to_numpy(dtype=object))
-    parsed = {}
-    for u in uniq:
+    # the columns hold texts (read from the CSV); a missing value (None) has code -1: not parsed
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object))
+    vals = np.full(len(uniq) + 1, math.nan)  # the last slot, taken by code -1: missing
+    ok = np.zeros(len(uniq) + 1, dtype=bool)
+    for i, u in enumerate(uniq.tolist()):
+        if u is None or u == "":
+            continue
         try:
-            parsed[u] = (float(u), True) if u is not None and u != "" else (math.nan, False)
+            vals[i], ok[i] = float(u), True
         except (TypeError, ValueError):
-            parsed[u] = (math.nan, False)
-    pairs = [parsed[u] for u in s.to_numpy(dtype=object)]
-    return (np.fromiter((p[0] for p in pairs), dtype=float, count=len(pairs)),
-            np.fromiter((p[1] for p in pairs), dtype=bool, count=len(pairs)))
+            pass
+    return vals[codes], ok[codes]
 
 
 def report_positions(ports: pd.DataFrame, con: duckdb.DuckDBPyConnection, log: ProblemLog) -> None:
