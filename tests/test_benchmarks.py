@@ -17,3 +17,15 @@ def test_ownership_scale_benchmark_at_100k_entities():
     print(last)
     assert list(figures) == ["entities", "links", "load_s", "controller_s", "lookthrough_s", "peak_rss_mb"]
     assert figures["entities"] == 100_000 and 20_000 <= figures["links"] <= 24_000
+
+
+def test_build_shipped_benchmark_prints_wall_and_stage_seconds():
+    bench = BENCH.with_name("build_shipped.py")
+    p = subprocess.run([sys.executable, str(bench), "--runs", "1"], capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stderr
+    last = p.stdout.strip().splitlines()[-1]
+    figures = json.loads(last)
+    print(last)
+    assert list(figures) == ["runs", "wall_s", "walls_s", "cpu_s", "stages", "other_s", "site_mb"]
+    assert list(figures["stages"]) == ["verify", "load", "integrate", "resolve", "score", "checks", "site"]
+    assert figures["wall_s"] >= sum(figures["stages"].values()) > 0 and figures["site_mb"] > 1

@@ -13,6 +13,10 @@ Outputs:
   tolerance from the polygon(s) of the country the row states, with the reason and the
   distance.
 
+The polygons are read from the database once per connection and content (a fingerprint of
+the table is checked on every call) and kept with what the tests need prepared: the
+features, a prepared collection per code, a spatial index; loaders test several tables against them.
+
 Distances are planar degrees in EPSG:4326, on purpose: the tolerance is a coarse "is this
 point near its country at all" test on 1:50m coastlines, where 0.1 degree is about 11 km
 north-south (and 3.8 km east-west at 70 degrees north). Boundaries are Natural Earth's de
@@ -21,7 +25,6 @@ facto ones: a Crimean port stated as UA lies in the Russia polygon and is report
 
 from __future__ import annotations
 
-import warnings
 
 import duckdb
 import geopandas as gpd
@@ -61,9 +64,60 @@ def countries_gdf(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:
     >>> gdf.loc[gdf.country_code == "MT", "name_long"].item()  # doctest: +SKIP
     'Malta'
     """
+    return _shapes(con).gdf.copy()
+
+
+class _Shapes:
+    """The country polygons of one database, with what the point tests reuse."""
+
+    def __init__(self, gdf: gpd.GeoDataFrame, covering: dict):
+        self.gdf = gdf
+        self.covering = covering
+        coded = gdf[["country_code", "geometry"]].dropna(subset=["country_code"])
+        self.codes = coded["country_code"].to_numpy(dtype=object)
+        self.geoms = coded.geometry.to_numpy()
+        self._groups = {code: np.flatnonzero(self.codes == code) for code in np.unique(self.codes.astype(str))}
+        self._parts: dict = {}
+        self._tree = None
+
+    def parts(self, code: str):
+        """The polygons of ``code`` as one prepared collection (not unioned), or None."""
+        if code not in self._parts:
+            at = self._groups.get(code)
+            geom = None if at is None else shapely.geometrycollections(list(self.geoms[at]))
+            if geom is not None:
+                shapely.prepare(geom)
+            self._parts[code] = geom
+        return self._parts[code]
+
+    def tree(self) -> shapely.STRtree:
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.geoms)
+        return self._tree
+
+
+_CACHE: dict[int, tuple[tuple, _Shapes]] = {}
+
+
+def _shapes(con: duckdb.DuckDBPyConnection) -> _Shapes:
+    """The polygons of ``con``, read once per connection while the tables are unchanged."""
+    key = con.execute(
+        "SELECT (SELECT count(*) || ':' || coalesce(sum(hash(ne_id, country_code, geometry_wkt)), 0)"
+        " FROM core_geo__country_polygons), (SELECT count(*) || ':' || coalesce(sum(hash(country_code, "
+        "polygon_country_code)), 0) FROM core_geo__countries)").fetchall()[0]
+    hit = _CACHE.get(id(con))
+    if hit is not None and hit[0] == key:
+        return hit[1]
     df = con.execute("SELECT * FROM core_geo__country_polygons ORDER BY ne_id").df()
     geometry = shapely.from_wkt(df.pop("geometry_wkt").to_numpy())
-    return gpd.GeoDataFrame(df, geometry=geometry, crs=CRS)
+    gdf = gpd.GeoDataFrame(df, geometry=geometry, crs=CRS)
+    covering = dict(con.execute(
+        "SELECT country_code, polygon_country_code FROM core_geo__countries WHERE polygon_country_code IS NOT NULL"
+    ).fetchall())
+    shapes = _Shapes(gdf, covering)
+    _CACHE.clear()  # one database at a time: a build, a test
+    _CACHE[id(con)] = (key, shapes)
+    return shapes
 
 
 def points_outside_country(
@@ -117,10 +171,8 @@ def points_outside_country(
     1  UA        outside                   RU
     2  IT    no_position                  NaN
     """
-    polygons = countries_gdf(con)[["country_code", "geometry"]].dropna(subset=["country_code"])
-    covering = dict(con.execute(
-        "SELECT country_code, polygon_country_code FROM core_geo__countries WHERE polygon_country_code IS NOT NULL"
-    ).fetchall())
+    shapes = _shapes(con)
+    covering = shapes.covering
 
     n = len(df)
     lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -137,23 +189,20 @@ def points_outside_country(
     reason[has_pos & has_country & ~has_target] = "no_polygon"
     testable = has_pos & has_target
 
-    points = gpd.GeoDataFrame(
-        {"_pos": np.arange(n), "_target": target},
-        geometry=gpd.points_from_xy(np.nan_to_num(lon), np.nan_to_num(lat)), crs=CRS,
-    )
-    passed = _near_target(points.geometry.to_numpy(), lon, lat, target, testable, polygons, tolerance_deg)
+    passed = _near_target(lon, lat, target, testable, shapes, tolerance_deg)
     reason[testable & ~passed] = "outside"
 
     failing = np.flatnonzero(~(testable & passed))
     result = df.iloc[failing].copy()
+    points = shapely.points(np.nan_to_num(lon[failing]), np.nan_to_num(lat[failing]))
     result["outside_reason"] = reason[failing]
-    result["distance_deg"] = _distance_to_target(points.iloc[failing], polygons, has_pos[failing])
-    result["nearest_country_code"] = _nearest_code(points.iloc[failing], polygons, has_pos[failing])
+    result["distance_deg"] = _distance_to_target(points, target[failing], shapes, has_pos[failing])
+    result["nearest_country_code"] = _nearest_code(points, shapes, has_pos[failing])
     return result
 
 
-def _near_target(geoms: np.ndarray, lon: np.ndarray, lat: np.ndarray, target: np.ndarray, testable: np.ndarray,
-                 polygons: gpd.GeoDataFrame, tolerance_deg: float) -> np.ndarray:
+def _near_target(lon: np.ndarray, lat: np.ndarray, target: np.ndarray, testable: np.ndarray, shapes: _Shapes,
+                 tolerance_deg: float) -> np.ndarray:
     """Whether each testable point lies within ``tolerance_deg`` of any polygon of its target.
 
     Per target country, as set operations: a prepared point-in-polygon test first (a point
@@ -165,45 +214,44 @@ def _near_target(geoms: np.ndarray, lon: np.ndarray, lat: np.ndarray, target: np
     idx = np.flatnonzero(testable)
     if not len(idx):
         return passed
-    parts = polygons.groupby("country_code").geometry.agg(lambda g: shapely.geometrycollections(list(g)))
     codes = target[idx].astype(str)
     for code in np.unique(codes):
         at = idx[codes == code]
-        geom = parts.get(code)
+        geom = shapes.parts(code)
         if geom is None:
             continue
-        shapely.prepare(geom)
         inside = shapely.intersects_xy(geom, lon[at], lat[at])
         rest = at[~inside]
         passed[at[inside]] = True
         if len(rest):
-            passed[rest[shapely.dwithin(geom, geoms[rest], tolerance_deg)]] = True
+            passed[rest[shapely.dwithin(geom, shapely.points(lon[rest], lat[rest]), tolerance_deg)]] = True
     return passed
 
 
-def _distance_to_target(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, has_pos: np.ndarray) -> np.ndarray:
-    """Planar distance from each point to the union of its target country's polygons."""
+def _distance_to_target(points: np.ndarray, targets: np.ndarray, shapes: _Shapes, has_pos: np.ndarray) -> np.ndarray:
+    """Planar distance from each point to its target country's polygons (the least over
+    them: the distance to their union, for a point outside them all)."""
     out = np.full(len(points), np.nan)
-    targets = points["_target"].to_numpy()
     mask = has_pos & pd.notna(targets)
+    known = np.array([t in shapes._groups for t in targets], dtype=bool) if len(targets) else mask
+    mask &= known
     if not mask.any():
         return out
-    shapes = polygons[polygons["country_code"].isin(set(targets[mask]))].dissolve(by="country_code").geometry
-    geoms = shapes.reindex(targets[mask]).to_numpy()
-    out[mask] = shapely.distance(points.geometry.to_numpy()[mask], geoms)
+    geoms = np.array([shapes.parts(t) for t in targets[mask]], dtype=object)
+    out[mask] = shapely.distance(points[mask], geoms)
     return out
 
 
-def _nearest_code(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, has_pos: np.ndarray) -> np.ndarray:
+def _nearest_code(points: np.ndarray, shapes: _Shapes, has_pos: np.ndarray) -> np.ndarray:
     """Code of the nearest polygon (missing without a position); ties go to the lowest code."""
     out = np.full(len(points), None, dtype=object)
-    if not has_pos.any():
+    at = np.flatnonzero(has_pos)
+    if not len(at) or not len(shapes.geoms):
         return out
-    located = points[has_pos].reset_index(drop=True)
-    with warnings.catch_warnings():
-        # Degrees are the unit we mean here (see the module docstring), not a CRS mistake.
-        warnings.filterwarnings("ignore", message="Geometry is in a geographic CRS", category=UserWarning)
-        near = gpd.sjoin_nearest(located, polygons, how="left")
-    first = near.sort_values("country_code").groupby(level=0)["country_code"].first()
-    out[np.flatnonzero(has_pos)] = first.reindex(range(len(located))).to_numpy()
+    # every polygon at the least distance (all_matches), as a nearest join gives them
+    (pt, poly) = shapes.tree().query_nearest(points[at], all_matches=True)
+    codes = shapes.codes[poly].astype(str)
+    order = np.lexsort((codes, pt))
+    first = order[np.r_[True, pt[order][1:] != pt[order][:-1]]]
+    out[at[pt[first]]] = codes[first]
     return out

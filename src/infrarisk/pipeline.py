@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import checks, db, integrate, ownership, score, sources, summary
 from .problems import ProblemLog
+from .sources import _load
 from .profiles import Profile, load_profile
 from .settings import Settings
 
@@ -72,7 +73,11 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
                    progress: Progress) -> ownership.OwnershipGraph:
     """Run load → resolve → score → checks into ``con``."""
     with _stage(report, "verify", progress):
+        folders = sources.list_sources(settings.datasets_dir)
+        keys = [_load.fingerprint(f) for f in folders]  # as the files were when checked
         manifests = sources.verify_all(settings.datasets_dir)
+        for folder, key, m in zip(folders, keys, manifests):  # the loaders need not check them again
+            _load.remember_verified(folder, m, key)
         # a build without non-commercial sources leaves them out entirely, their licence notices too
         manifests = [m for m in manifests if settings.include_noncommercial or not m.is_noncommercial]
         record_sources(con, manifests)

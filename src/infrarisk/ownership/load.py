@@ -4,10 +4,10 @@ Inputs: ``core_ownership__entities``, ``core_ownership__links`` (current links o
 ``core_assets__assets``. Outputs:
 
 - :func:`load_network` — a :class:`Loaded`: every entity and every asset with an
-  ownership link as nodes ``0..n-1`` (temporary table ``_ownership_nodes``, node = rowid:
-  entities with a current link by id, assets by id, then the other entities — among
-  nodes with edges a lower number is a lower id, and only those are sorted), merged edges
-  as arrays
+  ownership link as nodes ``0..n-1`` (temporary table ``_ownership_edge_nodes``, node =
+  rowid: entities with a current link by id, assets by id; then the other entities —
+  every entity is read once, into Arrow; among nodes with edges a lower number is a
+  lower id, and only those are sorted), merged edges as arrays
   (:class:`~infrarisk.ownership.network.Network`), ids as an Arrow array. Links of one
   owner in one subject are merged into one edge whose interval spans all current values;
   an "ultimate parent" link whose parent the child already reaches through other links
@@ -58,21 +58,23 @@ class Loaded:
     is_curated : ndarray of bool
         Entities of the curated source (always in the per-asset scope).
     ids : pyarrow.StringArray
-        Node id (entity_id or asset_id) by node number, read from ``_ownership_nodes``
-        when first asked for (the maths needs none).
+        Node id (entity_id or asset_id) by node number: those of ``_ownership_edge_nodes``
+        read when first asked for (the maths needs none), then the other entities' ids.
     """
 
     net: network.Network
     is_curated: np.ndarray
     con: duckdb.DuckDBPyConnection
+    other_ids: pa.Array | None = None
     _ids: pa.Array | None = None
 
     @property
     def ids(self) -> pa.Array:
         if self._ids is None:
             with _insertion_order(self.con):  # a plain scan: by node number
-                self._ids = self.con.sql("SELECT node_id FROM _ownership_nodes").to_arrow_table().column(0)
-            self._ids = self._ids.combine_chunks()
+                edge = self.con.sql("SELECT node_id FROM _ownership_edge_nodes").to_arrow_table().column(0)
+            others = [] if self.other_ids is None else [self.other_ids]
+            self._ids = pa.chunked_array([*edge.chunks, *others], pa.string()).combine_chunks()
         return self._ids
 
     def id_of(self, idx) -> pa.Array:
@@ -102,11 +104,23 @@ def _insertion_order(con: duckdb.DuckDBPyConnection):
 
 
 def _load(con: duckdb.DuckDBPyConnection, attribute: str) -> Loaded:
-    for stmt in _sql("_ownership_nodes").split(";\n"):
-        stmt = "\n".join(line for line in stmt.splitlines() if not line.startswith("--"))
-        con.execute(stmt, {"country_attribute": attribute} if "$country_attribute" in stmt else None)
-    nodes = con.sql("SELECT own_country, is_state, is_listed, is_asset, is_curated FROM _ownership_nodes"
-                    ).to_arrow_table()  # insertion order = node order
+    first, *rest = [s for s in ("\n".join(line for line in stmt.splitlines() if not line.startswith("--")).strip()
+                                for stmt in _sql("_ownership_nodes").split(";\n")) if s]
+    con.execute(first)  # _ownership_linked
+    # every entity read once: the linked ones are sorted into _ownership_edge_nodes, the others follow
+    ents = con.sql(_sql("_ownership_entity_nodes"), params={"country_attribute": attribute}).to_arrow_table()
+    con.register("_ownership_entity_nodes_arrow", ents)
+    try:
+        for stmt in rest:
+            con.execute(stmt)
+    finally:
+        con.unregister("_ownership_entity_nodes_arrow")
+    con.execute("DROP TABLE _ownership_linked")
+    cols = ["own_country", "is_state", "is_listed", "is_asset", "is_curated"]
+    edge_nodes = con.sql(f"SELECT {', '.join(cols)} FROM _ownership_edge_nodes").to_arrow_table()  # insertion order
+    others = ents.filter(pc.equal(ents.column("is_linked"), False))
+    others = others.append_column("is_asset", pa.array(np.zeros(others.num_rows, dtype=bool)))
+    nodes = pa.concat_tables([edge_nodes, others.select(cols).cast(edge_nodes.schema)])
     # own country as an index into the sorted distinct codes (-1 unknown)
     own = nodes.column("own_country").combine_chunks().dictionary_encode()
     seen = own.dictionary.to_pylist()
@@ -128,7 +142,8 @@ def _load(con: duckdb.DuckDBPyConnection, attribute: str) -> Loaded:
     if redundant.any():
         net.is_economic = net.is_economic & ~redundant
         net._cache.clear()
-    return Loaded(net=net, is_curated=flag("is_curated"), con=con)
+    return Loaded(net=net, is_curated=flag("is_curated"), con=con,
+                  other_ids=others.column("node_id").combine_chunks().cast(pa.string()))
 
 
 def scope_nodes(loaded: Loaded) -> np.ndarray:

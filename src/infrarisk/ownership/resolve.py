@@ -35,7 +35,7 @@ import pyarrow as pa
 from .. import db
 from ..settings import Settings
 from . import load, network, shares
-from .graph import Control, OwnershipGraph, build_graph, economic, held_share, in_group, untraced
+from .graph import Control, OwnershipGraph, build_graph, held_share, in_group, untraced
 
 
 def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGraph:
@@ -142,24 +142,40 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
         })
     db.write_frame(con, "out_ownership__asset_controllers", pd.DataFrame(rows), order_by=["asset_id"])
 
-    rows = []
+    ids = np.array(g.ids, dtype=object)
+    country = np.array(g.country, dtype=object)
+    cols: dict[str, list] = {k: [] for k in ("asset_id", "owner_entity_id", "owner_country_code", "is_state",
+                                             "share_min", "share_max")}
     # targets in batches of 256: one dense (nodes x targets) solve of the thousands of layer assets took
     # about 1 GB; the columns are independent, so batching changes no figure
+    tops = np.flatnonzero(~g.has_owner)  # the nodes that can be roots (no recorded owner), in order
+    top_row = np.full(g.n, -1, dtype=np.int64)
+    top_row[tops] = np.arange(len(tops))
     for start in range(0, len(assets), 256):
-        econ = economic(g, assets[start:start + 256])
-        for a in assets[start:start + 256]:
-            lo, hi = econ[a]
-            roots = np.flatnonzero((lo + hi > 0) & ~g.has_owner)
-            roots = roots[roots != a]
-            for v, v_lo, v_hi in zip(roots.tolist(), lo[roots].tolist(), hi[roots].tolist()):
-                rows.append({"asset_id": g.ids[a], "owner_entity_id": g.ids[v], "owner_country_code": g.country[v],
-                             "is_state": bool(g.is_state[v]), "share_min": v_lo, "share_max": min(v_hi, 1.0)})
-            traced_min = sum(lo[roots].tolist())  # left to right, as always
-            traced_max = sum(hi[roots].tolist())
-            rows.append({"asset_id": g.ids[a], "owner_entity_id": None, "owner_country_code": None,
-                         "is_state": False, "share_min": max(0.0, 1.0 - traced_max),
-                         "share_max": min(1.0, max(0.0, 1.0 - traced_min))})
-    db.write_frame(con, "out_ownership__asset_owners", pd.DataFrame(rows), order_by=["asset_id", "owner_entity_id"])
+        batch = np.asarray(assets[start:start + 256], dtype=np.int64)
+        k = len(batch)
+        W_lo, W_hi = shares.economic(g.net, batch, rows=tops)
+        # per target its roots: nodes with a share and no recorded owner, the target itself aside
+        is_root = (W_lo + W_hi) > 0
+        own = top_row[batch] >= 0
+        is_root[top_row[batch[own]], np.flatnonzero(own)] = False
+        j, r = np.nonzero(is_root.T)  # by target, then by node
+        v = tops[r]
+        r_lo, r_hi = W_lo[r, j], W_hi[r, j]
+        cuts = np.searchsorted(j, np.arange(k + 1))
+        lo_list, hi_list = r_lo.tolist(), r_hi.tolist()
+        traced_min = [sum(lo_list[cuts[i]:cuts[i + 1]]) for i in range(k)]  # left to right, as always
+        traced_max = [sum(hi_list[cuts[i]:cuts[i + 1]]) for i in range(k)]
+        # each target's roots, then its unknown row: insert the unknown rows after each segment
+        at = cuts[1:]
+        cols["asset_id"].append(np.insert(ids[batch[j]], at, ids[batch]))
+        cols["owner_entity_id"].append(np.insert(ids[v], at, None))
+        cols["owner_country_code"].append(np.insert(country[v], at, None))
+        cols["is_state"].append(np.insert(g.is_state[v].astype(bool), at, False))
+        cols["share_min"].append(np.insert(r_lo, at, [max(0.0, 1.0 - t) for t in traced_max]))
+        cols["share_max"].append(np.insert(np.minimum(r_hi, 1.0), at,
+                                           [min(1.0, max(0.0, 1.0 - t)) for t in traced_min]))
+    db.write_frame(con, "out_ownership__asset_owners", _columns(cols), order_by=["asset_id", "owner_entity_id"])
 
     db.write_frame(con, "out_ownership__control_conflicts", pd.DataFrame(
         [{"node_id": g.ids[s], "chosen_controller_id": g.ids[cs[0]], "other_controller_ids": " ".join(g.ids[x] for x in cs[1:])}
@@ -167,7 +183,7 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
         order_by=["node_id"])
 
     # held by or through entities controlled from each single country
-    rows = []
+    cols = {k: [] for k in ("asset_id", "country_code", "share_min", "share_max", "is_controlled")}
     asset_nodes = np.asarray(assets, dtype=np.int64)
     for c in sorted({c for c in ctl.country if c}):
         member = in_group(g, ctl, {c}, settings.thresholds.majority)
@@ -175,14 +191,17 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
         held = asset_nodes[h_hi[asset_nodes] > 0]
         # an asset without an identified controller is controlled from nowhere, not from
         # its own host country
-        controlled = member[held] & (ctl.controller[held] >= 0)
-        rows.extend({"asset_id": g.ids[a], "country_code": c, "share_min": x_lo, "share_max": x_hi,
-                     "is_controlled": k}
-                    for a, x_lo, x_hi, k in zip(held.tolist(), h_lo[held].tolist(), h_hi[held].tolist(),
-                                                controlled.tolist()))
-    db.write_frame(con, "out_ownership__asset_countries", pd.DataFrame(
-        rows, columns=["asset_id", "country_code", "share_min", "share_max", "is_controlled"]),
-        order_by=["asset_id", "country_code"])
+        cols["asset_id"].append(ids[held])
+        cols["country_code"].append(np.full(len(held), c, dtype=object))
+        cols["share_min"].append(h_lo[held])
+        cols["share_max"].append(h_hi[held])
+        cols["is_controlled"].append(member[held] & (ctl.controller[held] >= 0))
+    db.write_frame(con, "out_ownership__asset_countries", _columns(cols), order_by=["asset_id", "country_code"])
+
+
+def _columns(cols: dict[str, list]) -> pd.DataFrame:
+    """A frame of the concatenated column parts (text columns stay Python objects)."""
+    return pd.DataFrame({k: np.concatenate(v) if v else np.array([], dtype=object) for k, v in cols.items()})
 
 
 def resolve_all(con: duckdb.DuckDBPyConnection, settings: Settings) -> network.Network:

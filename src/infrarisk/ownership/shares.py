@@ -87,9 +87,12 @@ def held_share(net: Network, member: np.ndarray, ctl: np.ndarray | None = None) 
     return np.clip(lo_, 0, 1), np.clip(np.maximum(hi_, lo_), 0, 1)
 
 
-def economic(net: Network, targets: list[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def economic(net: Network, targets: list[int] | np.ndarray,
+             rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Look-through economic share of every node in each target: ``(W_min, W_max)``,
-    arrays of shape ``(n, len(targets))``; exact, solved on the reversed graph.
+    arrays of shape ``(n, len(targets))``; exact, solved on the reversed graph. With
+    ``rows`` (node numbers), only those nodes' rows, shape ``(len(rows), len(targets))``:
+    the same figures, without gathering and clipping the others.
 
     Examples
     --------
@@ -107,8 +110,9 @@ def economic(net: Network, targets: list[int] | np.ndarray) -> tuple[np.ndarray,
     rp = net._cache["rplan"]
     B = np.zeros((net.n, k))
     B[rp.pos[targets], np.arange(k)] = 1.0
-    W_lo = solver.propagate(rp, rp.matrix(dst, src, net.lo[e]), B)[rp.pos]
-    W_hi = solver.propagate(rp, rp.matrix(dst, src, np.minimum(net.hi[e], 1.0)), B)[rp.pos]
+    at = rp.pos if rows is None else rp.pos[np.asarray(rows, dtype=np.int64)]
+    W_lo = solver.propagate(rp, rp.matrix(dst, src, net.lo[e]), B)[at]
+    W_hi = solver.propagate(rp, rp.matrix(dst, src, np.minimum(net.hi[e], 1.0)), B)[at]
     # upper bounds of loops whose maximal weights reach 100% have no finite series: the
     # bound is then at least the minimum (and at most 1)
     return np.clip(W_lo, 0, 1), np.clip(np.maximum(W_hi, W_lo), 0, 1)

@@ -44,12 +44,13 @@ def _write(path: Path, text: str) -> None:
 
 
 def _csv(rows: list[dict], columns: list[str]) -> str:
+    def text(v):
+        return "" if v is None else "true" if v is True else "false" if v is False else v
+
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    w.writeheader()
-    for r in rows:
-        w.writerow({c: ("" if r.get(c) is None else ("true" if r[c] is True else "false" if r[c] is False else r[c]))
-                    for c in columns})
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    w.writerows([text(r.get(c)) for c in columns] for r in rows)
     return buf.getvalue()
 
 

@@ -96,18 +96,20 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
         xy[is_point] = shapely.get_coordinates(arr[is_point]).round(6)
     other = np.where(is_point, None, shapely.to_geojson(np.where(is_point, None, arr)))
     frame = pd.DataFrame({c: gdf[c].to_numpy(dtype=object, na_value=None) for c in cols})
-    frame = frame.assign(_lon=xy[:, 0], _lat=xy[:, 1], _geom=other, _i=np.arange(len(frame)))
+    frame = frame.assign(_lon=xy[:, 0], _lat=xy[:, 1], _geom=other)
     props = ", ".join(f"'{c}', \"{c}\"" for c in cols)
     con = duckdb.connect()
     try:
+        con.execute("SET preserve_insertion_order = true")  # one feature per row, in frame order
         con.register("features", frame)
-        body = con.execute(f"""
-            SELECT string_agg(json_object(
+        feats = con.sql(f"""
+            SELECT json_object(
                 'type', 'Feature', 'properties', json_object({props}),
                 'geometry', CASE WHEN _geom IS NULL
                                  THEN json_object('type', 'Point', 'coordinates', json_array(_lon, _lat))
-                                 ELSE _geom::JSON END)::VARCHAR, ',' ORDER BY _i)
-            FROM features""").fetchone()[0] or ""
+                                 ELSE _geom::JSON END)::VARCHAR
+            FROM features""").to_arrow_table().column(0)
+        body = ",".join(feats.to_pylist())
     finally:
         con.close()
     head = '{"type":"FeatureCollection","licence":' + json.dumps(licence, sort_keys=True, ensure_ascii=False)

@@ -54,7 +54,8 @@ class InfraData:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         infra = con.execute("SELECT * FROM core_assets__infra ORDER BY asset_id").df()
         cols = list(infra.columns)
-        self.infra = {r[0]: dict(zip(cols, map(_na, r))) for r in infra.itertuples(index=False, name=None)}
+        values = [infra[c].to_numpy(dtype=object, na_value=None) for c in cols]  # missing -> None, as _na
+        self.infra = {r[0]: dict(zip(cols, r)) for r in zip(*values)}
         self.lines = dict(con.execute("SELECT asset_id, geometry_wkt FROM core_assets__lines ORDER BY asset_id")
                           .fetchall())
         self.landings: dict[str, list[tuple[str, str, str | None]]] = {}

@@ -18,7 +18,10 @@ from .. import licences
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
-    return df.astype(object).where(df.notna(), None).to_dict("records")
+    """Rows as dicts of plain Python values, missing ones as None (column by column)."""
+    names = [str(c) for c in df.columns]
+    cols = [df[c].to_numpy(dtype=object, na_value=None) for c in df.columns]
+    return [dict(zip(names, row)) for row in zip(*cols)]
 
 
 def _download(name: str, df: pd.DataFrame, licence_list: list[str]) -> dict:

@@ -229,6 +229,13 @@ def _none(v):
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
 
 
+def _values(s: pd.Series) -> list:
+    """The values of a column as a list, missing ones (None, NaN) as None: ``_none`` of each,
+    without iterating the Series value by value (slow for Arrow-backed text)."""
+    vals = s.to_numpy(dtype=object)
+    return [_none(v) for v in vals.tolist()]
+
+
 def layer_payload(layer: Layer, frame: pd.DataFrame, md: MapData, codes: dict[str, Codes], offset: int) -> dict:
     """The compact, column-wise content of one layer file."""
     ids = frame["asset_id"].tolist()
@@ -246,18 +253,18 @@ def layer_payload(layer: Layer, frame: pd.DataFrame, md: MapData, codes: dict[st
         if aid in f.controller:
             ctrl_i.append(i)
             ctrl_v.append(ent(f.controller[aid]))
-    for i, p in enumerate(frame["parent_asset_id"]):
+    for i, p in enumerate(frame["parent_asset_id"].to_numpy(dtype=object).tolist()):
         if isinstance(p, str):
             par_i.append(i)
             par_v.append(p)
     out = {
         "id": layer.id, "offset": offset, "n": len(ids), "ids": ids,
-        "names": [str(x) for x in frame["name"]],
-        "codes": [_none(x) for x in frame["code"]],
-        "type": [codes["types"](t) for t in frame["asset_type"]],
-        "host": [cc(c) for c in frame["country_code"].map(_none)],
-        "band": [BANDS.index(b) for b in frame["band"]],
-        "status": [codes["statuses"](s) for s in frame["status"]],
+        "names": [str(x) for x in frame["name"].to_numpy(dtype=object).tolist()],
+        "codes": _values(frame["code"]),
+        "type": [codes["types"](t) for t in frame["asset_type"].to_numpy(dtype=object).tolist()],
+        "host": [cc(c) for c in _values(frame["country_code"])],
+        "band": [BANDS.index(b) for b in frame["band"].to_numpy(dtype=object).tolist()],
+        "status": [codes["statuses"](s) for s in frame["status"].to_numpy(dtype=object).tolist()],
         "control": [list(CONTROLS).index(f.control.get(a, "none")) for a in ids],
         "shares": {"i": shares_i, "v": shares_v},
         "related": {"i": rel_i, "v": rel_v},
@@ -320,7 +327,7 @@ def index_payload(sb: "SiteBuilder", md: MapData, codes: dict[str, Codes], downl
 
 def make_codes(sb: "SiteBuilder", md: MapData) -> dict[str, Codes]:
     frames = [f for _, f in md.layers]
-    col = (lambda c: [v for f in frames for v in f[c].map(_none)]) if frames else (lambda c: [])
+    col = (lambda c: [v for f in frames for v in _values(f[c])]) if frames else (lambda c: [])
     ents = {e for rel in md.facts.related.values() for e in rel} | set(md.facts.controller.values())
     countries = set(col("country_code")) | {c for v in md.facts.shares.values() for c, *_ in v}
     countries |= {sb.entity_info[e]["country"] for e in ents}
@@ -345,6 +352,8 @@ def _rounded(obj, nd: int):
     if isinstance(obj, float):
         return round(obj, nd)
     if isinstance(obj, list):
+        if obj and not isinstance(obj[0], (list, dict)):  # a position: numbers only
+            return [round(x, nd) if isinstance(x, float) else _rounded(x, nd) for x in obj]
         return [_rounded(x, nd) for x in obj]
     if isinstance(obj, dict):
         return {k: _rounded(v, nd) for k, v in obj.items()}

@@ -3,6 +3,8 @@ position checks.
 
 Contract: small functions over files and frames, no table of their own.
 
+- :func:`verify` checks a source folder against its manifest once while its files are
+  unchanged (the build's verify stage has done it; a loader run alone still does it);
 - :func:`read_rows` reads a CSV as text rows; a missing required or an unknown column
   stops the load (strict interpretation);
 - :func:`frame` makes a DataFrame with fixed columns and types, also when empty;
@@ -26,6 +28,42 @@ import shapely
 from .. import db, geo
 from ..errors import DataError
 from ..problems import WARNING, ProblemLog
+from . import manifest as _manifest
+
+_VERIFIED: dict[Path, tuple[tuple, "_manifest.Manifest"]] = {}
+
+
+def fingerprint(folder: Path) -> tuple:
+    """Path, size and modification time of every file of ``folder``: any change shows."""
+    out = []
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            st = p.stat()
+            out.append((p.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(out)
+
+
+def verify(folder: Path) -> "_manifest.Manifest":
+    """:func:`infrarisk.sources.manifest.verify`, done once while the folder's files are unchanged.
+
+    A build verifies every folder in its verify stage (:func:`remember_verified`); each
+    loader verifies its folder again here, which costs only a listing of the folder when
+    nothing changed since. A changed file (size, time or inode) is checked in full again.
+    """
+    folder = Path(folder).resolve()
+    key = fingerprint(folder)
+    hit = _VERIFIED.get(folder)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    m = _manifest.verify(folder)
+    _VERIFIED[folder] = (key, m)
+    return m
+
+
+def remember_verified(folder: Path, manifest: "_manifest.Manifest", key: tuple) -> None:
+    """Record that ``folder`` (its files as of ``key``, from :func:`fingerprint` taken before
+    the check) passed :func:`infrarisk.sources.manifest.verify`."""
+    _VERIFIED[Path(folder).resolve()] = (key, manifest)
 
 
 def read_rows(path: Path, required: list[str], optional: list[str] | None = None) -> list[dict[str, str]]:
@@ -74,7 +112,13 @@ def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 def raw_copy(con: duckdb.DuckDBPyConnection, folder: Path, name: str, table: str) -> None:
     """Faithful copy of ``folder/name``: every column as text, plus ``row_number`` (1-based)."""
     with open(folder / name, newline="", encoding="utf-8-sig") as fh:
-        df = pd.DataFrame(list(csv.DictReader(fh)), dtype="string")
+        rows = [r for r in csv.reader(fh) if r]  # a blank line is no row (as csv.DictReader reads it)
+    header, body = (rows[0], rows[1:]) if rows else ([], [])
+    if len(set(header)) == len(header) and all(len(r) == len(header) for r in body):
+        df = pd.DataFrame(body, columns=header, dtype="string")
+    else:  # ragged rows or repeated names: exactly what csv.DictReader makes of them
+        with open(folder / name, newline="", encoding="utf-8-sig") as fh:
+            df = pd.DataFrame(list(csv.DictReader(fh)), dtype="string")
     df.insert(0, "row_number", range(1, len(df) + 1))
     db.write_frame(con, table, df, order_by=["row_number"])
 

@@ -36,9 +36,8 @@ import pandas as pd
 from ... import db
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from ..manifest import verify
+from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
 from ...validate import check_country, check_lat_lon
-from .._load import raw_copy, read_rows, routes, warn_outside_country
 from . import SOURCE_ID
 #: the snapshot's date: cables ready for service later were planned then
 SNAPSHOT = (2021, 6)

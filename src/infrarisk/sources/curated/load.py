@@ -28,8 +28,7 @@ import duckdb
 from ... import db
 from ...problems import ProblemLog
 from ...settings import Settings
-from .._load import frame, raw_copy, read_rows
-from ..manifest import verify
+from .._load import frame, raw_copy, read_rows, verify
 from . import SOURCE_ID
 from .rows import T_LINK, Ctx, entities, locations
 from .stakes import ADDITION_COLS, LINK_COLS, STAKE_COLS, control_statements, parent_links, stake_ranges, stakes

@@ -40,9 +40,8 @@ from ... import db, vocab
 from ...match import is_placeholder
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from ..manifest import verify
+from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
 from ...validate import check_lat_lon, parse_share_pct
-from .._load import raw_copy, read_rows, routes, warn_outside_country
 from . import SOURCE_ID
 #: planar degrees a point may lie from its country: coastal plants and terminals vs offshore fields
 TOLERANCE_DEG = {"gas_extraction_area": 3.0}
@@ -123,6 +122,8 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     raw_copy(con, folder, "stakes.csv", "raw_gem__stakes")
     types, statuses = vocab.table("gem_types"), vocab.table("gem_statuses")
     route_df = routes(folder / "pipelines.geojson", "asset_id").set_index("asset_id")
+    mids = dict(zip(route_df.index, zip(route_df["mid_latitude"], route_df["mid_longitude"]))) \
+        if route_df.index.is_unique else None  # a dict lookup per line asset, not a .loc
 
     # ---- assets
     f = rel("assets.csv")
@@ -148,6 +149,8 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
         elif t is not None:
             if gid not in route_df.index:
                 errs.append(("asset_id", "no_route", "line asset without a route in pipelines.geojson", gid))
+            elif mids is not None:
+                lat, lon = mids[gid]
             else:
                 lat, lon = route_df.loc[gid, "mid_latitude"], route_df.loc[gid, "mid_longitude"]
         for col, check, reason, value in errs:
@@ -210,6 +213,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     f = rel("stakes.csv")
     by_id = {a["gem_asset_id"]: a for a in assets}
     srows = read_rows(folder / "stakes.csv", _RAW_STAKE)
+    stake_licence = m.licence_of("stakes.csv")[0]
     named_parent = {r["asset_id"] for r in srows if r["level"] == "parent" and not is_placeholder(r["entity_name"])}
     stakes, seen_entry, sums = [], set(), {}
     for i, r in enumerate(srows, start=1):
@@ -246,7 +250,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
                        "entity_as_written": r["entity_as_written"], "share_text": r["share_text"] or None,
                        "share_fraction": share, "is_share_stated": stated, "is_counted": reason is None,
                        "not_counted_reason": reason, "detail_url": a["detail_url"],
-                       "licence": m.licence_of("stakes.csv")[0], "origin_file": f, "origin_row": i})
+                       "licence": stake_licence, "origin_file": f, "origin_row": i})
     for (aid, level), (total, last_row) in sorted(sums.items()):
         if total > 1 + settings.share_sum_tolerance:
             log.add(f, last_row, "share_text", "shares_over_100", WARNING,

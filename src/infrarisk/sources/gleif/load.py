@@ -28,9 +28,8 @@ from ... import db, match
 from .derive import CATEGORIES, COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from ..manifest import verify
+from .._load import raw_copy, read_rows, verify
 from ...validate import check_country, parse_lei
-from .._load import raw_copy, read_rows
 from . import SOURCE_ID
 FILE = "legal_names.csv"
 CORE_COLS = ["lei", "legal_name", "country_code", "category", "normalised_name", "source_url", "origin_file",

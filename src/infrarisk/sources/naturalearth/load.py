@@ -28,6 +28,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import shape
@@ -37,7 +38,7 @@ from .._derive import read_csv_strict
 from .derive import KEEP
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from ..manifest import verify
+from .._load import verify
 from ...validate import check_lat_lon
 from . import SOURCE_ID
 COUNTRIES = f"{SOURCE_ID}/countries.geojson"
@@ -114,7 +115,7 @@ def _feature(f: dict, i: int, known: set[str], seen_ids: set, log: ProblemLog) -
     if not isinstance(rec["ne_id"], int) or rec["ne_id"] in seen_ids:
         return reject("NE_ID", "ne_id", "NE_ID is not an integer or repeats an earlier feature", rec["ne_id"])
     try:
-        geom = shape(f["geometry"])
+        geom = _shape(f["geometry"])
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         return reject("geometry", "geometry_valid", f"geometry cannot be read ({e})", None)
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
@@ -132,6 +133,34 @@ def _feature(f: dict, i: int, known: set[str], seen_ids: set, log: ProblemLog) -
         rec["label_x"] = rec["label_y"] = None
     rec["geometry_wkt"] = shapely.to_wkt(geom, rounding_precision=-1)
     return rec
+
+
+def _shape(g: dict):
+    """``shapely.geometry.shape`` of a GeoJSON (multi)polygon, built from flat coordinate
+    arrays (the same coordinates, without a Python object per ring); anything else, or a
+    ring that is not a plain list of ``[x, y]`` pairs, goes through ``shape`` itself (its
+    errors included)."""
+    kind = g.get("type") if isinstance(g, dict) else None
+    polys = [g.get("coordinates")] if kind == "Polygon" else g.get("coordinates") if kind == "MultiPolygon" else None
+    try:
+        rings, ring_ends, poly_ends = [], [], []
+        for poly in polys:
+            for ring in poly:
+                a = np.asarray(ring, dtype=np.float64)
+                if a.ndim != 2 or a.shape[1] != 2 or len(a) < 4:
+                    raise ValueError
+                rings.append(a)
+                ring_ends.append(len(a))
+            poly_ends.append(len(poly))
+        if not rings or 0 in poly_ends:
+            raise ValueError
+    except (TypeError, ValueError):
+        return shape(g)
+    offsets = [np.concatenate([[0], np.cumsum(ring_ends)]), np.concatenate([[0], np.cumsum(poly_ends)])]
+    if kind == "Polygon":
+        return shapely.from_ragged_array(shapely.GeometryType.POLYGON, np.concatenate(rings), offsets)[0]
+    return shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, np.concatenate(rings),
+                                     [*offsets, np.array([0, len(poly_ends)])])[0]
 
 
 def _report_uncoded(countries: pd.DataFrame, feature_codes: pd.DataFrame, log: ProblemLog) -> None:

@@ -39,7 +39,7 @@ from .._derive import read_csv_strict
 from .derive import OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from ..manifest import verify
+from .._load import verify
 from ...validate import check_country, check_lat_lon, check_unlocode
 from . import SOURCE_ID
 LOCATIONS = f"{SOURCE_ID}/locations.csv"
