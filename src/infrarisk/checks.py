@@ -7,7 +7,9 @@ the build before anything is published (:class:`~infrarisk.errors.CheckFailed`);
 are reported. Results are written to ``out_build__checks``. (Pattern: PUDL data tests,
 zavod assertions.) A check may name a vocabulary list as ``{non_economic_interest_types}``:
 it is filled in from ``vocab/interest_types.csv`` (:func:`check_sql`), so a check counts
-shares with the same interest types as the resolver.
+shares with the same interest types as the resolver. Settings a check needs (a tolerance,
+say) are named parameters (``$share_sum_tolerance``) passed by the caller, never session
+variables.
 """
 
 from __future__ import annotations
@@ -54,8 +56,13 @@ def check_sql(name: str) -> str:
     return text.replace("{non_economic_interest_types}", vocab.sql_list(vocab.non_economic_interest_types()))
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, names: list[str] | None = None) -> list[CheckResult]:
-    """Run the SQL checks and record them in ``out_build__checks``."""
+def run_checks(con: duckdb.DuckDBPyConnection, names: list[str] | None = None,
+               params: dict[str, object] | None = None) -> list[CheckResult]:
+    """Run the SQL checks and record them in ``out_build__checks``.
+
+    ``params`` are the named parameters the checks may use (``$name`` in the SQL); each check
+    gets the ones it names.
+    """
     results = []
     for name in names or db.check_names():
         text = check_sql(name)
@@ -63,7 +70,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, names: list[str] | None = None) -
         severity = h.get("severity", "error")
         if severity not in ("error", "warning"):
             raise ValueError(f"checks/{name}.sql: severity must be error or warning")
-        df = con.execute(text).df()
+        used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", text)}
+        df = con.execute(text, used).df() if used else con.execute(text).df()
         results.append(CheckResult(name, severity, int(h.get("tolerance", 0)), h.get("why", ""), len(df),
                                    df.head(20).astype(str).to_dict("records")))
     return results

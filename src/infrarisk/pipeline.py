@@ -83,7 +83,6 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         record_sources(con, manifests)
     with _stage(report, "load", progress):
         sources.load_all(con, settings, report.log)  # registry attached read-only, then each source
-        con.execute("SET VARIABLE share_sum_tolerance = ?", [settings.share_sum_tolerance])
     with _stage(report, "integrate", progress):
         integrate.run(con, settings, report.log)
     with _stage(report, "resolve", progress):
@@ -94,7 +93,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
     with _stage(report, "checks", progress):
         db.write_frame(con, "out_build__problems", report.log.to_frame(), order_by=["file", "row", "column_name", "check_name"])
         db.write_frame(con, "out_build__load_stats", report.log.stats_frame(), order_by=["file"])
-        report.checks = checks.run_checks(con)
+        report.checks = checks.run_checks(con, params={"share_sum_tolerance": settings.share_sum_tolerance})
         checks.record(con, report.checks)
         checks.raise_on_failure(report.checks)
     report.counts = {

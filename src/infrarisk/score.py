@@ -165,8 +165,8 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
                        for grp in profile.groups for c in sorted(profile.members(grp))],
                       columns=["group_id", "group_label", "country_code"])
     db.write_frame(con, "out_exposure__group_countries", gc, order_by=["group_id", "country_code"])
-    con.execute("SET VARIABLE profile_name = ?", [profile.name])
-    db.run_layer(con, "out", ["out_exposure__ports", "out_exposure__assets"])
+    db.run_sql(con, "out/out_exposure__ports")
+    db.run_sql(con, "out/out_exposure__assets", {"profile_name": profile.name})
     write_evidence(con, g, ctl, edge_id, assets, paths)
     inge2.write(con, g, ctl, profile, settings, held)
 

@@ -1,4 +1,5 @@
 -- out_exposure__assets: every asset with its band under the current risk profile.
+-- $profile_name: the risk profile's name (a parameter passed by score.py).
 -- Terminals: the most severe band over the profile's high-risk groups. Ports: the roll-up
 -- of their terminals (out_exposure__ports). No ownership data means 'unknown'.
 -- traced_share/untraced_share/band_basis/band_max are those of the group behind the band
@@ -64,7 +65,7 @@ SELECT
     c.controller_entity_id,
     c.control_chain,
     c.controlling_country_code,
-    getvariable('profile_name')                                  AS profile_name,
+    $profile_name                                  AS profile_name,
     a.licence,
     a.is_noncommercial
 FROM core_assets__assets a
