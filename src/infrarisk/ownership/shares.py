@@ -37,7 +37,21 @@ def untraced(net: Network, ctl: np.ndarray | None = None) -> np.ndarray:
     for companies with no recorded holder (they count for their own country) unless their
     country is unknown, nor for the free float of listed companies (dispersed rather than
     unknown), nor where a controller is identified (the undisclosed remainder is, as far
-    as the sources go, the controller's).
+    as the sources go, the controller's), nor for an asset whose listed consortium members
+    are its whole ownership (``members_complete``: their split is undisclosed, not who they
+    are; a member's own untraced share still counts, see :func:`held_share`).
+
+    Examples
+    --------
+    A cable of two consortium members with undisclosed shares (``[0, 1]`` each):
+
+    >>> net = Network.from_arrays(3, [0, 1], [2, 2], [0.0, 0.0], hi=[1.0, 1.0], own_country=[0, 1, 0],
+    ...                           country_codes=["FR", "IT"], is_asset=[False, False, True])
+    >>> untraced(net).tolist()
+    [0.0, 0.0, 1.0]
+    >>> net.members_complete[2] = True
+    >>> untraced(net).tolist()
+    [0.0, 0.0, 0.0]
     """
     u = np.maximum(0.0, 1.0 - net.known_lo)
     u[~net.has_owner] = 0.0
@@ -45,6 +59,7 @@ def untraced(net: Network, ctl: np.ndarray | None = None) -> np.ndarray:
     if ctl is not None:
         u[(ctl >= 0) & ~net.is_asset] = 0.0
     u[net.is_asset & ~net.has_owner] = 1.0
+    u[net.members_complete & net.is_asset & net.has_owner] = 0.0
     # a holder with no recorded holder and no known country (an owner name a source gives
     # without a country) could be controlled from anywhere: unknown, never clean
     u[~net.has_owner & ~net.is_asset & (net.own_country < 0)] = 1.0
