@@ -12,6 +12,9 @@ Inputs: ``core_ownership__entities``, ``core_ownership__links`` (current links o
   owner in one subject are merged into one edge whose interval spans all current values;
   an "ultimate parent" link whose parent the child already reaches through other links
   is kept as a control statement only (not economic), so no path is counted twice.
+  ``members_complete`` marks the assets whose listed consortium members are the whole
+  ownership (``sql/_ownership_members_complete.sql``; the unnamed members a source names
+  are read from ``core_match__mentions`` and ``core_cables__owner_mentions`` where they exist).
 - :func:`scope_nodes` — the assets, the curated entities and every owner above them (the
   per-asset tables' scope; closed upwards, so every figure on it equals the whole's).
 - :func:`edge_links` — for the edges into a set of nodes, the link index: each edge's
@@ -138,12 +141,32 @@ def _load(con: duckdb.DuckDBPyConnection, attribute: str) -> Loaded:
         nodes.num_rows, e["src"], e["dst"], e["lo"], e["hi"], rank=e["rank"],
         is_economic=np.asarray(e["is_economic"], bool), own_country=code, country_codes=codes,
         is_state=flag("is_state"), is_listed=flag("is_listed"), is_asset=flag("is_asset"))
+    net.members_complete = _members_complete(con, nodes.num_rows)
     redundant = subgraph.redundant_ultimate(net, np.asarray(e["is_ultimate_only"], bool))
     if redundant.any():
         net.is_economic = net.is_economic & ~redundant
         net._cache.clear()
     return Loaded(net=net, is_curated=flag("is_curated"), con=con,
                   other_ids=others.column("node_id").combine_chunks().cast(pa.string()))
+
+
+def _members_complete(con: duckdb.DuckDBPyConnection, n: int) -> np.ndarray:
+    """Whether each of the ``n`` nodes is an asset whose listed consortium members are its
+    whole ownership (every current economic link a consortium membership, no unnamed member
+    named by the source); after ``_ownership_edge_nodes`` is made."""
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_name IN "
+        "('core_match__mentions', 'core_cables__owner_mentions')").fetchall()}
+    if len(tables) == 2:
+        con.execute(_sql("_ownership_placeholder_assets"))
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _ownership_placeholder_assets (asset_id VARCHAR)")
+    con.execute(_sql("_ownership_members_complete"), {"non_ownership": list(NON_OWNERSHIP)})
+    out = np.zeros(n, dtype=bool)
+    out[con.sql("SELECT node FROM _ownership_members_complete").fetchnumpy()["node"].astype(np.int64)] = True
+    con.execute("DROP TABLE _ownership_members_complete")
+    con.execute("DROP TABLE _ownership_placeholder_assets")
+    return out
 
 
 def scope_nodes(loaded: Loaded) -> np.ndarray:

@@ -55,6 +55,11 @@ class Network:
     is_economic : ndarray of bool
         False for edges that confer use or control but no ownership (operating
         contracts, ultimate-parent links already counted along a chain).
+    members_complete : ndarray of bool
+        Assets whose recorded holders are the whole ownership though their split is
+        undisclosed: every current economic link into them is a consortium membership and
+        the source names no unnamed member (:mod:`infrarisk.ownership.load`). Nothing of
+        such an asset is untraced at the asset itself; each member's share is its interval.
     """
 
     n: int
@@ -69,11 +74,17 @@ class Network:
     hi: np.ndarray
     rank: np.ndarray
     is_economic: np.ndarray
+    members_complete: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        if self.members_complete is None:
+            self.members_complete = np.zeros(self.n, dtype=bool)
 
     @classmethod
     def from_arrays(cls, n, src, dst, lo, hi=None, rank=None, is_economic=None, own_country=None,
-                    country_codes=None, is_state=None, is_listed=None, is_asset=None) -> "Network":
+                    country_codes=None, is_state=None, is_listed=None, is_asset=None,
+                    members_complete=None) -> "Network":
         """A network from plain arrays; missing attributes take neutral defaults.
 
         Examples
@@ -98,6 +109,7 @@ class Network:
             is_asset=z.copy() if is_asset is None else np.asarray(is_asset, bool),
             src=src, dst=dst, lo=lo, hi=hi, rank=np.asarray(rank, dtype=np.int8),
             is_economic=np.ones(len(src), bool) if is_economic is None else np.asarray(is_economic, bool),
+            members_complete=None if members_complete is None else np.asarray(members_complete, bool),
         )
 
     # ------------------------------------------------------------------ derived

@@ -4,7 +4,8 @@ Contract: on a :class:`~infrarisk.ownership.network.Network` (economic edges onl
 condensation and level plan cached on it), compute for every node at once:
 
 - :func:`untraced` — the share of a node that no recorded holder accounts for, where it
-  matters (unknown, never clean);
+  matters (unknown, never clean); none at an asset whose listed consortium members are the
+  whole ownership (``Network.members_complete``: the split is undisclosed, not the owners);
 - :func:`held_share` — ``(min, max)`` share held by or through entities controlled from a
   group (a membership mask): members pass their whole stake on, every other holder is
   looked through;
@@ -14,6 +15,10 @@ condensation and level plan cached on it), compute for every node at once:
 
 All of them are :func:`infrarisk.ownership.solver.propagate` with a right-hand side and
 a pass-on mask; minima use every link's lower bound, maxima its upper bound (capped at 1).
+In :func:`held_share` the maximum looks through an edge at its lower bound plus the
+subject's untraced share, except into a ``members_complete`` asset, where each member
+counts with its upper bound (a consortium member of unknown country, or one controlled
+from the group, could hold the whole undisclosed split).
 """
 
 from __future__ import annotations
@@ -32,7 +37,21 @@ def untraced(net: Network, ctl: np.ndarray | None = None) -> np.ndarray:
     for companies with no recorded holder (they count for their own country) unless their
     country is unknown, nor for the free float of listed companies (dispersed rather than
     unknown), nor where a controller is identified (the undisclosed remainder is, as far
-    as the sources go, the controller's).
+    as the sources go, the controller's), nor for an asset whose listed consortium members
+    are its whole ownership (``members_complete``: their split is undisclosed, not who they
+    are; a member's own untraced share still counts, see :func:`held_share`).
+
+    Examples
+    --------
+    A cable of two consortium members with undisclosed shares (``[0, 1]`` each):
+
+    >>> net = Network.from_arrays(3, [0, 1], [2, 2], [0.0, 0.0], hi=[1.0, 1.0], own_country=[0, 1, 0],
+    ...                           country_codes=["FR", "IT"], is_asset=[False, False, True])
+    >>> untraced(net).tolist()
+    [0.0, 0.0, 1.0]
+    >>> net.members_complete[2] = True
+    >>> untraced(net).tolist()
+    [0.0, 0.0, 0.0]
     """
     u = np.maximum(0.0, 1.0 - net.known_lo)
     u[~net.has_owner] = 0.0
@@ -40,6 +59,7 @@ def untraced(net: Network, ctl: np.ndarray | None = None) -> np.ndarray:
     if ctl is not None:
         u[(ctl >= 0) & ~net.is_asset] = 0.0
     u[net.is_asset & ~net.has_owner] = 1.0
+    u[net.members_complete & net.is_asset & net.has_owner] = 0.0
     # a holder with no recorded holder and no known country (an owner name a source gives
     # without a country) could be controlled from anywhere: unknown, never clean
     u[~net.has_owner & ~net.is_asset & (net.own_country < 0)] = 1.0
@@ -61,7 +81,8 @@ def held_share(net: Network, member: np.ndarray, ctl: np.ndarray | None = None) 
 
     ``h[s] = Σ_owners lo(o,s) · (1 if o is a member else h[o])``, solved exactly (the
     members' pass-on mask, applied to the edges: :func:`~infrarisk.ownership.solver.pass_on_edges`);
-    the maximum adds, at each level looked through, the share no recorded holder accounts for.
+    the maximum adds, at each level looked through, the share no recorded holder accounts for,
+    and takes the edges into a ``members_complete`` asset at their upper bound (module docstring).
 
     Examples
     --------
@@ -82,6 +103,15 @@ def held_share(net: Network, member: np.ndarray, ctl: np.ndarray | None = None) 
     w, b_min = solver.pass_on_edges(net.n, net.src[e], net.dst[e], net.lo[e], member)
     both = solver.propagate(p, p.matrix(net.src[e], net.dst[e], w), np.stack([b_min, b_min + u], axis=1)[p.order])
     lo_, hi_ = both[p.pos, 0], both[p.pos, 1]
+    into = net.members_complete[net.dst[e]] & net.is_asset[net.dst[e]]
+    if into.any():
+        # assets own nothing (owners are entities), so a members_complete asset is a sink: its
+        # maximum is its members' upper bounds times their own maxima, no further solve
+        src, dst = net.src[e][into], net.dst[e][into]
+        w_max = np.minimum(net.hi[e][into], 1.0)
+        via = np.where(member[src], 1.0, hi_[src])
+        at = np.flatnonzero(net.members_complete & net.is_asset)
+        hi_[at] = np.bincount(dst, weights=w_max * via, minlength=net.n)[at]
     lo_[ent_member] = 1.0
     hi_[ent_member] = 1.0
     return np.clip(lo_, 0, 1), np.clip(np.maximum(hi_, lo_), 0, 1)

@@ -93,4 +93,4 @@ def subnetwork(net: Network, nodes: np.ndarray) -> Network:
         n=len(nodes), own_country=net.own_country[nodes], country_codes=net.country_codes,
         is_state=net.is_state[nodes], is_listed=net.is_listed[nodes], is_asset=net.is_asset[nodes],
         src=new[net.src[keep]], dst=new[net.dst[keep]], lo=net.lo[keep], hi=net.hi[keep],
-        rank=net.rank[keep], is_economic=net.is_economic[keep])
+        rank=net.rank[keep], is_economic=net.is_economic[keep], members_complete=net.members_complete[nodes])

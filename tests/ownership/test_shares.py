@@ -1,0 +1,70 @@
+"""Untraced shares of consortia: listed members with undisclosed shares are the whole
+ownership unless the source names an unnamed member (shares.untraced, load's members_complete)."""
+
+import numpy as np
+import pytest
+
+from infrarisk import ownership, score
+from infrarisk.ownership import load, shares
+from infrarisk.ownership.network import Network
+from infrarisk.profiles import load_profile
+from tests.builders import entity, load_tiny, stake
+
+
+def _cable(tmp_path, second_hq="IT", placeholder=False):
+    """A cable of two consortium members (shares undisclosed, 0–100% each), scored."""
+    ents = [entity("Gallic Telecom", "FR"), entity("Second Member", second_hq)]
+    stakes = [stake("Cable One", "Gallic Telecom", "", kind="consortium"),
+              stake("Cable One", "Second Member", "", kind="consortium")]
+    con, log, s = load_tiny(tmp_path, entities=ents, stakes=stakes)
+    assert not log.errors, [str(p) for p in log.errors]
+    (asset_id,) = con.execute("SELECT DISTINCT subject_id FROM core_ownership__links WHERE subject_kind = 'asset'"
+                              ).fetchone()
+    assert con.execute("SELECT list(DISTINCT interest_type), min(share_min), max(share_max) FROM "
+                       "core_ownership__links WHERE subject_id = ?", [asset_id]).fetchone() == (
+        ["consortium_membership"], 0.0, 1.0)
+    if placeholder:  # the source lists an unnamed member ("Others") among the cable's owners
+        con.execute("INSERT INTO core_cables__owner_mentions (cable_id, asset_id, owner_name, origin_file, origin_row) "
+                    "VALUES ('cable-one', ?, 'Others', 'submarine-cables/cable_owners.csv', 7)", [asset_id])
+        con.execute("INSERT INTO core_match__mentions (source_id, file, row, column_name, context, name, method) "
+                    "VALUES ('submarine-cables', 'submarine-cables/cable_owners.csv', 7, 'owner', 'cable cable-one', "
+                    "'Others', 'placeholder')")
+    loaded = load.load_network(con, s)
+    complete = {i for i, c in zip(loaded.ids.to_pylist(), loaded.net.members_complete) if c}
+    g = ownership.resolve(con, s)
+    score.score(con, g, load_profile("default"), s)
+    row = con.execute("SELECT band, band_basis, untraced_share, band_reason FROM out_exposure__assets "
+                      "WHERE asset_id = ?", [asset_id]).fetchone()
+    return complete, asset_id, row
+
+
+def test_a_cable_of_known_clean_members_is_banded_none(tmp_path):
+    complete, asset_id, (band, basis, untraced, reason) = _cable(tmp_path)
+    assert complete == {asset_id}
+    assert (band, basis) == ("none", "complete") and untraced == pytest.approx(0.0)
+    assert reason.startswith("Every recorded holding is traced")
+
+
+def test_a_member_of_unknown_country_keeps_the_cable_unknown(tmp_path):
+    complete, asset_id, (band, basis, untraced, _) = _cable(tmp_path, second_hq="")
+    assert complete == {asset_id}  # the members are the whole ownership ...
+    # ... but one of them could be controlled from anywhere, and could hold all of it
+    assert (band, basis) == ("unknown", "untraced") and untraced == pytest.approx(1.0)
+
+
+def test_an_unnamed_member_in_the_source_keeps_the_remainder_untraced(tmp_path):
+    complete, asset_id, (band, basis, untraced, _) = _cable(tmp_path, placeholder=True)
+    assert complete == set()
+    assert (band, basis) == ("unknown", "untraced") and untraced == pytest.approx(1.0)
+
+
+def test_a_member_controlled_from_the_group_counts_with_its_upper_bound():
+    # nodes: 0 a member of the group, 1 a clean member, 2 the cable (members complete)
+    net = Network.from_arrays(3, [0, 1], [2, 2], [0.0, 0.0], hi=[1.0, 1.0], own_country=[0, 1, 0],
+                              country_codes=["CN", "FR"], is_asset=[False, False, True],
+                              members_complete=[False, False, True])
+    assert shares.untraced(net)[2] == 0.0
+    lo, hi = shares.held_share(net, np.array([True, False, False]))
+    assert (lo[2], hi[2]) == (0.0, 1.0)  # never 'none': the Chinese member may hold the whole cable
+    lo, hi = shares.held_share(net, np.array([False, False, False]))
+    assert (lo[2], hi[2]) == (0.0, 0.0)
