@@ -51,30 +51,58 @@ def class_labels() -> list[tuple[str, str]]:
     return out
 
 
-def _by_type(assets: pd.DataFrame, labels: dict) -> list[dict]:
+def _rows(df: pd.DataFrame) -> list[dict]:
+    """Rows as dicts of plain Python values, missing values as pandas reads them.
+
+    Missing text and floats are NaN, missing booleans and integers None: what
+    ``df.where(df.notna(), None).to_dict("records")`` gave, column by column at once.
+    """
+    names = [str(c) for c in df.columns]
+    cols = []
+    for c in df.columns:
+        s = df[c]
+        masked = isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.na_value is pd.NA
+        cols.append(s.to_numpy(dtype=object, na_value=None) if masked else s.to_numpy(dtype=object))
+    return [dict(zip(names, row)) for row in zip(*cols)]
+
+
+def _present(v) -> bool:
+    return v is not None and v == v
+
+
+def _by_type(assets: list[dict], labels: dict) -> list[dict]:
+    """Per (asset class, asset type) of one country's asset rows: counts, ordered by type label."""
+    groups: dict[tuple, list[dict]] = {}
+    for x in assets:
+        if _present(x["asset_class"]) and _present(x["asset_type"]):  # groupby leaves out missing keys
+            groups.setdefault((x["asset_class"], x["asset_type"]), []).append(x)
     rows = []
-    for (cls, typ), g in assets.groupby(["asset_class", "asset_type"], sort=True):
-        rows.append({"type": labels.get(typ, typ), "n": len(g), "controlled": int(g["is_controlled_high_risk"].sum()),
-                     "domestic": int(g["is_controlled_domestic"].sum()),
-                     "high": int((g["band"] == "high").sum()), "elevated": int((g["band"] == "elevated").sum()),
-                     "unknown": int((g["band"] == "unknown").sum())})
+    for (_, typ), g in sorted(groups.items(), key=lambda kv: kv[0]):
+        bands = [x["band"] for x in g]
+        rows.append({"type": labels.get(typ, typ), "n": len(g),
+                     "controlled": sum(1 for x in g if x["is_controlled_high_risk"]),
+                     "domestic": sum(1 for x in g if x["is_controlled_domestic"]),
+                     "high": bands.count("high"), "elevated": bands.count("elevated"),
+                     "unknown": bands.count("unknown")})
     return sorted(rows, key=lambda r: r["type"])
 
 
-def _records(rows: pd.DataFrame, labels: dict) -> list[dict]:
-    return [{**x, "type_label": labels.get(x["asset_type"], x["asset_type"])}
-            for x in rows.where(rows.notna(), None).to_dict("records")]
+def _records(rows: list[dict], labels: dict) -> list[dict]:
+    return [{**x, "type_label": labels.get(x["asset_type"], x["asset_type"])} for x in rows]
 
 
 def country_data(con, labels: dict) -> tuple[list[dict], dict]:
     """Per European country its counts, by-type rows and listed assets; and the map's GeoJSON."""
     summary = con.execute("SELECT * FROM out_exposure__countries ORDER BY country_name, country_code").df()
     assets = con.execute("SELECT * FROM out_exposure__country_assets ORDER BY country_code, name, asset_id").df()
+    by_country: dict[str, list[dict]] = {}
+    for x in _rows(assets):  # one pass instead of a filter per country
+        by_country.setdefault(x["country_code"], []).append(x)
     countries = []
     for r in summary.to_dict("records"):
-        a = assets[assets["country_code"] == r["country_code"]]
-        listed = a[a["is_controlled_high_risk"] | a["band"].isin(["high", "elevated"])]
-        domestic = a[a["is_controlled_domestic"]]
+        a = by_country.get(r["country_code"], [])
+        listed = [x for x in a if x["is_controlled_high_risk"] or x["band"] in ("high", "elevated")]
+        domestic = [x for x in a if x["is_controlled_domestic"]]
         countries.append({**r, "by_type": _by_type(a, labels), "listed": _records(listed, labels),
                           "domestic": _records(domestic, labels)})
     by_code = {c["country_code"]: c for c in countries}
