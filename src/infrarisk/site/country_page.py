@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
-
+from ..explain import records
 from ..geo import countries_gdf
 from . import mapping
 
@@ -49,21 +48,6 @@ def class_labels() -> list[tuple[str, str]]:
         hi = CLASSES[i + 1][0] - 1 if i + 1 < len(CLASSES) else None
         out.append((str(lo) if hi == lo else f"{lo}+" if hi is None else f"{lo}–{hi}", c))
     return out
-
-
-def _rows(df: pd.DataFrame) -> list[dict]:
-    """Rows as dicts of plain Python values, missing values as pandas reads them.
-
-    Missing text and floats are NaN, missing booleans and integers None: what
-    ``df.where(df.notna(), None).to_dict("records")`` gave, column by column at once.
-    """
-    names = [str(c) for c in df.columns]
-    cols = []
-    for c in df.columns:
-        s = df[c]
-        masked = isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.na_value is pd.NA
-        cols.append(s.to_numpy(dtype=object, na_value=None) if masked else s.to_numpy(dtype=object))
-    return [dict(zip(names, row)) for row in zip(*cols)]
 
 
 def _present(v) -> bool:
@@ -96,7 +80,7 @@ def country_data(con, labels: dict) -> tuple[list[dict], dict]:
     summary = con.execute("SELECT * FROM out_exposure__countries ORDER BY country_name, country_code").df()
     assets = con.execute("SELECT * FROM out_exposure__country_assets ORDER BY country_code, name, asset_id").df()
     by_country: dict[str, list[dict]] = {}
-    for x in _rows(assets):  # one pass instead of a filter per country
+    for x in records(assets):  # one pass instead of a filter per country
         by_country.setdefault(x["country_code"], []).append(x)
     countries = []
     for r in summary.to_dict("records"):
