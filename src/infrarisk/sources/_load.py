@@ -18,7 +18,6 @@ Contract: small functions over files and frames, no table of their own.
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import duckdb
@@ -139,8 +138,7 @@ def routes(path: Path, key: str) -> pd.DataFrame:
     >>> routes(p, "id")[["id", "n_vertices", "mid_latitude", "mid_longitude"]].values.tolist()
     [['a', 2, 0.0, 1.0]]
     """
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
+    data = _manifest.read_geojson(path)  # parsed once: verify kept what it read to count the features
     rows = []
     for f in data["features"]:
         g = shapely.geometry.shape(f["geometry"])
