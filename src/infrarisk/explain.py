@@ -61,6 +61,7 @@ class Explainer:
             WHERE l.subject_id IN ({SCOPE_SQL})
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
         self.link_by_id = {r["link_id"]: r for r in records(self.links)}
+        self._link_dates: dict[str, str | None] = {}
         # the links of each asset as records, grouped once: the site asks for thousands of assets
         self._asset_links: dict[str, list[dict]] = {}
         for r in self.link_by_id.values():
@@ -96,6 +97,13 @@ class Explainer:
                 ps.append([])
             ps[-1].append(r)
 
+    def link_date(self, link_id: str) -> str | None:
+        """:func:`link_date` of a link of the scope, worked out once per link."""
+        try:
+            return self._link_dates[link_id]
+        except KeyError:
+            return self._link_dates.setdefault(link_id, link_date(self.link_by_id[link_id]))
+
     def has(self, asset_id: str) -> bool:
         """Whether the asset has ownership data (it is in the resolved scope)."""
         return asset_id in self.controllers
@@ -106,7 +114,7 @@ class Explainer:
         for lid in link_ids:
             r = self.link_by_id[lid]
             out.append({"url": r["source_url"], "title": r["source_title"] or r["source_url"],
-                        "as_of": link_date(r), "status": r["status"]})
+                        "as_of": self.link_date(lid), "status": r["status"]})
         return out
 
     def _step(self, e: dict) -> dict:
@@ -125,7 +133,7 @@ class Explainer:
                 "owner_country_basis": ent["controlling_country_basis"],
                 "share": stake_share(r["share_min"], r["share_max"], r["is_share_stated"]),
                 "interest_type": r["interest_type"], "status": r["status"], "is_current": bool(r["is_current"]),
-                "as_of": link_date(r), "is_control": bool(r["is_control"]), "control_basis": _na(r["control_basis"]),
+                "as_of": self.link_date(r["link_id"]), "is_control": bool(r["is_control"]), "control_basis": _na(r["control_basis"]),
                 "source_url": r["source_url"], "source_title": _na(r["source_title"]) or r["source_url"],
                 "note": _na(r["note"]),
             })
