@@ -121,8 +121,13 @@ def _popup(c: dict) -> dict:
 
 def _rounded(feats: list[dict], ndigits: int = 3) -> list[dict]:
     def rnd(c):
-        return round(c, ndigits) + 0.0 if isinstance(c, float) else [rnd(x) for x in c] if isinstance(c, (list, tuple)) \
-            else c
+        if isinstance(c, float):
+            return round(c, ndigits) + 0.0
+        if isinstance(c, (list, tuple)):
+            return [[round(p[0], ndigits) + 0.0, round(p[1], ndigits) + 0.0]  # an x, y pair at once
+                    if type(p) is list and len(p) == 2 and type(p[0]) is float and type(p[1]) is float
+                    else rnd(p) for p in c]
+        return c
     for f in feats:
         f["geometry"]["coordinates"] = rnd(f["geometry"]["coordinates"])
     return feats
