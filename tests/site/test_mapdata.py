@@ -127,5 +127,5 @@ def test_rounded_pairs_match_element_wise_rounding():
 
     ring = [[1.00049, -2.0005], [3, 4.44449], [1.5, None], [1.0, 2.0, 3.0], [0.1234, 5.6789]]
     assert _rounded({"type": "Polygon", "coordinates": [ring]}, 3) == {"type": "Polygon", "coordinates": [[
-        [1.0, -2.0], [3, 4.444], [1.5, None], [1.0, 2.0, 3.0], [0.123, 5.679]]]}
+        [1.0, round(-2.0005, 3)], [3, 4.444], [1.5, None], [1.0, 2.0, 3.0], [0.123, 5.679]]]}
     assert [type(v) for v in _rounded(ring, 3)[1]] == [int, float]
