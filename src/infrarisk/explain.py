@@ -61,7 +61,7 @@ class Explainer:
             WHERE l.subject_id IN ({SCOPE_SQL})
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
         self.link_by_id = {r["link_id"]: r for r in records(self.links)}
-        self._link_dates: dict[str, str | None] = {}
+        self._link_dates: dict[tuple, str | None] = {}
         # the links of each asset as records, grouped once: the site asks for thousands of assets
         self._asset_links: dict[str, list[dict]] = {}
         for r in self.link_by_id.values():
@@ -98,11 +98,13 @@ class Explainer:
             ps[-1].append(r)
 
     def link_date(self, link_id: str) -> str | None:
-        """:func:`link_date` of a link of the scope, worked out once per link."""
+        """:func:`link_date` of a link of the scope, worked out once per date and precision."""
+        r = self.link_by_id[link_id]
+        key = (r["as_of_date"], r["as_of_precision"])  # few distinct dates among thousands of links
         try:
-            return self._link_dates[link_id]
+            return self._link_dates[key]
         except KeyError:
-            return self._link_dates.setdefault(link_id, link_date(self.link_by_id[link_id]))
+            return self._link_dates.setdefault(key, link_date(r))
 
     def has(self, asset_id: str) -> bool:
         """Whether the asset has ownership data (it is in the resolved scope)."""
