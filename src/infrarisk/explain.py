@@ -28,6 +28,21 @@ SCOPE_SQL = ("SELECT entity_id FROM out_ownership__entities UNION ALL "
              "SELECT asset_id FROM out_ownership__asset_controllers")
 
 
+def records(df: pd.DataFrame) -> list[dict]:
+    """Rows of a frame as dicts, values as ``df.to_dict("records")`` gives them, built column by column.
+
+    Plain Python values; missing text and floats NaN as pandas reads them, missing booleans and
+    integers (masked columns) None. Several times faster than ``to_dict`` on wide frames.
+    """
+    names = list(df.columns)
+    cols = []
+    for c in df.columns:
+        s = df[c]
+        masked = isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.na_value is pd.NA
+        cols.append(s.to_numpy(dtype=object, na_value=None) if masked else s.to_numpy(dtype=object))
+    return [dict(zip(names, row)) for row in zip(*cols)]
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
     cur = con.execute(sql, params or [])
     cols = [d[0] for d in cur.description]
@@ -45,7 +60,8 @@ class Explainer:
             FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             WHERE l.subject_id IN ({SCOPE_SQL})
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
-        self.link_by_id = {r["link_id"]: r for r in self.links.to_dict("records")}
+        self.link_by_id = {r["link_id"]: r for r in records(self.links)}
+        self._link_dates: dict[tuple, str | None] = {}
         # the links of each asset as records, grouped once: the site asks for thousands of assets
         self._asset_links: dict[str, list[dict]] = {}
         for r in self.link_by_id.values():
@@ -57,7 +73,10 @@ class Explainer:
                    o.is_state_controlled, o.is_state
             FROM core_ownership__entities e JOIN out_ownership__entities o USING (entity_id)""").df() \
             .set_index("entity_id", drop=False)
-        self._entity_country = self.entities[["controlling_country_code", "controlling_country_basis"]].to_dict("index")
+        self._entity_country = {r["entity_id"]: {"controlling_country_code": r["controlling_country_code"],
+                                                 "controlling_country_basis": r["controlling_country_basis"]}
+                                for r in records(self.entities)}
+        self._entity_name = dict(zip(self.entities["entity_id"], self.entities["entity_name"]))
         # merged current edges: by id, and the edges into each node (the ownership graph above an asset)
         self.edges = {r["edge_id"]: r for r in _rows(con, "SELECT * FROM out_exposure__evidence_edges ORDER BY edge_id")}
         self.in_edges: dict[str, list[dict]] = {}
@@ -78,6 +97,15 @@ class Explainer:
                 ps.append([])
             ps[-1].append(r)
 
+    def link_date(self, link_id: str) -> str | None:
+        """:func:`link_date` of a link of the scope, worked out once per date and precision."""
+        r = self.link_by_id[link_id]
+        key = (r["as_of_date"], r["as_of_precision"])  # few distinct dates among thousands of links
+        try:
+            return self._link_dates[key]
+        except KeyError:
+            return self._link_dates.setdefault(key, link_date(r))
+
     def has(self, asset_id: str) -> bool:
         """Whether the asset has ownership data (it is in the resolved scope)."""
         return asset_id in self.controllers
@@ -88,7 +116,7 @@ class Explainer:
         for lid in link_ids:
             r = self.link_by_id[lid]
             out.append({"url": r["source_url"], "title": r["source_title"] or r["source_url"],
-                        "as_of": link_date(r), "status": r["status"]})
+                        "as_of": self.link_date(lid), "status": r["status"]})
         return out
 
     def _step(self, e: dict) -> dict:
@@ -107,7 +135,7 @@ class Explainer:
                 "owner_country_basis": ent["controlling_country_basis"],
                 "share": stake_share(r["share_min"], r["share_max"], r["is_share_stated"]),
                 "interest_type": r["interest_type"], "status": r["status"], "is_current": bool(r["is_current"]),
-                "as_of": link_date(r), "is_control": bool(r["is_control"]), "control_basis": _na(r["control_basis"]),
+                "as_of": self.link_date(r["link_id"]), "is_control": bool(r["is_control"]), "control_basis": _na(r["control_basis"]),
                 "source_url": r["source_url"], "source_title": _na(r["source_title"]) or r["source_url"],
                 "note": _na(r["note"]),
             })
@@ -121,7 +149,7 @@ class Explainer:
         steps = [{**self._step(self.edges[eid]), "basis": self.edges[eid]["control_basis"]}
                  for eid in self._control_steps.get(asset_id, [])]
         top = c["control_chain_ids"][-1]
-        return {"steps": steps, "ultimate_id": top, "ultimate_name": self.entities.at[top, "entity_name"],
+        return {"steps": steps, "ultimate_id": top, "ultimate_name": self._entity_name[top],
                 "country": c["controlling_country_code"], "country_basis": c["controlling_country_basis"],
                 "reaches_state": bool(c["is_state_controlled"]), "is_loop": c["ultimate_controller_entity_id"] is None}
 

@@ -119,3 +119,13 @@ def test_the_registry_checks_its_layers(real_build):
 def test_serve_refuses_a_folder_without_a_site(tmp_path):
     res = CliRunner().invoke(main, ["serve", "--dir", str(tmp_path / "nothing"), "--port", "0"])
     assert res.exit_code == 2 and "build the site first" in res.output
+
+
+def test_rounded_pairs_match_element_wise_rounding():
+    """The x, y fast path of _rounded gives what rounding each number on its own gives."""
+    from infrarisk.site.mapdata import _rounded
+
+    ring = [[1.00049, -2.0005], [3, 4.44449], [1.5, None], [1.0, 2.0, 3.0], [0.1234, 5.6789]]
+    assert _rounded({"type": "Polygon", "coordinates": [ring]}, 3) == {"type": "Polygon", "coordinates": [[
+        [1.0, round(-2.0005, 3)], [3, 4.444], [1.5, None], [1.0, 2.0, 3.0], [0.123, 5.679]]]}
+    assert [type(v) for v in _rounded(ring, 3)[1]] == [int, float]

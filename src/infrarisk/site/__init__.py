@@ -44,13 +44,12 @@ def _write(path: Path, text: str) -> None:
 
 
 def _csv(rows: list[dict], columns: list[str]) -> str:
-    def text(v):
-        return "" if v is None else "true" if v is True else "false" if v is False else v
-
+    """CSV text: None empty, booleans ``true``/``false``, other values as csv writes them."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
-    w.writerows([text(r.get(c)) for c in columns] for r in rows)
+    w.writerows(["" if v is None else "true" if v is True else "false" if v is False else v for v in map(r.get, columns)]
+                for r in rows)  # inline, not a function call per value
     return buf.getvalue()
 
 

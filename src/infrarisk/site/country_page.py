@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
-
+from ..explain import records
 from ..geo import countries_gdf
 from . import mapping
 
@@ -51,30 +50,43 @@ def class_labels() -> list[tuple[str, str]]:
     return out
 
 
-def _by_type(assets: pd.DataFrame, labels: dict) -> list[dict]:
+def _present(v) -> bool:
+    return v is not None and v == v
+
+
+def _by_type(assets: list[dict], labels: dict) -> list[dict]:
+    """Per (asset class, asset type) of one country's asset rows: counts, ordered by type label."""
+    groups: dict[tuple, list[dict]] = {}
+    for x in assets:
+        if _present(x["asset_class"]) and _present(x["asset_type"]):  # groupby leaves out missing keys
+            groups.setdefault((x["asset_class"], x["asset_type"]), []).append(x)
     rows = []
-    for (cls, typ), g in assets.groupby(["asset_class", "asset_type"], sort=True):
-        rows.append({"type": labels.get(typ, typ), "n": len(g), "controlled": int(g["is_controlled_high_risk"].sum()),
-                     "domestic": int(g["is_controlled_domestic"].sum()),
-                     "high": int((g["band"] == "high").sum()), "elevated": int((g["band"] == "elevated").sum()),
-                     "unknown": int((g["band"] == "unknown").sum())})
+    for (_, typ), g in sorted(groups.items(), key=lambda kv: kv[0]):
+        bands = [x["band"] for x in g]
+        rows.append({"type": labels.get(typ, typ), "n": len(g),
+                     "controlled": sum(1 for x in g if x["is_controlled_high_risk"]),
+                     "domestic": sum(1 for x in g if x["is_controlled_domestic"]),
+                     "high": bands.count("high"), "elevated": bands.count("elevated"),
+                     "unknown": bands.count("unknown")})
     return sorted(rows, key=lambda r: r["type"])
 
 
-def _records(rows: pd.DataFrame, labels: dict) -> list[dict]:
-    return [{**x, "type_label": labels.get(x["asset_type"], x["asset_type"])}
-            for x in rows.where(rows.notna(), None).to_dict("records")]
+def _records(rows: list[dict], labels: dict) -> list[dict]:
+    return [{**x, "type_label": labels.get(x["asset_type"], x["asset_type"])} for x in rows]
 
 
 def country_data(con, labels: dict) -> tuple[list[dict], dict]:
     """Per European country its counts, by-type rows and listed assets; and the map's GeoJSON."""
     summary = con.execute("SELECT * FROM out_exposure__countries ORDER BY country_name, country_code").df()
     assets = con.execute("SELECT * FROM out_exposure__country_assets ORDER BY country_code, name, asset_id").df()
+    by_country: dict[str, list[dict]] = {}
+    for x in records(assets):  # one pass instead of a filter per country
+        by_country.setdefault(x["country_code"], []).append(x)
     countries = []
     for r in summary.to_dict("records"):
-        a = assets[assets["country_code"] == r["country_code"]]
-        listed = a[a["is_controlled_high_risk"] | a["band"].isin(["high", "elevated"])]
-        domestic = a[a["is_controlled_domestic"]]
+        a = by_country.get(r["country_code"], [])
+        listed = [x for x in a if x["is_controlled_high_risk"] or x["band"] in ("high", "elevated")]
+        domestic = [x for x in a if x["is_controlled_domestic"]]
         countries.append({**r, "by_type": _by_type(a, labels), "listed": _records(listed, labels),
                           "domestic": _records(domestic, labels)})
     by_code = {c["country_code"]: c for c in countries}
@@ -109,8 +121,13 @@ def _popup(c: dict) -> dict:
 
 def _rounded(feats: list[dict], ndigits: int = 3) -> list[dict]:
     def rnd(c):
-        return round(c, ndigits) + 0.0 if isinstance(c, float) else [rnd(x) for x in c] if isinstance(c, (list, tuple)) \
-            else c
+        if isinstance(c, float):
+            return round(c, ndigits) + 0.0
+        if isinstance(c, (list, tuple)):
+            return [[round(p[0], ndigits) + 0.0, round(p[1], ndigits) + 0.0]  # an x, y pair at once
+                    if type(p) is list and len(p) == 2 and type(p[0]) is float and type(p[1]) is float
+                    else rnd(p) for p in c]
+        return c
     for f in feats:
         f["geometry"]["coordinates"] = rnd(f["geometry"]["coordinates"])
     return feats

@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import licences
-from ..explain import link_date
 from ..fmt import edge_share, stake_share
 from .mapdata import SHARD_SIZE, MapData, js_call
 
@@ -93,7 +92,7 @@ class _Shard:
         out = []
         for lid in link_ids:
             r = self.links[lid]
-            out.append(self.src(r["source_url"], _v(r["source_title"]), link_date(r), r["status"]))
+            out.append(self.src(r["source_url"], _v(r["source_title"]), self.sb.explainer.link_date(lid), r["status"]))
         return out
 
     def node(self, node_id: str, asset_id: str) -> int:
@@ -117,10 +116,12 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict], 
     if _v(row.get("position_precision")):
         d["pos"] = [row["position_precision"], _v(row.get("position_source_url"))]
     if holders:
+        dates = [ex.link_date(h["link_id"]) for h in holders]
         d["holders"] = [[sh.ent(h["owner_entity_id"]),
-                         stake_share(h["share_min"], h["share_max"], h["is_share_stated"]), h["status"], link_date(h),
-                         h["interest_type"], sh.src(h["source_url"], _v(h["source_title"]), link_date(h), h["status"]), bool(h["is_current"])]
-                        for h in holders]
+                         stake_share(h["share_min"], h["share_max"], h["is_share_stated"]), h["status"], date,
+                         h["interest_type"], sh.src(h["source_url"], _v(h["source_title"]), date, h["status"]),
+                         bool(h["is_current"])]
+                        for h, date in zip(holders, dates)]
     if not ex.has(aid) or aid not in ex.in_edges:
         return d
     # the current ownership graph above the asset, breadth first (out_exposure__evidence_edges)

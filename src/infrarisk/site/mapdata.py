@@ -354,6 +354,10 @@ def _rounded(obj, nd: int):
     if isinstance(obj, list):
         if obj and not isinstance(obj[0], (list, dict)):  # a position: numbers only
             return [round(x, nd) if isinstance(x, float) else _rounded(x, nd) for x in obj]
+        if obj and type(obj[0]) is list and len(obj[0]) == 2:  # a line or ring: its x, y pairs at once
+            return [[round(p[0], nd), round(p[1], nd)]
+                    if type(p) is list and len(p) == 2 and type(p[0]) is float and type(p[1]) is float
+                    else _rounded(p, nd) for p in obj]
         return [_rounded(x, nd) for x in obj]
     if isinstance(obj, dict):
         return {k: _rounded(v, nd) for k, v in obj.items()}

@@ -18,7 +18,6 @@ Contract: small functions over files and frames, no table of their own.
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import duckdb
@@ -71,8 +70,8 @@ def read_rows(path: Path, required: list[str], optional: list[str] | None = None
     if not path.exists():
         raise DataError(f"{path}: file not found")
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
+        reader = csv.reader(fh)  # read as csv.DictReader would, without its per-row overhead
+        header = next(reader, [])
         allowed = set(required) | set(optional or [])
         missing = [c for c in required if c not in header]
         unknown = [c for c in header if c not in allowed]
@@ -83,11 +82,16 @@ def read_rows(path: Path, required: list[str], optional: list[str] | None = None
                     + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])
                 )
             )
+        n = len(header)
         rows = []
-        for r in reader:
-            if None in r:
-                raise DataError(f"{path}: row {reader.line_num - 1} has more fields than the header")
-            rows.append({k: (v if v is not None else "") for k, v in r.items()})
+        for rec in reader:
+            if not rec:  # a blank line is no row
+                continue
+            if len(rec) != n:
+                if len(rec) > n:
+                    raise DataError(f"{path}: row {reader.line_num - 1} has more fields than the header")
+                rec = rec + [""] * (n - len(rec))  # missing trailing fields read as empty
+            rows.append(dict(zip(header, rec)))
         return rows
 
 
@@ -139,8 +143,7 @@ def routes(path: Path, key: str) -> pd.DataFrame:
     >>> routes(p, "id")[["id", "n_vertices", "mid_latitude", "mid_longitude"]].values.tolist()
     [['a', 2, 0.0, 1.0]]
     """
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
+    data = _manifest.read_geojson(path)  # parsed once: verify kept what it read to count the features
     rows = []
     for f in data["features"]:
         g = shapely.geometry.shape(f["geometry"])
@@ -162,7 +165,10 @@ def warn_outside_country(con: duckdb.DuckDBPyConnection, log: ProblemLog, df: pd
     if test.empty:
         return 0
     out = geo.points_outside_country(test, "latitude", "longitude", "country_code", con, tolerance_deg)
-    for _, r in out.iterrows():
+    cols = ["origin_row", "latitude", "longitude", "country_code", "distance_deg", "nearest_country_code",
+            "outside_reason"]
+    for values in zip(*(out[c].tolist() for c in cols)):  # not iterrows: a Series per row is slow
+        r = dict(zip(cols, values))
         dist = "" if pd.isna(r["distance_deg"]) else f" ({r['distance_deg']:.2f} degrees away"
         near = "" if pd.isna(r["nearest_country_code"]) else f"; nearest polygon {r['nearest_country_code']}"
         log.add(file, int(r["origin_row"]), "latitude", "outside_country", WARNING,

@@ -13,6 +13,10 @@ that derives and loads it), ``table_prefix`` (its ``raw_<prefix>__*`` tables),
 ``[refresh]`` (how ``infrarisk fetch``/``update`` refresh its raw snapshot: see
 :mod:`infrarisk.sources._fetch`). :mod:`infrarisk.sources` discovers the sources from
 these keys; no list of sources exists in code.
+
+:func:`verify` counts the features of a GeoJSON by parsing it; it keeps that parse for the
+loader, which takes it with :func:`read_geojson` (once, and only while the file is
+unchanged) instead of parsing the file a second time.
 """
 
 from __future__ import annotations
@@ -144,15 +148,42 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def count_rows(path: Path) -> int:
-    """Records in a data file: CSV rows without header, GeoJSON features, JSONL lines."""
+#: GeoJSON parsed by verify, by (path, size, mtime, inode), until its loader takes it
+_PARSED: dict[tuple, dict] = {}
+
+
+def _file_key(path: Path) -> tuple:
+    st = path.stat()
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def read_geojson(path: Path) -> dict:
+    """The parsed GeoJSON at ``path``: the parse :func:`verify` kept if the file is unchanged
+    since (handed over once, then forgotten), else read now."""
+    path = Path(path)
+    data = _PARSED.pop(_file_key(path), None)
+    if data is None:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    return data
+
+
+def count_rows(path: Path, keep: bool = False) -> int:
+    """Records in a data file: CSV rows without header, GeoJSON features, JSONL lines.
+
+    With ``keep``, a parsed GeoJSON is kept for :func:`read_geojson`.
+    """
     suffix = path.name.lower()
     if suffix.endswith(".csv"):
         with open(path, newline="", encoding="utf-8-sig") as fh:
             return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
     if suffix.endswith(".geojson"):
+        key = _file_key(path) if keep else None
         with open(path, encoding="utf-8") as fh:
-            return len(json.load(fh)["features"])
+            data = json.load(fh)
+        if keep:
+            _PARSED[key] = data
+        return len(data["features"])
     if suffix.endswith(".jsonl"):
         with open(path, encoding="utf-8") as fh:
             return sum(1 for line in fh if line.strip())
@@ -198,7 +229,7 @@ def verify(folder: Path) -> Manifest:
         if digest != f.sha256:
             problems.append(f"{f.path}: sha256 {digest[:12]}…, manifest says {f.sha256[:12]}…")
         else:
-            rows = count_rows(p)
+            rows = count_rows(p, keep=True)
             if rows != f.rows:
                 problems.append(f"{f.path}: {rows} rows, manifest says {f.rows}")
     for p in sorted(folder.rglob("*")):

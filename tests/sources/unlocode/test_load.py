@@ -98,3 +98,32 @@ def test_committed_dataset_loads_with_the_known_problems():
                     "WHERE NOT is_duplicate_unlocode")
     assert con.execute(one_per_code).fetchone()[0]
     assert con.execute("SELECT count(*) FROM raw_unlocode__locations WHERE is_duplicate_unlocode").fetchone()[0] == 77
+
+
+def test_fast_row_test_agrees_with_the_full_checks():
+    """A row the quick test calls clean is one on which the full checks log nothing (rows it
+    does not call clean go through the full checks, so a false "not clean" only costs time)."""
+    from infrarisk.problems import ProblemLog
+    from infrarisk.sources.unlocode.load import _is_clean, _location
+
+    base = {"unlocode": "FIHEL", "country_code": "FI", "location_code": "HEL", "name": "Helsinki",
+            "name_wo_diacritics": "Helsinki", "subdivision_code": "18", "status_code": "AI", "iata_code": "",
+            "function_code": "1234----", "latitude": "60.17", "longitude": "24.93", "is_port": "true",
+            "is_rail": "true", "is_road": "true", "is_airport": "true", "is_multimodal": "false",
+            "has_geocoded_coords_removed": "false", "is_row_repaired": "false", "is_name_from_ascii": "false"}
+    variants = [{}, {"unlocode": "fihel"}, {"unlocode": "FI HEL"}, {"country_code": "XX"},
+                {"location_code": "HEX"}, {"name": " "}, {"is_rail": "yes"}, {"latitude": "91"},
+                {"latitude": ""}, {"latitude": "", "longitude": ""}, {"longitude": "1e2"}, {"latitude": "nan"},
+                {"status_code": "ZZ"}, {"status_code": ""}, {"function_code": "1234---"},
+                {"function_code": "-234----"}, {"is_multimodal": "true"}, {"latitude": " 60.17"}]
+    clean = _is_clean({"FI"}, {"AI"})
+    n_clean = 0
+    for change in variants:
+        row, log = {**base, **change}, ProblemLog()
+        rec = _location(row, 1, {"FI"}, {"AI"}, log)
+        if clean(row):
+            n_clean += 1
+            assert rec is not None and not log.problems, change
+        elif change in ({"country_code": "XX"}, {"latitude": "91"}, {"status_code": "ZZ"}, {"is_multimodal": "true"}):
+            assert log.problems, change
+    assert n_clean == 4  # the base row, no status, no coordinates, padded coordinate

@@ -214,7 +214,10 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     by_id = {a["gem_asset_id"]: a for a in assets}
     srows = read_rows(folder / "stakes.csv", _RAW_STAKE)
     stake_licence = m.licence_of("stakes.csv")[0]
-    named_parent = {r["asset_id"] for r in srows if r["level"] == "parent" and not is_placeholder(r["entity_name"])}
+    placeholder: dict[str, bool] = {}  # names repeat across rows: test each once
+    named_parent = {r["asset_id"] for r in srows if r["level"] == "parent" and not (
+        placeholder[r["entity_name"]] if r["entity_name"] in placeholder
+        else placeholder.setdefault(r["entity_name"], is_placeholder(r["entity_name"])))}
     stakes, seen_entry, sums = [], set(), {}
     for i, r in enumerate(srows, start=1):
         a = by_id.get(r["asset_id"])

@@ -24,7 +24,6 @@ lacking a reason: **error**, the correction is rejected.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
@@ -39,6 +38,7 @@ from .derive import KEEP
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from .._load import verify
+from ..manifest import read_geojson
 from ...validate import check_lat_lon
 from . import SOURCE_ID
 COUNTRIES = f"{SOURCE_ID}/countries.geojson"
@@ -84,8 +84,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
 
 def load_countries(root: Path, known: set[str], log: ProblemLog) -> pd.DataFrame:
     """Check each feature of ``countries.geojson``; return the accepted ones with WKT."""
-    with open(root / COUNTRIES, encoding="utf-8") as fh:
-        features = json.load(fh)["features"]
+    features = read_geojson(root / COUNTRIES)["features"]
     out, seen_ids = [], set()
     for i, f in enumerate(features, 1):
         rec = _feature(f, i, known, seen_ids, log)

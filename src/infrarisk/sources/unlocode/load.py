@@ -40,7 +40,7 @@ from .derive import OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from .._load import verify
-from ...validate import check_country, check_lat_lon, check_unlocode
+from ...validate import _UNLOCODE_RE, check_country, check_lat_lon, check_unlocode
 from . import SOURCE_ID
 LOCATIONS = f"{SOURCE_ID}/locations.csv"
 COUNTRIES = f"{SOURCE_ID}/country_codes.csv"
@@ -140,6 +140,11 @@ def _code_table(root: Path, rel: str, key: str, log: ProblemLog) -> pd.DataFrame
 def load_locations(root: Path, countries: set[str], statuses: set[str], log: ProblemLog) -> pd.DataFrame:
     """Check ``locations.csv`` row by row; return the accepted rows.
 
+    A row every check passes (:func:`_is_clean`, a few comparisons) is taken as it is; the
+    few rows with a problem go through :func:`_location`, which logs each problem (file, row,
+    column, reason) and rejects or repairs the row. Accepted rows are gathered column by
+    column, not as one dict each.
+
     Parameters
     ----------
     root : Path
@@ -155,24 +160,73 @@ def load_locations(root: Path, countries: set[str], statuses: set[str], log: Pro
         Typed rows (see the module docstring) with ``source_row`` and ``is_duplicate_unlocode``.
     """
     rows = read_csv_strict(root / LOCATIONS, OUT_COLUMNS)
-    out: list[dict] = []
-    first: dict[str, dict] = {}
-    for i, r in enumerate(rows, 1):
-        rec = _location(r, i, countries, statuses, log)
-        if rec is None:
-            continue
-        earlier = first.setdefault(rec["unlocode"], rec)
-        rec["is_duplicate_unlocode"] = earlier is not rec
-        if rec["is_duplicate_unlocode"]:
-            _report_duplicate(earlier, rec, log)
-        out.append(rec)
-    log.count(LOCATIONS, len(rows), len(out))
     columns = ["source_row", "unlocode", "country_code", "location_code", "name", "name_wo_diacritics",
                *_OPTIONAL_TEXT, "function_code", "latitude", "longitude", *_BOOLS, "is_duplicate_unlocode"]
+    out: dict[str, list] = {c: [] for c in columns}
+    add = [out[c].append for c in columns]
+    first: dict[str, int] = {}  # code -> its first accepted row (position in out)
+    clean = _is_clean(countries, statuses)
+    for i, r in enumerate(rows, 1):
+        if clean(r):
+            code = r["unlocode"]
+            lat, lon = r["latitude"].strip(), r["longitude"].strip()
+            values = [i, code, r["country_code"], code[2:], r["name"].strip(),
+                      r["name_wo_diacritics"].strip() or None, r["subdivision_code"].strip() or None,
+                      r["status_code"].strip() or None, r["iata_code"].strip() or None,
+                      r["function_code"], float(lat) if lat else None, float(lon) if lon else None,
+                      r["is_port"] == "true", r["is_rail"] == "true", r["is_road"] == "true",
+                      r["is_airport"] == "true", r["is_multimodal"] == "true",
+                      r["has_geocoded_coords_removed"] == "true", r["is_row_repaired"] == "true",
+                      r["is_name_from_ascii"] == "true"]
+        else:
+            rec = _location(r, i, countries, statuses, log)
+            if rec is None:
+                continue
+            values = [rec[c] for c in columns[:-1]]
+        n = len(out["source_row"])
+        k = first.setdefault(values[1], n)
+        values.append(k != n)
+        for f, v in zip(add, values):
+            f(v)
+        if k != n:
+            _report_duplicate(*({c: out[c][j] for c in ("source_row", "unlocode", "name", "latitude", "longitude")}
+                                for j in (k, n)), log)
+    log.count(LOCATIONS, len(rows), len(out["source_row"]))
     df = pd.DataFrame(out, columns=columns)
     df["latitude"] = df["latitude"].astype("Float64")
     df["longitude"] = df["longitude"].astype("Float64")
     return df
+
+
+#: coordinates the row test accepts as they are (anything else goes through check_lat_lon)
+_NUMBER = re.compile(r"-?[0-9]{1,3}(\.[0-9]+)?")
+
+
+def _is_clean(countries: set[str], statuses: set[str]):
+    """A test of one raw row: True when no check of :func:`_location` has anything to say about it."""
+    unlocode, function, number = _UNLOCODE_RE.fullmatch, _FUNCTION_RE.fullmatch, _NUMBER.fullmatch
+    tf = ("true", "false")
+    # the columns of _BOOLS and the positions of _FLAG_POSITIONS are spelt out below: one call per row
+
+    def coordinate_ok(lat: str, lon: str) -> bool:
+        if not lat and not lon:
+            return True
+        return (number(lat) is not None and number(lon) is not None and -90 <= float(lat) <= 90
+                and -180 <= float(lon) <= 180)
+
+    def clean(r: dict) -> bool:
+        code, cc, fn, status = r["unlocode"], r["country_code"], r["function_code"], r["status_code"].strip()
+        return (unlocode(code) is not None and cc in countries and code == cc + r["location_code"].strip()
+                and r["name"].strip() != "" and r["is_port"] in tf and r["is_rail"] in tf and r["is_road"] in tf
+                and r["is_airport"] in tf and r["is_multimodal"] in tf and r["has_geocoded_coords_removed"] in tf
+                and r["is_row_repaired"] in tf and r["is_name_from_ascii"] in tf
+                and coordinate_ok(r["latitude"].strip(), r["longitude"].strip())
+                and (not status or status in statuses) and function(fn) is not None
+                and (r["is_port"] == "true") == (fn[0] != "-") and (r["is_rail"] == "true") == (fn[1] != "-")
+                and (r["is_road"] == "true") == (fn[2] != "-") and (r["is_airport"] == "true") == (fn[3] != "-")
+                and (r["is_multimodal"] == "true") == (fn[5] != "-"))
+
+    return clean
 
 
 def _location(r: dict, i: int, countries: set[str], statuses: set[str], log: ProblemLog) -> dict | None:

@@ -1,0 +1,42 @@
+"""Tests of infrarisk.sources.manifest: the GeoJSON parse verify hands over to the loader."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from infrarisk.sources import manifest
+
+
+def _folder(tmp_path):
+    p = tmp_path / "src"
+    p.mkdir()
+    data = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "a"},
+                                                        "geometry": {"type": "Point", "coordinates": [1, 2]}}]}
+    (p / "f.geojson").write_text(json.dumps(data))
+    m = manifest.Manifest(id="src", title="t", publisher="p", origin_url="u", licence="CC0-1.0", licence_url="https://example.org/l",
+                          attribution="a", retrieved="2024-01-01",
+                          files=[manifest.describe_file(p, "f.geojson", "test")])
+    manifest.write_manifest(p, m)
+    return p, data
+
+
+def test_verify_hands_its_parse_over_once(tmp_path):
+    folder, data = _folder(tmp_path)
+    manifest._PARSED.clear()  # describe_file above counted without keeping
+    manifest.verify(folder)
+    first = manifest.read_geojson(folder / "f.geojson")
+    assert first == data and not manifest._PARSED  # taken, then forgotten
+    again = manifest.read_geojson(folder / "f.geojson")
+    assert again == data and again is not first  # read anew
+
+
+def test_a_changed_file_is_read_again(tmp_path):
+    folder, data = _folder(tmp_path)
+    manifest.verify(folder)
+    path = folder / "f.geojson"
+    changed = {**data, "features": []}
+    path.write_text(json.dumps(changed))
+    os.utime(path, ns=(1, 1))
+    assert manifest.read_geojson(path) == changed
+    manifest._PARSED.clear()
