@@ -103,6 +103,7 @@ def test_country_page_shows_every_european_country(real_build):
     assert {"MT", "CY"} <= drawn
     for cc in europe:
         assert f'id="country-{cc}"' in html, cc
+    assert ">nan<" not in html  # a missing value shows the dash, never pandas' NaN
     # Malta is small at 1:50m: it also gets a dot at its label point
     assert re.search(r'"cc": "MT", "dot": true', html)
     summary = _csv(s.site_dir / "data/country-summary.csv")

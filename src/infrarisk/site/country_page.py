@@ -72,7 +72,10 @@ def _by_type(assets: list[dict], labels: dict) -> list[dict]:
 
 
 def _records(rows: list[dict], labels: dict) -> list[dict]:
-    return [{**x, "type_label": labels.get(x["asset_type"], x["asset_type"])} for x in rows]
+    """Rows for the template: missing values (NaN as pandas reads empty text) become None, so the
+    page shows its dash for them, never "nan"."""
+    return [{**{k: None if isinstance(v, float) and v != v else v for k, v in x.items()},
+             "type_label": labels.get(x["asset_type"], x["asset_type"])} for x in rows]
 
 
 def country_data(con, labels: dict) -> tuple[list[dict], dict]:
