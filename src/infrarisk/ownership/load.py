@@ -135,6 +135,7 @@ def _load(con: duckdb.DuckDBPyConnection, attribute: str) -> Loaded:
     def flag(name):
         return nodes.column(name).to_numpy().astype(bool)
 
+    con.execute(_sql("_ownership_ranked_links"))
     con.execute(_sql("_ownership_edges"), {"non_ownership": list(NON_OWNERSHIP)})
     e = con.sql("SELECT src, dst, lo, hi, rank, is_economic, is_ultimate_only FROM _ownership_edges").fetchnumpy()
     net = network.Network.from_arrays(
@@ -219,6 +220,7 @@ def edge_links(con: duckdb.DuckDBPyConnection, nodes: np.ndarray) -> EdgeLinks:
     con.register("_scope_nodes_arrow", pa.table({"node": np.asarray(nodes, dtype=np.int64)}))
     con.execute("CREATE OR REPLACE TEMP TABLE _scope_nodes AS SELECT * FROM _scope_nodes_arrow")
     con.unregister("_scope_nodes_arrow")
+    con.execute(_sql("_ownership_ranked_links"))
     con.execute(_sql("_ownership_edge_links"))
     t = con.sql("SELECT * FROM _ownership_edge_links").to_arrow_table()
     lists = t.column("link_ids").combine_chunks()
