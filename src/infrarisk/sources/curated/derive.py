@@ -67,6 +67,12 @@ CORRECTIONS = {
                                       "(conflicting or pending values), kept as their own rows, with a reason.",
     "corrections/stake_ranges.csv": "Bounds for stakes that sources describe without a figure ('majority "
                                     "shareholder'), with a reason and a source per row.",
+    "corrections/entity_additions.csv": "Holders found by re-checks that entities.csv lacks (type, country only "
+                                        "where the page states it, source URL and date, reason).",
+    "corrections/stake_additions.csv": "New dated stakes found by re-checks, in assets of asset_stakes.csv or "
+                                       "telecom_stakes.csv (source URL and date, reason).",
+    "corrections/rechecks.csv": "Re-checks of curated rows (issue 12): target row, result (confirmed, not completed, "
+                                "completed, changed, exited), new values, effective date, source URL and date, reason.",
 }
 ORIGIN = "https://github.com/infrarisk/infrarisk/tree/main/datasets/curated"
 
