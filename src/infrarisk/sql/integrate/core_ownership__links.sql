@@ -13,7 +13,7 @@
 -- across sources by the integrate stage) are shareholdings with an exact share or a range, control
 -- where is_control, start = as_of, source_id 'owners'; a reading a later one replaced is 'historical'.
 -- evidence_date: the date of the newest page that states the link (core_curated__evidence: the
--- re-checks of curated rows), else its as_of_date. A curated row a re-check ended carries its end
+-- re-checks of curated rows; the owner register's source_date), else its as_of_date. A curated row a re-check ended carries its end
 -- date; a row a re-check made carries known_date (its page's date): a view on an earlier date
 -- counts neither the row nor the end before the page that states it.
 CREATE OR REPLACE TABLE core_ownership__links AS
@@ -103,9 +103,15 @@ unioned AS (
     SELECT * FROM register_links
 ),
 evidenced AS (
-    SELECT u.*, ev.evidence_date AS rechecked_date, ev.known_date, ev.end_date AS ended_date, ev.end_known_date
+    -- the newest evidence: a re-check's page (curated), the page's date (owner register)
+    SELECT u.*, coalesce(CAST(ev.evidence_date AS DATE), CAST(ol.source_date AS DATE)) AS rechecked_date,
+           coalesce(ev.evidence_precision, CASE WHEN day(ol.source_date) = 1 THEN 'month' ELSE 'day' END)
+               AS rechecked_precision,
+           CAST(ev.known_date AS DATE) AS known_date, CAST(ev.end_date AS DATE) AS ended_date,
+           CAST(ev.end_known_date AS DATE) AS end_known_date
     FROM unioned u
     LEFT JOIN core_curated__evidence ev ON u.source_id = 'curated' AND ev.link_id = u.link_id
+    LEFT JOIN core_match__owner_links ol ON u.source_id = 'owners' AND ol.link_id = u.link_id
 ),
 last_exit AS (
     -- for a view on a past date: the latest exit of each holder from each subject on or before it
@@ -221,7 +227,9 @@ SELECT
     b.is_min_exclusive,
     b.is_max_exclusive,
     b.dangling_reason,
-    greatest(b.as_of_date, b.rechecked_date) AS evidence_date
+    CAST(greatest(b.as_of_date, b.rechecked_date) AS DATE) AS evidence_date,
+    CASE WHEN b.rechecked_date > b.as_of_date OR b.as_of_date IS NULL THEN b.rechecked_precision
+         ELSE b.as_of_precision END AS evidence_precision
 FROM bounded b
 LEFT JOIN stated_control c
     ON c.subject_kind = b.subject_kind AND c.subject_key = b.subject_key AND c.controller_entity_id = b.owner_entity_id
