@@ -46,7 +46,8 @@ LIVE_STATUSES = ("current", "unverified", "pending", "awarded")
 REASONS = ("pending", "unverified", "old", "undated")
 
 
-def _as_date(d) -> date | None:
+def as_date(d) -> date | None:
+    """A date from a date, datetime, Timestamp or ISO text; None for a missing value."""
     if d is None or d is pd.NaT or (isinstance(d, float) and math.isnan(d)):
         return None
     if isinstance(d, (pd.Timestamp, datetime)):
@@ -79,12 +80,12 @@ class AgeRule:
 
     def years(self, d) -> float | None:
         """Age in years (365.25 days) on :attr:`ref`; None without a date."""
-        d = _as_date(d)
+        d = as_date(d)
         return None if d is None else (self.ref - d).days / 365.25
 
     def months(self, d) -> int | None:
         """Whole calendar months from ``d`` to :attr:`ref`."""
-        d = _as_date(d)
+        d = as_date(d)
         if d is None:
             return None
         return (self.ref.year - d.year) * 12 + self.ref.month - d.month - (self.ref.day < d.day)
@@ -103,7 +104,7 @@ class AgeRule:
 
     def text(self, d, precision: str | None = None) -> str | None:
         """``"evidence of <date at its precision>, <age>"``; None without a date."""
-        d = _as_date(d)
+        d = as_date(d)
         if d is None:
             return None
         shown = d.isoformat()[:{"year": 4, "month": 7}.get(precision or "day", 10)]
@@ -113,7 +114,7 @@ class AgeRule:
         """``"pending"`` (pending or awarded too long), ``"old"``, or None (history is never marked)."""
         if status not in LIVE_STATUSES:
             return None
-        d = _as_date(d)
+        d = as_date(d)
         if d is None:
             return None
         if status in ("pending", "awarded") and self.months(d) >= self.pending_months:
@@ -138,7 +139,7 @@ def _reasons(rule: AgeRule, r: dict) -> list[str]:
         out.append("unverified")
     if flag == "old" or (flag == "pending" and rule.years(r["evidence_date"]) >= rule.max_years):
         out.append("old")
-    if _as_date(r["evidence_date"]) is None:
+    if as_date(r["evidence_date"]) is None:
         out.append("undated")
     return out
 
@@ -160,7 +161,7 @@ def impact(r: dict) -> tuple[int, str]:
 
 def _sort_key(r: dict):
     n = {1: -r["n_inge2_ports"], 2: 0, 3: -r["n_high"], 4: -r["n_elevated"], 5: -r["n_control"]}.get(r["rank"], 0)
-    ev = _as_date(r["evidence_date"])
+    ev = as_date(r["evidence_date"])
     return (r["rank"], n, REASONS.index(r["reasons"][0]), ev or date.min, r["file"], r["row"])
 
 
@@ -188,7 +189,7 @@ def review(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
         rank, words = impact(r)
         lo, hi = r["share_min"], r["share_max"]
         share = None if lo is None else (f"{lo * 100:g}%" if r["is_share_stated"] else f"{lo * 100:g}-{hi * 100:g}%")
-        ev = _as_date(r["evidence_date"])
+        ev = as_date(r["evidence_date"])
         out.append({"rank": rank, "impact": words, "reasons": reasons, "file": r["origin_file"],
                     "row": int(r["origin_row"]) if r["origin_row"] is not None else None, "link_id": r["link_id"],
                     "subject": r["subject_name"], "holder": r["owner_name"] or r["owner_entity_id"],
@@ -197,6 +198,7 @@ def review(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
                     "age": rule.age(ev), "n_inge2_ports": r["n_inge2_ports"], "n_high": r["n_high"],
                     "n_elevated": r["n_elevated"], "n_control": r["n_control"],
                     "could_raise": bool(r["could_raise"])})
+    out += _transactions(con, rule)
     out.sort(key=_sort_key)
     cutoff = date(rule.ref.year - int(rule.max_years), rule.ref.month, min(rule.ref.day, 28))
     snap = con.execute("""
@@ -208,9 +210,48 @@ def review(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
             "snapshot_old": {s: n for s, n in snap}}
 
 
-def count(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile) -> int:
-    """How many facts need re-checking (for the run report)."""
-    return review(con, settings, profile)["n_facts"]
+def _transactions(con: duckdb.DuckDBPyConnection, rule: AgeRule) -> list[dict]:
+    """Open curated transactions (not re-checked as completed, status not 'completed') whose newest
+    evidence is older than the pending limit: rank 2, completing them changes the holders of assets."""
+    rows = con.execute("""
+        SELECT t.transaction_id, t.transaction, t.assets_affected, t.buyer, t.status, t.status_date, t.evidence_date,
+               coalesce(t.evidence_url, t.source_url) AS source_url, t.recheck_result,
+               coalesce(t.recheck_file, 'curated/transactions.csv'), coalesce(t.recheck_row, r.row_number)
+        FROM core_curated__transactions t
+        LEFT JOIN raw_curated__transactions r USING (transaction_id)
+        ORDER BY t.transaction_id""").fetchall()
+    out = []
+    for tid, what, assets, buyer, status, status_date, ev_text, url, result, rfile, rrow in rows:
+        if result == "completed" or (result is None and status.lower().startswith("completed")):
+            continue
+        ev = as_date(ev_text) if ev_text else None
+        try:
+            ev = ev or as_date(status_date + "-01-01"[len(status_date) - 4:] if status_date else None)
+        except ValueError:
+            ev = None
+        if ev is None or rule.months(ev) < rule.pending_months:
+            continue
+        out.append({"rank": 2, "impact": f"open transaction: when it completes the holders of {assets} change",
+                    "reasons": ["pending"] + (["old"] if rule.years(ev) >= rule.max_years else []),
+                    "file": rfile, "row": int(rrow) if rrow else None, "link_id": tid,
+                    "subject": what, "holder": buyer, "holder_country": None, "share": None, "status": status,
+                    "source_url": url, "evidence_date": ev.isoformat(), "age": rule.age(ev), "n_inge2_ports": 0,
+                    "n_high": 0, "n_elevated": 0, "n_control": 0, "could_raise": False})
+    return out
+
+
+def summary(res: dict, top: int = 10) -> dict:
+    """What the run report carries of a :func:`review`: the count, by reason and by rank, the first ``top``."""
+    by_reason: dict[str, int] = {}
+    by_rank: dict[str, int] = {}
+    for f in res["facts"]:
+        for r in f["reasons"]:
+            by_reason[r] = by_reason.get(r, 0) + 1
+        by_rank[str(f["rank"])] = by_rank.get(str(f["rank"]), 0) + 1
+    return {"as_of": res["as_of"], "facts_to_recheck": res["n_facts"], "by_reason": by_reason, "by_rank": by_rank,
+            "first": [{k: f[k] for k in ("file", "row", "holder", "subject", "reasons", "impact", "evidence_date")}
+                      for f in res["facts"][:top]],
+            "snapshot_old": res["snapshot_old"]}
 
 
 def text_report(res: dict) -> str:
