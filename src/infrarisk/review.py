@@ -216,7 +216,8 @@ def _transactions(con: duckdb.DuckDBPyConnection, rule: AgeRule) -> list[dict]:
     rows = con.execute("""
         SELECT t.transaction_id, t.transaction, t.assets_affected, t.buyer, t.status, t.status_date, t.evidence_date,
                coalesce(t.evidence_url, t.source_url) AS source_url, t.recheck_result,
-               coalesce(t.recheck_file, 'curated/transactions.csv'), coalesce(t.recheck_row, r.row_number)
+               coalesce(t.recheck_file, 'curated/transactions.csv'),
+               coalesce(TRY_CAST(t.recheck_row AS BIGINT), r.row_number)
         FROM core_curated__transactions t
         LEFT JOIN raw_curated__transactions r USING (transaction_id)
         ORDER BY t.transaction_id""").fetchall()

@@ -63,7 +63,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     entities(ctx, read_rows(folder / "corrections/entity_overrides.csv", OVERRIDE_COLS))
     entity_additions(ctx, _corrections(folder, "entity_additions", ENTITY_ADD_COLS))
     ents = frame(list(ctx.entities.values()), T_ENTITY)
-    frames = {"asset_stakes.csv": stakes(ctx, "asset_stakes.csv"), "telecom_stakes.csv": stakes(ctx, "telecom_stakes.csv")}
+    frames = {name: stakes(ctx, name) for name in ("asset_stakes.csv", "telecom_stakes.csv")}
     added = stake_additions(ctx, _corrections(folder, "stake_additions", STAKE_ADD_COLS), frames)
     by_file = {k: _records(df) + added[k] for k, df in frames.items()}
     seen: set[str] = set()

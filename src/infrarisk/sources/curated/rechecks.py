@@ -109,7 +109,10 @@ def entity_additions(ctx: Ctx, rows: list[dict]) -> list[dict]:
 
 
 def stake_additions(ctx: Ctx, rows: list[dict], frames: dict[str, pd.DataFrame]) -> dict[str, list[dict]]:
-    """New stake rows per file (``asset_stakes.csv`` / ``telecom_stakes.csv``) from ``corrections/stake_additions.csv``."""
+    """New stake rows per file (``asset_stakes.csv`` / ``telecom_stakes.csv``) of ``corrections/stake_additions.csv``.
+
+    The asset's other columns (port, country, type, operator) are those of its first row in that file.
+    """
     f = ctx.rel("corrections/stake_additions.csv")
     kinds = vocab.table("stake_kinds")
     out: dict[str, list[dict]] = {k: [] for k in frames}
@@ -145,7 +148,8 @@ def stake_additions(ctx: Ctx, rows: list[dict], frames: dict[str, pd.DataFrame])
             **base, "stake_id": f"SA-{i}", "owner_entity_id": owner["entity_id"], "share_fraction": share,
             "interest_type": kind["interest_type"], "is_control_kind": kind["is_control"] == "true",
             "status": r["status"], "as_of_date": as_of, "as_of_precision": prec, "source_url": r["source_url"],
-            "source_title": r["source_title"] or _title(r), "note": r["note"] or None, "origin_file": f, "origin_row": i,
+            "source_title": r["source_title"] or _title(r), "note": r["note"] or None,
+            "origin_file": f, "origin_row": i,
             "evidence_date": src_date, "evidence_precision": src_prec, "evidence_url": r["source_url"],
             "known_date": src_date, "recheck_result": "added", "recheck_reason": r["reason"],
             "recheck_file": f, "recheck_row": i})
