@@ -56,6 +56,7 @@ def test_inge2_csv(real_build):
         assert r["source_urls"].startswith("http"), r
     page = (s.site_dir / "inge2.html").read_text()
     assert f"<strong>{len(rows)} European ports</strong>" in page
+    assert not re.search(r"magnitude\.\d", page)  # sentences keep their space ("order of magnitude. 6 of these")
 
 
 def test_hostile_names_are_escaped_everywhere(hostile_build):
