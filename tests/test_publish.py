@@ -373,6 +373,10 @@ def test_dry_run_builds_but_publishes_nothing(baseline, httpserver, tmp_path):
     rep = env.report()
     assert rep["status"] == "dry-run" and [s["status"] for s in rep["stages"] if s["name"] == "publish"] == ["skipped"]
     assert Path(rep["published"]["site_would_be"]).joinpath("index.html").exists()
+    # the run report carries the facts to re-check (infrarisk review) and their count
+    assert rep["review"]["facts_to_recheck"] == rep["counts"]["facts_to_recheck"] > 0
+    assert sum(rep["review"]["by_rank"].values()) == rep["review"]["facts_to_recheck"]
+    assert rep["review"]["first"] and {"file", "row", "reasons", "evidence_date"} <= set(rep["review"]["first"][0])
     after = env.state()
     assert {k: after[k] for k in ("site", "db", "history", "snapshots")} == \
         {k: before[k] for k in ("site", "db", "history", "snapshots")}

@@ -19,8 +19,9 @@ the build folder). The last ``settings.keep_builds`` published builds are kept.
 
 The run report holds: run id, status, exit code, failed stage and cause, every stage
 with its time (the build's own stages included), the snapshots fetched (url, sha256,
-outcome), the sha256 of every input file of the build, counts, the changes found and
-where the build was published. Wall-clock times appear only here and in the history
+outcome), the sha256 of every input file of the build, counts, the changes found, the
+facts that need re-checking (``review``: :func:`infrarisk.review.summary`; its count also in
+``counts["facts_to_recheck"]``) and where the build was published. Wall-clock times appear only here and in the history
 store, never in the site.
 """
 
@@ -35,9 +36,11 @@ from pathlib import Path
 
 from . import history
 from . import http
+from . import review
 from .sources import _fetch
 from .errors import FetchError, ManifestError
 from .fsops import exchange_dirs, link_tree, write_atomic
+from .profiles import load_profile
 from .runs import Progress, RunLock, RunReport, BuildStages, new_run_id, now_utc
 from .settings import Settings
 from .sources import read_manifest, sha256_file, write_manifest
@@ -292,8 +295,11 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             con = duckdb.connect(str(bsettings.db_path), read_only=True)
             try:
                 state = history.state_of(con)
+                res = review.review(con, bsettings, load_profile(bsettings.profile))
             finally:
                 con.close()
+            report.review = review.summary(res)
+            report.counts["facts_to_recheck"] = res["n_facts"]
             store = history.History(settings.history_path)
             prev = store.previous_state(state.digest)
             changes = history.diff(prev, state)

@@ -4,7 +4,11 @@ Contract: :func:`write_downloads` takes the mapped assets (:class:`~infrarisk.si
 and writes ``data/infrarisk-map.csv``, ``.geojson`` and ``.parquet`` (GeoParquet 1.0,
 EPSG:4326): one row per mapped asset with its layer, type, host country, status, band and
 reason, the look-through shares by controlling country, the ultimate controller and its
-country, and the licence of its row. The licence of the three files is the most
+country, the age of its stakes (``evidence_date``: the oldest newest-evidence date among its
+current stakes, the fact most in need of a re-check; ``to_recheck``: ``old`` when that date
+is ``fact_max_age_years`` old or older, ``pending`` when a pending or awarded stake waits
+longer than ``pending_max_age_months``, see :class:`infrarisk.review.AgeRule`), and the
+licence of its row. The licence of the three files is the most
 restrictive licence of their layers (:func:`infrarisk.site.mapdata.layer_licence`: the
 files of the sources each layer draws from and its rows); the GeoJSON carries it in a
 top-level ``licence`` member, the GeoParquet in its file metadata, and
@@ -28,6 +32,7 @@ import shapely
 
 from .. import licences
 from ..fmt import share_span
+from ..review import AgeRule, as_date
 from .layers import type_label
 from .mapdata import MapData, layer_licence
 
@@ -38,7 +43,7 @@ STEM = "data/infrarisk-map"
 STEM_EXCEPT_NC = "data/infrarisk-map-except-nc"
 COLUMNS = ["asset_id", "name", "layer", "asset_type", "asset_type_label", "country_code", "status", "band",
            "band_reason", "foreign_shares", "all_shares", "control", "ultimate_controller",
-           "controlling_country_code", "parent_asset_id", "code", "licence"]
+           "controlling_country_code", "evidence_date", "to_recheck", "parent_asset_id", "code", "licence"]
 
 
 def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
@@ -78,7 +83,22 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
     out["ultimate_controller"] = [names.get(f.controller[a], {}).get("name") if a in f.controller else None
                                   for a in ids]
     out["controlling_country_code"] = [ctl_cc.get(a) for a in ids]
+    ages = _ages(sb)
+    out["evidence_date"] = [ages.get(a, (None, None))[0] for a in ids]
+    out["to_recheck"] = [ages.get(a, (None, None))[1] for a in ids]
     return gpd.GeoDataFrame(out[[*COLUMNS, "geometry"]], geometry="geometry", crs="EPSG:4326")
+
+
+def _ages(sb: "SiteBuilder") -> dict[str, tuple]:
+    """Per asset with stakes: (oldest newest-evidence date of its current stakes, marks)."""
+    rule = AgeRule.from_settings(sb.settings)
+    out = {}
+    for aid, hs in sb.holders_by_asset.items():
+        dates = [d for d in (as_date(h["evidence_date"]) for h in hs if h["is_current"]) if d is not None]
+        oldest = min(dates) if dates else None
+        marks = {rule.flag(as_date(h["evidence_date"]), h["status"]) for h in hs} - {None}
+        out[aid] = (oldest.isoformat() if oldest else None, "; ".join(sorted(marks)) or None)
+    return out
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
