@@ -4,7 +4,8 @@ Inputs (tables written by the loaders): the curated entities ``core_curated__ent
 registry entities ``core_registry__entities`` not mapped onto curated ones
 (``core_registry__entity_map``), the hand-written ``core_matching__entities`` and
 ``core_matching__aliases``, the owner names of ``core_cables__owner_mentions`` and
-``core_gem__stakes`` (with the GEM asset's country from ``core_gem__assets``), the GLEIF legal
+``core_gem__stakes`` (with the GEM asset's country from ``core_gem__assets``) and the holders of
+``core_census__stakes`` (with the terminal's country), the GLEIF legal
 names of ``core_gleifnames__legal_names`` (the registry step), the owner register
 (``core_owners__*``, joined by :mod:`.register`: its owners are known entities, its name rows
 the reviewed decisions) and GEM's parent -> HQ pairs (``core_gemownership__parent_hq``, the
@@ -50,7 +51,8 @@ MENTION_COLS = ["source_id", "file", "row", "column_name", "context", "name", "e
 ENTITY_COLS = ["entity_id", "entity_name", "lei", "lei_match", "lei_legal_name", "lei_related", "lei_source_url",
                "jurisdiction_code", "hq_country_code", "entity_type", "entity_type_raw", "state_owned_note",
                "source_url", "note", "override_reason", "origin_file", "origin_row", "source_id"]
-SOURCE_LABELS = {"submarine-cables": "TeleGeography", "gem-europe-gas": "Global Energy Monitor"}
+SOURCE_LABELS = {"submarine-cables": "TeleGeography", "gem-europe-gas": "Global Energy Monitor",
+                 "census": "the census of container terminals"}
 #: GLEIF entity category -> entity type (vocab/entity_types.csv)
 GLEIF_TYPES = {"GENERAL": "company", "BRANCH": "company", "FUND": "fund", "RESIDENT_GOVERNMENT_ENTITY": "state_body",
                "SOLE_PROPRIETOR": "person"}
@@ -130,6 +132,12 @@ def mentions(con: duckdb.DuckDBPyConnection) -> tuple[list[match.Mention], dict[
         out.append(match.Mention(name, "gem-europe-gas", file, int(row), "entity_name", f"{gid} {level}",
                                  asset_country=cc or ""))
         urls[(file, int(row))] = url or "https://globalenergymonitor.org/projects/europe-gas-tracker/"
+    for name, file, row, url, cc, term in con.execute(
+            "SELECT holder, origin_file, origin_row, source_url, left(unlocode, 2), terminal FROM core_census__stakes "
+            "ORDER BY origin_row").fetchall():
+        out.append(match.Mention(name, "census", file, int(row), "holder", f"census terminal {term}",
+                                 asset_country=cc or ""))
+        urls[(file, int(row))] = url
     return out, urls
 
 
