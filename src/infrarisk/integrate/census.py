@@ -102,3 +102,25 @@ def terminal_map(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                                                  "match_basis": "string"})
     db.write_frame(con, "core_assets__census_map", df, order_by=["terminal_id"])
     return df
+
+
+def holder_countries(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """Give the new entities of unmatched census holder names the country ``census/holders.csv`` states.
+
+    ``rows`` are entity rows of :func:`infrarisk.integrate.matching.new_entity_rows` (changed in place):
+    one whose name equals (case and spacing ignored) a holder of ``core_census__holders`` with a
+    country gets that country as its seat, the holder row's page as its source, and a note saying so.
+    """
+    norm = lambda s: " ".join(str(s or "").lower().split())  # noqa: E731
+    stated = {}
+    for name, cc, url, when, f, row in con.execute(
+            "SELECT holder, country_code, source_url, CAST(source_date AS VARCHAR), origin_file, origin_row "
+            "FROM core_census__holders WHERE country_code IS NOT NULL ORDER BY origin_row").fetchall():
+        stated.setdefault(norm(name), (cc, url, when, f, row))
+    for r in rows:
+        hit = stated.get(norm(r["entity_name"]))
+        if hit is None or r.get("hq_country_code"):
+            continue
+        cc, url, when, f, row = hit
+        r.update(hq_country_code=cc, source_url=url,
+                 note=f"{r['note']} Seat {cc} as stated by {f} row {row} ({url}, {when[:10]}).")

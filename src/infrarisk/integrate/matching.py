@@ -39,7 +39,7 @@ import duckdb
 import pandas as pd
 
 from .. import db, match
-from . import conflicts, register
+from . import census, conflicts, register
 from ..sources.gleif.derive import DATA_DATE as GLEIF_DATE
 from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
@@ -295,8 +295,9 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> 
     result = match.match(ms, known_entities(known, added, owners), aliases, settings.match_fuzzy_threshold, registry,
                          decisions, parents)
     _log_overrides(result, log)
-    write_tables(con, result, [*added, *owners, *registry_entity_rows(result, log), *gem_hq_entity_rows(result),
-                               *new_entity_rows(result, urls, log)])
+    new = new_entity_rows(result, urls, log)
+    census.holder_countries(con, new)
+    write_tables(con, result, [*added, *owners, *registry_entity_rows(result, log), *gem_hq_entity_rows(result), *new])
     conflicts.write(con, result, parents)
     return result
 

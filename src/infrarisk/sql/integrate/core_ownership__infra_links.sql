@@ -118,6 +118,13 @@ census AS (
       AND NOT (s.interest_type = 'concession' AND s.share_fraction IS NULL)
       AND (m.is_new OR s.cited_stake_ids IS NULL)
       AND NOT EXISTS (SELECT 1 FROM curated_holders c WHERE c.asset_id = m.asset_id AND c.owner_entity_id = mm.entity_id)
+      -- a past holding (exited, historical, pending, 0%) only of a holder that holds something today or is curated:
+      -- the resolved scope holds the assets' current holders and the curated entities
+      AND ((s.status IN ('current', 'unverified') AND coalesce(s.share_fraction, 1) > 0)
+           OR mm.entity_id IN (SELECT entity_id FROM core_curated__entities)
+           OR mm.entity_id IN (SELECT x.entity_id FROM core_census__stakes y
+                               JOIN core_match__mentions x ON x.file = y.origin_file AND x.row = y.origin_row
+                               WHERE y.status IN ('current', 'unverified') AND coalesce(y.share_fraction, 1) > 0))
 ),
 unioned AS (
     SELECT * FROM telecom
