@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from .. import licences
-from ..findings import inge2
+from ..findings import inge2, reconcile
 from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
@@ -141,12 +141,14 @@ def _build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Pro
         r["share_display"] = inge2.share_display(r)
     src = claim.group.sources[0] if claim.group is not None and claim.group.sources else None
     _write(out_dir / "data" / "inge2-ports.csv", _csv(inge, inge2.CSV_COLUMNS))
+    published = reconcile.rows(con)
+    _write(out_dir / "data" / "inge2-reconciliation.csv", _csv(reconcile.csv_rows(published), reconcile.CSV_COLUMNS))
     _write(out_dir / "inge2.html", sb.page(
         "inge2.html", "inge2", "Over 20 European ports", rows=inge, n_ports=len(inge),
         n_via_sar=sum(1 for r in inge if r["is_via_special_regions_only"]), group_label=label,
         group_countries=", ".join(sorted(members)), threshold=pct(settings.thresholds.screening),
         claim_url=src.url if src else "", claim_also=src.also_reported_by if src else "",
-        not_counted=inge2.not_counted(con, members)))
+        not_counted=inge2.not_counted(con, members), published=published))
 
     # methodology, sources
     checks = _records(con.execute("SELECT * FROM out_build__checks ORDER BY check_name").df())
