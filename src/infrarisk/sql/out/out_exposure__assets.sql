@@ -48,7 +48,8 @@ SELECT
         WHEN coalesce(p.n_terminals, 0) > 0 THEN
             'Roll-up of ' || p.n_terminals || ' terminal(s) with ownership data, '
             || p.n_terminals_exposed || ' with a stake of entities controlled from a high-risk country.'
-        WHEN a.asset_class = 'port' AND a.is_europe AND a.unlocode IS NOT NULL AND a.unlocode NOT IN (
+        WHEN a.asset_class = 'port' AND a.is_europe AND EXISTS (SELECT 1 FROM core_census__ports)
+             AND a.unlocode IS NOT NULL AND a.unlocode NOT IN (
                 SELECT unlocode FROM core_census__ports UNION SELECT unlocode FROM core_census__terminals)
             THEN 'Not in the census of the 40 largest container ports; terminals not researched.'
         ELSE 'No ownership data for this asset.'
