@@ -1,0 +1,89 @@
+"""The census in the integrate and score stages: terminals found or added, stakes as links, curated rows winning."""
+
+from __future__ import annotations
+
+import pytest
+
+from infrarisk import ownership, score
+from infrarisk.integrate.census import base_name
+from infrarisk.profiles import load_profile
+from tests.builders import entity, load_tiny, stake
+from tests.sources.census.worksheets import STAKE, TERMINAL, build_census
+
+SMDG = "https://example.org/smdg"
+
+
+@pytest.fixture
+def built(tmp_path):
+    terminals = [TERMINAL,
+                 dict(TERMINAL, terminal="Beta Terminal", smdg_code="BET", latitude="49.6", longitude="0.2"),
+                 dict(TERMINAL, terminal="Delta Terminal", smdg_code="DEL", latitude="", longitude=""),
+                 dict(TERMINAL, terminal="Gamma Quay", smdg_code="GQ")]
+    stakes = [dict(STAKE, stake_pct="75"),  # curated says 60: curated wins, the reading is a conflict
+              dict(STAKE, holder="Gamma Fund", stake_pct="10"),  # not in curated: a census link on the curated terminal
+              dict(STAKE, terminal="Beta Terminal", holder="COSCO Ports", stake_pct="30"),
+              dict(STAKE, terminal="Delta Terminal", holder="Family Co", stake_pct="",
+                   note="no foreign stake: the Family holds it"),
+              dict(STAKE, terminal="Gamma Quay", holder="Alpha Holding", stake_pct="100",
+                   note="reused curated row (S-00000000aa)")]
+    build_census(tmp_path, sheets={"terminals_a": terminals, "stakes_a": stakes})
+    ents = [entity("Alpha Holding", "FR"), entity("COSCO Ports", "CN"), entity("Family Co", "FR")]
+    cur = [stake("Alpha Terminal (north side)", "Alpha Holding", 60),
+           stake("Gamma Container Quays", "Alpha Holding", 100, sid="S-00000000aa")]
+    con, log, s = load_tiny(tmp_path, entities=ents, stakes=cur)
+    return con, log, s
+
+
+def _map(con):
+    return dict(con.execute("SELECT t.name, m.asset_id || ' ' || coalesce(m.match_basis, 'new') "
+                            "FROM core_assets__census_map m JOIN core_census__terminals t USING (terminal_id)").fetchall())
+
+
+def test_census_terminals_reuse_curated_ones_or_become_new_terminal_assets(built):
+    con, _, _ = built
+    assert _map(con) == {
+        "Alpha Terminal (north)": "terminal:alpha-terminal-north-side name",
+        "Gamma Quay": "terminal:gamma-container-quays cited stake",
+        "Beta Terminal": "terminal:beta-terminal new",
+        "Delta Terminal": "terminal:delta-terminal new"}
+    rows = con.execute("SELECT asset_id, parent_asset_id, source_id, position_precision, latitude "
+                       "FROM core_assets__assets WHERE source_id = 'census' ORDER BY asset_id").fetchall()
+    assert rows == [("terminal:beta-terminal", "wpi:1", "census", "terminal", 49.6),
+                    ("terminal:delta-terminal", "wpi:1", "census", "port (World Port Index point)", 49.5)]
+    assert con.execute("SELECT count(*) FROM core_assets__assets WHERE name LIKE 'Alpha Terminal%'").fetchone() == (1,)
+
+
+def test_census_stakes_become_links_and_curated_rows_win(built):
+    con, _, _ = built
+    links = con.execute("SELECT subject_id, owner_entity_id, share_min, source_id FROM core_ownership__links "
+                        "WHERE source_id = 'census' ORDER BY subject_id, owner_entity_id").fetchall()
+    assert ("terminal:beta-terminal", "cosco-ports", 0.3, "census") in links
+    assert [r for r in links if r[0] == "terminal:alpha-terminal-north-side"][0][2] == 0.1  # Gamma Fund, added
+    assert not [r for r in links if r[1] == "alpha-holding"]  # curated holds Alpha Holding's stakes
+    conflicts = con.execute("SELECT asset_id, owner_entity_id, census_share, curated_readings "
+                            "FROM core_ownership__stake_conflicts").fetchall()
+    assert conflicts == [("terminal:alpha-terminal-north-side", "alpha-holding", 0.75, "0.6 current")]
+
+
+def test_a_terminal_stated_without_foreign_stake_is_none_with_the_statement(built):
+    con, _, s = built
+    score.score(con, ownership.resolve(con, s), load_profile("default"), s)
+    band, basis, reason = con.execute("SELECT band, band_basis, band_reason FROM out_exposure__assets "
+                                      "WHERE asset_id = 'terminal:delta-terminal'").fetchone()
+    assert (band, basis) == ("none", "stated")
+    assert "no foreign stake: the Family holds it" in reason and "https://example.org/a" in reason
+    assert con.execute("SELECT band FROM out_exposure__assets WHERE asset_id = 'terminal:beta-terminal'"
+                       ).fetchone() == ("high",)
+
+
+def test_base_name_ignores_parentheses_accents_and_case():
+    assert base_name("Eurofos (Terminal de la Méditerranée)") == base_name("EUROFOS") == "eurofos"
+
+
+def test_a_european_port_outside_the_census_says_so(built):
+    con, _, s = built
+    score.score(con, ownership.resolve(con, s), load_profile("default"), s)
+    got = dict(con.execute("SELECT asset_id, band_reason FROM out_exposure__assets WHERE asset_class = 'port'"
+                           ).fetchall())
+    assert got["wpi:2"] == "Not in the census of the 40 largest container ports; terminals not researched."
+    assert got["wpi:1"].startswith("Roll-up of 4 terminal(s)")
