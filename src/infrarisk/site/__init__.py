@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from .. import licences
-from ..findings import inge2, reconcile
+from ..findings import census, inge2, reconcile
 from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
@@ -160,7 +160,7 @@ def _build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Pro
         "methodology.html", "methodology", "Methodology", checks=checks, stats=stats, n_errors=n_err,
         n_warnings=n_warn, thresholds=settings.thresholds, current_statuses=list(settings.current_statuses),
         country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown",
-        layers=methodology.methodology_facts(con, settings, layer_files, md)))
+        layers=methodology.methodology_facts(con, settings, layer_files, md), census=census.coverage(con)))
     _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences"))
 
     # what changed since the previous published build (history store; issue 6)
