@@ -118,8 +118,14 @@ def interval_band(lo: float, hi: float, controlled: bool, operated: bool, t: Thr
 
 
 def band_reason(b: Band, label: str, lo: float, hi: float, controlled: bool, operator: str | None,
-                controller_chain: str | None, t: Thresholds, has_holders: bool = True) -> str:
+                controller_chain: str | None, t: Thresholds, has_holders: bool = True,
+                undisclosed_holders: tuple[str, ...] = ()) -> str:
     """The band of one asset for one group in words, saying "up to X% untraced" where it applies.
+
+    ``undisclosed_holders`` names the holders controlled from the group whose share the
+    sources do not state (a consortium member, a holder GEM names without a share): a
+    holding is then established, only its size is not, and an ``unknown`` band says so
+    instead of "no holding is established".
 
     Examples
     --------
@@ -149,6 +155,13 @@ def band_reason(b: Band, label: str, lo: float, hi: float, controlled: bool, ope
                 "so it cannot change the band.")
     elif not has_holders:
         return "No current ownership stake is recorded in the sources (see the stakes listed as not current)."
+    elif undisclosed_holders:
+        names = "; ".join(undisclosed_holders[:5]) + (f" and {len(undisclosed_holders) - 5} more"
+                                                         if len(undisclosed_holders) > 5 else "")
+        return (f"Held in part by or through entities controlled from {label} ({names}), a share the sources do not "
+                "state; "
+                f"with the rest of what is not accounted for it could be up to {pct(hi)}, enough to reach the "
+                f"{_threshold_reached(hi, t)}, so the band stays unknown until the share is known.")
     else:
         return (f"No holding by entities controlled from {label} is established, but up to {pct(hi)} "
                 "is not accounted for by the recorded holders' stated shares or held by holders whose country is "

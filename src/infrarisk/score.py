@@ -149,16 +149,19 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
         held[grp.id] = (member, lo, hi)  # the INGE2 finding states what the sources say: the recorded reading
         xlo, xhi = ownership.held_share(g, exposed, ctl) if switched else (lo, hi)
         for a in assets:
-            r0 = _group_row(g, ctl, a, grp, member, lo, hi, operators, settings)
-            r = r0
+            p0 = _group_paths(g, ctl, edge_id, a, grp.id, member)
+            r0 = _group_row(g, ctl, a, grp, member, lo, hi, operators, settings, _undisclosed(g, p0))
+            r, p = r0, p0
             if switched:
-                r1 = _group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings)
+                p1 = _group_paths(g, ctl, edge_id, a, grp.id, exposed)
+                r1 = _group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings, _undisclosed(g, p1))
                 if (SEVERITY[r1["band"]], r1["share_min"], r1["share_max"]) > (
                         SEVERITY[r0["band"]], r0["share_min"], r0["share_max"]):
                     r = {**r1, "is_more_exposed_reading": True,
                          "band_reason": r1["band_reason"] + _exposed_note(g, switched, alt, grp)}
+                    p = p1
             rows.append(r)
-            paths += _group_paths(g, ctl, edge_id, a, grp.id, exposed if r["is_more_exposed_reading"] else member)
+            paths += p
     groups = census_statements(con, pd.DataFrame(rows, columns=GROUP_COLUMNS))
     db.write_frame(con, "out_exposure__asset_groups", groups, order_by=["asset_id", "group_id"])
     gc = pd.DataFrame([{"group_id": grp.id, "group_label": grp.label, "country_code": c}
@@ -191,9 +194,29 @@ def census_statements(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame) -> p
     return groups
 
 
+def _undisclosed(g: OwnershipGraph, paths: list[dict]) -> tuple[str, ...]:
+    """The holdings of undisclosed size on ``paths`` (rows of :func:`_group_paths`, paths from
+    group-controlled entities down to the asset) whose look-through has no stated lower bound
+    (0): the sources name the holders but not every share on the way. Each is written as the
+    group-controlled entity at the top of the path, "through" the asset's direct holder where
+    that is another entity."""
+    last = {}
+    for r in paths:  # the last step of each path is the edge into the asset
+        last[r["path"]] = r
+    out = set()
+    for r in last.values():
+        if r["look_through"] > bands.EPS:
+            continue
+        top, holder = g.names[g.index[r["top_entity_id"]]], g.names[g.edges[r["edge_id"]].owner]
+        out.add(top if top == holder else f"{top} through {holder}")
+    return tuple(sorted(out))
+
+
 def _group_row(g: OwnershipGraph, ctl: ownership.Control, a: int, grp: RiskGroup, member: np.ndarray,
-               lo: np.ndarray, hi: np.ndarray, operators: set[str], settings: Settings) -> dict:
-    """The ``out_exposure__asset_groups`` row of asset ``a`` for one group under one membership."""
+               lo: np.ndarray, hi: np.ndarray, operators: set[str], settings: Settings,
+               undisclosed: tuple[str, ...] = ()) -> dict:
+    """The ``out_exposure__asset_groups`` row of asset ``a`` for one group under one membership;
+    ``undisclosed`` names its group-controlled holders of undisclosed share (:func:`_undisclosed`)."""
     t = settings.thresholds
     operator = next((g.names[e.owner] for e in g.in_edges.get(a, [])
                      if e.interest_type in operators and member[e.owner]), None)
@@ -205,7 +228,8 @@ def _group_row(g: OwnershipGraph, ctl: ownership.Control, a: int, grp: RiskGroup
         "asset_id": g.ids[a], "group_id": grp.id, "group_label": grp.label,
         "share_min": la, "share_max": ha, "is_controlled": controlled,
         "operator_name": operator, "band": b.band,
-        "band_reason": bands.band_reason(b, grp.label, la, ha, controlled, operator, chain, t, bool(g.has_owner[a])),
+        "band_reason": bands.band_reason(b, grp.label, la, ha, controlled, operator, chain, t, bool(g.has_owner[a]),
+                                         undisclosed if la <= bands.EPS else ()),
         "traced_share": 1.0 - b.untraced, "untraced_share": b.untraced, "band_basis": b.basis,
         "band_max": b.band_max, "is_more_exposed_reading": False,
     }

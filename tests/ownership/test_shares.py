@@ -68,3 +68,55 @@ def test_a_member_controlled_from_the_group_counts_with_its_upper_bound():
     assert (lo[2], hi[2]) == (0.0, 1.0)  # never 'none': the Chinese member may hold the whole cable
     lo, hi = shares.held_share(net, np.array([False, False, False]))
     assert (lo[2], hi[2]) == (0.0, 0.0)
+
+
+# ---------------------------------------------------------------- GEM holder lists
+def _gem_plant(tmp_path, parent):
+    """One GEM power plant in France whose parents are ``parent`` (GEM's notation), scored;
+    Alpha Power (FR) and Beta Energie AG (DE) are known entities, PJSC Gazprom is Russian."""
+    from tests.layer_builders import _gem_asset, load_layers, write_gem, write_layer_datasets, write_matching
+    ds = write_layer_datasets(tmp_path / "ds")
+    write_gem(ds / "gem-europe-gas", assets=[
+        _gem_asset("g01", "Plant A", "gas_power_plant", parent=parent, iso="FR", lat="46.0", lon="3.0")])
+    added = [{"entity_id": eid, "entity_name": name, "lei": "", "gem_entity_id": "", "jurisdiction": hq,
+              "hq_country": hq, "entity_type": "company", "source_url": f"https://example.org/{eid}",
+              "reason": "test entity"}
+             for eid, name, hq in [("alpha-power", "Alpha Power", "FR"), ("beta-energie", "Beta Energie AG", "DE"),
+                                   ("pjsc-gazprom", "PJSC Gazprom", "RU")]]
+    write_matching(ds / "matching", added=added)
+    con, log, s = load_layers(ds)  # the tiny geography has deliberate bad rows; GEM's must load
+    assert not [p for p in log.errors if p.file.startswith(("gem-europe-gas", "matching"))]
+    loaded = load.load_network(con, s)
+    complete = {i for i, c in zip(loaded.ids.to_pylist(), loaded.net.members_complete) if c and i.startswith("gem:")}
+    g = ownership.resolve(con, s)
+    score.score(con, g, load_profile("default"), s)
+    row = con.execute("SELECT band, band_basis, untraced_share, band_reason FROM out_exposure__assets "
+                      "WHERE asset_id LIKE 'gem:%'").fetchone()
+    return complete, row
+
+
+def test_gem_holders_without_shares_are_the_whole_ownership(tmp_path):
+    complete, (band, basis, untraced, reason) = _gem_plant(tmp_path, "Alpha Power [unknown %]; Beta Energie AG [unknown %]")
+    assert complete == {"gem:g01"}
+    assert (band, basis) == ("none", "complete") and untraced == pytest.approx(0.0), reason
+
+
+def test_gem_holder_list_with_an_unnamed_holder_keeps_the_rest_untraced(tmp_path):
+    complete, (band, basis, untraced, _) = _gem_plant(tmp_path, "Alpha Power [unknown %]; Other [unknown %]")
+    assert complete == set()
+    assert (band, basis) == ("unknown", "untraced") and untraced == pytest.approx(1.0)
+
+
+def test_gem_stated_shares_short_of_100_leave_the_rest_untraced(tmp_path):
+    # every share stated: the 20% they leave is held by nobody GEM names
+    complete, (band, basis, untraced, _) = _gem_plant(tmp_path, "Alpha Power [50%]; Beta Energie AG [30%]")
+    assert complete == set()
+    assert (band, basis) == ("unknown", "untraced") and untraced == pytest.approx(0.2)
+
+
+def test_a_high_risk_holder_of_undisclosed_share_is_named_not_denied(tmp_path):
+    complete, (band, basis, _, reason) = _gem_plant(tmp_path, "Alpha Power [60%]; PJSC Gazprom [unknown %]")
+    assert complete == {"gem:g01"}
+    assert band == "unknown" and basis == "untraced"
+    assert reason.startswith("Held in part by or through entities controlled from Russia (PJSC Gazprom)"), reason
+    assert "No holding" not in reason

@@ -12,9 +12,11 @@ Inputs: ``core_ownership__entities``, ``core_ownership__links`` (current links o
   owner in one subject are merged into one edge whose interval spans all current values;
   an "ultimate parent" link whose parent the child already reaches through other links
   is kept as a control statement only (not economic), so no path is counted twice.
-  ``members_complete`` marks the assets whose listed consortium members are the whole
-  ownership (``sql/_ownership_members_complete.sql``; the unnamed members a source names
-  are read from ``core_match__mentions`` and ``core_cables__owner_mentions`` where they exist).
+  ``members_complete`` marks the assets whose listed holders (cable consortium members, the
+  holders GEM names with an undisclosed share) are the whole ownership
+  (``sql/_ownership_members_complete.sql``; the unnamed holders a source names are read from
+  ``core_match__mentions`` with ``core_cables__owner_mentions`` and ``core_gem__stakes`` where
+  they exist).
 - :func:`scope_nodes` — the assets, the curated entities and every owner above them (the
   per-asset tables' scope; closed upwards, so every figure on it equals the whole's).
 - :func:`edge_links` — for the edges into a set of nodes, the link index: each edge's
@@ -152,16 +154,19 @@ def _load(con: duckdb.DuckDBPyConnection, attribute: str) -> Loaded:
 
 
 def _members_complete(con: duckdb.DuckDBPyConnection, n: int) -> np.ndarray:
-    """Whether each of the ``n`` nodes is an asset whose listed consortium members are its
-    whole ownership (every current economic link a consortium membership, no unnamed member
-    named by the source); after ``_ownership_edge_nodes`` is made."""
+    """Whether each of the ``n`` nodes is an asset whose listed holders are its whole
+    ownership (every current economic link a consortium membership, or a GEM holder with at
+    least one share undisclosed; no unnamed holder named by the source:
+    ``sql/_ownership_members_complete.sql``); after ``_ownership_edge_nodes`` is made."""
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_name IN "
-        "('core_match__mentions', 'core_cables__owner_mentions')").fetchall()}
-    if len(tables) == 2:
+        "('core_match__mentions', 'core_cables__owner_mentions', 'core_gem__stakes')").fetchall()}
+    if {"core_match__mentions", "core_cables__owner_mentions"} <= tables:
         con.execute(_sql("_ownership_placeholder_assets"))
     else:
         con.execute("CREATE OR REPLACE TEMP TABLE _ownership_placeholder_assets (asset_id VARCHAR)")
+    if {"core_match__mentions", "core_gem__stakes"} <= tables:
+        con.execute(_sql("_ownership_placeholder_assets_gem"))
     con.execute(_sql("_ownership_members_complete"), {"non_ownership": list(NON_OWNERSHIP)})
     out = np.zeros(n, dtype=bool)
     out[con.sql("SELECT node FROM _ownership_members_complete").fetchnumpy()["node"].astype(np.int64)] = True
