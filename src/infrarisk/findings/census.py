@@ -5,8 +5,8 @@ Contract: :func:`coverage` reads ``out_exposure__assets``, ``core_assets__assets
 ``core_assets__census_map`` and returns the counts the methodology page states: the European
 ports (the map's ports layer) and how many are ``unknown`` with the census, and without it (the
 ports the census alone made known counted back as unknown; the ports added only for census
-terminals left out), the census ports and terminals, the terminals the census added and the ones
-it found among the curated terminals, the stake rows loaded.
+terminals left out), the census ports and terminals, the terminals the census added, the ones
+it found among the curated terminals and the ones it says are not operating, the stake rows loaded.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ SELECT
     (SELECT count(*) FROM core_census__ports)                           AS n_census_ports,
     (SELECT count(*) FROM core_census__terminals)                       AS n_census_terminals,
     (SELECT count(*) FROM core_assets__census_map WHERE is_new)         AS n_new_terminals,
-    (SELECT count(*) FROM core_assets__census_map WHERE NOT is_new)     AS n_found_terminals,
+    (SELECT count(*) FROM core_assets__census_map WHERE NOT is_new AND asset_id IS NOT NULL) AS n_found_terminals,
+    (SELECT count(*) FROM core_assets__census_map WHERE asset_id IS NULL) AS n_excluded_terminals,
     (SELECT count(*) FROM core_census__stakes)                          AS n_census_stakes
 FROM ports
 """

@@ -17,7 +17,9 @@ order:
    rows; the curated terminal may group several census terminals, e.g. Port 2000's TPO and TNMSC).
 
 Otherwise it is a new terminal asset, ``terminal:<slug of its name>`` (with the UN/LOCODE
-appended where the slug is taken), placed under its port by the terminal SQL.
+appended where the slug is taken), placed under its port by the terminal SQL. A terminal the
+census says is not operating (``excluded_reason``: closed, never awarded) is no asset
+(``asset_id`` NULL, ``match_basis`` ``excluded``): its port is banded by the others.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ def terminal_map(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM core_curated__stakes GROUP BY asset_name""")
     titles = _rows(con, "SELECT asset_name, coalesce(source_title, '') AS title FROM core_curated__asset_locations "
                         "WHERE source_file = 'asset_stakes'")
-    census = _rows(con, f"SELECT terminal_id, name, unlocode, smdg_code, {_SLUG.format(c='name')} AS slug_id "
+    census = _rows(con, f"SELECT terminal_id, name, unlocode, smdg_code, excluded_reason, "
+                        f"{_SLUG.format(c='name')} AS slug_id "
                         "FROM core_census__terminals ORDER BY terminal_id")
     cited = {}
     for tid, ids in con.execute("SELECT terminal_id, string_agg(cited_stake_ids, ' ') FROM core_census__stakes "
@@ -76,6 +79,9 @@ def terminal_map(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     taken = {c["asset_id"] for c in curated}
     out = []
     for t in census:
+        if t["excluded_reason"]:
+            out.append({"terminal_id": t["terminal_id"], "asset_id": None, "is_new": False, "match_basis": "excluded"})
+            continue
         hit, basis = None, None
         if t["smdg_code"]:
             pat = re.compile(rf"\b{re.escape(t['unlocode'])}/{re.escape(t['smdg_code'])}\b", re.I)
@@ -123,4 +129,6 @@ def holder_countries(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
             continue
         cc, url, when, f, row = hit
         r.update(hq_country_code=cc, source_url=url,
-                 note=f"{r['note']} Seat {cc} as stated by {f} row {row} ({url}, {when[:10]}).")
+                 note=f"{r['note'][:-len('; the source gives no country.')]}; seat {cc} as stated by {f} row {row} "
+                      f"({url}, {when[:10]})." if r["note"].endswith("; the source gives no country.") else
+                 f"{r['note']} Seat {cc} as stated by {f} row {row} ({url}, {when[:10]}).")

@@ -190,8 +190,11 @@ def registry_entity_rows(result: match.MatchResult, log: ProblemLog) -> list[dic
     return rows
 
 
-def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog) -> list[dict]:
-    """One entity row per unmatched name; warnings for placeholders and ambiguous names."""
+def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog, stated=None) -> list[dict]:
+    """One entity row per unmatched name; warnings for placeholders and ambiguous names.
+
+    ``stated(rows)`` (optional) gives some rows a country a source states (the census holders,
+    :func:`.census.holder_countries`); only the rows left without one are warned about."""
     rows = []
     for e in result.new_entities:
         how = sorted({n.method for n in result.names if n.entity_id == e.entity_id})
@@ -204,6 +207,11 @@ def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog) -> l
             "note": (f"Named by {' and '.join(sources)} as an owner ({e.n_mentions} mention(s)); not matched to a known "
                      f"entity ({', '.join(how)}); spelled {'; '.join(e.names)}; the source gives no country."),
             "override_reason": None, "origin_file": e.first.file, "origin_row": e.first.row, "source_id": None})
+    if stated is not None:
+        stated(rows)
+    for e, r in zip(result.new_entities, rows):
+        if r["hq_country_code"]:
+            continue
         log.add(e.first.file, e.first.row, e.first.column, "owner_country_unknown", WARNING,
                 f"owner {e.name!r} matches no known entity and its source gives no country: its holdings count "
                 "as unknown, not clean (add it to matching/entities.csv or an alias to resolve it)", e.name)
@@ -295,8 +303,7 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> 
     result = match.match(ms, known_entities(known, added, owners), aliases, settings.match_fuzzy_threshold, registry,
                          decisions, parents)
     _log_overrides(result, log)
-    new = new_entity_rows(result, urls, log)
-    census.holder_countries(con, new)
+    new = new_entity_rows(result, urls, log, stated=lambda rows: census.holder_countries(con, rows))
     write_tables(con, result, [*added, *owners, *registry_entity_rows(result, log), *gem_hq_entity_rows(result), *new])
     conflicts.write(con, result, parents)
     return result

@@ -3,11 +3,14 @@
 Contract: :func:`ports`, :func:`terminals`, :func:`stakes`, :func:`holders` and
 :func:`published` each take the rows of one ``datasets/census/`` file and return the rows that
 pass, typed; an ``ERROR`` rejects the row (file, row, column, reason), a ``WARNING`` keeps it.
-Checks: UN/LOCODE syntax, stakes within 0-100%, coordinates in range, known country codes,
+Checks: UN/LOCODE syntax, stakes within 0-100%, stake kinds (vocabulary, plus the census's
+``operator/owner`` and ``control``; a stake "in" an intermediate company is rejected), statuses
+(a remark in parentheses is kept apart), coordinates in range, known country codes,
 dates, a source URL on every fact, duplicate terminals (same id, or same UN/LOCODE and SMDG
 code), stakes naming no census terminal, and the current shares of one terminal adding up to more
 than 100% (every current equity row of that terminal is rejected: the worksheets disagree and
-no row can be preferred without a re-check).
+no row can be preferred without a re-check). A terminal row that says "exclude from banding"
+(closed, never awarded) keeps that note in ``excluded_reason``: it becomes no asset.
 """
 
 from __future__ import annotations
@@ -25,6 +28,17 @@ _ONE_SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([+-])\s*1\s+share\s*$")
 #: a stake row that states who holds the terminal with no foreign stake (not "on this half")
 _NO_FOREIGN = re.compile(r"^\s*no foreign stake(?!\s+on this)", re.I)
 _CITED = re.compile(r"\bS-[0-9a-f]{10}\b")
+#: a terminal row that says the terminal is not operating (closed, never awarded): no asset, no band
+_EXCLUDED = re.compile(r"exclude from banding", re.I)
+#: stake kinds the census writes beyond vocab/stake_kinds.csv: (interest type, control stated) and why
+EXTRA_KINDS = {
+    "operator/owner": ("shareholding", False, "named as operator and owner: a holding of undisclosed share"),
+    "control": ("shareholding", True, "the page states the holder controls the terminal (share not stated)"),
+}
+#: "equity (in Ignazio Messina & C.)": a stake in an intermediate company, not in the terminal
+_INDIRECT = re.compile(r"^\s*\w+\s*\(in\s+(.+)\)\s*$")
+#: "current (until the Messina deal closes)": the status, the rest a remark
+_STATUS_REMARK = re.compile(r"^\s*([a-z]+)\s*\((.+)\)\s*$")
 EPS = 1e-9
 
 
@@ -158,7 +172,9 @@ def terminals(ctx: Ctx, rows: list[dict]) -> list[dict]:
         ids.add(r["terminal_id"])
         if smdg:
             codes.add((code, smdg))
+        excluded = r["note"] if _EXCLUDED.search(r["note"] or "") else None
         out.append({"terminal_id": r["terminal_id"], "port": r["port"], "unlocode": code, "name": r["terminal"].strip(),
+                    "excluded_reason": excluded,
                     "smdg_code": smdg, "operator_name": r["operator"] or None, "latitude": lat, "longitude": lon,
                     "position_source_url": r["position_source_url"] if lat is not None else None,
                     "source_url": r["source_url"], "source_date": d, "note": r["note"] or None, **origin(r, f, i)})
@@ -196,9 +212,20 @@ def stakes(ctx: Ctx, rows: list[dict], terminal_ids: dict[tuple[str, str], str])
             errs.append(("stake_id", "duplicate_id", "stake listed twice (terminal, holder and kind)", r["holder"]))
         share = _share(errs, f, i, ctx, r["stake_pct"])
         kind = kinds.get(r["stake_kind"].strip())
-        if kind is None:
+        extra = EXTRA_KINDS.get(r["stake_kind"].strip())
+        if extra:
+            kind = {"interest_type": extra[0], "is_control": "true" if extra[1] else "false"}
+            ctx.log.add(f, i, "stake_kind", "stake_kind_census", WARNING, f"read as: {extra[2]}", r["stake_kind"])
+        elif (m := _INDIRECT.match(r["stake_kind"])) is not None:
+            errs.append(("stake_kind", "indirect_stake", f"a stake in {m.group(1)}, not in the terminal: needs a "
+                         "holder row for that company", r["stake_kind"]))
+        elif kind is None:
             errs.append(("stake_kind", "unknown_code", "stake kind not in vocab/stake_kinds.csv", r["stake_kind"]))
         status = r["status"].strip() or "unverified"
+        if (m := _STATUS_REMARK.match(status)) is not None and m.group(1) in STATUSES:
+            ctx.log.add(f, i, "status", "status_remark", WARNING, f"read as {m.group(1)!r}; remark: {m.group(2)}",
+                        status)
+            status = m.group(1)
         if status not in STATUSES:
             errs.append(("status", "unknown_code", f"status must be one of {', '.join(STATUSES)}", r["status"]))
         if not _url(r["source_url"]):

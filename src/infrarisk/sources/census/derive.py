@@ -1,8 +1,8 @@
 """Derive ``datasets/census/`` from the research worksheets of issue 12.
 
 Inputs (in the repository, beside ``datasets/``): ``research/issue12/census/`` — every
-``ports_*.csv``, ``terminals_*.csv``, ``stakes_*.csv`` and ``holders_*.csv`` — and
-``research/issue12/reconcile/published.csv``.
+``ports_*.csv``, ``terminals_*.csv``, ``stakes_*.csv`` and ``holders_*.csv`` — and every
+``research/issue12/reconcile/published*.csv`` (all rows kept, in sorted file order).
 
 Outputs: ``ports.csv``, ``terminals.csv``, ``stakes.csv``, ``holders.csv`` and
 ``published_investments.csv``, each row with the worksheet and row it came from, plus the
@@ -140,15 +140,17 @@ def build(shared: Path | None, out_dir: Path) -> Manifest:
         write_csv(out_dir / f"{kind}.csv", cols, rows)
         files.append(describe_file(out_dir, f"{kind}.csv", description,
                                    derived_from=[{"path": rel(p), "sha256": sha256_file(p)} for p in sheets]))
-    pub = root / RECONCILE_FILE
+    pubs = sorted((root / RECONCILE_FILE).parent.glob("published*.csv"))
+    if not pubs:
+        raise DataError(f"{root / RECONCILE_FILE}: no published*.csv worksheet")
     rows = [dict(r, worksheet=rel(pub), worksheet_row=i, supersedes="")
-            for i, r in enumerate(read_csv_strict(pub, PUBLISHED_COLUMNS), start=1)]
+            for pub in pubs for i, r in enumerate(read_csv_strict(pub, PUBLISHED_COLUMNS), start=1)]
     write_csv(out_dir / "published_investments.csv", PUBLISHED_COLUMNS + ORIGIN, rows)
     files.append(describe_file(
         out_dir, "published_investments.csv",
         "European port investments named by other public trackers and studies (publication, port, investor, stake as "
         "published), each matched to a stake row of the data or explained (exited, not a terminal, outside Europe).",
-        derived_from=[{"path": rel(pub), "sha256": sha256_file(pub)}]))
+        derived_from=[{"path": rel(p), "sha256": sha256_file(p)} for p in pubs]))
     m = Manifest(
         id=SOURCE_ID,
         title="infrarisk census of the container terminals of Europe's 40 largest container ports",
@@ -164,7 +166,7 @@ def build(shared: Path | None, out_dir: Path) -> Manifest:
                "by annual TEU, their container terminals, operators and shareholders, each row with the URL and date "
                "of a public page that states it (undated pages carry the retrieval date 2026-12-05 and say so). "
                "Derived from the worksheets of research/issue12/census/ (a later worksheet's row replaces an "
-               "earlier one with the same key) and research/issue12/reconcile/published.csv."),
+               "earlier one with the same key) and research/issue12/reconcile/published*.csv."),
         files=files,
         **MANIFEST_KEYS,
     )

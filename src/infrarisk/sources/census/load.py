@@ -26,7 +26,7 @@ PREFIX = "census"
 FILES = ("ports", "terminals", "stakes", "holders", "published_investments")
 _PROV = ["origin_file", "origin_row", "worksheet", "worksheet_row", "supersedes"]
 T_PORTS = ["rank", "port", "country_code", "unlocode", "teu", "teu_year", "source_url", "source_date", "note", *_PROV]
-T_TERMINALS = ["terminal_id", "port", "unlocode", "name", "smdg_code", "operator_name", "latitude", "longitude",
+T_TERMINALS = ["terminal_id", "port", "unlocode", "name", "excluded_reason", "smdg_code", "operator_name", "latitude", "longitude",
                "position_source_url", "source_url", "source_date", "note", "no_foreign_stake_statement",
                "no_foreign_stake_source_url", "no_foreign_stake_source_date", *_PROV]
 T_STAKES = ["stake_id", "terminal_id", "terminal", "unlocode", "holder", "share_fraction", "stake_pct_as_written",

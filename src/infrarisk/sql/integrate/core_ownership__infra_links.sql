@@ -112,7 +112,7 @@ census AS (
         s.source_url, 'Census of container terminals: ' || s.terminal || ' (' || s.holder || ')',
         s.note, NULL, s.origin_file, s.origin_row
     FROM core_census__stakes s
-    JOIN core_assets__census_map m USING (terminal_id)
+    JOIN core_assets__census_map m ON m.terminal_id = s.terminal_id AND m.asset_id IS NOT NULL
     JOIN core_match__mentions mm ON mm.file = s.origin_file AND mm.row = s.origin_row AND mm.name = s.holder
     WHERE mm.entity_id IS NOT NULL
       AND NOT (s.interest_type = 'concession' AND s.share_fraction IS NULL)

@@ -12,7 +12,7 @@ census AS (
     SELECT m.asset_id, mm.entity_id AS owner_entity_id, s.stake_id, s.share_fraction, s.status, s.as_of_date,
            s.source_url, s.origin_file, s.origin_row
     FROM core_census__stakes s
-    JOIN core_assets__census_map m USING (terminal_id)
+    JOIN core_assets__census_map m ON m.terminal_id = s.terminal_id AND m.asset_id IS NOT NULL
     JOIN core_match__mentions mm ON mm.file = s.origin_file AND mm.row = s.origin_row AND mm.name = s.holder
     WHERE NOT m.is_new AND mm.entity_id IS NOT NULL AND s.interest_type <> 'concession'
 )
