@@ -7,8 +7,8 @@ import pytest
 from infrarisk import ownership, score
 from infrarisk.integrate.census import base_name
 from infrarisk.profiles import load_profile
-from tests.builders import entity, load_tiny, stake
-from tests.sources.census.worksheets import STAKE, TERMINAL, build_census
+from tests.builders import entity, link, load_tiny, stake
+from tests.sources.census.worksheets import HOLDER, STAKE, TERMINAL, build_census
 
 SMDG = "https://example.org/smdg"
 
@@ -26,11 +26,15 @@ def built(tmp_path):
                    note="no foreign stake: the Family holds it"),
               dict(STAKE, terminal="Gamma Quay", holder="Alpha Holding", stake_pct="100",
                    note="reused curated row (S-00000000aa)")]
-    build_census(tmp_path, sheets={"terminals_a": terminals, "stakes_a": stakes})
-    ents = [entity("Alpha Holding", "FR"), entity("COSCO Ports", "CN"), entity("Family Co", "FR")]
+    holders = [HOLDER, dict(HOLDER, holder="Gamma Fund", country="GB", parent="COSCO Ports", parent_stake_pct="40"),
+               dict(HOLDER, holder="Alpha Holding", parent="Somebody Else", parent_stake_pct="100")]
+    build_census(tmp_path, sheets={"terminals_a": terminals, "stakes_a": stakes, "holders_a": holders})
+    ents = [entity("Alpha Holding", "FR"), entity("COSCO Ports", "CN"), entity("Family Co", "FR"),
+            entity("Parent Co", "FR")]
     cur = [stake("Alpha Terminal (north side)", "Alpha Holding", 60),
+           stake("Other Terminal", "Parent Co", 100),
            stake("Gamma Container Quays", "Alpha Holding", 100, sid="S-00000000aa")]
-    con, log, s = load_tiny(tmp_path, entities=ents, stakes=cur)
+    con, log, s = load_tiny(tmp_path, entities=ents, stakes=cur, links=[link("Alpha Holding", "Parent Co", 100)])
     return con, log, s
 
 
@@ -86,4 +90,26 @@ def test_a_european_port_outside_the_census_says_so(built):
     got = dict(con.execute("SELECT asset_id, band_reason FROM out_exposure__assets WHERE asset_class = 'port'"
                            ).fetchall())
     assert got["wpi:2"] == "Not in the census of the 40 largest container ports; terminals not researched."
-    assert got["wpi:1"].startswith("Roll-up of 4 terminal(s)")
+    assert got["wpi:1"].startswith("Roll-up of 5 terminal(s)")  # 3 curated (one with census holders), 2 added
+
+
+def test_census_holders_parents_are_links_unless_curated_records_the_parents(built):
+    con, _, s = built
+    rows = con.execute("SELECT subject_id, owner_entity_id, share_min, source_id FROM core_ownership__links "
+                       "WHERE link_id LIKE 'CH-%'").fetchall()
+    gamma = con.execute("SELECT entity_id, hq_country_code FROM core_ownership__entities "
+                        "WHERE entity_name = 'Gamma Fund'").fetchone()
+    assert gamma[1] == "GB"  # the country census/holders.csv states
+    assert rows == [(gamma[0], "cosco-ports", 0.4, "census")]  # Alpha Holding's parents are curated: no census link
+    score.score(con, ownership.resolve(con, s), load_profile("default"), s)
+    share = con.execute("SELECT share_min FROM out_exposure__asset_groups WHERE asset_id = "
+                        "'terminal:alpha-terminal-north-side' AND group_id = 'china'").fetchone()
+    assert share[0] == pytest.approx(0.1 * 0.4)  # Gamma Fund's 10%, 40% of it COSCO's
+
+
+def test_a_terminal_not_operating_is_no_asset(tmp_path):
+    build_census(tmp_path, sheets={"terminals_a": [dict(TERMINAL, terminal="Closed Quay", note="exclude from banding")],
+                                   "stakes_a": [dict(STAKE, terminal="Closed Quay")]})
+    con, _, _ = load_tiny(tmp_path, entities=[entity("Alpha Holding", "FR")], stakes=[])
+    assert con.execute("SELECT asset_id, match_basis FROM core_assets__census_map").fetchall() == [(None, "excluded")]
+    assert con.execute("SELECT count(*) FROM core_ownership__links WHERE source_id = 'census'").fetchone() == (0,)

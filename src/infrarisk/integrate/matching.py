@@ -5,7 +5,8 @@ registry entities ``core_registry__entities`` not mapped onto curated ones
 (``core_registry__entity_map``), the hand-written ``core_matching__entities`` and
 ``core_matching__aliases``, the owner names of ``core_cables__owner_mentions`` and
 ``core_gem__stakes`` (with the GEM asset's country from ``core_gem__assets``) and the holders of
-``core_census__stakes`` (with the terminal's country), the GLEIF legal
+``core_census__stakes`` (with the terminal's country) and the holders and parents of
+``core_census__holders``, the GLEIF legal
 names of ``core_gleifnames__legal_names`` (the registry step), the owner register
 (``core_owners__*``, joined by :mod:`.register`: its owners are known entities, its name rows
 the reviewed decisions) and GEM's parent -> HQ pairs (``core_gemownership__parent_hq``, the
@@ -137,6 +138,13 @@ def mentions(con: duckdb.DuckDBPyConnection) -> tuple[list[match.Mention], dict[
             "ORDER BY origin_row").fetchall():
         out.append(match.Mention(name, "census", file, int(row), "holder", f"census terminal {term}",
                                  asset_country=cc or ""))
+        urls[(file, int(row))] = url
+    for name, parent, file, row, url in con.execute(
+            "SELECT holder, parent, origin_file, origin_row, source_url FROM core_census__holders "
+            "ORDER BY origin_row").fetchall():
+        out.append(match.Mention(name, "census", file, int(row), "holder", f"census holder {name}"))
+        if parent:
+            out.append(match.Mention(parent, "census", file, int(row), "parent", f"parent of census holder {name}"))
         urls[(file, int(row))] = url
     return out, urls
 

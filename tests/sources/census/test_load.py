@@ -86,3 +86,18 @@ def test_an_absent_folder_writes_the_tables_empty(tmp_path):
     stub_geo(con)
     load(con, Settings.load(environ={}, datasets_dir=tmp_path), log)
     assert con.execute("SELECT count(*) FROM core_census__stakes").fetchone() == (0,)
+
+
+def test_census_kinds_statuses_and_terminals_not_operating(tmp_path):
+    stakes = [dict(STAKE, stake_kind="operator/owner", stake_pct=""),
+              dict(STAKE, holder="Beta Fund", stake_kind="equity (in Alpha Holding)", stake_pct="49"),
+              dict(STAKE, holder="Gavio", stake_kind="control", status="current (until the deal closes)")]
+    terminals = [dict(TERMINAL, note="Closed in 2020. Not a current terminal; exclude from banding")]
+    con, log = _load(tmp_path, sheets={"stakes_a": stakes, "terminals_a": terminals})
+    got = _problems(log)
+    assert ("census/stakes.csv", 2, "indirect_stake") in got
+    assert {("census/stakes.csv", 1, "stake_kind_census"), ("census/stakes.csv", 3, "status_remark")} <= got
+    rows = con.execute("SELECT holder, interest_type, is_control_kind, status FROM core_census__stakes "
+                       "ORDER BY origin_row").fetchall()
+    assert rows == [("Alpha Holding", "shareholding", False, "current"), ("Gavio", "shareholding", True, "current")]
+    assert con.execute("SELECT excluded_reason IS NOT NULL FROM core_census__terminals").fetchone() == (True,)

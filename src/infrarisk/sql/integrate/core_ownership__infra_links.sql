@@ -15,7 +15,10 @@
 --     terminal asset the census terminal is (core_assets__census_map). Curated rows win: a census row on a curated
 --     terminal whose holder the curated stakes already name, or that reuses a curated row (cites its S- id), makes no
 --     link (a differing value is listed in core_ownership__stake_conflicts); a concession row without a share names
---     the landlord or grantor, no holding, and makes no link.
+--     the landlord or grantor, no holding, and makes no link;
+--   census holders' parents (census/holders.csv): holder -> parent with the parent's share (undisclosed where
+--     blank), both names resolved like the stakes' holders; not for a holder whose parents the curated parent
+--     links or the owner register record (they win).
 -- A stake without a source does not exist: a cable links to its TeleGeography page, a GEM row to its
 -- GEM.wiki page.
 CREATE OR REPLACE TABLE core_ownership__infra_links AS
@@ -126,9 +129,26 @@ census AS (
                                JOIN core_match__mentions x ON x.file = y.origin_file AND x.row = y.origin_row
                                WHERE y.status IN ('current', 'unverified') AND coalesce(y.share_fraction, 1) > 0))
 ),
+census_parent AS (
+    -- census/holders.csv: a holder's parent and its share, where the curated parent links and the owner
+    -- register say nothing of the holder's parents (they win)
+    SELECT
+        'CH-' || left(md5(h.origin_file || '|' || h.origin_row), 10), 'entity', c.entity_id, c.entity_id, p.entity_id,
+        'shareholding', NULL, h.parent_share_fraction, NULL, NULL, NULL, NULL,
+        false, 'current', CAST(h.source_date AS DATE), 'day',
+        h.source_url, 'Census of container terminals: holder ' || h.holder || ', parent ' || h.parent,
+        h.note, NULL, h.origin_file, h.origin_row
+    FROM core_census__holders h
+    JOIN core_match__mentions c ON c.file = h.origin_file AND c.row = h.origin_row AND c.column_name = 'holder'
+    JOIN core_match__mentions p ON p.file = h.origin_file AND p.row = h.origin_row AND p.column_name = 'parent'
+    WHERE h.parent IS NOT NULL AND c.entity_id IS NOT NULL AND p.entity_id IS NOT NULL AND c.entity_id <> p.entity_id
+      AND c.entity_id NOT IN (SELECT subject_entity_id FROM core_curated__parent_links)
+      AND c.entity_id NOT IN (SELECT child_entity_id FROM core_match__owner_links)
+),
 unioned AS (
     SELECT * FROM telecom
     UNION ALL SELECT * FROM census
+    UNION ALL SELECT * FROM census_parent
     UNION ALL SELECT * FROM cables
     UNION ALL SELECT * FROM gem
 )
