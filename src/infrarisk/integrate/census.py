@@ -25,6 +25,7 @@ census says is not operating (``excluded_reason``: closed, never awarded) is no 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import duckdb
 import pandas as pd
@@ -46,8 +47,6 @@ def base_name(name: str) -> str:
     >>> base_name("Baltic Hub (ex DCT Gdansk)") == base_name("Baltic Hub")
     True
     """
-    import unicodedata
-
     t = re.sub(r"\([^)]*\)", " ", name or "")
     t = unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode("ascii").lower()
     return " ".join(re.findall(r"[a-z0-9]+", t))
