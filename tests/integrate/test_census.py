@@ -113,3 +113,16 @@ def test_a_terminal_not_operating_is_no_asset(tmp_path):
     con, _, _ = load_tiny(tmp_path, entities=[entity("Alpha Holding", "FR")], stakes=[])
     assert con.execute("SELECT asset_id, match_basis FROM core_assets__census_map").fetchall() == [(None, "excluded")]
     assert con.execute("SELECT count(*) FROM core_ownership__links WHERE source_id = 'census'").fetchone() == (0,)
+
+
+def test_coverage_counts_the_ports_unknown_with_and_without_the_census(built):
+    from infrarisk.findings import census as census_facts
+    con, _, s = built
+    score.score(con, ownership.resolve(con, s), load_profile("default"), s)
+    c = census_facts.coverage(con)
+    bands = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets WHERE asset_class = 'port' AND is_europe"
+                             ).fetchall())
+    assert c["n_ports"] == len(bands) and c["n_unknown"] == sum(b == "unknown" for b in bands.values())
+    assert (c["n_new_terminals"], c["n_found_terminals"], c["n_excluded_terminals"]) == (2, 2, 0)
+    # wpi:1 is banded by its curated terminals with or without the census; wpi:2 is unknown either way
+    assert c["n_unknown_before"] == c["n_unknown"]
