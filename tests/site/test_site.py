@@ -59,6 +59,25 @@ def test_inge2_csv(real_build):
     assert not re.search(r"magnitude\.\d", page)  # sentences keep their space ("order of magnitude. 6 of these")
 
 
+def test_inge2_reconciliation_table_and_download(real_build):
+    s, _ = real_build
+    import duckdb
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    published = con.execute("SELECT count(*) FROM core_census__published").fetchone()[0]
+    links = {r[0]: r[1] for r in con.execute("SELECT link_id, subject_id FROM core_ownership__links").fetchall()}
+    con.close()
+    with open(s.site_dir / "data/inge2-reconciliation.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert published > 0 and len(rows) == published
+    for r in rows:  # every published investment is matched to stake rows of the data or explained
+        assert r["matched_stake_ids"] or r["explanation"], r
+        assert all(i in links for i in r["matched_stake_ids"].split()), r
+    page = (s.site_dir / "inge2.html").read_text()
+    assert 'href="data/inge2-reconciliation.csv"' in page
+    some = next(r for r in rows if r["matched_stake_ids"])
+    assert f'href="index.html#sel={links[some["matched_stake_ids"].split()[0]]}"' in page
+
+
 def test_hostile_names_are_escaped_everywhere(hostile_build):
     s, _ = hostile_build
     for page in PAGES:

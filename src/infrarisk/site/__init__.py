@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from .. import licences
-from ..findings import inge2
+from ..findings import census, inge2, reconcile
 from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
@@ -141,12 +141,14 @@ def _build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Pro
         r["share_display"] = inge2.share_display(r)
     src = claim.group.sources[0] if claim.group is not None and claim.group.sources else None
     _write(out_dir / "data" / "inge2-ports.csv", _csv(inge, inge2.CSV_COLUMNS))
+    published = reconcile.rows(con)
+    _write(out_dir / "data" / "inge2-reconciliation.csv", _csv(reconcile.csv_rows(published), reconcile.CSV_COLUMNS))
     _write(out_dir / "inge2.html", sb.page(
         "inge2.html", "inge2", "Over 20 European ports", rows=inge, n_ports=len(inge),
         n_via_sar=sum(1 for r in inge if r["is_via_special_regions_only"]), group_label=label,
         group_countries=", ".join(sorted(members)), threshold=pct(settings.thresholds.screening),
         claim_url=src.url if src else "", claim_also=src.also_reported_by if src else "",
-        not_counted=inge2.not_counted(con, members)))
+        not_counted=inge2.not_counted(con, members), published=published))
 
     # methodology, sources
     checks = _records(con.execute("SELECT * FROM out_build__checks ORDER BY check_name").df())
@@ -158,7 +160,7 @@ def _build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Pro
         "methodology.html", "methodology", "Methodology", checks=checks, stats=stats, n_errors=n_err,
         n_warnings=n_warn, thresholds=settings.thresholds, current_statuses=list(settings.current_statuses),
         country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown",
-        layers=methodology.methodology_facts(con, settings, layer_files, md)))
+        layers=methodology.methodology_facts(con, settings, layer_files, md), census=census.coverage(con)))
     _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences"))
 
     # what changed since the previous published build (history store; issue 6)
