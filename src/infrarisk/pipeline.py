@@ -143,18 +143,18 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
     tmp_site = None
     try:
-        g = build_database(con, settings, profile, report, progress)
+        build_database(con, settings, profile, report, progress)
+        con.execute("CHECKPOINT")
+        con.close()  # the site reads the finished file through read-only connections, two processes at once
         if with_site:
-            from .site import build_site
+            from .site import build_site_from
             site_dir = Path(settings.site_dir)
             site_dir.parent.mkdir(parents=True, exist_ok=True)
             tmp_site = site_dir.with_name(f".{site_dir.name}.{os.getpid()}.tmp")
             shutil.rmtree(tmp_site, ignore_errors=True)
             with _stage(report, "site", progress):
-                build_site(con, settings, profile, tmp_site)
+                build_site_from(tmp_db, settings, profile, tmp_site)
             report.site_bytes = sum(p.stat().st_size for p in tmp_site.rglob("*") if p.is_file())
-        con.execute("CHECKPOINT")
-        con.close()
         os.replace(tmp_db, db_path)
         if with_site:
             swap_dir(tmp_site, Path(settings.site_dir))
