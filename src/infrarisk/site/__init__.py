@@ -92,9 +92,11 @@ def build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Prof
     out_dir = Path(out_dir)
     with _frozen_heap():
         sb, md = _prepare(con, settings, profile, out_dir)
-        _map_files(sb, md, out_dir)
+        sets, dls = downloads.plan_downloads(sb, md)
+        downloads.write_sets(sets, out_dir)
+        _map_files(sb, md, dls, out_dir)
         _pages(con, sb, md, settings, profile, out_dir)
-    return Path(out_dir)
+    return out_dir
 
 
 def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path, workers: int = 2) -> Path:
@@ -102,8 +104,8 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
 
     The tables every part reads (:class:`SiteBuilder`, :func:`mapdata.collect`) are read once;
     then, with ``workers`` 2 on a system with ``os.fork``, a child process writes the map's
-    files (downloads, map data, details, ``index.html``) while this process writes the other
-    pages, each through its own read-only connection (:mod:`.parallel`). The files are the
+    files (map data, details, ``index.html``) while this process writes the full downloads and
+    the other pages, each through its own read-only connection (:mod:`.parallel`). The files are the
     same as :func:`build_site` writes; a failure in either part raises here.
 
     Parameters
@@ -120,12 +122,14 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
         con = connect_read_only(db_path)
         try:
             sb, md = _prepare(con, settings, profile, out_dir)
+            sets, dls = downloads.plan_downloads(sb, md)
         finally:
             con.close()
         if workers < 2 or not parallel.can_fork():
             sb.con = con = connect_read_only(db_path)
             try:
-                _map_files(sb, md, out_dir)
+                downloads.write_sets(sets, out_dir)
+                _map_files(sb, md, dls, out_dir)
                 _pages(con, sb, md, settings, profile, out_dir)
             finally:
                 con.close()
@@ -134,13 +138,14 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
         def child() -> None:
             sb.con = c = connect_read_only(db_path)
             try:
-                _map_files(sb, md, out_dir)
+                _map_files(sb, md, dls, out_dir)
             finally:
                 c.close()
 
         def here() -> None:
             sb.con = c = connect_read_only(db_path)
             try:
+                downloads.write_sets(sets, out_dir)
                 _pages(c, sb, md, settings, profile, out_dir)
             finally:
                 c.close()
@@ -163,9 +168,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profil
     return sb, mapdata.collect(sb)
 
 
-def _map_files(sb: SiteBuilder, md: "mapdata.MapData", out_dir: Path) -> None:
-    """The map: a Folium map page; features in files beside it, details on demand, full downloads."""
-    dls = downloads.write_downloads(sb, md, out_dir)
+def _map_files(sb: SiteBuilder, md: "mapdata.MapData", dls: list[dict], out_dir: Path) -> None:
+    """The map: a Folium map page; features in files beside it, details on demand (the full downloads,
+    described by ``dls``, are written by :func:`downloads.write_sets`)."""
     data = mapdata.write_map_data(sb, md, out_dir, dls)
     details.write_details(sb, md, out_dir)
     _write(out_dir / "index.html", map_page(sb, data, dls, md.n))

@@ -128,11 +128,20 @@ def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str) -> None:
 
 def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]:
     """Write the full downloads; return their descriptions (set, href, format, licence, n)."""
+    sets, described = plan_downloads(sb, md)
+    write_sets(sets, out_dir)
+    return described
+
+
+def plan_downloads(sb: "SiteBuilder", md: MapData) -> tuple[list[tuple], list[dict]]:
+    """The download sets (name, stem, frame, licence) and their descriptions, nothing written yet.
+
+    The map's index lists the descriptions; :func:`write_sets` writes the files (the site
+    writes them in one process while the other writes the map's data).
+    """
     lics = {layer.id: layer_licence(sb, layer, fr) for layer, fr in md.layers}
     lic = licences.most_restrictive(lics.values() or [f["licence"] for s in sb.sources for f in s["files"]])
     gdf = table(sb, md)
-    out = Path(out_dir)
-    (out / "data").mkdir(parents=True, exist_ok=True)
     sets = [("all", STEM, gdf, lic)]
     nc = {k for k, v in lics.items() if v in licences.NONCOMMERCIAL}
     if nc and len(nc) < len(lics):
@@ -141,11 +150,18 @@ def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]
                      licences.most_restrictive(v for k, v in lics.items() if k not in nc)))
     res = []
     for name, stem, frame, set_lic in sets:
-        _write_set(frame, out, stem, set_lic)
         res += [{"set": name, "label": label, "href": f"{stem}.{ext}", "format": ext, "licence": set_lic,
                  "licence_url": licences.url(set_lic), "nc": set_lic in licences.NONCOMMERCIAL, "n": len(frame)}
                 for ext, label in (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))]
-    return res
+    return sets, res
+
+
+def write_sets(sets: list[tuple], out_dir: Path) -> None:
+    """Write each set of :func:`plan_downloads` as CSV, GeoJSON and GeoParquet under ``out_dir/data``."""
+    out = Path(out_dir)
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    for _, stem, frame, set_lic in sets:
+        _write_set(frame, out, stem, set_lic)
 
 
 def _write_geoparquet(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
