@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
+from importlib import import_module
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -142,6 +144,7 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     con = db.connect(tmp_db)
     con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
     tmp_site = None
+    warming = _warm_site() if with_site else None
     try:
         build_database(con, settings, profile, report, progress)
         con.execute("CHECKPOINT")
@@ -153,12 +156,15 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
             tmp_site = site_dir.with_name(f".{site_dir.name}.{os.getpid()}.tmp")
             shutil.rmtree(tmp_site, ignore_errors=True)
             with _stage(report, "site", progress):
+                warming.join()  # before the site forks: no other thread may run then
                 build_site_from(tmp_db, settings, profile, tmp_site)
             report.site_bytes = sum(p.stat().st_size for p in tmp_site.rglob("*") if p.is_file())
         os.replace(tmp_db, db_path)
         if with_site:
             swap_dir(tmp_site, Path(settings.site_dir))
     except BaseException:
+        if warming is not None:
+            warming.join()
         try:
             con.close()
         except Exception:
@@ -170,6 +176,31 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
         raise
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
+
+
+def _warm_site() -> threading.Thread:
+    """Import the site's modules and compile its templates in a thread while the database is built.
+
+    The database stages leave the interpreter lock free while DuckDB works; the imports
+    (Folium, Jinja2, GeoPandas) and template compilation use that time. The loaders, the
+    modules those stages import late, are imported first, here, so that the two threads never
+    import the same modules at once. A failure here is ignored: the site stage imports again
+    and reports it.
+    """
+    from . import sources
+    for pkg in sources.packages().values():
+        import_module(f"{pkg.__name__}.load")
+
+    def work() -> None:
+        try:
+            from .site import render
+            render.warm()
+        except Exception:  # noqa: BLE001 - the site stage raises it again
+            pass
+
+    t = threading.Thread(target=work, name="infrarisk-site-warm", daemon=True)
+    t.start()
+    return t
 
 
 def swap_dir(new: Path, target: Path) -> None:
