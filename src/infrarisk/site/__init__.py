@@ -104,8 +104,8 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
 
     The tables every part reads (:class:`SiteBuilder`, :func:`mapdata.collect`) are read once;
     then, with ``workers`` 2 on a system with ``os.fork``, a child process writes the map's
-    files (map data, details, ``index.html``) while this process writes the full downloads and
-    the other pages, each through its own read-only connection (:mod:`.parallel`). The files are the
+    files (map data, details, ``index.html``) and the GeoJSON downloads while this process
+    writes the CSV and GeoParquet downloads and the other pages, each through its own read-only connection (:mod:`.parallel`). The files are the
     same as :func:`build_site` writes; a failure in either part raises here.
 
     Parameters
@@ -138,6 +138,7 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
         def child() -> None:
             sb.con = c = connect_read_only(db_path)
             try:
+                downloads.write_sets(sets, out_dir, ("geojson",))
                 _map_files(sb, md, dls, out_dir)
             finally:
                 c.close()
@@ -145,7 +146,7 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
         def here() -> None:
             sb.con = c = connect_read_only(db_path)
             try:
-                downloads.write_sets(sets, out_dir)
+                downloads.write_sets(sets, out_dir, ("csv", "parquet"))
                 _pages(c, sb, md, settings, profile, out_dir)
             finally:
                 c.close()

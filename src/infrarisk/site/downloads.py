@@ -116,14 +116,18 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
     path.write_bytes((head + ',"features":[' + body + "]}\n").encode("utf-8"))
 
 
-def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str) -> None:
+def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str,
+               formats: tuple[str, ...] = ("csv", "geojson", "parquet")) -> None:
     licence = {"id": lic, "url": licences.url(lic),
                "attribution": "infrarisk; sources and attributions: sources.html of the site"}
-    plain = pd.DataFrame(gdf.drop(columns="geometry"))
-    plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
-    (out / f"{stem}.csv").write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    _write_geojson(gdf, out / f"{stem}.geojson", licence)
-    _write_geoparquet(gdf, out / f"{stem}.parquet", licence)
+    if "csv" in formats:
+        plain = pd.DataFrame(gdf.drop(columns="geometry"))
+        plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
+        (out / f"{stem}.csv").write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    if "geojson" in formats:
+        _write_geojson(gdf, out / f"{stem}.geojson", licence)
+    if "parquet" in formats:
+        _write_geoparquet(gdf, out / f"{stem}.parquet", licence)
 
 
 def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]:
@@ -152,16 +156,20 @@ def plan_downloads(sb: "SiteBuilder", md: MapData) -> tuple[list[tuple], list[di
     for name, stem, frame, set_lic in sets:
         res += [{"set": name, "label": label, "href": f"{stem}.{ext}", "format": ext, "licence": set_lic,
                  "licence_url": licences.url(set_lic), "nc": set_lic in licences.NONCOMMERCIAL, "n": len(frame)}
-                for ext, label in (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))]
+                for ext, label in FORMATS]
     return sets, res
 
 
-def write_sets(sets: list[tuple], out_dir: Path) -> None:
-    """Write each set of :func:`plan_downloads` as CSV, GeoJSON and GeoParquet under ``out_dir/data``."""
+#: the formats of each download set (file extension, label)
+FORMATS = (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))
+
+
+def write_sets(sets: list[tuple], out_dir: Path, formats: tuple[str, ...] = ("csv", "geojson", "parquet")) -> None:
+    """Write each set of :func:`plan_downloads` in ``formats`` under ``out_dir/data``."""
     out = Path(out_dir)
     (out / "data").mkdir(parents=True, exist_ok=True)
     for _, stem, frame, set_lic in sets:
-        _write_set(frame, out, stem, set_lic)
+        _write_set(frame, out, stem, set_lic, formats)
 
 
 def _write_geoparquet(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
