@@ -21,13 +21,21 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from . import checks, db, integrate, ownership, score, sources, summary
+from typing import TYPE_CHECKING
+
+from . import db, sources
 from .problems import ProblemLog
 from .sources import _load
 from .profiles import Profile, load_profile
 from .settings import Settings
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .ownership import OwnershipGraph
+
 Progress = Callable[[str], None]
+#: the modules of the stages after load, imported while verify and load run (:func:`_warm`)
+LATER_STAGES = ("infrarisk.integrate", "infrarisk.ownership", "infrarisk.score", "infrarisk.summary",
+                "infrarisk.checks")
 
 
 @dataclass
@@ -72,7 +80,7 @@ def _stage(report: BuildReport, name: str, progress: Progress):
 
 
 def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, report: BuildReport,
-                   progress: Progress) -> ownership.OwnershipGraph:
+                   progress: Progress) -> "OwnershipGraph":
     """Run load → resolve → score → checks into ``con``."""
     with _stage(report, "verify", progress):
         folders = sources.list_sources(settings.datasets_dir)
@@ -85,6 +93,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         record_sources(con, manifests)
     with _stage(report, "load", progress):
         sources.load_all(con, settings, report.log)  # registry attached read-only, then each source
+    from . import checks, integrate, ownership, score, summary  # imported by _warm meanwhile, or now
     with _stage(report, "integrate", progress):
         integrate.run(con, settings, report.log)
     with _stage(report, "resolve", progress):
@@ -144,7 +153,7 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     con = db.connect(tmp_db)
     con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
     tmp_site = None
-    warming = _warm_site() if with_site else None
+    warming = _warm(with_site)
     try:
         build_database(con, settings, profile, report, progress)
         con.execute("CHECKPOINT")
@@ -163,8 +172,7 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
         if with_site:
             swap_dir(tmp_site, Path(settings.site_dir))
     except BaseException:
-        if warming is not None:
-            warming.join()
+        warming.join()
         try:
             con.close()
         except Exception:
@@ -178,27 +186,32 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     return report
 
 
-def _warm_site() -> threading.Thread:
-    """Import the site's modules and compile its templates in a thread while the database is built.
+def _warm(with_site: bool) -> threading.Thread:
+    """Import the later stages' modules (and the site's, compiling its templates) in a thread
+    while verify and load run.
 
-    The database stages leave the interpreter lock free while DuckDB works; the imports
-    (Folium, Jinja2, GeoPandas) and template compilation use that time. The loaders, the
-    modules those stages import late, are imported first, here, so that the two threads never
-    import the same modules at once. A failure here is ignored: the site stage imports again
-    and reports it.
+    Those stages leave the interpreter lock free while DuckDB works and files are hashed;
+    the imports (SciPy, Folium, Jinja2 …) use that time. The loaders, the modules that verify
+    and load import late, are imported first, here, so that the two threads never import the
+    same modules at once; a stage that needs a module the thread is still importing waits
+    for it. A failure here is ignored: the stage imports again and reports it.
     """
     from . import sources
+    from .sources.registry import load as _registry  # noqa: F401  (imported by load_all)
     for pkg in sources.packages().values():
         import_module(f"{pkg.__name__}.load")
 
     def work() -> None:
         try:
-            from .site import render
-            render.warm()
-        except Exception:  # noqa: BLE001 - the site stage raises it again
+            for name in LATER_STAGES:
+                import_module(name)
+            if with_site:
+                from .site import render
+                render.warm()
+        except Exception:  # noqa: BLE001 - the stage raises it again
             pass
 
-    t = threading.Thread(target=work, name="infrarisk-site-warm", daemon=True)
+    t = threading.Thread(target=work, name="infrarisk-warm", daemon=True)
     t.start()
     return t
 
