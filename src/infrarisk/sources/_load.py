@@ -6,7 +6,8 @@ Contract: small functions over files and frames, no table of their own.
 - :func:`verify` checks a source folder against its manifest once while its files are
   unchanged (the build's verify stage has done it; a loader run alone still does it);
 - :func:`read_rows` reads a CSV as text rows; a missing required or an unknown column
-  stops the load (strict interpretation);
+  stops the load (strict interpretation); :func:`read_lists` reads one whose columns are
+  fixed as lists (large files);
 - :func:`frame` makes a DataFrame with fixed columns and types, also when empty;
 - :func:`raw_copy` writes a CSV as a ``raw_*`` table of text columns with its row number;
 - :func:`routes` reads a GeoJSON of line features keyed by one property into WKT, with a
@@ -64,6 +65,33 @@ def remember_verified(folder: Path, manifest: "_manifest.Manifest", key: tuple) 
     """Record that ``folder`` (its files as of ``key``, from :func:`fingerprint` taken before
     the check) passed :func:`infrarisk.sources.manifest.verify`."""
     _VERIFIED[Path(folder).resolve()] = (key, manifest)
+
+
+def read_lists(path: Path, expected: list[str]) -> tuple[list[str], list[list[str]]]:
+    """(header, rows as lists) of a CSV whose header must hold exactly ``expected``.
+
+    The checks and errors of :func:`infrarisk.sources._derive.read_csv_strict` (missing or
+    unknown columns, a row with another number of fields), without a dict per row.
+    """
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise DataError(f"{path}: empty file") from None
+        missing = [c for c in expected if c not in header]
+        unknown = [c for c in header if c not in expected]
+        if missing or unknown:
+            raise DataError(
+                f"{path}: header differs from the expected columns"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+        rows = list(reader)
+    n = len(header)
+    for i, rec in enumerate(rows, start=1):
+        if len(rec) != n:
+            raise DataError(f"{path}: row {i} has {len(rec)} fields, header has {n}")
+    return header, rows
 
 
 def read_rows(path: Path, required: list[str], optional: list[str] | None = None) -> list[dict[str, str]]:

@@ -28,7 +28,6 @@ Checks (a :class:`~infrarisk.problems.Problem` each, file and 1-based row):
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
@@ -36,12 +35,11 @@ import duckdb
 import pandas as pd
 
 from ...db import write_frame
-from ...errors import DataError
 from .._derive import read_csv_strict
 from .derive import OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from .._load import verify
+from .._load import read_lists, verify
 from ...validate import _UNLOCODE_RE, check_country, check_lat_lon, check_unlocode
 from . import SOURCE_ID
 LOCATIONS = f"{SOURCE_ID}/locations.csv"
@@ -161,7 +159,7 @@ def load_locations(root: Path, countries: set[str], statuses: set[str], log: Pro
     pandas.DataFrame
         Typed rows (see the module docstring) with ``source_row`` and ``is_duplicate_unlocode``.
     """
-    header, rows = _read_lists(root / LOCATIONS, OUT_COLUMNS)
+    header, rows = read_lists(root / LOCATIONS, OUT_COLUMNS)
     columns = ["source_row", "unlocode", "country_code", "location_code", "name", "name_wo_diacritics",
                *_OPTIONAL_TEXT, "function_code", "latitude", "longitude", *_BOOLS, "is_duplicate_unlocode"]
     out: dict[str, list] = {c: [] for c in columns}
@@ -203,29 +201,6 @@ def load_locations(root: Path, countries: set[str], statuses: set[str], log: Pro
 
 #: coordinates the row test accepts as they are (anything else goes through check_lat_lon)
 _NUMBER = re.compile(r"-?[0-9]{1,3}(\.[0-9]+)?")
-
-
-def _read_lists(path: Path, expected: list[str]) -> tuple[list[str], list[list[str]]]:
-    """(header, rows as lists): :func:`read_csv_strict`'s checks and errors, without a dict per row."""
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DataError(f"{path}: empty file") from None
-        missing = [c for c in expected if c not in header]
-        unknown = [c for c in header if c not in expected]
-        if missing or unknown:
-            raise DataError(
-                f"{path}: header differs from the expected columns"
-                + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
-        rows = list(reader)
-    n = len(header)
-    for i, rec in enumerate(rows, start=1):
-        if len(rec) != n:
-            raise DataError(f"{path}: row {i} has {len(rec)} fields, header has {n}")
-    return header, rows
 
 
 def _is_clean(countries: set[str], statuses: set[str], at: dict[str, int]):
