@@ -5,6 +5,10 @@ database into a temporary file and the site into a temporary folder, and moves b
 place only when every stage and every ``error`` data check passed. On any failure the
 previous database and site are untouched and the error propagates (the CLI turns it into
 a non-zero exit code).
+
+Speed: while verify and load run, a thread imports the later stages' modules and the site's
+(:func:`_warm`); the database is checkpointed and closed before the site stage, which reads it
+through read-only connections from two processes (:func:`infrarisk.site.build_site_from`).
 """
 
 from __future__ import annotations

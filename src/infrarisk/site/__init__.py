@@ -12,6 +12,8 @@ the map's data files escape ``<``, ``>`` and ``&`` and the page turns data into 
 only). The map page is a Folium map (:mod:`.mapping`) inside the app of ``map.html``; its
 layers (:mod:`.layers`, :mod:`.infra`, :mod:`.mapdata`, :mod:`.details`, :mod:`.downloads`)
 are loaded from files beside it and drawn on one canvas by ``static/infrarisk/``.
+:func:`build_site_from` builds the same site from a closed database file, the map's files and
+the other pages written by two processes at once (:mod:`.parallel`).
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ top-level ``licence`` member, the GeoParquet in its file metadata, and
 (TeleGeography's cables) and others are not, the same three files are also written
 without the non-commercial layers (``data/infrarisk-map-except-nc.*``), so that whoever
 may not use non-commercial data still has everything else. Output is deterministic.
+:func:`write_downloads` is :func:`plan_downloads` (the sets and their descriptions) then
+:func:`write_sets` (the files, some formats at a time: the site writes them from two processes).
 """
 
 from __future__ import annotations
@@ -130,6 +132,10 @@ def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str,
         _write_geoparquet(gdf, out / f"{stem}.parquet", licence)
 
 
+#: the formats of each download set (file extension, label)
+FORMATS = (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))
+
+
 def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]:
     """Write the full downloads; return their descriptions (set, href, format, licence, n)."""
     sets, described = plan_downloads(sb, md)
@@ -158,10 +164,6 @@ def plan_downloads(sb: "SiteBuilder", md: MapData) -> tuple[list[tuple], list[di
                  "licence_url": licences.url(set_lic), "nc": set_lic in licences.NONCOMMERCIAL, "n": len(frame)}
                 for ext, label in FORMATS]
     return sets, res
-
-
-#: the formats of each download set (file extension, label)
-FORMATS = (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))
 
 
 def write_sets(sets: list[tuple], out_dir: Path, formats: tuple[str, ...] = ("csv", "geojson", "parquet")) -> None:
