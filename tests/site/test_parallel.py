@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from infrarisk.errors import DataError
 from infrarisk.profiles import load_profile
 from infrarisk.site import build_site_from, parallel
 
@@ -21,12 +22,24 @@ def test_both_parts_run(tmp_path):
     assert (tmp_path / "child").read_text() == "c" and (tmp_path / "here").read_text() == "h"
 
 
-def test_child_failure_raises_with_its_traceback(tmp_path):
+def test_child_failure_raises_its_exception_with_its_traceback(tmp_path):
     def child():
-        raise ValueError("broken map part")
-    with pytest.raises(parallel.SitePartError, match="broken map part"):
+        raise DataError("broken map part")
+    with pytest.raises(DataError, match="broken map part") as info:
         parallel.run_pair(child, lambda: (tmp_path / "here").write_text("h"))
+    assert info.value.exit_code == DataError("x").exit_code  # the type, hence the exit code, survives
+    assert any(n.startswith("raised in the child process") and "broken map part" in n for n in info.value.__notes__)
     assert (tmp_path / "here").exists()  # this process's part still ran
+
+
+def test_child_error_that_does_not_pickle_becomes_site_part_error(tmp_path):
+    class Local(Exception):  # a local class cannot be pickled
+        pass
+
+    def child():
+        raise Local("unpicklable failure")
+    with pytest.raises(parallel.SitePartError, match="unpicklable failure"):
+        parallel.run_pair(child, lambda: None)
 
 
 def test_failure_here_wins_and_the_child_is_reaped(tmp_path):
