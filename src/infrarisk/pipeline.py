@@ -37,8 +37,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .ownership import OwnershipGraph
 
 Progress = Callable[[str], None]
-#: the modules of the stages after load, imported while verify and load run (:func:`_warm`)
-LATER_STAGES = ("infrarisk.integrate", "infrarisk.ownership", "infrarisk.score", "infrarisk.summary",
+#: the modules of the stages after verify (GeoPandas for the loaders' position checks first), imported
+#: while verify and load run (:func:`_warm`)
+LATER_STAGES = ("infrarisk.geo", "infrarisk.integrate", "infrarisk.ownership", "infrarisk.score", "infrarisk.summary",
                 "infrarisk.checks")
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import db, geo
+from .. import db
 from ..errors import DataError
 from ..problems import WARNING, ProblemLog
 from . import manifest as _manifest
@@ -218,6 +218,8 @@ def warn_outside_country(con: duckdb.DuckDBPyConnection, log: ProblemLog, df: pd
     ``df`` needs ``latitude``, ``longitude``, ``country_code`` and ``origin_row``. Returns
     the number of warnings. Rows without a country are reported by their loader, not here.
     """
+    from .. import geo  # GeoPandas: imported by the build's warm-up thread meanwhile (pipeline._warm)
+
     test = df[df["country_code"].notna()]
     if test.empty:
         return 0
