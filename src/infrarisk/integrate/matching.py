@@ -164,17 +164,24 @@ def known_entities(known: list[dict], added: list[dict], owners: list[dict] = ()
     return out
 
 
-def _sources_of(result: match.MatchResult, entity_id: str) -> list[str]:
-    return sorted({SOURCE_LABELS.get(m.source_id, m.source_id) for n in result.names
-                   if n.entity_id == entity_id for m in n.mentions})
+def _names_by_entity(result: match.MatchResult) -> dict[str, list]:
+    """The matched names of ``result`` by the entity they resolve to (one pass over the names)."""
+    out: dict[str, list] = {}
+    for n in result.names:
+        out.setdefault(n.entity_id, []).append(n)
+    return out
+
+
+def _sources_of(names: list) -> list[str]:
+    return sorted({SOURCE_LABELS.get(m.source_id, m.source_id) for n in names for m in n.mentions})
 
 
 def registry_entity_rows(result: match.MatchResult, log: ProblemLog) -> list[dict]:
     """One entity row per GLEIF record that names matched (and that is no known entity)."""
-    rows = []
+    rows, by_entity = [], _names_by_entity(result)
     for e in result.registry_entities:
         r = e.record
-        sources = _sources_of(result, e.entity_id)
+        sources = _sources_of(by_entity.get(e.entity_id, []))
         seat = (f"legal address {r.country}, taken as its seat absent better data" if r.country
                 else "no valid legal-address country")
         rows.append({
@@ -203,10 +210,11 @@ def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog, stat
 
     ``stated(rows)`` (optional) gives some rows a country a source states (the census holders,
     :func:`.census.holder_countries`); only the rows left without one are warned about."""
-    rows = []
+    rows, by_entity = [], _names_by_entity(result)
     for e in result.new_entities:
-        how = sorted({n.method for n in result.names if n.entity_id == e.entity_id})
-        sources = _sources_of(result, e.entity_id)
+        names = by_entity.get(e.entity_id, [])
+        how = sorted({n.method for n in names})
+        sources = _sources_of(names)
         rows.append({
             "entity_id": e.entity_id, "entity_name": e.name, "lei": None, "lei_match": None, "lei_legal_name": None,
             "lei_related": None, "lei_source_url": None, "jurisdiction_code": None, "hq_country_code": None,
@@ -239,7 +247,7 @@ def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog, stat
 
 def gem_hq_entity_rows(result: match.MatchResult) -> list[dict]:
     """One entity per GEM parent name that unmatched names equal: GEM's headquarters country."""
-    rows = []
+    rows, by_entity = [], _names_by_entity(result)
     for e in result.gem_hq_entities:
         p0 = e.parents[0]
         pairs = "; ".join(f"{p.country} (gem-ownership/parent_hq_country.csv row {p.row}"
@@ -250,7 +258,7 @@ def gem_hq_entity_rows(result: match.MatchResult) -> list[dict]:
             "lei_related": None, "lei_source_url": None, "jurisdiction_code": None, "hq_country_code": p0.country,
             "entity_type": "unknown", "entity_type_raw": "not stated by GEM",
             "state_owned_note": None, "source_url": p0.source_url or None,
-            "note": (f"Named by {' and '.join(_sources_of(result, e.entity_id))} as an owner ({e.n_mentions} "
+            "note": (f"Named by {' and '.join(_sources_of(by_entity.get(e.entity_id, [])))} as an owner ({e.n_mentions} "
                      f"mention(s)), spelled {'; '.join(e.names)}; GEM's parent -> headquarters-country table "
                      f"(African and Asian trackers) gives {pairs}"
                      + ("; GEM gives several countries: the others are listed in alt_country_codes"

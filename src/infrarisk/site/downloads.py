@@ -16,6 +16,8 @@ top-level ``licence`` member, the GeoParquet in its file metadata, and
 (TeleGeography's cables) and others are not, the same three files are also written
 without the non-commercial layers (``data/infrarisk-map-except-nc.*``), so that whoever
 may not use non-commercial data still has everything else. Output is deterministic.
+:func:`write_downloads` is :func:`plan_downloads` (the sets and their descriptions) then
+:func:`write_sets` (the files, some formats at a time: the site writes them from two processes).
 """
 
 from __future__ import annotations
@@ -136,23 +138,40 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
     path.write_bytes((head + ',"features":[' + body + "]}\n").encode("utf-8"))
 
 
-def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str) -> None:
+def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str,
+               formats: tuple[str, ...] = ("csv", "geojson", "parquet")) -> None:
     licence = {"id": lic, "url": licences.url(lic),
                "attribution": "infrarisk; sources and attributions: sources.html of the site"}
-    plain = pd.DataFrame(gdf.drop(columns="geometry"))
-    plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
-    (out / f"{stem}.csv").write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    _write_geojson(gdf, out / f"{stem}.geojson", licence)
-    _write_geoparquet(gdf, out / f"{stem}.parquet", licence)
+    if "csv" in formats:
+        plain = pd.DataFrame(gdf.drop(columns="geometry"))
+        plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
+        (out / f"{stem}.csv").write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    if "geojson" in formats:
+        _write_geojson(gdf, out / f"{stem}.geojson", licence)
+    if "parquet" in formats:
+        _write_geoparquet(gdf, out / f"{stem}.parquet", licence)
+
+
+#: the formats of each download set (file extension, label)
+FORMATS = (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))
 
 
 def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]:
     """Write the full downloads; return their descriptions (set, href, format, licence, n)."""
+    sets, described = plan_downloads(sb, md)
+    write_sets(sets, out_dir)
+    return described
+
+
+def plan_downloads(sb: "SiteBuilder", md: MapData) -> tuple[list[tuple], list[dict]]:
+    """The download sets (name, stem, frame, licence) and their descriptions, nothing written yet.
+
+    The map's index lists the descriptions; :func:`write_sets` writes the files (the site
+    writes them in one process while the other writes the map's data).
+    """
     lics = {layer.id: layer_licence(sb, layer, fr) for layer, fr in md.layers}
     lic = licences.most_restrictive(lics.values() or [f["licence"] for s in sb.sources for f in s["files"]])
     gdf = table(sb, md)
-    out = Path(out_dir)
-    (out / "data").mkdir(parents=True, exist_ok=True)
     sets = [("all", STEM, gdf, lic)]
     nc = {k for k, v in lics.items() if v in licences.NONCOMMERCIAL}
     if nc and len(nc) < len(lics):
@@ -161,11 +180,18 @@ def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]
                      licences.most_restrictive(v for k, v in lics.items() if k not in nc)))
     res = []
     for name, stem, frame, set_lic in sets:
-        _write_set(frame, out, stem, set_lic)
         res += [{"set": name, "label": label, "href": f"{stem}.{ext}", "format": ext, "licence": set_lic,
                  "licence_url": licences.url(set_lic), "nc": set_lic in licences.NONCOMMERCIAL, "n": len(frame)}
-                for ext, label in (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))]
-    return res
+                for ext, label in FORMATS]
+    return sets, res
+
+
+def write_sets(sets: list[tuple], out_dir: Path, formats: tuple[str, ...] = ("csv", "geojson", "parquet")) -> None:
+    """Write each set of :func:`plan_downloads` in ``formats`` under ``out_dir/data``."""
+    out = Path(out_dir)
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    for _, stem, frame, set_lic in sets:
+        _write_set(frame, out, stem, set_lic, formats)
 
 
 def _write_geoparquet(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
