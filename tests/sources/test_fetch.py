@@ -223,14 +223,13 @@ def test_gleif_dropping_an_lei_the_data_uses_is_an_error(httpserver, tmp_path, w
 def test_gleif_shrink_guard(httpserver, tmp_path, waits):
     fake = _fake()
     _serve(httpserver, fake)
-    s = _settings(tmp_path, {"gleif_api": httpserver.url_for("/api/v1")}, gleif_batch_size=200)
+    s = _settings(tmp_path, {"gleif_api": httpserver.url_for("/api/v1")}, gleif_batch_size=200, max_shrink=0.2)
     fetch_sources(s, ["gleif-api"])
-    for lei in DATA[1:]:
-        fake.exceptions[lei] = []
+    for lei in DATA:  # the parents disappear: 10 records -> 7, more than the 20% allowed
         fake.relationships[lei] = []
-    fake.relationships[DATA[0]] = []  # 4 + 4 relationships -> 0: the relationship page shrank
     _, failures = fetch_sources(s, ["gleif-api"])
     assert isinstance(failures[0][1], SchemaError) and "max_shrink" in str(failures[0][1])
+    assert "7 records where the previous refresh had 10" in str(failures[0][1])
 
 
 def _env(tmp_path, s: Settings) -> dict:

@@ -22,7 +22,8 @@ records, their own parents), up to ``http.gleif_max_depth`` rounds. At most
 responses are kept verbatim, one file per page, for ``infrarisk ingest gleif-api``.
 
 Faults: besides what :mod:`infrarisk.http` checks (status, retries, size, truncation,
-checksum, shrink), each page's JSON:API shape is checked, and a response that no longer
+checksum), each page's JSON:API shape is checked; a crawl with fewer records than
+``(1 - http.max_shrink)`` times the previous one is refused; and a response that no longer
 returns an LEI the data uses which the previous refresh did return is an error
 (:class:`~infrarisk.errors.SchemaError`): the previous snapshot, and so the last good site,
 stay. An LEI that GLEIF never returned is listed in the crawl summary (``leis_not_found``).
@@ -109,7 +110,7 @@ def relationship_page(doc, where: str) -> str:
             json_get(rec, ("attributes", "relationship", node, "id"), f"{where}: data[{i}]")
         json_get(rec, ("attributes", "relationship", "type"), f"{where}: data[{i}]")
     _pagination(doc, where)
-    return f"GLEIF relationship-records, {len(data)} records"
+    return f"GLEIF relationship-records page of {len(data)}"
 
 
 def exception_page(doc, where: str) -> str:
@@ -121,7 +122,7 @@ def exception_page(doc, where: str) -> str:
         json_get(rec, ("attributes", "lei"), f"{where}: data[{i}]")
         json_get(rec, ("attributes", "category"), f"{where}: data[{i}]")
     _pagination(doc, where)
-    return f"GLEIF reporting-exceptions, {len(data)} records"
+    return f"GLEIF reporting-exceptions page of {len(data)}"
 
 
 def _checks():
@@ -188,6 +189,11 @@ def crawl(client, src, settings, stage, res, progress) -> None:
         raise SchemaError(f"{src.id}: {base}/lei-records no longer returns {len(dropped)} LEI(s) the data uses and "
                           f"the previous refresh returned: {', '.join(dropped[:10])}; the previous snapshot and "
                           f"the published site are kept (check the LEIs with GLEIF, then correct the data)")
+    before = previous.get("records")
+    if before and len(records) < before * (1 - h.max_shrink):
+        raise SchemaError(f"{src.id}: {base}: {len(records)} records where the previous refresh had {before}: a shrink "
+                          f"of more than http.max_shrink = {h.max_shrink:.0%} is refused (a partial answer?); the "
+                          f"previous snapshot is kept")
     res.summary = {
         "leis_from": origins, "leis_in_data": len(leis), "leis_rejected": rejected, "leis_requested": len(asked),
         "records": len(records), "relationships": len(relationships), "reporting_exceptions": len(exceptions),

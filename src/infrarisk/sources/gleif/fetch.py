@@ -61,7 +61,9 @@ def gleif_lei_records(doc, where: str) -> str:
     pag = (doc.get("meta") or {}).get("pagination")
     if pag is not None:
         json_get(pag, ("lastPage",), f"{where}: meta.pagination", int)
-    return f"GLEIF lei-records, {len(data)} records"
+    # no "N records" ending: a page's size follows the batch, not the registry; the crawl as a
+    # whole has the shrink guard (:mod:`.api_refresh`)
+    return f"GLEIF lei-records page of {len(data)}"
 
 
 def gleif_relationship(doc, where: str) -> str:
