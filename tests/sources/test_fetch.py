@@ -69,6 +69,7 @@ def _settings(tmp_path, urls, leis=DATA, **http) -> Settings:
         (tmp_path / "datasets" / m.parent.name).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(m, tmp_path / "datasets" / m.parent.name / "manifest.toml")
     ds = tmp_path / "datasets"
+    shutil.copyfile(REPO / "datasets" / "naturalearth" / "countries.geojson", ds / "naturalearth" / "countries.geojson")
     leis = list(leis)
     _write_csv(ds / "curated" / "entities.csv", ["entity_id", "entity_name", "lei"],
                [[f"e{i}", f"Entity {i}", x] for i, x in enumerate([*leis[:3], "5493001KJTIIGC8Y1R13"])])
@@ -300,10 +301,20 @@ def test_cables_layers_then_one_json_per_cable(httpserver, tmp_path, waits):
             "cables_detail": httpserver.url_for("/cable/") + "{id}.json"}
     s = _settings(tmp_path, urls)
     results, failures = fetch_sources(s, ["submarine-cables"])
-    assert failures == [] and results[0].summary == {"cables": 2, "with_owners": 2}
+    assert failures == [] and results[0].summary == {"cables": 2, "with_owners": 2, "countries_unmapped": []}
     out = tmp_path / "data" / "snapshots" / "submarine-cables"
     assert json.loads((out / "cable" / "peace.json").read_text())["owners"] == "PCCW Global, Orange"
     assert (out / "cable" / "peace.json.provenance").exists()
+    # then the layout the derive step reads, each file with a sidecar naming the layer it came from
+    owners = list(csv.DictReader(open(out / "cable_owners.csv")))
+    assert [(r["cable_id"], r["owner"]) for r in owners] == [("2africa", "Meta"), ("2africa", "China Mobile"),
+                                                             ("peace", "PCCW Global"), ("peace", "Orange")]
+    cables = {r["cable_id"]: r for r in csv.DictReader(open(out / "cables.csv"))}
+    assert cables["peace"]["owners"] == "PCCW Global; Orange" and cables["peace"]["n_landing_points"] == "0"
+    prov = json.loads((out / "cables.csv.provenance").read_text())
+    assert prov["url"] == urls["cables_geo"] and prov["schema"].startswith("derived from cable-geo.json")
+    routes = json.loads((out / "cables_geo.geojson").read_text())
+    assert sorted(f["properties"]["slug"] for f in routes["features"]) == ["2africa", "peace"]
 
 
 def test_cables_without_owners_anywhere_fail_loudly(httpserver, tmp_path, waits):
@@ -321,10 +332,60 @@ def test_cables_without_owners_anywhere_fail_loudly(httpserver, tmp_path, waits)
     assert not (tmp_path / "data" / "snapshots" / "submarine-cables").exists()
 
 
-def test_gem_csv_in_utf16_with_bom(httpserver, tmp_path):
-    header = "project,unit,type,owner,parent,countries,status_tabular,status,url,route\n"
-    body = header + 'Nord Stream,,gas_pipeline,,"Gazprom [51.00%]",Russia,operating,operating,https://gem.wiki/x,1:2\n'
-    httpserver.expect_request("/data.csv").respond_with_data(body.encode("utf-16"))
+def test_gem_csv_in_utf16_with_bom_becomes_the_derive_layout(httpserver, tmp_path):
+    from ..refresh_fixtures import raw_gem_csv
+    httpserver.expect_request("/data.csv").respond_with_data(raw_gem_csv())
     s = _settings(tmp_path, {"gem_europe_gas": httpserver.url_for("/data.csv")})
     results, failures = fetch_sources(s, ["gem-europe-gas"])
-    assert failures == [] and results[0].files[0].schema == "CSV, 10 columns, 1 records"
+    assert failures == [] and results[0].files[0].schema == "CSV, 19 columns, 2 records"
+    assert results[0].summary == {"assets": 2, "routes": 1, "new_asset_ids": 2, "countries_unmapped": []}
+    out = tmp_path / "data" / "snapshots" / "gem-europe-gas"
+    assets = list(csv.DictReader(open(out / "gem_europe_gas_assets.csv", encoding="utf-8")))
+    assert [(a["asset_id"], a["iso_a2_list"]) for a in assets] == [("gem-eu-gas-00000", "BE"),
+                                                                  ("gem-eu-gas-00001", "NL;DE")]
+    route = json.loads((out / "gem_europe_gas_pipelines.geojson").read_text())["features"][0]
+    assert route["geometry"]["coordinates"] == [[[4.5, 51.5], [6.0, 52.0]], [[6.0, 52.0], [9.0, 53.0]]]
+
+
+def test_gem_asset_ids_stay_with_their_assets_across_releases(httpserver, tmp_path):
+    from ..refresh_fixtures import GEM_ROWS, raw_gem_csv
+    httpserver.expect_request("/data.csv").respond_with_data(raw_gem_csv())
+    s = _settings(tmp_path, {"gem_europe_gas": httpserver.url_for("/data.csv")})
+    fetch_sources(s, ["gem-europe-gas"])
+    httpserver.clear()
+    new = ("Valletta FSRU", "lng_terminal", "", "Dragon Gas Holdings (100%)", "Malta", "point", "35.9", "14.5", "",
+           "proposed_plus")
+    httpserver.expect_request("/data.csv").respond_with_data(raw_gem_csv([new, *GEM_ROWS[::-1]]))
+    results, failures = fetch_sources(s, ["gem-europe-gas"])
+    out = tmp_path / "data" / "snapshots" / "gem-europe-gas"
+    ids = {a["project"]: a["asset_id"] for a in csv.DictReader(open(out / "gem_europe_gas_assets.csv"))}
+    assert ids == {"Valletta FSRU": "gem-eu-gas-00002", "Harbourton LNG Terminal": "gem-eu-gas-00000",
+                   "Rhine Link Gas Pipeline": "gem-eu-gas-00001"}
+    assert results[0].summary["new_asset_ids"] == 1
+
+
+def test_gem_changed_schema_keeps_the_previous_snapshot(httpserver, tmp_path):
+    body = "project,unit,type,owner,parent,countries,status\nX,,gas_pipeline,,,Russia,operating\n"
+    httpserver.expect_request("/data.csv").respond_with_data(body.encode("utf-16"))
+    s = _settings(tmp_path, {"gem_europe_gas": httpserver.url_for("/data.csv")})
+    _, failures = fetch_sources(s, ["gem-europe-gas"])
+    assert isinstance(failures[0][1], SchemaError) and "missing column(s): status_tabular" in str(failures[0][1])
+    assert not (tmp_path / "data" / "snapshots" / "gem-europe-gas").exists()
+
+
+def test_unlocode_code_list_becomes_the_derive_layout(httpserver, tmp_path):
+    from ..refresh_fixtures import raw_unlocode
+    urls = {}
+    for key, (name, body) in zip(["unlocode", "unlocode_country_codes", "unlocode_function_classifiers",
+                                  "unlocode_status_indicators"], raw_unlocode().items()):
+        httpserver.expect_request(f"/u/{name}").respond_with_data(body)
+        urls[key] = httpserver.url_for(f"/u/{name}")
+    s = _settings(tmp_path, urls)
+    results, failures = fetch_sources(s, ["unlocode"])
+    assert failures == [] and results[0].summary == {"entries": 5, "without_coordinates": 0}
+    out = tmp_path / "data" / "snapshots" / "unlocode"
+    rows = list(csv.DictReader(open(out / "unlocode_ports_multimodal.csv")))
+    assert [r["unlocode"] for r in rows] == ["BEHBT", "DEHAM", "FRPVL", "ITVDL", "MTMLA"]  # no airport, no X
+    assert (rows[1]["latitude"], rows[1]["longitude"]) == ("53.55", "9.966667")
+    prov = json.loads((out / "unlocode_ports_multimodal.csv.provenance").read_text())
+    assert prov["url"] == urls["unlocode"] and prov["schema"] == "derived from code-list.csv: 5 port or multimodal entries"
