@@ -26,11 +26,12 @@ from infrarisk.sources.gleif.derive import COLUMNS as GLEIF_NAME_COLUMNS
 
 from .builders import write_curated
 from .gleif_fake import FakeGleif, lei_with_check
-from .refresh_fixtures import ownership_tables, raw_ne_geojson, raw_wpi_csv, write_datasets
+from .refresh_fixtures import (GEM_ROWS, ownership_tables, raw_cables, raw_gem_csv, raw_ne_geojson, raw_unlocode,
+                               raw_wpi_csv, write_converted_datasets, write_datasets)
 
 PORT = lei_with_check("969500PORTVILLE000")     # Port of Portville (FR), on the map with its LEI
 DRAGON = lei_with_check("300300DRAGONHOLD00")   # a Chinese holding that becomes its parent
-WPI, NE = "/up/wpi/UpdatedPub150.csv", "/up/ne/countries.geojson"
+WPI, NE, GEM = "/up/wpi/UpdatedPub150.csv", "/up/ne/countries.geojson", "/gem/data.csv"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -65,8 +66,14 @@ def _golden_copy(httpserver) -> None:
         {"data": [{"publish_date": "2026-12-04 16:00:00", **sections}]})
 
 
-def _universe(root: Path, httpserver, gleif: FakeGleif) -> Path:
+def _gem(rows):
+    from werkzeug import Response
+    return Response(raw_gem_csv(rows), content_type="text/csv")
+
+
+def _universe(root: Path, httpserver, gleif: FakeGleif, gem_rows: list) -> Path:
     ds = write_datasets(root / "datasets")
+    write_converted_datasets(ds)
     tables = ownership_tables()
     for e in tables["entities"]:
         if e["entity_name"] == "Port of Portville":
@@ -80,12 +87,26 @@ def _universe(root: Path, httpserver, gleif: FakeGleif) -> Path:
                                **manifest_keys("gleif")))
     httpserver.expect_request(WPI).respond_with_data(raw_wpi_csv())
     httpserver.expect_request(NE).respond_with_data(raw_ne_geojson())
+    for name, body in raw_unlocode().items():
+        httpserver.expect_request(f"/un-locode/{name}").respond_with_data(body)
+    for name, body in raw_cables().items():
+        httpserver.expect_request(f"/scm/{name}").respond_with_data(body, content_type="application/json")
+    httpserver.expect_request(GEM).respond_with_handler(lambda req: _gem(gem_rows))
     httpserver.expect_request(re.compile("^/gleif/api/v1/.*")).respond_with_handler(lambda req: _answer(gleif, req))
     _golden_copy(httpserver)
     cfg = root / "infrarisk.toml"
     cfg.write_text(tomli_w.dumps({
         "datasets_dir": str(ds), "db_path": str(root / "data" / "infrarisk.duckdb"), "site_dir": str(root / "site"),
         "keep_builds": 2, "urls": {"wpi": httpserver.url_for(WPI), "naturalearth": httpserver.url_for(NE),
+                                   "unlocode": httpserver.url_for("/un-locode/code-list.csv"),
+                                   "unlocode_country_codes": httpserver.url_for("/un-locode/country-codes.csv"),
+                                   "unlocode_function_classifiers": httpserver.url_for(
+                                       "/un-locode/function-classifiers.csv"),
+                                   "unlocode_status_indicators": httpserver.url_for("/un-locode/status-indicators.csv"),
+                                   "gem_europe_gas": httpserver.url_for(GEM),
+                                   "cables_geo": httpserver.url_for("/scm/cable-geo.json"),
+                                   "cables_landing_points": httpserver.url_for("/scm/landing-point-geo.json"),
+                                   "cables_detail": httpserver.url_for("/scm/cable/") + "{id}.json",
                                    "gleif_api": httpserver.url_for("/gleif/api/v1"),
                                    "gleif_golden_copy": httpserver.url_for("/gc/publishes")},
         "http": {"retries": 1, "backoff_s": 0.01, "timeout_s": 2, "gleif_requests_per_minute": 60000}}))
@@ -115,13 +136,17 @@ def _band(root: Path, name: str) -> str:
 def test_update_refreshes_every_upstream_and_a_gleif_parent_reaches_band_and_feed(tmp_path, httpserver):
     gleif = FakeGleif()
     gleif.add(PORT, "PORT OF PORTVILLE SA", "FR", exception_reason="NATURAL_PERSONS")
-    cfg = _universe(tmp_path, httpserver, gleif)
+    gem_rows = list(GEM_ROWS)
+    cfg = _universe(tmp_path, httpserver, gleif, gem_rows)
 
     res, first = _run(cfg)
     assert res.exit_code == 0, res.output
     # every remote of the manifests with an upstream whose `update = true`, by default
-    assert first["sources"] == ["gleif-api", "gleif-golden-copy-delta", "naturalearth", "wpi"]
+    assert first["sources"] == ["gem-europe-gas", "gleif-api", "gleif-golden-copy-delta", "naturalearth",
+                                "submarine-cables", "unlocode", "wpi"]
     assert set(first["snapshots"]) == set(first["sources"])
+    imported = next(st for st in first["stages"] if st["name"] == "import")["imported"]
+    assert sorted(imported) == ["gem-europe-gas", "naturalearth", "submarine-cables", "unlocode", "wpi"]
     assert first["refresh"]["gleif-api"]["changes"]["entities"]["added"] == 1
     assert first["refresh"]["gleif-golden-copy-delta"] == {"skipped": "no golden copy ingested: nothing to patch"}
     assert (tmp_path / "data" / "registry.duckdb").is_file()
@@ -130,8 +155,13 @@ def test_update_refreshes_every_upstream_and_a_gleif_parent_reaches_band_and_fee
     # GLEIF now says: Port of Portville is consolidated by a Chinese holding, and its LEI lapsed
     gleif.add(DRAGON, "DRAGON PORT HOLDINGS LTD", "CN")
     gleif.add(PORT, "PORT OF PORTVILLE SA", "FR", parent=DRAGON, ultimate=DRAGON, status="LAPSED")
+    # and GEM's next release adds a terminal
+    gem_rows.append(("Valletta FSRU", "lng_terminal", "", "Enemalta (100%)", "Malta", "point", "35.9", "14.5", "",
+                     "proposed_plus"))
     res, second = _run(cfg)
     assert res.exit_code == 0, res.output
+    assert second["refresh"]["gem-europe-gas"]["files"]["assets.csv"] == {"added": 1, "changed": 0, "removed": 0}
+    assert second["refresh"]["wpi"]["files"]["wpi_ports.csv"] == {"added": 0, "changed": 0, "removed": 0}
     assert second["refresh"]["gleif-api"]["changes"]["links"] == {"added": 2, "changed": 0, "removed": 0}
     band_after = _band(tmp_path, "Portville Container Terminal")
     assert band_after != band_before
