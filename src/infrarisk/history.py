@@ -39,6 +39,8 @@ import pandas as pd
 
 from .errors import DataError
 from .fmt import share_text
+from .history_entities import (CONTROLLER_COLUMNS, REGISTRATION_COLUMNS, change_summary, controller_changes,
+                               controllers_of, registration_changes, registrations_of)  # noqa: F401 (re-exported)
 
 LINK_COLUMNS = ["subject_kind", "subject_id", "subject_name", "owner_entity_id", "owner_name", "link_id",
                 "interest_type", "share_min", "share_max", "is_share_stated", "status", "is_current",
@@ -47,11 +49,7 @@ BAND_COLUMNS = ["asset_id", "name", "asset_class", "country_code", "band"]
 CHANGE_COLUMNS = ["change_kind", "subject_kind", "subject_id", "subject_name", "owner_entity_id", "owner_name",
                   "share_before", "share_after", "status_before", "status_after", "valid_from_before",
                   "valid_from_after", "valid_to_after", "band_before", "band_after", "source_url", "what"]
-CONTROLLER_COLUMNS = ["entity_id", "entity_name", "controller_id", "controller_name"]
-REGISTRATION_COLUMNS = ["entity_id", "entity_name", "lei", "registration"]
 KIND_ORDER = {"added": 0, "changed": 1, "removed": 2, "band": 3, "controller": 4, "registration": 5}
-#: GLEIF registration statuses reported even for an LEI first seen (the others only when they change)
-NOTABLE_REGISTRATIONS = ("LAPSED", "RETIRED", "ANNULLED", "MERGED", "DUPLICATE", "PENDING_ARCHIVAL")
 
 
 @dataclass
@@ -147,45 +145,10 @@ def state_of(con: duckdb.DuckDBPyConnection, registry_path: Path | None = None) 
     dates = [d for d in [_date(newest_fact), *(_date(r) for r in retrieved)] if d]
     counts = {"links": len(links), "current_links": int(links["is_current"].sum()) if len(links) else 0,
               "assets_with_band": len(bands)}
-    controllers = con.execute("""
-        SELECT o.entity_id, coalesce(e.entity_name, o.entity_id) AS entity_name,
-               o.ultimate_controller_entity_id AS controller_id,
-               coalesce(c.entity_name, o.ultimate_controller_entity_id) AS controller_name
-        FROM out_ownership__entities o
-        LEFT JOIN core_ownership__entities e ON e.entity_id = o.entity_id
-        LEFT JOIN core_ownership__entities c ON c.entity_id = o.ultimate_controller_entity_id
-        WHERE o.ultimate_controller_entity_id IS NOT NULL AND o.ultimate_controller_entity_id <> o.entity_id
-        ORDER BY o.entity_id""").df()
     return State(links=links, bands=bands, data_date=max(dates) if dates else "1970-01-01", counts=counts,
-                 controllers=controllers, registrations=_registrations(con, registry_path))
+                 controllers=controllers_of(con), registrations=registrations_of(con, registry_path))
 
 
-def _registrations(con: duckdb.DuckDBPyConnection, registry_path: Path | None) -> pd.DataFrame:
-    """GLEIF registration status of every LEI of ``core_ownership__entities`` the registry knows."""
-    empty = pd.DataFrame(columns=REGISTRATION_COLUMNS)
-    if registry_path is None or not Path(registry_path).is_file():
-        return empty
-    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
-    alias = "registry_db" if "registry_db" in attached else "history_registry"
-    if alias not in attached:
-        try:
-            con.execute(f"ATTACH '{Path(registry_path).as_posix()}' AS {alias} (READ_ONLY)")
-        except duckdb.Error:
-            return empty
-    try:
-        have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = ?",
-                                          [alias]).fetchall()}
-        if "core_registry__entities" not in have:
-            return empty
-        return con.execute(f"""
-            SELECT e.entity_id, e.entity_name, e.lei, min(r.record_status) AS registration
-            FROM core_ownership__entities e
-            JOIN {alias}.main.core_registry__entities r ON r.lei = e.lei AND r.placeholder_reason IS NULL
-            WHERE e.lei IS NOT NULL AND coalesce(r.record_status, '') <> ''
-            GROUP BY ALL ORDER BY e.entity_id""").df()
-    finally:
-        if alias == "history_registry":
-            con.execute(f"DETACH {alias}")
 
 
 @dataclass(frozen=True)
@@ -286,60 +249,11 @@ def diff(prev: State | None, cur: State) -> list[Change]:
         if bx != by:
             ref = y or x
             out.append(Change("band", "asset", aid, str(ref["name"]), band_before=bx, band_after=by, what="band"))
-    out += _controller_changes(prev, cur) + _registration_changes(prev, cur)
+    out += [Change(**c) for c in controller_changes(prev.controllers, cur.controllers)]
+    out += [Change(**c) for c in registration_changes(prev.registrations, cur.registrations)]
     out.sort(key=lambda c: (KIND_ORDER[c.change_kind], c.subject_kind, c.subject_name.casefold(), c.subject_id,
                             (c.owner_name or "").casefold(), c.owner_entity_id or ""))
     return out
-
-
-def _controller_changes(prev: State, cur: State) -> list[Change]:
-    if prev.controllers is None or cur.controllers is None:
-        return []
-    a = {r["entity_id"]: r for r in prev.controllers.to_dict("records")}
-    b = {r["entity_id"]: r for r in cur.controllers.to_dict("records")}
-    out = []
-    for eid in sorted(set(a) | set(b)):
-        x, y = a.get(eid), b.get(eid)
-        if (x or {}).get("controller_id") == (y or {}).get("controller_id"):
-            continue
-        ref = y or x
-        now = y or {}
-        out.append(Change("controller", "entity", eid, str(ref["entity_name"]),
-                          owner_entity_id=now.get("controller_id"), owner_name=now.get("controller_name"),
-                          share_before=(x or {}).get("controller_name") or "none identified",
-                          share_after=now.get("controller_name") or "none identified",
-                          status_before="ultimate controller", status_after="ultimate controller", what="controller"))
-    return out
-
-
-def _registration_changes(prev: State, cur: State) -> list[Change]:
-    if prev.registrations is None or cur.registrations is None or not len(prev.registrations):
-        return []
-    a = {r["entity_id"]: r for r in prev.registrations.to_dict("records")}
-    b = {r["entity_id"]: r for r in cur.registrations.to_dict("records")}
-    out = []
-    for eid in sorted(set(a) | set(b)):
-        x, y = a.get(eid), b.get(eid)
-        before, after = (x or {}).get("registration"), (y or {}).get("registration")
-        if before == after or y is None:
-            continue
-        if x is None and str(after).split("/")[0] not in NOTABLE_REGISTRATIONS:
-            continue
-        out.append(Change("registration", "entity", eid, str(y["entity_name"]),
-                          share_before=before or "not in the registry", share_after=after,
-                          status_before=f"LEI {y['lei']}", status_after=f"LEI {y['lei']}",
-                          source_url=f"https://search.gleif.org/#/record/{y['lei']}", what="registration"))
-    return out
-
-
-def change_summary(changes: list[Change]) -> dict:
-    """Counts for the run report: stakes added/changed/removed, entities whose controller
-    changed, assets whose band changed, LEIs whose registration changed (with their ids)."""
-    by = {k: [c for c in changes if c.change_kind == k] for k in KIND_ORDER}
-    return {"stakes": {k: len(by[k]) for k in ("added", "changed", "removed")},
-            "entities_controller_changed": [c.subject_id for c in by["controller"]],
-            "assets_band_changed": [c.subject_id for c in by["band"]],
-            "leis_registration_changed": [c.subject_id for c in by["registration"]]}
 
 
 # --- the store ----------------------------------------------------------------------------

@@ -342,7 +342,8 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             if registry_new is not None:  # the registry the site was built with replaces the published one
                 reg_path = Path(settings.registry_db_path)
                 reg_tmp = reg_path.with_name(f".{reg_path.name}.{report.run_id}.tmp")
-                shutil.copyfile(registry_new, reg_tmp)
+                reg_path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(registry_new, reg_tmp)  # moved, not copied: a build folder keeps no registry copy
             write_atomic(build_dir / "run.json", json.dumps({"run_id": report.run_id, "status": "published",
                                                               "state": state.digest}).encode())
             # -- the point of no return: a directory exchange and renames --
