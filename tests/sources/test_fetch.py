@@ -19,7 +19,7 @@ from werkzeug import Response
 
 from infrarisk import http as fetch
 from infrarisk.cli import main
-from infrarisk.errors import SchemaError
+from infrarisk.errors import FetchError, SchemaError
 from infrarisk.sources._fetch import fetch_sources
 from infrarisk.settings import Settings
 
@@ -389,3 +389,89 @@ def test_unlocode_code_list_becomes_the_derive_layout(httpserver, tmp_path):
     assert (rows[1]["latitude"], rows[1]["longitude"]) == ("53.55", "9.966667")
     prov = json.loads((out / "unlocode_ports_multimodal.csv.provenance").read_text())
     assert prov["url"] == urls["unlocode"] and prov["schema"] == "derived from code-list.csv: 5 port or multimodal entries"
+
+
+# --- the fault cases of every refreshed source, for the new ones ---------------------------------
+
+def _upstream(source: str):
+    """(files to serve {path: bytes}, URL keys {key: path}, the file faults target, a smaller good body,
+    a body in another schema) for each source whose crawl converts a published layout."""
+    from ..refresh_fixtures import GEM_ROWS, PORTS, raw_cables, raw_gem_csv, raw_unlocode
+    if source == "unlocode":
+        files = {f"/u/{k}": v for k, v in raw_unlocode().items()}
+        keys = {"unlocode": "/u/code-list.csv", "unlocode_country_codes": "/u/country-codes.csv",
+                "unlocode_function_classifiers": "/u/function-classifiers.csv",
+                "unlocode_status_indicators": "/u/status-indicators.csv"}
+        return files, keys, "/u/code-list.csv", raw_unlocode(PORTS[:1])["code-list.csv"], b"Country,Place\nFR,X\n"
+    if source == "gem-europe-gas":
+        return ({"/g/data.csv": raw_gem_csv()}, {"gem_europe_gas": "/g/data.csv"}, "/g/data.csv",
+                raw_gem_csv(GEM_ROWS[:1]), "project,type\nX,lng_terminal\n".encode("utf-16"))
+    files = {f"/c/{k}": v for k, v in raw_cables().items()}
+    geo = json.loads(files["/c/cable-geo.json"])
+    geo["features"] = geo["features"][:1]
+    return (files, {"cables_geo": "/c/cable-geo.json", "cables_landing_points": "/c/landing-point-geo.json",
+                    "cables_detail": "/c/cable/{id}.json"}, "/c/cable-geo.json", json.dumps(geo).encode(),
+            json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"slug": "x"},
+                                                                   "geometry": None}]}).encode())
+
+
+def _urls(server_url, keys):
+    return {k: server_url(v.replace("{id}", "ID")).replace("ID", "{id}") for k, v in keys.items()}
+
+
+NEW_SOURCES = ["unlocode", "gem-europe-gas", "submarine-cables"]
+
+
+@pytest.mark.parametrize("source", NEW_SOURCES)
+@pytest.mark.parametrize("fault", ["http-500", "429-retry-after", "changed-schema", "shrink", "malformed"])
+def test_fault_cases_of_the_converted_sources(httpserver, tmp_path, waits, source, fault):
+    files, keys, target, smaller, other_schema = _upstream(source)
+    s = _settings(tmp_path, _urls(httpserver.url_for, keys), max_shrink=0.2)
+    for path, body in files.items():
+        httpserver.expect_request(path).respond_with_data(body)
+    results, failures = fetch_sources(s, [source])  # a first good snapshot
+    assert failures == [], failures
+    out = tmp_path / "data" / "snapshots" / results[0].folder
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    httpserver.clear()
+    if fault == "http-500":
+        httpserver.expect_request(target).respond_with_data("down", status=500)
+    elif fault == "429-retry-after":
+        httpserver.expect_oneshot_request(target).respond_with_response(
+            Response("slow down", status=429, headers={"Retry-After": "3"}))
+    elif fault == "changed-schema":
+        httpserver.expect_request(target).respond_with_data(other_schema)
+    elif fault == "shrink":
+        httpserver.expect_request(target).respond_with_data(smaller)
+    else:
+        httpserver.expect_request(target).respond_with_data(files[target][: len(files[target]) // 2] + b'\x00"')
+    for path, body in files.items():
+        httpserver.expect_request(path).respond_with_data(body)
+    results, failures = fetch_sources(s, [source])
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    if fault == "429-retry-after":
+        assert failures == [] and 3.0 in waits
+        assert {k: v for k, v in after.items() if not k.endswith(".provenance")} == \
+               {k: v for k, v in before.items() if not k.endswith(".provenance")}
+        return
+    expect = {"http-500": (FetchError, "HTTP 500"), "changed-schema": (SchemaError, ""),
+              "shrink": (SchemaError, "max_shrink"), "malformed": ((SchemaError, FetchError), "")}[fault]
+    assert failures and isinstance(failures[0][1], expect[0]) and expect[1] in str(failures[0][1])
+    assert after == before  # the previous snapshot, converted files and sidecars included, is kept
+
+
+@pytest.mark.parametrize("source", NEW_SOURCES)
+@pytest.mark.parametrize("mode, expect", [("truncate", "broke off"), ("hang", "timed out")])
+def test_broken_connections_of_the_converted_sources(httpserver, tmp_path, waits, source, mode, expect):
+    from ..fault_server import FaultServer
+    files, keys, target, _, _ = _upstream(source)
+    for path, body in files.items():
+        httpserver.expect_request(path).respond_with_data(body)
+    with FaultServer(mode, body=files[target]) as srv:
+        urls = _urls(httpserver.url_for, keys)
+        key = next(k for k, v in keys.items() if v == target)
+        urls[key] = srv.url + target
+        s = _settings(tmp_path, urls, timeout_s=0.3)
+        _, failures = fetch_sources(s, [source])
+    assert failures and expect in str(failures[0][1])
+    assert not (tmp_path / "data" / "snapshots").exists() or not any((tmp_path / "data" / "snapshots").iterdir())
