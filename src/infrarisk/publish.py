@@ -317,6 +317,7 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
                               "data_date": state.data_date, "total": len(changes), **kinds,
                               "list": [c.as_row() for c in changes[:200]]}
             report.refresh["_changes"] = history.change_summary(changes)
+            # (the count of facts due for re-checking, from `infrarisk review`, is reported beside this)
             if not dry_run:
                 hist_tmp = store.prepare({"run_id": report.run_id, "started_at": report.started_at,
                                           "published_at": now_utc(), "inputs": report.inputs,
