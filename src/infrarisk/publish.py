@@ -4,11 +4,14 @@ Contract: :func:`update` takes the lock (:class:`infrarisk.runs.RunLock`, ``fcnt
 ``settings.lock_path``, beside the site), refreshes the sources' snapshots
 (:mod:`infrarisk.sources._fetch`), copies ``datasets/`` into a fresh build folder
 ``settings.builds_dir/<run id>/`` and re-derives there, with the sources' derive steps, every
-source that has a fetched snapshot (a remote whose manifest says ``update = true``), builds the database and
+source that has a fetched snapshot (a remote whose manifest says ``update = true``), ingests the
+remotes whose manifest says ``ingest`` (the GLEIF API responses, the golden-copy deltas) into a
+copy of the registry database in that folder (:mod:`infrarisk.refresh`), builds the database and
 the site in that folder (:func:`infrarisk.pipeline.build`: verify, load, resolve, score,
 checks, site), compares the result with the last published build
 (:mod:`infrarisk.history`) and only then publishes: the site is swapped in with one
-directory exchange, the database and the history file with one rename each. Everything
+directory exchange, the database, the registry database (when this run ingested into it) and
+the history file with one rename each. Everything
 that can fail runs before that point, so on any failure the published site, database
 and history are untouched, the exit code is non-zero, and the JSON run report
 (``settings.runs_dir/<run id>.json`` and ``latest.json``) names the stage that failed and
@@ -19,8 +22,8 @@ the build folder). The last ``settings.keep_builds`` published builds are kept.
 
 The run report holds: run id, status, exit code, failed stage and cause, every stage
 with its time (the build's own stages included), the snapshots fetched (url, sha256,
-outcome), the sha256 of every input file of the build, counts, the changes found and
-where the build was published. Wall-clock times appear only here and in the history
+outcome), the sha256 of every input file of the build, counts, the changes found, what the
+refresh changed per source (``refresh``) and where the build was published. Wall-clock times appear only here and in the history
 store, never in the site.
 """
 
