@@ -16,7 +16,8 @@ repeated keys in order; a new asset gets the next free number, in file order. Co
 are mapped with :func:`infrarisk.sources._convert.country_codes` (Natural Earth names and the
 pairs the shipped assets state); a name mapped by neither is left out of ``iso_a2_list`` and
 listed in the crawl summary (``countries_unmapped``). The release to follow is the URL of the
-``gem_europe_gas`` key (a dated release can be pinned there).
+``gem_europe_gas`` key: a CSV in the map's columns (GEM's download portal gives XLSX workbooks
+in another layout, which the check refuses).
 """
 
 from __future__ import annotations
