@@ -197,7 +197,8 @@ def crawl(client, src, settings, stage, res, progress) -> None:
     res.summary = {
         "leis_from": origins, "leis_in_data": len(leis), "leis_rejected": rejected, "leis_requested": len(asked),
         "records": len(records), "relationships": len(relationships), "reporting_exceptions": len(exceptions),
-        "data_leis_found": found_data, "leis_not_found": not_found, "rounds": rounds,
+        "data_leis_found": found_data, "leis_not_found": not_found,
+        "parents_not_found": sorted(asked - set(leis) - set(records)), "rounds": rounds,
         "parents_beyond_depth": todo, "requests": client.requests - requests_before,
         "registration_status": _count(r["attributes"].get("registration", {}).get("status") for r in records.values()),
         "golden_copy_publish_dates": sorted(publish_dates),
