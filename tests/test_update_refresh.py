@@ -174,6 +174,8 @@ def test_update_refreshes_every_upstream_and_a_gleif_parent_reaches_band_and_fee
     assert any(t.startswith("Controller changed: Port of Portville: ultimate controller") and "DRAGON" in t
                for t in titles)
     assert any(t.startswith("LEI registration changed: Port of Portville") and "LAPSED" in t for t in titles)
+    # the new parent itself: a link between companies, from GLEIF's relationship record
+    assert any(t.startswith("Stake added: DRAGON PORT HOLDINGS LTD in Port of Portville") for t in titles)
     assert "DRAGON PORT HOLDINGS LTD" in (tmp_path / "site" / "changes.html").read_text()
 
     # a GLEIF answer that no longer returns an LEI the data uses: exit 3, the last good site stays
