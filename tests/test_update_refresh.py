@@ -180,8 +180,11 @@ def test_update_refreshes_every_upstream_and_a_gleif_parent_reaches_band_and_fee
 
     # a GLEIF answer that no longer returns an LEI the data uses: exit 3, the last good site stays
     site = tree_bytes(tmp_path / "site")
+    registry = (tmp_path / "data" / "registry.duckdb").read_bytes()
     del gleif.records[PORT]
     res, third = _run(cfg)
     assert res.exit_code == 3 and third["failed_stage"] == "fetch"
     assert "no longer returns 1 LEI(s) the data uses" in third["cause"]["message"]
     assert tree_bytes(tmp_path / "site") == site
+    assert (tmp_path / "data" / "registry.duckdb").read_bytes() == registry
+    assert not list((tmp_path / "data").glob(".registry.duckdb.*"))
