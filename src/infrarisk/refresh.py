@@ -160,6 +160,8 @@ def ingest_for_update(settings: Settings, ids: list[str], build_dir: Path, stage
     :func:`refresh_registry`."""
     from .sources import _fetch
 
+    if settings.registry_db_path is None:  # no registry database configured: nothing to ingest into
+        return None, {}
     todo = []
     for rid in ids:
         src = _fetch.by_id(settings, rid)
