@@ -15,8 +15,8 @@ The store (:class:`History`) is one DuckDB file (``settings.history_path``, defa
 id, wall-clock times, inputs' sha256, counts, the state it published),
 ``out_history__states`` (each distinct state once, in publishing order, with its data
 date), ``out_history__links``, ``out_history__bands``, ``out_history__controllers`` and
-``out_history__registrations`` (the rows of each state, links with their validity dates) and ``out_history__changes`` (each state's change list against
-the state published before it). Analysts open it like the build database. It is written
+``out_history__registrations`` (the rows of each state, links with their validity dates) and
+``out_history__changes`` (each state's change list against the state published before it). Analysts open it like the build database. It is written
 through a temporary copy and a rename (:meth:`History.prepare` then
 :meth:`History.commit`), so a failed run never leaves it half-written.
 

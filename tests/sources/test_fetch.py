@@ -4,7 +4,6 @@ Submarine Cable Map and GEM's UTF-16 CSV."""
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
