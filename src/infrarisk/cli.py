@@ -232,7 +232,9 @@ def fetch_cmd(obj: Ctx, all_sources, list_only, sources):
         known = _fetch.remotes(s.datasets_dir)
         if list_only:
             for src in known:
-                click.echo(f"{src.id:24} -> {s.snapshots_dir}/{src.folder}  derives: {src.dataset or '(kept only)'}")
+                use = (f"derives: {src.dataset}" if src.dataset else f"ingests: {src.ingest}" if src.ingest
+                       else "kept only") + ("" if src.update else " (not by default)")
+                click.echo(f"{src.id:24} -> {s.snapshots_dir}/{src.folder}  {use}")
                 for f in src.files:
                     click.echo(f"    [urls] {f.url_key:22} {_fetch.url_for(s, f.url_key, f.default_url)}")
                 for k, u in src.extra_urls.items():

@@ -113,6 +113,10 @@ class RunReport:
     changes: dict = field(default_factory=dict)
     #: the facts that need re-checking (:func:`infrarisk.review.summary`: count, by reason and rank, the first ten)
     review: dict = field(default_factory=dict)
+    #: what the refresh changed, per source (:mod:`infrarisk.refresh`): rows added, changed,
+    #: removed per data file or registry table, entities whose controller changed, assets
+    #: whose band changed
+    refresh: dict = field(default_factory=dict)
     published: dict = field(default_factory=dict)
     paths: dict = field(default_factory=dict)
     seconds: float = 0.0

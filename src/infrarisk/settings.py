@@ -62,8 +62,9 @@ class HttpSettings:
     gleif_requests_per_minute: float = 60.0
     #: other APIs crawled item by item (per-cable JSON): a polite pace
     crawl_requests_per_minute: float = 120.0
-    #: LEIs per ``filter[lei]`` request, and ``page[size]`` (GLEIF's maximum is 200)
-    gleif_batch_size: int = 100
+    #: LEIs per batched request (``filter[lei]``, ``filter[startNode.id]``), and ``page[size]``
+    #: (GLEIF's maximum is 200): about one request per 200 LEIs per kind
+    gleif_batch_size: int = 200
     gleif_page_size: int = 200
     #: how many rounds of parents above the map's entities the GLEIF crawl follows
     gleif_max_depth: int = 10
