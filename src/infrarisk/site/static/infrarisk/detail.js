@@ -145,6 +145,7 @@
     } else if (!x.via) {
       body.appendChild(el("p", { class: "meta" }, "No ownership stake in this asset is recorded in the sources."));
     }
+    this.conflicts(body, d, ents);
     if (x.ctx) {
       body.appendChild(el("p", { class: "meta" }, "Direct owners (GEM; context, not counted beside the parents): " +
         x.ctx.map(function (o) { return o[0] + (o[1] ? " " + o[1] : ""); }).join("; ") + "."));
@@ -177,6 +178,28 @@
       body.appendChild(el("p", { class: "meta licence" }, "Data licence: ", ir.link(lic[1], lic[0]),
         lic[2] ? [" \u2014 ", el("strong", null, "non-commercial"), " (may not be used commercially; share alike)"] : null, "."));
     }
+  };
+
+  /* Where sources disagree on the seat country or parent of an entity on this card: every reading with its source. */
+  P.conflicts = function (body, d, ents) {
+    var seen = {}, list = [];
+    var add = function (n) { if (n >= 0 && ents[n] && ents[n][4] && !seen[n]) { seen[n] = true; list.push(n); } };
+    (d.holders || []).forEach(function (h) { add(h[0]); });
+    (d.edges || []).forEach(function (e) { add(e[0]); add(e[1]); });
+    if (d.control) { d.control.steps.forEach(function (s) { add(s[0]); add(s[1]); }); }
+    (d.groups || []).forEach(function (g) { g.paths.forEach(function (p) { p.steps.forEach(function (s) { add(s[0]); add(s[1]); }); }); });
+    if (!list.length) { return; }
+    body.appendChild(el("h3", null, "Sources disagree"));
+    body.appendChild(el("ul", { class: "conflicts" }, list.map(function (n) {
+      var byField = {};
+      ents[n][4].forEach(function (c) { (byField[c[0]] = byField[c[0]] || []).push(c); });
+      return el("li", null, ents[n][1] + ": ", Object.keys(byField).map(function (f, k) {
+        return [k ? "; " : "", f + " ", byField[f].map(function (c, j) {
+          return [j ? " or " : "", el("strong", null, c[1]), " (", c[2] ? ir.link(c[2], c[3] || "source") : (c[3] || "source"), ")"];
+        })];
+      }), ". Both readings are kept" + (byField["seat country"] ? "; the band uses the country that is more exposed" : "") +
+        (byField["controlling parent"] ? "; both parent links are in the ownership graph" : "") + ".");
+    })));
   };
 
   /* A landing station's cables: the band it is shown with comes from them ("lands at", not ownership). */
