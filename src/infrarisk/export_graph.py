@@ -109,7 +109,8 @@ def networks(con: duckdb.DuckDBPyConnection, except_nc: bool = False) -> list[Ne
 
 def _assemble(links: list[dict], ents: dict, assets: dict, fallback: list[str]) -> Network:
     """Nodes (the ends of ``links``) and edges, sorted, with the licence of the whole."""
-    # an entity's licence: its own source's and that of every link that names it (in this file)
+    # an entity's licence: its own source's; one made from an owner name of a layer source
+    # (no source of its own) has that of the links that name it (in this file)
     named: dict[str, set] = {}
     for r in links:
         for eid in (r["owner_entity_id"], r["subject_id"] if r["subject_kind"] != "asset" else None):
@@ -118,7 +119,7 @@ def _assemble(links: list[dict], ents: dict, assets: dict, fallback: list[str]) 
     nodes = []
     for eid in sorted(named):
         e = ents[eid]
-        lic = named[eid] | ({e["source_licence"]} if e["source_licence"] else set())
+        lic = {e["source_licence"]} if e["source_licence"] else named[eid]
         nodes.append({"id": eid, "kind": "entity", "name": e["entity_name"],
                       "country_code": e["country_code"], "entity_type": e["entity_type"], "lei": e["lei"],
                       "controlling_country_code": e["controlling_country_code"],

@@ -31,7 +31,7 @@ from ..findings import inge2
 from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
-from . import country_page, details, downloads, layer_downloads, mapdata, mapping, methodology
+from . import country_page, details, downloads, extras, layer_downloads, mapdata, mapping, methodology
 from .builder import SiteBuilder, _plain, _records  # noqa: F401  (SiteBuilder is public here)
 from .features import TYPE_LABELS
 
@@ -98,6 +98,7 @@ def _build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Pro
     out_dir.mkdir(parents=True, exist_ok=False)
     copy_static(out_dir)
     sb = SiteBuilder(con, settings, profile)
+    sb.common.update(extras.write_extras(sb, out_dir))  # network files, owner pages, JSON API (issue 14)
     files_lic = [f["licence"] for s in sb.sources for f in s["files"] if s["source_id"] in ("curated", "wpi")]
     data_licence = licences.most_restrictive(files_lic)
     licence = {"id": data_licence, "url": licences.url(data_licence)}
