@@ -25,7 +25,6 @@ the XML serialiser; characters XML 1.0 cannot carry (control characters) are dro
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +36,6 @@ GEXF_NS = "http://gexf.net/1.3"
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 STEM = "data/ownership-network"
 STEM_EXCEPT_NC = "data/ownership-network-except-nc"
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 #: node attributes: (name, type) — type is ``string``, ``double`` or ``boolean``
 NODE_ATTRS = [("kind", "string"), ("name", "string"), ("country_code", "string"), ("entity_type", "string"),
@@ -143,17 +141,8 @@ _ESC = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;
         **{c: None for c in range(0x20) if c not in (9, 10, 13)}}
 
 
-def clean(value) -> str:
-    """Text XML 1.0 can carry: control characters dropped.
-
-    >>> clean("a\x00b\x1fc")
-    'abc'
-    """
-    return _XML_BAD.sub("", str(value))
-
-
 def esc(value) -> str:
-    """``value`` as XML text or attribute value: markup escaped, line breaks kept, control characters dropped.
+    r"""``value`` as XML text or attribute value: markup escaped, line breaks kept, control characters dropped.
 
     >>> esc('<img src=x onerror="alert(1)"> & \x07')
     '&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; '

@@ -87,7 +87,15 @@ def lookthrough(edges: list[dict], owners: list[str]) -> dict[str, dict[str, tup
     """Look-through economic share of each of ``owners`` in every node below it: ``{owner: {node: (lo, hi)}}``.
 
     The sum over ownership paths of the product of the shares (minimum and maximum),
-    solved exactly on the economic edges (cross-holdings included).
+    solved exactly on the economic edges (cross-holdings included); every node reached
+    through economic edges is listed, with 0 where the recorded shares are 0.
+
+    Examples
+    --------
+    >>> e = [{"owner_entity_id": "a", "subject_id": "b", "share_min": 0.5, "share_max": 0.5, "is_economic": True},
+    ...      {"owner_entity_id": "b", "subject_id": "x", "share_min": 0.4, "share_max": 1.0, "is_economic": True}]
+    >>> lookthrough(e, ["a"])["a"]["x"]
+    (0.2, 0.5)
     """
     econ = [e for e in edges if e["is_economic"]]
     ids = sorted({e["owner_entity_id"] for e in econ} | {e["subject_id"] for e in econ} | set(owners))
@@ -103,15 +111,26 @@ def lookthrough(edges: list[dict], owners: list[str]) -> dict[str, dict[str, tup
     cond = solver.condense(n, src, dst)
     X_lo = sp.csc_matrix(solver.solve(n, src, dst, lo, B, cond=cond))
     X_hi = sp.csc_matrix(solver.solve(n, src, dst, hi, B, cond=cond))
+    below: dict[int, list[int]] = {}
+    for a, b in zip(src.tolist(), dst.tolist()):
+        below.setdefault(a, []).append(b)
     out = {}
     for j, o in enumerate(owners):
-        col_hi = X_hi.getcol(j)
-        col_lo = X_lo.getcol(j).toarray().ravel()
+        # every node the owner reaches through economic edges (a recorded 0% stake included, as db.holdings)
+        start = pos[o]
+        seen, stack = {start}, [start]
+        while stack:
+            for w in below.get(stack.pop(), ()):
+                if w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        c_lo, c_hi = X_lo.getcol(j), X_hi.getcol(j)
+        lo_of = dict(zip(c_lo.indices.tolist(), c_lo.data.tolist()))
+        hi_of = dict(zip(c_hi.indices.tolist(), c_hi.data.tolist()))
         res = {}
-        for i, h in zip(col_hi.indices.tolist(), col_hi.data.tolist()):
-            if i != pos[o]:
-                lv = min(max(float(col_lo[i]), 0.0), 1.0)
-                res[ids[i]] = (lv, min(max(float(h), lv), 1.0))
+        for i in seen - {start}:
+            lv = min(max(lo_of.get(i, 0.0), 0.0), 1.0)
+            res[ids[i]] = (lv, min(max(hi_of.get(i, 0.0), lv), 1.0))
         out[o] = res
     return out
 
@@ -217,8 +236,8 @@ def _svg_points(rows: list[dict]) -> dict | None:
     lat = [p[1] for p in pts]
     k = math.cos(math.radians((min(lat) + max(lat)) / 2))
     x0, x1, y0, y1 = min(lon) * k, max(lon) * k, min(lat), max(lat)
-    span = max(x1 - x0, (y1 - y0) * MAP_W / MAP_H, 1.0)  # at least a degree: one point is not a map
-    scale = (MAP_W - 2 * MAP_PAD) / span
+    # at least a degree either way: one point is not a map
+    scale = min((MAP_W - 2 * MAP_PAD) / max(x1 - x0, 1.0), (MAP_H - 2 * MAP_PAD) / max(y1 - y0, 1.0))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     out = [{"x": round(MAP_W / 2 + (p[0] * k - cx) * scale, 1), "y": round(MAP_H / 2 - (p[1] - cy) * scale, 1),
             "colour": BAND_COLOURS.get(p[2]["band"], "#9a9a9a"), "name": p[2]["name"], "band": p[2]["band"]}
