@@ -66,9 +66,18 @@ def _clean(v):
 
 
 def _rows(con, sql: str, params=None) -> list[dict]:
+    """Rows as dicts of JSON values; only the columns that need it are converted (100,000-row tables)."""
     cur = con.execute(sql, params or [])
     cols = [d[0] for d in cur.description]
-    return [{c: _clean(v) for c, v in zip(cols, r)} for r in cur.fetchall()]
+    types = [str(d[1]) for d in cur.description]
+    rows = cur.fetchall()
+    fix = [i for i, t in enumerate(types) if t not in ("VARCHAR", "BOOLEAN", "INTEGER", "BIGINT", "VARCHAR[]")]
+    if fix:
+        rows = [list(r) for r in rows]
+        for r in rows:
+            for i in fix:
+                r[i] = _clean(r[i])
+    return [dict(zip(cols, r)) for r in rows]
 
 
 def _dump(path: Path, doc) -> None:

@@ -32,6 +32,7 @@ from urllib.parse import quote
 
 import numpy as np
 import scipy.sparse as sp
+from markupsafe import Markup
 
 from ..fmt import share_text
 from ..ownership import solver
@@ -220,10 +221,13 @@ def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
 
 
 def _step(e: dict, src: _Sources, urls: dict) -> dict:
+    refs = src.refs(e["link_ids"])
     return {"owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
             "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
             "share": share_text(float(e["share_min"] or 0.0), float(1.0 if e["share_max"] is None else e["share_max"])),
-            "is_control": bool(e["is_control"]), "control_basis": e["control_basis"], "refs": src.refs(e["link_ids"])}
+            "is_control": bool(e["is_control"]), "control_basis": e["control_basis"], "refs": refs,
+            # source numbers are integers this module made: markup built here, not from data
+            "refs_html": Markup("".join(f'<a href="#src-{n}">[{n}]</a>' for n in refs))}
 
 
 def _svg_points(rows: list[dict]) -> dict | None:
