@@ -18,7 +18,7 @@ DERIVED = {"is_noncommercial", "controller_owner_url", "owner_url"}
 #: row columns: (name, JSON type, nullable, description)
 COLUMNS = {
     "asset": [
-        ("asset_id", S, False, "infrarisk asset id"), ("name", S, False, "asset name as the source gives it"),
+        ("asset_id", S, False, "infrarisk asset id"), ("name", S, True, "asset name as the source gives it"),
         ("asset_type", S, False, "asset type"), ("asset_class", S, True, "asset class"),
         ("country_code", S, True, "host country (ISO 3166-1 alpha-2)"), ("unlocode", S, True, "UN/LOCODE"),
         ("parent_asset_id", S, True, "the port a terminal belongs to"),

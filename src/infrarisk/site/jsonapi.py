@@ -98,8 +98,15 @@ def _paged(out: Path, folder: str, rows: list[dict], key: str, fallback: str, ex
         chunk = rows[i * PAGE_SIZE:(i + 1) * PAGE_SIZE]
         lic = _file_licence(chunk, fallback)
         name = f"page-{i + 1:04d}.json"
-        _dump(out / folder / name, {"licence": licence_object(lic), "page": i + 1, "pages": n_pages,
-                                    "page_size": PAGE_SIZE, "n_total": len(rows), "data": chunk})
+        head = {"licence": licence_object(lic), "page": i + 1, "pages": n_pages, "page_size": PAGE_SIZE,
+                "n_total": len(rows)}
+        if chunk and "_json" in chunk[0]:  # rows DuckDB encoded: the page is put together as text
+            rest = json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            text = '{"data":[' + ",".join(r["_json"] for r in chunk) + "]," + rest[1:] + "\n"
+            (out / folder).mkdir(parents=True, exist_ok=True)
+            (out / folder / name).write_bytes(text.encode("utf-8"))
+        else:
+            _dump(out / folder / name, {**head, "data": chunk})
         pages.append({"href": name, "page": i + 1, "n": len(chunk), "licence": lic,
                       "first_id": chunk[0][key] if chunk else None, "last_id": chunk[-1][key] if chunk else None})
     lic = _file_licence(rows, fallback)
@@ -107,27 +114,54 @@ def _paged(out: Path, folder: str, rows: list[dict], key: str, fallback: str, ex
             **(extra or {})}
 
 
+def _register_licences(con) -> None:
+    """``_api_licence_rank``: the licence order of :mod:`infrarisk.licences`, for SQL."""
+    import pandas as pd
+    con.register("_api_licence_rank", pd.DataFrame({"licence": pd.Series(licences.ORDER, dtype=object),
+                                                    "rank": range(len(licences.ORDER))}))
+
+
+#: asset id -> the most restrictive of its own licence and of the current links into it, as
+#: :func:`infrarisk.licences.most_restrictive` picks it (highest rank; unknown ids rank highest;
+#: among equals the first in alphabetical order)
+ASSET_LICENCE_SQL = f"""
+    SELECT x.asset_id, list_sort(list(struct_pack(r := -coalesce(k.rank, {len(licences.ORDER)}),
+                                                  l := x.licence)))[1].l AS licence
+    FROM (SELECT asset_id, licence FROM out_exposure__assets
+          UNION SELECT subject_id, licence FROM core_ownership__links
+          WHERE subject_kind = 'asset' AND is_current) x
+    LEFT JOIN _api_licence_rank k USING (licence)
+    WHERE x.licence IS NOT NULL AND x.asset_id IN (SELECT asset_id FROM out_exposure__assets)
+    GROUP BY x.asset_id"""
+
+
 def _asset_licences(con) -> dict[str, str]:
     """asset id -> the most restrictive of its own licence and of the current links into it."""
-    out = {}
-    for aid, own, links in con.execute("""
-            SELECT a.asset_id, a.licence, l.lics FROM out_exposure__assets a
-            LEFT JOIN (SELECT subject_id, list(DISTINCT licence) AS lics FROM core_ownership__links
-                       WHERE subject_kind = 'asset' AND is_current AND licence IS NOT NULL GROUP BY subject_id) l
-              ON l.subject_id = a.asset_id""").fetchall():
-        ls = [x for x in [own, *(links or [])] if x]
-        out[aid] = licences.most_restrictive(ls) if ls else None
-    return out
+    _register_licences(con)
+    return dict(con.execute(ASSET_LICENCE_SQL).fetchall())
 
 
-def assets(con, owner_urls: dict, lic: dict) -> list[dict]:
-    rows = _rows(con, f"SELECT {', '.join(c for c in api_schema.column_names('asset') if c not in api_schema.DERIVED)} "
-                      "FROM out_exposure__assets ORDER BY asset_id")
-    for r in rows:
-        r["licence"] = lic.get(r["asset_id"]) or r["licence"]
-        r["is_noncommercial"] = r["licence"] in licences.NONCOMMERCIAL
-        r["controller_owner_url"] = owner_urls.get(r["controller_entity_id"])
-    return rows
+def assets(con, owner_urls: dict) -> list[dict]:
+    """Every asset as ``{"asset_id", "licence", "_json"}``: the row encoded by DuckDB (100,000 rows)."""
+    import pandas as pd
+    _register_licences(con)
+    con.register("_api_owner_urls", pd.DataFrame({"entity_id": pd.Series(list(owner_urls), dtype=object),
+                                                  "url": pd.Series(list(owner_urls.values()), dtype=object)}))
+    types = {d[0]: str(d[1]) for d in con.execute("SELECT * FROM out_exposure__assets LIMIT 0").description}
+    nc = ", ".join(f"'{x}'" for x in sorted(licences.NONCOMMERCIAL))
+    expr = {"licence": "l.licence", "is_noncommercial": f"l.licence IN ({nc})", "controller_owner_url": "u.url"}
+    for c in api_schema.column_names("asset"):
+        if c not in expr:
+            expr[c] = (f"CASE WHEN isnan(a.{c}) THEN NULL ELSE round(a.{c}, 6) END" if types[c] == "DOUBLE"
+                       else f"a.{c}")
+    fields = ", ".join(f"{c} := {expr[c]}" for c in sorted(expr))
+    rows = con.execute(f"""
+        SELECT a.asset_id, l.licence, to_json(struct_pack({fields}))::VARCHAR
+        FROM out_exposure__assets a JOIN ({ASSET_LICENCE_SQL}) l USING (asset_id)
+        LEFT JOIN _api_owner_urls u ON u.entity_id = a.controller_entity_id
+        ORDER BY a.asset_id""").fetchall()
+    con.unregister("_api_owner_urls")
+    return [{"asset_id": a, "licence": lic, "_json": j} for a, lic, j in rows]
 
 
 def entities(con, owner_urls: dict) -> list[dict]:
@@ -215,7 +249,7 @@ def write_api(sb: "SiteBuilder", out_dir: Path, owner_urls: dict) -> list[dict]:
         docs[rel] = doc
         written.append(rel)
 
-    a_rows = assets(con, owner_urls, alic)
+    a_rows = assets(con, owner_urls)
     put("assets/index.json", _paged(out, "assets", a_rows, "asset_id", base))
     e_rows = entities(con, owner_urls)
     put("entities/index.json", _paged(out, "entities", e_rows, "entity_id", base))
