@@ -49,7 +49,7 @@ COLUMNS = {
         ("licence", S, False, "licence of the row (SPDX id)"), ("is_noncommercial", B, False, "non-commercial licence"),
     ],
     "exposure": [
-        ("asset_id", S, False, "infrarisk asset id"), ("name", S, False, "asset name"),
+        ("asset_id", S, False, "infrarisk asset id"), ("name", S, True, "asset name"),
         ("asset_type", S, False, "asset type"), ("country_code", S, True, "host country"),
         ("band", S, True, "band for this group"), ("band_reason", S, True, "the band in words"),
         ("share_min", N, True, "look-through share, minimum"), ("share_max", N, True, "look-through share, maximum"),
@@ -59,7 +59,7 @@ COLUMNS = {
         ("licence", S, False, "licence of the row (SPDX id)"), ("is_noncommercial", B, False, "non-commercial licence"),
     ],
     "inge2": [
-        ("unlocode", S, True, "UN/LOCODE"), ("port_name", S, False, "port"), ("country_code", S, True, "host country"),
+        ("unlocode", S, True, "UN/LOCODE"), ("port_name", S, True, "port"), ("country_code", S, True, "host country"),
         ("terminals", S, True, "terminals with a stake"), ("controlling_entities", S, True, "holders"),
         ("share_min", N, True, "largest look-through share in a terminal, minimum"),
         ("share_max", N, True, "largest look-through share in a terminal, maximum"),
