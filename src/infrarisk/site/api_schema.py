@@ -10,7 +10,7 @@ Deterministic: the same documents give the same text.
 
 from __future__ import annotations
 
-S, N, I, B = "string", "number", "integer", "boolean"
+S, N, B = "string", "number", "boolean"
 EXAMPLE_ROWS = 2
 #: columns that are added in Python, not read from the table
 DERIVED = {"is_noncommercial", "controller_owner_url", "owner_url"}
@@ -112,7 +112,7 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _obj(props: dict, extra_required=()) -> dict:
+def _obj(props: dict) -> dict:
     return {"type": "object", "additionalProperties": False, "required": sorted(props), "properties": props}
 
 
