@@ -134,7 +134,8 @@ def test_the_card_data_carry_the_readings_sources_disagree_on(real_build):
     assert len(expected) == 2
     _, _, shard = detail_of(s.site_dir, "terminal:csp-zeebrugge-terminal")
     (row,) = [e for e in shard["ents"] if e[0] == "cosco-shipping-ports-limited"]
-    assert sorted((c[1], c[2]) for c in row[4]) == expected
-    assert {c[0] for c in row[4]} == {"seat country"}
-    plain = [e for e in shard["ents"] if e[0] not in {"cosco-shipping-ports-limited"} and len(e) > 4]
-    assert all(isinstance(e[4], list) and e[4] for e in plain)  # only entities with conflicts carry the fifth field
+    assert sorted((c[1], c[2]) for c in row[5]) == expected
+    assert {c[0] for c in row[5]} == {"seat country"}
+    assert row[4] and (s.site_dir / row[4]).is_file()  # its owner page
+    plain = [e for e in shard["ents"] if e[0] not in {"cosco-shipping-ports-limited"} and len(e) > 5]
+    assert all(isinstance(e[5], list) and e[5] for e in plain)  # only entities with conflicts carry the sixth field
