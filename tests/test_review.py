@@ -46,3 +46,15 @@ def test_settings_and_the_rule_of_a_build(tmp_path):
     past = AgeRule.from_settings(s.with_(as_of="2020-01-01"), today=date(2026, 12, 5))
     assert past.ref == date(2020, 1, 1) and past.age(date(2019, 1, 1)) == "1 year old"
     assert AgeRule.from_settings(s, today=date(2026, 12, 5)).ref == date(2026, 12, 5)
+
+
+def test_review_of_a_database_without_its_tables_is_a_clear_data_error(tmp_path):
+    import duckdb
+    from click.testing import CliRunner
+
+    from infrarisk.cli import main
+    old = tmp_path / "old.duckdb"
+    duckdb.connect(str(old)).close()  # a database file without the build's tables
+    res = CliRunner().invoke(main, ["review", "--db", str(old)])
+    assert res.exit_code == 3, res.output
+    assert "run `infrarisk build` first" in res.output

@@ -367,9 +367,15 @@ def review(obj: Ctx, as_json, db_path, as_of):
 
     def go():
         s = obj.settings(db_path=db_path, as_of=as_of)
+        import duckdb
+
+        from .errors import DataError
         con = db.connect(s.db_path, read_only=True)
         try:
             res = rv.review(con, s, load_profile(s.profile))
+        except (duckdb.BinderException, duckdb.CatalogException) as e:
+            raise DataError(f"{s.db_path} lacks what review reads (it was built by an older version of "
+                            f"infrarisk, or not at all): run `infrarisk build` first ({str(e).splitlines()[0]})") from None
         finally:
             con.close()
         click.echo(json.dumps(res, ensure_ascii=False, indent=1) if as_json else rv.text_report(res))
