@@ -188,3 +188,26 @@ def test_as_of_uses_registry_periods(tmp_path, as_of, current):
                                  entities=[entity("X", "DE")], stakes=[stake("T", "X", 100)])
     got = rows(con, "SELECT is_current, end_date FROM core_ownership__links WHERE source_id = 'gleif'")
     assert got[0][0] is current and str(got[0][1]) == "2020-06-30"
+
+
+def test_lei_check_digits_sql_agrees_with_iso_7064():
+    import random
+    import string
+
+    def mod97(s):  # ISO 7064 MOD 97-10 with letters as 10..35
+        return int("".join(str(int(c, 36)) for c in s)) % 97
+
+    rnd = random.Random(7)
+    codes = []
+    for _ in range(2000):
+        base = "".join(rnd.choice(string.digits + string.ascii_uppercase) for _ in range(18))
+        good = base + f"{98 - mod97(base + '00'):02d}"
+        codes += [good, good[:-1] + str((int(good[-1]) + 1) % 10), base[:5] + rnd.choice("ABCXYZ") + good[6:]]
+    codes += ["001GPB6A9XPE8XJICC14", "001gpb6a9xpe8xjicc14", "001GPB6A9XPE8XJICC1", "001GPB6A9XPE8XJICC1A", "", None]
+    con = connect(None)
+    got = [r[0] for r in con.execute(
+        f"SELECT coalesce({registry.lei_ok('x')}, false) FROM unnest(?::VARCHAR[]) WITH ORDINALITY AS t(x, i) "
+        "ORDER BY i", [codes]).fetchall()]
+    want = [bool(c) and len(c) == 20 and c.isalnum() and c == c.upper() and c[-2:].isdigit() and mod97(c) == 1
+            for c in codes]
+    assert got == want and sum(want) > 2000
