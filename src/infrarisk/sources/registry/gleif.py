@@ -181,7 +181,7 @@ def _numbered(header: list[str], pattern: str) -> list[int]:
     return sorted({int(m.group(1)) for c in header if (m := rx.fullmatch(c))})
 
 
-def ingest_rr(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "gleif") -> list[str]:
+def ingest_rr(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "gleif") -> dict[str, int | None]:
     names = ", ".join(p.name for p in paths)
     h = read_raw(con, f"raw_{source}__relationships", paths)
     child = q(need(h, names, "Relationship.StartNode.NodeID"))
@@ -209,16 +209,15 @@ def ingest_rr(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "
                   f"THEN {q(p + '.QuantifierAmount')} ELSE {pct} END"
     rel_of = {k: f"{a}|{b}|{str(c).lower()}" for k, (a, b, c) in RELATIONSHIPS.items()}
     reset_problems(con, source, [p.name for p in paths])
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _rr AS
-        SELECT origin_file, origin_row, upper(trim({child})) AS child, upper(trim({parent})) AS parent,
+    n_raw = numbered_table(con, "_rr", f"""
+        origin_file, origin_row, upper(trim({child})) AS child, upper(trim({parent})) AS parent,
                {rtype} AS rtype, coalesce({ctype}, 'LEI') AS ctype, coalesce({ptype}, 'LEI') AS ptype,
                {rstatus} AS rstatus, {reg} AS reg, {vref} AS vref,
                {date_sql(start)} AS start_date, {date_sql(end)} AS end_date, {start} AS start_raw, {end} AS end_raw,
                {pct} AS pct_raw, try_cast({pct} AS DOUBLE) AS pct,
                string_split({case_map(rtype, rel_of)}, '|') AS rel,
-               {lei_ok(f'upper(trim({child}))')} AS child_ok, {lei_ok(f'upper(trim({parent}))')} AS parent_ok
-        FROM raw_{source}__relationships""")
+               {lei_ok(f'upper(trim({child}))')} AS child_ok, {lei_ok(f'upper(trim({parent}))')} AS parent_ok""",
+                   f"raw_{source}__relationships", [p.name for p in paths], temp=True)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _rr2 AS
         SELECT *, coalesce(child_ok AND parent_ok AND ctype = 'LEI' AND ptype = 'LEI' AND rel IS NOT NULL, false) AS ok,
@@ -268,11 +267,11 @@ def ingest_rr(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "
         FROM _rr2 WHERE ok AND nth = 1
         ORDER BY link_id""")
     con.execute("DROP TABLE _rr; DROP TABLE _rr2")
-    return [f"raw_{source}__relationships", f"core_{source}__links"]
+    return {f"raw_{source}__relationships": n_raw, f"core_{source}__links": None}
 
 
 # --------------------------------------------------------------------------- exceptions
-def ingest_repex(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "gleif") -> list[str]:
+def ingest_repex(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "gleif") -> dict[str, int | None]:
     names = ", ".join(p.name for p in paths)
     h = read_raw(con, f"raw_{source}__exceptions", paths)
     lei = q(need(h, names, "LEI"))
@@ -284,11 +283,10 @@ def ingest_repex(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str 
     reason = "concat_ws(' ', " + ", ".join(q(c) for c in reasons) + ")"
     ref = ("concat_ws(' ', " + ", ".join(q(c) for c in refs) + ")") if refs else "NULL"
     reset_problems(con, source, [p.name for p in paths])
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _rx AS
-        SELECT origin_file, origin_row, upper(trim({lei})) AS lei, {cat} AS cat, trim({reason}) AS reason,
-               nullif(trim({ref}), '') AS ref, {lei_ok(f'upper(trim({lei}))')} AS is_lei_ok, {case_map(cat, EXCEPTION_CATEGORIES)} AS category
-        FROM raw_{source}__exceptions""")
+    n_raw = numbered_table(con, "_rx", f"""
+        origin_file, origin_row, upper(trim({lei})) AS lei, {cat} AS cat, trim({reason}) AS reason,
+               nullif(trim({ref}), '') AS ref, {lei_ok(f'upper(trim({lei}))')} AS is_lei_ok, {case_map(cat, EXCEPTION_CATEGORIES)} AS category""",
+                   f"raw_{source}__exceptions", [p.name for p in paths], temp=True)
     known = ", ".join(f"'{r}'" for r in EXCEPTION_REASONS)
     problems(con, source, [
         "SELECT origin_file, origin_row, 'LEI', 'lei_check_digits', 'error', 'malformed LEI; exception rejected', lei "
@@ -308,10 +306,11 @@ def ingest_repex(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str 
         FROM _rx WHERE is_lei_ok AND category IS NOT NULL
         ORDER BY subject_id, category""")
     con.execute("DROP TABLE _rx")
-    return [f"raw_{source}__exceptions", f"core_{source}__unknown_owners"]
+    return {f"raw_{source}__exceptions": n_raw, f"core_{source}__unknown_owners": None}
 
 
-def ingest(con: duckdb.DuckDBPyConnection, fmt: str, paths: list[Path]) -> list[str]:
+def ingest(con: duckdb.DuckDBPyConnection, fmt: str, paths: list[Path]) -> dict[str, int | None]:
+    """Read ``paths`` of ``fmt``; the tables written, with their row counts where known without a scan."""
     con.execute("SET preserve_insertion_order = true")
     fn = {"gleif-lei": ingest_lei, "gleif-rr": ingest_rr, "gleif-repex": ingest_repex}[fmt]
     return fn(con, paths)

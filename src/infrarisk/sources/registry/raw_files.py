@@ -85,8 +85,8 @@ def numbered_table(con: duckdb.DuckDBPyConnection, into: str, select: str, raw: 
     from ``names``, one per copy) and must include ``origin_file`` and ``origin_row`` as
     columns; ``origin_row`` is filled afterwards with the 1-based data row of each file, as
     the raw view numbers it. The copies are read in parallel with the insertion order kept,
-    so the table's row ids follow the files; an UPDATE turns them into row numbers. Leaves
-    ``preserve_insertion_order`` false. Returns the number of rows read.
+    so the table's row ids follow the files (``preserve_insertion_order`` is set, and left,
+    true); an UPDATE turns them into row numbers. Returns the number of rows read.
     """
     copies = kept_copies(con, raw)
     if len(copies) != len(names):
@@ -99,7 +99,6 @@ def numbered_table(con: duckdb.DuckDBPyConnection, into: str, select: str, raw: 
         con.execute((f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {into} AS " if i == 0
                      else f"INSERT INTO {into} ") + rows)
         ends.append(con.execute(f"SELECT count(*) FROM {into}").fetchone()[0])
-    con.execute("SET preserve_insertion_order = false")
     first = " ".join(f"WHEN rowid < {end} THEN {start}" for start, end in zip([0] + ends[:-1], ends))
     con.execute(f"UPDATE {into} SET origin_row = rowid + 1 - CASE {first} END")
     return ends[-1]
