@@ -166,9 +166,9 @@ def ingest_lei(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = 
         f"not an ISO 3166 code; treated as unknown', _odd_jurisdiction FROM {ent} "
         f"WHERE _odd_jurisdiction IS NOT NULL AND {kept}",
     ])
-    gone = con.execute(f"DELETE FROM {ent} WHERE NOT _lei_ok").fetchone()[0]
+    gone = con.execute(f"DELETE FROM {ent} WHERE NOT _lei_ok").fetchall()[0][0]
     gone += con.execute(f"DELETE FROM {ent} USING _later x WHERE x.origin_file = {ent}.origin_file "
-                        f"AND x.origin_row = {ent}.origin_row").fetchone()[0]
+                        f"AND x.origin_row = {ent}.origin_row").fetchall()[0][0]
     for c in _LEI_CHECKS:
         con.execute(f"ALTER TABLE {ent} DROP COLUMN {c}")
     con.execute("DROP TABLE _later; SET preserve_insertion_order = true")

@@ -39,7 +39,7 @@ def sql_str(s: str) -> str:
 
 def files_dir(con: duckdb.DuckDBPyConnection) -> Path:
     """Where the raw copies of this database are kept."""
-    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
     if path and path != ":memory:":
         p = Path(path)
         return p.with_name(p.stem + ".files")
@@ -98,7 +98,7 @@ def numbered_table(con: duckdb.DuckDBPyConnection, into: str, select: str, raw: 
                 f"FROM {csv_scan(copy)})")
         con.execute((f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {into} AS " if i == 0
                      else f"INSERT INTO {into} ") + rows)
-        ends.append(con.execute(f"SELECT count(*) FROM {into}").fetchone()[0])
+        ends.append(con.execute(f"SELECT count(*) FROM {into}").fetchall()[0][0])
     first = " ".join(f"WHEN rowid < {end} THEN {start}" for start, end in zip([0] + ends[:-1], ends))
     con.execute(f"UPDATE {into} SET origin_row = rowid + 1 - CASE {first} END")
     return ends[-1]

@@ -12,6 +12,8 @@
 -- The owner register's parent links (core_match__owner_links, ends mapped onto entity ids, checked
 -- across sources by the integrate stage) are shareholdings with an exact share or a range, control
 -- where is_control, start = as_of, source_id 'owners'; a reading a later one replaced is 'historical'.
+-- owner_no / subject_no: the entity_no of the owner and of a subject that is no asset (NULL where the
+-- id names no entity), the integer keys the ownership loader joins on.
 CREATE OR REPLACE TABLE core_ownership__links AS
 WITH asset_links AS (
     SELECT
@@ -208,9 +210,13 @@ SELECT
     b.start_date,
     b.is_min_exclusive,
     b.is_max_exclusive,
-    b.dangling_reason
+    b.dangling_reason,
+    eo.entity_no AS owner_no,
+    CASE WHEN b.subject_kind <> 'asset' THEN es.entity_no END AS subject_no
 FROM bounded b
 LEFT JOIN stated_control c
     ON c.subject_kind = b.subject_kind AND c.subject_key = b.subject_key AND c.controller_entity_id = b.owner_entity_id
 LEFT JOIN core_meta__licences lic ON lic.file = b.origin_file
+LEFT JOIN core_ownership__entities eo ON eo.entity_id = b.owner_entity_id
+LEFT JOIN core_ownership__entities es ON es.entity_id = b.subject_id AND b.subject_kind <> 'asset'
 ORDER BY b.subject_kind, b.subject_id, b.owner_entity_id, b.link_id;
