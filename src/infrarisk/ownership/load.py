@@ -1,14 +1,20 @@
 """The one loader of the link graph: DuckDB tables in, integer arrays out.
 
 Inputs: ``core_ownership__entities``, ``core_ownership__links`` (current links only),
-``core_assets__assets``. Outputs:
+``core_assets__assets``. Entities and link ends are joined on the integer keys the
+integrate stage writes (``entity_no``: 0.. in entity_id order; ``owner_no``,
+``subject_no``), never on text; tables made or edited afterwards, where an entity or a
+current link end lacks its number, are numbered here the same way (:func:`_keys`). Outputs:
 
 - :func:`load_network` — a :class:`Loaded`: every entity and every asset with an
-  ownership link as nodes ``0..n-1`` (temporary table ``_ownership_edge_nodes``, node =
-  rowid: entities with a current link by id, assets by id; then the other entities —
-  every entity is read once, into Arrow; among nodes with edges a lower number is a
-  lower id, and only those are sorted), merged edges as arrays
-  (:class:`~infrarisk.ownership.network.Network`), ids as an Arrow array. Links of one
+  ownership link as nodes ``0..n-1``: entities with a current link in entity_no (that is
+  id) order, assets with a link by id, then the other entities in the order they are read
+  (every entity is read once, into Arrow; the nodes are numbered in numpy, nothing is
+  sorted but the few assets). Temporary tables: ``_ownership_edge_nodes`` (ids of the nodes
+  with edges, node = rowid), ``_ownership_entity_node`` (entity_no -> node) and
+  ``_ownership_asset_node`` (asset_id -> node). Merged edges as arrays
+  (:class:`~infrarisk.ownership.network.Network`, from one Arrow read of the links,
+  :func:`_merge_edges`), ids as an Arrow array gathered when first asked for. Links of one
   owner in one subject are merged into one edge whose interval spans all current values;
   an "ultimate parent" link whose parent the child already reaches through other links
   is kept as a control statement only (not economic), so no path is counted twice.
