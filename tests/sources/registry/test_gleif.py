@@ -211,3 +211,21 @@ def test_lei_check_digits_sql_agrees_with_iso_7064():
     want = [bool(c) and len(c) == 20 and c.isalnum() and c == c.upper() and c[-2:].isdigit() and mod97(c) == 1
             for c in codes]
     assert got == want and sum(want) > 2000
+
+
+def test_two_files_in_one_ingest_keep_their_rows_and_the_first_duplicate(tmp_path):
+    a = write_csv(tmp_path / "a.csv", LEI_HEADER, [lei_row(lei(1), "One"), lei_row(lei(2), "Two")])
+    b = write_csv(tmp_path / "b.csv", LEI_HEADER, [lei_row(lei(3), "Three"), lei_row(lei(1), "One again"),
+                                                   lei_row("NOTALEI", "Bad")])
+    con = connect(None)
+    rep = registry.ingest(con, "gleif-lei", [b, a])  # an LEI stays with its first row by (file name, row)
+    assert rep.rows["core_gleif__entities"] == 3 and rep.rows["raw_gleif__lei_records"] == 5
+    assert rows(con, "SELECT lei, entity_name, origin_file, origin_row FROM core_gleif__entities ORDER BY lei") == [
+        (lei(1), "One", "a.csv", 1), (lei(2), "Two", "a.csv", 2), (lei(3), "Three", "b.csv", 1)]
+    assert rows(con, "SELECT file, row, check_name, value FROM core_gleif__problems ORDER BY file, row") == [
+        ("b.csv", 2, "duplicate_id", lei(1)), ("b.csv", 3, "lei_check_digits", "NOTALEI")]
+    assert rows(con, "SELECT origin_file, origin_row FROM raw_gleif__lei_records WHERE LEI = 'NOTALEI'") == [
+        ("b.csv", 3)]
+    assert [c for c, in rows(con, "SELECT column_name FROM information_schema.columns WHERE "
+                                  "table_name = 'core_gleif__entities' ORDER BY ordinal_position")] == list(
+        registry.ENTITY_COLUMNS)
