@@ -143,7 +143,7 @@ def load(folder: Path):
                share_fraction > 0.5 AS is_control,
                CASE WHEN share_fraction > 0.5 THEN 'majority' END AS control_basis,
                NULL::VARCHAR AS relationship, false AS is_control_stated, 'shareholding' AS interest_type,
-               true AS is_current
+               true AS is_current, true AS is_share_stated, 'gleif' AS source_id
         FROM read_parquet('{links}', file_row_number = true)""")
     con.execute("CREATE TABLE core_assets__assets (asset_id VARCHAR, name VARCHAR, country_code VARCHAR)")
     return loader.load_network(con).net
