@@ -39,7 +39,8 @@ from pathlib import Path
 def generate(n: int, folder: Path, seed: int = 7) -> None:
     """Write ``entities.parquet`` (lei, entity_no, country_code, is_state) and ``links.parquet``
     (child_lei, parent_lei, child_no, parent_no, share_fraction) of a GLEIF-shaped graph;
-    ``entity_no`` is the integer key the integrate stage writes (0.. in id order)."""
+    ``entity_no`` is the integer key the integrate stage writes (0.. in id order), and the links
+    are in the order of the table the integrate stage writes (by subject id, then owner id)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -118,6 +119,9 @@ def generate(n: int, folder: Path, seed: int = 7) -> None:
     is_state[rng.choice(roots, size=min(250, len(roots)), replace=False)] = True
     pq.write_table(pa.table({"lei": leis, "entity_no": rank, "country_code": country, "is_state": is_state}),
                    folder / "entities.parquet")
+    # in the order of core_ownership__links (by subject id, then owner id)
+    by_id = np.lexsort((rank[src], rank[dst]))
+    src, dst, w = src[by_id], dst[by_id], w[by_id]
     pq.write_table(pa.table({"child_lei": leis[dst], "parent_lei": leis[src], "child_no": rank[dst],
                              "parent_no": rank[src], "share_fraction": w}), folder / "links.parquet")
 
