@@ -21,7 +21,8 @@ ingest writes into ``registry.duckdb`` beside ``--db`` (``<work>/gleif.duckdb``)
 
 Prints progress, then one JSON line last:
 ``{"lei_records":…, "relationships":…, "lei_csv_mb":…, "lei_ingest_s":…, "lei_peak_rss_mb":…,
-"rr_ingest_s":…, "rr_peak_rss_mb":…}`` (plus the rebuild's figures with ``--build``).
+"lei_cpu_s":…, "rr_ingest_s":…, "rr_peak_rss_mb":…, "rr_cpu_s":…}`` (plus the rebuild's figures
+with ``--build``); ``*_cpu_s`` is the child's CPU time over all its threads.
 The generated files are not part of the repository.
 """
 
@@ -98,16 +99,22 @@ _CHILD = ("import resource, sys\n"
           "    print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
 
 
-def _timed(args: list[str]) -> tuple[float, float, str]:
-    """Run ``infrarisk ARGS`` in a child; wall seconds, the child's peak RSS (MB), its stderr."""
+def _timed(args: list[str]) -> tuple[float, float, str, float]:
+    """Run ``infrarisk ARGS`` in a child; wall seconds, the child's peak RSS (MB), its stderr,
+    its CPU seconds (user + system, all threads: a figure other work on the machine changes less)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True, text=True)
     dt = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if p.returncode != 0:
         print(p.stdout, p.stderr, file=sys.stderr)
         raise SystemExit(f"infrarisk {' '.join(args)} failed with {p.returncode}")
     kb = [int(line.split()[1]) for line in p.stderr.splitlines() if line.startswith("PEAK_RSS_KB")]
-    return dt, (kb[-1] if kb else 0) / 1024, p.stderr
+    return dt, (kb[-1] if kb else 0) / 1024, p.stderr, cpu
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -130,16 +137,16 @@ def main(argv: list[str] | None = None) -> dict:
     db = args.work / "gleif.duckdb"
     db.unlink(missing_ok=True)
     out = {"lei_records": n, "relationships": args.relationships, "lei_csv_mb": round(lei_csv.stat().st_size / 1e6)}
-    dt, peak, err = _timed(["ingest", "gleif-lei", str(lei_csv), "--db", str(db), "--no-build"])
+    dt, peak, err, cpu = _timed(["ingest", "gleif-lei", str(lei_csv), "--db", str(db), "--no-build"])
     print(err, file=sys.stderr)
-    out.update(lei_ingest_s=round(dt, 1), lei_peak_rss_mb=round(peak))
-    dt, peak2, err = _timed(["ingest", "gleif-rr", str(rr_csv), "--db", str(db), "--no-build"])
+    out.update(lei_ingest_s=round(dt, 1), lei_peak_rss_mb=round(peak), lei_cpu_s=round(cpu, 1))
+    dt, peak2, err, cpu = _timed(["ingest", "gleif-rr", str(rr_csv), "--db", str(db), "--no-build"])
     print(err, file=sys.stderr)
-    out.update(rr_ingest_s=round(dt, 1), rr_peak_rss_mb=round(peak2))
+    out.update(rr_ingest_s=round(dt, 1), rr_peak_rss_mb=round(peak2), rr_cpu_s=round(cpu, 1))
     if args.build:
-        dt, peak3, err = _timed(["build", "--db", str(db), "--no-site"])
+        dt, peak3, err, cpu = _timed(["build", "--db", str(db), "--no-site"])
         print(err[-3000:], file=sys.stderr)
-        out.update(build_s=round(dt, 1), build_peak_rss_mb=round(peak3))
+        out.update(build_s=round(dt, 1), build_peak_rss_mb=round(peak3), build_cpu_s=round(cpu, 1))
     print(json.dumps(out))
     return out
 

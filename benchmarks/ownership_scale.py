@@ -5,8 +5,9 @@ owner → subject links with stakes, chains up to 12 deep, a few hundred near-10
 and entities with several partial owners; writes them as Parquet; then times
 
 - ``load_s``: the package's one loader (:mod:`infrarisk.ownership.load`) on the files seen
-  as the core tables: DuckDB reads them, numbers the nodes, merges the links and hands
-  them over as numpy arrays (:class:`infrarisk.ownership.network.Network`);
+  as the core tables, with the integer keys the integrate stage writes (``entity_no``,
+  ``owner_no``, ``subject_no``): DuckDB reads them, the loader numbers the nodes, merges
+  the links and hands them over as numpy arrays (:class:`infrarisk.ownership.network.Network`);
 - ``controller_s``: controller, ultimate controller and controlling country of every entity;
 - ``lookthrough_s``: the exact look-through share by country of every entity (sparse,
   loops solved exactly), condensation included.
@@ -17,7 +18,9 @@ Usage::
     python benchmarks/ownership_scale.py --entities 100000
 
 Prints progress, then one JSON line last:
-``{"entities":…, "links":…, "load_s":…, "controller_s":…, "lookthrough_s":…, "peak_rss_mb":…}``.
+``{"entities":…, "links":…, "load_s":…, "load_cpu_s":…, "controller_s":…, "lookthrough_s":…,
+"peak_rss_mb":…}`` (``load_cpu_s``: the load's CPU time over all threads, a figure other work on
+the machine changes less).
 Generation runs in a child process, so ``peak_rss_mb`` is the peak of loading and resolving.
 """
 
@@ -34,8 +37,10 @@ from pathlib import Path
 
 
 def generate(n: int, folder: Path, seed: int = 7) -> None:
-    """Write ``entities.parquet`` (lei, country_code, is_state) and ``links.parquet``
-    (child_lei, parent_lei, share_fraction) of a GLEIF-shaped graph."""
+    """Write ``entities.parquet`` (lei, entity_no, country_code, is_state) and ``links.parquet``
+    (child_lei, parent_lei, child_no, parent_no, share_fraction) of a GLEIF-shaped graph;
+    ``entity_no`` is the integer key the integrate stage writes (0.. in id order), and the links
+    are in the order of the table the integrate stage writes (by subject id, then owner id)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -103,7 +108,8 @@ def generate(n: int, folder: Path, seed: int = 7) -> None:
     keep = w > 0
     src, dst, w = src[keep], dst[keep], w[keep]
     # LEI-shaped ids with valid ISO 7064 check digits: "5493" + 14 digits + 2 check digits
-    base = np.int64(549300000000000000) + rng.permutation(n).astype(np.int64) * 7
+    rank = rng.permutation(n).astype(np.int64)  # the ids' order: entity_no
+    base = np.int64(549300000000000000) + rank * 7
     check = 98 - ((base % 97) * 100) % 97
     leis = np.array([f"{b:018d}{c:02d}" for b, c in zip(base.tolist(), check.tolist())], dtype=object)
     codes = np.array([f"{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(250)], dtype=object)
@@ -111,9 +117,13 @@ def generate(n: int, folder: Path, seed: int = 7) -> None:
     country = codes[np.minimum(zipf, 249)]
     is_state = np.zeros(n, dtype=bool)
     is_state[rng.choice(roots, size=min(250, len(roots)), replace=False)] = True
-    pq.write_table(pa.table({"lei": leis, "country_code": country, "is_state": is_state}), folder / "entities.parquet")
-    pq.write_table(pa.table({"child_lei": leis[dst], "parent_lei": leis[src], "share_fraction": w}),
-                   folder / "links.parquet")
+    pq.write_table(pa.table({"lei": leis, "entity_no": rank, "country_code": country, "is_state": is_state}),
+                   folder / "entities.parquet")
+    # in the order of core_ownership__links (by subject id, then owner id)
+    by_id = np.lexsort((rank[src], rank[dst]))
+    src, dst, w = src[by_id], dst[by_id], w[by_id]
+    pq.write_table(pa.table({"child_lei": leis[dst], "parent_lei": leis[src], "child_no": rank[dst],
+                             "parent_no": rank[src], "share_fraction": w}), folder / "links.parquet")
 
 
 def load(folder: Path):
@@ -127,16 +137,17 @@ def load(folder: Path):
     con = duckdb.connect()
     ent, links = folder / "entities.parquet", folder / "links.parquet"
     con.execute(f"""CREATE VIEW core_ownership__entities AS
-        SELECT lei AS entity_id, CASE WHEN is_state THEN 'state' ELSE 'company' END AS entity_type,
+        SELECT lei AS entity_id, entity_no, CASE WHEN is_state THEN 'state' ELSE 'company' END AS entity_type,
                country_code AS jurisdiction_code, country_code AS hq_country_code, 'gleif' AS source_id
         FROM read_parquet('{ent}')""")
     con.execute(f"""CREATE VIEW core_ownership__links AS
         SELECT file_row_number AS link_id, parent_lei AS owner_entity_id, child_lei AS subject_id,
+               parent_no AS owner_no, child_no AS subject_no,
                'entity' AS subject_kind, share_fraction AS share_min, share_fraction AS share_max,
                share_fraction > 0.5 AS is_control,
                CASE WHEN share_fraction > 0.5 THEN 'majority' END AS control_basis,
                NULL::VARCHAR AS relationship, false AS is_control_stated, 'shareholding' AS interest_type,
-               true AS is_current
+               true AS is_current, true AS is_share_stated, 'gleif' AS source_id
         FROM read_parquet('{links}', file_row_number = true)""")
     con.execute("CREATE TABLE core_assets__assets (asset_id VARCHAR, name VARCHAR, country_code VARCHAR)")
     return loader.load_network(con).net
@@ -157,9 +168,9 @@ def main(argv: list[str] | None = None) -> dict:
         subprocess.run([sys.executable, __file__, "--entities", str(args.entities), "--generate-only", tmp],
                        check=True)
         print(f"generated {args.entities:,} entities in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         net = load(Path(tmp))
-        load_s = time.perf_counter() - t
+        load_s, load_cpu_s = time.perf_counter() - t, time.process_time() - c
     print(f"load {load_s:.2f} s: {net.n:,} nodes, {len(net.src):,} links", file=sys.stderr)
 
     t = time.perf_counter()
@@ -180,6 +191,7 @@ def main(argv: list[str] | None = None) -> dict:
           f"largest unknown remainder {float(unknown.max()):.3f}", file=sys.stderr)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {"entities": net.n, "links": int(len(net.src)), "load_s": round(load_s, 3),
+           "load_cpu_s": round(load_cpu_s, 3),
            "controller_s": round(controller_s, 3), "lookthrough_s": round(lookthrough_s, 3),
            "peak_rss_mb": round(peak, 1)}
     print(json.dumps(out))

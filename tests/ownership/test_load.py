@@ -63,3 +63,41 @@ def test_scope_equals_the_recursive_query(tmp_path):
         SELECT DISTINCT kind, id FROM up""").fetchall())
     assert got == want
     assert {i for _, i in got} >= {"a", "b", "c", "terminal:t"} and "far" not in {i for _, i in got}
+
+
+def test_integer_keys_written_by_integrate_and_computed_alike(chains):
+    # integrate numbers the entities in id order and writes the link ends' numbers
+    con, g, s = chains
+    ents = con.execute("SELECT entity_id, entity_no FROM core_ownership__entities ORDER BY entity_id").fetchall()
+    assert [no for _, no in ents] == list(range(len(ents)))
+    no = dict(ents)
+    for owner, owner_no, kind, subject, subject_no in con.execute(
+            "SELECT owner_entity_id, owner_no, subject_kind, subject_id, subject_no FROM core_ownership__links").fetchall():
+        assert owner_no == no.get(owner) and subject_no == (no.get(subject) if kind != "asset" else None)
+    written = load.load_network(con, s)
+    assert load._keys(con)
+    # the same graph from keys computed by the loader (tables without them)
+    con.execute("ALTER TABLE core_ownership__links DROP COLUMN owner_no")
+    assert not load._keys(con)
+    computed = load.load_network(con, s)
+    assert written.ids.to_pylist() == computed.ids.to_pylist()
+    for a in ("src", "dst", "lo", "hi", "rank", "is_economic", "own_country", "is_state", "is_asset",
+              "members_complete"):
+        assert np.array_equal(getattr(written.net, a), getattr(computed.net, a)), a
+    assert written.net.country_codes == computed.net.country_codes
+
+
+def test_unnumbered_entity_and_link_without_owner_id(chains):
+    # an entity added after integrate has no number: the loader numbers them all itself; a
+    # current link naming no owner makes the entities without a link no nodes (as IN does)
+    con, g, s = chains
+    before = load.load_network(con, s)
+    n_edge_nodes = before.net.n - len(before.other_at)
+    con.execute("INSERT INTO core_ownership__entities (entity_id, entity_name, entity_type) VALUES ('zz', 'Z', 'company')")
+    loaded = load.load_network(con, s)
+    assert "zz" in loaded.ids.to_pylist()
+    con.execute("INSERT INTO core_ownership__links (link_id, subject_kind, subject_id, owner_entity_id, share_min, "
+                "share_max, is_current, is_control, is_control_stated) VALUES ('x', 'entity', 'zz', NULL, 0.1, 0.1, "
+                "true, false, false)")
+    loaded = load.load_network(con, s)
+    assert loaded.net.n == n_edge_nodes + 1 and len(loaded.other_at) == 0 and "zz" in loaded.ids.to_pylist()

@@ -1,14 +1,20 @@
 """The one loader of the link graph: DuckDB tables in, integer arrays out.
 
 Inputs: ``core_ownership__entities``, ``core_ownership__links`` (current links only),
-``core_assets__assets``. Outputs:
+``core_assets__assets``. Entities and link ends are joined on the integer keys the
+integrate stage writes (``entity_no``: 0.. in entity_id order; ``owner_no``,
+``subject_no``), never on text; tables made or edited afterwards, where an entity or a
+current link end lacks its number, are numbered here the same way (:func:`_keys`). Outputs:
 
 - :func:`load_network` — a :class:`Loaded`: every entity and every asset with an
-  ownership link as nodes ``0..n-1`` (temporary table ``_ownership_edge_nodes``, node =
-  rowid: entities with a current link by id, assets by id; then the other entities —
-  every entity is read once, into Arrow; among nodes with edges a lower number is a
-  lower id, and only those are sorted), merged edges as arrays
-  (:class:`~infrarisk.ownership.network.Network`), ids as an Arrow array. Links of one
+  ownership link as nodes ``0..n-1``: entities with a current link in entity_no (that is
+  id) order, assets with a link by id, then the other entities in the order they are read
+  (every entity is read once, into Arrow; the nodes are numbered in numpy, nothing is
+  sorted but the few assets). Temporary tables: ``_ownership_edge_nodes`` (ids of the nodes
+  with edges, node = rowid), ``_ownership_entity_node`` (entity_no -> node) and
+  ``_ownership_asset_node`` (asset_id -> node). Merged edges as arrays
+  (:class:`~infrarisk.ownership.network.Network`, from one Arrow read of the links,
+  :func:`_merge_edges`), ids as an Arrow array gathered when first asked for. Links of one
   owner in one subject are merged into one edge whose interval spans all current values;
   an "ultimate parent" link whose parent the child already reaches through other links
   is kept as a control statement only (not economic), so no path is counted twice.
@@ -63,23 +69,25 @@ class Loaded:
     is_curated : ndarray of bool
         Entities of the curated source (always in the per-asset scope).
     ids : pyarrow.StringArray
-        Node id (entity_id or asset_id) by node number: those of ``_ownership_edge_nodes``
-        read when first asked for (the maths needs none), then the other entities' ids.
+        Node id (entity_id or asset_id) by node number: the ids of the nodes with edges
+        (those of ``_ownership_edge_nodes``), then the other entities' ids, gathered when
+        first asked for (the maths needs none).
     """
 
     net: network.Network
     is_curated: np.ndarray
     con: duckdb.DuckDBPyConnection
-    other_ids: pa.Array | None = None
+    edge_ids: pa.Array | None = None
+    #: every entity id as read, and the positions of the other entities' among them
+    entity_ids: pa.Array | None = None
+    other_at: np.ndarray | None = None
     _ids: pa.Array | None = None
 
     @property
     def ids(self) -> pa.Array:
         if self._ids is None:
-            with _insertion_order(self.con):  # a plain scan: by node number
-                edge = self.con.sql("SELECT node_id FROM _ownership_edge_nodes").to_arrow_table().column(0)
-            others = [] if self.other_ids is None else [self.other_ids]
-            self._ids = pa.chunked_array([*edge.chunks, *others], pa.string()).combine_chunks()
+            others = [] if self.other_at is None else [self.entity_ids.take(pa.array(self.other_at))]
+            self._ids = pa.concat_arrays([self.edge_ids.cast(pa.string()), *others])
         return self._ids
 
     def id_of(self, idx) -> pa.Array:
@@ -108,49 +116,167 @@ def _insertion_order(con: duckdb.DuckDBPyConnection):
             con.execute("SET preserve_insertion_order = false")
 
 
+def _statements(name: str) -> list[str]:
+    """The statements of ``sql/<name>.sql`` (comment lines dropped), split at ``;`` + newline."""
+    return [s for s in ("\n".join(line for line in stmt.splitlines() if not line.startswith("--")).strip()
+                        for stmt in _sql(name).split(";\n")) if s]
+
+
+def _keys(con: duckdb.DuckDBPyConnection) -> bool:
+    """Make ``_ownership_entities_keyed`` / ``_ownership_links_keyed``: over the integer keys
+    the integrate stage wrote, or (tables without them, or with an entity or a current link
+    end missing its number: made or edited afterwards) over keys computed here
+    (``sql/_ownership_keys.sql``). True when the written keys are used."""
+    cols = {(r[0], r[1]) for r in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_name IN "
+        "('core_ownership__entities', 'core_ownership__links') AND column_name IN ('entity_no', 'owner_no', "
+        "'subject_no')").fetchall()}
+    written = cols >= {("core_ownership__entities", "entity_no"), ("core_ownership__links", "owner_no"),
+                       ("core_ownership__links", "subject_no")}
+    if written:
+        con.execute(_sql("_ownership_entities_keyed"))
+        con.execute(_sql("_ownership_links_keyed"))
+        # a NULL number is fine only where the id is NULL too (or, for a link end, names no entity)
+        missing = con.execute(
+            "SELECT (SELECT count(*) FROM _ownership_entities_keyed WHERE entity_no IS NULL)"
+            " + (SELECT count(*) FROM _ownership_links_keyed WHERE is_current AND "
+            "(owner_no IS NULL OR (subject_no IS NULL AND subject_kind <> 'asset')))").fetchall()[0][0]
+        if missing:
+            missing = con.execute(
+                "SELECT (SELECT count(*) FROM _ownership_entities_keyed WHERE entity_no IS NULL AND entity_id IS NOT NULL)"
+                " + (SELECT count(*) FROM _ownership_links_keyed WHERE is_current AND ((owner_no IS NULL AND "
+                "owner_entity_id IS NOT NULL) OR (subject_no IS NULL AND subject_kind <> 'asset' AND subject_id IS NOT "
+                "NULL)))").fetchall()[0][0]
+        written = missing == 0
+    if not written:
+        for stmt in _statements("_ownership_keys"):
+            con.execute(stmt)
+    return written
+
+
 def _load(con: duckdb.DuckDBPyConnection, attribute: str) -> Loaded:
-    first, *rest = [s for s in ("\n".join(line for line in stmt.splitlines() if not line.startswith("--")).strip()
-                                for stmt in _sql("_ownership_nodes").split(";\n")) if s]
-    con.execute(first)  # _ownership_linked
-    # every entity read once: the linked ones are sorted into _ownership_edge_nodes, the others follow
+    _keys(con)
+    # every entity with a number, read once; its row in this table is its position below
     ents = con.sql(_sql("_ownership_entity_nodes"), params={"country_attribute": attribute}).to_arrow_table()
-    con.register("_ownership_entity_nodes_arrow", ents)
+    ent_no = ents.column("entity_no").to_numpy()
+    pos = np.full(int(ent_no.max()) + 1 if len(ent_no) else 0, -1, dtype=np.int64)
+    pos[ent_no] = np.arange(len(ent_no))
+    # node numbers: the entities with a current link in entity_no (= id) order, the assets with
+    # an ownership link by id, then the other entities in the order they were read
+    linked = con.sql(_sql("_ownership_linked")).to_arrow_table()
+    null_party = bool(pc.any(linked.column("is_null_party")).as_py())
+    mark = np.zeros(len(pos), dtype=bool)
+    nos = linked.column("entity_no").drop_null().to_numpy()
+    mark[nos[nos < len(pos)]] = True
+    linked_no = np.flatnonzero(mark & (pos >= 0))  # sorted: entity_no, that is id, order
+    linked_at = pos[linked_no]
+    is_linked = np.zeros(len(ent_no), dtype=bool)
+    is_linked[linked_at] = True
+    other_at = np.zeros(0, dtype=np.int64) if null_party else np.flatnonzero(~is_linked)
+    assets = con.sql("SELECT asset_id AS node_id, country_code AS own_country FROM core_assets__assets WHERE asset_id IN "
+                     "(SELECT subject_id FROM core_ownership__links WHERE subject_kind = 'asset') ORDER BY asset_id"
+                     ).to_arrow_table()
+    n_linked, n_assets = len(linked_at), assets.num_rows
+    n = n_linked + n_assets + len(other_at)
+    ids = ents.column("node_id").combine_chunks().cast(pa.string())
+    edge_ids = pa.concat_arrays([ids.take(pa.array(linked_at)),
+                                 assets.column("node_id").combine_chunks().cast(pa.string())])
+    con.register("_ownership_entity_node_arrow", pa.table({"entity_no": linked_no,
+                                                            "node": np.arange(n_linked, dtype=np.int64)}))
+    con.register("_ownership_asset_node_arrow", pa.table({"node_id": edge_ids[n_linked:],
+                                                           "node": np.arange(n_linked, n_linked + n_assets)}))
+    con.register("_ownership_edge_nodes_arrow", pa.table({
+        "node_id": edge_ids, "is_asset": np.arange(n_linked + n_assets) >= n_linked}))
     try:
-        for stmt in rest:
+        for stmt in _statements("_ownership_nodes"):
             con.execute(stmt)
     finally:
-        con.unregister("_ownership_entity_nodes_arrow")
-    con.execute("DROP TABLE _ownership_linked")
-    cols = ["own_country", "is_state", "is_listed", "is_asset", "is_curated"]
-    edge_nodes = con.sql(f"SELECT {', '.join(cols)} FROM _ownership_edge_nodes").to_arrow_table()  # insertion order
-    others = ents.filter(pc.equal(ents.column("is_linked"), False))
-    others = others.append_column("is_asset", pa.array(np.zeros(others.num_rows, dtype=bool)))
-    nodes = pa.concat_tables([edge_nodes, others.select(cols).cast(edge_nodes.schema)])
-    # own country as an index into the sorted distinct codes (-1 unknown)
-    own = nodes.column("own_country").combine_chunks().dictionary_encode()
-    seen = own.dictionary.to_pylist()
-    codes = sorted(seen)
+        for t in ("_ownership_entity_node_arrow", "_ownership_asset_node_arrow", "_ownership_edge_nodes_arrow"):
+            con.unregister(t)
+    # own country as an index into the sorted distinct codes of the nodes (-1 unknown)
+    ent_country = ents.column("own_country").combine_chunks().cast(pa.string()).dictionary_encode()
+    asset_country = assets.column("own_country").combine_chunks().cast(pa.string()).dictionary_encode()
+    ent_code = pc.fill_null(ent_country.indices, -1).to_numpy().astype(np.int64)
+    asset_code = pc.fill_null(asset_country.indices, -1).to_numpy().astype(np.int64)
+    node_at = np.concatenate([linked_at, other_at])
+    seen = ent_country.dictionary.to_pylist()
+    ent_used = np.flatnonzero(np.bincount(ent_code[node_at] + 1, minlength=len(seen) + 1)[1:])
+    codes = sorted({seen[i] for i in ent_used} | set(asset_country.dictionary.to_pylist()))
     at = {c: i for i, c in enumerate(codes)}
-    remap = np.array([at[c] for c in seen] + [-1], dtype=np.int32)  # index -1 (null) -> -1
-    code = remap[pc.fill_null(own.indices, -1).to_numpy().astype(np.int64)]
+    ent_remap = np.array([at.get(c, -1) for c in seen] + [-1], dtype=np.int32)
+    asset_remap = np.array([at[c] for c in asset_country.dictionary.to_pylist()] + [-1], dtype=np.int32)
+    code = np.concatenate([ent_remap[ent_code[linked_at]], asset_remap[asset_code], ent_remap[ent_code[other_at]]])
 
     def flag(name):
-        return nodes.column(name).to_numpy().astype(bool)
+        v = ents.column(name).to_numpy().astype(bool)
+        return np.concatenate([v[linked_at], np.zeros(n_assets, dtype=bool), v[other_at]])
 
     con.execute(_sql("_ownership_ranked_links"))
-    con.execute(_sql("_ownership_edges"), {"non_ownership": list(NON_OWNERSHIP)})
-    e = con.sql("SELECT src, dst, lo, hi, rank, is_economic, is_ultimate_only FROM _ownership_edges").fetchnumpy()
+    con.execute(_sql("_ownership_link_ends"))
+    node_of = np.full(len(pos), -1, dtype=np.int64)
+    node_of[linked_no] = np.arange(n_linked)
+    rows = con.sql(_sql("_ownership_edge_rows"), params={"non_ownership": list(NON_OWNERSHIP)}).to_arrow_table()
+    e = _merge_edges(rows, node_of, n)
+    is_asset = np.zeros(n, dtype=bool)
+    is_asset[n_linked:n_linked + n_assets] = True
     net = network.Network.from_arrays(
-        nodes.num_rows, e["src"], e["dst"], e["lo"], e["hi"], rank=e["rank"],
+        n, e["src"], e["dst"], e["lo"], e["hi"], rank=e["rank"],
         is_economic=np.asarray(e["is_economic"], bool), own_country=code, country_codes=codes,
-        is_state=flag("is_state"), is_listed=flag("is_listed"), is_asset=flag("is_asset"))
-    net.members_complete = _members_complete(con, nodes.num_rows)
+        is_state=flag("is_state"), is_listed=flag("is_listed"), is_asset=is_asset)
+    net.members_complete = _members_complete(con, n)
     redundant = subgraph.redundant_ultimate(net, np.asarray(e["is_ultimate_only"], bool))
     if redundant.any():
         net.is_economic = net.is_economic & ~redundant
         net._cache.clear()
-    return Loaded(net=net, is_curated=flag("is_curated"), con=con,
-                  other_ids=others.column("node_id").combine_chunks().cast(pa.string()))
+    return Loaded(net=net, is_curated=flag("is_curated"), con=con, edge_ids=edge_ids, entity_ids=ids,
+                  other_at=other_at)
+
+
+def _merge_edges(rows: pa.Table, node_of: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """The links of ``rows`` (``sql/_ownership_edge_rows.sql``) merged into one edge per owner
+    and subject node, sorted by subject then owner: the interval spanning all their values
+    (lowest minimum, highest maximum), the best control rank, economic as the link first by
+    link_id is (true where no link has an id, as ``arg_min_null`` gives NULL), ultimate-only
+    when every link is an ultimate-parent or indirect statement. ``node_of`` maps entity_no to
+    node number (-1: no node)."""
+    def col(name, fill):
+        return pc.fill_null(rows.column(name), fill).to_numpy()
+
+    lookup = np.append(node_of, -1)  # an unknown or missing key looks up the last slot: -1
+
+    def node(no):
+        return lookup[np.where((no >= 0) & (no < len(node_of)), no, len(node_of))]
+
+    asset = col("asset_node", -1)
+    src = node(col("owner_no", -1))
+    dst = np.where(asset >= 0, asset, node(col("subject_no", -1)))
+    keep = np.flatnonzero((src >= 0) & (dst >= 0))
+    order = keep[np.argsort(dst[keep] * n + src[keep], kind="stable")]  # stable: ties keep the read order
+    key = dst[order] * n + src[order]
+    new_group = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(new_group)
+    group = np.cumsum(new_group) - 1
+    first = order[starts]
+    econ = col("is_economic", True).astype(bool)
+    no_id = rows.column("link_id").is_null().to_numpy(zero_copy_only=False)
+    is_economic = np.where(no_id[first], True, econ[first])
+    # an edge of several links: economic as its first link by link_id is (Arrow sorts as DuckDB does)
+    multi = np.flatnonzero(np.diff(np.r_[starts, len(key)])[group] > 1)
+    if len(multi):
+        t = pa.table({"g": group[multi], "link_id": rows.column("link_id").take(pa.array(order[multi])),
+                      "row": order[multi]}).sort_by([("g", "ascending"), ("link_id", "ascending")])
+        g = t.column("g").to_numpy()
+        head = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        is_economic[g[head]] = np.where(no_id[t.column("row").to_numpy()[head]], True,
+                                        econ[t.column("row").to_numpy()[head]])
+
+    def merged(ufunc, name, fill, dtype):
+        v = col(name, fill).astype(dtype)[order]
+        return ufunc.reduceat(v, starts) if len(starts) else v[:0]
+
+    return {"src": src[first], "dst": dst[first], "lo": merged(np.fmin, "share_min", np.nan, np.float64),
+            "hi": merged(np.fmax, "share_max", np.nan, np.float64), "rank": merged(np.minimum, "rank", 99, np.int8),
+            "is_economic": is_economic, "is_ultimate_only": merged(np.logical_and, "is_ultimate", False, bool)}
 
 
 def _members_complete(con: duckdb.DuckDBPyConnection, n: int) -> np.ndarray:

@@ -188,3 +188,44 @@ def test_as_of_uses_registry_periods(tmp_path, as_of, current):
                                  entities=[entity("X", "DE")], stakes=[stake("T", "X", 100)])
     got = rows(con, "SELECT is_current, end_date FROM core_ownership__links WHERE source_id = 'gleif'")
     assert got[0][0] is current and str(got[0][1]) == "2020-06-30"
+
+
+def test_lei_check_digits_sql_agrees_with_iso_7064():
+    import random
+    import string
+
+    def mod97(s):  # ISO 7064 MOD 97-10 with letters as 10..35
+        return int("".join(str(int(c, 36)) for c in s)) % 97
+
+    rnd = random.Random(7)
+    codes = []
+    for _ in range(2000):
+        base = "".join(rnd.choice(string.digits + string.ascii_uppercase) for _ in range(18))
+        good = base + f"{98 - mod97(base + '00'):02d}"
+        codes += [good, good[:-1] + str((int(good[-1]) + 1) % 10), base[:5] + rnd.choice("ABCXYZ") + good[6:]]
+    codes += ["001GPB6A9XPE8XJICC14", "001gpb6a9xpe8xjicc14", "001GPB6A9XPE8XJICC1", "001GPB6A9XPE8XJICC1A", "", None]
+    con = connect(None)
+    got = [r[0] for r in con.execute(
+        f"SELECT coalesce({registry.lei_ok('x')}, false) FROM unnest(?::VARCHAR[]) WITH ORDINALITY AS t(x, i) "
+        "ORDER BY i", [codes]).fetchall()]
+    want = [bool(c) and len(c) == 20 and c.isalnum() and c == c.upper() and c[-2:].isdigit() and mod97(c) == 1
+            for c in codes]
+    assert got == want and sum(want) > 2000
+
+
+def test_two_files_in_one_ingest_keep_their_rows_and_the_first_duplicate(tmp_path):
+    a = write_csv(tmp_path / "a.csv", LEI_HEADER, [lei_row(lei(1), "One"), lei_row(lei(2), "Two")])
+    b = write_csv(tmp_path / "b.csv", LEI_HEADER, [lei_row(lei(3), "Three"), lei_row(lei(1), "One again"),
+                                                   lei_row("NOTALEI", "Bad")])
+    con = connect(None)
+    rep = registry.ingest(con, "gleif-lei", [b, a])  # an LEI stays with its first row by (file name, row)
+    assert rep.rows["core_gleif__entities"] == 3 and rep.rows["raw_gleif__lei_records"] == 5
+    assert rows(con, "SELECT lei, entity_name, origin_file, origin_row FROM core_gleif__entities ORDER BY lei") == [
+        (lei(1), "One", "a.csv", 1), (lei(2), "Two", "a.csv", 2), (lei(3), "Three", "b.csv", 1)]
+    assert rows(con, "SELECT file, row, check_name, value FROM core_gleif__problems ORDER BY file, row") == [
+        ("b.csv", 2, "duplicate_id", lei(1)), ("b.csv", 3, "lei_check_digits", "NOTALEI")]
+    assert rows(con, "SELECT origin_file, origin_row FROM raw_gleif__lei_records WHERE LEI = 'NOTALEI'") == [
+        ("b.csv", 3)]
+    assert [c for c, in rows(con, "SELECT column_name FROM information_schema.columns WHERE "
+                                  "table_name = 'core_gleif__entities' ORDER BY ordinal_position")] == list(
+        registry.ENTITY_COLUMNS)

@@ -1,10 +1,10 @@
 -- _ownership_edge_links: the link index of the edges into the nodes of table _scope_nodes
--- (node numbers of _ownership_nodes): per merged edge, its current links in link_id order
+-- (node numbers of _ownership_link_ends): per merged edge, its current links in link_id order
 -- and what evidence shows of them (control basis of the best-ranked link, whether the
 -- links disagree on the share, the first link's interest type).
 CREATE OR REPLACE TEMP TABLE _ownership_edge_links AS
 WITH ranked AS (
-    SELECT * FROM _ownership_ranked_links WHERE dst IN (SELECT node FROM _scope_nodes)
+    SELECT * FROM _ownership_link_ends WHERE dst IN (SELECT node FROM _scope_nodes)
 )
 SELECT src, dst, bool_or(is_control) AS is_control,
        (list(control_basis ORDER BY rank, link_id))[1] AS control_basis,

@@ -1,24 +1,15 @@
--- _ownership_nodes: the nodes of the link graph that edges touch, numbered by rowid
--- (insertion order) in _ownership_edge_nodes: first every entity with a current link, by
--- id; then every asset with an ownership link, by id. So among nodes with edges a lower
--- number is a lower id (ties break on the id), and only those are sorted. The other
--- entities follow them, in the order of _ownership_entity_nodes.sql (no figure depends on
--- their number, and a table of millions of ids would only be written to be read).
--- Reads _ownership_entity_nodes_arrow: every entity, read once (_ownership_entity_nodes.sql),
--- between the first statement and the second.
-CREATE OR REPLACE TEMP TABLE _ownership_linked AS
-SELECT owner_entity_id AS entity_id FROM core_ownership__links WHERE is_current
-UNION
-SELECT subject_id FROM core_ownership__links WHERE is_current AND subject_kind = 'entity';
+-- _ownership_nodes: the node tables of the link graph, from the numbers the loader gives
+-- (registered Arrow tables _ownership_entity_node_arrow(entity_no, node) for the entities
+-- with a current link, in entity_no — that is id — order, and _ownership_asset_node_arrow
+-- (node_id, node) for the assets with an ownership link, by id, after them):
+-- _ownership_entity_node and _ownership_asset_node map keys to node numbers;
+-- _ownership_edge_nodes holds the ids of those nodes, numbered by rowid (insertion order).
+-- The other entities follow them as nodes (no figure depends on their number).
+CREATE OR REPLACE TEMP TABLE _ownership_entity_node AS
+SELECT entity_no, node FROM _ownership_entity_node_arrow;
+
+CREATE OR REPLACE TEMP TABLE _ownership_asset_node AS
+SELECT node_id AS asset_id, node FROM _ownership_asset_node_arrow;
 
 CREATE OR REPLACE TEMP TABLE _ownership_edge_nodes AS
-SELECT node_id, false AS is_asset, own_country, is_state, is_listed, is_curated
-FROM _ownership_entity_nodes_arrow
-WHERE is_linked
-ORDER BY node_id;
-
-INSERT INTO _ownership_edge_nodes
-SELECT asset_id, true, country_code, false, false, false
-FROM core_assets__assets
-WHERE asset_id IN (SELECT subject_id FROM core_ownership__links WHERE subject_kind = 'asset')
-ORDER BY asset_id;
+SELECT node_id, is_asset FROM _ownership_edge_nodes_arrow

@@ -35,6 +35,7 @@ import duckdb
 from ...errors import DataError
 from . import lei_ok
 from .raw_files import keep_raw as read_raw
+from .raw_files import numbered_table
 
 GLEIF_RECORD_URL = "https://search.gleif.org/#/record/"
 RELATIONSHIPS = {
@@ -108,13 +109,20 @@ def reset_problems(con, source: str, files: list[str]) -> None:
 
 
 # --------------------------------------------------------------------------- Level 1
+#: helper columns of the Level 1 pass, dropped once the problems are written
+_LEI_CHECKS = ("_lei_ok", "_no_name", "_odd_category", "_odd_jurisdiction")
+
+
 def ingest_lei(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "gleif") -> dict[str, int]:
-    """Level 1 records: one ordered pass over the columns used, duplicates found by a
-    group-by (they are few), the entities written in parallel (no sort of millions of rows)."""
-    names = ", ".join(p.name for p in paths)
+    """Level 1 records in one parallel pass: the entity table is written straight from the
+    files, every row with its checks (check digits, blank name, unknown category or
+    jurisdiction) as helper columns; the problems are then read from those columns, the
+    duplicates found by a group-by (they are few), the rejected rows deleted and the
+    helper columns dropped. No sort, no second copy of millions of rows."""
+    names = [p.name for p in paths]
     h = read_raw(con, f"raw_{source}__lei_records", paths)
-    lei = q(need(h, names, "LEI"))
-    name = q(need(h, names, "Entity.LegalName"))
+    lei = f"upper(trim({q(need(h, ', '.join(names), 'LEI'))}))"
+    name = q(need(h, ", ".join(names), "Entity.LegalName"))
     jur = opt(h, "Entity.LegalJurisdiction")
     hq = opt(h, "Entity.HeadquartersAddress.Country")
     legal = opt(h, "Entity.LegalAddress.Country")
@@ -122,52 +130,49 @@ def ingest_lei(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = 
     reg = opt(h, "Registration.RegistrationStatus")
     status = opt(h, "Entity.EntityStatus")
     ra = opt(h, "Entity.RegistrationAuthority.RegistrationAuthorityEntityID")
-    reset_problems(con, source, [p.name for p in paths])
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lei AS
-        SELECT origin_file, origin_row, upper(trim({lei})) AS lei, {name} AS entity_name, {jur} AS jur, {hq} AS hq,
-               {legal} AS legal, {cat} AS cat, {reg} AS reg, {status} AS status, {ra} AS ra,
-               coalesce({lei_ok(f'upper(trim({lei}))')}, false) AS is_lei_ok
-        FROM raw_{source}__lei_records""")
-    # rows are numbered now: what follows need not keep the insertion order (so it runs in parallel)
-    con.execute("SET preserve_insertion_order = false")
+    reset_problems(con, source, names)
+    ent = f"core_{source}__entities"
+    n_raw = numbered_table(con, ent, f"""
+        'lei:' || {lei} AS entity_id, coalesce(nullif(trim({name}), ''), {lei}) AS entity_name, {lei} AS lei,
+        {country_sql(jur)} AS jurisdiction_code, coalesce({country_sql(hq)}, {country_sql(legal)}) AS hq_country_code,
+        coalesce({case_map(cat, CATEGORIES)}, 'company') AS entity_type,
+        CASE WHEN coalesce({ra}, '') <> '' THEN 'RA:' || {ra} END AS identifiers,
+        concat_ws('/', nullif({reg}, ''), nullif({status}, '')) AS record_status,
+        '{GLEIF_RECORD_URL}' || {lei} AS source_url, origin_file, origin_row,
+        coalesce({lei_ok(lei)}, false) AS _lei_ok, coalesce(trim({name}), '') = '' AS _no_name,
+        CASE WHEN coalesce({cat}, '') <> '' AND {case_map(cat, CATEGORIES)} IS NULL THEN {cat} END AS _odd_category,
+        CASE WHEN coalesce({jur}, '') <> '' AND {country_sql(jur)} IS NULL THEN {jur} END AS _odd_jurisdiction""",
+        f"raw_{source}__lei_records", names)
     # a valid LEI given again by a later row: the first row (file, row order) keeps it
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _later AS
-        WITH d AS (SELECT lei, min((origin_file, origin_row)) AS first FROM _lei WHERE is_lei_ok
-                   GROUP BY lei HAVING count(*) > 1)
-        SELECT l.origin_file, l.origin_row FROM _lei l JOIN d USING (lei)
-        WHERE (l.origin_file, l.origin_row) <> d.first""")
-    kept = ("is_lei_ok AND NOT EXISTS (SELECT 1 FROM _later x WHERE x.origin_file = _lei.origin_file "
-            "AND x.origin_row = _lei.origin_row)")
+        WITH d AS (SELECT lei FROM {ent} WHERE _lei_ok GROUP BY lei HAVING count(*) > 1),
+             f AS (SELECT lei, min((origin_file, origin_row)) AS first FROM {ent} SEMI JOIN d USING (lei)
+                   WHERE _lei_ok GROUP BY lei)
+        SELECT e.origin_file, e.origin_row, e.lei FROM {ent} e JOIN f USING (lei)
+        WHERE e._lei_ok AND (e.origin_file, e.origin_row) <> f.first""")
+    kept = f"_lei_ok AND NOT EXISTS (SELECT 1 FROM _later x WHERE x.origin_file = {ent}.origin_file " \
+           f"AND x.origin_row = {ent}.origin_row)"
     problems(con, source, [
         "SELECT origin_file, origin_row, 'LEI', 'lei_check_digits', 'error', "
-        "'malformed LEI (ISO 17442 check digits); record rejected', lei FROM _lei WHERE NOT is_lei_ok",
+        f"'malformed LEI (ISO 17442 check digits); record rejected', lei FROM {ent} WHERE NOT _lei_ok",
         "SELECT origin_file, origin_row, 'LEI', 'duplicate_id', 'error', 'LEI already given by an earlier row; "
-        "record rejected', lei FROM _lei SEMI JOIN _later USING (origin_file, origin_row)",
+        "record rejected', lei FROM _later",
         f"SELECT origin_file, origin_row, 'Entity.LegalName', 'required', 'warning', 'no legal name; the LEI stands "
-        f"for it', lei FROM _lei WHERE {kept} AND coalesce(trim(entity_name), '') = ''",
+        f"for it', lei FROM {ent} WHERE _no_name AND {kept}",
         f"SELECT origin_file, origin_row, 'Entity.EntityCategory', 'unknown_code', 'warning', 'entity category not "
-        f"known; typed company', cat FROM _lei WHERE {kept} AND coalesce(cat, '') <> '' "
-        f"AND {case_map('cat', CATEGORIES)} IS NULL",
+        f"known; typed company', _odd_category FROM {ent} WHERE _odd_category IS NOT NULL AND {kept}",
         f"SELECT origin_file, origin_row, 'Entity.LegalJurisdiction', 'country_code', 'warning', 'jurisdiction is "
-        f"not an ISO 3166 code; treated as unknown', jur FROM _lei WHERE {kept} "
-        f"AND coalesce(jur, '') <> '' AND {country_sql('jur')} IS NULL",
+        f"not an ISO 3166 code; treated as unknown', _odd_jurisdiction FROM {ent} "
+        f"WHERE _odd_jurisdiction IS NOT NULL AND {kept}",
     ])
-    con.execute(f"""
-        CREATE OR REPLACE TABLE core_{source}__entities AS
-        SELECT 'lei:' || lei AS entity_id, coalesce(nullif(trim(entity_name), ''), lei) AS entity_name, lei,
-               {country_sql('jur')} AS jurisdiction_code,
-               coalesce({country_sql('hq')}, {country_sql('legal')}) AS hq_country_code,
-               coalesce({case_map('cat', CATEGORIES)}, 'company') AS entity_type,
-               CASE WHEN coalesce(ra, '') <> '' THEN 'RA:' || ra END AS identifiers,
-               concat_ws('/', nullif(reg, ''), nullif(status, '')) AS record_status,
-               '{GLEIF_RECORD_URL}' || lei AS source_url, origin_file, origin_row
-        FROM _lei ANTI JOIN _later USING (origin_file, origin_row)
-        WHERE is_lei_ok""")  # in no particular order: nothing downstream depends on the order of entities
-    n_raw = con.execute("SELECT count(*) FROM _lei").fetchall()[0][0]
-    con.execute("DROP TABLE _lei; DROP TABLE _later; SET preserve_insertion_order = true")
-    return {f"raw_{source}__lei_records": n_raw, f"core_{source}__entities": None}
+    gone = con.execute(f"DELETE FROM {ent} WHERE NOT _lei_ok").fetchall()[0][0]
+    gone += con.execute(f"DELETE FROM {ent} USING _later x WHERE x.origin_file = {ent}.origin_file "
+                        f"AND x.origin_row = {ent}.origin_row").fetchall()[0][0]
+    for c in _LEI_CHECKS:
+        con.execute(f"ALTER TABLE {ent} DROP COLUMN {c}")
+    con.execute("DROP TABLE _later; SET preserve_insertion_order = true")
+    return {f"raw_{source}__lei_records": n_raw, ent: n_raw - gone}
 
 
 # --------------------------------------------------------------------------- Level 2
@@ -176,7 +181,7 @@ def _numbered(header: list[str], pattern: str) -> list[int]:
     return sorted({int(m.group(1)) for c in header if (m := rx.fullmatch(c))})
 
 
-def ingest_rr(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "gleif") -> list[str]:
+def ingest_rr(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "gleif") -> dict[str, int | None]:
     names = ", ".join(p.name for p in paths)
     h = read_raw(con, f"raw_{source}__relationships", paths)
     child = q(need(h, names, "Relationship.StartNode.NodeID"))
@@ -204,16 +209,15 @@ def ingest_rr(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "
                   f"THEN {q(p + '.QuantifierAmount')} ELSE {pct} END"
     rel_of = {k: f"{a}|{b}|{str(c).lower()}" for k, (a, b, c) in RELATIONSHIPS.items()}
     reset_problems(con, source, [p.name for p in paths])
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _rr AS
-        SELECT origin_file, origin_row, upper(trim({child})) AS child, upper(trim({parent})) AS parent,
+    n_raw = numbered_table(con, "_rr", f"""
+        origin_file, origin_row, upper(trim({child})) AS child, upper(trim({parent})) AS parent,
                {rtype} AS rtype, coalesce({ctype}, 'LEI') AS ctype, coalesce({ptype}, 'LEI') AS ptype,
                {rstatus} AS rstatus, {reg} AS reg, {vref} AS vref,
                {date_sql(start)} AS start_date, {date_sql(end)} AS end_date, {start} AS start_raw, {end} AS end_raw,
                {pct} AS pct_raw, try_cast({pct} AS DOUBLE) AS pct,
                string_split({case_map(rtype, rel_of)}, '|') AS rel,
-               {lei_ok(f'upper(trim({child}))')} AS child_ok, {lei_ok(f'upper(trim({parent}))')} AS parent_ok
-        FROM raw_{source}__relationships""")
+               {lei_ok(f'upper(trim({child}))')} AS child_ok, {lei_ok(f'upper(trim({parent}))')} AS parent_ok""",
+                   f"raw_{source}__relationships", [p.name for p in paths], temp=True)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _rr2 AS
         SELECT *, coalesce(child_ok AND parent_ok AND ctype = 'LEI' AND ptype = 'LEI' AND rel IS NOT NULL, false) AS ok,
@@ -263,11 +267,11 @@ def ingest_rr(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "
         FROM _rr2 WHERE ok AND nth = 1
         ORDER BY link_id""")
     con.execute("DROP TABLE _rr; DROP TABLE _rr2")
-    return [f"raw_{source}__relationships", f"core_{source}__links"]
+    return {f"raw_{source}__relationships": n_raw, f"core_{source}__links": None}
 
 
 # --------------------------------------------------------------------------- exceptions
-def ingest_repex(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "gleif") -> list[str]:
+def ingest_repex(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str = "gleif") -> dict[str, int | None]:
     names = ", ".join(p.name for p in paths)
     h = read_raw(con, f"raw_{source}__exceptions", paths)
     lei = q(need(h, names, "LEI"))
@@ -279,11 +283,10 @@ def ingest_repex(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str 
     reason = "concat_ws(' ', " + ", ".join(q(c) for c in reasons) + ")"
     ref = ("concat_ws(' ', " + ", ".join(q(c) for c in refs) + ")") if refs else "NULL"
     reset_problems(con, source, [p.name for p in paths])
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _rx AS
-        SELECT origin_file, origin_row, upper(trim({lei})) AS lei, {cat} AS cat, trim({reason}) AS reason,
-               nullif(trim({ref}), '') AS ref, {lei_ok(f'upper(trim({lei}))')} AS is_lei_ok, {case_map(cat, EXCEPTION_CATEGORIES)} AS category
-        FROM raw_{source}__exceptions""")
+    n_raw = numbered_table(con, "_rx", f"""
+        origin_file, origin_row, upper(trim({lei})) AS lei, {cat} AS cat, trim({reason}) AS reason,
+               nullif(trim({ref}), '') AS ref, {lei_ok(f'upper(trim({lei}))')} AS is_lei_ok, {case_map(cat, EXCEPTION_CATEGORIES)} AS category""",
+                   f"raw_{source}__exceptions", [p.name for p in paths], temp=True)
     known = ", ".join(f"'{r}'" for r in EXCEPTION_REASONS)
     problems(con, source, [
         "SELECT origin_file, origin_row, 'LEI', 'lei_check_digits', 'error', 'malformed LEI; exception rejected', lei "
@@ -303,10 +306,11 @@ def ingest_repex(con: duckdb.DuckDBPyConnection, paths: list[Path], source: str 
         FROM _rx WHERE is_lei_ok AND category IS NOT NULL
         ORDER BY subject_id, category""")
     con.execute("DROP TABLE _rx")
-    return [f"raw_{source}__exceptions", f"core_{source}__unknown_owners"]
+    return {f"raw_{source}__exceptions": n_raw, f"core_{source}__unknown_owners": None}
 
 
-def ingest(con: duckdb.DuckDBPyConnection, fmt: str, paths: list[Path]) -> list[str]:
+def ingest(con: duckdb.DuckDBPyConnection, fmt: str, paths: list[Path]) -> dict[str, int | None]:
+    """Read ``paths`` of ``fmt``; the tables written, with their row counts where known without a scan."""
     con.execute("SET preserve_insertion_order = true")
     fn = {"gleif-lei": ingest_lei, "gleif-rr": ingest_rr, "gleif-repex": ingest_repex}[fmt]
     return fn(con, paths)

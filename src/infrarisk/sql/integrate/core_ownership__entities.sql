@@ -9,6 +9,8 @@
 -- curated or registry fields win, the register fills a blank LEI, headquarters country, type, source.
 -- alt_country_codes: the seat-country readings of the other sources that differ from hq_country_code
 -- (core_match__conflicts; sorted, empty when the sources agree), for the score stage's more exposed reading.
+-- entity_no: the entity's integer key, 0.. in entity_id order (NULL where the id is NULL), written once
+-- here so the ownership loader and core_ownership__links' owner_no / subject_no never join on text.
 CREATE OR REPLACE TABLE core_ownership__entities AS
 WITH enrich AS (
     SELECT m.entity_id, any_value(o.lei ORDER BY o.owner_id) AS lei,
@@ -66,7 +68,8 @@ readings AS (
     GROUP BY 1
 )
 SELECT u.*,
-       coalesce(list_filter(r.seat_countries, lambda c: c IS DISTINCT FROM u.hq_country_code), CAST([] AS VARCHAR[])) AS alt_country_codes
+       coalesce(list_filter(r.seat_countries, lambda c: c IS DISTINCT FROM u.hq_country_code), CAST([] AS VARCHAR[])) AS alt_country_codes,
+       CASE WHEN u.entity_id IS NOT NULL THEN row_number() OVER (ORDER BY u.entity_id NULLS LAST) - 1 END AS entity_no
 FROM unioned u
 LEFT JOIN readings r USING (entity_id)
 ORDER BY entity_id;

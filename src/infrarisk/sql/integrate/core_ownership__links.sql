@@ -16,6 +16,8 @@
 -- re-checks of curated rows; the owner register's source_date), else its as_of_date. A curated row a re-check ended carries its end
 -- date; a row a re-check made carries known_date (its page's date): a view on an earlier date
 -- counts neither the row nor the end before the page that states it.
+-- owner_no / subject_no: the entity_no of the owner and of a subject that is no asset (NULL where the
+-- id names no entity), the integer keys the ownership loader joins on.
 CREATE OR REPLACE TABLE core_ownership__links AS
 WITH asset_links AS (
     SELECT
@@ -229,9 +231,13 @@ SELECT
     b.dangling_reason,
     CAST(greatest(b.as_of_date, b.rechecked_date) AS DATE) AS evidence_date,
     CASE WHEN b.rechecked_date > b.as_of_date OR b.as_of_date IS NULL THEN b.rechecked_precision
-         ELSE b.as_of_precision END AS evidence_precision
+         ELSE b.as_of_precision END AS evidence_precision,
+    eo.entity_no AS owner_no,
+    CASE WHEN b.subject_kind <> 'asset' THEN es.entity_no END AS subject_no
 FROM bounded b
 LEFT JOIN stated_control c
     ON c.subject_kind = b.subject_kind AND c.subject_key = b.subject_key AND c.controller_entity_id = b.owner_entity_id
 LEFT JOIN core_meta__licences lic ON lic.file = b.origin_file
+LEFT JOIN core_ownership__entities eo ON eo.entity_id = b.owner_entity_id
+LEFT JOIN core_ownership__entities es ON es.entity_id = b.subject_id AND b.subject_kind <> 'asset'
 ORDER BY b.subject_kind, b.subject_id, b.owner_entity_id, b.link_id;
