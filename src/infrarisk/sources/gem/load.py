@@ -261,7 +261,8 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     log.count(f, len(srows), len(stakes))
 
     rt = route_df.reset_index()
-    rt = rt[rt["asset_id"].isin(seen)].assign(asset_id=lambda d: "gem:" + d["asset_id"])[ROUTE_COLS]
+    rt = rt[rt["asset_id"].isin(seen)]
+    rt = rt.assign(asset_id=("gem:" + rt["asset_id"].astype(str)) if len(rt) else rt["asset_id"].astype(object))[ROUTE_COLS]
     log.count(rel("pipelines.geojson"), len(route_df), len(rt))
     db.write_frame(con, "core_gem__assets", adf, order_by=["asset_id"])
     db.write_frame(con, "core_gem__asset_countries", _typed(pd.DataFrame(asset_countries, columns=COUNTRY_COLS)),
