@@ -19,7 +19,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from . import checks, db, integrate, ownership, score, sources, summary
+from . import checks, db, integrate, ownership, score, sources, summary, vendors
 from .problems import ProblemLog
 from .sources import _load
 from .profiles import Profile, load_profile
@@ -90,6 +90,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
     with _stage(report, "score", progress):
         score.score(con, g, profile, settings)
         summary.run(con)
+        vendors.run(con, profile, settings, report.log)  # the "built by" dimension, beside ownership
     with _stage(report, "checks", progress):
         db.write_frame(con, "out_build__problems", report.log.to_frame(), order_by=["file", "row", "column_name", "check_name"])
         db.write_frame(con, "out_build__load_stats", report.log.stats_frame(), order_by=["file"])
