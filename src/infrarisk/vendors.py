@@ -214,3 +214,47 @@ def _frame(rows: list[dict], cols: list[str]) -> pd.DataFrame:
 def coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The coverage counts (``out_vendor__coverage``): metric, numerator, denominator, percent, note."""
     return con.execute("SELECT * FROM out_vendor__coverage ORDER BY metric_order").df()
+
+
+def report(con: duckdb.DuckDBPyConnection) -> dict:
+    """The vendor report of ``infrarisk vendor-report``: coverage, assets per band and kind, country figures.
+
+    Every figure is computed from the tables of the build (:func:`coverage` and
+    ``out_vendor__assets``, ``out_vendor__country_figures``).
+    """
+    cov = coverage(con)
+    bands = con.execute("""SELECT asset_kind, band, count(*) AS n FROM out_vendor__assets
+                           GROUP BY ALL ORDER BY asset_kind, band""").fetchall()
+    figs = con.execute("""SELECT figure_id, country_code, metric, published_pct, published_bound, year, publisher,
+                                 computed_pct, n_operators_disclosed, n_operators_cn
+                          FROM out_vendor__country_figures ORDER BY figure_id""").df()
+    return {"coverage": [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in cov.to_dict("records")],
+            "assets_by_band": [{"asset_kind": k, "band": b, "n": n} for k, b, n in bands],
+            "country_figures": [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in figs.to_dict("records")]}
+
+
+def report_lines(rep: dict) -> list[str]:
+    """:func:`report` as lines of text.
+
+    Examples
+    --------
+    >>> rep = {"coverage": [dict(metric="operators with a row", numerator=99, denominator=109, pct=90.8)],
+    ...        "assets_by_band": [dict(asset_kind="mobile_network", band="high", n=16)], "country_figures": []}
+    >>> print("\\n".join(report_lines(rep)))
+    coverage
+      operators with a row: 99 of 109 (90.8%)
+    assets by "built by" band
+      mobile_network high: 16
+    country figures (published vs computed from operator rows)
+    """
+    out = ["coverage"]
+    for r in rep["coverage"]:
+        out.append(f"  {r['metric']}: {r['numerator']} of {r['denominator']} ({r['pct']}%)")
+    out.append('assets by "built by" band')
+    out += [f"  {r['asset_kind']} {r['band']}: {r['n']}" for r in rep["assets_by_band"]]
+    out.append("country figures (published vs computed from operator rows)")
+    for r in rep["country_figures"]:
+        pub = f"{'>' if r['published_bound'] == 'lower' else '<' if r['published_bound'] == 'upper' else ''}{r['published_pct']:g}%"
+        comp = "n/a" if r["computed_pct"] is None else f"{r['computed_pct']:g}% ({r['n_operators_cn']} of {r['n_operators_disclosed']} operators)"
+        out.append(f"  {r['figure_id']} {r['country_code']} {r['metric']} {r['year']}: published {pub} ({r['publisher']}); computed {comp}")
+    return out
