@@ -42,7 +42,7 @@ ROWS = [
 @pytest.fixture
 def built(tmp_path):
     write_supply(tmp_path / "supply", ROWS)
-    con, log = connect(None), ProblemLog()
+    con, log = connect(tmp_path / "vendors.duckdb"), ProblemLog()
     stub_geo(con)
     con.execute("INSERT INTO core_geo__countries VALUES ('SE', 'Sweden', true), ('FI', 'Finland', true)")
     settings = Settings.load(environ={}, datasets_dir=tmp_path)
@@ -114,3 +114,22 @@ def test_country_figures_and_coverage(built):
     assert cov[6] == (1, 2)                                     # European cables with a supplier row
     lines = vendors.report_lines(vendors.report(con))
     assert lines[0] == "coverage" and any("F1 DE" in x and "published 59%" in x for x in lines)
+
+
+def test_vendor_report_cli(built, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from infrarisk.cli import main
+    con, _ = built
+    con.close()
+    db = str(tmp_path / "vendors.duckdb")
+    res = CliRunner().invoke(main, ["vendor-report", "--json", "--db", db])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.output)
+    first = rep["coverage"][0]
+    assert (first["numerator"], first["denominator"], first["pct"]) == (4, 4, 100.0)
+    assert {"asset_kind": "mobile_network", "band": "high", "n": 1} in rep["assets_by_band"]
+    text = CliRunner().invoke(main, ["vendor-report", "--db", db]).output
+    assert "operators with a sourced radio-network vendor row or a sourced not-disclosed row: 4 of 4 (100.0%)" in text
