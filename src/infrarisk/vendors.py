@@ -249,7 +249,8 @@ def report_lines(rep: dict) -> list[str]:
     """
     out = ["coverage"]
     for r in rep["coverage"]:
-        out.append(f"  {r['metric']}: {r['numerator']} of {r['denominator']} ({r['pct']}%)")
+        of = f" of {r['denominator']} ({r['pct']}%)" if r["denominator"] is not None else ""
+        out.append(f"  {r['metric']}: {r['numerator']}{of}")
     out.append('assets by "built by" band')
     out += [f"  {r['asset_kind']} {r['band']}: {r['n']}" for r in rep["assets_by_band"]]
     out.append("country figures (published vs computed from operator rows)")

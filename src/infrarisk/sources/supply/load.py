@@ -159,8 +159,7 @@ def _when(r: dict, errs: list) -> object:
         when, _ = parse_partial_date(r["source_date"])
     except ValueError as e:
         errs.append(("source_date", "date", str(e)))
-    src = r["source_url"].strip()
-    if (not is_url(src) and not src.startswith("/work/shared/")) or when is None:
+    if not is_url(r["source_url"]) or when is None:  # a local copy of a page is no public page
         errs.append(("source_url", "source_required", "a row needs the URL of a page stating it and that page's date"))
     return when
 
