@@ -133,3 +133,21 @@ def test_vendor_report_cli(built, tmp_path):
     assert {"asset_kind": "mobile_network", "band": "high", "n": 1} in rep["assets_by_band"]
     text = CliRunner().invoke(main, ["vendor-report", "--db", db]).output
     assert "operators with a sourced radio-network vendor row or a sourced not-disclosed row: 4 of 4 (100.0%)" in text
+
+
+def test_a_build_without_the_supply_source_writes_empty_tables(tmp_path):
+    con, log = connect(None), ProblemLog()
+    stub_geo(con)
+    settings = Settings.load(environ={}, datasets_dir=tmp_path)
+    load(con, settings, log)
+    con.execute("CREATE TABLE core_assets__assets (asset_id VARCHAR, name VARCHAR, asset_class VARCHAR, "
+                "asset_type VARCHAR, country_code VARCHAR, unlocode VARCHAR, latitude DOUBLE, longitude DOUBLE, "
+                "position_precision VARCHAR, licence VARCHAR, source_id VARCHAR)")
+    con.execute("CREATE TABLE core_assets__host_countries (asset_id VARCHAR, country_code VARCHAR, basis VARCHAR)")
+    con.execute("CREATE TABLE core_ownership__entities (entity_id VARCHAR, entity_name VARCHAR, lei_legal_name VARCHAR)")
+    con.execute("CREATE TABLE out_ownership__entities (entity_id VARCHAR, controlling_country_code VARCHAR, "
+                "controlling_country_basis VARCHAR)")
+    vendors.run(con, load_profile("default"), settings, log)
+    for t in vendors.OUT_TABLES[:3]:
+        assert con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] == 0
+    assert con.execute("SELECT numerator FROM out_vendor__coverage WHERE metric_order = 1").fetchone()[0] == 0
