@@ -84,8 +84,10 @@ def link(child, parent, pct, relationship="shareholder", status="current", as_of
 
 
 def write_curated(folder: Path, entities, stakes, links=(), locations=(), controls=(), ranges=(), additions=(),
-                  overrides=()) -> Path:
-    """Write a complete ``curated`` source folder (with manifest) from row dicts."""
+                  overrides=(), rechecks=None, stake_additions=None, entity_additions=None,
+                  transactions=()) -> Path:
+    """Write a complete ``curated`` source folder (with manifest) from row dicts (the re-check
+    files only when given)."""
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(folder / "entities.csv", ENTITY_COLS, list(entities))
     write_csv(folder / "asset_stakes.csv", STAKE_COLS, list(stakes))
@@ -94,7 +96,7 @@ def write_curated(folder: Path, entities, stakes, links=(), locations=(), contro
     write_csv(folder / "asset_locations.csv", LOCATION_COLS, list(locations))
     write_csv(folder / "transactions.csv", ["transaction_id", "transaction", "assets_affected", "buyer", "seller",
                                             "stake_pct", "status", "status_date", "source_url", "source_title",
-                                            "note"], [])
+                                            "note"], list(transactions))
     c = folder / "corrections"
     write_csv(c / "control_statements.csv", curated_stakes.CONTROL_COLS, list(controls))
     write_csv(c / "stake_ranges.csv", curated_stakes.RANGE_COLS, list(ranges))
@@ -103,6 +105,13 @@ def write_curated(folder: Path, entities, stakes, links=(), locations=(), contro
     files = ["entities.csv", "asset_stakes.csv", "telecom_stakes.csv", "parent_links.csv", "asset_locations.csv",
              "transactions.csv", "corrections/control_statements.csv", "corrections/stake_ranges.csv",
              "corrections/link_additions.csv", "corrections/entity_overrides.csv"]
+    from infrarisk.sources.curated import rechecks as rc
+    for name, cols, rows in (("rechecks", rc.RECHECK_COLS, rechecks), ("stake_additions", rc.STAKE_ADD_COLS,
+                                                                        stake_additions),
+                             ("entity_additions", rc.ENTITY_ADD_COLS, entity_additions)):
+        if rows is not None:
+            write_csv(c / f"{name}.csv", cols, list(rows))
+            files.append(f"corrections/{name}.csv")
     write_manifest(folder, Manifest(id="curated", title="tiny", publisher="tests", origin_url="https://example.org",
                                     licence="CC0-1.0", licence_url="https://example.org", attribution="tests",
                                     retrieved="2026-11-25", **manifest_keys("curated"),

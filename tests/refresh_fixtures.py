@@ -162,3 +162,110 @@ def write_datasets(root: Path, cosco_pct: float = 24.99) -> Path:
     shutil.rmtree(raw)
     write_curated(root / "curated", **ownership_tables(cosco_pct))
     return root
+
+
+# --- the other upstreams, in their published layouts ----------------------------------------
+
+def _dms(value: float, pos: str, neg: str, width: int) -> str:
+    v = abs(value)
+    deg, minutes = int(v), round((v - int(v)) * 60)
+    return f"{deg:0{width}d}{minutes:02d}{pos if value >= 0 else neg}"
+
+
+def raw_unlocode(ports=PORTS) -> dict[str, bytes]:
+    """``datasets/un-locode``'s four files (``code-list.csv`` with the ports, the code tables)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["Change", "Country", "Location", "Name", "NameWoDiacritics", "Subdivision", "Status", "Function",
+                "Date", "IATA", "Coordinates", "Remarks"])
+    w.writerow(["", "FR", "", ".FRANCE", "", "", "", "", "", "", "", ""])  # a country heading: no location
+    for _, name, _, code, lat, lon in ports:
+        coords = f"{_dms(float(lat), 'N', 'S', 2)} {_dms(float(lon), 'E', 'W', 3)}"
+        w.writerow(["", code[:2], code[2:], name, name, "", "AI", "1-------", "2401", "", coords, ""])
+    w.writerow(["", "FR", "XAP", "Airport Only", "Airport Only", "", "AI", "---4----", "2401", "", "", ""])
+    w.writerow(["X", "FR", "OLD", "Removed Port", "Removed Port", "", "AI", "1-------", "2401", "", "", ""])
+    tables = {"country-codes.csv": "CountryCode,CountryName\n" + "".join(f"{c},{n}\n" for c, n, _, _ in COUNTRIES),
+              "function-classifiers.csv": "FunctionCode,FunctionDescription\n1,port\n4,airport\n6,multimodal\n",
+              "status-indicators.csv": "STStatus,STDescription\nAI,Approved by international body\n"}
+    return {"code-list.csv": buf.getvalue().encode("utf-8"), **{k: v.encode("utf-8") for k, v in tables.items()}}
+
+
+GEM_ROWS = [
+    # project, type, owner, parent, countries, geom, lat, lng, route, status
+    ("Harbourton LNG Terminal", "lng_terminal", "Harbourton LNG NV (100%)", "Dragon Gas Holdings (60%);Fluxys (40%)",
+     "Belgium", "point", "51.3", "4.3", "", "operating"),
+    ("Rhine Link Gas Pipeline", "gas_pipeline", "", "Gasunie [100.00%]", "Netherlands, Germany", "line", "", "",
+     "51.5,4.5:52.0,6.0;52.0,6.0:53.0,9.0", "construction_plus"),
+]
+
+
+def raw_gem_csv(rows=GEM_ROWS) -> bytes:
+    """GEM's map CSV: the published columns, UTF-16 with a byte-order mark."""
+    from infrarisk.sources.gem.fetch import PUBLISHED_COLUMNS
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(PUBLISHED_COLUMNS), lineterminator="\r\n")
+    w.writeheader()
+    for project, typ, owner, parent, countries, geom, lat, lng, route, status in rows:
+        w.writerow({c: "" for c in PUBLISHED_COLUMNS} | dict(
+            project=project, type=typ, owner=owner, parent=parent, countries=countries, status_tabular=status,
+            geom=geom, lat=lat, lng=lng, route=route, url="https://www.gem.wiki/x", status=status))
+    return buf.getvalue().encode("utf-16")
+
+
+CABLES = {  # id: (name, owners, landing points (id, name, country, lon, lat))
+    "dragon-link": ("Dragon Link", "China Telecom, Orange", [("marseille-france", "Marseille, France", "France", 5.37, 43.3),
+                                                             ("hong-kong-china", "Hong Kong, China", "China", 114.2, 22.3)]),
+    "north-sea-one": ("North Sea One", "Telenor", [("harbourton-belgium", "Harbourton, Belgium", "Belgium", 4.3, 51.3),
+                                                   ("bude-united-kingdom", "Bude, United Kingdom", "United Kingdom",
+                                                    -4.5, 50.8)]),
+}
+
+
+def raw_cables() -> dict[str, bytes]:
+    """The Submarine Cable Map API v3: ``cable-geo.json``, ``landing-point-geo.json``, ``cable/<id>.json``."""
+    geo = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": cid, "name": name, "color": "#939597", "feature_id": f"{cid}-0"},
+         "geometry": {"type": "MultiLineString", "coordinates": [[[lp[3], lp[4]] for lp in lps]]}}
+        for cid, (name, _, lps) in CABLES.items()]}
+    points = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": lp[0], "name": lp[1], "is_tbd": None},
+         "geometry": {"type": "Point", "coordinates": [lp[3], lp[4]]}}
+        for _, (_, _, lps) in CABLES.items() for lp in lps]}
+    out = {"cable-geo.json": json.dumps(geo).encode(), "landing-point-geo.json": json.dumps(points).encode()}
+    for cid, (name, owners, lps) in CABLES.items():
+        out[f"cable/{cid}.json"] = json.dumps({
+            "id": cid, "name": name, "length": "12,000 km", "owners": owners, "suppliers": "ASN", "rfs": "2022",
+            "rfs_year": 2022, "is_planned": False, "url": "https://example.org/cable", "notes": None,
+            "landing_points": [{"id": lp[0], "name": lp[1], "country": lp[2], "is_tbd": None} for lp in lps]}).encode()
+    return out
+
+
+def write_converted_datasets(ds: Path) -> None:
+    """``gem-europe-gas`` and ``submarine-cables`` derived from the published fixtures above, the way
+    ``infrarisk update`` does (the crawl's conversion, then the derive step)."""
+    from infrarisk.sources.cables import derive as cables_derive
+    from infrarisk.sources.cables.fetch import derive_layout
+    from infrarisk.sources.gem import derive as gem_derive
+    from infrarisk.sources.gem.fetch import ASSETS, PIPELINES, convert
+    from infrarisk.sources._convert import country_codes, csv_bytes
+
+    raw = ds.parent / "raw-converted"
+    codes = country_codes(ds)
+    rows = list(csv.DictReader(io.StringIO(raw_gem_csv().decode("utf-16"))))
+    assets, feats, _ = convert(rows, [], codes)
+    (raw / "gem-europe-gas").mkdir(parents=True, exist_ok=True)
+    (raw / "gem-europe-gas" / ASSETS).write_bytes(csv_bytes(gem_derive.ASSET_COLUMNS, assets))
+    (raw / "gem-europe-gas" / PIPELINES).write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    gem_derive.build(raw, ds / "gem-europe-gas")
+    files = raw_cables()
+    geo = json.loads(files["cable-geo.json"])
+    docs = {k[6:-5]: json.loads(v) for k, v in files.items() if k.startswith("cable/")}
+    tables, _ = derive_layout(geo, json.loads(files["landing-point-geo.json"]), docs, codes)
+    (raw / "submarine-cables").mkdir(parents=True, exist_ok=True)
+    for name, (header, rows) in tables.items():
+        (raw / "submarine-cables" / name).write_bytes(csv_bytes(header, rows))
+    (raw / "submarine-cables" / "cables_geo.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"slug": f["properties"]["id"]}, "geometry": f["geometry"]}
+        for f in geo["features"]]}))
+    cables_derive.build(raw, ds / "submarine-cables")
+    shutil.rmtree(raw)

@@ -29,3 +29,13 @@ def test_build_shipped_benchmark_prints_wall_and_stage_seconds():
     assert list(figures) == ["runs", "wall_s", "walls_s", "cpu_s", "stages", "other_s", "site_mb"]
     assert list(figures["stages"]) == ["verify", "load", "integrate", "resolve", "score", "checks", "site"]
     assert figures["wall_s"] >= sum(figures["stages"].values()) > 0 and figures["site_mb"] > 1
+
+
+def test_gleif_refresh_benchmark_counts_requests():
+    bench = BENCH.with_name("gleif_refresh.py")
+    p = subprocess.run([sys.executable, str(bench), "--leis", "1000"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    figures = json.loads(p.stdout.strip().splitlines()[-1])
+    print(figures)
+    # one request per 200 LEIs and kind: 5 batches x 3 kinds, then the 100 parents in one batch x 3 kinds
+    assert figures["requests"] == 5 * 3 + 3 and figures["records"] == 1100

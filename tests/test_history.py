@@ -116,3 +116,52 @@ def test_an_unreadable_history_is_a_clear_data_error(tmp_path):
     (tmp_path / "history.duckdb").write_bytes(b"not a database")
     with pytest.raises(DataError, match="cannot be read.*move it aside"):
         History(tmp_path / "history.duckdb").previous_state("x")
+
+
+def C(rows):
+    from infrarisk.history import CONTROLLER_COLUMNS
+    return pd.DataFrame(rows, columns=CONTROLLER_COLUMNS)
+
+
+def R(rows):
+    from infrarisk.history import REGISTRATION_COLUMNS
+    return pd.DataFrame(rows, columns=REGISTRATION_COLUMNS)
+
+
+def test_controllers_and_registrations_changed():
+    old = S([L("pvl", "port", 1.0)])
+    old.controllers = C([("port", "Port", "city", "City")])
+    old.registrations = R([("port", "Port", "969500PORT", "ISSUED/ACTIVE"), ("city", "City", "969500CITY", "ISSUED/ACTIVE")])
+    new = S([L("pvl", "port", 1.0)])
+    new.controllers = C([("port", "Port", "dragon", "Dragon Holdings")])
+    new.registrations = R([("port", "Port", "969500PORT", "LAPSED/ACTIVE"), ("city", "City", "969500CITY", "ISSUED/ACTIVE"),
+                           ("dragon", "Dragon Holdings", "300300DRAG", "ISSUED/ACTIVE"),
+                           ("shell", "Shell Co", "300300SHEL", "RETIRED/INACTIVE")])
+    got = [(c.change_kind, c.subject_id, c.share_before, c.share_after) for c in diff(old, new)]
+    # a newly seen LEI counts only when it is lapsed or retired
+    assert got == [("controller", "port", "City", "Dragon Holdings"),
+                   ("registration", "port", "ISSUED/ACTIVE", "LAPSED/ACTIVE"),
+                   ("registration", "shell", "not in the registry", "RETIRED/INACTIVE")]
+    from infrarisk.history import change_summary
+    s = change_summary(diff(old, new))
+    assert s["entities_controller_changed"] == ["port"] and s["leis_registration_changed"] == ["port", "shell"]
+
+
+def test_registrations_enter_the_digest_only_when_known():
+    a, b = S([L("pvl", "port", 1.0)]), S([L("pvl", "port", 1.0)])
+    assert a.digest == b.digest
+    c = S([L("pvl", "port", 1.0)])
+    c.registrations = R([("port", "Port", "969500PORT", "LAPSED/ACTIVE")])
+    from infrarisk.history import state_digest
+    assert state_digest(c) != a.digest
+
+
+def test_a_state_recorded_before_controllers_were_kept_compares_without_them(tmp_path):
+    store = History(tmp_path / "history.duckdb")
+    old = S([L("pvl", "port", 1.0)])  # no controllers: an older history
+    _record(store, old, "r1")
+    new = S([L("pvl", "port", 0.5)])
+    new.controllers = C([("port", "Port", "dragon", "Dragon")])
+    prev = store.previous_state(new.digest)
+    assert prev.controllers is None
+    assert [c.change_kind for c in diff(prev, new)] == ["changed"]

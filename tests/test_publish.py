@@ -36,10 +36,14 @@ from infrarisk.history import History
 
 from .builders import stake, write_curated
 from .fault_server import FaultServer
-from .refresh_fixtures import ownership_tables, raw_ne_geojson, raw_wpi_csv, write_datasets
+from .refresh_fixtures import ownership_tables, raw_ne_geojson, raw_unlocode, raw_wpi_csv, write_datasets
 
 WPI, NE = "/up/wpi/UpdatedPub150.csv", "/up/ne/countries.geojson"
-GOOD = {WPI: raw_wpi_csv(), NE: raw_ne_geojson()}
+UNLOCODE = {"unlocode": "code-list.csv", "unlocode_country_codes": "country-codes.csv",
+            "unlocode_function_classifiers": "function-classifiers.csv",
+            "unlocode_status_indicators": "status-indicators.csv"}
+GOOD = {WPI: raw_wpi_csv(), NE: raw_ne_geojson(),
+        **{f"/up/unlocode/{name}": body for name, body in raw_unlocode().items()}}
 HTTP = {"retries": 1, "backoff_s": 0.01, "timeout_s": 0.5, "connect_timeout_s": 1.0}
 
 
@@ -76,7 +80,8 @@ class Env:
 
 
 def urls_for(server) -> dict:
-    return {"wpi": server.url_for(WPI), "naturalearth": server.url_for(NE)}
+    return {"wpi": server.url_for(WPI), "naturalearth": server.url_for(NE),
+            **{key: server.url_for(f"/up/unlocode/{name}") for key, name in UNLOCODE.items()}}
 
 
 def serve(server, skip=()):
@@ -373,6 +378,10 @@ def test_dry_run_builds_but_publishes_nothing(baseline, httpserver, tmp_path):
     rep = env.report()
     assert rep["status"] == "dry-run" and [s["status"] for s in rep["stages"] if s["name"] == "publish"] == ["skipped"]
     assert Path(rep["published"]["site_would_be"]).joinpath("index.html").exists()
+    # the run report carries the facts to re-check (infrarisk review) and their count
+    assert rep["review"]["facts_to_recheck"] == rep["counts"]["facts_to_recheck"] > 0
+    assert sum(rep["review"]["by_rank"].values()) == rep["review"]["facts_to_recheck"]
+    assert rep["review"]["first"] and {"file", "row", "reasons", "evidence_date"} <= set(rep["review"]["first"][0])
     after = env.state()
     assert {k: after[k] for k in ("site", "db", "history", "snapshots")} == \
         {k: before[k] for k in ("site", "db", "history", "snapshots")}

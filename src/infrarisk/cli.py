@@ -61,6 +61,7 @@ def main(ctx, quiet, verbose, config):
       infrarisk fetch wpi naturalearth     # refresh raw snapshots from their publishers
       infrarisk update                     # fetch, build, check and publish (for cron)
       infrarisk match-report               # how owner names were matched to entities
+      infrarisk review                     # the facts that need re-checking, most consequential first
     """
     ctx.obj = Ctx(quiet, verbose, config)
 
@@ -231,7 +232,9 @@ def fetch_cmd(obj: Ctx, all_sources, list_only, sources):
         known = _fetch.remotes(s.datasets_dir)
         if list_only:
             for src in known:
-                click.echo(f"{src.id:24} -> {s.snapshots_dir}/{src.folder}  derives: {src.dataset or '(kept only)'}")
+                use = (f"derives: {src.dataset}" if src.dataset else f"ingests: {src.ingest}" if src.ingest
+                       else "kept only") + ("" if src.update else " (not by default)")
+                click.echo(f"{src.id:24} -> {s.snapshots_dir}/{src.folder}  {use}")
                 for f in src.files:
                     click.echo(f"    [urls] {f.url_key:22} {_fetch.url_for(s, f.url_key, f.default_url)}")
                 for k, u in src.extra_urls.items():
@@ -369,6 +372,44 @@ def vendor_report(obj: Ctx, as_json, db_path):
         else:
             for line in vendors.report_lines(rep):
                 click.echo(line)
+    _run(go)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="DuckDB file of a finished build (default ./data/infrarisk.duckdb).")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="Count ages to this date (default today).")
+@click.pass_obj
+def review(obj: Ctx, as_json, db_path, as_of):
+    """List the facts that need re-checking, those a band or an INGE2 count rests on first.
+
+    Reads a finished build: every curated stake and link and every parent link of the owner
+    register that holds or may come to hold (current, unverified, pending, awarded) whose newest
+    evidence is older than fact_max_age_years (default 3), that is pending or awarded for more
+    than pending_max_age_months (default 6), unverified, or undated; with file, row, source and
+    evidence date, ranked by how much it could change a band (see infrarisk.review).
+
+    \b
+    Examples:
+      infrarisk review
+      infrarisk review --json > review.json
+      INFRARISK_FACT_MAX_AGE_YEARS=5 infrarisk review --db data/infrarisk.duckdb
+    """
+    import json
+
+    from . import db
+    from . import review as rv
+    from .profiles import load_profile
+
+    def go():
+        s = obj.settings(db_path=db_path, as_of=as_of)
+        con = db.connect(s.db_path, read_only=True)
+        try:
+            res = rv.review(con, s, load_profile(s.profile))
+        finally:
+            con.close()
+        click.echo(json.dumps(res, ensure_ascii=False, indent=1) if as_json else rv.text_report(res))
     _run(go)
 
 

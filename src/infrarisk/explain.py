@@ -116,7 +116,8 @@ class Explainer:
         for lid in link_ids:
             r = self.link_by_id[lid]
             out.append({"url": r["source_url"], "title": r["source_title"] or r["source_url"],
-                        "as_of": self.link_date(lid), "status": r["status"]})
+                        "as_of": self.link_date(lid), "status": r["status"],
+                        "evidence_date": _na(r.get("evidence_date")), "evidence_precision": r.get("evidence_precision")})
         return out
 
     def _step(self, e: dict) -> dict:
@@ -135,7 +136,8 @@ class Explainer:
                 "owner_country_basis": ent["controlling_country_basis"],
                 "share": stake_share(r["share_min"], r["share_max"], r["is_share_stated"]),
                 "interest_type": r["interest_type"], "status": r["status"], "is_current": bool(r["is_current"]),
-                "as_of": self.link_date(r["link_id"]), "is_control": bool(r["is_control"]), "control_basis": _na(r["control_basis"]),
+                "as_of": self.link_date(r["link_id"]), "evidence_date": _na(r.get("evidence_date")),
+                "is_control": bool(r["is_control"]), "control_basis": _na(r["control_basis"]),
                 "source_url": r["source_url"], "source_title": _na(r["source_title"]) or r["source_url"],
                 "note": _na(r["note"]),
             })
@@ -186,7 +188,7 @@ class Explainer:
 
 
 def _na(v):
-    return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT else v
 
 
 def link_date(r) -> str | None:

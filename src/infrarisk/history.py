@@ -5,16 +5,18 @@ ownership link (stakes in assets and links between companies) with its share, st
 and validity dates, and every asset's band where it is not ``unknown``. Its ``digest`` is
 the sha256 of exactly what the change list compares, so two builds with the same digest
 have no change to report. :func:`diff` compares two states: stakes **added**, **removed**
-or **changed** (share or status) per (subject, holder) pair, and assets whose **band**
-changed.
+or **changed** (share or status) per (subject, holder) pair, assets whose **band**
+changed, entities whose ultimate **controller** changed and LEIs whose GLEIF **registration**
+status changed (lapsed, retired: read from the registry database the build attached, when
+there is one).
 
 The store (:class:`History`) is one DuckDB file (``settings.history_path``, default
 ``data/history.duckdb``) with the tables ``out_history__runs`` (every published run: run
 id, wall-clock times, inputs' sha256, counts, the state it published),
 ``out_history__states`` (each distinct state once, in publishing order, with its data
-date), ``out_history__links`` and ``out_history__bands`` (the rows of each state, links
-with their validity dates) and ``out_history__changes`` (each state's change list against
-the state published before it). Analysts open it like the build database. It is written
+date), ``out_history__links``, ``out_history__bands``, ``out_history__controllers`` and
+``out_history__registrations`` (the rows of each state, links with their validity dates) and
+``out_history__changes`` (each state's change list against the state published before it). Analysts open it like the build database. It is written
 through a temporary copy and a rename (:meth:`History.prepare` then
 :meth:`History.commit`), so a failed run never leaves it half-written.
 
@@ -37,6 +39,8 @@ import pandas as pd
 
 from .errors import DataError
 from .fmt import share_text
+from .history_entities import (CONTROLLER_COLUMNS, REGISTRATION_COLUMNS, change_summary, controller_changes,
+                               controllers_of, registration_changes, registrations_of)  # noqa: F401 (re-exported)
 
 LINK_COLUMNS = ["subject_kind", "subject_id", "subject_name", "owner_entity_id", "owner_name", "link_id",
                 "interest_type", "share_min", "share_max", "is_share_stated", "status", "is_current",
@@ -45,7 +49,7 @@ BAND_COLUMNS = ["asset_id", "name", "asset_class", "country_code", "band"]
 CHANGE_COLUMNS = ["change_kind", "subject_kind", "subject_id", "subject_name", "owner_entity_id", "owner_name",
                   "share_before", "share_after", "status_before", "status_after", "valid_from_before",
                   "valid_from_after", "valid_to_after", "band_before", "band_after", "source_url", "what"]
-KIND_ORDER = {"added": 0, "changed": 1, "removed": 2, "band": 3}
+KIND_ORDER = {"added": 0, "changed": 1, "removed": 2, "band": 3, "controller": 4, "registration": 5}
 
 
 @dataclass
@@ -57,6 +61,10 @@ class State:
     data_date: str
     digest: str = ""
     counts: dict = field(default_factory=dict)
+    #: entity -> ultimate controller (where not itself); None: not recorded (an older history)
+    controllers: pd.DataFrame | None = None
+    #: entity -> GLEIF registration status of its LEI; None: not recorded
+    registrations: pd.DataFrame | None = None
 
     def __post_init__(self):
         if not self.digest:
@@ -113,8 +121,9 @@ def _date(v) -> str | None:
     return str(v)[:10]
 
 
-def state_of(con: duckdb.DuckDBPyConnection) -> State:
-    """Read the state of a finished build (today's view) from its database."""
+def state_of(con: duckdb.DuckDBPyConnection, registry_path: Path | None = None) -> State:
+    """Read the state of a finished build (today's view) from its database, and the GLEIF
+    registration status of its LEIs from the registry database at ``registry_path`` (if any)."""
     links = con.execute("""
         SELECT l.subject_kind, l.subject_id,
                coalesce(a.name, se.entity_name, l.subject_id) AS subject_name,
@@ -136,7 +145,10 @@ def state_of(con: duckdb.DuckDBPyConnection) -> State:
     dates = [d for d in [_date(newest_fact), *(_date(r) for r in retrieved)] if d]
     counts = {"links": len(links), "current_links": int(links["is_current"].sum()) if len(links) else 0,
               "assets_with_band": len(bands)}
-    return State(links=links, bands=bands, data_date=max(dates) if dates else "1970-01-01", counts=counts)
+    return State(links=links, bands=bands, data_date=max(dates) if dates else "1970-01-01", counts=counts,
+                 controllers=controllers_of(con), registrations=registrations_of(con, registry_path))
+
+
 
 
 @dataclass(frozen=True)
@@ -195,6 +207,11 @@ def state_digest(state: State) -> str:
         "pairs": [[*k, p.share, p.status, p.valid_from, p.valid_to] for k, p in sorted(pairs.items())],
         "bands": [[r["asset_id"], r["band"]] for r in state.bands.sort_values("asset_id").to_dict("records")],
     }
+    # controllers follow from the links above; registrations are added only when known, so a
+    # build without registry data keeps the digest it always had
+    if state.registrations is not None and len(state.registrations):
+        body["registrations"] = [[r["entity_id"], r["registration"]]
+                                 for r in state.registrations.sort_values("entity_id").to_dict("records")]
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
@@ -232,6 +249,8 @@ def diff(prev: State | None, cur: State) -> list[Change]:
         if bx != by:
             ref = y or x
             out.append(Change("band", "asset", aid, str(ref["name"]), band_before=bx, band_after=by, what="band"))
+    out += [Change(**c) for c in controller_changes(prev.controllers, cur.controllers)]
+    out += [Change(**c) for c in registration_changes(prev.registrations, cur.registrations)]
     out.sort(key=lambda c: (KIND_ORDER[c.change_kind], c.subject_kind, c.subject_name.casefold(), c.subject_id,
                             (c.owner_name or "").casefold(), c.owner_entity_id or ""))
     return out
@@ -250,6 +269,10 @@ _SCHEMA = [
                 for c in LINK_COLUMNS) + ")",
     "CREATE TABLE IF NOT EXISTS out_history__bands (state_digest VARCHAR, "
     + ", ".join(f"{c} VARCHAR" for c in BAND_COLUMNS) + ")",
+    "CREATE TABLE IF NOT EXISTS out_history__controllers (state_digest VARCHAR, "
+    + ", ".join(f"{c} VARCHAR" for c in CONTROLLER_COLUMNS) + ")",
+    "CREATE TABLE IF NOT EXISTS out_history__registrations (state_digest VARCHAR, "
+    + ", ".join(f"{c} VARCHAR" for c in REGISTRATION_COLUMNS) + ")",
     "CREATE TABLE IF NOT EXISTS out_history__changes (state_digest VARCHAR, previous_state_digest VARCHAR, "
     "position INTEGER, " + ", ".join(f"{c} VARCHAR" for c in CHANGE_COLUMNS) + ")",
 ]
@@ -293,8 +316,18 @@ class History:
                            "ORDER BY subject_kind, subject_id, owner_entity_id, link_id", [digest])
         bands = self._read(f"SELECT {', '.join(BAND_COLUMNS)} FROM out_history__bands WHERE state_digest = ? "
                            "ORDER BY asset_id", [digest])
+        tables = set(self._read("SELECT table_name FROM information_schema.tables")["table_name"])
+        extra = {}
+        for attr, table, cols in (("controllers", "out_history__controllers", CONTROLLER_COLUMNS),
+                                  ("registrations", "out_history__registrations", REGISTRATION_COLUMNS)):
+            if table in tables:
+                df = self._read(f"SELECT {', '.join(cols)} FROM {table} WHERE state_digest = ? ORDER BY entity_id",
+                                [digest])
+                recorded = self._read(f"SELECT count(*) AS n FROM {table} WHERE state_digest = ?", [digest])
+                # a state recorded before the table existed has no rows in it: not recorded, not empty
+                extra[attr] = df if int(recorded["n"].iloc[0]) or attr == "registrations" else None
         return State(links=links, bands=bands, data_date=meta.iloc[0]["data_date"], digest=digest,
-                     counts=json.loads(meta.iloc[0]["counts_json"]))
+                     counts=json.loads(meta.iloc[0]["counts_json"]), **extra)
 
     def previous_state(self, digest: str) -> State | None:
         """The most recent recorded state that differs from ``digest`` (None: none yet)."""
@@ -352,6 +385,13 @@ class History:
                         ["state_digest", *LINK_COLUMNS])
                 _insert(con, "out_history__bands", state.bands[BAND_COLUMNS].assign(state_digest=state.digest),
                         ["state_digest", *BAND_COLUMNS])
+                con.execute("DELETE FROM out_history__controllers WHERE state_digest = ?", [state.digest])
+                con.execute("DELETE FROM out_history__registrations WHERE state_digest = ?", [state.digest])
+                for table, df, cols in (("out_history__controllers", state.controllers, CONTROLLER_COLUMNS),
+                                        ("out_history__registrations", state.registrations, REGISTRATION_COLUMNS)):
+                    if df is not None:
+                        _insert(con, table, df[cols].astype(str).assign(state_digest=state.digest),
+                                ["state_digest", *cols])
                 rows = pd.DataFrame([{"state_digest": state.digest, "previous_state_digest": prev_digest,
                                       "position": i, **c.as_row()} for i, c in enumerate(changes)],
                                     columns=["state_digest", "previous_state_digest", "position", *CHANGE_COLUMNS])

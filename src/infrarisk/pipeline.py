@@ -5,13 +5,19 @@ database into a temporary file and the site into a temporary folder, and moves b
 place only when every stage and every ``error`` data check passed. On any failure the
 previous database and site are untouched and the error propagates (the CLI turns it into
 a non-zero exit code).
+
+Speed: while verify and load run, a thread imports the later stages' modules and the site's
+(:func:`_warm`); the database is checkpointed and closed before the site stage, which reads it
+through read-only connections from two processes (:func:`infrarisk.site.build_site_from`).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
+from importlib import import_module
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -19,13 +25,22 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from . import checks, db, integrate, ownership, score, sources, summary, vendors
+from typing import TYPE_CHECKING
+
+from . import db, sources
 from .problems import ProblemLog
 from .sources import _load
 from .profiles import Profile, load_profile
 from .settings import Settings
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .ownership import OwnershipGraph
+
 Progress = Callable[[str], None]
+#: the modules of the stages after verify (GeoPandas for the loaders' position checks first), imported
+#: while verify and load run (:func:`_warm`)
+LATER_STAGES = ("infrarisk.geo", "infrarisk.integrate", "infrarisk.ownership", "infrarisk.score", "infrarisk.summary",
+                "infrarisk.checks")
 
 
 @dataclass
@@ -70,7 +85,7 @@ def _stage(report: BuildReport, name: str, progress: Progress):
 
 
 def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, report: BuildReport,
-                   progress: Progress) -> ownership.OwnershipGraph:
+                   progress: Progress) -> "OwnershipGraph":
     """Run load → resolve → score → checks into ``con``."""
     with _stage(report, "verify", progress):
         folders = sources.list_sources(settings.datasets_dir)
@@ -83,6 +98,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         record_sources(con, manifests)
     with _stage(report, "load", progress):
         sources.load_all(con, settings, report.log)  # registry attached read-only, then each source
+    from . import checks, integrate, ownership, score, summary, vendors  # imported by _warm meanwhile, or now
     with _stage(report, "integrate", progress):
         integrate.run(con, settings, report.log)
     with _stage(report, "resolve", progress):
@@ -143,23 +159,26 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     con = db.connect(tmp_db)
     con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
     tmp_site = None
+    warming = _warm(with_site)
     try:
-        g = build_database(con, settings, profile, report, progress)
+        build_database(con, settings, profile, report, progress)
+        con.execute("CHECKPOINT")
+        con.close()  # the site reads the finished file through read-only connections, two processes at once
         if with_site:
-            from .site import build_site
+            from .site import build_site_from
             site_dir = Path(settings.site_dir)
             site_dir.parent.mkdir(parents=True, exist_ok=True)
             tmp_site = site_dir.with_name(f".{site_dir.name}.{os.getpid()}.tmp")
             shutil.rmtree(tmp_site, ignore_errors=True)
             with _stage(report, "site", progress):
-                build_site(con, settings, profile, tmp_site)
+                warming.join()  # before the site forks: no other thread may run then
+                build_site_from(tmp_db, settings, profile, tmp_site)
             report.site_bytes = sum(p.stat().st_size for p in tmp_site.rglob("*") if p.is_file())
-        con.execute("CHECKPOINT")
-        con.close()
         os.replace(tmp_db, db_path)
         if with_site:
             swap_dir(tmp_site, Path(settings.site_dir))
     except BaseException:
+        warming.join()
         try:
             con.close()
         except Exception:
@@ -171,6 +190,36 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
         raise
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
+
+
+def _warm(with_site: bool) -> threading.Thread:
+    """Import the later stages' modules (and the site's, compiling its templates) in a thread
+    while verify and load run.
+
+    Those stages leave the interpreter lock free while DuckDB works and files are hashed;
+    the imports (SciPy, Folium, Jinja2 …) use that time. The loaders, the modules that verify
+    and load import late, are imported first, here, so that the two threads never import the
+    same modules at once; a stage that needs a module the thread is still importing waits
+    for it. A failure here is ignored: the stage imports again and reports it.
+    """
+    from . import sources
+    from .sources.registry import load as _registry  # noqa: F401  (imported by load_all)
+    for pkg in sources.packages().values():
+        import_module(f"{pkg.__name__}.load")
+
+    def work() -> None:
+        try:
+            for name in LATER_STAGES:
+                import_module(name)
+            if with_site:
+                from .site import render
+                render.warm()
+        except Exception:  # noqa: BLE001 - the stage raises it again
+            pass
+
+    t = threading.Thread(target=work, name="infrarisk-warm", daemon=True)
+    t.start()
+    return t
 
 
 def swap_dir(new: Path, target: Path) -> None:

@@ -4,11 +4,14 @@ Contract: :func:`update` takes the lock (:class:`infrarisk.runs.RunLock`, ``fcnt
 ``settings.lock_path``, beside the site), refreshes the sources' snapshots
 (:mod:`infrarisk.sources._fetch`), copies ``datasets/`` into a fresh build folder
 ``settings.builds_dir/<run id>/`` and re-derives there, with the sources' derive steps, every
-source that has a fetched snapshot (a remote whose manifest says ``update = true``), builds the database and
+source that has a fetched snapshot (a remote whose manifest says ``update = true``), ingests the
+remotes whose manifest says ``ingest`` (the GLEIF API responses, the golden-copy deltas) into a
+copy of the registry database in that folder (:mod:`infrarisk.refresh`), builds the database and
 the site in that folder (:func:`infrarisk.pipeline.build`: verify, load, resolve, score,
 checks, site), compares the result with the last published build
 (:mod:`infrarisk.history`) and only then publishes: the site is swapped in with one
-directory exchange, the database and the history file with one rename each. Everything
+directory exchange, the database, the registry database (when this run ingested into it) and
+the history file with one rename each. Everything
 that can fail runs before that point, so on any failure the published site, database
 and history are untouched, the exit code is non-zero, and the JSON run report
 (``settings.runs_dir/<run id>.json`` and ``latest.json``) names the stage that failed and
@@ -19,8 +22,10 @@ the build folder). The last ``settings.keep_builds`` published builds are kept.
 
 The run report holds: run id, status, exit code, failed stage and cause, every stage
 with its time (the build's own stages included), the snapshots fetched (url, sha256,
-outcome), the sha256 of every input file of the build, counts, the changes found and
-where the build was published. Wall-clock times appear only here and in the history
+outcome), the sha256 of every input file of the build, counts, the changes found, what the
+refresh changed per source (``refresh``), the facts that need re-checking (``review``:
+:func:`infrarisk.review.summary`; its count also in ``counts["facts_to_recheck"]``) and where
+the build was published. Wall-clock times appear only here and in the history
 store, never in the site.
 """
 
@@ -35,9 +40,12 @@ from pathlib import Path
 
 from . import history
 from . import http
+from . import review
+from . import refresh as refresh_mod
 from .sources import _fetch
 from .errors import FetchError, ManifestError
 from .fsops import exchange_dirs, link_tree, write_atomic
+from .profiles import load_profile
 from .runs import Progress, RunLock, RunReport, BuildStages, new_run_id, now_utc
 from .settings import Settings
 from .sources import read_manifest, sha256_file, write_manifest
@@ -213,6 +221,8 @@ def clean_debris(settings: Settings) -> list[str]:
     patterns = [(site.parent, f".{site.name}.*.new"), (site.parent, f".{site.name}.*.old"),
                 (site.parent, f".{site.name}.*.tmp"),
                 (db.parent, f".{db.name}.*.tmp"), (hist.parent, f".{hist.name}.*.tmp"),
+                *([(Path(settings.registry_db_path).parent, f".{Path(settings.registry_db_path).name}.*.tmp")]
+                  if settings.registry_db_path else []),
                 (Path(settings.snapshots_dir), ".*.tmp")]
     removed = []
     for folder, pattern in patterns:
@@ -246,7 +256,8 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
 
     build_dir = Path(settings.builds_dir) / report.run_id
     published_point = False
-    hist_tmp = new_site = db_tmp = None
+    hist_tmp = new_site = db_tmp = reg_tmp = None
+    registry_new = None
     staged: list = []  # new snapshots, committed only with the site they built
     try:
         if do_fetch and ids:
@@ -269,14 +280,22 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             report.skip("fetch", "--no-fetch" if not do_fetch else "no sources to fetch")
 
         build_dir.mkdir(parents=True)
+        staged_dirs = {sf.final.name: sf.tmp for sf in staged}
         with report.stage("import", progress) as st:
-            st["imported"] = derive_datasets(settings, ids, build_dir, progress,
-                                             {sf.final.name: sf.tmp for sf in staged})
+            st["imported"] = derive_datasets(settings, ids, build_dir, progress, staged_dirs)
             report.inputs = dataset_inputs(build_dir / "datasets")
+            report.refresh = refresh_mod.dataset_refresh(settings, st["imported"], build_dir)
 
+        # the registry data (infrarisk ingest) is attached by the build from registry_db_path: a copy
+        # with this run's GLEIF refresh ingested, or the published file when nothing was refreshed
+        with report.stage("ingest", progress) as st:
+            registry_new, st["ingested"] = refresh_mod.ingest_for_update(settings, ids, build_dir, staged_dirs, progress,
+                                                                          verify_snapshot)
+            for rid, rep in st["ingested"].items():
+                report.refresh[rid] = rep
+        extra = {"registry_db_path": registry_new} if registry_new is not None else {}
         bsettings = settings.with_(datasets_dir=build_dir / "datasets", db_path=build_dir / "infrarisk.duckdb",
-                                   site_dir=build_dir / "site")
-        # the registry data (infrarisk ingest) is attached by the build from settings.registry_db_path
+                                   site_dir=build_dir / "site", **extra)
         with report.stage("build", progress) as st:
             tracker = BuildStages(report, st, progress)
             try:
@@ -291,9 +310,12 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             import duckdb
             con = duckdb.connect(str(bsettings.db_path), read_only=True)
             try:
-                state = history.state_of(con)
+                state = history.state_of(con, bsettings.registry_db_path)
+                res = review.review(con, bsettings, load_profile(bsettings.profile))
             finally:
                 con.close()
+            report.review = review.summary(res)
+            report.counts["facts_to_recheck"] = res["n_facts"]
             store = history.History(settings.history_path)
             prev = store.previous_state(state.digest)
             changes = history.diff(prev, state)
@@ -304,6 +326,8 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             report.changes = {"state": state.digest, "previous_state": prev.digest if prev else None,
                               "data_date": state.data_date, "total": len(changes), **kinds,
                               "list": [c.as_row() for c in changes[:200]]}
+            report.refresh["_changes"] = history.change_summary(changes)
+            # the count of facts due for re-checking (`infrarisk review`) is in report.review and counts
             if not dry_run:
                 hist_tmp = store.prepare({"run_id": report.run_id, "started_at": report.started_at,
                                           "published_at": now_utc(), "inputs": report.inputs,
@@ -326,6 +350,11 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             link_tree(build_dir / "site", new_site)
             db_tmp = db_path.with_name(f".{db_path.name}.{report.run_id}.tmp")
             shutil.copyfile(bsettings.db_path, db_tmp)
+            if registry_new is not None:  # the registry the site was built with replaces the published one
+                reg_path = Path(settings.registry_db_path)
+                reg_tmp = reg_path.with_name(f".{reg_path.name}.{report.run_id}.tmp")
+                reg_path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(registry_new, reg_tmp)  # moved, not copied: a build folder keeps no registry copy
             write_atomic(build_dir / "run.json", json.dumps({"run_id": report.run_id, "status": "published",
                                                               "state": state.digest}).encode())
             # -- the point of no return: a directory exchange and renames --
@@ -334,6 +363,9 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             new_site = None
             os.replace(db_tmp, db_path)
             db_tmp = None
+            if reg_tmp is not None:
+                os.replace(reg_tmp, reg_path)
+                reg_tmp = None
             store.commit(hist_tmp)
             hist_tmp = None
             for sf in staged:  # the snapshots that built the published site replace the previous ones
@@ -348,7 +380,7 @@ def _update(settings: Settings, report: RunReport, dry_run: bool, do_fetch: bool
             shutil.rmtree(build_dir, ignore_errors=True)
         if new_site is not None:
             shutil.rmtree(new_site, ignore_errors=True)
-        for p in (db_tmp, hist_tmp):
+        for p in (db_tmp, hist_tmp, reg_tmp):
             if p is not None:
                 Path(p).unlink(missing_ok=True)
         raise

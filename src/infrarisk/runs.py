@@ -111,6 +111,12 @@ class RunReport:
     inputs: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict)
     changes: dict = field(default_factory=dict)
+    #: the facts that need re-checking (:func:`infrarisk.review.summary`: count, by reason and rank, the first ten)
+    review: dict = field(default_factory=dict)
+    #: what the refresh changed, per source (:mod:`infrarisk.refresh`): rows added, changed,
+    #: removed per data file or registry table, entities whose controller changed, assets
+    #: whose band changed
+    refresh: dict = field(default_factory=dict)
     published: dict = field(default_factory=dict)
     paths: dict = field(default_factory=dict)
     seconds: float = 0.0

@@ -162,7 +162,7 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
                     p = p1
             rows.append(r)
             paths += p
-    groups = pd.DataFrame(rows, columns=GROUP_COLUMNS)
+    groups = census_statements(con, pd.DataFrame(rows, columns=GROUP_COLUMNS))
     db.write_frame(con, "out_exposure__asset_groups", groups, order_by=["asset_id", "group_id"])
     gc = pd.DataFrame([{"group_id": grp.id, "group_label": grp.label, "country_code": c}
                        for grp in profile.groups for c in sorted(profile.members(grp))],
@@ -172,6 +172,26 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
     db.run_sql(con, "out/out_exposure__assets", {"profile_name": profile.name})
     write_evidence(con, g, ctl, edge_id, assets, paths)
     inge2.write(con, g, ctl, profile, settings, held)
+
+
+def census_statements(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame) -> pd.DataFrame:
+    """A census terminal the census states is held with no foreign stake: ``none`` with that statement.
+
+    Only where the traced holdings establish no holding by the group (band ``unknown``, share_min 0)
+    on a terminal the census added (not a curated one); the basis is ``stated``.
+    """
+    stated = {a: (t, u, d) for a, t, u, d in con.execute(
+        "SELECT m.asset_id, t.no_foreign_stake_statement, t.no_foreign_stake_source_url, "
+        "CAST(t.no_foreign_stake_source_date AS VARCHAR) FROM core_census__terminals t "
+        "JOIN core_assets__census_map m USING (terminal_id) "
+        "WHERE m.is_new AND t.no_foreign_stake_statement IS NOT NULL").fetchall()}
+    hit = groups["asset_id"].isin(list(stated)) & (groups["band"] == "unknown") & (groups["share_min"] <= 0)
+    for i in groups.index[hit]:
+        text, url, when = stated[groups.at[i, "asset_id"]]
+        groups.loc[i, ["band", "band_basis"]] = ["none", "stated"]
+        groups.at[i, "band_reason"] = (f"Held with no foreign stake, as the census of container terminals states: "
+                                       f"{text.rstrip('.')} ({url}, {str(when)[:10]}).")
+    return groups
 
 
 def _undisclosed(g: OwnershipGraph, paths: list[dict]) -> tuple[str, ...]:

@@ -62,8 +62,9 @@ class HttpSettings:
     gleif_requests_per_minute: float = 60.0
     #: other APIs crawled item by item (per-cable JSON): a polite pace
     crawl_requests_per_minute: float = 120.0
-    #: LEIs per ``filter[lei]`` request, and ``page[size]`` (GLEIF's maximum is 200)
-    gleif_batch_size: int = 100
+    #: LEIs per batched request (``filter[lei]``, ``filter[startNode.id]``), and ``page[size]``
+    #: (GLEIF's maximum is 200): about one request per 200 LEIs per kind
+    gleif_batch_size: int = 200
     gleif_page_size: int = 200
     #: how many rounds of parents above the map's entities the GLEIF crawl follows
     gleif_max_depth: int = 10
@@ -141,6 +142,12 @@ class Settings:
     match_fuzzy_threshold : float
         Lowest rapidfuzz ``token_sort_ratio`` score (0-100) at which an owner name is
         matched to a known entity by fuzzy matching (:mod:`infrarisk.match`).
+    fact_max_age_years : float
+        A stake, link or control statement whose newest evidence is this many years old or
+        older (on the build's date, or ``as_of``) is marked as needing a re-check (default 3).
+    pending_max_age_months : int
+        A pending or awarded row whose newest evidence is older than this many months is
+        marked as pending too long (default 6).
     """
 
     datasets_dir: Path
@@ -154,6 +161,8 @@ class Settings:
     as_of: str | None = None
     include_noncommercial: bool = True
     match_fuzzy_threshold: float = 92.0
+    fact_max_age_years: float = 3.0
+    pending_max_age_months: int = 6
     duckdb_memory_limit: str = "1GB"
     thresholds: Thresholds = field(default_factory=Thresholds)
     http: HttpSettings = field(default_factory=HttpSettings)
@@ -271,7 +280,16 @@ class Settings:
         if not 0 < fuzzy <= 100:
             raise ConfigError(f"match_fuzzy_threshold must be a score in (0, 100], got {fuzzy}")
         refresh = _refresh_values(v, db, site)
+        try:
+            max_age = float(v.get("fact_max_age_years", 3.0))
+            pending_months = int(v.get("pending_max_age_months", 6))
+        except ValueError:
+            raise ConfigError("fact_max_age_years and pending_max_age_months must be numbers") from None
+        if max_age <= 0 or pending_months <= 0:
+            raise ConfigError("fact_max_age_years and pending_max_age_months must be above 0")
         return cls(
+            fact_max_age_years=max_age,
+            pending_max_age_months=pending_months,
             **refresh,
             include_noncommercial=include_nc,
             match_fuzzy_threshold=fuzzy,

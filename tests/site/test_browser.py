@@ -244,6 +244,11 @@ def test_detail_draws_the_chain_with_shares_dates_and_sources(session):
     hrefs = s.js("Array.from(document.querySelectorAll('#detail ol.sources a')).map(function (a) { return a.href; })")
     assert ZEEBRUGGE_SOURCE in hrefs
     assert re.search(r"\(current, 20\d\d", d.locator("ol.sources").inner_text())  # status and date of each source
+    # the age of each fact's newest evidence, beside each stake and source; old facts are marked, as text
+    holders = d.locator("table.holders").inner_text()
+    assert re.search(r"evidence of 20\d\d(-\d\d){0,2}, (\d+ years?|\d+ months?|less than a month) old", holders)
+    marked = s.js("Array.from(document.querySelectorAll('#detail .evidence.stale strong')).map(function (e) { return e.textContent; })")
+    assert all("to be re-checked" in m for m in marked)
     # a port lists its terminals and opens them
     s.page.click("#detail button.linklike:has-text('Zeebrugge')")
     s.page.wait_for_function("document.getElementById('detail-title').textContent === 'Zeebrugge'")

@@ -49,13 +49,33 @@ def test_inge2_csv(real_build):
     assert NAMED_PORTS <= {r["unlocode"] for r in rows}
     by = {r["unlocode"]: r for r in rows}
     assert float(by["FRLEH"]["share_min"]) == pytest.approx(0.502 * 0.49)
-    assert float(by["ITVDL"]["share_min"]) == pytest.approx(0.499)
+    assert float(by["ITVDL"]["share_min"]) == pytest.approx(0.40)  # Qingdao Port's 9.9% bought back in 2023
     assert float(by["DEHAM"]["share_min"]) == pytest.approx(0.2499)
     for r in rows:
         assert 0 <= float(r["share_min"]) <= float(r["share_max"]) <= 1
         assert r["source_urls"].startswith("http"), r
     page = (s.site_dir / "inge2.html").read_text()
     assert f"<strong>{len(rows)} European ports</strong>" in page
+    assert not re.search(r"magnitude\.\d", page)  # sentences keep their space ("order of magnitude. 6 of these")
+
+
+def test_inge2_reconciliation_table_and_download(real_build):
+    s, _ = real_build
+    import duckdb
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    published = con.execute("SELECT count(*) FROM core_census__published").fetchone()[0]
+    links = {r[0]: r[1] for r in con.execute("SELECT link_id, subject_id FROM core_ownership__links").fetchall()}
+    con.close()
+    with open(s.site_dir / "data/inge2-reconciliation.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert published > 0 and len(rows) == published
+    for r in rows:  # every published investment is matched to stake rows of the data or explained
+        assert r["matched_stake_ids"] or r["explanation"], r
+        assert all(i in links for i in r["matched_stake_ids"].split()), r
+    page = (s.site_dir / "inge2.html").read_text()
+    assert 'href="data/inge2-reconciliation.csv"' in page
+    some = next(r for r in rows if r["matched_stake_ids"])
+    assert f'href="index.html#sel={links[some["matched_stake_ids"].split()[0]]}"' in page
 
 
 def test_hostile_names_are_escaped_everywhere(hostile_build):

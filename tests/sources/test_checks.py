@@ -38,7 +38,9 @@ def test_unknown_url_key_or_source_is_a_config_error():
 
 def test_default_update_sources_are_those_whose_manifest_says_update():
     s = Settings.load(environ={})
-    assert _fetch.default_update_sources(s) == ["naturalearth", "wpi"]
+    # every remote with an upstream except the full golden copy (0.5 GB, fetched on demand)
+    assert _fetch.default_update_sources(s) == ["gem-europe-gas", "gleif-api", "gleif-golden-copy-delta",
+                                                "naturalearth", "submarine-cables", "unlocode", "wpi"]
     assert _fetch.default_update_sources(s.with_(update_sources=("gleif-api",))) == ["gleif-api"]
 
 
@@ -79,7 +81,7 @@ def test_csv_check_reports_bad_encoding(tmp_path):
 def test_gleif_shapes_on_the_samples(shared_data):
     folder = shared_data / "ownership" / "formats" / "gleif_api"
     load = lambda n: json.loads((folder / n).read_text())  # noqa: E731
-    assert gleif_fetch.gleif_lei_records(load("direct-children_5299001ERX0K10IZUL40.json"), "x").endswith("2 records")
+    assert gleif_fetch.gleif_lei_records(load("direct-children_5299001ERX0K10IZUL40.json"), "x").endswith("page of 2")
     assert "IS_DIRECTLY_CONSOLIDATED_BY" in gleif_fetch.gleif_relationship(
         load("direct-parent-relationship_5493001KJTIIGC8Y1R12.json"), "x")
     assert "NON_PUBLIC" in gleif_fetch.gleif_exception(
@@ -88,18 +90,23 @@ def test_gleif_shapes_on_the_samples(shared_data):
         gleif_fetch.gleif_lei_records(load("lei-record_5493001KJTIIGC8Y1R12.json"), "x")
 
 
-def test_map_leis_from_the_last_build_else_the_dataset(tmp_path):
-    ds = tmp_path / "datasets" / "curated"
-    ds.mkdir(parents=True)
-    (ds / "entities.csv").write_text("entity_id,lei\na,5493001KJTIIGC8Y1R12\nb,\nc,NOTANLEI\n")
-    s = Settings.load(environ={}, datasets_dir=tmp_path / "datasets", db_path=tmp_path / "db.duckdb")
-    leis, where, bad = gleif_fetch.map_leis(s)
-    assert leis == ["5493001KJTIIGC8Y1R12"] and where.endswith("entities.csv") and bad == ["NOTANLEI"]
-    con = connect(tmp_path / "db.duckdb")
-    con.execute("CREATE TABLE core_ownership__entities AS SELECT * FROM (VALUES ('549300B56MD0ZC402L06'), ('')) t(lei)")
+def test_data_leis_from_curated_matching_owners_and_ingested_files(tmp_path):
+    from infrarisk.sources.gleif.api_refresh import data_leis
+    ds = tmp_path / "datasets"
+    (ds / "curated").mkdir(parents=True)
+    (ds / "owners").mkdir()
+    (ds / "curated" / "entities.csv").write_text("entity_id,lei\na,5493001KJTIIGC8Y1R12\nb,\nc,NOTANLEI\n")
+    (ds / "owners" / "owners.csv").write_text("owner_id,lei\no,549300b56md0zc402l06\np,5493001KJTIIGC8Y1R12\n")
+    s = Settings.load(environ={}, datasets_dir=ds, db_path=tmp_path / "db.duckdb")
+    leis, origins, bad = data_leis(s)
+    assert leis == ["5493001KJTIIGC8Y1R12", "549300B56MD0ZC402L06"] and bad == ["NOTANLEI"]
+    assert origins == {"curated/entities.csv": 1, "owners/owners.csv": 2}
+    con = connect(tmp_path / "registry.duckdb")  # an ingested PSC file names an LEI; the golden copy does not count
+    con.execute("CREATE TABLE core_psc__entities AS SELECT * FROM (VALUES ('254900LNRYNOQ9YPU758'), (NULL)) t(lei)")
+    con.execute("CREATE TABLE core_gleif__entities AS SELECT * FROM (VALUES ('549300O897ZC5H7CY412')) t(lei)")
     con.close()
-    leis, where, _ = gleif_fetch.map_leis(s)
-    assert leis == ["549300B56MD0ZC402L06"] and "core_ownership__entities" in where
+    leis, origins, _ = data_leis(s)
+    assert "254900LNRYNOQ9YPU758" in leis and "549300O897ZC5H7CY412" not in leis and origins["registry:psc"] == 1
 
 
 def test_records_in_summary():

@@ -22,11 +22,12 @@ REPO = Path(__file__).resolve().parents[2]
 def test_shipped_sources_load_in_depends_on_order():
     found = discover(REPO / "datasets")
     ids = [s.id for s in found]
-    assert sorted(ids) == ["curated", "gem-europe-gas", "gem-ownership", "gleif", "matching", "naturalearth",
+    assert sorted(ids) == ["census", "curated", "gem-europe-gas", "gem-ownership", "gleif", "matching", "naturalearth",
                            "owners", "submarine-cables", "supply", "unlocode", "wpi"]
     for i, s in enumerate(found):  # every source after the sources it depends on
         assert set(s.depends_on) <= set(ids[:i]), s.id
     assert ids.index("unlocode") < ids.index("naturalearth") < ids.index("curated") < ids.index("gleif")
+    assert ids.index("curated") < ids.index("census")
 
 
 def test_every_package_wrote_its_keys_into_its_manifest():

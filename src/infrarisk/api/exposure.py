@@ -83,11 +83,13 @@ class ExposureMixin:
           Container Terminal Tollerort (CTT)     24.99% elevated          False
         >>> gulf = db.exposure(country=["AE", "SA", "QA"], min_share=0.25, asset_class="terminal")
         >>> print(gulf[["name", "share", "is_controlled"]].to_string(index=False))
-                                      name share  is_controlled
-                   DP World London Gateway  100%           True
-                      DP World Southampton  100%           True
-        Eurofos (Terminal de Mediterranee)   50%           True
-            Antwerp Gateway (Deurganckdok) 42.5%          False
+                                                                 name   share  is_controlled
+                                              DP World London Gateway    100%           True
+                                                 DP World Southampton    100%           True
+                                 DP World Evyap Korfez (ex Evyapport) 58–100%           True
+                                   Eurofos (Terminal de Mediterranee)     50%           True
+                                       Antwerp Gateway (Deurganckdok)   42.5%          False
+        Constanta South Container Terminal (CSCT, DP World Constanța)  0–100%           True
         >>> "band" in gulf.columns  # countries the profile does not list carry no band
         False
         """

@@ -17,6 +17,7 @@ import shapely
 
 from .. import db as dbmod
 from ..fmt import date_text, share_text, stake_share
+from ..review import AgeRule
 from ._util import CRS, _codes, _strings, _where
 
 
@@ -142,7 +143,10 @@ class TablesMixin:
             country), ``share_min``/``share_max``, ``share`` (text, or "undisclosed share"),
             ``interest_type``, ``status``, ``is_current``, ``as_of`` (date at the precision
             the source gives), ``is_control``, ``control_basis``, ``source_title``,
-            ``source_url``, ``note``, ``licence``.
+            ``source_url``, ``note``, ``licence``; ``evidence_date`` / ``evidence`` (the date
+            of the newest page that states it), ``evidence_age_years`` on the view's date and
+            ``age_flag`` (``old``: ``fact_max_age_years`` or older; ``pending``: pending or
+            awarded for more than ``pending_max_age_months``; see :mod:`infrarisk.review`).
 
         Examples
         --------
@@ -165,7 +169,7 @@ class TablesMixin:
                    l.owner_entity_id, e.entity_name AS owner_name, c.controlling_country_code AS owner_controlling_country_code,
                    l.interest_type, l.relationship, l.share_min, l.share_max, l.is_share_stated, l.status, l.is_current,
                    l.as_of_date, l.as_of_precision, l.end_date, l.is_control, l.control_basis,
-                   l.source_title, l.source_url, l.note, l.licence
+                   l.source_title, l.source_url, l.note, l.licence, l.evidence_date, l.evidence_precision
             FROM core_ownership__links l
             JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             LEFT JOIN out_ownership__entity_control c ON c.entity_id = l.owner_entity_id
@@ -177,6 +181,10 @@ class TablesMixin:
             stake_share(lo, hi, stated) for lo, hi, stated in zip(df["share_min"], df["share_max"], df["is_share_stated"])])
         df.insert(df.columns.get_loc("as_of_date"), "as_of",
                   [date_text(d, p) for d, p in zip(df["as_of_date"], df["as_of_precision"])])
+        rule = AgeRule.from_settings(self.settings)
+        df["evidence"] = [date_text(d, p) for d, p in zip(df["evidence_date"], df["evidence_precision"])]
+        df["evidence_age_years"] = [None if y is None else round(y, 1) for y in map(rule.years, df["evidence_date"])]
+        df["age_flag"] = [rule.flag(d, st) for d, st in zip(df["evidence_date"], df["status"])]
         return df
 
     def find(self, text: str) -> pd.DataFrame:

@@ -12,10 +12,13 @@ Steps (:func:`run`), each table written once:
    (:mod:`.register`: ``core_match__owner_map``, ``core_match__owner_links``), then
    ``core_match__names``, ``core_match__mentions``, ``core_match__entities`` and the readings
    sources disagree on, ``core_match__conflicts`` (:mod:`.conflicts`);
-4. the SQL files of ``sql/integrate/``, in :data:`TABLES` order: ``core_ownership__entities``,
+4. the census terminals found among the curated ones or made new (:mod:`.census`,
+   ``core_assets__census_map``);
+5. the SQL files of ``sql/integrate/``, in :data:`TABLES` order: ``core_ownership__entities``,
    ``core_assets__terminals``, ``core_assets__infra``, ``core_ownership__infra_links``,
    ``core_assets__assets``, ``core_ownership__links`` (parameters from the settings, passed
-   explicitly: ``$current_statuses``, ``$as_of_date``, ``$majority``), ``core_assets__lines``,
+   explicitly: ``$current_statuses``, ``$as_of_date``, ``$majority``), ``core_ownership__stake_conflicts``
+   (census readings the curated rows overrule), ``core_assets__lines``,
    ``core_assets__host_countries``.
 
 :func:`match_report` runs the loads, this stage and resolve into a fresh in-memory database
@@ -30,11 +33,12 @@ from .. import db, match
 from ..problems import ProblemLog
 from ..settings import Settings
 from ..sources import registry
-from . import licences, matching
+from . import census, licences, matching
 
 #: the unified tables made by sql/integrate/<table>.sql, in dependency order
 TABLES = ["core_ownership__entities", "core_assets__terminals", "core_assets__infra", "core_ownership__infra_links",
-          "core_assets__assets", "core_ownership__links", "core_assets__lines", "core_assets__host_countries"]
+          "core_assets__assets", "core_ownership__links", "core_ownership__stake_conflicts", "core_assets__lines",
+          "core_assets__host_countries"]
 
 
 def link_params(settings: Settings) -> dict:
@@ -63,6 +67,7 @@ def prepare(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog)
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> match.MatchResult:
     """Run the integrate stage into ``con`` (module docstring); returns the match result."""
     result = prepare(con, settings, log)
+    census.terminal_map(con)
     params = {"core_ownership__links": link_params(settings)}
     for table in TABLES:
         db.run_sql(con, f"integrate/{table}", params.get(table))

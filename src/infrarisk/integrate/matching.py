@@ -4,7 +4,9 @@ Inputs (tables written by the loaders): the curated entities ``core_curated__ent
 registry entities ``core_registry__entities`` not mapped onto curated ones
 (``core_registry__entity_map``), the hand-written ``core_matching__entities`` and
 ``core_matching__aliases``, the owner names of ``core_cables__owner_mentions`` and
-``core_gem__stakes`` (with the GEM asset's country from ``core_gem__assets``), the GLEIF legal
+``core_gem__stakes`` (with the GEM asset's country from ``core_gem__assets``) and the holders of
+``core_census__stakes`` (with the terminal's country) and the holders and parents of
+``core_census__holders``, the GLEIF legal
 names of ``core_gleifnames__legal_names`` (the registry step), the owner register
 (``core_owners__*``, joined by :mod:`.register`: its owners are known entities, its name rows
 the reviewed decisions) and GEM's parent -> HQ pairs (``core_gemownership__parent_hq``, the
@@ -38,7 +40,7 @@ import duckdb
 import pandas as pd
 
 from .. import db, match
-from . import conflicts, register
+from . import census, conflicts, register
 from ..sources.gleif.derive import DATA_DATE as GLEIF_DATE
 from ..problems import ERROR, WARNING, ProblemLog
 from ..settings import Settings
@@ -50,7 +52,8 @@ MENTION_COLS = ["source_id", "file", "row", "column_name", "context", "name", "e
 ENTITY_COLS = ["entity_id", "entity_name", "lei", "lei_match", "lei_legal_name", "lei_related", "lei_source_url",
                "jurisdiction_code", "hq_country_code", "entity_type", "entity_type_raw", "state_owned_note",
                "source_url", "note", "override_reason", "origin_file", "origin_row", "source_id"]
-SOURCE_LABELS = {"submarine-cables": "TeleGeography", "gem-europe-gas": "Global Energy Monitor"}
+SOURCE_LABELS = {"submarine-cables": "TeleGeography", "gem-europe-gas": "Global Energy Monitor",
+                 "census": "the census of container terminals"}
 #: GLEIF entity category -> entity type (vocab/entity_types.csv)
 GLEIF_TYPES = {"GENERAL": "company", "BRANCH": "company", "FUND": "fund", "RESIDENT_GOVERNMENT_ENTITY": "state_body",
                "SOLE_PROPRIETOR": "person"}
@@ -130,6 +133,19 @@ def mentions(con: duckdb.DuckDBPyConnection) -> tuple[list[match.Mention], dict[
         out.append(match.Mention(name, "gem-europe-gas", file, int(row), "entity_name", f"{gid} {level}",
                                  asset_country=cc or ""))
         urls[(file, int(row))] = url or "https://globalenergymonitor.org/projects/europe-gas-tracker/"
+    for name, file, row, url, cc, term in con.execute(
+            "SELECT holder, origin_file, origin_row, source_url, left(unlocode, 2), terminal FROM core_census__stakes "
+            "ORDER BY origin_row").fetchall():
+        out.append(match.Mention(name, "census", file, int(row), "holder", f"census terminal {term}",
+                                 asset_country=cc or ""))
+        urls[(file, int(row))] = url
+    for name, parent, file, row, url in con.execute(
+            "SELECT holder, parent, origin_file, origin_row, source_url FROM core_census__holders "
+            "ORDER BY origin_row").fetchall():
+        out.append(match.Mention(name, "census", file, int(row), "holder", f"census holder {name}"))
+        if parent:
+            out.append(match.Mention(parent, "census", file, int(row), "parent", f"parent of census holder {name}"))
+        urls[(file, int(row))] = url
     return out, urls
 
 
@@ -148,17 +164,24 @@ def known_entities(known: list[dict], added: list[dict], owners: list[dict] = ()
     return out
 
 
-def _sources_of(result: match.MatchResult, entity_id: str) -> list[str]:
-    return sorted({SOURCE_LABELS.get(m.source_id, m.source_id) for n in result.names
-                   if n.entity_id == entity_id for m in n.mentions})
+def _names_by_entity(result: match.MatchResult) -> dict[str, list]:
+    """The matched names of ``result`` by the entity they resolve to (one pass over the names)."""
+    out: dict[str, list] = {}
+    for n in result.names:
+        out.setdefault(n.entity_id, []).append(n)
+    return out
+
+
+def _sources_of(names: list) -> list[str]:
+    return sorted({SOURCE_LABELS.get(m.source_id, m.source_id) for n in names for m in n.mentions})
 
 
 def registry_entity_rows(result: match.MatchResult, log: ProblemLog) -> list[dict]:
     """One entity row per GLEIF record that names matched (and that is no known entity)."""
-    rows = []
+    rows, by_entity = [], _names_by_entity(result)
     for e in result.registry_entities:
         r = e.record
-        sources = _sources_of(result, e.entity_id)
+        sources = _sources_of(by_entity.get(e.entity_id, []))
         seat = (f"legal address {r.country}, taken as its seat absent better data" if r.country
                 else "no valid legal-address country")
         rows.append({
@@ -182,12 +205,16 @@ def registry_entity_rows(result: match.MatchResult, log: ProblemLog) -> list[dic
     return rows
 
 
-def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog) -> list[dict]:
-    """One entity row per unmatched name; warnings for placeholders and ambiguous names."""
-    rows = []
+def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog, stated=None) -> list[dict]:
+    """One entity row per unmatched name; warnings for placeholders and ambiguous names.
+
+    ``stated(rows)`` (optional) gives some rows a country a source states (the census holders,
+    :func:`.census.holder_countries`); only the rows left without one are warned about."""
+    rows, by_entity = [], _names_by_entity(result)
     for e in result.new_entities:
-        how = sorted({n.method for n in result.names if n.entity_id == e.entity_id})
-        sources = _sources_of(result, e.entity_id)
+        names = by_entity.get(e.entity_id, [])
+        how = sorted({n.method for n in names})
+        sources = _sources_of(names)
         rows.append({
             "entity_id": e.entity_id, "entity_name": e.name, "lei": None, "lei_match": None, "lei_legal_name": None,
             "lei_related": None, "lei_source_url": None, "jurisdiction_code": None, "hq_country_code": None,
@@ -196,6 +223,11 @@ def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog) -> l
             "note": (f"Named by {' and '.join(sources)} as an owner ({e.n_mentions} mention(s)); not matched to a known "
                      f"entity ({', '.join(how)}); spelled {'; '.join(e.names)}; the source gives no country."),
             "override_reason": None, "origin_file": e.first.file, "origin_row": e.first.row, "source_id": None})
+    if stated is not None:
+        stated(rows)
+    for e, r in zip(result.new_entities, rows):
+        if r["hq_country_code"]:
+            continue
         log.add(e.first.file, e.first.row, e.first.column, "owner_country_unknown", WARNING,
                 f"owner {e.name!r} matches no known entity and its source gives no country: its holdings count "
                 "as unknown, not clean (add it to matching/entities.csv or an alias to resolve it)", e.name)
@@ -215,7 +247,7 @@ def new_entity_rows(result: match.MatchResult, urls: dict, log: ProblemLog) -> l
 
 def gem_hq_entity_rows(result: match.MatchResult) -> list[dict]:
     """One entity per GEM parent name that unmatched names equal: GEM's headquarters country."""
-    rows = []
+    rows, by_entity = [], _names_by_entity(result)
     for e in result.gem_hq_entities:
         p0 = e.parents[0]
         pairs = "; ".join(f"{p.country} (gem-ownership/parent_hq_country.csv row {p.row}"
@@ -226,7 +258,7 @@ def gem_hq_entity_rows(result: match.MatchResult) -> list[dict]:
             "lei_related": None, "lei_source_url": None, "jurisdiction_code": None, "hq_country_code": p0.country,
             "entity_type": "unknown", "entity_type_raw": "not stated by GEM",
             "state_owned_note": None, "source_url": p0.source_url or None,
-            "note": (f"Named by {' and '.join(_sources_of(result, e.entity_id))} as an owner ({e.n_mentions} "
+            "note": (f"Named by {' and '.join(_sources_of(by_entity.get(e.entity_id, [])))} as an owner ({e.n_mentions} "
                      f"mention(s)), spelled {'; '.join(e.names)}; GEM's parent -> headquarters-country table "
                      f"(African and Asian trackers) gives {pairs}"
                      + ("; GEM gives several countries: the others are listed in alt_country_codes"
@@ -287,8 +319,8 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> 
     result = match.match(ms, known_entities(known, added, owners), aliases, settings.match_fuzzy_threshold, registry,
                          decisions, parents)
     _log_overrides(result, log)
-    write_tables(con, result, [*added, *owners, *registry_entity_rows(result, log), *gem_hq_entity_rows(result),
-                               *new_entity_rows(result, urls, log)])
+    new = new_entity_rows(result, urls, log, stated=lambda rows: census.holder_countries(con, rows))
+    write_tables(con, result, [*added, *owners, *registry_entity_rows(result, log), *gem_hq_entity_rows(result), *new])
     conflicts.write(con, result, parents)
     return result
 

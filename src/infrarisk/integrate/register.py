@@ -29,6 +29,7 @@ parent links (a loop inside the register is already rejected by its loader).
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
 from .. import match
 from ..problems import ERROR, ProblemLog
@@ -83,9 +84,12 @@ def owner_map(con: duckdb.DuckDBPyConnection) -> list[dict]:
         out.append({"owner_id": oid, "entity_id": eid, "matched_by": how})
     con.execute("CREATE OR REPLACE TABLE core_match__owner_map "
                 "(owner_id VARCHAR, entity_id VARCHAR, matched_by VARCHAR)")
-    if out:
-        con.executemany("INSERT INTO core_match__owner_map VALUES (?, ?, ?)",
-                        [(r["owner_id"], r["entity_id"], r["matched_by"]) for r in out])
+    if out:  # one set insert (executemany costs about 1 ms a row)
+        con.register("_owner_map", pd.DataFrame(out, columns=["owner_id", "entity_id", "matched_by"]))
+        try:
+            con.execute("INSERT INTO core_match__owner_map SELECT * FROM _owner_map")
+        finally:
+            con.unregister("_owner_map")
     return out
 
 

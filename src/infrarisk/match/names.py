@@ -62,6 +62,7 @@ def tokens(name: str) -> list[str]:
     return re.sub(r"[^a-z0-9]+", " ", s).split()
 
 
+@lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
     """The comparison key of a company name.
 
@@ -103,22 +104,34 @@ def legal_form(name: str) -> str:
     return " ".join(sorted(words))
 
 
+@lru_cache(maxsize=1)
+def _forms_by_length() -> tuple[tuple[tuple[int, frozenset], ...], tuple[tuple[int, frozenset], ...]]:
+    """(suffix forms, prefix forms) as (length, set of forms) pairs, longest first.
+
+    At one end of a name at most one form of each length can match, so trying the lengths
+    longest first finds the form the ordered lists of :func:`legal_forms` would find first.
+    """
+    def group(forms):
+        lengths = sorted({len(f) for f in forms}, reverse=True)
+        return tuple((n, frozenset(f for f in forms if len(f) == n)) for n in lengths)
+    suffixes, prefixes = legal_forms()
+    return group(suffixes), group(prefixes)
+
+
 def _strip_forms(words: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
     """(the words without legal forms at either end, the forms removed)."""
-    suffixes, prefixes = legal_forms()
+    suffixes, prefixes = _forms_by_length()
     removed = []
     changed = True
     while changed and words:
         changed = False
-        for form in suffixes:
-            n = len(form)
-            if len(words) > n and tuple(words[-n:]) == form:
+        for n, forms in suffixes:
+            if len(words) > n and (form := tuple(words[-n:])) in forms:
                 words, changed = words[:-n], True
                 removed.append(form)
                 break
-        for form in prefixes:
-            n = len(form)
-            if len(words) > n and tuple(words[:n]) == form:
+        for n, forms in prefixes:
+            if len(words) > n and (form := tuple(words[:n])) in forms:
                 words, changed = words[n:], True
                 removed.append(form)
                 break

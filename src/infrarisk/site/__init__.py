@@ -12,6 +12,8 @@ the map's data files escape ``<``, ``>`` and ``&`` and the page turns data into 
 only). The map page is a Folium map (:mod:`.mapping`) inside the app of ``map.html``; its
 layers (:mod:`.layers`, :mod:`.infra`, :mod:`.mapdata`, :mod:`.details`, :mod:`.downloads`)
 are loaded from files beside it and drawn on one canvas by ``static/infrarisk/``.
+:func:`build_site_from` builds the same site from a closed database file, the map's files and
+the other pages written by two processes at once (:mod:`.parallel`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from .. import licences
-from ..findings import inge2
+from ..findings import census, inge2, reconcile
 from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
@@ -89,26 +91,98 @@ def map_page(sb: SiteBuilder, data: dict, dls: list[dict], n_assets: int) -> str
 
 def build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, out_dir: Path) -> Path:
     """Write the whole site into ``out_dir`` (created; must not exist) from the tables of ``con``."""
+    out_dir = Path(out_dir)
     with _frozen_heap():
-        return _build_site(con, settings, profile, out_dir)
+        sb, md = _prepare(con, settings, profile, out_dir)
+        sets, dls = downloads.plan_downloads(sb, md)
+        downloads.write_sets(sets, out_dir)
+        _map_files(sb, md, dls, out_dir)
+        _pages(con, sb, md, settings, profile, out_dir)
+    return out_dir
 
 
-def _build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, out_dir: Path) -> Path:
+def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path, workers: int = 2) -> Path:
+    """:func:`build_site` from a closed database file, the map's files and the pages written at once.
+
+    The tables every part reads (:class:`SiteBuilder`, :func:`mapdata.collect`) are read once;
+    then, with ``workers`` 2 on a system with ``os.fork``, a child process writes the map's
+    files (map data, details, ``index.html``) and the GeoJSON downloads while this process
+    writes the CSV and GeoParquet downloads and the other pages, each through its own read-only connection (:mod:`.parallel`). The files are the
+    same as :func:`build_site` writes; a failure in either part raises here.
+
+    Parameters
+    ----------
+    db_path : Path
+        A finished, checkpointed database no connection holds open for writing.
+    workers : int
+        2 to split the work between two processes, 1 to write it all here.
+    """
+    from . import parallel
+
+    out_dir = Path(out_dir)
+    with _frozen_heap():
+        con = connect_read_only(db_path)
+        try:
+            sb, md = _prepare(con, settings, profile, out_dir)
+            sets, dls = downloads.plan_downloads(sb, md)
+        finally:
+            con.close()
+        if workers < 2 or not parallel.can_fork():
+            sb.con = con = connect_read_only(db_path)
+            try:
+                downloads.write_sets(sets, out_dir)
+                _map_files(sb, md, dls, out_dir)
+                _pages(con, sb, md, settings, profile, out_dir)
+            finally:
+                con.close()
+            return out_dir
+
+        def child() -> None:
+            sb.con = c = connect_read_only(db_path)
+            try:
+                downloads.write_sets(sets, out_dir, ("geojson",))
+                _map_files(sb, md, dls, out_dir)
+            finally:
+                c.close()
+
+        def here() -> None:
+            sb.con = c = connect_read_only(db_path)
+            try:
+                downloads.write_sets(sets, out_dir, ("csv", "parquet"))
+                _pages(c, sb, md, settings, profile, out_dir)
+            finally:
+                c.close()
+
+        parallel.run_pair(child, here)
+    return out_dir
+
+
+def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a finished database file."""
+    return duckdb.connect(str(db_path), read_only=True)
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, out_dir: Path):
+    """The site folder with its static files, and what both parts read: (SiteBuilder, MapData)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=False)
     copy_static(out_dir)
     sb = SiteBuilder(con, settings, profile)
-    files_lic = [f["licence"] for s in sb.sources for f in s["files"] if s["source_id"] in ("curated", "wpi")]
-    data_licence = licences.most_restrictive(files_lic)
-    licence = {"id": data_licence, "url": licences.url(data_licence)}
+    return sb, mapdata.collect(sb)
 
-    # map: a Folium map page; features in files beside it, details on demand, full downloads
-    md = mapdata.collect(sb)
-    dls = downloads.write_downloads(sb, md, out_dir)
+
+def _map_files(sb: SiteBuilder, md: "mapdata.MapData", dls: list[dict], out_dir: Path) -> None:
+    """The map: a Folium map page; features in files beside it, details on demand (the full downloads,
+    described by ``dls``, are written by :func:`downloads.write_sets`)."""
     data = mapdata.write_map_data(sb, md, out_dir, dls)
     details.write_details(sb, md, out_dir)
     _write(out_dir / "index.html", map_page(sb, data, dls, md.n))
 
+
+def _pages(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData", settings: Settings,
+           profile: Profile, out_dir: Path) -> None:
+    """Every page but the map: countries, foreign stakes, INGE2, methodology, sources, changes."""
+    files_lic = [f["licence"] for s in sb.sources for f in s["files"] if s["source_id"] in ("curated", "wpi")]
     # telecom and energy layers: downloads (licence of each = most restrictive of its rows), country summary
     layer_files = layer_downloads.downloads(con)
     for d in layer_files:
@@ -142,12 +216,14 @@ def _build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Pro
         r["share_display"] = inge2.share_display(r)
     src = claim.group.sources[0] if claim.group is not None and claim.group.sources else None
     _write(out_dir / "data" / "inge2-ports.csv", _csv(inge, inge2.CSV_COLUMNS))
+    published = reconcile.rows(con)
+    _write(out_dir / "data" / "inge2-reconciliation.csv", _csv(reconcile.csv_rows(published), reconcile.CSV_COLUMNS))
     _write(out_dir / "inge2.html", sb.page(
         "inge2.html", "inge2", "Over 20 European ports", rows=inge, n_ports=len(inge),
         n_via_sar=sum(1 for r in inge if r["is_via_special_regions_only"]), group_label=label,
         group_countries=", ".join(sorted(members)), threshold=pct(settings.thresholds.screening),
         claim_url=src.url if src else "", claim_also=src.also_reported_by if src else "",
-        not_counted=inge2.not_counted(con, members)))
+        not_counted=inge2.not_counted(con, members), published=published))
 
     # methodology, sources
     checks = _records(con.execute("SELECT * FROM out_build__checks ORDER BY check_name").df())
@@ -159,10 +235,9 @@ def _build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Pro
         "methodology.html", "methodology", "Methodology", checks=checks, stats=stats, n_errors=n_err,
         n_warnings=n_warn, thresholds=settings.thresholds, current_statuses=list(settings.current_statuses),
         country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown",
-        layers=methodology.methodology_facts(con, settings, layer_files, md)))
+        layers=methodology.methodology_facts(con, settings, layer_files, md), census=census.coverage(con)))
     _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences"))
 
     # what changed since the previous published build (history store; issue 6)
     from .changes import write_changes
     write_changes(con, settings, out_dir, **sb.common)
-    return out_dir

@@ -31,13 +31,14 @@ ID_NAMESPACE = uuid.UUID("6f1c1f5e-58a6-4c55-9a0e-1d3c8f0e2a11")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CSV_COLUMNS = ["state", "previous_state", "data_date", *history.CHANGE_COLUMNS]
 KIND_LABELS = {"added": "Stake added", "removed": "Stake removed", "changed": "Stake changed",
-               "band": "Band changed"}
+               "band": "Band changed", "controller": "Controller changed",
+               "registration": "LEI registration changed"}
 
 
 def compute(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[history.State, history.State | None,
                                                                           list[history.Transition]]:
     """(current state, previous state, transitions newest first: the current one, then recorded ones)."""
-    cur = history.state_of(con)
+    cur = history.state_of(con, settings.registry_db_path)
     store = history.History(settings.history_path)
     prev = store.previous_state(cur.digest)
     current = history.Transition(cur.digest, prev.digest if prev else None, cur.data_date, history.diff(prev, cur))
@@ -49,6 +50,10 @@ def headline(c: history.Change) -> str:
     """One-line text of a change (plain text; escaped where it is written)."""
     if c.change_kind == "band":
         return f"{c.subject_name}: band {c.band_before} → {c.band_after}"
+    if c.change_kind == "controller":
+        return f"{c.subject_name}: ultimate controller {c.share_before} → {c.share_after}"
+    if c.change_kind == "registration":
+        return f"{c.subject_name} ({c.status_after}): GLEIF registration {c.share_before} → {c.share_after}"
     holder = f"{c.owner_name} in {c.subject_name}"
     if c.change_kind == "added":
         return f"{holder}: new stake, {c.share_after} ({c.status_after})"

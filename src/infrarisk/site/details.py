@@ -5,14 +5,17 @@ in global order) and writes ``data/detail/NNNN.js``, one file per
 :data:`~infrarisk.site.mapdata.SHARD_SIZE` consecutive assets, each a call
 ``infrarisk.data("detail", {...})`` (see :mod:`infrarisk.site.mapdata` for why a script).
 A shard holds its own tables of entities (``ents``: id, name, controlling country, is a
-state), sources (``srcs``: url, title, date, status) and licences (``lics``: id, url, is
+state), sources (``srcs``: url, title, date, status, evidence, mark — the age of the newest
+evidence in words, ``"evidence of 2016-05-12, 10 years old"``, and the mark of a fact to
+re-check, :class:`~infrarisk.review.AgeRule`) and licences (``lics``: id, url, is
 non-commercial), and per asset:
 
 - ``reason``: the band and why, in words (the layer's ``reason`` column: from
   ``out_exposure__assets``, for a landing station from its most exposed cable);
 - ``lic``: the licence of the asset's row (an index into ``lics``);
 - ``holders``: every recorded stake in the asset, current or not: ``[entity, share text,
-  status, date, interest type, source, is current]``;
+  status, date, interest type, source, is current, evidence, mark]`` (evidence and mark as
+  in ``srcs``; history is never marked);
 - ``edges``: the current ownership graph above the asset, ``[owner, subject, share text,
   [sources], is control, control basis]``, where a node is an entity index or ``-1`` for
   the asset itself; ``truncated`` when it was cut at :data:`MAX_EDGES`;
@@ -39,6 +42,7 @@ import pandas as pd
 
 from .. import licences
 from ..fmt import edge_share, stake_share
+from ..review import AgeRule
 from .mapdata import SHARD_SIZE, MapData, js_call
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,6 +71,7 @@ class _Shard:
         self.src_ix: dict[tuple, int] = {}
         self.lics: list[list] = []
         self.lic_ix: dict[str, int] = {}
+        self.age = AgeRule.from_settings(sb.settings)
 
     def lic(self, licence: str) -> int:
         if licence not in self.lic_ix:
@@ -81,8 +86,13 @@ class _Shard:
             self.ents.append([eid, e.get("name", eid), e.get("country"), bool(e.get("is_state"))])
         return self.ent_ix[eid]
 
-    def src(self, url: str, title, as_of, status) -> int:
-        key = (url, title or url, as_of, status)
+    def evidence(self, d, precision, status) -> tuple:
+        """The age of a fact's newest evidence in words, and its mark (or None)."""
+        d = _v(d)
+        return self.age.text(d, precision), self.age.flag_text(self.age.flag(d, status))
+
+    def src(self, url: str, title, as_of, status, evidence_date=None, evidence_precision=None) -> int:
+        key = (url, title or url, as_of, status, *self.evidence(evidence_date, evidence_precision, status))
         if key not in self.src_ix:
             self.src_ix[key] = len(self.srcs)
             self.srcs.append(list(key))
@@ -92,7 +102,8 @@ class _Shard:
         out = []
         for lid in link_ids:
             r = self.links[lid]
-            out.append(self.src(r["source_url"], _v(r["source_title"]), self.sb.explainer.link_date(lid), r["status"]))
+            out.append(self.src(r["source_url"], _v(r["source_title"]), self.sb.explainer.link_date(lid), r["status"],
+                                r["evidence_date"], r["evidence_precision"]))
         return out
 
     def node(self, node_id: str, asset_id: str) -> int:
@@ -119,8 +130,9 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict], 
         dates = [ex.link_date(h["link_id"]) for h in holders]
         d["holders"] = [[sh.ent(h["owner_entity_id"]),
                          stake_share(h["share_min"], h["share_max"], h["is_share_stated"]), h["status"], date,
-                         h["interest_type"], sh.src(h["source_url"], _v(h["source_title"]), date, h["status"]),
-                         bool(h["is_current"])]
+                         h["interest_type"], sh.src(h["source_url"], _v(h["source_title"]), date, h["status"],
+                                                    h["evidence_date"], h["evidence_precision"]),
+                         bool(h["is_current"]), *sh.evidence(h["evidence_date"], h["evidence_precision"], h["status"])]
                         for h, date in zip(holders, dates)]
     if not ex.has(aid) or aid not in ex.in_edges:
         return d
@@ -142,7 +154,8 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict], 
     ctl = ex.control(aid)
     if ctl:
         d["control"] = {"steps": [[sh.node(s["owner_id"], aid), sh.node(s["subject_id"], aid), s["basis"], s["share"],
-                                   [sh.src(x["url"], x["title"], x["as_of"], x["status"]) for x in s["sources"]]]
+                                   [sh.src(x["url"], x["title"], x["as_of"], x["status"], x["evidence_date"],
+                                           x["evidence_precision"]) for x in s["sources"]]]
                                   for s in ctl["steps"]],
                         "country": ctl["country"], "state": ctl["reaches_state"]}
     groups = []
@@ -153,7 +166,8 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict], 
                        "reason": grp["reason"],
                        "paths": [{"top": p["top_country"], "look": p["look_through"],
                                   "steps": [[sh.node(s["owner_id"], aid), sh.node(s["subject_id"], aid), s["share"],
-                                             [sh.src(x["url"], x["title"], x["as_of"], x["status"])
+                                             [sh.src(x["url"], x["title"], x["as_of"], x["status"],
+                                                     x["evidence_date"], x["evidence_precision"])
                                               for x in s["sources"]]] for s in p["steps"]]}
                                  for p in grp["paths"]]})
     d["groups"] = groups

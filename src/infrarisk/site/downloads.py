@@ -4,7 +4,11 @@ Contract: :func:`write_downloads` takes the mapped assets (:class:`~infrarisk.si
 and writes ``data/infrarisk-map.csv``, ``.geojson`` and ``.parquet`` (GeoParquet 1.0,
 EPSG:4326): one row per mapped asset with its layer, type, host country, status, band and
 reason, the look-through shares by controlling country, the ultimate controller and its
-country, and the licence of its row. The licence of the three files is the most
+country, the age of its stakes (``evidence_date``: the oldest newest-evidence date among its
+current stakes, the fact most in need of a re-check; ``to_recheck``: ``old`` when that date
+is ``fact_max_age_years`` old or older, ``pending`` when a pending or awarded stake waits
+longer than ``pending_max_age_months``, see :class:`infrarisk.review.AgeRule`), and the
+licence of its row. The licence of the three files is the most
 restrictive licence of their layers (:func:`infrarisk.site.mapdata.layer_licence`: the
 files of the sources each layer draws from and its rows); the GeoJSON carries it in a
 top-level ``licence`` member, the GeoParquet in its file metadata, and
@@ -12,6 +16,8 @@ top-level ``licence`` member, the GeoParquet in its file metadata, and
 (TeleGeography's cables) and others are not, the same three files are also written
 without the non-commercial layers (``data/infrarisk-map-except-nc.*``), so that whoever
 may not use non-commercial data still has everything else. Output is deterministic.
+:func:`write_downloads` is :func:`plan_downloads` (the sets and their descriptions) then
+:func:`write_sets` (the files, some formats at a time: the site writes them from two processes).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import shapely
 
 from .. import licences
 from ..fmt import share_span
+from ..review import AgeRule, as_date
 from .layers import type_label
 from .mapdata import MapData, layer_licence
 
@@ -38,7 +45,7 @@ STEM = "data/infrarisk-map"
 STEM_EXCEPT_NC = "data/infrarisk-map-except-nc"
 COLUMNS = ["asset_id", "name", "layer", "asset_type", "asset_type_label", "country_code", "status", "band",
            "band_reason", "foreign_shares", "all_shares", "control", "ultimate_controller",
-           "controlling_country_code", "parent_asset_id", "code", "licence"]
+           "controlling_country_code", "evidence_date", "to_recheck", "parent_asset_id", "code", "licence"]
 
 
 def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
@@ -78,7 +85,22 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
     out["ultimate_controller"] = [names.get(f.controller[a], {}).get("name") if a in f.controller else None
                                   for a in ids]
     out["controlling_country_code"] = [ctl_cc.get(a) for a in ids]
+    ages = _ages(sb)
+    out["evidence_date"] = [ages.get(a, (None, None))[0] for a in ids]
+    out["to_recheck"] = [ages.get(a, (None, None))[1] for a in ids]
     return gpd.GeoDataFrame(out[[*COLUMNS, "geometry"]], geometry="geometry", crs="EPSG:4326")
+
+
+def _ages(sb: "SiteBuilder") -> dict[str, tuple]:
+    """Per asset with stakes: (oldest newest-evidence date of its current stakes, marks)."""
+    rule = AgeRule.from_settings(sb.settings)
+    out = {}
+    for aid, hs in sb.holders_by_asset.items():
+        dates = [d for d in (as_date(h["evidence_date"]) for h in hs if h["is_current"]) if d is not None]
+        oldest = min(dates) if dates else None
+        marks = {rule.flag(as_date(h["evidence_date"]), h["status"]) for h in hs} - {None}
+        out[aid] = (oldest.isoformat() if oldest else None, "; ".join(sorted(marks)) or None)
+    return out
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
@@ -116,23 +138,40 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
     path.write_bytes((head + ',"features":[' + body + "]}\n").encode("utf-8"))
 
 
-def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str) -> None:
+def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str,
+               formats: tuple[str, ...] = ("csv", "geojson", "parquet")) -> None:
     licence = {"id": lic, "url": licences.url(lic),
                "attribution": "infrarisk; sources and attributions: sources.html of the site"}
-    plain = pd.DataFrame(gdf.drop(columns="geometry"))
-    plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
-    (out / f"{stem}.csv").write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
-    _write_geojson(gdf, out / f"{stem}.geojson", licence)
-    _write_geoparquet(gdf, out / f"{stem}.parquet", licence)
+    if "csv" in formats:
+        plain = pd.DataFrame(gdf.drop(columns="geometry"))
+        plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
+        (out / f"{stem}.csv").write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    if "geojson" in formats:
+        _write_geojson(gdf, out / f"{stem}.geojson", licence)
+    if "parquet" in formats:
+        _write_geoparquet(gdf, out / f"{stem}.parquet", licence)
+
+
+#: the formats of each download set (file extension, label)
+FORMATS = (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))
 
 
 def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]:
     """Write the full downloads; return their descriptions (set, href, format, licence, n)."""
+    sets, described = plan_downloads(sb, md)
+    write_sets(sets, out_dir)
+    return described
+
+
+def plan_downloads(sb: "SiteBuilder", md: MapData) -> tuple[list[tuple], list[dict]]:
+    """The download sets (name, stem, frame, licence) and their descriptions, nothing written yet.
+
+    The map's index lists the descriptions; :func:`write_sets` writes the files (the site
+    writes them in one process while the other writes the map's data).
+    """
     lics = {layer.id: layer_licence(sb, layer, fr) for layer, fr in md.layers}
     lic = licences.most_restrictive(lics.values() or [f["licence"] for s in sb.sources for f in s["files"]])
     gdf = table(sb, md)
-    out = Path(out_dir)
-    (out / "data").mkdir(parents=True, exist_ok=True)
     sets = [("all", STEM, gdf, lic)]
     nc = {k for k, v in lics.items() if v in licences.NONCOMMERCIAL}
     if nc and len(nc) < len(lics):
@@ -141,11 +180,18 @@ def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]
                      licences.most_restrictive(v for k, v in lics.items() if k not in nc)))
     res = []
     for name, stem, frame, set_lic in sets:
-        _write_set(frame, out, stem, set_lic)
         res += [{"set": name, "label": label, "href": f"{stem}.{ext}", "format": ext, "licence": set_lic,
                  "licence_url": licences.url(set_lic), "nc": set_lic in licences.NONCOMMERCIAL, "n": len(frame)}
-                for ext, label in (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))]
-    return res
+                for ext, label in FORMATS]
+    return sets, res
+
+
+def write_sets(sets: list[tuple], out_dir: Path, formats: tuple[str, ...] = ("csv", "geojson", "parquet")) -> None:
+    """Write each set of :func:`plan_downloads` in ``formats`` under ``out_dir/data``."""
+    out = Path(out_dir)
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    for _, stem, frame, set_lic in sets:
+        _write_set(frame, out, stem, set_lic, formats)
 
 
 def _write_geoparquet(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:

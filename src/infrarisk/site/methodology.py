@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from ..score import BANDS
+from ..review import AgeRule
 
 if TYPE_CHECKING:  # pragma: no cover
     from .mapdata import MapData
@@ -46,5 +47,7 @@ def methodology_facts(con: duckdb.DuckDBPyConnection, settings, downloads: list[
         "n_matched": sum(by.get(m, 0) for m in MATCHED), "n_new_entities": int(new),
         "threshold": settings.match_fuzzy_threshold, "scorer": SCORER,
         "include_noncommercial": settings.include_noncommercial, "problems": problems,
+        "fact_max_age_years": settings.fact_max_age_years, "pending_max_age_months": settings.pending_max_age_months,
+        "age_as_of": AgeRule.from_settings(settings).ref.isoformat(),
         "downloads": [d for d in downloads if not d["name"].startswith("country-")],
     }

@@ -57,8 +57,19 @@ def environment() -> Environment:
 _ENV = None
 
 
-def render(template: str, **ctx) -> str:
+def _env() -> Environment:
     global _ENV
     if _ENV is None:
         _ENV = environment()
-    return _ENV.get_template(template).render(**ctx)
+    return _ENV
+
+
+def render(template: str, **ctx) -> str:
+    return _env().get_template(template).render(**ctx)
+
+
+def warm() -> None:
+    """Compile every page template now (the environment keeps them), so that rendering later does not."""
+    env = _env()
+    for p in sorted(TEMPLATES.glob("*.html")):
+        env.get_template(p.name)

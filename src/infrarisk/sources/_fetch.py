@@ -8,7 +8,9 @@ GLEIF API and the golden copy)::
     kind = "files"            # each file from its URL; or a crawl of the package's fetch.CRAWLS
     folder = "wpi"            # snapshot folder, laid out like the raw snapshot folder
     title = "NGA World Port Index (Pub. 150)"
-    update = true             # `infrarisk update` fetches it and re-derives this source
+    update = true             # `infrarisk update` fetches it by default (and re-derives this source)
+    ingest = "gleif-api"      # optional: `update` ingests the snapshot into the registry database
+                              # with this format instead of re-deriving the source
     note = "..."
     [[refresh.remotes.wpi.files]]
     name = "UpdatedPub150.csv"
@@ -70,10 +72,15 @@ class RemoteSource:
     files : tuple of RemoteFile
         The files (for the crawling kinds: the entry points).
     dataset : str or None
-        The source re-derived by ``update`` from this snapshot (``update = true``); None:
-        fetched and kept, not derived by ``update``.
+        The source re-derived by ``update`` from this snapshot (``update = true`` and no
+        ``ingest``); None: not derived by ``update``.
     crawl : callable or None
         The crawl for a kind other than ``files``.
+    update : bool
+        Fetched by ``update`` by default (``update = true``).
+    ingest : str or None
+        The registry format ``update`` ingests this snapshot as (``infrarisk ingest FORMAT``;
+        ``gleif-delta`` patches the golden-copy tables), instead of re-deriving a dataset.
     """
 
     id: str
@@ -85,6 +92,8 @@ class RemoteSource:
     note: str = ""
     extra_urls: dict = field(default_factory=dict)
     crawl: Callable | None = None
+    update: bool = False
+    ingest: str | None = None
 
 
 def remotes(datasets_dir: Path) -> list[RemoteSource]:
@@ -110,9 +119,10 @@ def remotes(datasets_dir: Path) -> list[RemoteSource]:
                 if check is None:
                     raise ConfigError(f"infrarisk.sources.{m.package}.fetch has no check for {f['name']}")
                 files.append(RemoteFile(f["name"], f["url_key"], f["url"], check, f.get("max_bytes")))
+            update, ingest = bool(spec.get("update")), spec.get("ingest")
             out.append(RemoteSource(rid, spec["folder"], spec.get("title", rid), kind, tuple(files),
-                                    m.id if spec.get("update") else None, spec.get("note", ""),
-                                    dict(spec.get("extra_urls", {})), crawl))
+                                    m.id if update and not ingest else None, spec.get("note", ""),
+                                    dict(spec.get("extra_urls", {})), crawl, update, ingest))
     return out
 
 
@@ -149,7 +159,7 @@ def default_update_sources(settings: Settings) -> list[str]:
     """Remotes ``update`` fetches: the setting, else every remote with ``update = true``."""
     if settings.update_sources is not None:
         return list(settings.update_sources)
-    return [s.id for s in remotes(settings.datasets_dir) if s.dataset]
+    return [s.id for s in remotes(settings.datasets_dir) if s.update]
 
 
 def is_slug(text: str) -> bool:

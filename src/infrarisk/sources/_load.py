@@ -6,7 +6,8 @@ Contract: small functions over files and frames, no table of their own.
 - :func:`verify` checks a source folder against its manifest once while its files are
   unchanged (the build's verify stage has done it; a loader run alone still does it);
 - :func:`read_rows` reads a CSV as text rows; a missing required or an unknown column
-  stops the load (strict interpretation);
+  stops the load (strict interpretation); :func:`read_lists` reads one whose columns are
+  fixed as lists (large files);
 - :func:`frame` makes a DataFrame with fixed columns and types, also when empty;
 - :func:`raw_copy` writes a CSV as a ``raw_*`` table of text columns with its row number;
 - :func:`routes` reads a GeoJSON of line features keyed by one property into WKT, with a
@@ -21,10 +22,11 @@ import csv
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import shapely
 
-from .. import db, geo
+from .. import db
 from ..errors import DataError
 from ..problems import WARNING, ProblemLog
 from . import manifest as _manifest
@@ -63,6 +65,33 @@ def remember_verified(folder: Path, manifest: "_manifest.Manifest", key: tuple) 
     """Record that ``folder`` (its files as of ``key``, from :func:`fingerprint` taken before
     the check) passed :func:`infrarisk.sources.manifest.verify`."""
     _VERIFIED[Path(folder).resolve()] = (key, manifest)
+
+
+def read_lists(path: Path, expected: list[str]) -> tuple[list[str], list[list[str]]]:
+    """(header, rows as lists) of a CSV whose header must hold exactly ``expected``.
+
+    The checks and errors of :func:`infrarisk.sources._derive.read_csv_strict` (missing or
+    unknown columns, a row with another number of fields), without a dict per row.
+    """
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise DataError(f"{path}: empty file") from None
+        missing = [c for c in expected if c not in header]
+        unknown = [c for c in header if c not in expected]
+        if missing or unknown:
+            raise DataError(
+                f"{path}: header differs from the expected columns"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+        rows = list(reader)
+    n = len(header)
+    for i, rec in enumerate(rows, start=1):
+        if len(rec) != n:
+            raise DataError(f"{path}: row {i} has {len(rec)} fields, header has {n}")
+    return header, rows
 
 
 def read_rows(path: Path, required: list[str], optional: list[str] | None = None) -> list[dict[str, str]]:
@@ -144,14 +173,42 @@ def routes(path: Path, key: str) -> pd.DataFrame:
     [['a', 2, 0.0, 1.0]]
     """
     data = _manifest.read_geojson(path)  # parsed once: verify kept what it read to count the features
-    rows = []
-    for f in data["features"]:
-        g = shapely.geometry.shape(f["geometry"])
-        mid = shapely.line_interpolate_point(g, 0.5, normalized=True)
-        rows.append({key: f["properties"][key], "geometry_wkt": shapely.to_wkt(g, rounding_precision=5),
-                     "n_vertices": int(shapely.get_num_coordinates(g)),
-                     "mid_latitude": round(float(mid.y), 6), "mid_longitude": round(float(mid.x), 6)})
-    return pd.DataFrame(rows, columns=[key, "geometry_wkt", "n_vertices", "mid_latitude", "mid_longitude"])
+    features = data["features"]
+    geoms = _shapes([f["geometry"] for f in features])
+    mids = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
+    return pd.DataFrame({
+        key: [f["properties"][key] for f in features],
+        "geometry_wkt": shapely.to_wkt(geoms, rounding_precision=5).tolist() if len(geoms) else [],
+        "n_vertices": [int(n) for n in shapely.get_num_coordinates(geoms).tolist()],
+        "mid_latitude": [round(float(y), 6) for y in shapely.get_y(mids).tolist()],
+        "mid_longitude": [round(float(x), 6) for x in shapely.get_x(mids).tolist()],
+    }, columns=[key, "geometry_wkt", "n_vertices", "mid_latitude", "mid_longitude"])
+
+
+def _shapes(geometries: list[dict]) -> "np.ndarray":
+    """Shapely geometries of GeoJSON geometry dicts, as ``shapely.geometry.shape`` makes them.
+
+    Two-dimensional multi-line strings (the routes of the shipped sources) are built in one
+    vectorised call; any other geometry goes through ``shape``.
+    """
+    out = np.empty(len(geometries), dtype=object)
+    coords, line_of, multi_of, at = [], [], [], []
+    n_lines = 0
+    for i, g in enumerate(geometries):
+        parts = g.get("coordinates") if g.get("type") == "MultiLineString" else None
+        if (parts and all(len(line) >= 2 and all(len(p) == 2 for p in line) for line in parts)):
+            for line in parts:
+                coords.extend(line)
+                line_of.extend([n_lines] * len(line))
+                multi_of.append(len(at))
+                n_lines += 1
+            at.append(i)
+        else:
+            out[i] = shapely.geometry.shape(g)
+    if at:
+        lines = shapely.linestrings(np.asarray(coords, dtype=float), indices=np.asarray(line_of))
+        out[np.asarray(at)] = shapely.multilinestrings(lines, indices=np.asarray(multi_of))
+    return out
 
 
 def warn_outside_country(con: duckdb.DuckDBPyConnection, log: ProblemLog, df: pd.DataFrame, file: str,
@@ -161,6 +218,8 @@ def warn_outside_country(con: duckdb.DuckDBPyConnection, log: ProblemLog, df: pd
     ``df`` needs ``latitude``, ``longitude``, ``country_code`` and ``origin_row``. Returns
     the number of warnings. Rows without a country are reported by their loader, not here.
     """
+    from .. import geo  # GeoPandas: imported by the build's warm-up thread meanwhile (pipeline._warm)
+
     test = df[df["country_code"].notna()]
     if test.empty:
         return 0

@@ -46,8 +46,8 @@ MANIFEST_KEYS = {
                 "kind": "cables",
                 "folder": "submarine-cables",
                 "title": "TeleGeography Submarine Cable Map (API v3)",
-                "update": False,
-                "note": "CC BY-NC-SA 3.0 (non-commercial). Each cable's JSON (owners) lands in cable/<id>.json.",
+                "update": True,
+                "note": "CC BY-NC-SA 3.0 (non-commercial). Each cable's JSON (owners, landing points) lands in cable/<id>.json; the crawl then writes cables.csv, cable_owners.csv, cable_landing_points.csv and cables_geo.geojson for the derive step.",
                 "files": [
                     {
                         "name": "cable-geo.json",

@@ -139,13 +139,14 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
                                              "length", "length_km", "n_owners", "owners", "n_landing_points", "url",
                                              "notes"])
     route_df = routes(folder / "cable_routes.geojson", "cable_id").set_index("cable_id")
+    mids = dict(zip(route_df.index, zip(route_df["mid_latitude"].tolist(), route_df["mid_longitude"].tolist())))
     for i, r in enumerate(rows, start=1):
         cid = r["cable_id"].strip()
         if not cid or cid in seen:
             log.add(f, i, "cable_id", "duplicate_id" if cid else "required", ERROR,
                     "cable id missing or repeated; row rejected", cid)
             continue
-        if cid not in route_df.index:
+        if cid not in mids:
             log.add(f, i, "cable_id", "no_route", ERROR, "cable has no route in cable_routes.geojson; row rejected",
                     cid)
             continue
@@ -163,13 +164,13 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
             log.add(f, i, "length_km", "number", WARNING, "length is not a number; left blank", r["length_km"])
             length = None
         status, group, planned = cable_status(r["rfs"], year)
-        route = route_df.loc[cid]
+        mid_lat, mid_lon = mids[cid]
         seen.add(cid)
         cables.append({"cable_id": cid, "asset_id": f"cable:{cid}", "name": r["name"].strip() or cid,
                        "rfs": r["rfs"] or None, "rfs_year": year, "length_km": length,
                        "n_owners": int(r["n_owners"] or 0), "url": r["url"] or None, "notes": r["notes"] or None,
                        "status": status, "status_group": group, "is_planned": planned,
-                       "latitude": route["mid_latitude"], "longitude": route["mid_longitude"],
+                       "latitude": mid_lat, "longitude": mid_lon,
                        "licence": licence, "is_noncommercial": m.is_noncommercial, "origin_file": f,
                        "origin_row": int(r["source_row"])})
     log.count(f, len(rows), len(cables))

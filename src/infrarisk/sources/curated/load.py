@@ -30,13 +30,18 @@ from ...problems import ProblemLog
 from ...settings import Settings
 from .._load import frame, raw_copy, read_rows, verify
 from . import SOURCE_ID
-from .rows import T_LINK, Ctx, entities, locations
+from .rechecks import (ENTITY_ADD_COLS, RECHECK_COLS, STAKE_ADD_COLS, apply_rechecks, entity_additions,
+                       evidence_table, stake_additions)
+from .rows import T_ENTITY, T_LINK, T_STAKE, Ctx, entities, locations
 from .stakes import ADDITION_COLS, LINK_COLS, STAKE_COLS, control_statements, parent_links, stake_ranges, stakes
 
 FILES = ("entities", "asset_stakes", "telecom_stakes", "parent_links", "asset_locations", "transactions")
 OVERRIDE_COLS = ["entity_name", "field", "value", "source_url", "reason"]
 TRANSACTION_COLS = ["transaction_id", "transaction", "assets_affected", "buyer", "seller", "stake_pct", "status",
                     "status_date", "source_url", "source_title", "note"]
+#: what a re-check adds to a transaction (``corrections/rechecks.csv``)
+TX_RECHECK_COLS = ["status_rechecked", "effective_date", "evidence_date", "evidence_url", "recheck_result",
+                   "recheck_reason", "recheck_file", "recheck_row"]
 
 
 def raw_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
@@ -55,21 +60,27 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     ctx = Ctx(folder, log, countries)
     raw_tables(con, folder)
 
-    ents = entities(ctx, read_rows(folder / "corrections/entity_overrides.csv", OVERRIDE_COLS))
-    port = stakes(ctx, "asset_stakes.csv")
-    telecom = stakes(ctx, "telecom_stakes.csv")
+    entities(ctx, read_rows(folder / "corrections/entity_overrides.csv", OVERRIDE_COLS))
+    entity_additions(ctx, _corrections(folder, "entity_additions", ENTITY_ADD_COLS))
+    ents = frame(list(ctx.entities.values()), T_ENTITY)
+    frames = {name: stakes(ctx, name) for name in ("asset_stakes.csv", "telecom_stakes.csv")}
+    added = stake_additions(ctx, _corrections(folder, "stake_additions", STAKE_ADD_COLS), frames)
+    by_file = {k: _records(df) + added[k] for k, df in frames.items()}
     seen: set[str] = set()
     links = parent_links(ctx, read_rows(folder / "parent_links.csv", LINK_COLS), ctx.rel("parent_links.csv"), seen)
     links += parent_links(ctx, read_rows(folder / "corrections/link_additions.csv", ADDITION_COLS),
                           ctx.rel("corrections/link_additions.csv"), seen)
+    tx = read_rows(folder / "transactions.csv", TRANSACTION_COLS)
+    log.count(ctx.rel("transactions.csv"), len(tx), len(tx))
+    apply_rechecks(ctx, _corrections(folder, "rechecks", RECHECK_COLS), by_file, links, tx)
+    evidence = evidence_table(by_file["asset_stakes.csv"] + by_file["telecom_stakes.csv"], links)
+    port, telecom = (frame(by_file[k], T_STAKE) for k in ("asset_stakes.csv", "telecom_stakes.csv"))
     names = {"asset_stakes": set(port["asset_name"]),
              "telecom_stakes": {r["asset_name"] for r in read_rows(folder / "telecom_stakes.csv", STAKE_COLS)}}
     positions = locations(ctx, names)
     control = control_statements(ctx, port, links)
     ranges = stake_ranges(ctx, port, links)
     port = port.merge(ranges, on=["asset_name", "owner_entity_id"], how="left")
-    tx = read_rows(folder / "transactions.csv", TRANSACTION_COLS)
-    log.count(ctx.rel("transactions.csv"), len(tx), len(tx))
 
     p = f"core_{SOURCE_ID}__"
     db.write_frame(con, p + "entities", ents, order_by=["entity_id"])
@@ -79,4 +90,17 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     db.write_frame(con, p + "asset_locations", positions, order_by=["source_file", "asset_name"])
     db.write_frame(con, p + "control_statements", control,
                    order_by=["subject_kind", "subject_key", "controller_entity_id"])
-    db.write_frame(con, p + "transactions", frame(tx, TRANSACTION_COLS), order_by=["transaction_id"])
+    db.write_frame(con, p + "transactions", frame(tx, TRANSACTION_COLS + TX_RECHECK_COLS), order_by=["transaction_id"])
+    db.write_frame(con, p + "evidence", evidence, order_by=["link_id"])
+
+
+def _corrections(folder: Path, name: str, cols: list[str]) -> list[dict]:
+    """Rows of ``corrections/<name>.csv`` (none when the folder has no such file)."""
+    path = folder / "corrections" / f"{name}.csv"
+    return read_rows(path, cols) if path.exists() else []
+
+
+def _records(df) -> list[dict]:
+    """Typed rows of a stake frame as dicts (missing values as None)."""
+    return [{k: (None if not isinstance(v, (list, dict)) and v is not None and v != v else v) for k, v in r.items()}
+            for r in df.astype(object).where(df.notna(), None).to_dict("records")]

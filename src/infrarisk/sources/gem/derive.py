@@ -42,11 +42,11 @@ MANIFEST_KEYS = {
     "refresh": {
         "remotes": {
             "gem-europe-gas": {
-                "kind": "files",
+                "kind": "gem",
                 "folder": "gem-europe-gas",
                 "title": "Global Energy Monitor, Europe Gas Tracker",
-                "update": False,
-                "note": "UTF-16 with a BOM; the repository copy is frozen at May 2024: pin a release URL in [urls] gem_europe_gas for current data. CC BY 4.0.",
+                "update": True,
+                "note": "The map's CSV (UTF-16 with a BOM); the crawl writes the assets CSV and the pipeline routes the derive step reads, keeping asset ids. The release to follow is the URL of [urls] gem_europe_gas: the repository copy is frozen at May 2024, pin a newer release there. CC BY 4.0.",
                 "files": [
                     {
                         "name": "data.csv",

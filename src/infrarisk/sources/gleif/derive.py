@@ -61,9 +61,10 @@ MANIFEST_KEYS = {
             "gleif-api": {
                 "kind": "gleif_api",
                 "folder": "gleif-api",
-                "title": "GLEIF API: the map's LEIs and their parents",
-                "update": False,
-                "note": "JSON:API responses, one file per response, named like the samples in ownership/formats/gleif_api/ (for `infrarisk ingest gleif-api`). At most http.gleif_requests_per_minute requests a minute. CC0.",
+                "title": "GLEIF API: every LEI the data uses, its parents and reporting exceptions",
+                "update": True,
+                "ingest": "gleif-api",
+                "note": "Batched JSON:API responses (lei-records, relationship-records, reporting-exceptions), one file per page; `infrarisk update` ingests them into the registry database (as `infrarisk ingest gleif-api`). At most http.gleif_requests_per_minute requests a minute. CC0.",
                 "files": [
                     {
                         "name": "lei-records",
@@ -90,8 +91,9 @@ MANIFEST_KEYS = {
                 "kind": "golden_copy_delta",
                 "folder": "gleif-golden-copy-delta",
                 "title": "GLEIF golden copy (LastDay deltas)",
-                "update": False,
-                "note": "The records changed since the previous publish. CC0.",
+                "update": True,
+                "ingest": "gleif-delta",
+                "note": "The records changed in the last day; `infrarisk update` patches an ingested golden copy with them (add, update, retire), and skips them when none was ingested. CC0.",
                 "files": [
                     {
                         "name": "publishes.json",

@@ -37,16 +37,31 @@ MANIFEST_KEYS = {
     "refresh": {
         "remotes": {
             "unlocode": {
-                "kind": "files",
+                "kind": "unlocode",
                 "folder": "unlocode",
                 "title": "UN/LOCODE code list (datasets/un-locode)",
-                "update": False,
-                "note": "Kept only: the official code list has another layout than the snapshot the derive step reads.",
+                "update": True,
+                "note": "The official code list and its three code tables; the crawl writes unlocode_ports_multimodal.csv (ports and multimodal entries, decimal coordinates) for the derive step. ODC-PDDL-1.0.",
                 "files": [
                     {
                         "name": "code-list.csv",
                         "url_key": "unlocode",
                         "url": "https://raw.githubusercontent.com/datasets/un-locode/main/data/code-list.csv"
+                    },
+                    {
+                        "name": "country-codes.csv",
+                        "url_key": "unlocode_country_codes",
+                        "url": "https://raw.githubusercontent.com/datasets/un-locode/main/data/country-codes.csv"
+                    },
+                    {
+                        "name": "function-classifiers.csv",
+                        "url_key": "unlocode_function_classifiers",
+                        "url": "https://raw.githubusercontent.com/datasets/un-locode/main/data/function-classifiers.csv"
+                    },
+                    {
+                        "name": "status-indicators.csv",
+                        "url_key": "unlocode_status_indicators",
+                        "url": "https://raw.githubusercontent.com/datasets/un-locode/main/data/status-indicators.csv"
                     }
                 ]
             }

@@ -39,7 +39,7 @@ from .._derive import read_csv_strict
 from .derive import OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from .._load import verify
+from .._load import read_lists, verify
 from ...validate import _UNLOCODE_RE, check_country, check_lat_lon, check_unlocode
 from . import SOURCE_ID
 LOCATIONS = f"{SOURCE_ID}/locations.csv"
@@ -159,27 +159,28 @@ def load_locations(root: Path, countries: set[str], statuses: set[str], log: Pro
     pandas.DataFrame
         Typed rows (see the module docstring) with ``source_row`` and ``is_duplicate_unlocode``.
     """
-    rows = read_csv_strict(root / LOCATIONS, OUT_COLUMNS)
+    header, rows = read_lists(root / LOCATIONS, OUT_COLUMNS)
     columns = ["source_row", "unlocode", "country_code", "location_code", "name", "name_wo_diacritics",
                *_OPTIONAL_TEXT, "function_code", "latitude", "longitude", *_BOOLS, "is_duplicate_unlocode"]
     out: dict[str, list] = {c: [] for c in columns}
     add = [out[c].append for c in columns]
     first: dict[str, int] = {}  # code -> its first accepted row (position in out)
-    clean = _is_clean(countries, statuses)
+    at = {c: header.index(c) for c in OUT_COLUMNS}
+    clean = _is_clean(countries, statuses, at)
+    (i_code, i_cc, i_name, i_ascii, i_sub, i_status, i_iata, i_fn, i_lat, i_lon) = (
+        at[c] for c in ("unlocode", "country_code", "name", "name_wo_diacritics", "subdivision_code", "status_code",
+                        "iata_code", "function_code", "latitude", "longitude"))
+    i_bools = [at[c] for c in _BOOLS]
     for i, r in enumerate(rows, 1):
         if clean(r):
-            code = r["unlocode"]
-            lat, lon = r["latitude"].strip(), r["longitude"].strip()
-            values = [i, code, r["country_code"], code[2:], r["name"].strip(),
-                      r["name_wo_diacritics"].strip() or None, r["subdivision_code"].strip() or None,
-                      r["status_code"].strip() or None, r["iata_code"].strip() or None,
-                      r["function_code"], float(lat) if lat else None, float(lon) if lon else None,
-                      r["is_port"] == "true", r["is_rail"] == "true", r["is_road"] == "true",
-                      r["is_airport"] == "true", r["is_multimodal"] == "true",
-                      r["has_geocoded_coords_removed"] == "true", r["is_row_repaired"] == "true",
-                      r["is_name_from_ascii"] == "true"]
+            code = r[i_code]
+            lat, lon = r[i_lat].strip(), r[i_lon].strip()
+            values = [i, code, r[i_cc], code[2:], r[i_name].strip(), r[i_ascii].strip() or None,
+                      r[i_sub].strip() or None, r[i_status].strip() or None, r[i_iata].strip() or None,
+                      r[i_fn], float(lat) if lat else None, float(lon) if lon else None,
+                      *[r[j] == "true" for j in i_bools]]
         else:
-            rec = _location(r, i, countries, statuses, log)
+            rec = _location(dict(zip(header, r)), i, countries, statuses, log)
             if rec is None:
                 continue
             values = [rec[c] for c in columns[:-1]]
@@ -202,11 +203,17 @@ def load_locations(root: Path, countries: set[str], statuses: set[str], log: Pro
 _NUMBER = re.compile(r"-?[0-9]{1,3}(\.[0-9]+)?")
 
 
-def _is_clean(countries: set[str], statuses: set[str]):
-    """A test of one raw row: True when no check of :func:`_location` has anything to say about it."""
+def _is_clean(countries: set[str], statuses: set[str], at: dict[str, int]):
+    """A test of one raw row (a list, columns at the positions ``at``): True when no check of
+    :func:`_location` has anything to say about it."""
     unlocode, function, number = _UNLOCODE_RE.fullmatch, _FUNCTION_RE.fullmatch, _NUMBER.fullmatch
     tf = ("true", "false")
     # the columns of _BOOLS and the positions of _FLAG_POSITIONS are spelt out below: one call per row
+    (c_code, c_cc, c_loc, c_name, c_status, c_fn, c_lat, c_lon, c_port, c_rail, c_road, c_air, c_multi, c_geo,
+     c_rep, c_ascii) = (at[c] for c in ("unlocode", "country_code", "location_code", "name", "status_code",
+                                        "function_code", "latitude", "longitude", "is_port", "is_rail", "is_road",
+                                        "is_airport", "is_multimodal", "has_geocoded_coords_removed",
+                                        "is_row_repaired", "is_name_from_ascii"))
 
     def coordinate_ok(lat: str, lon: str) -> bool:
         if not lat and not lon:
@@ -214,17 +221,17 @@ def _is_clean(countries: set[str], statuses: set[str]):
         return (number(lat) is not None and number(lon) is not None and -90 <= float(lat) <= 90
                 and -180 <= float(lon) <= 180)
 
-    def clean(r: dict) -> bool:
-        code, cc, fn, status = r["unlocode"], r["country_code"], r["function_code"], r["status_code"].strip()
-        return (unlocode(code) is not None and cc in countries and code == cc + r["location_code"].strip()
-                and r["name"].strip() != "" and r["is_port"] in tf and r["is_rail"] in tf and r["is_road"] in tf
-                and r["is_airport"] in tf and r["is_multimodal"] in tf and r["has_geocoded_coords_removed"] in tf
-                and r["is_row_repaired"] in tf and r["is_name_from_ascii"] in tf
-                and coordinate_ok(r["latitude"].strip(), r["longitude"].strip())
+    def clean(r: list) -> bool:
+        code, cc, fn, status = r[c_code], r[c_cc], r[c_fn], r[c_status].strip()
+        return (unlocode(code) is not None and cc in countries and code == cc + r[c_loc].strip()
+                and r[c_name].strip() != "" and r[c_port] in tf and r[c_rail] in tf and r[c_road] in tf
+                and r[c_air] in tf and r[c_multi] in tf and r[c_geo] in tf
+                and r[c_rep] in tf and r[c_ascii] in tf
+                and coordinate_ok(r[c_lat].strip(), r[c_lon].strip())
                 and (not status or status in statuses) and function(fn) is not None
-                and (r["is_port"] == "true") == (fn[0] != "-") and (r["is_rail"] == "true") == (fn[1] != "-")
-                and (r["is_road"] == "true") == (fn[2] != "-") and (r["is_airport"] == "true") == (fn[3] != "-")
-                and (r["is_multimodal"] == "true") == (fn[5] != "-"))
+                and (r[c_port] == "true") == (fn[0] != "-") and (r[c_rail] == "true") == (fn[1] != "-")
+                and (r[c_road] == "true") == (fn[2] != "-") and (r[c_air] == "true") == (fn[3] != "-")
+                and (r[c_multi] == "true") == (fn[5] != "-"))
 
     return clean
 

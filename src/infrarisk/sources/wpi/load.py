@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 
 from ...db import run_sql, write_frame
-from ...geo import points_outside_country
 from .._derive import read_csv_strict
 from .._load import RowChecks, verify
 from .derive import METRE_COLUMNS, OUT_COLUMNS
@@ -202,6 +201,8 @@ def _floats(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def report_positions(ports: pd.DataFrame, con: duckdb.DuckDBPyConnection, log: ProblemLog) -> None:
     """A warning per port lying more than the tolerance from its country's polygons."""
+    from ...geo import points_outside_country  # GeoPandas: imported by the build's warm-up thread meanwhile
+
     far = points_outside_country(ports, "latitude", "longitude", "country_code", con, POSITION_TOLERANCE_DEG)
     for r in far.itertuples():
         if r.outside_reason == "outside":

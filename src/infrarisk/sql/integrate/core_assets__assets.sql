@@ -37,7 +37,8 @@ extra_ports AS (
         CASE WHEN any_value(l.latitude) IS NOT NULL THEN ['unlocode/locations.csv']
              ELSE list_distinct(flatten(list(t.source_files))) END AS source_files
     FROM (
-        SELECT *, CASE WHEN position_precision IN ('terminal', 'port_area', 'town')
+        SELECT *, CASE WHEN source_id = 'census' THEN ['census/terminals.csv']
+                       WHEN position_precision IN ('terminal', 'port_area', 'town')
                        THEN ['curated/asset_stakes.csv', 'curated/asset_locations.csv']
                        ELSE ['curated/asset_stakes.csv'] END AS source_files
         FROM core_assets__terminals
@@ -54,8 +55,9 @@ terminals AS (
     SELECT
         asset_id, name, asset_type, asset_class, country_code, unlocode, parent_asset_id,
         latitude, longitude, position_precision, position_source_url, operator_name, is_planned,
-        'curated' AS source_id,
-        CASE WHEN position_precision IN ('terminal', 'port_area', 'town')
+        source_id,
+        CASE WHEN source_id = 'census' THEN ['census/terminals.csv']
+             WHEN position_precision IN ('terminal', 'port_area', 'town')
              THEN ['curated/asset_stakes.csv', 'curated/asset_locations.csv']
              ELSE ['curated/asset_stakes.csv'] END AS source_files
     FROM core_assets__terminals

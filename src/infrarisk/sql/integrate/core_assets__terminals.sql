@@ -2,6 +2,8 @@
 -- A terminal is linked to its port by UN/LOCODE (the WPI port that is primary for the code;
 -- otherwise a port made from the UN/LOCODE entry; otherwise a named place) and placed at its
 -- own sourced position where one is known, else at the port.
+-- The census terminals that are no curated terminal (core_assets__census_map.is_new) are added
+-- the same way (source_id 'census'), at their SMDG position where the census gives one.
 CREATE OR REPLACE TABLE core_assets__terminals AS
 WITH named AS (
     -- attributes of an asset come from its first row; disagreements are reported by
@@ -39,7 +41,18 @@ pos AS (
     SELECT asset_name, latitude, longitude, position_precision, source_url, source_title
     FROM core_curated__asset_locations
     WHERE source_file = 'asset_stakes'
-)
+),
+census_new AS (
+    SELECT
+        m.asset_id, t.name AS asset_name, 'container_terminal' AS asset_type, 'container terminal (census)' AS asset_type_raw,
+        left(t.unlocode, 2) AS country_code, t.unlocode, t.port AS port_name, t.operator_name,
+        t.latitude, t.longitude, t.position_source_url,
+        (SELECT count(*) FROM core_census__stakes s WHERE s.terminal_id = t.terminal_id) AS stake_rows
+    FROM core_census__terminals t
+    JOIN core_assets__census_map m USING (terminal_id)
+    WHERE m.is_new
+),
+unioned AS (
 SELECT
     k.asset_id,
     k.asset_name                                   AS name,
@@ -73,9 +86,34 @@ SELECT
         WHEN l.latitude IS NOT NULL THEN 'https://unece.org/trade/cefact/UNLOCODE-Download'
     END                                            AS position_source_url,
     k.asset_type = 'planned_port'                  AS is_planned,
-    k.stake_rows
+    k.stake_rows,
+    'curated'                                      AS source_id
 FROM keyed k
 LEFT JOIN wpi_port w ON w.unlocode = k.unlocode
 LEFT JOIN locode l ON l.unlocode = k.unlocode
 LEFT JOIN pos p ON p.asset_name = k.asset_name
-ORDER BY k.asset_id;
+UNION ALL
+SELECT
+    c.asset_id, c.asset_name, c.asset_type, 'terminal', c.asset_type_raw, c.country_code, c.unlocode, c.port_name,
+    c.operator_name,
+    coalesce(w.asset_id, 'locode:' || c.unlocode),
+    CASE WHEN w.asset_id IS NOT NULL THEN 'wpi' ELSE 'unlocode' END,
+    coalesce(c.latitude, w.latitude, l.latitude),
+    coalesce(c.longitude, w.longitude, l.longitude),
+    CASE
+        WHEN c.latitude IS NOT NULL THEN 'terminal'
+        WHEN w.latitude IS NOT NULL THEN 'port (World Port Index point)'
+        WHEN l.latitude IS NOT NULL THEN 'port (UN/LOCODE point)'
+    END,
+    CASE
+        WHEN c.latitude IS NOT NULL THEN c.position_source_url
+        WHEN w.latitude IS NOT NULL THEN 'https://msi.nga.mil/Publications/WPI'
+        WHEN l.latitude IS NOT NULL THEN 'https://unece.org/trade/cefact/UNLOCODE-Download'
+    END,
+    false, c.stake_rows, 'census'
+FROM census_new c
+LEFT JOIN wpi_port w ON w.unlocode = c.unlocode
+LEFT JOIN locode l ON l.unlocode = c.unlocode
+)
+SELECT * FROM unioned
+ORDER BY asset_id;

@@ -11,6 +11,14 @@
 --     entity are one link whose share is their sum (undisclosed if any of them is). Where GEM names a
 --     single holder (one counted row, no placeholder) without a share, it holds the whole asset (100%),
 --     as for a cable with a single owner.
+--   census stakes (census/stakes.csv): each holder resolved to its entity (core_match__mentions), on the
+--     terminal asset the census terminal is (core_assets__census_map). Curated rows win: a census row on a curated
+--     terminal whose holder the curated stakes already name, or that reuses a curated row (cites its S- id), makes no
+--     link (a differing value is listed in core_ownership__stake_conflicts); a concession row without a share names
+--     the landlord or grantor, no holding, and makes no link;
+--   census holders' parents (census/holders.csv): holder -> parent with the parent's share (undisclosed where
+--     blank), both names resolved like the stakes' holders; not for a holder whose parents the curated parent
+--     links or the owner register record (they win).
 -- A stake without a source does not exist: a cable links to its TeleGeography page, a GEM row to its
 -- GEM.wiki page.
 CREATE OR REPLACE TABLE core_ownership__infra_links AS
@@ -94,8 +102,53 @@ gem AS (
     FROM gem_agg
     JOIN gem_counted USING (asset_id)
 ),
+curated_holders AS (
+    SELECT DISTINCT t.asset_id, s.owner_entity_id
+    FROM core_curated__stakes s
+    JOIN core_assets__terminals t ON t.name = s.asset_name AND t.source_id = 'curated'
+),
+census AS (
+    SELECT
+        s.stake_id, 'asset', m.asset_id, s.terminal_id, mm.entity_id, s.interest_type, NULL,
+        s.share_fraction, NULL, NULL, NULL, NULL,
+        s.is_control_kind, s.status, s.as_of_date, s.as_of_precision,
+        s.source_url, 'Census of container terminals: ' || s.terminal || ' (' || s.holder || ')',
+        s.note, NULL, s.origin_file, s.origin_row
+    FROM core_census__stakes s
+    JOIN core_assets__census_map m ON m.terminal_id = s.terminal_id AND m.asset_id IS NOT NULL
+    JOIN core_match__mentions mm ON mm.file = s.origin_file AND mm.row = s.origin_row AND mm.name = s.holder
+    WHERE mm.entity_id IS NOT NULL
+      AND NOT (s.interest_type = 'concession' AND s.share_fraction IS NULL)
+      AND (m.is_new OR s.cited_stake_ids IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM curated_holders c WHERE c.asset_id = m.asset_id AND c.owner_entity_id = mm.entity_id)
+      -- a past holding (exited, historical, pending, 0%) only of a holder that holds something today or is curated:
+      -- the resolved scope holds the assets' current holders and the curated entities
+      AND ((s.status IN ('current', 'unverified') AND coalesce(s.share_fraction, 1) > 0)
+           OR mm.entity_id IN (SELECT entity_id FROM core_curated__entities)
+           OR mm.entity_id IN (SELECT x.entity_id FROM core_census__stakes y
+                               JOIN core_match__mentions x ON x.file = y.origin_file AND x.row = y.origin_row
+                               WHERE y.status IN ('current', 'unverified') AND coalesce(y.share_fraction, 1) > 0))
+),
+census_parent AS (
+    -- census/holders.csv: a holder's parent and its share, where the curated parent links and the owner
+    -- register say nothing of the holder's parents (they win)
+    SELECT
+        'CH-' || left(md5(h.origin_file || '|' || h.origin_row), 10), 'entity', c.entity_id, c.entity_id, p.entity_id,
+        'shareholding', NULL, h.parent_share_fraction, NULL, NULL, NULL, NULL,
+        false, 'current', CAST(h.source_date AS DATE), 'day',
+        h.source_url, 'Census of container terminals: holder ' || h.holder || ', parent ' || h.parent,
+        h.note, NULL, h.origin_file, h.origin_row
+    FROM core_census__holders h
+    JOIN core_match__mentions c ON c.file = h.origin_file AND c.row = h.origin_row AND c.column_name = 'holder'
+    JOIN core_match__mentions p ON p.file = h.origin_file AND p.row = h.origin_row AND p.column_name = 'parent'
+    WHERE h.parent IS NOT NULL AND c.entity_id IS NOT NULL AND p.entity_id IS NOT NULL AND c.entity_id <> p.entity_id
+      AND c.entity_id NOT IN (SELECT subject_entity_id FROM core_curated__parent_links)
+      AND c.entity_id NOT IN (SELECT child_entity_id FROM core_match__owner_links)
+),
 unioned AS (
     SELECT * FROM telecom
+    UNION ALL SELECT * FROM census
+    UNION ALL SELECT * FROM census_parent
     UNION ALL SELECT * FROM cables
     UNION ALL SELECT * FROM gem
 )

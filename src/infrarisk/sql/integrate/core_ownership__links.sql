@@ -12,6 +12,10 @@
 -- The owner register's parent links (core_match__owner_links, ends mapped onto entity ids, checked
 -- across sources by the integrate stage) are shareholdings with an exact share or a range, control
 -- where is_control, start = as_of, source_id 'owners'; a reading a later one replaced is 'historical'.
+-- evidence_date: the date of the newest page that states the link (core_curated__evidence: the
+-- re-checks of curated rows; the owner register's source_date), else its as_of_date. A curated row a re-check ended carries its end
+-- date; a row a re-check made carries known_date (its page's date): a view on an earlier date
+-- counts neither the row nor the end before the page that states it.
 CREATE OR REPLACE TABLE core_ownership__links AS
 WITH asset_links AS (
     SELECT
@@ -98,12 +102,23 @@ unioned AS (
     UNION ALL
     SELECT * FROM register_links
 ),
+evidenced AS (
+    -- the newest evidence: a re-check's page (curated), the page's date (owner register)
+    SELECT u.*, coalesce(CAST(ev.evidence_date AS DATE), CAST(ol.source_date AS DATE)) AS rechecked_date,
+           coalesce(ev.evidence_precision, CASE WHEN day(ol.source_date) = 1 THEN 'month' ELSE 'day' END)
+               AS rechecked_precision,
+           CAST(ev.known_date AS DATE) AS known_date, CAST(ev.end_date AS DATE) AS ended_date,
+           CAST(ev.end_known_date AS DATE) AS end_known_date
+    FROM unioned u
+    LEFT JOIN core_curated__evidence ev ON u.source_id = 'curated' AND ev.link_id = u.link_id
+    LEFT JOIN core_match__owner_links ol ON u.source_id = 'owners' AND ol.link_id = u.link_id
+),
 last_exit AS (
     -- for a view on a past date: the latest exit of each holder from each subject on or before it
     SELECT subject_kind, subject_id, owner_entity_id, max(as_of_date) AS exit_date
-    FROM unioned
+    FROM evidenced
     WHERE CAST($as_of_date AS DATE) IS NOT NULL AND status = 'exited'
-      AND as_of_date <= CAST($as_of_date AS DATE)
+      AND as_of_date <= CAST($as_of_date AS DATE) AND coalesce(known_date, as_of_date) <= CAST($as_of_date AS DATE)
     GROUP BY ALL
 ),
 flagged AS (
@@ -124,10 +139,13 @@ flagged AS (
                 u.status IN ('current', 'unverified', 'historical') AND coalesce(u.share_fraction, 1) > 0
                 AND (u.as_of_date IS NULL OR u.as_of_date <= CAST($as_of_date AS DATE))
                 AND (x.exit_date IS NULL OR u.as_of_date > x.exit_date)
+                AND (u.known_date IS NULL OR u.known_date <= CAST($as_of_date AS DATE))
+                AND (u.ended_date IS NULL OR u.ended_date > CAST($as_of_date AS DATE)
+                     OR u.end_known_date > CAST($as_of_date AS DATE))
         END AS is_current,
         coalesce(u.share_fraction, u.range_min) AS stated_min,
         coalesce(u.share_fraction, u.range_max) AS stated_max
-    FROM unioned u
+    FROM evidenced u
     LEFT JOIN last_exit x USING (subject_kind, subject_id, owner_entity_id)
 ),
 pair_min AS (
@@ -180,7 +198,7 @@ SELECT
     b.is_current,
     b.as_of_date,
     b.as_of_precision,
-    coalesce(b.registry_end_date, CASE WHEN b.status = 'exited' THEN b.as_of_date END) AS end_date,
+    coalesce(b.registry_end_date, b.ended_date, CASE WHEN b.status = 'exited' THEN b.as_of_date END) AS end_date,
     c.controller_entity_id IS NOT NULL AS is_control_stated,
     b.is_current AND (b.is_control_kind OR c.controller_entity_id IS NOT NULL
                       OR b.share_min > $majority) AS is_control,
@@ -208,7 +226,10 @@ SELECT
     b.start_date,
     b.is_min_exclusive,
     b.is_max_exclusive,
-    b.dangling_reason
+    b.dangling_reason,
+    CAST(greatest(b.as_of_date, b.rechecked_date) AS DATE) AS evidence_date,
+    CASE WHEN b.rechecked_date > b.as_of_date OR b.as_of_date IS NULL THEN b.rechecked_precision
+         ELSE b.as_of_precision END AS evidence_precision
 FROM bounded b
 LEFT JOIN stated_control c
     ON c.subject_kind = b.subject_kind AND c.subject_key = b.subject_key AND c.controller_entity_id = b.owner_entity_id

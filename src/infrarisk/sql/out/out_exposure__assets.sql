@@ -1,7 +1,8 @@
 -- out_exposure__assets: every asset with its band under the current risk profile.
 -- $profile_name: the risk profile's name (a parameter passed by score.py).
 -- Terminals: the most severe band over the profile's high-risk groups. Ports: the roll-up
--- of their terminals (out_exposure__ports). No ownership data means 'unknown'.
+-- of their terminals (out_exposure__ports). No ownership data means 'unknown'; a European port
+-- outside the census of container terminals (core_census__ports / core_census__terminals) says so.
 -- traced_share/untraced_share/band_basis/band_max are those of the group behind the band
 -- (infrarisk.bands); a port's band_basis is 'rollup' (its terminals carry theirs), an asset
 -- without ownership data is 'no_data' (all of it untraced).
@@ -47,6 +48,10 @@ SELECT
         WHEN coalesce(p.n_terminals, 0) > 0 THEN
             'Roll-up of ' || p.n_terminals || ' terminal(s) with ownership data, '
             || p.n_terminals_exposed || ' with a stake of entities controlled from a high-risk country.'
+        WHEN a.asset_class = 'port' AND a.is_europe AND EXISTS (SELECT 1 FROM core_census__ports)
+             AND a.unlocode IS NOT NULL AND a.unlocode NOT IN (
+                SELECT unlocode FROM core_census__ports UNION SELECT unlocode FROM core_census__terminals)
+            THEN 'Not in the census of the 40 largest container ports; terminals not researched.'
         ELSE 'No ownership data for this asset.'
     END                                                          AS band_reason,
     CASE WHEN b.asset_id IS NOT NULL THEN b.traced_share

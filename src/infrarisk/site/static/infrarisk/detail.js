@@ -136,7 +136,7 @@
       var rows = d.holders.map(function (h) {
         return el("tr", { class: h[6] ? null : "not-current" },
           el("td", null, withCountry(h[0]), h[4] !== "shareholding" ? el("em", null, " " + h[4].replace(/_/g, " ")) : null),
-          el("td", null, h[1]), el("td", null, h[2] + (h[3] ? " " + h[3] : "")), el("td", null, "[" + ref(h[5]) + "]"));
+          el("td", null, h[1]), el("td", null, h[2] + (h[3] ? " " + h[3] : ""), self.age(h[7], h[8])), el("td", null, "[" + ref(h[5]) + "]"));
       });
       body.appendChild(el("div", { class: "table-wrap" }, el("table", { class: "holders" },
         el("caption", null, "Recorded stakes (current and past)"),
@@ -157,7 +157,8 @@
       body.appendChild(el("h3", null, "Sources"));
       body.appendChild(el("ol", { class: "sources" }, used.map(function (s) {
         var x = srcs[s];
-        return el("li", null, ir.link(x[0], x[1] || x[0]), x[2] || x[3] ? el("span", { class: "meta" }, " (" + [x[3], x[2]].filter(Boolean).join(", ") + ")") : null);
+        return el("li", null, ir.link(x[0], x[1] || x[0]), x[2] || x[3] ? el("span", { class: "meta" }, " (" + [x[3], x[2]].filter(Boolean).join(", ") + ")") : null,
+          self.age(x[4], x[5]));
       })));
     }
     var meta = [];
@@ -195,6 +196,13 @@
   };
 
   /* A button opening a mapped asset by its id, or its name as text when it is not on the map. */
+  /* The age of a fact's newest evidence, and its mark when it is to be re-checked (text only). */
+  P.age = function (text, mark) {
+    if (!text && !mark) { return null; }
+    return el("span", { class: mark ? "evidence stale" : "evidence" }, " \u00b7 " + (text || "undated"),
+      mark ? el("strong", null, " \u2014 " + mark) : null);
+  };
+
   P.assetLink = function (id, text) {
     var j = this.app.store.byId.get(id);
     return j === undefined ? el("span", null, text) : this.assetButton(j, text);

@@ -1,0 +1,61 @@
+"""The site written by two processes: same files as one process; a failure in either part raises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infrarisk.errors import DataError
+from infrarisk.profiles import load_profile
+from infrarisk.site import build_site_from, parallel
+
+pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="needs os.fork")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_both_parts_run(tmp_path):
+    parallel.run_pair(lambda: (tmp_path / "child").write_text("c"), lambda: (tmp_path / "here").write_text("h"))
+    assert (tmp_path / "child").read_text() == "c" and (tmp_path / "here").read_text() == "h"
+
+
+def test_child_failure_raises_its_exception_with_its_traceback(tmp_path):
+    def child():
+        raise DataError("broken map part")
+    with pytest.raises(DataError, match="broken map part") as info:
+        parallel.run_pair(child, lambda: (tmp_path / "here").write_text("h"))
+    assert info.value.exit_code == DataError("x").exit_code  # the type, hence the exit code, survives
+    assert any(n.startswith("raised in the child process") and "broken map part" in n for n in info.value.__notes__)
+    assert (tmp_path / "here").exists()  # this process's part still ran
+
+
+def test_child_error_that_does_not_pickle_becomes_site_part_error(tmp_path):
+    class Local(Exception):  # a local class cannot be pickled
+        pass
+
+    def child():
+        raise Local("unpicklable failure")
+    with pytest.raises(parallel.SitePartError, match="unpicklable failure"):
+        parallel.run_pair(child, lambda: None)
+
+
+def test_failure_here_wins_and_the_child_is_reaped(tmp_path):
+    def here():
+        raise KeyError("broken pages part")
+    with pytest.raises(KeyError, match="broken pages part"):
+        parallel.run_pair(lambda: (tmp_path / "child").write_text("c"), here)
+    assert (tmp_path / "child").read_text() == "c"
+
+
+def test_two_processes_write_the_same_site_as_one(real_build, tmp_path):
+    settings, report = real_build
+    profile = load_profile(settings.profile)
+    one = build_site_from(report.db_path, settings, profile, tmp_path / "one", workers=1)
+    two = build_site_from(report.db_path, settings, profile, tmp_path / "two", workers=2)
+    a, b = _tree(one), _tree(two)
+    assert len(a) > 50 and "index.html" in a and a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
+    assert _tree(report.site_dir) == a  # and the same as the build published

@@ -1,0 +1,45 @@
+"""Census derive: every worksheet in sorted order, later rows replacing earlier ones with the same key."""
+
+from __future__ import annotations
+
+import pytest
+
+from infrarisk.errors import DataError
+from infrarisk.sources import verify
+from tests.sources.census.worksheets import PORT, STAKE, TERMINAL, build_census, read
+
+
+def test_a_later_worksheet_row_supersedes_the_earlier_one_with_the_same_key(tmp_path):
+    newer = dict(STAKE, stake_pct="75", source_date="2025-06-01")
+    other = dict(STAKE, holder="Beta Fund", stake_pct="25")
+    build_census(tmp_path, sheets={"stakes_a": [STAKE], "stakes_b": [newer, other]})
+    rows = read(tmp_path, "stakes")
+    assert [(r["holder"], r["stake_pct"], r["worksheet"], r["supersedes"]) for r in rows] == [
+        ("Alpha Holding", "75", "research/issue12/census/stakes_b.csv", "research/issue12/census/stakes_a.csv row 1"),
+        ("Beta Fund", "25", "research/issue12/census/stakes_b.csv", "")]
+    assert rows[0]["stake_id"].startswith("CS-") and rows[0]["stake_id"] != rows[1]["stake_id"]
+
+
+def test_files_are_read_in_sorted_order_and_repeats_within_a_file_are_kept(tmp_path):
+    ports_c = [dict(PORT, teu="3000")]
+    build_census(tmp_path, sheets={"ports_b": [dict(PORT, teu="2000")], "ports_c": ports_c,
+                                   "terminals_a": [TERMINAL, TERMINAL]})
+    assert [r["teu"] for r in read(tmp_path, "ports")] == ["3000"]
+    assert len(read(tmp_path, "terminals")) == 2  # the loader reports the duplicate
+
+
+def test_manifest_lists_every_file_with_its_worksheets_and_verifies(tmp_path):
+    m = build_census(tmp_path)
+    assert sorted(f.path for f in m.files) == ["holders.csv", "ports.csv", "published_investments.csv",
+                                               "stakes.csv", "terminals.csv"]
+    assert m.licence == "CC-BY-4.0" and m.package == "census" and "curated" in m.depends_on
+    assert m.file("stakes.csv").derived_from[0]["path"] == "research/issue12/census/stakes_a.csv"
+    verify(tmp_path / "datasets" / "census")
+
+
+def test_a_changed_header_stops_the_import(tmp_path):
+    build_census(tmp_path)
+    sheet = tmp_path / "research/issue12/census/stakes_b.csv"
+    sheet.write_text("terminal,holder\nA,B\n")
+    with pytest.raises(DataError, match="header"):
+        build_census(tmp_path, sheets={})
