@@ -36,7 +36,21 @@ ROWS = [
            vendor="SubCom"),
     supply("S09", "voda-de", component="mobile_core", vendor="Huawei", status="being_replaced", deadline="2026-12-31"),
     supply("S10", "Quay Z", kind="container_terminal", country="BE", component="sts_cranes", vendor="Acme Cranes Oy"),
+    supply("S11", "Census Terminal C (north quay)", kind="container_terminal", country="BE", component="sts_cranes",
+           vendor="ZPMC", unlocode="BEANR"),                                                     # via the census map
 ]
+#: census terminals (issue 12) and the asset the integrate stage gave each
+CENSUS = [("CT-1", "Census Terminal C (north quay)", "BEANR", "terminal:quay-z"), ("CT-2", "Closed One", "BEANR", None)]
+
+
+def _census_tables(con, rows=CENSUS):
+    con.execute("CREATE TABLE core_census__terminals (terminal_id VARCHAR, name VARCHAR, unlocode VARCHAR)")
+    con.execute("CREATE TABLE core_assets__census_map (terminal_id VARCHAR, asset_id VARCHAR, is_new BOOLEAN, "
+                "match_basis VARCHAR)")
+    for tid, name, loc, asset in rows:
+        con.execute("INSERT INTO core_census__terminals VALUES (?, ?, ?)", [tid, name, loc])
+        if asset:
+            con.execute("INSERT INTO core_assets__census_map VALUES (?, ?, false, 'smdg')", [tid, asset])
 
 
 @pytest.fixture
@@ -58,6 +72,7 @@ def built(tmp_path):
                 " t(entity_id, entity_name, lei_legal_name)")
     con.execute("CREATE TABLE out_ownership__entities AS SELECT * FROM (VALUES ('acme-oyj', 'SE', 'controller'))"
                 " t(entity_id, controlling_country_code, controlling_country_basis)")
+    _census_tables(con)
     before = con.execute("SELECT * FROM out_ownership__entities").fetchall()
     vendors.run(con, load_profile("default"), settings, log)
     assert con.execute("SELECT * FROM out_ownership__entities").fetchall() == before
@@ -74,6 +89,9 @@ def test_rows_attach_to_networks_terminals_and_cables(built):
     assert got["S01"] == "mobile:tel-de" and got["S05"] == "telecom:curated-network"   # the curated network, reused
     assert got["S06"] == "terminal:terminal-x-rotterdam"                               # name + UN/LOCODE
     assert got["S08"] == "cable:peace-cable" and got["S07"] is None
+    assert got["S11"] == "terminal:quay-z"                                              # census terminal -> its asset
+    how = dict(con.execute("SELECT supply_id, matched_by FROM core_vendor__supply").fetchall())
+    assert how["S11"] == "census terminal (name and UN/LOCODE)" and how["S06"] == "terminal name and UN/LOCODE"
     assert con.execute("SELECT count(*) FROM core_vendor__networks WHERE asset_id = 'mobile:curated-fr'").fetchone()[0] == 0
     unmatched = [(p.file, p.row, p.check, p.severity) for p in log.problems if p.check == "asset_unmatched"]
     assert unmatched == [("supply/supply.csv", 7, "asset_unmatched", "warning")]
@@ -110,7 +128,7 @@ def test_country_figures_and_coverage(built):
     cov = {r["metric_order"]: (r["numerator"], r["denominator"]) for _, r in vendors.coverage(con).iterrows()}
     assert cov[1] == (4, 4) and cov[2] == (3, 4) and cov[3] == (2, 4)
     assert cov[4] == (2, 3)                                     # terminals with a crane row
-    assert cov[5] == (2, 3)                                     # crane rows attached
+    assert cov[5] == (3, 4)                                     # crane rows attached
     assert cov[6] == (1, 2)                                     # European cables with a supplier row
     lines = vendors.report_lines(vendors.report(con))
     assert lines[0] == "coverage" and any("F1 DE" in x and "published 59%" in x for x in lines)
@@ -144,6 +162,7 @@ def test_a_build_without_the_supply_source_writes_empty_tables(tmp_path):
                 "asset_type VARCHAR, country_code VARCHAR, unlocode VARCHAR, latitude DOUBLE, longitude DOUBLE, "
                 "position_precision VARCHAR, licence VARCHAR, source_id VARCHAR)")
     con.execute("CREATE TABLE core_assets__host_countries (asset_id VARCHAR, country_code VARCHAR, basis VARCHAR)")
+    _census_tables(con, [])
     con.execute("CREATE TABLE core_ownership__entities (entity_id VARCHAR, entity_name VARCHAR, lei_legal_name VARCHAR)")
     con.execute("CREATE TABLE out_ownership__entities (entity_id VARCHAR, controlling_country_code VARCHAR, "
                 "controlling_country_basis VARCHAR)")
