@@ -465,24 +465,27 @@ def ingest(obj: Ctx, fmt, paths, db_path, registry_path, no_build, as_of):
 
 
 @main.command("export")
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["bods", "csv", "parquet"]))
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["bods", "csv", "parquet", "gexf", "graphml"]))
 @click.option("--out", "out", required=True, type=click.Path(),
-              help="File to write (bods) or folder to write the tables into (csv, parquet).")
+              help="File to write (bods, gexf, graphml) or folder to write the tables into (csv, parquet).")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
               help="DuckDB file to read (default ./data/infrarisk.duckdb).")
 @click.pass_obj
 def export(obj: Ctx, fmt, out, db_path):
-    """Export the resolved ownership: BODS 0.4 statements, or the tables as CSV/Parquet.
+    """Export the resolved ownership: BODS 0.4 statements, the network as GEXF/GraphML, or the tables.
 
     bods writes the assets on the map, every entity on their chains, each sourced link
     and each ultimate owner's exact look-through share as BODS 0.4 statements (one JSON
-    array); csv and parquet write one file per resolved table.
+    array); gexf and graphml write the ownership network (entities, assets, every recorded
+    link with share range, interest type, dates, status, source and licence) for Gephi or
+    NetworkX; csv and parquet write one file per resolved table.
 
     \b
     Examples:
       infrarisk export bods --out exports/infrarisk-bods.json
       infrarisk export csv --out exports/csv/ --db data/infrarisk.duckdb
       infrarisk export parquet --out exports/parquet/
+      infrarisk export gexf --out exports/infrarisk-ownership.gexf
     """
     from . import db
     from . import export as ex
@@ -494,6 +497,9 @@ def export(obj: Ctx, fmt, out, db_path):
             if fmt == "bods":
                 n = ex.write_bods(con, Path(out))
                 obj.say(f"wrote {n} BODS 0.4 statements to {out}")
+            elif fmt in ("gexf", "graphml"):
+                net = ex.write_network(con, Path(out), fmt)
+                obj.say(f"wrote {len(net.nodes)} nodes and {len(net.edges)} edges ({fmt}, licence {net.licence}) to {out}")
             else:
                 files = ex.write_tables(con, Path(out), fmt)
                 obj.say(f"wrote {len(files)} {fmt} file(s) to {out}")

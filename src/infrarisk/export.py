@@ -18,6 +18,8 @@ Contract: reads tables only (``core_ownership__*``, the ``out_ownership__*`` and
   ``out_ownership__*`` and ``out_exposure__*`` tables with the evidence the bands rest on,
   the INGE2 ports) as one CSV or Parquet file each. Interest types map to BODS codes through
   ``vocab/interest_types.csv``.
+- :func:`write_network`: the ownership network as GEXF 1.3 or GraphML
+  (:mod:`infrarisk.export_graph`).
 """
 
 from __future__ import annotations
@@ -229,6 +231,14 @@ def write_bods(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(st, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return len(st)
+
+
+def write_network(con: duckdb.DuckDBPyConnection, out: Path, fmt: str):
+    """Write the ownership network as ``fmt`` (``gexf`` or ``graphml``) to ``out``; returns it."""
+    from . import export_graph
+    net = export_graph.network(con)
+    export_graph.write(net, out, fmt)
+    return net
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str) -> list[Path]:

@@ -119,3 +119,23 @@ def test_review_command_text_and_json(real_build):
     assert r.exit_code == 0, r.output
     head = r.output.splitlines()[0]
     assert "older than 10 years" in head and int(head.split()[0]) < res["n_facts"]
+
+
+def test_the_card_data_carry_the_readings_sources_disagree_on(real_build):
+    """An owner whose sources give two seat countries carries both, with their sources, in the
+    entity table of the card's shard (core_match__conflicts)."""
+    s, _ = real_build
+    con = _con(s)
+    try:
+        expected = con.execute("SELECT value, source_url FROM core_match__conflicts "
+                               "WHERE entity_id = 'cosco-shipping-ports-limited' ORDER BY value").fetchall()
+    finally:
+        con.close()
+    assert len(expected) == 2
+    _, _, shard = detail_of(s.site_dir, "terminal:csp-zeebrugge-terminal")
+    (row,) = [e for e in shard["ents"] if e[0] == "cosco-shipping-ports-limited"]
+    assert sorted((c[1], c[2]) for c in row[5]) == expected
+    assert {c[0] for c in row[5]} == {"seat country"}
+    assert row[4] and (s.site_dir / row[4]).is_file()  # its owner page
+    plain = [e for e in shard["ents"] if e[0] not in {"cosco-shipping-ports-limited"} and len(e) > 5]
+    assert all(isinstance(e[5], list) and e[5] for e in plain)  # only entities with conflicts carry the sixth field

@@ -249,6 +249,13 @@ def test_detail_draws_the_chain_with_shares_dates_and_sources(session):
     assert re.search(r"evidence of 20\d\d(-\d\d){0,2}, (\d+ years?|\d+ months?|less than a month) old", holders)
     marked = s.js("Array.from(document.querySelectorAll('#detail .evidence.stale strong')).map(function (e) { return e.textContent; })")
     assert all("to be re-checked" in m for m in marked)
+    # sources that disagree on an owner's seat: both readings, each with its source
+    conflicts = d.locator("ul.conflicts").inner_text()
+    assert re.search(r"COSCO SHIPPING Ports Limited: seat country (BM|HK) \(.+\) or (BM|HK) \(", conflicts), conflicts
+    assert "the band uses the country that is more exposed" in conflicts
+    # holders link to their owner pages
+    owner_hrefs = s.js("Array.from(document.querySelectorAll('#detail table.holders a.owner-link')).map(function (a) { return a.getAttribute('href'); })")
+    assert owner_hrefs and all(re.fullmatch(r"owners/[a-z0-9-]+\.html", h) for h in owner_hrefs), owner_hrefs
     # a port lists its terminals and opens them
     s.page.click("#detail button.linklike:has-text('Zeebrugge')")
     s.page.wait_for_function("document.getElementById('detail-title').textContent === 'Zeebrugge'")

@@ -26,15 +26,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from .. import licences
 from ..findings import census, inge2, reconcile
 from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
-from . import country_page, details, downloads, layer_downloads, mapdata, mapping, methodology, vendor_downloads
-from .builder import SiteBuilder, _plain, _records  # noqa: F401  (SiteBuilder is public here)
+from . import country_page, details, downloads, extras, layer_downloads, mapdata, mapping, methodology, vendor_downloads
+from .builder import SiteBuilder, _records  # noqa: F401  (SiteBuilder is public here)
 from .features import TYPE_LABELS
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -168,6 +167,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profil
     out_dir.mkdir(parents=True, exist_ok=False)
     copy_static(out_dir)
     sb = SiteBuilder(con, settings, profile)
+    sb.common.update(extras.write_extras(sb, out_dir))  # network files, owner pages, JSON API (issue 14)
     return sb, mapdata.collect(sb)
 
 

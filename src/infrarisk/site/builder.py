@@ -67,6 +67,7 @@ class SiteBuilder:
                 ORDER BY e.entity_id""").fetchall():
             if eid not in self.entity_info:
                 self.entity_info[eid] = {"name": name, "country": cc, "is_state": bool(st)}
+        self.entity_conflicts = entity_conflicts(con, self.entity_info)
         self.wpi = {a: str(n) for a, n in con.execute(
             "SELECT asset_id, wpi_number FROM core_assets__ports WHERE wpi_number IS NOT NULL").fetchall()}
 
@@ -99,3 +100,23 @@ class SiteBuilder:
             rows.append(r)
         rows.sort(key=lambda r: (r["country_code"], r["name"]))
         return rows
+
+
+#: the fields of ``core_match__conflicts`` in words
+CONFLICT_FIELDS = {"seat_country": "seat country", "controlling_parent": "controlling parent"}
+
+
+def entity_conflicts(con: duckdb.DuckDBPyConnection, names: dict[str, dict]) -> dict[str, list[list]]:
+    """The readings sources disagree on, per entity: ``[field in words, value, source URL,
+    what the source is]`` from ``core_match__conflicts`` (empty where the table is absent);
+    a parent's id is written as its name where the site knows it."""
+    try:
+        rows = con.execute("SELECT entity_id, field, value, source_url, detail FROM core_match__conflicts "
+                           "ORDER BY entity_id, field, value, source_id, source_url").fetchall()
+    except duckdb.CatalogException:
+        return {}
+    out: dict[str, list[list]] = {}
+    for eid, field, value, url, detail in rows:
+        shown = names.get(value, {}).get("name", value) if field == "controlling_parent" else value
+        out.setdefault(eid, []).append([CONFLICT_FIELDS.get(field, field.replace("_", " ")), shown, url, detail])
+    return out

@@ -5,7 +5,9 @@ in global order) and writes ``data/detail/NNNN.js``, one file per
 :data:`~infrarisk.site.mapdata.SHARD_SIZE` consecutive assets, each a call
 ``infrarisk.data("detail", {...})`` (see :mod:`infrarisk.site.mapdata` for why a script).
 A shard holds its own tables of entities (``ents``: id, name, controlling country, is a
-state), sources (``srcs``: url, title, date, status, evidence, mark — the age of the newest
+state, its owner page (``owners/<slug>.html``, or null), and where sources disagree on its seat
+country or parent, those readings: ``[field, value, source URL, source]`` from
+``core_match__conflicts``), sources (``srcs``: url, title, date, status, evidence, mark — the age of the newest
 evidence in words, ``"evidence of 2016-05-12, 10 years old"``, and the mark of a fact to
 re-check, :class:`~infrarisk.review.AgeRule`) and licences (``lics``: id, url, is
 non-commercial), and per asset:
@@ -83,7 +85,11 @@ class _Shard:
         if eid not in self.ent_ix:
             e = self.sb.entity_info.get(eid, {})
             self.ent_ix[eid] = len(self.ents)
-            self.ents.append([eid, e.get("name", eid), e.get("country"), bool(e.get("is_state"))])
+            row = [eid, e.get("name", eid), e.get("country"), bool(e.get("is_state")),
+                   self.sb.common.get("owner_urls", {}).get(eid)]
+            if eid in self.sb.entity_conflicts:  # the readings its sources disagree on
+                row.append(self.sb.entity_conflicts[eid])
+            self.ents.append(row)
         return self.ent_ix[eid]
 
     def evidence(self, d, precision, status) -> tuple:

@@ -101,6 +101,11 @@
     var ents = shard.ents, srcs = shard.srcs, self = this, idx = this.app.index;
     var name = function (n) { return n < 0 ? self.app.store.names[i] : ents[n][1]; };
     var withCountry = function (n) { return n >= 0 && ents[n][2] ? name(n) + " (controlled from " + ents[n][2] + ")" : name(n); };
+    // an entity's own page (everything it holds or controls), where the site has one: a relative link
+    var ownerLink = function (n, text) {
+      var u = n >= 0 && ents[n][4] && /^owners\/[a-z0-9-]+\.html$/.test(ents[n][4]) ? ents[n][4] : null;
+      return u ? el("a", { href: u, class: "owner-link" }, text) : text;
+    };
     // the sources numbered once for the graph, the paths and the stakes
     var used = [], num = {};
     var ref = function (s) { if (!(s in num)) { num[s] = used.length + 1; used.push(s); } return num[s]; };
@@ -135,7 +140,7 @@
     if (d.holders && d.holders.length) {
       var rows = d.holders.map(function (h) {
         return el("tr", { class: h[6] ? null : "not-current" },
-          el("td", null, withCountry(h[0]), h[4] !== "shareholding" ? el("em", null, " " + h[4].replace(/_/g, " ")) : null),
+          el("td", null, ownerLink(h[0], withCountry(h[0])), h[4] !== "shareholding" ? el("em", null, " " + h[4].replace(/_/g, " ")) : null),
           el("td", null, h[1]), el("td", null, h[2] + (h[3] ? " " + h[3] : ""), self.age(h[7], h[8])), el("td", null, "[" + ref(h[5]) + "]"));
       });
       body.appendChild(el("div", { class: "table-wrap" }, el("table", { class: "holders" },
@@ -145,6 +150,7 @@
     } else if (!x.via) {
       body.appendChild(el("p", { class: "meta" }, "No ownership stake in this asset is recorded in the sources."));
     }
+    this.conflicts(body, d, ents);
     if (x.ctx) {
       body.appendChild(el("p", { class: "meta" }, "Direct owners (GEM; context, not counted beside the parents): " +
         x.ctx.map(function (o) { return o[0] + (o[1] ? " " + o[1] : ""); }).join("; ") + "."));
@@ -177,6 +183,28 @@
       body.appendChild(el("p", { class: "meta licence" }, "Data licence: ", ir.link(lic[1], lic[0]),
         lic[2] ? [" \u2014 ", el("strong", null, "non-commercial"), " (may not be used commercially; share alike)"] : null, "."));
     }
+  };
+
+  /* Where sources disagree on the seat country or parent of an entity on this card: every reading with its source. */
+  P.conflicts = function (body, d, ents) {
+    var seen = {}, list = [];
+    var add = function (n) { if (n >= 0 && ents[n] && ents[n][5] && !seen[n]) { seen[n] = true; list.push(n); } };
+    (d.holders || []).forEach(function (h) { add(h[0]); });
+    (d.edges || []).forEach(function (e) { add(e[0]); add(e[1]); });
+    if (d.control) { d.control.steps.forEach(function (s) { add(s[0]); add(s[1]); }); }
+    (d.groups || []).forEach(function (g) { g.paths.forEach(function (p) { p.steps.forEach(function (s) { add(s[0]); add(s[1]); }); }); });
+    if (!list.length) { return; }
+    body.appendChild(el("h3", null, "Sources disagree"));
+    body.appendChild(el("ul", { class: "conflicts" }, list.map(function (n) {
+      var byField = {};
+      ents[n][5].forEach(function (c) { (byField[c[0]] = byField[c[0]] || []).push(c); });
+      return el("li", null, ents[n][1] + ": ", Object.keys(byField).map(function (f, k) {
+        return [k ? "; " : "", f + " ", byField[f].map(function (c, j) {
+          return [j ? " or " : "", el("strong", null, c[1]), " (", c[2] ? ir.link(c[2], c[3] || "source") : (c[3] || "source"), ")"];
+        })];
+      }), ". Both readings are kept" + (byField["seat country"] ? "; the band uses the country that is more exposed" : "") +
+        (byField["controlling parent"] ? "; both parent links are in the ownership graph" : "") + ".");
+    })));
   };
 
   /* A landing station's cables: the band it is shown with comes from them ("lands at", not ownership). */

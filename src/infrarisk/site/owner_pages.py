@@ -1,0 +1,314 @@
+"""Owner pages: ``site/owners/<slug>.html``, one per entity that holds or controls a mapped asset.
+
+Contract: :func:`collect` reads tables only — the ownership edges the score stage wrote
+(``out_exposure__evidence_edges``, with the link ids behind each edge), the links
+(``core_ownership__links``: source URL, title, date), the entities
+(``core_ownership__entities``, ``out_ownership__entities``: country, control chain), the
+assets' controllers (``out_ownership__asset_controllers``) and the mapped assets
+(``out_exposure__assets``) — and computes each entity's look-through share in every asset
+below it with the project's exact solver (:func:`infrarisk.ownership.solver.solve` on the
+economic edges: loops solved, never cut). :func:`write_owner_pages` writes a page per
+entity with a holding (a look-through share, or an asset whose control chain it is on):
+its country and the control chain above it with the source of each step, the entities
+directly below it, every asset it holds or controls (share, one ownership path with the
+source of each step), totals by host country and asset type, and an inline SVG map of the
+assets. It returns ``{entity_id: "owners/<slug>.html"}`` for the links of other pages.
+
+Slugs (:func:`slugs`) are the entity id in lower-case letters, digits and hyphens, cut to 80
+characters; ids that would share a slug all get a hash of the id appended, so each slug is
+unique and stable. Output is deterministic; every string from data goes through the
+autoescaping template ``owner.html``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+import scipy.sparse as sp
+from markupsafe import Markup
+
+from ..fmt import share_text
+from ..ownership import solver
+from .features import TYPE_LABELS
+from .render import BAND_COLOURS, render
+
+FOLDER = "owners"
+MAP_W, MAP_H, MAP_PAD = 480, 300, 12
+
+
+def slugs(entity_ids) -> dict[str, str]:
+    """Safe, unique, stable slugs for entity ids.
+
+    Examples
+    --------
+    >>> slugs(["lei:ABC", "LEI:abc", "Terminal Link SAS"])["Terminal Link SAS"]
+    'terminal-link-sas'
+    >>> s = slugs(["lei:ABC", "LEI:abc"]); s["lei:ABC"] != s["LEI:abc"]
+    True
+    """
+    base = {}
+    for eid in sorted(set(entity_ids)):
+        b = re.sub(r"[^a-z0-9]+", "-", eid.lower()).strip("-")[:80].strip("-") or "entity"
+        base.setdefault(b, []).append(eid)
+    out = {}
+    for b, ids in base.items():
+        for eid in ids:
+            out[eid] = b if len(ids) == 1 else f"{b}-{hashlib.sha1(eid.encode()).hexdigest()[:10]}"
+    return out
+
+
+@dataclass
+class OwnerData:
+    """What the owner pages read, indexed (see :func:`collect`)."""
+
+    entities: dict
+    assets: dict
+    edges: list[dict]
+    links: dict
+    holdings: dict  # entity id -> {asset id: (share_min, share_max)}
+    controls: dict  # entity id -> set of asset ids on whose control chain it is
+    out_edges: dict = field(default_factory=dict)  # owner id -> [edge]
+    edge_of: dict = field(default_factory=dict)  # (owner id, subject id) -> edge
+
+
+def _rows(con, sql: str) -> list[dict]:
+    cur = con.execute(sql)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def lookthrough(edges: list[dict], owners: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
+    """Look-through economic share of each of ``owners`` in every node below it: ``{owner: {node: (lo, hi)}}``.
+
+    The sum over ownership paths of the product of the shares (minimum and maximum),
+    solved exactly on the economic edges (cross-holdings included); every node reached
+    through economic edges is listed, with 0 where the recorded shares are 0.
+
+    Examples
+    --------
+    >>> e = [{"owner_entity_id": "a", "subject_id": "b", "share_min": 0.5, "share_max": 0.5, "is_economic": True},
+    ...      {"owner_entity_id": "b", "subject_id": "x", "share_min": 0.4, "share_max": 1.0, "is_economic": True}]
+    >>> lookthrough(e, ["a"])["a"]["x"]
+    (0.2, 0.5)
+    """
+    econ = [e for e in edges if e["is_economic"]]
+    ids = sorted({e["owner_entity_id"] for e in econ} | {e["subject_id"] for e in econ} | set(owners))
+    pos = {v: i for i, v in enumerate(ids)}
+    n, k = len(ids), len(owners)
+    if not econ or not k:
+        return {o: {} for o in owners}
+    src = np.array([pos[e["owner_entity_id"]] for e in econ], dtype=np.int64)
+    dst = np.array([pos[e["subject_id"]] for e in econ], dtype=np.int64)
+    lo = np.array([float(e["share_min"] or 0.0) for e in econ])
+    hi = np.minimum(np.array([float(1.0 if e["share_max"] is None else e["share_max"]) for e in econ]), 1.0)
+    B = sp.csr_matrix((np.ones(k), ([pos[o] for o in owners], np.arange(k))), shape=(n, k))
+    cond = solver.condense(n, src, dst)
+    X_lo = sp.csc_matrix(solver.solve(n, src, dst, lo, B, cond=cond))
+    X_hi = sp.csc_matrix(solver.solve(n, src, dst, hi, B, cond=cond))
+    below: dict[int, list[int]] = {}
+    for a, b in zip(src.tolist(), dst.tolist()):
+        below.setdefault(a, []).append(b)
+    out = {}
+    for j, o in enumerate(owners):
+        # every node the owner reaches through economic edges (a recorded 0% stake included, as db.holdings)
+        start = pos[o]
+        seen, stack = {start}, [start]
+        while stack:
+            for w in below.get(stack.pop(), ()):
+                if w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        c_lo, c_hi = X_lo.getcol(j), X_hi.getcol(j)
+        lo_of = dict(zip(c_lo.indices.tolist(), c_lo.data.tolist()))
+        hi_of = dict(zip(c_hi.indices.tolist(), c_hi.data.tolist()))
+        res = {}
+        for i in seen - {start}:
+            lv = min(max(lo_of.get(i, 0.0), 0.0), 1.0)
+            res[ids[i]] = (lv, min(max(hi_of.get(i, 0.0), lv), 1.0))
+        out[o] = res
+    return out
+
+
+def collect(con) -> OwnerData:
+    """Read the tables (module docstring) and compute every entity's holdings."""
+    edges = _rows(con, """
+        SELECT edge_id, owner_entity_id, owner_name, subject_id, subject_name, share_min, share_max, is_control,
+               control_basis, is_economic, interest_type, link_ids
+        FROM out_exposure__evidence_edges ORDER BY edge_id""")
+    assets = {r["asset_id"]: r for r in _rows(con, """
+        SELECT asset_id, name, asset_type, country_code, latitude, longitude, band FROM out_exposure__assets""")}
+    ents = {r["entity_id"]: r for r in _rows(con, """
+        SELECT e.entity_id, e.entity_name, e.entity_type, e.lei, e.hq_country_code, e.jurisdiction_code,
+               e.source_url, o.control_chain_ids, o.controlling_country_code, o.controlling_country_basis,
+               o.is_state, o.is_state_controlled
+        FROM core_ownership__entities e LEFT JOIN out_ownership__entities o USING (entity_id)
+        WHERE e.entity_id IN (SELECT entity_id FROM out_ownership__entities)""")}
+    links = {r["link_id"]: r for r in _rows(con, """
+        SELECT link_id, source_url, source_title, as_of_date, status FROM core_ownership__links
+        WHERE link_id IN (SELECT unnest(link_ids) FROM out_exposure__evidence_edges)""")}
+    controls: dict[str, set] = {}
+    for aid, chain in con.execute("""SELECT asset_id, control_chain_ids FROM out_ownership__asset_controllers
+                                     WHERE len(control_chain_ids) > 0""").fetchall():
+        if aid in assets:
+            for eid in chain:
+                controls.setdefault(eid, set()).add(aid)
+    owners = sorted({e["owner_entity_id"] for e in edges if e["is_economic"] and e["owner_entity_id"] in ents})
+    lt = lookthrough(edges, owners)
+    holdings = {o: {a: s for a, s in lt[o].items() if a in assets} for o in owners}
+    data = OwnerData(ents, assets, edges, links, {o: h for o, h in holdings.items() if h},
+                     {c: s for c, s in controls.items() if c in ents})
+    for e in edges:
+        data.out_edges.setdefault(e["owner_entity_id"], []).append(e)
+        data.edge_of.setdefault((e["owner_entity_id"], e["subject_id"]), e)
+    return data
+
+
+class _Sources:
+    """The numbered sources of one page."""
+
+    def __init__(self, links: dict):
+        self.links, self.urls, self.items = links, {}, []
+
+    def refs(self, link_ids) -> list[int]:
+        out = []
+        for lid in link_ids or []:
+            lk = self.links.get(lid)
+            if lk is None or not lk["source_url"]:
+                continue
+            url = lk["source_url"]
+            if url not in self.urls:
+                self.urls[url] = len(self.items) + 1
+                self.items.append({"n": len(self.items) + 1, "url": url,
+                                   "title": lk["source_title"] or url,
+                                   "date": None if lk["as_of_date"] is None else str(lk["as_of_date"])[:10],
+                                   "is_http": url.startswith(("http://", "https://"))})
+            if self.urls[url] not in out:
+                out.append(self.urls[url])
+        return out
+
+
+def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
+    """One ownership path (fewest steps, edges in id order) from ``start`` to each target."""
+    parent: dict[str, dict] = {}
+    seen, queue, found = {start}, deque([start]), {}
+    while queue and len(found) < len(targets):
+        v = queue.popleft()
+        for e in d.out_edges.get(v, ()):
+            w = e["subject_id"]
+            if w in seen:
+                continue
+            seen.add(w)
+            parent[w] = e
+            if w in targets:
+                found[w] = None
+            if w not in d.assets:
+                queue.append(w)
+    out = {}
+    for t in found:
+        steps, w = [], t
+        while w != start:
+            steps.append(parent[w])
+            w = parent[w]["owner_entity_id"]
+        out[t] = steps[::-1]
+    return out
+
+
+def _step(e: dict, src: _Sources, urls: dict) -> dict:
+    refs = src.refs(e["link_ids"])
+    return {"owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
+            "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
+            "share": share_text(float(e["share_min"] or 0.0), float(1.0 if e["share_max"] is None else e["share_max"])),
+            "is_control": bool(e["is_control"]), "control_basis": e["control_basis"], "refs": refs,
+            # source numbers are integers this module made: markup built here, not from data
+            "refs_html": Markup("".join(f'<a href="#src-{n}">[{n}]</a>' for n in refs))}
+
+
+def _svg_points(rows: list[dict]) -> dict | None:
+    pts = [(r["longitude"], r["latitude"], r) for r in rows
+           if r["longitude"] is not None and r["latitude"] is not None
+           and not (math.isnan(r["longitude"]) or math.isnan(r["latitude"]))]
+    if not pts:
+        return None
+    lon = [p[0] for p in pts]
+    lat = [p[1] for p in pts]
+    k = math.cos(math.radians((min(lat) + max(lat)) / 2))
+    x0, x1, y0, y1 = min(lon) * k, max(lon) * k, min(lat), max(lat)
+    # at least a degree either way: one point is not a map
+    scale = min((MAP_W - 2 * MAP_PAD) / max(x1 - x0, 1.0), (MAP_H - 2 * MAP_PAD) / max(y1 - y0, 1.0))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    out = [{"x": round(MAP_W / 2 + (p[0] * k - cx) * scale, 1), "y": round(MAP_H / 2 - (p[1] - cy) * scale, 1),
+            "colour": BAND_COLOURS.get(p[2]["band"], "#9a9a9a"), "name": p[2]["name"], "band": p[2]["band"]}
+           for p in pts]
+    return {"w": MAP_W, "h": MAP_H, "points": out, "n": len(out),
+            "bounds": [round(min(lon), 2), round(min(lat), 2), round(max(lon), 2), round(max(lat), 2)]}
+
+
+def page_context(d: OwnerData, eid: str, urls: dict) -> dict:
+    """Everything ``owner.html`` shows for one entity."""
+    e = d.entities[eid]
+    src = _Sources(d.links)
+    chain = list(e["control_chain_ids"] or [eid])
+    above = []
+    for lower, upper in zip(chain, chain[1:]):
+        edge = d.edge_of.get((upper, lower))
+        above.append({"name": d.entities.get(upper, {}).get("entity_name", upper), "url": urls.get(upper),
+                      **({"step": _step(edge, src, urls)} if edge else {"step": None})})
+    below = [_step(x, src, urls) for x in d.out_edges.get(eid, ()) if x["subject_id"] not in d.assets]
+    held = d.holdings.get(eid, {})
+    ctl = d.controls.get(eid, set())
+    targets = set(held) | ctl
+    paths = _path(d, eid, targets)
+    rows = []
+    for aid in targets:
+        a = d.assets[aid]
+        lo, hi = held.get(aid, (0.0, 0.0))
+        rows.append({"asset_id": aid, "name": a["name"], "asset_type": a["asset_type"],
+                     "type_label": TYPE_LABELS.get(a["asset_type"], a["asset_type"]), "country_code": a["country_code"],
+                     "band": a["band"], "share_min": lo, "share_max": hi,
+                     "share": share_text(lo, hi) if aid in held else "no economic share recorded",
+                     "controls": aid in ctl, "map_url": "../index.html#sel=" + quote(aid, safe=":"),
+                     "path": [_step(x, src, urls) for x in paths.get(aid, [])],
+                     "longitude": a["longitude"], "latitude": a["latitude"]})
+    rows.sort(key=lambda r: (-r["share_min"], -r["share_max"], r["name"] or "", r["asset_id"]))
+    totals: dict[tuple, dict] = {}
+    for r in rows:
+        for key in (("country", r["country_code"] or "—"), ("type", r["type_label"] or "—")):
+            t = totals.setdefault(key, {"label": key[1], "n": 0, "n_controlled": 0, "n_majority": 0})
+            t["n"] += 1
+            t["n_controlled"] += r["controls"]
+            t["n_majority"] += r["share_min"] > 0.5
+    by = {k: sorted((v for (kind, _), v in totals.items() if kind == k), key=lambda t: (-t["n"], t["label"]))
+          for k in ("country", "type")}
+    return {"entity": {"id": eid, "name": e["entity_name"], "type": e["entity_type"], "lei": e["lei"],
+                       "hq": e["hq_country_code"], "jurisdiction": e["jurisdiction_code"],
+                       "controlling_country": e["controlling_country_code"],
+                       "basis": e["controlling_country_basis"], "is_state": bool(e["is_state"]),
+                       "state_controlled": bool(e["is_state_controlled"]), "source_url": e["source_url"]},
+            "above": above, "below": below, "rows": rows, "by_country": by["country"], "by_type": by["type"],
+            "n_controlled": len(ctl), "svg": _svg_points(rows), "page_sources": src.items}
+
+
+def owner_ids(d: OwnerData) -> list[str]:
+    """The entities that get a page: a look-through share in, or control of, a mapped asset."""
+    return sorted(set(d.holdings) | set(d.controls))
+
+
+def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
+    """Write ``owners/<slug>.html`` for every owner; return ``{entity_id: "owners/<slug>.html"}``."""
+    ids = owner_ids(d)
+    urls = {eid: f"{FOLDER}/{s}.html" for eid, s in slugs(ids).items()}
+    rel = {eid: f"{Path(u).name}" for eid, u in urls.items()}  # links between owner pages
+    folder = Path(out_dir) / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for eid in ids:
+        ctx = page_context(d, eid, rel)
+        html = render("owner.html", page="owner", title=ctx["entity"]["name"], root="../", **ctx, **common)
+        (folder / rel[eid]).write_bytes(html.encode("utf-8"))
+    return urls

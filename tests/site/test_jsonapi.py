@@ -1,0 +1,129 @@
+"""The static JSON API (site/api/v1): the OpenAPI 3.1 document validates, its examples are the files'
+first rows, every file validates against its schema, rows and licences match the database."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from infrarisk import licences
+from infrarisk.site import api_schema, jsonapi
+
+
+@pytest.fixture(scope="module")
+def api(real_build):
+    s, _ = real_build
+    return s, Path(s.site_dir) / "api" / "v1"
+
+
+def _load(p: Path) -> dict:
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def _validator(doc: dict, name: str) -> Draft202012Validator:
+    registry = Registry().with_resource("urn:openapi", DRAFT202012.create_resource(doc))
+    return Draft202012Validator({"$ref": f"urn:openapi#/components/schemas/{name}"}, registry=registry)
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.json") if p.name != "openapi.json")
+
+
+def _schema_for(rel: str) -> str:
+    for path, (schema, _, _) in api_schema.PATHS.items():
+        pattern = "^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(path)) + "$"
+        if re.match(pattern, rel):
+            return schema
+    raise AssertionError(f"no path of the OpenAPI document describes {rel}")
+
+
+def test_openapi_document_validates(api):
+    _, root = api
+    doc = _load(root / "openapi.json")
+    validate(doc)  # raises on an invalid OpenAPI 3.1 document
+    assert doc["openapi"].startswith("3.1")
+
+
+def test_every_file_is_described_and_validates_against_its_schema(api):
+    _, root = api
+    doc = _load(root / "openapi.json")
+    files = _files(root)
+    assert {f.relative_to(root).as_posix() for f in files} >= {
+        "index.json", "assets/index.json", "assets/page-0001.json", "entities/index.json", "entities/page-0001.json",
+        "exposure/index.json", "exposure/china/page-0001.json", "inge2-ports.json", "changes.json"}
+    for f in files:
+        rel = f.relative_to(root).as_posix()
+        errors = list(_validator(doc, _schema_for(rel)).iter_errors(_load(f)))
+        assert not errors, (rel, errors[:3])
+
+
+def test_examples_are_taken_from_the_files(api):
+    _, root = api
+    doc = _load(root / "openapi.json")
+    for path, item in doc["paths"].items():
+        media = item["get"]["responses"]["200"]["content"]["application/json"]
+        src = media["x-example-file"]
+        assert re.match("^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(path.lstrip("/"))) + "$", src)
+        written = _load(root / src)
+        example = media["example"]
+        for key, value in written.items():
+            if isinstance(value, list):
+                assert example[key] == value[:len(example[key])] and len(example[key]) == min(len(value), 2), (src, key)
+            else:
+                assert example[key] == value, (src, key)
+        assert set(example) == set(written)
+        assert not list(_validator(doc, item["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+                                   ["$ref"].rsplit("/", 1)[1]).iter_errors(example))
+
+
+def test_pages_hold_every_asset_once_with_its_band_and_licence(api, real_build):
+    s, root = api
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    try:
+        want = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall())
+        own = dict(con.execute("SELECT asset_id, licence FROM out_exposure__assets").fetchall())
+        nc_links = {a for (a,) in con.execute("""SELECT DISTINCT subject_id FROM core_ownership__links
+                                                WHERE is_current AND is_noncommercial""").fetchall()}
+        inge = con.execute("SELECT count(*) FROM out_inge2__ports").fetchone()[0]
+        groups = con.execute("SELECT group_id, count(*) FROM out_exposure__asset_groups GROUP BY 1").fetchall()
+    finally:
+        con.close()
+    index = _load(root / "assets/index.json")
+    seen = {}
+    ids = []
+    for p in index["pages"]:
+        page = _load(root / "assets" / p["href"])
+        assert len(page["data"]) == p["n"] <= jsonapi.PAGE_SIZE
+        assert page["data"][0]["asset_id"] == p["first_id"] and page["data"][-1]["asset_id"] == p["last_id"]
+        assert page["licence"]["id"] == licences.most_restrictive(r["licence"] for r in page["data"])
+        for r in page["data"]:
+            seen[r["asset_id"]] = r["band"]
+            ids.append(r["asset_id"])
+            assert licences.rank(r["licence"]) >= licences.rank(own[r["asset_id"]])
+            assert r["is_noncommercial"] == (r["licence"] in licences.NONCOMMERCIAL)
+            if r["asset_id"] in nc_links:
+                assert r["is_noncommercial"]
+    assert ids == sorted(ids) and seen == want and index["n_total"] == len(want)
+    assert index["licence"]["noncommercial"] == any(r in licences.NONCOMMERCIAL for r in
+                                                    (p["licence"] for p in index["pages"]))
+    assert _load(root / "inge2-ports.json")["n_total"] == inge
+    exp = _load(root / "exposure/index.json")
+    assert {(g["group_id"], g["n_total"]) for g in exp["groups"]} == set(groups)
+
+
+def test_entities_link_their_owner_pages(api):
+    s, root = api
+    site = Path(s.site_dir)
+    rows = [r for p in _load(root / "entities/index.json")["pages"] for r in _load(root / "entities" / p["href"])["data"]]
+    linked = [r for r in rows if r["owner_url"]]
+    assert linked and all((site / r["owner_url"]).is_file() for r in linked)
+    tl = next(r for r in rows if r["entity_id"] == "terminal-link-sas")
+    assert tl["owner_url"] == "owners/terminal-link-sas.html" and tl["controlling_country_code"] == "FR"
