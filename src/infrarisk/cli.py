@@ -338,6 +338,43 @@ def match_report(obj: Ctx, as_json, datasets_dir):
     _run(go)
 
 
+@main.command("vendor-report")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None, help="Database file (default: the built one).")
+@click.pass_obj
+def vendor_report(obj: Ctx, as_json, db_path):
+    """Coverage of the vendor ("built by") dimension, computed from the tables of a build.
+
+    Operators with a sourced radio-network row or a sourced not-disclosed row, terminals with a
+    crane row, cables with a supplier row, assets per band, and the published country figures
+    beside those computed from the operator rows.
+
+    \b
+    Examples:
+      infrarisk vendor-report
+      infrarisk vendor-report --json --db build/infrarisk.duckdb
+    """
+    import json
+
+    import duckdb
+
+    from . import vendors
+
+    def go():
+        path = db_path or obj.settings().db_path
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            rep = vendors.report(con)
+        finally:
+            con.close()
+        if as_json:
+            click.echo(json.dumps(rep, ensure_ascii=False, indent=1, sort_keys=True, default=str))
+        else:
+            for line in vendors.report_lines(rep):
+                click.echo(line)
+    _run(go)
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,

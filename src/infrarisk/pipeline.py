@@ -98,7 +98,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         record_sources(con, manifests)
     with _stage(report, "load", progress):
         sources.load_all(con, settings, report.log)  # registry attached read-only, then each source
-    from . import checks, integrate, ownership, score, summary  # imported by _warm meanwhile, or now
+    from . import checks, integrate, ownership, score, summary, vendors  # imported by _warm meanwhile, or now
     with _stage(report, "integrate", progress):
         integrate.run(con, settings, report.log)
     with _stage(report, "resolve", progress):
@@ -106,6 +106,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
     with _stage(report, "score", progress):
         score.score(con, g, profile, settings)
         summary.run(con)
+        vendors.run(con, profile, settings, report.log)  # the "built by" dimension, beside ownership
     with _stage(report, "checks", progress):
         db.write_frame(con, "out_build__problems", report.log.to_frame(), order_by=["file", "row", "column_name", "check_name"])
         db.write_frame(con, "out_build__load_stats", report.log.stats_frame(), order_by=["file"])

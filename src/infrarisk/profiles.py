@@ -3,7 +3,9 @@
 Contract: a profile is a TOML file (shipped ones live in ``infrarisk/profiles``) or built in
 code. Each high-risk group lists its countries and at least one dated, cited source; a
 group without a dated source is refused, because the site may call something a risk only
-where the profile cites a dated source for it.
+where the profile cites a dated source for it. The same holds for the optional
+``[[high_risk_vendors]]``: a vendor is "high-risk" (:mod:`infrarisk.vendors`) only where the
+profile names it with a dated, cited source.
 
 Examples
 --------
@@ -80,6 +82,25 @@ class RiskGroup:
 
 
 @dataclass(frozen=True)
+class HighRiskVendor:
+    """A vendor the profile calls high-risk, on the word of at least one dated, cited source.
+
+    Attributes
+    ----------
+    id, label : str
+    vendor_ids : tuple of str
+        The vendor ids of the supply source (``datasets/supply``) this entry means; only these
+        vendors, never a vendor whose name merely resembles them.
+    sources : tuple of Source
+    """
+
+    id: str
+    label: str
+    vendor_ids: tuple[str, ...]
+    sources: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
 class Profile:
     """A named list of high-risk groups with their sources.
 
@@ -94,6 +115,7 @@ class Profile:
     group_special_regions: bool = True
     path: str = field(default="", compare=False)
     inge2_group: str | None = None
+    high_risk_vendors: tuple[HighRiskVendor, ...] = ()
 
     def __post_init__(self):
         ids = [g.id for g in self.groups]
@@ -106,6 +128,12 @@ class Profile:
             for c in (*g.countries, *g.special_regions):
                 if not re.match(r"^[A-Z]{2}$", c):
                     raise ConfigError(f"profile {self.name}: {c!r} is not an ISO alpha-2 code")
+        for v in self.high_risk_vendors:
+            if not v.sources:
+                raise ConfigError(f"profile {self.name}: high-risk vendor {v.id!r} has no dated source; a vendor is "
+                                  "high-risk only where a dated, cited source names it")
+            if not v.vendor_ids:
+                raise ConfigError(f"profile {self.name}: high-risk vendor {v.id!r} lists no vendor_ids")
         if self.inge2_group is not None and self.inge2_group not in ids:
             raise ConfigError(f"profile {self.name}: inge2_group {self.inge2_group!r} is not one of its groups")
 
@@ -133,7 +161,23 @@ class Profile:
         return None
 
     def without_special_regions(self) -> "Profile":
-        return Profile(self.name, self.title, self.groups, self.description, False, self.path, self.inge2_group)
+        return Profile(self.name, self.title, self.groups, self.description, False, self.path, self.inge2_group,
+                       self.high_risk_vendors)
+
+    def high_risk_vendor(self, vendor_id: str) -> HighRiskVendor | None:
+        """The profile's high-risk vendor entry naming ``vendor_id`` (a supply vendor id), if any.
+
+        Examples
+        --------
+        >>> load_profile("default").high_risk_vendor("zte").sources[0].date
+        '2023-06-15'
+        >>> load_profile("default").high_risk_vendor("ericsson") is None
+        True
+        """
+        for v in self.high_risk_vendors:
+            if vendor_id in v.vendor_ids:
+                return v
+        return None
 
 
 def load_profile(name_or_path: str | Path) -> Profile:
@@ -163,6 +207,11 @@ def load_profile(name_or_path: str | Path) -> Profile:
             name=d["name"], title=d.get("title", d["name"]), groups=groups, description=d.get("description", ""),
             group_special_regions=bool(opts.get("group_special_administrative_regions_with_china", True)),
             path=str(p), inge2_group=d.get("findings", {}).get("inge2_group"),
+            high_risk_vendors=tuple(
+                HighRiskVendor(id=v["id"], label=v["label"], vendor_ids=tuple(v["vendor_ids"]),
+                               sources=tuple(Source(**s) for s in v.get("sources", ())))
+                for v in d.get("high_risk_vendors", [])
+            ),
         )
     except (KeyError, TypeError) as e:
         raise ConfigError(f"{p}: malformed profile ({e})") from None

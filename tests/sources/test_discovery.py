@@ -23,7 +23,7 @@ def test_shipped_sources_load_in_depends_on_order():
     found = discover(REPO / "datasets")
     ids = [s.id for s in found]
     assert sorted(ids) == ["census", "curated", "gem-europe-gas", "gem-ownership", "gleif", "matching", "naturalearth",
-                           "owners", "submarine-cables", "unlocode", "wpi"]
+                           "owners", "submarine-cables", "supply", "unlocode", "wpi"]
     for i, s in enumerate(found):  # every source after the sources it depends on
         assert set(s.depends_on) <= set(ids[:i]), s.id
     assert ids.index("unlocode") < ids.index("naturalearth") < ids.index("curated") < ids.index("gleif")

@@ -27,10 +27,11 @@ from ._util import CRS, SCORE_PREFIXES, _iso_date, _profile, _sql_str
 from .evidence import EvidenceMixin
 from .exposure import ExposureMixin
 from .memory import memory_build
+from .suppliers import SuppliersMixin
 from .tables import TablesMixin
 
 
-class Database(TablesMixin, ExposureMixin, EvidenceMixin):
+class Database(TablesMixin, ExposureMixin, EvidenceMixin, SuppliersMixin):
     """An infrarisk database open for analysis (see the module docstring).
 
     Attributes

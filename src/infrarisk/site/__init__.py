@@ -32,7 +32,7 @@ from ..findings import census, inge2, reconcile
 from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
-from . import country_page, details, downloads, extras, layer_downloads, mapdata, mapping, methodology
+from . import country_page, details, downloads, extras, layer_downloads, mapdata, mapping, methodology, vendor_downloads
 from .builder import SiteBuilder, _records  # noqa: F401  (SiteBuilder is public here)
 from .features import TYPE_LABELS
 
@@ -190,6 +190,7 @@ def _pages(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData
     html, _ = country_page.country_page(con, TYPE_LABELS, [d for d in layer_files if d["name"].startswith("country-")],
                                         **sb.common)
     _write(out_dir / "countries.html", html)
+    vendor_downloads.write(con, out_dir)  # data/vendors.csv: the "built by" dimension (issue 13)
 
     # foreign stakes table + download
     rows = sb.assets_rows()
