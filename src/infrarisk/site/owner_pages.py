@@ -266,7 +266,7 @@ def page_context(d: OwnerData, eid: str, urls: dict) -> dict:
     targets = set(held) | ctl
     paths = _path(d, eid, targets)
     rows = []
-    for aid in targets:
+    for aid in sorted(targets):  # a set: sorted, so the sources are numbered the same in every build
         a = d.assets[aid]
         lo, hi = held.get(aid, (0.0, 0.0))
         rows.append({"asset_id": aid, "name": a["name"], "asset_type": a["asset_type"],
