@@ -126,3 +126,24 @@ def test_coverage_counts_the_ports_unknown_with_and_without_the_census(built):
     assert (c["n_new_terminals"], c["n_found_terminals"], c["n_excluded_terminals"]) == (2, 2, 0)
     # wpi:1 is banded by its curated terminals with or without the census; wpi:2 is unknown either way
     assert c["n_unknown_before"] == c["n_unknown"]
+
+
+def test_a_row_a_later_worksheet_withdraws_makes_no_link_and_past_holders_need_a_link_today(tmp_path):
+    """``stakes_b`` withdraws ``stakes_a``'s COSCO row as a mistake (same key, status withdrawn): it is kept
+    with its source in the census tables and makes no link; an exited holder whose only current census row
+    was that one is then no past holder either (its holding today made no link)."""
+    beta = dict(TERMINAL, terminal="Beta Terminal", smdg_code="BET", latitude="49.6", longitude="0.2")
+    build_census(tmp_path, sheets={
+        "terminals_a": [TERMINAL, beta],
+        "stakes_a": [dict(STAKE, terminal="Beta Terminal", holder="COSCO Ports", stake_pct="30"),
+                     dict(STAKE, holder="COSCO Ports", stake_pct="20", status="exited")],
+        "stakes_b": [dict(STAKE, terminal="Beta Terminal", holder="COSCO Ports", stake_pct="30", status="withdrawn",
+                          note="not a stake in Beta Terminal: the 30% is in its parent")]})
+    # COSCO Ports is no curated entity here (a curated entity stays in scope as a past holder anyway)
+    con, log, _ = load_tiny(tmp_path, entities=[entity("Alpha Holding", "FR")], stakes=[])
+    assert not [p for p in log.errors if p.file.startswith("census")], [str(p) for p in log.errors]
+    assert con.execute("SELECT status FROM core_census__stakes WHERE holder = 'COSCO Ports' "
+                       "AND terminal = 'Beta Terminal'").fetchall() == [("withdrawn",)]
+    assert con.execute("SELECT count(*) FROM core_ownership__links WHERE source_id = 'census' "
+                       "AND owner_entity_id LIKE '%cosco%'").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM core_census__stakes WHERE holder = 'COSCO Ports'").fetchone() == (2,)

@@ -22,7 +22,9 @@ from ... import vocab
 from ...problems import ERROR, WARNING, ProblemLog
 from ...validate import check_country, check_lat_lon, check_unlocode, parse_partial_date, parse_share_pct
 
-STATUSES = ("current", "pending", "awarded", "exited", "historical", "unverified")
+#: ``withdrawn``: a later worksheet's row saying an earlier row was a mistake (not a stake at all): kept
+#: with its source in ``core_census__stakes``, it makes no link
+STATUSES = ("current", "pending", "awarded", "exited", "historical", "unverified", "withdrawn")
 #: "50 + 1 share" / "50 - 1 share": read as 50%, the text kept
 _ONE_SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([+-])\s*1\s+share\s*$")
 #: a stake row that states who holds the terminal with no foreign stake (not "on this half")

@@ -107,27 +107,32 @@ curated_holders AS (
     FROM core_curated__stakes s
     JOIN core_assets__terminals t ON t.name = s.asset_name AND t.source_id = 'curated'
 ),
-census AS (
+census_rows AS (
+    -- every census stake that can become a link (a row a later worksheet withdrew as a mistake never does)
     SELECT
-        s.stake_id, 'asset', m.asset_id, s.terminal_id, mm.entity_id, s.interest_type, NULL,
-        s.share_fraction, NULL, NULL, NULL, NULL,
+        s.stake_id, 'asset' AS subject_kind, m.asset_id, s.terminal_id, mm.entity_id, s.interest_type, NULL AS relationship,
+        s.share_fraction, NULL AS range_min, NULL AS range_max, NULL AS range_reason, NULL AS range_source_url,
         s.is_control_kind, s.status, s.as_of_date, s.as_of_precision,
-        s.source_url, 'Census of container terminals: ' || s.terminal || ' (' || s.holder || ')',
-        s.note, NULL, s.origin_file, s.origin_row
+        s.source_url, 'Census of container terminals: ' || s.terminal || ' (' || s.holder || ')' AS source_title,
+        s.note, NULL AS correction_reason, s.origin_file, s.origin_row,
+        s.status IN ('current', 'unverified') AND coalesce(s.share_fraction, 1) > 0 AS is_held_today
     FROM core_census__stakes s
     JOIN core_assets__census_map m ON m.terminal_id = s.terminal_id AND m.asset_id IS NOT NULL
     JOIN core_match__mentions mm ON mm.file = s.origin_file AND mm.row = s.origin_row AND mm.name = s.holder
-    WHERE mm.entity_id IS NOT NULL
+    WHERE mm.entity_id IS NOT NULL AND s.status <> 'withdrawn'
       AND NOT (s.interest_type = 'concession' AND s.share_fraction IS NULL)
       AND (m.is_new OR s.cited_stake_ids IS NULL)
       AND NOT EXISTS (SELECT 1 FROM curated_holders c WHERE c.asset_id = m.asset_id AND c.owner_entity_id = mm.entity_id)
-      -- a past holding (exited, historical, pending, 0%) only of a holder that holds something today or is curated:
-      -- the resolved scope holds the assets' current holders and the curated entities
-      AND ((s.status IN ('current', 'unverified') AND coalesce(s.share_fraction, 1) > 0)
-           OR mm.entity_id IN (SELECT entity_id FROM core_curated__entities)
-           OR mm.entity_id IN (SELECT x.entity_id FROM core_census__stakes y
-                               JOIN core_match__mentions x ON x.file = y.origin_file AND x.row = y.origin_row
-                               WHERE y.status IN ('current', 'unverified') AND coalesce(y.share_fraction, 1) > 0))
+),
+census AS (
+    -- a past holding (exited, historical, pending, 0%) only of a holder that holds something today through a
+    -- census row that becomes a link, or is curated: the resolved scope holds the assets' current holders and
+    -- the curated entities
+    SELECT * EXCLUDE (is_held_today)
+    FROM census_rows r
+    WHERE r.is_held_today
+       OR r.entity_id IN (SELECT entity_id FROM core_curated__entities)
+       OR r.entity_id IN (SELECT entity_id FROM census_rows WHERE is_held_today)
 ),
 census_parent AS (
     -- census/holders.csv: a holder's parent and its share, where the curated parent links and the owner
