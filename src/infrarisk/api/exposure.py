@@ -89,6 +89,7 @@ class ExposureMixin:
                                  DP World Evyap Korfez (ex Evyapport) 58–100%           True
                                    Eurofos (Terminal de Mediterranee)     50%           True
                                        Antwerp Gateway (Deurganckdok)   42.5%          False
+                                        Rotterdam World Gateway (RWG)     30%          False
         Constanta South Container Terminal (CSCT, DP World Constanța)  0–100%           True
         >>> "band" in gulf.columns  # countries the profile does not list carry no band
         False
@@ -177,7 +178,7 @@ class ExposureMixin:
         >>> len(ports), int(ports.is_via_special_regions_only.sum())
         (21, 6)
         >>> len(db.inge2(terminals=True))
-        24
+        25
         """
         if terminals:
             df = self.sql("""
