@@ -1,7 +1,7 @@
 """The one HTTP client: the only module that touches the network.
 
 Contract: :func:`download` fetches one URL into a file of a staged folder
-(:class:`StagedFolder`) and writes its provenance sidecar ``F.provenance`` (JSON: url,
+(:class:`StagedFolder`) and writes its provenance sidecar ``F.provenance`` (:mod:`infrarisk.sidecars`; JSON: url,
 retrieved_at, checked_at, HTTP status, sha256, bytes, ETag, Last-Modified, content type,
 the check's summary); it returns a :class:`FetchResult`. What to fetch, and any crawl
 specific to one source, lives in that source's package (``infrarisk.sources.<package>.fetch``)
@@ -28,12 +28,11 @@ import base64
 import binascii
 import email.utils
 import hashlib
-import json
 import os
 import re
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -43,13 +42,13 @@ import requests
 from .errors import FetchError, SchemaError
 from .fsops import write_atomic
 from .settings import HttpSettings
+from .sidecars import SIDECAR, FetchResult, Provenance, read_provenance, sidecar_of  # noqa: F401  (re-exported)
 from .sources.manifest import sha256_file
 
 Progress = Callable[[str], None]
 #: a schema check: ``check(path) -> summary`` (ending in ``N records``/``N features`` where
 #: the file has records) or SchemaError naming the file and the first problem
 Check = Callable[[Path], str]
-SIDECAR = ".provenance"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
@@ -72,58 +71,6 @@ def records_in(summary: str) -> int | None:
 
 def utcnow() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# --- provenance ---------------------------------------------------------------------------
-
-@dataclass
-class Provenance:
-    """Where one snapshot file came from (its ``.provenance`` sidecar)."""
-
-    source: str
-    url: str
-    retrieved_at: str
-    checked_at: str
-    status: int
-    sha256: str
-    bytes: int
-    etag: str | None = None
-    last_modified: str | None = None
-    content_type: str | None = None
-    final_url: str | None = None
-    schema: str = ""
-
-    def to_json(self) -> bytes:
-        return (json.dumps(asdict(self), indent=1, sort_keys=True) + "\n").encode("utf-8")
-
-
-def sidecar_of(path: Path) -> Path:
-    return path.with_name(path.name + SIDECAR)
-
-
-def read_provenance(path: Path) -> Provenance | None:
-    """The sidecar of snapshot file ``path``; None when absent or unreadable."""
-    side = sidecar_of(Path(path))
-    try:
-        return Provenance(**json.loads(side.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-@dataclass
-class FetchResult:
-    """What one download did."""
-
-    source: str
-    path: str
-    url: str
-    outcome: str  # new | changed | unchanged | not-modified | missing
-    sha256: str = ""
-    bytes: int = 0
-    attempts: int = 0
-    waited_s: float = 0.0
-    seconds: float = 0.0
-    schema: str = ""
 
 
 # --- the HTTP client ----------------------------------------------------------------------

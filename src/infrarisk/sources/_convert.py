@@ -5,7 +5,7 @@ derived from (UN/LOCODE's official code list, GEM's map CSV, the Submarine Cable
 Their crawls (``sources/<package>/fetch.py``) download the published files verbatim, then
 write the files the derive step reads beside them with :func:`write_derived`: the bytes, and
 a provenance sidecar naming the published file they come from (its URL and retrieval time,
-``schema = "derived from <file>: …"``), so :func:`infrarisk.publish.verify_snapshot` checks them
+``schema = "derived from <file>: …"``), so :func:`infrarisk.snapshots.verify_snapshot` checks them
 like any fetched file and the manifest's ``derived_from`` points at them.
 :func:`country_codes` maps English country names to ISO 3166-1 alpha-2 codes from the
 Natural Earth dataset (``NAME``, ``NAME_LONG``, ``ADMIN``) and the pairs a shipped dataset
