@@ -43,3 +43,23 @@ def test_match_report_prints_the_coverage_and_its_denominator(tmp_path):
     j = CliRunner().invoke(main, ["-q", "match-report", "--json", "--datasets-dir", str(ds)])
     cov = json.loads(j.output)["coverage"]
     assert 0 < cov["pct_all"] <= cov["pct_holders"] <= 100
+
+
+def test_mentions_of_other_sources_are_outside_the_denominator():
+    """The figure counts the gas, cable and curated telecom owner mentions only: a census holder's
+    mention (matched like the others) neither counts nor breaks the tallies."""
+    import duckdb
+
+    from infrarisk.integrate.coverage import coverage
+    con = duckdb.connect()
+    con.execute("CREATE TABLE core_match__mentions AS SELECT * FROM (VALUES "
+                "('gem-europe-gas', 'Alpha', 'alpha', 'rule'), ('census', 'Beta', 'beta', 'register'), "
+                "('submarine-cables', 'Other', NULL, 'placeholder')) t(source_id, name, entity_id, method)")
+    con.execute("CREATE TABLE core_curated__telecom_stakes (owner_entity_id VARCHAR)")
+    con.execute("CREATE TABLE core_ownership__entities AS SELECT * FROM (VALUES ('alpha', 'curated'), "
+                "('beta', 'owners')) t(entity_id, source_id)")
+    con.execute("CREATE TABLE out_ownership__entity_control AS SELECT * FROM (VALUES ('alpha', 'FR'), "
+                "('beta', 'DE')) t(entity_id, controlling_country_code)")
+    cov = coverage(con)
+    assert (cov["mentions"], cov["with_country"], cov["placeholders"]) == (2, 1, 1)
+    assert sorted(cov["by_dataset"]) == ["cable", "gas"]

@@ -28,6 +28,7 @@ WITH m AS (
     SELECT CASE source_id WHEN 'gem-europe-gas' THEN 'gas' WHEN 'submarine-cables' THEN 'cable' END AS dataset,
            name, entity_id, method
     FROM core_match__mentions
+    WHERE source_id IN ('gem-europe-gas', 'submarine-cables')  -- the census's holders are counted by its own report
     UNION ALL
     SELECT 'telecom', owner_entity_id, owner_entity_id, 'curated id' FROM core_curated__telecom_stakes
 )
