@@ -10,11 +10,12 @@
   var PAGE = 50;
   var SIMPLE = ["band", "ctl", "type", "st", "hc"];
 
+  /* The app is built in steps of a few milliseconds each (one task per step, so that the page
+     stays responsive while the data are decoded): the store, the filters, the facets, the
+     outline, the canvas, the table; this.ready is the promise of the last step. */
   function App() {
-    var raw = ir.raw, index = raw.index, self = this;
+    var raw = ir.raw, index = raw.index, self = this, next = ir.nextTask, sel = -1, res = null;
     this.index = index;
-    this.store = ir.buildStore(index, raw.layers);
-    this.filters = new ir.Filters(this.store, index);
     this.sort = "band";
     this.rows = PAGE;
     this.selected = -1;
@@ -25,24 +26,59 @@
     box.setAttribute("aria-label", "Map of the assets shown. Pan with the arrow keys, zoom with + and -; the table below lists the same assets.");
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution("Outlines: Natural Earth (public domain)");
-    if (raw.outline) {
-      L.geoJSON(raw.outline, {
-        interactive: false, renderer: L.canvas({ padding: 0.5 }),
-        style: { color: "#8a8a8a", weight: 0.6, fillColor: "#f3f1ec", fillOpacity: 1 }
-      }).addTo(this.map);
-    }
-    this.canvas = new ir.FeatureCanvas(this.store, index.bands).addTo(this.map);
-    this.canvas.on("featureclick", function (e) { self.select(e.index, {}); });
+    // the outline's renderer goes on the map first, so that the features are drawn over it
+    var outlineRenderer = L.canvas({ padding: 0.5 });
+    this.map.addLayer(outlineRenderer);
     this.detail = new ir.Detail(document.getElementById("detail"), this);
-    this.buildFacets();
     this.buildTable();
-    this.wire();
-    this.applyHash(location.hash, true);
-    this.map.on("moveend", function () {
-      if (self.inView) { self.renderTable(); }
+    this.ready = next().then(function () {
+      return ir.buildStoreAsync(index, raw.layers);
+    }).then(function (st) {
+      self.store = st;
+      self.filters = new ir.Filters(st, index);
+      return self.buildFacets();
+    }).then(function () {
+      if (!raw.outline) { return null; }
+      var outline = L.geoJSON(null, {
+        interactive: false, renderer: outlineRenderer,
+        style: { color: "#8a8a8a", weight: 0.6, fillColor: "#f3f1ec", fillOpacity: 1 }
+      }).addTo(self.map);
+      var feats = raw.outline.features || [raw.outline];
+      return ir.chunked(feats.length, function (from, to) { outline.addData(feats.slice(from, to)); }, 8, 1);
+    }).then(function () {
+      self._restoring = true;
+      sel = self.readHash(location.hash);
+      self.syncControls();
+      return next();
+    }).then(function () {
+      res = self.filters.run();
+      return next();
+    }).then(function () {
+      self.canvas = new ir.FeatureCanvas(self.store, index.bands);
+      self.canvas.layerOn = Array.from(self.filters.sel.layer);
+      self.canvas.visible = res.match;
+      self.canvas.on("featureclick", function (e) { self.select(e.index, {}); });
+      return next();
+    }).then(function () {
+      self.canvas.addTo(self.map);
+      return next();
+    }).then(function () {
+      self.updateCounts(res);
+      return next();
+    }).then(function () {
+      self.renderTable();
+      return next();
+    }).then(function () {
+      if (sel >= 0) { self.select(sel, {}); }
+      self._restoring = false;
       self.writeHash();
+      self.wire();
+      self.map.on("moveend", function () {
+        if (self.inView) { self.renderTable(); }
+        self.writeHash();
+      });
+      self.markPainted();
     });
-    this.markPainted();
   }
   var P = App.prototype;
 
@@ -59,10 +95,13 @@
   };
 
   // ------------------------------------------------------------------ facets
+  /* The facets, one per task (the space they take is reserved by the stylesheet until the map is painted). */
   P.buildFacets = function () {
-    var self = this, f = this.filters, box = document.getElementById("facets");
+    var self = this, f = this.filters, box = document.getElementById("facets"), chain = Promise.resolve();
     this.facetItems = {};
-    ir.FACETS.forEach(function (facet) {
+    ir.FACETS.forEach(function (facet) { chain = chain.then(function () { build(facet); return ir.nextTask(); }); });
+    return chain;
+    function build(facet) {
       var key = facet.key, vals = f.values[key], items = [];
       if (!vals.length) { return; }
       var radio = key === "ms";
@@ -93,7 +132,7 @@
       var fs = el("fieldset", { class: "facet", id: "facet-" + key }, el("legend", null, facet.label), help, list, extra);
       box.appendChild(fs);
       self.facetItems[key] = items;
-    });
+    }
   };
 
   P.onFacet = function (key, k, checked) {
@@ -243,9 +282,9 @@
     this._lastHash = location.hash;
   };
 
-  P.applyHash = function (hash, first) {
-    var p = new URLSearchParams((hash || "").replace(/^#/, "")), f = this.filters, self = this;
-    this._restoring = true;
+  /* Set the filters, sort and view the fragment names; the index of the asset it selects, or -1. */
+  P.readHash = function (hash) {
+    var p = new URLSearchParams((hash || "").replace(/^#/, "")), f = this.filters;
     f.reset();
     if (p.has("layers")) { var ls = p.get("layers"); f.setSelected("layer", ls === "none" ? [] : ls.split(",")); }
     ["band", "cc"].concat(SIMPLE.slice(1)).forEach(function (k) { if (p.get(k)) { f.setSelected(k, p.get(k).split(",")); } });
@@ -256,9 +295,15 @@
     this.inView = p.get("inview") === "1";
     var view = (p.get("map") || "").split("/").map(Number);
     if (view.length === 3 && view.every(isFinite)) { this.map.setView([view[1], view[2]], view[0], { animate: false }); }
+    var sel = p.get("sel");
+    return sel && this.store.byId.has(sel) ? this.store.byId.get(sel) : -1;
+  };
+
+  P.applyHash = function (hash) {
+    this._restoring = true;
+    var i = this.readHash(hash);
     this.syncControls();
     this.update();
-    var sel = p.get("sel"), i = sel && this.store.byId.has(sel) ? this.store.byId.get(sel) : -1;
     this.select(i, {});
     this._restoring = false;
     this.writeHash();

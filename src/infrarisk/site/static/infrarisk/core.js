@@ -103,8 +103,36 @@
     return out;
   }
 
-  /* All layers in one store of columns, indexed by the global feature index. */
-  ir.buildStore = function (index, layers) {
+  /* A new task (the browser can paint and take input in between): a MessageChannel message,
+     which unlike setTimeout is not clamped to 4 ms when chained. */
+  ir.nextTask = function () {
+    return new Promise(function (ok) {
+      var c = new MessageChannel();
+      c.port1.onmessage = function () { c.port1.close(); ok(); };
+      c.port2.postMessage(0);
+    });
+  };
+  /* Run step(from, to) over [0, n) in slices of about budget ms each (default 8), one task per
+     slice; step is called on at most size items at a time (default 32). */
+  ir.chunked = function (n, step, budget, size) {
+    budget = budget || 8;
+    size = size || 32;
+    var from = 0;
+    function slice() {
+      var t0 = performance.now();
+      while (from < n && performance.now() - t0 < budget) {
+        var to = Math.min(n, from + size);
+        step(from, to);
+        from = to;
+      }
+      return from < n ? ir.nextTask().then(slice) : Promise.resolve();
+    }
+    return slice();
+  };
+
+  /* All layers in one store of columns, indexed by the global feature index: buildStore at
+     once, buildStoreAsync in slices of a few milliseconds (a promise of the same store). */
+  function newStore(index, layers) {
     layers = layers.slice().sort(function (a, b) { return a.offset - b.offset; });
     var n = 0;
     layers.forEach(function (l) { n += l.n; });
@@ -115,42 +143,53 @@
       parent: new Int32Array(n).fill(-1), x: new Float64Array(n), y: new Float64Array(n), parts: new Array(n),
       bbox: new Float64Array(4 * n), kind: new Uint8Array(n), byId: new Map(), children: new Map(), layers: []
     };
-    var cs = index.coord_scale, lix = {};
+    var lix = {};
     index.layers.forEach(function (meta, k) { lix[meta.id] = k; });
-    var parentIds = [];
-    layers.forEach(function (l) {
-      var li = lix[l.id], o = l.offset, kind = { point: 0, line: 1, polygon: 2 }[index.layers[li].geometry];
-      var sh = sparse(l.n, l.shares, null), rel = sparse(l.n, l.related, null);
-      var ctl = sparse(l.n, l.controller, -1), par = sparse(l.n, l.parent, null);
-      for (var i = 0; i < l.n; i++) {
-        var g = o + i;
-        st.ids[g] = l.ids[i]; st.names[g] = l.names[i]; st.codes[g] = l.codes[i];
-        st.layer[g] = li; st.type[g] = l.type[i]; st.host[g] = l.host[i]; st.band[g] = l.band[i];
-        st.status[g] = l.status[i]; st.control[g] = l.control[i]; st.shares[g] = sh[i]; st.related[g] = rel[i];
-        st.controller[g] = ctl[i]; st.kind[g] = kind;
-        if (par[i] !== null) { parentIds.push([g, par[i]]); }
-        st.byId.set(l.ids[i], g);
-        if (kind === 0) {
-          var lon = l.xy[2 * i] / cs, lat = l.xy[2 * i + 1] / cs;
-          st.x[g] = ir.mercX(lon); st.y[g] = ir.mercY(lat);
-          st.bbox[4 * g] = st.bbox[4 * g + 2] = st.x[g]; st.bbox[4 * g + 1] = st.bbox[4 * g + 3] = st.y[g];
-        } else {
-          var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-          st.parts[g] = l.parts[i].map(function (flat) {
-            var p = new Float64Array(flat.length);
-            for (var j = 0; j < flat.length; j += 2) {
-              p[j] = ir.mercX(flat[j] / cs); p[j + 1] = ir.mercY(flat[j + 1] / cs);
-              if (p[j] < x0) { x0 = p[j]; } if (p[j] > x1) { x1 = p[j]; }
-              if (p[j + 1] < y0) { y0 = p[j + 1]; } if (p[j + 1] > y1) { y1 = p[j + 1]; }
-            }
-            return p;
-          });
-          st.bbox[4 * g] = x0; st.bbox[4 * g + 1] = y0; st.bbox[4 * g + 2] = x1; st.bbox[4 * g + 3] = y1;
-          st.x[g] = (x0 + x1) / 2; st.y[g] = (y0 + y1) / 2;
-        }
+    return { st: st, layers: layers, lix: lix, parentIds: [] };
+  }
+
+  /* The columns of layer l's features [from, to) (its sparse columns unpacked once, in l._sparse). */
+  function fillLayer(b, index, l, from, to) {
+    var st = b.st, cs = index.coord_scale, li = b.lix[l.id], o = l.offset;
+    var kind = { point: 0, line: 1, polygon: 2 }[index.layers[li].geometry];
+    if (!l._sparse) {
+      l._sparse = { sh: sparse(l.n, l.shares, null), rel: sparse(l.n, l.related, null),
+                    ctl: sparse(l.n, l.controller, -1), par: sparse(l.n, l.parent, null) };
+    }
+    var sh = l._sparse.sh, rel = l._sparse.rel, ctl = l._sparse.ctl, par = l._sparse.par;
+    for (var i = from; i < to; i++) {
+      var g = o + i;
+      st.ids[g] = l.ids[i]; st.names[g] = l.names[i]; st.codes[g] = l.codes[i];
+      st.layer[g] = li; st.type[g] = l.type[i]; st.host[g] = l.host[i]; st.band[g] = l.band[i];
+      st.status[g] = l.status[i]; st.control[g] = l.control[i]; st.shares[g] = sh[i]; st.related[g] = rel[i];
+      st.controller[g] = ctl[i]; st.kind[g] = kind;
+      if (par[i] !== null) { b.parentIds.push([g, par[i]]); }
+      st.byId.set(l.ids[i], g);
+      if (kind === 0) {
+        var lon = l.xy[2 * i] / cs, lat = l.xy[2 * i + 1] / cs;
+        st.x[g] = ir.mercX(lon); st.y[g] = ir.mercY(lat);
+        st.bbox[4 * g] = st.bbox[4 * g + 2] = st.x[g]; st.bbox[4 * g + 1] = st.bbox[4 * g + 3] = st.y[g];
+      } else {
+        var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        st.parts[g] = l.parts[i].map(function (flat) {
+          var p = new Float64Array(flat.length);
+          for (var j = 0; j < flat.length; j += 2) {
+            p[j] = ir.mercX(flat[j] / cs); p[j + 1] = ir.mercY(flat[j + 1] / cs);
+            if (p[j] < x0) { x0 = p[j]; } if (p[j] > x1) { x1 = p[j]; }
+            if (p[j + 1] < y0) { y0 = p[j + 1]; } if (p[j + 1] > y1) { y1 = p[j + 1]; }
+          }
+          return p;
+        });
+        st.bbox[4 * g] = x0; st.bbox[4 * g + 1] = y0; st.bbox[4 * g + 2] = x1; st.bbox[4 * g + 3] = y1;
+        st.x[g] = (x0 + x1) / 2; st.y[g] = (y0 + y1) / 2;
       }
-    });
-    parentIds.forEach(function (pc) {
+    }
+    if (to === l.n) { delete l._sparse; }
+  }
+
+  function finishStore(b, index) {
+    var st = b.st;
+    b.parentIds.forEach(function (pc) {
       var p = st.byId.get(pc[1]);
       if (p === undefined) { return; }
       st.parent[pc[0]] = p;
@@ -159,5 +198,21 @@
     });
     st.layers = index.layers;
     return st;
+  }
+
+  ir.buildStore = function (index, layers) {
+    var b = newStore(index, layers);
+    b.layers.forEach(function (l) { fillLayer(b, index, l, 0, l.n); });
+    return finishStore(b, index);
+  };
+
+  ir.buildStoreAsync = function (index, layers, budget) {
+    var b = newStore(index, layers), chain = Promise.resolve();
+    b.layers.forEach(function (l) {
+      chain = chain.then(function () {
+        return ir.chunked(l.n, function (from, to) { fillLayer(b, index, l, from, to); }, budget);
+      });
+    });
+    return chain.then(function () { return finishStore(b, index); });
   };
 })();
