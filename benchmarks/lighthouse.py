@@ -26,7 +26,7 @@ network. Prints progress to stderr and one JSON line last on stdout::
 Usage::
 
     python benchmarks/lighthouse.py                 # build the shipped data, 3 runs
-    python benchmarks/lighthouse.py --site site --runs 5
+    python benchmarks/lighthouse.py --site site --runs 5 --reports /tmp/lh   # keep the reports
 """
 
 from __future__ import annotations
@@ -170,6 +170,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--site", type=Path, help="a built site (default: build the shipped data)")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--reports", type=Path, help="keep Lighthouse's JSON reports in this folder")
+    ap.add_argument("--no-axe", action="store_true", help="Lighthouse only")
     args = ap.parse_args(argv)
     ensure_node()
     tmp = Path(tempfile.mkdtemp(prefix="ir-lh-"))
@@ -187,7 +189,7 @@ def main(argv=None) -> int:
                 print(f"run {i + 1}/{args.runs}", file=sys.stderr)
                 mobile.append(lighthouse(base + "index.html", "mobile", tmp / f"m{i}.json"))
                 desktop.append(lighthouse(base + "index.html", "desktop", tmp / f"d{i}.json"))
-            violations = axe(base, site)
+            violations = {} if args.no_axe else axe(base, site)
         finally:
             srv.shutdown()
             srv.server_close()
@@ -201,6 +203,10 @@ def main(argv=None) -> int:
             "axe": violations, "axe_violations": sum(len(v) for v in violations.values()),
         }))
     finally:
+        if args.reports:
+            args.reports.mkdir(parents=True, exist_ok=True)
+            for f in tmp.glob("*.json"):
+                shutil.copy(f, args.reports / f.name)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -11,8 +11,9 @@
   var SIMPLE = ["band", "ctl", "type", "st", "hc"];
 
   /* The app is built in steps of a few milliseconds each (one task per step, so that the page
-     stays responsive while the data are decoded): the store, the filters, the facets, the
-     outline, the canvas, the table; this.ready is the promise of the last step. */
+     stays responsive while the data are decoded): the store, the filters and the outline, the
+     state the link names, the facets with their counts, the canvas, the table; this.ready is the
+     promise of the last step. The stylesheet keeps the space of what comes late. */
   function App() {
     var raw = ir.raw, index = raw.index, self = this, next = ir.nextTask, sel = -1, res = null;
     this.index = index;
@@ -26,35 +27,24 @@
     box.setAttribute("aria-label", "Map of the assets shown. Pan with the arrow keys, zoom with + and -; the table below lists the same assets.");
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution("Outlines: Natural Earth (public domain)");
-    // the outline's renderer goes on the map first, so that the features are drawn over it
-    var outlineRenderer = L.canvas({ padding: 0.5 });
-    this.map.addLayer(outlineRenderer);
     this.detail = new ir.Detail(document.getElementById("detail"), this);
-    this.buildTable();
     this.ready = next().then(function () {
       return ir.buildStoreAsync(index, raw.layers);
     }).then(function (st) {
       self.store = st;
       self.filters = new ir.Filters(st, index);
-      return self.buildFacets();
-    }).then(function () {
-      if (!raw.outline) { return null; }
-      var outline = L.geoJSON(null, {
-        interactive: false, renderer: outlineRenderer,
-        style: { color: "#8a8a8a", weight: 0.6, fillColor: "#f3f1ec", fillOpacity: 1 }
-      }).addTo(self.map);
-      var feats = raw.outline.features || [raw.outline];
-      return ir.chunked(feats.length, function (from, to) { outline.addData(feats.slice(from, to)); }, 8, 1);
-    }).then(function () {
+      return ir.projectOutline(raw.outline);
+    }).then(function (outline) {
+      self.outline = outline;
       self._restoring = true;
       sel = self.readHash(location.hash);
-      self.syncControls();
       return next();
     }).then(function () {
       res = self.filters.run();
-      return next();
+      return self.buildFacets(res);
     }).then(function () {
-      self.canvas = new ir.FeatureCanvas(self.store, index.bands);
+      self.syncControls();
+      self.canvas = new ir.FeatureCanvas(self.store, index.bands, { outline: self.outline });
       self.canvas.layerOn = Array.from(self.filters.sel.layer);
       self.canvas.visible = res.match;
       self.canvas.on("featureclick", function (e) { self.select(e.index, {}); });
@@ -66,6 +56,7 @@
       self.updateCounts(res);
       return next();
     }).then(function () {
+      self.buildTable();
       self.renderTable();
       return next();
     }).then(function () {
@@ -96,7 +87,7 @@
 
   // ------------------------------------------------------------------ facets
   /* The facets, one per task (the space they take is reserved by the stylesheet until the map is painted). */
-  P.buildFacets = function () {
+  P.buildFacets = function (res) {
     var self = this, f = this.filters, box = document.getElementById("facets"), chain = Promise.resolve();
     this.facetItems = {};
     ir.FACETS.forEach(function (facet) { chain = chain.then(function () { build(facet); return ir.nextTask(); }); });
@@ -132,6 +123,7 @@
       var fs = el("fieldset", { class: "facet", id: "facet-" + key }, el("legend", null, facet.label), help, list, extra);
       box.appendChild(fs);
       self.facetItems[key] = items;
+      self.facetCounts(key, res);
     }
   };
 
@@ -154,16 +146,18 @@
     document.getElementById("in-view").checked = this.inView;
   };
 
-  P.updateCounts = function (res) {
-    var self = this, f = this.filters;
-    Object.keys(this.facetItems).forEach(function (key) {
-      var c = res.counts[key];
-      self.facetItems[key].forEach(function (it, k) {
-        it.count.textContent = "(" + ir.fmt(c[k]) + ")";
-        // long lists show only values with something to show, and what is ticked
-        it.li.hidden = (key === "cc" || key === "hc") && !c[k] && !it.input.checked;
-      });
+  P.facetCounts = function (key, res) {
+    var c = res.counts[key], f = this.filters;
+    this.facetItems[key].forEach(function (it, k) {
+      it.count.textContent = "(" + ir.fmt(c[k]) + ")";
+      // long lists show only values with something to show, and what is ticked
+      it.li.hidden = (key === "cc" || key === "hc") && !c[k] && !f.sel[key][k];
     });
+  };
+
+  P.updateCounts = function (res) {
+    var self = this;
+    Object.keys(this.facetItems).forEach(function (key) { self.facetCounts(key, res); });
     var n = this.store.n, words = res.total === n ? "Showing all " + ir.fmt(n) + " assets." :
       "Showing " + ir.fmt(res.total) + " of " + ir.fmt(n) + " assets.";
     document.getElementById("count").textContent = words;

@@ -87,7 +87,11 @@
   ir.norm = function (s) {
     return String(s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   };
-  ir.fmt = function (n) { return Number(n).toLocaleString("en-GB"); };
+  /* 5561 -> "5,561" (as toLocaleString("en-GB"), without starting the locale data for integers). */
+  ir.fmt = function (n) {
+    n = Number(n);
+    return Number.isInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : n.toLocaleString("en-GB");
+  };
 
   /* Web Mercator in [0, 1] (the projection of Leaflet's default CRS, divided by 256 * 2^zoom). */
   var MAXLAT = 85.0511287798;
@@ -199,6 +203,30 @@
     st.layers = index.layers;
     return st;
   }
+
+  /* The country outlines (a GeoJSON FeatureCollection of polygons) pre-projected like the features,
+     in slices: a promise of [{parts: [Float64Array], bbox: [x0, y0, x1, y1]}]. */
+  ir.projectOutline = function (geojson, budget) {
+    var feats = geojson ? geojson.features || [geojson] : [], out = [];
+    return ir.chunked(feats.length, function (from, to) {
+      for (var f = from; f < to; f++) {
+        var g = feats[f].geometry || feats[f], polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+        var parts = [], bb = [Infinity, Infinity, -Infinity, -Infinity];
+        polys.forEach(function (poly) {
+          poly.forEach(function (ring) {
+            var p = new Float64Array(2 * ring.length);
+            for (var j = 0; j < ring.length; j++) {
+              var x = p[2 * j] = ir.mercX(ring[j][0]), y = p[2 * j + 1] = ir.mercY(ring[j][1]);
+              if (x < bb[0]) { bb[0] = x; } if (x > bb[2]) { bb[2] = x; }
+              if (y < bb[1]) { bb[1] = y; } if (y > bb[3]) { bb[3] = y; }
+            }
+            parts.push(p);
+          });
+        });
+        if (parts.length) { out.push({ parts: parts, bbox: bb }); }
+      }
+    }, budget, 4).then(function () { return out; });
+  };
 
   ir.buildStore = function (index, layers) {
     var b = newStore(index, layers);
