@@ -29,3 +29,33 @@ def test_build_shipped_benchmark_prints_wall_and_stage_seconds():
     assert list(figures) == ["runs", "wall_s", "walls_s", "cpu_s", "stages", "other_s", "site_mb"]
     assert list(figures["stages"]) == ["verify", "load", "integrate", "resolve", "score", "checks", "site"]
     assert figures["wall_s"] >= sum(figures["stages"].values()) > 0 and figures["site_mb"] > 1
+
+
+def test_lighthouse_benchmark_serves_text_gzip_compressed(tmp_path):
+    """benchmarks/lighthouse.py's server compresses text as a static host would (Lighthouse itself needs npm)."""
+    import gzip
+    import importlib.util
+    import urllib.request
+
+    spec = importlib.util.spec_from_file_location("lighthouse_bench", BENCH.with_name("lighthouse.py"))
+    lh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lh)
+    page = "<!DOCTYPE html><title>x</title>" + "a" * 5000
+    (tmp_path / "index.html").write_text(page)
+    (tmp_path / "data.parquet").write_bytes(b"PAR1" * 10)
+    srv, base = lh.gzip_server(tmp_path)
+    try:
+        r = urllib.request.urlopen(urllib.request.Request(base + "index.html", headers={"Accept-Encoding": "gzip"}))
+        body = r.read()
+        assert r.headers["Content-Encoding"] == "gzip" and len(body) < 200
+        assert gzip.decompress(body).decode() == page
+        plain = urllib.request.urlopen(base + "index.html")  # a client that does not ask gets the file as it is
+        assert plain.headers["Content-Encoding"] is None and plain.read().decode() == page
+        raw = urllib.request.urlopen(urllib.request.Request(base + "data.parquet", headers={"Accept-Encoding": "gzip"}))
+        assert raw.headers["Content-Encoding"] is None and raw.read() == b"PAR1" * 10
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    runs = [{"performance": p, "lcp_ms": 1, "tbt_ms": 2, "cls": 0.0, "failed": f} for p, f in ((90, []), (80, ["x"]), (99, []))]
+    m = lh.median(runs)
+    assert m["performance"] == 90 and m["failed"] == ["x"] and len(m["runs"]) == 3
