@@ -436,6 +436,7 @@
       document.getElementById("count").textContent = "The map data could not be loaded.";
       return;
     }
-    ir.app = new App();
+    // in a task of its own: the map Folium created is laid out and painted first
+    ir.nextTask().then(function () { ir.app = new App(); });
   });
 })();
