@@ -33,6 +33,8 @@
     }).then(function (st) {
       self.store = st;
       self.filters = new ir.Filters(st, index);
+      return next();
+    }).then(function () {
       return ir.projectOutline(raw.outline);
     }).then(function (outline) {
       self.outline = outline;
@@ -432,11 +434,11 @@
   };
 
   document.addEventListener("DOMContentLoaded", function () {
-    if (!ir.raw.index || !window.L || !ir.map) {
-      document.getElementById("count").textContent = "The map data could not be loaded.";
-      return;
-    }
-    // in a task of its own: the map Folium created is laid out and painted first
-    ir.nextTask().then(function () { ir.app = new App(); });
+    var failed = function () { document.getElementById("count").textContent = "The map data could not be loaded."; };
+    if (!window.L || !ir.map) { failed(); return; }
+    ir.loadScripts(JSON.parse(document.getElementById("map-data").textContent)).then(function () {
+      if (!ir.raw.index) { failed(); return; }
+      ir.app = new App();
+    }, failed);
   });
 })();

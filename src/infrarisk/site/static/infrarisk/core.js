@@ -2,7 +2,7 @@
    creates, the feature store and small helpers.
 
    The page's Folium script creates the Leaflet map and calls infrarisk.attach(map); the
-   app (app.js) draws on that map once the deferred data files have run.
+   app (app.js) runs the data files (ir.loadScripts, one task each) and draws on that map.
 
    Data files (data/map/*.js, data/detail/*.js) are classic scripts that call
    infrarisk.data(kind, payload), so the site also works from file://. Every string that
@@ -28,6 +28,21 @@
       (waiting[payload.shard] || []).forEach(function (w) { w.ok(payload); });
       delete waiting[payload.shard];
     }
+  };
+
+  /* Run the data files srcs in their order, each in a task of its own (script elements that are
+     not async run in order): a promise that settles once every one has run. */
+  ir.loadScripts = function (srcs) {
+    return Promise.all(srcs.map(function (src) {
+      return new Promise(function (ok, fail) {
+        var s = document.createElement("script");
+        s.src = src;
+        s.async = false;
+        s.onload = function () { ok(); };
+        s.onerror = function () { fail(new Error("could not load " + src)); };
+        document.head.appendChild(s);
+      });
+    }));
   };
 
   /* Load the detail file of shard k (a script element, so file:// works too). */
@@ -117,10 +132,10 @@
     });
   };
   /* Run step(from, to) over [0, n) in slices of about budget ms each (default 8), one task per
-     slice; step is called on at most size items at a time (default 32). */
+     slice; step is called on at most size items at a time (default 8). */
   ir.chunked = function (n, step, budget, size) {
     budget = budget || 8;
-    size = size || 32;
+    size = size || 8;
     var from = 0;
     function slice() {
       var t0 = performance.now();
@@ -225,7 +240,7 @@
         });
         if (parts.length) { out.push({ parts: parts, bbox: bb }); }
       }
-    }, budget, 4).then(function () { return out; });
+    }, budget, 1).then(function () { return out; });
   };
 
   ir.buildStore = function (index, layers) {
