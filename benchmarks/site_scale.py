@@ -199,6 +199,8 @@ def page_kb_gz(site: Path) -> float:
     """Gzipped size of what the map page loads before painting: HTML, scripts, styles, data."""
     html = (site / "index.html").read_text(encoding="utf-8")
     refs = re.findall(r'<script[^>]+src="([^"]+)"', html) + re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    data = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', html, re.S)
+    refs += json.loads(data.group(1)) if data else []  # the data files app.js runs
     total = len(gzip.compress(html.encode(), 6))
     for r in refs:
         total += len(gzip.compress((site / r).read_bytes(), 6))

@@ -40,3 +40,33 @@ def test_gleif_refresh_benchmark_counts_requests():
     print(figures)
     # one request per 200 LEIs and kind: 5 batches x 3 kinds, then the 100 parents in one batch x 3 kinds
     assert figures["requests"] == 5 * 3 + 3 and figures["records"] == 1100
+
+
+def test_lighthouse_benchmark_serves_text_gzip_compressed(tmp_path):
+    """benchmarks/lighthouse.py's server compresses text as a static host would (Lighthouse itself needs npm)."""
+    import gzip
+    import importlib.util
+    import urllib.request
+
+    spec = importlib.util.spec_from_file_location("lighthouse_bench", BENCH.with_name("lighthouse.py"))
+    lh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lh)
+    page = "<!DOCTYPE html><title>x</title>" + "a" * 5000
+    (tmp_path / "index.html").write_text(page)
+    (tmp_path / "data.parquet").write_bytes(b"PAR1" * 10)
+    srv, base = lh.gzip_server(tmp_path)
+    try:
+        r = urllib.request.urlopen(urllib.request.Request(base + "index.html", headers={"Accept-Encoding": "gzip"}))
+        body = r.read()
+        assert r.headers["Content-Encoding"] == "gzip" and len(body) < 200
+        assert gzip.decompress(body).decode() == page
+        plain = urllib.request.urlopen(base + "index.html")  # a client that does not ask gets the file as it is
+        assert plain.headers["Content-Encoding"] is None and plain.read().decode() == page
+        raw = urllib.request.urlopen(urllib.request.Request(base + "data.parquet", headers={"Accept-Encoding": "gzip"}))
+        assert raw.headers["Content-Encoding"] is None and raw.read() == b"PAR1" * 10
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    runs = [{"performance": p, "lcp_ms": 1, "tbt_ms": 2, "cls": 0.0, "failed": f} for p, f in ((90, []), (80, ["x"]), (99, []))]
+    m = lh.median(runs)
+    assert m["performance"] == 90 and m["failed"] == ["x"] and len(m["runs"]) == 3

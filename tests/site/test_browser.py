@@ -469,12 +469,12 @@ def test_countries_page_draws_the_choropleth(chromium, real_url):
         s.page.goto(real_url + "countries.html")
         s.page.wait_for_selector(".choropleth canvas")
         # the map Folium created holds every European country; Malta is a dot as well as a polygon
-        cc = s.js("""(function () { var m = Object.values(window).filter(function (v) { return v instanceof L.Map; })[0], out = [];
+        cc = s.js("""(function () { var m = infrarisk.map, out = [];
             m.eachLayer(function (l) { if (l.feature && l.feature.properties.cc) { out.push(l.feature.properties.cc + (l.feature.properties.dot ? '.' : '')); } });
             return out; })()""")
         assert {"MT", "MT.", "CY", "DE"} <= set(cc)
         # its popup is made of text nodes
-        s.js("""(function () { var m = Object.values(window).filter(function (v) { return v instanceof L.Map; })[0];
+        s.js("""(function () { var m = infrarisk.map;
             m.eachLayer(function (l) { if (l.feature && l.feature.properties.cc === 'MT' && l.feature.properties.dot) { l.openPopup(); } }); })()""")
         s.page.wait_for_selector(".leaflet-popup-content h3")
         assert s.page.inner_text(".leaflet-popup-content h3") == "Malta (MT)"

@@ -31,7 +31,7 @@ def test_map_is_self_hosted_and_not_thousands_of_markers(real_build):
     assert (s.site_dir / "static/vendor/leaflet-1.9.4/leaflet.js").exists()
     # features are data beside the page, drawn by one canvas layer; no per-feature markers or popup HTML
     assert "L.marker(" not in html and "L.circleMarker(" not in html and "popup" not in html
-    assert 'src="static/infrarisk/canvas.js"' in html and 'src="data/map/ports.js"' in html
+    assert 'src="static/infrarisk/canvas.js"' in html and '"data/map/ports.js"' in html
     # details carry chains with sources (fetched when an asset is opened; the text is checked in the browser)
     details = "".join(p.read_text() for p in sorted((s.site_dir / "data/detail").glob("*.js")))
     assert "COSCO SHIPPING Ports Limited" in details and '"85.45%"' in details

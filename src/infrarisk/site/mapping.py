@@ -7,7 +7,8 @@ figure's header (the ``<script>``/``<link>`` elements Folium writes for the map'
 ``default_js``/``default_css``), its html (the map element) and its script (the
 ``L.map(...)`` call and the scripts of the elements added to the map) as
 ``folium_header``, ``folium_html`` and ``folium_script``, and places them in its blocks
-around the rest of the page (panel, table, card). Elements hand the map object Folium
+around the rest of the page (panel, table, card). The header's scripts are deferred, so the
+templates run ``folium_script`` on ``DOMContentLoaded``, once they have run. Elements hand the map object Folium
 created to the page's own JavaScript with :class:`Attach`; nothing here embeds data
 except through ``tojson`` (which escapes ``<``, ``>`` and ``&``).
 
@@ -90,7 +91,7 @@ def site_map(location: list[float], zoom: int, js: list[tuple[str, str]], **opti
     location, zoom
         The initial view.
     js : list of (name, url)
-        Scripts the map's own script needs, loaded (blocking) after Leaflet in the page head.
+        Scripts the map's own script needs, loaded (deferred) after Leaflet in the page head.
     **options
         Further Leaflet map options (camelCase), such as ``minZoom``.
     """
@@ -107,7 +108,10 @@ class _PageTemplate:
         self.template, self.ctx = template, ctx
 
     def render(self, this, kwargs) -> str:
-        return render(self.template, folium_header=Markup(this.header.render()), folium_html=Markup(this.html.render()),
+        # the header's scripts are deferred (they would block the first paint): the templates run
+        # folium_script on DOMContentLoaded, after every deferred script
+        header = this.header.render().replace("<script src=", "<script defer src=")
+        return render(self.template, folium_header=Markup(header), folium_html=Markup(this.html.render()),
                       folium_script=Markup(this.script.render()), **self.ctx)
 
 

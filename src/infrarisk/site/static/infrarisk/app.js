@@ -10,11 +10,13 @@
   var PAGE = 50;
   var SIMPLE = ["band", "ctl", "type", "st", "hc"];
 
+  /* The app is built in steps of a few milliseconds each (one task per step, so that the page
+     stays responsive while the data are decoded): the store, the filters and the outline, the
+     state the link names, the facets with their counts, the canvas, the table; this.ready is the
+     promise of the last step. The stylesheet keeps the space of what comes late. */
   function App() {
-    var raw = ir.raw, index = raw.index, self = this;
+    var raw = ir.raw, index = raw.index, self = this, next = ir.nextTask, sel = -1, res = null;
     this.index = index;
-    this.store = ir.buildStore(index, raw.layers);
-    this.filters = new ir.Filters(this.store, index);
     this.sort = "band";
     this.rows = PAGE;
     this.selected = -1;
@@ -25,24 +27,51 @@
     box.setAttribute("aria-label", "Map of the assets shown. Pan with the arrow keys, zoom with + and -; the table below lists the same assets.");
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution("Outlines: Natural Earth (public domain)");
-    if (raw.outline) {
-      L.geoJSON(raw.outline, {
-        interactive: false, renderer: L.canvas({ padding: 0.5 }),
-        style: { color: "#8a8a8a", weight: 0.6, fillColor: "#f3f1ec", fillOpacity: 1 }
-      }).addTo(this.map);
-    }
-    this.canvas = new ir.FeatureCanvas(this.store, index.bands).addTo(this.map);
-    this.canvas.on("featureclick", function (e) { self.select(e.index, {}); });
     this.detail = new ir.Detail(document.getElementById("detail"), this);
-    this.buildFacets();
-    this.buildTable();
-    this.wire();
-    this.applyHash(location.hash, true);
-    this.map.on("moveend", function () {
-      if (self.inView) { self.renderTable(); }
+    this.ready = next().then(function () {
+      return ir.buildStoreAsync(index, raw.layers);
+    }).then(function (st) {
+      self.store = st;
+      self.filters = new ir.Filters(st, index);
+      return next();
+    }).then(function () {
+      return ir.projectOutline(raw.outline);
+    }).then(function (outline) {
+      self.outline = outline;
+      self._restoring = true;
+      sel = self.readHash(location.hash);
+      return next();
+    }).then(function () {
+      res = self.filters.run();
+      return self.buildFacets(res);
+    }).then(function () {
+      self.syncControls();
+      self.canvas = new ir.FeatureCanvas(self.store, index.bands, { outline: self.outline });
+      self.canvas.layerOn = Array.from(self.filters.sel.layer);
+      self.canvas.visible = res.match;
+      self.canvas.on("featureclick", function (e) { self.select(e.index, {}); });
+      return next();
+    }).then(function () {
+      self.canvas.addTo(self.map);
+      return next();
+    }).then(function () {
+      self.updateCounts(res);
+      return next();
+    }).then(function () {
+      self.buildTable();
+      self.renderTable();
+      return next();
+    }).then(function () {
+      if (sel >= 0) { self.select(sel, {}); }
+      self._restoring = false;
       self.writeHash();
+      self.wire();
+      self.map.on("moveend", function () {
+        if (self.inView) { self.renderTable(); }
+        self.writeHash();
+      });
+      self.markPainted();
     });
-    this.markPainted();
   }
   var P = App.prototype;
 
@@ -59,10 +88,13 @@
   };
 
   // ------------------------------------------------------------------ facets
-  P.buildFacets = function () {
-    var self = this, f = this.filters, box = document.getElementById("facets");
+  /* The facets, one per task (the space they take is reserved by the stylesheet until the map is painted). */
+  P.buildFacets = function (res) {
+    var self = this, f = this.filters, box = document.getElementById("facets"), chain = Promise.resolve();
     this.facetItems = {};
-    ir.FACETS.forEach(function (facet) {
+    ir.FACETS.forEach(function (facet) { chain = chain.then(function () { build(facet); return ir.nextTask(); }); });
+    return chain;
+    function build(facet) {
       var key = facet.key, vals = f.values[key], items = [];
       if (!vals.length) { return; }
       var radio = key === "ms";
@@ -93,7 +125,8 @@
       var fs = el("fieldset", { class: "facet", id: "facet-" + key }, el("legend", null, facet.label), help, list, extra);
       box.appendChild(fs);
       self.facetItems[key] = items;
-    });
+      self.facetCounts(key, res);
+    }
   };
 
   P.onFacet = function (key, k, checked) {
@@ -115,16 +148,18 @@
     document.getElementById("in-view").checked = this.inView;
   };
 
-  P.updateCounts = function (res) {
-    var self = this, f = this.filters;
-    Object.keys(this.facetItems).forEach(function (key) {
-      var c = res.counts[key];
-      self.facetItems[key].forEach(function (it, k) {
-        it.count.textContent = "(" + ir.fmt(c[k]) + ")";
-        // long lists show only values with something to show, and what is ticked
-        it.li.hidden = (key === "cc" || key === "hc") && !c[k] && !it.input.checked;
-      });
+  P.facetCounts = function (key, res) {
+    var c = res.counts[key], f = this.filters;
+    this.facetItems[key].forEach(function (it, k) {
+      it.count.textContent = "(" + ir.fmt(c[k]) + ")";
+      // long lists show only values with something to show, and what is ticked
+      it.li.hidden = (key === "cc" || key === "hc") && !c[k] && !f.sel[key][k];
     });
+  };
+
+  P.updateCounts = function (res) {
+    var self = this;
+    Object.keys(this.facetItems).forEach(function (key) { self.facetCounts(key, res); });
     var n = this.store.n, words = res.total === n ? "Showing all " + ir.fmt(n) + " assets." :
       "Showing " + ir.fmt(res.total) + " of " + ir.fmt(n) + " assets.";
     document.getElementById("count").textContent = words;
@@ -243,9 +278,9 @@
     this._lastHash = location.hash;
   };
 
-  P.applyHash = function (hash, first) {
-    var p = new URLSearchParams((hash || "").replace(/^#/, "")), f = this.filters, self = this;
-    this._restoring = true;
+  /* Set the filters, sort and view the fragment names; the index of the asset it selects, or -1. */
+  P.readHash = function (hash) {
+    var p = new URLSearchParams((hash || "").replace(/^#/, "")), f = this.filters;
     f.reset();
     if (p.has("layers")) { var ls = p.get("layers"); f.setSelected("layer", ls === "none" ? [] : ls.split(",")); }
     ["band", "cc"].concat(SIMPLE.slice(1)).forEach(function (k) { if (p.get(k)) { f.setSelected(k, p.get(k).split(",")); } });
@@ -256,9 +291,15 @@
     this.inView = p.get("inview") === "1";
     var view = (p.get("map") || "").split("/").map(Number);
     if (view.length === 3 && view.every(isFinite)) { this.map.setView([view[1], view[2]], view[0], { animate: false }); }
+    var sel = p.get("sel");
+    return sel && this.store.byId.has(sel) ? this.store.byId.get(sel) : -1;
+  };
+
+  P.applyHash = function (hash) {
+    this._restoring = true;
+    var i = this.readHash(hash);
     this.syncControls();
     this.update();
-    var sel = p.get("sel"), i = sel && this.store.byId.has(sel) ? this.store.byId.get(sel) : -1;
     this.select(i, {});
     this._restoring = false;
     this.writeHash();
@@ -393,10 +434,11 @@
   };
 
   document.addEventListener("DOMContentLoaded", function () {
-    if (!ir.raw.index || !window.L || !ir.map) {
-      document.getElementById("count").textContent = "The map data could not be loaded.";
-      return;
-    }
-    ir.app = new App();
+    var failed = function () { document.getElementById("count").textContent = "The map data could not be loaded."; };
+    if (!window.L || !ir.map) { failed(); return; }
+    ir.loadScripts(JSON.parse(document.getElementById("map-data").textContent)).then(function () {
+      if (!ir.raw.index) { failed(); return; }
+      ir.app = new App();
+    }, failed);
   });
 })();

@@ -23,6 +23,7 @@
       this.layerOn = store.layers.map(function (l) { return l.shown ? 1 : 0; });
       this.sizes = store.layers.map(function (l) { return l.size; });
       this.selected = -1;
+      this.outline = (options && options.outline) || [];  // from ir.projectOutline, drawn under the features
       this.drawn = 0;
       this.paints = 0;
       // draw order: layer by layer, least severe band first (most exposed on top)
@@ -92,6 +93,7 @@
       var ctx = this._canvas.getContext("2d"), v = this._view(), st = this.store, vis = this.visible;
       ctx.setTransform(this._ratio, 0, 0, this._ratio, 0, 0);
       ctx.clearRect(0, 0, v.w, v.h);
+      if (this.outline.length) { this._drawOutline(ctx, v); }
       var drawn = 0;
       for (var k = 0; k < this.batches.length; k++) {
         var bt = this.batches[k];
@@ -131,11 +133,29 @@
       this.fire("painted", { drawn: drawn });
     },
 
+    /* The country outlines: land filled, borders thin (as the page's background map). */
+    _drawOutline: function (ctx, v) {
+      ctx.beginPath();
+      for (var k = 0; k < this.outline.length; k++) {
+        var o = this.outline[k], b = o.bbox;
+        if (b[2] * v.s - v.ox < 0 || b[0] * v.s - v.ox > v.w || b[3] * v.s - v.oy < 0 || b[1] * v.s - v.oy > v.h) { continue; }
+        this._path(ctx, o.parts, v, true);
+      }
+      ctx.fillStyle = "#f3f1ec"; ctx.fill("evenodd");
+      ctx.lineWidth = 0.6; ctx.strokeStyle = "#8a8a8a"; ctx.stroke();
+    },
+
+    /* A path through the parts' points, leaving out steps of under half a pixel (invisible). */
     _path: function (ctx, parts, v, close) {
       for (var p = 0; p < parts.length; p++) {
-        var c = parts[p];
-        ctx.moveTo(c[0] * v.s - v.ox, c[1] * v.s - v.oy);
-        for (var q = 2; q < c.length; q += 2) { ctx.lineTo(c[q] * v.s - v.ox, c[q + 1] * v.s - v.oy); }
+        var c = parts[p], n = c.length;
+        var lx = c[0] * v.s - v.ox, ly = c[1] * v.s - v.oy;
+        ctx.moveTo(lx, ly);
+        for (var q = 2; q < n; q += 2) {
+          var x = c[q] * v.s - v.ox, y = c[q + 1] * v.s - v.oy;
+          if (q < n - 2 && Math.abs(x - lx) < 0.5 && Math.abs(y - ly) < 0.5) { continue; }
+          ctx.lineTo(x, y); lx = x; ly = y;
+        }
         if (close) { ctx.closePath(); }
       }
     },

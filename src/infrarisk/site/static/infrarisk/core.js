@@ -2,7 +2,7 @@
    creates, the feature store and small helpers.
 
    The page's Folium script creates the Leaflet map and calls infrarisk.attach(map); the
-   app (app.js) draws on that map once the deferred data files have run.
+   app (app.js) runs the data files (ir.loadScripts, one task each) and draws on that map.
 
    Data files (data/map/*.js, data/detail/*.js) are classic scripts that call
    infrarisk.data(kind, payload), so the site also works from file://. Every string that
@@ -28,6 +28,21 @@
       (waiting[payload.shard] || []).forEach(function (w) { w.ok(payload); });
       delete waiting[payload.shard];
     }
+  };
+
+  /* Run the data files srcs in their order, each in a task of its own (script elements that are
+     not async run in order): a promise that settles once every one has run. */
+  ir.loadScripts = function (srcs) {
+    return Promise.all(srcs.map(function (src) {
+      return new Promise(function (ok, fail) {
+        var s = document.createElement("script");
+        s.src = src;
+        s.async = false;
+        s.onload = function () { ok(); };
+        s.onerror = function () { fail(new Error("could not load " + src)); };
+        document.head.appendChild(s);
+      });
+    }));
   };
 
   /* Load the detail file of shard k (a script element, so file:// works too). */
@@ -87,7 +102,11 @@
   ir.norm = function (s) {
     return String(s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   };
-  ir.fmt = function (n) { return Number(n).toLocaleString("en-GB"); };
+  /* 5561 -> "5,561" (as toLocaleString("en-GB"), without starting the locale data for integers). */
+  ir.fmt = function (n) {
+    n = Number(n);
+    return Number.isInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : n.toLocaleString("en-GB");
+  };
 
   /* Web Mercator in [0, 1] (the projection of Leaflet's default CRS, divided by 256 * 2^zoom). */
   var MAXLAT = 85.0511287798;
@@ -103,8 +122,36 @@
     return out;
   }
 
-  /* All layers in one store of columns, indexed by the global feature index. */
-  ir.buildStore = function (index, layers) {
+  /* A new task (the browser can paint and take input in between): a MessageChannel message,
+     which unlike setTimeout is not clamped to 4 ms when chained. */
+  ir.nextTask = function () {
+    return new Promise(function (ok) {
+      var c = new MessageChannel();
+      c.port1.onmessage = function () { c.port1.close(); ok(); };
+      c.port2.postMessage(0);
+    });
+  };
+  /* Run step(from, to) over [0, n) in slices of about budget ms each (default 8), one task per
+     slice; step is called on at most size items at a time (default 8). */
+  ir.chunked = function (n, step, budget, size) {
+    budget = budget || 8;
+    size = size || 8;
+    var from = 0;
+    function slice() {
+      var t0 = performance.now();
+      while (from < n && performance.now() - t0 < budget) {
+        var to = Math.min(n, from + size);
+        step(from, to);
+        from = to;
+      }
+      return from < n ? ir.nextTask().then(slice) : Promise.resolve();
+    }
+    return slice();
+  };
+
+  /* All layers in one store of columns, indexed by the global feature index: buildStore at
+     once, buildStoreAsync in slices of a few milliseconds (a promise of the same store). */
+  function newStore(index, layers) {
     layers = layers.slice().sort(function (a, b) { return a.offset - b.offset; });
     var n = 0;
     layers.forEach(function (l) { n += l.n; });
@@ -115,42 +162,53 @@
       parent: new Int32Array(n).fill(-1), x: new Float64Array(n), y: new Float64Array(n), parts: new Array(n),
       bbox: new Float64Array(4 * n), kind: new Uint8Array(n), byId: new Map(), children: new Map(), layers: []
     };
-    var cs = index.coord_scale, lix = {};
+    var lix = {};
     index.layers.forEach(function (meta, k) { lix[meta.id] = k; });
-    var parentIds = [];
-    layers.forEach(function (l) {
-      var li = lix[l.id], o = l.offset, kind = { point: 0, line: 1, polygon: 2 }[index.layers[li].geometry];
-      var sh = sparse(l.n, l.shares, null), rel = sparse(l.n, l.related, null);
-      var ctl = sparse(l.n, l.controller, -1), par = sparse(l.n, l.parent, null);
-      for (var i = 0; i < l.n; i++) {
-        var g = o + i;
-        st.ids[g] = l.ids[i]; st.names[g] = l.names[i]; st.codes[g] = l.codes[i];
-        st.layer[g] = li; st.type[g] = l.type[i]; st.host[g] = l.host[i]; st.band[g] = l.band[i];
-        st.status[g] = l.status[i]; st.control[g] = l.control[i]; st.shares[g] = sh[i]; st.related[g] = rel[i];
-        st.controller[g] = ctl[i]; st.kind[g] = kind;
-        if (par[i] !== null) { parentIds.push([g, par[i]]); }
-        st.byId.set(l.ids[i], g);
-        if (kind === 0) {
-          var lon = l.xy[2 * i] / cs, lat = l.xy[2 * i + 1] / cs;
-          st.x[g] = ir.mercX(lon); st.y[g] = ir.mercY(lat);
-          st.bbox[4 * g] = st.bbox[4 * g + 2] = st.x[g]; st.bbox[4 * g + 1] = st.bbox[4 * g + 3] = st.y[g];
-        } else {
-          var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-          st.parts[g] = l.parts[i].map(function (flat) {
-            var p = new Float64Array(flat.length);
-            for (var j = 0; j < flat.length; j += 2) {
-              p[j] = ir.mercX(flat[j] / cs); p[j + 1] = ir.mercY(flat[j + 1] / cs);
-              if (p[j] < x0) { x0 = p[j]; } if (p[j] > x1) { x1 = p[j]; }
-              if (p[j + 1] < y0) { y0 = p[j + 1]; } if (p[j + 1] > y1) { y1 = p[j + 1]; }
-            }
-            return p;
-          });
-          st.bbox[4 * g] = x0; st.bbox[4 * g + 1] = y0; st.bbox[4 * g + 2] = x1; st.bbox[4 * g + 3] = y1;
-          st.x[g] = (x0 + x1) / 2; st.y[g] = (y0 + y1) / 2;
-        }
+    return { st: st, layers: layers, lix: lix, parentIds: [] };
+  }
+
+  /* The columns of layer l's features [from, to) (its sparse columns unpacked once, in l._sparse). */
+  function fillLayer(b, index, l, from, to) {
+    var st = b.st, cs = index.coord_scale, li = b.lix[l.id], o = l.offset;
+    var kind = { point: 0, line: 1, polygon: 2 }[index.layers[li].geometry];
+    if (!l._sparse) {
+      l._sparse = { sh: sparse(l.n, l.shares, null), rel: sparse(l.n, l.related, null),
+                    ctl: sparse(l.n, l.controller, -1), par: sparse(l.n, l.parent, null) };
+    }
+    var sh = l._sparse.sh, rel = l._sparse.rel, ctl = l._sparse.ctl, par = l._sparse.par;
+    for (var i = from; i < to; i++) {
+      var g = o + i;
+      st.ids[g] = l.ids[i]; st.names[g] = l.names[i]; st.codes[g] = l.codes[i];
+      st.layer[g] = li; st.type[g] = l.type[i]; st.host[g] = l.host[i]; st.band[g] = l.band[i];
+      st.status[g] = l.status[i]; st.control[g] = l.control[i]; st.shares[g] = sh[i]; st.related[g] = rel[i];
+      st.controller[g] = ctl[i]; st.kind[g] = kind;
+      if (par[i] !== null) { b.parentIds.push([g, par[i]]); }
+      st.byId.set(l.ids[i], g);
+      if (kind === 0) {
+        var lon = l.xy[2 * i] / cs, lat = l.xy[2 * i + 1] / cs;
+        st.x[g] = ir.mercX(lon); st.y[g] = ir.mercY(lat);
+        st.bbox[4 * g] = st.bbox[4 * g + 2] = st.x[g]; st.bbox[4 * g + 1] = st.bbox[4 * g + 3] = st.y[g];
+      } else {
+        var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        st.parts[g] = l.parts[i].map(function (flat) {
+          var p = new Float64Array(flat.length);
+          for (var j = 0; j < flat.length; j += 2) {
+            p[j] = ir.mercX(flat[j] / cs); p[j + 1] = ir.mercY(flat[j + 1] / cs);
+            if (p[j] < x0) { x0 = p[j]; } if (p[j] > x1) { x1 = p[j]; }
+            if (p[j + 1] < y0) { y0 = p[j + 1]; } if (p[j + 1] > y1) { y1 = p[j + 1]; }
+          }
+          return p;
+        });
+        st.bbox[4 * g] = x0; st.bbox[4 * g + 1] = y0; st.bbox[4 * g + 2] = x1; st.bbox[4 * g + 3] = y1;
+        st.x[g] = (x0 + x1) / 2; st.y[g] = (y0 + y1) / 2;
       }
-    });
-    parentIds.forEach(function (pc) {
+    }
+    if (to === l.n) { delete l._sparse; }
+  }
+
+  function finishStore(b, index) {
+    var st = b.st;
+    b.parentIds.forEach(function (pc) {
       var p = st.byId.get(pc[1]);
       if (p === undefined) { return; }
       st.parent[pc[0]] = p;
@@ -159,5 +217,45 @@
     });
     st.layers = index.layers;
     return st;
+  }
+
+  /* The country outlines (a GeoJSON FeatureCollection of polygons) pre-projected like the features,
+     in slices: a promise of [{parts: [Float64Array], bbox: [x0, y0, x1, y1]}]. */
+  ir.projectOutline = function (geojson, budget) {
+    var feats = geojson ? geojson.features || [geojson] : [], out = [];
+    return ir.chunked(feats.length, function (from, to) {
+      for (var f = from; f < to; f++) {
+        var g = feats[f].geometry || feats[f], polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+        var parts = [], bb = [Infinity, Infinity, -Infinity, -Infinity];
+        polys.forEach(function (poly) {
+          poly.forEach(function (ring) {
+            var p = new Float64Array(2 * ring.length);
+            for (var j = 0; j < ring.length; j++) {
+              var x = p[2 * j] = ir.mercX(ring[j][0]), y = p[2 * j + 1] = ir.mercY(ring[j][1]);
+              if (x < bb[0]) { bb[0] = x; } if (x > bb[2]) { bb[2] = x; }
+              if (y < bb[1]) { bb[1] = y; } if (y > bb[3]) { bb[3] = y; }
+            }
+            parts.push(p);
+          });
+        });
+        if (parts.length) { out.push({ parts: parts, bbox: bb }); }
+      }
+    }, budget, 1).then(function () { return out; });
+  };
+
+  ir.buildStore = function (index, layers) {
+    var b = newStore(index, layers);
+    b.layers.forEach(function (l) { fillLayer(b, index, l, 0, l.n); });
+    return finishStore(b, index);
+  };
+
+  ir.buildStoreAsync = function (index, layers, budget) {
+    var b = newStore(index, layers), chain = Promise.resolve();
+    b.layers.forEach(function (l) {
+      chain = chain.then(function () {
+        return ir.chunked(l.n, function (from, to) { fillLayer(b, index, l, from, to); }, budget);
+      });
+    });
+    return chain.then(function () { return finishStore(b, index); });
   };
 })();

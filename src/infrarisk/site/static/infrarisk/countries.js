@@ -22,6 +22,7 @@
   }
 
   ir.choropleth = function (map, data) {
+    ir.map = map;  // the map Folium created (its script runs inside a function, once the deferred scripts have run)
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Countries: Natural Earth (public domain)");
     if (ir.raw.outline) {

@@ -143,7 +143,7 @@
           el("td", null, ownerLink(h[0], withCountry(h[0])), h[4] !== "shareholding" ? el("em", null, " " + h[4].replace(/_/g, " ")) : null),
           el("td", null, h[1]), el("td", null, h[2] + (h[3] ? " " + h[3] : ""), self.age(h[7], h[8])), el("td", null, "[" + ref(h[5]) + "]"));
       });
-      body.appendChild(el("div", { class: "table-wrap" }, el("table", { class: "holders" },
+      body.appendChild(el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Recorded stakes (scrolls sideways)" }, el("table", { class: "holders" },
         el("caption", null, "Recorded stakes (current and past)"),
         el("thead", null, el("tr", null, ["Holder", "Share", "Status", "Source"].map(function (h) { return el("th", { scope: "col" }, h); }))),
         el("tbody", null, rows))));
@@ -217,7 +217,7 @@
     });
     return el("div", { class: "via" },
       el("p", { class: "meta" }, "TeleGeography does not say who owns or operates a landing station: it is shown with the band of the most exposed cable that lands here (a \u201clands at\u201d relation, not an ownership share)."),
-      el("div", { class: "table-wrap" }, el("table", { class: "holders" },
+      el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Cables landing here (scrolls sideways)" }, el("table", { class: "holders" },
         el("caption", null, "Cables landing here (" + cables.length + ")"),
         el("thead", null, el("tr", null, ["Cable", "Band", "Source"].map(function (h) { return el("th", { scope: "col" }, h); }))),
         el("tbody", null, rows))));
@@ -305,6 +305,6 @@
       });
       root.appendChild(g);
     }, this);
-    return el("div", { class: "chain-wrap" }, root);
+    return el("div", { class: "chain-wrap", tabindex: "0", role: "region", "aria-label": "Ownership chain diagram (scrolls sideways)" }, root);
   };
 })();
