@@ -102,11 +102,24 @@ def test_page(chromium, real_url, path, width):
     _check(chromium, real_url, path, width)
 
 
-def test_every_other_page(chromium, real_url, real_build):
-    """Pages the list above does not name (owner pages and the like) pass too, at both widths."""
+def test_every_other_page_type(chromium, real_url, real_build):
+    """Page types the list above does not name pass too, at both widths: every other page at the top
+    level, and of each folder of generated pages (owner pages, one per entity: 1,600 on the shipped
+    data) the largest three and the first, which between them carry every part of the template."""
     site = real_build[0].site_dir
-    others = sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
-                    if str(p.relative_to(site)) not in PAGES + ["index.html"])
+    others, by_folder = [], {}
+    for p in sorted(site.rglob("*.html")):
+        rel = str(p.relative_to(site))
+        if rel in PAGES + ["index.html"]:
+            continue
+        if p.parent == site:
+            others.append(rel)
+        else:
+            by_folder.setdefault(p.parent, []).append(p)
+    for pages in by_folder.values():
+        largest = sorted(pages, key=lambda q: (-q.stat().st_size, q.name))[:3]
+        others += sorted({str(q.relative_to(site)) for q in [pages[0], *largest]})
+    assert others, "no other page type found"
     for path in others:
         for width in WIDTHS:
             _check(chromium, real_url, path, width)
