@@ -48,8 +48,8 @@ STEM = "data/infrarisk-map"
 STEM_EXCEPT_NC = "data/infrarisk-map-except-nc"
 COLUMNS = ["asset_id", "name", "layer", "asset_type", "asset_type_label", "country_code", "status", "band",
            "band_reason", "foreign_shares", "all_shares", "control", "ultimate_controller",
-           "controlling_country_code", "evidence_date", "to_recheck", "parent_asset_id", "code", "licence",
-           *vendor_site.DOWNLOAD_COLUMNS]
+           "controlling_country_code", "evidence_date", "to_recheck", "parent_asset_id", "code",
+           *vendor_site.DOWNLOAD_COLUMNS, "licence"]
 
 
 def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
