@@ -72,7 +72,7 @@
         el("td", null, ir.vendorChip(r.band, r.band), r.review ? el("span", { class: "meta" }, " flagged for review") : null),
         el("td", null, ir.link(r.src[0], "source"), r.src[1] ? el("span", { class: "meta" }, " (" + r.src[1] + ")") : null));
     });
-    sec.appendChild(el("div", { class: "table-wrap" }, el("table", { class: "holders supply" },
+    sec.appendChild(el("div", { class: "table-wrap" }, el("table", { class: "supply" },
       el("caption", null, "Supply rows (" + vb.rows.length + ")"),
       el("thead", null, el("tr", null, ["Component", "Vendor", "Share and basis", "Status and dates", "Band", "Source"].map(function (h) { return el("th", { scope: "col" }, h); }))),
       el("tbody", null, rows))));
