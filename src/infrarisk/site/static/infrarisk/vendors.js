@@ -69,12 +69,12 @@
         el("td", null, r.share ? r.share + (r.basis ? " (" + r.basis + ")" : "") : (r.basis || "not published")),
         el("td", null, status, dates ? el("span", { class: "meta" }, " " + dates) : null,
           r.superseded ? el("span", { class: "meta" }, " (superseded: another row names the vendor)") : null),
-        el("td", null, ir.vendorChip(r.band, r.band), r.review ? el("span", { class: "meta" }, " flagged for review") : null),
-        el("td", null, ir.link(r.src[0], "source"), r.src[1] ? el("span", { class: "meta" }, " (" + r.src[1] + ")") : null));
+        el("td", null, ir.vendorChip(r.band, r.band), " ", ir.link(r.src[0], "source"), r.src[1] ? el("span", { class: "meta" }, " (" + r.src[1] + ")") : null,
+          r.review ? el("span", { class: "meta" }, " flagged for review") : null));
     });
     sec.appendChild(el("div", { class: "table-wrap" }, el("table", { class: "supply" },
       el("caption", null, "Supply rows (" + vb.rows.length + ")"),
-      el("thead", null, el("tr", null, ["Component", "Vendor", "Share and basis", "Status and dates", "Band", "Source"].map(function (h) { return el("th", { scope: "col" }, h); }))),
+      el("thead", null, el("tr", null, ["Component", "Vendor", "Share and basis", "Status and dates", "Band and source"].map(function (h) { return el("th", { scope: "col" }, h); }))),
       el("tbody", null, rows))));
     var names = Object.keys(cited).sort();
     if (names.length) {
