@@ -32,8 +32,8 @@ from ..findings import census, inge2, reconcile
 from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
-from . import (country_page, details, downloads, extras, layer_downloads, mapdata, mapping, methodology, vendor_downloads,
-               vendor_site)
+from . import (country_page, details, downloads, extras, layer_downloads, mapdata, mapping, methodology,
+               vendor_downloads, vendor_site)
 from .builder import SiteBuilder, _records  # noqa: F401  (SiteBuilder is public here)
 from .features import TYPE_LABELS
 

@@ -155,7 +155,8 @@ def country_page(con, labels: dict, downloads: list[dict], **ctx) -> tuple[str, 
                                                   ("countries", "static/infrarisk/countries.js")],
                              minZoom=3)
         m.add_child(mapping.Attach("infrarisk.choropleth", data))
-        europe = [f for f in vendor_site.figures(con) if f["country_code"] not in {c["country_code"] for c in countries}]
+        codes = {c["country_code"] for c in countries}
+        europe = [f for f in vendor_site.figures(con) if f["country_code"] not in codes]  # EU+: no country section
         html = mapping.map_page(m, "countries.html", page="countries", title="Countries", countries=countries,
                                 classes=class_labels(), downloads=downloads, vendor_figures_europe=europe, **ctx)
     return html, countries

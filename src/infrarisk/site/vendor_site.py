@@ -35,7 +35,6 @@ import duckdb
 import pandas as pd
 
 from ..fmt import pct
-from .features import asset_frame  # noqa: F401  (the registry columns, documented there)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .builder import SiteBuilder
@@ -263,10 +262,11 @@ def figures(con: duckdb.DuckDBPyConnection) -> list[dict]:
     for r in _rows(con, "SELECT * FROM out_vendor__country_figures ORDER BY figure_id", "out_vendor__country_figures"):
         bound = {"lower": "over ", "upper": "under "}.get(r["published_bound"] or "", "")
         r["published_text"] = f"{bound}{r['published_pct']:g}%"
+        n_cn, n_named = r["n_operators_cn"], r["n_operators_disclosed"]
         r["computed_text"] = (None if r["computed_pct"] is None else
-                              f"{r['computed_pct']:g}% ({r['n_operators_cn']} of {r['n_operators_disclosed']} operators "
-                              f"whose rows name a vendor)")
-        r["published_source_date"] = None if r["published_source_date"] is None else str(r["published_source_date"])[:10]
+                              f"{r['computed_pct']:g}% ({n_cn} of {n_named} operators whose rows name a vendor)")
+        d = r["published_source_date"]
+        r["published_source_date"] = None if d is None else str(d)[:10]
         out.append(r)
     return out
 
@@ -284,8 +284,8 @@ def summary_text(v: dict) -> dict:
             "mobile_networks_high_risk_ran": "; ".join(f"{n['name']} ({n['vendors']}, {n['status']})"
                                                        for n in v["hr_networks"]) or None,
             "vendor_figures": "; ".join(
-                f"{f['metric']} {f['year']}: published {f['published_text']} ({f['publisher']}, {f['published_source_url']})"
-                f"; computed {f['computed_text'] or 'n/a'}" for f in v["figures"]) or None}
+                f"{f['metric']} {f['year']}: published {f['published_text']} ({f['publisher']}, "
+                f"{f['published_source_url']}); computed {f['computed_text'] or 'n/a'}" for f in v["figures"]) or None}
 
 
 SUMMARY_COLUMNS = ["n_mobile_networks", "n_mobile_networks_high_risk_ran", "mobile_networks_high_risk_ran",
