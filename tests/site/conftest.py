@@ -27,6 +27,9 @@ MAPPED_SQL = """
            SELECT l.cable_asset_id FROM core_cables__landings l
            JOIN core_cables__landing_points p ON p.asset_id = l.landing_asset_id
            JOIN core_geo__countries g ON g.country_code = p.country_code WHERE g.is_europe))
+    UNION ALL  -- the supply source's mobile networks that are not curated assets (issue 13), on the telecom layer
+    SELECT asset_id, name, 'telecom', NULL, country_code, '' FROM core_vendor__networks
+    WHERE NOT is_existing_asset AND latitude IS NOT NULL AND longitude IS NOT NULL
     ORDER BY asset_id"""
 
 

@@ -32,7 +32,8 @@ from ..findings import census, inge2, reconcile
 from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
-from . import country_page, details, downloads, extras, layer_downloads, mapdata, mapping, methodology, vendor_downloads
+from . import (country_page, details, downloads, extras, layer_downloads, mapdata, mapping, methodology,
+               vendor_downloads, vendor_site)
 from .builder import SiteBuilder, _records  # noqa: F401  (SiteBuilder is public here)
 from .features import TYPE_LABELS
 
@@ -235,7 +236,8 @@ def _pages(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData
         "methodology.html", "methodology", "Methodology", checks=checks, stats=stats, n_errors=n_err,
         n_warnings=n_warn, thresholds=settings.thresholds, current_statuses=list(settings.current_statuses),
         country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown",
-        layers=methodology.methodology_facts(con, settings, layer_files, md), census=census.coverage(con)))
+        layers=methodology.methodology_facts(con, settings, layer_files, md), census=census.coverage(con),
+        vendors=vendor_site.methodology(con, settings, profile)))
     _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences"))
 
     # what changed since the previous published build (history store; issue 6)

@@ -11,7 +11,9 @@ is small — Malta, Cyprus, Luxembourg … — also get a dot at their label poi
 seen and clicked), over the outlines of ``data/map/outline.js``, then one section per European
 country listing, by asset type, its assets with their band, the assets controlled from a
 foreign high-risk country or in the high or elevated band, and apart from them the assets
-controlled from a high-risk group the country itself belongs to (domestic control). Strings
+controlled from a high-risk group the country itself belongs to (domestic control), and — a separate
+dimension, never mixed with ownership (:mod:`.vendor_site`) — its mobile networks on high-risk vendors'
+radio equipment and the published vendor figures beside the computed ones, with both sources. Strings
 from data are escaped: the template autoescapes; the GeoJSON goes through ``tojson``, and ``static/infrarisk/countries.js`` makes
 the popups and tooltips of its properties as DOM text nodes.
 """
@@ -22,7 +24,7 @@ import json
 
 from ..explain import records
 from ..geo import countries_gdf
-from . import mapping
+from . import mapping, vendor_site
 
 #: (lowest count, fill colour) of the choropleth classes
 CLASSES = [(0, "#f2f0eb"), (1, "#fddbc7"), (2, "#f4a582"), (4, "#d6604d"), (10, "#b2182b")]
@@ -93,6 +95,9 @@ def country_data(con, labels: dict) -> tuple[list[dict], dict]:
         countries.append({**r, "by_type": _by_type(a, labels), "listed": _records(listed, labels),
                           "domestic": _records(domestic, labels)})
     by_code = {c["country_code"]: c for c in countries}
+    vend = vendor_site.country_rows(con)  # "built by": a separate dimension, beside the ownership counts
+    for c in countries:
+        c["vendor"] = vend.get(c["country_code"], vendor_site.empty_country())
 
     gdf = countries_gdf(con)
     gdf = gdf[gdf["country_code"].isin(by_code) | gdf["country_code"].isin(
@@ -119,7 +124,9 @@ def _popup(c: dict) -> dict:
     return {"name": c["country_name"], "n": int(c["n_controlled_high_risk"]), "assets": int(c["n_assets"]),
             "high": int(c["n_high"]), "elevated": int(c["n_elevated"]), "unknown": int(c["n_unknown"]),
             "domestic": int(c["n_controlled_domestic"]),
-            "types": [[t["type"], t["n"], t["controlled"]] for t in c["by_type"]]}
+            "types": [[t["type"], t["n"], t["controlled"]] for t in c["by_type"]],
+            "vendor": [len(c["vendor"]["hr_networks"]), c["vendor"]["n_networks"],
+                       [n["name"] for n in c["vendor"]["hr_networks"]]]}
 
 
 def _rounded(feats: list[dict], ndigits: int = 3) -> list[dict]:
@@ -148,6 +155,8 @@ def country_page(con, labels: dict, downloads: list[dict], **ctx) -> tuple[str, 
                                                   ("countries", "static/infrarisk/countries.js")],
                              minZoom=3)
         m.add_child(mapping.Attach("infrarisk.choropleth", data))
+        codes = {c["country_code"] for c in countries}
+        europe = [f for f in vendor_site.figures(con) if f["country_code"] not in codes]  # EU+: no country section
         html = mapping.map_page(m, "countries.html", page="countries", title="Countries", countries=countries,
-                                classes=class_labels(), downloads=downloads, **ctx)
+                                classes=class_labels(), downloads=downloads, vendor_figures_europe=europe, **ctx)
     return html, countries

@@ -26,6 +26,8 @@ non-commercial), and per asset:
 - ``groups``: per high-risk group of the profile with a path to the asset: its band,
   look-through share, reason and the paths (steps with sources, look-through product);
 - ``op``, ``pos`` (position precision and source), ``wpi``;
+- ``vb``: the "built by" section (:func:`infrarisk.site.vendor_site.card`), left out where no
+  supply row attaches (not researched); a separate dimension, never mixed into the band above;
 - ``x``: what the asset's layer adds (:attr:`infrarisk.site.layers.Layer.card`, e.g. a
   landing station's cables: a "lands at" relation, not an ownership share).
 
@@ -45,6 +47,7 @@ import pandas as pd
 from .. import licences
 from ..fmt import edge_share, stake_share
 from ..review import AgeRule
+from . import vendor_site
 from .mapdata import SHARD_SIZE, MapData, js_call
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -200,6 +203,10 @@ def write_details(sb: "SiteBuilder", md: MapData, out_dir: Path) -> int:
         assets = [asset_detail(sb, sh, rows.get(aid) or {"asset_id": aid}, holders.get(aid, []), reasons[i], lics[i],
                                cards[i](sb, aid) if cards[i] else None)
                   for i, aid in enumerate(md.order[k:k + SHARD_SIZE], start=k)]
+        for aid, d in zip(md.order[k:k + SHARD_SIZE], assets):  # "built by", its own section (issue 13)
+            vb = vendor_site.card(sb, aid)
+            if vb is not None:
+                d["vb"] = vb
         payload = {"shard": k // SHARD_SIZE, "first": k, "ents": sh.ents, "srcs": sh.srcs, "lics": sh.lics,
                    "assets": assets}
         (folder / f"{k // SHARD_SIZE:04d}.js").write_bytes(js_call("detail", payload).encode())

@@ -4,7 +4,9 @@ Contract: :func:`write_downloads` takes the mapped assets (:class:`~infrarisk.si
 and writes ``data/infrarisk-map.csv``, ``.geojson`` and ``.parquet`` (GeoParquet 1.0,
 EPSG:4326): one row per mapped asset with its layer, type, host country, status, band and
 reason, the look-through shares by controlling country, the ultimate controller and its
-country, the age of its stakes (``evidence_date``: the oldest newest-evidence date among its
+country, its "built by" band with the reason, high-risk vendors, vendors, components and
+sources (:data:`infrarisk.site.vendor_site.DOWNLOAD_COLUMNS`; ``not_researched`` where no supply
+row attaches), the age of its stakes (``evidence_date``: the oldest newest-evidence date among its
 current stakes, the fact most in need of a re-check; ``to_recheck``: ``old`` when that date
 is ``fact_max_age_years`` old or older, ``pending`` when a pending or awarded stake waits
 longer than ``pending_max_age_months``, see :class:`infrarisk.review.AgeRule`), and the
@@ -36,6 +38,7 @@ from .. import licences
 from ..fmt import share_span
 from ..review import AgeRule, as_date
 from .layers import type_label
+from . import vendor_site
 from .mapdata import MapData, layer_licence
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,7 +48,8 @@ STEM = "data/infrarisk-map"
 STEM_EXCEPT_NC = "data/infrarisk-map-except-nc"
 COLUMNS = ["asset_id", "name", "layer", "asset_type", "asset_type_label", "country_code", "status", "band",
            "band_reason", "foreign_shares", "all_shares", "control", "ultimate_controller",
-           "controlling_country_code", "evidence_date", "to_recheck", "parent_asset_id", "code", "licence"]
+           "controlling_country_code", "evidence_date", "to_recheck", "parent_asset_id", "code",
+           *vendor_site.DOWNLOAD_COLUMNS, "licence"]
 
 
 def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
@@ -88,6 +92,8 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
     ages = _ages(sb)
     out["evidence_date"] = [ages.get(a, (None, None))[0] for a in ids]
     out["to_recheck"] = [ages.get(a, (None, None))[1] for a in ids]
+    for c, values in vendor_site.download_columns(sb, ids).items():  # "built by" (issue 13), beside ownership
+        out[c] = values
     return gpd.GeoDataFrame(out[[*COLUMNS, "geometry"]], geometry="geometry", crs="EPSG:4326")
 
 

@@ -3,7 +3,8 @@
 Contract: :func:`downloads` reads a finished build and returns the CSV downloads of the layers
 — ``layer-assets.csv`` (every cable, landing station, telecom and energy asset with band,
 status, holders and sources), ``country-assets.csv`` and ``country-summary.csv`` (the country
-summary), ``entity-matches.csv`` (how every owner name was matched) — each as a dict with
+summary; it also carries the "built by" columns of
+:data:`infrarisk.site.vendor_site.SUMMARY_COLUMNS`), ``entity-matches.csv`` (how every owner name was matched) — each as a dict with
 ``name``, ``href``, ``columns``, ``rows``, ``licence`` (the most restrictive licence of the
 rows it contains, :func:`infrarisk.licences.most_restrictive`), ``licence_url`` and
 ``is_noncommercial`` (it contains non-commercial rows, so the page linking it says so).
@@ -15,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from .. import licences
+from . import vendor_site
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -67,6 +69,10 @@ def downloads(con: duckdb.DuckDBPyConnection) -> list[dict]:
     ca = con.execute("SELECT * FROM out_exposure__country_assets ORDER BY country_code, asset_class, asset_id").df()
     out.append(_download("country-assets.csv", ca.drop(columns=["is_noncommercial"]), list(ca["licence"].dropna())))
     cs = con.execute("SELECT * FROM out_exposure__countries ORDER BY country_code").df()
+    vend = vendor_site.country_rows(con)  # "built by" columns (issue 13), beside the ownership counts
+    vcols = [vendor_site.summary_text(vend.get(cc, vendor_site.empty_country())) for cc in cs["country_code"]]
+    for col in vendor_site.SUMMARY_COLUMNS:
+        cs[col] = pd.Series([v[col] for v in vcols], index=cs.index, dtype=object)
     out.append(_download("country-summary.csv", cs, list(ca["licence"].dropna())))  # counts made from those rows
 
     names = con.execute("""

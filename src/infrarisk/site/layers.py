@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
-from . import infra
+from . import infra, vendor_site
 from .features import FEATURE_COLUMNS, GEOMETRIES, STATUSES, TYPE_LABELS, asset_frame, type_label  # noqa: F401
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -136,8 +136,9 @@ LAYERS: list[Layer] = [
           infra.landing_stations, CABLE_SOURCES, size=4, card=infra.card,
           legend="Landing stations take the band of the most exposed cable that lands there."),
     Layer("telecom-networks", "Mobile networks, towers and telecom groups", "point",
-          infra.telecom("mobile_network", "mobile_fixed_network", "tower_portfolio", "tower_company", "telecom_group"),
-          ("curated",), size=7),
+          vendor_site.with_mobile_networks(  # and the supply source's mobile networks (issue 13), at their country
+              infra.telecom("mobile_network", "mobile_fixed_network", "tower_portfolio", "tower_company", "telecom_group")),
+          ("curated", "supply"), size=7),
     Layer("data-centres", "Data centres", "point", infra.telecom("data_centre"), ("curated",), size=6),
     Layer("cable-landings", "Cable landings with sourced stakes", "point", infra.telecom("cable_landing"),
           ("curated",), size=6),

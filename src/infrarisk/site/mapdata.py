@@ -11,7 +11,8 @@ against a finished build and adds, per asset, the ownership facts the filters ne
 - ``data/map/<layer>.js``: one file per non-empty layer, column-wise (ids, names,
   integer coordinates in 1e-5 degrees, small integer codes into the dictionaries, sparse
   lists of look-through shares by controlling country in millionths, and of related
-  entities for the search);
+  entities for the search, and ``vband``, the sparse "built by" band of :mod:`.vendor_site` (index ``vendor_bands``: a separate
+  dimension, absent where not researched));
 - ``data/map/outline.js``: the Natural Earth country outlines drawn under the data.
 
 Each file is a single call ``infrarisk.data("<name>", <JSON>)``: a classic script, so the
@@ -40,6 +41,7 @@ import shapely
 from .. import licences
 from ..score import BANDS, SEVERITY
 from . import layers as registry
+from . import vendor_site
 from .layers import STATUSES, Layer, type_label
 from .render import BAND_COLOURS, BAND_LABELS
 
@@ -310,6 +312,7 @@ def index_payload(sb: "SiteBuilder", md: MapData, codes: dict[str, Codes], downl
         "entities": ent_rows,
         "layers": layer_rows,
         "share_options": SHARE_OPTIONS,
+        "vendor_bands": vendor_site.index_entry(),
         "share_scale": SHARE_SCALE,
         "coord_scale": COORD_SCALE,
         "shard_size": SHARD_SIZE,
@@ -376,6 +379,7 @@ def write_map_data(sb: "SiteBuilder", md: MapData, out_dir: Path, downloads: lis
     offset = 0
     for layer, frame in md.layers:
         payload = layer_payload(layer, frame, md, codes, offset)
+        payload["vband"] = vendor_site.codes(sb, payload["ids"])  # "built by" band (issue 13); absent: not researched
         (folder / f"{layer.id}.js").write_bytes(js_call("layer", payload).encode())
         scripts.append(f"data/map/{layer.id}.js")
         offset += len(frame)

@@ -9,6 +9,7 @@
   var ir = window.infrarisk, el = ir.el;
   var PAGE = 50;
   var SIMPLE = ["band", "ctl", "type", "st", "hc"];
+  SIMPLE.push("vb");  // the "built by" band (vendors.js): in permalinks like the others
 
   /* The app is built in steps of a few milliseconds each (one task per step, so that the page
      stays responsive while the data are decoded): the store, the filters and the outline, the
@@ -104,7 +105,7 @@
         var input = el("input", { type: radio ? "radio" : "checkbox", id: id, name: "f-" + key, value: v[0] });
         input.addEventListener("change", function () { self.onFacet(key, k, input.checked); });
         var count = el("span", { class: "n" });
-        var swatch = key === "band" ? el("i", { class: "swatch", style: "background:" + self.index.bands[k].colour, "aria-hidden": "true" }) : null;
+        var swatch = key === "band" ? el("i", { class: "swatch", style: "background:" + self.index.bands[k].colour, "aria-hidden": "true" }) : key === "vb" ? ir.vendorSwatch(self.index, k) : null;
         var label = el("label", { for: id }, swatch, key === "cc" || key === "hc" ? v[1] + " (" + v[0] + ")" : v[1], " ", count);
         var li = el("li", null, input, label);
         list.appendChild(li);
@@ -119,7 +120,8 @@
       var help = {
         ms: "Held from the selected countries; with none selected, from any one country other than the asset's own.",
         cc: "Countries from which entities hold a look-through share (a port: in any of its terminals).",
-        ctl: "Where the asset's ultimate controller is (a port: its most exposed terminal)."
+        ctl: "Where the asset's ultimate controller is (a port: its most exposed terminal).",
+        vb: "Who built its critical components (radio network, cranes, cable system), apart from who owns it. Not researched: no supply row."
       }[key];
       help = help ? el("p", { class: "meta" }, help) : null;
       var fs = el("fieldset", { class: "facet", id: "facet-" + key }, el("legend", null, facet.label), help, list, extra);
@@ -342,7 +344,8 @@
           country_code: st.host[i] >= 0 ? idx.countries[st.host[i]][0] : null, status: idx.statuses[st.status[i]] ? idx.statuses[st.status[i]][0] : null,
           band: idx.bands[st.band[i]].id, shares: shares.join("; "), control: idx.controls[st.control[i]][0],
           ultimate_controller: ctl >= 0 ? idx.entities[ctl][0] : null, code: st.codes[i] || null,
-          foreign_share_max: f.foreign[i] / idx.share_scale
+          foreign_share_max: f.foreign[i] / idx.share_scale,
+          vendor_band: st.vband && st.vband[i] >= 0 ? idx.vendor_bands[st.vband[i]][0] : null
         }
       });
     });
@@ -360,7 +363,7 @@
     var recs = this.shownRecords(), st = this.store, lic = this.shownLicence(), text, type;
     var licence = { id: lic, url: lic ? this.index.licence_urls[lic] : null, attribution: "infrarisk; sources and attributions: sources.html of the site" };
     if (format === "csv") {
-      var cols = ["asset_id", "name", "layer", "asset_type", "country_code", "status", "band", "shares", "control", "ultimate_controller", "code", "foreign_share_max", "longitude", "latitude"];
+      var cols = ["asset_id", "name", "layer", "asset_type", "country_code", "status", "band", "shares", "control", "ultimate_controller", "code", "foreign_share_max", "vendor_band", "longitude", "latitude"];
       var lines = [cols.join(",")];
       recs.forEach(function (r) {
         r.props.longitude = +lon(st.x[r.i]).toFixed(5); r.props.latitude = +lat(st.y[r.i]).toFixed(5);

@@ -18,6 +18,8 @@
         (p.domestic ? " (" + p.domestic + " controlled from within, counted apart)" : "") + "; " +
         p.high + " in the high band, " + p.elevated + " elevated, " + p.unknown + " unknown."),
       types.length ? el("ul", null, types) : null,
+      p.vendor && p.vendor[1] ? el("p", null, "Built by (separate from ownership): " + p.vendor[0] + " of " + p.vendor[1] +
+        " mobile networks on a high-risk vendor's radio equipment" + (p.vendor[2].length ? " (" + p.vendor[2].join("; ") + ")" : "") + ".") : null,
       el("p", null, el("a", { href: "#country-" + cc }, "List of its assets")));
   }
 

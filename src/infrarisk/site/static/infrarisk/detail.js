@@ -178,6 +178,7 @@
     if (d.wpi) { meta.push("World Port Index number " + d.wpi + ". "); }
     if (d.pos) { meta.push(["Position: " + d.pos[0], d.pos[1] ? [" (", ir.link(d.pos[1], "source"), ")"] : null, ". "]); }
     if (meta.length) { body.appendChild(el("p", { class: "meta" }, meta)); }
+    if (ir.vendorSection) { ir.vendorSection(body, d, idx); }  // "built by": its own section (vendors.js)
     var lic = d.lic !== undefined ? shard.lics[d.lic] : null;
     if (lic) {
       body.appendChild(el("p", { class: "meta licence" }, "Data licence: ", ir.link(lic[1], lic[0]),

@@ -14,6 +14,7 @@
   ir.FACETS = [
     { key: "layer", label: "Layers" },
     { key: "band", label: "Band" },
+    { key: "vb", label: "Built by (high-risk vendor band)" },
     { key: "cc", label: "Controlling country (held from)" },
     { key: "ms", label: "Minimum look-through share" },
     { key: "ctl", label: "Control" },
@@ -33,6 +34,9 @@
       ms: index.share_options.map(function (x) { return [String(Math.round(x * 100)), x ? "at least " + ir.pct(x) : "any share"]; }),
       ctl: index.controls, type: index.types, st: index.statuses
     };
+    // "built by" (vendors.js): a separate dimension; a feature without a supply row is "not researched"
+    this.values.vb = (index.vendor_bands || []).map(function (b) { return [b[0], b[1]]; });
+    store.vband = store.vband || (ir.vendorBands ? ir.vendorBands(store, index, ir.raw.layers) : new Int16Array(n).fill(-1));
     this.defaultLayers = index.layers.map(function (l) { return l.shown ? 1 : 0; });
     this.reset();
     // largest share held from abroad, for the table and its sorting
@@ -57,6 +61,7 @@
     this.sel = {};
     ["band", "cc", "ctl", "type", "st", "hc"].forEach(function (k) { self.sel[k] = new Uint8Array(self.values[k].length); });
     this.sel.layer = Uint8Array.from(this.defaultLayers);
+    this.sel.vb = new Uint8Array(this.values.vb.length);
     this.ms = 0;
     this.q = "";
     this.qmatch = null;
@@ -132,6 +137,7 @@
     var match = new Uint8Array(n), total = 0, msOpts = this.index.share_options, min = ms * this.scale - 0.5;
     var cols = { band: st.band, ctl: st.control, type: st.type, st: st.status, hc: st.host };
     var simple = ["band", "ctl", "type", "st", "hc"];
+    on.vb = this.any("vb"); cols.vb = st.vband; simple.push("vb");
     for (var i = 0; i < n; i++) {
       var nf = 0, which = -1;
       if (!sel.layer[st.layer[i]]) { nf++; which = "layer"; }
