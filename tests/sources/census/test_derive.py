@@ -43,3 +43,24 @@ def test_a_changed_header_stops_the_import(tmp_path):
     sheet.write_text("terminal,holder\nA,B\n")
     with pytest.raises(DataError, match="header"):
         build_census(tmp_path, sheets={})
+
+
+def test_a_later_terminal_or_port_row_noted_withdrawn_leaves_both_rows_out(tmp_path):
+    other = dict(TERMINAL, terminal="Beta Terminal", smdg_code="BET")
+    gone = dict(TERMINAL, smdg_code="", source_url="", note="withdrawn: not a terminal (a catch-all row)")
+    port_b = dict(PORT, unlocode="FRQQQ", port="Otherville")
+    build_census(tmp_path, sheets={"terminals_a": [TERMINAL, other], "terminals_b": [gone],
+                                   "ports_a": [PORT, port_b], "ports_b": [dict(port_b, note="Withdrawn: no figure")]})
+    assert [r["terminal"] for r in read(tmp_path, "terminals")] == ["Beta Terminal"]
+    assert [r["unlocode"] for r in read(tmp_path, "ports")] == ["FRPVL"]
+
+
+def test_a_withdrawing_row_that_replaces_no_earlier_row_stops_the_import(tmp_path):
+    typo = dict(TERMINAL, terminal="Alpha Terminal (nort)", note="withdrawn: not a terminal")
+    with pytest.raises(DataError, match="withdraws no earlier row"):
+        build_census(tmp_path, sheets={"terminals_b": [typo]})
+
+
+def test_a_stake_row_noted_withdrawn_is_kept_its_status_says_so(tmp_path):
+    build_census(tmp_path, sheets={"stakes_b": [dict(STAKE, status="withdrawn", note="withdrawn: not a stake")]})
+    assert [r["status"] for r in read(tmp_path, "stakes")] == ["withdrawn"]

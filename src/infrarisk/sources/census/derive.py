@@ -16,10 +16,17 @@ which row it supersedes (``supersedes``). Keys: a port by its UN/LOCODE; a termi
 UN/LOCODE and name; a stake by terminal UN/LOCODE, terminal name, holder and stake kind; a
 holder by its name and parent. Two rows with the same key in one file are both kept: the loader
 reports the duplicate. Strict interpretation: a changed header stops the import.
+
+Withdrawal: a stake row withdraws an earlier one with ``status`` ``withdrawn`` (kept, the loader makes
+no link). Ports, terminals and holders have no status: a later row whose note starts with
+``withdrawn`` (the reason follows) says the earlier row with its key was a mistake, and both are
+left out of the derived file (the worksheets keep them); a withdrawing row that replaces no earlier
+row stops the import.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ...errors import DataError
@@ -44,6 +51,8 @@ PUBLISHED_COLUMNS = ["publication", "publication_url", "publication_date", "port
                      "investor", "stake_pct_as_published", "year_as_published", "note", "match_stake_id",
                      "explanation"]
 ORIGIN = ["worksheet", "worksheet_row", "supersedes"]
+#: the note of a port, terminal or holder row that withdraws the earlier row with its key
+WITHDRAWN = re.compile(r"^\s*withdrawn\b", re.I)
 
 #: kind -> (input columns, key of a row, id column and its prefix, description)
 KINDS = {
@@ -114,6 +123,30 @@ def merge(files: list[Path], columns: list[str], key, rel) -> list[dict]:
     return [out[j] for j in sorted(out)]
 
 
+def drop_withdrawn(rows: list[dict]) -> list[dict]:
+    """The merged rows without the withdrawing ones (their superseded rows are already gone).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`merge` of a kind without a ``status`` column.
+
+    Returns
+    -------
+    list of dict
+        The rows whose note does not start with ``withdrawn``.
+
+    Raises
+    ------
+    DataError
+        When a withdrawing row replaces no earlier row (its key matches none: a typo).
+    """
+    for r in rows:
+        if WITHDRAWN.match(r["note"] or "") and not r["supersedes"]:
+            raise DataError(f"{r['worksheet']} row {r['worksheet_row']}: withdraws no earlier row with its key")
+    return [r for r in rows if not WITHDRAWN.match(r["note"] or "")]
+
+
 def build(shared: Path | None, out_dir: Path) -> Manifest:
     """Write the census files and the manifest into ``out_dir``; return the manifest.
 
@@ -131,6 +164,8 @@ def build(shared: Path | None, out_dir: Path) -> Manifest:
         if not sheets:
             raise DataError(f"{census_dir}: no {kind}_*.csv worksheet")
         rows = merge(sheets, columns, key, rel)
+        if "status" not in columns:
+            rows = drop_withdrawn(rows)
         cols = list(columns) + ORIGIN
         if id_col:
             name, prefix = id_col
