@@ -93,22 +93,23 @@ def build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Prof
     """Write the whole site into ``out_dir`` (created; must not exist) from the tables of ``con``."""
     out_dir = Path(out_dir)
     with _frozen_heap():
-        sb, md = _prepare(con, settings, profile, out_dir)
+        sb, md, ex = _prepare(con, settings, profile, out_dir)
         sets, dls = downloads.plan_downloads(sb, md)
-        downloads.write_sets(sets, out_dir)
-        _map_files(sb, md, dls, out_dir)
-        _pages(con, sb, md, settings, profile, out_dir)
+        _child_part(sb, md, ex, sets, dls, out_dir)
+        _here_part(con, sb, md, ex, sets, settings, profile, out_dir)
     return out_dir
 
 
 def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path, workers: int = 2) -> Path:
-    """:func:`build_site` from a closed database file, the map's files and the pages written at once.
+    """:func:`build_site` from a closed database file, its files written by two processes at once.
 
-    The tables every part reads (:class:`SiteBuilder`, :func:`mapdata.collect`) are read once;
-    then, with ``workers`` 2 on a system with ``os.fork``, a child process writes the map's
-    files (map data, details, ``index.html``) and the GeoJSON downloads while this process
-    writes the CSV and GeoParquet downloads and the other pages, each through its own read-only connection (:mod:`.parallel`). The files are the
-    same as :func:`build_site` writes; a failure in either part raises here.
+    The tables every part reads (:class:`SiteBuilder`, :func:`mapdata.collect`,
+    :func:`extras.plan_extras`) are read once; then, with ``workers`` 2 on a system with
+    ``os.fork``, a child process writes the map's files (map data, details, ``index.html``),
+    the GeoJSON downloads and the owner pages while this process writes the CSV and
+    GeoParquet downloads, the other pages, the network files and the JSON API, each through
+    its own read-only connection (:mod:`.parallel`). The files are the same as
+    :func:`build_site` writes; a failure in either part raises here.
 
     Parameters
     ----------
@@ -123,38 +124,48 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
     with _frozen_heap():
         con = connect_read_only(db_path)
         try:
-            sb, md = _prepare(con, settings, profile, out_dir)
+            sb, md, ex = _prepare(con, settings, profile, out_dir)
             sets, dls = downloads.plan_downloads(sb, md)
         finally:
             con.close()
-        if workers < 2 or not parallel.can_fork():
-            sb.con = con = connect_read_only(db_path)
-            try:
-                downloads.write_sets(sets, out_dir)
-                _map_files(sb, md, dls, out_dir)
-                _pages(con, sb, md, settings, profile, out_dir)
-            finally:
-                con.close()
-            return out_dir
 
         def child() -> None:
             sb.con = c = connect_read_only(db_path)
             try:
-                downloads.write_sets(sets, out_dir, ("geojson",))
-                _map_files(sb, md, dls, out_dir)
+                _child_part(sb, md, ex, sets, dls, out_dir)
             finally:
                 c.close()
 
         def here() -> None:
             sb.con = c = connect_read_only(db_path)
             try:
-                downloads.write_sets(sets, out_dir, ("csv", "parquet"))
-                _pages(c, sb, md, settings, profile, out_dir)
+                _here_part(c, sb, md, ex, sets, settings, profile, out_dir)
             finally:
                 c.close()
 
-        parallel.run_pair(child, here)
+        if workers < 2 or not parallel.can_fork():
+            child()
+            here()
+        else:
+            parallel.run_pair(child, here)
     return out_dir
+
+
+def _child_part(sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras", sets, dls: list[dict],
+                out_dir: Path) -> None:
+    """The map's files, the GeoJSON downloads and the owner pages."""
+    downloads.write_sets(sets, out_dir, ("geojson",))
+    _map_files(sb, md, dls, out_dir)
+    extras.write_owners(ex, out_dir, sb.common)
+
+
+def _here_part(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras", sets,
+               settings: Settings, profile: Profile, out_dir: Path) -> None:
+    """The CSV and GeoParquet downloads, every page but the map and the owners, the network files, the API."""
+    downloads.write_sets(sets, out_dir, ("csv", "parquet"))
+    _pages(con, sb, md, settings, profile, out_dir)
+    extras.write_networks(ex, out_dir)
+    extras.write_api(sb, ex, out_dir)
 
 
 def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
@@ -163,13 +174,14 @@ def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, out_dir: Path):
-    """The site folder with its static files, and what both parts read: (SiteBuilder, MapData)."""
+    """The site folder with its static files, and what every part reads: (SiteBuilder, MapData, Extras)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=False)
     copy_static(out_dir)
     sb = SiteBuilder(con, settings, profile)
-    sb.common.update(extras.write_extras(sb, out_dir))  # network files, owner pages, JSON API (issue 14)
-    return sb, mapdata.collect(sb)
+    ex = extras.plan_extras(sb)  # network files, owner pages, JSON API (issue 14): read now, written later
+    sb.common.update(ex.common())
+    return sb, mapdata.collect(sb), ex
 
 
 def _map_files(sb: SiteBuilder, md: "mapdata.MapData", dls: list[dict], out_dir: Path) -> None:

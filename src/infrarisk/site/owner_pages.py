@@ -300,15 +300,25 @@ def owner_ids(d: OwnerData) -> list[str]:
     return sorted(set(d.holdings) | set(d.controls))
 
 
+def owner_urls(d: OwnerData) -> dict[str, str]:
+    """``{entity_id: "owners/<slug>.html"}`` for every entity that gets a page."""
+    return {eid: f"{FOLDER}/{s}.html" for eid, s in slugs(owner_ids(d)).items()}
+
+
 def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
-    """Write ``owners/<slug>.html`` for every owner; return ``{entity_id: "owners/<slug>.html"}``."""
-    ids = owner_ids(d)
-    urls = {eid: f"{FOLDER}/{s}.html" for eid, s in slugs(ids).items()}
+    """Write ``owners/<slug>.html`` for every owner; return ``{entity_id: "owners/<slug>.html"}``.
+
+    The header and footer, the same on every owner page, are rendered once (``chrome`` of
+    ``base.html``).
+    """
+    urls = owner_urls(d)
     rel = {eid: f"{Path(u).name}" for eid, u in urls.items()}  # links between owner pages
     folder = Path(out_dir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    for eid in ids:
-        ctx = page_context(d, eid, rel)
-        html = render("owner.html", page="owner", title=ctx["entity"]["name"], root="../", **ctx, **common)
+    ctx = {**common, "page": "owner", "root": "../"}
+    chrome = {"nav": Markup(render("_nav.html", **ctx)), "footer": Markup(render("_footer.html", **ctx))}
+    for eid in sorted(urls):
+        page = page_context(d, eid, rel)
+        html = render("owner.html", title=page["entity"]["name"], chrome=chrome, **page, **ctx)
         (folder / rel[eid]).write_bytes(html.encode("utf-8"))
     return urls
