@@ -161,11 +161,14 @@ def _child_part(sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras", set
 
 def _here_part(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras", sets,
                settings: Settings, profile: Profile, out_dir: Path) -> None:
-    """The CSV and GeoParquet downloads, every page but the map and the owners, the network files, the API."""
+    """The CSV and GeoParquet downloads, the network files, every page but the map and the owners, the API."""
+    from .changes import compute
+
     downloads.write_sets(sets, out_dir, ("csv", "parquet"))
-    _pages(con, sb, md, settings, profile, out_dir)
-    extras.write_networks(ex, out_dir)
-    extras.write_api(sb, ex, out_dir)
+    sb.common["network_downloads"] = extras.write_networks(con, out_dir)  # the sources page lists them
+    changes = None if settings.as_of else compute(con, settings)  # read once: the changes page and the API
+    _pages(con, sb, md, settings, profile, out_dir, changes)
+    extras.write_api(sb, ex, out_dir, changes)
 
 
 def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
@@ -179,7 +182,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profil
     out_dir.mkdir(parents=True, exist_ok=False)
     copy_static(out_dir)
     sb = SiteBuilder(con, settings, profile)
-    ex = extras.plan_extras(sb)  # network files, owner pages, JSON API (issue 14): read now, written later
+    ex = extras.plan_extras(sb)  # owner pages and the links to them (issue 14): read now, written later
     sb.common.update(ex.common())
     return sb, mapdata.collect(sb), ex
 
@@ -193,7 +196,7 @@ def _map_files(sb: SiteBuilder, md: "mapdata.MapData", dls: list[dict], out_dir:
 
 
 def _pages(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData", settings: Settings,
-           profile: Profile, out_dir: Path) -> None:
+           profile: Profile, out_dir: Path, changes=None) -> None:
     """Every page but the map: countries, foreign stakes, INGE2, methodology, sources, changes."""
     files_lic = [f["licence"] for s in sb.sources for f in s["files"] if s["source_id"] in ("curated", "wpi")]
     # telecom and energy layers: downloads (licence of each = most restrictive of its rows), country summary
@@ -254,4 +257,4 @@ def _pages(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData
 
     # what changed since the previous published build (history store; issue 6)
     from .changes import write_changes
-    write_changes(con, settings, out_dir, **sb.common)
+    write_changes(con, settings, out_dir, changes, **sb.common)

@@ -126,13 +126,17 @@ def changes_csv(transitions: list[history.Transition]) -> str:
     return buf.getvalue()
 
 
-def write_changes(con: duckdb.DuckDBPyConnection, settings: Settings, out_dir: Path, **common) -> None:
-    """Write ``changes.html``, ``data/changes.csv`` and ``changes.atom`` into ``out_dir``."""
+def write_changes(con: duckdb.DuckDBPyConnection, settings: Settings, out_dir: Path, computed=None,
+                  **common) -> None:
+    """Write ``changes.html``, ``data/changes.csv`` and ``changes.atom`` into ``out_dir``.
+
+    ``computed``: what :func:`compute` returned for this build, if the caller has it.
+    """
     out_dir = Path(out_dir)
     if settings.as_of:
         transitions, cur, prev = [], None, None
     else:
-        cur, prev, transitions = compute(con, settings)
+        cur, prev, transitions = computed or compute(con, settings)
     page = render("changes.html", page="changes", title="Changes", transitions=transitions,
                   previous=prev, current=cur, kind_labels=KIND_LABELS, headline=headline, **common)
     (out_dir / "changes.html").write_bytes(page.encode("utf-8"))

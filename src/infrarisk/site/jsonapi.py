@@ -218,12 +218,15 @@ def inge2_ports(con, link_lic: dict) -> list[dict]:
     return rows
 
 
-def change_rows(con, settings, link_lic: dict, base: str) -> tuple[list[dict], str | None, str | None]:
-    """The change list as ``data/changes.csv`` has it; (rows, current state, previous state)."""
+def change_rows(con, settings, link_lic: dict, base: str, computed=None) -> tuple[list[dict], str | None, str | None]:
+    """The change list as ``data/changes.csv`` has it; (rows, current state, previous state).
+
+    ``computed``: what :func:`.changes.compute` returned for this build, if the caller has it.
+    """
     if settings.as_of:
         return [], None, None
     from .changes import compute
-    cur, prev, transitions = compute(con, settings)
+    cur, prev, transitions = computed or compute(con, settings)
     rows = [{"state": t.to_digest[:16], "previous_state": (t.from_digest or "")[:16] or None,
              "data_date": str(t.data_date), **{k: _clean(v) for k, v in c.as_row().items()}}
             for t in transitions for c in t.changes]
@@ -233,8 +236,11 @@ def change_rows(con, settings, link_lic: dict, base: str) -> tuple[list[dict], s
     return rows, cur.digest[:16], (prev.digest[:16] if prev else None)
 
 
-def write_api(sb: "SiteBuilder", out_dir: Path, owner_urls: dict) -> list[dict]:
-    """Write every file of ``api/v1/`` (module docstring); return the list of ``index.json``."""
+def write_api(sb: "SiteBuilder", out_dir: Path, owner_urls: dict, changes=None) -> list[dict]:
+    """Write every file of ``api/v1/`` (module docstring); return the list of ``index.json``.
+
+    ``changes``: what :func:`.changes.compute` returned for this build, if the caller has it.
+    """
     con, out = sb.con, Path(out_dir) / ROOT
     base = licences.most_restrictive([f["licence"] for s in sb.sources for f in s["files"]
                                       if s["source_id"] == "curated"] or ["CC-BY-4.0"])
@@ -265,7 +271,7 @@ def write_api(sb: "SiteBuilder", out_dir: Path, owner_urls: dict) -> list[dict]:
     i_rows = inge2_ports(con, link_lic)
     put("inge2-ports.json", {"licence": licence_object(_file_licence(i_rows, base)), "n_total": len(i_rows),
                              "data": i_rows})
-    c_rows, cur, prev = change_rows(con, sb.settings, link_lic, base)
+    c_rows, cur, prev = change_rows(con, sb.settings, link_lic, base, changes)
     put("changes.json", {"licence": licence_object(_file_licence(c_rows, base)), "state": cur, "previous_state": prev,
                          "n_total": len(c_rows), "data": c_rows})
     if groups:

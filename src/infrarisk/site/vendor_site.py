@@ -232,8 +232,9 @@ def country_rows(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
         GROUP BY s.country_code, s.asset_id
         HAVING bool_or(len(s.high_risk_vendor_ids) > 0)
         ORDER BY s.country_code, name, s.asset_id""", "out_vendor__supply")
+    names = _hr_vendor_names(con) if nets else {}
     for r in nets:
-        hr_names = _hr_vendor_names(con, r["asset_id"])
+        hr_names = names.get(r["asset_id"], [])
         out.setdefault(r["country_code"], empty_country())["hr_networks"].append(
             {"asset_id": r["asset_id"], "name": r["name"], "vendors": ", ".join(hr_names),
              "status": ", ".join(STATUS_WORDS.get(s, s) for s in r["statuses"])})
@@ -247,13 +248,16 @@ def empty_country() -> dict:
     return {"n_networks": 0, "hr_networks": [], "figures": []}
 
 
-def _hr_vendor_names(con: duckdb.DuckDBPyConnection, asset_id: str) -> list[str]:
+def _hr_vendor_names(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Per asset, the names of the high-risk vendors its current radio-network rows name (sorted)."""
     rows = con.execute(f"""
-        SELECT DISTINCT coalesce(e.vendor_name, v) AS name
-        FROM (SELECT unnest(high_risk_vendor_ids) AS v FROM out_vendor__supply
-              WHERE asset_id = ? AND is_current AND component IN {RAN!r}) x
-        LEFT JOIN core_vendor__entities e ON e.vendor_id = x.v ORDER BY 1""", [asset_id]).fetchall()
-    return [r[0] for r in rows]
+        SELECT asset_id, list(DISTINCT name ORDER BY name) FROM (
+            SELECT x.asset_id, coalesce(e.vendor_name, x.v) AS name
+            FROM (SELECT asset_id, unnest(high_risk_vendor_ids) AS v FROM out_vendor__supply
+                  WHERE asset_id IS NOT NULL AND is_current AND component IN {RAN!r}) x
+            LEFT JOIN core_vendor__entities e ON e.vendor_id = x.v)
+        GROUP BY asset_id""").fetchall()
+    return {a: list(n) for a, n in rows}
 
 
 def figures(con: duckdb.DuckDBPyConnection) -> list[dict]:
