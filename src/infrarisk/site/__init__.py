@@ -105,9 +105,9 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
 
     The tables every part reads (:class:`SiteBuilder`, :func:`mapdata.collect`,
     :func:`extras.plan_extras`) are read once; then, with ``workers`` 2 on a system with
-    ``os.fork``, a child process writes the map's files (map data, details, ``index.html``),
-    the GeoJSON downloads and the owner pages while this process writes the CSV and
-    GeoParquet downloads, the other pages, the network files and the JSON API, each through
+    ``os.fork``, a child process writes the map's files (map data, details, ``index.html``)
+    and the owner pages while this process writes the downloads (CSV, GeoJSON, GeoParquet),
+    the other pages, the network files and the JSON API, each through
     its own read-only connection (:mod:`.parallel`). The files are the same as
     :func:`build_site` writes; a failure in either part raises here.
 
@@ -153,18 +153,17 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
 
 def _child_part(sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras", sets, dls: list[dict],
                 out_dir: Path) -> None:
-    """The map's files, the GeoJSON downloads and the owner pages."""
-    downloads.write_sets(sets, out_dir, ("geojson",))
+    """The map's files and the owner pages."""
     _map_files(sb, md, dls, out_dir)
     extras.write_owners(ex, out_dir, sb.common)
 
 
 def _here_part(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras", sets,
                settings: Settings, profile: Profile, out_dir: Path) -> None:
-    """The CSV and GeoParquet downloads, the network files, every page but the map and the owners, the API."""
+    """The downloads, the network files, every page but the map and the owners, the API."""
     from .changes import compute
 
-    downloads.write_sets(sets, out_dir, ("csv", "parquet"))
+    downloads.write_sets(sets, out_dir)
     sb.common["network_downloads"] = extras.write_networks(con, out_dir)  # the sources page lists them
     changes = None if settings.as_of else compute(con, settings)  # read once: the changes page and the API
     _pages(con, sb, md, settings, profile, out_dir, changes)
