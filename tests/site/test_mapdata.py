@@ -129,3 +129,22 @@ def test_rounded_pairs_match_element_wise_rounding():
     assert _rounded({"type": "Polygon", "coordinates": [ring]}, 3) == {"type": "Polygon", "coordinates": [[
         [1.0, round(-2.0005, 3)], [3, 4.444], [1.5, None], [1.0, 2.0, 3.0], [0.123, 5.679]]]}
     assert [type(v) for v in _rounded(ring, 3)[1]] == [int, float]
+
+
+def test_download_descriptions_count_the_rows_of_their_sets(real_build):
+    """The map lists the downloads before their rows are assembled: each description's count and licence
+    must be those of the set written."""
+    from infrarisk.profiles import load_profile
+    from infrarisk.site import downloads
+
+    s, _ = real_build
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    sb = SiteBuilder(con, s, load_profile(s.profile))
+    md = mapdata.collect(sb)
+    described = downloads.describe_downloads(sb, md)
+    sets = downloads.download_sets(sb, md)
+    assert [x["set"] for x in described] == [name for name, *_ in sets for _ in downloads.FORMATS]
+    for name, stem, frame, lic in sets:
+        for d in (x for x in described if x["set"] == name):
+            assert d["n"] == len(frame) and d["licence"] == lic and d["href"].startswith(stem)
+    assert len(sets) == 2 and len(sets[1][2]) < len(sets[0][2])  # the shipped data has non-commercial layers

@@ -94,9 +94,9 @@ def build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Prof
     out_dir = Path(out_dir)
     with _frozen_heap():
         sb, md, ex = _prepare(con, settings, profile, out_dir)
-        sets, dls = downloads.plan_downloads(sb, md)
-        _child_part(sb, md, ex, sets, dls, out_dir)
-        _here_part(con, sb, md, ex, sets, settings, profile, out_dir)
+        dls = downloads.describe_downloads(sb, md)
+        _child_part(sb, md, ex, dls, out_dir)
+        _here_part(con, sb, md, ex, settings, profile, out_dir)
     return out_dir
 
 
@@ -125,21 +125,21 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
         con = connect_read_only(db_path)
         try:
             sb, md, ex = _prepare(con, settings, profile, out_dir)
-            sets, dls = downloads.plan_downloads(sb, md)
+            dls = downloads.describe_downloads(sb, md)  # the files: by this process, below
         finally:
             con.close()
 
         def child() -> None:
             sb.con = c = connect_read_only(db_path)
             try:
-                _child_part(sb, md, ex, sets, dls, out_dir)
+                _child_part(sb, md, ex, dls, out_dir)
             finally:
                 c.close()
 
         def here() -> None:
             sb.con = c = connect_read_only(db_path)
             try:
-                _here_part(c, sb, md, ex, sets, settings, profile, out_dir)
+                _here_part(c, sb, md, ex, settings, profile, out_dir)
             finally:
                 c.close()
 
@@ -151,19 +151,19 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
     return out_dir
 
 
-def _child_part(sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras", sets, dls: list[dict],
+def _child_part(sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras", dls: list[dict],
                 out_dir: Path) -> None:
     """The map's files and the owner pages."""
     _map_files(sb, md, dls, out_dir)
     extras.write_owners(ex, out_dir, sb.common)
 
 
-def _here_part(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras", sets,
+def _here_part(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras",
                settings: Settings, profile: Profile, out_dir: Path) -> None:
     """The downloads, the network files, every page but the map and the owners, the API."""
     from .changes import compute
 
-    downloads.write_sets(sets, out_dir)
+    downloads.write_sets(downloads.download_sets(sb, md), out_dir)
     sb.common["network_downloads"] = extras.write_networks(con, out_dir)  # the sources page lists them
     changes = None if settings.as_of else compute(con, settings)  # read once: the changes page and the API
     _pages(con, sb, md, settings, profile, out_dir, changes)

@@ -18,8 +18,10 @@ top-level ``licence`` member, the GeoParquet in its file metadata, and
 (TeleGeography's cables) and others are not, the same three files are also written
 without the non-commercial layers (``data/infrarisk-map-except-nc.*``), so that whoever
 may not use non-commercial data still has everything else. Output is deterministic.
-:func:`write_downloads` is :func:`plan_downloads` (the sets and their descriptions) then
-:func:`write_sets` (the files, some formats at a time: the site writes them from two processes).
+:func:`write_downloads` is :func:`plan_downloads` — the descriptions
+(:func:`describe_downloads`, from the layers' sizes and licences alone, so that the map can
+list them before the rows are assembled) and the sets (:func:`download_sets`) — then
+:func:`write_sets` (the files, some formats at a time).
 """
 
 from __future__ import annotations
@@ -175,21 +177,35 @@ def plan_downloads(sb: "SiteBuilder", md: MapData) -> tuple[list[tuple], list[di
     The map's index lists the descriptions; :func:`write_sets` writes the files (the site
     writes them in one process while the other writes the map's data).
     """
+    return download_sets(sb, md), describe_downloads(sb, md)
+
+
+def _set_specs(sb: "SiteBuilder", md: MapData) -> list[tuple]:
+    """(name, stem, layer ids left out, licence, rows) of each download set: every layer, and, when some
+    layers are non-commercial and others not, the same without them."""
     lics = {layer.id: layer_licence(sb, layer, fr) for layer, fr in md.layers}
     lic = licences.most_restrictive(lics.values() or [f["licence"] for s in sb.sources for f in s["files"]])
-    gdf = table(sb, md)
-    sets = [("all", STEM, gdf, lic)]
+    specs = [("all", STEM, frozenset(), lic, sum(len(fr) for _, fr in md.layers))]
     nc = {k for k, v in lics.items() if v in licences.NONCOMMERCIAL}
     if nc and len(nc) < len(lics):
-        rest = gdf[~gdf["layer"].isin(nc)].reset_index(drop=True)
-        sets.append(("except-nc", STEM_EXCEPT_NC, rest,
-                     licences.most_restrictive(v for k, v in lics.items() if k not in nc)))
-    res = []
-    for name, stem, frame, set_lic in sets:
-        res += [{"set": name, "label": label, "href": f"{stem}.{ext}", "format": ext, "licence": set_lic,
-                 "licence_url": licences.url(set_lic), "nc": set_lic in licences.NONCOMMERCIAL, "n": len(frame)}
-                for ext, label in FORMATS]
-    return sets, res
+        specs.append(("except-nc", STEM_EXCEPT_NC, frozenset(nc),
+                      licences.most_restrictive(v for k, v in lics.items() if k not in nc),
+                      sum(len(fr) for layer, fr in md.layers if layer.id not in nc)))
+    return specs
+
+
+def describe_downloads(sb: "SiteBuilder", md: MapData) -> list[dict]:
+    """The descriptions of the download files (set, label, href, format, licence, rows), without their rows."""
+    return [{"set": name, "label": label, "href": f"{stem}.{ext}", "format": ext, "licence": set_lic,
+             "licence_url": licences.url(set_lic), "nc": set_lic in licences.NONCOMMERCIAL, "n": n}
+            for name, stem, _, set_lic, n in _set_specs(sb, md) for ext, label in FORMATS]
+
+
+def download_sets(sb: "SiteBuilder", md: MapData) -> list[tuple]:
+    """The download sets: (name, stem, GeoDataFrame of :func:`table`, licence)."""
+    gdf = table(sb, md)
+    return [(name, stem, gdf if not left_out else gdf[~gdf["layer"].isin(left_out)].reset_index(drop=True), set_lic)
+            for name, stem, left_out, set_lic, _ in _set_specs(sb, md)]
 
 
 def write_sets(sets: list[tuple], out_dir: Path, formats: tuple[str, ...] = ("csv", "geojson", "parquet")) -> None:
