@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from infrarisk.sources import manifest
 
 
@@ -40,3 +42,18 @@ def test_a_changed_file_is_read_again(tmp_path):
     os.utime(path, ns=(1, 1))
     assert manifest.read_geojson(path) == changed
     manifest._PARSED.clear()
+
+
+@pytest.mark.parametrize("text", ["", "a,b", "a,b\n", "a,b\n1,2", "a,b\n1,2\n", "a,b\n\n1,2\n", "\ufeffa,b\n1,2\n",
+                                  'a,b\n"x\ny",2\n3,4\n', "a,b\r\n1,2\r\n", 'a,b\n"q",1\n'])
+def test_count_rows_counts_csv_records_as_the_csv_reader_does(tmp_path, text):
+    """Lines are counted directly when no field can span lines; otherwise the csv reader counts records."""
+    import csv
+
+    from infrarisk.sources.manifest import count_rows
+
+    p = tmp_path / "x.csv"
+    p.write_bytes(text.encode("utf-8"))
+    with open(p, newline="", encoding="utf-8-sig") as fh:
+        expected = max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+    assert count_rows(p) == expected

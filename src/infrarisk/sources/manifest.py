@@ -175,6 +175,9 @@ def count_rows(path: Path, keep: bool = False) -> int:
     """
     suffix = path.name.lower()
     if suffix.endswith(".csv"):
+        data = path.read_bytes()
+        if b'"' not in data and b"\r" not in data:  # no quoted field, one terminator: a record is a line
+            return max(data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1) - 1, 0)
         with open(path, newline="", encoding="utf-8-sig") as fh:
             return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
     if suffix.endswith(".geojson"):

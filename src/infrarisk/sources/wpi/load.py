@@ -34,8 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ...db import run_sql, write_frame
-from .._derive import read_csv_strict
-from .._load import RowChecks, verify
+from .._load import RowChecks, read_lists, verify
 from .derive import METRE_COLUMNS, OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
@@ -96,7 +95,8 @@ def load_ports(root: Path, known: set[str], log: ProblemLog) -> pd.DataFrame:
     log : ProblemLog
         Receives the problems and the row accounting.
     """
-    raw = pd.DataFrame(read_csv_strict(root / PORTS, OUT_COLUMNS), columns=OUT_COLUMNS, dtype=object)
+    header, lists = read_lists(root / PORTS, OUT_COLUMNS)  # rows as lists: no dict per row
+    raw = pd.DataFrame(lists, columns=header, dtype=object).reindex(columns=OUT_COLUMNS)
     n = len(raw)
     rows = np.arange(1, n + 1)
     rc = RowChecks(PORTS, rows)
