@@ -44,3 +44,48 @@ def test_unknown_profile_exits_2(tmp_path):
                                   "--db", str(tmp_path / "d.duckdb")])
     assert r.exit_code == 2
     assert "no-such-profile" in r.output
+
+
+def test_run_ends_at_once_only_after_a_command_that_closed_everything(monkeypatch):
+    """``run`` (the program) skips the interpreter's teardown only after a success that called
+    ``all_closed``; an error keeps its exit code and exits the usual way."""
+    import pytest
+
+    from infrarisk.cli import _base
+
+    class Ended(Exception):
+        pass
+
+    def fake_exit(code):
+        raise Ended(code)
+
+    monkeypatch.setattr(_base.os, "_exit", fake_exit)
+    for closed, code, expected in ((True, 0, Ended), (False, 0, SystemExit), (True, 3, SystemExit)):
+        monkeypatch.setitem(_base._DONE, "closed", False)
+
+        def fake_main(closed=closed, code=code):
+            if closed:
+                _base.all_closed()
+            raise SystemExit(code)
+
+        monkeypatch.setattr(_base, "main", fake_main)
+        with pytest.raises(expected) as info:
+            _base.run()
+        assert (info.value.args[0] if expected is Ended else info.value.code) == code
+
+
+def test_the_program_keeps_its_exit_code_on_failure(tmp_path):
+    """``python -m infrarisk.cli build`` on a tampered dataset exits 3, says why, publishes nothing."""
+    import os
+    import subprocess
+    import sys
+
+    ds = tmp_path / "datasets"
+    shutil.copytree(REPO / "datasets", ds)
+    with open(ds / "curated" / "asset_stakes.csv", "a") as fh:
+        fh.write("tampered\n")
+    env = {**os.environ, "INFRARISK_DATASETS_DIR": str(ds)}
+    r = subprocess.run([sys.executable, "-m", "infrarisk.cli", "build", "--out", str(tmp_path / "site"),
+                        "--db", str(tmp_path / "db.duckdb")], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 3 and "asset_stakes.csv" in r.stderr
+    assert not (tmp_path / "site").exists() and not (tmp_path / "db.duckdb").exists()

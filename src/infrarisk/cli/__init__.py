@@ -13,6 +13,6 @@ importing this package registers them all on :data:`main`.
 from __future__ import annotations
 
 from . import build_cmds, data_cmds, report_cmds  # noqa: F401  (registers the commands)
-from ._base import Ctx, main
+from ._base import Ctx, main, run
 
-__all__ = ["Ctx", "main"]
+__all__ = ["Ctx", "main", "run"]

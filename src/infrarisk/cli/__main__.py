@@ -1,6 +1,6 @@
 """``python -m infrarisk.cli``: the command line."""
 
-from . import main
+from . import run
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import InfrariskError
-from ._base import Ctx, _run, main
+from ._base import Ctx, _run, all_closed, main
 
 
 @main.command()
@@ -52,6 +52,7 @@ def build(obj: Ctx, out_dir, db_path, registry_path, profile, as_of, no_site):
         obj.say(f"built in {report.seconds:.1f} s: database {report.db_path}"
                 + (f", site {report.site_dir} ({report.site_bytes / 1e6:.1f} MB)" if report.site_dir else ""))
     _run(go)
+    all_closed()  # the build closed its databases and swapped its files in: nothing left to tear down
 
 @main.command()
 @click.option("--dir", "site_dir", type=click.Path(file_okay=False), default=None,
