@@ -10,14 +10,15 @@ from ..errors import DataError
 from .manifest import FileEntry, describe_file, sha256_file
 
 
-def read_csv_strict(path: Path, expected: list[str], encoding: str = "utf-8-sig") -> list[dict[str, str]]:
-    """Read a CSV whose header must be exactly ``expected`` (order included).
+def read_csv_lists(path: Path, expected: list[str], encoding: str = "utf-8-sig") -> tuple[list[str], list[list[str]]]:
+    """(header, rows as lists) of a CSV whose header must hold exactly the columns ``expected``
+    (in any order).
 
     Raises
     ------
     DataError
-        When columns are missing or unknown, or a row has the wrong number of fields,
-        naming the file and row.
+        When the file is empty, columns are missing or unknown, or a row has the wrong number
+        of fields, naming the file and row.
     """
     with open(path, newline="", encoding=encoding) as fh:
         reader = csv.reader(fh)
@@ -33,12 +34,18 @@ def read_csv_strict(path: Path, expected: list[str], encoding: str = "utf-8-sig"
                 + (f"; missing: {', '.join(missing)}" if missing else "")
                 + (f"; unknown: {', '.join(unknown)}" if unknown else "")
             )
-        rows = []
-        for i, rec in enumerate(reader, start=1):
-            if len(rec) != len(header):
-                raise DataError(f"{path}: row {i} has {len(rec)} fields, header has {len(header)}")
-            rows.append(dict(zip(header, rec)))
-    return rows
+        rows = list(reader)
+    n = len(header)
+    for i, rec in enumerate(rows, start=1):
+        if len(rec) != n:
+            raise DataError(f"{path}: row {i} has {len(rec)} fields, header has {n}")
+    return header, rows
+
+
+def read_csv_strict(path: Path, expected: list[str], encoding: str = "utf-8-sig") -> list[dict[str, str]]:
+    """The rows of :func:`read_csv_lists` (same checks and errors) as dicts keyed by column."""
+    header, rows = read_csv_lists(path, expected, encoding)
+    return [dict(zip(header, rec)) for rec in rows]
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:

@@ -30,6 +30,7 @@ from .. import db
 from ..errors import DataError
 from ..problems import WARNING, ProblemLog
 from . import manifest as _manifest
+from ._derive import read_csv_lists
 
 _VERIFIED: dict[Path, tuple[tuple, "_manifest.Manifest"]] = {}
 
@@ -68,30 +69,9 @@ def remember_verified(folder: Path, manifest: "_manifest.Manifest", key: tuple) 
 
 
 def read_lists(path: Path, expected: list[str]) -> tuple[list[str], list[list[str]]]:
-    """(header, rows as lists) of a CSV whose header must hold exactly ``expected``.
-
-    The checks and errors of :func:`infrarisk.sources._derive.read_csv_strict` (missing or
-    unknown columns, a row with another number of fields), without a dict per row.
-    """
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DataError(f"{path}: empty file") from None
-        missing = [c for c in expected if c not in header]
-        unknown = [c for c in header if c not in expected]
-        if missing or unknown:
-            raise DataError(
-                f"{path}: header differs from the expected columns"
-                + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
-        rows = list(reader)
-    n = len(header)
-    for i, rec in enumerate(rows, start=1):
-        if len(rec) != n:
-            raise DataError(f"{path}: row {i} has {len(rec)} fields, header has {n}")
-    return header, rows
+    """(header, rows as lists) of a CSV whose header must hold exactly ``expected``:
+    :func:`infrarisk.sources._derive.read_csv_lists`, without a dict per row."""
+    return read_csv_lists(path, expected)
 
 
 def read_rows(path: Path, required: list[str], optional: list[str] | None = None) -> list[dict[str, str]]:
