@@ -107,6 +107,9 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         score.score(con, g, profile, settings)
         summary.run(con)
         vendors.run(con, profile, settings, report.log)  # the "built by" dimension, beside ownership
+    if not settings.as_of:  # a view on a past date has no slider
+        with _stage(report, "timeline", progress):
+            import_module("infrarisk.timeline").run(con, settings, profile)
     with _stage(report, "checks", progress):
         db.write_frame(con, "out_build__problems", report.log.to_frame(), order_by=["file", "row", "column_name", "check_name"])
         db.write_frame(con, "out_build__load_stats", report.log.stats_frame(), order_by=["file"])
