@@ -23,6 +23,7 @@ import gc
 import io
 import shutil
 from contextlib import contextmanager
+from importlib import import_module
 from pathlib import Path
 
 import duckdb
@@ -191,6 +192,7 @@ def _map_files(sb: SiteBuilder, md: "mapdata.MapData", dls: list[dict], out_dir:
     described by ``dls``, are written by :func:`downloads.write_sets`)."""
     data = mapdata.write_map_data(sb, md, out_dir, dls)
     details.write_details(sb, md, out_dir)
+    import_module("infrarisk.site.timeline").write_timeline(sb.con, set(md.order), out_dir)  # the date slider (issue 14)
     _write(out_dir / "index.html", map_page(sb, data, dls, md.n))
 
 

@@ -1,0 +1,67 @@
+"""The date slider's data files: the bands and the INGE2 count through time, from the build's tables.
+
+Contract: inputs are ``out_timeline__asset_bands``, ``out_timeline__inge2`` and
+``out_timeline__dates`` (written by :mod:`infrarisk.timeline` at build time, the same
+resolution as ``infrarisk build --as-of``) and the mapped asset ids (:class:`~.mapdata.MapData`).
+:func:`write_timeline` writes
+
+- ``data/map/timeline.js``: ``infrarisk.data("timeline", {...})`` with ``min`` (the earliest
+  change date), ``max`` (the build date), ``dates`` (every date the map or the count changes
+  on, ISO), ``bands`` (the band ids, in the map's code order), ``ids`` (the mapped assets whose
+  band ever differs from today's), per asset ``from`` (indexes into ``dates``: where each of its
+  intervals starts) and ``band`` (the band code of each interval), and ``inge2``
+  (``[date index, ports, ports via Hong Kong/Macao only]`` per interval);
+- ``data/timeline-inge2.js``: ``infrarisk.data("timeline_summary", {...})`` with only ``min``,
+  ``max``, ``dates`` and ``inge2`` (a few kB: the INGE2 page's control, and the map's before
+  its first use).
+
+``static/infrarisk/timeline.js`` loads the summary after the page is ready and the map's file
+only when the slider is first used or a link names a date, so the first paint waits for neither. Deterministic: the
+build date is the newest change date or retrieval date of the data (never the clock).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ..score import BANDS
+from .mapdata import js_call
+
+
+def payload(con: duckdb.DuckDBPyConnection, mapped: set[str]) -> dict:
+    """The map's timeline payload (module docstring)."""
+    rows = con.execute("""SELECT asset_id, strftime(valid_from, '%Y-%m-%d'), band FROM out_timeline__asset_bands
+                          ORDER BY asset_id, valid_from""").fetchall()
+    inge = con.execute("""SELECT strftime(valid_from, '%Y-%m-%d'), n_ports, n_ports_via_special_regions_only
+                          FROM out_timeline__inge2 ORDER BY valid_from""").fetchall()
+    all_dates = [r[0] for r in con.execute(
+        "SELECT strftime(change_date, '%Y-%m-%d') FROM out_timeline__dates ORDER BY 1").fetchall()]
+    retrieved = [str(r[0])[:10] for r in con.execute("SELECT retrieved FROM core_meta__sources").fetchall() if r[0]]
+    rows = [r for r in rows if r[0] in mapped]
+    dates = sorted({d for _, d, _ in rows} | {d for d, _, _ in inge})
+    at = {d: i for i, d in enumerate(dates)}
+    ids, frm, band = [], [], []
+    code = {b: k for k, b in enumerate(BANDS)}
+    for aid, d, b in rows:
+        if not ids or ids[-1] != aid:
+            ids.append(aid)
+            frm.append([])
+            band.append([])
+        frm[-1].append(at[d])
+        band[-1].append(code[b])
+    return {"min": all_dates[0] if all_dates else None, "max": max(all_dates + retrieved) if all_dates else None,
+            "dates": dates, "bands": list(BANDS), "ids": ids, "from": frm, "band": band,
+            "inge2": [[at[d], n, v] for d, n, v in inge]}
+
+
+def write_timeline(con: duckdb.DuckDBPyConnection, mapped: set[str], out_dir: Path) -> dict:
+    """Write ``data/map/timeline.js`` and ``data/timeline-inge2.js``; returns the map payload."""
+    p = payload(con, mapped)
+    folder = Path(out_dir) / "data"
+    (folder / "map").mkdir(parents=True, exist_ok=True)
+    (folder / "map" / "timeline.js").write_bytes(js_call("timeline", p).encode())
+    small = {k: p[k] for k in ("min", "max", "dates", "inge2")}
+    (folder / "timeline-inge2.js").write_bytes(js_call("timeline_summary", small).encode())
+    return p
