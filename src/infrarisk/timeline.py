@@ -28,8 +28,9 @@ state can change, so evaluating each change date is enough.
 Speed: the link filter runs for every change date; resolve and score re-run only over the
 assets below a link whose state (current or not, share interval, control) changed since the
 previous change date, with the links and entities above them (a band depends only on the
-links above its asset). All terminals and ports join whenever one of them is affected, so
-the port roll-up and the INGE2 count are complete.
+links above its asset); a port joins with all its terminals (its roll-up reads them all).
+The INGE2 count is kept per port (a port counts from its own terminals): the ports in scope
+on a date are replaced by what the score stage says of them.
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ BAND_COLUMNS = ["asset_id", "valid_from", "valid_to", "band", "group_id", "share
 INGE2_COLUMNS = ["valid_from", "valid_to", "n_ports", "n_ports_via_special_regions_only"]
 #: what of a link's row can change a band
 STATE = ["is_current", "share_min", "share_max", "is_control"]
-PORT_CLASSES = ("terminal", "port")
 
 
 def change_dates(con: duckdb.DuckDBPyConnection, until: date) -> list[date]:
@@ -65,6 +65,21 @@ def change_dates(con: duckdb.DuckDBPyConnection, until: date) -> list[date]:
     return [r[0] for r in rows]
 
 
+def _candidates(con: duckdb.DuckDBPyConnection) -> dict:
+    """Per date, the subjects with a link dated on it: only their links can change state then
+    (a link's state depends on its own dates and on the other links of its subject)."""
+    out = defaultdict(set)
+    for d, s in con.execute("""
+            SELECT unnest([as_of_date, start_date, end_date]) AS d, subject_id FROM core_ownership__links
+            UNION ALL
+            SELECT unnest([CAST(e.known_date AS DATE), CAST(e.end_known_date AS DATE), CAST(e.end_date AS DATE)]),
+                   l.subject_id
+            FROM core_curated__evidence e JOIN core_ownership__links l USING (link_id)""").fetchall():
+        if d is not None:
+            out[d].add(s)
+    return out
+
+
 def _graph(con: duckdb.DuckDBPyConnection):
     """Every link ever recorded as owner -> subjects and subject -> owners, and the assets' classes."""
     down, up = defaultdict(set), defaultdict(set)
@@ -72,11 +87,17 @@ def _graph(con: duckdb.DuckDBPyConnection):
         down[o].add(s)
         up[s].add(o)
     cls = dict(con.execute("SELECT asset_id, asset_class FROM core_assets__assets").fetchall())
-    # the terminals, their ports and the ports with a link: the port roll-up and INGE2 count read them all
-    ports = {a for a, p in con.execute("SELECT asset_id, parent_asset_id FROM core_assets__assets "
-                                       "WHERE asset_class = 'terminal'").fetchall() for a in (a, p) if a}
-    ports |= {a for a, c in cls.items() if c in PORT_CLASSES and a in up}
-    return down, up, cls, ports
+    # each port with its terminals: a port's band and its INGE2 row read every terminal of it
+    family = defaultdict(set)
+    for t, p in con.execute("SELECT asset_id, parent_asset_id FROM core_assets__assets "
+                            "WHERE asset_class = 'terminal' AND parent_asset_id IS NOT NULL").fetchall():
+        family[p].add(t)
+        family[t].add(p)
+    for p in list(family):
+        if cls.get(p) == "port":
+            for t in family[p]:
+                family[t] |= family[p]
+    return down, up, cls, family
 
 
 def _reach(start, edges) -> set:
@@ -109,6 +130,12 @@ def _changed_subjects(cur, first: bool) -> set:
 def _score_scope(cur, assets: set, up, settings: Settings, profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Resolve and score ``assets`` (and the links and entities above them) as of the links now in
     the scratch schema; returns their bands and the INGE2 ports."""
+    # resolve needs an entity in its scope: one asset held by a recorded entity always joins
+    # (its figures are computed as exactly as the others')
+    pad = cur.execute("""SELECT l.subject_id FROM main.core_ownership__links l
+                         JOIN main.core_ownership__entities e ON e.entity_id = l.owner_entity_id
+                         WHERE l.subject_kind = 'asset' ORDER BY 1 LIMIT 1""").fetchall()
+    assets = set(assets) | {r[0] for r in pad}
     nodes = _reach(assets, up)
     cur.register("_tl_assets", pd.DataFrame({"asset_id": sorted(assets)}))
     cur.register("_tl_nodes", pd.DataFrame({"node_id": sorted(nodes)}))
@@ -122,12 +149,6 @@ def _score_scope(cur, assets: set, up, settings: Settings, profile: Profile) -> 
     finally:
         cur.unregister("_tl_assets")
         cur.unregister("_tl_nodes")
-    if not cur.execute(f"SELECT count(*) FROM {SCHEMA}.core_ownership__links WHERE is_current "
-                       "AND subject_kind = 'asset'").fetchone()[0]:
-        # no current stake in any of them: no ownership data on this date (as out_exposure__assets says)
-        return (pd.DataFrame({"asset_id": sorted(assets), "band": "unknown", "group_id": None, "share_min": None,
-                              "share_max": None, "is_controlled": False}),
-                pd.DataFrame({"port_asset_id": [], "is_via_special_regions_only": []}))
     g = ownership.resolve(cur, settings)
     score.score(cur, g, profile, settings)
     bands = cur.execute(f"""SELECT asset_id, band, band_group_id AS group_id, share_min, share_max, is_controlled
@@ -145,29 +166,36 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
     """
     until = until or date.today()
     dates = change_dates(con, until)
-    down, up, cls, ports = _graph(con)
+    down, up, cls, family = _graph(con)
+    cand = _candidates(con)
     cur = con.cursor()
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     cur.execute(f"SET search_path = '{SCHEMA},main'")
-    frames, inge2_rows = [], []
+    frames, inge2_rows, counted = [], [], {}
     try:
         for d in dates:
+            if frames and not any(n in cls for n in _reach(cand.get(d, ()), down)):
+                continue  # nothing dated on it lies above an asset
             s = settings.with_(as_of=d.isoformat())
             db.run_sql(cur, "integrate/core_ownership__links", link_params(s))
             changed = _changed_subjects(cur, not frames)
             if frames and not changed:
                 continue
             affected = {n for n in _reach(changed, down) if n in cls} if frames else set(cls)
-            if affected & ports:
-                affected |= ports
+            affected |= {x for a in list(affected) for x in family.get(a, ())}
             if not affected:
                 continue
             bands, inge2 = _score_scope(cur, affected, up, s, profile)
             bands.insert(0, "valid_from", d)
             frames.append(bands)
-            if affected & ports:
-                inge2_rows.append({"valid_from": d, "n_ports": len(inge2),
-                                   "n_ports_via_special_regions_only": int(inge2["is_via_special_regions_only"].sum())})
+            # the INGE2 count: each port counts from its own terminals, so only the ports in scope change
+            before = dict(counted)
+            for a in affected:
+                counted.pop(a, None)
+            counted.update(zip(inge2["port_asset_id"], inge2["is_via_special_regions_only"].astype(bool)))
+            if counted != before or len(frames) == 1:
+                inge2_rows.append({"valid_from": d, "n_ports": len(counted),
+                                   "n_ports_via_special_regions_only": sum(counted.values())})
     finally:
         cur.execute("SET search_path = 'main'")
         cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")

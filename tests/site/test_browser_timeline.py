@@ -1,0 +1,126 @@
+"""The date slider in a real browser: the map's bands and counts, the permalink with a date, the INGE2 page.
+
+Every figure is checked against a real ``infrarisk build --as-of`` of the same date.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import duckdb
+import pytest
+
+from infrarisk.pipeline import build
+from tests.site import browser as B
+from tests.site.conftest import MAPPED_SQL
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(B.available() is not None, reason=str(B.available()))]
+
+DAY = "2023-06-01"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = B.launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def real_url(real_build):
+    s, _ = real_build
+    with B.served(s.site_dir) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def then(real_build, tmp_path_factory):
+    """(bands of every asset, INGE2 count) of ``infrarisk build --as-of 2023-06-01``."""
+    settings, _ = real_build
+    folder = tmp_path_factory.mktemp("asof-browser")
+    s = settings.with_(as_of=DAY, db_path=folder / "db.duckdb", site_dir=folder / "site")
+    build(s, with_site=False)
+    with duckdb.connect(str(s.db_path), read_only=True) as con:
+        return (dict(con.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall()),
+                con.execute("SELECT count(*) FROM out_inge2__ports").fetchone()[0])
+
+
+@pytest.fixture(scope="module")
+def mapped(real_build):
+    settings, _ = real_build
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        return [r[0] for r in con.execute(MAPPED_SQL).fetchall()]
+
+
+def _store_bands(s: B.Session) -> dict[str, str]:
+    return s.js("(function () { var a = infrarisk.app, st = a.store, out = {};"
+                " for (var i = 0; i < st.n; i++) { out[st.ids[i]] = a.index.bands[st.band[i]].id; } return out; })()")
+
+
+def _clean(s: B.Session) -> None:
+    assert s.errors == [] and s.console == [] and s.outside == [], (s.errors, s.console, s.outside)
+
+
+def test_the_permalink_with_a_date_shows_the_bands_and_counts_of_an_as_of_build(chromium, real_url, then, mapped):
+    bands, _ = then
+    s = B.Session(chromium, real_url)
+    try:
+        s.open(f"#date={DAY}&band=high")
+        s.page.wait_for_selector(f'html[data-timeline="{DAY}"]', timeout=20_000)
+        shown = _store_bands(s)
+        assert shown == {a: bands[a] for a in mapped}
+        n_high = Counter(bands[a] for a in mapped)["high"]
+        text = s.page.inner_text("#count")
+        assert f"as of {DAY}" in text and (f" {n_high:,} of" in text or f"all {n_high:,} " in text), text
+        assert s.page.inner_text("#timeline-date") == DAY
+        assert f"date={DAY}" in s.js("location.hash") and "band=high" in s.js("location.hash")
+        # the table lists the same assets, with their bands of that date
+        first = s.page.inner_text("#table-body tr:first-child")
+        assert "high" in first
+        _clean(s)
+    finally:
+        s.close()
+
+
+def test_the_slider_is_keyboard_operable_and_repaints_from_the_stored_intervals(chromium, real_url, mapped):
+    s = B.Session(chromium, real_url)
+    try:
+        s.open("")
+        s.page.wait_for_selector("#timeline-range", timeout=10_000)
+        assert s.js("document.querySelector('label[for=timeline-range]') !== null")
+        assert s.js("infrarisk.timeline.data") is None  # not loaded before the slider is used
+        today = _store_bands(s)
+        s.page.focus("#timeline-range")
+        s.page.keyboard.press("Home")  # the earliest dated fact
+        s.page.wait_for_function("document.documentElement.getAttribute('data-timeline') !== null "
+                                 "&& document.documentElement.getAttribute('data-timeline') !== 'today'", timeout=20_000)
+        early = s.js("document.getElementById('timeline-date').textContent")
+        assert early == s.js("infrarisk.timeline.summary.min")
+        assert f"date={early}" in s.js("location.hash")
+        assert _store_bands(s) != today
+        # next change: a later date from the data, and the label follows
+        s.page.click("#timeline-next")
+        s.page.wait_for_function(f"document.getElementById('timeline-date').textContent > '{early}'", timeout=5_000)
+        assert s.js("document.getElementById('timeline-date').textContent") in s.js("infrarisk.timeline.summary.dates")
+        s.page.click("#timeline-today")
+        s.page.wait_for_selector('html[data-timeline="today"]', timeout=5_000)
+        assert _store_bands(s) == today and "date=" not in s.js("location.hash")
+        _clean(s)
+    finally:
+        s.close()
+
+
+def test_the_inge2_page_shows_the_count_as_of_2023_06_01(chromium, real_url, then):
+    _, n = then
+    s = B.Session(chromium, real_url)
+    try:
+        s.page.goto(real_url + f"inge2.html#date={DAY}")
+        s.page.wait_for_selector(f'html[data-timeline="{DAY}"]', timeout=10_000)
+        assert s.page.inner_text("#inge2-n") == str(n)
+        assert DAY in s.page.inner_text("#inge2-as-of")
+        assert s.page.get_attribute("#timeline-range", "type") == "range"
+        _clean(s)
+    finally:
+        s.close()

@@ -1,0 +1,86 @@
+"""The date slider's data (infrarisk.timeline, infrarisk.site.timeline) against real ``--as-of`` builds."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from infrarisk.pipeline import build
+from infrarisk.site import timeline as site_timeline
+
+from .conftest import payload
+
+#: dates checked against real builds: the INGE2 vote, an early date, dates around the GEM and register changes
+DATES = ["2023-06-01", "2015-01-01", "2024-04-30", "2025-03-05"]
+
+
+def timeline_bands(con, day: str) -> dict[str, str]:
+    """Every asset's band on ``day``: today's, overridden by the stored interval holding ``day``."""
+    bands = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall())
+    bands.update(con.execute("""SELECT asset_id, band FROM out_timeline__asset_bands
+                                WHERE valid_from <= CAST(? AS DATE) AND (valid_to IS NULL OR valid_to > CAST(? AS DATE))""",
+                             [day, day]).fetchall())
+    return bands
+
+
+@pytest.fixture(scope="module")
+def as_of_builds(real_build, tmp_path_factory):
+    """{date: database path} of ``infrarisk build --as-of date`` of the shipped datasets (no site)."""
+    settings, _ = real_build
+    out = {}
+    for day in DATES:
+        folder = tmp_path_factory.mktemp(f"asof-{day}")
+        s = settings.with_(as_of=day, db_path=folder / "db.duckdb", site_dir=folder / "site")
+        build(s, with_site=False)
+        out[day] = s.db_path
+    return out
+
+
+@pytest.mark.parametrize("day", DATES)
+def test_bands_and_inge2_count_equal_an_as_of_build(real_build, as_of_builds, day):
+    settings, _ = real_build
+    with duckdb.connect(str(settings.db_path), read_only=True) as con, \
+            duckdb.connect(str(as_of_builds[day]), read_only=True) as then:
+        real = dict(then.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall())
+        mine = timeline_bands(con, day)
+        assert mine == real
+        n = con.execute("""SELECT n_ports FROM out_timeline__inge2 WHERE valid_from <= CAST(? AS DATE)
+                           AND (valid_to IS NULL OR valid_to > CAST(? AS DATE))""", [day, day]).fetchone()
+        assert n is not None and n[0] == then.execute("SELECT count(*) FROM out_inge2__ports").fetchone()[0]
+
+
+def test_the_band_table_is_sparse_and_its_intervals_tile_time(real_build):
+    settings, _ = real_build
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        # only assets whose band differs from today's on some date
+        assert con.execute("""SELECT count(*) FROM (SELECT asset_id FROM out_timeline__asset_bands t
+                              JOIN out_exposure__assets a USING (asset_id) GROUP BY asset_id
+                              HAVING NOT bool_or(t.band <> a.band))""").fetchone()[0] == 0
+        # each asset's intervals follow one another without gaps; the last one is open
+        gaps = con.execute("""SELECT count(*) FROM (SELECT valid_to, lead(valid_from) OVER w AS nxt
+                              FROM out_timeline__asset_bands WINDOW w AS (PARTITION BY asset_id ORDER BY valid_from))
+                              WHERE valid_to IS DISTINCT FROM nxt""").fetchone()[0]
+        assert gaps == 0
+        first = con.execute("SELECT min(change_date) FROM out_timeline__dates").fetchone()[0]
+        assert con.execute("SELECT min(valid_from) FROM out_timeline__inge2").fetchone()[0] == first
+
+
+def test_the_site_file_gives_the_as_of_bands_of_the_mapped_assets(real_build, as_of_builds):
+    settings, _ = real_build
+    kind, data = payload(settings.site_dir / "data/map/timeline.js")
+    assert kind == "timeline"
+    day = "2023-06-01"
+    with duckdb.connect(str(as_of_builds[day]), read_only=True) as then:
+        real = dict(then.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall())
+    checked = 0
+    for k, aid in enumerate(data["ids"]):
+        starts = [data["dates"][j] for j in data["from"][k]]
+        i = max((i for i, d in enumerate(starts) if d <= day), default=None)
+        if i is not None:
+            assert data["bands"][data["band"][k][i]] == real[aid], aid
+            checked += 1
+    assert checked > 0
+    kind, small = payload(settings.site_dir / "data/timeline-inge2.js")
+    assert kind == "timeline_summary" and small["min"] == data["min"] and small["max"] >= day
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert site_timeline.payload(con, set(data["ids"]))["ids"] == data["ids"]
