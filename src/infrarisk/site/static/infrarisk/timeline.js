@@ -25,6 +25,7 @@
     if (prevData) { prevData(kind, payload); }
   };
   ir.timeline = state;
+  var initialHash = location.hash;  // read before the app rewrites the address with its own state
 
   function days(iso) { return Math.round(Date.parse(iso + "T00:00:00Z") / DAY); }
   function iso(d) { return new Date(d * DAY).toISOString().slice(0, 10); }
@@ -171,7 +172,7 @@
     };
     load("data/timeline-inge2.js", "timeline_summary").then(function (sum) {
       ui = buildControl(box, sum.min, sum.max, full, apply);
-      var d0 = fromHash(location.hash);
+      var d0 = fromHash(initialHash);
       if (d0) { full().then(function () { ui.show(d0); apply(d0); }); }
     });
   }
