@@ -237,4 +237,9 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, un
     ing = ing.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
     db.write_frame(con, "out_timeline__inge2", ing[INGE2_COLUMNS], order_by=["valid_from"])
     db.write_frame(con, "out_timeline__dates", pd.DataFrame({"change_date": dates}), order_by=["change_date"])
+    for table in ("out_timeline__asset_bands", "out_timeline__inge2", "out_timeline__dates"):
+        cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT " + ", ".join(
+            f"CAST({c} AS DATE) AS {c}" if c in ("valid_from", "valid_to", "change_date") else c for c in cols)
+            + f" FROM {table}")
     return {"dates": len(dates), "assets": len(differs), "rows": len(bands)}
