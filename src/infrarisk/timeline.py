@@ -130,12 +130,13 @@ def _changed_subjects(cur, first: bool) -> set:
 def _score_scope(cur, assets: set, up, settings: Settings, profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Resolve and score ``assets`` (and the links and entities above them) as of the links now in
     the scratch schema; returns their bands and the INGE2 ports."""
-    # resolve needs an entity in its scope: one asset held by a recorded entity always joins
-    # (its figures are computed as exactly as the others')
+    # resolve needs an entity in its scope: one asset held by a recorded entity always joins, and
+    # its rows are dropped (it does not change the others': each asset's figures rest on its ancestors)
+    wanted = set(assets)
     pad = cur.execute("""SELECT l.subject_id FROM main.core_ownership__links l
                          JOIN main.core_ownership__entities e ON e.entity_id = l.owner_entity_id
                          WHERE l.subject_kind = 'asset' ORDER BY 1 LIMIT 1""").fetchall()
-    assets = set(assets) | {r[0] for r in pad}
+    assets = wanted | {r[0] for r in pad}
     nodes = _reach(assets, up)
     cur.register("_tl_assets", pd.DataFrame({"asset_id": sorted(assets)}))
     cur.register("_tl_nodes", pd.DataFrame({"node_id": sorted(nodes)}))
@@ -154,7 +155,8 @@ def _score_scope(cur, assets: set, up, settings: Settings, profile: Profile) -> 
     bands = cur.execute(f"""SELECT asset_id, band, band_group_id AS group_id, share_min, share_max, is_controlled
                             FROM {SCHEMA}.out_exposure__assets""").df()
     inge2 = cur.execute(f"SELECT port_asset_id, is_via_special_regions_only FROM {SCHEMA}.out_inge2__ports").df()
-    return bands, inge2
+    return (bands[bands["asset_id"].isin(wanted)].reset_index(drop=True),
+            inge2[inge2["port_asset_id"].isin(wanted)].reset_index(drop=True))
 
 
 def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
