@@ -9,7 +9,8 @@ resolution as ``infrarisk build --as-of``) and the mapped asset ids (:class:`~.m
   change date), ``max`` (the build date), ``dates`` (every date the map or the count changes
   on, ISO), ``bands`` (the band ids, in the map's code order), ``ids`` (the mapped assets whose
   band ever differs from today's), per asset ``from`` (indexes into ``dates``: where each of its
-  intervals starts) and ``band`` (the band code of each interval), and ``inge2``
+  intervals starts) and ``band`` (the band code of each interval; landing stations: the band of
+  the most exposed cable that lands there, as ``out_exposure__landings``), and ``inge2``
   (``[date index, ports, ports via Hong Kong/Macao only]`` per interval);
 - ``data/timeline-inge2.js``: ``infrarisk.data("timeline_summary", {...})`` with only ``min``,
   ``max``, ``dates`` and ``inge2`` (a few kB: the INGE2 page's control, and the map's before
@@ -39,7 +40,8 @@ def payload(con: duckdb.DuckDBPyConnection, mapped: set[str]) -> dict:
     all_dates = [r[0] for r in con.execute(
         "SELECT strftime(change_date, '%Y-%m-%d') FROM out_timeline__dates ORDER BY 1").fetchall()]
     retrieved = [str(r[0])[:10] for r in con.execute("SELECT retrieved FROM core_meta__sources").fetchall() if r[0]]
-    rows = [r for r in rows if r[0] in mapped]
+    rows = [r for r in rows if r[0] in mapped] + landing_rows(con, rows, mapped)
+    rows.sort(key=lambda r: (r[0], r[1]))
     dates = sorted({d for _, d, _ in rows} | {d for d, _, _ in inge})
     at = {d: i for i, d in enumerate(dates)}
     ids, frm, band = [], [], []
@@ -54,6 +56,39 @@ def payload(con: duckdb.DuckDBPyConnection, mapped: set[str]) -> dict:
     return {"min": all_dates[0] if all_dates else None, "max": max(all_dates + retrieved) if all_dates else None,
             "dates": dates, "bands": list(BANDS), "ids": ids, "from": frm, "band": band,
             "inge2": [[at[d], n, v] for d, n, v in inge]}
+
+
+def landing_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple], mapped: set[str]) -> list[tuple]:
+    """The map's landing stations through time: the band of the most exposed cable that lands there
+    (``out_exposure__landings``' rule) on each date one of their cables changes; only stations whose
+    band on some date differs from today's. ``rows``: (asset_id, valid_from, band) of the assets."""
+    sev = {b: k for k, b in enumerate(reversed(("high", "elevated", "low", "unknown", "none")))}
+    today = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall())
+    shown = dict(con.execute("SELECT asset_id, band FROM out_exposure__landings").fetchall())
+    cables: dict[str, list[str]] = {}
+    for landing, cable in con.execute("SELECT DISTINCT landing_asset_id, cable_asset_id FROM core_cables__landings "
+                                      "ORDER BY 1, 2").fetchall():
+        cables.setdefault(landing, []).append(cable)
+    hist: dict[str, list[tuple[str, str]]] = {}
+    for aid, d, b in rows:
+        hist.setdefault(aid, []).append((d, b))
+
+    def band_at(cable: str, day: str) -> str:
+        band = today.get(cable, "unknown")
+        for d, b in hist.get(cable, ()):
+            if d <= day:
+                band = b
+        return band
+
+    out = []
+    for landing, cs in sorted(cables.items()):
+        if landing not in mapped or landing not in shown or not any(c in hist for c in cs):
+            continue
+        days = sorted({d for c in cs for d, _ in hist.get(c, ())})
+        series = [(d, max((band_at(c, d) for c in cs), key=sev.__getitem__)) for d in days]
+        if any(b != shown[landing] for _, b in series):
+            out += [(landing, d, b) for k, (d, b) in enumerate(series) if k == 0 or series[k - 1][1] != b]
+    return out
 
 
 def write_timeline(con: duckdb.DuckDBPyConnection, mapped: set[str], out_dir: Path) -> dict:

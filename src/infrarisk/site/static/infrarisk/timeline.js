@@ -90,12 +90,8 @@
       out.textContent = date || "today";
       range.setAttribute("aria-valuetext", date || "today");
     };
-    var first = true;
-    function use(fn) {
-      return function (e) {
-        var go = function () { fn(e); };
-        if (first) { first = false; onFirstUse().then(go); } else { go(); }
-      };
+    function use(fn) {  // every use waits for the data (loaded on the first one, at once afterwards)
+      return function (e) { onFirstUse().then(function () { fn(e); }); };
     }
     function setDay(d) { var date = d >= hi ? null : iso(Math.max(lo, d)); ui.show(date); onDate(date); }
     range.addEventListener("input", use(function () { setDay(+range.value); }));
