@@ -64,7 +64,7 @@ def landing_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple], mapped: set[
     band on some date differs from today's. ``rows``: (asset_id, valid_from, band) of the assets."""
     sev = {b: k for k, b in enumerate(reversed(("high", "elevated", "low", "unknown", "none")))}
     today = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall())
-    shown = dict(con.execute("SELECT asset_id, band FROM out_exposure__landings").fetchall())
+    shown = dict(con.execute("SELECT asset_id, via_band FROM out_exposure__landings").fetchall())
     cables: dict[str, list[str]] = {}
     for landing, cable in con.execute("SELECT DISTINCT landing_asset_id, cable_asset_id FROM core_cables__landings "
                                       "ORDER BY 1, 2").fetchall():
