@@ -13,6 +13,7 @@ import pytest
 from infrarisk.pipeline import build
 from tests.site import browser as B
 from tests.site.conftest import MAPPED_SQL
+from tests.site.test_timeline import MAP_BANDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(B.available() is not None, reason=str(B.available()))]
 
@@ -37,13 +38,13 @@ def real_url(real_build):
 
 @pytest.fixture(scope="module")
 def then(real_build, tmp_path_factory):
-    """(bands of every asset, INGE2 count) of ``infrarisk build --as-of 2023-06-01``."""
+    """(the map's band of every asset, INGE2 count) of ``infrarisk build --as-of 2023-06-01``."""
     settings, _ = real_build
     folder = tmp_path_factory.mktemp("asof-browser")
     s = settings.with_(as_of=DAY, db_path=folder / "db.duckdb", site_dir=folder / "site")
     build(s, with_site=False)
     with duckdb.connect(str(s.db_path), read_only=True) as con:
-        return (dict(con.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall()),
+        return (dict(con.execute(MAP_BANDS).fetchall()),
                 con.execute("SELECT count(*) FROM out_inge2__ports").fetchone()[0])
 
 
