@@ -68,7 +68,8 @@ def landing_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple], mapped: set[
     cables: dict[str, list[str]] = {}
     for landing, cable in con.execute("SELECT DISTINCT landing_asset_id, cable_asset_id FROM core_cables__landings "
                                       "ORDER BY 1, 2").fetchall():
-        cables.setdefault(landing, []).append(cable)
+        if cable in today:  # the cables out_exposure__landings joins to their band
+            cables.setdefault(landing, []).append(cable)
     hist: dict[str, list[tuple[str, str]]] = {}
     for aid, d, b in rows:
         hist.setdefault(aid, []).append((d, b))
