@@ -2,10 +2,10 @@
 
 Contract
 --------
-Inputs (a finished score stage in ``con``): ``core_ownership__links`` (every link, current or
-not, with its dates), ``core_curated__evidence`` (the re-checks' ``known_date`` /
-``end_known_date``), ``core_assets__assets``, ``core_ownership__entities``, today's
-``out_exposure__assets``, and everything the resolve and score stages read.
+Inputs (a finished score stage in ``con``): today's ``core_ownership__links`` and the tables
+``integrate/core_ownership__links.sql`` reads (its union of links and their evidence dates),
+``core_assets__assets``, ``core_ownership__entities``, today's ``out_exposure__assets`` and
+``out_inge2__ports``, and every table the resolve and score stages read.
 Outputs:
 
 - ``out_timeline__dates``: the change dates (``change_date``): the distinct dates on which a
@@ -19,22 +19,31 @@ Outputs:
 - ``out_timeline__inge2(valid_from, valid_to, n_ports, n_ports_via_special_regions_only)``:
   the INGE2 count on each interval.
 
-Exactness: the figures on a date D are those of ``infrarisk build --as-of D``: the same SQL
-(``integrate/core_ownership__links.sql`` with ``$as_of_date`` = D) and the same resolve and
-score functions run, in a scratch schema (``timeline``, first on a cursor's search path,
-dropped at the end) so today's tables are untouched. Between two change dates no link's
-state can change, so evaluating each change date is enough.
+Exactness: the figures on a date D are those of ``infrarisk build --as-of D``. A figure of an
+asset depends only on the links into it and into its ancestors (the scope argument of
+:mod:`infrarisk.ownership`); a port's on its terminals'. So:
 
-Speed: the link filter runs for every change date; resolve and score re-run only over the
-assets below a link whose state (current or not, share interval, control) changed since the
-previous change date, with the links and entities above them (a band depends only on the
-links above its asset); a port joins with all its terminals (its roll-up reads them all).
-The INGE2 count is kept per port (a port counts from its own terminals): the ports in scope
-on a date are replaced by what the score stage says of them.
+1. one SQL pass (``sql/timeline/_timeline_link_states.sql``: the ``--as-of`` rule of
+   ``core_ownership__links.sql`` with the date as a column, over that file's own union of
+   links) gives every link's state (current, share interval, control) on every date where a
+   link of its subject has a dated fact — the only dates where it can step;
+2. an asset whose ancestors' links are, on a date, all in today's state has today's figures
+   (nothing is computed); the others are computed only on the dates where the state above them
+   steps;
+3. those (asset, date) pairs are computed all at once: each date's assets, with everything
+   above them and the links in that date's state, become one disjoint copy (ids prefixed with
+   the copy, so each copy keeps the order of the ids) in a scratch schema (``timeline``, first
+   on a cursor's search path, dropped at the end), and the real :func:`infrarisk.ownership.resolve`
+   and :func:`infrarisk.score.score` run once over all copies. Copies share no node, and every
+   figure of a node depends only on its ancestors, so each copy's figures are those of its date.
+
+The INGE2 count is kept per port (a port counts from its own terminals): today's ports, with
+each port's membership replaced on the dates where it was computed.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from datetime import date
 
@@ -42,15 +51,17 @@ import duckdb
 import pandas as pd
 
 from . import db, ownership, score
-from .integrate import link_params
 from .profiles import Profile
 from .settings import Settings
 
 SCHEMA = "timeline"
 BAND_COLUMNS = ["asset_id", "valid_from", "valid_to", "band", "group_id", "share_min", "share_max", "is_controlled"]
 INGE2_COLUMNS = ["valid_from", "valid_to", "n_ports", "n_ports_via_special_regions_only"]
-#: what of a link's row can change a band
-STATE = ["is_current", "share_min", "share_max", "is_control"]
+VALUE = ["band", "group_id", "share_min", "share_max", "is_controlled"]
+#: tables keyed by asset id that the resolve and score stages read (copied with the copies' ids)
+ASSET_KEYED = ("core_cables__owner_mentions", "core_gem__stakes", "core_assets__census_map")
+#: one link's state as text (the same on today's table and on the dated states)
+KEY = "concat_ws(':', link_id, owner_entity_id, share_min, share_max, is_control, control_basis)"
 
 
 def change_dates(con: duckdb.DuckDBPyConnection, until: date) -> list[date]:
@@ -65,39 +76,48 @@ def change_dates(con: duckdb.DuckDBPyConnection, until: date) -> list[date]:
     return [r[0] for r in rows]
 
 
-def _candidates(con: duckdb.DuckDBPyConnection) -> dict:
-    """Per date, the subjects with a link dated on it: only their links can change state then
-    (a link's state depends on its own dates and on the other links of its subject)."""
-    out = defaultdict(set)
-    for d, s in con.execute("""
-            SELECT unnest([as_of_date, start_date, end_date]) AS d, subject_id FROM core_ownership__links
-            UNION ALL
-            SELECT unnest([CAST(e.known_date AS DATE), CAST(e.end_known_date AS DATE), CAST(e.end_date AS DATE)]),
-                   l.subject_id
-            FROM core_curated__evidence e JOIN core_ownership__links l USING (link_id)""").fetchall():
-        if d is not None:
-            out[d].add(s)
-    return out
+def link_states_sql() -> str:
+    """``sql/timeline/_timeline_link_states.sql`` with the union of links of
+    ``integrate/core_ownership__links.sql`` (its CTEs up to ``evidenced``) in place."""
+    text = db.sql_text("integrate/core_ownership__links")
+    start, end = text.find("WITH asset_links AS ("), text.find("\nlast_exit AS (")
+    if start < 0 or end < 0 or "\nevidenced AS (" not in text[start:end]:
+        raise RuntimeError("integrate/core_ownership__links.sql: the union of links (asset_links .. evidenced) "
+                           "is no longer where the timeline reads it")
+    return db.sql_text("timeline/_timeline_link_states").replace("{evidenced}", text[start + 5:end].rstrip().rstrip(","))
+
+
+def subject_states(con, settings: Settings, first: date, until: date) -> tuple[dict, dict]:
+    """Per subject its state steps ``(days, keys)`` (a key per day where it differs from the day
+    before, from ``first`` on) and today's key (``None``: no current link)."""
+    con.execute(link_states_sql(), {"majority": settings.thresholds.majority, "first_date": first, "until": until})
+    steps: dict = {}
+    for sid, day, key in con.execute(f"""
+            SELECT subject_id, day, string_agg(CASE WHEN is_current THEN {KEY} END, '|' ORDER BY link_id)
+            FROM _timeline_link_states GROUP BY subject_kind, subject_id, day ORDER BY subject_id, day""").fetchall():
+        days, keys = steps.setdefault(sid, ([], []))
+        if not keys or keys[-1] != key:
+            days.append(day)
+            keys.append(key)
+    today = dict(con.execute(f"""SELECT subject_id, string_agg(CASE WHEN is_current THEN {KEY} END, '|' ORDER BY link_id)
+                                 FROM main.core_ownership__links GROUP BY subject_kind, subject_id""").fetchall())
+    return steps, today
 
 
 def _graph(con: duckdb.DuckDBPyConnection):
-    """Every link ever recorded as owner -> subjects and subject -> owners, and the assets' classes."""
+    """Every link ever recorded as owner -> subjects and subject -> owners, the assets' classes, and
+    each port's terminals (a port's band and its INGE2 row read every terminal of it)."""
     down, up = defaultdict(set), defaultdict(set)
     for s, o in con.execute("SELECT DISTINCT subject_id, owner_entity_id FROM core_ownership__links").fetchall():
         down[o].add(s)
         up[s].add(o)
     cls = dict(con.execute("SELECT asset_id, asset_class FROM core_assets__assets").fetchall())
-    # each port with its terminals: a port's band and its INGE2 row read every terminal of it
-    family = defaultdict(set)
+    terminals = defaultdict(set)
     for t, p in con.execute("SELECT asset_id, parent_asset_id FROM core_assets__assets "
                             "WHERE asset_class = 'terminal' AND parent_asset_id IS NOT NULL").fetchall():
-        family[p].add(t)
-        family[t].add(p)
-    for p in list(family):
         if cls.get(p) == "port":
-            for t in family[p]:
-                family[t] |= family[p]
-    return down, up, cls, family
+            terminals[p].add(t)
+    return down, up, cls, terminals
 
 
 def _reach(start, edges) -> set:
@@ -110,99 +130,147 @@ def _reach(start, edges) -> set:
     return seen
 
 
-def _changed_subjects(cur, first: bool) -> set:
-    """Subjects whose links' state differs from the previous change date's (kept in ``_tl_prev``)."""
-    cols = ", ".join(STATE)
-    if first:
-        changed = {r[0] for r in cur.execute(f"SELECT DISTINCT subject_id FROM {SCHEMA}.core_ownership__links").fetchall()}
-    else:
-        changed = {r[0] for r in cur.execute(f"""
-            SELECT DISTINCT coalesce(a.subject_id, b.subject_id)
-            FROM (SELECT subject_id, owner_entity_id, link_id, {cols} FROM {SCHEMA}.core_ownership__links) a
-            FULL JOIN {SCHEMA}._tl_prev b USING (subject_id, owner_entity_id, link_id)
-            WHERE a.subject_id IS NULL OR b.subject_id IS NULL
-               OR {' OR '.join(f'a.{c} IS DISTINCT FROM b.{c}' for c in STATE)}""").fetchall()}
-    cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}._tl_prev AS
-                    SELECT subject_id, owner_entity_id, link_id, {cols} FROM {SCHEMA}.core_ownership__links""")
-    return changed
+def plan(steps: dict, today: dict, down, up, cls, terminals) -> dict:
+    """Per asset whose figures can differ from today's, its events ``[(day, compute)]``: on ``day``
+    the state above it steps, and it either is today's state again (``compute`` False: today's
+    figures) or not (its figures must be computed on that day)."""
+    moving = {s for s, (_, keys) in steps.items() if any(k != today.get(s) for k in keys)}
+    assets = {n for n in _reach(moving, down) if n in cls}
+    for p, ts in terminals.items():
+        if ts & assets:
+            assets.add(p)
+    out = {}
+    for a in sorted(assets):
+        members = {a} | terminals.get(a, set())
+        above = sorted(_reach(members, up) & moving)
+        days = sorted({d for s in above for d in steps[s][0]})
+        prev = None
+        events = []
+        for d in days:
+            key = tuple(steps[s][1][bisect.bisect_right(steps[s][0], d) - 1] for s in above)
+            if key == prev:
+                continue
+            prev = key
+            events.append((d, any(k != today.get(s) for s, k in zip(above, key))))
+        out[a] = events
+    return out
 
 
-def _score_scope(cur, assets: set, up, settings: Settings, profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Resolve and score ``assets`` (and the links and entities above them) as of the links now in
-    the scratch schema; returns their bands and the INGE2 ports."""
-    # resolve needs an entity in its scope: one asset held by a recorded entity always joins, and
-    # its rows are dropped (it does not change the others': each asset's figures rest on its ancestors)
-    wanted = set(assets)
-    pad = cur.execute("""SELECT l.subject_id FROM main.core_ownership__links l
-                         JOIN main.core_ownership__entities e ON e.entity_id = l.owner_entity_id
-                         WHERE l.subject_kind = 'asset' ORDER BY 1 LIMIT 1""").fetchall()
-    assets = wanted | {r[0] for r in pad}
-    nodes = _reach(assets, up)
-    cur.register("_tl_assets", pd.DataFrame({"asset_id": sorted(assets)}))
-    cur.register("_tl_nodes", pd.DataFrame({"node_id": sorted(nodes)}))
+def _copies(cur, work: dict[date, set], up, terminals) -> None:
+    """The scratch schema's tables: one disjoint copy per date of ``work`` (its assets, their
+    terminals, everything above them, the links in that date's state), ids prefixed ``tNNNNN|``."""
+    nodes, assets = [], []
+    for k, (d, todo) in enumerate(sorted(work.items())):
+        prefix = f"t{k:05d}|"
+        members = set(todo) | {t for a in todo for t in terminals.get(a, ())}
+        assets += [(prefix, a) for a in sorted(members)]
+        nodes += [(prefix, d, n) for n in sorted(_reach(members, up))]
+    cur.register("_tl_nodes_df", pd.DataFrame(nodes, columns=["prefix", "day", "node_id"]))
+    cur.register("_tl_assets_df", pd.DataFrame(assets, columns=["prefix", "asset_id"]))
     try:
-        cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_ownership__links AS
-                        SELECT * FROM {SCHEMA}.core_ownership__links WHERE subject_id IN (SELECT node_id FROM _tl_nodes)""")
-        cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_assets__assets AS
-                        SELECT * FROM main.core_assets__assets WHERE asset_id IN (SELECT asset_id FROM _tl_assets)""")
-        cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_ownership__entities AS
-                        SELECT * FROM main.core_ownership__entities WHERE entity_id IN (SELECT node_id FROM _tl_nodes)""")
+        cur.execute("CREATE OR REPLACE TEMP TABLE _tl_nodes AS SELECT prefix, CAST(day AS DATE) AS day, node_id FROM _tl_nodes_df")
+        cur.execute("CREATE OR REPLACE TEMP TABLE _tl_assets AS SELECT * FROM _tl_assets_df")
     finally:
-        cur.unregister("_tl_assets")
-        cur.unregister("_tl_nodes")
-    g = ownership.resolve(cur, settings)
-    score.score(cur, g, profile, settings)
-    bands = cur.execute(f"""SELECT asset_id, band, band_group_id AS group_id, share_min, share_max, is_controlled
-                            FROM {SCHEMA}.out_exposure__assets""").df()
-    inge2 = cur.execute(f"SELECT port_asset_id, is_via_special_regions_only FROM {SCHEMA}.out_inge2__ports").df()
-    return (bands[bands["asset_id"].isin(wanted)].reset_index(drop=True),
-            inge2[inge2["port_asset_id"].isin(wanted)].reset_index(drop=True))
+        cur.unregister("_tl_nodes_df")
+        cur.unregister("_tl_assets_df")
+    cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_ownership__entities AS
+        SELECT e.* REPLACE (c.prefix || e.entity_id AS entity_id,
+                          row_number() OVER (ORDER BY c.prefix || e.entity_id) - 1 AS entity_no)
+        FROM main.core_ownership__entities e JOIN _tl_nodes c ON c.node_id = e.entity_id
+        ORDER BY entity_id""")
+    cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_assets__assets AS
+        SELECT a.* REPLACE (c.prefix || a.asset_id AS asset_id, c.prefix || a.parent_asset_id AS parent_asset_id)
+        FROM main.core_assets__assets a JOIN _tl_assets c USING (asset_id) ORDER BY asset_id""")
+    present = {r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+                                         ).fetchall()}
+    for t in ASSET_KEYED:
+        if t in present:
+            cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.{t} AS SELECT m.* REPLACE (c.prefix || m.asset_id AS asset_id)
+                            FROM main.{t} m JOIN _tl_assets c USING (asset_id)""")
+    # each copy's subjects take the state of the last evaluated day on or before the copy's day
+    cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_ownership__links AS
+        WITH evaluated AS (SELECT DISTINCT subject_kind, subject_id, day FROM _timeline_link_states),
+        picked AS (
+            SELECT c.prefix, e.subject_kind, e.subject_id, e.day
+            FROM _tl_nodes c ASOF JOIN evaluated e ON c.node_id = e.subject_id AND c.day >= e.day
+        ),
+        dated AS (
+            SELECT p.prefix, s.* FROM picked p JOIN _timeline_link_states s USING (subject_kind, subject_id, day)
+        )
+        SELECT l.* REPLACE (
+                   d.prefix || l.subject_id AS subject_id, d.prefix || l.owner_entity_id AS owner_entity_id,
+                   d.is_current AS is_current, d.share_min AS share_min, d.share_max AS share_max,
+                   d.is_control AS is_control, d.control_basis AS control_basis,
+                   eo.entity_no AS owner_no, CASE WHEN l.subject_kind <> 'asset' THEN es.entity_no END AS subject_no)
+        FROM main.core_ownership__links l
+        JOIN dated d ON d.subject_kind = l.subject_kind AND d.subject_id = l.subject_id AND d.link_id = l.link_id
+            AND d.owner_entity_id IS NOT DISTINCT FROM l.owner_entity_id
+        LEFT JOIN {SCHEMA}.core_ownership__entities eo ON eo.entity_id = d.prefix || l.owner_entity_id
+        LEFT JOIN {SCHEMA}.core_ownership__entities es ON es.entity_id = d.prefix || l.subject_id
+            AND l.subject_kind <> 'asset'
+        ORDER BY l.subject_kind, subject_id, owner_entity_id, l.link_id""")
 
 
 def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
             until: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[date]]:
-    """The dense timeline: (bands per change date of every affected asset, INGE2 per change date, dates).
-
-    ``bands`` has one row per (change date, asset recomputed on it); an asset not recomputed on
-    a date keeps its band of the date before.
-    """
+    """The dense timeline: (bands of every asset on each of its events, INGE2 count per event date,
+    change dates). An asset without a row on a date keeps its figures of the date before."""
     until = until or date.today()
     dates = change_dates(con, until)
-    down, up, cls, family = _graph(con)
-    cand = _candidates(con)
+    empty = (pd.DataFrame(columns=["valid_from", "asset_id", *VALUE]),
+             pd.DataFrame(columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates)
+    if not dates:
+        return empty
     cur = con.cursor()
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     cur.execute(f"SET search_path = '{SCHEMA},main'")
-    frames, inge2_rows, counted = [], [], {}
     try:
-        for d in dates:
-            if frames and not any(n in cls for n in _reach(cand.get(d, ()), down)):
-                continue  # nothing dated on it lies above an asset
-            s = settings.with_(as_of=d.isoformat())
-            db.run_sql(cur, "integrate/core_ownership__links", link_params(s))
-            changed = _changed_subjects(cur, not frames)
-            if frames and not changed:
-                continue
-            affected = {n for n in _reach(changed, down) if n in cls} if frames else set(cls)
-            affected |= {x for a in list(affected) for x in family.get(a, ())}
-            if not affected:
-                continue
-            bands, inge2 = _score_scope(cur, affected, up, s, profile)
-            bands.insert(0, "valid_from", d)
-            frames.append(bands)
-            # the INGE2 count: each port counts from its own terminals, so only the ports in scope change
-            before = dict(counted)
-            for a in affected:
-                counted.pop(a, None)
-            counted.update(zip(inge2["port_asset_id"], inge2["is_via_special_regions_only"].astype(bool)))
-            if counted != before or len(frames) == 1:
-                inge2_rows.append({"valid_from": d, "n_ports": len(counted),
-                                   "n_ports_via_special_regions_only": sum(counted.values())})
+        steps, today_keys = subject_states(cur, settings, dates[0], until)
+        down, up, cls, terminals = _graph(con)
+        events = plan(steps, today_keys, down, up, cls, terminals)
+        work: dict[date, set] = defaultdict(set)
+        for a, evs in events.items():
+            for d, need in evs:
+                if need:
+                    work[d].add(a)
+        computed, ports = {}, {}
+        if work:
+            _copies(cur, work, up, terminals)
+            g = ownership.resolve(cur, settings)
+            score.score(cur, g, profile, settings)
+            day_of = {f"t{k:05d}|": d for k, d in enumerate(sorted(work))}
+            for aid, *vals in cur.execute(f"""SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled
+                                              FROM {SCHEMA}.out_exposure__assets""").fetchall():
+                computed[(day_of[aid[:7]], aid[7:])] = vals
+            for pid, via in cur.execute(f"SELECT port_asset_id, is_via_special_regions_only "
+                                        f"FROM {SCHEMA}.out_inge2__ports").fetchall():
+                ports[(day_of[pid[:7]], pid[7:])] = bool(via)
     finally:
         cur.execute("SET search_path = 'main'")
         cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         cur.close()
-    dense = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["valid_from", *BAND_COLUMNS[3:]])
+    today = {r[0]: list(r[1:]) for r in con.execute(
+        "SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled FROM out_exposure__assets").fetchall()}
+    counted_today = {p: bool(v) for p, v in con.execute(
+        "SELECT port_asset_id, is_via_special_regions_only FROM out_inge2__ports").fetchall()}
+    rows, port_events = [], defaultdict(list)
+    for a, evs in events.items():
+        for d, need in evs:
+            vals = computed[(d, a)] if need else today[a]
+            rows.append([d, a, *vals])
+            if cls.get(a) == "port":  # (port, counts on d, via the special regions only)
+                if need:
+                    port_events[d].append((a, (d, a) in ports, ports.get((d, a), False)))
+                else:
+                    port_events[d].append((a, a in counted_today, counted_today.get(a, False)))
+    dense = pd.DataFrame(rows, columns=["valid_from", "asset_id", *VALUE])
+    counted, inge2_rows = dict(counted_today), []
+    for d in sorted(set(port_events) | {dates[0]}):
+        for p, counts, via in port_events.get(d, ()):
+            counted.pop(p, None)
+            if counts:
+                counted[p] = bool(via)
+        inge2_rows.append({"valid_from": d, "n_ports": len(counted), "n_ports_via_special_regions_only": sum(counted.values())})
     return dense, pd.DataFrame(inge2_rows, columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates
 
 
@@ -226,10 +294,9 @@ def _intervals(df: pd.DataFrame, key: str | None, value: list[str]) -> pd.DataFr
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None) -> dict:
     """Write the ``out_timeline__*`` tables (module docstring); returns counts."""
     dense, inge2, dates = compute(con, settings, profile, until)
-    value = ["band", "group_id", "share_min", "share_max", "is_controlled"]
     for c in ("share_min", "share_max"):
         dense[c] = pd.to_numeric(dense[c]).round(9)
-    bands = _intervals(dense, "asset_id", value)
+    bands = _intervals(dense, "asset_id", VALUE)
     today = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall())
     differs = set(bands.loc[bands["band"] != bands["asset_id"].map(today), "asset_id"])
     bands = bands[bands["asset_id"].isin(differs)]
