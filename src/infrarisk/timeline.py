@@ -48,9 +48,11 @@ from collections import defaultdict
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from . import db, ownership, score
+from .ownership import network
 from .profiles import Profile
 from .settings import Settings
 
@@ -211,6 +213,34 @@ def _copies(cur, work: dict[date, set], up, terminals) -> None:
         ORDER BY l.subject_kind, subject_id, owner_entity_id, l.link_id""")
 
 
+def resolve_bands_only(con: duckdb.DuckDBPyConnection, settings: Settings) -> ownership.OwnershipGraph:
+    """:func:`infrarisk.ownership.resolve` without the tables no band reads: the same load, control
+    and graph (the score stage's input), and an empty ``out_ownership__asset_controllers`` (the
+    controller columns of ``out_exposure__assets``, not read here). The per-asset owner and
+    country tables it leaves out cost a dense solve per 256 assets against every root of the copies."""
+    majority = settings.thresholds.majority
+    loaded = ownership.load_network(con, settings)
+    net = loaded.net
+    ctl, _ = network.controllers(net)
+    top, _depth = network.ultimate(ctl)
+    cc, basis = network.countries(net, ctl, top, majority)
+    g = ownership.build_graph(con, settings, loaded)
+    nodes = g.nodes
+    new = np.full(net.n, -1, dtype=np.int64)
+    new[nodes] = np.arange(len(nodes))
+
+    def sub(x):  # as in resolve: whole-graph node numbers -> the scope's
+        x = x[nodes]
+        return np.where(x >= 0, new[np.maximum(x, 0)], -1)
+
+    s_ctl = sub(ctl)
+    g._control[majority] = ownership.Control.from_arrays(g.net, s_ctl, sub(top), cc[nodes], basis[nodes],
+                                                         network.control_conflicts(g.net, s_ctl))
+    con.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.out_ownership__asset_controllers (asset_id VARCHAR,
+                   controller_entity_id VARCHAR, control_chain VARCHAR, controlling_country_code VARCHAR)""")
+    return g
+
+
 def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
             until: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[date]]:
     """The dense timeline: (bands of every asset on each of its events, INGE2 count per event date,
@@ -236,7 +266,7 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
         computed, ports = {}, {}
         if work:
             _copies(cur, work, up, terminals)
-            g = ownership.resolve(cur, settings)
+            g = resolve_bands_only(cur, settings)
             score.score(cur, g, profile, settings)
             day_of = {f"t{k:05d}|": d for k, d in enumerate(sorted(work))}
             for aid, *vals in cur.execute(f"""SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled
