@@ -122,6 +122,12 @@ def _graph(con: duckdb.DuckDBPyConnection):
     return down, up, cls, terminals
 
 
+def state_at(steps: dict, subject: str, day: date):
+    """The state key of ``subject``'s links on ``day`` (``steps`` of :func:`subject_states`)."""
+    days, keys = steps[subject]
+    return keys[bisect.bisect_right(days, day) - 1]
+
+
 def _reach(start, edges) -> set:
     seen, todo = set(start), list(start)
     while todo:
@@ -135,7 +141,8 @@ def _reach(start, edges) -> set:
 def plan(steps: dict, today: dict, down, up, cls, terminals) -> dict:
     """Per asset whose figures can differ from today's, its events ``[(day, compute)]``: on ``day``
     the state above it steps, and it either is today's state again (``compute`` False: today's
-    figures) or not (its figures must be computed on that day)."""
+    figures) or not (its figures must be computed on that day). While no link into an asset (not a
+    port) is current, nothing above it counts: those days are one state."""
     moving = {s for s, (_, keys) in steps.items() if any(k != today.get(s) for k in keys)}
     assets = {n for n in _reach(moving, down) if n in cls}
     for p, ts in terminals.items():
@@ -145,17 +152,51 @@ def plan(steps: dict, today: dict, down, up, cls, terminals) -> dict:
     for a in sorted(assets):
         members = {a} | terminals.get(a, set())
         above = sorted(_reach(members, up) & moving)
+        solo = a in steps and cls.get(a) != "port"
         days = sorted({d for s in above for d in steps[s][0]})
-        prev = None
-        events = []
+        prev, events = (), []
         for d in days:
-            key = tuple(steps[s][1][bisect.bisect_right(steps[s][0], d) - 1] for s in above)
-            if key == prev:
-                continue
-            prev = key
-            events.append((d, any(k != today.get(s) for s, k in zip(above, key))))
+            if solo and state_at(steps, a, d) is None:  # no current link into it
+                key, need = None, today.get(a) is not None
+            else:
+                key = tuple(state_at(steps, s, d) for s in above)
+                need = any(k != today.get(s) for s, k in zip(above, key))
+            if key != prev:
+                prev = key
+                events.append((d, need))
         out[a] = events
     return out
+
+
+def assign(steps: dict, events: dict, cls: dict, country: dict, stated: set) -> tuple[dict, dict]:
+    """The assets to compute on each date, and the (date, asset) pairs computed by another's.
+
+    An asset with no current link into it on a date has figures that depend on nothing but its
+    class and country (no edge into it: no share, no controller, no operator), unless it is a port
+    (it rolls up its terminals) or a terminal the census states held with no foreign stake
+    (``stated``): one such asset per class and country is computed, the others take its figures.
+    """
+    work: dict[date, set] = defaultdict(set)
+    alias, rep = {}, {}
+    for a, evs in events.items():
+        bare = cls.get(a) != "port" and a in steps and a not in stated
+        for d, need in evs:
+            if not need:
+                continue
+            if bare and state_at(steps, a, d) is None:
+                first = rep.setdefault((cls.get(a), country.get(a)), (d, a))
+                alias[(d, a)] = first
+                work[first[0]].add(first[1])
+            else:
+                work[d].add(a)
+    return work, alias
+
+
+def census_stated(con: duckdb.DuckDBPyConnection) -> set:
+    """The terminals the census added (its statement of no foreign stake can set their band)."""
+    have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                                      "AND table_name = 'core_assets__census_map'").fetchall()}
+    return {r[0] for r in con.execute("SELECT asset_id FROM main.core_assets__census_map WHERE is_new").fetchall()} if have else set()
 
 
 def _copies(cur, work: dict[date, set], up, terminals) -> None:
@@ -257,12 +298,9 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
     try:
         steps, today_keys = subject_states(cur, settings, dates[0], until)
         down, up, cls, terminals = _graph(con)
+        country = dict(con.execute("SELECT asset_id, country_code FROM core_assets__assets").fetchall())
         events = plan(steps, today_keys, down, up, cls, terminals)
-        work: dict[date, set] = defaultdict(set)
-        for a, evs in events.items():
-            for d, need in evs:
-                if need:
-                    work[d].add(a)
+        work, alias = assign(steps, events, cls, country, census_stated(con))
         computed, ports = {}, {}
         if work:
             _copies(cur, work, up, terminals)
@@ -286,7 +324,7 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
     rows, port_events = [], defaultdict(list)
     for a, evs in events.items():
         for d, need in evs:
-            vals = computed[(d, a)] if need else today[a]
+            vals = computed[alias.get((d, a), (d, a))] if need else today[a]
             rows.append([d, a, *vals])
             if cls.get(a) == "port":  # (port, counts on d, via the special regions only)
                 if need:
