@@ -51,7 +51,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import db, ownership, score
+from . import db, ownership, score, vocab
+from .findings import inge2
 from .ownership import network
 from .profiles import Profile
 from .settings import Settings
@@ -282,6 +283,38 @@ def resolve_bands_only(con: duckdb.DuckDBPyConnection, settings: Settings) -> ow
     return g
 
 
+def score_bands_only(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph, profile: Profile,
+                     settings: Settings) -> None:
+    """:func:`infrarisk.score.score` without the evidence (paths, edges, control steps): the same
+    rows per asset and group (:func:`infrarisk.score._group_row`, the more exposed reading, the census
+    statements; band reasons without the names of undisclosed holders, which no band reads), then
+    ``out_exposure__ports``, ``out_exposure__assets`` and the INGE2 tables as the score stage writes them."""
+    majority = settings.thresholds.majority
+    ctl = ownership.control(g, majority)
+    assets = [v for v in range(g.n) if g.is_asset[v]]
+    operators = set(vocab.operator_interest_types())
+    alt = score.alt_countries(con, g)
+    rows, held = [], {}
+    for grp in profile.groups:
+        member, exposed, switched = score.exposed_members(g, ctl, profile.members(grp), majority, alt)
+        lo, hi = ownership.held_share(g, member, ctl)
+        held[grp.id] = (member, lo, hi)
+        xlo, xhi = ownership.held_share(g, exposed, ctl) if switched else (lo, hi)
+        for a in assets:
+            r = score._group_row(g, ctl, a, grp, member, lo, hi, operators, settings)
+            if switched:
+                r1 = score._group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings)
+                if (score.SEVERITY[r1["band"]], r1["share_min"], r1["share_max"]) > (
+                        score.SEVERITY[r["band"]], r["share_min"], r["share_max"]):
+                    r = {**r1, "is_more_exposed_reading": True}
+            rows.append(r)
+    groups = score.census_statements(con, pd.DataFrame(rows, columns=score.GROUP_COLUMNS))
+    db.write_frame(con, "out_exposure__asset_groups", groups, order_by=["asset_id", "group_id"])
+    db.run_sql(con, "out/out_exposure__ports")
+    db.run_sql(con, "out/out_exposure__assets", {"profile_name": profile.name})
+    inge2.write(con, g, ctl, profile, settings, held)
+
+
 def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
             until: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[date]]:
     """The dense timeline: (bands of every asset on each of its events, INGE2 count per event date,
@@ -305,7 +338,7 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
         if work:
             _copies(cur, work, up, terminals)
             g = resolve_bands_only(cur, settings)
-            score.score(cur, g, profile, settings)
+            score_bands_only(cur, g, profile, settings)
             day_of = {f"t{k:05d}|": d for k, d in enumerate(sorted(work))}
             for aid, *vals in cur.execute(f"""SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled
                                               FROM {SCHEMA}.out_exposure__assets""").fetchall():
@@ -345,18 +378,19 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
 def _intervals(df: pd.DataFrame, key: str | None, value: list[str]) -> pd.DataFrame:
     """Consecutive rows (by key, then valid_from) with the same values merged into one row
     ``[valid_from, valid_to)``; ``valid_to`` is the next row's start (None for the last one)."""
-    df = df.sort_values(([key] if key else []) + ["valid_from"], kind="mergesort")
-    out: list[dict] = []
-    for r in df.to_dict("records"):
-        k = r[key] if key else None
-        vals = tuple(None if pd.isna(r[c]) else r[c] for c in value)
-        if out and out[-1]["_k"] == k:
-            if out[-1]["_v"] == vals:
-                continue
-            out[-1]["valid_to"] = r["valid_from"]
-        out.append({**r, "_k": k, "_v": vals, "valid_to": None})
-    cols = list(df.columns) + ["valid_to"]
-    return pd.DataFrame(out, columns=cols + ["_k", "_v"])[cols]
+    df = df.sort_values(([key] if key else []) + ["valid_from"], kind="mergesort").reset_index(drop=True)
+    if df.empty:
+        return df.assign(valid_to=pd.Series(dtype=object))
+    same = pd.Series(True, index=df.index) if key is None else df[key].eq(df[key].shift())
+    for c in value:
+        prev = df[c].shift()
+        same &= df[c].eq(prev) | (df[c].isna() & prev.isna())
+    same.iloc[0] = False
+    out = df[~same].reset_index(drop=True)
+    follows = pd.Series(True, index=out.index) if key is None else out[key].eq(out[key].shift(-1))
+    out["valid_to"] = out["valid_from"].shift(-1).where(follows, None)
+    out.loc[out.index[-1], "valid_to"] = None
+    return out
 
 
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None) -> dict:
