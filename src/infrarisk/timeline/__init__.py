@@ -1,0 +1,163 @@
+"""Bands through time: every asset's band and the INGE2 count at every date where they can change.
+
+Contract
+--------
+Inputs (a finished score stage in ``con``): today's ``core_ownership__links`` and the tables
+``integrate/core_ownership__links.sql`` reads (its union of links and their evidence dates),
+``core_assets__assets``, ``core_ownership__entities``, today's ``out_exposure__assets`` and
+``out_inge2__ports``, and every table the resolve and score stages read.
+Outputs:
+
+- ``out_timeline__dates``: the change dates (``change_date``): the distinct dates on which a
+  link starts, ends, is exited or becomes known (``as_of_date``, ``start_date``, ``end_date``,
+  ``known_date``, ``end_known_date``), from the earliest dated fact to the build date;
+- ``out_timeline__asset_bands(asset_id, valid_from, valid_to, band, group_id, share_min,
+  share_max, is_controlled)``: each asset's band on ``[valid_from, valid_to)`` (``valid_to``
+  NULL: up to the build date), **sparse**: only the assets whose band on some date differs
+  from today's band (``out_exposure__assets``), one row per interval over which nothing of the
+  row changes, from the earliest change date on;
+- ``out_timeline__inge2(valid_from, valid_to, n_ports, n_ports_via_special_regions_only)``:
+  the INGE2 count on each interval.
+
+Exactness: the figures on a date D are those of ``infrarisk build --as-of D``. A figure of an
+asset depends only on the links into it and into its ancestors (the scope argument of
+:mod:`infrarisk.ownership`); a port's on its terminals'. So:
+
+1. one SQL pass (``sql/timeline/_timeline_link_states.sql``: the ``--as-of`` rule of
+   ``core_ownership__links.sql`` with the date as a column, over that file's own union of
+   links) gives every link's state (current, share interval, control) on every date where a
+   link of its subject has a dated fact — the only dates where it can step;
+2. an asset whose ancestors' links are, on a date, all in today's state has today's figures
+   (nothing is computed); the others are computed only on the dates where the state above them
+   steps;
+3. those (asset, date) pairs are computed all at once: each date's assets, with everything
+   above them and the links in that date's state, become one disjoint copy (ids prefixed with
+   the copy, so each copy keeps the order of the ids) in a scratch schema (``timeline``, first
+   on a cursor's search path, dropped at the end), and the real :func:`infrarisk.ownership.resolve`
+   and :func:`infrarisk.score.score` run once over all copies. Copies share no node, and every
+   figure of a node depends only on its ancestors, so each copy's figures are those of its date.
+
+The INGE2 count is kept per port (a port counts from its own terminals): today's ports, with
+each port's membership replaced on the dates where it was computed.
+"""
+
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from .. import db
+from ..profiles import Profile
+from ..settings import Settings
+from .copies import PREFIX_LEN, SCHEMA, make_copies, prefix, resolve_bands_only, score_bands_only
+from .states import _graph, assign, census_stated, change_dates, plan, subject_states
+
+BAND_COLUMNS = ["asset_id", "valid_from", "valid_to", "band", "group_id", "share_min", "share_max", "is_controlled"]
+INGE2_COLUMNS = ["valid_from", "valid_to", "n_ports", "n_ports_via_special_regions_only"]
+VALUE = ["band", "group_id", "share_min", "share_max", "is_controlled"]
+__all__ = ["BAND_COLUMNS", "INGE2_COLUMNS", "change_dates", "compute", "run"]
+
+
+def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
+            until: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[date]]:
+    """The dense timeline: (bands of every asset on each of its events, INGE2 count per event date,
+    change dates). An asset without a row on a date keeps its figures of the date before."""
+    until = until or date.today()
+    dates = change_dates(con, until)
+    empty = (pd.DataFrame(columns=["valid_from", "asset_id", *VALUE]),
+             pd.DataFrame(columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates)
+    if not dates:
+        return empty
+    cur = con.cursor()
+    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    cur.execute(f"SET search_path = '{SCHEMA},main'")
+    try:
+        steps, today_keys = subject_states(cur, settings, dates[0], until)
+        down, up, cls, terminals = _graph(con)
+        country = dict(con.execute("SELECT asset_id, country_code FROM core_assets__assets").fetchall())
+        events = plan(steps, today_keys, down, up, cls, terminals)
+        work, alias = assign(steps, events, cls, country, census_stated(con))
+        computed, ports = {}, {}
+        if work:
+            make_copies(cur, work, up, terminals)
+            g = resolve_bands_only(cur, settings)
+            score_bands_only(cur, g, profile, settings)
+            day_of = {prefix(k): d for k, d in enumerate(sorted(work))}
+            for aid, *vals in cur.execute(f"""SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled
+                                              FROM {SCHEMA}.out_exposure__assets""").fetchall():
+                computed[(day_of[aid[:PREFIX_LEN]], aid[PREFIX_LEN:])] = vals
+            for pid, via in cur.execute(f"SELECT port_asset_id, is_via_special_regions_only "
+                                        f"FROM {SCHEMA}.out_inge2__ports").fetchall():
+                ports[(day_of[pid[:PREFIX_LEN]], pid[PREFIX_LEN:])] = bool(via)
+    finally:
+        cur.execute("SET search_path = 'main'")
+        cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        cur.close()
+    today = {r[0]: list(r[1:]) for r in con.execute(
+        "SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled FROM out_exposure__assets").fetchall()}
+    counted_today = {p: bool(v) for p, v in con.execute(
+        "SELECT port_asset_id, is_via_special_regions_only FROM out_inge2__ports").fetchall()}
+    rows, port_events = [], defaultdict(list)
+    for a, evs in events.items():
+        for d, need in evs:
+            vals = computed[alias.get((d, a), (d, a))] if need else today[a]
+            rows.append([d, a, *vals])
+            if cls.get(a) == "port":  # (port, counts on d, via the special regions only)
+                if need:
+                    port_events[d].append((a, (d, a) in ports, ports.get((d, a), False)))
+                else:
+                    port_events[d].append((a, a in counted_today, counted_today.get(a, False)))
+    dense = pd.DataFrame(rows, columns=["valid_from", "asset_id", *VALUE])
+    counted, inge2_rows = dict(counted_today), []
+    for d in sorted(set(port_events) | {dates[0]}):
+        for p, counts, via in port_events.get(d, ()):
+            counted.pop(p, None)
+            if counts:
+                counted[p] = bool(via)
+        inge2_rows.append({"valid_from": d, "n_ports": len(counted), "n_ports_via_special_regions_only": sum(counted.values())})
+    return dense, pd.DataFrame(inge2_rows, columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates
+
+
+def _intervals(df: pd.DataFrame, key: str | None, value: list[str]) -> pd.DataFrame:
+    """Consecutive rows (by key, then valid_from) with the same values merged into one row
+    ``[valid_from, valid_to)``; ``valid_to`` is the next row's start (None for the last one)."""
+    df = df.sort_values(([key] if key else []) + ["valid_from"], kind="mergesort").reset_index(drop=True)
+    if df.empty:
+        return df.assign(valid_to=pd.Series(dtype=object))
+    same = pd.Series(True, index=df.index) if key is None else df[key].eq(df[key].shift())
+    for c in value:
+        prev = df[c].shift()
+        same &= df[c].eq(prev) | (df[c].isna() & prev.isna())
+    same.iloc[0] = False
+    out = df[~same].reset_index(drop=True)
+    follows = pd.Series(True, index=out.index) if key is None else out[key].eq(out[key].shift(-1))
+    out["valid_to"] = out["valid_from"].shift(-1).where(follows, None)
+    out.loc[out.index[-1], "valid_to"] = None
+    return out
+
+
+def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None) -> dict:
+    """Write the ``out_timeline__*`` tables (module docstring); returns counts."""
+    dense, inge2, dates = compute(con, settings, profile, until)
+    for c in ("share_min", "share_max"):
+        dense[c] = pd.to_numeric(dense[c]).round(9)
+    bands = _intervals(dense, "asset_id", VALUE)
+    today = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall())
+    differs = set(bands.loc[bands["band"] != bands["asset_id"].map(today), "asset_id"])
+    bands = bands[bands["asset_id"].isin(differs)]
+    bands = bands.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
+    db.write_frame(con, "out_timeline__asset_bands", bands[BAND_COLUMNS], order_by=["asset_id", "valid_from"])
+    ing = _intervals(inge2, None, ["n_ports", "n_ports_via_special_regions_only"])
+    ing = ing.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
+    db.write_frame(con, "out_timeline__inge2", ing[INGE2_COLUMNS], order_by=["valid_from"])
+    db.write_frame(con, "out_timeline__dates", pd.DataFrame({"change_date": dates}), order_by=["change_date"])
+    for table in ("out_timeline__asset_bands", "out_timeline__inge2", "out_timeline__dates"):
+        cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT " + ", ".join(
+            f"CAST({c} AS DATE) AS {c}" if c in ("valid_from", "valid_to", "change_date") else c for c in cols)
+            + f" FROM {table}")
+    return {"dates": len(dates), "assets": len(differs), "rows": len(bands)}
