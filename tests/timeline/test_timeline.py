@@ -1,0 +1,96 @@
+"""The timeline (infrarisk.timeline) on a small hand-made fixture, every date against a full ``--as-of`` resolve.
+
+A terminal's stake changes twice (a holder exits and two others come in; then both of those
+change their share), the parent of one holder changes (a Chinese state parent, then a French
+one), and a second terminal, in another port, rests on that holder unchanged: the bands of both
+terminals, of both ports and the INGE2 count step on those dates. On every change date, on the
+day before each and between them, the stored figures must equal those of the same datasets
+loaded, resolved and scored with ``as_of`` that date.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from infrarisk import ownership, score, timeline
+from infrarisk.profiles import load_profile
+from tests.builders import entity, link, load_tiny, stake
+
+UNTIL = date(2026, 1, 1)
+
+
+def fixture() -> dict:
+    ents = [entity("SASAC", "CN", etype="state body"), entity("Blue Ports", "GB"), entity("Euro Holding", "FR"),
+            entity("Other Fund", "GB"), entity("Merit", "FR", etype="family holding")]
+    stakes = [
+        # T1: Euro Holding alone, then Blue Ports 49% and Other Fund 51% (2018), then 60% / 40% (2022)
+        stake("T1", "Euro Holding", 100, status="historical", as_of="2015-01-01", sid="S1"),
+        stake("T1", "Euro Holding", 0, status="exited", as_of="2018-05-01", sid="S2"),
+        stake("T1", "Blue Ports", 49, status="historical", as_of="2018-05-02", sid="S3"),
+        stake("T1", "Other Fund", 51, status="historical", as_of="2018-05-02", sid="S4"),
+        stake("T1", "Blue Ports", 0, status="exited", as_of="2022-01-01", sid="S5"),
+        stake("T1", "Other Fund", 0, status="exited", as_of="2022-01-01", sid="S6"),
+        stake("T1", "Blue Ports", 60, as_of="2022-01-02", sid="S7"),
+        stake("T1", "Other Fund", 40, as_of="2022-01-02", sid="S8"),
+        # T2, in another port: Blue Ports alone since 2017
+        stake("T2", "Blue Ports", 100, unlocode="BEHBT", country="BE", as_of="2017-03-01", sid="S9"),
+    ]
+    links = [
+        # Blue Ports' parent: SASAC (2019-01-01) until it exits (2020-06-01), then Merit (2020-06-02)
+        link("Blue Ports", "SASAC", 60, "direct parent", status="historical", as_of="2019-01-01", lid="L1"),
+        link("Blue Ports", "SASAC", 0, "shareholder", status="exited", as_of="2020-06-01", lid="L2"),
+        link("Blue Ports", "Merit", 70, "direct parent", as_of="2020-06-02", lid="L3"),
+    ]
+    return {"entities": ents, "stakes": stakes, "links": links}
+
+
+def scored(tmp_path, as_of: str | None):
+    con, _, s = load_tiny(tmp_path, as_of=as_of, **fixture())
+    g = ownership.resolve(con, s)
+    score.score(con, g, load_profile("default"), s)
+    return con, s
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    con, s = scored(tmp_path_factory.mktemp("today"), None)
+    timeline.run(con, s, load_profile("default"), until=UNTIL)
+    return con
+
+
+def _figures_on(con, day: date) -> tuple[dict, int]:
+    """Every asset's (band, group, share interval, control) on ``day`` from the timeline, and the INGE2 count."""
+    out = {r[0]: (r[1:]) for r in con.execute(
+        "SELECT asset_id, band, band_group_id, round(share_min, 9), round(share_max, 9), is_controlled "
+        "FROM out_exposure__assets").fetchall()}
+    out.update({r[0]: r[1:] for r in con.execute(
+        """SELECT asset_id, band, group_id, round(share_min, 9), round(share_max, 9), is_controlled
+           FROM out_timeline__asset_bands WHERE valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)""",
+        [day, day]).fetchall()})
+    n = con.execute("""SELECT n_ports FROM out_timeline__inge2 WHERE valid_from <= ?
+                       AND (valid_to IS NULL OR valid_to > ?)""", [day, day]).fetchone()
+    return out, n[0]
+
+
+def test_the_fixture_moves(built):
+    """The fixture is a real test: bands and the count change over time."""
+    dates = [r[0] for r in built.execute("SELECT change_date FROM out_timeline__dates ORDER BY 1").fetchall()]
+    assert {date(2018, 5, 2), date(2019, 1, 1), date(2020, 6, 1), date(2022, 1, 2)} <= set(dates)
+    counts = {r[0] for r in built.execute("SELECT n_ports FROM out_timeline__inge2").fetchall()}
+    assert len(counts) > 1
+    assert built.execute("SELECT count(DISTINCT band) FROM out_timeline__asset_bands").fetchone()[0] > 1
+
+
+def test_every_date_equals_an_as_of_resolve(built, tmp_path):
+    dates = [r[0] for r in built.execute("SELECT change_date FROM out_timeline__dates ORDER BY 1").fetchall()]
+    days = sorted({d + timedelta(days=k) for d in dates for k in (-1, 0, 1)} - {dates[0] - timedelta(days=1)})
+    for k, day in enumerate(days):
+        mine, n = _figures_on(built, day)
+        then, s = scored(tmp_path / str(k), day.isoformat())
+        real = {r[0]: r[1:] for r in then.execute(
+            "SELECT asset_id, band, band_group_id, round(share_min, 9), round(share_max, 9), is_controlled "
+            "FROM out_exposure__assets").fetchall()}
+        assert mine == real, day
+        assert n == then.execute("SELECT count(*) FROM out_inge2__ports").fetchone()[0], day
