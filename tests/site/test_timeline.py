@@ -55,10 +55,15 @@ def test_bands_and_inge2_count_equal_an_as_of_build(real_build, as_of_builds, da
 def test_the_band_table_is_sparse_and_its_intervals_tile_time(real_build):
     settings, _ = real_build
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
-        # only assets whose band differs from today's on some date
+        # only assets whose band, group, share or control differs from today's on some date
         assert con.execute("""SELECT count(*) FROM (SELECT asset_id FROM out_timeline__asset_bands t
                               JOIN out_exposure__assets a USING (asset_id) GROUP BY asset_id
-                              HAVING NOT bool_or(t.band <> a.band))""").fetchone()[0] == 0
+                              HAVING NOT bool_or(t.band <> a.band OR t.group_id IS DISTINCT FROM a.band_group_id
+                                  OR t.share_min IS DISTINCT FROM round(a.share_min, 9)
+                                  OR t.share_max IS DISTINCT FROM round(a.share_max, 9)
+                                  OR t.is_controlled <> a.is_controlled))""").fetchone()[0] == 0
+        # and every asset whose band on some date differs is there
+        assert con.execute("SELECT count(DISTINCT asset_id) FROM out_timeline__asset_bands").fetchone()[0] > 100
         # each asset's intervals follow one another without gaps; the last one is open
         gaps = con.execute("""SELECT count(*) FROM (SELECT valid_to, lead(valid_from) OVER w AS nxt
                               FROM out_timeline__asset_bands WINDOW w AS (PARTITION BY asset_id ORDER BY valid_from))
@@ -75,14 +80,24 @@ def test_the_site_file_gives_the_as_of_bands_of_the_mapped_assets(real_build, as
     day = "2023-06-01"
     with duckdb.connect(str(as_of_builds[day]), read_only=True) as then:
         real = dict(then.execute(MAP_BANDS).fetchall())
-    checked = 0
+    with duckdb.connect(str(as_of_builds[day]), read_only=True) as then:
+        shares = {r[0]: r[1:] for r in then.execute(
+            "SELECT asset_id, band_group_id, share_min, share_max, is_controlled FROM out_exposure__assets").fetchall()}
+    checked = with_share = 0
+    scale, groups = data["share_scale"], [g for g, _ in data["groups"]]
     for k, aid in enumerate(data["ids"]):
         starts = [data["dates"][j] for j in data["from"][k]]
         i = max((i for i, d in enumerate(starts) if d <= day), default=None)
         if i is not None:
             assert data["bands"][data["band"][k][i]] == real[aid], aid
             checked += 1
-    assert checked > 0
+            if data["group"][k][i] >= 0:  # the share of the group behind the band, as of the date
+                grp, lo, hi, ctl = shares[aid]
+                assert groups[data["group"][k][i]] == grp, aid
+                assert data["lo"][k][i] == round(lo * scale) and data["hi"][k][i] == round(hi * scale), aid
+                assert bool(data["ctl"][k][i]) == bool(ctl), aid
+                with_share += 1
+    assert checked > 0 and with_share > 0
     kind, small = payload(settings.site_dir / "data/timeline-inge2.js")
     assert kind == "timeline_summary" and small["min"] == data["min"] and small["max"] >= day
     with duckdb.connect(str(settings.db_path), read_only=True) as con:

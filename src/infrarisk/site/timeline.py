@@ -7,11 +7,15 @@ resolution as ``infrarisk build --as-of``) and the mapped asset ids (:class:`~.m
 
 - ``data/map/timeline.js``: ``infrarisk.data("timeline", {...})`` with ``min`` (the earliest
   change date), ``max`` (the build date), ``dates`` (every date the map or the count changes
-  on, ISO), ``bands`` (the band ids, in the map's code order), ``ids`` (the mapped assets whose
-  band ever differs from today's), per asset ``from`` (indexes into ``dates``: where each of its
-  intervals starts) and ``band`` (the band code of each interval; landing stations: the band of
-  the most exposed cable that lands there, as ``out_exposure__landings``), and ``inge2``
-  (``[date index, ports, ports via Hong Kong/Macao only]`` per interval);
+  on, ISO), ``bands`` (the band ids, in the map's code order), ``groups`` (``[id, label]`` of the
+  profile's high-risk groups), ``share_scale``, ``ids`` (the mapped assets whose band, group,
+  share or control on some date differs from today's), per asset and interval ``from``
+  (indexes into ``dates``: where each interval starts), ``band`` (band code), ``group`` (the
+  group behind the band, index into ``groups``, -1 none), ``lo`` / ``hi`` (that group's
+  look-through share interval times ``share_scale``, -1 none) and ``ctl`` (1: the group
+  controls it) — landing stations: the band of the most exposed cable that lands there (as
+  ``out_exposure__landings``), no group or share —, and ``inge2`` (``[date index, ports,
+  ports via Hong Kong/Macao only]`` per interval);
 - ``data/timeline-inge2.js``: ``infrarisk.data("timeline_summary", {...})`` with only ``min``,
   ``max``, ``dates`` and ``inge2`` (a few kB: the INGE2 page's control, and the map's before
   its first use).
@@ -28,40 +32,48 @@ from pathlib import Path
 import duckdb
 
 from ..score import BANDS
-from .mapdata import js_call
+from .mapdata import SHARE_SCALE, js_call
 
 
 def payload(con: duckdb.DuckDBPyConnection, mapped: set[str]) -> dict:
     """The map's timeline payload (module docstring)."""
-    rows = con.execute("""SELECT asset_id, strftime(valid_from, '%Y-%m-%d'), band FROM out_timeline__asset_bands
-                          ORDER BY asset_id, valid_from""").fetchall()
+    rows = [(a, d, b, g, lo, hi, c) for a, d, b, g, lo, hi, c in con.execute(
+        """SELECT asset_id, strftime(valid_from, '%Y-%m-%d'), band, group_id, share_min, share_max, is_controlled
+           FROM out_timeline__asset_bands ORDER BY asset_id, valid_from""").fetchall()]
     inge = con.execute("""SELECT strftime(valid_from, '%Y-%m-%d'), n_ports, n_ports_via_special_regions_only
                           FROM out_timeline__inge2 ORDER BY valid_from""").fetchall()
     all_dates = [r[0] for r in con.execute(
         "SELECT strftime(change_date, '%Y-%m-%d') FROM out_timeline__dates ORDER BY 1").fetchall()]
     retrieved = [str(r[0])[:10] for r in con.execute("SELECT retrieved FROM core_meta__sources").fetchall() if r[0]]
+    groups = con.execute("SELECT DISTINCT group_id, group_label FROM out_exposure__group_countries ORDER BY 1").fetchall()
     rows = [r for r in rows if r[0] in mapped] + landing_rows(con, rows, mapped)
     rows.sort(key=lambda r: (r[0], r[1]))
-    dates = sorted({d for _, d, _ in rows} | {d for d, _, _ in inge})
+    dates = sorted({r[1] for r in rows} | {d for d, _, _ in inge})
     at = {d: i for i, d in enumerate(dates)}
-    ids, frm, band = [], [], []
     code = {b: k for k, b in enumerate(BANDS)}
-    for aid, d, b in rows:
-        if not ids or ids[-1] != aid:
-            ids.append(aid)
-            frm.append([])
-            band.append([])
-        frm[-1].append(at[d])
-        band[-1].append(code[b])
+    gcode = {g: k for k, (g, _) in enumerate(groups)}
+    cols: dict[str, list] = {k: [] for k in ("ids", "from", "band", "group", "lo", "hi", "ctl")}
+    for aid, d, b, g, lo, hi, c in rows:
+        if not cols["ids"] or cols["ids"][-1] != aid:
+            cols["ids"].append(aid)
+            for k in ("from", "band", "group", "lo", "hi", "ctl"):
+                cols[k].append([])
+        cols["from"][-1].append(at[d])
+        cols["band"][-1].append(code[b])
+        cols["group"][-1].append(gcode.get(g, -1))
+        cols["lo"][-1].append(-1 if lo is None else round(lo * SHARE_SCALE))
+        cols["hi"][-1].append(-1 if hi is None else round(hi * SHARE_SCALE))
+        cols["ctl"][-1].append(1 if c else 0)
     return {"min": all_dates[0] if all_dates else None, "max": max(all_dates + retrieved) if all_dates else None,
-            "dates": dates, "bands": list(BANDS), "ids": ids, "from": frm, "band": band,
-            "inge2": [[at[d], n, v] for d, n, v in inge]}
+            "dates": dates, "bands": list(BANDS), "groups": [list(g) for g in groups], "share_scale": SHARE_SCALE,
+            **cols, "inge2": [[at[d], n, v] for d, n, v in inge]}
 
 
 def landing_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple], mapped: set[str]) -> list[tuple]:
     """The map's landing stations through time: the band of the most exposed cable that lands there
     (``out_exposure__landings``' rule) on each date one of their cables changes; only stations whose
-    band on some date differs from today's. ``rows``: (asset_id, valid_from, band) of the assets."""
+    band on some date differs from today's, without a group or share (a "lands at" relation). ``rows``:
+    (asset_id, valid_from, band, ...) of the assets."""
     sev = {b: k for k, b in enumerate(reversed(("high", "elevated", "low", "unknown", "none")))}
     today = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall())
     shown = dict(con.execute("SELECT asset_id, via_band FROM out_exposure__landings").fetchall())
@@ -71,7 +83,7 @@ def landing_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple], mapped: set[
         if cable in today:  # the cables out_exposure__landings joins to their band
             cables.setdefault(landing, []).append(cable)
     hist: dict[str, list[tuple[str, str]]] = {}
-    for aid, d, b in rows:
+    for aid, d, b, *_ in rows:
         hist.setdefault(aid, []).append((d, b))
 
     def band_at(cable: str, day: str) -> str:
@@ -88,7 +100,8 @@ def landing_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple], mapped: set[
         days = sorted({d for c in cs for d, _ in hist.get(c, ())})
         series = [(d, max((band_at(c, d) for c in cs), key=sev.__getitem__)) for d in days]
         if any(b != shown[landing] for _, b in series):
-            out += [(landing, d, b) for k, (d, b) in enumerate(series) if k == 0 or series[k - 1][1] != b]
+            out += [(landing, d, b, None, None, None, False) for k, (d, b) in enumerate(series)
+                    if k == 0 or series[k - 1][1] != b]
     return out
 
 

@@ -13,9 +13,10 @@ Outputs:
   ``known_date``, ``end_known_date``), from the earliest dated fact to the build date;
 - ``out_timeline__asset_bands(asset_id, valid_from, valid_to, band, group_id, share_min,
   share_max, is_controlled)``: each asset's band on ``[valid_from, valid_to)`` (``valid_to``
-  NULL: up to the build date), **sparse**: only the assets whose band on some date differs
-  from today's band (``out_exposure__assets``), one row per interval over which nothing of the
-  row changes, from the earliest change date on;
+  NULL: up to the build date), **sparse**: only the assets whose figures (band, group, share
+  interval or control) on some date differ from today's (``out_exposure__assets``, shares
+  rounded to 9 decimals), one row per interval over which nothing of the row changes, from the
+  earliest change date on;
 - ``out_timeline__inge2(valid_from, valid_to, n_ports, n_ports_via_special_regions_only)``:
   the INGE2 count on each interval.
 
@@ -146,8 +147,14 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, un
     for c in ("share_min", "share_max"):
         dense[c] = pd.to_numeric(dense[c]).round(9)
     bands = _intervals(dense, "asset_id", VALUE)
-    today = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall())
-    differs = set(bands.loc[bands["band"] != bands["asset_id"].map(today), "asset_id"])
+    today = con.execute("""SELECT asset_id, band, band_group_id AS group_id, round(share_min, 9) AS share_min,
+                                  round(share_max, 9) AS share_max, is_controlled FROM out_exposure__assets""").df()
+    both = bands.merge(today, on="asset_id", how="left", suffixes=("", "_today"))
+    same = pd.Series(True, index=both.index)
+    for c in VALUE:
+        a, b = both[c], both[c + "_today"]
+        same &= a.eq(b) | (a.isna() & b.isna())
+    differs = set(both.loc[~same, "asset_id"])
     bands = bands[bands["asset_id"].isin(differs)]
     bands = bands.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
     db.write_frame(con, "out_timeline__asset_bands", bands[BAND_COLUMNS], order_by=["asset_id", "valid_from"])

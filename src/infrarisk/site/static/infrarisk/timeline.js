@@ -2,14 +2,18 @@
 
    The figures on each date were computed at build time with the same resolution as
    `infrarisk build --as-of` (infrarisk.timeline): this script only looks the stored
-   intervals up, it never approximates anything. Its data file (data/map/timeline.js on the
-   map, data/timeline-inge2.js on the INGE2 page) is loaded only when the slider is first
-   used or the link names a date (#...&date=YYYY-MM-DD), so the first paint never waits.
+   intervals up, it never approximates anything. Its data files are loaded after the first
+   paint: data/timeline-inge2.js (a few kB: the dates and the INGE2 count) to build the control,
+   data/map/timeline.js (every asset whose band, group, share or control ever differs from
+   today's) only when the slider is first used or the link names a date (#...&date=YYYY-MM-DD).
 
-   Map page: the control goes under the count; moving it sets each asset's band as of the
-   date, rebuilds the canvas batches and runs the app's update (counts, table, permalink).
-   INGE2 page: the element #inge2-date (data-src: the data file) gets the control and the
-   count #inge2-n is set as of the date. At the right end the slider shows today's figures. */
+   Map page: the control goes in #timeline-box (under the count); moving it sets each asset's
+   band as of the date, rebuilds the canvas batches and runs the app's update (counts, facets,
+   table, permalink). The table's band cell and the asset card then also say the share of the
+   group behind the band as of the date. Nothing in app.js or detail.js is changed: their
+   methods are wrapped on the app object (updateCounts, renderTable, detail.show, stateParams,
+   applyHash). INGE2 page: #inge2-date (data-src: the data file) gets the control and the count
+   #inge2-n is set as of the date. At the right end the slider shows today's figures. */
 (function () {
   "use strict";
   var ir = window.infrarisk = window.infrarisk || {};
@@ -30,6 +34,10 @@
   function days(iso) { return Math.round(Date.parse(iso + "T00:00:00Z") / DAY); }
   function iso(d) { return new Date(d * DAY).toISOString().slice(0, 10); }
   function validDate(s) { return typeof s === "string" && /^\d{4}-\d{2}-\d{2}$/.test(s) && isFinite(Date.parse(s + "T00:00:00Z")); }
+  function hashDate(hash) {
+    var d = new URLSearchParams((hash || "").replace(/^#/, "")).get("date");
+    return validDate(d) ? d : null;
+  }
 
   var loading = {};
   /* load a data file once (a script element, so file:// works too); kind: what it calls infrarisk.data with */
@@ -48,7 +56,7 @@
     return loading[kind];
   }
 
-  /* index of the interval holding `date` in a sorted list of start dates (-1: before the first) */
+  /* index of the interval holding `date` in a sorted list of ISO start dates (-1: before the first) */
   function at(starts, d) {
     var lo = 0, hi = starts.length - 1, k = -1;
     while (lo <= hi) { var m = (lo + hi) >> 1; if (starts[m] <= d) { k = m; lo = m + 1; } else { hi = m - 1; } }
@@ -56,33 +64,36 @@
   }
 
   function inge2At(data, date) {
-    var d = days(date), k = -1;
-    for (var j = 0; j < data.inge2.length; j++) { if (days(data.dates[data.inge2[j][0]]) <= d) { k = j; } }
+    var k = at(data.inge2.map(function (r) { return data.dates[r[0]]; }), date);
     return k < 0 ? [0, 0, 0] : data.inge2[k];
   }
 
-  /* The control: a range input (one step a day) with its label, and buttons to the previous and
-     next change dates. `onDate(iso or null)` runs when the date changes (null: today). */
+  function el(tag, attrs, text) {
+    var n = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { n.setAttribute(k, attrs[k]); });
+    if (text) { n.textContent = text; }
+    return n;
+  }
+
+  /* The control: a labelled range input (one step a day, from the earliest dated fact to the build
+     date), buttons to the previous and next change dates and back to today. `onFirstUse()` returns
+     a promise of the data; `onDate(iso or null)` runs when the date changes (null: today). */
   function buildControl(box, min, max, onFirstUse, onDate) {
-    var el = function (tag, attrs, text) {
-      var n = document.createElement(tag);
-      Object.keys(attrs || {}).forEach(function (k) { n.setAttribute(k, attrs[k]); });
-      if (text) { n.textContent = text; }
-      return n;
-    };
     var lo = days(min), hi = days(max);
-    var label = el("label", { for: "timeline-range", class: "timeline-label" }, "Date: ");
-    var out = el("output", { id: "timeline-date", for: "timeline-range", "aria-live": "polite" }, "today");
+    var wrap = el("div", { class: "timeline", role: "group", "aria-labelledby": "timeline-label" });
+    var label = el("label", { for: "timeline-range", id: "timeline-label", class: "timeline-label" }, "Data as of ");
+    var out = el("output", { id: "timeline-date", for: "timeline-range" }, "today");
     label.appendChild(out);
     var range = el("input", { id: "timeline-range", type: "range", min: String(lo), max: String(hi), step: "1",
-                              value: String(hi), "aria-valuetext": "today" });
-    var prev = el("button", { type: "button", id: "timeline-prev", "aria-label": "Previous change date" }, "\u25C0 change");
-    var next = el("button", { type: "button", id: "timeline-next", "aria-label": "Next change date" }, "change \u25B6");
+                              value: String(hi), "aria-valuetext": "today", "aria-describedby": "timeline-help" });
+    var prev = el("button", { type: "button", id: "timeline-prev", "aria-label": "Previous change date", title: "Previous change date" }, "\u25C0");
+    var next = el("button", { type: "button", id: "timeline-next", "aria-label": "Next change date", title: "Next change date" }, "\u25B6");
     var today = el("button", { type: "button", id: "timeline-today" }, "Today");
-    var wrap = el("div", { class: "timeline", role: "group", "aria-label": "Show the data as of a date" });
+    var help = el("span", { id: "timeline-help", class: "visually-hidden" },
+      "From " + min + " to today. Arrow keys move a day, Page Up and Page Down further; the buttons jump to the dates where something changes.");
     var row = el("div", { class: "timeline-row" });
-    row.appendChild(prev); row.appendChild(range); row.appendChild(next); row.appendChild(today);
-    wrap.appendChild(label); wrap.appendChild(row);
+    [prev, range, next, today].forEach(function (n) { row.appendChild(n); });
+    wrap.appendChild(label); wrap.appendChild(row); wrap.appendChild(help);
     box.appendChild(wrap);
     var ui = { range: range, out: out };
     ui.show = function (date) {
@@ -97,7 +108,7 @@
     range.addEventListener("input", use(function () { setDay(+range.value); }));
     ["pointerdown", "focus"].forEach(function (ev) { range.addEventListener(ev, use(function () {})); });
     function step(dir) {
-      var data = state.summary, cur = +range.value, list = data.dates.map(days).concat([lo, hi]);
+      var cur = +range.value, list = state.summary.dates.map(days).concat([lo, hi]);
       list.sort(function (a, b) { return a - b; });
       var target = dir < 0 ? list.filter(function (d) { return d < cur; }).pop() : list.filter(function (d) { return d > cur; })[0];
       if (target !== undefined) { setDay(target); }
@@ -122,22 +133,75 @@
 
   function mapPage(app) {
     var st = app.store, index = app.index, nb = index.bands.length;
-    var todayBand = Uint8Array.from(st.band), rows = null, ui = null;
-    var count = document.getElementById("count");
-    var box = document.createElement("div");
-    count.parentNode.insertBefore(box, count.nextSibling);
-    function prepare(data) {
+    var todayBand = Uint8Array.from(st.band), rows = null, byIndex = null, ui = null, data = null;
+    var box = document.getElementById("timeline-box");
+    if (!box) {
+      var count = document.getElementById("count");
+      box = el("div", { id: "timeline-box", class: "timeline-box" });
+      count.parentNode.insertBefore(box, count.nextSibling);
+    }
+    function prepare(d) {
       if (rows) { return; }
+      data = d;
       var ids = index.bands.map(function (x) { return x.id; });
-      var code = data.bands.map(function (b) { return ids.indexOf(b); });
+      var code = d.bands.map(function (b) { return ids.indexOf(b); });
       rows = [];
-      data.ids.forEach(function (id, k) {
+      byIndex = new Map();
+      d.ids.forEach(function (id, k) {
         var g = st.byId.get(id);
         if (g === undefined) { return; }
-        rows.push({ g: g, from: data.from[k].map(function (j) { return data.dates[j]; }),
-                    band: data.band[k].map(function (c) { return code[c]; }) });
+        var r = { g: g, from: d.from[k].map(function (j) { return d.dates[j]; }),
+                  band: d.band[k].map(function (c) { return code[c]; }), k: k };
+        rows.push(r);
+        byIndex.set(g, r);
       });
     }
+    /* The figures of asset i as of the date: {band, group label, share text, controls}, or null
+       (the asset's figures that day are today's) */
+    function asOf(i) {
+      if (!state.date || !byIndex || !byIndex.has(i)) { return null; }
+      var r = byIndex.get(i), j = at(r.from, state.date);
+      if (j < 0) { return null; }
+      var k = r.k, grp = data.group[k][j], lo = data.lo[k][j], hi = data.hi[k][j], sc = data.share_scale;
+      return { band: index.bands[r.band[j]].id, group: grp >= 0 ? data.groups[grp][1] : null,
+               share: lo >= 0 && hi >= 0 ? ir.shareText(lo / sc, hi / sc) : null, controls: !!data.ctl[k][j] };
+    }
+    state.asOf = asOf;
+    function shareWords(f) {
+      if (!f || !f.group) { return "no share traced to a high-risk group"; }
+      return (f.share ? f.share + " held from " : "held from ") + f.group + (f.controls ? ", controls" : "");
+    }
+    // the count says the date
+    var origCounts = app.updateCounts;
+    app.updateCounts = function (res) {
+      origCounts.call(app, res);
+      if (state.date) {
+        var c = document.getElementById("count");
+        c.textContent = c.textContent.replace(/\.$/, "") + ", as of " + state.date + ".";
+      }
+    };
+    // the table's band cell: the share of the group behind the band as of the date
+    var origTable = app.renderTable;
+    app.renderTable = function () {
+      origTable.apply(app, arguments);
+      if (!state.date) { return; }
+      var trs = document.querySelectorAll("#table-body tr[data-index]");
+      for (var t = 0; t < trs.length; t++) {
+        var i = +trs[t].getAttribute("data-index"), f = asOf(i), cell = trs[t].children[3];
+        if (cell) { cell.appendChild(el("span", { class: "as-of-share" }, f ? shareWords(f) : "as today")); }
+      }
+    };
+    // the card: the band and the share as of the date, above today's evidence
+    var origShow = app.detail.show;
+    app.detail.show = function (i, focus) {
+      origShow.call(app.detail, i, focus);
+      if (!state.date) { return; }
+      var why = app.detail.root.querySelector(".why"), f = asOf(i);
+      var p = el("p", { class: "as-of", id: "detail-as-of" }, "As of " + state.date + ": " +
+        (f ? f.band + " \u2014 " + shareWords(f) : "the same band and share as today") +
+        ". The reason, the shares by country and the evidence below are today's.");
+      if (why) { why.parentNode.insertBefore(p, why.nextSibling); }
+    };
     function apply(date) {
       var t0 = performance.now();
       state.date = date;
@@ -147,28 +211,24 @@
       }
       rebatch(app.canvas, st, nb);
       app.update();
-      if (date) { count.textContent = count.textContent.replace(/\.$/, "") + ", as of " + date + "."; }
+      if (app.selected >= 0) { app.detail.show(app.selected, false); }
       requestAnimationFrame(function () {
         state.repaintMs = performance.now() - t0;
         document.documentElement.setAttribute("data-timeline", date || "today");
       });
     }
-    function full() { return load("data/map/timeline.js", "timeline").then(function (data) { prepare(data); return data; }); }
-    function fromHash(hash) {
-      var d = new URLSearchParams((hash || "").replace(/^#/, "")).get("date");
-      return validDate(d) ? d : null;
-    }
+    function full() { return load("data/map/timeline.js", "timeline").then(function (d) { prepare(d); return d; }); }
     // the permalink carries the date
     var origParams = app.stateParams, origApply = app.applyHash;
     app.stateParams = function () { var p = origParams.call(app); if (state.date) { p.set("date", state.date); } return p; };
-    app.applyHash = function (hash, isFirst) {
-      origApply.call(app, hash, isFirst);
-      var d = fromHash(hash);
+    app.applyHash = function (hash) {
+      origApply.call(app, hash);
+      var d = hashDate(hash);
       if (ui && d !== state.date) { full().then(function () { ui.show(d); apply(d); }); }
     };
     load("data/timeline-inge2.js", "timeline_summary").then(function (sum) {
       ui = buildControl(box, sum.min, sum.max, full, apply);
-      var d0 = fromHash(initialHash);
+      var d0 = hashDate(initialHash);
       if (d0) { full().then(function () { ui.show(d0); apply(d0); }); }
     });
   }
@@ -190,19 +250,24 @@
     }
     load(src, "timeline_summary").then(function (data) {
       ui = buildControl(box, data.min, data.max, function () { return Promise.resolve(data); }, apply);
-      var d = new URLSearchParams(location.hash.replace(/^#/, "")).get("date");
-      if (validDate(d)) { ui.show(d); apply(d); }
+      var d = hashDate(location.hash);
+      if (d) { ui.show(d); apply(d); }
       window.addEventListener("hashchange", function () {
-        var d2 = new URLSearchParams(location.hash.replace(/^#/, "")).get("date");
-        d2 = validDate(d2) ? d2 : null;
+        var d2 = hashDate(location.hash);
         if (d2 !== state.date) { ui.show(d2); apply(d2); }
       });
     });
   }
 
+  /* The map's app is made once its data files have run (app.js): wait for it, then for its last step. */
+  function whenApp(fn, tries) {
+    if (ir.app && ir.app.ready) { ir.app.ready.then(function () { fn(ir.app); }); return; }
+    if ((tries || 0) < 2400) { setTimeout(function () { whenApp(fn, (tries || 0) + 1); }, 50); }  // up to 2 minutes
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.getElementById("inge2-date");
     if (box) { inge2Page(box); return; }
-    if (ir.app) { mapPage(ir.app); }
+    if (document.getElementById("map-data")) { whenApp(mapPage); }
   });
 })();
