@@ -28,7 +28,7 @@ def test_build_shipped_benchmark_prints_wall_and_stage_seconds():
     figures = json.loads(last)
     print(last)
     assert list(figures) == ["runs", "wall_s", "walls_s", "cpu_s", "stages", "other_s", "site_mb"]
-    assert list(figures["stages"]) == ["verify", "load", "integrate", "resolve", "score", "checks", "site"]
+    assert list(figures["stages"]) == ["verify", "load", "integrate", "resolve", "score", "timeline", "checks", "site"]
     assert figures["wall_s"] >= sum(figures["stages"].values()) > 0 and figures["site_mb"] > 1
 
 
