@@ -59,6 +59,11 @@ def make_copies(cur, work: dict[date, set], up, terminals) -> None:
                           row_number() OVER (ORDER BY c.prefix || e.entity_id) - 1 AS entity_no)
         FROM main.core_ownership__entities e JOIN _tl_nodes c ON c.node_id = e.entity_id
         ORDER BY entity_id""")
+    if not cur.execute(f"SELECT count(*) FROM {SCHEMA}.core_ownership__entities").fetchone()[0]:
+        # the loader needs an entity: one, alone in the first copy (no link reaches it, nothing changes)
+        cur.execute(f"""INSERT INTO {SCHEMA}.core_ownership__entities
+            SELECT * REPLACE ('{prefix(0)}' || entity_id AS entity_id, 0 AS entity_no)
+            FROM main.core_ownership__entities ORDER BY entity_id LIMIT 1""")
     cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_assets__assets AS
         SELECT a.* REPLACE (c.prefix || a.asset_id AS asset_id, c.prefix || a.parent_asset_id AS parent_asset_id)
         FROM main.core_assets__assets a JOIN _tl_assets c USING (asset_id) ORDER BY asset_id""")
