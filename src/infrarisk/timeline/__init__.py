@@ -30,18 +30,25 @@ asset depends only on the links into it and into its ancestors (the scope argume
    link of its subject has a dated fact — the only dates where it can step;
 2. an asset whose ancestors' links are, on a date, all in today's state has today's figures
    (nothing is computed); the others are computed only on the dates where the state above them
-   steps;
-3. those (asset, date) pairs are computed all at once: each date's assets, with everything
-   above them and the links in that date's state, become one disjoint copy (ids prefixed with
-   the copy, so each copy keeps the order of the ids) in a scratch schema (``timeline``, first
-   on a cursor's search path, dropped at the end), and the real :func:`infrarisk.ownership.resolve`
-   and :func:`infrarisk.score.score` run once over all copies. Copies share no node, and every
-   figure of a node depends only on its ancestors, so each copy's figures are those of its date.
+   steps; while no link into an asset (not a port) is current, nothing above it counts, and its
+   figures depend only on its class and country: one such asset per class and country is
+   computed for all (:func:`~infrarisk.timeline.states.plan`, :func:`~infrarisk.timeline.states.assign`);
+3. the remaining (date, asset) pairs are computed all at once: each date's assets, with
+   everything above them and the links in that date's state, become one disjoint copy (ids
+   prefixed with the copy, so each copy keeps the order of the ids) in a scratch schema
+   (``timeline``, first on a cursor's search path, dropped at the end), and the resolve and
+   score stages' own functions run once over all copies, without the tables no band reads
+   (:mod:`~infrarisk.timeline.copies`). Copies share no node, and every figure of a node depends
+   only on its ancestors, so each copy's figures are those of its date.
+
+Modules: :mod:`~infrarisk.timeline.states` (1 and 2), :mod:`~infrarisk.timeline.copies` (3);
+this one runs them and writes the tables. Shipped data: 453 change dates, 1,743 (date, asset)
+pairs computed on 184 copies, about 1 s (the stage re-ran the link SQL, resolve and score per
+date before: 174 s).
 
 The INGE2 count is kept per port (a port counts from its own terminals): today's ports, with
 each port's membership replaced on the dates where it was computed.
 """
-
 
 from __future__ import annotations
 
