@@ -94,7 +94,8 @@ def test_the_site_file_gives_the_as_of_bands_of_the_mapped_assets(real_build, as
             if data["group"][k][i] >= 0:  # the share of the group behind the band, as of the date
                 grp, lo, hi, ctl = shares[aid]
                 assert groups[data["group"][k][i]] == grp, aid
-                assert data["lo"][k][i] == round(lo * scale) and data["hi"][k][i] == round(hi * scale), aid
+                coded = [-1 if x is None else round(x * scale) for x in (lo, hi)]
+                assert [data["lo"][k][i], data["hi"][k][i]] == coded, aid
                 assert bool(data["ctl"][k][i]) == bool(ctl), aid
                 with_share += 1
     assert checked > 0 and with_share > 0
@@ -102,3 +103,44 @@ def test_the_site_file_gives_the_as_of_bands_of_the_mapped_assets(real_build, as
     assert kind == "timeline_summary" and small["min"] == data["min"] and small["max"] >= day
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         assert site_timeline.payload(con, set(data["ids"]))["ids"] == data["ids"]
+
+
+def test_the_link_states_of_one_pass_equal_the_link_sql_on_each_date(real_build, tmp_path):
+    """Every link's state from the one SQL pass (sql/timeline/_timeline_link_states.sql) equals what
+    integrate/core_ownership__links.sql gives with $as_of_date, on every 8th change date and the day
+    before it: current or not, and for a current link its share interval, control and basis."""
+    import shutil
+    from datetime import timedelta
+
+    from infrarisk import db
+    from infrarisk.integrate import link_params
+    from infrarisk.timeline import states
+
+    settings, _ = real_build
+    path = tmp_path / "db.duckdb"
+    shutil.copy(settings.db_path, path)
+    with duckdb.connect(str(path)) as con:
+        dates = [r[0] for r in con.execute("SELECT change_date FROM out_timeline__dates ORDER BY 1").fetchall()]
+        con.execute("CREATE SCHEMA scratch")
+        con.execute("SET search_path = 'scratch,main'")
+        states.subject_states(con, settings, dates[0], dates[-1])
+        checked = 0
+        for day in sorted({d + timedelta(days=k) for d in dates[::8] for k in (-1, 0)} - {dates[0] - timedelta(days=1)}):
+            db.run_sql(con, "integrate/core_ownership__links", link_params(settings.with_(as_of=day.isoformat())))
+            diff = con.execute(f"""
+                WITH evaluated AS (SELECT DISTINCT subject_kind, subject_id, day FROM _timeline_link_states),
+                picked AS (SELECT e.subject_kind, e.subject_id, max(e.day) AS day FROM evaluated e
+                           WHERE e.day <= CAST(? AS DATE) GROUP BY ALL),
+                mine AS (SELECT s.link_id, s.subject_kind, s.subject_id, coalesce(s.is_current, false) AS cur,
+                                CASE WHEN s.is_current THEN struct_pack(a := s.share_min, b := s.share_max,
+                                     c := s.is_control, d := s.control_basis) END AS st
+                         FROM _timeline_link_states s JOIN picked USING (subject_kind, subject_id, day)),
+                real AS (SELECT link_id, subject_kind, subject_id, coalesce(is_current, false) AS cur,
+                                CASE WHEN is_current THEN struct_pack(a := share_min, b := share_max,
+                                     c := is_control, d := control_basis) END AS st
+                         FROM scratch.core_ownership__links)
+                SELECT count(*) FROM real FULL JOIN mine USING (link_id, subject_kind, subject_id)
+                WHERE real.cur IS DISTINCT FROM mine.cur OR real.st IS DISTINCT FROM mine.st""", [day]).fetchone()[0]
+            assert diff == 0, day
+            checked += 1
+        assert checked > 50
