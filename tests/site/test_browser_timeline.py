@@ -128,7 +128,7 @@ def test_the_inge2_page_shows_the_count_as_of_2023_06_01(chromium, real_url, the
     try:
         s.page.goto(real_url + f"inge2.html#date={DAY}")
         s.page.wait_for_selector(f'html[data-timeline="{DAY}"]', timeout=10_000)
-        assert s.page.inner_text("#inge2-n") == str(n)
+        assert s.page.inner_text("#inge2-lead strong") == f"{n} European ports"
         assert DAY in s.page.inner_text("#inge2-as-of")
         assert s.page.get_attribute("#timeline-range", "type") == "range"
         _clean(s)

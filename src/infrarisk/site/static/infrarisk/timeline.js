@@ -12,8 +12,8 @@
    table, permalink). The table's band cell and the asset card then also say the share of the
    group behind the band as of the date. Nothing in app.js or detail.js is changed: their
    methods are wrapped on the app object (updateCounts, renderTable, detail.show, stateParams,
-   applyHash). INGE2 page: #inge2-date (data-src: the data file) gets the control and the count
-   #inge2-n is set as of the date. At the right end the slider shows today's figures. */
+   applyHash). INGE2 page: #inge2-date (data-src: the data file) gets the control and the count (the
+   number the first <strong> of #inge2-lead starts with) is set as of the date. At the right end the slider shows today's figures. */
 (function () {
   "use strict";
   var ir = window.infrarisk = window.infrarisk || {};
@@ -217,6 +217,14 @@
         document.documentElement.setAttribute("data-timeline", date || "today");
       });
     }
+    /* while the slider is dragged, only the newest date of each frame is painted */
+    var pending = null, scheduled = false;
+    function request(date) {
+      pending = date;
+      if (scheduled) { return; }
+      scheduled = true;
+      requestAnimationFrame(function () { scheduled = false; apply(pending); });
+    }
     function full() { return load("data/map/timeline.js", "timeline").then(function (d) { prepare(d); return d; }); }
     // the permalink carries the date
     var origParams = app.stateParams, origApply = app.applyHash;
@@ -227,7 +235,7 @@
       if (ui && d !== state.date) { full().then(function () { ui.show(d); apply(d); }); }
     };
     load("data/timeline-inge2.js", "timeline_summary").then(function (sum) {
-      ui = buildControl(box, sum.min, sum.max, full, apply);
+      ui = buildControl(box, sum.min, sum.max, full, request);
       var d0 = hashDate(initialHash);
       if (d0) { full().then(function () { ui.show(d0); apply(d0); }); }
     });
@@ -235,12 +243,13 @@
 
   // ---------------------------------------------------------------- INGE2 page
   function inge2Page(box) {
-    var src = box.getAttribute("data-src"), n = document.getElementById("inge2-n"), note = document.getElementById("inge2-as-of");
-    var todayN = n ? n.textContent : "";
+    // the count is the number the lead's first <strong> starts with ("21 European ports")
+    var src = box.getAttribute("data-src"), n = document.querySelector("#inge2-lead strong"), note = document.getElementById("inge2-as-of");
+    var todayText = n ? n.textContent : "";
     var ui;
     function apply(date) {
       state.date = date;
-      if (n) { n.textContent = date ? String(inge2At(state.summary, date)[1]) : todayN; }
+      if (n) { n.textContent = date ? todayText.replace(/^\d+/, String(inge2At(state.summary, date)[1])) : todayText; }
       if (note) { note.textContent = date ? "Count as of " + date + " (the table below lists today's ports)." : ""; }
       var p = new URLSearchParams(location.hash.replace(/^#/, ""));
       if (date) { p.set("date", date); } else { p.delete("date"); }
