@@ -41,14 +41,16 @@ def real_url(real_build):
 
 @pytest.fixture(scope="module")
 def then(real_build, tmp_path_factory):
-    """(the map's band of every asset, INGE2 count) of ``infrarisk build --as-of 2023-06-01``."""
+    """(the map's band of every asset, (INGE2 count, of which through Hong Kong or Macao only), the assets' rows)
+    of ``infrarisk build --as-of 2023-06-01``."""
     settings, _ = real_build
     folder = tmp_path_factory.mktemp("asof-browser")
     s = settings.with_(as_of=DAY, db_path=folder / "db.duckdb", site_dir=folder / "site")
     build(s, with_site=False)
     with duckdb.connect(str(s.db_path), read_only=True) as con:
         return (dict(con.execute(MAP_BANDS).fetchall()),
-                con.execute("SELECT count(*) FROM out_inge2__ports").fetchone()[0],
+                con.execute("SELECT count(*), count(*) FILTER (WHERE is_via_special_regions_only) "
+                            "FROM out_inge2__ports").fetchone(),
                 {r[0]: r[1:] for r in con.execute("SELECT asset_id, band, band_group_label, share_min, share_max, "
                                                   "is_controlled FROM out_exposure__assets").fetchall()})
 
@@ -123,13 +125,20 @@ def test_the_slider_is_keyboard_operable_and_repaints_from_the_stored_intervals(
 
 
 def test_the_inge2_page_shows_the_count_as_of_2023_06_01(chromium, real_url, then):
-    _, n, _ = then
+    _, (n, n_sar), _ = then
     s = B.Session(chromium, real_url)
     try:
         s.page.goto(real_url + f"inge2.html#date={DAY}")
         s.page.wait_for_selector(f'html[data-timeline="{DAY}"]', timeout=10_000)
         assert s.page.inner_text("#inge2-lead strong") == f"{n} European ports"
         assert DAY in s.page.inner_text("#inge2-as-of")
+        # every figure of the lead is that day's: those counted only through Hong Kong or Macao, and the rest
+        sar = s.js("document.getElementById('inge2-sar').hidden ? 0 : "
+                   "+document.getElementById('inge2-sar-n').textContent")
+        rest = s.js("+document.getElementById('inge2-sar-rest').textContent")
+        assert sar == n_sar and (sar == 0 or rest == n - n_sar)
+        judgement = s.page.inner_text("#inge2-judgement")
+        assert ("order of magnitude" in judgement) == (n >= 20) and "On that date" in judgement
         assert s.page.get_attribute("#timeline-range", "type") == "range"
         _clean(s)
     finally:

@@ -245,12 +245,28 @@
   function inge2Page(box) {
     // the count is the number the lead's first <strong> starts with ("21 European ports")
     var src = box.getAttribute("data-src"), n = document.querySelector("#inge2-lead strong"), note = document.getElementById("inge2-as-of");
-    var todayText = n ? n.textContent : "";
+    var judge = document.getElementById("inge2-judgement"), sar = document.getElementById("inge2-sar");
+    var sarN = document.getElementById("inge2-sar-n"), sarRest = document.getElementById("inge2-sar-rest");
+    var today = {n: n && n.textContent, judge: judge && judge.textContent, sar: sar && !sar.hidden,
+                 sarN: sarN && sarN.textContent, sarRest: sarRest && sarRest.textContent};
     var ui;
     function apply(date) {
       state.date = date;
-      if (n) { n.textContent = date ? todayText.replace(/^\d+/, String(inge2At(state.summary, date)[1])) : todayText; }
-      if (note) { note.textContent = date ? "Count as of " + date + " (the table below lists today's ports)." : ""; }
+      // every figure of the lead as of the date: ports, the judgement, those counted only through HK/Macao
+      var r = date ? inge2At(state.summary, date) : null;
+      if (n) { n.textContent = r ? today.n.replace(/^\d+/, String(r[1])) : today.n; }
+      if (judge) {
+        judge.textContent = !r ? today.judge : r[1] >= 20
+          ? "On that date the sourced data supports the Parliament's order of magnitude."
+          : "On that date the sourced data supports fewer than 20.";
+      }
+      if (sar) { sar.hidden = r ? !r[2] : !today.sar; }
+      if (sarN) { sarN.textContent = r ? String(r[2]) : today.sarN; }
+      if (sarRest) { sarRest.textContent = r ? String(r[1] - r[2]) : today.sarRest; }
+      if (note) {
+        note.textContent = date ? "Figures as of " + date + ", from the facts dated on or before it: a stake counts " +
+          "from the date of the source that states it, even if it began earlier. The table below lists today's ports." : "";
+      }
       var p = new URLSearchParams(location.hash.replace(/^#/, ""));
       if (date) { p.set("date", date); } else { p.delete("date"); }
       var h = p.toString();
