@@ -30,13 +30,15 @@
     this.map.attributionControl.addAttribution("Outlines: Natural Earth (public domain)");
     this.detail = new ir.Detail(document.getElementById("detail"), this);
     this.ready = next().then(function () {
-      return ir.buildStoreAsync(index, raw.layers);
+      return ir.buildStoreAsync(index, raw.layers, 5);
     }).then(function (st) {
       self.store = st;
-      self.filters = new ir.Filters(st, index);
       return next();
     }).then(function () {
-      return ir.projectOutline(raw.outline);
+      self.filters = new ir.Filters(self.store, index);
+      return next();
+    }).then(function () {
+      return ir.projectOutline(raw.outline, 5);
     }).then(function (outline) {
       self.outline = outline;
       self._restoring = true;
@@ -44,27 +46,34 @@
       return next();
     }).then(function () {
       res = self.filters.run();
+      return next();
+    }).then(function () {
       return self.buildFacets(res);
     }).then(function () {
       self.syncControls();
-      self.canvas = new ir.FeatureCanvas(self.store, index.bands, { outline: self.outline });
+      self.canvas = new ir.FeatureCanvas(self.store, index.bands, { outline: self.outline, sliced: 5 });
       self.canvas.layerOn = Array.from(self.filters.sel.layer);
       self.canvas.visible = res.match;
       self.canvas.on("featureclick", function (e) { self.select(e.index, {}); });
       return next();
     }).then(function () {
-      self.canvas.addTo(self.map);
-      return next();
+      self.canvas.addTo(self.map);  // the first paint, in slices
+      return self.canvas.painting;
     }).then(function () {
       self.updateCounts(res);
       return next();
     }).then(function () {
       self.buildTable();
-      self.renderTable();
+      self.tableRows = self.filters.sorted(self.sort, self.inView ? self.inBounds() : null);
+      return next();
+    }).then(function () {
+      self.renderTable(self.tableRows);
       return next();
     }).then(function () {
       if (sel >= 0) { self.select(sel, {}); }
       self._restoring = false;
+      return next();
+    }).then(function () {
       self.writeHash();
       self.wire();
       self.map.on("moveend", function () {
@@ -206,9 +215,10 @@
     };
   };
 
-  P.renderTable = function () {
+  /* The table of the assets shown (rows: their sorted indices, when already at hand). */
+  P.renderTable = function (rows) {
     var self = this, st = this.store, idx = this.index, f = this.filters;
-    var rows = f.sorted(this.sort, this.inView ? this.inBounds() : null);
+    rows = rows || f.sorted(this.sort, this.inView ? this.inBounds() : null);
     this.tableRows = rows;
     Object.keys(this.headers).forEach(function (k) { self.headers[k].setAttribute("aria-sort", k === self.sort ? (k === "share" ? "descending" : "ascending") : "none"); });
     var body = ir.clear(document.getElementById("table-body"));
@@ -439,7 +449,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     var failed = function () { document.getElementById("count").textContent = "The map data could not be loaded."; };
     if (!window.L || !ir.map) { failed(); return; }
-    ir.loadScripts(JSON.parse(document.getElementById("map-data").textContent)).then(function () {
+    // in a task of its own, after the map's (Folium's) own start
+    ir.nextTask().then(function () {
+      return ir.loadScripts(JSON.parse(document.getElementById("map-data").textContent));
+    }).then(function () {
       if (!ir.raw.index) { failed(); return; }
       ir.app = new App();
     }, failed);
