@@ -107,32 +107,45 @@
 
     /* Draw the current view in slices of about budget ms each (default 6), one task per slice:
        a promise settled once it is all drawn, or once a redraw took over. The canvas rasterizes
-       what a task drew when the task ends, outside the script, so a slice's cost is the script's
-       time plus that raster time: each kind of step learns its raster time per unit from the gap
-       to the next slice, and the next slice draws only what fits in the budget. */
+       what a task drew when the task ends, outside the script, so a slice costs the script's
+       time plus that raster time. Each kind of step (outline fill, point strokes...) learns its
+       raster time per unit from the gap until the next slice starts (a new kind: a small probe,
+       measured alone), and a slice draws only what its estimate fits in the budget. */
     paintSliced: function (budget) {
       var self = this, gen = ++this._gen, p = this._painter(), rate = {}, js = {}, last = null, tEnd = 0;
       budget = budget || 6;
       return new Promise(function (ok) {
+        function learn(gap) {
+          var est = 0, k;
+          for (k in last) { est += last[k] * rate[k] || 0; }
+          for (k in last) {
+            if (last[k] < 1) { continue; }
+            // one kind: its own rate; several: each rate scaled by what the whole slice took
+            var r = rate[k] === undefined || est <= 0 ? gap / last[k] : rate[k] * gap / est;
+            rate[k] = rate[k] === undefined ? r : (rate[k] + r) / 2;
+          }
+        }
         function slice() {
           if (gen !== self._gen || !self._map) { ok(); return; }
           var t0 = performance.now();
-          if (last && last.units >= 1) {
-            var r = Math.max(t0 - tEnd, 0.01) / last.units;
-            rate[last.key] = rate[last.key] ? (rate[last.key] + r) / 2 : r;
-          }
-          var key = p.key(), units = 0, est = 0;
-          while (!p.done() && p.key() === key) {
-            var now = performance.now(), left = budget - (now - t0) - est;
+          if (last) { learn(Math.max(t0 - tEnd, 0.01)); }
+          var drew = {}, est = 0, any = false;
+          while (!p.done()) {
+            var key = p.key(), now = performance.now(), left = budget - (now - t0) - est;
+            if (rate[key] === undefined) {
+              if (any) { break; }  // a new kind starts a slice of its own
+              drew[key] = p.next(p.probe());
+              break;
+            }
             if (left <= 0) { break; }
-            var known = rate[key] !== undefined, per = (rate[key] || 0) + (js[key] || 0);
-            var u = p.next(known && per > 0 ? Math.max(1, left / per) : p.probe());
-            var t1 = performance.now();
+            var per = rate[key] + (js[key] || 0);
+            var u = p.next(per > 0 ? Math.max(1, left / per) : Infinity), t1 = performance.now();
             if (u >= 1) { js[key] = js[key] ? (js[key] + (t1 - now) / u) / 2 : (t1 - now) / u; }
-            units += u;
-            est += known ? u * rate[key] : budget;  // an unknown kind: one probe, then measure
+            drew[key] = (drew[key] || 0) + u;
+            est += u * rate[key];
+            any = true;
           }
-          last = { key: key, units: units };
+          last = drew;
           if (p.done()) { self._finish(p); ok(); return; }
           tEnd = performance.now();
           ir.nextTask().then(slice);
