@@ -12,9 +12,11 @@
   SIMPLE.push("vb");  // the "built by" band (vendors.js): in permalinks like the others
 
   /* The app is built in steps of a few milliseconds each (one task per step, so that the page
-     stays responsive while the data are decoded): the store, the filters and the outline, the
-     state the link names, the facets with their counts, the canvas, the table; this.ready is the
-     promise of the last step. The stylesheet keeps the space of what comes late. */
+     stays responsive while the data are decoded; no step is a long task on a phone): the store
+     and the outline in slices, the filters, the state the link names, the match, the facets with
+     their counts one by one, the canvas painted in slices, the counts, the table sorted then
+     listed, the selection, the link and the controls; this.ready is the promise of the last step.
+     The stylesheet keeps the space of what comes late. */
   function App() {
     var raw = ir.raw, index = raw.index, self = this, next = ir.nextTask, sel = -1, res = null;
     this.index = index;
@@ -68,6 +70,9 @@
       return next();
     }).then(function () {
       self.renderTable(self.tableRows);
+      self.started = true;
+      // a facet ticked while the app was starting: show what the filters match now
+      if (self.filters.match !== res.match) { self.update(); }
       return next();
     }).then(function () {
       if (sel >= 0) { self.select(sel, {}); }
@@ -180,6 +185,7 @@
   // ------------------------------------------------------------------ main cycle
   P.update = function () {
     var res = this.filters.run();
+    if (!this.started) { return; }  // still starting: the start shows what the filters match then
     this.canvas.layerOn = Array.from(this.filters.sel.layer);
     this.canvas.setVisible(res.match);
     if (this.selected >= 0 && !res.match[this.selected]) { /* keep the card open: the link still names it */ }
