@@ -65,10 +65,10 @@
       self.updateCounts(res);
       return next();
     }).then(function () {
-      self.buildTable();
       self.tableRows = self.filters.sorted(self.sort, self.inView ? self.inBounds() : null);
       return next();
     }).then(function () {
+      self.buildTable();  // with its rows in the same task: the columns take their widths once
       self.renderTable(self.tableRows);
       self.started = true;
       // a facet ticked while the app was starting: show what the filters match now
