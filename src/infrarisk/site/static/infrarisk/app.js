@@ -79,7 +79,9 @@
       self._restoring = false;
       return next();
     }).then(function () {
-      self.writeHash();
+      self.writeHash();  // replacing the history entry can take a while: a task of its own
+      return next();
+    }).then(function () {
       self.wire();
       self.map.on("moveend", function () {
         if (self.inView) { self.renderTable(); }

@@ -258,7 +258,9 @@
     var b = newStore(index, layers), chain = Promise.resolve();
     b.layers.forEach(function (l) {
       chain = chain.then(function () {
-        return ir.chunked(l.n, function (from, to) { fillLayer(b, index, l, from, to); }, budget);
+        // a line or polygon can hold thousands of points: one feature per step (points: eight)
+        var size = index.layers[b.lix[l.id]].geometry === "point" ? 8 : 1;
+        return ir.chunked(l.n, function (from, to) { fillLayer(b, index, l, from, to); }, budget, size);
       });
     });
     return chain.then(function () { return finishStore(b, index); });
