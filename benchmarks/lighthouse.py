@@ -7,7 +7,10 @@ site on 127.0.0.1 gzip-compressed as a static host would (text responses with
 - Lighthouse's mobile preset (simulated slow 4G, 4x CPU slowdown) ``--runs`` times on
   ``index.html`` and reports the median of each figure: performance, accessibility, best
   practices and SEO scores, largest contentful paint, total blocking time, cumulative
-  layout shift, first contentful paint, speed index and the longest main-thread task;
+  layout shift, first contentful paint, speed index and the longest main-thread task; and per
+  run the machine's load average (1 minute) when it ended and every task of 50 ms or more
+  (Lighthouse's simulated durations: 4x the CPU time observed, so other work on the machine
+  inflates them), with the script it is attributed to;
 - Lighthouse's desktop preset once per run the same way;
 - axe-core with the WCAG 2.1 A/AA rules (tags wcag2a, wcag2aa, wcag21a, wcag21aa) on every
   page type: the map, the map with an asset card open, and every other HTML page of the
@@ -27,6 +30,8 @@ Usage::
 
     python benchmarks/lighthouse.py                 # build the shipped data, 3 runs
     python benchmarks/lighthouse.py --site site --runs 5 --reports /tmp/lh   # keep the reports
+    python benchmarks/lighthouse.py --site site --runs 1 --no-axe --reports /tmp/lh --trace
+        # and each run's trace (/tmp/lh/m0-0.trace.json): the long tasks and what ran in them
 """
 
 from __future__ import annotations
@@ -98,11 +103,14 @@ def version(pkg: str) -> str:
     return json.loads((NODE / "node_modules" / pkg / "package.json").read_text())["version"]
 
 
-def lighthouse(url: str, preset: str, out: Path) -> dict:
-    """One Lighthouse run of ``url`` with ``preset`` ("mobile" or "desktop"): its figures."""
+def lighthouse(url: str, preset: str, out: Path, trace: bool = False) -> dict:
+    """One Lighthouse run of ``url`` with ``preset`` ("mobile" or "desktop"): its figures
+    (``trace``: keep the trace and DevTools log beside ``out``)."""
     cmd = [str(NODE / "node_modules" / ".bin" / "lighthouse"), url, "--quiet", "--output=json",
            f"--output-path={out}", "--chrome-flags=" + " ".join(FLAGS),
            "--only-categories=performance,accessibility,best-practices,seo"]
+    if trace:
+        cmd.append("--save-assets")
     if preset == "desktop":
         cmd.append("--preset=desktop")
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
@@ -111,6 +119,7 @@ def lighthouse(url: str, preset: str, out: Path) -> dict:
     a, c = r["audits"], r["categories"]
     tasks = [t for t in (a.get("long-tasks", {}).get("details") or {}).get("items", [])]
     return {
+        "load": round(os.getloadavg()[0], 2),
         "performance": round(100 * (c["performance"]["score"] or 0)),
         "accessibility": round(100 * (c["accessibility"]["score"] or 0)),
         "best_practices": round(100 * (c["best-practices"]["score"] or 0)),
@@ -121,6 +130,8 @@ def lighthouse(url: str, preset: str, out: Path) -> dict:
         "cls": round(a["cumulative-layout-shift"]["numericValue"], 3),
         "si_ms": round(a["speed-index"]["numericValue"]),
         "longest_task_ms": round(max((t["duration"] for t in tasks), default=0)),
+        # every main-thread task of 50 ms or more (simulated): the script it is attributed to, ms
+        "long_tasks": [[t["url"].rsplit("/", 1)[-1] or t["url"], round(t["duration"])] for t in tasks],
         "failed": sorted(k for cat in ("accessibility", "best-practices", "seo") for k in
                          [ref["id"] for ref in c[cat]["auditRefs"] if ref.get("weight")]
                          if a[k].get("score") is not None and a[k]["score"] < 1),
@@ -129,8 +140,9 @@ def lighthouse(url: str, preset: str, out: Path) -> dict:
 
 def median(runs: list[dict]) -> dict:
     """The median of each numeric figure over the runs, and every failed audit seen."""
-    out = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "failed"}
-    out["runs"] = [{k: r[k] for k in ("performance", "lcp_ms", "tbt_ms", "cls")} for r in runs]
+    out = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k not in ("failed", "long_tasks", "load")}
+    out["runs"] = [{k: r[k] for k in ("performance", "lcp_ms", "tbt_ms", "cls", "longest_task_ms", "long_tasks", "load")}
+                   for r in runs]
     out["failed"] = sorted({f for r in runs for f in r["failed"]})
     return out
 
@@ -172,6 +184,7 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--reports", type=Path, help="keep Lighthouse's JSON reports in this folder")
     ap.add_argument("--no-axe", action="store_true", help="Lighthouse only")
+    ap.add_argument("--trace", action="store_true", help="with --reports: keep each run's trace too")
     args = ap.parse_args(argv)
     ensure_node()
     tmp = Path(tempfile.mkdtemp(prefix="ir-lh-"))
@@ -187,8 +200,8 @@ def main(argv=None) -> int:
             mobile, desktop = [], []
             for i in range(args.runs):
                 print(f"run {i + 1}/{args.runs}", file=sys.stderr)
-                mobile.append(lighthouse(base + "index.html", "mobile", tmp / f"m{i}.json"))
-                desktop.append(lighthouse(base + "index.html", "desktop", tmp / f"d{i}.json"))
+                mobile.append(lighthouse(base + "index.html", "mobile", tmp / f"m{i}.json", args.trace))
+                desktop.append(lighthouse(base + "index.html", "desktop", tmp / f"d{i}.json", args.trace))
             violations = {} if args.no_axe else axe(base, site)
         finally:
             srv.shutdown()

@@ -37,10 +37,15 @@ CALL = re.compile(r'^infrarisk\.data\("(\w+)",(.*)\);\n$', re.S)
 
 
 def payload(path: Path) -> tuple[str, dict]:
-    """(kind, JSON) of a map data file: it must be a single ``infrarisk.data(kind, JSON);`` call."""
+    """(kind, JSON) of a map data file: it must be a single ``infrarisk.data(kind, JSON);`` call
+    (or ``infrarisk.data(kind, JSON.parse("JSON"));``)."""
     m = CALL.match(path.read_text())
     assert m, path
-    return m.group(1), json.loads(m.group(2))
+    body = m.group(2)
+    if body.startswith("JSON.parse(") and body.endswith(")"):
+        body = json.loads(body[len("JSON.parse("):-1])
+        assert isinstance(body, str), path
+    return m.group(1), json.loads(body)
 
 
 def detail_of(site: Path, asset_id: str) -> tuple[dict, dict, dict]:

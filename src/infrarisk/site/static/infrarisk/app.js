@@ -12,9 +12,11 @@
   SIMPLE.push("vb");  // the "built by" band (vendors.js): in permalinks like the others
 
   /* The app is built in steps of a few milliseconds each (one task per step, so that the page
-     stays responsive while the data are decoded): the store, the filters and the outline, the
-     state the link names, the facets with their counts, the canvas, the table; this.ready is the
-     promise of the last step. The stylesheet keeps the space of what comes late. */
+     stays responsive while the data are decoded; no step is a long task on a phone): the store
+     and the outline in slices, the filters, the state the link names, the match, the facets with
+     their counts one by one, the canvas painted in slices, the counts, the table sorted then
+     listed, the selection, the link and the controls; this.ready is the promise of the last step.
+     The stylesheet keeps the space of what comes late. */
   function App() {
     var raw = ir.raw, index = raw.index, self = this, next = ir.nextTask, sel = -1, res = null;
     this.index = index;
@@ -30,13 +32,15 @@
     this.map.attributionControl.addAttribution("Outlines: Natural Earth (public domain)");
     this.detail = new ir.Detail(document.getElementById("detail"), this);
     this.ready = next().then(function () {
-      return ir.buildStoreAsync(index, raw.layers);
+      return ir.buildStoreAsync(index, raw.layers, 5);
     }).then(function (st) {
       self.store = st;
-      self.filters = new ir.Filters(st, index);
       return next();
     }).then(function () {
-      return ir.projectOutline(raw.outline);
+      self.filters = new ir.Filters(self.store, index);
+      return next();
+    }).then(function () {
+      return ir.projectOutline(raw.outline, 5);
     }).then(function (outline) {
       self.outline = outline;
       self._restoring = true;
@@ -44,28 +48,40 @@
       return next();
     }).then(function () {
       res = self.filters.run();
+      return next();
+    }).then(function () {
       return self.buildFacets(res);
     }).then(function () {
       self.syncControls();
-      self.canvas = new ir.FeatureCanvas(self.store, index.bands, { outline: self.outline });
+      self.canvas = new ir.FeatureCanvas(self.store, index.bands, { outline: self.outline, sliced: 5 });
       self.canvas.layerOn = Array.from(self.filters.sel.layer);
       self.canvas.visible = res.match;
       self.canvas.on("featureclick", function (e) { self.select(e.index, {}); });
       return next();
     }).then(function () {
-      self.canvas.addTo(self.map);
-      return next();
+      self.canvas.addTo(self.map);  // the first paint, in slices
+      return self.canvas.painting;
     }).then(function () {
       self.updateCounts(res);
       return next();
     }).then(function () {
-      self.buildTable();
-      self.renderTable();
+      self.tableRows = self.filters.sorted(self.sort, self.inView ? self.inBounds() : null);
+      return next();
+    }).then(function () {
+      self.buildTable();  // with its rows in the same task: the columns take their widths once
+      self.renderTable(self.tableRows);
+      self.started = true;
+      // a facet ticked while the app was starting: show what the filters match now
+      if (self.filters.match !== res.match) { self.update(); }
       return next();
     }).then(function () {
       if (sel >= 0) { self.select(sel, {}); }
       self._restoring = false;
-      self.writeHash();
+      return next();
+    }).then(function () {
+      self.writeHash();  // replacing the history entry can take a while: a task of its own
+      return next();
+    }).then(function () {
       self.wire();
       self.map.on("moveend", function () {
         if (self.inView) { self.renderTable(); }
@@ -171,6 +187,7 @@
   // ------------------------------------------------------------------ main cycle
   P.update = function () {
     var res = this.filters.run();
+    if (!this.started) { return; }  // still starting: the start shows what the filters match then
     this.canvas.layerOn = Array.from(this.filters.sel.layer);
     this.canvas.setVisible(res.match);
     if (this.selected >= 0 && !res.match[this.selected]) { /* keep the card open: the link still names it */ }
@@ -206,9 +223,10 @@
     };
   };
 
-  P.renderTable = function () {
+  /* The table of the assets shown (rows: their sorted indices, when already at hand). */
+  P.renderTable = function (rows) {
     var self = this, st = this.store, idx = this.index, f = this.filters;
-    var rows = f.sorted(this.sort, this.inView ? this.inBounds() : null);
+    rows = rows || f.sorted(this.sort, this.inView ? this.inBounds() : null);
     this.tableRows = rows;
     Object.keys(this.headers).forEach(function (k) { self.headers[k].setAttribute("aria-sort", k === self.sort ? (k === "share" ? "descending" : "ascending") : "none"); });
     var body = ir.clear(document.getElementById("table-body"));
@@ -439,7 +457,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     var failed = function () { document.getElementById("count").textContent = "The map data could not be loaded."; };
     if (!window.L || !ir.map) { failed(); return; }
-    ir.loadScripts(JSON.parse(document.getElementById("map-data").textContent)).then(function () {
+    // in a task of its own, after the map's (Folium's) own start
+    ir.nextTask().then(function () {
+      return ir.loadScripts(JSON.parse(document.getElementById("map-data").textContent));
+    }).then(function () {
       if (!ir.raw.index) { failed(); return; }
       ir.app = new App();
     }, failed);

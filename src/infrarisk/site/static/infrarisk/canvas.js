@@ -3,8 +3,9 @@
    One Leaflet layer object for all features (per-feature Leaflet layers stop being usable
    past a few thousand): coordinates are pre-projected to Web Mercator in [0, 1], so a
    redraw is a multiply-add per point; features are batched by layer and band into one path
-   per colour. Points are circles, lines are polylines (wider for the more severe bands),
-   polygons are filled rings (even-odd).
+   per colour. Points are circles (overlaps filled), lines are polylines (wider for the more
+   severe bands), polygons are filled rings (even-odd). The first paint can run in slices of a few
+   milliseconds (options.sliced), so that rasterizing the whole of Europe is not one long task.
    Hit-testing (click, hover) scans the visible features: a few milliseconds at 100,000. */
 (function () {
   "use strict";
@@ -26,6 +27,7 @@
       this.outline = (options && options.outline) || [];  // from ir.projectOutline, drawn under the features
       this.drawn = 0;
       this.paints = 0;
+      this._gen = 0;
       // draw order: layer by layer, least severe band first (most exposed on top)
       var order = store.layers.map(function () { return bands.map(function () { return []; }); });
       for (var i = 0; i < store.n; i++) { order[store.layer[i]][store.band[i]].push(i); }
@@ -48,7 +50,9 @@
       map.on("click", this._onClick, this);
       map.on("mousemove", this._onMove, this);
       map.on("mouseout", this._hideTip, this);
-      this._reset();
+      // the first paint in slices (options.sliced: its budget in ms), a promise in this.painting
+      if (this.options.sliced) { this._size(); this.painting = this.paintSliced(this.options.sliced); }
+      else { this._reset(); }
     },
 
     onRemove: function (map) {
@@ -65,6 +69,11 @@
     select: function (i) { this.selected = i; this.redraw(); },
 
     _reset: function () {
+      this._size();
+      this.redraw();
+    },
+
+    _size: function () {
       var map = this._map, size = map.getSize(), r = window.devicePixelRatio || 1;
       this._topLeft = map.containerPointToLayerPoint([0, 0]);
       L.DomUtil.setPosition(this._canvas, this._topLeft);
@@ -73,7 +82,6 @@
       this._canvas.style.width = size.x + "px";
       this._canvas.style.height = size.y + "px";
       this._ratio = r;
-      this.redraw();
     },
 
     _animateZoom: function (e) {
@@ -88,65 +96,150 @@
       return { s: s, ox: o.x + this._topLeft.x, oy: o.y + this._topLeft.y, w: map.getSize().x, h: map.getSize().y };
     },
 
+    /* Draw the current view at once (after a move, a filter, a selection). */
     redraw: function () {
       if (!this._map || !this._canvas) { return; }
-      var ctx = this._canvas.getContext("2d"), v = this._view(), st = this.store, vis = this.visible;
-      ctx.setTransform(this._ratio, 0, 0, this._ratio, 0, 0);
-      ctx.clearRect(0, 0, v.w, v.h);
-      if (this.outline.length) { this._drawOutline(ctx, v); }
-      var drawn = 0;
-      for (var k = 0; k < this.batches.length; k++) {
-        var bt = this.batches[k];
-        if (!this.layerOn[bt.layer]) { continue; }
-        var size = this.sizes[bt.layer], kind = st.kind[bt.idx[0]], idx = bt.idx, pad = size + 2;
-        ctx.beginPath();
-        for (var j = 0; j < idx.length; j++) {
-          var i = idx[j];
-          if (!vis[i]) { continue; }
-          var b = 4 * i;
-          var x0 = st.bbox[b] * v.s - v.ox, y0 = st.bbox[b + 1] * v.s - v.oy;
-          var x1 = st.bbox[b + 2] * v.s - v.ox, y1 = st.bbox[b + 3] * v.s - v.oy;
-          if (x1 < -pad || x0 > v.w + pad || y1 < -pad || y0 > v.h + pad) { continue; }
-          drawn++;
-          if (kind === 0) {
-            ctx.moveTo(x0 + size, y0);
-            ctx.arc(x0, y0, size, 0, TAU);
-          } else {
-            this._path(ctx, st.parts[i], v, kind === 2);
-          }
-        }
-        if (kind === 1) {
-          ctx.lineWidth = size * this.lineFactor[bt.band]; ctx.strokeStyle = this.colours[bt.band]; ctx.lineCap = "round"; ctx.stroke();
-        } else {
-          ctx.fillStyle = this.colours[bt.band];
-          ctx.globalAlpha = kind === 2 ? 0.55 : 0.9;
-          ctx.fill("evenodd");
-          ctx.globalAlpha = 1;
-          ctx.lineWidth = kind === 2 ? 0.8 : 0.6; ctx.strokeStyle = "#333"; ctx.stroke();
-        }
-      }
-      if (this.selected >= 0 && vis[this.selected] && this.layerOn[st.layer[this.selected]]) {
-        this._highlight(ctx, this.selected, v);
-      }
-      this.drawn = drawn;
-      this.paints++;
-      this.fire("painted", { drawn: drawn });
+      this._gen++;  // a sliced paint under way stops
+      var p = this._painter();
+      while (!p.done()) { p.next(Infinity); }
+      this._finish(p);
     },
 
-    /* The country outlines: land filled, borders thin (as the page's background map). */
-    _drawOutline: function (ctx, v) {
-      ctx.beginPath();
-      for (var k = 0; k < this.outline.length; k++) {
-        var o = this.outline[k], b = o.bbox;
-        if (b[2] * v.s - v.ox < 0 || b[0] * v.s - v.ox > v.w || b[3] * v.s - v.oy < 0 || b[1] * v.s - v.oy > v.h) { continue; }
-        this._path(ctx, o.parts, v, true);
-      }
-      ctx.fillStyle = "#f3f1ec"; ctx.fill("evenodd");
-      ctx.lineWidth = 0.6; ctx.strokeStyle = "#8a8a8a"; ctx.stroke();
+    /* Draw the current view in slices of about budget ms each (default 6), one task per slice:
+       a promise settled once it is all drawn, or once a redraw took over. The canvas rasterizes
+       what a task drew when the task ends, outside the script, so a slice costs the script's
+       time plus that raster time. Each kind of step (outline fill, point strokes...) learns its
+       raster time per unit from the gap until the next slice starts (a new kind: a small probe,
+       measured alone), and a slice draws only what its estimate fits in the budget. */
+    paintSliced: function (budget) {
+      var self = this, gen = ++this._gen, p = this._painter(), rate = {}, js = {}, last = null, tEnd = 0;
+      budget = budget || 6;
+      this.slices = 0;
+      return new Promise(function (ok) {
+        function learn(gap) {
+          var est = 0, k;
+          for (k in last) { est += last[k] * rate[k] || 0; }
+          for (k in last) {
+            if (last[k] < 1) { continue; }
+            // one kind: its own rate; several: each rate scaled by what the whole slice took
+            var r = rate[k] === undefined || est <= 0 ? gap / last[k] : rate[k] * gap / est;
+            rate[k] = rate[k] === undefined ? r : (rate[k] + r) / 2;
+          }
+        }
+        function slice() {
+          if (gen !== self._gen || !self._map) { ok(); return; }
+          var t0 = performance.now();
+          if (last) { learn(Math.max(t0 - tEnd, 0.01)); }
+          var drew = {}, est = 0, any = false;
+          while (!p.done()) {
+            var key = p.key(), now = performance.now(), left = budget - (now - t0) - est;
+            if (rate[key] === undefined) {
+              if (any) { break; }  // a new kind starts a slice of its own
+              drew[key] = p.next(p.probe());
+              break;
+            }
+            if (left <= 0) { break; }
+            var per = rate[key] + (js[key] || 0);
+            var u = p.next(per > 0 ? Math.max(1, left / per) : Infinity), t1 = performance.now();
+            if (u >= 1) { js[key] = js[key] ? (js[key] + (t1 - now) / u) / 2 : (t1 - now) / u; }
+            drew[key] = (drew[key] || 0) + u;
+            est += u * rate[key];
+            any = true;
+          }
+          last = drew;
+          self.slices++;
+          if (p.done()) { self._finish(p); ok(); return; }
+          tEnd = performance.now();
+          ir.nextTask().then(slice);
+        }
+        slice();
+      });
+    },
+
+    _finish: function (p) {
+      this.drawn = p.drawn();
+      this.paints++;
+      this.fire("painted", { drawn: this.drawn });
+    },
+
+    /* A painter of the current view (the canvas cleared): the steps are the outline's fill and
+       its borders, then per batch (layer and band, least severe first) the features' fill and
+       their stroke (lines: the stroke), then the selection. next(max) draws the next piece of
+       the current step, at most about max units (a point, or a segment of a line or ring), and
+       returns the units it drew. */
+    _painter: function () {
+      var self = this, ctx = this._canvas.getContext("2d"), v = this._view(), st = this.store, vis = this.visible;
+      ctx.setTransform(this._ratio, 0, 0, this._ratio, 0, 0);
+      ctx.clearRect(0, 0, v.w, v.h);
+      var steps = [], s = 0, j = 0, drawn = 0;
+      if (this.outline.length) { steps.push({ key: "of" }, { key: "os" }); }
+      this.batches.forEach(function (bt) {
+        if (!self.layerOn[bt.layer]) { return; }
+        var kind = st.kind[bt.idx[0]];
+        if (kind === 1) { steps.push({ key: "l", bt: bt, kind: 1, count: true }); }
+        else { steps.push({ key: kind ? "gf" : "pf", bt: bt, kind: kind, count: true }, { key: kind ? "gs" : "ps", bt: bt, kind: kind }); }
+      });
+      // borders of at most one device pixel: drawn as hairlines, about half the raster time of
+      // a stroke just over a pixel wide (0.6 px on a 1.75x phone screen)
+      var thin = function (w) { return Math.min(w, 0.99 / self._ratio); };
+      var sel = this.selected;
+      if (sel >= 0 && vis[sel] && this.layerOn[st.layer[sel]]) { steps.push({ key: "sel" }); }
+      return {
+        done: function () { return s >= steps.length; },
+        key: function () { return steps[s].key; },
+        probe: function () { return steps[s].kind === 0 ? 50 : 400; },
+        drawn: function () { return drawn; },
+        next: function (max) {
+          var step = steps[s], units = 0, n;
+          if (step.key === "sel") { self._highlight(ctx, sel, v); s++; return 1; }
+          ctx.beginPath();
+          if (!step.bt) {
+            n = self.outline.length;
+            for (; j < n && units < max; j++) {
+              var o = self.outline[j], b = o.bbox;
+              if (b[2] * v.s - v.ox < 0 || b[0] * v.s - v.ox > v.w || b[3] * v.s - v.oy < 0 || b[1] * v.s - v.oy > v.h) { continue; }
+              units += self._path(ctx, o.parts, v, true);
+            }
+            if (step.key === "of") { ctx.fillStyle = "#f3f1ec"; ctx.fill("evenodd"); }
+            else { ctx.lineWidth = thin(0.6); ctx.strokeStyle = "#8a8a8a"; ctx.stroke(); }
+          } else {
+            var bt = step.bt, idx = bt.idx, kind = step.kind, size = self.sizes[bt.layer], pad = size + 2;
+            n = idx.length;
+            for (; j < n && units < max; j++) {
+              var i = idx[j];
+              if (!vis[i]) { continue; }
+              var k = 4 * i;
+              var x0 = st.bbox[k] * v.s - v.ox, y0 = st.bbox[k + 1] * v.s - v.oy;
+              var x1 = st.bbox[k + 2] * v.s - v.ox, y1 = st.bbox[k + 3] * v.s - v.oy;
+              if (x1 < -pad || x0 > v.w + pad || y1 < -pad || y0 > v.h + pad) { continue; }
+              if (step.count) { drawn++; }
+              if (kind === 0) {
+                ctx.moveTo(x0 + size, y0);
+                ctx.arc(x0, y0, size, 0, TAU);
+                units++;
+              } else {
+                units += self._path(ctx, st.parts[i], v, kind === 2);
+              }
+            }
+            var c = self.colours[bt.band];
+            if (kind === 1) {
+              ctx.lineWidth = size * self.lineFactor[bt.band]; ctx.strokeStyle = c; ctx.lineCap = "round"; ctx.stroke();
+            } else if (step.count) {
+              // points: overlapping circles both filled (one path or two slices: the same picture)
+              ctx.fillStyle = c; ctx.globalAlpha = kind === 2 ? 0.55 : 0.9; ctx.fill(kind === 2 ? "evenodd" : "nonzero"); ctx.globalAlpha = 1;
+            } else {
+              ctx.lineWidth = thin(kind === 2 ? 0.8 : 0.6); ctx.strokeStyle = "#333"; ctx.stroke();
+            }
+          }
+          if (j >= n) { s++; j = 0; }
+          return units;
+        }
+      };
     },
 
     /* A path through the parts' points, leaving out steps of under half a pixel (invisible). */
     _path: function (ctx, parts, v, close) {
+      var segs = 0;
       for (var p = 0; p < parts.length; p++) {
         var c = parts[p], n = c.length;
         var lx = c[0] * v.s - v.ox, ly = c[1] * v.s - v.oy;
@@ -154,10 +247,11 @@
         for (var q = 2; q < n; q += 2) {
           var x = c[q] * v.s - v.ox, y = c[q + 1] * v.s - v.oy;
           if (q < n - 2 && Math.abs(x - lx) < 0.5 && Math.abs(y - ly) < 0.5) { continue; }
-          ctx.lineTo(x, y); lx = x; ly = y;
+          ctx.lineTo(x, y); lx = x; ly = y; segs++;
         }
         if (close) { ctx.closePath(); }
       }
+      return segs + 1;
     },
 
     _highlight: function (ctx, i, v) {

@@ -31,16 +31,21 @@
   };
 
   /* Run the data files srcs in their order, each in a task of its own (script elements that are
-     not async run in order): a promise that settles once every one has run. */
+     not async run in order; they are added one per task too, as adding one costs a little):
+     a promise that settles once every one has run. */
   ir.loadScripts = function (srcs) {
-    return Promise.all(srcs.map(function (src) {
+    var added = Promise.resolve();
+    return Promise.all(srcs.map(function (src, k) {
       return new Promise(function (ok, fail) {
-        var s = document.createElement("script");
-        s.src = src;
-        s.async = false;
-        s.onload = function () { ok(); };
-        s.onerror = function () { fail(new Error("could not load " + src)); };
-        document.head.appendChild(s);
+        added = added.then(function () {
+          var s = document.createElement("script");
+          s.src = src;
+          s.async = false;
+          s.onload = function () { ok(); };
+          s.onerror = function () { fail(new Error("could not load " + src)); };
+          document.head.appendChild(s);
+          return k + 1 < srcs.length ? ir.nextTask() : null;
+        });
       });
     }));
   };
@@ -253,7 +258,9 @@
     var b = newStore(index, layers), chain = Promise.resolve();
     b.layers.forEach(function (l) {
       chain = chain.then(function () {
-        return ir.chunked(l.n, function (from, to) { fillLayer(b, index, l, from, to); }, budget);
+        // a line or polygon can hold thousands of points: one feature per step (points: eight)
+        var size = index.layers[b.lix[l.id]].geometry === "point" ? 8 : 1;
+        return ir.chunked(l.n, function (from, to) { fillLayer(b, index, l, from, to); }, budget, size);
       });
     });
     return chain.then(function () { return finishStore(b, index); });
