@@ -169,10 +169,14 @@ def test_the_card_and_the_table_give_the_share_as_of_the_date(chromium, real_url
         assert s.page.inner_text("#detail .why .band") == band
         cell = s.page.inner_text(f'#table-body tr[data-index="{s.js(f"infrarisk.app.store.byId.get({aid!r})")}"] td:nth-child(4)')
         assert band in cell and f"{share} held from {label}" in cell, cell
-        # back to today: no as-of line, today's band
+        # the columns that stay today's say so in their headers
+        heads = s.js("Array.from(document.querySelectorAll('#table-header th')).map(function (t) { return t.textContent; })")
+        assert [h.endswith("(today)") for h in heads] == [False] * 4 + [True, True], heads
+        # back to today: no as-of line, today's band, plain headers
         s.page.click("#timeline-today")
         s.page.wait_for_selector('html[data-timeline="today"]', timeout=5_000)
         assert s.page.query_selector("#detail-as-of") is None
+        assert s.page.query_selector("#table-header .as-today") is None
         assert s.page.inner_text("#detail .why .band") == today[aid]
         _clean(s)
     finally:

@@ -182,8 +182,18 @@
     };
     // the table's band cell: the share of the group behind the band as of the date
     var origTable = app.renderTable;
+    function markToday(on) {
+      // the largest foreign share and the ultimate controller stay today's: their headers say so
+      var ths = document.querySelectorAll("#table-header th");
+      [4, 5].forEach(function (k) {
+        var th = ths[k], note = th && th.querySelector(".as-today");
+        if (th && on && !note) { th.appendChild(el("span", { class: "as-today" }, " (today)")); }
+        if (note && !on) { note.parentNode.removeChild(note); }
+      });
+    }
     app.renderTable = function () {
       origTable.apply(app, arguments);
+      markToday(!!state.date);
       if (!state.date) { return; }
       var trs = document.querySelectorAll("#table-body tr[data-index]");
       for (var t = 0; t < trs.length; t++) {
