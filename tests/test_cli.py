@@ -72,6 +72,10 @@ def test_run_ends_at_once_only_after_a_command_that_closed_everything(monkeypatc
         with pytest.raises(expected) as info:
             _base.run()
         assert (info.value.args[0] if expected is Ended else info.value.code) == code
+    # under a tracer or profiler (coverage, pyinstrument), which write their results at exit: the usual exit
+    monkeypatch.setattr(_base.sys, "gettrace", lambda: object())
+    with pytest.raises(SystemExit):
+        _base.run()
 
 
 def test_the_program_keeps_its_exit_code_on_failure(tmp_path):

@@ -81,14 +81,17 @@ def run() -> None:
     After a command that called :func:`all_closed` and exits with 0, the process ends at once
     (``os._exit`` once standard output and error are flushed): freeing the modules and the
     build's objects one by one would add about half a second to a build and change nothing on
-    disk. Any other outcome exits the usual way.
+    disk. Any other outcome, or a run under a tracer or profiler (which write their results at
+    exit), exits the usual way.
     """
     try:
         main()
         code = 0
     except SystemExit as e:
         code = e.code
-    if _DONE["closed"] and code in (0, None):
+    # a tracer or profiler (coverage, pyinstrument) writes its results at exit: leave it its exit
+    watched = sys.gettrace() is not None or sys.getprofile() is not None
+    if _DONE["closed"] and code in (0, None) and not watched:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
