@@ -67,6 +67,8 @@ def test_lighthouse_benchmark_serves_text_gzip_compressed(tmp_path):
     finally:
         srv.shutdown()
         srv.server_close()
-    runs = [{"performance": p, "lcp_ms": 1, "tbt_ms": 2, "cls": 0.0, "failed": f} for p, f in ((90, []), (80, ["x"]), (99, []))]
+    runs = [{"performance": p, "lcp_ms": 1, "tbt_ms": 2, "cls": 0.0, "longest_task_ms": t, "long_tasks": [["core.js", t]],
+             "load": 1.0, "failed": f} for p, t, f in ((90, 60, []), (80, 120, ["x"]), (99, 0, []))]
     m = lh.median(runs)
-    assert m["performance"] == 90 and m["failed"] == ["x"] and len(m["runs"]) == 3
+    assert m["performance"] == 90 and m["longest_task_ms"] == 60 and m["failed"] == ["x"] and len(m["runs"]) == 3
+    assert m["runs"][1]["long_tasks"] == [["core.js", 120]] and "long_tasks" not in m
