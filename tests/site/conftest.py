@@ -69,6 +69,27 @@ def _build(tmp: Path, datasets: Path, name: str):
     return s, build(s)
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium through Playwright, one per test module (the browser tests)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.site import browser as B
+    with sync_playwright() as p:
+        b = B.launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def real_url(real_build):
+    """The shipped data's site served on 127.0.0.1 (its base URL), one server per test module."""
+    from tests.site import browser as B
+    s, _ = real_build
+    with B.served(s.site_dir) as base:
+        yield base
+
+
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory):
     """(settings, report) of a build of the shipped datasets."""

@@ -39,22 +39,6 @@ def violations(page) -> list[str]:
         for n in v["nodes"][:3]) for v in res["violations"]]
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = B.launch(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def real_url(real_build):
-    s, _ = real_build
-    with B.served(s.site_dir) as base:
-        yield base
-
-
 def _check(chromium, base: str, path: str, width: int, before=None) -> None:
     s = B.Session(chromium, base, width, 800)
     try:

@@ -27,22 +27,6 @@ MAP = ".map-wrap .folium-map"  # the map element Folium writes
 ZEEBRUGGE_SOURCE = "https://new.informare.it/news/gennews/2022/20220107-Estesa-2055-concessione-CSP-Zeebrugge-Terminal.asp"
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = B.launch(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def real_url(real_build):
-    s, _ = real_build
-    with B.served(s.site_dir) as base:
-        yield base
-
-
 @pytest.fixture
 def session(chromium, real_url):
     s = B.Session(chromium, real_url)

@@ -26,22 +26,6 @@ CHANGED = """(function () { var c = document.querySelector('canvas.ir-canvas'), 
     return k; })()"""
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = B.launch(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def real_url(real_build):
-    s, _ = real_build
-    with B.served(s.site_dir) as base:
-        yield base
-
-
 @pytest.mark.parametrize("width", [1280, 412])
 def test_first_paint_in_slices_matches_a_full_redraw(chromium, real_url, width):
     s = B.Session(chromium, real_url, width, 823)

@@ -24,22 +24,6 @@ DAY = "2023-06-01"
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = B.launch(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def real_url(real_build):
-    s, _ = real_build
-    with B.served(s.site_dir) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
 def then(real_build, tmp_path_factory):
     """(the map's band of every asset, (INGE2 count, of which through Hong Kong or Macao only), the assets' rows)
     of ``infrarisk build --as-of 2023-06-01``."""

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.site import browser as B
-from tests.site.test_browser import _clean, _count_text, _wait_count, chromium, db, real_url, session  # noqa: F401
+from tests.site.test_browser import _clean, _count_text, _wait_count, db, session  # noqa: F401  (fixtures)
 from tests.site.test_vendor_site import TELEKOM, _features
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(B.available() is not None, reason=str(B.available()))]
