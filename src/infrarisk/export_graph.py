@@ -227,37 +227,19 @@ def write(net: Network, path: Path, fmt: str) -> None:
     path.write_bytes((gexf(net) if fmt == "gexf" else graphml(net)).encode("utf-8"))
 
 
-def site_sets(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, Network]], list[dict]]:
-    """The site's network files, not yet written: ``[(stem, network)]`` and their descriptions.
-
-    Reads the tables; :func:`write_sets` writes the files (no connection needed, so a site
-    build can write them in another process).
-    """
+def write_site_files(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:
+    """The network files of the site (module docstring); their descriptions for the sources page."""
     nets = networks(con, except_nc=True)
     sets = [("all", STEM, nets[0])]
     nc = sum(1 for e in nets[0].edges if e["licence"] in licences.NONCOMMERCIAL)
     if 0 < nc < len(nets[0].edges):
         sets.append(("except-nc", STEM_EXCEPT_NC, nets[1]))
-    files, out = [], []
+    out = []
     for name, stem, net in sets:
-        files.append((stem, net))
         for fmt, label in (("gexf", "GEXF 1.3"), ("graphml", "GraphML")):
+            write(net, Path(out_dir) / f"{stem}.{fmt}", fmt)
             out.append({"set": name, "label": label, "href": f"{stem}.{fmt}", "format": fmt,
                         "licence": net.licence, "licence_url": licences.url(net.licence),
                         "nc": net.licence in licences.NONCOMMERCIAL, "n_nodes": len(net.nodes),
                         "n_edges": len(net.edges)})
-    return files, out
-
-
-def write_sets(files: list[tuple[str, Network]], out_dir: Path) -> None:
-    """Write each network of :func:`site_sets` as ``<stem>.gexf`` and ``<stem>.graphml`` under ``out_dir``."""
-    for stem, net in files:
-        for fmt in ("gexf", "graphml"):
-            write(net, Path(out_dir) / f"{stem}.{fmt}", fmt)
-
-
-def write_site_files(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:
-    """The network files of the site (module docstring); their descriptions for the sources page."""
-    files, out = site_sets(con)
-    write_sets(files, out_dir)
     return out

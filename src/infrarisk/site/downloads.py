@@ -1,7 +1,7 @@
 """Downloads of everything on the map: CSV, GeoJSON and GeoParquet, each with its licence.
 
-Contract: :func:`write_downloads` takes the mapped assets (:class:`~infrarisk.site.mapdata.MapData`)
-and writes ``data/infrarisk-map.csv``, ``.geojson`` and ``.parquet`` (GeoParquet 1.0,
+Contract: from the mapped assets (:class:`~infrarisk.site.mapdata.MapData`) this module
+writes ``data/infrarisk-map.csv``, ``.geojson`` and ``.parquet`` (GeoParquet 1.0,
 EPSG:4326): one row per mapped asset with its layer, type, host country, status, band and
 reason, the look-through shares by controlling country, the ultimate controller and its
 country, its "built by" band with the reason, high-risk vendors, vendors, components and
@@ -14,14 +14,13 @@ licence of its row. The licence of the three files is the most
 restrictive licence of their layers (:func:`infrarisk.site.mapdata.layer_licence`: the
 files of the sources each layer draws from and its rows); the GeoJSON carries it in a
 top-level ``licence`` member, the GeoParquet in its file metadata, and
-:func:`write_downloads` returns it for the page. When some layers are non-commercial
+:func:`describe_downloads` gives it to the page. When some layers are non-commercial
 (TeleGeography's cables) and others are not, the same three files are also written
 without the non-commercial layers (``data/infrarisk-map-except-nc.*``), so that whoever
 may not use non-commercial data still has everything else. Output is deterministic.
-:func:`write_downloads` is :func:`plan_downloads` — the descriptions
-(:func:`describe_downloads`, from the layers' sizes and licences alone, so that the map can
-list them before the rows are assembled) and the sets (:func:`download_sets`) — then
-:func:`write_sets` (the files, some formats at a time).
+:func:`describe_downloads` describes the files from the layers' sizes and licences alone (so
+that the map can list them before the rows are assembled); :func:`download_sets` assembles the
+rows and :func:`write_sets` writes the files.
 """
 
 from __future__ import annotations
@@ -164,22 +163,6 @@ def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str,
 FORMATS = (("csv", "CSV"), ("geojson", "GeoJSON"), ("parquet", "GeoParquet"))
 
 
-def write_downloads(sb: "SiteBuilder", md: MapData, out_dir: Path) -> list[dict]:
-    """Write the full downloads; return their descriptions (set, href, format, licence, n)."""
-    sets, described = plan_downloads(sb, md)
-    write_sets(sets, out_dir)
-    return described
-
-
-def plan_downloads(sb: "SiteBuilder", md: MapData) -> tuple[list[tuple], list[dict]]:
-    """The download sets (name, stem, frame, licence) and their descriptions, nothing written yet.
-
-    The map's index lists the descriptions; :func:`write_sets` writes the files (the site
-    writes them in one process while the other writes the map's data).
-    """
-    return download_sets(sb, md), describe_downloads(sb, md)
-
-
 def _set_specs(sb: "SiteBuilder", md: MapData) -> list[tuple]:
     """(name, stem, layer ids left out, licence, rows) of each download set: every layer, and, when some
     layers are non-commercial and others not, the same without them."""
@@ -209,7 +192,7 @@ def download_sets(sb: "SiteBuilder", md: MapData) -> list[tuple]:
 
 
 def write_sets(sets: list[tuple], out_dir: Path, formats: tuple[str, ...] = ("csv", "geojson", "parquet")) -> None:
-    """Write each set of :func:`plan_downloads` in ``formats`` under ``out_dir/data``."""
+    """Write each set of :func:`download_sets` in ``formats`` under ``out_dir/data``."""
     out = Path(out_dir)
     (out / "data").mkdir(parents=True, exist_ok=True)
     for _, stem, frame, set_lic in sets:

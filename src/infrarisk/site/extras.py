@@ -8,8 +8,7 @@ context by :meth:`Extras.common`) into an :class:`Extras`. The files are then wr
 (``api/v1/``, reads tables through ``sb.con``) and :func:`write_networks`
 (``data/ownership-network*.gexf|graphml``; returns ``network_downloads``, the files with
 their licences, which only the sources page lists), so that a site build can spread them
-over two processes (:func:`infrarisk.site.build_site_from`). :func:`write_extras` does all
-of it in turn.
+over two processes (:func:`infrarisk.site.build_site_from`).
 """
 
 from __future__ import annotations
@@ -47,9 +46,7 @@ def plan_extras(sb: "SiteBuilder") -> Extras:
 
 def write_networks(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:
     """``data/ownership-network*.gexf`` and ``.graphml``; their descriptions (``network_downloads``)."""
-    files, described = export_graph.site_sets(con)
-    export_graph.write_sets(files, Path(out_dir))
-    return described
+    return export_graph.write_site_files(con, Path(out_dir))
 
 
 def write_owners(ex: Extras, out_dir: Path, common: dict) -> None:
@@ -61,12 +58,3 @@ def write_api(sb: "SiteBuilder", ex: Extras, out_dir: Path, changes=None) -> Non
     """``api/v1/``: the JSON files and their OpenAPI document (reads tables through ``sb.con``);
     ``changes`` as :func:`.jsonapi.write_api` takes it."""
     jsonapi.write_api(sb, Path(out_dir), ex.owner_urls, changes)
-
-
-def write_extras(sb: "SiteBuilder", out_dir: Path) -> dict:
-    """Read and write all three parts here, in turn; return what every page's context gains."""
-    ex = plan_extras(sb)
-    network = write_networks(sb.con, out_dir)
-    write_owners(ex, out_dir, {**sb.common, **ex.common()})
-    write_api(sb, ex, out_dir)
-    return {**ex.common(), "network_downloads": network}
