@@ -1,4 +1,5 @@
-"""Shared fixtures: the raw snapshot folder, and a tiny fake geographic ``datasets/``.
+"""Shared fixtures: a build of the shipped datasets, the raw snapshot folder, and a tiny fake geographic
+``datasets/``.
 
 The tiny datasets hold a handful of UN/LOCODE entries, Natural Earth "countries" that are
 boxes, and WPI ports, with deliberate bad rows (each test names the one it relies on).
@@ -20,6 +21,21 @@ from infrarisk.settings import Settings
 from infrarisk.sources import Manifest, describe_file, manifest_keys, write_manifest
 
 REPO_DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+
+
+def build_datasets(tmp: Path, datasets: Path, name: str, with_site: bool = True, **settings):
+    """(settings, report) of a whole build of ``datasets`` into ``tmp/name`` (``with_site`` False: the
+    database only)."""
+    from infrarisk.pipeline import build
+    s = Settings.load(environ={}, datasets_dir=datasets, db_path=tmp / name / "db.duckdb", site_dir=tmp / name / "site",
+                      **settings)
+    return s, build(s, with_site=with_site)
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory):
+    """(settings, report) of a build of the shipped datasets (database and site), once per session."""
+    return build_datasets(tmp_path_factory.mktemp("real"), REPO_DATASETS, "a")
 
 
 @pytest.fixture(scope="session")

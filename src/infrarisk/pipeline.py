@@ -7,8 +7,10 @@ previous database and site are untouched and the error propagates (the CLI turns
 a non-zero exit code).
 
 Speed: while verify and load run, a thread imports the later stages' modules and the site's
-(:func:`_warm`); the database is checkpointed and closed before the site stage, which reads it
-through read-only connections from two processes (:func:`infrarisk.site.build_site_from`).
+(:func:`_warm`); the database is checkpointed and closed before the site stage. The timeline
+stage then runs in a child process on a copy of the file while this one reads what the site
+needs (:func:`timeline_beside`); its tables are copied back, and the site's files are written
+by two processes through read-only connections (:func:`infrarisk.site.write_prepared`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ownership import OwnershipGraph
+    from .site import Prepared
 
 Progress = Callable[[str], None]
 #: the modules of the stages after verify (GeoPandas for the loaders' position checks first), imported
@@ -55,6 +58,8 @@ class BuildReport:
     checks: list = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     site_bytes: int = 0
+    #: stages run beside another (their time is inside that stage's): not added to the total
+    beside: set[str] = field(default_factory=set)
 
     def summary_lines(self) -> list[str]:
         st = self.log.stats_frame()
@@ -85,8 +90,11 @@ def _stage(report: BuildReport, name: str, progress: Progress):
 
 
 def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, report: BuildReport,
-                   progress: Progress) -> "OwnershipGraph":
-    """Run load → resolve → score → checks into ``con``."""
+                   progress: Progress, with_timeline: bool = True) -> "OwnershipGraph":
+    """Run verify → load → integrate → resolve → score → checks (→ timeline) into ``con``.
+
+    ``with_timeline`` False leaves the timeline stage to the caller (:func:`build` runs it
+    beside the site's preparation, :func:`timeline_beside`)."""
     with _stage(report, "verify", progress):
         folders = sources.list_sources(settings.datasets_dir)
         keys = [_load.fingerprint(f) for f in folders]  # as the files were when checked
@@ -107,15 +115,15 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         score.score(con, g, profile, settings)
         summary.run(con)
         vendors.run(con, profile, settings, report.log)  # the "built by" dimension, beside ownership
-    if not settings.as_of:  # a view on a past date has no slider
-        with _stage(report, "timeline", progress):
-            import_module("infrarisk.timeline").run(con, settings, profile)
     with _stage(report, "checks", progress):
         db.write_frame(con, "out_build__problems", report.log.to_frame(), order_by=["file", "row", "column_name", "check_name"])
         db.write_frame(con, "out_build__load_stats", report.log.stats_frame(), order_by=["file"])
         report.checks = checks.run_checks(con, params={"share_sum_tolerance": settings.share_sum_tolerance})
         checks.record(con, report.checks)
         checks.raise_on_failure(report.checks)
+    if with_timeline and not settings.as_of:  # a view on a past date has no slider
+        with _stage(report, "timeline", progress):
+            import_module("infrarisk.timeline").run(con, settings, profile)
     report.counts = {
         "assets": con.execute("SELECT count(*) FROM core_assets__assets").fetchone()[0],
         "terminals": con.execute("SELECT count(*) FROM core_assets__assets WHERE asset_class='terminal'").fetchone()[0],
@@ -164,18 +172,18 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     tmp_site = None
     warming = _warm(with_site)
     try:
-        build_database(con, settings, profile, report, progress)
+        build_database(con, settings, profile, report, progress, with_timeline=not with_site)
         con.execute("CHECKPOINT")
         con.close()  # the site reads the finished file through read-only connections, two processes at once
         if with_site:
-            from .site import build_site_from
+            from .site import write_prepared
             site_dir = Path(settings.site_dir)
             site_dir.parent.mkdir(parents=True, exist_ok=True)
             tmp_site = site_dir.with_name(f".{site_dir.name}.{os.getpid()}.tmp")
             shutil.rmtree(tmp_site, ignore_errors=True)
             with _stage(report, "site", progress):
-                warming.join()  # before the site forks: no other thread may run then
-                build_site_from(tmp_db, settings, profile, tmp_site)
+                warming.join()  # before anything forks: no other thread may run then
+                write_prepared(timeline_beside(tmp_db, settings, profile, tmp_site, report, progress))
             report.site_bytes = sum(p.stat().st_size for p in tmp_site.rglob("*") if p.is_file())
         os.replace(tmp_db, db_path)
         if with_site:
@@ -193,6 +201,72 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
         raise
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
+
+
+def timeline_beside(db_path: Path, settings: Settings, profile: Profile, site_dir: Path, report: BuildReport,
+                    progress: Progress) -> "Prepared":
+    """The timeline stage in a child process while this one prepares the site; what the site reads.
+
+    The timeline stage (:mod:`infrarisk.timeline`) writes its ``out_timeline__*`` tables into a
+    copy of the closed database ``db_path`` (a second process cannot write the file the site's
+    preparation reads); this process meanwhile runs :func:`infrarisk.site.prepare_from`, which
+    reads no timeline table. The tables the stage added are then copied into ``db_path``, so the
+    database holds what a one-process build writes. Without ``os.fork``, or for a view on a past
+    date (no slider), the two run in turn. The stage's own time is ``report.stages["timeline"]``,
+    spent inside the site stage's.
+    """
+    from . import parallel
+    from .site import prepare_from
+
+    def prepare() -> "Prepared":
+        return prepare_from(db_path, settings, profile, site_dir)
+    if settings.as_of:
+        return prepare()
+    side = db_path.with_name(db_path.name + ".timeline")
+
+    def timeline() -> float:
+        t = time.perf_counter()
+        c = db.connect(side)
+        try:
+            c.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+            import_module("infrarisk.timeline").run(c, settings, profile)
+            c.execute("CHECKPOINT")
+        finally:
+            c.close()
+        return time.perf_counter() - t
+    try:
+        shutil.copyfile(db_path, side)
+        if parallel.can_fork():
+            seconds, prepared = parallel.run_pair(timeline, prepare, what="the timeline stage")
+        else:
+            seconds, prepared = timeline(), prepare()
+        report.stages["timeline"] = round(seconds, 3)
+        report.beside.add("timeline")
+        progress(f"[timeline] done in {seconds:.2f} s, beside the site's preparation")
+        _copy_new_tables(side, db_path)
+    finally:
+        side.unlink(missing_ok=True)
+        Path(str(side) + ".wal").unlink(missing_ok=True)
+    return prepared
+
+
+def _copy_new_tables(source: Path, target: Path) -> list[str]:
+    """Copy into the database ``target`` the tables of ``source`` it lacks (in name order); their names."""
+    con = db.connect(target)
+    try:
+        con.execute(f"ATTACH '{source.as_posix()}' AS side_db (READ_ONLY)")
+        new = [r[0] for r in con.execute(
+            """SELECT table_name FROM information_schema.tables WHERE table_catalog = 'side_db'
+               AND table_schema = 'main' AND table_type = 'BASE TABLE'
+               EXCEPT SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()
+               AND table_schema = 'main' ORDER BY 1""").fetchall()]
+        for t in new:
+            con.execute(f'CREATE TABLE main."{t}" AS SELECT * FROM side_db.main."{t}"')
+        con.execute("DETACH side_db")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return new
 
 
 def _warm(with_site: bool) -> threading.Thread:

@@ -1,4 +1,6 @@
-"""Builds of the real shipped datasets (once per session) and of a copy carrying hostile names."""
+"""A build of a copy of the shipped datasets carrying hostile names (once per session); the browser fixtures.
+
+The build of the shipped datasets themselves (``real_build``) is in ``tests/conftest.py``."""
 
 from __future__ import annotations
 
@@ -10,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from infrarisk.pipeline import build
-from infrarisk.settings import Settings
 from infrarisk.sources import rehash
+from tests.conftest import build_datasets as _build
 
 REPO = Path(__file__).resolve().parents[2]
 XSS_ASSET = "<img src=x onerror=alert(1)>"
@@ -64,11 +65,6 @@ def detail_of(site: Path, asset_id: str) -> tuple[dict, dict, dict]:
     raise KeyError(asset_id)
 
 
-def _build(tmp: Path, datasets: Path, name: str):
-    s = Settings.load(environ={}, datasets_dir=datasets, db_path=tmp / name / "db.duckdb", site_dir=tmp / name / "site")
-    return s, build(s)
-
-
 @pytest.fixture(scope="module")
 def chromium():
     """Debian's chromium through Playwright, one per test module (the browser tests)."""
@@ -88,12 +84,6 @@ def real_url(real_build):
     s, _ = real_build
     with B.served(s.site_dir) as base:
         yield base
-
-
-@pytest.fixture(scope="session")
-def real_build(tmp_path_factory):
-    """(settings, report) of a build of the shipped datasets."""
-    return _build(tmp_path_factory.mktemp("real"), REPO / "datasets", "a")
 
 
 @pytest.fixture(scope="session")

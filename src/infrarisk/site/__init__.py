@@ -13,7 +13,7 @@ only). The map page is a Folium map (:mod:`.mapping`) inside the app of ``map.ht
 layers (:mod:`.layers`, :mod:`.infra`, :mod:`.mapdata`, :mod:`.details`, :mod:`.downloads`)
 are loaded from files beside it and drawn on one canvas by ``static/infrarisk/``.
 :func:`build_site_from` builds the same site from a closed database file, the map's files and
-the other pages written by two processes at once (:mod:`.parallel`).
+the other pages written by two processes at once (:mod:`infrarisk.parallel`).
 """
 
 from __future__ import annotations
@@ -104,13 +104,8 @@ def build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Prof
 def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path, workers: int = 2) -> Path:
     """:func:`build_site` from a closed database file, its files written by two processes at once.
 
-    The tables every part reads (:class:`SiteBuilder`, :func:`mapdata.collect`,
-    :func:`extras.plan_extras`) are read once; then, with ``workers`` 2 on a system with
-    ``os.fork``, a child process writes the map's files (map data, details, ``index.html``)
-    and the owner pages while this process writes the downloads (CSV, GeoJSON, GeoParquet),
-    the other pages, the network files and the JSON API, each through
-    its own read-only connection (:mod:`.parallel`). The files are the same as
-    :func:`build_site` writes; a failure in either part raises here.
+    :func:`prepare_from` then :func:`write_prepared` (the build runs its timeline stage
+    between the two, beside the preparation).
 
     Parameters
     ----------
@@ -119,37 +114,66 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
     workers : int
         2 to split the work between two processes, 1 to write it all here.
     """
-    from . import parallel
-
-    out_dir = Path(out_dir)
     with _frozen_heap():
-        con = connect_read_only(db_path)
+        prepared = prepare_from(db_path, settings, profile, out_dir)
+        return write_prepared(prepared, workers)
+
+
+class Prepared:
+    """What every part of the site reads, read once (:func:`prepare_from`), and where it goes."""
+
+    def __init__(self, db_path: Path, settings: Settings, profile: Profile, out_dir: Path, parts: tuple) -> None:
+        self.db_path, self.settings, self.profile, self.out_dir = Path(db_path), settings, profile, Path(out_dir)
+        self.sb, self.md, self.ex, self.dls = parts
+
+
+def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path) -> Prepared:
+    """Make ``out_dir`` with the static files and read the tables every part reads
+    (:class:`SiteBuilder`, :func:`mapdata.collect`, :func:`extras.plan_extras`) from ``db_path``
+    through a read-only connection, closed on return. Reads no ``out_timeline__*`` table: the
+    build writes those while this runs."""
+    con = connect_read_only(db_path)
+    try:
+        sb, md, ex = _prepare(con, settings, profile, out_dir)
+        dls = downloads.describe_downloads(sb, md)  # the files: by the pages' part (write_prepared)
+    finally:
+        con.close()
+    sb.con = None
+    return Prepared(db_path, settings, profile, out_dir, (sb, md, ex, dls))
+
+
+def write_prepared(p: Prepared, workers: int = 2) -> Path:
+    """Write the site's files from ``p``: with ``workers`` 2 on a system with ``os.fork``, a
+    child process writes the map's files (map data, details, ``index.html``) and the owner pages
+    while this process writes the downloads (CSV, GeoJSON, GeoParquet), the other pages, the
+    network files and the JSON API, each through its own read-only connection to ``p.db_path``
+    (:mod:`infrarisk.parallel`). The files are the same as :func:`build_site` writes; a failure
+    in either part raises here."""
+    from .. import parallel
+
+    sb, md, ex, dls = p.sb, p.md, p.ex, p.dls
+
+    def child() -> None:
+        sb.con = c = connect_read_only(p.db_path)
         try:
-            sb, md, ex = _prepare(con, settings, profile, out_dir)
-            dls = downloads.describe_downloads(sb, md)  # the files: by this process, below
+            _child_part(sb, md, ex, dls, p.out_dir)
         finally:
-            con.close()
+            c.close()
 
-        def child() -> None:
-            sb.con = c = connect_read_only(db_path)
-            try:
-                _child_part(sb, md, ex, dls, out_dir)
-            finally:
-                c.close()
+    def here() -> None:
+        sb.con = c = connect_read_only(p.db_path)
+        try:
+            _here_part(c, sb, md, ex, p.settings, p.profile, p.out_dir)
+        finally:
+            c.close()
 
-        def here() -> None:
-            sb.con = c = connect_read_only(db_path)
-            try:
-                _here_part(c, sb, md, ex, settings, profile, out_dir)
-            finally:
-                c.close()
-
+    with _frozen_heap():
         if workers < 2 or not parallel.can_fork():
             child()
             here()
         else:
             parallel.run_pair(child, here)
-    return out_dir
+    return p.out_dir
 
 
 def _child_part(sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras", dls: list[dict],

@@ -1,4 +1,5 @@
-"""The site written by two processes: same files as one process; a failure in either part raises."""
+"""Two parts run by two processes (:mod:`infrarisk.parallel`): results, errors, the signal; the site
+written by two processes is the same as by one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 
 from infrarisk.errors import DataError
 from infrarisk.profiles import load_profile
-from infrarisk.site import build_site_from, parallel
+from infrarisk import parallel
+from infrarisk.site import build_site_from
 
 pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="needs os.fork")
 
@@ -59,3 +61,55 @@ def test_two_processes_write_the_same_site_as_one(real_build, tmp_path):
     assert len(a) > 50 and "index.html" in a and a.keys() == b.keys()
     assert [k for k in a if a[k] != b[k]] == []
     assert _tree(report.site_dir) == a  # and the same as the build published
+
+
+def test_results_of_both_parts_come_back():
+    assert parallel.run_pair(lambda: {"tables": ["a", "b"]}, lambda: 2) == ({"tables": ["a", "b"]}, 2)
+
+
+def _alarm(seconds: int):
+    """Fail instead of hanging if a signal is lost."""
+    import signal
+
+    def boom(*_):
+        raise TimeoutError("the child never finished")
+    signal.signal(signal.SIGALRM, boom)
+    signal.alarm(seconds)
+
+
+def test_the_child_waits_for_the_signal(tmp_path):
+    _alarm(30)
+    ready = parallel.Signal()
+    f = tmp_path / "shared"
+
+    def child():
+        assert ready.wait()
+        return f.read_text()  # written by this process before it signalled
+
+    def here():
+        try:
+            import time
+            time.sleep(0.2)  # the child would find nothing without waiting
+            f.write_text("written before the signal")
+            ready.send()
+        finally:
+            ready.close()
+    got, _ = parallel.run_pair(child, here)
+    import signal
+    signal.alarm(0)
+    assert got == "written before the signal"
+
+
+def test_a_signal_never_sent_ends_the_wait_when_this_process_fails():
+    _alarm(30)
+    ready = parallel.Signal()
+
+    def here():
+        try:
+            raise KeyError("the shared tables failed")
+        finally:
+            ready.close()
+    with pytest.raises(KeyError, match="the shared tables failed"):
+        parallel.run_pair(lambda: ready.wait(), here)
+    import signal
+    signal.alarm(0)

@@ -1,0 +1,143 @@
+"""Two parts of a build stage run at once: one in a forked child process, one here.
+
+Contract: :func:`run_pair` runs ``child`` in a child process made by ``os.fork`` and
+``here`` in this process, waits for the child and returns ``(child's result, here's result)``
+(the child's result travels by pickle). When the child failed, its exception is raised here
+(its traceback added as a note; :class:`ChildPartError` when the exception cannot be sent)
+after ``here`` finished or failed — an error of ``here`` wins. An error keeps its type across
+the fork, so the command line's exit codes stay those of a one-process build.
+
+Rules for callers: the two parts write disjoint files and share no open database connection:
+each opens its own (a DuckDB connection, and its threads, do not survive a fork), so the
+caller closes every connection, and joins every thread, before calling. The child leaves by
+``os._exit`` (no ``atexit`` handlers, no buffered output of this process written twice).
+:func:`can_fork` says whether the system forks (not on Windows); callers then run both parts
+in turn. :class:`Signal` lets ``here`` tell the child that something it waits for is ready
+(the build's loaders: the shared tables are written).
+
+Used by the load stage (:mod:`infrarisk.sources.lanes`), the timeline stage beside the site's
+preparation and the site's two writers (:mod:`infrarisk.pipeline`, :mod:`infrarisk.site`).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import traceback
+from typing import Any, Callable
+
+
+class ChildPartError(RuntimeError):
+    """The part run by the child process failed with an exception that could not be sent."""
+
+
+#: the earlier name (the site's two writers were the first user)
+SitePartError = ChildPartError
+
+
+def can_fork() -> bool:
+    """Whether ``os.fork`` exists here."""
+    return hasattr(os, "fork")
+
+
+def run_pair(child: Callable[[], Any], here: Callable[[], Any], what: str = "the map's part of the site"
+             ) -> tuple[Any, Any]:
+    """Run ``child`` in a forked process and ``here`` in this one; raise if either failed.
+
+    Parameters
+    ----------
+    child, here : callable
+        Functions without arguments; ``child``'s result must pickle.
+    what : str
+        What the child does, for the note on its error ("the map's part of the site").
+
+    Returns
+    -------
+    tuple
+        ``(child(), here())``.
+    """
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        code = 0
+        try:
+            payload = pickle.dumps((True, child(), None))
+        except BaseException as e:  # noqa: BLE001 - sent to the parent, which raises it
+            code = 1
+            text = traceback.format_exc()
+            try:
+                payload = pickle.dumps((False, e, text))
+            except Exception:  # noqa: BLE001 - an exception that does not pickle: its text only
+                payload = pickle.dumps((False, None, text))
+        try:
+            with os.fdopen(write_end, "wb") as fh:
+                fh.write(payload)
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        mine = here()
+    finally:
+        with os.fdopen(read_end, "rb") as fh:
+            payload = fh.read()
+        _, status = os.waitpid(pid, 0)
+    if status != 0:
+        _raise_child_error(payload, status, what)
+    try:
+        ok, value, _ = pickle.loads(payload)
+    except Exception as e:  # noqa: BLE001 - a result that does not unpickle
+        raise ChildPartError(f"{what}: the child process's result could not be read: {e}") from None
+    return value, mine
+
+
+def _raise_child_error(payload: bytes, status: int, what: str) -> None:
+    """Raise what the child sent: its exception with its traceback as a note, else ChildPartError."""
+    exc, text = None, f"exit status {status}"
+    try:
+        _, exc, text = pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - nothing sent (killed) or unreadable
+        pass
+    if isinstance(exc, BaseException):
+        exc.add_note(f"raised in the child process writing {what}:\n" + text)
+        raise exc
+    raise ChildPartError(f"{what} failed in the child process:\n" + text)
+
+
+class Signal:
+    """A one-shot signal from this process to a child forked after it was made.
+
+    ``here`` calls :meth:`send` when what the child waits for is ready, and :meth:`close` in a
+    ``finally`` (a child still waiting then learns that nothing will come, instead of waiting
+    forever); the child calls :meth:`wait` first thing, which returns True when the signal
+    came and False when this process closed without sending it.
+    """
+
+    def __init__(self) -> None:
+        self._r, self._w = os.pipe()
+        self._pid = os.getpid()
+
+    def send(self) -> None:
+        """Tell the child (once); closes this process's end."""
+        if self._w is not None:
+            os.write(self._w, b"1")
+            self.close()
+
+    def close(self) -> None:
+        """Close this process's ends (idempotent)."""
+        for name in ("_w", "_r"):
+            fd = getattr(self, name)
+            if fd is not None:
+                os.close(fd)
+                setattr(self, name, None)
+
+    def wait(self) -> bool:
+        """In the child: block until the signal or until the parent closed without sending."""
+        os.close(self._w)  # the child's copy: else the read below never sees the end
+        self._w = None
+        with os.fdopen(self._r, "rb") as fh:
+            self._r = None
+            return fh.read(1) == b"1"
