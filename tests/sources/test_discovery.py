@@ -26,8 +26,17 @@ def test_shipped_sources_load_in_depends_on_order():
                            "owners", "submarine-cables", "supply", "unlocode", "wpi"]
     for i, s in enumerate(found):  # every source after the sources it depends on
         assert set(s.depends_on) <= set(ids[:i]), s.id
-    assert ids.index("unlocode") < ids.index("naturalearth") < ids.index("curated") < ids.index("gleif")
-    assert ids.index("curated") < ids.index("census")
+    assert ids[:2] == ["unlocode", "naturalearth"]  # every other loader checks country codes
+
+
+def test_derive_order_follows_the_derive_inputs_too():
+    """gleif's derive step reads other sources' datasets (``derived_from``), its loader only country codes."""
+    m = sources.read_manifest(REPO / "datasets" / "gleif")
+    assert m.depends_on == ["naturalearth"] and "curated" in m.derived_from
+    assert sources.manifest_keys("gleif")["derived_from"] == m.derived_from
+    order = sources.derive_order(sources.derive_modules())
+    assert all(order.index(d) < order.index("gleif") for d in m.derived_from if d in order)
+    assert order.index("curated") < order.index("gleif")
 
 
 def test_every_package_wrote_its_keys_into_its_manifest():
@@ -35,7 +44,7 @@ def test_every_package_wrote_its_keys_into_its_manifest():
         m = sources.read_manifest(REPO / "datasets" / sid)
         assert m.package == pkg.__name__.rsplit(".", 1)[1] and m.table_prefix, sid
         written = {"package": m.package, "table_prefix": m.table_prefix, "depends_on": m.depends_on,
-                   "refresh": m.refresh}
+                   "refresh": m.refresh, **({"derived_from": m.derived_from} if m.derived_from else {})}
         declared = {"refresh": {}, **sources.manifest_keys(sid)}  # a source without an upstream has none
         assert written == declared, sid
 

@@ -146,6 +146,18 @@ def load_all(con, settings, log) -> None:
         import_module(src.load_module).load(con, settings, log)
 
 
+def derive_modules() -> dict[str, ModuleType]:
+    """The derive module of every source that has one, by source id."""
+    return {sid: mod for sid, pkg in packages().items() if (mod := _derive_module(pkg)) is not None}
+
+
+def derive_order(mods: dict[str, ModuleType]) -> list[str]:
+    """The ids of ``mods`` in derive order: after the sources a loader reads (``depends_on``) and
+    those whose datasets the derive step reads (``derived_from``)."""
+    return topological({sid: tuple(mod.MANIFEST_KEYS["depends_on"]) + tuple(mod.MANIFEST_KEYS.get("derived_from", ()))
+                        for sid, mod in mods.items()})
+
+
 def derive_all(shared: Path | None, datasets_dir: Path, only: list[str] | None = None) -> list[Manifest]:
     """Run the derive steps (all, or those of the ids in ``only``); their manifests.
 
@@ -156,9 +168,8 @@ def derive_all(shared: Path | None, datasets_dir: Path, only: list[str] | None =
         raise ConfigError(
             f"raw snapshot folder {shared} not found; pass --from PATH or set INFRARISK_SHARED_DATA_DIR"
         )
-    mods = {sid: mod for sid, pkg in packages().items() if (mod := _derive_module(pkg)) is not None}
-    deps = {sid: tuple(mod.MANIFEST_KEYS["depends_on"]) for sid, mod in mods.items()}
-    names = only or topological(deps)
+    mods = derive_modules()
+    names = only or derive_order(mods)
     unknown = sorted(set(names) - set(mods))
     if unknown:
         raise ConfigError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(sorted(mods))}")

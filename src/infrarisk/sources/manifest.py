@@ -9,7 +9,9 @@ before reading anything. (Pattern: zavod dataset YAMLs, PUDL ``metadata/sources.
 A manifest also says how the build treats its source (written by the source's derive
 step, kept by :func:`rehash`): ``package`` (the package under :mod:`infrarisk.sources`
 that derives and loads it), ``table_prefix`` (its ``raw_<prefix>__*`` tables),
-``depends_on`` (sources whose tables its loader reads, so they load first) and
+``depends_on`` (sources whose tables its loader reads, so they load first),
+``derived_from`` (sources whose ``datasets/`` folders its derive step reads besides, so they
+are derived first; the loader does not read their tables) and
 ``[refresh]`` (how ``infrarisk fetch``/``update`` refresh its raw snapshot: see
 :mod:`infrarisk.sources._fetch`). :mod:`infrarisk.sources` discovers the sources from
 these keys; no list of sources exists in code.
@@ -86,6 +88,7 @@ class Manifest:
     package: str = ""
     table_prefix: str = ""
     depends_on: list[str] = field(default_factory=list)
+    derived_from: list[str] = field(default_factory=list)
     refresh: dict = field(default_factory=dict)
     files: list[FileEntry] = field(default_factory=list)
 
@@ -103,7 +106,8 @@ class Manifest:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["files"] = [{k: v for k, v in asdict(f).items() if v not in ("", [], None)} for f in self.files]
-        return {k: v for k, v in d.items() if v not in ("", None, {}) and not (k == "depends_on" and not self.package)}
+        return {k: v for k, v in d.items() if v not in ("", None, {}) and not (k == "depends_on" and not self.package)
+                and not (k == "derived_from" and not v)}
 
 
 def read_manifest(folder: Path) -> Manifest:

@@ -32,7 +32,7 @@ def test_manifest_lists_every_file_with_its_worksheets_and_verifies(tmp_path):
     m = build_census(tmp_path)
     assert sorted(f.path for f in m.files) == ["holders.csv", "ports.csv", "published_investments.csv",
                                                "stakes.csv", "terminals.csv"]
-    assert m.licence == "CC-BY-4.0" and m.package == "census" and "curated" in m.depends_on
+    assert m.licence == "CC-BY-4.0" and m.package == "census" and m.depends_on == ["naturalearth"]
     assert m.file("stakes.csv").derived_from[0]["path"] == "research/issue12/census/stakes_a.csv"
     verify(tmp_path / "datasets" / "census")
 

@@ -38,7 +38,7 @@ from . import SOURCE_ID
 #: where the worksheets live, relative to the repository root (the parent of ``datasets/``)
 CENSUS_DIR = "research/issue12/census"
 RECONCILE_FILE = "research/issue12/reconcile/published.csv"
-MANIFEST_KEYS = {"package": "census", "table_prefix": "census", "depends_on": ["curated", "naturalearth", "unlocode"]}
+MANIFEST_KEYS = {"package": "census", "table_prefix": "census", "depends_on": ["naturalearth"]}  # its loader checks country codes
 RETRIEVED = "2026-12-05"
 
 PORT_COLUMNS = ["rank", "port", "country", "unlocode", "teu", "teu_year", "source_url", "source_date", "note"]

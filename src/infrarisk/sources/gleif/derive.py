@@ -48,14 +48,9 @@ from . import SOURCE_ID
 MANIFEST_KEYS = {
     "package": "gleif",
     "table_prefix": "gleifnames",
-    "depends_on": [
-        "curated",
-        "gem-europe-gas",
-        "matching",
-        "naturalearth",
-        "submarine-cables",
-        "unlocode"
-    ],
+    "depends_on": ["naturalearth"],  # its loader checks country codes
+    # its derive step reads the owner names of these datasets (not their tables)
+    "derived_from": ["curated", "gem-europe-gas", "matching", "submarine-cables", "unlocode"],
     "refresh": {
         "remotes": {
             "gleif-api": {

@@ -9,4 +9,4 @@ applies them. Hand-written: no derive step (``infrarisk datasets rehash matching
 
 SOURCE_ID = "matching"
 #: the keys of its manifest (hand-written: written by hand, kept by ``rehash``)
-MANIFEST_KEYS = {"package": "matching", "table_prefix": "matching", "depends_on": ["curated"]}
+MANIFEST_KEYS = {"package": "matching", "table_prefix": "matching", "depends_on": ["naturalearth"]}  # its loader checks country codes
