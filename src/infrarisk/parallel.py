@@ -1,6 +1,7 @@
 """Two parts of a build stage run at once: one in a forked child process, one here.
 
-Contract: :func:`run_pair` runs ``child`` in a child process made by ``os.fork`` and
+Contract: :class:`Child` starts a function in a child process made by ``os.fork`` and
+:meth:`Child.join` returns its result. :func:`run_pair` runs ``child`` in a child process and
 ``here`` in this process, waits for the child and returns ``(child's result, here's result)``
 (the child's result travels by pickle). When the child failed, its exception is raised here
 (its traceback added as a note; :class:`ChildPartError` when the exception cannot be sent)
@@ -57,41 +58,79 @@ def run_pair(child: Callable[[], Any], here: Callable[[], Any], what: str = "the
     tuple
         ``(child(), here())``.
     """
-    read_end, write_end = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        code = 0
-        try:
-            payload = pickle.dumps((True, child(), None))
-        except BaseException as e:  # noqa: BLE001 - sent to the parent, which raises it
-            code = 1
-            text = traceback.format_exc()
-            try:
-                payload = pickle.dumps((False, e, text))
-            except Exception:  # noqa: BLE001 - an exception that does not pickle: its text only
-                payload = pickle.dumps((False, None, text))
-        try:
-            with os.fdopen(write_end, "wb") as fh:
-                fh.write(payload)
-        finally:
-            os._exit(code)
-    os.close(write_end)
+    proc = Child(child, what)
     try:
         mine = here()
-    finally:
-        with os.fdopen(read_end, "rb") as fh:
-            payload = fh.read()
-        _, status = os.waitpid(pid, 0)
-    if status != 0:
-        _raise_child_error(payload, status, what)
+    except BaseException:
+        proc.reap()
+        raise
+    return proc.join(), mine
+
+
+class Child:
+    """``fn`` running in a child process forked now; :meth:`join` waits and returns its result.
+
+    Parameters
+    ----------
+    fn : callable
+        A function without arguments whose result pickles.
+    what : str
+        What the child does, for the note on its error.
+    """
+
+    def __init__(self, fn: Callable[[], Any], what: str) -> None:
+        self.what = what
+        read_end, write_end = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(read_end)
+            _child_main(fn, write_end)
+        os.close(write_end)
+        self.pid, self._read = pid, read_end
+        self._payload: bytes | None = None
+        self._status: int | None = None
+
+    def _wait(self) -> None:
+        if self._status is None:
+            with os.fdopen(self._read, "rb") as fh:
+                self._payload = fh.read()
+            _, self._status = os.waitpid(self.pid, 0)
+
+    def join(self) -> Any:
+        """Wait for the child; its result, or its exception raised here."""
+        self._wait()
+        if self._status != 0:
+            _raise_child_error(self._payload or b"", self._status, self.what)
+        try:
+            _, value, _ = pickle.loads(self._payload)
+        except Exception as e:  # noqa: BLE001 - a result that does not unpickle
+            raise ChildPartError(f"{self.what}: the child process's result could not be read: {e}") from None
+        return value
+
+    def reap(self) -> None:
+        """Wait for the child and ignore how it ended (this process is failing anyway)."""
+        self._wait()
+
+
+def _child_main(fn: Callable[[], Any], write_end: int) -> None:
+    """Run ``fn`` and send its result or its exception up the pipe; leave by ``os._exit``."""
+    code = 0
     try:
-        ok, value, _ = pickle.loads(payload)
-    except Exception as e:  # noqa: BLE001 - a result that does not unpickle
-        raise ChildPartError(f"{what}: the child process's result could not be read: {e}") from None
-    return value, mine
+        payload = pickle.dumps((True, fn(), None))
+    except BaseException as e:  # noqa: BLE001 - sent to the parent, which raises it
+        code = 1
+        text = traceback.format_exc()
+        try:
+            payload = pickle.dumps((False, e, text))
+        except Exception:  # noqa: BLE001 - an exception that does not pickle: its text only
+            payload = pickle.dumps((False, None, text))
+    try:
+        with os.fdopen(write_end, "wb") as fh:
+            fh.write(payload)
+    finally:
+        os._exit(code)
 
 
 def _raise_child_error(payload: bytes, status: int, what: str) -> None:

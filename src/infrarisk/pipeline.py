@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from . import db, sources
 from .problems import ProblemLog
-from .sources import _load
+from .sources.lanes import LoadLanes
 from .profiles import Profile, load_profile
 from .settings import Settings
 
@@ -90,22 +90,20 @@ def _stage(report: BuildReport, name: str, progress: Progress):
 
 
 def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, report: BuildReport,
-                   progress: Progress, with_timeline: bool = True) -> "OwnershipGraph":
+                   progress: Progress, with_timeline: bool = True, lanes: LoadLanes | None = None) -> "OwnershipGraph":
     """Run verify → load → integrate → resolve → score → checks (→ timeline) into ``con``.
 
     ``with_timeline`` False leaves the timeline stage to the caller (:func:`build` runs it
-    beside the site's preparation, :func:`timeline_beside`)."""
-    with _stage(report, "verify", progress):
-        folders = sources.list_sources(settings.datasets_dir)
-        keys = [_load.fingerprint(f) for f in folders]  # as the files were when checked
-        manifests = sources.verify_all(settings.datasets_dir)
-        for folder, key, m in zip(folders, keys, manifests):  # the loaders need not check them again
-            _load.remember_verified(folder, m, key)
-        # a build without non-commercial sources leaves them out entirely, their licence notices too
-        manifests = [m for m in manifests if settings.include_noncommercial or not m.is_noncommercial]
-        record_sources(con, manifests)
+    beside the site's preparation, :func:`timeline_beside`). ``lanes``: started load lanes
+    (:class:`~infrarisk.sources.lanes.LoadLanes`, forked before ``con`` was opened), else the
+    sources are verified and loaded here in turn."""
+    lanes = lanes or LoadLanes(settings, Path(settings.db_path))  # not started: one process
+    with _stage(report, "verify", progress):  # this process's folders; a second lane verifies its own meanwhile
+        lanes.verify()
     with _stage(report, "load", progress):
-        sources.load_all(con, settings, report.log)  # registry attached read-only, then each source
+        manifests = lanes.load(con, report.log)  # registry attached read-only, then each source
+        # a build without non-commercial sources leaves them out entirely, their licence notices too
+        record_sources(con, [m for m in manifests if settings.include_noncommercial or not m.is_noncommercial])
     from . import checks, integrate, ownership, score, summary, vendors  # imported by _warm meanwhile, or now
     with _stage(report, "integrate", progress):
         integrate.run(con, settings, report.log)
@@ -167,12 +165,16 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     tmp_db = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     tmp_db.unlink(missing_ok=True)
     report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
-    con = db.connect(tmp_db)
-    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+    # the second load lane forks first: before this process opens a database or starts a thread
+    lanes = LoadLanes(settings, tmp_db, warm=LATER_STAGES[:1]).start()
+    con = None
     tmp_site = None
-    warming = _warm(with_site)
+    warming = None
     try:
-        build_database(con, settings, profile, report, progress, with_timeline=not with_site)
+        con = db.connect(tmp_db)
+        con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+        warming = _warm(with_site)
+        build_database(con, settings, profile, report, progress, with_timeline=not with_site, lanes=lanes)
         con.execute("CHECKPOINT")
         con.close()  # the site reads the finished file through read-only connections, two processes at once
         if with_site:
@@ -189,9 +191,12 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
         if with_site:
             swap_dir(tmp_site, Path(settings.site_dir))
     except BaseException:
-        warming.join()
+        lanes.close()
+        if warming is not None:
+            warming.join()
         try:
-            con.close()
+            if con is not None:
+                con.close()
         except Exception:
             pass
         tmp_db.unlink(missing_ok=True)

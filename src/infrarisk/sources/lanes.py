@@ -1,0 +1,308 @@
+"""Verify and load the sources in two processes: the load stage's two lanes.
+
+Contract
+--------
+:func:`plan` splits the sources of :func:`infrarisk.sources.discover` (in load order) into
+
+- ``shared``: the leading sources that every later source depends on, directly or through
+  another (the shipped data: ``unlocode``, ``naturalearth``, whose country tables every other
+  loader reads), loaded first, here;
+- two lanes, ``here`` and ``there``: the other sources, each set of sources linked by
+  ``depends_on`` kept in one lane, the sets given largest first to the lane with fewer bytes of
+  dataset files so far (a cost that follows the load time well enough; ties go here).
+
+:class:`LoadLanes` runs a plan. :meth:`LoadLanes.start` forks the child process that runs lane
+``there`` — before the build opens its database or starts a thread (neither survives a fork).
+The child verifies its lane's folders at once, waits until this process has loaded the shared
+sources and written their tables into a hand-over file (:class:`infrarisk.parallel.Signal`),
+copies them into its own database file and loads its lane there, each source with its own
+problem log. Meanwhile this process verifies the shared and ``here`` folders
+(:meth:`~LoadLanes.verify`), loads the registry, the absent sources' empty tables, the shared
+sources and its lane (:meth:`~LoadLanes.load`), then copies the tables the child wrote (in name
+order) and merges every source's problems and row counts in load order. The database then holds
+the same tables, and the problem log the same entries in the same order, as
+:func:`infrarisk.sources.load_all` writes loading in turn (tested). A verification failure in
+either process raises one :class:`~infrarisk.errors.ManifestError` naming every failing folder in
+name order, as :func:`~infrarisk.sources.manifest.verify_all` does; any failure reaps the child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+
+import duckdb
+
+from .. import db, parallel
+from ..errors import ManifestError
+from ..problems import ProblemLog
+from . import Source, discover, packages
+from . import _load
+from .manifest import Manifest, list_sources, read_manifest, verify
+
+HANDOVER = "handover_db"
+LANE = "lane_db"
+
+
+@dataclass
+class Plan:
+    """Which sources load where (:func:`plan`)."""
+
+    order: list[Source]
+    shared: list[Source] = field(default_factory=list)
+    here: list[Source] = field(default_factory=list)
+    there: list[Source] = field(default_factory=list)
+
+
+def plan(order: list[Source], cost: dict[str, int]) -> Plan:
+    """Split ``order`` (sources in load order) into the shared sources and two lanes.
+
+    Parameters
+    ----------
+    order : list of Source
+        :func:`infrarisk.sources.discover`'s list.
+    cost : dict
+        Bytes of each source's dataset files (by id).
+
+    Examples
+    --------
+    >>> S = lambda i, *d: Source(i, "", "", d)
+    >>> p = plan([S("u"), S("n", "u"), S("a", "n"), S("b", "n"), S("c", "a")], {"a": 5, "b": 9, "c": 5})
+    >>> [s.id for s in p.shared], [s.id for s in p.here], [s.id for s in p.there]
+    (['u', 'n'], ['a', 'c'], ['b'])
+    """
+    ids = [s.id for s in order]
+    deps = {s.id: set(s.depends_on) & set(ids) for s in order}
+    above: dict[str, set[str]] = {}
+    for sid in ids:  # load order: every dependency comes first
+        above[sid] = set(deps[sid]).union(*(above[d] for d in deps[sid]))
+    n = 0
+    while n < len(ids) and all(ids[n] in above[later] for later in ids[n + 1:]):
+        n += 1
+    shared = set(ids[:n])
+    parent = {sid: sid for sid in ids[n:]}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+    for sid in ids[n:]:
+        for d in deps[sid] - shared:
+            parent[root(sid)] = root(d)
+    groups: dict[str, list[str]] = {}
+    for sid in ids[n:]:
+        groups.setdefault(root(sid), []).append(sid)
+    weight = {r: sum(cost.get(s, 0) for s in g) for r, g in groups.items()}
+    lanes: dict[str, set[str]] = {"here": set(), "there": set()}
+    totals = {"here": 0, "there": 0}
+    for r in sorted(groups, key=lambda r: (-weight[r], min(groups[r]))):
+        lane = "here" if totals["here"] <= totals["there"] else "there"
+        lanes[lane].update(groups[r])
+        totals[lane] += weight[r]
+    return Plan(order, [s for s in order if s.id in shared], [s for s in order if s.id in lanes["here"]],
+                [s for s in order if s.id in lanes["there"]])
+
+
+def dataset_bytes(datasets_dir: Path) -> dict[str, int]:
+    """Bytes of each source's files, from the manifests (by source id)."""
+    return {m.id: sum(f.bytes for f in m.files) for m in map(read_manifest, list_sources(datasets_dir))}
+
+
+@dataclass
+class _Verified:
+    manifests: dict[str, Manifest] = field(default_factory=dict)  # by folder name
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _verify(folders: list[Path]) -> _Verified:
+    """Verify ``folders`` (every one: failures collected), remembering each for its loader."""
+    out = _Verified()
+    for folder in folders:
+        key = _load.fingerprint(folder)  # as the files were when checked
+        try:
+            m = verify(folder)
+        except ManifestError as e:
+            out.errors[folder.name] = str(e)
+            continue
+        _load.remember_verified(folder, m, key)
+        out.manifests[folder.name] = m
+    return out
+
+
+@dataclass
+class _LaneResult:
+    """What the child sends back."""
+
+    verified: _Verified
+    tables: list[str] = field(default_factory=list)
+    logs: dict[str, ProblemLog] = field(default_factory=dict)
+
+
+class LoadLanes:
+    """Verify and load the sources of ``settings.datasets_dir`` in two processes (module docstring).
+
+    Parameters
+    ----------
+    settings : Settings
+        The build's settings.
+    db_path : Path
+        The build's database file; the child's files are made beside it and removed.
+    warm : tuple of str
+        Modules the child imports while it waits (those its loaders import late: GeoPandas).
+    """
+
+    def __init__(self, settings, db_path: Path, warm: tuple[str, ...] = ()) -> None:
+        self.settings, self.warm = settings, warm
+        self.dir = Path(settings.datasets_dir)
+        self.plan = plan(discover(self.dir), dataset_bytes(self.dir))
+        self.handover = Path(db_path).with_name(Path(db_path).name + ".handover")
+        self.lane_db = Path(db_path).with_name(Path(db_path).name + ".lane")
+        self.signal: parallel.Signal | None = None
+        self.child: parallel.Child | None = None
+        self.mine = _Verified()
+
+    @property
+    def split(self) -> bool:
+        """Whether a second process loads a lane (it has sources and the system forks)."""
+        return bool(self.plan.there) and parallel.can_fork()
+
+    def start(self) -> "LoadLanes":
+        """Fork the child of lane ``there`` (nothing when :attr:`split` is false)."""
+        if self.split:
+            self._clean()
+            self.signal = parallel.Signal()
+            self.child = parallel.Child(self._there, "the second lane of the load stage")
+        return self
+
+    def _folders(self, sources: list[Source]) -> list[Path]:
+        return [self.dir / s.id for s in sources]
+
+    def verify(self) -> None:
+        """Verify the folders this process loads (all of them without a child); on a failure, raise
+        one error naming every failing folder, the child's too."""
+        lanes = self.plan.shared + self.plan.here + ([] if self.child else self.plan.there)
+        mine = set(self._folders(lanes))
+        others = [] if self.child else [f for f in list_sources(self.dir) if f not in mine]  # no package: still verified
+        self.mine = _verify(sorted(mine) + others)
+        if self.mine.errors:
+            theirs = self._abandon()
+            raise ManifestError("\n".join(text for _, text in sorted({**theirs.errors, **self.mine.errors}.items())))
+
+    def load(self, con: duckdb.DuckDBPyConnection, log: ProblemLog) -> list[Manifest]:
+        """Load every source into ``con`` (module docstring); every folder's manifest, in name order."""
+        from .registry.load import load as load_registry
+
+        settings = self.settings
+        load_registry(con, settings, log)
+        have = {s.id for s in self.plan.order}
+        for sid, pkg in sorted(packages().items()):
+            if sid not in have:  # its loader writes the tables empty
+                import_module(f"{pkg.__name__}.load").load(con, settings, log)
+        logs: dict[str, ProblemLog] = {}
+        try:
+            before = set(db.tables(con))
+            for src in self.plan.shared:
+                logs[src.id] = self._load_one(con, src)
+            if self.child:
+                self._hand_over(con, sorted(set(db.tables(con)) - before))
+            for src in (self.plan.here if self.child else self.plan.here + self.plan.there):
+                logs[src.id] = self._load_one(con, src)
+        except BaseException:
+            self._abandon()
+            raise
+        manifests = dict(self.mine.manifests)
+        if self.child:
+            theirs = self._join()
+            if theirs.verified.errors:
+                raise ManifestError("\n".join(text for _, text in sorted(theirs.verified.errors.items())))
+            self._take_tables(con, theirs.tables)
+            logs.update(theirs.logs)
+            manifests.update(theirs.verified.manifests)
+        for src in self.plan.order:  # load order, as loading in turn appends them
+            one = logs[src.id]
+            log.extend(one.problems)
+            log.stats.update(one.stats)
+        return [manifests[k] for k in sorted(manifests)]
+
+    def _load_one(self, con: duckdb.DuckDBPyConnection, src: Source) -> ProblemLog:
+        one = ProblemLog()
+        import_module(src.load_module).load(con, self.settings, one)
+        return one
+
+    def _hand_over(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+        """Write ``tables`` into the hand-over file and tell the child."""
+        con.execute(f"ATTACH '{self.handover.as_posix()}' AS {HANDOVER}")
+        try:
+            for t in tables:
+                con.execute(f'CREATE TABLE {HANDOVER}.main."{t}" AS SELECT * FROM main."{t}"')
+        finally:
+            con.execute(f"DETACH {HANDOVER}")
+        self.signal.send()
+
+    def _there(self) -> _LaneResult:
+        """The child: verify, wait for the shared tables, load lane ``there`` into its own file."""
+        verified = _verify(self._folders(self.plan.there))
+        for name in [s.load_module for s in self.plan.there] + list(self.warm):  # while the shared sources load
+            import_module(name)
+        if not self.signal.wait() or verified.errors:
+            return _LaneResult(verified)
+        con = db.connect(self.lane_db)
+        try:
+            con.execute(f"SET memory_limit = '{self.settings.duckdb_memory_limit}'")
+            con.execute(f"ATTACH '{self.handover.as_posix()}' AS {HANDOVER} (READ_ONLY)")
+            shared = _tables_of(con, HANDOVER)
+            for t in shared:
+                con.execute(f'CREATE TABLE main."{t}" AS SELECT * FROM {HANDOVER}.main."{t}"')
+            con.execute(f"DETACH {HANDOVER}")
+            logs = {src.id: self._load_one(con, src) for src in self.plan.there}
+            tables = sorted(set(db.tables(con)) - set(shared))
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        return _LaneResult(verified, tables, logs)
+
+    def _take_tables(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+        """Copy the child's ``tables`` into ``con``."""
+        con.execute(f"ATTACH '{self.lane_db.as_posix()}' AS {LANE} (READ_ONLY)")
+        try:
+            for t in tables:
+                con.execute(f'CREATE OR REPLACE TABLE main."{t}" AS SELECT * FROM {LANE}.main."{t}"')
+        finally:
+            con.execute(f"DETACH {LANE}")
+            self._clean()
+
+    def _join(self) -> _LaneResult:
+        try:
+            return self.child.join()
+        finally:
+            self.child = None
+            self.signal.close()
+
+    def _abandon(self) -> _Verified:
+        """This process failed: end the child's wait, reap it; what it verified (if it said)."""
+        if self.child is None:
+            return _Verified()
+        self.signal.close()
+        try:
+            return self._join().verified
+        except BaseException:  # noqa: BLE001 - this process's error is the one raised
+            return _Verified()
+        finally:
+            self._clean()
+
+    def _clean(self) -> None:
+        for p in (self.handover, self.lane_db):
+            p.unlink(missing_ok=True)
+            Path(str(p) + ".wal").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Reap a child still running (a failure elsewhere) and remove the lane files."""
+        self._abandon()
+        self._clean()
+
+
+def _tables_of(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'main' "
+        "AND table_type = 'BASE TABLE' ORDER BY 1", [catalog]).fetchall()]
