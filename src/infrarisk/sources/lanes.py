@@ -234,8 +234,7 @@ class LoadLanes:
         """Write ``tables`` into the hand-over file and tell the child."""
         con.execute(f"ATTACH '{self.handover.as_posix()}' AS {HANDOVER}")
         try:
-            for t in tables:
-                con.execute(f'CREATE TABLE {HANDOVER}.main."{t}" AS SELECT * FROM main."{t}"')
+            _copy(con, tables, "main", f"{HANDOVER}.main")
         finally:
             con.execute(f"DETACH {HANDOVER}")
         self.signal.send()
@@ -252,8 +251,7 @@ class LoadLanes:
             con.execute(f"SET memory_limit = '{self.settings.duckdb_memory_limit}'")
             con.execute(f"ATTACH '{self.handover.as_posix()}' AS {HANDOVER} (READ_ONLY)")
             shared = _tables_of(con, HANDOVER)
-            for t in shared:
-                con.execute(f'CREATE TABLE main."{t}" AS SELECT * FROM {HANDOVER}.main."{t}"')
+            _copy(con, shared, f"{HANDOVER}.main", "main")
             con.execute(f"DETACH {HANDOVER}")
             logs = {src.id: self._load_one(con, src) for src in self.plan.there}
             tables = sorted(set(db.tables(con)) - set(shared))
@@ -266,8 +264,7 @@ class LoadLanes:
         """Copy the child's ``tables`` into ``con``."""
         con.execute(f"ATTACH '{self.lane_db.as_posix()}' AS {LANE} (READ_ONLY)")
         try:
-            for t in tables:
-                con.execute(f'CREATE OR REPLACE TABLE main."{t}" AS SELECT * FROM {LANE}.main."{t}"')
+            _copy(con, tables, f"{LANE}.main", "main")
         finally:
             con.execute(f"DETACH {LANE}")
             self._clean()
@@ -306,3 +303,15 @@ def _tables_of(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     return [r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'main' "
         "AND table_type = 'BASE TABLE' ORDER BY 1", [catalog]).fetchall()]
+
+
+def _copy(con: duckdb.DuckDBPyConnection, tables: list[str], source: str, target: str) -> None:
+    """``CREATE TABLE target.t AS SELECT * FROM source.t`` for each of ``tables``, in one transaction."""
+    con.execute("BEGIN")
+    try:
+        for t in tables:
+            con.execute(f'CREATE TABLE {target}."{t}" AS SELECT * FROM {source}."{t}"')
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
