@@ -16,7 +16,7 @@ Prints progress to stderr and one JSON line last on stdout::
      "page_kb_gz": {...}, "drawn": {...}, "features": {...}, "default_site_kb_gz": ...,
      "default": {"features": ..., "painted_ms": ..., "build_s": ..., "pipeline_s": ..., "page_kb_gz": ...}}
 
-``build_s`` is the site stage of the build (``infrarisk.site.build_site``: every page, the
+``build_s`` is the site stage of the build (``infrarisk.site.build_site_from``: every page, the
 map data, the details and the downloads), ``pipeline_s`` the whole build (verify, load,
 resolve, score, checks, site); ``page_kb_gz`` is what the map page loads before it paints
 (HTML, scripts, styles, data), gzipped; ``drawn`` the features the page holds.

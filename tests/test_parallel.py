@@ -10,7 +10,7 @@ import pytest
 from infrarisk.errors import DataError
 from infrarisk.profiles import load_profile
 from infrarisk import parallel
-from infrarisk.site import build_site_from
+from infrarisk.site import build_site_from, prepare_from, write_prepared
 
 pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="needs os.fork")
 
@@ -113,3 +113,14 @@ def test_a_signal_never_sent_ends_the_wait_when_this_process_fails():
         parallel.run_pair(lambda: ready.wait(), here)
     import signal
     signal.alarm(0)
+
+
+def test_the_two_processes_share_the_parts_each_written_once(real_build, tmp_path):
+    settings, report = real_build
+    p = prepare_from(report.db_path, settings, load_profile(settings.profile), tmp_path / "s")
+    write_prepared(p, workers=2)
+    child, here = p.written_by
+    names = sorted(child + here)
+    assert names == sorted(set(names)) == ["api", "downloads", "map", "networks", "owners", "pages"]
+    assert child and here  # both took parts
+    assert (tmp_path / "s" / "sources.html").exists() and (tmp_path / "s" / "index.html").exists()

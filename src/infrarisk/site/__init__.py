@@ -1,9 +1,10 @@
 """The static site: map, country summary, foreign-stakes table, INGE2 page, methodology, sources,
 changes, downloads.
 
-Contract: :func:`build_site` reads the ``out_*``, ``core_*`` and ``core_meta__*`` tables of a
-finished build and writes a complete site into an empty folder (the caller swaps it into
-place). It reads tables only: control chains, look-through paths, band reasons and the
+Contract: :func:`build_site_from` reads the ``out_*``, ``core_*`` and ``core_meta__*`` tables of a
+finished, closed build database and writes a complete site into an empty folder (the caller
+swaps it into place): :func:`prepare_from` reads what every part needs once, then
+:func:`write_prepared` writes the parts, shared by two processes (:mod:`infrarisk.parallel`). It reads tables only: control chains, look-through paths, band reasons and the
 ownership edges above each asset come from the evidence the score stage wrote
 (``out_exposure__evidence_*``, read by :class:`~.builder.SiteBuilder`); the INGE2 page from
 ``out_inge2__*`` (:mod:`infrarisk.findings.inge2`). Output is deterministic: no timestamps, stable ordering,
@@ -12,8 +13,6 @@ the map's data files escape ``<``, ``>`` and ``&`` and the page turns data into 
 only). The map page is a Folium map (:mod:`.mapping`) inside the app of ``map.html``; its
 layers (:mod:`.layers`, :mod:`.infra`, :mod:`.mapdata`, :mod:`.details`, :mod:`.downloads`)
 are loaded from files beside it and drawn on one canvas by ``static/infrarisk/``.
-:func:`build_site_from` builds the same site from a closed database file, the map's files and
-the other pages written by two processes at once (:mod:`infrarisk.parallel`).
 """
 
 from __future__ import annotations
@@ -21,7 +20,9 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import os
 import shutil
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
@@ -90,19 +91,8 @@ def map_page(sb: SiteBuilder, data: dict, dls: list[dict], n_assets: int) -> str
                                 downloads=dls, n_assets=n_assets, legend=legend, **sb.common)
 
 
-def build_site(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, out_dir: Path) -> Path:
-    """Write the whole site into ``out_dir`` (created; must not exist) from the tables of ``con``."""
-    out_dir = Path(out_dir)
-    with _frozen_heap():
-        sb, md, ex = _prepare(con, settings, profile, out_dir)
-        dls = downloads.describe_downloads(sb, md)
-        _child_part(sb, md, ex, dls, out_dir)
-        _here_part(con, sb, md, ex, settings, profile, out_dir)
-    return out_dir
-
-
 def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path, workers: int = 2) -> Path:
-    """:func:`build_site` from a closed database file, its files written by two processes at once.
+    """The whole site from a closed database file, its files written by two processes at once.
 
     :func:`prepare_from` then :func:`write_prepared` (the build runs its timeline stage
     between the two, beside the preparation).
@@ -124,7 +114,9 @@ class Prepared:
 
     def __init__(self, db_path: Path, settings: Settings, profile: Profile, out_dir: Path, parts: tuple) -> None:
         self.db_path, self.settings, self.profile, self.out_dir = Path(db_path), settings, profile, Path(out_dir)
-        self.sb, self.md, self.ex, self.dls = parts
+        self.sb, self.md, self.ex, self.dls, self.changes = parts
+        #: the names of the parts each process wrote (:func:`write_prepared`)
+        self.written_by: tuple[list[str], ...] = ()
 
 
 def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path) -> Prepared:
@@ -132,67 +124,88 @@ def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: P
     (:class:`SiteBuilder`, :func:`mapdata.collect`, :func:`extras.plan_extras`) from ``db_path``
     through a read-only connection, closed on return. Reads no ``out_timeline__*`` table: the
     build writes those while this runs."""
+    from .changes import compute
+
     con = connect_read_only(db_path)
     try:
         sb, md, ex = _prepare(con, settings, profile, out_dir)
-        dls = downloads.describe_downloads(sb, md)  # the files: by the pages' part (write_prepared)
+        dls = downloads.describe_downloads(sb, md)  # the files: by the downloads' part (write_prepared)
+        changes = None if settings.as_of else compute(con, settings)  # read once: the changes page and the API
     finally:
         con.close()
     sb.con = None
-    return Prepared(db_path, settings, profile, out_dir, (sb, md, ex, dls))
+    return Prepared(db_path, settings, profile, out_dir, (sb, md, ex, dls, changes))
 
 
 def write_prepared(p: Prepared, workers: int = 2) -> Path:
-    """Write the site's files from ``p``: with ``workers`` 2 on a system with ``os.fork``, a
-    child process writes the map's files (map data, details, ``index.html``) and the owner pages
-    while this process writes the downloads (CSV, GeoJSON, GeoParquet), the other pages, the
-    network files and the JSON API, each through its own read-only connection to ``p.db_path``
-    (:mod:`infrarisk.parallel`). The files are the same as :func:`build_site` writes; a failure
-    in either part raises here."""
+    """Write the site's files from ``p``, shared by two processes when ``workers`` is 2 and the
+    system forks.
+
+    The files fall into parts that write disjoint files (:func:`_parts`): the map, the owner
+    pages, the downloads, the network files with the sources page that lists them, the other
+    pages, the JSON API. A child process and this one each take the next part not yet taken
+    (from a pipe holding the parts' numbers, in :func:`_parts`' order) until none is left, each
+    through its own read-only connection to ``p.db_path`` (:mod:`infrarisk.parallel`), so the
+    work splits evenly whichever part grows with the data. The files are the same whichever
+    process writes a part; a failure in either process raises here.
+    """
     from .. import parallel
 
-    sb, md, ex, dls = p.sb, p.md, p.ex, p.dls
+    parts = _parts(p)
+    if workers < 2 or not parallel.can_fork():
+        with _frozen_heap():
+            p.written_by = (_run_parts(p, parts, range(len(parts))),)
+        return p.out_dir
+    read_end, write_end = os.pipe()
+    os.write(write_end, bytes(range(len(parts))))  # the numbers of the parts left
+    os.close(write_end)
 
-    def child() -> None:
-        sb.con = c = connect_read_only(p.db_path)
-        try:
-            _child_part(sb, md, ex, dls, p.out_dir)
-        finally:
-            c.close()
+    def take():
+        while b := os.read(read_end, 1):  # one byte per read: each part goes to one process
+            yield b[0]
 
-    def here() -> None:
-        sb.con = c = connect_read_only(p.db_path)
-        try:
-            _here_part(c, sb, md, ex, p.settings, p.profile, p.out_dir)
-        finally:
-            c.close()
-
-    with _frozen_heap():
-        if workers < 2 or not parallel.can_fork():
-            child()
-            here()
-        else:
-            parallel.run_pair(child, here)
+    def work() -> list[str]:
+        return _run_parts(p, parts, take())
+    try:
+        with _frozen_heap():
+            p.written_by = parallel.run_pair(work, work, what="a part of the site")
+    finally:
+        os.close(read_end)
     return p.out_dir
 
 
-def _child_part(sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras", dls: list[dict],
-                out_dir: Path) -> None:
-    """The map's files and the owner pages."""
-    _map_files(sb, md, dls, out_dir)
-    extras.write_owners(ex, out_dir, sb.common)
+def _parts(p: Prepared) -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]]:
+    """The parts of the site's files as (name, function of a read-only connection), the longest
+    first (measured on the shipped data and at 100,000 assets), so the last ones even out."""
+    sb, md, ex, dls, out = p.sb, p.md, p.ex, p.dls, p.out_dir
+    return [
+        ("map", lambda con: _map_files(sb, md, dls, out)),
+        ("pages", lambda con: _pages(con, sb, md, p.settings, p.profile, out, p.changes)),
+        ("owners", lambda con: extras.write_owners(ex, out, sb.common)),
+        ("downloads", lambda con: downloads.write_sets(downloads.download_sets(sb, md), out)),
+        ("api", lambda con: extras.write_api(sb, ex, out, p.changes)),
+        ("networks", lambda con: _sources_page(sb, out, extras.write_networks(con, out))),
+    ]
 
 
-def _here_part(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData", ex: "extras.Extras",
-               settings: Settings, profile: Profile, out_dir: Path) -> None:
-    """The downloads, the network files, every page but the map and the owners, the API."""
-    from .changes import compute
+def _run_parts(p: Prepared, parts: list, numbers: Iterable[int]) -> list[str]:
+    """Run the parts numbered by ``numbers`` through one read-only connection; their names."""
+    done = []
+    p.sb.con = con = connect_read_only(p.db_path)
+    try:
+        for i in numbers:
+            name, fn = parts[i]
+            fn(con)
+            done.append(name)
+    finally:
+        con.close()
+    return done
 
-    downloads.write_sets(downloads.download_sets(sb, md), out_dir)
-    sb.common["network_downloads"] = extras.write_networks(con, out_dir)  # the sources page lists them
-    changes = None if settings.as_of else compute(con, settings)  # read once: the changes page and the API
-    _pages(con, sb, md, settings, profile, out_dir, changes)
-    extras.write_api(sb, ex, out_dir, changes)
+
+def _sources_page(sb: SiteBuilder, out_dir: Path, network_downloads: list[dict]) -> None:
+    """``sources.html``, which lists the network files (``network_downloads``) among the downloads."""
+    _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences",
+                                             network_downloads=network_downloads))
 
 
 def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
@@ -278,7 +291,6 @@ def _pages(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData
         country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown",
         layers=methodology.methodology_facts(con, settings, layer_files, md), census=census.coverage(con),
         vendors=vendor_site.methodology(con, settings, profile)))
-    _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences"))
 
     # what changed since the previous published build (history store; issue 6)
     from .changes import write_changes

@@ -8,7 +8,7 @@ context by :meth:`Extras.common`) into an :class:`Extras`. The files are then wr
 (``api/v1/``, reads tables through ``sb.con``) and :func:`write_networks`
 (``data/ownership-network*.gexf|graphml``; returns ``network_downloads``, the files with
 their licences, which only the sources page lists), so that a site build can spread them
-over two processes (:func:`infrarisk.site.build_site_from`).
+over two processes (:func:`infrarisk.site.write_prepared`).
 """
 
 from __future__ import annotations
