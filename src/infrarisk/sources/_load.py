@@ -7,7 +7,8 @@ Contract: small functions over files and frames, no table of their own.
   unchanged (the build's verify stage has done it; a loader run alone still does it);
 - :func:`read_rows` reads a CSV as text rows; a missing required or an unknown column
   stops the load (strict interpretation); :func:`read_lists` reads one whose columns are
-  fixed as lists (large files);
+  fixed as lists (large files); :func:`infrarisk.sources._setops.csv_table` reads one into
+  DuckDB, for checks done as set operations in SQL;
 - :func:`frame` makes a DataFrame with fixed columns and types, also when empty;
 - :func:`raw_copy` writes a CSV as a ``raw_*`` table of text columns with its row number;
 - :func:`routes` reads a GeoJSON of line features keyed by one property into WKT, with a

@@ -1,0 +1,173 @@
+"""CSV files as DuckDB tables, and Python's value semantics in SQL: for loaders whose checks
+are set operations over a whole file.
+
+Contract: helpers over a connection and files, no table of their own beyond the TEMP
+objects a caller names and drops.
+
+- :func:`csv_table` reads a CSV into a TEMP view of text columns with its row numbers,
+  with the checks, errors and values of :func:`infrarisk.sources._derive.read_csv_lists`
+  (DuckDB's reader where :func:`plain_csv` shows both readers agree, ``csv.reader`` else);
+- :func:`strip`, :func:`upper`, :func:`to_float` are SQL expressions giving what Python's
+  ``str.strip``, ``str.upper`` and ``float`` give for a text column: plain ASCII values in
+  SQL, any other value by the Python function itself (:func:`python_functions`, registered
+  on the connection while a loader runs its SQL).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from ._derive import check_header, read_csv_lists
+
+#: the characters ``str.strip()`` removes (``str.isspace``), checked in the tests against every code point
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                 "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+#: a text of plain ASCII (no control character but tab): SQL and Python agree on it
+_ASCII = "regexp_full_match({0}, '[\\x20-\\x7e]*')"
+#: a plain decimal number: DuckDB's cast and Python's float agree on it (both round correctly)
+_PLAIN_NUMBER = "regexp_full_match({0}, '[+-]?([0-9]{{1,20}}(\\.[0-9]{{0,20}})?|\\.[0-9]{{1,20}})')"
+
+
+def sql_str(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def strip(expr: str) -> str:
+    """SQL for ``str.strip()`` of the text ``expr`` (DuckDB's ``trim`` works on code points)."""
+    return f"trim({expr}, {sql_str(PY_WHITESPACE)})"
+
+
+def upper(expr: str) -> str:
+    """SQL for ``str.upper()`` of ``expr``: SQL's ``upper`` on ASCII, Python's on anything else
+    (``'ß'.upper()`` is ``'SS'``)."""
+    return f"CASE WHEN {_ASCII.format(expr)} THEN upper({expr}) ELSE py_upper({expr}) END"
+
+
+def to_float(expr: str) -> str:
+    """SQL for ``float(expr)`` (DOUBLE; NULL where Python's ``float`` raises): a plain decimal
+    number is cast in SQL, anything else (``' 1_0'``, ``'nan'``, ``'1e400'``, Unicode digits)
+    goes through Python's ``float`` (its ``repr``, which casts back exactly)."""
+    return (f"CASE WHEN {_PLAIN_NUMBER.format(expr)} THEN CAST({expr} AS DOUBLE) "
+            f"ELSE CAST(py_float_repr({expr}) AS DOUBLE) END")
+
+
+def _py_float_repr(text: str | None) -> str | None:
+    try:
+        return repr(float(text))
+    except (TypeError, ValueError):
+        return None
+
+
+def _py_upper(text: str | None) -> str | None:
+    return None if text is None else text.upper()
+
+
+_FUNCTIONS = {"py_float_repr": (_py_float_repr, "VARCHAR"), "py_upper": (_py_upper, "VARCHAR")}
+
+
+@contextmanager
+def python_functions(con: duckdb.DuckDBPyConnection, extra: dict | None = None):
+    """Register the Python functions :func:`upper` and :func:`to_float` call (and ``extra``:
+    ``name -> (function of one text, SQL return type)``) on ``con`` for the duration."""
+    funcs = {**_FUNCTIONS, **(extra or {})}
+    con.execute("SELECT 1").fetchall()  # a result left unfetched (fetchone) would block the registration
+    for name, (fn, returns) in funcs.items():
+        con.create_function(name, fn, ["VARCHAR"], returns, side_effects=False, null_handling="special")
+    try:
+        yield con
+    finally:
+        for name in funcs:
+            con.remove_function(name)
+
+
+#: a quoted field, quotes inside doubled (:func:`plain_csv` checks that it stands at a field's start and end)
+_QUOTED_FIELD = re.compile(rb'"[^"]*(?:""[^"]*)*"')
+_FIELD_LIMIT = csv.field_size_limit()
+
+
+def plain_csv(data: bytes) -> bool:
+    r"""Whether DuckDB's CSV reader (``,`` ``"``, strict) reads ``data`` record for record and
+    field for field as Python's ``csv.reader`` does: no carriage return or NUL, every quote
+    part of a well-formed quoted field, no blank line, no line longer than the csv module's
+    field limit. Anything else is read by ``csv.reader`` itself (:func:`csv_table`).
+
+    Examples
+    --------
+    >>> plain_csv(b'a,b\n"x\ny","1,""2"\n'), plain_csv(b'a,b\nx"y,1\n'), plain_csv(b'a,b\n\n1,2\n')
+    (True, False, False)
+    """
+    if b"\r" in data or b"\x00" in data:
+        return False
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if b'"' in body:
+        for m in _QUOTED_FIELD.finditer(body):
+            start, end = m.span()
+            if body[start - 1:start] not in (b"", b",", b"\n") or body[end:end + 1] not in (b"", b",", b"\n"):
+                return False
+        body = _QUOTED_FIELD.sub(b"q", body)
+        if b'"' in body:
+            return False
+    ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)  # the line ends, as one array
+    lengths = np.diff(ends, prepend=-1) - 1
+    if (lengths == 0).any():  # a blank line
+        return False
+    return max(int(lengths.max(initial=0)), len(body) - 1 - int(ends[-1]) if len(ends) else len(body)) < _FIELD_LIMIT
+
+
+def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], table: str) -> int:
+    """Read a CSV into the TEMP view ``table``: ``row_number`` (1-based data row) and the
+    columns ``expected`` as text (``''`` where empty), one row per record in file order
+    (:func:`drop_csv_table` removes it).
+
+    The checks and errors are those of :func:`read_csv_lists` (the header must hold exactly
+    ``expected``; a row with another number of fields stops the load), and so are the values:
+    a file :func:`plain_csv` accepts is read by DuckDB's CSV reader, any other by
+    ``csv.reader``. Returns the number of rows.
+    """
+    data = Path(path).read_bytes()
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        header = check_header(path, next(csv.reader(fh), None), expected)
+    scan = None
+    if len(set(header)) == len(header) and plain_csv(data):
+        cols = ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header)
+        scan = (f"SELECT * FROM read_csv({sql_str(Path(path).as_posix())}, header = true, auto_detect = false, "
+                f"columns = {{{cols}}}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+                "new_line = '\\n')")
+    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = true")  # row ids in file order
+    try:
+        if scan is not None:
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS {scan}")
+            except duckdb.Error:  # a row of another length, a byte that is no UTF-8: as csv.reader reports it
+                scan = None
+        if scan is None:
+            import pyarrow as pa
+
+            header, rows = read_csv_lists(path, expected)
+            at = [header.index(c) for c in expected]  # a repeated name: its first column, as header.index finds
+            arrow = pa.table({f"c{k}": pa.array([r[j] for r in rows], type=pa.string()) for k, j in enumerate(at)})
+            con.register(f"_arrow_{table}", arrow)
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS SELECT "
+                            + ", ".join(f'c{k} AS "{c}"' for k, c in enumerate(expected))
+                            + f" FROM _arrow_{table}")
+            finally:
+                con.unregister(f"_arrow_{table}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid + 1 AS row_number, "
+                    + ", ".join(f"coalesce(\"{c}\", '') AS \"{c}\"" for c in expected) + f" FROM _read_{table}")
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def drop_csv_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Remove what :func:`csv_table` made for ``table``."""
+    con.execute(f"DROP VIEW IF EXISTS {table}; DROP TABLE IF EXISTS _read_{table}")
