@@ -40,22 +40,27 @@ def sql_str(text: str) -> str:
 
 
 def strip(expr: str) -> str:
-    """SQL for ``str.strip()`` of the text ``expr`` (DuckDB's ``trim`` works on code points)."""
-    return f"trim({expr}, {sql_str(PY_WHITESPACE)})"
+    """SQL for ``str.strip()`` of the text ``expr`` (DuckDB's ``trim`` works on code points).
+
+    A text that begins and ends with a printable ASCII character other than space is
+    returned as it is (most texts: trimming by a set of characters costs ten times more).
+    """
+    return (f"CASE WHEN {expr} = '' OR (ascii({expr}) BETWEEN 33 AND 126 AND ascii(right({expr}, 1)) BETWEEN 33 "
+            f"AND 126) THEN {expr} ELSE trim({expr}, {sql_str(PY_WHITESPACE)}) END")
 
 
 def upper(expr: str) -> str:
     """SQL for ``str.upper()`` of ``expr``: SQL's ``upper`` on ASCII, Python's on anything else
     (``'ß'.upper()`` is ``'SS'``)."""
-    return f"CASE WHEN {_ASCII.format(expr)} THEN upper({expr}) ELSE py_upper({expr}) END"
+    return f"CASE WHEN {expr} IS NULL THEN NULL WHEN {_ASCII.format(expr)} THEN upper({expr}) ELSE py_upper({expr}) END"
 
 
 def to_float(expr: str) -> str:
     """SQL for ``float(expr)`` (DOUBLE; NULL where Python's ``float`` raises): a plain decimal
     number is cast in SQL, anything else (``' 1_0'``, ``'nan'``, ``'1e400'``, Unicode digits)
     goes through Python's ``float`` (its ``repr``, which casts back exactly)."""
-    return (f"CASE WHEN {_PLAIN_NUMBER.format(expr)} THEN CAST({expr} AS DOUBLE) "
-            f"ELSE CAST(py_float_repr({expr}) AS DOUBLE) END")
+    return (f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN NULL WHEN {_PLAIN_NUMBER.format(expr)} "
+            f"THEN CAST({expr} AS DOUBLE) ELSE CAST(py_float_repr({expr}) AS DOUBLE) END")
 
 
 def _py_float_repr(text: str | None) -> str | None:

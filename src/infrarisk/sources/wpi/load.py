@@ -56,7 +56,6 @@ CATEGORIES = {
 _TEXT = ["wpi_number", "port_name", "alternate_name", "unlocode", "unlocode_as_published",
          "country_name", "country_code", "region_name", "world_water_body"]
 _CSV = "_wpi_ports_csv"
-_CHECKED = "_wpi_ports_checked"
 _NUMBER_RE = re.compile(r"\d+(\.\d+)?")
 
 
@@ -101,15 +100,14 @@ def load_ports(con: duckdb.DuckDBPyConnection, root: Path, known: set[str], log:
     """
     n = csv_table(con, root / PORTS, OUT_COLUMNS, _CSV)
     extra = {"py_is_number": (lambda t: None if t is None else _NUMBER_RE.fullmatch(t) is not None, "BOOLEAN")}
+    checked = _checked_sql()
     try:
         with python_functions(con, extra):
-            con.execute(_checked_sql(), {"known": sorted(known)})
-        problems = con.execute(_problems_sql()).fetchall()
-        con.execute(f"CREATE OR REPLACE TABLE raw_wpi__ports AS SELECT source_row, "
-                    + ", ".join(_OUT_EXPR.get(c, c) for c in OUT_COLUMNS)
-                    + f" FROM {_CHECKED} WHERE err IS NULL AND NOT is_dup ORDER BY source_row")
+            problems = con.execute(checked + _problems_sql(), {"known": sorted(known)}).fetchall()
+            con.execute("CREATE OR REPLACE TABLE raw_wpi__ports AS " + checked + " SELECT source_row, "
+                        + ", ".join(_OUT_EXPR.get(c, c) for c in OUT_COLUMNS)
+                        + " FROM d WHERE err IS NULL AND NOT is_dup ORDER BY source_row", {"known": sorted(known)})
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {_CHECKED}")
         drop_csv_table(con, _CSV)
     for row, column, check, severity, reason, value in problems:
         log.add(PORTS, row, column, check, severity, reason, value)
@@ -142,8 +140,9 @@ _ERRORS = [
 
 
 def _checked_sql() -> str:
-    """SQL making the TEMP table of every row with its stripped values, parsed numbers, first
-    error (``err``, 1-based in :data:`_ERRORS`) and warning flags; ``$known`` the country codes."""
+    """``WITH ...``: the CTE ``d``, every row with its stripped values, parsed numbers, first
+    error (``err``, 1-based in :data:`_ERRORS`), warning flags and ``is_dup`` (a later row
+    with the WPI number of an accepted one); ``$known`` the country codes."""
     text = ", ".join(f"nullif({strip(c)}, '') AS {c}" for c in _TEXT)
     cats = ", ".join(f"{strip(c)} AS {c}_s" for c in CATEGORIES)
     metres = ", ".join(f"{strip(c)} AS {c}_s" for c in METRE_COLUMNS.values())
@@ -152,7 +151,6 @@ def _checked_sql() -> str:
                           f"AS {c}_bad" for c, allowed in CATEGORIES.items())
     metre_vals = ", ".join(f"{to_float(c + '_s')} AS {c}_v" for c in METRE_COLUMNS.values())
     return f"""
-CREATE OR REPLACE TEMP TABLE {_CHECKED} AS
 WITH s AS (
     SELECT row_number AS source_row, wpi_number AS raw_wpi_number, port_name AS raw_port_name,
            country_code AS raw_country_code, latitude || ',' || longitude AS lat_lon, has_invalid_unlocode AS flag,
@@ -167,37 +165,33 @@ p AS (
            replace({upper('unlocode')}, ' ', '') AS unlocode_up,
            {cat_flags}, {metre_vals}
     FROM s),
-e AS (
+e AS NOT MATERIALIZED (
     SELECT *, CASE {err} END AS err,
            unlocode_up IS NOT NULL AND NOT regexp_full_match(unlocode_up, '[A-Z]{{2}}[A-Z2-9]{{3}}') AS unlocode_bad
-    FROM p)
-SELECT *,
-       CASE WHEN unlocode_bad THEN NULL ELSE unlocode_up END AS unlocode_new,
-       CASE WHEN err IS NULL THEN row_number() OVER (PARTITION BY err IS NULL, wpi_number ORDER BY source_row) > 1
-            ELSE false END AS is_dup,
-       first_value(source_row) OVER (PARTITION BY err IS NULL, wpi_number ORDER BY source_row) AS first_row,
-       first_value(port_name) OVER (PARTITION BY err IS NULL, wpi_number ORDER BY source_row) AS first_port_name,
-       {", ".join(f"CASE WHEN {c}_bad THEN NULL ELSE nullif({c}_s, '') END AS {c}_out" for c in CATEGORIES)},
-       {", ".join(f"CASE WHEN {c}_v >= 0 AND NOT isnan({c}_v) THEN {c}_v END AS {c}_out"
-                  for c in METRE_COLUMNS.values())},
-       flag = 'true' AS has_invalid_unlocode
-FROM e"""
+    FROM p),
+firsts AS (
+    SELECT wpi_number AS first_number, min(source_row) AS first_row, arg_min(port_name, source_row) AS first_port_name
+    FROM e WHERE err IS NULL GROUP BY wpi_number),
+d AS (
+    SELECT *,
+           CASE WHEN unlocode_bad THEN NULL ELSE unlocode_up END AS unlocode_new,
+           err IS NULL AND source_row <> first_row AS is_dup,
+           {", ".join(f"CASE WHEN {c}_bad THEN NULL ELSE nullif({c}_s, '') END AS {c}_out" for c in CATEGORIES)},
+           {", ".join(f"CASE WHEN {c}_v >= 0 AND NOT isnan({c}_v) THEN {c}_v END AS {c}_out"
+                      for c in METRE_COLUMNS.values())},
+           flag = 'true' AS has_invalid_unlocode
+    FROM e LEFT JOIN firsts ON err IS NULL AND wpi_number = first_number)
+"""
 
 
 def _problems_sql() -> str:
-    """SQL listing every problem (row, column, check, severity, reason, value) in file order:
-    by row, then in the order the checks are made."""
-    parts = [f"SELECT source_row, {k} AS seq, {sql_str(col)} AS col, {sql_str(check)} AS chk, '{ERROR}' AS sev, "
-             f"{sql_str(reason)} AS reason, {value} AS value FROM {_CHECKED} WHERE err = {k}"
+    """SQL over :func:`_checked_sql`'s ``d`` listing every problem (row, column, check,
+    severity, reason, value) in file order: by row, then in the order the checks are made."""
+    items = [(f"err = {k}", col, check, ERROR, sql_str(reason), value)
              for k, (_, col, check, reason, value) in enumerate(_ERRORS, 1)]
-    k = len(_ERRORS)
-    alive = "err IS NULL"
 
     def warn(cond, col, check, reason, value, severity=WARNING):
-        nonlocal k
-        k += 1
-        parts.append(f"SELECT source_row, {k}, {sql_str(col)}, {sql_str(check)}, '{severity}', {reason}, {value} "
-                     f"FROM {_CHECKED} WHERE {alive} AND {cond}")
+        items.append((f"err IS NULL AND {cond}", col, check, severity, reason, value))
 
     warn("flag = 'true'", "unlocode", "unlocode_syntax",
          sql_str("the WPI publishes a value that is not a UN/LOCODE; unlocode left empty"), "unlocode_as_published")
@@ -214,8 +208,17 @@ def _problems_sql() -> str:
     warn("is_dup", "wpi_number", "duplicate_wpi_number",
          "'WPI number already on row ' || first_row || ' (' || coalesce(first_port_name, '') || '); row (' || "
          "coalesce(port_name, '') || ') rejected so asset ids stay unique'", "wpi_number", ERROR)
-    return ("SELECT source_row, col, chk, sev, reason, value FROM (" + "\nUNION ALL ".join(parts)
-            + ") ORDER BY source_row, seq")
+    # per row the numbers of its problems (a list of integers is cheap), then one output row per number
+    seqs = ", ".join(f"CASE WHEN {cond} THEN {k} END" for k, (cond, *_) in enumerate(items))
+    any_found = " OR ".join(f"coalesce({cond}, false)" for cond, *_ in items)
+
+    def by_seq(j: int, as_sql) -> str:
+        return "CASE seq " + " ".join(f"WHEN {k} THEN {as_sql(item[j])}" for k, item in enumerate(items)) + " END"
+
+    fields = [by_seq(1, sql_str), by_seq(2, sql_str), by_seq(3, sql_str), by_seq(4, str),
+              f"CAST({by_seq(5, str)} AS VARCHAR)"]
+    return (f"SELECT source_row, {', '.join(fields)} FROM (SELECT *, unnest(list_filter([{seqs}], "
+            f"lambda x: x IS NOT NULL)) AS seq FROM d WHERE {any_found}) ORDER BY source_row, seq")
 
 
 def report_positions(con: duckdb.DuckDBPyConnection, log: ProblemLog) -> None:
