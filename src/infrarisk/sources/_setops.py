@@ -7,6 +7,8 @@ objects a caller names and drops.
 - :func:`csv_table` reads a CSV into a TEMP view of text columns with its row numbers,
   with the checks, errors and values of :func:`infrarisk.sources._derive.read_csv_lists`
   (DuckDB's reader where :func:`plain_csv` shows both readers agree, ``csv.reader`` else);
+- :func:`raw_table` writes a CSV as a ``raw_*`` table through DuckDB's reader where it
+  reads the file as ``csv.reader`` does;
 - :func:`strip`, :func:`upper`, :func:`to_float` are SQL expressions giving what Python's
   ``str.strip``, ``str.upper`` and ``float`` give for a text column: plain ASCII values in
   SQL, any other value by the Python function itself (:func:`python_functions`, registered
@@ -126,6 +128,46 @@ def plain_csv(data: bytes) -> bool:
     return max(int(lengths.max(initial=0)), len(body) - 1 - int(ends[-1]) if len(ends) else len(body)) < _FIELD_LIMIT
 
 
+def ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_csv_sql(path: Path, header: list[str]) -> str:
+    """DuckDB's ``read_csv`` of ``path`` with the columns ``header`` (its first record) as
+    text, nothing guessed: the reader :func:`plain_csv` compares with ``csv.reader``."""
+    cols = ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header)
+    return (f"read_csv({sql_str(Path(path).as_posix())}, header = true, auto_detect = false, columns = {{{cols}}}, "
+            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, new_line = '\\n')")
+
+
+def raw_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
+    """Write ``path`` as the table ``table`` (``row_number``, then every column as text, ``''``
+    where empty, in file order) through DuckDB's reader, when :func:`plain_csv` says it reads the
+    file as ``csv.reader`` does and every row has the header's length; False (nothing written)
+    for any other file, which the caller reads with ``csv.reader``."""
+    data = Path(path).read_bytes()
+    if not plain_csv(data):
+        return False
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh), None)
+    if not header or "" in header or len({h.lower() for h in header}) != len(header):  # DuckDB's names ignore case
+        return False
+    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = true")  # row ids in file order
+    try:
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS SELECT * FROM {read_csv_sql(path, header)}")
+        except duckdb.Error:  # a row of another length, a byte that is no UTF-8
+            return False
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT rowid + 1 AS row_number, "
+                    + ", ".join(f"coalesce({ident(c)}, '') AS {ident(c)}" for c in header) + f" FROM _read_{table}")
+        con.execute(f"DROP TABLE _read_{table}")
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+    return True
+
+
 def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], table: str) -> int:
     """Read a CSV into the TEMP view ``table``: ``row_number`` (1-based data row) and the
     columns ``expected`` as text (``''`` where empty), one row per record in file order
@@ -141,10 +183,7 @@ def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], t
         header = check_header(path, next(csv.reader(fh), None), expected)
     scan = None
     if len(set(header)) == len(header) and plain_csv(data):
-        cols = ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header)
-        scan = (f"SELECT * FROM read_csv({sql_str(Path(path).as_posix())}, header = true, auto_detect = false, "
-                f"columns = {{{cols}}}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-                "new_line = '\\n')")
+        scan = f"SELECT * FROM {read_csv_sql(path, header)}"
     keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute("SET preserve_insertion_order = true")  # row ids in file order
     try:
