@@ -120,3 +120,17 @@ def test_plain_numbers_cast_in_sql_as_python_parses_them():
     numbers = [n for n in numbers if not n.endswith(".")]
     got = _sql_values(_setops.to_float, numbers)
     assert [repr(g) for g in got] == [repr(float(v)) for v in numbers]
+
+
+# files with a quote (a file without one was counted by its lines before, unchecked, and still is)
+@pytest.mark.parametrize("data", [d for d in CSVS if b'"' in d] + [b'a,b\n"1\n2",3\n\n', b'a\n"x"\n"y"'])
+def test_count_rows_of_a_plain_csv_counts_what_csv_reader_reads(tmp_path, data):
+    import csv
+
+    from infrarisk.sources.manifest import count_rows
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        expected = _outcome(lambda: max(sum(1 for _ in csv.reader(fh)) - 1, 0))
+    assert _outcome(lambda: count_rows(path)) == expected

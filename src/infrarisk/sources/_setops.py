@@ -23,9 +23,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import numpy as np
 
 from ._derive import check_header, read_csv_lists
+from .manifest import plain_csv
 
 #: the characters ``str.strip()`` removes (``str.isspace``), checked in the tests against every code point
 PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -92,40 +92,6 @@ def python_functions(con: duckdb.DuckDBPyConnection, extra: dict | None = None):
     finally:
         for name in funcs:
             con.remove_function(name)
-
-
-#: a quoted field, quotes inside doubled (:func:`plain_csv` checks that it stands at a field's start and end)
-_QUOTED_FIELD = re.compile(rb'"[^"]*(?:""[^"]*)*"')
-_FIELD_LIMIT = csv.field_size_limit()
-
-
-def plain_csv(data: bytes) -> bool:
-    r"""Whether DuckDB's CSV reader (``,`` ``"``, strict) reads ``data`` record for record and
-    field for field as Python's ``csv.reader`` does: no carriage return or NUL, every quote
-    part of a well-formed quoted field, no blank line, no line longer than the csv module's
-    field limit. Anything else is read by ``csv.reader`` itself (:func:`csv_table`).
-
-    Examples
-    --------
-    >>> plain_csv(b'a,b\n"x\ny","1,""2"\n'), plain_csv(b'a,b\nx"y,1\n'), plain_csv(b'a,b\n\n1,2\n')
-    (True, False, False)
-    """
-    if b"\r" in data or b"\x00" in data:
-        return False
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    if b'"' in body:
-        for m in _QUOTED_FIELD.finditer(body):
-            start, end = m.span()
-            if body[start - 1:start] not in (b"", b",", b"\n") or body[end:end + 1] not in (b"", b",", b"\n"):
-                return False
-        body = _QUOTED_FIELD.sub(b"q", body)
-        if b'"' in body:
-            return False
-    ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)  # the line ends, as one array
-    lengths = np.diff(ends, prepend=-1) - 1
-    if (lengths == 0).any():  # a blank line
-        return False
-    return max(int(lengths.max(initial=0)), len(body) - 1 - int(ends[-1]) if len(ends) else len(body)) < _FIELD_LIMIT
 
 
 def ident(name: str) -> str:
