@@ -154,13 +154,13 @@ def _checked_sql() -> str:
 WITH s AS (
     SELECT row_number AS source_row, wpi_number AS raw_wpi_number, port_name AS raw_port_name,
            country_code AS raw_country_code, latitude || ',' || longitude AS lat_lon, has_invalid_unlocode AS flag,
-           {to_float('latitude')} AS lat, {to_float('longitude')} AS lon, {text}, {cats}, {metres}
+           {to_float('latitude')} AS lat, {to_float('longitude')} AS lon, {strip('wpi_number')} AS wpi_s, {text},
+           {cats}, {metres}
     FROM {_CSV}),
 p AS (
     SELECT *,
-           CASE WHEN regexp_full_match({strip('raw_wpi_number')}, '[\\x20-\\x7e]*')
-                THEN regexp_full_match({strip('raw_wpi_number')}, '[0-9]+(\\.[0-9]+)?')
-                ELSE py_is_number({strip('raw_wpi_number')}) END AS wpi_ok,
+           CASE WHEN regexp_full_match(wpi_s, '[\\x20-\\x7e]*') THEN regexp_full_match(wpi_s, '[0-9]+(\\.[0-9]+)?')
+                ELSE py_is_number(wpi_s) END AS wpi_ok,
            list_contains($known, {upper('country_code')}) AS cc_known,
            replace({upper('unlocode')}, ' ', '') AS unlocode_up,
            {cat_flags}, {metre_vals}
@@ -210,15 +210,17 @@ def _problems_sql() -> str:
          "coalesce(port_name, '') || ') rejected so asset ids stay unique'", "wpi_number", ERROR)
     # per row the numbers of its problems (a list of integers is cheap), then one output row per number
     seqs = ", ".join(f"CASE WHEN {cond} THEN {k} END" for k, (cond, *_) in enumerate(items))
-    any_found = " OR ".join(f"coalesce({cond}, false)" for cond, *_ in items)
 
-    def by_seq(j: int, as_sql) -> str:
-        return "CASE seq " + " ".join(f"WHEN {k} THEN {as_sql(item[j])}" for k, item in enumerate(items)) + " END"
+    def constants(j: int) -> str:
+        return "[" + ", ".join(sql_str(item[j]) for item in items) + "][seq + 1]"
 
-    fields = [by_seq(1, sql_str), by_seq(2, sql_str), by_seq(3, sql_str), by_seq(4, str),
-              f"CAST({by_seq(5, str)} AS VARCHAR)"]
-    return (f"SELECT source_row, {', '.join(fields)} FROM (SELECT *, unnest(list_filter([{seqs}], "
-            f"lambda x: x IS NOT NULL)) AS seq FROM d WHERE {any_found}) ORDER BY source_row, seq")
+    def by_seq(j: int) -> str:
+        return "CASE seq " + " ".join(f"WHEN {k} THEN {item[j]}" for k, item in enumerate(items)) + " END"
+
+    return (f"SELECT source_row, {constants(1)}, {constants(2)}, {constants(3)}, {by_seq(4)}, "
+            f"CAST({by_seq(5)} AS VARCHAR) FROM (SELECT *, unnest(found) AS seq FROM (SELECT *, "
+            f"list_filter([{seqs}], lambda x: x IS NOT NULL) AS found FROM d) WHERE len(found) > 0) "
+            f"ORDER BY source_row, seq")
 
 
 def report_positions(con: duckdb.DuckDBPyConnection, log: ProblemLog) -> None:
