@@ -1,11 +1,14 @@
 """Benchmark: CPU seconds of the build's verify stage and of each source's loader.
 
 Runs what the build's verify and load stages run (:func:`infrarisk.sources.verify_all`,
-then every loader in :func:`infrarisk.sources.load_all` order) into a fresh database file,
-``--runs`` times, and prints the best CPU time (``time.process_time``) of each step as one
-JSON line: ``{"datasets": ..., "runs": N, "cpu_s": {"verify": ..., "unlocode": ..., ...,
-"load": ...}}``. The modules the loaders import (GeoPandas among them) are imported before
-the first run, as the build's warm-up thread does.
+then every loader in :func:`infrarisk.sources.load_all` order, in this one process) into a
+fresh database file, ``--runs`` times, and prints the best CPU time (``time.process_time``,
+DuckDB's threads included) of each step as one JSON line: ``{"datasets": ..., "runs": N,
+"cpu_s": {"verify": ..., "unlocode": ..., ..., "checkpoint": ..., "load": ...}}`` (``load``
+is the sum of the loaders and ``checkpoint``). The modules the loaders import (GeoPandas
+among them) are imported before the first run, as the build's warm-up thread does. The
+database is checkpointed after each loader, timed apart (``checkpoint``): DuckDB writes its
+log to disk whenever it fills up, which would charge one loader with what those before it wrote.
 
 Usage::
 
@@ -59,6 +62,9 @@ def one_run(settings: Settings) -> dict[str, float]:
             t = time.process_time()
             fn(con, settings, log)
             out[name] = out.get(name, 0.0) + time.process_time() - t
+            t = time.process_time()
+            con.execute("CHECKPOINT")  # written to disk here, not whenever the log fills up in a later loader
+            out["checkpoint"] = out.get("checkpoint", 0.0) + time.process_time() - t
     finally:
         con.close()
     out["load"] = sum(v for k, v in out.items() if k != "verify")

@@ -18,7 +18,6 @@ objects a caller names and drops.
 from __future__ import annotations
 
 import csv
-import re
 from contextlib import contextmanager
 from pathlib import Path
 

@@ -162,11 +162,14 @@ def load_locations(con: duckdb.DuckDBPyConnection, root: Path, countries: set[st
     n = csv_table(con, root / LOCATIONS, OUT_COLUMNS, _CSV)
     params = {"countries": sorted(countries), "statuses": sorted(statuses)}
     try:
-        clean = clean_sql()
+        # the row test once per row, kept beside the rows (a join on the row number picks either side)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_CLEAN} AS SELECT row_number, "
+                    f"coalesce({clean_sql()}, false) AS is_clean FROM {_CSV}", params)
+        rows = f"{_CSV} JOIN {_CLEAN} USING (row_number)"
         found: list[tuple] = []  # (row, order, problem): the problems in file order
         repaired = []
-        for r in con.execute(f"SELECT {', '.join(OUT_COLUMNS)}, row_number FROM {_CSV} WHERE NOT ({clean}) "
-                             "ORDER BY row_number", params).fetchall():
+        for r in con.execute(f"SELECT {', '.join(OUT_COLUMNS)}, row_number FROM {rows} WHERE NOT is_clean "
+                             "ORDER BY row_number").fetchall():
             row_log = ProblemLog()
             rec = _location(dict(zip(OUT_COLUMNS, r)), r[-1], countries, statuses, row_log)
             found += [(p.row, 0, p) for p in row_log.problems]
@@ -177,12 +180,13 @@ def load_locations(con: duckdb.DuckDBPyConnection, root: Path, countries: set[st
         try:
             con.execute(f"CREATE OR REPLACE TABLE raw_unlocode__locations AS SELECT *, row_number() OVER "
                         f"(PARTITION BY unlocode ORDER BY source_row) > 1 AS is_duplicate_unlocode FROM ("
-                        f"SELECT {_clean_values()} FROM {_CSV} WHERE {clean} UNION ALL SELECT "
+                        f"SELECT {_clean_values()} FROM {rows} WHERE is_clean UNION ALL SELECT "
                         + ", ".join(f"CAST({c} AS {_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in _COLUMNS[:-1])
-                        + " FROM _unlocode_repaired) ORDER BY source_row", params)
+                        + " FROM _unlocode_repaired) ORDER BY source_row")
         finally:
             con.unregister("_unlocode_repaired")
     finally:
+        con.execute(f"DROP TABLE IF EXISTS {_CLEAN}")
         drop_csv_table(con, _CSV)
     dups = con.execute("""
         SELECT f.source_row, f.unlocode, f.name, f.latitude, f.longitude, r.source_row, r.unlocode, r.name, r.latitude,
@@ -202,6 +206,7 @@ def load_locations(con: duckdb.DuckDBPyConnection, root: Path, countries: set[st
 
 
 _CSV = "_unlocode_locations_csv"
+_CLEAN = "_unlocode_locations_clean"
 #: the columns of raw_unlocode__locations
 _COLUMNS = ["source_row", "unlocode", "country_code", "location_code", "name", "name_wo_diacritics",
             *_OPTIONAL_TEXT, "function_code", "latitude", "longitude", *_BOOLS, "is_duplicate_unlocode"]
@@ -221,9 +226,9 @@ def clean_sql() -> str:
                    f"AND regexp_full_match({lon}, '{_NUMBER}') AND TRY_CAST({lat} AS DOUBLE) BETWEEN -90 AND 90 "
                    f"AND TRY_CAST({lon} AS DOUBLE) BETWEEN -180 AND 180)")
     status = strip("status_code")
-    return (f"regexp_full_match(unlocode, '[A-Z]{{2}}[A-Z2-9]{{3}}') AND list_contains($countries, country_code) "
+    return (f"regexp_full_match(unlocode, '[A-Z]{{2}}[A-Z2-9]{{3}}') AND country_code IN (SELECT unnest($countries)) "
             f"AND unlocode = country_code || {strip('location_code')} AND {strip('name')} <> '' AND {bools} "
-            f"AND ({coordinates}) AND (({status}) = '' OR list_contains($statuses, {status})) "
+            f"AND ({coordinates}) AND (({status}) = '' OR ({status}) IN (SELECT unnest($statuses))) "
             f"AND regexp_full_match(function_code, '[-01][-2][-3][-4][-5][-6][-7][-B]') AND {agree}")
 
 
