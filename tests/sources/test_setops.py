@@ -134,3 +134,14 @@ def test_count_rows_of_a_plain_csv_counts_what_csv_reader_reads(tmp_path, data):
     with open(path, newline="", encoding="utf-8-sig") as fh:
         expected = _outcome(lambda: max(sum(1 for _ in csv.reader(fh)) - 1, 0))
     assert _outcome(lambda: count_rows(path)) == expected
+
+
+def test_python_functions_are_removed_afterwards_also_after_an_error():
+    con = duckdb.connect()
+    with pytest.raises(duckdb.Error):
+        with _setops.python_functions(con):
+            con.execute("SELECT py_upper(1 + 'x')").fetchall()
+    with _setops.python_functions(con):  # registered again: none was left behind
+        assert con.execute("SELECT py_upper('\u00df')").fetchall() == [("SS",)]
+    with pytest.raises(duckdb.Error):
+        con.execute("SELECT py_upper('a')").fetchall()

@@ -84,12 +84,14 @@ def python_functions(con: duckdb.DuckDBPyConnection, extra: dict | None = None):
     ``name -> (function of one text, SQL return type)``) on ``con`` for the duration."""
     funcs = {**_FUNCTIONS, **(extra or {})}
     con.execute("SELECT 1").fetchall()  # a result left unfetched (fetchone) would block the registration
-    for name, (fn, returns) in funcs.items():
-        con.create_function(name, fn, ["VARCHAR"], returns, side_effects=False, null_handling="special")
+    done = []
     try:
+        for name, (fn, returns) in funcs.items():
+            con.create_function(name, fn, ["VARCHAR"], returns, side_effects=False, null_handling="special")
+            done.append(name)
         yield con
     finally:
-        for name in funcs:
+        for name in done:
             con.remove_function(name)
 
 
