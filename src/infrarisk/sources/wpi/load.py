@@ -208,7 +208,8 @@ def _problems_sql() -> str:
     warn("is_dup", "wpi_number", "duplicate_wpi_number",
          "'WPI number already on row ' || first_row || ' (' || coalesce(first_port_name, '') || '); row (' || "
          "coalesce(port_name, '') || ') rejected so asset ids stay unique'", "wpi_number", ERROR)
-    # per row the numbers of its problems (a list of integers is cheap), then one output row per number
+    # per row the numbers of its problems (a list of integers is cheap; list_distinct drops the NULLs of the
+    # checks that pass, and the order is restored below), then one output row per number
     seqs = ", ".join(f"CASE WHEN {cond} THEN {k} END" for k, (cond, *_) in enumerate(items))
 
     def constants(j: int) -> str:
@@ -219,7 +220,7 @@ def _problems_sql() -> str:
 
     return (f"SELECT source_row, {constants(1)}, {constants(2)}, {constants(3)}, {by_seq(4)}, "
             f"CAST({by_seq(5)} AS VARCHAR) FROM (SELECT *, unnest(found) AS seq FROM (SELECT *, "
-            f"list_filter([{seqs}], lambda x: x IS NOT NULL) AS found FROM d) WHERE len(found) > 0) "
+            f"list_distinct([{seqs}]) AS found FROM d) WHERE len(found) > 0) "
             f"ORDER BY source_row, seq")
 
 
