@@ -64,10 +64,15 @@ def run_layer(con: duckdb.DuckDBPyConnection, layer: str, names: list[str]) -> l
     return [run_sql(con, f"{layer}/{n}") for n in names]
 
 
-def write_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, order_by: list[str] | None = None) -> None:
-    """Replace ``table`` with the rows of ``df`` (sorted for deterministic content)."""
+def check_table_name(table: str) -> None:
+    """ValueError unless ``table`` follows the naming convention ``layer_source__name``."""
     if not _NAME_RE.match(table):
         raise ValueError(f"table name {table!r} breaks the naming convention layer_source__name")
+
+
+def write_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, order_by: list[str] | None = None) -> None:
+    """Replace ``table`` with the rows of ``df`` (sorted for deterministic content)."""
+    check_table_name(table)
     if order_by:
         df = df.sort_values(order_by, kind="mergesort").reset_index(drop=True)
     con.register("_frame", df)

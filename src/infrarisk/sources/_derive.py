@@ -22,24 +22,29 @@ def read_csv_lists(path: Path, expected: list[str], encoding: str = "utf-8-sig")
     """
     with open(path, newline="", encoding=encoding) as fh:
         reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DataError(f"{path}: empty file") from None
-        missing = [c for c in expected if c not in header]
-        unknown = [c for c in header if c not in expected]
-        if missing or unknown:
-            raise DataError(
-                f"{path}: header differs from the expected columns"
-                + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
-            )
+        header = check_header(path, next(reader, None), expected)
         rows = list(reader)
     n = len(header)
     for i, rec in enumerate(rows, start=1):
         if len(rec) != n:
             raise DataError(f"{path}: row {i} has {len(rec)} fields, header has {n}")
     return header, rows
+
+
+def check_header(path: Path, header: list[str] | None, expected: list[str]) -> list[str]:
+    """``header`` (the first record of ``path``; None for an empty file) when it holds exactly
+    the columns ``expected``, in any order; else DataError naming the missing and unknown ones."""
+    if header is None:
+        raise DataError(f"{path}: empty file")
+    missing = [c for c in expected if c not in header]
+    unknown = [c for c in header if c not in expected]
+    if missing or unknown:
+        raise DataError(
+            f"{path}: header differs from the expected columns"
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
+    return header
 
 
 def read_csv_strict(path: Path, expected: list[str], encoding: str = "utf-8-sig") -> list[dict[str, str]]:

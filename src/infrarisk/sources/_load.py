@@ -7,7 +7,8 @@ Contract: small functions over files and frames, no table of their own.
   unchanged (the build's verify stage has done it; a loader run alone still does it);
 - :func:`read_rows` reads a CSV as text rows; a missing required or an unknown column
   stops the load (strict interpretation); :func:`read_lists` reads one whose columns are
-  fixed as lists (large files);
+  fixed as lists (large files); :func:`infrarisk.sources._setops.csv_table` reads one into
+  DuckDB, for checks done as set operations in SQL;
 - :func:`frame` makes a DataFrame with fixed columns and types, also when empty;
 - :func:`raw_copy` writes a CSV as a ``raw_*`` table of text columns with its row number;
 - :func:`routes` reads a GeoJSON of line features keyed by one property into WKT, with a
@@ -29,6 +30,7 @@ import shapely
 from .. import db
 from ..errors import DataError
 from ..problems import WARNING, ProblemLog
+from . import _setops
 from . import manifest as _manifest
 from ._derive import read_csv_lists
 
@@ -123,7 +125,14 @@ def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def raw_copy(con: duckdb.DuckDBPyConnection, folder: Path, name: str, table: str) -> None:
-    """Faithful copy of ``folder/name``: every column as text, plus ``row_number`` (1-based)."""
+    """Faithful copy of ``folder/name``: every column as text, plus ``row_number`` (1-based).
+
+    A plain file (:func:`infrarisk.sources._setops.raw_table`) goes from DuckDB's reader
+    straight into the table; any other is read by ``csv.reader`` into a frame.
+    """
+    db.check_table_name(table)
+    if _setops.raw_table(con, folder / name, table):
+        return
     with open(folder / name, newline="", encoding="utf-8-sig") as fh:
         rows = [r for r in csv.reader(fh) if r]  # a blank line is no row (as csv.DictReader reads it)
     header, body = (rows[0], rows[1:]) if rows else ([], [])

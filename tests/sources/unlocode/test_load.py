@@ -100,11 +100,18 @@ def test_committed_dataset_loads_with_the_known_problems():
     assert con.execute("SELECT count(*) FROM raw_unlocode__locations WHERE is_duplicate_unlocode").fetchone()[0] == 77
 
 
-def test_fast_row_test_agrees_with_the_full_checks():
-    """A row the quick test calls clean is one on which the full checks log nothing (rows it
-    does not call clean go through the full checks, so a false "not clean" only costs time)."""
+def test_fast_row_test_agrees_with_the_full_checks(tmp_path):
+    """A row the SQL test calls clean is one on which the full checks log nothing, and the
+    values SQL takes for it are those the full checks make (rows it does not call clean go
+    through the full checks, so a false "not clean" only costs time)."""
+    import csv
+
+    import duckdb
+
     from infrarisk.problems import ProblemLog
-    from infrarisk.sources.unlocode.load import _is_clean, _location
+    from infrarisk.sources._setops import csv_table
+    from infrarisk.sources.unlocode.derive import OUT_COLUMNS
+    from infrarisk.sources.unlocode.load import _COLUMNS, _clean_values, _location, clean_sql
 
     base = {"unlocode": "FIHEL", "country_code": "FI", "location_code": "HEL", "name": "Helsinki",
             "name_wo_diacritics": "Helsinki", "subdivision_code": "18", "status_code": "AI", "iata_code": "",
@@ -115,16 +122,26 @@ def test_fast_row_test_agrees_with_the_full_checks():
                 {"location_code": "HEX"}, {"name": " "}, {"is_rail": "yes"}, {"latitude": "91"},
                 {"latitude": ""}, {"latitude": "", "longitude": ""}, {"longitude": "1e2"}, {"latitude": "nan"},
                 {"status_code": "ZZ"}, {"status_code": ""}, {"function_code": "1234---"},
-                {"function_code": "-234----"}, {"is_multimodal": "true"}, {"latitude": " 60.17"}]
-    columns = sorted(base)  # any column order: the test reads positions from ``at``
-    clean = _is_clean({"FI"}, {"AI"}, {c: i for i, c in enumerate(columns)})
+                {"function_code": "-234----"}, {"is_multimodal": "true"}, {"latitude": " 60.17"},
+                {"name": "\u3000Helsinki\xa0", "iata_code": " HEL\t"}, {"location_code": "HEL\u2028"},
+                {"latitude": "-0.0", "longitude": "+1"}, {"latitude": "60.1234567890123456789"}]
+    path = tmp_path / "locations.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=OUT_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows({**base, **change} for change in variants)
+    con = duckdb.connect()
+    csv_table(con, path, OUT_COLUMNS, "_unlocode_locations_csv")
+    got = con.execute(f"SELECT {clean_sql()} AS clean, {_clean_values()} FROM _unlocode_locations_csv "
+                      "ORDER BY row_number", {"countries": ["FI"], "statuses": ["AI"]}).fetchall()
     n_clean = 0
-    for change in variants:
+    for (clean, *values), change in zip(got, variants):
         row, log = {**base, **change}, ProblemLog()
-        rec = _location(row, 1, {"FI"}, {"AI"}, log)
-        if clean([row[c] for c in columns]):
+        rec = _location(row, values[0], {"FI"}, {"AI"}, log)
+        if clean:
             n_clean += 1
             assert rec is not None and not log.problems, change
+            assert repr(values) == repr([rec[c] for c in _COLUMNS[:-1]]), change  # repr: -0.0 is not 0.0
         elif change in ({"country_code": "XX"}, {"latitude": "91"}, {"status_code": "ZZ"}, {"is_multimodal": "true"}):
             assert log.problems, change
-    assert n_clean == 4  # the base row, no status, no coordinates, padded coordinate
+    assert n_clean == 6  # the base row, no status, no coordinates, padded coordinate and texts, -0.0 and +1

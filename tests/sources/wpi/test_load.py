@@ -107,3 +107,50 @@ def test_committed_dataset_loads_with_the_known_problems():
         assert con.execute(
             "SELECT is_europe FROM core_assets__ports WHERE name = ? AND country_code = ?", [name, code]
         ).fetchone() == (True,)
+
+
+def test_values_are_read_with_pythons_strip_upper_and_float(tmp_path):
+    """The checks run in SQL, with Python's semantics for text and numbers: Unicode digits in a
+    WPI number, a code that upper-cases to a known one, padding, 'nan', 'inf', '-0'."""
+    import csv
+
+    from infrarisk.db import connect
+    from infrarisk.problems import ProblemLog
+    from infrarisk.sources.wpi.derive import OUT_COLUMNS
+    from infrarisk.sources.wpi.load import load_ports
+
+    base = {c: "" for c in OUT_COLUMNS} | {"port_name": "P", "country_code": "IT", "latitude": "40.1",
+                                            "longitude": "15.2", "has_invalid_unlocode": "false"}
+    rows = [
+        {"wpi_number": "\u0661\u0662"},                                      # 1: Arabic-Indic digits: \d
+        {"wpi_number": "2", "country_code": "\u0131t"},                       # 2: 'ıt'.upper() == 'IT'
+        {"wpi_number": " 3 ", "port_name": "\u3000Q\xa0", "latitude": " 40.5\t"},  # 3: padding stripped
+        {"wpi_number": "4", "latitude": "nan"},                               # 4: nan: coordinate missing
+        {"wpi_number": "5", "channel_depth_m": "inf", "anchorage_depth_m": "-0", "max_vessel_beam_m": "nan"},
+        {"wpi_number": "6", "unlocode": "\ufb01hel", "harbor_size": " Large "},  # 6: 'ﬁhel'.upper() == 'FIHEL'
+        {"wpi_number": "7", "longitude": "1_5"},                              # 7: float('1_5') == 15.0
+        {"wpi_number": "8", "latitude": "1e400"},                             # 8: inf: outside -90..90
+        {"wpi_number": "9", "country_code": "\xdf"},                          # 9: 'ß'.upper() == 'SS'
+    ]
+    (tmp_path / "wpi").mkdir()
+    with open(tmp_path / "wpi" / "wpi_ports.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=OUT_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(base | r for r in rows)
+    con, log = connect(None), ProblemLog()
+    assert load_ports(con, tmp_path, {"IT", "SS"}, log) == 7
+    got = {r[0]: r[1:] for r in con.execute(
+        "SELECT source_row, wpi_number, port_name, country_code, latitude, longitude, unlocode, harbor_size, "
+        "channel_depth_m, anchorage_depth_m, max_vessel_beam_m FROM raw_wpi__ports").fetchall()}
+    assert got[1][0] == "\u0661\u0662"
+    assert got[2][2] == "\u0131t"                      # kept as written, accepted by its upper case
+    assert got[3][:4] == ("3", "Q", "IT", 40.5)
+    assert repr(got[5][7:]) == repr((float("inf"), -0.0, None))
+    assert got[6][5:7] == ("FIHEL", "Large")
+    assert got[7][4] == 15.0
+    assert got[9][2] == "\xdf"
+    problems = {(p.row, p.check): p for p in log.problems}
+    assert problems[(4, "lat_lon")].reason == "coordinate missing; row rejected"
+    assert problems[(8, "lat_lon")].reason == "latitude outside -90..90; row rejected"
+    assert problems[(5, "number")].value == "nan" and problems[(5, "number")].column == "max_vessel_beam_m"
+    assert sorted(problems) == [(4, "lat_lon"), (5, "number"), (6, "unlocode_country"), (8, "lat_lon")]

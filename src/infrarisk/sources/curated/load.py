@@ -24,6 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from ... import db
 from ...problems import ProblemLog
@@ -101,6 +102,14 @@ def _corrections(folder: Path, name: str, cols: list[str]) -> list[dict]:
 
 
 def _records(df) -> list[dict]:
-    """Typed rows of a stake frame as dicts (missing values as None)."""
-    return [{k: (None if not isinstance(v, (list, dict)) and v is not None and v != v else v) for k, v in r.items()}
-            for r in df.astype(object).where(df.notna(), None).to_dict("records")]
+    """Typed rows of a stake frame as dicts (missing values as None; numpy scalars as Python's,
+    as ``DataFrame.to_dict("records")`` gives them), built column by column."""
+    cols = list(df.columns)
+    values = []
+    for c in cols:
+        s = df[c]
+        col = s.astype(object).where(s.notna(), None).tolist()
+        if any(isinstance(v, np.generic) for v in col):
+            col = [v.item() if isinstance(v, np.generic) else v for v in col]
+        values.append(col)
+    return [dict(zip(cols, row)) for row in zip(*values)]

@@ -39,8 +39,9 @@ from .._derive import read_csv_strict
 from .derive import OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from .._load import read_lists, verify
-from ...validate import _UNLOCODE_RE, check_country, check_lat_lon, check_unlocode
+from .._load import verify
+from .._setops import csv_table, drop_csv_table, strip
+from ...validate import check_country, check_lat_lon, check_unlocode
 from . import SOURCE_ID
 LOCATIONS = f"{SOURCE_ID}/locations.csv"
 COUNTRIES = f"{SOURCE_ID}/country_codes.csv"
@@ -75,11 +76,10 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     countries = load_country_codes(root, log)
     statuses = _code_table(root, STATUSES, "status_code", log)
     functions = _code_table(root, FUNCTIONS, "function_code", log)
-    locations = load_locations(root, set(countries["country_code"]), set(statuses["status_code"]), log)
     write_frame(con, "raw_unlocode__country_codes", countries, order_by=["country_code"])
     write_frame(con, "raw_unlocode__status_indicators", statuses, order_by=["status_code"])
     write_frame(con, "raw_unlocode__function_classifiers", functions, order_by=["function_code"])
-    write_frame(con, "raw_unlocode__locations", locations, order_by=["source_row"])
+    load_locations(con, root, set(countries["country_code"]), set(statuses["status_code"]), log)
 
 
 def load_country_codes(root: Path, log: ProblemLog) -> pd.DataFrame:
@@ -137,103 +137,110 @@ def _code_table(root: Path, rel: str, key: str, log: ProblemLog) -> pd.DataFrame
     return pd.DataFrame(out, columns=[key, "description"])
 
 
-def load_locations(root: Path, countries: set[str], statuses: set[str], log: ProblemLog) -> pd.DataFrame:
-    """Check ``locations.csv`` row by row; return the accepted rows.
+def load_locations(con: duckdb.DuckDBPyConnection, root: Path, countries: set[str], statuses: set[str],
+                   log: ProblemLog) -> int:
+    """Check ``locations.csv`` and write the accepted rows as ``raw_unlocode__locations``; the
+    number written.
 
-    A row every check passes (:func:`_is_clean`, a few comparisons) is taken as it is; the
-    few rows with a problem go through :func:`_location`, which logs each problem (file, row,
-    column, reason) and rejects or repairs the row. Accepted rows are gathered column by
-    column, not as one dict each.
+    The file is read into DuckDB (:func:`infrarisk.sources._setops.csv_table`). A row every
+    check passes (:func:`clean_sql`, a few comparisons as one set operation) is taken as it
+    is, in SQL; the few rows with a problem go through :func:`_location` in Python, which logs
+    each problem (file, row, column, reason) and rejects or repairs the row. Repeated codes
+    are found in SQL (:func:`_report_duplicate` words the warnings).
 
     Parameters
     ----------
+    con : duckdb.DuckDBPyConnection
+        The build database.
     root : Path
         The datasets folder.
     countries, statuses : set of str
         Known country and status codes.
     log : ProblemLog
         Receives the problems and the row accounting.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Typed rows (see the module docstring) with ``source_row`` and ``is_duplicate_unlocode``.
     """
-    header, rows = read_lists(root / LOCATIONS, OUT_COLUMNS)
-    columns = ["source_row", "unlocode", "country_code", "location_code", "name", "name_wo_diacritics",
-               *_OPTIONAL_TEXT, "function_code", "latitude", "longitude", *_BOOLS, "is_duplicate_unlocode"]
-    out: dict[str, list] = {c: [] for c in columns}
-    add = [out[c].append for c in columns]
-    first: dict[str, int] = {}  # code -> its first accepted row (position in out)
-    at = {c: header.index(c) for c in OUT_COLUMNS}
-    clean = _is_clean(countries, statuses, at)
-    (i_code, i_cc, i_name, i_ascii, i_sub, i_status, i_iata, i_fn, i_lat, i_lon) = (
-        at[c] for c in ("unlocode", "country_code", "name", "name_wo_diacritics", "subdivision_code", "status_code",
-                        "iata_code", "function_code", "latitude", "longitude"))
-    i_bools = [at[c] for c in _BOOLS]
-    for i, r in enumerate(rows, 1):
-        if clean(r):
-            code = r[i_code]
-            lat, lon = r[i_lat].strip(), r[i_lon].strip()
-            values = [i, code, r[i_cc], code[2:], r[i_name].strip(), r[i_ascii].strip() or None,
-                      r[i_sub].strip() or None, r[i_status].strip() or None, r[i_iata].strip() or None,
-                      r[i_fn], float(lat) if lat else None, float(lon) if lon else None,
-                      *[r[j] == "true" for j in i_bools]]
-        else:
-            rec = _location(dict(zip(header, r)), i, countries, statuses, log)
-            if rec is None:
-                continue
-            values = [rec[c] for c in columns[:-1]]
-        n = len(out["source_row"])
-        k = first.setdefault(values[1], n)
-        values.append(k != n)
-        for f, v in zip(add, values):
-            f(v)
-        if k != n:
-            _report_duplicate(*({c: out[c][j] for c in ("source_row", "unlocode", "name", "latitude", "longitude")}
-                                for j in (k, n)), log)
-    log.count(LOCATIONS, len(rows), len(out["source_row"]))
-    df = pd.DataFrame(out, columns=columns)
-    df["latitude"] = df["latitude"].astype("Float64")
-    df["longitude"] = df["longitude"].astype("Float64")
-    return df
+    n = csv_table(con, root / LOCATIONS, OUT_COLUMNS, _CSV)
+    params = {"countries": sorted(countries), "statuses": sorted(statuses)}
+    try:
+        # the row test once per row, kept beside the rows (a join on the row number picks either side)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_CLEAN} AS SELECT row_number, "
+                    f"coalesce({clean_sql()}, false) AS is_clean FROM {_CSV}", params)
+        rows = f"{_CSV} JOIN {_CLEAN} USING (row_number)"
+        found: list[tuple] = []  # (row, order, problem): the problems in file order
+        repaired = []
+        for r in con.execute(f"SELECT {', '.join(OUT_COLUMNS)}, row_number FROM {rows} WHERE NOT is_clean "
+                             "ORDER BY row_number").fetchall():
+            row_log = ProblemLog()
+            rec = _location(dict(zip(OUT_COLUMNS, r)), r[-1], countries, statuses, row_log)
+            found += [(p.row, 0, p) for p in row_log.problems]
+            if rec is not None:
+                repaired.append(rec)
+        fixed = pd.DataFrame(repaired, columns=_COLUMNS[:-1], dtype=object)
+        con.register("_unlocode_repaired", fixed)
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE raw_unlocode__locations AS SELECT *, row_number() OVER "
+                        f"(PARTITION BY unlocode ORDER BY source_row) > 1 AS is_duplicate_unlocode FROM ("
+                        f"SELECT {_clean_values()} FROM {rows} WHERE is_clean UNION ALL SELECT "
+                        + ", ".join(f"CAST({c} AS {_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in _COLUMNS[:-1])
+                        + " FROM _unlocode_repaired) ORDER BY source_row")
+        finally:
+            con.unregister("_unlocode_repaired")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_CLEAN}")
+        drop_csv_table(con, _CSV)
+    dups = con.execute("""
+        SELECT f.source_row, f.unlocode, f.name, f.latitude, f.longitude, r.source_row, r.unlocode, r.name, r.latitude,
+               r.longitude
+        FROM raw_unlocode__locations r
+        JOIN (SELECT * FROM raw_unlocode__locations WHERE NOT is_duplicate_unlocode) f USING (unlocode)
+        WHERE r.is_duplicate_unlocode ORDER BY r.source_row""").fetchall()
+    keys = ("source_row", "unlocode", "name", "latitude", "longitude")
+    for d in dups:
+        row_log = ProblemLog()
+        _report_duplicate(dict(zip(keys, d[:5])), dict(zip(keys, d[5:])), row_log)
+        found += [(p.row, 1, p) for p in row_log.problems]
+    log.extend(p for _, _, p in sorted(found, key=lambda f: f[:2]))
+    loaded = con.execute("SELECT count(*) FROM raw_unlocode__locations").fetchall()[0][0]
+    log.count(LOCATIONS, n, loaded)
+    return loaded
 
 
+_CSV = "_unlocode_locations_csv"
+_CLEAN = "_unlocode_locations_clean"
+#: the columns of raw_unlocode__locations
+_COLUMNS = ["source_row", "unlocode", "country_code", "location_code", "name", "name_wo_diacritics",
+            *_OPTIONAL_TEXT, "function_code", "latitude", "longitude", *_BOOLS, "is_duplicate_unlocode"]
+_TYPES = {"source_row": "BIGINT", "latitude": "DOUBLE", "longitude": "DOUBLE", **{c: "BOOLEAN" for c in _BOOLS}}
 #: coordinates the row test accepts as they are (anything else goes through check_lat_lon)
-_NUMBER = re.compile(r"-?[0-9]{1,3}(\.[0-9]+)?")
+_NUMBER = r"-?[0-9]{1,3}(\.[0-9]{1,15})?"
 
 
-def _is_clean(countries: set[str], statuses: set[str], at: dict[str, int]):
-    """A test of one raw row (a list, columns at the positions ``at``): True when no check of
-    :func:`_location` has anything to say about it."""
-    unlocode, function, number = _UNLOCODE_RE.fullmatch, _FUNCTION_RE.fullmatch, _NUMBER.fullmatch
-    tf = ("true", "false")
-    # the columns of _BOOLS and the positions of _FLAG_POSITIONS are spelt out below: one call per row
-    (c_code, c_cc, c_loc, c_name, c_status, c_fn, c_lat, c_lon, c_port, c_rail, c_road, c_air, c_multi, c_geo,
-     c_rep, c_ascii) = (at[c] for c in ("unlocode", "country_code", "location_code", "name", "status_code",
-                                        "function_code", "latitude", "longitude", "is_port", "is_rail", "is_road",
-                                        "is_airport", "is_multimodal", "has_geocoded_coords_removed",
-                                        "is_row_repaired", "is_name_from_ascii"))
+def clean_sql() -> str:
+    """SQL test of a row of the CSV view (``$countries``, ``$statuses`` the known codes): true
+    when no check of :func:`_location` has anything to say about it."""
+    bools = " AND ".join(f"{c} IN ('true', 'false')" for c in _BOOLS)
+    agree = " AND ".join(f"({c} = 'true') = (substring(function_code, {pos + 1}, 1) <> '-')"
+                         for c, pos in _FLAG_POSITIONS.items())
+    lat, lon = strip("latitude"), strip("longitude")
+    coordinates = (f"(({lat}) = '' AND ({lon}) = '') OR (regexp_full_match({lat}, '{_NUMBER}') "
+                   f"AND regexp_full_match({lon}, '{_NUMBER}') AND TRY_CAST({lat} AS DOUBLE) BETWEEN -90 AND 90 "
+                   f"AND TRY_CAST({lon} AS DOUBLE) BETWEEN -180 AND 180)")
+    status = strip("status_code")
+    return (f"regexp_full_match(unlocode, '[A-Z]{{2}}[A-Z2-9]{{3}}') AND country_code IN (SELECT unnest($countries)) "
+            f"AND unlocode = country_code || {strip('location_code')} AND {strip('name')} <> '' AND {bools} "
+            f"AND ({coordinates}) AND (({status}) = '' OR ({status}) IN (SELECT unnest($statuses))) "
+            f"AND regexp_full_match(function_code, '[-01][-2][-3][-4][-5][-6][-7][-B]') AND {agree}")
 
-    def coordinate_ok(lat: str, lon: str) -> bool:
-        if not lat and not lon:
-            return True
-        return (number(lat) is not None and number(lon) is not None and -90 <= float(lat) <= 90
-                and -180 <= float(lon) <= 180)
 
-    def clean(r: list) -> bool:
-        code, cc, fn, status = r[c_code], r[c_cc], r[c_fn], r[c_status].strip()
-        return (unlocode(code) is not None and cc in countries and code == cc + r[c_loc].strip()
-                and r[c_name].strip() != "" and r[c_port] in tf and r[c_rail] in tf and r[c_road] in tf
-                and r[c_air] in tf and r[c_multi] in tf and r[c_geo] in tf
-                and r[c_rep] in tf and r[c_ascii] in tf
-                and coordinate_ok(r[c_lat].strip(), r[c_lon].strip())
-                and (not status or status in statuses) and function(fn) is not None
-                and (r[c_port] == "true") == (fn[0] != "-") and (r[c_rail] == "true") == (fn[1] != "-")
-                and (r[c_road] == "true") == (fn[2] != "-") and (r[c_air] == "true") == (fn[3] != "-")
-                and (r[c_multi] == "true") == (fn[5] != "-"))
-
-    return clean
+def _clean_values() -> str:
+    """SQL of the output columns of a clean row (as :func:`_location` makes them)."""
+    lat, lon = strip("latitude"), strip("longitude")
+    return ", ".join([
+        "row_number AS source_row", "unlocode", "country_code", "substring(unlocode, 3) AS location_code",
+        f"{strip('name')} AS name",
+        *[f"nullif({strip(c)}, '') AS {c}" for c in ("name_wo_diacritics", *_OPTIONAL_TEXT)],
+        "function_code", f"TRY_CAST(nullif({lat}, '') AS DOUBLE) AS latitude",
+        f"TRY_CAST(nullif({lon}, '') AS DOUBLE) AS longitude", *[f"{c} = 'true' AS {c}" for c in _BOOLS]])
 
 
 def _location(r: dict, i: int, countries: set[str], statuses: set[str], log: ProblemLog) -> dict | None:

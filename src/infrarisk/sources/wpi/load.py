@@ -9,8 +9,9 @@ Outputs: ``raw_wpi__ports`` (the accepted rows, typed, with ``source_row``) and
 ``core_assets__ports`` (``sql/core/core_assets__ports.sql``).
 
 Checks (a :class:`~infrarisk.problems.Problem` each, file and 1-based row), each done as
-a set operation over a whole column (:class:`~infrarisk.sources._load.RowChecks`), not row
-by row; a row's first error rejects it:
+a set operation in DuckDB over the whole file (:mod:`infrarisk.sources._setops`: the file
+read into DuckDB, Python's ``strip``, ``upper`` and ``float`` as SQL), not row by row; a
+row's first error rejects it:
 
 - **errors, row rejected**: ``wpi_number`` (missing or not a number), ``required``
   (port name), ``country_code`` (missing or unknown), ``lat_lon`` (missing or out of
@@ -26,15 +27,14 @@ by row; a row's first error rejects it:
 
 from __future__ import annotations
 
-import math
+import re
 from pathlib import Path
 
 import duckdb
-import numpy as np
-import pandas as pd
 
-from ...db import run_sql, write_frame
-from .._load import RowChecks, read_lists, verify
+from ...db import run_sql
+from .._load import verify
+from .._setops import csv_table, drop_csv_table, python_functions, sql_str, strip, to_float, upper
 from .derive import METRE_COLUMNS, OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
@@ -55,6 +55,8 @@ CATEGORIES = {
 }
 _TEXT = ["wpi_number", "port_name", "alternate_name", "unlocode", "unlocode_as_published",
          "country_name", "country_code", "region_name", "world_water_body"]
+_CSV = "_wpi_ports_csv"
+_NUMBER_RE = re.compile(r"\d+(\.\d+)?")
 
 
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
@@ -72,22 +74,23 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     root = Path(settings.datasets_dir)
     verify(root / SOURCE_ID)
     known = {r[0] for r in con.execute("SELECT country_code FROM raw_unlocode__country_codes").fetchall()}
-    ports = load_ports(root, known, log)
-    report_positions(ports, con, log)
-    write_frame(con, "raw_wpi__ports", ports, order_by=["source_row"])
+    load_ports(con, root, known, log)
+    report_positions(con, log)
     run_sql(con, "core/core_assets__ports")
 
 
-def load_ports(root: Path, known: set[str], log: ProblemLog) -> pd.DataFrame:
-    """Check ``wpi_ports.csv`` column by column (set operations over all rows); return the
-    accepted rows, typed.
+def load_ports(con: duckdb.DuckDBPyConnection, root: Path, known: set[str], log: ProblemLog) -> int:
+    """Check ``wpi_ports.csv`` as set operations over all rows and write the accepted rows,
+    typed, as ``raw_wpi__ports``; the number of rows written.
 
     A row's first error rejects it (checks in the order of the module docstring); warnings
     are reported for every row that passes the errors. The problems are those of a
-    row-by-row check: same file, row, column, check, reason and value.
+    row-by-row check: same file, row, column, check, reason and value, in file order.
 
     Parameters
     ----------
+    con : duckdb.DuckDBPyConnection
+        The build database (``raw_wpi__ports`` is written into it).
     root : Path
         The datasets folder.
     known : set of str
@@ -95,114 +98,139 @@ def load_ports(root: Path, known: set[str], log: ProblemLog) -> pd.DataFrame:
     log : ProblemLog
         Receives the problems and the row accounting.
     """
-    header, lists = read_lists(root / PORTS, OUT_COLUMNS)  # rows as lists: no dict per row
-    raw = pd.DataFrame(lists, columns=header, dtype=object).reindex(columns=OUT_COLUMNS)
-    n = len(raw)
-    rows = np.arange(1, n + 1)
-    rc = RowChecks(PORTS, rows)
-    txt = {c: _blank_none(_strip(raw[c])) for c in _TEXT}
-    alive = np.ones(n, dtype=bool)
-
-    def reject(bad, column, check, reason, values):
-        bad = alive & np.asarray(bad, dtype=bool)
-        rc.add(bad, column, check, ERROR, reason, values)
-        alive[bad] = False
-
-    reject(~_strip(raw["wpi_number"]).str.fullmatch(r"\d+(\.\d+)?").to_numpy(dtype=bool), "wpi_number",
-           "wpi_number", "WPI number missing or not a number; row rejected", raw["wpi_number"])
-    reject(txt["port_name"].isna(), "port_name", "required", "port name is empty; row rejected", raw["port_name"])
-    cc = txt["country_code"]
-    reject(cc.isna(), "country_code", "country_code", "country code is empty; row rejected", raw["country_code"])
-    reject(~cc.str.upper().isin(known), "country_code", "country_code",
-           "not a known ISO 3166-1 alpha-2 country code; row rejected", raw["country_code"])
-    lat, lat_ok = _floats(raw["latitude"])
-    lon, lon_ok = _floats(raw["longitude"])
-    lat_lon = (raw["latitude"] + "," + raw["longitude"]).to_numpy(dtype=object)
-    reject(~(lat_ok & lon_ok), "latitude,longitude", "lat_lon", "coordinate is not a number; row rejected", lat_lon)
-    reject(np.isnan(lat) | np.isnan(lon), "latitude,longitude", "lat_lon", "coordinate missing; row rejected",
-           lat_lon)
-    reject(~((lat >= -90) & (lat <= 90)), "latitude,longitude", "lat_lon", "latitude outside -90..90; row rejected",
-           lat_lon)
-    reject(~((lon >= -180) & (lon <= 180)), "latitude,longitude", "lat_lon",
-           "longitude outside -180..180; row rejected", lat_lon)
-    flag = raw["has_invalid_unlocode"]
-    reject(~flag.isin(("true", "false")), "has_invalid_unlocode", "boolean", "flag must be true or false; row rejected",
-           flag)
-
-    # warnings, row kept: for every row that passed the errors (duplicates included)
-    out = pd.DataFrame({"source_row": rows, **{c: txt[c] for c in _TEXT}})
-    out["has_invalid_unlocode"] = (flag == "true").to_numpy()
-    rc.add(alive & out["has_invalid_unlocode"].to_numpy(), "unlocode", "unlocode_syntax", WARNING,
-           "the WPI publishes a value that is not a UN/LOCODE; unlocode left empty", out["unlocode_as_published"])
-    code = out["unlocode"].str.upper().str.replace(" ", "", regex=False)
-    bad_code = (code.notna() & ~code.str.fullmatch(r"[A-Z]{2}[A-Z2-9]{3}").fillna(False).astype(bool)).to_numpy()
-    rc.add(alive & bad_code, "unlocode", "unlocode_syntax", WARNING,
-           "UN/LOCODE must be 2 letters and 3 letters/digits 2-9; unlocode nulled, row kept", out["unlocode"])
-    out["unlocode"] = code.where(~bad_code, None)
-    other = (out["unlocode"].notna() & (out["unlocode"].str[:2] != out["country_code"])).to_numpy(dtype=bool)
-    rc.add(alive & other, "unlocode", "unlocode_country", WARNING,
-           "UN/LOCODE prefix differs from the country " + out["country_code"].fillna("") + "; kept, but the port is "
-           "never primary for this code", out["unlocode"])
-    for col, allowed in CATEGORIES.items():
-        value = _strip(raw[col])
-        bad = ((value != "") & ~value.isin(allowed)).to_numpy()
-        rc.add(alive & bad, col, "category", WARNING, f"unknown {col} value; nulled", value)
-        out[col] = _blank_none(value.where(~bad, ""))
-    for col in METRE_COLUMNS.values():
-        t = _strip(raw[col])
-        v, ok = _floats(t)
-        bad = (t != "").to_numpy() & ~(ok & (v >= 0))
-        rc.add(alive & bad, col, "number", WARNING, "not a non-negative number of metres; nulled", t)
-        out[col] = pd.array(np.where(ok & (v >= 0), v, np.nan), dtype="Float64")
-    out["latitude"], out["longitude"] = pd.array(lat, dtype="Float64"), pd.array(lon, dtype="Float64")
-
-    # the first row in file order keeps a WPI number; each later one is rejected
-    first = out[alive].drop_duplicates("wpi_number")
-    dup = alive & ~out.index.isin(first.index)
-    owner = first.set_index("wpi_number")
-    holder = owner.reindex(out["wpi_number"])
-    rc.add(dup, "wpi_number", "duplicate_wpi_number", ERROR,
-           ("WPI number already on row " + holder["source_row"].astype("Int64").astype("string").fillna("") + " ("
-            + holder["port_name"].fillna("") + "); row (" + out["port_name"].fillna("").to_numpy(dtype=object)
-            + ") rejected so asset ids stay unique").to_numpy(dtype=object), out["wpi_number"])
-    alive &= ~dup
-    rc.flush(log)
-    log.count(PORTS, n, int(alive.sum()))
-    df = out[alive].reset_index(drop=True)[["source_row", *OUT_COLUMNS]]
-    return df
+    n = csv_table(con, root / PORTS, OUT_COLUMNS, _CSV)
+    extra = {"py_is_number": (lambda t: None if t is None else _NUMBER_RE.fullmatch(t) is not None, "BOOLEAN")}
+    checked = _checked_sql()
+    try:
+        with python_functions(con, extra):
+            problems = con.execute(checked + _problems_sql(), {"known": sorted(known)}).fetchall()
+            con.execute("CREATE OR REPLACE TABLE raw_wpi__ports AS " + checked + " SELECT source_row, "
+                        + ", ".join(_OUT_EXPR.get(c, c) for c in OUT_COLUMNS)
+                        + " FROM d WHERE err IS NULL AND NOT is_dup ORDER BY source_row", {"known": sorted(known)})
+    finally:
+        drop_csv_table(con, _CSV)
+    for row, column, check, severity, reason, value in problems:
+        log.add(PORTS, row, column, check, severity, reason, value)
+    loaded = con.execute("SELECT count(*) FROM raw_wpi__ports").fetchall()[0][0]
+    log.count(PORTS, n, loaded)
+    return loaded
 
 
-def _strip(s: pd.Series) -> pd.Series:
-    """``str.strip`` of each text of a column of texts (as ``.str.strip()``, without its
-    per-value bookkeeping: 100,000-row files strip some twenty columns)."""
-    return pd.Series([v.strip() for v in s.tolist()], index=s.index, dtype=object)
+#: the output expression of the columns not taken as checked (the others are)
+_OUT_EXPR = {"unlocode": "unlocode_new AS unlocode", "latitude": "lat AS latitude", "longitude": "lon AS longitude",
+             **{c: f"{c}_out AS {c}" for c in [*CATEGORIES, *METRE_COLUMNS.values()]}}
+#: the errors in the order they are checked: (condition, column, check, reason, value)
+_ERRORS = [
+    ("NOT wpi_ok", "wpi_number", "wpi_number", "WPI number missing or not a number; row rejected", "raw_wpi_number"),
+    ("port_name IS NULL", "port_name", "required", "port name is empty; row rejected", "raw_port_name"),
+    ("country_code IS NULL", "country_code", "country_code", "country code is empty; row rejected",
+     "raw_country_code"),
+    ("NOT cc_known", "country_code", "country_code", "not a known ISO 3166-1 alpha-2 country code; row rejected",
+     "raw_country_code"),
+    ("lat IS NULL OR lon IS NULL", "latitude,longitude", "lat_lon", "coordinate is not a number; row rejected",
+     "lat_lon"),
+    ("isnan(lat) OR isnan(lon)", "latitude,longitude", "lat_lon", "coordinate missing; row rejected", "lat_lon"),
+    ("NOT (lat >= -90 AND lat <= 90)", "latitude,longitude", "lat_lon", "latitude outside -90..90; row rejected",
+     "lat_lon"),
+    ("NOT (lon >= -180 AND lon <= 180)", "latitude,longitude", "lat_lon", "longitude outside -180..180; row rejected",
+     "lat_lon"),
+    ("flag NOT IN ('true', 'false')", "has_invalid_unlocode", "boolean", "flag must be true or false; row rejected",
+     "flag"),
+]
 
 
-def _blank_none(s: pd.Series) -> pd.Series:
-    """Empty text as None (object dtype, as a row-by-row reader makes it)."""
-    return s.where(s != "", None).astype(object)
+def _checked_sql() -> str:
+    """``WITH ...``: the CTE ``d``, every row with its stripped values, parsed numbers, first
+    error (``err``, 1-based in :data:`_ERRORS`), warning flags and ``is_dup`` (a later row
+    with the WPI number of an accepted one); ``$known`` the country codes."""
+    text = ", ".join(f"nullif({strip(c)}, '') AS {c}" for c in _TEXT)
+    cats = ", ".join(f"{strip(c)} AS {c}_s" for c in CATEGORIES)
+    metres = ", ".join(f"{strip(c)} AS {c}_s" for c in METRE_COLUMNS.values())
+    err = " ".join(f"WHEN {cond} THEN {k}" for k, (cond, *_) in enumerate(_ERRORS, 1))
+    cat_flags = ", ".join(f"({c}_s <> '' AND {c}_s NOT IN ({', '.join(sql_str(v) for v in sorted(allowed))})) "
+                          f"AS {c}_bad" for c, allowed in CATEGORIES.items())
+    metre_vals = ", ".join(f"{to_float(c + '_s')} AS {c}_v" for c in METRE_COLUMNS.values())
+    return f"""
+WITH s AS (
+    SELECT row_number AS source_row, wpi_number AS raw_wpi_number, port_name AS raw_port_name,
+           country_code AS raw_country_code, latitude || ',' || longitude AS lat_lon, has_invalid_unlocode AS flag,
+           {to_float('latitude')} AS lat, {to_float('longitude')} AS lon, {strip('wpi_number')} AS wpi_s, {text},
+           {cats}, {metres}
+    FROM {_CSV}),
+p AS (
+    SELECT *,
+           CASE WHEN regexp_full_match(wpi_s, '[\\x20-\\x7e]*') THEN regexp_full_match(wpi_s, '[0-9]+(\\.[0-9]+)?')
+                ELSE py_is_number(wpi_s) END AS wpi_ok,
+           list_contains($known, {upper('country_code')}) AS cc_known,
+           replace({upper('unlocode')}, ' ', '') AS unlocode_up,
+           {cat_flags}, {metre_vals}
+    FROM s),
+e AS NOT MATERIALIZED (
+    SELECT *, CASE {err} END AS err,
+           unlocode_up IS NOT NULL AND NOT regexp_full_match(unlocode_up, '[A-Z]{{2}}[A-Z2-9]{{3}}') AS unlocode_bad
+    FROM p),
+firsts AS (
+    SELECT wpi_number AS first_number, min(source_row) AS first_row, arg_min(port_name, source_row) AS first_port_name
+    FROM e WHERE err IS NULL GROUP BY wpi_number),
+d AS (
+    SELECT *,
+           CASE WHEN unlocode_bad THEN NULL ELSE unlocode_up END AS unlocode_new,
+           err IS NULL AND source_row <> first_row AS is_dup,
+           {", ".join(f"CASE WHEN {c}_bad THEN NULL ELSE nullif({c}_s, '') END AS {c}_out" for c in CATEGORIES)},
+           {", ".join(f"CASE WHEN {c}_v >= 0 AND NOT isnan({c}_v) THEN {c}_v END AS {c}_out"
+                      for c in METRE_COLUMNS.values())},
+           flag = 'true' AS has_invalid_unlocode
+    FROM e LEFT JOIN firsts ON err IS NULL AND wpi_number = first_number)
+"""
 
 
-def _floats(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Python ``float()`` of each text, once per distinct value: (values, parsed); NaN where not parsed."""
-    # the columns hold texts (read from the CSV); a missing value (None) has code -1: not parsed
-    codes, uniq = pd.factorize(s.to_numpy(dtype=object))
-    vals = np.full(len(uniq) + 1, math.nan)  # the last slot, taken by code -1: missing
-    ok = np.zeros(len(uniq) + 1, dtype=bool)
-    for i, u in enumerate(uniq.tolist()):
-        if u is None or u == "":
-            continue
-        try:
-            vals[i], ok[i] = float(u), True
-        except (TypeError, ValueError):
-            pass
-    return vals[codes], ok[codes]
+def _problems_sql() -> str:
+    """SQL over :func:`_checked_sql`'s ``d`` listing every problem (row, column, check,
+    severity, reason, value) in file order: by row, then in the order the checks are made."""
+    items = [(f"err = {k}", col, check, ERROR, sql_str(reason), value)
+             for k, (_, col, check, reason, value) in enumerate(_ERRORS, 1)]
+
+    def warn(cond, col, check, reason, value, severity=WARNING):
+        items.append((f"err IS NULL AND {cond}", col, check, severity, reason, value))
+
+    warn("flag = 'true'", "unlocode", "unlocode_syntax",
+         sql_str("the WPI publishes a value that is not a UN/LOCODE; unlocode left empty"), "unlocode_as_published")
+    warn("unlocode_bad", "unlocode", "unlocode_syntax",
+         sql_str("UN/LOCODE must be 2 letters and 3 letters/digits 2-9; unlocode nulled, row kept"), "unlocode")
+    warn("unlocode_new IS NOT NULL AND substring(unlocode_new, 1, 2) IS DISTINCT FROM country_code", "unlocode",
+         "unlocode_country", "'UN/LOCODE prefix differs from the country ' || coalesce(country_code, '') || "
+         "'; kept, but the port is never primary for this code'", "unlocode_new")
+    for c in CATEGORIES:
+        warn(f"{c}_bad", c, "category", sql_str(f"unknown {c} value; nulled"), f"{c}_s")
+    for c in METRE_COLUMNS.values():
+        warn(f"{c}_s <> '' AND {c}_out IS NULL", c, "number",
+             sql_str("not a non-negative number of metres; nulled"), f"{c}_s")
+    warn("is_dup", "wpi_number", "duplicate_wpi_number",
+         "'WPI number already on row ' || first_row || ' (' || coalesce(first_port_name, '') || '); row (' || "
+         "coalesce(port_name, '') || ') rejected so asset ids stay unique'", "wpi_number", ERROR)
+    # per row the numbers of its problems (a list of integers is cheap; list_distinct drops the NULLs of the
+    # checks that pass, and the order is restored below), then one output row per number
+    seqs = ", ".join(f"CASE WHEN {cond} THEN {k} END" for k, (cond, *_) in enumerate(items))
+
+    def constants(j: int) -> str:
+        return "[" + ", ".join(sql_str(item[j]) for item in items) + "][seq + 1]"
+
+    def by_seq(j: int) -> str:
+        return "CASE seq " + " ".join(f"WHEN {k} THEN {item[j]}" for k, item in enumerate(items)) + " END"
+
+    return (f"SELECT source_row, {constants(1)}, {constants(2)}, {constants(3)}, {by_seq(4)}, "
+            f"CAST({by_seq(5)} AS VARCHAR) FROM (SELECT *, unnest(found) AS seq FROM (SELECT *, "
+            f"list_distinct([{seqs}]) AS found FROM d) WHERE len(found) > 0) "
+            f"ORDER BY source_row, seq")
 
 
-def report_positions(ports: pd.DataFrame, con: duckdb.DuckDBPyConnection, log: ProblemLog) -> None:
-    """A warning per port lying more than the tolerance from its country's polygons."""
+def report_positions(con: duckdb.DuckDBPyConnection, log: ProblemLog) -> None:
+    """A warning per port of ``raw_wpi__ports`` lying more than the tolerance from its
+    country's polygons."""
     from ...geo import points_outside_country  # GeoPandas: imported by the build's warm-up thread meanwhile
 
+    ports = con.execute("SELECT source_row, latitude, longitude, country_code FROM raw_wpi__ports "
+                        "ORDER BY source_row").df()
     far = points_outside_country(ports, "latitude", "longitude", "country_code", con, POSITION_TOLERANCE_DEG)
     for r in far.itertuples():
         if r.outside_reason == "outside":

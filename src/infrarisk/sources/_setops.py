@@ -1,0 +1,184 @@
+"""CSV files as DuckDB tables, and Python's value semantics in SQL: for loaders whose checks
+are set operations over a whole file.
+
+Contract: helpers over a connection and files, no table of their own beyond the TEMP
+objects a caller names and drops.
+
+- :func:`csv_table` reads a CSV into a TEMP view of text columns with its row numbers,
+  with the checks, errors and values of :func:`infrarisk.sources._derive.read_csv_lists`
+  (DuckDB's reader where :func:`plain_csv` shows both readers agree, ``csv.reader`` else);
+- :func:`raw_table` writes a CSV as a ``raw_*`` table through DuckDB's reader where it
+  reads the file as ``csv.reader`` does;
+- :func:`strip`, :func:`upper`, :func:`to_float` are SQL expressions giving what Python's
+  ``str.strip``, ``str.upper`` and ``float`` give for a text column: plain ASCII values in
+  SQL, any other value by the Python function itself (:func:`python_functions`, registered
+  on the connection while a loader runs its SQL).
+"""
+
+from __future__ import annotations
+
+import csv
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from ._derive import check_header, read_csv_lists
+from .manifest import plain_csv
+
+#: the characters ``str.strip()`` removes (``str.isspace``), checked in the tests against every code point
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                 "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+#: a text of plain ASCII (no control character but tab): SQL and Python agree on it
+_ASCII = "regexp_full_match({0}, '[\\x20-\\x7e]*')"
+#: a plain decimal number: DuckDB's cast and Python's float agree on it (both round correctly)
+_PLAIN_NUMBER = "regexp_full_match({0}, '[+-]?([0-9]{{1,20}}(\\.[0-9]{{0,20}})?|\\.[0-9]{{1,20}})')"
+
+
+def sql_str(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def strip(expr: str) -> str:
+    """SQL for ``str.strip()`` of the text ``expr`` (DuckDB's ``trim`` works on code points).
+
+    A text that begins and ends with a printable ASCII character other than space is
+    returned as it is (most texts: trimming by a set of characters costs ten times more).
+    """
+    return (f"CASE WHEN {expr} = '' OR (ascii({expr}) BETWEEN 33 AND 126 AND ascii(right({expr}, 1)) BETWEEN 33 "
+            f"AND 126) THEN {expr} ELSE trim({expr}, {sql_str(PY_WHITESPACE)}) END")
+
+
+def upper(expr: str) -> str:
+    """SQL for ``str.upper()`` of ``expr``: SQL's ``upper`` on ASCII, Python's on anything else
+    (``'ß'.upper()`` is ``'SS'``)."""
+    return f"CASE WHEN {expr} IS NULL THEN NULL WHEN {_ASCII.format(expr)} THEN upper({expr}) ELSE py_upper({expr}) END"
+
+
+def to_float(expr: str) -> str:
+    """SQL for ``float(expr)`` (DOUBLE; NULL where Python's ``float`` raises): a plain decimal
+    number is cast in SQL, anything else (``' 1_0'``, ``'nan'``, ``'1e400'``, Unicode digits)
+    goes through Python's ``float`` (its ``repr``, which casts back exactly)."""
+    return (f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN NULL WHEN {_PLAIN_NUMBER.format(expr)} "
+            f"THEN CAST({expr} AS DOUBLE) ELSE CAST(py_float_repr({expr}) AS DOUBLE) END")
+
+
+def _py_float_repr(text: str | None) -> str | None:
+    try:
+        return repr(float(text))
+    except (TypeError, ValueError):
+        return None
+
+
+def _py_upper(text: str | None) -> str | None:
+    return None if text is None else text.upper()
+
+
+_FUNCTIONS = {"py_float_repr": (_py_float_repr, "VARCHAR"), "py_upper": (_py_upper, "VARCHAR")}
+
+
+@contextmanager
+def python_functions(con: duckdb.DuckDBPyConnection, extra: dict | None = None):
+    """Register the Python functions :func:`upper` and :func:`to_float` call (and ``extra``:
+    ``name -> (function of one text, SQL return type)``) on ``con`` for the duration."""
+    funcs = {**_FUNCTIONS, **(extra or {})}
+    con.execute("SELECT 1").fetchall()  # a result left unfetched (fetchone) would block the registration
+    done = []
+    try:
+        for name, (fn, returns) in funcs.items():
+            con.create_function(name, fn, ["VARCHAR"], returns, side_effects=False, null_handling="special")
+            done.append(name)
+        yield con
+    finally:
+        for name in done:
+            con.remove_function(name)
+
+
+def ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_csv_sql(path: Path, header: list[str]) -> str:
+    """DuckDB's ``read_csv`` of ``path`` with the columns ``header`` (its first record) as
+    text, nothing guessed: the reader :func:`plain_csv` compares with ``csv.reader``."""
+    cols = ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header)
+    return (f"read_csv({sql_str(Path(path).as_posix())}, header = true, auto_detect = false, columns = {{{cols}}}, "
+            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, new_line = '\\n')")
+
+
+def raw_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
+    """Write ``path`` as the table ``table`` (``row_number``, then every column as text, ``''``
+    where empty, in file order) through DuckDB's reader, when :func:`plain_csv` says it reads the
+    file as ``csv.reader`` does and every row has the header's length; False (nothing written)
+    for any other file, which the caller reads with ``csv.reader``."""
+    data = Path(path).read_bytes()
+    if not plain_csv(data):
+        return False
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh), None)
+    if not header or "" in header or len({h.lower() for h in header}) != len(header):  # DuckDB's names ignore case
+        return False
+    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = true")  # row ids in file order
+    try:
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS SELECT * FROM {read_csv_sql(path, header)}")
+        except duckdb.Error:  # a row of another length, a byte that is no UTF-8
+            return False
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT rowid + 1 AS row_number, "
+                    + ", ".join(f"coalesce({ident(c)}, '') AS {ident(c)}" for c in header) + f" FROM _read_{table}")
+        con.execute(f"DROP TABLE _read_{table}")
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+    return True
+
+
+def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], table: str) -> int:
+    """Read a CSV into the TEMP view ``table``: ``row_number`` (1-based data row) and the
+    columns ``expected`` as text (``''`` where empty), one row per record in file order
+    (:func:`drop_csv_table` removes it).
+
+    The checks and errors are those of :func:`read_csv_lists` (the header must hold exactly
+    ``expected``; a row with another number of fields stops the load), and so are the values:
+    a file :func:`plain_csv` accepts is read by DuckDB's CSV reader, any other by
+    ``csv.reader``. Returns the number of rows.
+    """
+    data = Path(path).read_bytes()
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        header = check_header(path, next(csv.reader(fh), None), expected)
+    scan = None
+    if len(set(header)) == len(header) and plain_csv(data):
+        scan = f"SELECT * FROM {read_csv_sql(path, header)}"
+    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = true")  # row ids in file order
+    try:
+        if scan is not None:
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS {scan}")
+            except duckdb.Error:  # a row of another length, a byte that is no UTF-8: as csv.reader reports it
+                scan = None
+        if scan is None:
+            import pyarrow as pa
+
+            header, rows = read_csv_lists(path, expected)
+            at = [header.index(c) for c in expected]  # a repeated name: its first column, as header.index finds
+            arrow = pa.table({f"c{k}": pa.array([r[j] for r in rows], type=pa.string()) for k, j in enumerate(at)})
+            con.register(f"_arrow_{table}", arrow)
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS SELECT "
+                            + ", ".join(f'c{k} AS "{c}"' for k, c in enumerate(expected))
+                            + f" FROM _arrow_{table}")
+            finally:
+                con.unregister(f"_arrow_{table}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid + 1 AS row_number, "
+                    + ", ".join(f"coalesce(\"{c}\", '') AS \"{c}\"" for c in expected) + f" FROM _read_{table}")
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def drop_csv_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Remove what :func:`csv_table` made for ``table``."""
+    con.execute(f"DROP VIEW IF EXISTS {table}; DROP TABLE IF EXISTS _read_{table}")
