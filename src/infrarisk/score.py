@@ -186,11 +186,16 @@ def census_statements(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame) -> p
         "JOIN core_assets__census_map m USING (terminal_id) "
         "WHERE m.is_new AND t.no_foreign_stake_statement IS NOT NULL").fetchall()}
     hit = groups["asset_id"].isin(list(stated)) & (groups["band"] == "unknown") & (groups["share_min"] <= 0)
-    for i in groups.index[hit]:
-        text, url, when = stated[groups.at[i, "asset_id"]]
-        groups.loc[i, ["band", "band_basis"]] = ["none", "stated"]
-        groups.at[i, "band_reason"] = (f"Held with no foreign stake, as the census of container terminals states: "
-                                       f"{text.rstrip('.')} ({url}, {str(when)[:10]}).")
+    if not hit.any():
+        return groups
+    reasons = []
+    for aid in groups.loc[hit, "asset_id"].tolist():
+        text, url, when = stated[aid]
+        reasons.append(f"Held with no foreign stake, as the census of container terminals states: "
+                       f"{text.rstrip('.')} ({url}, {str(when)[:10]}).")
+    groups.loc[hit, "band"] = "none"
+    groups.loc[hit, "band_basis"] = "stated"
+    groups.loc[hit, "band_reason"] = reasons  # one column each, all rows at once
     return groups
 
 
