@@ -146,35 +146,27 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
     country = np.array(g.country, dtype=object)
     cols: dict[str, list] = {k: [] for k in ("asset_id", "owner_entity_id", "owner_country_code", "is_state",
                                              "share_min", "share_max")}
-    # targets in batches of 256: one dense (nodes x targets) solve of the thousands of layer assets took
-    # about 1 GB; the columns are independent, so batching changes no figure
     tops = np.flatnonzero(~g.has_owner)  # the nodes that can be roots (no recorded owner), in order
-    top_row = np.full(g.n, -1, dtype=np.int64)
-    top_row[tops] = np.arange(len(tops))
-    for start in range(0, len(assets), 256):
-        batch = np.asarray(assets[start:start + 256], dtype=np.int64)
-        k = len(batch)
-        W_lo, W_hi = shares.economic(g.net, batch, rows=tops)
-        # per target its roots: nodes with a share and no recorded owner, the target itself aside
-        is_root = (W_lo + W_hi) > 0
-        own = top_row[batch] >= 0
-        is_root[top_row[batch[own]], np.flatnonzero(own)] = False
-        j, r = np.nonzero(is_root.T)  # by target, then by node
-        v = tops[r]
-        r_lo, r_hi = W_lo[r, j], W_hi[r, j]
-        cuts = np.searchsorted(j, np.arange(k + 1))
-        lo_list, hi_list = r_lo.tolist(), r_hi.tolist()
-        traced_min = [sum(lo_list[cuts[i]:cuts[i + 1]]) for i in range(k)]  # left to right, as always
-        traced_max = [sum(hi_list[cuts[i]:cuts[i + 1]]) for i in range(k)]
-        # each target's roots, then its unknown row: insert the unknown rows after each segment
-        at = cuts[1:]
-        cols["asset_id"].append(np.insert(ids[batch[j]], at, ids[batch]))
-        cols["owner_entity_id"].append(np.insert(ids[v], at, None))
-        cols["owner_country_code"].append(np.insert(country[v], at, None))
-        cols["is_state"].append(np.insert(g.is_state[v].astype(bool), at, False))
-        cols["share_min"].append(np.insert(r_lo, at, [max(0.0, 1.0 - t) for t in traced_max]))
-        cols["share_max"].append(np.insert(np.minimum(r_hi, 1.0), at,
-                                           [min(1.0, max(0.0, 1.0 - t)) for t in traced_min]))
+    all_assets = np.asarray(assets, dtype=np.int64)
+    sparse = shares.economic_roots(g.net, all_assets, tops) if len(all_assets) else None
+    if sparse is not None:  # every target at once: only the non-zero shares are ever formed
+        r, j, r_lo, r_hi = sparse
+        own = tops[r] != all_assets[j]  # the target itself is no root of its own
+        _owner_rows(cols, ids, country, g.is_state, all_assets, tops, j[own], r[own], r_lo[own], r_hi[own])
+    else:
+        # targets in batches of 256: one dense (nodes x targets) solve of the thousands of layer assets took
+        # about 1 GB; the columns are independent, so batching changes no figure
+        top_row = np.full(g.n, -1, dtype=np.int64)
+        top_row[tops] = np.arange(len(tops))
+        for start in range(0, len(assets), 256):
+            batch = all_assets[start:start + 256]
+            W_lo, W_hi = shares.economic(g.net, batch, rows=tops)
+            # per target its roots: nodes with a share and no recorded owner, the target itself aside
+            is_root = (W_lo + W_hi) > 0
+            own = top_row[batch] >= 0
+            is_root[top_row[batch[own]], np.flatnonzero(own)] = False
+            j, r = np.nonzero(is_root.T)  # by target, then by node
+            _owner_rows(cols, ids, country, g.is_state, batch, tops, j, r, W_lo[r, j], W_hi[r, j])
     db.write_frame(con, "out_ownership__asset_owners", _columns(cols), order_by=["asset_id", "owner_entity_id"])
 
     db.write_frame(con, "out_ownership__control_conflicts", pd.DataFrame(
@@ -197,6 +189,27 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
         cols["share_max"].append(h_hi[held])
         cols["is_controlled"].append(member[held] & (ctl.controller[held] >= 0))
     db.write_frame(con, "out_ownership__asset_countries", _columns(cols), order_by=["asset_id", "country_code"])
+
+
+def _owner_rows(cols: dict[str, list], ids: np.ndarray, country: np.ndarray, is_state: np.ndarray,
+                batch: np.ndarray, tops: np.ndarray, j: np.ndarray, r: np.ndarray, r_lo: np.ndarray,
+                r_hi: np.ndarray) -> None:
+    """Append the ``out_ownership__asset_owners`` rows of the targets ``batch``: each target's roots
+    (``tops[r]`` holds ``[r_lo, r_hi]`` of ``batch[j]``, sorted by ``j`` then ``r``), then its unknown row."""
+    k = len(batch)
+    v = tops[r]
+    cuts = np.searchsorted(j, np.arange(k + 1))
+    lo_list, hi_list = r_lo.tolist(), r_hi.tolist()
+    traced_min = [sum(lo_list[cuts[i]:cuts[i + 1]]) for i in range(k)]  # left to right, as always
+    traced_max = [sum(hi_list[cuts[i]:cuts[i + 1]]) for i in range(k)]
+    # each target's roots, then its unknown row: insert the unknown rows after each segment
+    at = cuts[1:]
+    cols["asset_id"].append(np.insert(ids[batch[j]], at, ids[batch]))
+    cols["owner_entity_id"].append(np.insert(ids[v], at, None))
+    cols["owner_country_code"].append(np.insert(country[v], at, None))
+    cols["is_state"].append(np.insert(is_state[v].astype(bool), at, False))
+    cols["share_min"].append(np.insert(r_lo, at, [max(0.0, 1.0 - t) for t in traced_max]))
+    cols["share_max"].append(np.insert(np.minimum(r_hi, 1.0), at, [min(1.0, max(0.0, 1.0 - t)) for t in traced_min]))
 
 
 def _columns(cols: dict[str, list]) -> pd.DataFrame:

@@ -10,6 +10,7 @@ condensation and level plan cached on it), compute for every node at once:
   group (a membership mask): members pass their whole stake on, every other holder is
   looked through;
 - :func:`economic` — the look-through economic share of every node in a few targets;
+  :func:`economic_roots` — the same for many targets at once, sparse (the non-zero entries only);
 - :func:`lookthrough_by_country` — :func:`held_share`'s minimum for *every* country at
   once, as a sparse nodes × countries matrix (never a dense 3M × 250 one).
 
@@ -135,9 +136,7 @@ def economic(net: Network, targets: list[int] | np.ndarray,
     k = len(targets)
     e = net.econ
     src, dst = net.src[e], net.dst[e]
-    if "rplan" not in net._cache:
-        net._cache["rplan"] = solver.plan(solver.condense(net.n, dst, src), dst, src)
-    rp = net._cache["rplan"]
+    rp = _reversed_plan(net)
     B = np.zeros((net.n, k))
     B[rp.pos[targets], np.arange(k)] = 1.0
     at = rp.pos if rows is None else rp.pos[np.asarray(rows, dtype=np.int64)]
@@ -146,6 +145,60 @@ def economic(net: Network, targets: list[int] | np.ndarray,
     # upper bounds of loops whose maximal weights reach 100% have no finite series: the
     # bound is then at least the minimum (and at most 1)
     return np.clip(W_lo, 0, 1), np.clip(np.maximum(W_hi, W_lo), 0, 1)
+
+
+def _reversed_plan(net: Network) -> solver.Plan:
+    """The level plan of the reversed economic edges (subject -> owner), cached on ``net``."""
+    if "rplan" not in net._cache:
+        e = net.econ
+        src, dst = net.src[e], net.dst[e]
+        net._cache["rplan"] = solver.plan(solver.condense(net.n, dst, src), dst, src)
+    return net._cache["rplan"]
+
+
+def economic_roots(net: Network, targets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """The non-zero entries of :func:`economic` on ``rows``, for every target at once, sparse.
+
+    Returns ``(r, j, lo, hi)``: row ``rows[r]`` has the economic share ``[lo, hi]`` of target
+    ``targets[j]`` (``lo + hi > 0``), sorted by target, then row — the entries of the dense
+    ``(W_min, W_max)`` restricted to ``rows``, bit for bit (the sparse product sums the same
+    terms in the same order, leaving out only zero ones). ``None`` when the reversed graph has a
+    cross-holding (a dense solve per component: the caller uses :func:`economic`, whose
+    multi-column solve may round differently from one column at a time).
+
+    Examples
+    --------
+    >>> net = Network.from_arrays(3, [0, 1], [1, 2], [0.5, 0.5], hi=[0.5, 0.7])
+    >>> r, j, lo, hi = economic_roots(net, np.array([2]), np.array([0, 1, 2]))
+    >>> r.tolist(), j.tolist(), lo.tolist(), hi.tolist()
+    ([0, 1, 2], [0, 0, 0], [0.25, 0.5, 1.0], [0.35, 0.7, 1.0])
+    """
+    rp = _reversed_plan(net)
+    if rp.groups:
+        return None
+    targets, rows = np.asarray(targets, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+    k = len(targets)
+    e = net.econ
+    src, dst = net.src[e], net.dst[e]
+    B = sp.csr_matrix((np.ones(k), (rp.pos[targets], np.arange(k))), shape=(net.n, k))
+    at = rp.pos[rows]
+    parts = []
+    for w in (net.lo[e], np.minimum(net.hi[e], 1.0)):
+        W = solver.propagate(rp, rp.matrix(dst, src, w), B)[at].tocoo()
+        parts.append((W.col.astype(np.int64) * len(rows) + W.row, W.data))
+    (k_lo, v_lo), (k_hi, v_hi) = parts
+    keys = np.union1d(k_lo, k_hi)  # sorted: by target, then row
+
+    def spread(k_, v_):
+        out = np.zeros(len(keys))
+        out[np.searchsorted(keys, k_)] = v_
+        return out
+    raw_lo, raw_hi = spread(k_lo, v_lo), spread(k_hi, v_hi)
+    lo = np.clip(raw_lo, 0, 1)
+    hi = np.clip(np.maximum(raw_hi, raw_lo), 0, 1)
+    keep = (lo + hi) > 0
+    keys = keys[keep]
+    return keys % len(rows) if len(rows) else keys, keys // max(len(rows), 1), lo[keep], hi[keep]
 
 
 def lookthrough_by_country(net: Network, country: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
