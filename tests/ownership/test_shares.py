@@ -164,3 +164,23 @@ def test_asset_owners_rows_are_the_roots_then_the_unknown_row(tmp_path):
     rows = con.execute("SELECT owner_entity_id IS NULL, share_min, share_max FROM out_ownership__asset_owners "
                        "ORDER BY owner_entity_id NULLS LAST").fetchall()
     assert rows == [(False, 0.4, 0.4), (True, 0.6, 0.6)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_held_share_many_equals_one_by_one_bit_for_bit(seed):
+    net = _random_dag(seed)
+    rng = np.random.default_rng(100 + seed)
+    net.members_complete = net.is_asset & (rng.uniform(size=net.n) > 0.5)  # consortia with undisclosed splits
+    ctl = np.where(rng.uniform(size=net.n) > 0.7, 0, -1)
+    members = [rng.uniform(size=net.n) > q for q in (0.5, 0.8, 0.95, 1.0)]  # the last one: nobody
+    many = shares.held_share_many(net, members, ctl, cells=4 * net.n)  # chunks of two memberships
+    assert len(many) == len(members)
+    for m, (lo, hi) in zip(members, many):
+        lo1, hi1 = shares.held_share(net, m, ctl)
+        assert lo.tobytes() == lo1.tobytes() and hi.tobytes() == hi1.tobytes()
+    assert any((hi > lo).any() for lo, hi in many)  # the untraced shares are exercised
+
+
+def test_held_share_many_declines_a_cross_holding():
+    net = Network.from_arrays(3, [0, 1, 1], [1, 0, 2], [0.3, 0.2, 0.5], is_asset=[False, False, True])
+    assert shares.held_share_many(net, [np.array([True, False, False])]) is None

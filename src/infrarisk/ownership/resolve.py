@@ -177,9 +177,11 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
     # held by or through entities controlled from each single country
     cols = {k: [] for k in ("asset_id", "country_code", "share_min", "share_max", "is_controlled")}
     asset_nodes = np.asarray(assets, dtype=np.int64)
-    for c in sorted({c for c in ctl.country if c}):
-        member = in_group(g, ctl, {c}, settings.thresholds.majority)
-        h_lo, h_hi = held_share(g, member, ctl)
+    countries = sorted({c for c in ctl.country if c})
+    members = [in_group(g, ctl, {c}, settings.thresholds.majority) for c in countries]
+    # every country in one solve where the scope has no cross-holding, else one by one
+    held_all = shares.held_share_many(g.net, members, ctl.controller) or [held_share(g, m, ctl) for m in members]
+    for c, member, (h_lo, h_hi) in zip(countries, members, held_all):
         held = asset_nodes[h_hi[asset_nodes] > 0]
         # an asset without an identified controller is controlled from nowhere, not from
         # its own host country

@@ -8,7 +8,7 @@ condensation and level plan cached on it), compute for every node at once:
   whole ownership (``Network.members_complete``: the split is undisclosed, not the owners);
 - :func:`held_share` — ``(min, max)`` share held by or through entities controlled from a
   group (a membership mask): members pass their whole stake on, every other holder is
-  looked through;
+  looked through; :func:`held_share_many` — the same for many memberships in one solve;
 - :func:`economic` — the look-through economic share of every node in a few targets;
   :func:`economic_roots` — the same for many targets at once, sparse (the non-zero entries only);
 - :func:`lookthrough_by_country` — :func:`held_share`'s minimum for *every* country at
@@ -104,7 +104,61 @@ def held_share(net: Network, member: np.ndarray, ctl: np.ndarray | None = None) 
     w, b_min = solver.pass_on_edges(net.n, net.src[e], net.dst[e], net.lo[e], member)
     both = solver.propagate(p, p.matrix(net.src[e], net.dst[e], w), np.stack([b_min, b_min + u], axis=1)[p.order])
     lo_, hi_ = both[p.pos, 0], both[p.pos, 1]
-    into = net.members_complete[net.dst[e]] & net.is_asset[net.dst[e]]
+    return _held_bounds(net, member, lo_, hi_, net.members_complete[net.dst[e]] & net.is_asset[net.dst[e]])
+
+
+def held_share_many(net: Network, members: list[np.ndarray], ctl: np.ndarray | None = None,
+                    cells: int = 4_000_000) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """:func:`held_share` of several memberships (e.g. one per country), solved together.
+
+    The same figures bit for bit: each membership's pass-on edges have the same positions in
+    the matrix as the plain one (a member's are zero, :func:`~infrarisk.ownership.solver.pass_on_edges`),
+    so one product with the members' values zeroed column by column sums the same terms in the
+    same order. ``None`` when the graph has a cross-holding (a dense solve per component: the
+    caller solves membership by membership). At most ``cells`` values are held at once
+    (memberships in chunks of ``cells // (2 n)``).
+
+    Examples
+    --------
+    >>> net = Network.from_arrays(3, [0, 1], [1, 2], [0.49, 0.502])
+    >>> (lo, hi), = held_share_many(net, [np.array([True, False, False])])
+    >>> lo.tolist() == held_share(net, np.array([True, False, False]))[0].tolist()
+    True
+    """
+    p = net.plan
+    if p.groups:
+        return None
+    e = net.econ
+    src, dst, w = net.src[e], net.dst[e], net.lo[e]
+    u0 = untraced(net, ctl)
+    At_p = _matrix(net)  # the plain weights; a member's edges are zeroed through its values below
+    into = net.members_complete[dst] & net.is_asset[dst]
+    out = []
+    step = max(1, cells // (2 * max(net.n, 1)))
+    for start in range(0, len(members), step):
+        chunk = [np.asarray(m, bool) for m in members[start:start + step]]
+        k = len(chunk)
+        B = np.empty((net.n, 2 * k))
+        keep = np.empty((net.n, 2 * k), dtype=bool)  # which values pass on (not a member's)
+        for i, member in enumerate(chunk):
+            u = u0.copy()
+            u[member & ~net.is_asset] = 0.0
+            _, b_min = solver.pass_on_edges(net.n, src, dst, w, member)
+            B[:, 2 * i], B[:, 2 * i + 1] = b_min, b_min + u
+            keep[:, 2 * i] = keep[:, 2 * i + 1] = ~member
+        both = solver.propagate_masked(p, At_p, B[p.order], keep[p.order])
+        for i, member in enumerate(chunk):
+            lo_, hi_ = both[p.pos, 2 * i], both[p.pos, 2 * i + 1]
+            out.append(_held_bounds(net, member, lo_, hi_, into))
+    return out
+
+
+def _held_bounds(net: Network, member: np.ndarray, lo_: np.ndarray, hi_: np.ndarray,
+                 into: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The last steps of :func:`held_share` on the solved ``(lo, hi)``: the edges into a
+    ``members_complete`` asset at their upper bound, members at 1, clipped."""
+    e = net.econ
+    ent_member = member & ~net.is_asset
     if into.any():
         # assets own nothing (owners are entities), so a members_complete asset is a sink: its
         # maximum is its members' upper bounds times their own maxima, no further solve
