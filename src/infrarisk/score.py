@@ -219,22 +219,23 @@ def _undisclosed(g: OwnershipGraph, paths: list[dict]) -> tuple[str, ...]:
 
 def _group_row(g: OwnershipGraph, ctl: ownership.Control, a: int, grp: RiskGroup, member: np.ndarray,
                lo: np.ndarray, hi: np.ndarray, operators: set[str], settings: Settings,
-               undisclosed: tuple[str, ...] = ()) -> dict:
+               undisclosed: tuple[str, ...] = (), reason: bool = True) -> dict:
     """The ``out_exposure__asset_groups`` row of asset ``a`` for one group under one membership;
-    ``undisclosed`` names its group-controlled holders of undisclosed share (:func:`_undisclosed`)."""
+    ``undisclosed`` names its group-controlled holders of undisclosed share (:func:`_undisclosed`).
+    ``reason=False`` leaves the reason in words out (empty: the timeline reads bands only)."""
     t = settings.thresholds
     operator = next((g.names[e.owner] for e in g.in_edges.get(a, [])
                      if e.interest_type in operators and member[e.owner]), None)
     controlled = bool(member[a]) and ctl.controller[a] >= 0
     la, ha = float(lo[a]), float(hi[a])
     b = bands.interval_band(la, ha, controlled, operator is not None, t)
-    chain = " > ".join(g.names[x] for x in ctl.chain[a][1:])
     return {
         "asset_id": g.ids[a], "group_id": grp.id, "group_label": grp.label,
         "share_min": la, "share_max": ha, "is_controlled": controlled,
         "operator_name": operator, "band": b.band,
-        "band_reason": bands.band_reason(b, grp.label, la, ha, controlled, operator, chain, t, bool(g.has_owner[a]),
-                                         undisclosed if la <= bands.EPS else ()),
+        "band_reason": bands.band_reason(b, grp.label, la, ha, controlled, operator,
+                                         " > ".join(g.names[x] for x in ctl.chain[a][1:]), t, bool(g.has_owner[a]),
+                                         undisclosed if la <= bands.EPS else ()) if reason else "",
         "traced_share": 1.0 - b.untraced, "untraced_share": b.untraced, "band_basis": b.basis,
         "band_max": b.band_max, "is_more_exposed_reading": False,
     }

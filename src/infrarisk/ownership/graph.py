@@ -88,7 +88,7 @@ def build_graph(con: duckdb.DuckDBPyConnection, settings: Settings, loaded: load
     nodes = load.scope_nodes(loaded) if scope is None else np.asarray(scope, dtype=np.int64)
     # entities by id, then assets by id (ties break on the id, as in the whole graph)
     ids = loaded.id_of(nodes).to_pylist()
-    at = sorted(range(len(nodes)), key=lambda i: (bool(loaded.net.is_asset[nodes[i]]), ids[i]))
+    at = sorted(range(len(nodes)), key=list(zip(loaded.net.is_asset[nodes].tolist(), ids)).__getitem__)
     nodes, ids = nodes[at], [ids[i] for i in at]
     sub = subgraph.subnetwork(loaded.net, nodes)
     con.execute("CREATE OR REPLACE TEMP TABLE _scope_ids AS SELECT unnest(?::VARCHAR[]) AS node_id", [ids])
@@ -111,8 +111,9 @@ def build_graph(con: duckdb.DuckDBPyConnection, settings: Settings, loaded: load
     ix.is_control, ix.is_conflict = ix.is_control[o], ix.is_conflict[o]
     ix.control_basis = [ix.control_basis[i] for i in o.tolist()]
     ix.interest_type = [ix.interest_type[i] for i in o.tolist()]
-    edges = [Edge(int(s), int(d), float(lo), float(hi), bool(ic), int(r), cb, ix.link_ids[a:b], is_economic=bool(ie),
-                  is_conflict=bool(cf), interest_type=it)
+    # tolist() gives Python ints, floats and bools already
+    link_ids = ix.link_ids
+    edges = [Edge(s, d, lo, hi, ic, r, cb, link_ids[a:b], ie, cf, it)
              for s, d, lo, hi, ic, r, cb, a, b, ie, cf, it in zip(
                  sub.src.tolist(), sub.dst.tolist(), sub.lo.tolist(), sub.hi.tolist(), ix.is_control.tolist(),
                  sub.rank.tolist(), ix.control_basis, ix.link_ptr[:-1].tolist(), ix.link_ptr[1:].tolist(),

@@ -129,7 +129,7 @@ def score_bands_only(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph
                      settings: Settings) -> None:
     """:func:`infrarisk.score.score` without the evidence (paths, edges, control steps): the same
     rows per asset and group (:func:`infrarisk.score._group_row`, the more exposed reading, the census
-    statements; band reasons without the names of undisclosed holders, which no band reads), then
+    statements; no band reasons, which no band reads), then
     ``out_exposure__ports``, ``out_exposure__assets`` and the INGE2 tables as the score stage writes them."""
     majority = settings.thresholds.majority
     ctl = ownership.control(g, majority)
@@ -143,9 +143,9 @@ def score_bands_only(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph
         held[grp.id] = (member, lo, hi)
         xlo, xhi = ownership.held_share(g, exposed, ctl) if switched else (lo, hi)
         for a in assets:
-            r = score._group_row(g, ctl, a, grp, member, lo, hi, operators, settings)
+            r = score._group_row(g, ctl, a, grp, member, lo, hi, operators, settings, reason=False)
             if switched:
-                r1 = score._group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings)
+                r1 = score._group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings, reason=False)
                 if (score.SEVERITY[r1["band"]], r1["share_min"], r1["share_max"]) > (
                         score.SEVERITY[r["band"]], r["share_min"], r["share_max"]):
                     r = {**r1, "is_more_exposed_reading": True}
