@@ -29,9 +29,12 @@ def _decision_groups(mentions: list[Mention], decisions: list[Decision]) -> list
     """
     dec = {(alias_key(d.name), d.dataset, d.asset_country): d for d in decisions}
     grouped: dict[tuple[str, int], tuple[Decision | None, list[Mention]]] = {}
+    cleaned: dict[str, tuple[str, str]] = {}  # each spelling trimmed and keyed once
     for m in mentions:
-        name = " ".join(m.name.split())
-        k = alias_key(name)
+        if m.name not in cleaned:
+            name = " ".join(m.name.split())
+            cleaned[m.name] = (name, alias_key(name))
+        name, k = cleaned[m.name]
         d = dec.get((k, m.source_id, m.asset_country or "")) or dec.get((k, m.source_id, ""))
         grouped.setdefault((name, d.row if d else 0), (d, []))[1].append(m)
     return [(name, d, ms) for (name, _), (d, ms) in sorted(grouped.items())]
