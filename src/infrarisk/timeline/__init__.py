@@ -36,7 +36,8 @@ asset depends only on the links into it and into its ancestors (the scope argume
 3. the remaining (date, asset) pairs are computed all at once: each date's assets, with
    everything above them and the links in that date's state, become one disjoint copy (ids
    prefixed with the copy, so each copy keeps the order of the ids) in a scratch schema
-   (``timeline``, first on a cursor's search path, dropped at the end), and the resolve and
+   (``timeline`` of an in-memory database attached for the stage, first on a cursor's search
+   path, detached at the end: nothing of the copies is written to the file), and the resolve and
    score stages' own functions run once over all copies, without the tables no band reads
    (:mod:`~infrarisk.timeline.copies`). Copies share no node, and every figure of a node depends
    only on its ancestors, so each copy's figures are those of its date.
@@ -62,7 +63,7 @@ import pyarrow as pa
 from .. import db
 from ..profiles import Profile
 from ..settings import Settings
-from .copies import PREFIX_LEN, SCHEMA, make_copies, prefix, resolve_bands_only, score_bands_only
+from .copies import PREFIX_LEN, SCHEMA, SCRATCH, make_copies, prefix, resolve_bands_only, score_bands_only
 from .states import _graph, assign, census_stated, change_dates, plan, subject_states
 
 BAND_COLUMNS = ["asset_id", "valid_from", "valid_to", "band", "group_id", "share_min", "share_max", "is_controlled"]
@@ -82,6 +83,7 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
     if not dates:
         return empty
     cur = con.cursor()
+    cur.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     cur.execute(f"SET search_path = '{SCHEMA},main'")
     try:
@@ -105,6 +107,7 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
     finally:
         cur.execute("SET search_path = 'main'")
         cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        cur.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
         cur.close()
     # today's figures of the assets with events only (a build has up to every asset in out_exposure__assets)
     today = {r[0]: list(r[1:]) for r in _of_assets(con, events, """

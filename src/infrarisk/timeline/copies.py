@@ -2,8 +2,8 @@
 
 Contract: inputs are the work of :func:`infrarisk.timeline.states.assign` (date -> assets), the
 temporary table ``_timeline_link_states``, and the tables the resolve and score stages read
-(``main``); outputs are the scratch schema's tables (``timeline``, which must be first on the
-cursor's search path): one disjoint copy per date, ids prefixed ``tNNNNN|`` (:func:`make_copies`),
+(``main``); outputs are the scratch schema's tables (:data:`SCHEMA`, ``timeline`` in the in-memory
+database :data:`SCRATCH`, which must be first on the cursor's search path): one disjoint copy per date, ids prefixed ``tNNNNN|`` (:func:`make_copies`),
 then ``out_exposure__assets`` and ``out_inge2__ports`` of all copies
 (:func:`resolve_bands_only`, :func:`score_bands_only`: the stages' own functions, without the
 tables no band reads).
@@ -24,7 +24,9 @@ from ..profiles import Profile
 from ..settings import Settings
 from .states import _reach
 
-SCHEMA = "timeline"
+#: the in-memory database the copies live in (attached for the stage: nothing of them reaches the file)
+SCRATCH = "tl_scratch"
+SCHEMA = f"{SCRATCH}.timeline"
 #: tables keyed by asset id that the resolve and score stages read (copied with the copies' ids)
 ASSET_KEYED = ("core_cables__owner_mentions", "core_gem__stakes", "core_assets__census_map")
 
