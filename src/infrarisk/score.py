@@ -83,13 +83,15 @@ def alt_countries(con: duckdb.DuckDBPyConnection, g: OwnershipGraph) -> dict[int
     Read from ``core_ownership__entities.alt_country_codes`` (a list, or codes separated by
     commas, semicolons or spaces) where the integrate stage writes it; empty without it.
     """
-    cols = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'core_ownership__entities'").fetchall()}
+    cols = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                            "WHERE table_name = 'core_ownership__entities'").fetchall())
     if "alt_country_codes" not in cols:
         return {}
+    # rows with nothing in them are left in the database (most entities have an empty list)
+    some = "len(alt_country_codes) > 0" if cols["alt_country_codes"].endswith("[]") else "trim(alt_country_codes) <> ''"
     out: dict[int, frozenset[str]] = {}
     for eid, codes in con.execute("SELECT entity_id, alt_country_codes FROM core_ownership__entities "
-                                  "WHERE alt_country_codes IS NOT NULL").fetchall():
+                                  f"WHERE alt_country_codes IS NOT NULL AND {some}").fetchall():
         v = g.index.get(eid)
         if v is None:
             continue
