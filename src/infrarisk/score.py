@@ -150,12 +150,14 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
         lo, hi = ownership.held_share(g, member, ctl)
         held[grp.id] = (member, lo, hi)  # the INGE2 finding states what the sources say: the recorded reading
         xlo, xhi = ownership.held_share(g, exposed, ctl) if switched else (lo, hi)
+        # an asset with no member at or above it has no path from one: no walk
+        reach, xreach = ownership.below(g, member), (ownership.below(g, exposed) if switched else None)
         for a in assets:
-            p0 = _group_paths(g, ctl, edge_id, a, grp.id, member)
+            p0 = _group_paths(g, ctl, edge_id, a, grp.id, member) if reach[a] else []
             r0 = _group_row(g, ctl, a, grp, member, lo, hi, operators, settings, _undisclosed(g, p0))
             r, p = r0, p0
             if switched:
-                p1 = _group_paths(g, ctl, edge_id, a, grp.id, exposed)
+                p1 = _group_paths(g, ctl, edge_id, a, grp.id, exposed) if xreach[a] else []
                 r1 = _group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings, _undisclosed(g, p1))
                 if (SEVERITY[r1["band"]], r1["share_min"], r1["share_max"]) > (
                         SEVERITY[r0["band"]], r0["share_min"], r0["share_max"]):
