@@ -10,7 +10,7 @@ every figure on it equals the whole graph's.
 Control is computed **once** per graph: :func:`control` returns the :class:`Control`
 stored on the graph (the resolve pass stores the whole graph's, restricted to the scope;
 otherwise it is computed on first use). :func:`in_group` and :func:`held_share` are
-likewise computed once per group and stored. Later stages that read the ``out_`` tables
+likewise computed once per group and stored (:func:`held_shares`: many groups in one solve). Later stages that read the ``out_`` tables
 need none of this.
 """
 
@@ -234,11 +234,31 @@ def held_share(g: OwnershipGraph, member: np.ndarray, ctl: Control | None = None
     -------
     (h_min, h_max) : arrays over nodes
     """
-    key = (np.asarray(member, bool).tobytes(), None if ctl is None else id(ctl.controller))
+    key = _held_key(member, ctl)
     if key not in g._held:
         g._held[key] = shares.held_share(g.net, member, None if ctl is None else ctl.controller)
     lo, hi = g._held[key]
     return lo.copy(), hi.copy()
+
+
+def _held_key(member: np.ndarray, ctl: Control | None) -> tuple:
+    return np.asarray(member, bool).tobytes(), None if ctl is None else id(ctl.controller)
+
+
+def held_shares(g: OwnershipGraph, members: list[np.ndarray], ctl: Control | None = None
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`held_share` of several memberships, those not stored yet solved together
+    (:func:`~infrarisk.ownership.shares.held_share_many`; one by one where the scope has a
+    cross-holding), each stored like :func:`held_share`'s."""
+    keys = [_held_key(m, ctl) for m in members]
+    todo = [i for i, k in enumerate(keys) if k not in g._held]
+    controller = None if ctl is None else ctl.controller
+    got = shares.held_share_many(g.net, [members[i] for i in todo], controller)
+    if got is None:
+        got = [shares.held_share(g.net, members[i], controller) for i in todo]
+    for i, r in zip(todo, got):
+        g._held[keys[i]] = r
+    return [(g._held[k][0].copy(), g._held[k][1].copy()) for k in keys]
 
 
 def economic(g: OwnershipGraph, targets: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:

@@ -35,7 +35,7 @@ import pyarrow as pa
 from .. import db
 from ..settings import Settings
 from . import load, network, shares
-from .graph import Control, OwnershipGraph, build_graph, held_share, in_group, untraced
+from .graph import Control, OwnershipGraph, build_graph, held_shares, in_group, untraced
 
 
 def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGraph:
@@ -179,8 +179,7 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
     asset_nodes = np.asarray(assets, dtype=np.int64)
     countries = sorted({c for c in ctl.country if c})
     members = [in_group(g, ctl, {c}, settings.thresholds.majority) for c in countries]
-    # every country in one solve where the scope has no cross-holding, else one by one
-    held_all = shares.held_share_many(g.net, members, ctl.controller) or [held_share(g, m, ctl) for m in members]
+    held_all = held_shares(g, members, ctl)  # every country in one solve (stored on the graph)
     for c, member, (h_lo, h_hi) in zip(countries, members, held_all):
         held = asset_nodes[h_hi[asset_nodes] > 0]
         # an asset without an identified controller is controlled from nowhere, not from
