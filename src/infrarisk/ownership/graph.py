@@ -129,9 +129,12 @@ class _Chains:
 
     def __init__(self, controller: np.ndarray):
         self.controller = controller
+        self._list = None  # the controllers as a list: walked faster than the array
 
     def __getitem__(self, v: int) -> list[int]:
-        return network.chain(self.controller, int(v))
+        if self._list is None:
+            self._list = np.asarray(self.controller).tolist()
+        return network.chain(self._list, int(v))
 
     def __len__(self) -> int:
         return len(self.controller)

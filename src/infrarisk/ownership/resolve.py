@@ -105,40 +105,46 @@ def write_entity_tables(con: duckdb.DuckDBPyConnection, loaded: load.Loaded, ctl
 
 def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: Control, settings: Settings) -> None:
     """The per-entity and per-asset tables of the scope (module docstring)."""
-    names = g.names
+    names, ids_ = g.names, g.ids
     rows = []
-    unt = untraced(g, ctl)
+    unt = untraced(g, ctl).tolist()
+    # plain lists: read element by element below
+    controller, ultimate = np.asarray(ctl.controller).tolist(), np.asarray(ctl.ultimate).tolist()
+    reaches, is_state = np.asarray(ctl.reaches_state).tolist(), np.asarray(g.is_state).tolist()
+    is_asset = np.asarray(g.is_asset).tolist()
     for v in range(g.n):
-        if g.is_asset[v]:
+        if is_asset[v]:
             continue
+        chain = ctl.chain[v]
         rows.append({
-            "entity_id": g.ids[v],
-            "controller_entity_id": g.ids[ctl.controller[v]] if ctl.controller[v] >= 0 else None,
-            "ultimate_controller_entity_id": g.ids[ctl.ultimate[v]] if ctl.ultimate[v] >= 0 else None,
-            "control_chain": " > ".join(names[x] for x in ctl.chain[v]),
-            "control_chain_ids": [g.ids[x] for x in ctl.chain[v]],
+            "entity_id": ids_[v],
+            "controller_entity_id": ids_[controller[v]] if controller[v] >= 0 else None,
+            "ultimate_controller_entity_id": ids_[ultimate[v]] if ultimate[v] >= 0 else None,
+            "control_chain": " > ".join(names[x] for x in chain),
+            "control_chain_ids": [ids_[x] for x in chain],
             "controlling_country_code": ctl.country[v],
             "controlling_country_basis": ctl.country_basis[v],
-            "is_state_controlled": bool(ctl.reaches_state[v]) and not bool(g.is_state[v]),
-            "is_state": bool(g.is_state[v]),
-            "untraced_fraction": float(unt[v]),
+            "is_state_controlled": reaches[v] and not is_state[v],
+            "is_state": is_state[v],
+            "untraced_fraction": unt[v],
         })
     db.write_frame(con, "out_ownership__entities", pd.DataFrame(rows), order_by=["entity_id"])
 
-    assets = [v for v in range(g.n) if g.is_asset[v]]
+    assets = [v for v in range(g.n) if is_asset[v]]
     rows = []
     for a in assets:
-        c = int(ctl.controller[a])
+        c = controller[a]
+        chain = ctl.chain[a][1:]
         rows.append({
-            "asset_id": g.ids[a],
-            "controller_entity_id": g.ids[c] if c >= 0 else None,
+            "asset_id": ids_[a],
+            "controller_entity_id": ids_[c] if c >= 0 else None,
             "control_basis": next((e.control_basis for e in g.in_edges.get(a, []) if e.owner == c), None),
-            "ultimate_controller_entity_id": g.ids[ctl.ultimate[a]] if c >= 0 and ctl.ultimate[a] >= 0 else None,
-            "control_chain": " > ".join(names[x] for x in ctl.chain[a][1:]) or None,
-            "control_chain_ids": [g.ids[x] for x in ctl.chain[a][1:]],
+            "ultimate_controller_entity_id": ids_[ultimate[a]] if c >= 0 and ultimate[a] >= 0 else None,
+            "control_chain": " > ".join(names[x] for x in chain) or None,
+            "control_chain_ids": [ids_[x] for x in chain],
             "controlling_country_code": ctl.country[a] if c >= 0 else None,
             "controlling_country_basis": ctl.country_basis[a] if c >= 0 else "no controller identified",
-            "is_state_controlled": bool(ctl.reaches_state[a]) and c >= 0,
+            "is_state_controlled": reaches[a] and c >= 0,
         })
     db.write_frame(con, "out_ownership__asset_controllers", pd.DataFrame(rows), order_by=["asset_id"])
 
