@@ -8,7 +8,8 @@ condensation and level plan cached on it), compute for every node at once:
   whole ownership (``Network.members_complete``: the split is undisclosed, not the owners);
 - :func:`held_share` — ``(min, max)`` share held by or through entities controlled from a
   group (a membership mask): members pass their whole stake on, every other holder is
-  looked through; :func:`held_share_many` — the same for many memberships in one solve;
+  looked through; :func:`held_share_many` — the same for many memberships in one solve
+  (:func:`propagate_masked`: the solver with a pass-on mask per column on the values);
 - :func:`economic` — the look-through economic share of every node in a few targets;
   :func:`economic_roots` — the same for many targets at once, sparse (the non-zero entries only);
 - :func:`lookthrough_by_country` — :func:`held_share`'s minimum for *every* country at
@@ -146,11 +147,39 @@ def held_share_many(net: Network, members: list[np.ndarray], ctl: np.ndarray | N
             _, b_min = solver.pass_on_edges(net.n, src, dst, w, member)
             B[:, 2 * i], B[:, 2 * i + 1] = b_min, b_min + u
             keep[:, 2 * i] = keep[:, 2 * i + 1] = ~member
-        both = solver.propagate_masked(p, At_p, B[p.order], keep[p.order])
+        both = propagate_masked(p, At_p, B[p.order], keep[p.order])
         for i, member in enumerate(chunk):
             lo_, hi_ = both[p.pos, 2 * i], both[p.pos, 2 * i + 1]
             out.append(_held_bounds(net, member, lo_, hi_, into))
     return out
+
+
+def propagate_masked(p: solver.Plan, At_p: sp.csr_matrix, B_p: np.ndarray, keep_p: np.ndarray) -> np.ndarray:
+    """:func:`~infrarisk.ownership.solver.propagate` of a dense ``B_p`` on a plan without dense components, where a value
+    passes on only where ``keep_p`` (same shape, in positions) is true: column ``c`` is the
+    solve of the matrix whose columns (owners) not kept in ``c`` are zero — with the same terms
+    summed in the same order (a dropped owner adds ``w · 0``), so bit for bit that solve.
+
+    Examples
+    --------
+    >>> p = solver.plan(solver.condense(3, [0, 1], [1, 2]), [0, 1], [1, 2])
+    >>> At = p.matrix(np.array([0, 1]), np.array([1, 2]), [0.5, 0.5])
+    >>> B = np.zeros((3, 2)); B[p.pos[0]] = 1.0
+    >>> keep = np.ones((3, 2), bool); keep[p.pos[1], 1] = False
+    >>> propagate_masked(p, At, B, keep)[p.pos].tolist()
+    [[1.0, 1.0], [0.5, 0.5], [0.25, 0.0]]
+    """
+    if p.groups:
+        raise ValueError("propagate_masked: the plan has components that need a dense solve")
+    X = np.zeros(B_p.shape)
+    Xm = np.zeros(B_p.shape)  # the values that pass on
+    for lv in range(len(p.bounds) - 1):
+        a, b = int(p.bounds[lv]), int(p.bounds[lv + 1])
+        if a == b:
+            continue
+        X[a:b] = B_p[a:b] + At_p[a:b] @ Xm
+        Xm[a:b] = np.where(keep_p[a:b], X[a:b], 0.0)
+    return X
 
 
 def _held_bounds(net: Network, member: np.ndarray, lo_: np.ndarray, hi_: np.ndarray,

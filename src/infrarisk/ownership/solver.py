@@ -277,34 +277,6 @@ def propagate(p: Plan, At_p: sp.csr_matrix, B_p, whole_p: np.ndarray | None = No
     return X.matrix() if sparse else X
 
 
-def propagate_masked(p: Plan, At_p: sp.csr_matrix, B_p: np.ndarray, keep_p: np.ndarray) -> np.ndarray:
-    """:func:`propagate` of a dense ``B_p`` on a plan without dense components, where a value
-    passes on only where ``keep_p`` (same shape, in positions) is true: column ``c`` is the
-    solve of the matrix whose columns (owners) not kept in ``c`` are zero — with the same terms
-    summed in the same order (a dropped owner adds ``w · 0``), so bit for bit that solve.
-
-    Examples
-    --------
-    >>> p = plan(condense(3, [0, 1], [1, 2]), [0, 1], [1, 2])
-    >>> At = p.matrix(np.array([0, 1]), np.array([1, 2]), [0.5, 0.5])
-    >>> B = np.zeros((3, 2)); B[p.pos[0]] = 1.0
-    >>> keep = np.ones((3, 2), bool); keep[p.pos[1], 1] = False
-    >>> propagate_masked(p, At, B, keep)[p.pos].tolist()
-    [[1.0, 1.0], [0.5, 0.5], [0.25, 0.0]]
-    """
-    if p.groups:
-        raise ValueError("propagate_masked: the plan has components that need a dense solve")
-    X = np.zeros(B_p.shape)
-    Xm = np.zeros(B_p.shape)  # the values that pass on
-    for lv in range(len(p.bounds) - 1):
-        a, b = int(p.bounds[lv]), int(p.bounds[lv + 1])
-        if a == b:
-            continue
-        X[a:b] = B_p[a:b] + At_p[a:b] @ Xm
-        Xm[a:b] = np.where(keep_p[a:b], X[a:b], 0.0)
-    return X
-
-
 class _Rows:
     """A CSR matrix filled a block of rows at a time, in row order; rows not yet filled are
     empty. Appending copies only the new block (no re-stacking of what is done)."""
