@@ -294,3 +294,24 @@ def test_gem_hq_matches_names_nothing_else_matched_and_keeps_two_countries():
     # a known entity of the same name is matched by its rule first: GEM's pair is not an entity then
     r2 = match([gm("PetroVietnam", 2, "FR")], [KnownEntity("pvn", "PetroVietnam")], [], gem_parents=parents)
     assert (r2.names[0].method, r2.names[0].entity_id) == ("rule", "pvn")
+
+
+@pytest.mark.parametrize("threshold", [0.0, 60.0, 92.0])
+def test_fuzzy_matches_are_those_of_extract_one_key_at_a_time(threshold):
+    # short words from a small alphabet: many equal scores, more than ten hits per key
+    import random
+
+    from rapidfuzz import fuzz, process
+
+    from infrarisk.match.rules import fuzzy_matches
+    rng = random.Random(int(threshold))
+    words = ["".join(rng.choice("abc") for _ in range(rng.randint(2, 6))) for _ in range(120)]
+    choices = sorted({" ".join(rng.sample(words, rng.randint(1, 3))) for _ in range(300)})
+    keys = sorted({" ".join(rng.sample(words, rng.randint(1, 3))) for _ in range(60)})
+    got = fuzzy_matches(keys, choices, threshold, cells=7 * len(choices))  # chunks of seven keys
+    for k in keys:
+        want = [(c, s) for c, s, _ in process.extract(k, choices, scorer=fuzz.token_sort_ratio,
+                                                       score_cutoff=threshold, limit=10)]
+        assert got[k] == want
+    # the cut at ten and ties are exercised where many choices pass; at 92 some keys still match
+    assert any(len(v) == 10 for v in got.values()) if threshold < 90 else any(got.values())

@@ -159,3 +159,22 @@ def test_the_more_exposed_reading_of_an_entity_with_alternative_countries(tmp_pa
     # the INGE2 finding keeps what the sources record
     assert con.execute("SELECT count(*) FROM out_inge2__terminals WHERE asset_id = 'terminal:dual-seat' "
                        "AND is_controlled").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("column, values", [
+    ("VARCHAR[]", {"Baltic Gas Trading": "['RU', 'cn ']", "Gallic Ports": "[]"}),
+    ("VARCHAR", {"Baltic Gas Trading": "'RU; cn'", "Gallic Ports": "' , '"}),
+])
+def test_alt_countries_of_a_list_or_a_text_column(tmp_path, column, values):
+    ents = [entity("Baltic Gas Trading", "DE"), entity("Gallic Ports", "FR")]
+    stakes = [stake("Dual Seat", "Baltic Gas Trading", 60), stake("Dual Seat", "Gallic Ports", 40)]
+    con, log, s = load_tiny(tmp_path, entities=ents, stakes=stakes)
+    g = ownership.resolve(con, s)
+    con.execute("ALTER TABLE core_ownership__entities DROP COLUMN alt_country_codes")
+    assert score.alt_countries(con, g) == {}  # no such column
+    con.execute(f"ALTER TABLE core_ownership__entities ADD COLUMN alt_country_codes {column}")
+    for name, v in values.items():
+        con.execute(f"UPDATE core_ownership__entities SET alt_country_codes = {v} WHERE entity_name = ?", [name])
+    baltic = g.index[con.execute("SELECT entity_id FROM core_ownership__entities "
+                                 "WHERE entity_name = 'Baltic Gas Trading'").fetchone()[0]]
+    assert score.alt_countries(con, g) == {baltic: frozenset({"RU", "CN"})}  # empty ones are left out

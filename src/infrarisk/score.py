@@ -83,13 +83,15 @@ def alt_countries(con: duckdb.DuckDBPyConnection, g: OwnershipGraph) -> dict[int
     Read from ``core_ownership__entities.alt_country_codes`` (a list, or codes separated by
     commas, semicolons or spaces) where the integrate stage writes it; empty without it.
     """
-    cols = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'core_ownership__entities'").fetchall()}
+    cols = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                            "WHERE table_name = 'core_ownership__entities'").fetchall())
     if "alt_country_codes" not in cols:
         return {}
+    # rows with nothing in them are left in the database (most entities have an empty list)
+    some = "len(alt_country_codes) > 0" if cols["alt_country_codes"].endswith("[]") else "trim(alt_country_codes) <> ''"
     out: dict[int, frozenset[str]] = {}
     for eid, codes in con.execute("SELECT entity_id, alt_country_codes FROM core_ownership__entities "
-                                  "WHERE alt_country_codes IS NOT NULL").fetchall():
+                                  f"WHERE alt_country_codes IS NOT NULL AND {some}").fetchall():
         v = g.index.get(eid)
         if v is None:
             continue
@@ -148,12 +150,14 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
         lo, hi = ownership.held_share(g, member, ctl)
         held[grp.id] = (member, lo, hi)  # the INGE2 finding states what the sources say: the recorded reading
         xlo, xhi = ownership.held_share(g, exposed, ctl) if switched else (lo, hi)
+        # an asset with no member at or above it has no path from one: no walk
+        reach, xreach = ownership.below(g, member), (ownership.below(g, exposed) if switched else None)
         for a in assets:
-            p0 = _group_paths(g, ctl, edge_id, a, grp.id, member)
+            p0 = _group_paths(g, ctl, edge_id, a, grp.id, member) if reach[a] else []
             r0 = _group_row(g, ctl, a, grp, member, lo, hi, operators, settings, _undisclosed(g, p0))
             r, p = r0, p0
             if switched:
-                p1 = _group_paths(g, ctl, edge_id, a, grp.id, exposed)
+                p1 = _group_paths(g, ctl, edge_id, a, grp.id, exposed) if xreach[a] else []
                 r1 = _group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings, _undisclosed(g, p1))
                 if (SEVERITY[r1["band"]], r1["share_min"], r1["share_max"]) > (
                         SEVERITY[r0["band"]], r0["share_min"], r0["share_max"]):
@@ -186,11 +190,16 @@ def census_statements(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame) -> p
         "JOIN core_assets__census_map m USING (terminal_id) "
         "WHERE m.is_new AND t.no_foreign_stake_statement IS NOT NULL").fetchall()}
     hit = groups["asset_id"].isin(list(stated)) & (groups["band"] == "unknown") & (groups["share_min"] <= 0)
-    for i in groups.index[hit]:
-        text, url, when = stated[groups.at[i, "asset_id"]]
-        groups.loc[i, ["band", "band_basis"]] = ["none", "stated"]
-        groups.at[i, "band_reason"] = (f"Held with no foreign stake, as the census of container terminals states: "
-                                       f"{text.rstrip('.')} ({url}, {str(when)[:10]}).")
+    if not hit.any():
+        return groups
+    reasons = []
+    for aid in groups.loc[hit, "asset_id"].tolist():
+        text, url, when = stated[aid]
+        reasons.append(f"Held with no foreign stake, as the census of container terminals states: "
+                       f"{text.rstrip('.')} ({url}, {str(when)[:10]}).")
+    groups.loc[hit, "band"] = "none"
+    groups.loc[hit, "band_basis"] = "stated"
+    groups.loc[hit, "band_reason"] = reasons  # one column each, all rows at once
     return groups
 
 
@@ -214,22 +223,23 @@ def _undisclosed(g: OwnershipGraph, paths: list[dict]) -> tuple[str, ...]:
 
 def _group_row(g: OwnershipGraph, ctl: ownership.Control, a: int, grp: RiskGroup, member: np.ndarray,
                lo: np.ndarray, hi: np.ndarray, operators: set[str], settings: Settings,
-               undisclosed: tuple[str, ...] = ()) -> dict:
+               undisclosed: tuple[str, ...] = (), reason: bool = True) -> dict:
     """The ``out_exposure__asset_groups`` row of asset ``a`` for one group under one membership;
-    ``undisclosed`` names its group-controlled holders of undisclosed share (:func:`_undisclosed`)."""
+    ``undisclosed`` names its group-controlled holders of undisclosed share (:func:`_undisclosed`).
+    ``reason=False`` leaves the reason in words out (empty: the timeline reads bands only)."""
     t = settings.thresholds
     operator = next((g.names[e.owner] for e in g.in_edges.get(a, [])
                      if e.interest_type in operators and member[e.owner]), None)
     controlled = bool(member[a]) and ctl.controller[a] >= 0
     la, ha = float(lo[a]), float(hi[a])
     b = bands.interval_band(la, ha, controlled, operator is not None, t)
-    chain = " > ".join(g.names[x] for x in ctl.chain[a][1:])
     return {
         "asset_id": g.ids[a], "group_id": grp.id, "group_label": grp.label,
         "share_min": la, "share_max": ha, "is_controlled": controlled,
         "operator_name": operator, "band": b.band,
-        "band_reason": bands.band_reason(b, grp.label, la, ha, controlled, operator, chain, t, bool(g.has_owner[a]),
-                                         undisclosed if la <= bands.EPS else ()),
+        "band_reason": bands.band_reason(b, grp.label, la, ha, controlled, operator,
+                                         " > ".join(g.names[x] for x in ctl.chain[a][1:]), t, bool(g.has_owner[a]),
+                                         undisclosed if la <= bands.EPS else ()) if reason else "",
         "traced_share": 1.0 - b.untraced, "untraced_share": b.untraced, "band_basis": b.basis,
         "band_max": b.band_max, "is_more_exposed_reading": False,
     }

@@ -120,3 +120,67 @@ def test_a_high_risk_holder_of_undisclosed_share_is_named_not_denied(tmp_path):
     assert band == "unknown" and basis == "untraced"
     assert reason.startswith("Held in part by or through entities controlled from Russia (PJSC Gazprom)"), reason
     assert "No holding" not in reason
+
+
+def _random_dag(seed: int, n: int = 60, m: int = 140) -> Network:
+    """Owners before subjects (no loop), lower and upper bounds with undisclosed (0, 1) stakes,
+    parallel edges, some isolated nodes; the last third are assets."""
+    rng = np.random.default_rng(seed)
+    src = rng.integers(0, n - 1, m)
+    dst = np.minimum(src + 1 + rng.integers(0, n // 3, m), n - 1)
+    lo = np.round(rng.uniform(0, 1, m), 3) * (rng.uniform(size=m) > 0.2)
+    hi = np.where(lo > 0, np.minimum(lo + rng.uniform(0, 0.3, m), 1.2), 1.0)
+    is_asset = np.arange(n) >= 2 * n // 3
+    keep = ~is_asset[src]  # assets own nothing
+    return Network.from_arrays(n, src[keep], dst[keep], lo[keep], hi=hi[keep], is_asset=is_asset)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_economic_roots_equal_the_dense_solve_bit_for_bit(seed):
+    net = _random_dag(seed)
+    targets = np.flatnonzero(net.is_asset)
+    rows = np.flatnonzero(~net.has_owner)
+    r, j, lo, hi = shares.economic_roots(net, targets, rows)
+    W_lo, W_hi = shares.economic(net, targets, rows=rows)
+    jj, rr = np.nonzero(((W_lo + W_hi) > 0).T)  # the dense entries, by target then row
+    assert r.tolist() == rr.tolist() and j.tolist() == jj.tolist()
+    assert lo.tobytes() == W_lo[rr, jj].tobytes() and hi.tobytes() == W_hi[rr, jj].tobytes()
+    assert (hi > lo).any() and (lo == 0).any()  # undisclosed stakes: an upper bound with no lower one
+
+
+def test_economic_roots_decline_a_cross_holding():
+    # 0 and 1 hold each other: a dense solve per component, left to the dense path
+    net = Network.from_arrays(3, [0, 1, 1], [1, 0, 2], [0.3, 0.2, 0.5], is_asset=[False, False, True])
+    assert shares.economic_roots(net, np.array([2]), np.array([0, 1])) is None
+    W_lo, _ = shares.economic(net, [2])
+    assert W_lo[1, 0] > 0.5
+
+
+def test_asset_owners_rows_are_the_roots_then_the_unknown_row(tmp_path):
+    # the sparse path of resolve: one root holding 40%, then the 60% no recorded holder accounts for
+    con, log, s = load_tiny(tmp_path, entities=[entity("Gallic Telecom", "FR")],
+                            stakes=[stake("Cable One", "Gallic Telecom", "40")])
+    ownership.resolve(con, s)
+    rows = con.execute("SELECT owner_entity_id IS NULL, share_min, share_max FROM out_ownership__asset_owners "
+                       "ORDER BY owner_entity_id NULLS LAST").fetchall()
+    assert rows == [(False, 0.4, 0.4), (True, 0.6, 0.6)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_held_share_many_equals_one_by_one_bit_for_bit(seed):
+    net = _random_dag(seed)
+    rng = np.random.default_rng(100 + seed)
+    net.members_complete = net.is_asset & (rng.uniform(size=net.n) > 0.5)  # consortia with undisclosed splits
+    ctl = np.where(rng.uniform(size=net.n) > 0.7, 0, -1)
+    members = [rng.uniform(size=net.n) > q for q in (0.5, 0.8, 0.95, 1.0)]  # the last one: nobody
+    many = shares.held_share_many(net, members, ctl, cells=4 * net.n)  # chunks of two memberships
+    assert len(many) == len(members)
+    for m, (lo, hi) in zip(members, many):
+        lo1, hi1 = shares.held_share(net, m, ctl)
+        assert lo.tobytes() == lo1.tobytes() and hi.tobytes() == hi1.tobytes()
+    assert any((hi > lo).any() for lo, hi in many)  # the untraced shares are exercised
+
+
+def test_held_share_many_declines_a_cross_holding():
+    net = Network.from_arrays(3, [0, 1, 1], [1, 0, 2], [0.3, 0.2, 0.5], is_asset=[False, False, True])
+    assert shares.held_share_many(net, [np.array([True, False, False])]) is None

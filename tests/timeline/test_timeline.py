@@ -94,3 +94,11 @@ def test_every_date_equals_an_as_of_resolve(built, tmp_path):
             "FROM out_exposure__assets").fetchall()}
         assert mine == real, day
         assert n == then.execute("SELECT count(*) FROM out_inge2__ports").fetchone()[0], day
+
+
+def test_the_copies_leave_nothing_behind(built):
+    # the copies live in an in-memory database attached for the stage only
+    assert [r[0] for r in built.execute("SELECT database_name FROM duckdb_databases() WHERE NOT internal").fetchall()
+            ] == [built.execute("SELECT current_database()").fetchone()[0]]
+    assert not built.execute("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 't0%' "
+                             "OR table_schema = 'timeline'").fetchone()[0]

@@ -46,6 +46,10 @@ def _same_as() -> dict[tuple[str, ...], str]:
         return {tuple(r["form"].split()): r["same_as"] for r in csv.DictReader(fh) if r["same_as"]}
 
 
+_NOTES, _ASIDES = re.compile(r"\[[^\]]*\]"), re.compile(r"\([^)]*\)")
+_JOINED, _OTHER = re.compile(r"['`´’.]"), re.compile(r"[^a-z0-9]+")
+
+
 def tokens(name: str) -> list[str]:
     """The words of a name before legal forms are removed (the first step of :func:`normalise`).
 
@@ -55,11 +59,11 @@ def tokens(name: str) -> list[str]:
     ['societe', 'denergie', 'sa']
     """
     s = anyascii(name).casefold()
-    s = re.sub(r"\[[^\]]*\]", " ", s)     # editorial notes: [TO BE DELETED]
-    s = re.sub(r"\([^)]*\)", " ", s)      # abbreviations and asides: (EBN), (stc)
+    s = _NOTES.sub(" ", s)               # editorial notes: [TO BE DELETED]
+    s = _ASIDES.sub(" ", s)              # abbreviations and asides: (EBN), (stc)
     s = s.replace("&", " and ")
-    s = re.sub(r"['`´’.]", "", s)         # S.p.A. -> spa, d'Energie -> denergie
-    return re.sub(r"[^a-z0-9]+", " ", s).split()
+    s = _JOINED.sub("", s)               # S.p.A. -> spa, d'Energie -> denergie
+    return _OTHER.sub(" ", s).split()
 
 
 @lru_cache(maxsize=65536)
@@ -148,7 +152,7 @@ def is_placeholder(name: str) -> bool:
     >>> [is_placeholder(x) for x in ("Other", " others ", "", "Unknown", "Otherland AS")]
     [True, True, True, True, False]
     """
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", anyascii(name or "").casefold()).split()) in PLACEHOLDERS
+    return " ".join(_OTHER.sub(" ", anyascii(name or "").casefold()).split()) in PLACEHOLDERS
 
 
 def alias_key(name: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from ..textids import short_hash, slug
@@ -28,9 +29,12 @@ def _decision_groups(mentions: list[Mention], decisions: list[Decision]) -> list
     """
     dec = {(alias_key(d.name), d.dataset, d.asset_country): d for d in decisions}
     grouped: dict[tuple[str, int], tuple[Decision | None, list[Mention]]] = {}
+    cleaned: dict[str, tuple[str, str]] = {}  # each spelling trimmed and keyed once
     for m in mentions:
-        name = " ".join(m.name.split())
-        k = alias_key(name)
+        if m.name not in cleaned:
+            name = " ".join(m.name.split())
+            cleaned[m.name] = (name, alias_key(name))
+        name, k = cleaned[m.name]
         d = dec.get((k, m.source_id, m.asset_country or "")) or dec.get((k, m.source_id, ""))
         grouped.setdefault((name, d.row if d else 0), (d, []))[1].append(m)
     return [(name, d, ms) for (name, _), (d, ms) in sorted(grouped.items())]
@@ -102,6 +106,7 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
     groups = _decision_groups(mentions, list(decisions))
     split = Counter(name for name, _, _ in groups)
     names: list[NameMatch] = []
+    fuzzy: list[NameMatch] = []  # the names left to the fuzzy step
     for name, dec, ms in groups:
         ms = sorted(ms, key=lambda m: (m.file, m.row, m.column))
         key = normalise(name)
@@ -166,35 +171,72 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
         elif key in gem_keys:
             pass  # GEM's parent -> HQ pairs below
         elif choices:
-            best: dict[str, float] = {}
-            for choice, score, _ in process.extract(key, choices, scorer=fuzz.token_sort_ratio,
-                                                    score_cutoff=threshold, limit=10):
-                for eid in key_to_ids[choice]:
-                    best[eid] = max(best.get(eid, 0.0), float(score))
-            ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
-            if ranked:
-                nm.candidates = [(e, round(s, 1)) for e, s in ranked[:3]]
-                if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < TIE_MARGIN:
-                    nm.method = "ambiguous"
-                    nm.detail = f"fuzzy scores within {TIE_MARGIN:g} points"
-                else:
-                    nm.method, nm.entity_id, nm.score = "fuzzy", ranked[0][0], round(ranked[0][1], 1)
-        if key in gem_keys and (nm.method == "new" or (nm.method == "ambiguous" and nm.candidates
-                                                          and nm.candidates[0][0].startswith(REGISTRY_PREFIX))):
-            ps = gem_keys[key]
-            nm.method, nm.entity_id, nm.entity_name = "gem_hq", GEM_HQ_PREFIX + slug(key, max_len=80), ps[0].name
-            nm.detail = ((nm.detail + "; ") if nm.detail else "") + (
-                f"normalised name '{key}' is a parent in GEM's parent -> headquarters-country table: "
-                + "; ".join(f"{p.name} {p.country}" + (f" (GEM: {p.corrected_from}, corrected)" if p.corrected_from
-                                                       else "") for p in ps))
-        elif nm.entity_id is not None and nm.is_matched:
-            nm.entity_name = by_id[nm.entity_id].name if nm.entity_id in by_id else \
-                records[nm.entity_id[len(REGISTRY_PREFIX):]].legal_name
+            fuzzy.append(nm)  # scored below, all such names at once; key is in no gem_keys
+            names.append(nm)
+            continue
+        _finish(nm, key, gem_keys, by_id, records)
         names.append(nm)
+
+    scores = fuzzy_matches(sorted({nm.key for nm in fuzzy}), choices, threshold)
+    for nm in fuzzy:
+        best: dict[str, float] = {}
+        for choice, score in scores[nm.key]:
+            for eid in key_to_ids[choice]:
+                best[eid] = max(best.get(eid, 0.0), score)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+        if ranked:
+            nm.candidates = [(e, round(s, 1)) for e, s in ranked[:3]]
+            if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < TIE_MARGIN:
+                nm.method = "ambiguous"
+                nm.detail = f"fuzzy scores within {TIE_MARGIN:g} points"
+            else:
+                nm.method, nm.entity_id, nm.score = "fuzzy", ranked[0][0], round(ranked[0][1], 1)
+        _finish(nm, nm.key, gem_keys, by_id, records)
 
     new_entities = _new_entities(names)
     return MatchResult(names, new_entities, threshold, _registry_entities(names, records, by_id),
                        _gem_hq_entities(names, gem_keys))
+
+
+def fuzzy_matches(keys: list[str], choices: list[str], threshold: float, cells: int = 4_000_000,
+                  limit: int = 10) -> dict[str, list[tuple[str, float]]]:
+    """Per key its ``limit`` best choices scoring at least ``threshold`` (rapidfuzz
+    ``token_sort_ratio``), best first, ties by position in ``choices``: what
+    ``process.extract(key, choices, limit=limit, score_cutoff=threshold)`` returns, for all keys in
+    one score matrix (at most ``cells`` scores at once).
+
+    Examples
+    --------
+    >>> fuzzy_matches(["antin infrastucture partners"], ["antin infrastructure partners", "antwerp"], 92)
+    {'antin infrastucture partners': [('antin infrastructure partners', 98.24561403508771)]}
+    """
+    out: dict[str, list[tuple[str, float]]] = {}
+    step = max(1, cells // max(len(choices), 1))
+    for start in range(0, len(keys), step):
+        chunk = keys[start:start + step]
+        M = process.cdist(chunk, choices, scorer=fuzz.token_sort_ratio, score_cutoff=threshold, dtype=np.float64)
+        for key, row in zip(chunk, M):
+            hit = np.flatnonzero(row >= threshold)
+            hit = hit[np.lexsort((hit, -row[hit]))][:limit]
+            out[key] = [(choices[c], float(row[c])) for c in hit.tolist()]
+    return out
+
+
+def _finish(nm: NameMatch, key: str, gem_keys: dict[str, list[GemParent]], by_id: dict[str, KnownEntity],
+            records: dict[str, RegistryRecord]) -> None:
+    """The last steps of a name's decision: GEM's parent -> HQ pairs where nothing else matched
+    (or registry records tie), else the matched entity's name."""
+    if key in gem_keys and (nm.method == "new" or (nm.method == "ambiguous" and nm.candidates
+                                                  and nm.candidates[0][0].startswith(REGISTRY_PREFIX))):
+        ps = gem_keys[key]
+        nm.method, nm.entity_id, nm.entity_name = "gem_hq", GEM_HQ_PREFIX + slug(key, max_len=80), ps[0].name
+        nm.detail = ((nm.detail + "; ") if nm.detail else "") + (
+            f"normalised name '{key}' is a parent in GEM's parent -> headquarters-country table: "
+            + "; ".join(f"{p.name} {p.country}" + (f" (GEM: {p.corrected_from}, corrected)" if p.corrected_from
+                                                   else "") for p in ps))
+    elif nm.entity_id is not None and nm.is_matched:
+        nm.entity_name = by_id[nm.entity_id].name if nm.entity_id in by_id else \
+            records[nm.entity_id[len(REGISTRY_PREFIX):]].legal_name
 
 
 def _gem_hq_entities(names: list[NameMatch], gem_keys: dict[str, list[GemParent]]) -> list[GemHqEntity]:

@@ -45,7 +45,7 @@ layers over the stored results: :func:`control` (returns the stored :class:`Cont
 A stage that reads the ``out_`` tables needs none of them.
 """
 
-from .evidence import (CONTROL_COLUMNS, PATH_COLUMNS, LinkIndex, control_edges, control_rows, link_index,
+from .evidence import (CONTROL_COLUMNS, PATH_COLUMNS, LinkIndex, below, control_edges, control_rows, link_index,
                        path_rows, paths_to)
 from .graph import (NON_OWNERSHIP, STATE_TYPES, Control, Edge, OwnershipGraph, build_graph, compute_control,
                     control, economic, held_share, in_group, untraced)
@@ -54,7 +54,7 @@ from .resolve import resolve, resolve_all
 
 __all__ = [
     "CONTROL_COLUMNS", "PATH_COLUMNS", "NON_OWNERSHIP", "STATE_TYPES", "Control", "Edge", "LinkIndex", "Loaded",
-    "OwnershipGraph", "build_graph", "compute_control", "control", "control_edges", "control_rows", "economic",
+    "OwnershipGraph", "below", "build_graph", "compute_control", "control", "control_edges", "control_rows", "economic",
     "held_share", "in_group", "link_index", "load_network", "path_rows", "paths_to", "resolve", "resolve_all",
     "scope_nodes", "scope_of_assets", "untraced",
 ]

@@ -9,6 +9,7 @@ to write an evidence table:
 - :func:`paths_to` — simple ownership paths ending at an asset, from the holders where a
   ``stop`` mask holds (e.g. entities controlled from a group) or the tops of the chains;
 - :func:`control_edges` — the edges of an asset's control chain;
+- :func:`below` — the nodes a ``stop`` mask's paths can reach (the others need no walk);
 - :func:`path_rows`, :func:`control_rows` — the same for many assets as flat rows (one per
   step: owner, subject, share interval, link ids; and for paths the product of minimum
   shares), ready for a table; link ids join to ``core_ownership__links`` for the sources.
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order
 
 from .graph import Control, Edge, OwnershipGraph
 
@@ -48,6 +51,34 @@ def link_index(g: OwnershipGraph) -> LinkIndex:
     if not hasattr(g, "_link_index"):
         g._link_index = LinkIndex(g)
     return g._link_index
+
+
+def below(g: OwnershipGraph, mask: np.ndarray) -> np.ndarray:
+    """Whether each node is one of ``mask`` or lies below one along economic edges (the edges
+    :func:`paths_to` walks): only those can have a path from a ``mask`` node, so the others need
+    no walk. One breadth-first pass from every ``mask`` node at once.
+
+    Examples
+    --------
+    >>> from infrarisk.ownership.network import Network
+    >>> net = Network.from_arrays(4, [0, 1], [1, 2], [0.5, 0.5])
+    >>> g = OwnershipGraph(["a", "b", "c", "d"], ["A", "B", "C", "D"], net,
+    ...                    [Edge(0, 1, 0.5, 0.5, False, 0, None, []), Edge(1, 2, 0.5, 0.5, False, 0, None, [])])
+    >>> below(g, np.array([False, True, False, False])).tolist()
+    [False, True, True, False]
+    """
+    ix = link_index(g)
+    es = g.edges
+    src = np.array([es[i].owner for i in ix.edge.tolist()], dtype=np.int64)
+    dst = np.repeat(np.arange(g.n), np.diff(ix.ptr))
+    seeds = np.flatnonzero(np.asarray(mask, bool))
+    n = g.n  # node n: one source linked to every mask node
+    adj = sp.csr_matrix((np.ones(len(src) + len(seeds), dtype=np.int8),
+                         (np.concatenate([src, np.full(len(seeds), n)]), np.concatenate([dst, seeds]))),
+                        shape=(n + 1, n + 1))
+    out = np.zeros(n + 1, dtype=bool)
+    out[breadth_first_order(adj, n, directed=True, return_predecessors=False)] = True
+    return out[:n]
 
 
 def paths_to(g: OwnershipGraph, target: int, stop: np.ndarray | None = None, max_paths: int = 50,

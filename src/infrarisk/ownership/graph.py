@@ -10,7 +10,7 @@ every figure on it equals the whole graph's.
 Control is computed **once** per graph: :func:`control` returns the :class:`Control`
 stored on the graph (the resolve pass stores the whole graph's, restricted to the scope;
 otherwise it is computed on first use). :func:`in_group` and :func:`held_share` are
-likewise computed once per group and stored. Later stages that read the ``out_`` tables
+likewise computed once per group and stored (:func:`held_shares`: many groups in one solve). Later stages that read the ``out_`` tables
 need none of this.
 """
 
@@ -88,7 +88,7 @@ def build_graph(con: duckdb.DuckDBPyConnection, settings: Settings, loaded: load
     nodes = load.scope_nodes(loaded) if scope is None else np.asarray(scope, dtype=np.int64)
     # entities by id, then assets by id (ties break on the id, as in the whole graph)
     ids = loaded.id_of(nodes).to_pylist()
-    at = sorted(range(len(nodes)), key=lambda i: (bool(loaded.net.is_asset[nodes[i]]), ids[i]))
+    at = sorted(range(len(nodes)), key=list(zip(loaded.net.is_asset[nodes].tolist(), ids)).__getitem__)
     nodes, ids = nodes[at], [ids[i] for i in at]
     sub = subgraph.subnetwork(loaded.net, nodes)
     con.execute("CREATE OR REPLACE TEMP TABLE _scope_ids AS SELECT unnest(?::VARCHAR[]) AS node_id", [ids])
@@ -111,8 +111,9 @@ def build_graph(con: duckdb.DuckDBPyConnection, settings: Settings, loaded: load
     ix.is_control, ix.is_conflict = ix.is_control[o], ix.is_conflict[o]
     ix.control_basis = [ix.control_basis[i] for i in o.tolist()]
     ix.interest_type = [ix.interest_type[i] for i in o.tolist()]
-    edges = [Edge(int(s), int(d), float(lo), float(hi), bool(ic), int(r), cb, ix.link_ids[a:b], is_economic=bool(ie),
-                  is_conflict=bool(cf), interest_type=it)
+    # tolist() gives Python ints, floats and bools already
+    link_ids = ix.link_ids
+    edges = [Edge(s, d, lo, hi, ic, r, cb, link_ids[a:b], ie, cf, it)
              for s, d, lo, hi, ic, r, cb, a, b, ie, cf, it in zip(
                  sub.src.tolist(), sub.dst.tolist(), sub.lo.tolist(), sub.hi.tolist(), ix.is_control.tolist(),
                  sub.rank.tolist(), ix.control_basis, ix.link_ptr[:-1].tolist(), ix.link_ptr[1:].tolist(),
@@ -128,9 +129,12 @@ class _Chains:
 
     def __init__(self, controller: np.ndarray):
         self.controller = controller
+        self._list = None  # the controllers as a list: walked faster than the array
 
     def __getitem__(self, v: int) -> list[int]:
-        return network.chain(self.controller, int(v))
+        if self._list is None:
+            self._list = np.asarray(self.controller).tolist()
+        return network.chain(self._list, int(v))
 
     def __len__(self) -> int:
         return len(self.controller)
@@ -233,11 +237,31 @@ def held_share(g: OwnershipGraph, member: np.ndarray, ctl: Control | None = None
     -------
     (h_min, h_max) : arrays over nodes
     """
-    key = (np.asarray(member, bool).tobytes(), None if ctl is None else id(ctl.controller))
+    key = _held_key(member, ctl)
     if key not in g._held:
         g._held[key] = shares.held_share(g.net, member, None if ctl is None else ctl.controller)
     lo, hi = g._held[key]
     return lo.copy(), hi.copy()
+
+
+def _held_key(member: np.ndarray, ctl: Control | None) -> tuple:
+    return np.asarray(member, bool).tobytes(), None if ctl is None else id(ctl.controller)
+
+
+def held_shares(g: OwnershipGraph, members: list[np.ndarray], ctl: Control | None = None
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`held_share` of several memberships, those not stored yet solved together
+    (:func:`~infrarisk.ownership.shares.held_share_many`; one by one where the scope has a
+    cross-holding), each stored like :func:`held_share`'s."""
+    keys = [_held_key(m, ctl) for m in members]
+    todo = [i for i, k in enumerate(keys) if k not in g._held]
+    controller = None if ctl is None else ctl.controller
+    got = shares.held_share_many(g.net, [members[i] for i in todo], controller)
+    if got is None:
+        got = [shares.held_share(g.net, members[i], controller) for i in todo]
+    for i, r in zip(todo, got):
+        g._held[keys[i]] = r
+    return [(g._held[k][0].copy(), g._held[k][1].copy()) for k in keys]
 
 
 def economic(g: OwnershipGraph, targets: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:

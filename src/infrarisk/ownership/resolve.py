@@ -35,7 +35,7 @@ import pyarrow as pa
 from .. import db
 from ..settings import Settings
 from . import load, network, shares
-from .graph import Control, OwnershipGraph, build_graph, held_share, in_group, untraced
+from .graph import Control, OwnershipGraph, build_graph, held_shares, in_group, untraced
 
 
 def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGraph:
@@ -105,40 +105,46 @@ def write_entity_tables(con: duckdb.DuckDBPyConnection, loaded: load.Loaded, ctl
 
 def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: Control, settings: Settings) -> None:
     """The per-entity and per-asset tables of the scope (module docstring)."""
-    names = g.names
+    names, ids_ = g.names, g.ids
     rows = []
-    unt = untraced(g, ctl)
+    unt = untraced(g, ctl).tolist()
+    # plain lists: read element by element below
+    controller, ultimate = np.asarray(ctl.controller).tolist(), np.asarray(ctl.ultimate).tolist()
+    reaches, is_state = np.asarray(ctl.reaches_state).tolist(), np.asarray(g.is_state).tolist()
+    is_asset = np.asarray(g.is_asset).tolist()
     for v in range(g.n):
-        if g.is_asset[v]:
+        if is_asset[v]:
             continue
+        chain = ctl.chain[v]
         rows.append({
-            "entity_id": g.ids[v],
-            "controller_entity_id": g.ids[ctl.controller[v]] if ctl.controller[v] >= 0 else None,
-            "ultimate_controller_entity_id": g.ids[ctl.ultimate[v]] if ctl.ultimate[v] >= 0 else None,
-            "control_chain": " > ".join(names[x] for x in ctl.chain[v]),
-            "control_chain_ids": [g.ids[x] for x in ctl.chain[v]],
+            "entity_id": ids_[v],
+            "controller_entity_id": ids_[controller[v]] if controller[v] >= 0 else None,
+            "ultimate_controller_entity_id": ids_[ultimate[v]] if ultimate[v] >= 0 else None,
+            "control_chain": " > ".join(names[x] for x in chain),
+            "control_chain_ids": [ids_[x] for x in chain],
             "controlling_country_code": ctl.country[v],
             "controlling_country_basis": ctl.country_basis[v],
-            "is_state_controlled": bool(ctl.reaches_state[v]) and not bool(g.is_state[v]),
-            "is_state": bool(g.is_state[v]),
-            "untraced_fraction": float(unt[v]),
+            "is_state_controlled": reaches[v] and not is_state[v],
+            "is_state": is_state[v],
+            "untraced_fraction": unt[v],
         })
     db.write_frame(con, "out_ownership__entities", pd.DataFrame(rows), order_by=["entity_id"])
 
-    assets = [v for v in range(g.n) if g.is_asset[v]]
+    assets = [v for v in range(g.n) if is_asset[v]]
     rows = []
     for a in assets:
-        c = int(ctl.controller[a])
+        c = controller[a]
+        chain = ctl.chain[a][1:]
         rows.append({
-            "asset_id": g.ids[a],
-            "controller_entity_id": g.ids[c] if c >= 0 else None,
+            "asset_id": ids_[a],
+            "controller_entity_id": ids_[c] if c >= 0 else None,
             "control_basis": next((e.control_basis for e in g.in_edges.get(a, []) if e.owner == c), None),
-            "ultimate_controller_entity_id": g.ids[ctl.ultimate[a]] if c >= 0 and ctl.ultimate[a] >= 0 else None,
-            "control_chain": " > ".join(names[x] for x in ctl.chain[a][1:]) or None,
-            "control_chain_ids": [g.ids[x] for x in ctl.chain[a][1:]],
+            "ultimate_controller_entity_id": ids_[ultimate[a]] if c >= 0 and ultimate[a] >= 0 else None,
+            "control_chain": " > ".join(names[x] for x in chain) or None,
+            "control_chain_ids": [ids_[x] for x in chain],
             "controlling_country_code": ctl.country[a] if c >= 0 else None,
             "controlling_country_basis": ctl.country_basis[a] if c >= 0 else "no controller identified",
-            "is_state_controlled": bool(ctl.reaches_state[a]) and c >= 0,
+            "is_state_controlled": reaches[a] and c >= 0,
         })
     db.write_frame(con, "out_ownership__asset_controllers", pd.DataFrame(rows), order_by=["asset_id"])
 
@@ -146,35 +152,27 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
     country = np.array(g.country, dtype=object)
     cols: dict[str, list] = {k: [] for k in ("asset_id", "owner_entity_id", "owner_country_code", "is_state",
                                              "share_min", "share_max")}
-    # targets in batches of 256: one dense (nodes x targets) solve of the thousands of layer assets took
-    # about 1 GB; the columns are independent, so batching changes no figure
     tops = np.flatnonzero(~g.has_owner)  # the nodes that can be roots (no recorded owner), in order
-    top_row = np.full(g.n, -1, dtype=np.int64)
-    top_row[tops] = np.arange(len(tops))
-    for start in range(0, len(assets), 256):
-        batch = np.asarray(assets[start:start + 256], dtype=np.int64)
-        k = len(batch)
-        W_lo, W_hi = shares.economic(g.net, batch, rows=tops)
-        # per target its roots: nodes with a share and no recorded owner, the target itself aside
-        is_root = (W_lo + W_hi) > 0
-        own = top_row[batch] >= 0
-        is_root[top_row[batch[own]], np.flatnonzero(own)] = False
-        j, r = np.nonzero(is_root.T)  # by target, then by node
-        v = tops[r]
-        r_lo, r_hi = W_lo[r, j], W_hi[r, j]
-        cuts = np.searchsorted(j, np.arange(k + 1))
-        lo_list, hi_list = r_lo.tolist(), r_hi.tolist()
-        traced_min = [sum(lo_list[cuts[i]:cuts[i + 1]]) for i in range(k)]  # left to right, as always
-        traced_max = [sum(hi_list[cuts[i]:cuts[i + 1]]) for i in range(k)]
-        # each target's roots, then its unknown row: insert the unknown rows after each segment
-        at = cuts[1:]
-        cols["asset_id"].append(np.insert(ids[batch[j]], at, ids[batch]))
-        cols["owner_entity_id"].append(np.insert(ids[v], at, None))
-        cols["owner_country_code"].append(np.insert(country[v], at, None))
-        cols["is_state"].append(np.insert(g.is_state[v].astype(bool), at, False))
-        cols["share_min"].append(np.insert(r_lo, at, [max(0.0, 1.0 - t) for t in traced_max]))
-        cols["share_max"].append(np.insert(np.minimum(r_hi, 1.0), at,
-                                           [min(1.0, max(0.0, 1.0 - t)) for t in traced_min]))
+    all_assets = np.asarray(assets, dtype=np.int64)
+    sparse = shares.economic_roots(g.net, all_assets, tops) if len(all_assets) else None
+    if sparse is not None:  # every target at once: only the non-zero shares are ever formed
+        r, j, r_lo, r_hi = sparse
+        own = tops[r] != all_assets[j]  # the target itself is no root of its own
+        _owner_rows(cols, ids, country, g.is_state, all_assets, tops, j[own], r[own], r_lo[own], r_hi[own])
+    else:
+        # targets in batches of 256: one dense (nodes x targets) solve of the thousands of layer assets took
+        # about 1 GB; the columns are independent, so batching changes no figure
+        top_row = np.full(g.n, -1, dtype=np.int64)
+        top_row[tops] = np.arange(len(tops))
+        for start in range(0, len(assets), 256):
+            batch = all_assets[start:start + 256]
+            W_lo, W_hi = shares.economic(g.net, batch, rows=tops)
+            # per target its roots: nodes with a share and no recorded owner, the target itself aside
+            is_root = (W_lo + W_hi) > 0
+            own = top_row[batch] >= 0
+            is_root[top_row[batch[own]], np.flatnonzero(own)] = False
+            j, r = np.nonzero(is_root.T)  # by target, then by node
+            _owner_rows(cols, ids, country, g.is_state, batch, tops, j, r, W_lo[r, j], W_hi[r, j])
     db.write_frame(con, "out_ownership__asset_owners", _columns(cols), order_by=["asset_id", "owner_entity_id"])
 
     db.write_frame(con, "out_ownership__control_conflicts", pd.DataFrame(
@@ -185,9 +183,10 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
     # held by or through entities controlled from each single country
     cols = {k: [] for k in ("asset_id", "country_code", "share_min", "share_max", "is_controlled")}
     asset_nodes = np.asarray(assets, dtype=np.int64)
-    for c in sorted({c for c in ctl.country if c}):
-        member = in_group(g, ctl, {c}, settings.thresholds.majority)
-        h_lo, h_hi = held_share(g, member, ctl)
+    countries = sorted({c for c in ctl.country if c})
+    members = [in_group(g, ctl, {c}, settings.thresholds.majority) for c in countries]
+    held_all = held_shares(g, members, ctl)  # every country in one solve (stored on the graph)
+    for c, member, (h_lo, h_hi) in zip(countries, members, held_all):
         held = asset_nodes[h_hi[asset_nodes] > 0]
         # an asset without an identified controller is controlled from nowhere, not from
         # its own host country
@@ -197,6 +196,27 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
         cols["share_max"].append(h_hi[held])
         cols["is_controlled"].append(member[held] & (ctl.controller[held] >= 0))
     db.write_frame(con, "out_ownership__asset_countries", _columns(cols), order_by=["asset_id", "country_code"])
+
+
+def _owner_rows(cols: dict[str, list], ids: np.ndarray, country: np.ndarray, is_state: np.ndarray,
+                batch: np.ndarray, tops: np.ndarray, j: np.ndarray, r: np.ndarray, r_lo: np.ndarray,
+                r_hi: np.ndarray) -> None:
+    """Append the ``out_ownership__asset_owners`` rows of the targets ``batch``: each target's roots
+    (``tops[r]`` holds ``[r_lo, r_hi]`` of ``batch[j]``, sorted by ``j`` then ``r``), then its unknown row."""
+    k = len(batch)
+    v = tops[r]
+    cuts = np.searchsorted(j, np.arange(k + 1))
+    lo_list, hi_list = r_lo.tolist(), r_hi.tolist()
+    traced_min = [sum(lo_list[cuts[i]:cuts[i + 1]]) for i in range(k)]  # left to right, as always
+    traced_max = [sum(hi_list[cuts[i]:cuts[i + 1]]) for i in range(k)]
+    # each target's roots, then its unknown row: insert the unknown rows after each segment
+    at = cuts[1:]
+    cols["asset_id"].append(np.insert(ids[batch[j]], at, ids[batch]))
+    cols["owner_entity_id"].append(np.insert(ids[v], at, None))
+    cols["owner_country_code"].append(np.insert(country[v], at, None))
+    cols["is_state"].append(np.insert(is_state[v].astype(bool), at, False))
+    cols["share_min"].append(np.insert(r_lo, at, [max(0.0, 1.0 - t) for t in traced_max]))
+    cols["share_max"].append(np.insert(np.minimum(r_hi, 1.0), at, [min(1.0, max(0.0, 1.0 - t)) for t in traced_min]))
 
 
 def _columns(cols: dict[str, list]) -> pd.DataFrame:

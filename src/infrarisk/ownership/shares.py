@@ -8,8 +8,10 @@ condensation and level plan cached on it), compute for every node at once:
   whole ownership (``Network.members_complete``: the split is undisclosed, not the owners);
 - :func:`held_share` — ``(min, max)`` share held by or through entities controlled from a
   group (a membership mask): members pass their whole stake on, every other holder is
-  looked through;
+  looked through; :func:`held_share_many` — the same for many memberships in one solve
+  (:func:`propagate_masked`: the solver with a pass-on mask per column on the values);
 - :func:`economic` — the look-through economic share of every node in a few targets;
+  :func:`economic_roots` — the same for many targets at once, sparse (the non-zero entries only);
 - :func:`lookthrough_by_country` — :func:`held_share`'s minimum for *every* country at
   once, as a sparse nodes × countries matrix (never a dense 3M × 250 one).
 
@@ -103,7 +105,89 @@ def held_share(net: Network, member: np.ndarray, ctl: np.ndarray | None = None) 
     w, b_min = solver.pass_on_edges(net.n, net.src[e], net.dst[e], net.lo[e], member)
     both = solver.propagate(p, p.matrix(net.src[e], net.dst[e], w), np.stack([b_min, b_min + u], axis=1)[p.order])
     lo_, hi_ = both[p.pos, 0], both[p.pos, 1]
-    into = net.members_complete[net.dst[e]] & net.is_asset[net.dst[e]]
+    return _held_bounds(net, member, lo_, hi_, net.members_complete[net.dst[e]] & net.is_asset[net.dst[e]])
+
+
+def held_share_many(net: Network, members: list[np.ndarray], ctl: np.ndarray | None = None,
+                    cells: int = 4_000_000) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """:func:`held_share` of several memberships (e.g. one per country), solved together.
+
+    The same figures bit for bit: each membership's pass-on edges have the same positions in
+    the matrix as the plain one (a member's are zero, :func:`~infrarisk.ownership.solver.pass_on_edges`),
+    so one product with the members' values zeroed column by column sums the same terms in the
+    same order. ``None`` when the graph has a cross-holding (a dense solve per component: the
+    caller solves membership by membership). At most ``cells`` values are held at once
+    (memberships in chunks of ``cells // (2 n)``).
+
+    Examples
+    --------
+    >>> net = Network.from_arrays(3, [0, 1], [1, 2], [0.49, 0.502])
+    >>> (lo, hi), = held_share_many(net, [np.array([True, False, False])])
+    >>> lo.tolist() == held_share(net, np.array([True, False, False]))[0].tolist()
+    True
+    """
+    p = net.plan
+    if p.groups:
+        return None
+    e = net.econ
+    src, dst, w = net.src[e], net.dst[e], net.lo[e]
+    u0 = untraced(net, ctl)
+    At_p = _matrix(net)  # the plain weights; a member's edges are zeroed through its values below
+    into = net.members_complete[dst] & net.is_asset[dst]
+    out = []
+    step = max(1, cells // (2 * max(net.n, 1)))
+    for start in range(0, len(members), step):
+        chunk = [np.asarray(m, bool) for m in members[start:start + step]]
+        k = len(chunk)
+        B = np.empty((net.n, 2 * k))
+        keep = np.empty((net.n, 2 * k), dtype=bool)  # which values pass on (not a member's)
+        for i, member in enumerate(chunk):
+            u = u0.copy()
+            u[member & ~net.is_asset] = 0.0
+            _, b_min = solver.pass_on_edges(net.n, src, dst, w, member)
+            B[:, 2 * i], B[:, 2 * i + 1] = b_min, b_min + u
+            keep[:, 2 * i] = keep[:, 2 * i + 1] = ~member
+        both = propagate_masked(p, At_p, B[p.order], keep[p.order])
+        for i, member in enumerate(chunk):
+            lo_, hi_ = both[p.pos, 2 * i], both[p.pos, 2 * i + 1]
+            out.append(_held_bounds(net, member, lo_, hi_, into))
+    return out
+
+
+def propagate_masked(p: solver.Plan, At_p: sp.csr_matrix, B_p: np.ndarray, keep_p: np.ndarray) -> np.ndarray:
+    """:func:`~infrarisk.ownership.solver.propagate` of a dense ``B_p`` on a plan without dense components, where a value
+    passes on only where ``keep_p`` (same shape, in positions) is true: column ``c`` is the
+    solve of the matrix whose columns (owners) not kept in ``c`` are zero — with the same terms
+    summed in the same order (a dropped owner adds ``w · 0``), so bit for bit that solve.
+
+    Examples
+    --------
+    >>> p = solver.plan(solver.condense(3, [0, 1], [1, 2]), [0, 1], [1, 2])
+    >>> At = p.matrix(np.array([0, 1]), np.array([1, 2]), [0.5, 0.5])
+    >>> B = np.zeros((3, 2)); B[p.pos[0]] = 1.0
+    >>> keep = np.ones((3, 2), bool); keep[p.pos[1], 1] = False
+    >>> propagate_masked(p, At, B, keep)[p.pos].tolist()
+    [[1.0, 1.0], [0.5, 0.5], [0.25, 0.0]]
+    """
+    if p.groups:
+        raise ValueError("propagate_masked: the plan has components that need a dense solve")
+    X = np.zeros(B_p.shape)
+    Xm = np.zeros(B_p.shape)  # the values that pass on
+    for lv in range(len(p.bounds) - 1):
+        a, b = int(p.bounds[lv]), int(p.bounds[lv + 1])
+        if a == b:
+            continue
+        X[a:b] = B_p[a:b] + At_p[a:b] @ Xm
+        Xm[a:b] = np.where(keep_p[a:b], X[a:b], 0.0)
+    return X
+
+
+def _held_bounds(net: Network, member: np.ndarray, lo_: np.ndarray, hi_: np.ndarray,
+                 into: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The last steps of :func:`held_share` on the solved ``(lo, hi)``: the edges into a
+    ``members_complete`` asset at their upper bound, members at 1, clipped."""
+    e = net.econ
+    ent_member = member & ~net.is_asset
     if into.any():
         # assets own nothing (owners are entities), so a members_complete asset is a sink: its
         # maximum is its members' upper bounds times their own maxima, no further solve
@@ -135,9 +219,7 @@ def economic(net: Network, targets: list[int] | np.ndarray,
     k = len(targets)
     e = net.econ
     src, dst = net.src[e], net.dst[e]
-    if "rplan" not in net._cache:
-        net._cache["rplan"] = solver.plan(solver.condense(net.n, dst, src), dst, src)
-    rp = net._cache["rplan"]
+    rp = _reversed_plan(net)
     B = np.zeros((net.n, k))
     B[rp.pos[targets], np.arange(k)] = 1.0
     at = rp.pos if rows is None else rp.pos[np.asarray(rows, dtype=np.int64)]
@@ -146,6 +228,60 @@ def economic(net: Network, targets: list[int] | np.ndarray,
     # upper bounds of loops whose maximal weights reach 100% have no finite series: the
     # bound is then at least the minimum (and at most 1)
     return np.clip(W_lo, 0, 1), np.clip(np.maximum(W_hi, W_lo), 0, 1)
+
+
+def _reversed_plan(net: Network) -> solver.Plan:
+    """The level plan of the reversed economic edges (subject -> owner), cached on ``net``."""
+    if "rplan" not in net._cache:
+        e = net.econ
+        src, dst = net.src[e], net.dst[e]
+        net._cache["rplan"] = solver.plan(solver.condense(net.n, dst, src), dst, src)
+    return net._cache["rplan"]
+
+
+def economic_roots(net: Network, targets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """The non-zero entries of :func:`economic` on ``rows``, for every target at once, sparse.
+
+    Returns ``(r, j, lo, hi)``: row ``rows[r]`` has the economic share ``[lo, hi]`` of target
+    ``targets[j]`` (``lo + hi > 0``), sorted by target, then row — the entries of the dense
+    ``(W_min, W_max)`` restricted to ``rows``, bit for bit (the sparse product sums the same
+    terms in the same order, leaving out only zero ones). ``None`` when the reversed graph has a
+    cross-holding (a dense solve per component: the caller uses :func:`economic`, whose
+    multi-column solve may round differently from one column at a time).
+
+    Examples
+    --------
+    >>> net = Network.from_arrays(3, [0, 1], [1, 2], [0.5, 0.5], hi=[0.5, 0.7])
+    >>> r, j, lo, hi = economic_roots(net, np.array([2]), np.array([0, 1, 2]))
+    >>> r.tolist(), j.tolist(), lo.tolist(), hi.tolist()
+    ([0, 1, 2], [0, 0, 0], [0.25, 0.5, 1.0], [0.35, 0.7, 1.0])
+    """
+    rp = _reversed_plan(net)
+    if rp.groups:
+        return None
+    targets, rows = np.asarray(targets, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+    k = len(targets)
+    e = net.econ
+    src, dst = net.src[e], net.dst[e]
+    B = sp.csr_matrix((np.ones(k), (rp.pos[targets], np.arange(k))), shape=(net.n, k))
+    at = rp.pos[rows]
+    parts = []
+    for w in (net.lo[e], np.minimum(net.hi[e], 1.0)):
+        W = solver.propagate(rp, rp.matrix(dst, src, w), B)[at].tocoo()
+        parts.append((W.col.astype(np.int64) * len(rows) + W.row, W.data))
+    (k_lo, v_lo), (k_hi, v_hi) = parts
+    keys = np.union1d(k_lo, k_hi)  # sorted: by target, then row
+
+    def spread(k_, v_):
+        out = np.zeros(len(keys))
+        out[np.searchsorted(keys, k_)] = v_
+        return out
+    raw_lo, raw_hi = spread(k_lo, v_lo), spread(k_hi, v_hi)
+    lo = np.clip(raw_lo, 0, 1)
+    hi = np.clip(np.maximum(raw_hi, raw_lo), 0, 1)
+    keep = (lo + hi) > 0
+    keys = keys[keep]
+    return keys % len(rows) if len(rows) else keys, keys // max(len(rows), 1), lo[keep], hi[keep]
 
 
 def lookthrough_by_country(net: Network, country: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -36,7 +36,8 @@ asset depends only on the links into it and into its ancestors (the scope argume
 3. the remaining (date, asset) pairs are computed all at once: each date's assets, with
    everything above them and the links in that date's state, become one disjoint copy (ids
    prefixed with the copy, so each copy keeps the order of the ids) in a scratch schema
-   (``timeline``, first on a cursor's search path, dropped at the end), and the resolve and
+   (``timeline`` of an in-memory database attached for the stage, first on a cursor's search
+   path, detached at the end: nothing of the copies is written to the file), and the resolve and
    score stages' own functions run once over all copies, without the tables no band reads
    (:mod:`~infrarisk.timeline.copies`). Copies share no node, and every figure of a node depends
    only on its ancestors, so each copy's figures are those of its date.
@@ -57,11 +58,12 @@ from datetime import date
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .. import db
 from ..profiles import Profile
 from ..settings import Settings
-from .copies import PREFIX_LEN, SCHEMA, make_copies, prefix, resolve_bands_only, score_bands_only
+from .copies import PREFIX_LEN, SCHEMA, SCRATCH, make_copies, prefix, resolve_bands_only, score_bands_only
 from .states import _graph, assign, census_stated, change_dates, plan, subject_states
 
 BAND_COLUMNS = ["asset_id", "valid_from", "valid_to", "band", "group_id", "share_min", "share_max", "is_controlled"]
@@ -81,13 +83,14 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
     if not dates:
         return empty
     cur = con.cursor()
+    cur.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     cur.execute(f"SET search_path = '{SCHEMA},main'")
     try:
         steps, today_keys = subject_states(cur, settings, dates[0], until)
         down, up, cls, terminals = _graph(con)
-        country = dict(con.execute("SELECT asset_id, country_code FROM core_assets__assets").fetchall())
         events = plan(steps, today_keys, down, up, cls, terminals)
+        country = dict(_of_assets(con, events, "SELECT asset_id, country_code FROM core_assets__assets"))
         work, alias = assign(steps, events, cls, country, census_stated(con))
         computed, ports = {}, {}
         if work:
@@ -104,9 +107,11 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
     finally:
         cur.execute("SET search_path = 'main'")
         cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        cur.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
         cur.close()
-    today = {r[0]: list(r[1:]) for r in con.execute(
-        "SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled FROM out_exposure__assets").fetchall()}
+    # today's figures of the assets with events only (a build has up to every asset in out_exposure__assets)
+    today = {r[0]: list(r[1:]) for r in _of_assets(con, events, """
+        SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled FROM out_exposure__assets""")}
     counted_today = {p: bool(v) for p, v in con.execute(
         "SELECT port_asset_id, is_via_special_regions_only FROM out_inge2__ports").fetchall()}
     rows, port_events = [], defaultdict(list)
@@ -128,6 +133,17 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
                 counted[p] = bool(via)
         inge2_rows.append({"valid_from": d, "n_ports": len(counted), "n_ports_via_special_regions_only": sum(counted.values())})
     return dense, pd.DataFrame(inge2_rows, columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates
+
+
+def _of_assets(con: duckdb.DuckDBPyConnection, assets, sql: str, frame: bool = False):
+    """The rows of ``sql`` (a query with an ``asset_id`` column) of the given assets only: a list of
+    tuples, or a frame."""
+    con.register("_tl_of_assets", pa.table({"asset_id": pa.array(list(assets), pa.string())}))
+    try:
+        cur = con.execute(f"SELECT * FROM ({sql}) WHERE asset_id IN (SELECT asset_id FROM _tl_of_assets)")
+        return cur.df() if frame else cur.fetchall()
+    finally:
+        con.unregister("_tl_of_assets")
 
 
 def _intervals(df: pd.DataFrame, key: str | None, value: list[str]) -> pd.DataFrame:
@@ -154,8 +170,9 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, un
     for c in ("share_min", "share_max"):
         dense[c] = pd.to_numeric(dense[c]).round(9)
     bands = _intervals(dense, "asset_id", VALUE)
-    today = con.execute("""SELECT asset_id, band, band_group_id AS group_id, round(share_min, 9) AS share_min,
-                                  round(share_max, 9) AS share_max, is_controlled FROM out_exposure__assets""").df()
+    today = _of_assets(con, bands["asset_id"].unique().tolist(), """
+        SELECT asset_id, band, band_group_id AS group_id, round(share_min, 9) AS share_min,
+               round(share_max, 9) AS share_max, is_controlled FROM out_exposure__assets""", frame=True)
     both = bands.merge(today, on="asset_id", how="left", suffixes=("", "_today"))
     same = pd.Series(True, index=both.index)
     for c in VALUE:

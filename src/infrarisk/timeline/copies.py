@@ -2,8 +2,8 @@
 
 Contract: inputs are the work of :func:`infrarisk.timeline.states.assign` (date -> assets), the
 temporary table ``_timeline_link_states``, and the tables the resolve and score stages read
-(``main``); outputs are the scratch schema's tables (``timeline``, which must be first on the
-cursor's search path): one disjoint copy per date, ids prefixed ``tNNNNN|`` (:func:`make_copies`),
+(``main``); outputs are the scratch schema's tables (:data:`SCHEMA`, ``timeline`` in the in-memory
+database :data:`SCRATCH`, which must be first on the cursor's search path): one disjoint copy per date, ids prefixed ``tNNNNN|`` (:func:`make_copies`),
 then ``out_exposure__assets`` and ``out_inge2__ports`` of all copies
 (:func:`resolve_bands_only`, :func:`score_bands_only`: the stages' own functions, without the
 tables no band reads).
@@ -24,7 +24,9 @@ from ..profiles import Profile
 from ..settings import Settings
 from .states import _reach
 
-SCHEMA = "timeline"
+#: the in-memory database the copies live in (attached for the stage: nothing of them reaches the file)
+SCRATCH = "tl_scratch"
+SCHEMA = f"{SCRATCH}.timeline"
 #: tables keyed by asset id that the resolve and score stages read (copied with the copies' ids)
 ASSET_KEYED = ("core_cables__owner_mentions", "core_gem__stakes", "core_assets__census_map")
 
@@ -129,7 +131,7 @@ def score_bands_only(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph
                      settings: Settings) -> None:
     """:func:`infrarisk.score.score` without the evidence (paths, edges, control steps): the same
     rows per asset and group (:func:`infrarisk.score._group_row`, the more exposed reading, the census
-    statements; band reasons without the names of undisclosed holders, which no band reads), then
+    statements; no band reasons, which no band reads), then
     ``out_exposure__ports``, ``out_exposure__assets`` and the INGE2 tables as the score stage writes them."""
     majority = settings.thresholds.majority
     ctl = ownership.control(g, majority)
@@ -143,9 +145,9 @@ def score_bands_only(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph
         held[grp.id] = (member, lo, hi)
         xlo, xhi = ownership.held_share(g, exposed, ctl) if switched else (lo, hi)
         for a in assets:
-            r = score._group_row(g, ctl, a, grp, member, lo, hi, operators, settings)
+            r = score._group_row(g, ctl, a, grp, member, lo, hi, operators, settings, reason=False)
             if switched:
-                r1 = score._group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings)
+                r1 = score._group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings, reason=False)
                 if (score.SEVERITY[r1["band"]], r1["share_min"], r1["share_max"]) > (
                         score.SEVERITY[r["band"]], r["share_min"], r["share_max"]):
                     r = {**r1, "is_more_exposed_reading": True}

@@ -106,11 +106,23 @@ def plan(steps: dict, today: dict, down, up, cls, terminals) -> dict:
     for p, ts in terminals.items():
         if ts & assets:
             assets.add(p)
-    out = {}
+    out, anc, same = {}, {}, {}
+
+    def moving_above(o):  # the moving nodes among o and everything above it, once per owner
+        if o not in anc:
+            anc[o] = frozenset(_reach({o}, up) & moving)
+        return anc[o]
     for a in sorted(assets):
         members = {a} | terminals.get(a, set())
-        above = sorted(_reach(members, up) & moving)
+        above = set(members & moving)
+        for m in members:
+            for o in up.get(m, ()):
+                above |= moving_above(o)
+        above = tuple(sorted(above))
         solo = a in steps and cls.get(a) != "port"
+        if not solo and above in same:  # the same links above: the same events
+            out[a] = list(same[above])
+            continue
         days = sorted({d for s in above for d in steps[s][0]})
         prev, events = (), []
         for d in days:
@@ -123,6 +135,8 @@ def plan(steps: dict, today: dict, down, up, cls, terminals) -> dict:
                 prev = key
                 events.append((d, need))
         out[a] = events
+        if not solo:
+            same[above] = events
     return out
 
 
