@@ -94,9 +94,8 @@ def write(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph, ctl: owne
     cols = [d[0] for d in cur.description]
     terms = [dict(zip(cols, r)) for r in cur.fetchall()]  # rows as dicts: iterrows costs 0.4 s at 5,000 terminals
     # the links of the resolved scope only (a registry may add millions of others)
-    links = con.execute("SELECT link_id, source_url FROM core_ownership__links WHERE subject_id IN (SELECT unnest(?))",
-                        [g.ids]).df()
-    url_of = dict(zip(links["link_id"], links["source_url"]))
+    url_of = dict(con.execute("SELECT link_id, source_url FROM core_ownership__links "
+                              "WHERE subject_id IN (SELECT unnest(?))", [g.ids]).fetchall())
     ports: dict[str, dict] = {}
     counted_terminals = []
     for t in terms if claim.group is not None else ():
