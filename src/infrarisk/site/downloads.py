@@ -20,7 +20,10 @@ without the non-commercial layers (``data/infrarisk-map-except-nc.*``), so that 
 may not use non-commercial data still has everything else. Output is deterministic.
 :func:`describe_downloads` describes the files from the layers' sizes and licences alone (so
 that the map can list them before the rows are assembled); :func:`download_sets` assembles the
-rows and :func:`write_sets` writes the files.
+rows and :func:`write_sets` writes the files. The CSV and GeoJSON lines are put together by
+DuckDB from one Arrow table of the text columns (shared with the GeoParquet) and written as that
+column's bytes: the bytes pandas' CSV writer and Python values handed to DuckDB gave, which are
+still used when a column holds numbers.
 """
 
 from __future__ import annotations
