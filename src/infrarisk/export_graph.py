@@ -28,7 +28,7 @@ kernels (no Python call per value): 28 MB of XML for the shipped data.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -65,22 +65,34 @@ class Network:
     nodes: pa.Table
     edges: pa.Table
     licence: str
+    _escaped: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def escaped(self, which: str) -> pa.Table:
+        """``nodes`` or ``edges`` with their text escaped (:func:`esc_column`; a missing id as ``None``, as
+        ``str`` wrote it), once for both formats."""
+        if which not in self._escaped:
+            table, types = (self.nodes, dict(NODE_ATTRS)) if which == "nodes" else (self.edges, dict(EDGE_ATTRS))
+            cols = [esc_column(pc.fill_null(col, "None")) if name in ("id", "label", "source", "target")
+                    else esc_column(col) if types.get(name) == "string" else col
+                    for name, col in zip(table.column_names, table.columns)]
+            self._escaped[which] = pa.table(cols, names=table.column_names)
+        return self._escaped[which]
 
 
-#: the links of the resolved scope (module docstring), their values as the files write them (:func:`_text`);
-#: ``{nc}``: nothing, or the filter leaving out the non-commercial ones
+#: the links of the resolved scope (module docstring), their values as the files write them (:func:`_text`),
+#: ``_nc``: of a non-commercial source
 LINKS_SQL = """
     WITH scope AS (SELECT asset_id AS id FROM out_ownership__asset_controllers
                    UNION SELECT entity_id FROM out_ownership__entities)
     SELECT CAST(l.link_id AS VARCHAR) AS id, CAST(l.owner_entity_id AS VARCHAR) AS source,
            CAST(l.subject_id AS VARCHAR) AS target, l.subject_kind,
+           coalesce(l.is_noncommercial, false) AS _nc,
            CASE WHEN l.share_min <> 0 THEN CAST(CAST(l.share_min AS DOUBLE) AS VARCHAR) END AS weight, {values}
     FROM core_ownership__links l
     WHERE l.subject_id IN (SELECT id FROM scope)
       AND l.owner_entity_id IN (SELECT entity_id FROM core_ownership__entities)
       AND (l.subject_kind <> 'asset' OR l.subject_id IN (SELECT asset_id FROM core_assets__assets))
-      AND (l.subject_kind = 'asset' OR l.subject_id IN (SELECT entity_id FROM core_ownership__entities))
-      {nc}"""
+      AND (l.subject_kind = 'asset' OR l.subject_id IN (SELECT entity_id FROM core_ownership__entities))"""
 
 #: the nodes the links of ``_links`` join: entities (sorted by id), then assets (sorted by id). An
 #: entity's licence: its own source's; one made from an owner name of a layer source (no source of
@@ -120,14 +132,13 @@ def networks(con: duckdb.DuckDBPyConnection, except_nc: bool = False) -> list[Ne
     """``[whole network]``, or with ``except_nc`` ``[whole, without non-commercial links]``."""
     fallback = [r[0] for r in con.execute("SELECT licence FROM core_meta__sources WHERE source_id = 'curated'")
                 .fetchall()]
+    links = con.sql(LINKS_SQL.format(values=_LINK_VALUES) + " ORDER BY l.link_id").to_arrow_table()
     out = []
     for nc in ([False, True] if except_nc else [False]):
-        edges = con.sql(LINKS_SQL.format(values=_LINK_VALUES,
-                                         nc="AND NOT coalesce(l.is_noncommercial, false)" if nc else "")
-                        + " ORDER BY l.link_id").to_arrow_table()
+        edges = links.filter(pc.invert(links.column("_nc"))) if nc else links
         nodes = _query(edges, NODES_SQL.format(unknown=len(licences.ORDER), values=_NODE_VALUES), con)
         lics = [x for x in {*nodes.column("licence").to_pylist(), *edges.column("licence").to_pylist()} if x]
-        out.append(Network(nodes, edges.drop_columns(["subject_kind"]),
+        out.append(Network(nodes, edges.drop_columns(["subject_kind", "_nc"]),
                            licences.most_restrictive(lics or fallback or ["CC-BY-4.0"])))
     return out
 
@@ -205,18 +216,13 @@ def _join(*parts) -> pa.ChunkedArray:
 
 def _attrs(table: pa.Table, attrs, fragment) -> pa.ChunkedArray:
     """Row by row, ``fragment(index, name)`` (the text before and after) around each non-null attribute value
-    (escaped where it is text), one after the other."""
+    of ``table`` (:meth:`Network.escaped`), one after the other."""
     frags = []
     for i, (name, typ) in enumerate(attrs):
         col = table.column(name)
         before, after = fragment(i, name)
-        frags.append(pc.fill_null(_join(before, esc_column(col) if typ == "string" else col, after), ""))
+        frags.append(pc.fill_null(_join(before, col, after), ""))
     return _join(*frags)
-
-
-def _head(table: pa.Table, name: str) -> pa.ChunkedArray:
-    """An id column as :func:`esc` writes it (``str(None)`` for a missing one, as before)."""
-    return esc_column(pc.fill_null(table.column(name), "None"))
 
 
 def text_parts(col: pa.ChunkedArray) -> list:
@@ -239,11 +245,11 @@ def _gexf_lines(table: pa.Table, cls: str, attrs) -> list:
     vals = _attrs(table, attrs, lambda i, _: (f'<attvalue for="{i}" value="', '"/>'))
     vals = pc.if_else(pc.equal(vals, ""), "", _join("<attvalues>", vals, "</attvalues>"))
     if cls == "node":
-        head = _join('   <node id="', _head(table, "id"), '" label="', _head(table, "label"), '">')
+        head = _join('   <node id="', table.column("id"), '" label="', table.column("label"), '">')
     else:
         weight = pc.fill_null(_join(' weight="', table.column("weight"), '"'), "")
-        head = _join('   <edge id="', _head(table, "id"), '" source="', _head(table, "source"), '" target="',
-                     _head(table, "target"), '"', weight, ">")
+        head = _join('   <edge id="', table.column("id"), '" source="', table.column("source"), '" target="',
+                     table.column("target"), '"', weight, ">")
     return text_parts(_join(head, vals, f"</{cls}>\n"))
 
 
@@ -257,8 +263,9 @@ def _gexf_parts(net: Network) -> list:
         out += [f'   <attribute id="{i}" title="{name}" type="{typ}"/>\n' for i, (name, typ) in enumerate(attrs)]
         out.append("  </attributes>\n")
     out.append("  <nodes>\n")
-    parts = ["".join(out).encode("utf-8"), *_gexf_lines(net.nodes, "node", NODE_ATTRS), b"  </nodes>\n  <edges>\n"]
-    parts += _gexf_lines(net.edges, "edge", EDGE_ATTRS)
+    parts = ["".join(out).encode("utf-8"), *_gexf_lines(net.escaped("nodes"), "node", NODE_ATTRS),
+             b"  </nodes>\n  <edges>\n"]
+    parts += _gexf_lines(net.escaped("edges"), "edge", EDGE_ATTRS)
     return parts + [b"  </edges>\n </graph>\n</gexf>\n"]
 
 
@@ -276,12 +283,12 @@ def _graphml_parts(net: Network) -> list:
     out.append(' <graph id="ownership" edgedefault="directed">\n')
     out.append(f'  <data key="g_licence">{esc(_licence_text(net))}</data>\n')
     parts = ["".join(out).encode("utf-8")]
-    for cls, table, attrs in (("node", net.nodes, NODE_ATTRS), ("edge", net.edges, EDGE_ATTRS)):
+    for cls, table, attrs in (("node", net.escaped("nodes"), NODE_ATTRS), ("edge", net.escaped("edges"), EDGE_ATTRS)):
         if not table.num_rows:
             continue
-        head = [f'  <{cls} id="', _head(table, "id"), '"']
+        head = [f'  <{cls} id="', table.column("id"), '"']
         if cls == "edge":
-            head += [' source="', _head(table, "source"), '" target="', _head(table, "target"), '"']
+            head += [' source="', table.column("source"), '" target="', table.column("target"), '"']
         data = _attrs(table, attrs, lambda _, name: (f'<data key="{cls[0]}_{name}">', "</data>"))
         parts += text_parts(_join(*head, ">", data, f"</{cls}>\n"))
     return parts + [b" </graph>\n</graphml>\n"]
