@@ -182,3 +182,19 @@ def test_pages_put_together_as_text_are_the_pages_json_writes(tmp_path, monkeypa
         assert (tmp_path / "a" / "p" / name).read_bytes() == raw
     first = _load(tmp_path / "b" / "p" / "page-0001.json")
     assert a[1] == {**first, "data": first["data"][:api_schema.EXAMPLE_ROWS]}
+
+
+def test_rows_clean_doubles_column_by_column_as_clean_does_each_value():
+    con = duckdb.connect()
+    sql = """SELECT * FROM (VALUES
+        (0.1234565::DOUBLE, 'NaN'::DOUBLE, 1.5::DECIMAL(4, 2), DATE '2020-01-02', 'x', true, 3),
+        (NULL, 'inf'::DOUBLE, NULL, NULL, NULL, NULL, NULL),
+        (-0.0::DOUBLE, 2.0000004999::DOUBLE, 0.25::DECIMAL(4, 2), DATE '1999-12-31', 'y', false, -1))
+        t(d, e, dec, day, s, b, i)"""
+    got = jsonapi._rows(con, sql)
+    cur = con.execute(sql)
+    cols = [x[0] for x in cur.description]
+    want = [{c: jsonapi._clean(v) for c, v in zip(cols, r)} for r in cur.fetchall()]
+    assert json.dumps(got) == json.dumps(want) and [type(v) for v in got[2].values()] == [type(v) for v in want[2].values()]
+    assert got[0]["e"] is None and got[1]["e"] == float("inf") and str(got[2]["d"]) == "-0.0"
+    assert jsonapi._rows(con, sql + " WHERE false") == []

@@ -76,11 +76,12 @@ def _rows(con, sql: str, params=None) -> list[dict]:
     types = [str(d[1]) for d in cur.description]
     rows = cur.fetchall()
     fix = [i for i, t in enumerate(types) if t not in ("VARCHAR", "BOOLEAN", "INTEGER", "BIGINT", "VARCHAR[]")]
-    if fix:
-        rows = [list(r) for r in rows]
-        for r in rows:
-            for i in fix:
-                r[i] = _clean(r[i])
+    if fix and rows:  # column by column: a DOUBLE holds floats or None (as _clean has them, without a call each)
+        columns = list(zip(*rows))
+        for i in fix:
+            columns[i] = [None if v is None or v != v else round(v, 6) for v in columns[i]] if types[i] == "DOUBLE" \
+                else [_clean(v) for v in columns[i]]
+        rows = zip(*columns)
     return [dict(zip(cols, r)) for r in rows]
 
 
