@@ -201,12 +201,14 @@ _ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("\n
 
 def esc_column(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """:func:`esc` of every value of an Arrow text column (nulls stay null), by Arrow's string kernels."""
-    if not len(col) or not pc.any(pc.match_substring_regex(col, _RE_NEEDS_ESC)).as_py():
+    needs = pc.match_substring_regex(col, _RE_NEEDS_ESC) if len(col) else None
+    if needs is None or not pc.any(needs).as_py():
         return col  # most columns need nothing
-    col = pc.replace_substring_regex(col, _RE_DROPPED, "")
+    needs = pc.fill_null(needs, False).combine_chunks()
+    sub = pc.replace_substring_regex(pc.filter(col, needs), _RE_DROPPED, "")  # only the values that need it
     for ch, ent in _ENTITIES:  # "&" first: the entities' own are not escaped again
-        col = pc.replace_substring(col, ch, ent)
-    return col
+        sub = pc.replace_substring(sub, ch, ent)
+    return pa.chunked_array([pc.replace_with_mask(col.combine_chunks(), needs, sub.combine_chunks())])
 
 
 def _join(*parts) -> pa.ChunkedArray:
