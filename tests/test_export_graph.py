@@ -150,7 +150,8 @@ def _awkward_db() -> duckdb.DuckDBPyConnection:
     con = _db()
     odd = "a\ufffeb\uffffc\rd\te&f<g>h\"i'j\x00\x0bk\x0cl\x1fm – 中文 🚢"
     con.execute("UPDATE core_ownership__entities SET entity_name = '' WHERE entity_id = 'top'")
-    con.execute("UPDATE core_ownership__entities SET entity_name = NULL, source_id = 'nolicence' WHERE entity_id = 'cab'")
+    con.execute("UPDATE core_ownership__entities SET entity_name = NULL, source_id = 'nolicence' "
+                "WHERE entity_id = 'cab'")
     con.execute("INSERT INTO core_meta__sources VALUES ('nolicence', '')")
     con.execute("UPDATE core_assets__assets SET name = ? WHERE asset_id = 'terminal:a'", [odd])
     con.execute("ALTER TABLE core_ownership__links ALTER share_min TYPE DOUBLE")

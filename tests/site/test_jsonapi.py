@@ -195,6 +195,7 @@ def test_rows_clean_doubles_column_by_column_as_clean_does_each_value():
     cur = con.execute(sql)
     cols = [x[0] for x in cur.description]
     want = [{c: jsonapi._clean(v) for c, v in zip(cols, r)} for r in cur.fetchall()]
-    assert json.dumps(got) == json.dumps(want) and [type(v) for v in got[2].values()] == [type(v) for v in want[2].values()]
+    assert json.dumps(got) == json.dumps(want)
+    assert [type(v) for v in got[2].values()] == [type(v) for v in want[2].values()]
     assert got[0]["e"] is None and got[1]["e"] == float("inf") and str(got[2]["d"]) == "-0.0"
     assert jsonapi._rows(con, sql + " WHERE false") == []

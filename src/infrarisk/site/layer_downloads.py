@@ -114,7 +114,7 @@ def downloads(con: duckdb.DuckDBPyConnection) -> list[dict]:
                (SELECT string_agg(m.file || ':' || m.row, ' ' ORDER BY m.file, m.row) FROM core_match__mentions m
                 WHERE m.name = n.name) AS occurrences
         FROM core_match__names n ORDER BY n.name""")
-    src = con.execute("""
-        SELECT DISTINCT l.licence FROM core_match__mentions m JOIN core_meta__licences l ON l.file = m.file""").fetchall()
+    src = con.execute("""SELECT DISTINCT l.licence FROM core_match__mentions m
+                         JOIN core_meta__licences l ON l.file = m.file""").fetchall()
     out.append(_download("entity-matches.csv", cols, names, [x for (x,) in src if x is not None]))
     return out
