@@ -141,3 +141,47 @@ def test_export_command_writes_both_formats(tmp_path):
         res = CliRunner().invoke(main, ["export", fmt, "--out", str(out), "--db", str(path)])
         assert res.exit_code == 0, res.output
         assert read(out).number_of_edges() == 4
+
+
+def _awkward_db() -> duckdb.DuckDBPyConnection:
+    """The miniature with what the writers must get right: every character class :func:`export_graph.esc`
+    handles, names empty or missing, shares of 0, -0, NaN, a repeating fraction and none, DOUBLE columns,
+    empty and unknown licences (ties among unknown ids go to the first alphabetically)."""
+    con = _db()
+    odd = "a\ufffeb\uffffc\rd\te&f<g>h\"i'j\x00\x0bk\x0cl\x1fm – 中文 🚢"
+    con.execute("UPDATE core_ownership__entities SET entity_name = '' WHERE entity_id = 'top'")
+    con.execute("UPDATE core_ownership__entities SET entity_name = NULL, source_id = 'nolicence' "
+                "WHERE entity_id = 'cab'")
+    con.execute("INSERT INTO core_meta__sources VALUES ('nolicence', '')")
+    con.execute("UPDATE core_assets__assets SET name = ? WHERE asset_id = 'terminal:a'", [odd])
+    con.execute("ALTER TABLE core_ownership__links ALTER share_min TYPE DOUBLE")
+    con.execute("ALTER TABLE core_ownership__links ALTER share_max TYPE DOUBLE")
+    con.execute("""INSERT INTO core_ownership__links VALUES
+        ('L6', 'asset', 'terminal:a', 'top', 'shareholding', ?, 1.0/3, 'NaN'::DOUBLE, false, NULL, NULL, NULL,
+         NULL, DATE '1999-12-31', DATE '2001-01-01', NULL, ?, 'Zeta-unknown', false),
+        ('L7', 'asset', 'cable:c', 'top', NULL, NULL, -0.0, NULL, NULL, false, NULL, 'current', true, NULL, NULL,
+         ?, NULL, 'Alpha-unknown', true),
+        ('L8', 'entity', 'cab', 'old', NULL, NULL, NULL, 0.25, true, true, NULL, NULL, NULL, NULL, NULL,
+         NULL, NULL, '', false),
+        ('L9', 'entity', 'cab', 'mid', NULL, NULL, 1e-7, 1e22, true, true, NULL, NULL, NULL, NULL, NULL,
+         NULL, NULL, 'Beta-unknown', true)""", [odd, odd, odd])
+    return con
+
+
+@pytest.mark.parametrize("make", [_db, _awkward_db], ids=["miniature", "awkward"])
+def test_files_are_the_bytes_the_per_value_writer_made(tmp_path, make):
+    from tests import export_graph_before
+    con = make()
+    expected = export_graph_before.files(con)
+    out = export_graph.write_site_files(con, tmp_path)
+    assert sorted(d["href"] for d in out) == sorted(expected)
+    for href, raw in expected.items():
+        assert (tmp_path / href).read_bytes() == raw, href
+
+
+def test_esc_column_is_esc_of_every_value():
+    import pyarrow as pa
+    values = [None, "", "plain", "&amp; stays escaped once", *[chr(c) + "x" for c in range(0, 0x21)],
+              "\ufffd\ufffe\uffff\U0001f6a2", "<a href=\"x\">'y'</a>\r\n"]
+    got = export_graph.esc_column(pa.chunked_array([values[:10], values[10:]], type=pa.string())).to_pylist()
+    assert got == [None if v is None else export_graph.esc(v) for v in values]

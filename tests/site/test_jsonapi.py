@@ -127,3 +127,75 @@ def test_entities_link_their_owner_pages(api):
     assert linked and all((site / r["owner_url"]).is_file() for r in linked)
     tl = next(r for r in rows if r["entity_id"] == "terminal-link-sas")
     assert tl["owner_url"] == "owners/terminal-link-sas.html" and tl["controlling_country_code"] == "FR"
+
+
+def _licence_db() -> duckdb.DuckDBPyConnection:
+    """Assets with their own licences and current links into them: known ids, unknown ids (they rank highest;
+    among them the first alphabetically), past links (not counted), links citing the same URLs."""
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE out_exposure__assets AS SELECT * FROM (VALUES
+        ('a1', 'CC-BY-4.0'), ('a2', 'CC0-1.0'), ('a3', NULL), ('a4', 'Zeta-unknown'), ('a5', 'ODbL-1.0'))
+        t(asset_id, licence)""")
+    con.execute("""CREATE TABLE core_ownership__links AS SELECT * FROM (VALUES
+        ('asset', 'a1', true, 'CC-BY-NC-SA-3.0', 'https://x/1'), ('asset', 'a1', true, 'CC-BY-4.0', 'https://x/1'),
+        ('asset', 'a2', false, 'CC-BY-NC-4.0', 'https://x/2'), ('asset', 'a3', true, 'CC-BY-4.0', 'https://x/3'),
+        ('asset', 'a4', true, 'Alpha-unknown', 'https://x/3'), ('asset', 'a4', true, 'Beta-unknown', NULL),
+        ('entity', 'a5', true, 'CC-BY-NC-4.0', 'https://x/4'), ('asset', 'gone', true, 'CC0-1.0', 'https://x/4'))
+        t(subject_kind, subject_id, is_current, licence, source_url)""")
+    return con
+
+
+def test_asset_and_url_licences_are_those_licences_picks():
+    con = _licence_db()
+    got = dict(zip(*(c.to_pylist() for c in jsonapi._asset_licences(con).columns)))
+    links = con.execute("SELECT subject_id, licence, source_url, is_current, subject_kind FROM core_ownership__links")\
+        .fetchall()
+    want = {}
+    for aid, own in con.execute("SELECT asset_id, licence FROM out_exposure__assets").fetchall():
+        lics = [own] + [lic for sid, lic, _, cur, kind in links if sid == aid and cur and kind == "asset"]
+        if any(lics):
+            want[aid] = licences.most_restrictive(lics)
+    assert got == want and got["a4"] == "Alpha-unknown" and got["a1"] == "CC-BY-NC-SA-3.0"
+    urls = {u for _, _, u, _, _ in links if u}
+    assert jsonapi._url_licences(con) == {
+        u: licences.most_restrictive(lic for _, lic, x, _, _ in links if x == u) for u in urls}
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 7])
+def test_pages_put_together_as_text_are_the_pages_json_writes(tmp_path, monkeypatch, n):
+    import pyarrow as pa
+    monkeypatch.setattr(jsonapi, "PAGE_SIZE", 3)
+    lics = ["CC-BY-4.0", "CC-BY-NC-4.0", None, "CC0-1.0"]
+    rows = [{"asset_id": f"a{i:02d}", "licence": lics[i % 4], "name": f"ünï \"{i}\" <&>", "share": i / 3}
+            for i in range(n)]
+    text = [json.dumps(r, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "," for r in rows]
+    table = pa.table({"asset_id": [r["asset_id"] for r in rows], "licence": [r["licence"] for r in rows],
+                      "_json": text}, schema=pa.schema([("asset_id", pa.string()), ("licence", pa.string()),
+                                                        ("_json", pa.string())]))
+    a = jsonapi._paged(tmp_path / "a", "p", table, "asset_id", "ODbL-1.0")
+    b = jsonapi._paged(tmp_path / "b", "p", rows, "asset_id", "ODbL-1.0")
+    assert a == b
+    files = sorted(p.name for p in (tmp_path / "b" / "p").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "a" / "p").iterdir()) and len(files) == max(1, -(-n // 3))
+    for name in files:
+        raw = (tmp_path / "b" / "p" / name).read_bytes()
+        assert (tmp_path / "a" / "p" / name).read_bytes() == raw
+    first = _load(tmp_path / "b" / "p" / "page-0001.json")
+    assert a[1] == {**first, "data": first["data"][:api_schema.EXAMPLE_ROWS]}
+
+
+def test_rows_clean_doubles_column_by_column_as_clean_does_each_value():
+    con = duckdb.connect()
+    sql = """SELECT * FROM (VALUES
+        (0.1234565::DOUBLE, 'NaN'::DOUBLE, 1.5::DECIMAL(4, 2), DATE '2020-01-02', 'x', true, 3),
+        (NULL, 'inf'::DOUBLE, NULL, NULL, NULL, NULL, NULL),
+        (-0.0::DOUBLE, 2.0000004999::DOUBLE, 0.25::DECIMAL(4, 2), DATE '1999-12-31', 'y', false, -1))
+        t(d, e, dec, day, s, b, i)"""
+    got = jsonapi._rows(con, sql)
+    cur = con.execute(sql)
+    cols = [x[0] for x in cur.description]
+    want = [{c: jsonapi._clean(v) for c, v in zip(cols, r)} for r in cur.fetchall()]
+    assert json.dumps(got) == json.dumps(want)
+    assert [type(v) for v in got[2].values()] == [type(v) for v in want[2].values()]
+    assert got[0]["e"] is None and got[1]["e"] == float("inf") and str(got[2]["d"]) == "-0.0"
+    assert jsonapi._rows(con, sql + " WHERE false") == []

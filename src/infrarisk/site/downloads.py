@@ -20,11 +20,16 @@ without the non-commercial layers (``data/infrarisk-map-except-nc.*``), so that 
 may not use non-commercial data still has everything else. Output is deterministic.
 :func:`describe_downloads` describes the files from the layers' sizes and licences alone (so
 that the map can list them before the rows are assembled); :func:`download_sets` assembles the
-rows and :func:`write_sets` writes the files.
+rows and :func:`write_sets` writes the files. The CSV and GeoJSON lines are put together by
+DuckDB from one Arrow table of the text columns (shared with the GeoParquet) and written as that
+column's bytes: the bytes pandas' CSV writer and Python values handed to DuckDB gave, which are
+still used when a column holds numbers.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,9 +38,11 @@ import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from .. import licences
+from ..export_graph import text_parts
 from ..fmt import share_span
 from ..review import AgeRule, as_date
 from .layers import type_label
@@ -110,12 +117,14 @@ def _ages(sb: "SiteBuilder") -> dict[str, tuple]:
     return out
 
 
-def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
+def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict, text: pa.Table | None = None,
+                   con: duckdb.DuckDBPyConnection | None = None) -> None:
     """RFC 7946 GeoJSON with the licence as a top-level member.
 
     The features are encoded by DuckDB's JSON functions (about ten times faster than
     Python's encoder at 100,000 features); points are built from their coordinates, other
-    shapes from shapely's GeoJSON.
+    shapes from shapely's GeoJSON. ``text``: the columns as :func:`_text_table` gives them;
+    without it (a column holds numbers) they are handed over as Python values.
     """
     cols = [c for c in gdf.columns if c != "geometry"]
     arr = gdf.geometry.to_numpy()
@@ -123,40 +132,127 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
     xy = np.full((len(arr), 2), np.nan)
     if is_point.any():
         xy[is_point] = shapely.get_coordinates(arr[is_point]).round(6)
-    other = np.where(is_point, None, shapely.to_geojson(np.where(is_point, None, arr)))
-    frame = pd.DataFrame({c: gdf[c].to_numpy(dtype=object, na_value=None) for c in cols})
-    frame = frame.assign(_lon=xy[:, 0], _lat=xy[:, 1], _geom=other)
+    other = np.full(len(arr), None, dtype=object)
+    if not is_point.all():
+        other[~is_point] = shapely.to_geojson(arr[~is_point])
+    if text is None:  # Python values, as DuckDB reads them from pandas
+        frame = pd.DataFrame({c: gdf[c].to_numpy(dtype=object, na_value=None) for c in cols})
+        frame = frame.assign(_lon=xy[:, 0], _lat=xy[:, 1], _geom=other)
+    else:
+        frame = (text.append_column("_lon", pa.array(xy[:, 0])).append_column("_lat", pa.array(xy[:, 1]))
+                 .append_column("_geom", pa.array(other, type=pa.string())))
     props = ", ".join(f"'{c}', \"{c}\"" for c in cols)
-    con = duckdb.connect()
-    try:
-        con.execute("SET preserve_insertion_order = true")  # one feature per row, in frame order
-        con.register("features", frame)
-        feats = con.sql(f"""
-            SELECT json_object(
-                'type', 'Feature', 'properties', json_object({props}),
-                'geometry', CASE WHEN _geom IS NULL
-                                 THEN json_object('type', 'Point', 'coordinates', json_array(_lon, _lat))
-                                 ELSE _geom::JSON END)::VARCHAR
-            FROM features""").to_arrow_table().column(0)
-        body = ",".join(feats.to_pylist())
-    finally:
-        con.close()
+    # one feature per row, each followed by a comma: the column's bytes are the features in a row
+    body = _text_column(con, frame, f"""
+        SELECT concat('{{"type":"Feature","properties":', json_object({props})::VARCHAR, ',"geometry":',
+                      CASE WHEN _geom IS NULL
+                           THEN concat('{{"type":"Point","coordinates":', json_array(_lon, _lat)::VARCHAR, '}}')
+                           ELSE json(_geom)::VARCHAR END, '}},')
+        FROM frame""")
     head = '{"type":"FeatureCollection","licence":' + json.dumps(licence, sort_keys=True, ensure_ascii=False)
-    path.write_bytes((head + ',"features":[' + body + "]}\n").encode("utf-8"))
+    if body:
+        body[-1] = body[-1][:-1]  # the comma after the last feature
+    _write_parts(path, [(head + ',"features":[').encode("utf-8"), *body, b"]}\n"])
+
+
+def _text_column(con: duckdb.DuckDBPyConnection | None, frame, sql: str) -> list:
+    """The one text column of ``sql`` (run on ``frame``, an Arrow table or a DataFrame; rows in frame
+    order) as views of its UTF-8 bytes, end to end, for writing without a copy; ``con`` from
+    :func:`_connect` (None: one for this query)."""
+    db = con or _connect()
+    db.register("frame", frame)
+    try:
+        return text_parts(db.sql(sql).to_arrow_table().column(0))
+    finally:
+        db.unregister("frame")
+        if con is None:
+            db.close()
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory database that keeps the rows of a query in their order (opened once per call: ~15 ms)."""
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def _write_parts(path: Path, parts: list) -> None:
+    with open(path, "wb") as f:
+        for p in parts:
+            f.write(p)
+
+
+def _csv_specials() -> str:
+    """The characters for which this Python's csv writer (as pandas uses it) quotes a field."""
+    out = ""
+    for ch in ",\"\n\r\t ;'":
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow([f"a{ch}b", "c"])
+        out += ch if buf.getvalue().startswith('"') else ""
+    return out
+
+
+_CSV_SPECIALS = _csv_specials()
+
+
+def _text_table(gdf: gpd.GeoDataFrame) -> tuple[pa.Table, pa.Table | None]:
+    """The columns but the geometry as Arrow (as the GeoParquet holds them), and the same with every
+    column as text when every one holds text or nothing (None when one holds numbers or flags)."""
+    table = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns="geometry")), preserve_index=False)
+    cols = []
+    for col in table.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            cols.append(col)
+        elif col.null_count == len(col):
+            cols.append(pa.nulls(len(col), pa.string()))
+        else:
+            return table, None
+    return table, pa.table(cols, names=table.column_names) if cols else None
+
+
+def _write_csv(gdf: gpd.GeoDataFrame, path: Path, text: pa.Table | None,
+               con: duckdb.DuckDBPyConnection | None = None) -> None:
+    """CSV with a ``wkt`` column, as pandas writes it (None empty, fields quoted only when needed).
+
+    With ``text`` (:func:`_text_table`) the lines are put together by DuckDB; the same bytes.
+    """
+    wkt = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
+    if text is None or "wkt" in text.column_names:
+        plain = pd.DataFrame(gdf.drop(columns="geometry"))
+        plain["wkt"] = wkt
+        path.write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        return
+    frame = text.append_column("wkt", pa.array(wkt, type=pa.string()))
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(frame.column_names)
+
+    def field(c: str) -> str:
+        c = f'"{c}"'
+        special = " OR ".join(f"contains({c}, {_sql_text(ch)})" for ch in _CSV_SPECIALS)
+        return (f"CASE WHEN {c} IS NULL THEN '' WHEN {special} THEN concat('\"', replace({c}, '\"', '\"\"'), '\"') "
+                f"ELSE {c} END")
+    fields = ", ',', ".join(field(c) for c in frame.column_names)
+    lines = _text_column(con, frame, f"SELECT concat({fields}, chr(10)) FROM frame")
+    _write_parts(path, [buf.getvalue().encode("utf-8"), *lines])
+
+
+def _sql_text(s: str) -> str:
+    """A one-character SQL string literal."""
+    return f"chr({ord(s)})"
 
 
 def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str,
-               formats: tuple[str, ...] = ("csv", "geojson", "parquet")) -> None:
+               formats: tuple[str, ...] = ("csv", "geojson", "parquet"),
+               con: duckdb.DuckDBPyConnection | None = None) -> None:
     licence = {"id": lic, "url": licences.url(lic),
                "attribution": "infrarisk; sources and attributions: sources.html of the site"}
+    table, text = _text_table(gdf)  # once for the three files
     if "csv" in formats:
-        plain = pd.DataFrame(gdf.drop(columns="geometry"))
-        plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
-        (out / f"{stem}.csv").write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        _write_csv(gdf, out / f"{stem}.csv", text, con)
     if "geojson" in formats:
-        _write_geojson(gdf, out / f"{stem}.geojson", licence)
+        _write_geojson(gdf, out / f"{stem}.geojson", licence, text, con)
     if "parquet" in formats:
-        _write_geoparquet(gdf, out / f"{stem}.parquet", licence)
+        _write_geoparquet(gdf, out / f"{stem}.parquet", licence, table)
 
 
 #: the formats of each download set (file extension, label)
@@ -195,16 +291,21 @@ def write_sets(sets: list[tuple], out_dir: Path, formats: tuple[str, ...] = ("cs
     """Write each set of :func:`download_sets` in ``formats`` under ``out_dir/data``."""
     out = Path(out_dir)
     (out / "data").mkdir(parents=True, exist_ok=True)
-    for _, stem, frame, set_lic in sets:
-        _write_set(frame, out, stem, set_lic, formats)
+    con = _connect()  # one for every file
+    try:
+        for _, stem, frame, set_lic in sets:
+            _write_set(frame, out, stem, set_lic, formats, con)
+    finally:
+        con.close()
 
 
-def _write_geoparquet(gdf: gpd.GeoDataFrame, path: Path, licence: dict) -> None:
-    """GeoParquet 1.0.0: WKB geometry, ``geo`` metadata (CRS omitted = OGC:CRS84), and the licence."""
-    import pyarrow as pa
+def _write_geoparquet(gdf: gpd.GeoDataFrame, path: Path, licence: dict, table: pa.Table | None = None) -> None:
+    """GeoParquet 1.0.0: WKB geometry, ``geo`` metadata (CRS omitted = OGC:CRS84), and the licence;
+    ``table``: the columns but the geometry as :func:`_text_table` gives them."""
     import pyarrow.parquet as pq
     geoms = gdf.geometry.to_numpy()
-    table = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns="geometry")), preserve_index=False)
+    if table is None:
+        table = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns="geometry")), preserve_index=False)
     table = table.append_column("geometry", pa.array(shapely.to_wkb(geoms, output_dimension=2), type=pa.binary()))
     types = sorted(set(shapely.get_type_id(geoms).tolist()))
     names = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon"}

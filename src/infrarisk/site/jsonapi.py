@@ -33,7 +33,11 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .. import licences
+from ..export_graph import text_parts
 from . import api_schema
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,11 +76,12 @@ def _rows(con, sql: str, params=None) -> list[dict]:
     types = [str(d[1]) for d in cur.description]
     rows = cur.fetchall()
     fix = [i for i, t in enumerate(types) if t not in ("VARCHAR", "BOOLEAN", "INTEGER", "BIGINT", "VARCHAR[]")]
-    if fix:
-        rows = [list(r) for r in rows]
-        for r in rows:
-            for i in fix:
-                r[i] = _clean(r[i])
+    if fix and rows:  # column by column: a DOUBLE holds floats or None (as _clean has them, without a call each)
+        columns = list(zip(*rows))
+        for i in fix:
+            columns[i] = [None if v is None or v != v else round(v, 6) for v in columns[i]] if types[i] == "DOUBLE" \
+                else [_clean(v) for v in columns[i]]
+        rows = zip(*columns)
     return [dict(zip(cols, r)) for r in rows]
 
 
@@ -86,32 +91,51 @@ def _dump(path: Path, doc) -> None:
                      .encode("utf-8"))
 
 
-def _file_licence(rows: list[dict], fallback: str) -> str:
-    return licences.most_restrictive([r["licence"] for r in rows if r.get("licence")] or [fallback])
+def _file_licence(rows, fallback: str) -> str:
+    """The most restrictive licence of ``rows`` (dicts, or an Arrow table with a ``licence`` column)."""
+    lics = pc.unique(rows.column("licence")).to_pylist() if not isinstance(rows, list) else \
+        [r["licence"] for r in rows if r.get("licence")]
+    return licences.most_restrictive([x for x in lics if x] or [fallback])
 
 
-def _paged(out: Path, folder: str, rows: list[dict], key: str, fallback: str, extra: dict | None = None) -> dict:
-    """Write ``folder/page-NNNN.json`` pages and return the index document (written by the caller)."""
-    pages = []
-    n_pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
+def _paged(out: Path, folder: str, rows, key: str, fallback: str) -> tuple[dict, dict]:
+    """Write ``folder/page-NNNN.json`` pages; return the index document (written by the caller) and the
+    first page as :func:`.api_schema.example_of` needs it (its first rows, as read back from the file).
+
+    ``rows``: dicts, or an Arrow table DuckDB encoded (``key``, ``licence`` and ``_json``, each row's
+    JSON followed by a comma), put together as text.
+    """
+    encoded = not isinstance(rows, list)
+    n = rows.num_rows if encoded else len(rows)
+    pages, first = [], None
+    n_pages = max(1, math.ceil(n / PAGE_SIZE))
     for i in range(n_pages):
-        chunk = rows[i * PAGE_SIZE:(i + 1) * PAGE_SIZE]
+        chunk = rows.slice(i * PAGE_SIZE, PAGE_SIZE) if encoded else rows[i * PAGE_SIZE:(i + 1) * PAGE_SIZE]
         lic = _file_licence(chunk, fallback)
         name = f"page-{i + 1:04d}.json"
         head = {"licence": licence_object(lic), "page": i + 1, "pages": n_pages, "page_size": PAGE_SIZE,
-                "n_total": len(rows)}
-        if chunk and "_json" in chunk[0]:  # rows DuckDB encoded: the page is put together as text
+                "n_total": n}
+        if encoded:  # the page put together as text ("data" sorts first)
             rest = json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            text = '{"data":[' + ",".join(r["_json"] for r in chunk) + "]," + rest[1:] + "\n"
+            body = text_parts(chunk.column("_json"))
+            if body:
+                body[-1] = body[-1][:-1]  # the comma after the last row
             (out / folder).mkdir(parents=True, exist_ok=True)
-            (out / folder / name).write_bytes(text.encode("utf-8"))
+            with open(out / folder / name, "wb") as f:
+                for part in [b'{"data":[', *body, ("]," + rest[1:] + "\n").encode("utf-8")]:
+                    f.write(part)
+            ids = [chunk.column(key)[0].as_py(), chunk.column(key)[-1].as_py()] if len(chunk) else []
+            top = [json.loads(j[:-1]) for j in chunk.column("_json").slice(0, api_schema.EXAMPLE_ROWS).to_pylist()]
         else:
             _dump(out / folder / name, {**head, "data": chunk})
+            ids = [chunk[0][key], chunk[-1][key]] if chunk else []
+            top = json.loads(json.dumps(chunk[:api_schema.EXAMPLE_ROWS]))
+        if first is None:
+            first = {**head, "data": top}
         pages.append({"href": name, "page": i + 1, "n": len(chunk), "licence": lic,
-                      "first_id": chunk[0][key] if chunk else None, "last_id": chunk[-1][key] if chunk else None})
+                      "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None})
     lic = _file_licence(rows, fallback)
-    return {"licence": licence_object(lic), "n_total": len(rows), "page_size": PAGE_SIZE, "pages": pages,
-            **(extra or {})}
+    return {"licence": licence_object(lic), "n_total": n, "page_size": PAGE_SIZE, "pages": pages}, first
 
 
 def _register_licences(con) -> None:
@@ -125,26 +149,27 @@ def _register_licences(con) -> None:
 #: :func:`infrarisk.licences.most_restrictive` picks it (highest rank; unknown ids rank highest;
 #: among equals the first in alphabetical order)
 ASSET_LICENCE_SQL = f"""
-    SELECT x.asset_id, list_sort(list(struct_pack(r := -coalesce(k.rank, {len(licences.ORDER)}),
-                                                  l := x.licence)))[1].l AS licence
+    SELECT x.asset_id, min(struct_pack(r := -coalesce(k.rank, {len(licences.ORDER)}), l := x.licence)).l AS licence
     FROM (SELECT asset_id, licence FROM out_exposure__assets
-          UNION SELECT subject_id, licence FROM core_ownership__links
+          UNION ALL SELECT subject_id, licence FROM core_ownership__links
           WHERE subject_kind = 'asset' AND is_current) x
     LEFT JOIN _api_licence_rank k USING (licence)
     WHERE x.licence IS NOT NULL AND x.asset_id IN (SELECT asset_id FROM out_exposure__assets)
     GROUP BY x.asset_id"""
 
 
-def _asset_licences(con) -> dict[str, str]:
-    """asset id -> the most restrictive of its own licence and of the current links into it."""
+def _asset_licences(con) -> pa.Table:
+    """``asset_id``, ``licence``: the most restrictive of its own licence and of the current links into it."""
     _register_licences(con)
-    return dict(con.execute(ASSET_LICENCE_SQL).fetchall())
+    return con.sql(ASSET_LICENCE_SQL).to_arrow_table()
 
 
-def assets(con, owner_urls: dict) -> list[dict]:
-    """Every asset as ``{"asset_id", "licence", "_json"}``: the row encoded by DuckDB (100,000 rows)."""
+def assets(con, owner_urls: dict, asset_licences: pa.Table | None = None) -> pa.Table:
+    """Every asset as ``asset_id``, ``licence`` and ``_json`` (the row encoded by DuckDB, then a comma),
+    sorted by id (100,000 rows); ``asset_licences`` as :func:`_asset_licences` gives it."""
     import pandas as pd
-    _register_licences(con)
+    lic = _asset_licences(con) if asset_licences is None else asset_licences
+    con.register("_api_asset_licences", lic)
     con.register("_api_owner_urls", pd.DataFrame({"entity_id": pd.Series(list(owner_urls), dtype=object),
                                                   "url": pd.Series(list(owner_urls.values()), dtype=object)}))
     types = {d[0]: str(d[1]) for d in con.execute("SELECT * FROM out_exposure__assets LIMIT 0").description}
@@ -155,13 +180,15 @@ def assets(con, owner_urls: dict) -> list[dict]:
             expr[c] = (f"CASE WHEN isnan(a.{c}) THEN NULL ELSE round(a.{c}, 6) END" if types[c] == "DOUBLE"
                        else f"a.{c}")
     fields = ", ".join(f"{c} := {expr[c]}" for c in sorted(expr))
-    rows = con.execute(f"""
-        SELECT a.asset_id, l.licence, to_json(struct_pack({fields}))::VARCHAR
-        FROM out_exposure__assets a JOIN ({ASSET_LICENCE_SQL}) l USING (asset_id)
-        LEFT JOIN _api_owner_urls u ON u.entity_id = a.controller_entity_id
-        ORDER BY a.asset_id""").fetchall()
-    con.unregister("_api_owner_urls")
-    return [{"asset_id": a, "licence": lic, "_json": j} for a, lic, j in rows]
+    try:
+        return con.sql(f"""
+            SELECT a.asset_id, l.licence, to_json(struct_pack({fields}))::VARCHAR || ',' AS _json
+            FROM out_exposure__assets a JOIN _api_asset_licences l USING (asset_id)
+            LEFT JOIN _api_owner_urls u ON u.entity_id = a.controller_entity_id
+            ORDER BY a.asset_id""").to_arrow_table()
+    finally:
+        con.unregister("_api_owner_urls")
+        con.unregister("_api_asset_licences")
 
 
 def entities(con, owner_urls: dict) -> list[dict]:
@@ -199,17 +226,19 @@ def exposure(con, group_id: str, lic: dict) -> list[dict]:
 
 
 def _url_licences(con) -> dict[str, str]:
-    """source URL -> the most restrictive licence of the links citing it."""
-    out = {}
-    for url, lics in con.execute("""SELECT source_url, list(DISTINCT licence) FROM core_ownership__links
-                                    WHERE licence IS NOT NULL AND source_url IS NOT NULL GROUP BY source_url""").fetchall():
-        out[url] = licences.most_restrictive(lics)
-    return out
+    """source URL -> the most restrictive licence of the links citing it (as :data:`ASSET_LICENCE_SQL` picks it)."""
+    _register_licences(con)
+    return dict(con.execute(f"""
+        SELECT source_url, min(struct_pack(r := -coalesce(k.rank, {len(licences.ORDER)}), l := licence)).l
+        FROM core_ownership__links LEFT JOIN _api_licence_rank k USING (licence)
+        WHERE licence IS NOT NULL AND licence <> '' AND source_url IS NOT NULL
+        GROUP BY source_url""").fetchall())
 
 
 def inge2_ports(con, link_lic: dict) -> list[dict]:
     rows = _rows(con, "SELECT * FROM out_inge2__ports ORDER BY country_code, port_name, port_asset_id")
-    port_lic = dict(con.execute("SELECT asset_id, licence FROM out_exposure__assets").fetchall())
+    port_lic = dict(con.execute("""SELECT asset_id, licence FROM out_exposure__assets
+                                   WHERE asset_id IN (SELECT port_asset_id FROM out_inge2__ports)""").fetchall())
     for r in rows:
         urls = [u for u in (r["source_urls"] or "").split() if u]
         ls = [port_lic.get(r["port_asset_id"]), *(link_lic.get(u.rstrip(";")) for u in urls)]
@@ -244,7 +273,8 @@ def write_api(sb: "SiteBuilder", out_dir: Path, owner_urls: dict, changes=None) 
     con, out = sb.con, Path(out_dir) / ROOT
     base = licences.most_restrictive([f["licence"] for s in sb.sources for f in s["files"]
                                       if s["source_id"] == "curated"] or ["CC-BY-4.0"])
-    alic = _asset_licences(con)
+    lic_table = _asset_licences(con)
+    alic = dict(zip(lic_table.column(0).to_pylist(), lic_table.column(1).to_pylist()))
     docs: dict[str, dict] = {}  # file (relative to api/v1) -> document, for the OpenAPI examples
     examples = {"assets/page-{page}.json": "assets/page-0001.json",
                 "entities/page-{page}.json": "entities/page-0001.json"}
@@ -255,13 +285,14 @@ def write_api(sb: "SiteBuilder", out_dir: Path, owner_urls: dict, changes=None) 
         docs[rel] = doc
         written.append(rel)
 
-    a_rows = assets(con, owner_urls)
-    put("assets/index.json", _paged(out, "assets", a_rows, "asset_id", base))
-    e_rows = entities(con, owner_urls)
-    put("entities/index.json", _paged(out, "entities", e_rows, "entity_id", base))
+    idx, docs["assets/page-0001.json"] = _paged(out, "assets", assets(con, owner_urls, lic_table), "asset_id", base)
+    put("assets/index.json", idx)
+    idx, docs["entities/page-0001.json"] = _paged(out, "entities", entities(con, owner_urls), "entity_id", base)
+    put("entities/index.json", idx)
     groups = []
     for grp in sb.profile.groups:
-        idx = _paged(out, f"exposure/{grp.id}", exposure(con, grp.id, alic), "asset_id", base)
+        idx, first = _paged(out, f"exposure/{grp.id}", exposure(con, grp.id, alic), "asset_id", base)
+        docs.setdefault(f"exposure/{grp.id}/page-0001.json", first)
         groups.append({"group_id": grp.id, "label": grp.label, "countries": sorted(grp.countries),
                        "href": f"{grp.id}/", **{k: idx[k] for k in ("n_total", "page_size", "pages")},
                        "licence": idx["licence"]["id"]})
@@ -276,8 +307,6 @@ def write_api(sb: "SiteBuilder", out_dir: Path, owner_urls: dict, changes=None) 
                          "n_total": len(c_rows), "data": c_rows})
     if groups:
         examples["exposure/{group_id}/page-{page}.json"] = f"exposure/{groups[0]['group_id']}/page-0001.json"
-    for rel in examples.values():
-        docs[rel] = json.loads((out / rel).read_text(encoding="utf-8"))
     listing = [{"href": rel, "licence": docs[rel]["licence"]["id"]} for rel in sorted(written)]
     put("index.json", {"licence": licence_object(licences.most_restrictive([x["licence"] for x in listing])),
                        "api_version": "v1", "openapi": "openapi.json", "page_size": PAGE_SIZE, "files": listing})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .. import licences
 from . import vendor_site
@@ -26,16 +27,45 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*cols)]
 
 
-def _download(name: str, df: pd.DataFrame, licence_list: list[str]) -> dict:
+def _is_plain(t: pa.DataType) -> bool:
+    """Arrow types whose Python values are those pandas hands over (text, flags, integers, numbers, lists
+    of text); others (dates, decimals) go through pandas, as before."""
+    return (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_boolean(t)
+            or pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t)
+            or (pa.types.is_list(t) and pa.types.is_string(t.value_type)))
+
+
+def _table(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[dict]]:
+    """(columns, rows) of ``sql``: rows as dicts of plain Python values, missing ones (and NaN) as None."""
+    t = con.sql(sql).to_arrow_table()
+    names = t.column_names
+    if not all(_is_plain(f.type) for f in t.schema):
+        return names, _records(con.execute(sql).df())  # as DuckDB hands them to pandas
+    cols = []
+    for f, col in zip(t.schema, t.columns):
+        vals = col.to_pylist()
+        if pa.types.is_floating(f.type):
+            vals = [None if v != v else v for v in vals]  # NaN: missing, as pandas has it
+        cols.append(vals)
+    return names, [dict(zip(names, row)) for row in zip(*cols)]
+
+
+def _download(name: str, columns: list[str], rows: list[dict], licence_list: list[str]) -> dict:
     lic = licences.most_restrictive(licence_list) if licence_list else "CC-BY-4.0"
-    return {"name": name, "href": f"data/{name}", "columns": list(df.columns), "rows": _records(df),
+    return {"name": name, "href": f"data/{name}", "columns": columns, "rows": rows,
             "licence": lic, "licence_url": licences.url(lic),
             "is_noncommercial": lic in licences.NONCOMMERCIAL}
 
 
+def _without(columns: list[str], rows: list[dict], col: str) -> tuple[list[str], list[dict]]:
+    for r in rows:
+        del r[col]
+    return [c for c in columns if c != col], rows
+
+
 def downloads(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """The layer downloads (module docstring), in a fixed order."""
-    assets = con.execute("""
+    cols, assets = _table(con, """
         WITH holders AS (
             SELECT l.subject_id AS asset_id,
                    string_agg(e.entity_name || CASE WHEN l.is_share_stated OR l.share_min > 0
@@ -62,26 +92,29 @@ def downloads(con: duckdb.DuckDBPyConnection) -> list[dict]:
         LEFT JOIN holders o USING (asset_id)
         LEFT JOIN hosts h USING (asset_id)
         LEFT JOIN out_exposure__landings v USING (asset_id)
-        ORDER BY a.asset_class, a.asset_type, a.asset_id""").df()
-    lic = [*assets["licence"].dropna(), *[x for ls in assets["link_licences"].dropna() for x in ls]]
-    out = [_download("layer-assets.csv", assets.drop(columns=["link_licences"]), lic)]
+        ORDER BY a.asset_class, a.asset_type, a.asset_id""")
+    lic = [*(r["licence"] for r in assets if r["licence"] is not None),
+           *(x for r in assets if r["link_licences"] is not None for x in r["link_licences"])]
+    out = [_download("layer-assets.csv", *_without(cols, assets, "link_licences"), lic)]
 
-    ca = con.execute("SELECT * FROM out_exposure__country_assets ORDER BY country_code, asset_class, asset_id").df()
-    out.append(_download("country-assets.csv", ca.drop(columns=["is_noncommercial"]), list(ca["licence"].dropna())))
-    cs = con.execute("SELECT * FROM out_exposure__countries ORDER BY country_code").df()
+    cols, ca = _table(con, "SELECT * FROM out_exposure__country_assets ORDER BY country_code, asset_class, asset_id")
+    ca_lic = [r["licence"] for r in ca if r["licence"] is not None]
+    out.append(_download("country-assets.csv", *_without(cols, ca, "is_noncommercial"), ca_lic))
+    cols, cs = _table(con, "SELECT * FROM out_exposure__countries ORDER BY country_code")
     vend = vendor_site.country_rows(con)  # "built by" columns (issue 13), beside the ownership counts
-    vcols = [vendor_site.summary_text(vend.get(cc, vendor_site.empty_country())) for cc in cs["country_code"]]
-    for col in vendor_site.SUMMARY_COLUMNS:
-        cs[col] = pd.Series([v[col] for v in vcols], index=cs.index, dtype=object)
-    out.append(_download("country-summary.csv", cs, list(ca["licence"].dropna())))  # counts made from those rows
+    for r in cs:
+        text = vendor_site.summary_text(vend.get(r["country_code"], vendor_site.empty_country()))
+        r.update({c: text[c] for c in vendor_site.SUMMARY_COLUMNS})
+    cols += [c for c in vendor_site.SUMMARY_COLUMNS if c not in cols]
+    out.append(_download("country-summary.csv", cols, cs, ca_lic))  # counts made from those rows
 
-    names = con.execute("""
+    cols, names = _table(con, """
         SELECT n.name, n.normalised_name, n.method, n.is_matched, n.entity_id, n.entity_name, n.score, n.candidates,
                n.detail, n.n_mentions, n.source_ids,
                (SELECT string_agg(m.file || ':' || m.row, ' ' ORDER BY m.file, m.row) FROM core_match__mentions m
                 WHERE m.name = n.name) AS occurrences
-        FROM core_match__names n ORDER BY n.name""").df()
-    src = con.execute("""
-        SELECT DISTINCT l.licence FROM core_match__mentions m JOIN core_meta__licences l ON l.file = m.file""").df()
-    out.append(_download("entity-matches.csv", names, list(src["licence"].dropna())))
+        FROM core_match__names n ORDER BY n.name""")
+    src = con.execute("""SELECT DISTINCT l.licence FROM core_match__mentions m
+                         JOIN core_meta__licences l ON l.file = m.file""").fetchall()
+    out.append(_download("entity-matches.csv", cols, names, [x for (x,) in src if x is not None]))
     return out
