@@ -185,7 +185,10 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
             shutil.rmtree(tmp_site, ignore_errors=True)
             with _stage(report, "site", progress):
                 warming.join()  # before anything forks: no other thread may run then
-                write_prepared(timeline_beside(tmp_db, settings, profile, tmp_site, report, progress))
+                prepared = timeline_beside(tmp_db, settings, profile, tmp_site, report, progress)
+                write_prepared(prepared)
+                progress("[site] parts written: " + " | ".join(
+                    ", ".join(f"{name} {sec:.2f} s" for name, sec in mine) for mine in prepared.written_by))
             report.site_bytes = sum(p.stat().st_size for p in tmp_site.rglob("*") if p.is_file())
         os.replace(tmp_db, db_path)
         if with_site:

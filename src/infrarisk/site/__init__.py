@@ -22,6 +22,7 @@ import gc
 import io
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from importlib import import_module
@@ -115,8 +116,8 @@ class Prepared:
     def __init__(self, db_path: Path, settings: Settings, profile: Profile, out_dir: Path, parts: tuple) -> None:
         self.db_path, self.settings, self.profile, self.out_dir = Path(db_path), settings, profile, Path(out_dir)
         self.sb, self.md, self.ex, self.dls, self.changes = parts
-        #: the names of the parts each process wrote (:func:`write_prepared`)
-        self.written_by: tuple[list[str], ...] = ()
+        #: the parts each process wrote, (name, seconds) (:func:`write_prepared`)
+        self.written_by: tuple[list[tuple[str, float]], ...] = ()
 
 
 def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path) -> Prepared:
@@ -164,7 +165,7 @@ def write_prepared(p: Prepared, workers: int = 2) -> Path:
         while b := os.read(read_end, 1):  # one byte per read: each part goes to one process
             yield b[0]
 
-    def work() -> list[str]:
+    def work() -> list[tuple[str, float]]:
         return _run_parts(p, parts, take())
     try:
         with _frozen_heap():
@@ -179,24 +180,25 @@ def _parts(p: Prepared) -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection],
     first (measured on the shipped data and at 100,000 assets), so the last ones even out."""
     sb, md, ex, dls, out = p.sb, p.md, p.ex, p.dls, p.out_dir
     return [
+        ("owners", lambda con: extras.write_owners(ex, out, sb.common)),
         ("map", lambda con: _map_files(sb, md, dls, out)),
         ("pages", lambda con: _pages(con, sb, md, p.settings, p.profile, out, p.changes)),
-        ("owners", lambda con: extras.write_owners(ex, out, sb.common)),
         ("downloads", lambda con: downloads.write_sets(downloads.download_sets(sb, md), out)),
         ("api", lambda con: extras.write_api(sb, ex, out, p.changes)),
         ("networks", lambda con: _sources_page(sb, out, extras.write_networks(con, out))),
     ]
 
 
-def _run_parts(p: Prepared, parts: list, numbers: Iterable[int]) -> list[str]:
-    """Run the parts numbered by ``numbers`` through one read-only connection; their names."""
+def _run_parts(p: Prepared, parts: list, numbers: Iterable[int]) -> list[tuple[str, float]]:
+    """Run the parts numbered by ``numbers`` through one read-only connection; their names and seconds."""
     done = []
     p.sb.con = con = connect_read_only(p.db_path)
     try:
         for i in numbers:
             name, fn = parts[i]
+            t = time.perf_counter()
             fn(con)
-            done.append(name)
+            done.append((name, round(time.perf_counter() - t, 3)))
     finally:
         con.close()
     return done
