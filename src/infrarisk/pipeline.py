@@ -226,8 +226,13 @@ def timeline_beside(db_path: Path, settings: Settings, profile: Profile, site_di
     from . import parallel
     from .site import prepare_from
 
+    took = {}
+
     def prepare() -> "Prepared":
-        return prepare_from(db_path, settings, profile, site_dir)
+        t = time.perf_counter()
+        p = prepare_from(db_path, settings, profile, site_dir)
+        took["prepare"] = time.perf_counter() - t
+        return p
     if settings.as_of:
         return prepare()
     side = db_path.with_name(db_path.name + ".timeline")
@@ -250,7 +255,8 @@ def timeline_beside(db_path: Path, settings: Settings, profile: Profile, site_di
             seconds, prepared = timeline(), prepare()
         report.stages["timeline"] = round(seconds, 3)
         report.beside.add("timeline")
-        progress(f"[timeline] done in {seconds:.2f} s, beside the site's preparation")
+        progress(f"[timeline] done in {seconds:.2f} s, beside the site's preparation "
+                 f"({took['prepare']:.2f} s)")
         _copy_new_tables(side, db_path)
     finally:
         side.unlink(missing_ok=True)
