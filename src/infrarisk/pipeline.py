@@ -217,8 +217,9 @@ def timeline_beside(db_path: Path, settings: Settings, profile: Profile, site_di
 
     The timeline stage (:mod:`infrarisk.timeline`) writes its ``out_timeline__*`` tables into a
     copy of the closed database ``db_path`` (a second process cannot write the file the site's
-    preparation reads); this process meanwhile runs :func:`infrarisk.site.prepare_from`, which
-    reads no timeline table. The tables the stage added are then copied into ``db_path``, so the
+    preparation reads) and then reads what changed since the previous published build
+    (:func:`infrarisk.site.changes.compute`, sent back by pickle); this process meanwhile runs
+    :func:`infrarisk.site.prepare_from`, which reads no timeline table. The tables the stage added are then copied into ``db_path``, so the
     database holds what a one-process build writes. Without ``os.fork``, or for a view on a past
     date (no slider), the two run in turn. The stage's own time is ``report.stages["timeline"]``,
     spent inside the site stage's.
@@ -230,29 +231,32 @@ def timeline_beside(db_path: Path, settings: Settings, profile: Profile, site_di
 
     def prepare() -> "Prepared":
         t = time.perf_counter()
-        p = prepare_from(db_path, settings, profile, site_dir)
+        p = prepare_from(db_path, settings, profile, site_dir, with_changes=bool(settings.as_of))
         took["prepare"] = time.perf_counter() - t
         return p
     if settings.as_of:
         return prepare()
     side = db_path.with_name(db_path.name + ".timeline")
 
-    def timeline() -> float:
+    def timeline() -> tuple[float, object]:
+        from .site.changes import compute
         t = time.perf_counter()
         c = db.connect(side)
         try:
             c.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
             import_module("infrarisk.timeline").run(c, settings, profile)
             c.execute("CHECKPOINT")
+            seconds = time.perf_counter() - t
+            return seconds, compute(c, settings)  # what changed since the last published build, for the site
         finally:
             c.close()
-        return time.perf_counter() - t
     try:
         shutil.copyfile(db_path, side)
         if parallel.can_fork():
-            seconds, prepared = parallel.run_pair(timeline, prepare, what="the timeline stage")
+            (seconds, changes), prepared = parallel.run_pair(timeline, prepare, what="the timeline stage")
         else:
-            seconds, prepared = timeline(), prepare()
+            (seconds, changes), prepared = timeline(), prepare()
+        prepared.changes = changes
         report.stages["timeline"] = round(seconds, 3)
         report.beside.add("timeline")
         progress(f"[timeline] done in {seconds:.2f} s, beside the site's preparation "

@@ -120,18 +120,22 @@ class Prepared:
         self.written_by: tuple[list[tuple[str, float]], ...] = ()
 
 
-def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path) -> Prepared:
+def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path,
+                 with_changes: bool = True) -> Prepared:
     """Make ``out_dir`` with the static files and read the tables every part reads
     (:class:`SiteBuilder`, :func:`mapdata.collect`, :func:`extras.plan_extras`) from ``db_path``
     through a read-only connection, closed on return. Reads no ``out_timeline__*`` table: the
-    build writes those while this runs."""
+    build writes those while this runs. ``with_changes`` False leaves ``changes`` (what changed
+    since the previous published build, :func:`.changes.compute`) to the caller: the build's
+    timeline process reads it meanwhile."""
     from .changes import compute
 
     con = connect_read_only(db_path)
     try:
         sb, md, ex = _prepare(con, settings, profile, out_dir)
         dls = downloads.describe_downloads(sb, md)  # the files: by the downloads' part (write_prepared)
-        changes = None if settings.as_of else compute(con, settings)  # read once: the changes page and the API
+        # read once: the changes page and the API
+        changes = None if settings.as_of or not with_changes else compute(con, settings)
     finally:
         con.close()
     sb.con = None
