@@ -1,4 +1,4 @@
-"""Two parts run by two processes (:mod:`infrarisk.parallel`): results, errors, the signal; the site
+"""Two parts run by two processes (:mod:`infrarisk.parallel`): results, errors; the site
 written by two processes is the same as by one."""
 
 from __future__ import annotations
@@ -65,54 +65,6 @@ def test_two_processes_write_the_same_site_as_one(real_build, tmp_path):
 
 def test_results_of_both_parts_come_back():
     assert parallel.run_pair(lambda: {"tables": ["a", "b"]}, lambda: 2) == ({"tables": ["a", "b"]}, 2)
-
-
-def _alarm(seconds: int):
-    """Fail instead of hanging if a signal is lost."""
-    import signal
-
-    def boom(*_):
-        raise TimeoutError("the child never finished")
-    signal.signal(signal.SIGALRM, boom)
-    signal.alarm(seconds)
-
-
-def test_the_child_waits_for_the_signal(tmp_path):
-    _alarm(30)
-    ready = parallel.Signal()
-    f = tmp_path / "shared"
-
-    def child():
-        assert ready.wait()
-        return f.read_text()  # written by this process before it signalled
-
-    def here():
-        try:
-            import time
-            time.sleep(0.2)  # the child would find nothing without waiting
-            f.write_text("written before the signal")
-            ready.send()
-        finally:
-            ready.close()
-    got, _ = parallel.run_pair(child, here)
-    import signal
-    signal.alarm(0)
-    assert got == "written before the signal"
-
-
-def test_a_signal_never_sent_ends_the_wait_when_this_process_fails():
-    _alarm(30)
-    ready = parallel.Signal()
-
-    def here():
-        try:
-            raise KeyError("the shared tables failed")
-        finally:
-            ready.close()
-    with pytest.raises(KeyError, match="the shared tables failed"):
-        parallel.run_pair(lambda: ready.wait(), here)
-    import signal
-    signal.alarm(0)
 
 
 def test_the_two_processes_share_the_parts_each_written_once(real_build, tmp_path):

@@ -13,8 +13,7 @@ each opens its own (a DuckDB connection, and its threads, do not survive a fork)
 caller closes every connection, and joins every thread, before calling. The child leaves by
 ``os._exit`` (no ``atexit`` handlers, no buffered output of this process written twice).
 :func:`can_fork` says whether the system forks (not on Windows); callers then run both parts
-in turn. :class:`Signal` lets ``here`` tell the child that something it waits for is ready
-(the build's loaders: the shared tables are written).
+in turn.
 
 Used by the load stage (:mod:`infrarisk.sources.lanes`), the timeline stage beside the site's
 preparation and the site's two writers (:mod:`infrarisk.pipeline`, :mod:`infrarisk.site`).
@@ -144,39 +143,3 @@ def _raise_child_error(payload: bytes, status: int, what: str) -> None:
         exc.add_note(f"raised in the child process writing {what}:\n" + text)
         raise exc
     raise ChildPartError(f"{what} failed in the child process:\n" + text)
-
-
-class Signal:
-    """A one-shot signal from this process to a child forked after it was made.
-
-    ``here`` calls :meth:`send` when what the child waits for is ready, and :meth:`close` in a
-    ``finally`` (a child still waiting then learns that nothing will come, instead of waiting
-    forever); the child calls :meth:`wait` first thing, which returns True when the signal
-    came and False when this process closed without sending it.
-    """
-
-    def __init__(self) -> None:
-        self._r, self._w = os.pipe()
-        self._pid = os.getpid()
-
-    def send(self) -> None:
-        """Tell the child (once); closes this process's end."""
-        if self._w is not None:
-            os.write(self._w, b"1")
-            self.close()
-
-    def close(self) -> None:
-        """Close this process's ends (idempotent)."""
-        for name in ("_w", "_r"):
-            fd = getattr(self, name)
-            if fd is not None:
-                os.close(fd)
-                setattr(self, name, None)
-
-    def wait(self) -> bool:
-        """In the child: block until the signal or until the parent closed without sending."""
-        os.close(self._w)  # the child's copy: else the read below never sees the end
-        self._w = None
-        with os.fdopen(self._r, "rb") as fh:
-            self._r = None
-            return fh.read(1) == b"1"

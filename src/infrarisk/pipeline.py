@@ -102,6 +102,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         lanes.verify()
     with _stage(report, "load", progress):
         manifests = lanes.load(con, report.log)  # registry attached read-only, then each source
+        progress(f"[load] {lanes.describe()}")
         # a build without non-commercial sources leaves them out entirely, their licence notices too
         record_sources(con, [m for m in manifests if settings.include_noncommercial or not m.is_noncommercial])
     from . import checks, integrate, ownership, score, summary, vendors  # imported by _warm meanwhile, or now
@@ -166,7 +167,7 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     tmp_db.unlink(missing_ok=True)
     report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
     # the second load lane forks first: before this process opens a database or starts a thread
-    lanes = LoadLanes(settings, tmp_db, warm=LATER_STAGES[:1]).start()
+    lanes = LoadLanes(settings, tmp_db).start()
     con = None
     tmp_site = None
     warming = None

@@ -6,21 +6,21 @@ Contract
 
 - ``shared``: the leading sources that every later source depends on, directly or through
   another (the shipped data: ``unlocode``, ``naturalearth``, whose country tables every other
-  loader reads), loaded first, here;
+  loader reads);
 - two lanes, ``here`` and ``there``: the other sources, each set of sources linked by
   ``depends_on`` kept in one lane, the sets given largest first to the lane with fewer bytes of
   dataset files so far (a cost that follows the load time well enough; ties go here).
 
 :class:`LoadLanes` runs a plan. :meth:`LoadLanes.start` forks the child process that runs lane
 ``there`` — before the build opens its database or starts a thread (neither survives a fork).
-The child verifies its lane's folders at once, waits until this process has loaded the shared
-sources and written their tables into a hand-over file (:class:`infrarisk.parallel.Signal`),
-copies them into its own database file and loads its lane there, each source with its own
-problem log. Meanwhile this process verifies the shared and ``here`` folders
-(:meth:`~LoadLanes.verify`), loads the registry, the absent sources' empty tables, the shared
-sources and its lane (:meth:`~LoadLanes.load`), then copies the tables the child wrote (in name
-order) and merges every source's problems and row counts in load order. The database then holds
-the same tables, and the problem log the same entries in the same order, as
+The child verifies and loads the shared sources and its lane into its own database file, each
+source with its own problem log; loading the shared sources a second time costs it the time it
+would otherwise spend waiting for them, and spares handing tables over. Meanwhile this process
+verifies the shared and ``here`` folders (:meth:`~LoadLanes.verify`), loads the registry, the
+absent sources' empty tables, the shared sources and its lane (:meth:`~LoadLanes.load`), then
+copies the tables of the child's lane (in name order) and merges every source's problems and
+row counts in load order (the shared sources' from this process). The database then holds the
+same tables, and the problem log the same entries in the same order, as
 :func:`infrarisk.sources.load_all` writes loading in turn (tested). A verification failure in
 either process raises one :class:`~infrarisk.errors.ManifestError` naming every failing folder in
 name order, as :func:`~infrarisk.sources.manifest.verify_all` does; any failure reaps the child.
@@ -28,6 +28,7 @@ name order, as :func:`~infrarisk.sources.manifest.verify_all` does; any failure 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -41,7 +42,6 @@ from . import Source, discover, packages
 from . import _load
 from .manifest import Manifest, list_sources, read_manifest, verify
 
-HANDOVER = "handover_db"
 LANE = "lane_db"
 
 
@@ -137,6 +137,7 @@ class _LaneResult:
     verified: _Verified
     tables: list[str] = field(default_factory=list)
     logs: dict[str, ProblemLog] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class LoadLanes:
@@ -148,19 +149,18 @@ class LoadLanes:
         The build's settings.
     db_path : Path
         The build's database file; the child's files are made beside it and removed.
-    warm : tuple of str
-        Modules the child imports while it waits (those its loaders import late: GeoPandas).
     """
 
-    def __init__(self, settings, db_path: Path, warm: tuple[str, ...] = ()) -> None:
-        self.settings, self.warm = settings, warm
+    def __init__(self, settings, db_path: Path) -> None:
+        self.settings = settings
         self.dir = Path(settings.datasets_dir)
         self.plan = plan(discover(self.dir), dataset_bytes(self.dir))
-        self.handover = Path(db_path).with_name(Path(db_path).name + ".handover")
         self.lane_db = Path(db_path).with_name(Path(db_path).name + ".lane")
-        self.signal: parallel.Signal | None = None
         self.child: parallel.Child | None = None
         self.mine = _Verified()
+        #: seconds of each step, here and in the child (:meth:`describe`)
+        self.timings: dict[str, float] = {}
+        self.child_timings: dict[str, float] = {}
 
     @property
     def split(self) -> bool:
@@ -171,7 +171,6 @@ class LoadLanes:
         """Fork the child of lane ``there`` (nothing when :attr:`split` is false)."""
         if self.split:
             self._clean()
-            self.signal = parallel.Signal()
             self.child = parallel.Child(self._there, "the second lane of the load stage")
         return self
 
@@ -200,65 +199,76 @@ class LoadLanes:
             if sid not in have:  # its loader writes the tables empty
                 import_module(f"{pkg.__name__}.load").load(con, settings, log)
         logs: dict[str, ProblemLog] = {}
+        clock = _Clock(self.timings)
         try:
-            before = set(db.tables(con))
             for src in self.plan.shared:
                 logs[src.id] = self._load_one(con, src)
-            if self.child:
-                self._hand_over(con, sorted(set(db.tables(con)) - before))
+            clock("shared")
             for src in (self.plan.here if self.child else self.plan.here + self.plan.there):
                 logs[src.id] = self._load_one(con, src)
+            clock("lane")
         except BaseException:
             self._abandon()
             raise
         manifests = dict(self.mine.manifests)
         if self.child:
             theirs = self._join()
+            clock("waiting")
             if theirs.verified.errors:
                 raise ManifestError("\n".join(text for _, text in sorted(theirs.verified.errors.items())))
             self._take_tables(con, theirs.tables)
+            clock("copy back")
             logs.update(theirs.logs)
             manifests.update(theirs.verified.manifests)
+            self.child_timings = theirs.timings
         for src in self.plan.order:  # load order, as loading in turn appends them
             one = logs[src.id]
             log.extend(one.problems)
             log.stats.update(one.stats)
         return [manifests[k] for k in sorted(manifests)]
 
+    def describe(self) -> str:
+        """Which sources each process loaded and how long each step took (the build prints it)."""
+        def steps(t: dict[str, float]) -> str:
+            return ", ".join(f"{k} {v:.2f} s" for k, v in t.items())
+        if not self.child_timings:
+            return f"one process: {steps(self.timings)}"
+        return (f"here ({', '.join(s.id for s in self.plan.shared + self.plan.here)}): {steps(self.timings)} | "
+                f"second process ({', '.join(s.id for s in self.plan.there)}): {steps(self.child_timings)}")
+
     def _load_one(self, con: duckdb.DuckDBPyConnection, src: Source) -> ProblemLog:
         one = ProblemLog()
         import_module(src.load_module).load(con, self.settings, one)
         return one
 
-    def _hand_over(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-        """Write ``tables`` into the hand-over file and tell the child."""
-        con.execute(f"ATTACH '{self.handover.as_posix()}' AS {HANDOVER}")
-        try:
-            _copy(con, tables, "main", f"{HANDOVER}.main")
-        finally:
-            con.execute(f"DETACH {HANDOVER}")
-        self.signal.send()
-
     def _there(self) -> _LaneResult:
-        """The child: verify, wait for the shared tables, load lane ``there`` into its own file."""
-        verified = _verify(self._folders(self.plan.there))
-        for name in [s.load_module for s in self.plan.there] + list(self.warm):  # while the shared sources load
-            import_module(name)
-        if not self.signal.wait() or verified.errors:
+        """The child: verify and load the shared sources and lane ``there`` into its own file.
+
+        The shared sources are loaded here a second time (their tables, which the lane's loaders
+        read, are not sent back; their problems are the first process's): that costs this process
+        the time the first one spends on them, which it would otherwise spend waiting."""
+        timings: dict[str, float] = {}
+        clock = _Clock(timings)
+        verified = _verify(self._folders(self.plan.shared + self.plan.there))
+        clock("verify")
+        if verified.errors:
             return _LaneResult(verified)
         con = db.connect(self.lane_db)
         try:
             con.execute(f"SET memory_limit = '{self.settings.duckdb_memory_limit}'")
-            con.execute(f"ATTACH '{self.handover.as_posix()}' AS {HANDOVER} (READ_ONLY)")
-            shared = _tables_of(con, HANDOVER)
-            _copy(con, shared, f"{HANDOVER}.main", "main")
-            con.execute(f"DETACH {HANDOVER}")
+            for src in self.plan.shared:
+                self._load_one(con, src)
+            shared = set(db.tables(con))
+            clock("shared")
             logs = {src.id: self._load_one(con, src) for src in self.plan.there}
-            tables = sorted(set(db.tables(con)) - set(shared))
+            tables = sorted(set(db.tables(con)) - shared)
             con.execute("CHECKPOINT")
+            clock("lane")
         finally:
             con.close()
-        return _LaneResult(verified, tables, logs)
+        for m in self.plan.shared:  # the first process verified and loaded these
+            verified.manifests.pop(m.id, None)
+        return _LaneResult(verified, tables, logs, timings)
 
     def _take_tables(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
         """Copy the child's ``tables`` into ``con``."""
@@ -274,13 +284,11 @@ class LoadLanes:
             return self.child.join()
         finally:
             self.child = None
-            self.signal.close()
 
     def _abandon(self) -> _Verified:
-        """This process failed: end the child's wait, reap it; what it verified (if it said)."""
+        """This process failed: wait for the child; what it verified (if it said)."""
         if self.child is None:
             return _Verified()
-        self.signal.close()
         try:
             return self._join().verified
         except BaseException:  # noqa: BLE001 - this process's error is the one raised
@@ -289,7 +297,7 @@ class LoadLanes:
             self._clean()
 
     def _clean(self) -> None:
-        for p in (self.handover, self.lane_db):
+        for p in (self.lane_db,):
             p.unlink(missing_ok=True)
             Path(str(p) + ".wal").unlink(missing_ok=True)
 
@@ -297,6 +305,18 @@ class LoadLanes:
         """Reap a child still running (a failure elsewhere) and remove the lane files."""
         self._abandon()
         self._clean()
+
+
+class _Clock:
+    """Records the seconds since the previous call under each name given."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into, self.t = into, time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.into[name] = round(now - self.t, 3)
+        self.t = now
 
 
 def _tables_of(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
