@@ -1,5 +1,5 @@
-"""The build's stages run side by side (:mod:`infrarisk.pipeline`): the same database as in turn;
-a failure in a child process fails the build and publishes nothing."""
+"""The build's stages run side by side (:mod:`infrarisk.pipeline`): the same database and site as in
+turn (``build_workers = 1``); a failure in a child process fails the build and publishes nothing."""
 
 from __future__ import annotations
 
@@ -25,15 +25,31 @@ def _rows(db: Path, table: str) -> list[tuple]:
         con.close()
 
 
-def test_timeline_beside_the_site_writes_what_the_stage_writes_in_turn(real_build, tmp_path):
-    _, report = real_build  # the timeline in a child process, beside the site's preparation
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_one_process_builds_what_two_build(real_build, tmp_path):
+    """``build_workers = 1``: the load, the timeline and the site's parts in turn, in one process."""
+    _, report = real_build  # two processes: load lanes, the timeline beside the site's preparation, parts
     assert "timeline" in report.beside and report.stages["timeline"] > 0
-    _, alone = build_datasets(tmp_path, REPO_DATASETS, "db-only", with_site=False)  # the stage runs in turn
-    assert "timeline" not in alone.beside
+    _, alone = build_datasets(tmp_path, REPO_DATASETS, "one", build_workers=1)
+    con_a, con_b = connect(report.db_path, read_only=True), connect(alone.db_path, read_only=True)
+    try:
+        tables = [r[0] for r in con_a.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+        assert tables == [r[0] for r in con_b.execute(
+            "SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+        for t in tables:
+            q = f'SELECT * FROM "{t}"'  # stored order: every table is written ordered
+            assert con_a.execute(q).fetchall() == con_b.execute(q).fetchall(), t
+    finally:
+        con_a.close()
+        con_b.close()
     for t in TIMELINE:
-        got, want = _rows(report.db_path, t), _rows(alone.db_path, t)
-        assert len(want) > 0 and got == want, t
-    leftovers = [p.name for p in report.db_path.parent.iterdir() if ".timeline" in p.name or p.name.endswith(".tmp")]
+        assert len(_rows(alone.db_path, t)) > 0, t
+    a, b = _tree(report.site_dir), _tree(alone.site_dir)
+    assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == []
+    leftovers = [p.name for p in report.db_path.parent.iterdir() if p.name not in ("db.duckdb", "site")]
     assert leftovers == []
 
 
@@ -64,3 +80,12 @@ def test_copy_new_tables_adds_only_the_missing_ones(tmp_path):
     con.close()
     assert pipeline._copy_new_tables(b, a) == ["out_new__t"]
     assert _rows(a, "kept") == [(1,)] and _rows(a, "out_new__t") == [(0,), (1,), (2,)]
+
+
+def test_build_workers_is_1_or_2():
+    from infrarisk.errors import ConfigError
+    from infrarisk.settings import Settings
+    assert Settings.load(environ={"INFRARISK_BUILD_WORKERS": "1"}).build_workers == 1
+    assert Settings.load(environ={}).build_workers == 2
+    with pytest.raises(ConfigError, match="build_workers must be 1 or 2"):
+        Settings.load(environ={"INFRARISK_BUILD_WORKERS": "3"})

@@ -187,7 +187,7 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
             with _stage(report, "site", progress):
                 warming.join()  # before anything forks: no other thread may run then
                 prepared = timeline_beside(tmp_db, settings, profile, tmp_site, report, progress)
-                write_prepared(prepared)
+                write_prepared(prepared, workers=settings.build_workers)
                 progress("[site] parts written: " + " | ".join(
                     ", ".join(f"{name} {sec:.2f} s" for name, sec in mine) for mine in prepared.written_by))
             report.site_bytes = sum(p.stat().st_size for p in tmp_site.rglob("*") if p.is_file())
@@ -253,7 +253,7 @@ def timeline_beside(db_path: Path, settings: Settings, profile: Profile, site_di
             c.close()
     try:
         shutil.copyfile(db_path, side)
-        if parallel.can_fork():
+        if parallel.can_fork() and settings.build_workers > 1:
             (seconds, changes), prepared = parallel.run_pair(timeline, prepare, what="the timeline stage")
         else:
             (seconds, changes), prepared = timeline(), prepare()

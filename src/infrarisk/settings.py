@@ -135,6 +135,10 @@ class Settings:
         ``[urls]`` in the TOML file or ``INFRARISK_URL_<KEY>`` variables.
     feed_builds : int
         How many published changes of data the change page and the feed list.
+    build_workers : int
+        Processes a build runs at once (default 2: the load stage's two lanes, the timeline
+        beside the site's preparation, the site's parts shared by two processes); 1 runs every
+        stage in this process, in turn (env ``INFRARISK_BUILD_WORKERS``). The output is the same.
     include_noncommercial : bool
         Whether sources whose manifest says ``is_noncommercial`` (TeleGeography's cable
         data, CC BY-NC-SA) are part of the build. ``false`` (env
@@ -178,6 +182,7 @@ class Settings:
     update_sources: tuple[str, ...] | None = None
     urls: dict = field(default_factory=dict)
     feed_builds: int = 10
+    build_workers: int = 2
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, environ: dict | None = None, **overrides: Any) -> "Settings":
@@ -288,7 +293,11 @@ class Settings:
             raise ConfigError("fact_max_age_years and pending_max_age_months must be numbers") from None
         if max_age <= 0 or pending_months <= 0:
             raise ConfigError("fact_max_age_years and pending_max_age_months must be above 0")
+        workers = str(v.get("build_workers", 2))
+        if workers not in ("1", "2"):
+            raise ConfigError(f"build_workers must be 1 or 2, got {workers!r}")
         return cls(
+            build_workers=int(workers),
             fact_max_age_years=max_age,
             pending_max_age_months=pending_months,
             **refresh,

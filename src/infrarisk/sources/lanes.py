@@ -164,8 +164,9 @@ class LoadLanes:
 
     @property
     def split(self) -> bool:
-        """Whether a second process loads a lane (it has sources and the system forks)."""
-        return bool(self.plan.there) and parallel.can_fork()
+        """Whether a second process loads a lane (it has sources, the system forks and the settings
+        allow two processes: ``build_workers``)."""
+        return bool(self.plan.there) and parallel.can_fork() and self.settings.build_workers > 1
 
     def start(self) -> "LoadLanes":
         """Fork the child of lane ``there`` (nothing when :attr:`split` is false)."""
@@ -193,13 +194,14 @@ class LoadLanes:
         from .registry.load import load as load_registry
 
         settings = self.settings
+        clock = _Clock(self.timings)
         load_registry(con, settings, log)
         have = {s.id for s in self.plan.order}
         for sid, pkg in sorted(packages().items()):
             if sid not in have:  # its loader writes the tables empty
                 import_module(f"{pkg.__name__}.load").load(con, settings, log)
+        clock("registry and absent sources")
         logs: dict[str, ProblemLog] = {}
-        clock = _Clock(self.timings)
         try:
             for src in self.plan.shared:
                 logs[src.id] = self._load_one(con, src)
