@@ -17,7 +17,9 @@ assets. It returns ``{entity_id: "owners/<slug>.html"}`` for the links of other 
 Slugs (:func:`slugs`) are the entity id in lower-case letters, digits and hyphens, cut to 80
 characters; ids that would share a slug all get a hash of the id appended, so each slug is
 unique and stable. Output is deterministic; every string from data goes through the
-autoescaping template ``owner.html``.
+autoescaping template ``owner.html``, or, in the page's repeated parts (the holdings, the map's
+points, the totals, the sources: :func:`fragments`), through :mod:`.owner_html`, which escapes
+the same way.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from markupsafe import Markup
 
 from ..fmt import share_text
 from ..ownership import solver
+from . import owner_html
 from .features import TYPE_LABELS
 from .render import BAND_COLOURS, render
 
@@ -112,6 +115,9 @@ def lookthrough(edges: list[dict], owners: list[str]) -> dict[str, dict[str, tup
     cond = solver.condense(n, src, dst)
     X_lo = sp.csc_matrix(solver.solve(n, src, dst, lo, B, cond=cond))
     X_hi = sp.csc_matrix(solver.solve(n, src, dst, hi, B, cond=cond))
+    # the columns as plain lists, sliced per owner (not a sparse column object per owner)
+    lo_ptr, lo_idx, lo_val = X_lo.indptr.tolist(), X_lo.indices.tolist(), X_lo.data.tolist()
+    hi_ptr, hi_idx, hi_val = X_hi.indptr.tolist(), X_hi.indices.tolist(), X_hi.data.tolist()
     below: dict[int, list[int]] = {}
     for a, b in zip(src.tolist(), dst.tolist()):
         below.setdefault(a, []).append(b)
@@ -125,9 +131,8 @@ def lookthrough(edges: list[dict], owners: list[str]) -> dict[str, dict[str, tup
                 if w not in seen:
                     seen.add(w)
                     stack.append(w)
-        c_lo, c_hi = X_lo.getcol(j), X_hi.getcol(j)
-        lo_of = dict(zip(c_lo.indices.tolist(), c_lo.data.tolist()))
-        hi_of = dict(zip(c_hi.indices.tolist(), c_hi.data.tolist()))
+        lo_of = dict(zip(lo_idx[lo_ptr[j]:lo_ptr[j + 1]], lo_val[lo_ptr[j]:lo_ptr[j + 1]]))
+        hi_of = dict(zip(hi_idx[hi_ptr[j]:hi_ptr[j + 1]], hi_val[hi_ptr[j]:hi_ptr[j + 1]]))
         res = {}
         for i in seen - {start}:
             lv = min(max(lo_of.get(i, 0.0), 0.0), 1.0)
@@ -165,6 +170,7 @@ def collect(con) -> OwnerData:
     data = OwnerData(ents, assets, edges, links, {o: h for o, h in holdings.items() if h},
                      {c: s for c, s in controls.items() if c in ents})
     for e in edges:
+        e["share"] = share_text(float(e["share_min"] or 0.0), float(1.0 if e["share_max"] is None else e["share_max"]))
         data.out_edges.setdefault(e["owner_entity_id"], []).append(e)
         data.edge_of.setdefault((e["owner_entity_id"], e["subject_id"]), e)
     return data
@@ -224,7 +230,7 @@ def _step(e: dict, src: _Sources, urls: dict) -> dict:
     refs = src.refs(e["link_ids"])
     return {"owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
             "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
-            "share": share_text(float(e["share_min"] or 0.0), float(1.0 if e["share_max"] is None else e["share_max"])),
+            "share": e["share"],
             "is_control": bool(e["is_control"]), "control_basis": e["control_basis"], "refs": refs,
             # source numbers are integers this module made: markup built here, not from data
             "refs_html": Markup("".join(f'<a href="#src-{n}">[{n}]</a>' for n in refs))}
@@ -305,6 +311,16 @@ def owner_urls(d: OwnerData) -> dict[str, str]:
     return {eid: f"{FOLDER}/{s}.html" for eid, s in slugs(owner_ids(d)).items()}
 
 
+def fragments(page: dict) -> dict:
+    """The repeated parts of ``owner.html`` as markup (:mod:`.owner_html`), from :func:`page_context`."""
+    svg = page["svg"]
+    return {"rows_html": owner_html.holdings_rows(page["rows"]),
+            "svg_html": owner_html.svg_points(svg["points"]) if svg else Markup(""),
+            "by_country_html": owner_html.total_rows(page["by_country"]),
+            "by_type_html": owner_html.total_rows(page["by_type"]),
+            "sources_html": owner_html.source_items(page["page_sources"])}
+
+
 def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     """Write ``owners/<slug>.html`` for every owner; return ``{entity_id: "owners/<slug>.html"}``.
 
@@ -319,6 +335,6 @@ def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     chrome = {"nav": Markup(render("_nav.html", **ctx)), "footer": Markup(render("_footer.html", **ctx))}
     for eid in sorted(urls):
         page = page_context(d, eid, rel)
-        html = render("owner.html", title=page["entity"]["name"], chrome=chrome, **page, **ctx)
+        html = render("owner.html", title=page["entity"]["name"], chrome=chrome, **page, **fragments(page), **ctx)
         (folder / rel[eid]).write_bytes(html.encode("utf-8"))
     return urls
