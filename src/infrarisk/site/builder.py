@@ -10,6 +10,8 @@ tables only: no ownership graph is loaded and nothing is recomputed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 import pandas as pd
 
@@ -26,6 +28,45 @@ def _records(df: pd.DataFrame) -> list[dict]:
     names = [str(c) for c in df.columns]
     cols = [df[c].to_numpy(dtype=object, na_value=None) for c in df.columns]
     return [dict(zip(names, row)) for row in zip(*cols)]
+
+
+class AssetRows(Mapping):
+    """The rows of ``out_exposure__assets`` by asset id, as :func:`_records` gives them; each row's
+    dict is made when it is first asked for (most pages read a few columns of each asset:
+    :meth:`value`), so that 100,000 assets do not cost 100,000 dicts up front."""
+
+    def __init__(self, df: pd.DataFrame):
+        self._names = [str(c) for c in df.columns]
+        self._col = {n: i for i, n in enumerate(self._names)}
+        self._cols = [df[c].to_numpy(dtype=object, na_value=None) for c in df.columns]
+        ids = self._cols[self._col["asset_id"]].tolist() if len(df) else []
+        self._pos = {a: i for i, a in enumerate(ids)}
+        self._made: dict[str, dict] = {}
+
+    def __getitem__(self, asset_id: str) -> dict:
+        try:
+            return self._made[asset_id]
+        except KeyError:
+            i = self._pos[asset_id]
+            row = self._made[asset_id] = dict(zip(self._names, (c[i] for c in self._cols)))
+            return row
+
+    def get(self, asset_id, default=None):
+        return self[asset_id] if asset_id in self._pos else default
+
+    def __contains__(self, asset_id) -> bool:
+        return asset_id in self._pos
+
+    def __iter__(self):
+        return iter(self._pos)
+
+    def __len__(self) -> int:
+        return len(self._pos)
+
+    def value(self, asset_id: str, column: str):
+        """One column of one asset's row; None for an asset that is not a row."""
+        i = self._pos.get(asset_id)
+        return None if i is None else self._cols[self._col[column]][i]
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
@@ -49,7 +90,7 @@ class SiteBuilder:
         self.assets = _plain(con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id").df())
         self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
         # lookups by id, so that per-asset work stays linear at 100,000 assets
-        self.asset_rows = {r["asset_id"]: r for r in _records(self.assets)}
+        self.asset_rows = AssetRows(self.assets)
         links = _records(self.explainer.links)
         self.links_by_id = {r["link_id"]: r for r in links}
         self.holders_by_asset: dict[str, list[dict]] = {}

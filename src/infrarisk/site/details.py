@@ -157,24 +157,24 @@ class _Shard:
         return -1 if node_id == asset_id else self.ent(node_id)
 
 
-def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict], reason=None, licence=None,
+def asset_detail(sb: "SiteBuilder", sh: _Shard, aid: str, holders: list[dict], reason=None, licence=None,
                  extra: dict | None = None) -> dict:
-    """The detail record of one asset (see the module docstring)."""
-    aid = row["asset_id"]
-    ex = sb.explainer
+    """The detail record of one asset (see the module docstring); ``aid`` need not be an asset
+    (a layer may draw features that are not: their detail is what the map data say)."""
+    ex, row = sb.explainer, sb.asset_rows
     d: dict = {"reason": _v(reason)}
     if isinstance(licence, str):
         d["lic"] = sh.lic(licence)
     if extra:
         d["x"] = extra
     # keys without a value are left out: most assets (ports without ownership data) have only a reason
-    op, wpi, precision = row.get("operator_name"), sb.wpi.get(aid), row.get("position_precision")
+    op, wpi, precision = row.value(aid, "operator_name"), sb.wpi.get(aid), row.value(aid, "position_precision")
     if op is not None and _v(op) is not None:
         d["op"] = op
     if wpi is not None:
         d["wpi"] = wpi
     if precision is not None and _v(precision):
-        d["pos"] = [precision, _v(row.get("position_source_url"))]
+        d["pos"] = [precision, _v(row.value(aid, "position_source_url"))]
     if holders:
         dates = [ex.link_date(h["link_id"]) for h in holders]
         d["holders"] = [[sh.ent(h["owner_entity_id"]),
@@ -227,7 +227,6 @@ def write_details(sb: "SiteBuilder", md: MapData, out_dir: Path) -> int:
     folder = Path(out_dir) / "data" / "detail"
     folder.mkdir(parents=True, exist_ok=True)
     links = sb.links_by_id
-    rows = sb.asset_rows
     holders = sb.holders_by_asset
     # per asset in map order: its layer's card, and the reason and licence of its feature row
     cards, reasons, lics = [], [], []
@@ -239,8 +238,7 @@ def write_details(sb: "SiteBuilder", md: MapData, out_dir: Path) -> int:
     memo = _Memo(sb)
     for k in range(0, md.n, SHARD_SIZE):
         sh = _Shard(sb, links, memo)
-        # a layer may draw features that are not assets (e.g. countries): their detail is what the map data say
-        assets = [asset_detail(sb, sh, rows.get(aid) or {"asset_id": aid}, holders.get(aid, []), reasons[i], lics[i],
+        assets = [asset_detail(sb, sh, aid, holders.get(aid, []), reasons[i], lics[i],
                                cards[i](sb, aid) if cards[i] else None)
                   for i, aid in enumerate(md.order[k:k + SHARD_SIZE], start=k)]
         for aid, d in zip(md.order[k:k + SHARD_SIZE], assets):  # "built by", its own section (issue 13)
