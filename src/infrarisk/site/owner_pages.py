@@ -147,8 +147,12 @@ def collect(con) -> OwnerData:
         SELECT edge_id, owner_entity_id, owner_name, subject_id, subject_name, share_min, share_max, is_control,
                control_basis, is_economic, interest_type, link_ids
         FROM out_exposure__evidence_edges ORDER BY edge_id""")
+    # only the assets an owner page can show: below an edge, or on a control chain
     assets = {r["asset_id"]: r for r in _rows(con, """
-        SELECT asset_id, name, asset_type, country_code, latitude, longitude, band FROM out_exposure__assets""")}
+        SELECT asset_id, name, asset_type, country_code, latitude, longitude, band FROM out_exposure__assets
+        WHERE asset_id IN (SELECT subject_id FROM out_exposure__evidence_edges
+                           UNION ALL SELECT asset_id FROM out_ownership__asset_controllers
+                           WHERE len(control_chain_ids) > 0)""")}
     ents = {r["entity_id"]: r for r in _rows(con, """
         SELECT e.entity_id, e.entity_name, e.entity_type, e.lei, e.hq_country_code, e.jurisdiction_code,
                e.source_url, o.control_chain_ids, o.controlling_country_code, o.controlling_country_basis,
