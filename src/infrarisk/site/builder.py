@@ -19,6 +19,7 @@ from ..explain import Explainer
 from ..fmt import share_text
 from ..profiles import Profile
 from ..settings import Settings
+from . import fragments
 from .features import TYPE_LABELS
 from .render import render
 
@@ -77,6 +78,10 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: templates whose long, repeated parts are written as strings (:mod:`.fragments`): template -> context -> parts
+PARTS = {"assets.html": lambda ctx: {"rows_html": fragments.asset_rows(ctx["rows"], ctx.get("owner_urls") or {})}}
+
+
 class SiteBuilder:
     """Collects what every page needs from one finished database."""
 
@@ -113,7 +118,11 @@ class SiteBuilder:
             "SELECT asset_id, wpi_number FROM core_assets__ports WHERE wpi_number IS NOT NULL").fetchall()}
 
     def page(self, template: str, page: str, title: str, **ctx) -> str:
-        return render(template, page=page, title=title, **self.common, **ctx)
+        """A page from its template; a template of :data:`PARTS` gets its repeated parts as markup."""
+        context = {**self.common, **ctx}
+        if template in PARTS:
+            context.update(PARTS[template](context))
+        return render(template, page=page, title=title, **context)
 
     def _port_name(self, port_id) -> str | None:
         r = self.asset_rows.get(port_id) if isinstance(port_id, str) else None

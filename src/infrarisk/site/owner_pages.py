@@ -18,7 +18,7 @@ Slugs (:func:`slugs`) are the entity id in lower-case letters, digits and hyphen
 characters; ids that would share a slug all get a hash of the id appended, so each slug is
 unique and stable. Output is deterministic; every string from data goes through the
 autoescaping template ``owner.html``, or, in the page's repeated parts (the holdings, the map's
-points, the totals, the sources: :func:`fragments`), through :mod:`.owner_html`, which escapes
+points, the totals, the sources: :func:`page_parts`), through :mod:`.fragments`, which escapes
 the same way.
 """
 
@@ -38,7 +38,7 @@ from markupsafe import Markup
 
 from ..fmt import share_text
 from ..ownership import solver
-from . import owner_html
+from . import fragments as frag
 from .features import TYPE_LABELS
 from .render import BAND_COLOURS, render
 
@@ -315,14 +315,14 @@ def owner_urls(d: OwnerData) -> dict[str, str]:
     return {eid: f"{FOLDER}/{s}.html" for eid, s in slugs(owner_ids(d)).items()}
 
 
-def fragments(page: dict) -> dict:
-    """The repeated parts of ``owner.html`` as markup (:mod:`.owner_html`), from :func:`page_context`."""
+def page_parts(page: dict) -> dict:
+    """The repeated parts of ``owner.html`` as markup (:mod:`.fragments`), from :func:`page_context`."""
     svg = page["svg"]
-    return {"rows_html": owner_html.holdings_rows(page["rows"]),
-            "svg_html": owner_html.svg_points(svg["points"]) if svg else Markup(""),
-            "by_country_html": owner_html.total_rows(page["by_country"]),
-            "by_type_html": owner_html.total_rows(page["by_type"]),
-            "sources_html": owner_html.source_items(page["page_sources"])}
+    return {"rows_html": frag.holdings_rows(page["rows"]),
+            "svg_html": frag.svg_points(svg["points"]) if svg else Markup(""),
+            "by_country_html": frag.total_rows(page["by_country"]),
+            "by_type_html": frag.total_rows(page["by_type"]),
+            "sources_html": frag.source_items(page["page_sources"])}
 
 
 def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
@@ -339,6 +339,6 @@ def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     chrome = {"nav": Markup(render("_nav.html", **ctx)), "footer": Markup(render("_footer.html", **ctx))}
     for eid in sorted(urls):
         page = page_context(d, eid, rel)
-        html = render("owner.html", title=page["entity"]["name"], chrome=chrome, **page, **fragments(page), **ctx)
+        html = render("owner.html", title=page["entity"]["name"], chrome=chrome, **page, **page_parts(page), **ctx)
         (folder / rel[eid]).write_bytes(html.encode("utf-8"))
     return urls

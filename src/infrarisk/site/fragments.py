@@ -1,14 +1,16 @@
-"""The long, repeated parts of an owner page as HTML strings, written without a template call per value.
+"""The long, repeated parts of pages as HTML strings, written without a template call per value.
 
-Contract: each function takes the rows :func:`.owner_pages.page_context` made and returns
-the markup of one repeated part of ``owner.html`` — :func:`holdings_rows` (the rows of the
-holdings table with their ownership paths), :func:`svg_points` (the circles of the inline
-map), :func:`total_rows` (a totals table's rows) and :func:`source_items` (the numbered
-sources) — as :class:`~markupsafe.Markup`, byte for byte what the Jinja loops they replace
-wrote with ``trim_blocks``/``lstrip_blocks``: every value from data is escaped exactly as
-the template's autoescaping does (:func:`esc`, ``markupsafe.escape``'s five replacements;
-markup such as ``refs_html`` passes as it is). An owner site of 100,000 assets has hundreds
-of thousands of these values; one Jinja expression each was most of the owner pages' time.
+Contract: each function takes the rows a page's context holds and returns the markup of one
+repeated part of its template — of ``owner.html`` (rows of :func:`.owner_pages.page_context`):
+:func:`holdings_rows` (the rows of the holdings table with their ownership paths),
+:func:`svg_points` (the circles of the inline map), :func:`total_rows` (a totals table's
+rows) and :func:`source_items` (the numbered sources); of ``assets.html`` (rows of
+:meth:`.builder.SiteBuilder.assets_rows`): :func:`asset_rows` — as
+:class:`~markupsafe.Markup`, byte for byte what the Jinja loops they replace wrote with
+``trim_blocks``/``lstrip_blocks``: every value from data is escaped exactly as the
+template's autoescaping does (:func:`esc`, ``markupsafe.escape``'s five replacements;
+markup such as ``refs_html`` passes as it is). A site of 100,000 assets has hundreds of
+thousands of these values; one Jinja expression each was most of those pages' time.
 """
 
 from __future__ import annotations
@@ -80,3 +82,37 @@ def source_items(sources: list[dict]) -> Markup:
         link = f'<a href="{esc(s["url"])}" rel="noopener">{title}</a>' if s["is_http"] else title
         out.append(f'<li id="src-{s["n"]}">{link}{", " + esc(s["date"]) if s["date"] else ""}</li>\n')
     return Markup("".join(out))
+
+
+def _unlocode(code) -> str:
+    return f'<br><span class="meta">{esc(code)}</span>' if code else ""
+
+
+def _countries(countries: list[dict]) -> str:
+    return "<br>".join(f'{esc(c["country_code"])}: {esc(c["share"])}{" (controls)" if c["is_controlled"] else ""}'
+                       for c in countries)
+
+
+def _holders(holders: list[dict], owner_urls: dict) -> str:
+    out = []
+    for h in holders:
+        name = esc(h["owner_name"])
+        who = f'<a href="{esc(owner_urls[h["owner_id"]])}">{name}</a>' if h["owner_id"] in owner_urls else name
+        out.append(f'{who} {esc(h["share"])} ({esc(h["status"])}{", " + esc(h["as_of"]) if h["as_of"] else ""}) '
+                   f'<a href="{esc(h["source_url"])}" rel="noopener">source</a>')
+    return "<br>".join(out)
+
+
+def asset_rows(rows: list[dict], owner_urls: dict) -> Markup:
+    """The ``<tr>`` rows of the foreign-stakes table (``assets.html``), each followed by a newline;
+    ``owner_urls``: entity id -> owner page (holders with a page are links)."""
+    return Markup("".join(
+        "<tr>\n"
+        f'<td>{esc(r["name"])}<br><span class="meta">{esc(r["asset_type_label"])}</span></td>\n'
+        f'<td>{esc(r["port_name"])}{_unlocode(r["unlocode"])}</td>\n'
+        f'<td>{esc(r["country_code"])}</td>\n'
+        f'<td>{_countries(r["countries"])}</td>\n'
+        f'<td>{esc(r["control_chain"] or "no controller identified")}</td>\n'
+        f'<td><span class="band band-{esc(r["band"])}">{esc(r["band"])}</span></td>\n'
+        f'<td>{_holders(r["holders"], owner_urls)}</td>\n'
+        "</tr>\n" for r in rows))
