@@ -90,6 +90,8 @@ def test_source_items_equal_the_template():
 def test_escape_is_the_templates():
     for v in HOSTILE + [0, 1.5, True, Markup("<b>kept</b>")]:
         assert fragments.esc(v) == _jinja("{{ v }}", v=v)
+    for v in HOSTILE[:-1] + ["a&amp;b<>'\"&"]:  # the Python fallback (markupsafe without its C part)
+        assert fragments._replace(str(v)) == _jinja("{{ v }}", v=str(v))
 
 
 ASSETS = """<tbody>
