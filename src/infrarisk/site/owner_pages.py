@@ -230,14 +230,19 @@ def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
     return out
 
 
-def _step(e: dict, src: _Sources, urls: dict) -> dict:
+def _step(e: dict, src: _Sources, urls: dict, known: dict | None = None) -> dict:
+    """A step of a chain or path: the edge's own fields (the same on every page: kept in ``known``,
+    by edge id, when given) and its sources, numbered on this page."""
+    fixed = None if known is None else known.get(e["edge_id"])
+    if fixed is None:
+        fixed = {"owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
+                 "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
+                 "share": e["share"], "is_control": bool(e["is_control"]), "control_basis": e["control_basis"]}
+        if known is not None:
+            known[e["edge_id"]] = fixed
     refs = src.refs(e["link_ids"])
-    return {"owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
-            "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
-            "share": e["share"],
-            "is_control": bool(e["is_control"]), "control_basis": e["control_basis"], "refs": refs,
-            # source numbers are integers this module made: markup built here, not from data
-            "refs_html": Markup("".join(f'<a href="#src-{n}">[{n}]</a>' for n in refs))}
+    # source numbers are integers this module made: markup built here, not from data
+    return {**fixed, "refs": refs, "refs_html": Markup("".join([f'<a href="#src-{n}">[{n}]</a>' for n in refs]))}
 
 
 def _svg_points(rows: list[dict]) -> dict | None:
@@ -260,8 +265,9 @@ def _svg_points(rows: list[dict]) -> dict | None:
             "bounds": [round(min(lon), 2), round(min(lat), 2), round(max(lon), 2), round(max(lat), 2)]}
 
 
-def page_context(d: OwnerData, eid: str, urls: dict) -> dict:
-    """Everything ``owner.html`` shows for one entity."""
+def page_context(d: OwnerData, eid: str, urls: dict, known: dict | None = None) -> dict:
+    """Everything ``owner.html`` shows for one entity; ``known``: the steps' fixed fields by edge id,
+    shared by the pages of one site (the same ``urls``)."""
     e = d.entities[eid]
     src = _Sources(d.links)
     chain = list(e["control_chain_ids"] or [eid])
@@ -269,8 +275,8 @@ def page_context(d: OwnerData, eid: str, urls: dict) -> dict:
     for lower, upper in zip(chain, chain[1:]):
         edge = d.edge_of.get((upper, lower))
         above.append({"name": d.entities.get(upper, {}).get("entity_name", upper), "url": urls.get(upper),
-                      **({"step": _step(edge, src, urls)} if edge else {"step": None})})
-    below = [_step(x, src, urls) for x in d.out_edges.get(eid, ()) if x["subject_id"] not in d.assets]
+                      **({"step": _step(edge, src, urls, known)} if edge else {"step": None})})
+    below = [_step(x, src, urls, known) for x in d.out_edges.get(eid, ()) if x["subject_id"] not in d.assets]
     held = d.holdings.get(eid, {})
     ctl = d.controls.get(eid, set())
     targets = set(held) | ctl
@@ -284,7 +290,7 @@ def page_context(d: OwnerData, eid: str, urls: dict) -> dict:
                      "band": a["band"], "share_min": lo, "share_max": hi,
                      "share": share_text(lo, hi) if aid in held else "no economic share recorded",
                      "controls": aid in ctl, "map_url": "../index.html#sel=" + quote(aid, safe=":"),
-                     "path": [_step(x, src, urls) for x in paths.get(aid, [])],
+                     "path": [_step(x, src, urls, known) for x in paths.get(aid, [])],
                      "longitude": a["longitude"], "latitude": a["latitude"]})
     rows.sort(key=lambda r: (-r["share_min"], -r["share_max"], r["name"] or "", r["asset_id"]))
     totals: dict[tuple, dict] = {}
@@ -337,8 +343,9 @@ def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     ctx = {**common, "page": "owner", "root": "../"}
     chrome = {"nav": Markup(render("_nav.html", **ctx)), "footer": Markup(render("_footer.html", **ctx))}
+    known: dict = {}
     for eid in sorted(urls):
-        page = page_context(d, eid, rel)
+        page = page_context(d, eid, rel, known)
         html = render("owner.html", title=page["entity"]["name"], chrome=chrome, **page, **page_parts(page), **ctx)
         (folder / rel[eid]).write_bytes(html.encode("utf-8"))
     return urls
