@@ -183,24 +183,36 @@ def collect(con) -> OwnerData:
 class _Sources:
     """The numbered sources of one page."""
 
-    def __init__(self, links: dict):
+    def __init__(self, links: dict, known: dict | None = None):
         self.links, self.urls, self.items = links, {}, []
+        self.known = {} if known is None else known  # link id -> (url, title, date, is_http) or None
+
+    def _link(self, lid):
+        try:
+            return self.known[lid]
+        except KeyError:
+            lk = self.links.get(lid)
+            if lk is None or not lk["source_url"]:
+                info = None
+            else:
+                url = lk["source_url"]
+                info = (url, lk["source_title"] or url, None if lk["as_of_date"] is None else str(lk["as_of_date"])[:10],
+                        url.startswith(("http://", "https://")))
+            self.known[lid] = info
+            return info
 
     def refs(self, link_ids) -> list[int]:
         out = []
-        for lid in link_ids or []:
-            lk = self.links.get(lid)
-            if lk is None or not lk["source_url"]:
+        for lid in link_ids or ():
+            info = self._link(lid)
+            if info is None:
                 continue
-            url = lk["source_url"]
-            if url not in self.urls:
-                self.urls[url] = len(self.items) + 1
-                self.items.append({"n": len(self.items) + 1, "url": url,
-                                   "title": lk["source_title"] or url,
-                                   "date": None if lk["as_of_date"] is None else str(lk["as_of_date"])[:10],
-                                   "is_http": url.startswith(("http://", "https://"))})
-            if self.urls[url] not in out:
-                out.append(self.urls[url])
+            n = self.urls.get(info[0])
+            if n is None:
+                n = self.urls[info[0]] = len(self.items) + 1
+                self.items.append({"n": n, "url": info[0], "title": info[1], "date": info[2], "is_http": info[3]})
+            if n not in out:
+                out.append(n)
         return out
 
 
@@ -233,13 +245,13 @@ def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
 def _step(e: dict, src: _Sources, urls: dict, known: dict | None = None) -> dict:
     """A step of a chain or path: the edge's own fields (the same on every page: kept in ``known``,
     by edge id, when given) and its sources, numbered on this page."""
-    fixed = None if known is None else known.get(e["edge_id"])
+    fixed = None if known is None else known.get(("edge", e["edge_id"]))
     if fixed is None:
         fixed = {"owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
                  "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
                  "share": e["share"], "is_control": bool(e["is_control"]), "control_basis": e["control_basis"]}
         if known is not None:
-            known[e["edge_id"]] = fixed
+            known[("edge", e["edge_id"])] = fixed
     refs = src.refs(e["link_ids"])
     # source numbers are integers this module made: markup built here, not from data
     return {**fixed, "refs": refs, "refs_html": Markup("".join([f'<a href="#src-{n}">[{n}]</a>' for n in refs]))}
@@ -266,10 +278,10 @@ def _svg_points(rows: list[dict]) -> dict | None:
 
 
 def page_context(d: OwnerData, eid: str, urls: dict, known: dict | None = None) -> dict:
-    """Everything ``owner.html`` shows for one entity; ``known``: the steps' fixed fields by edge id,
-    shared by the pages of one site (the same ``urls``)."""
+    """Everything ``owner.html`` shows for one entity; ``known``: what every page shows the same way
+    (each edge's fixed fields, each link's source), shared by the pages of one site (the same ``urls``)."""
     e = d.entities[eid]
-    src = _Sources(d.links)
+    src = _Sources(d.links, None if known is None else known.setdefault("links", {}))
     chain = list(e["control_chain_ids"] or [eid])
     above = []
     for lower, upper in zip(chain, chain[1:]):
