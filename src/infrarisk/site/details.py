@@ -73,14 +73,14 @@ class _Memo:
         self.age = AgeRule.from_settings(sb.settings)
         self.link_keys: dict[str, tuple] = {}
         self._evidence: dict[tuple, tuple] = {}
-        self._shares: dict[tuple, str] = {}
+        self._shares: dict[int, str] = {}
 
-    def edge_share(self, lo, hi) -> str:
-        """:func:`~infrarisk.fmt.edge_share`, once per pair of bounds."""
+    def edge_share(self, e: dict) -> str:
+        """:func:`~infrarisk.fmt.edge_share` of an edge of ``out_exposure__evidence_edges``, once per edge."""
         try:
-            return self._shares[lo, hi]
+            return self._shares[e["edge_id"]]
         except KeyError:
-            out = self._shares[lo, hi] = edge_share(lo, hi)
+            out = self._shares[e["edge_id"]] = edge_share(e["share_min"], e["share_max"])
             return out
 
     def evidence(self, d, precision, status) -> tuple:
@@ -193,7 +193,7 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, aid: str, holders: list[dict], r
                 truncated = True
                 break
             edges.append([sh.node(e["owner_entity_id"], aid), sh.node(e["subject_id"], aid),
-                          sh.memo.edge_share(e["share_min"], e["share_max"]), sh.link_sources(e["link_ids"]),
+                          sh.memo.edge_share(e), sh.link_sources(e["link_ids"]),
                           bool(e["is_control"]), e["control_basis"]])
             if e["owner_entity_id"] not in seen:
                 seen.add(e["owner_entity_id"])
