@@ -142,7 +142,7 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
         ORDER BY asset_id, share_min DESC, country_code""").fetchall()
     for aid, cc, lo, hi, ctl in rows:
         f.shares.setdefault(aid, []).append((cc, float(lo), float(hi), bool(ctl)))
-    host = dict(zip(sb.assets["asset_id"], sb.assets["country_code"]))
+    host = dict(zip(sb.assets["asset_id"].tolist(), sb.assets["country_code"].tolist()))
     for aid, ultimate, cc in con.execute("""
             SELECT asset_id, ultimate_controller_entity_id, controlling_country_code
             FROM out_ownership__asset_controllers
@@ -165,8 +165,9 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
             memo[v] = frozenset(seen)
         return memo[v]
 
-    for aid in sorted({a for _, fr in layers for a in fr["asset_id"]}):
-        if sb.explainer.has(aid) and aid in in_edges:
+    mapped = {a for _, fr in layers for a in fr["asset_id"].tolist()}
+    for aid in sorted(mapped & in_edges.keys()):
+        if sb.explainer.has(aid):
             f.related[aid] = sorted(upstream(aid))
     for aid, owners in _recorded_holders(sb).items():  # holders of stakes that are not current
         if aid in host:
@@ -174,7 +175,7 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
     # roll-ups of children into their parents
     children: dict[str, list[str]] = {}
     for _, fr in layers:
-        for aid, parent in zip(fr["asset_id"], fr["parent_asset_id"]):
+        for aid, parent in zip(fr["asset_id"].tolist(), fr["parent_asset_id"].tolist()):
             if isinstance(parent, str):
                 children.setdefault(parent, []).append(aid)
     sev = {"foreign": 2, "domestic": 1, "none": 0}
