@@ -157,24 +157,30 @@ class _Shard:
         return -1 if node_id == asset_id else self.ent(node_id)
 
 
+#: the columns of the asset's row (``out_exposure__assets``) a detail shows
+ROW_COLUMNS = ("operator_name", "position_precision", "position_source_url")
+
+
 def asset_detail(sb: "SiteBuilder", sh: _Shard, aid: str, holders: list[dict], reason=None, licence=None,
-                 extra: dict | None = None) -> dict:
+                 extra: dict | None = None, row: tuple | None = None) -> dict:
     """The detail record of one asset (see the module docstring); ``aid`` need not be an asset
-    (a layer may draw features that are not: their detail is what the map data say)."""
-    ex, row = sb.explainer, sb.asset_rows
+    (a layer may draw features that are not: their detail is what the map data say). ``row``: the
+    values of :data:`ROW_COLUMNS` (read from ``sb.asset_rows`` when not given)."""
+    ex = sb.explainer
+    op, precision, position_url = row if row is not None else (sb.asset_rows.value(aid, c) for c in ROW_COLUMNS)
     d: dict = {"reason": _v(reason)}
     if isinstance(licence, str):
         d["lic"] = sh.lic(licence)
     if extra:
         d["x"] = extra
     # keys without a value are left out: most assets (ports without ownership data) have only a reason
-    op, wpi, precision = row.value(aid, "operator_name"), sb.wpi.get(aid), row.value(aid, "position_precision")
+    wpi = sb.wpi.get(aid)
     if op is not None and _v(op) is not None:
         d["op"] = op
     if wpi is not None:
         d["wpi"] = wpi
     if precision is not None and _v(precision):
-        d["pos"] = [precision, _v(row.value(aid, "position_source_url"))]
+        d["pos"] = [precision, _v(position_url)]
     if holders:
         dates = [ex.link_date(h["link_id"]) for h in holders]
         d["holders"] = [[sh.ent(h["owner_entity_id"]),
@@ -234,12 +240,13 @@ def write_details(sb: "SiteBuilder", md: MapData, out_dir: Path) -> int:
         cards += [layer.card] * len(frame)
         reasons += frame["reason"].tolist() if "reason" in frame else [None] * len(frame)
         lics += frame["licence"].tolist() if "licence" in frame else [None] * len(frame)
+    row_values = list(zip(*(sb.asset_rows.column(c, md.order) for c in ROW_COLUMNS)))
     n_files = 0
     memo = _Memo(sb)
     for k in range(0, md.n, SHARD_SIZE):
         sh = _Shard(sb, links, memo)
         assets = [asset_detail(sb, sh, aid, holders.get(aid, []), reasons[i], lics[i],
-                               cards[i](sb, aid) if cards[i] else None)
+                               cards[i](sb, aid) if cards[i] else None, row_values[i])
                   for i, aid in enumerate(md.order[k:k + SHARD_SIZE], start=k)]
         for aid, d in zip(md.order[k:k + SHARD_SIZE], assets):  # "built by", its own section (issue 13)
             vb = vendor_site.card(sb, aid)
