@@ -180,12 +180,21 @@ def collect(con) -> OwnerData:
     return data
 
 
+@dataclass
+class Shared:
+    """What every owner page of one site shows the same way, worked out once: each edge's fixed
+    step fields (by edge id) and each link's source (by link id: url, title, date, is_http, or None)."""
+
+    edges: dict = field(default_factory=dict)
+    links: dict = field(default_factory=dict)
+
+
 class _Sources:
     """The numbered sources of one page."""
 
     def __init__(self, links: dict, known: dict | None = None):
         self.links, self.urls, self.items = links, {}, []
-        self.known = {} if known is None else known  # link id -> (url, title, date, is_http) or None
+        self.known = {} if known is None else known  # Shared.links
 
     def _link(self, lid):
         try:
@@ -244,14 +253,14 @@ def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
 
 def _step(e: dict, src: _Sources, urls: dict, known: dict | None = None) -> dict:
     """A step of a chain or path: the edge's own fields (the same on every page: kept in ``known``,
-    by edge id, when given) and its sources, numbered on this page."""
-    fixed = None if known is None else known.get(("edge", e["edge_id"]))
+    :attr:`Shared.edges`, when given) and its sources, numbered on this page."""
+    fixed = None if known is None else known.get(e["edge_id"])
     if fixed is None:
         fixed = {"owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
                  "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
                  "share": e["share"], "is_control": bool(e["is_control"]), "control_basis": e["control_basis"]}
         if known is not None:
-            known[("edge", e["edge_id"])] = fixed
+            known[e["edge_id"]] = fixed
     refs = src.refs(e["link_ids"])
     # source numbers are integers this module made: markup built here, not from data
     return {**fixed, "refs": refs, "refs_html": Markup("".join([f'<a href="#src-{n}">[{n}]</a>' for n in refs]))}
@@ -277,11 +286,12 @@ def _svg_points(rows: list[dict]) -> dict | None:
             "bounds": [round(min(lon), 2), round(min(lat), 2), round(max(lon), 2), round(max(lat), 2)]}
 
 
-def page_context(d: OwnerData, eid: str, urls: dict, known: dict | None = None) -> dict:
-    """Everything ``owner.html`` shows for one entity; ``known``: what every page shows the same way
-    (each edge's fixed fields, each link's source), shared by the pages of one site (the same ``urls``)."""
+def page_context(d: OwnerData, eid: str, urls: dict, shared: Shared | None = None) -> dict:
+    """Everything ``owner.html`` shows for one entity; ``shared``: what the pages of one site (the
+    same ``urls``) show the same way."""
     e = d.entities[eid]
-    src = _Sources(d.links, None if known is None else known.setdefault("links", {}))
+    src = _Sources(d.links, None if shared is None else shared.links)
+    known = None if shared is None else shared.edges
     chain = list(e["control_chain_ids"] or [eid])
     above = []
     for lower, upper in zip(chain, chain[1:]):
@@ -355,9 +365,9 @@ def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     ctx = {**common, "page": "owner", "root": "../"}
     chrome = {"nav": Markup(render("_nav.html", **ctx)), "footer": Markup(render("_footer.html", **ctx))}
-    known: dict = {}
+    shared = Shared()
     for eid in sorted(urls):
-        page = page_context(d, eid, rel, known)
+        page = page_context(d, eid, rel, shared)
         html = render("owner.html", title=page["entity"]["name"], chrome=chrome, **page, **page_parts(page), **ctx)
         (folder / rel[eid]).write_bytes(html.encode("utf-8"))
     return urls
