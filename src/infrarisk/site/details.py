@@ -140,15 +140,20 @@ class _Shard:
             self.srcs.append(list(key))
             return self.src_ix[key]
 
-    def link_src(self, lid: str) -> int:
-        """:meth:`src` of a link (the link records of :attr:`links`)."""
+    def link_key(self, lid: str) -> tuple:
+        """The source entry of a link (the link records of :attr:`links`): url, title, date, status, and
+        the age and mark of its evidence (:meth:`evidence`)."""
         key = self.memo.link_keys.get(lid)
         if key is None:
             r = self.links[lid]
             key = self.memo.link_keys[lid] = (
                 r["source_url"], _v(r["source_title"]) or r["source_url"], self.sb.explainer.link_date(lid),
                 r["status"], *self.evidence(r["evidence_date"], r["evidence_precision"], r["status"]))
-        return self._src_ix(key)
+        return key
+
+    def link_src(self, lid: str) -> int:
+        """:meth:`src` of a link."""
+        return self._src_ix(self.link_key(lid))
 
     def link_sources(self, link_ids: list[str]) -> list[int]:
         return [self.link_src(lid) for lid in link_ids]
@@ -181,13 +186,12 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, aid: str, holders: list[dict], r
         d["wpi"] = wpi
     if precision is not None and _v(precision):
         d["pos"] = [precision, _v(position_url)]
-    if holders:
-        dates = [ex.link_date(h["link_id"]) for h in holders]
+    if holders:  # a holder row is a link record: its date and evidence are its source entry's
+        keys = [sh.link_key(h["link_id"]) for h in holders]
         d["holders"] = [[sh.ent(h["owner_entity_id"]),
-                         stake_share(h["share_min"], h["share_max"], h["is_share_stated"]), h["status"], date,
-                         h["interest_type"], sh.link_src(h["link_id"]),
-                         bool(h["is_current"]), *sh.evidence(h["evidence_date"], h["evidence_precision"], h["status"])]
-                        for h, date in zip(holders, dates)]
+                         stake_share(h["share_min"], h["share_max"], h["is_share_stated"]), h["status"], key[2],
+                         h["interest_type"], sh._src_ix(key), bool(h["is_current"]), *key[4:]]
+                        for h, key in zip(holders, keys)]
     if aid not in ex.in_edges or not ex.has(aid):
         return d
     # the current ownership graph above the asset, breadth first (out_exposure__evidence_edges)
