@@ -62,6 +62,7 @@ class Explainer:
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
         self.link_by_id = {r["link_id"]: r for r in records(self.links)}
         self._link_dates: dict[tuple, str | None] = {}
+        self._date_of_link: dict[str, str | None] = {}
         # the links of each asset as records, grouped once: the site asks for thousands of assets
         self._asset_links: dict[str, list[dict]] = {}
         for r in self.link_by_id.values():
@@ -98,13 +99,20 @@ class Explainer:
             ps[-1].append(r)
 
     def link_date(self, link_id: str) -> str | None:
-        """:func:`link_date` of a link of the scope, worked out once per date and precision."""
+        """:func:`link_date` of a link of the scope, worked out once per date and precision (and
+        looked up once per link: hashing a date is slower than hashing an id)."""
+        try:
+            return self._date_of_link[link_id]
+        except KeyError:
+            pass
         r = self.link_by_id[link_id]
         key = (r["as_of_date"], r["as_of_precision"])  # few distinct dates among thousands of links
         try:
-            return self._link_dates[key]
+            out = self._link_dates[key]
         except KeyError:
-            return self._link_dates.setdefault(key, link_date(r))
+            out = self._link_dates.setdefault(key, link_date(r))
+        self._date_of_link[link_id] = out
+        return out
 
     def has(self, asset_id: str) -> bool:
         """Whether the asset has ownership data (it is in the resolved scope)."""

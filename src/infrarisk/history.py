@@ -200,18 +200,25 @@ def _pairs(links: pd.DataFrame) -> dict[tuple, _Pair]:
     return out
 
 
+def _columns(df: pd.DataFrame, *names: str) -> list[tuple]:
+    """``[[row[name] for name in names] for row in df.to_dict("records")]``, column by column, each row
+    a tuple (JSON writes it as the same array; tuples of plain values cost the garbage collector nothing)."""
+    if df.empty:
+        return []
+    return list(zip(*(df[n].to_numpy(dtype=object).tolist() for n in names)))
+
+
 def state_digest(state: State) -> str:
     """sha256 of what the change list compares (pairs and bands), names left out."""
     pairs = _pairs(state.links)
     body = {
-        "pairs": [[*k, p.share, p.status, p.valid_from, p.valid_to] for k, p in sorted(pairs.items())],
-        "bands": [[r["asset_id"], r["band"]] for r in state.bands.sort_values("asset_id").to_dict("records")],
+        "pairs": [(*k, p.share, p.status, p.valid_from, p.valid_to) for k, p in sorted(pairs.items())],
+        "bands": _columns(state.bands.sort_values("asset_id"), "asset_id", "band"),
     }
     # controllers follow from the links above; registrations are added only when known, so a
     # build without registry data keeps the digest it always had
     if state.registrations is not None and len(state.registrations):
-        body["registrations"] = [[r["entity_id"], r["registration"]]
-                                 for r in state.registrations.sort_values("entity_id").to_dict("records")]
+        body["registrations"] = _columns(state.registrations.sort_values("entity_id"), "entity_id", "registration")
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 

@@ -146,3 +146,19 @@ def test_slugs_are_safe_and_unique():
     assert len(set(s.values())) == len(ids)
     assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", v) and len(v) <= 91 for v in s.values())
     assert owner_pages.slugs(ids) == s
+
+
+def test_shared_parts_change_no_page(site):
+    """The fixed fields and sources worked out once per site give every page's context as worked out alone."""
+    s, _ = site
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    try:
+        d = owner_pages.collect(con)
+    finally:
+        con.close()
+    rel = {e: Path(u).name for e, u in owner_pages.owner_urls(d).items()}
+    shared = owner_pages.Shared()
+    assert len(rel) > 100
+    for eid in sorted(rel):
+        assert owner_pages.page_context(d, eid, rel, shared) == owner_pages.page_context(d, eid, rel)
+    assert shared.edges and shared.links

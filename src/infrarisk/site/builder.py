@@ -10,6 +10,8 @@ tables only: no ownership graph is loaded and nothing is recomputed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 import pandas as pd
 
@@ -17,6 +19,7 @@ from ..explain import Explainer
 from ..fmt import share_text
 from ..profiles import Profile
 from ..settings import Settings
+from . import fragments
 from .features import TYPE_LABELS
 from .render import render
 
@@ -28,12 +31,60 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*cols)]
 
 
+class AssetRows(Mapping):
+    """The rows of ``out_exposure__assets`` by asset id, as :func:`_records` gives them; each row's
+    dict is made when it is first asked for (most pages read a few columns of each asset:
+    :meth:`value`), so that 100,000 assets do not cost 100,000 dicts up front."""
+
+    def __init__(self, df: pd.DataFrame):
+        self._names = [str(c) for c in df.columns]
+        self._col = {n: i for i, n in enumerate(self._names)}
+        self._cols = [df[c].to_numpy(dtype=object, na_value=None) for c in df.columns]
+        ids = self._cols[self._col["asset_id"]].tolist() if len(df) else []
+        self._pos = {a: i for i, a in enumerate(ids)}
+        self._made: dict[str, dict] = {}
+
+    def __getitem__(self, asset_id: str) -> dict:
+        try:
+            return self._made[asset_id]
+        except KeyError:
+            i = self._pos[asset_id]
+            row = self._made[asset_id] = dict(zip(self._names, (c[i] for c in self._cols)))
+            return row
+
+    def get(self, asset_id, default=None):
+        return self[asset_id] if asset_id in self._pos else default
+
+    def __contains__(self, asset_id) -> bool:
+        return asset_id in self._pos
+
+    def __iter__(self):
+        return iter(self._pos)
+
+    def __len__(self) -> int:
+        return len(self._pos)
+
+    def value(self, asset_id: str, column: str):
+        """One column of one asset's row; None for an asset that is not a row."""
+        i = self._pos.get(asset_id)
+        return None if i is None else self._cols[self._col[column]][i]
+
+    def column(self, column: str, asset_ids) -> list:
+        """``[self.value(a, column) for a in asset_ids]``."""
+        col, pos = self._cols[self._col[column]], self._pos
+        return [None if i is None else col[i] for i in map(pos.get, asset_ids)]
+
+
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
     """Text columns as plain Python objects: iterating Arrow-backed strings row by row is slow."""
     for c in df.columns:
         if pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
             df[c] = df[c].astype(object)
     return df
+
+
+#: templates whose long, repeated parts are written as strings (:mod:`.fragments`): template -> context -> parts
+PARTS = {"assets.html": lambda ctx: {"rows_html": fragments.asset_rows(ctx["rows"], ctx.get("owner_urls") or {})}}
 
 
 class SiteBuilder:
@@ -49,7 +100,7 @@ class SiteBuilder:
         self.assets = _plain(con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id").df())
         self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
         # lookups by id, so that per-asset work stays linear at 100,000 assets
-        self.asset_rows = {r["asset_id"]: r for r in _records(self.assets)}
+        self.asset_rows = AssetRows(self.assets)
         links = _records(self.explainer.links)
         self.links_by_id = {r["link_id"]: r for r in links}
         self.holders_by_asset: dict[str, list[dict]] = {}
@@ -72,7 +123,11 @@ class SiteBuilder:
             "SELECT asset_id, wpi_number FROM core_assets__ports WHERE wpi_number IS NOT NULL").fetchall()}
 
     def page(self, template: str, page: str, title: str, **ctx) -> str:
-        return render(template, page=page, title=title, **self.common, **ctx)
+        """A page from its template; a template of :data:`PARTS` gets its repeated parts as markup."""
+        context = {**self.common, **ctx}
+        if template in PARTS:
+            context.update(PARTS[template](context))
+        return render(template, page=page, title=title, **context)
 
     def _port_name(self, port_id) -> str | None:
         r = self.asset_rows.get(port_id) if isinstance(port_id, str) else None

@@ -65,10 +65,39 @@ def _v(x):
     return x
 
 
+class _Memo:
+    """What every shard of one build works out the same way, worked out once: the age and mark of each
+    evidence date, and the source entry of each link."""
+
+    def __init__(self, sb: "SiteBuilder"):
+        self.age = AgeRule.from_settings(sb.settings)
+        self.link_keys: dict[str, tuple] = {}
+        self._evidence: dict[tuple, tuple] = {}
+        self._shares: dict[int, str] = {}
+
+    def edge_share(self, e: dict) -> str:
+        """:func:`~infrarisk.fmt.edge_share` of an edge of ``out_exposure__evidence_edges``, once per edge."""
+        try:
+            return self._shares[e["edge_id"]]
+        except KeyError:
+            out = self._shares[e["edge_id"]] = edge_share(e["share_min"], e["share_max"])
+            return out
+
+    def evidence(self, d, precision, status) -> tuple:
+        key = (d, precision, status)
+        try:
+            return self._evidence[key]
+        except KeyError:
+            out = self._evidence[key] = (self.age.text(d, precision), self.age.flag_text(self.age.flag(d, status)))
+            return out
+        except TypeError:  # not hashable
+            return self.age.text(d, precision), self.age.flag_text(self.age.flag(d, status))
+
+
 class _Shard:
     """Entity and source tables local to one detail file."""
 
-    def __init__(self, sb: "SiteBuilder", links: dict[str, dict]):
+    def __init__(self, sb: "SiteBuilder", links: dict[str, dict], memo: "_Memo | None" = None):
         self.sb, self.links = sb, links
         self.ents: list[list] = []
         self.ent_ix: dict[str, int] = {}
@@ -76,7 +105,8 @@ class _Shard:
         self.src_ix: dict[tuple, int] = {}
         self.lics: list[list] = []
         self.lic_ix: dict[str, int] = {}
-        self.age = AgeRule.from_settings(sb.settings)
+        self.memo = memo if memo is not None else _Memo(sb)
+        self.age = self.memo.age
 
     def lic(self, licence: str) -> int:
         if licence not in self.lic_ix:
@@ -97,53 +127,72 @@ class _Shard:
 
     def evidence(self, d, precision, status) -> tuple:
         """The age of a fact's newest evidence in words, and its mark (or None)."""
-        d = _v(d)
-        return self.age.text(d, precision), self.age.flag_text(self.age.flag(d, status))
+        return self.memo.evidence(_v(d), precision, status)
 
     def src(self, url: str, title, as_of, status, evidence_date=None, evidence_precision=None) -> int:
-        key = (url, title or url, as_of, status, *self.evidence(evidence_date, evidence_precision, status))
-        if key not in self.src_ix:
+        return self._src_ix((url, title or url, as_of, status, *self.evidence(evidence_date, evidence_precision, status)))
+
+    def _src_ix(self, key: tuple) -> int:
+        try:
+            return self.src_ix[key]
+        except KeyError:
             self.src_ix[key] = len(self.srcs)
             self.srcs.append(list(key))
-        return self.src_ix[key]
+            return self.src_ix[key]
+
+    def link_key(self, lid: str) -> tuple:
+        """The source entry of a link (the link records of :attr:`links`): url, title, date, status, and
+        the age and mark of its evidence (:meth:`evidence`)."""
+        key = self.memo.link_keys.get(lid)
+        if key is None:
+            r = self.links[lid]
+            key = self.memo.link_keys[lid] = (
+                r["source_url"], _v(r["source_title"]) or r["source_url"], self.sb.explainer.link_date(lid),
+                r["status"], *self.evidence(r["evidence_date"], r["evidence_precision"], r["status"]))
+        return key
+
+    def link_src(self, lid: str) -> int:
+        """:meth:`src` of a link."""
+        return self._src_ix(self.link_key(lid))
 
     def link_sources(self, link_ids: list[str]) -> list[int]:
-        out = []
-        for lid in link_ids:
-            r = self.links[lid]
-            out.append(self.src(r["source_url"], _v(r["source_title"]), self.sb.explainer.link_date(lid), r["status"],
-                                r["evidence_date"], r["evidence_precision"]))
-        return out
+        return [self.link_src(lid) for lid in link_ids]
 
     def node(self, node_id: str, asset_id: str) -> int:
         return -1 if node_id == asset_id else self.ent(node_id)
 
 
-def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict], reason=None, licence=None,
-                 extra: dict | None = None) -> dict:
-    """The detail record of one asset (see the module docstring)."""
-    aid = row["asset_id"]
+#: the columns of the asset's row (``out_exposure__assets``) a detail shows
+ROW_COLUMNS = ("operator_name", "position_precision", "position_source_url")
+
+
+def asset_detail(sb: "SiteBuilder", sh: _Shard, aid: str, holders: list[dict], reason=None, licence=None,
+                 extra: dict | None = None, row: tuple | None = None) -> dict:
+    """The detail record of one asset (see the module docstring); ``aid`` need not be an asset
+    (a layer may draw features that are not: their detail is what the map data say). ``row``: the
+    values of :data:`ROW_COLUMNS` (read from ``sb.asset_rows`` when not given)."""
     ex = sb.explainer
+    op, precision, position_url = row if row is not None else (sb.asset_rows.value(aid, c) for c in ROW_COLUMNS)
     d: dict = {"reason": _v(reason)}
     if isinstance(licence, str):
         d["lic"] = sh.lic(licence)
     if extra:
         d["x"] = extra
     # keys without a value are left out: most assets (ports without ownership data) have only a reason
-    for key, value in (("op", _v(row.get("operator_name"))), ("wpi", sb.wpi.get(aid))):
-        if value is not None:
-            d[key] = value
-    if _v(row.get("position_precision")):
-        d["pos"] = [row["position_precision"], _v(row.get("position_source_url"))]
-    if holders:
-        dates = [ex.link_date(h["link_id"]) for h in holders]
+    wpi = sb.wpi.get(aid)
+    if op is not None and _v(op) is not None:
+        d["op"] = op
+    if wpi is not None:
+        d["wpi"] = wpi
+    if precision is not None and _v(precision):
+        d["pos"] = [precision, _v(position_url)]
+    if holders:  # a holder row is a link record: its date and evidence are its source entry's
+        keys = [sh.link_key(h["link_id"]) for h in holders]
         d["holders"] = [[sh.ent(h["owner_entity_id"]),
-                         stake_share(h["share_min"], h["share_max"], h["is_share_stated"]), h["status"], date,
-                         h["interest_type"], sh.src(h["source_url"], _v(h["source_title"]), date, h["status"],
-                                                    h["evidence_date"], h["evidence_precision"]),
-                         bool(h["is_current"]), *sh.evidence(h["evidence_date"], h["evidence_precision"], h["status"])]
-                        for h, date in zip(holders, dates)]
-    if not ex.has(aid) or aid not in ex.in_edges:
+                         stake_share(h["share_min"], h["share_max"], h["is_share_stated"]), h["status"], key[2],
+                         h["interest_type"], sh._src_ix(key), bool(h["is_current"]), *key[4:]]
+                        for h, key in zip(holders, keys)]
+    if aid not in ex.in_edges or not ex.has(aid):
         return d
     # the current ownership graph above the asset, breadth first (out_exposure__evidence_edges)
     edges, seen, todo, truncated = [], {aid}, [aid], False
@@ -154,7 +203,7 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, row: dict, holders: list[dict], 
                 truncated = True
                 break
             edges.append([sh.node(e["owner_entity_id"], aid), sh.node(e["subject_id"], aid),
-                          edge_share(e["share_min"], e["share_max"]), sh.link_sources(e["link_ids"]),
+                          sh.memo.edge_share(e), sh.link_sources(e["link_ids"]),
                           bool(e["is_control"]), e["control_basis"]])
             if e["owner_entity_id"] not in seen:
                 seen.add(e["owner_entity_id"])
@@ -188,7 +237,6 @@ def write_details(sb: "SiteBuilder", md: MapData, out_dir: Path) -> int:
     folder = Path(out_dir) / "data" / "detail"
     folder.mkdir(parents=True, exist_ok=True)
     links = sb.links_by_id
-    rows = sb.asset_rows
     holders = sb.holders_by_asset
     # per asset in map order: its layer's card, and the reason and licence of its feature row
     cards, reasons, lics = [], [], []
@@ -196,12 +244,13 @@ def write_details(sb: "SiteBuilder", md: MapData, out_dir: Path) -> int:
         cards += [layer.card] * len(frame)
         reasons += frame["reason"].tolist() if "reason" in frame else [None] * len(frame)
         lics += frame["licence"].tolist() if "licence" in frame else [None] * len(frame)
+    row_values = list(zip(*(sb.asset_rows.column(c, md.order) for c in ROW_COLUMNS)))
     n_files = 0
+    memo = _Memo(sb)
     for k in range(0, md.n, SHARD_SIZE):
-        sh = _Shard(sb, links)
-        # a layer may draw features that are not assets (e.g. countries): their detail is what the map data say
-        assets = [asset_detail(sb, sh, rows.get(aid) or {"asset_id": aid}, holders.get(aid, []), reasons[i], lics[i],
-                               cards[i](sb, aid) if cards[i] else None)
+        sh = _Shard(sb, links, memo)
+        assets = [asset_detail(sb, sh, aid, holders.get(aid, []), reasons[i], lics[i],
+                               cards[i](sb, aid) if cards[i] else None, row_values[i])
                   for i, aid in enumerate(md.order[k:k + SHARD_SIZE], start=k)]
         for aid, d in zip(md.order[k:k + SHARD_SIZE], assets):  # "built by", its own section (issue 13)
             vb = vendor_site.card(sb, aid)

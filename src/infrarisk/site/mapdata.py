@@ -142,7 +142,7 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
         ORDER BY asset_id, share_min DESC, country_code""").fetchall()
     for aid, cc, lo, hi, ctl in rows:
         f.shares.setdefault(aid, []).append((cc, float(lo), float(hi), bool(ctl)))
-    host = dict(zip(sb.assets["asset_id"], sb.assets["country_code"]))
+    host = dict(zip(sb.assets["asset_id"].tolist(), sb.assets["country_code"].tolist()))
     for aid, ultimate, cc in con.execute("""
             SELECT asset_id, ultimate_controller_entity_id, controlling_country_code
             FROM out_ownership__asset_controllers
@@ -165,8 +165,9 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
             memo[v] = frozenset(seen)
         return memo[v]
 
-    for aid in sorted({a for _, fr in layers for a in fr["asset_id"]}):
-        if sb.explainer.has(aid) and aid in in_edges:
+    mapped = {a for _, fr in layers for a in fr["asset_id"].tolist()}
+    for aid in sorted(mapped & in_edges.keys()):
+        if sb.explainer.has(aid):
             f.related[aid] = sorted(upstream(aid))
     for aid, owners in _recorded_holders(sb).items():  # holders of stakes that are not current
         if aid in host:
@@ -174,7 +175,7 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
     # roll-ups of children into their parents
     children: dict[str, list[str]] = {}
     for _, fr in layers:
-        for aid, parent in zip(fr["asset_id"], fr["parent_asset_id"]):
+        for aid, parent in zip(fr["asset_id"].tolist(), fr["parent_asset_id"].tolist()):
             if isinstance(parent, str):
                 children.setdefault(parent, []).append(aid)
     sev = {"foreign": 2, "domestic": 1, "none": 0}
@@ -230,6 +231,11 @@ class Codes:
     def __call__(self, v) -> int:
         return -1 if v is None else self.index[v]
 
+    def many(self, values) -> list[int]:
+        """``[self(v) for v in values]``."""
+        index = self.index
+        return [-1 if v is None else index[v] for v in values]
+
 
 def _none(v):
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
@@ -238,8 +244,8 @@ def _none(v):
 def _values(s: pd.Series) -> list:
     """The values of a column as a list, missing ones (None, NaN) as None: ``_none`` of each,
     without iterating the Series value by value (slow for Arrow-backed text)."""
-    vals = s.to_numpy(dtype=object)
-    return [_none(v) for v in vals.tolist()]
+    return [None if v is None or (isinstance(v, float) and v != v) else v  # _none, inline: 100,000s of values
+            for v in s.to_numpy(dtype=object).tolist()]
 
 
 def layer_payload(layer: Layer, frame: pd.DataFrame, md: MapData, codes: dict[str, Codes], offset: int) -> dict:
@@ -259,6 +265,8 @@ def layer_payload(layer: Layer, frame: pd.DataFrame, md: MapData, codes: dict[st
         if aid in f.controller:
             ctrl_i.append(i)
             ctrl_v.append(ent(f.controller[aid]))
+    band_ix = {b: BANDS.index(b) for b in BANDS}
+    control_ix = {c: i for i, c in enumerate(CONTROLS)}
     for i, p in enumerate(frame["parent_asset_id"].to_numpy(dtype=object).tolist()):
         if isinstance(p, str):
             par_i.append(i)
@@ -267,11 +275,11 @@ def layer_payload(layer: Layer, frame: pd.DataFrame, md: MapData, codes: dict[st
         "id": layer.id, "offset": offset, "n": len(ids), "ids": ids,
         "names": [str(x) for x in frame["name"].to_numpy(dtype=object).tolist()],
         "codes": _values(frame["code"]),
-        "type": [codes["types"](t) for t in frame["asset_type"].to_numpy(dtype=object).tolist()],
-        "host": [cc(c) for c in _values(frame["country_code"])],
-        "band": [BANDS.index(b) for b in frame["band"].to_numpy(dtype=object).tolist()],
-        "status": [codes["statuses"](s) for s in frame["status"].to_numpy(dtype=object).tolist()],
-        "control": [list(CONTROLS).index(f.control.get(a, "none")) for a in ids],
+        "type": codes["types"].many(frame["asset_type"].to_numpy(dtype=object).tolist()),
+        "host": cc.many(_values(frame["country_code"])),
+        "band": [band_ix[b] for b in frame["band"].to_numpy(dtype=object).tolist()],
+        "status": codes["statuses"].many(frame["status"].to_numpy(dtype=object).tolist()),
+        "control": [control_ix[f.control.get(a, "none")] for a in ids],
         "shares": {"i": shares_i, "v": shares_v},
         "related": {"i": rel_i, "v": rel_v},
         "controller": {"i": ctrl_i, "v": ctrl_v},

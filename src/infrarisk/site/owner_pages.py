@@ -17,7 +17,9 @@ assets. It returns ``{entity_id: "owners/<slug>.html"}`` for the links of other 
 Slugs (:func:`slugs`) are the entity id in lower-case letters, digits and hyphens, cut to 80
 characters; ids that would share a slug all get a hash of the id appended, so each slug is
 unique and stable. Output is deterministic; every string from data goes through the
-autoescaping template ``owner.html``.
+autoescaping template ``owner.html``, or, in the page's repeated parts (the holdings, the map's
+points, the totals, the sources: :func:`page_parts`), through :mod:`.fragments`, which escapes
+the same way.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from markupsafe import Markup
 
 from ..fmt import share_text
 from ..ownership import solver
+from . import fragments as frag
 from .features import TYPE_LABELS
 from .render import BAND_COLOURS, render
 
@@ -112,6 +115,9 @@ def lookthrough(edges: list[dict], owners: list[str]) -> dict[str, dict[str, tup
     cond = solver.condense(n, src, dst)
     X_lo = sp.csc_matrix(solver.solve(n, src, dst, lo, B, cond=cond))
     X_hi = sp.csc_matrix(solver.solve(n, src, dst, hi, B, cond=cond))
+    # the columns as plain lists, sliced per owner (not a sparse column object per owner)
+    lo_ptr, lo_idx, lo_val = X_lo.indptr.tolist(), X_lo.indices.tolist(), X_lo.data.tolist()
+    hi_ptr, hi_idx, hi_val = X_hi.indptr.tolist(), X_hi.indices.tolist(), X_hi.data.tolist()
     below: dict[int, list[int]] = {}
     for a, b in zip(src.tolist(), dst.tolist()):
         below.setdefault(a, []).append(b)
@@ -125,9 +131,8 @@ def lookthrough(edges: list[dict], owners: list[str]) -> dict[str, dict[str, tup
                 if w not in seen:
                     seen.add(w)
                     stack.append(w)
-        c_lo, c_hi = X_lo.getcol(j), X_hi.getcol(j)
-        lo_of = dict(zip(c_lo.indices.tolist(), c_lo.data.tolist()))
-        hi_of = dict(zip(c_hi.indices.tolist(), c_hi.data.tolist()))
+        lo_of = dict(zip(lo_idx[lo_ptr[j]:lo_ptr[j + 1]], lo_val[lo_ptr[j]:lo_ptr[j + 1]]))
+        hi_of = dict(zip(hi_idx[hi_ptr[j]:hi_ptr[j + 1]], hi_val[hi_ptr[j]:hi_ptr[j + 1]]))
         res = {}
         for i in seen - {start}:
             lv = min(max(lo_of.get(i, 0.0), 0.0), 1.0)
@@ -142,8 +147,12 @@ def collect(con) -> OwnerData:
         SELECT edge_id, owner_entity_id, owner_name, subject_id, subject_name, share_min, share_max, is_control,
                control_basis, is_economic, interest_type, link_ids
         FROM out_exposure__evidence_edges ORDER BY edge_id""")
+    # only the assets an owner page can show: below an edge, or on a control chain
     assets = {r["asset_id"]: r for r in _rows(con, """
-        SELECT asset_id, name, asset_type, country_code, latitude, longitude, band FROM out_exposure__assets""")}
+        SELECT asset_id, name, asset_type, country_code, latitude, longitude, band FROM out_exposure__assets
+        WHERE asset_id IN (SELECT subject_id FROM out_exposure__evidence_edges
+                           UNION ALL SELECT asset_id FROM out_ownership__asset_controllers
+                           WHERE len(control_chain_ids) > 0)""")}
     ents = {r["entity_id"]: r for r in _rows(con, """
         SELECT e.entity_id, e.entity_name, e.entity_type, e.lei, e.hq_country_code, e.jurisdiction_code,
                e.source_url, o.control_chain_ids, o.controlling_country_code, o.controlling_country_basis,
@@ -165,32 +174,54 @@ def collect(con) -> OwnerData:
     data = OwnerData(ents, assets, edges, links, {o: h for o, h in holdings.items() if h},
                      {c: s for c, s in controls.items() if c in ents})
     for e in edges:
+        e["share"] = share_text(float(e["share_min"] or 0.0), float(1.0 if e["share_max"] is None else e["share_max"]))
         data.out_edges.setdefault(e["owner_entity_id"], []).append(e)
         data.edge_of.setdefault((e["owner_entity_id"], e["subject_id"]), e)
     return data
 
 
+@dataclass
+class Shared:
+    """What every owner page of one site shows the same way, worked out once: each edge's fixed
+    step fields (by edge id) and each link's source (by link id: url, title, date, is_http, or None)."""
+
+    edges: dict = field(default_factory=dict)
+    links: dict = field(default_factory=dict)
+
+
 class _Sources:
     """The numbered sources of one page."""
 
-    def __init__(self, links: dict):
+    def __init__(self, links: dict, known: dict | None = None):
         self.links, self.urls, self.items = links, {}, []
+        self.known = {} if known is None else known  # Shared.links
+
+    def _link(self, lid):
+        try:
+            return self.known[lid]
+        except KeyError:
+            lk = self.links.get(lid)
+            if lk is None or not lk["source_url"]:
+                info = None
+            else:
+                url = lk["source_url"]
+                info = (url, lk["source_title"] or url, None if lk["as_of_date"] is None else str(lk["as_of_date"])[:10],
+                        url.startswith(("http://", "https://")))
+            self.known[lid] = info
+            return info
 
     def refs(self, link_ids) -> list[int]:
         out = []
-        for lid in link_ids or []:
-            lk = self.links.get(lid)
-            if lk is None or not lk["source_url"]:
+        for lid in link_ids or ():
+            info = self._link(lid)
+            if info is None:
                 continue
-            url = lk["source_url"]
-            if url not in self.urls:
-                self.urls[url] = len(self.items) + 1
-                self.items.append({"n": len(self.items) + 1, "url": url,
-                                   "title": lk["source_title"] or url,
-                                   "date": None if lk["as_of_date"] is None else str(lk["as_of_date"])[:10],
-                                   "is_http": url.startswith(("http://", "https://"))})
-            if self.urls[url] not in out:
-                out.append(self.urls[url])
+            n = self.urls.get(info[0])
+            if n is None:
+                n = self.urls[info[0]] = len(self.items) + 1
+                self.items.append({"n": n, "url": info[0], "title": info[1], "date": info[2], "is_http": info[3]})
+            if n not in out:
+                out.append(n)
         return out
 
 
@@ -220,14 +251,19 @@ def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
     return out
 
 
-def _step(e: dict, src: _Sources, urls: dict) -> dict:
+def _step(e: dict, src: _Sources, urls: dict, known: dict | None = None) -> dict:
+    """A step of a chain or path: the edge's own fields (the same on every page: kept in ``known``,
+    :attr:`Shared.edges`, when given) and its sources, numbered on this page."""
+    fixed = None if known is None else known.get(e["edge_id"])
+    if fixed is None:
+        fixed = {"owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
+                 "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
+                 "share": e["share"], "is_control": bool(e["is_control"]), "control_basis": e["control_basis"]}
+        if known is not None:
+            known[e["edge_id"]] = fixed
     refs = src.refs(e["link_ids"])
-    return {"owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
-            "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
-            "share": share_text(float(e["share_min"] or 0.0), float(1.0 if e["share_max"] is None else e["share_max"])),
-            "is_control": bool(e["is_control"]), "control_basis": e["control_basis"], "refs": refs,
-            # source numbers are integers this module made: markup built here, not from data
-            "refs_html": Markup("".join(f'<a href="#src-{n}">[{n}]</a>' for n in refs))}
+    # source numbers are integers this module made: markup built here, not from data
+    return {**fixed, "refs": refs, "refs_html": Markup("".join([f'<a href="#src-{n}">[{n}]</a>' for n in refs]))}
 
 
 def _svg_points(rows: list[dict]) -> dict | None:
@@ -250,17 +286,19 @@ def _svg_points(rows: list[dict]) -> dict | None:
             "bounds": [round(min(lon), 2), round(min(lat), 2), round(max(lon), 2), round(max(lat), 2)]}
 
 
-def page_context(d: OwnerData, eid: str, urls: dict) -> dict:
-    """Everything ``owner.html`` shows for one entity."""
+def page_context(d: OwnerData, eid: str, urls: dict, shared: Shared | None = None) -> dict:
+    """Everything ``owner.html`` shows for one entity; ``shared``: what the pages of one site (the
+    same ``urls``) show the same way."""
     e = d.entities[eid]
-    src = _Sources(d.links)
+    src = _Sources(d.links, None if shared is None else shared.links)
+    known = None if shared is None else shared.edges
     chain = list(e["control_chain_ids"] or [eid])
     above = []
     for lower, upper in zip(chain, chain[1:]):
         edge = d.edge_of.get((upper, lower))
         above.append({"name": d.entities.get(upper, {}).get("entity_name", upper), "url": urls.get(upper),
-                      **({"step": _step(edge, src, urls)} if edge else {"step": None})})
-    below = [_step(x, src, urls) for x in d.out_edges.get(eid, ()) if x["subject_id"] not in d.assets]
+                      **({"step": _step(edge, src, urls, known)} if edge else {"step": None})})
+    below = [_step(x, src, urls, known) for x in d.out_edges.get(eid, ()) if x["subject_id"] not in d.assets]
     held = d.holdings.get(eid, {})
     ctl = d.controls.get(eid, set())
     targets = set(held) | ctl
@@ -274,7 +312,7 @@ def page_context(d: OwnerData, eid: str, urls: dict) -> dict:
                      "band": a["band"], "share_min": lo, "share_max": hi,
                      "share": share_text(lo, hi) if aid in held else "no economic share recorded",
                      "controls": aid in ctl, "map_url": "../index.html#sel=" + quote(aid, safe=":"),
-                     "path": [_step(x, src, urls) for x in paths.get(aid, [])],
+                     "path": [_step(x, src, urls, known) for x in paths.get(aid, [])],
                      "longitude": a["longitude"], "latitude": a["latitude"]})
     rows.sort(key=lambda r: (-r["share_min"], -r["share_max"], r["name"] or "", r["asset_id"]))
     totals: dict[tuple, dict] = {}
@@ -305,6 +343,16 @@ def owner_urls(d: OwnerData) -> dict[str, str]:
     return {eid: f"{FOLDER}/{s}.html" for eid, s in slugs(owner_ids(d)).items()}
 
 
+def page_parts(page: dict) -> dict:
+    """The repeated parts of ``owner.html`` as markup (:mod:`.fragments`), from :func:`page_context`."""
+    svg = page["svg"]
+    return {"rows_html": frag.holdings_rows(page["rows"]),
+            "svg_html": frag.svg_points(svg["points"]) if svg else Markup(""),
+            "by_country_html": frag.total_rows(page["by_country"]),
+            "by_type_html": frag.total_rows(page["by_type"]),
+            "sources_html": frag.source_items(page["page_sources"])}
+
+
 def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     """Write ``owners/<slug>.html`` for every owner; return ``{entity_id: "owners/<slug>.html"}``.
 
@@ -317,8 +365,9 @@ def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     ctx = {**common, "page": "owner", "root": "../"}
     chrome = {"nav": Markup(render("_nav.html", **ctx)), "footer": Markup(render("_footer.html", **ctx))}
+    shared = Shared()
     for eid in sorted(urls):
-        page = page_context(d, eid, rel)
-        html = render("owner.html", title=page["entity"]["name"], chrome=chrome, **page, **ctx)
+        page = page_context(d, eid, rel, shared)
+        html = render("owner.html", title=page["entity"]["name"], chrome=chrome, **page, **page_parts(page), **ctx)
         (folder / rel[eid]).write_bytes(html.encode("utf-8"))
     return urls

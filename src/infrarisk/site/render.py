@@ -46,6 +46,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates do not change during a build: no stat of the file per page
     )
     env.filters["pct"] = lambda x: "" if x is None else pct(float(x))
     env.filters["share"] = lambda lo, hi: share_text(float(lo), float(hi))

@@ -37,9 +37,9 @@ from .mapdata import SHARE_SCALE, js_call
 
 def payload(con: duckdb.DuckDBPyConnection, mapped: set[str]) -> dict:
     """The map's timeline payload (module docstring)."""
-    rows = [(a, d, b, g, lo, hi, c) for a, d, b, g, lo, hi, c in con.execute(
+    rows = con.execute(
         """SELECT asset_id, strftime(valid_from, '%Y-%m-%d'), band, group_id, share_min, share_max, is_controlled
-           FROM out_timeline__asset_bands ORDER BY asset_id, valid_from""").fetchall()]
+           FROM out_timeline__asset_bands ORDER BY asset_id, valid_from""").fetchall()
     inge = con.execute("""SELECT strftime(valid_from, '%Y-%m-%d'), n_ports, n_ports_via_special_regions_only
                           FROM out_timeline__inge2 ORDER BY valid_from""").fetchall()
     all_dates = [r[0] for r in con.execute(
@@ -75,7 +75,8 @@ def landing_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple], mapped: set[
     band on some date differs from today's, without a group or share (a "lands at" relation). ``rows``:
     (asset_id, valid_from, band, ...) of the assets."""
     sev = {b: k for k, b in enumerate(reversed(("high", "elevated", "low", "unknown", "none")))}
-    today = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets").fetchall())
+    today = dict(con.execute("SELECT asset_id, band FROM out_exposure__assets "  # the cables' bands
+                             "WHERE asset_id IN (SELECT cable_asset_id FROM core_cables__landings)").fetchall())
     shown = dict(con.execute("SELECT asset_id, via_band FROM out_exposure__landings").fetchall())
     cables: dict[str, list[str]] = {}
     for landing, cable in con.execute("SELECT DISTINCT landing_asset_id, cable_asset_id FROM core_cables__landings "

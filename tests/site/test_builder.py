@@ -1,0 +1,46 @@
+"""SiteBuilder's asset rows made on first use equal the rows made all at once, missing values included."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from infrarisk.site.builder import AssetRows, _records
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "asset_id": ["a", "b", "c"],
+        "name": pd.array(["x", None, "<z>"], dtype="string"),
+        "text": ["p", None, float("nan")],
+        "lat": [1.5, np.nan, -0.0],
+        "n": pd.array([1, None, 3], dtype="Int64"),
+        "flag": pd.array([True, None, False], dtype="boolean"),
+        "day": pd.to_datetime(["2020-01-02", None, "2021-03-04"]),
+    })
+
+
+def _same(a, b) -> bool:
+    return a is b or a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+
+
+def test_rows_equal_the_records():
+    df = _frame()
+    want = {r["asset_id"]: r for r in _records(df)}
+    rows = AssetRows(df)
+    assert list(rows) == list(want) and len(rows) == 3
+    for aid, r in want.items():
+        got = rows[aid]
+        assert list(got) == list(r) and all(_same(got[k], r[k]) for k in r)
+        assert got is rows.get(aid)  # made once
+        for k in r:
+            assert _same(rows.value(aid, k), r[k])
+    assert rows.get("nope") is None and "nope" not in rows and rows.value("nope", "name") is None
+    assert rows.column("name", ["c", "nope", "a"]) == [want["c"]["name"], None, want["a"]["name"]]
+
+
+def test_no_rows():
+    rows = AssetRows(_frame().iloc[:0])
+    assert len(rows) == 0 and rows.column("name", ["a"]) == [None]

@@ -1,0 +1,124 @@
+"""The owner pages' repeated parts written as strings equal, byte for byte, the Jinja loops they replace
+(the site's environment: autoescaping, trim_blocks, lstrip_blocks), on hostile and empty values."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from infrarisk.site import fragments
+from infrarisk.site.render import environment
+
+# the loops of owner.html before its repeated parts were written by fragments
+ROWS = """<tbody>
+{% for r in rows %}
+<tr data-asset-id="{{ r['asset_id'] }}" data-share-min="{{ '%.9f'|format(r['share_min']) }}" \
+data-share-max="{{ '%.9f'|format(r['share_max']) }}">
+<td><a href="{{ r['map_url'] }}">{{ r['name'] }}</a><br><span class="meta">{{ r['type_label'] }}</span></td>
+<td>{{ r['country_code'] }}</td>
+<td>{{ r['share'] }}</td>
+<td>{{ 'yes' if r['controls'] else 'no' }}</td>
+<td><span class="band band-{{ r['band'] }}">{{ r['band'] }}</span></td>
+<td>{% for s in r['path'] %}{% if not loop.first %} → {% endif %}{% if s['subject_url'] %}\
+<a href="{{ s['subject_url'] }}">{{ s['subject'] }}</a>{% else %}{{ s['subject'] }}{% endif %} {{ s['share'] }}\
+{% if s['is_control'] %} (controls){% endif %} {{ s['refs_html'] }}{% endfor %}</td>
+</tr>
+{% endfor %}
+</tbody>"""
+SVG = """<rect/>
+{% for p in points %}<circle cx="{{ p['x'] }}" cy="{{ p['y'] }}" r="4" fill="{{ p['colour'] }}" stroke="#222" \
+stroke-width="0.5"><title>{{ p['name'] }} ({{ p['band'] }})</title></circle>
+{% endfor %}
+</svg>"""
+TOTALS = """<tbody>
+{% for t in totals %}<tr><td>{{ t['label'] }}</td><td>{{ t['n'] }}</td><td>{{ t['n_controlled'] }}</td>\
+<td>{{ t['n_majority'] }}</td></tr>
+{% endfor %}
+</tbody>"""
+SOURCES = """<ol class="owner-sources">
+{% for s in page_sources %}<li id="src-{{ s['n'] }}">{% if s['is_http'] %}<a href="{{ s['url'] }}" rel="noopener">\
+{{ s['title'] }}</a>{% else %}{{ s['title'] }}{% endif %}{% if s['date'] %}, {{ s['date'] }}{% endif %}</li>
+{% endfor %}
+</ol>"""
+
+HOSTILE = ["<img src=x onerror=alert(1)>", "Tom & Jerry's \"quoted\"", "", None, "Zürich → Ω", "a&amp;b"]
+
+
+def _jinja(src: str, **ctx) -> str:
+    return environment().from_string(src).render(**ctx)
+
+
+def _step(i: int, name) -> dict:
+    return {"subject": name, "subject_url": None if i % 2 else f"x{i}'\".html", "share": name,
+            "is_control": i % 3 == 0, "refs_html": Markup("".join(f'<a href="#src-{n}">[{n}]</a>' for n in range(i % 3)))}
+
+
+def _rows() -> list[dict]:
+    out = []
+    for i, v in enumerate(HOSTILE * 2):
+        out.append({"asset_id": f"a:{v}", "share_min": i / 7, "share_max": 1.0 if i % 2 else 0.0, "map_url": v,
+                    "name": v, "type_label": v, "country_code": v, "share": v, "controls": bool(i % 2),
+                    "band": v, "path": [_step(j, w) for j, w in enumerate(HOSTILE[:i % 4])]})
+    return out
+
+
+def test_holdings_rows_equal_the_template():
+    rows = _rows()
+    assert "<tbody>\n" + str(fragments.holdings_rows(rows)) + "</tbody>" == _jinja(ROWS, rows=rows)
+    assert "<tbody>\n" + str(fragments.holdings_rows([])) + "</tbody>" == _jinja(ROWS, rows=[])
+
+
+def test_svg_points_equal_the_template():
+    points = [{"x": 12.3 * i, "y": -4.0 + i, "colour": "#b2182b", "name": v, "band": v} for i, v in enumerate(HOSTILE)]
+    for pts in (points, []):
+        assert "<rect/>\n" + str(fragments.svg_points(pts)) + "</svg>" == _jinja(SVG, points=pts)
+
+
+def test_total_rows_equal_the_template():
+    totals = [{"label": v, "n": i, "n_controlled": 0 + (i > 2), "n_majority": i // 2} for i, v in enumerate(HOSTILE)]
+    for t in (totals, []):
+        assert "<tbody>\n" + str(fragments.total_rows(t)) + "</tbody>" == _jinja(TOTALS, totals=t)
+
+
+def test_source_items_equal_the_template():
+    srcs = [{"n": i + 1, "url": v, "title": v, "date": None if i % 2 else f"2026-0{i + 1}-01",
+             "is_http": i % 3 == 0} for i, v in enumerate(HOSTILE)]
+    for s in (srcs, []):
+        assert ('<ol class="owner-sources">\n' + str(fragments.source_items(s)) + "</ol>"
+                == _jinja(SOURCES, page_sources=s))
+
+
+def test_escape_is_the_templates():
+    for v in HOSTILE + [0, 1.5, True, Markup("<b>kept</b>")]:
+        assert fragments.esc(v) == _jinja("{{ v }}", v=v)
+    for v in HOSTILE[:-1] + ["a&amp;b<>'\"&"]:  # the Python fallback (markupsafe without its C part)
+        assert fragments._replace(str(v)) == _jinja("{{ v }}", v=str(v))
+
+
+ASSETS = """<tbody>
+{% for r in rows %}{# r['name'], not r.name: a dict lookup without trying an attribute first (thousands of rows) #}
+<tr>
+<td>{{ r['name'] }}<br><span class="meta">{{ r['asset_type_label'] }}</span></td>
+<td>{{ r['port_name'] }}{% if r['unlocode'] %}<br><span class="meta">{{ r['unlocode'] }}</span>{% endif %}</td>
+<td>{{ r['country_code'] }}</td>
+<td>{% for c in r['countries'] %}{{ c['country_code'] }}: {{ c['share'] }}{% if c['is_controlled'] %} (controls)\
+{% endif %}{% if not loop.last %}<br>{% endif %}{% endfor %}</td>
+<td>{{ r['control_chain'] or 'no controller identified' }}</td>
+<td><span class="band band-{{ r['band'] }}">{{ r['band'] }}</span></td>
+<td>{% for h in r['holders'] %}{% if h['owner_id'] in ou %}<a href="{{ ou[h['owner_id']] }}">{{ h['owner_name'] }}</a>\
+{% else %}{{ h['owner_name'] }}{% endif %} {{ h['share'] }} ({{ h['status'] }}{% if h['as_of'] %}, {{ h['as_of'] }}\
+{% endif %}) <a href="{{ h['source_url'] }}" rel="noopener">source</a>{% if not loop.last %}<br>{% endif %}{% endfor %}</td>
+</tr>
+{% endfor %}
+</tbody>"""
+
+
+def test_asset_rows_equal_the_template():
+    rows = [{"name": v, "asset_type_label": v, "port_name": v, "unlocode": v, "country_code": v, "band": v,
+             "control_chain": v,
+             "countries": [{"country_code": w, "share": w, "is_controlled": j % 2 == 0} for j, w in enumerate(HOSTILE[:i % 3])],
+             "holders": [{"owner_id": f"e{j}", "owner_name": w, "share": w, "status": w, "as_of": w,
+                          "source_url": w} for j, w in enumerate(HOSTILE[:i % 4])]}
+            for i, v in enumerate(HOSTILE * 2)]
+    ou = {"e0": "owners/<a>&.html", "e2": "owners/b.html"}
+    for rs in (rows, []):
+        assert "<tbody>\n" + str(fragments.asset_rows(rs, ou)) + "</tbody>" == _jinja(ASSETS, rows=rs, ou=ou)
