@@ -1,6 +1,6 @@
 """Benchmark: the CPU time of each part of the site stage on a finished database (one process).
 
-Builds the site with :func:`infrarisk.site.build_site` (everything in this process) into a
+Builds the site with :func:`infrarisk.site.build_site_from` and ``workers=1`` (everything in this process) into a
 fresh temporary folder ``--runs`` times and reports, per part, the best CPU time
 (``time.process_time``: every thread of this process, so DuckDB's too) over the runs: the
 reading of the tables (``SiteBuilder``, ``Explainer``, the owner pages' and the map's data),
@@ -87,11 +87,9 @@ def main(argv=None) -> dict:
         times.clear()
         tmp = Path(tempfile.mkdtemp(prefix="site_parts_"))
         try:
-            con = site.connect_read_only(args.db)
             t = time.process_time()
-            site.build_site(con, settings, profile, tmp / "site")
+            site.build_site_from(args.db, settings, profile, tmp / "site", workers=1)
             times["total"] = time.process_time() - t
-            con.close()
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         for k, v in times.items():
