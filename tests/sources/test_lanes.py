@@ -76,6 +76,33 @@ def test_two_lanes_load_what_one_process_loads(tmp_path):
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["db.duckdb"]  # lane files removed
 
 
+def test_the_absent_sources_empty_tables_come_from_the_child_the_same(tmp_path):
+    ds = tmp_path / "datasets"
+    shutil.copytree(REPO_DATASETS, ds)
+    for sid in ("gem-ownership", "supply"):  # packages without a dataset folder: their tables, empty
+        shutil.rmtree(ds / sid)
+    one_rows, one_log, _ = _load(tmp_path / "one", ds, split=False)
+    two_rows, two_log, _ = _load(tmp_path / "two", ds, split=True)
+    assert any(t.startswith("core_gemownership__") for t in one_rows)
+    assert sorted(one_rows) == sorted(two_rows) and [t for t in one_rows if one_rows[t] != two_rows[t]] == []
+    assert one_log.problems == two_log.problems and one_log.stats == two_log.stats
+
+
+def _types(db_path: Path) -> list[tuple]:
+    con = db.connect(db_path, read_only=True)
+    try:
+        return con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                           "ORDER BY 1, 2").fetchall()
+    finally:
+        con.close()
+
+
+def test_two_lanes_keep_every_column_type(tmp_path):
+    _load(tmp_path / "one", REPO_DATASETS, split=False)
+    _load(tmp_path / "two", REPO_DATASETS, split=True)
+    assert _types(tmp_path / "one" / "db.duckdb") == _types(tmp_path / "two" / "db.duckdb")
+
+
 def _tampered(tmp_path: Path, *ids: str) -> Path:
     ds = tmp_path / "datasets"
     shutil.copytree(REPO_DATASETS, ds)

@@ -13,12 +13,13 @@ Contract
 
 :class:`LoadLanes` runs a plan. :meth:`LoadLanes.start` forks the child process that runs lane
 ``there`` — before the build opens its database or starts a thread (neither survives a fork).
-The child verifies and loads the shared sources and its lane into its own database file, each
-source with its own problem log; loading the shared sources a second time costs it the time it
+The child writes the empty tables of the source packages without a dataset folder, verifies and
+loads the shared sources and its lane into its own database file, each source with its own
+problem log; loading the shared sources a second time costs it the time it
 would otherwise spend waiting for them, and spares handing tables over. Meanwhile this process
 verifies the shared and ``here`` folders (:meth:`~LoadLanes.verify`), loads the registry, the
-absent sources' empty tables, the shared sources and its lane (:meth:`~LoadLanes.load`), then
-copies the tables of the child's lane (in name order) and merges every source's problems and
+shared sources and its lane (:meth:`~LoadLanes.load`), then copies the tables of the child's lane
+and of the absent sources (in name order) and merges every source's problems and
 row counts in load order (the shared sources' from this process). The database then holds the
 same tables, and the problem log the same entries in the same order, as
 :func:`infrarisk.sources.load_all` writes loading in turn (tested). A verification failure in
@@ -43,6 +44,8 @@ from . import _load
 from .manifest import Manifest, list_sources, read_manifest, verify
 
 LANE = "lane_db"
+#: the problem log key of the absent sources' loaders (they run before the sources, in turn)
+ABSENT = ""
 
 
 @dataclass
@@ -196,12 +199,10 @@ class LoadLanes:
         settings = self.settings
         clock = _Clock(self.timings)
         load_registry(con, settings, log)
-        have = {s.id for s in self.plan.order}
-        for sid, pkg in sorted(packages().items()):
-            if sid not in have:  # its loader writes the tables empty
-                import_module(f"{pkg.__name__}.load").load(con, settings, log)
-        clock("registry and absent sources")
         logs: dict[str, ProblemLog] = {}
+        if not self.child:  # else the child writes them
+            logs[ABSENT] = self._load_absent(con)
+        clock("registry and absent sources" if not self.child else "registry")
         try:
             for src in self.plan.shared:
                 logs[src.id] = self._load_one(con, src)
@@ -223,8 +224,8 @@ class LoadLanes:
             logs.update(theirs.logs)
             manifests.update(theirs.verified.manifests)
             self.child_timings = theirs.timings
-        for src in self.plan.order:  # load order, as loading in turn appends them
-            one = logs[src.id]
+        for sid in [ABSENT] + [src.id for src in self.plan.order]:  # load order, as loading in turn appends them
+            one = logs[sid]
             log.extend(one.problems)
             log.stats.update(one.stats)
         return [manifests[k] for k in sorted(manifests)]
@@ -237,6 +238,15 @@ class LoadLanes:
             return f"one process: {steps(self.timings)}"
         return (f"here ({', '.join(s.id for s in self.plan.shared + self.plan.here)}): {steps(self.timings)} | "
                 f"second process ({', '.join(s.id for s in self.plan.there)}): {steps(self.child_timings)}")
+
+    def _load_absent(self, con: duckdb.DuckDBPyConnection) -> ProblemLog:
+        """The tables of every source package without a dataset folder, written empty by its loader."""
+        one = ProblemLog()
+        have = {s.id for s in self.plan.order}
+        for sid, pkg in sorted(packages().items()):
+            if sid not in have:
+                import_module(f"{pkg.__name__}.load").load(con, self.settings, one)
+        return one
 
     def _load_one(self, con: duckdb.DuckDBPyConnection, src: Source) -> ProblemLog:
         one = ProblemLog()
@@ -258,12 +268,15 @@ class LoadLanes:
         con = db.connect(self.lane_db)
         try:
             con.execute(f"SET memory_limit = '{self.settings.duckdb_memory_limit}'")
+            logs = {ABSENT: self._load_absent(con)}
+            absent = set(db.tables(con))
+            clock("absent sources")
             for src in self.plan.shared:
                 self._load_one(con, src)
-            shared = set(db.tables(con))
+            shared = set(db.tables(con)) - absent
             clock("shared")
-            logs = {src.id: self._load_one(con, src) for src in self.plan.there}
-            tables = sorted(set(db.tables(con)) - shared)
+            logs.update({src.id: self._load_one(con, src) for src in self.plan.there})
+            tables = sorted(set(db.tables(con)) - shared)  # the absent sources' and the lane's
             con.execute("CHECKPOINT")
             clock("lane")
         finally:
@@ -319,12 +332,6 @@ class _Clock:
         now = time.perf_counter()
         self.into[name] = round(now - self.t, 3)
         self.t = now
-
-
-def _tables_of(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'main' "
-        "AND table_type = 'BASE TABLE' ORDER BY 1", [catalog]).fetchall()]
 
 
 def _copy(con: duckdb.DuckDBPyConnection, tables: list[str], source: str, target: str) -> None:
