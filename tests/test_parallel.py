@@ -34,13 +34,13 @@ def test_child_failure_raises_its_exception_with_its_traceback(tmp_path):
     assert (tmp_path / "here").exists()  # this process's part still ran
 
 
-def test_child_error_that_does_not_pickle_becomes_site_part_error(tmp_path):
+def test_child_error_that_does_not_pickle_becomes_child_part_error(tmp_path):
     class Local(Exception):  # a local class cannot be pickled
         pass
 
     def child():
         raise Local("unpicklable failure")
-    with pytest.raises(parallel.SitePartError, match="unpicklable failure"):
+    with pytest.raises(parallel.ChildPartError, match="unpicklable failure"):
         parallel.run_pair(child, lambda: None)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infrarisk import parallel, pipeline
+from infrarisk import parallel
 from infrarisk.db import connect
 from infrarisk.errors import DataError
 from tests.conftest import REPO_DATASETS, build_datasets
@@ -68,19 +68,6 @@ def test_a_failing_timeline_fails_the_build_and_keeps_the_last_good_site(tmp_pat
     assert any("the timeline stage" in n for n in info.value.__notes__)
     assert (site / "index.html").read_text() == "last good site"
     assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["site"]  # no database, copy or temporary site
-
-
-def test_copy_new_tables_adds_only_the_missing_ones(tmp_path):
-    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
-    con = connect(a)
-    con.execute("CREATE TABLE kept AS SELECT 1 AS x")
-    con.close()
-    con = connect(b)
-    con.execute("CREATE TABLE kept AS SELECT 2 AS x")
-    con.execute("CREATE TABLE out_new__t AS SELECT * FROM range(3) r(i)")
-    con.close()
-    assert pipeline._copy_new_tables(b, a) == ["out_new__t"]
-    assert _rows(a, "kept") == [(1,)] and _rows(a, "out_new__t") == [(0,), (1,), (2,)]
 
 
 def test_build_workers_is_1_or_2():

@@ -82,6 +82,43 @@ def write_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, or
         con.unregister("_frame")
 
 
+def copy_tables(con: duckdb.DuckDBPyConnection, source: Path, tables: list[str] | None = None) -> list[str]:
+    """Copy tables of the database file ``source`` into ``con``'s main schema, in one transaction.
+
+    ``tables``: their names; None copies every base table of ``source`` that ``con`` lacks (in
+    name order). Returns the names copied. ``source`` is attached read-only for the copy.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> a = connect(d / "a.duckdb"); a.execute("CREATE TABLE t AS SELECT 1 AS x").close(); a.close()
+    >>> b = connect(None); b.execute("CREATE TABLE u AS SELECT 2 AS y").fetchall()
+    [(1,)]
+    >>> copy_tables(b, d / "a.duckdb"), b.execute("SELECT x FROM t").fetchall()
+    (['t'], [(1,)])
+    """
+    con.execute(f"ATTACH '{Path(source).as_posix()}' AS copy_source (READ_ONLY)")
+    try:
+        if tables is None:
+            tables = [r[0] for r in con.execute(
+                """SELECT table_name FROM information_schema.tables WHERE table_catalog = 'copy_source'
+                   AND table_schema = 'main' AND table_type = 'BASE TABLE'
+                   EXCEPT SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()
+                   AND table_schema = 'main' ORDER BY 1""").fetchall()]
+        con.execute("BEGIN")
+        try:
+            for t in tables:
+                con.execute(f'CREATE TABLE main."{t}" AS SELECT * FROM copy_source.main."{t}"')
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.execute("DETACH copy_source")
+    return tables
+
+
 def tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Names of the base tables, sorted."""
     return [r[0] for r in con.execute(

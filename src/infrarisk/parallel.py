@@ -32,9 +32,6 @@ class ChildPartError(RuntimeError):
     """The part run by the child process failed with an exception that could not be sent."""
 
 
-#: the earlier name (the site's two writers were the first user)
-SitePartError = ChildPartError
-
 
 def can_fork() -> bool:
     """Whether ``os.fork`` exists here."""

@@ -262,30 +262,16 @@ def timeline_beside(db_path: Path, settings: Settings, profile: Profile, site_di
         report.beside.add("timeline")
         progress(f"[timeline] done in {seconds:.2f} s, beside the site's preparation "
                  f"({took['prepare']:.2f} s)")
-        _copy_new_tables(side, db_path)
+        con = db.connect(db_path)
+        try:
+            db.copy_tables(con, side)  # the tables the stage added
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
     finally:
         side.unlink(missing_ok=True)
         Path(str(side) + ".wal").unlink(missing_ok=True)
     return prepared
-
-
-def _copy_new_tables(source: Path, target: Path) -> list[str]:
-    """Copy into the database ``target`` the tables of ``source`` it lacks (in name order); their names."""
-    con = db.connect(target)
-    try:
-        con.execute(f"ATTACH '{source.as_posix()}' AS side_db (READ_ONLY)")
-        new = [r[0] for r in con.execute(
-            """SELECT table_name FROM information_schema.tables WHERE table_catalog = 'side_db'
-               AND table_schema = 'main' AND table_type = 'BASE TABLE'
-               EXCEPT SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()
-               AND table_schema = 'main' ORDER BY 1""").fetchall()]
-        for t in new:
-            con.execute(f'CREATE TABLE main."{t}" AS SELECT * FROM side_db.main."{t}"')
-        con.execute("DETACH side_db")
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    return new
 
 
 def _warm(with_site: bool) -> threading.Thread:

@@ -43,7 +43,6 @@ from . import Source, discover, packages
 from . import _load
 from .manifest import Manifest, list_sources, read_manifest, verify
 
-LANE = "lane_db"
 #: the problem log key of the absent sources' loaders (they run before the sources, in turn)
 ABSENT = ""
 
@@ -287,11 +286,9 @@ class LoadLanes:
 
     def _take_tables(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
         """Copy the child's ``tables`` into ``con``."""
-        con.execute(f"ATTACH '{self.lane_db.as_posix()}' AS {LANE} (READ_ONLY)")
         try:
-            _copy(con, tables, f"{LANE}.main", "main")
+            db.copy_tables(con, self.lane_db, tables)
         finally:
-            con.execute(f"DETACH {LANE}")
             self._clean()
 
     def _join(self) -> _LaneResult:
@@ -332,15 +329,3 @@ class _Clock:
         now = time.perf_counter()
         self.into[name] = round(now - self.t, 3)
         self.t = now
-
-
-def _copy(con: duckdb.DuckDBPyConnection, tables: list[str], source: str, target: str) -> None:
-    """``CREATE TABLE target.t AS SELECT * FROM source.t`` for each of ``tables``, in one transaction."""
-    con.execute("BEGIN")
-    try:
-        for t in tables:
-            con.execute(f'CREATE TABLE {target}."{t}" AS SELECT * FROM {source}."{t}"')
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise

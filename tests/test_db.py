@@ -1,0 +1,44 @@
+"""Database helpers (:mod:`infrarisk.db`)."""
+
+from __future__ import annotations
+
+from infrarisk import db
+from infrarisk.db import connect
+
+
+def _rows(path, table: str) -> list[tuple]:
+    con = connect(path, read_only=True)
+    try:
+        return con.execute(f"SELECT * FROM {table}").fetchall()
+    finally:
+        con.close()
+
+
+def test_copy_tables_adds_only_the_missing_ones(tmp_path):
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    con = connect(a)
+    con.execute("CREATE TABLE kept AS SELECT 1 AS x")
+    con.close()
+    con = connect(b)
+    con.execute("CREATE TABLE kept AS SELECT 2 AS x")
+    con.execute("CREATE TABLE out_new__t AS SELECT * FROM range(3) r(i)")
+    con.close()
+    con = connect(a)
+    assert db.copy_tables(con, b) == ["out_new__t"]
+    con.close()
+    assert _rows(a, "kept") == [(1,)] and _rows(a, "out_new__t") == [(0,), (1,), (2,)]
+
+
+def test_copy_tables_copies_the_named_ones_with_their_types(tmp_path):
+    a = tmp_path / "a.duckdb"
+    con = connect(a)
+    con.execute("CREATE TABLE t AS SELECT 1::TINYINT AS x, NULL::VARCHAR AS y")
+    con.execute("CREATE TABLE skipped AS SELECT 1 AS z")
+    con.close()
+    con = connect(None)
+    assert db.copy_tables(con, a, ["t"]) == ["t"]
+    assert con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 't' "
+                       "ORDER BY 1").fetchall() == [("x", "TINYINT"), ("y", "VARCHAR")]
+    assert db.tables(con) == ["t"]  # the other table stays behind; the source is detached
+    assert [r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+            if r[0] == "copy_source"] == []
