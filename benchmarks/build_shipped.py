@@ -6,9 +6,9 @@ the build prints (``[load] done in 2.51 s``). ``wall_s`` is the whole process, f
 exit: interpreter start and imports included, which is what a user waits for; ``cpu_s``
 the processor time of that process (user + system, all threads): on a busy machine it
 moves less than the wall time, so it is the figure to compare two versions by;
-``other_s`` is the wall time outside the named stages (start-up, imports, the atomic swap);
-a stage run beside another (``beside``: the timeline, beside the site's preparation) is
-inside that stage's time and not subtracted.
+``other_s`` is the wall time outside the named stages (start-up, imports, the atomic swap).
+Work a second process does meanwhile (a load lane, the timeline's past figures, half of the
+site's reads, parts of the site) is inside the stage it runs beside.
 
 Prints progress to stderr and one JSON line last on stdout::
 
@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-STAGE = re.compile(r"^\[(\w+)\] done in ([0-9.]+) s(, beside .*)?$")
+STAGE = re.compile(r"^\[(\w+)\] done in ([0-9.]+) s$")
 SIZE = re.compile(r"\(([0-9.]+) MB\)$")
 
 
@@ -57,17 +57,15 @@ def run_once(out: Path) -> dict:
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"build failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-    stages, beside, mb = {}, set(), None
+    stages, mb = {}, None
     for line in proc.stderr.splitlines():
         m = STAGE.match(line.strip())
         if m:
             stages[m.group(1)] = float(m.group(2))
-            if m.group(3):
-                beside.add(m.group(1))
         m = SIZE.search(line.strip())
         if m and line.startswith("built in"):
             mb = float(m.group(1))
-    return {"wall_s": wall, "cpu_s": cpu, "stages": stages, "beside": sorted(beside), "site_mb": mb}
+    return {"wall_s": wall, "cpu_s": cpu, "stages": stages, "site_mb": mb}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -90,11 +88,11 @@ def main(argv: list[str] | None = None) -> dict:
             shutil.rmtree(tmp, ignore_errors=True)
     names = list(runs[0]["stages"])
     stages = {k: round(statistics.median(r["stages"].get(k, 0.0) for r in runs), 3) for k in names}
-    other = statistics.median(r["wall_s"] - sum(v for k, v in r["stages"].items() if k not in r["beside"]) for r in runs)
+    other = statistics.median(r["wall_s"] - sum(r["stages"].values()) for r in runs)
     out = {"runs": args.runs, "wall_s": round(statistics.median(r["wall_s"] for r in runs), 3),
            "walls_s": [round(r["wall_s"], 3) for r in runs],
            "cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 3), "stages": stages, "other_s": round(other, 3),
-           "beside": runs[-1]["beside"], "site_mb": runs[-1]["site_mb"]}
+           "site_mb": runs[-1]["site_mb"]}
     print(json.dumps(out))
     return out
 

@@ -69,7 +69,7 @@ def main(argv=None) -> dict:
     (out / "data").mkdir(parents=True)
     try:
         sb = SiteBuilder(con, s, load_profile(s.profile))
-        ex = extras.plan_extras(sb)
+        ex = extras.plan_extras(sb.con)
         sb.common.update(ex.common())
         md = mapdata.collect(sb)
         changes = None if s.as_of else compute(con, s)

@@ -3,6 +3,7 @@ turn (``build_workers = 1``); a failure in a child process fails the build and p
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,8 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 def test_one_process_builds_what_two_build(real_build, tmp_path):
     """``build_workers = 1``: the load, the timeline and the site's parts in turn, in one process."""
-    _, report = real_build  # two processes: load lanes, the timeline beside the site's preparation, parts
-    assert "timeline" in report.beside and report.stages["timeline"] > 0
+    _, report = real_build  # two processes: load lanes, the timeline beside resolve and score, site reads, parts
+    assert {"timeline", "site reads"} <= report.elsewhere.keys() and report.stages["timeline"] > 0
     _, alone = build_datasets(tmp_path, REPO_DATASETS, "one", build_workers=1)
     con_a, con_b = connect(report.db_path, read_only=True), connect(alone.db_path, read_only=True)
     try:
@@ -59,15 +60,41 @@ def test_a_failing_timeline_fails_the_build_and_keeps_the_last_good_site(tmp_pat
 
     def broken(*a, **k):
         raise DataError("the timeline broke")
-    monkeypatch.setattr(infrarisk.timeline, "run", broken)  # before the fork: the child runs it
+    monkeypatch.setattr(infrarisk.timeline, "past", broken)  # before the fork: the child runs it
     site = tmp_path / "x" / "site"
     site.mkdir(parents=True)
     (site / "index.html").write_text("last good site")
     with pytest.raises(DataError, match="the timeline broke") as info:
         build_datasets(tmp_path, REPO_DATASETS, "x")
-    assert any("the timeline stage" in n for n in info.value.__notes__)
+    assert any("the timeline's past figures" in n for n in info.value.__notes__)
     assert (site / "index.html").read_text() == "last good site"
     assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["site"]  # no database, copy or temporary site
+
+
+def test_a_stage_failing_while_the_timeline_works_reaps_it_and_keeps_the_last_good_site(tmp_path, monkeypatch):
+    """The timeline's child starts after integrate; score failing meanwhile leaves no process or file."""
+    import infrarisk.score
+
+    def broken(*a, **k):
+        raise DataError("score broke")
+    monkeypatch.setattr(infrarisk.score, "score", broken)
+    pids, start = [], parallel.Child.__init__
+
+    def started(self, *a, **k):
+        start(self, *a, **k)
+        pids.append(self.pid)
+    monkeypatch.setattr(parallel.Child, "__init__", started)
+    site = tmp_path / "x" / "site"
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("last good site")
+    with pytest.raises(DataError, match="score broke"):
+        build_datasets(tmp_path, REPO_DATASETS, "x")
+    assert (site / "index.html").read_text() == "last good site"
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["site"]  # no database, copy or temporary site
+    assert len(pids) == 2  # the load lane and the timeline's child
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped
 
 
 def test_build_workers_is_1_or_2():

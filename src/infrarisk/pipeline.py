@@ -6,11 +6,14 @@ place only when every stage and every ``error`` data check passed. On any failur
 previous database and site are untouched and the error propagates (the CLI turns it into
 a non-zero exit code).
 
-Speed: while verify and load run, a thread imports the later stages' modules and the site's
-(:func:`_warm`); the database is checkpointed and closed before the site stage. The timeline
-stage then runs in a child process on a copy of the file while this one reads what the site
-needs (:func:`timeline_beside`); its tables are copied back, and the site's files are written
-by two processes through read-only connections (:func:`infrarisk.site.write_prepared`).
+Speed: the build uses two processes wherever the work splits. The sources load in two lanes
+(:mod:`infrarisk.sources.lanes`); while verify and load run, a thread imports the later stages'
+modules and the site's (:func:`_warm`). After the integrate stage a child process works out the
+timeline's past figures on a copy of the database while this one runs resolve, score and checks
+(:class:`TimelineBeside`); the timeline stage then writes its tables here. The database is
+checkpointed and closed before the site stage, whose reads are split between two processes
+(:func:`infrarisk.site.prepare_from`) and whose files are written by two processes through
+read-only connections (:func:`infrarisk.site.write_prepared`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import threading
 import time
 from importlib import import_module
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -36,14 +40,13 @@ from .profiles import Profile, load_profile
 from .settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .ownership import OwnershipGraph
-    from .site import Prepared
+    from .timeline import Past
 
 Progress = Callable[[str], None]
 #: the modules of the stages after verify (GeoPandas for the loaders' position checks first), imported
 #: while verify and load run (:func:`_warm`)
 LATER_STAGES = ("infrarisk.geo", "infrarisk.integrate", "infrarisk.ownership", "infrarisk.score", "infrarisk.summary",
-                "infrarisk.checks")
+                "infrarisk.checks", "infrarisk.timeline")
 
 
 @dataclass
@@ -58,8 +61,8 @@ class BuildReport:
     checks: list = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     site_bytes: int = 0
-    #: stages run beside another (their time is inside that stage's): not added to the total
-    beside: set[str] = field(default_factory=set)
+    #: seconds of work a second process did meanwhile (not on this process's path), by name
+    elsewhere: dict[str, float] = field(default_factory=dict)
 
     def summary_lines(self) -> list[str]:
         st = self.log.stats_frame()
@@ -90,13 +93,16 @@ def _stage(report: BuildReport, name: str, progress: Progress):
 
 
 def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, report: BuildReport,
-                   progress: Progress, with_timeline: bool = True, lanes: LoadLanes | None = None) -> "OwnershipGraph":
-    """Run verify → load → integrate → resolve → score → checks (→ timeline) into ``con``.
+                   progress: Progress, with_timeline: bool = True, lanes: LoadLanes | None = None,
+                   beside: "TimelineBeside | None" = None) -> duckdb.DuckDBPyConnection:
+    """Run verify → load → integrate → resolve → score → checks → timeline into ``con``; the
+    connection to use afterwards (``con``, or a new one to the same file with ``beside``).
 
-    ``with_timeline`` False leaves the timeline stage to the caller (:func:`build` runs it
-    beside the site's preparation, :func:`timeline_beside`). ``lanes``: started load lanes
-    (:class:`~infrarisk.sources.lanes.LoadLanes`, forked before ``con`` was opened), else the
-    sources are verified and loaded here in turn."""
+    ``lanes``: started load lanes (:class:`~infrarisk.sources.lanes.LoadLanes`, forked before
+    ``con`` was opened), else the sources are verified and loaded here in turn. ``beside``: a
+    :class:`TimelineBeside` for ``con``'s file: the timeline's past figures are then worked out in
+    a second process while resolve, score and checks run here. ``with_timeline`` False leaves the
+    timeline stage out (a view on a past date has none either)."""
     lanes = lanes or LoadLanes(settings, Path(settings.db_path))  # not started: one process
     with _stage(report, "verify", progress):  # this process's folders; a second lane verifies its own meanwhile
         lanes.verify()
@@ -108,21 +114,31 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
     from . import checks, integrate, ownership, score, summary, vendors  # imported by _warm meanwhile, or now
     with _stage(report, "integrate", progress):
         integrate.run(con, settings, report.log)
+    with_timeline = with_timeline and not settings.as_of  # a view on a past date has no slider
+    until = date.today()
+    if with_timeline and beside is not None:
+        con = beside.start(con, until)
     with _stage(report, "resolve", progress):
         g = ownership.resolve(con, settings)
     with _stage(report, "score", progress):
         score.score(con, g, profile, settings)
         summary.run(con)
         vendors.run(con, profile, settings, report.log)  # the "built by" dimension, beside ownership
+    del g
     with _stage(report, "checks", progress):
         db.write_frame(con, "out_build__problems", report.log.to_frame(), order_by=["file", "row", "column_name", "check_name"])
         db.write_frame(con, "out_build__load_stats", report.log.stats_frame(), order_by=["file"])
         report.checks = checks.run_checks(con, params={"share_sum_tolerance": settings.share_sum_tolerance})
         checks.record(con, report.checks)
         checks.raise_on_failure(report.checks)
-    if with_timeline and not settings.as_of:  # a view on a past date has no slider
+    if with_timeline:
+        known = None
+        if beside is not None and beside.started:
+            report.elsewhere["timeline"], known = beside.join()
+            progress(f"[timeline] past figures worked out in {report.elsewhere['timeline']:.2f} s "
+                     "by a second process, beside resolve, score and checks")
         with _stage(report, "timeline", progress):
-            import_module("infrarisk.timeline").run(con, settings, profile)
+            import_module("infrarisk.timeline").run(con, settings, profile, until, known=known)
     report.counts = {
         "assets": con.execute("SELECT count(*) FROM core_assets__assets").fetchone()[0],
         "terminals": con.execute("SELECT count(*) FROM core_assets__assets WHERE asset_class='terminal'").fetchone()[0],
@@ -137,7 +153,73 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
                                            [cls]).fetchone()[0]
     report.counts["owner names matched"] = con.execute(
         "SELECT count(*) FILTER (WHERE is_matched) || ' of ' || count(*) FROM core_match__names").fetchone()[0]
-    return g
+    return con
+
+
+class TimelineBeside:
+    """The timeline's past figures (:func:`infrarisk.timeline.past`) worked out in a child process
+    while this one runs the resolve, score and checks stages.
+
+    :meth:`start` (after the integrate stage) checkpoints and closes the build's connection,
+    copies its file (the child's: two processes cannot open one file when one writes it), forks
+    the child and returns a new connection to the build's file; :meth:`join` returns the child's
+    :class:`~infrarisk.timeline.Past`, from which the timeline stage writes its tables here with
+    today's figures. ``before_fork`` runs first (the build joins its import thread: no other
+    thread may run at a fork). Nothing starts (:attr:`started` false) without ``os.fork`` or
+    with ``build_workers`` 1: the stage then works everything out in turn.
+    """
+
+    def __init__(self, db_path: Path, settings: Settings, profile: Profile,
+                 before_fork: Callable[[], None] = lambda: None) -> None:
+        self.db_path, self.settings, self.profile, self.before_fork = Path(db_path), settings, profile, before_fork
+        self.side = self.db_path.with_name(self.db_path.name + ".timeline")
+        self.child = None
+        #: the connection :meth:`start` opened (the build closes it if a later stage fails)
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.child is not None
+
+    def start(self, con: duckdb.DuckDBPyConnection, until: date) -> duckdb.DuckDBPyConnection:
+        """Fork the child (see the class); the connection to use from now on."""
+        from . import parallel
+        if not parallel.can_fork() or self.settings.build_workers < 2:
+            return con
+        con.execute("CHECKPOINT")
+        con.close()
+        self.before_fork()
+        shutil.copyfile(self.db_path, self.side)
+        settings, profile, side = self.settings, self.profile, self.side
+
+        def work() -> tuple[float, object]:
+            t = time.perf_counter()
+            c = db.connect(side)
+            try:
+                c.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+                known = import_module("infrarisk.timeline").past(c, settings, profile, until)
+            finally:
+                c.close()
+            return time.perf_counter() - t, known
+        self.child = parallel.Child(work, "the timeline's past figures")
+        self.con = db.connect(self.db_path)
+        self.con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+        return self.con
+
+    def join(self) -> tuple[float, "Past"]:
+        """The child's seconds and result (its error raised here)."""
+        try:
+            return self.child.join()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Reap a child still running (a failure here) and remove its file."""
+        if self.child is not None:
+            child, self.child = self.child, None
+            child.reap()
+        self.side.unlink(missing_ok=True)
+        Path(str(self.side) + ".wal").unlink(missing_ok=True)
 
 
 def record_sources(con: duckdb.DuckDBPyConnection, manifests: list[sources.Manifest]) -> None:
@@ -171,22 +253,27 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     con = None
     tmp_site = None
     warming = None
+    beside = None
     try:
         con = db.connect(tmp_db)
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
         warming = _warm(with_site)
-        build_database(con, settings, profile, report, progress, with_timeline=not with_site, lanes=lanes)
+        beside = TimelineBeside(tmp_db, settings, profile, before_fork=warming.join)
+        con = build_database(con, settings, profile, report, progress, lanes=lanes, beside=beside)
         con.execute("CHECKPOINT")
         con.close()  # the site reads the finished file through read-only connections, two processes at once
         if with_site:
-            from .site import write_prepared
+            from .site import prepare_from, write_prepared
             site_dir = Path(settings.site_dir)
             site_dir.parent.mkdir(parents=True, exist_ok=True)
             tmp_site = site_dir.with_name(f".{site_dir.name}.{os.getpid()}.tmp")
             shutil.rmtree(tmp_site, ignore_errors=True)
             with _stage(report, "site", progress):
                 warming.join()  # before anything forks: no other thread may run then
-                prepared = timeline_beside(tmp_db, settings, profile, tmp_site, report, progress)
+                prepared = prepare_from(tmp_db, settings, profile, tmp_site, workers=settings.build_workers)
+                if "side" in prepared.took and settings.build_workers > 1:
+                    report.elsewhere["site reads"] = prepared.took["side"]
+                progress(f"[site] read: {prepared.describe()}")
                 write_prepared(prepared, workers=settings.build_workers)
                 progress("[site] parts written: " + " | ".join(
                     ", ".join(f"{name} {sec:.2f} s" for name, sec in mine) for mine in prepared.written_by))
@@ -196,13 +283,16 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
             swap_dir(tmp_site, Path(settings.site_dir))
     except BaseException:
         lanes.close()
+        if beside is not None:
+            beside.close()
         if warming is not None:
             warming.join()
-        try:
-            if con is not None:
-                con.close()
-        except Exception:
-            pass
+        for c in (con, beside.con if beside is not None else None):
+            try:
+                if c is not None:
+                    c.close()
+            except Exception:
+                pass
         tmp_db.unlink(missing_ok=True)
         Path(str(tmp_db) + ".wal").unlink(missing_ok=True)
         if tmp_site is not None:
@@ -210,68 +300,6 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
         raise
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
-
-
-def timeline_beside(db_path: Path, settings: Settings, profile: Profile, site_dir: Path, report: BuildReport,
-                    progress: Progress) -> "Prepared":
-    """The timeline stage in a child process while this one prepares the site; what the site reads.
-
-    The timeline stage (:mod:`infrarisk.timeline`) writes its ``out_timeline__*`` tables into a
-    copy of the closed database ``db_path`` (a second process cannot write the file the site's
-    preparation reads) and then reads what changed since the previous published build
-    (:func:`infrarisk.site.changes.compute`, sent back by pickle); this process meanwhile runs
-    :func:`infrarisk.site.prepare_from`, which reads no timeline table. The tables the stage added are then copied into ``db_path``, so the
-    database holds what a one-process build writes. Without ``os.fork``, or for a view on a past
-    date (no slider), the two run in turn. The stage's own time is ``report.stages["timeline"]``,
-    spent inside the site stage's.
-    """
-    from . import parallel
-    from .site import prepare_from
-
-    took = {}
-
-    def prepare() -> "Prepared":
-        t = time.perf_counter()
-        p = prepare_from(db_path, settings, profile, site_dir, with_changes=bool(settings.as_of))
-        took["prepare"] = time.perf_counter() - t
-        return p
-    if settings.as_of:
-        return prepare()
-    side = db_path.with_name(db_path.name + ".timeline")
-
-    def timeline() -> tuple[float, object]:
-        from .site.changes import compute
-        t = time.perf_counter()
-        c = db.connect(side)
-        try:
-            c.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
-            import_module("infrarisk.timeline").run(c, settings, profile)
-            c.execute("CHECKPOINT")
-            seconds = time.perf_counter() - t
-            return seconds, compute(c, settings)  # what changed since the last published build, for the site
-        finally:
-            c.close()
-    try:
-        shutil.copyfile(db_path, side)
-        if parallel.can_fork() and settings.build_workers > 1:
-            (seconds, changes), prepared = parallel.run_pair(timeline, prepare, what="the timeline stage")
-        else:
-            (seconds, changes), prepared = timeline(), prepare()
-        prepared.changes = changes
-        report.stages["timeline"] = round(seconds, 3)
-        report.beside.add("timeline")
-        progress(f"[timeline] done in {seconds:.2f} s, beside the site's preparation "
-                 f"({took['prepare']:.2f} s)")
-        con = db.connect(db_path)
-        try:
-            db.copy_tables(con, side)  # the tables the stage added
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-    finally:
-        side.unlink(missing_ok=True)
-        Path(str(side) + ".wal").unlink(missing_ok=True)
-    return prepared
 
 
 def _warm(with_site: bool) -> threading.Thread:

@@ -3,8 +3,9 @@ changes, downloads.
 
 Contract: :func:`build_site_from` reads the ``out_*``, ``core_*`` and ``core_meta__*`` tables of a
 finished, closed build database and writes a complete site into an empty folder (the caller
-swaps it into place): :func:`prepare_from` reads what every part needs once, then
-:func:`write_prepared` writes the parts, shared by two processes (:mod:`infrarisk.parallel`). It reads tables only: control chains, look-through paths, band reasons and the
+swaps it into place): :func:`prepare_from` reads what every part needs once (two processes,
+each half of it), then :func:`write_prepared` writes the parts, shared by two processes
+(:mod:`infrarisk.parallel`). It reads tables only: control chains, look-through paths, band reasons and the
 ownership edges above each asset come from the evidence the score stage wrote
 (``out_exposure__evidence_*``, read by :class:`~.builder.SiteBuilder`); the INGE2 page from
 ``out_inge2__*`` (:mod:`infrarisk.findings.inge2`). Output is deterministic: no timestamps, stable ordering,
@@ -95,8 +96,7 @@ def map_page(sb: SiteBuilder, data: dict, dls: list[dict], n_assets: int) -> str
 def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path, workers: int = 2) -> Path:
     """The whole site from a closed database file, its files written by two processes at once.
 
-    :func:`prepare_from` then :func:`write_prepared` (the build runs its timeline stage
-    between the two, beside the preparation).
+    :func:`prepare_from` then :func:`write_prepared`.
 
     Parameters
     ----------
@@ -106,7 +106,7 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
         2 to split the work between two processes, 1 to write it all here.
     """
     with _frozen_heap():
-        prepared = prepare_from(db_path, settings, profile, out_dir)
+        prepared = prepare_from(db_path, settings, profile, out_dir, workers=workers)
         return write_prepared(prepared, workers)
 
 
@@ -115,31 +115,67 @@ class Prepared:
 
     def __init__(self, db_path: Path, settings: Settings, profile: Profile, out_dir: Path, parts: tuple) -> None:
         self.db_path, self.settings, self.profile, self.out_dir = Path(db_path), settings, profile, Path(out_dir)
-        self.sb, self.md, self.ex, self.dls, self.changes = parts
+        self.sb, self.md, self.ex, self.dls, self.changes, self.network_downloads = parts
+        #: seconds spent reading, here and (``"side"``) in the second process (:func:`prepare_from`)
+        self.took: dict[str, float] = {}
         #: the parts each process wrote, (name, seconds) (:func:`write_prepared`)
         self.written_by: tuple[list[tuple[str, float]], ...] = ()
 
+    def describe(self) -> str:
+        """How long the reading took in each process (the build prints it)."""
+        return ", ".join(f"{k} {v:.2f} s" for k, v in self.took.items())
+
 
 def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path,
-                 with_changes: bool = True) -> Prepared:
-    """Make ``out_dir`` with the static files and read the tables every part reads
-    (:class:`SiteBuilder`, :func:`mapdata.collect`, :func:`extras.plan_extras`) from ``db_path``
-    through a read-only connection, closed on return. Reads no ``out_timeline__*`` table: the
-    build writes those while this runs. ``with_changes`` False leaves ``changes`` (what changed
-    since the previous published build, :func:`.changes.compute`) to the caller: the build's
-    timeline process reads it meanwhile."""
+                 with_changes: bool = True, workers: int = 2) -> Prepared:
+    """Make ``out_dir`` with the static files, read the tables every part reads and write the
+    network files, from ``db_path`` through read-only connections (closed on return).
+
+    Two halves, run by two processes at once when ``workers`` is 2 and the system forks
+    (:func:`infrarisk.parallel.run_pair`; else in turn): here :class:`SiteBuilder` and
+    :func:`mapdata.collect`; in the child the owner pages' data (:func:`extras.plan_extras`),
+    what changed since the previous published build (:func:`.changes.compute`; not with
+    ``with_changes`` False or on a past date) and the network files (:func:`extras.write_networks`,
+    whose descriptions only the sources page lists), sent back by pickle.
+    """
+    from .. import parallel
     from .changes import compute
 
-    con = connect_read_only(db_path)
-    try:
-        sb, md, ex = _prepare(con, settings, profile, out_dir)
-        dls = downloads.describe_downloads(sb, md)  # the files: by the downloads' part (write_prepared)
-        # read once: the changes page and the API
-        changes = None if settings.as_of or not with_changes else compute(con, settings)
-    finally:
-        con.close()
-    sb.con = None
-    return Prepared(db_path, settings, profile, out_dir, (sb, md, ex, dls, changes))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=False)
+    copy_static(out_dir)
+
+    def side() -> tuple:
+        t = time.perf_counter()
+        con = connect_read_only(db_path)
+        try:
+            ex = extras.plan_extras(con)
+            changes = None if settings.as_of or not with_changes else compute(con, settings)
+            nets = extras.write_networks(con, out_dir)
+        finally:
+            con.close()
+        return ex, changes, nets, time.perf_counter() - t
+
+    def here() -> tuple:
+        t = time.perf_counter()
+        con = connect_read_only(db_path)
+        try:
+            sb = SiteBuilder(con, settings, profile)
+            md = mapdata.collect(sb)
+        finally:
+            con.close()
+        sb.con = None
+        return sb, md, time.perf_counter() - t
+
+    if workers > 1 and parallel.can_fork():
+        (ex, changes, nets, side_s), (sb, md, here_s) = parallel.run_pair(side, here, what="the site's side reads")
+    else:
+        (sb, md, here_s), (ex, changes, nets, side_s) = here(), side()
+    sb.common.update(ex.common())  # owner_urls, which every page links owners by
+    dls = downloads.describe_downloads(sb, md)  # the files: by the downloads' part (write_prepared)
+    p = Prepared(db_path, settings, profile, out_dir, (sb, md, ex, dls, changes, nets))
+    p.took = {"here": round(here_s, 3), "side": round(side_s, 3)}
+    return p
 
 
 def write_prepared(p: Prepared, workers: int = 2) -> Path:
@@ -147,8 +183,7 @@ def write_prepared(p: Prepared, workers: int = 2) -> Path:
     system forks.
 
     The files fall into parts that write disjoint files (:func:`_parts`): the map, the owner
-    pages, the downloads, the network files with the sources page that lists them, the other
-    pages, the JSON API. A child process and this one each take the next part not yet taken
+    pages, the downloads, the other pages, the JSON API, the sources page. A child process and this one each take the next part not yet taken
     (from a pipe holding the parts' numbers, in :func:`_parts`' order) until none is left, each
     through its own read-only connection to ``p.db_path`` (:mod:`infrarisk.parallel`), so the
     work splits evenly whichever part grows with the data. The files are the same whichever
@@ -189,7 +224,7 @@ def _parts(p: Prepared) -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection],
         ("pages", lambda con: _pages(con, sb, md, p.settings, p.profile, out, p.changes)),
         ("downloads", lambda con: downloads.write_sets(downloads.download_sets(sb, md), out)),
         ("api", lambda con: extras.write_api(sb, ex, out, p.changes)),
-        ("networks", lambda con: _sources_page(sb, out, extras.write_networks(con, out))),
+        ("sources", lambda con: _sources_page(sb, out, p.network_downloads)),
     ]
 
 
@@ -217,17 +252,6 @@ def _sources_page(sb: SiteBuilder, out_dir: Path, network_downloads: list[dict])
 def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a finished database file."""
     return duckdb.connect(str(db_path), read_only=True)
-
-
-def _prepare(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, out_dir: Path):
-    """The site folder with its static files, and what every part reads: (SiteBuilder, MapData, Extras)."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=False)
-    copy_static(out_dir)
-    sb = SiteBuilder(con, settings, profile)
-    ex = extras.plan_extras(sb)  # owner pages and the links to them (issue 14): read now, written later
-    sb.common.update(ex.common())
-    return sb, mapdata.collect(sb), ex
 
 
 def _map_files(sb: SiteBuilder, md: "mapdata.MapData", dls: list[dict], out_dir: Path) -> None:

@@ -1,7 +1,7 @@
 """The site's network exports, JSON data API and owner pages (issue 14): read first, written later.
 
-Contract: :func:`plan_extras` takes the :class:`~.builder.SiteBuilder` of a site build
-(tables only) and reads the owner pages' data (:func:`.owner_pages.collect`) and
+Contract: :func:`plan_extras` takes a connection to a finished build database and reads the
+owner pages' data (:func:`.owner_pages.collect`) and
 ``owner_urls`` (entity id -> owner page, relative to the site root, merged into every page's
 context by :meth:`Extras.common`) into an :class:`Extras`. The files are then written by
 :func:`write_owners` (``owners/<slug>.html``, no connection needed), :func:`write_api`
@@ -38,9 +38,9 @@ class Extras:
         return {"owner_urls": self.owner_urls}
 
 
-def plan_extras(sb: "SiteBuilder") -> Extras:
-    """Read the owner pages' data from ``sb.con``; nothing is written."""
-    owners = owner_pages.collect(sb.con)
+def plan_extras(con: duckdb.DuckDBPyConnection) -> Extras:
+    """Read the owner pages' data from ``con``; nothing is written."""
+    owners = owner_pages.collect(con)
     return Extras(owners, owner_pages.owner_urls(owners))
 
 

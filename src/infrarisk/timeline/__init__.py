@@ -43,7 +43,9 @@ asset depends only on the links into it and into its ancestors (the scope argume
    only on its ancestors, so each copy's figures are those of its date.
 
 Modules: :mod:`~infrarisk.timeline.states` (1 and 2), :mod:`~infrarisk.timeline.copies` (3);
-this one runs them and writes the tables. Shipped data: 453 change dates, 1,743 (date, asset)
+this one runs them (:func:`past`, which reads no ``out_*`` table: the build works it out in a
+second process beside the resolve and score stages) and writes the tables with today's figures
+(:func:`run`). Shipped data: 453 change dates, 1,743 (date, asset)
 pairs computed on 184 copies, about 1 s (the stage re-ran the link SQL, resolve and score per
 date before: 174 s).
 
@@ -54,6 +56,7 @@ each port's membership replaced on the dates where it was computed.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
@@ -69,19 +72,36 @@ from .states import _graph, assign, census_stated, change_dates, plan, subject_s
 BAND_COLUMNS = ["asset_id", "valid_from", "valid_to", "band", "group_id", "share_min", "share_max", "is_controlled"]
 INGE2_COLUMNS = ["valid_from", "valid_to", "n_ports", "n_ports_via_special_regions_only"]
 VALUE = ["band", "group_id", "share_min", "share_max", "is_controlled"]
-__all__ = ["BAND_COLUMNS", "INGE2_COLUMNS", "change_dates", "compute", "run"]
+__all__ = ["BAND_COLUMNS", "INGE2_COLUMNS", "Past", "change_dates", "compute", "past", "run"]
 
 
-def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
-            until: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[date]]:
-    """The dense timeline: (bands of every asset on each of its events, INGE2 count per event date,
-    change dates). An asset without a row on a date keeps its figures of the date before."""
+@dataclass
+class Past:
+    """What the timeline works out from the links alone, before today's figures are read
+    (:func:`past`; it pickles, so a child process can compute it beside the resolve and score
+    stages: :mod:`infrarisk.pipeline`).
+
+    ``events``: asset -> its ``(date, needs computing)`` events; ``computed``: (date, asset) ->
+    its figures (:data:`VALUE`) on that date; ``ports``: (date, port) -> counted via the special
+    regions only, for the ports counted on a computed date; ``alias``: (date, asset) -> the
+    (date, asset) computed for it; ``event_ports``: the assets with events that are ports.
+    """
+
+    dates: list[date]
+    events: dict = field(default_factory=dict)
+    computed: dict = field(default_factory=dict)
+    ports: dict = field(default_factory=dict)
+    alias: dict = field(default_factory=dict)
+    event_ports: set = field(default_factory=set)
+
+
+def past(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None) -> Past:
+    """Steps 1 to 3 of the module docstring: every figure that differs from today's, without
+    reading today's figures (``out_*`` tables); needs the integrate stage's tables only."""
     until = until or date.today()
     dates = change_dates(con, until)
-    empty = (pd.DataFrame(columns=["valid_from", "asset_id", *VALUE]),
-             pd.DataFrame(columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates)
     if not dates:
-        return empty
+        return Past(dates)
     cur = con.cursor()
     cur.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
@@ -109,6 +129,19 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
         cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         cur.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
         cur.close()
+    return Past(dates, events, computed, ports, alias, {a for a in events if cls.get(a) == "port"})
+
+
+def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
+            until: date | None = None, known: Past | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[date]]:
+    """The dense timeline: (bands of every asset on each of its events, INGE2 count per event date,
+    change dates). An asset without a row on a date keeps its figures of the date before.
+    ``known``: :func:`past` of the same database content and date, if already worked out."""
+    p = known if known is not None else past(con, settings, profile, until)
+    dates, events, computed, ports, alias = p.dates, p.events, p.computed, p.ports, p.alias
+    if not dates:
+        return (pd.DataFrame(columns=["valid_from", "asset_id", *VALUE]),
+                pd.DataFrame(columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates)
     # today's figures of the assets with events only (a build has up to every asset in out_exposure__assets)
     today = {r[0]: list(r[1:]) for r in _of_assets(con, events, """
         SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled FROM out_exposure__assets""")}
@@ -119,7 +152,7 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
         for d, need in evs:
             vals = computed[alias.get((d, a), (d, a))] if need else today[a]
             rows.append([d, a, *vals])
-            if cls.get(a) == "port":  # (port, counts on d, via the special regions only)
+            if a in p.event_ports:  # (port, counts on d, via the special regions only)
                 if need:
                     port_events[d].append((a, (d, a) in ports, ports.get((d, a), False)))
                 else:
@@ -127,10 +160,10 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
     dense = pd.DataFrame(rows, columns=["valid_from", "asset_id", *VALUE])
     counted, inge2_rows = dict(counted_today), []
     for d in sorted(set(port_events) | {dates[0]}):
-        for p, counts, via in port_events.get(d, ()):
-            counted.pop(p, None)
+        for port, counts, via in port_events.get(d, ()):
+            counted.pop(port, None)
             if counts:
-                counted[p] = bool(via)
+                counted[port] = bool(via)
         inge2_rows.append({"valid_from": d, "n_ports": len(counted), "n_ports_via_special_regions_only": sum(counted.values())})
     return dense, pd.DataFrame(inge2_rows, columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates
 
@@ -164,9 +197,11 @@ def _intervals(df: pd.DataFrame, key: str | None, value: list[str]) -> pd.DataFr
     return out
 
 
-def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None) -> dict:
-    """Write the ``out_timeline__*`` tables (module docstring); returns counts."""
-    dense, inge2, dates = compute(con, settings, profile, until)
+def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None,
+        known: Past | None = None) -> dict:
+    """Write the ``out_timeline__*`` tables (module docstring); returns counts. ``known``: :func:`past`
+    of the same database content and date, worked out beforehand (by another process)."""
+    dense, inge2, dates = compute(con, settings, profile, until, known)
     for c in ("share_min", "share_max"):
         dense[c] = pd.to_numeric(dense[c]).round(9)
     bands = _intervals(dense, "asset_id", VALUE)
