@@ -26,6 +26,13 @@ def _rows(db: Path, table: str) -> list[tuple]:
         con.close()
 
 
+def _scratch_left() -> list[str]:
+    """This process's working files left in the scratch folder (the builds here use the default)."""
+    from infrarisk.fsops import scratch_dir
+    d = scratch_dir(None, Path("/nonexistent"), 1 << 30)
+    return sorted(p.name for p in d.glob(f".db.duckdb.{os.getpid()}.tmp*")) if d.is_dir() else []
+
+
 def _tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -52,7 +59,7 @@ def test_one_process_builds_what_two_build(real_build, tmp_path):
     assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == []
     leftovers = [p.name for p in report.db_path.parent.iterdir()
                  if p.name.startswith(".") or p.name.endswith((".timeline", ".lane", ".tmp", ".wal"))]
-    assert leftovers == []  # no copy, lane file or temporary folder left
+    assert leftovers == [] and _scratch_left() == []  # no copy, lane file or temporary folder left
 
 
 def test_a_failing_timeline_fails_the_build_and_keeps_the_last_good_site(tmp_path, monkeypatch):
@@ -69,6 +76,7 @@ def test_a_failing_timeline_fails_the_build_and_keeps_the_last_good_site(tmp_pat
     assert any("the timeline's past figures" in n for n in info.value.__notes__)
     assert (site / "index.html").read_text() == "last good site"
     assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["site"]  # no database, copy or temporary site
+    assert _scratch_left() == []
 
 
 def test_a_stage_failing_while_the_timeline_works_reaps_it_and_keeps_the_last_good_site(tmp_path, monkeypatch):
@@ -91,10 +99,23 @@ def test_a_stage_failing_while_the_timeline_works_reaps_it_and_keeps_the_last_go
         build_datasets(tmp_path, REPO_DATASETS, "x")
     assert (site / "index.html").read_text() == "last good site"
     assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["site"]  # no database, copy or temporary site
+    assert _scratch_left() == []
     assert len(pids) == 2  # the load lane and the timeline's child
     for pid in pids:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # reaped
+
+
+def test_a_build_with_its_scratch_folder_on_the_database_s_file_system_publishes_by_rename(tmp_path):
+    scratch = tmp_path / "scratch"
+    _, report = build_datasets(tmp_path, REPO_DATASETS, "y", with_site=False, scratch_dir=scratch)
+    con = connect(report.db_path, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM out_exposure__assets").fetchone()[0] > 0
+        assert con.execute("SELECT count(*) FROM out_timeline__dates").fetchone()[0] > 0
+    finally:
+        con.close()
+    assert list(scratch.iterdir()) == []  # the lane's and the timeline's files went too
 
 
 def test_build_workers_is_1_or_2():

@@ -7,7 +7,9 @@ swaps two directories in one step where the kernel offers it (Linux ``renameat2`
 links where possible, so keeping a previous copy costs no space (every writer here
 replaces files by rename and never edits one in place, which is what makes that safe).
 :class:`StagedFolder` builds a source's new snapshot folder beside the old one and swaps it in
-on success.
+on success. :func:`scratch_dir` picks the folder a build writes its working database in, and
+:func:`publish_file` puts a finished file in place from there (a rename, or a copy made durable
+first when the two folders lie on different file systems).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import os
 import shutil
 from pathlib import Path
 
+#: the memory-backed folder of Linux systems (tmpfs): files there never wait for a disk
+MEMORY_DIR = Path("/dev/shm")
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -134,3 +138,65 @@ class StagedFolder:
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def scratch_dir(configured: Path | None, beside: Path, need_bytes: int, memory: Path = MEMORY_DIR) -> Path:
+    """The folder for a build's working files: ``configured`` if given; else ``memory`` when it is a
+    writable folder with ``need_bytes`` free; else ``beside`` (the published file's folder).
+
+    A database on disk waits for the disk at every commit (DuckDB syncs its write-ahead log),
+    about 2.5 ms each here, over a hundred times a build; in memory it does not.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> scratch_dir(None, d, 1, memory=d / "absent") == d
+    True
+    >>> scratch_dir(d / "mine", d, 1) == d / "mine"
+    True
+    """
+    if configured is not None:
+        return Path(configured)
+    try:
+        st = os.statvfs(memory)
+        if Path(memory).is_dir() and os.access(memory, os.W_OK | os.X_OK) and st.f_bavail * st.f_frsize >= need_bytes:
+            return Path(memory)
+    except OSError:
+        pass
+    return Path(beside)
+
+
+def publish_file(src: Path, dest: Path) -> None:
+    """Put the finished file ``src`` in place of ``dest`` (atomically: readers see the old file or the
+    new one). On one file system a rename; else a copy into a temporary sibling of ``dest``, synced
+    to disk, then renamed, and ``src`` removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> a, b = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+    >>> _ = (a / "x").write_text("new"); _ = (b / "x").write_text("old")
+    >>> publish_file(a / "x", b / "x"); (b / "x").read_text(), (a / "x").exists()
+    ('new', False)
+    """
+    src, dest = Path(src), Path(dest)
+    try:
+        os.replace(src, dest)
+        return
+    except OSError as e:
+        if e.errno != errno.EXDEV:
+            raise
+    part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    try:
+        shutil.copyfile(src, part)
+        fd = os.open(part, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(part, dest)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    src.unlink()

@@ -33,7 +33,7 @@ import pandas as pd
 
 from typing import TYPE_CHECKING
 
-from . import db, sources
+from . import db, fsops, sources
 from .problems import ProblemLog
 from .sources.lanes import LoadLanes
 from .profiles import Profile, load_profile
@@ -245,7 +245,9 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     profile = load_profile(settings.profile)
     db_path = Path(settings.db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_db = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    scratch = fsops.scratch_dir(settings.scratch_dir, db_path.parent, _scratch_bytes(Path(settings.datasets_dir)))
+    scratch.mkdir(parents=True, exist_ok=True)
+    tmp_db = scratch / f".{db_path.name}.{os.getpid()}.tmp"  # with the load lane's and the timeline's files
     tmp_db.unlink(missing_ok=True)
     report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
     # the second load lane forks first: before this process opens a database or starts a thread
@@ -278,7 +280,7 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
                 progress("[site] parts written: " + " | ".join(
                     ", ".join(f"{name} {sec:.2f} s" for name, sec in mine) for mine in prepared.written_by))
             report.site_bytes = sum(p.stat().st_size for p in tmp_site.rglob("*") if p.is_file())
-        os.replace(tmp_db, db_path)
+        fsops.publish_file(tmp_db, db_path)
         if with_site:
             swap_dir(tmp_site, Path(settings.site_dir))
     except BaseException:
@@ -330,6 +332,14 @@ def _warm(with_site: bool) -> threading.Thread:
     t = threading.Thread(target=work, name="infrarisk-warm", daemon=True)
     t.start()
     return t
+
+
+def _scratch_bytes(datasets_dir: Path) -> int:
+    """Room the working database files need: 1 GiB, or 20 times the datasets' bytes if more (the
+    shipped build's database is about 5 times its datasets; the load lane and the timeline
+    each work on a copy)."""
+    size = sum(p.stat().st_size for p in datasets_dir.rglob("*") if p.is_file()) if datasets_dir.is_dir() else 0
+    return max(1 << 30, 20 * size)
 
 
 def swap_dir(new: Path, target: Path) -> None:

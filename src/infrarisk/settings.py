@@ -136,9 +136,15 @@ class Settings:
     feed_builds : int
         How many published changes of data the change page and the feed list.
     build_workers : int
-        Processes a build runs at once (default 2: the load stage's two lanes, the timeline
-        beside the site's preparation, the site's parts shared by two processes); 1 runs every
-        stage in this process, in turn (env ``INFRARISK_BUILD_WORKERS``). The output is the same.
+        Processes a build runs at once (default 2: the load stage's two lanes, the timeline's
+        past figures beside resolve and score, the site's reads and parts shared by two
+        processes); 1 runs every stage in this process, in turn (env ``INFRARISK_BUILD_WORKERS``).
+        The output is the same.
+    scratch_dir : Path or None
+        Folder for a build's working database files until it publishes the database (env
+        ``INFRARISK_SCRATCH_DIR``). Default: the memory-backed ``/dev/shm`` where the system has
+        one with room (a database file on disk waits for the disk at every commit), else the
+        database's own folder (:func:`infrarisk.fsops.scratch_dir`).
     include_noncommercial : bool
         Whether sources whose manifest says ``is_noncommercial`` (TeleGeography's cable
         data, CC BY-NC-SA) are part of the build. ``false`` (env
@@ -183,6 +189,7 @@ class Settings:
     urls: dict = field(default_factory=dict)
     feed_builds: int = 10
     build_workers: int = 2
+    scratch_dir: Path | None = None
 
     @classmethod
     def load(cls, config_file: str | Path | None = None, environ: dict | None = None, **overrides: Any) -> "Settings":
@@ -298,6 +305,7 @@ class Settings:
             raise ConfigError(f"build_workers must be 1 or 2, got {workers!r}")
         return cls(
             build_workers=int(workers),
+            scratch_dir=Path(v["scratch_dir"]) if v.get("scratch_dir") else None,
             fact_max_age_years=max_age,
             pending_max_age_months=pending_months,
             **refresh,

@@ -1,0 +1,78 @@
+"""Scratch folder and publishing a finished file (:mod:`infrarisk.fsops`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from infrarisk import fsops
+
+
+def test_scratch_is_the_configured_folder_else_memory_with_room_else_beside(tmp_path):
+    mem, beside = tmp_path / "mem", tmp_path / "beside"
+    mem.mkdir()
+    assert fsops.scratch_dir(tmp_path / "mine", beside, 1, memory=mem) == tmp_path / "mine"
+    assert fsops.scratch_dir(None, beside, 1, memory=mem) == mem
+    assert fsops.scratch_dir(None, beside, 1 << 62, memory=mem) == beside  # no room
+    assert fsops.scratch_dir(None, beside, 1, memory=tmp_path / "absent") == beside
+    (tmp_path / "file").write_text("x")
+    assert fsops.scratch_dir(None, beside, 1, memory=tmp_path / "file") == beside  # not a folder
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_a_read_only_memory_folder_is_not_used(tmp_path):
+    mem = tmp_path / "mem"
+    mem.mkdir(mode=0o500)
+    assert fsops.scratch_dir(None, tmp_path, 1, memory=mem) == tmp_path
+
+
+def _other_file_system(tmp_path: Path) -> Path | None:
+    for d in (fsops.MEMORY_DIR, Path("/tmp")):
+        if d.is_dir() and os.access(d, os.W_OK) and os.stat(d).st_dev != os.stat(tmp_path).st_dev:
+            return d
+    return None
+
+
+def test_publish_renames_on_one_file_system(tmp_path):
+    (tmp_path / "new").write_bytes(b"new")
+    (tmp_path / "db").write_bytes(b"old")
+    fsops.publish_file(tmp_path / "new", tmp_path / "db")
+    assert (tmp_path / "db").read_bytes() == b"new" and not (tmp_path / "new").exists()
+
+
+def test_publish_copies_across_file_systems_and_leaves_nothing_behind(tmp_path):
+    other = _other_file_system(tmp_path)
+    if other is None:
+        pytest.skip("no second file system here")
+    src = other / f"infrarisk-test-{os.getpid()}.bin"
+    src.write_bytes(b"x" * 100_000)
+    try:
+        (tmp_path / "db").write_bytes(b"old")
+        fsops.publish_file(src, tmp_path / "db")
+    finally:
+        leftover = src.exists()
+        src.unlink(missing_ok=True)
+    assert (tmp_path / "db").read_bytes() == b"x" * 100_000
+    assert not leftover and sorted(p.name for p in tmp_path.iterdir()) == ["db"]
+
+
+def test_publish_failing_keeps_the_old_file(tmp_path, monkeypatch):
+    other = _other_file_system(tmp_path)
+    if other is None:
+        pytest.skip("no second file system here")
+    src = other / f"infrarisk-test-{os.getpid()}.bin"
+    src.write_bytes(b"new")
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(fsops.shutil, "copyfile", full)
+    try:
+        (tmp_path / "db").write_bytes(b"old")
+        with pytest.raises(OSError, match="No space"):
+            fsops.publish_file(src, tmp_path / "db")
+        assert src.exists()  # the finished file is not lost either
+    finally:
+        src.unlink(missing_ok=True)
+    assert (tmp_path / "db").read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["db"]
