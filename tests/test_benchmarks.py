@@ -27,12 +27,10 @@ def test_build_shipped_benchmark_prints_wall_and_stage_seconds():
     last = p.stdout.strip().splitlines()[-1]
     figures = json.loads(last)
     print(last)
-    assert list(figures) == ["runs", "wall_s", "walls_s", "cpu_s", "stages", "other_s", "beside", "site_mb"]
+    assert list(figures) == ["runs", "wall_s", "walls_s", "cpu_s", "stages", "other_s", "site_mb"]
     assert list(figures["stages"]) == ["verify", "load", "integrate", "resolve", "score", "checks", "timeline", "site"]
-    assert figures["beside"] == ["timeline"]  # run beside the site's preparation: inside the site stage's time
-    serial = sum(v for k, v in figures["stages"].items() if k not in figures["beside"])
-    assert figures["wall_s"] >= serial > 0 and figures["site_mb"] > 1
-    assert figures["stages"]["site"] >= figures["stages"]["timeline"]
+    serial = sum(figures["stages"].values())  # a second process's work is inside the stage it runs beside
+    assert figures["wall_s"] >= serial > 0 and figures["other_s"] > 0 and figures["site_mb"] > 1
 
 
 def test_gleif_refresh_benchmark_counts_requests():
