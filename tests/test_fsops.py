@@ -76,3 +76,20 @@ def test_publish_failing_keeps_the_old_file(tmp_path, monkeypatch):
     finally:
         src.unlink(missing_ok=True)
     assert (tmp_path / "db").read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["db"]
+
+
+def test_stale_working_files_of_gone_builds_are_removed_and_running_ones_kept(tmp_path):
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = int(done.stdout)  # a process that has ended
+    mine = os.getpid()
+    for n in (f".db.duckdb.{gone}.tmp", f".db.duckdb.{gone}.tmp.wal", f".db.duckdb.{gone}.tmp.lane",
+              f".db.duckdb.{mine}.tmp", f".other.duckdb.{gone}.tmp", ".db.duckdb.notapid.tmp", "db.duckdb"):
+        (tmp_path / n).write_text("x")
+    (tmp_path / f".db.duckdb.{gone}.tmp.tmp").mkdir()  # DuckDB's spill folder
+    removed = fsops.remove_stale(tmp_path, "db.duckdb")
+    assert sorted(removed) == sorted([f".db.duckdb.{gone}.tmp", f".db.duckdb.{gone}.tmp.wal",
+                                      f".db.duckdb.{gone}.tmp.lane", f".db.duckdb.{gone}.tmp.tmp"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f".db.duckdb.{mine}.tmp", f".other.duckdb.{gone}.tmp", ".db.duckdb.notapid.tmp", "db.duckdb"])

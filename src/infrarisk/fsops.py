@@ -7,7 +7,8 @@ swaps two directories in one step where the kernel offers it (Linux ``renameat2`
 links where possible, so keeping a previous copy costs no space (every writer here
 replaces files by rename and never edits one in place, which is what makes that safe).
 :class:`StagedFolder` builds a source's new snapshot folder beside the old one and swaps it in
-on success. :func:`scratch_dir` picks the folder a build writes its working database in, and
+on success. :func:`scratch_dir` picks the folder a build writes its working database in,
+:func:`remove_stale` clears what killed builds left there (memory, on ``/dev/shm``), and
 :func:`publish_file` puts a finished file in place from there (a rename, or a copy made durable
 first when the two folders lie on different file systems).
 """
@@ -165,6 +166,51 @@ def scratch_dir(configured: Path | None, beside: Path, need_bytes: int, memory: 
     except OSError:
         pass
     return Path(beside)
+
+
+def remove_stale(folder: Path, name: str) -> list[str]:
+    """Remove the working files of builds that no longer run: ``.<name>.<pid>.tmp*`` in ``folder``
+    (files or folders) whose process is gone. Returns their names.
+
+    A build removes its own working files however it fails; a build that was killed cannot,
+    and in a memory-backed scratch folder its files would hold memory until the next reboot.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / f".db.duckdb.{os.getpid()}.tmp").write_text("mine, running")
+    >>> _ = (d / ".db.duckdb.999999999.tmp.lane").write_text("a killed build's")
+    >>> remove_stale(d, "db.duckdb"), sorted(p.name for p in d.iterdir()) == [f".db.duckdb.{os.getpid()}.tmp"]
+    (['.db.duckdb.999999999.tmp.lane'], True)
+    """
+    gone = []
+    prefix = f".{name}."
+    for p in sorted(Path(folder).glob(f"{glob_escape(prefix)}*.tmp*")):
+        pid = p.name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or _running(int(pid)):
+            continue
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        gone.append(p.name)
+    return gone
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with the characters glob patterns treat specially escaped."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # gone, or a number no process has
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def publish_file(src: Path, dest: Path) -> None:

@@ -247,6 +247,7 @@ def build(settings: Settings, progress: Progress | None = None, with_site: bool 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     scratch = fsops.scratch_dir(settings.scratch_dir, db_path.parent, _scratch_bytes(Path(settings.datasets_dir)))
     scratch.mkdir(parents=True, exist_ok=True)
+    fsops.remove_stale(scratch, db_path.name)  # what killed builds left (in memory, on /dev/shm)
     tmp_db = scratch / f".{db_path.name}.{os.getpid()}.tmp"  # with the load lane's and the timeline's files
     tmp_db.unlink(missing_ok=True)
     report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
