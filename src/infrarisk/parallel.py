@@ -15,8 +15,10 @@ caller closes every connection, and joins every thread, before calling. The chil
 :func:`can_fork` says whether the system forks (not on Windows); callers then run both parts
 in turn.
 
-Used by the load stage (:mod:`infrarisk.sources.lanes`), the timeline stage beside the site's
-preparation and the site's two writers (:mod:`infrarisk.pipeline`, :mod:`infrarisk.site`).
+:class:`WorkQueue` hands numbered pieces of work to whichever of the two processes asks first.
+
+Used by the load stage (:mod:`infrarisk.sources.lanes`), the timeline's past figures beside
+resolve and score (:mod:`infrarisk.pipeline`) and the site's reads and writers (:mod:`infrarisk.site`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,47 @@ from typing import Any, Callable
 
 class ChildPartError(RuntimeError):
     """The part run by the child process failed with an exception that could not be sent."""
+
+
+class WorkQueue:
+    """The numbers ``0 .. n-1``, each handed to whichever process asks first.
+
+    Made before a fork (a pipe holding one byte per number), so a child and this process take
+    from the same queue: :meth:`take` yields the next number not yet taken by either, in order,
+    until none is left. Each read takes one byte, and the bytes are all in the pipe before
+    either reads, so no number goes to both. :meth:`drain` takes what is left (a process that
+    failed stops the other one taking more).
+
+    Examples
+    --------
+    >>> q = WorkQueue(3)
+    >>> next(q.take()), list(q.take())
+    (0, [1, 2])
+    >>> q.close()
+    """
+
+    def __init__(self, n: int) -> None:
+        if not 0 <= n <= 255:
+            raise ValueError(f"a work queue holds at most 255 numbers, not {n}")
+        self._read, write = os.pipe()
+        os.write(write, bytes(range(n)))
+        os.close(write)
+
+    def take(self):
+        """The numbers not yet taken, one at a time."""
+        while b := os.read(self._read, 1):
+            yield b[0]
+
+    def drain(self) -> None:
+        """Take every number left."""
+        for _ in self.take():
+            pass
+
+    def close(self) -> None:
+        try:
+            os.close(self._read)
+        except OSError:
+            pass
 
 
 

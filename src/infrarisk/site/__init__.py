@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -183,8 +182,9 @@ def write_prepared(p: Prepared, workers: int = 2) -> Path:
     system forks.
 
     The files fall into parts that write disjoint files (:func:`_parts`): the map, the owner
-    pages, the downloads, the other pages, the JSON API, the sources page. A child process and this one each take the next part not yet taken
-    (from a pipe holding the parts' numbers, in :func:`_parts`' order) until none is left, each
+    pages, the downloads, the other pages, the JSON API, the sources page. A child process and
+    this one each take the next part not yet taken (:class:`~infrarisk.parallel.WorkQueue`, in
+    :func:`_parts`' order) until none is left, each
     through its own read-only connection to ``p.db_path`` (:mod:`infrarisk.parallel`), so the
     work splits evenly whichever part grows with the data. The files are the same whichever
     process writes a part; a failure in either process raises here.
@@ -196,21 +196,15 @@ def write_prepared(p: Prepared, workers: int = 2) -> Path:
         with _frozen_heap():
             p.written_by = (_run_parts(p, parts, range(len(parts))),)
         return p.out_dir
-    read_end, write_end = os.pipe()
-    os.write(write_end, bytes(range(len(parts))))  # the numbers of the parts left
-    os.close(write_end)
-
-    def take():
-        while b := os.read(read_end, 1):  # one byte per read: each part goes to one process
-            yield b[0]
+    queue = parallel.WorkQueue(len(parts))  # the numbers of the parts left
 
     def work() -> list[tuple[str, float]]:
-        return _run_parts(p, parts, take())
+        return _run_parts(p, parts, queue.take())
     try:
         with _frozen_heap():
             p.written_by = parallel.run_pair(work, work, what="a part of the site")
     finally:
-        os.close(read_end)
+        queue.close()
     return p.out_dir
 
 
