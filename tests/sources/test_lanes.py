@@ -3,6 +3,7 @@ loading in turn; every verification failure named; a failure in the child raised
 
 from __future__ import annotations
 
+import os
 import shutil
 from importlib import import_module
 from pathlib import Path
@@ -44,25 +45,28 @@ def _load(tmp: Path, datasets: Path, split: bool):
     return rows, log, manifests
 
 
-def test_the_shipped_plan_loads_the_country_sources_first_and_splits_the_rest():
+def test_the_shipped_plan_loads_the_country_sources_first_and_queues_the_rest_largest_first():
     order = discover(REPO_DATASETS)
-    p = lanes.plan(order, lanes.dataset_bytes(REPO_DATASETS))
+    cost = lanes.dataset_bytes(REPO_DATASETS)
+    p = lanes.plan(order, cost)
     assert [s.id for s in p.shared] == ["unlocode", "naturalearth"]
-    here, there = {s.id for s in p.here}, {s.id for s in p.there}
-    assert here and there and not here & there
-    assert here | there | {"unlocode", "naturalearth"} == {s.id for s in order}
+    queued = [s.id for g in p.groups for s in g]
+    assert sorted(queued) == sorted(s.id for s in order if s.id not in ("unlocode", "naturalearth"))
+    weights = [sum(cost[s.id] for s in g) for g in p.groups]
+    assert weights == sorted(weights, reverse=True) and len(p.groups) > 2
     shared = {s.id for s in p.shared}
-    for lane in (here, there):  # what a lane's loader reads is loaded before it, in its process
-        for s in order:
-            if s.id in lane:
-                assert set(s.depends_on) <= shared | lane, s.id
+    for g in p.groups:  # what a group's loader reads is loaded before it, in the process that takes it
+        ids = [s.id for s in g]
+        for i, s in enumerate(g):
+            assert set(s.depends_on) <= shared | set(ids[:i]), s.id
 
 
-def test_a_chain_stays_in_one_lane_and_nothing_is_shared_without_a_common_dependency():
+def test_a_chain_stays_in_one_group_and_nothing_is_shared_without_a_common_dependency():
     S = lambda i, *d: lanes.Source(i, "", "", d)  # noqa: E731
     p = lanes.plan([S("a"), S("b"), S("c", "a"), S("d", "c")], {"a": 1, "b": 10, "c": 1, "d": 1})
-    assert p.shared == [] and [s.id for s in p.here] == ["b"] and [s.id for s in p.there] == ["a", "c", "d"]
-    assert lanes.plan([S("a")], {}).there == []  # one source: no second lane
+    assert p.shared == [] and [[s.id for s in g] for g in p.groups] == [["b"], ["a", "c", "d"]]
+    one = lanes.plan([S("a")], {})
+    assert [s.id for s in one.shared] == ["a"] and one.groups == []  # one source: nothing for a second lane
 
 
 def test_two_lanes_load_what_one_process_loads(tmp_path):
@@ -74,6 +78,22 @@ def test_two_lanes_load_what_one_process_loads(tmp_path):
     assert one_log.stats == two_log.stats
     assert [m.id for m in one_m] == [m.id for m in two_m] == sorted(m.id for m in one_m)
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["db.duckdb"]  # lane files removed
+
+
+def test_both_processes_take_groups_and_every_group_loads_once(tmp_path):
+    tmp_path.mkdir(exist_ok=True)
+    ln = lanes.LoadLanes(_settings(tmp_path, REPO_DATASETS), tmp_path / "db.duckdb").start()
+    con = db.connect(tmp_path / "db.duckdb")
+    try:
+        ln.verify()
+        ln.load(con, ProblemLog())
+    finally:
+        ln.close()
+        con.close()
+    queued = sorted(s.id for g in ln.plan.groups for s in g)
+    assert sorted(ln.loaded_here + ln.loaded_there) == queued
+    assert ln.loaded_here and ln.loaded_there  # the shipped data: ten groups, both took some
+    assert "every folder verified" in ln.describe()
 
 
 def test_the_absent_sources_empty_tables_come_from_the_child_the_same(tmp_path):
@@ -113,31 +133,61 @@ def _tampered(tmp_path: Path, *ids: str) -> Path:
     return ds
 
 
-def test_verification_failures_of_both_lanes_are_named_together(tmp_path):
+def test_every_verification_failure_is_named_as_verify_all_names_them(tmp_path):
     p = lanes.plan(discover(REPO_DATASETS), lanes.dataset_bytes(REPO_DATASETS))
-    a, b = p.here[0].id, p.there[0].id
-    ds = _tampered(tmp_path, a, b)
+    a, b = p.groups[0][0].id, p.groups[-1][0].id
+    ds = _tampered(tmp_path, a, b, "unlocode")
     with pytest.raises(ManifestError) as want:
         verify_all(ds)
-    with pytest.raises(ManifestError) as got:
-        _load(tmp_path / "out", ds, split=True)
-    assert str(got.value) == str(want.value) and f"datasets/{a}" in str(got.value) and f"datasets/{b}" in str(got.value)
+    for split in (True, False):
+        with pytest.raises(ManifestError) as got:
+            _load(tmp_path / f"out-{split}", ds, split=split)
+        assert str(got.value) == str(want.value)
+        assert all(f"datasets/{x}" in str(got.value) for x in (a, b, "unlocode"))
+        assert sorted(q.name for q in (tmp_path / f"out-{split}").iterdir()) == ["db.duckdb"]
 
 
-def test_a_verification_failure_in_the_child_lane_alone_fails_the_load(tmp_path):
-    p = lanes.plan(discover(REPO_DATASETS), lanes.dataset_bytes(REPO_DATASETS))
-    ds = _tampered(tmp_path, p.there[-1].id)
-    with pytest.raises(ManifestError, match=f"datasets/{p.there[-1].id}"):
+def test_a_loader_here_failing_on_a_tampered_file_reports_the_verification(tmp_path, monkeypatch):
+    """This process loads before the child's verification is known: the clear error still wins."""
+    ds = _tampered(tmp_path, "unlocode")  # a shared source: this process always loads it
+    mod = import_module("infrarisk.sources.unlocode.load")
+    me = os.getpid()
+    real = mod.load
+
+    def choke(*a, **k):  # what a loader may do with a file that is not what its manifest says
+        if os.getpid() == me:
+            raise DataError("unreadable row")
+        return real(*a, **k)
+    monkeypatch.setattr(mod, "load", choke)
+    with pytest.raises(ManifestError, match="datasets/unlocode") as got:
         _load(tmp_path / "out", ds, split=True)
-    assert sorted(q.name for q in (tmp_path / "out").iterdir()) == ["db.duckdb"]
+    assert isinstance(got.value.__cause__, DataError)
+
+
+def test_a_folder_changed_after_its_verification_fails_the_load(tmp_path, monkeypatch):
+    ds = tmp_path / "datasets"
+    shutil.copytree(REPO_DATASETS, ds)
+    ln = lanes.LoadLanes(_settings(tmp_path, ds), tmp_path / "db.duckdb").start()
+    con = db.connect(tmp_path / "db.duckdb")
+    try:
+        ln.verify()
+        ln.taken["naturalearth"] = ln.taken["naturalearth"] + (("touched.csv", 1, 1, 1),)  # as if edited since
+        with pytest.raises(ManifestError, match="datasets/naturalearth: its files changed while the build read them"):
+            ln.load(con, ProblemLog())
+    finally:
+        ln.close()
+        con.close()
 
 
 def test_a_loader_failing_in_the_child_raises_here_with_its_traceback(tmp_path, monkeypatch):
-    p = lanes.plan(discover(REPO_DATASETS), lanes.dataset_bytes(REPO_DATASETS))
-    mod = import_module(p.there[0].load_module)
+    mod = import_module("infrarisk.sources.unlocode.load")  # shared: the child loads it too
+    me = os.getpid()
+    real = mod.load
 
     def broken(*a, **k):
-        raise DataError("a loader of the second lane broke")
+        if os.getpid() != me:
+            raise DataError("a loader of the second lane broke")
+        return real(*a, **k)
     monkeypatch.setattr(mod, "load", broken)  # before the fork: the child runs it
     with pytest.raises(DataError, match="second lane broke") as info:
         _load(tmp_path / "out", REPO_DATASETS, split=True)

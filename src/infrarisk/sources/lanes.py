@@ -7,24 +7,31 @@ Contract
 - ``shared``: the leading sources that every later source depends on, directly or through
   another (the shipped data: ``unlocode``, ``naturalearth``, whose country tables every other
   loader reads);
-- two lanes, ``here`` and ``there``: the other sources, each set of sources linked by
-  ``depends_on`` kept in one lane, the sets given largest first to the lane with fewer bytes of
-  dataset files so far (a cost that follows the load time well enough; ties go here).
+- ``groups``: the other sources, each set of sources linked by ``depends_on`` one group (in load
+  order), the groups with the most bytes of dataset files first (a cost that follows the load
+  time well enough).
 
-:class:`LoadLanes` runs a plan. :meth:`LoadLanes.start` forks the child process that runs lane
-``there`` — before the build opens its database or starts a thread (neither survives a fork).
-The child writes the empty tables of the source packages without a dataset folder, verifies and
-loads the shared sources and its lane into its own database file, each source with its own
-problem log; loading the shared sources a second time costs it the time it
-would otherwise spend waiting for them, and spares handing tables over. Meanwhile this process
-verifies the shared and ``here`` folders (:meth:`~LoadLanes.verify`), loads the registry, the
-shared sources and its lane (:meth:`~LoadLanes.load`), then copies the tables of the child's lane
-and of the absent sources (in name order) and merges every source's problems and
-row counts in load order (the shared sources' from this process). The database then holds the
-same tables, and the problem log the same entries in the same order, as
-:func:`infrarisk.sources.load_all` writes loading in turn (tested). A verification failure in
-either process raises one :class:`~infrarisk.errors.ManifestError` naming every failing folder in
-name order, as :func:`~infrarisk.sources.manifest.verify_all` does; any failure reaps the child.
+:class:`LoadLanes` runs a plan. :meth:`LoadLanes.start` forks the child process — before the
+build opens its database or starts a thread (neither survives a fork) — and makes the queue of
+groups (:class:`~infrarisk.parallel.WorkQueue`) both processes take from. The child first
+verifies every dataset folder against its manifest (:func:`~infrarisk.sources.manifest.verify`),
+then writes the empty tables of the source packages without a dataset folder, loads the shared
+sources and then one group after another from the queue into its own database file, each source
+with its own problem log; loading the shared sources a second time costs it the time it would
+otherwise spend waiting for them, and spares handing tables over. Meanwhile this process takes
+the folders it may load as they are (:meth:`~LoadLanes.verify` records each folder's manifest
+and the size, time and inode of its files), loads the registry, the shared sources and the
+groups it takes (:meth:`~LoadLanes.load`), and then checks the child's verification: a folder
+that failed it, or whose files changed between its verification and its load here, fails the
+load with :class:`~infrarisk.errors.ManifestError` — naming every failing folder in name order
+as :func:`~infrarisk.sources.manifest.verify_all` does, also when a loader here failed on the
+bad file first — before any later stage reads a table. It then copies the tables of the child's
+groups and of the absent sources (in name order) and merges every source's problems and row
+counts in load order (the shared sources' from this process). The database then holds the same
+tables, and the problem log the same entries in the same order, as
+:func:`infrarisk.sources.load_all` writes loading in turn (tested), whichever process loaded
+which group. Any failure reaps the child. Without a child (one process, or nothing to split)
+every folder is verified first and every source loaded in turn.
 """
 
 from __future__ import annotations
@@ -49,16 +56,15 @@ ABSENT = ""
 
 @dataclass
 class Plan:
-    """Which sources load where (:func:`plan`)."""
+    """Which sources every process loads, and the groups the two take one by one (:func:`plan`)."""
 
     order: list[Source]
     shared: list[Source] = field(default_factory=list)
-    here: list[Source] = field(default_factory=list)
-    there: list[Source] = field(default_factory=list)
+    groups: list[list[Source]] = field(default_factory=list)
 
 
 def plan(order: list[Source], cost: dict[str, int]) -> Plan:
-    """Split ``order`` (sources in load order) into the shared sources and two lanes.
+    """Split ``order`` (sources in load order) into the shared sources and groups.
 
     Parameters
     ----------
@@ -71,8 +77,8 @@ def plan(order: list[Source], cost: dict[str, int]) -> Plan:
     --------
     >>> S = lambda i, *d: Source(i, "", "", d)
     >>> p = plan([S("u"), S("n", "u"), S("a", "n"), S("b", "n"), S("c", "a")], {"a": 5, "b": 9, "c": 5})
-    >>> [s.id for s in p.shared], [s.id for s in p.here], [s.id for s in p.there]
-    (['u', 'n'], ['a', 'c'], ['b'])
+    >>> [s.id for s in p.shared], [[s.id for s in g] for g in p.groups]
+    (['u', 'n'], [['a', 'c'], ['b']])
     """
     ids = [s.id for s in order]
     deps = {s.id: set(s.depends_on) & set(ids) for s in order}
@@ -96,14 +102,9 @@ def plan(order: list[Source], cost: dict[str, int]) -> Plan:
     for sid in ids[n:]:
         groups.setdefault(root(sid), []).append(sid)
     weight = {r: sum(cost.get(s, 0) for s in g) for r, g in groups.items()}
-    lanes: dict[str, set[str]] = {"here": set(), "there": set()}
-    totals = {"here": 0, "there": 0}
-    for r in sorted(groups, key=lambda r: (-weight[r], min(groups[r]))):
-        lane = "here" if totals["here"] <= totals["there"] else "there"
-        lanes[lane].update(groups[r])
-        totals[lane] += weight[r]
-    return Plan(order, [s for s in order if s.id in shared], [s for s in order if s.id in lanes["here"]],
-                [s for s in order if s.id in lanes["there"]])
+    by_id = {s.id: s for s in order}
+    return Plan(order, [s for s in order if s.id in shared],
+                [[by_id[sid] for sid in groups[r]] for r in sorted(groups, key=lambda r: (-weight[r], min(groups[r])))])
 
 
 def dataset_bytes(datasets_dir: Path) -> dict[str, int]:
@@ -115,6 +116,8 @@ def dataset_bytes(datasets_dir: Path) -> dict[str, int]:
 class _Verified:
     manifests: dict[str, Manifest] = field(default_factory=dict)  # by folder name
     errors: dict[str, str] = field(default_factory=dict)
+    #: the files of each folder as they were verified (:func:`infrarisk.sources._load.fingerprint`)
+    keys: dict[str, tuple] = field(default_factory=dict)
 
 
 def _verify(folders: list[Path]) -> _Verified:
@@ -129,7 +132,13 @@ def _verify(folders: list[Path]) -> _Verified:
             continue
         _load.remember_verified(folder, m, key)
         out.manifests[folder.name] = m
+        out.keys[folder.name] = key
     return out
+
+
+def _failed(errors: dict[str, str]) -> ManifestError:
+    """One error naming every failing folder, in name order (as ``verify_all`` says it)."""
+    return ManifestError("\n".join(text for _, text in sorted(errors.items())))
 
 
 @dataclass
@@ -140,6 +149,7 @@ class _LaneResult:
     tables: list[str] = field(default_factory=list)
     logs: dict[str, ProblemLog] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    loaded: list[str] = field(default_factory=list)  # the ids of the sources of the groups it took
 
 
 class LoadLanes:
@@ -159,21 +169,27 @@ class LoadLanes:
         self.plan = plan(discover(self.dir), dataset_bytes(self.dir))
         self.lane_db = Path(db_path).with_name(Path(db_path).name + ".lane")
         self.child: parallel.Child | None = None
+        self.queue: parallel.WorkQueue | None = None
         self.mine = _Verified()
+        #: the folders this process took as they were, for the child to verify: folder name -> files
+        self.taken: dict[str, tuple] = {}
         #: seconds of each step, here and in the child (:meth:`describe`)
         self.timings: dict[str, float] = {}
         self.child_timings: dict[str, float] = {}
+        self.loaded_here: list[str] = []
+        self.loaded_there: list[str] = []
 
     @property
     def split(self) -> bool:
-        """Whether a second process loads a lane (it has sources, the system forks and the settings
-        allow two processes: ``build_workers``)."""
-        return bool(self.plan.there) and parallel.can_fork() and self.settings.build_workers > 1
+        """Whether a second process verifies and loads (there is more than one group, the system
+        forks and the settings allow two processes: ``build_workers``)."""
+        return len(self.plan.groups) > 1 and parallel.can_fork() and self.settings.build_workers > 1
 
     def start(self) -> "LoadLanes":
-        """Fork the child of lane ``there`` (nothing when :attr:`split` is false)."""
+        """Make the queue of groups and fork the child (nothing when :attr:`split` is false)."""
         if self.split:
             self._clean()
+            self.queue = parallel.WorkQueue(len(self.plan.groups))
             self.child = parallel.Child(self._there, "the second lane of the load stage")
         return self
 
@@ -181,15 +197,23 @@ class LoadLanes:
         return [self.dir / s.id for s in sources]
 
     def verify(self) -> None:
-        """Verify the folders this process loads (all of them without a child); on a failure, raise
-        one error naming every failing folder, the child's too."""
-        lanes = self.plan.shared + self.plan.here + ([] if self.child else self.plan.there)
-        mine = set(self._folders(lanes))
-        others = [] if self.child else [f for f in list_sources(self.dir) if f not in mine]  # no package: still verified
-        self.mine = _verify(sorted(mine) + others)
-        if self.mine.errors:
-            theirs = self._abandon()
-            raise ManifestError("\n".join(text for _, text in sorted({**theirs.errors, **self.mine.errors}.items())))
+        """Without a child: verify every folder, raising one error that names every failing one.
+        With a child (which verifies them all): take each folder this process may load as it is —
+        its manifest and its files' size, time and inode — for :meth:`load` to check against the
+        child's verification."""
+        if self.child is None:
+            self.mine = _verify(list_sources(self.dir))  # folders without a package: still verified
+            if self.mine.errors:
+                raise _failed(self.mine.errors)
+            return
+        for folder in self._folders(self.plan.shared + [s for g in self.plan.groups for s in g]):
+            key = _load.fingerprint(folder)
+            try:
+                m = read_manifest(folder)
+            except ManifestError:
+                continue  # the child says why; nothing of it is loaded here before
+            _load.remember_verified(folder, m, key)  # checked against the child's verification in load()
+            self.taken[folder.name] = key
 
     def load(self, con: duckdb.DuckDBPyConnection, log: ProblemLog) -> list[Manifest]:
         """Load every source into ``con`` (module docstring); every folder's manifest, in name order."""
@@ -206,28 +230,44 @@ class LoadLanes:
             for src in self.plan.shared:
                 logs[src.id] = self._load_one(con, src)
             clock("shared")
-            for src in (self.plan.here if self.child else self.plan.here + self.plan.there):
-                logs[src.id] = self._load_one(con, src)
-            clock("lane")
-        except BaseException:
-            self._abandon()
+            groups = self.queue.take() if self.child else range(len(self.plan.groups))
+            for i in groups:
+                for src in self.plan.groups[i]:
+                    logs[src.id] = self._load_one(con, src)
+                    self.loaded_here.append(src.id)
+            clock("groups")
+        except BaseException as e:
+            theirs = self._abandon()
+            if theirs.errors:  # a loader here read a file that is not as its manifest says
+                raise _failed(theirs.errors) from e
             raise
         manifests = dict(self.mine.manifests)
         if self.child:
             theirs = self._join()
             clock("waiting")
-            if theirs.verified.errors:
-                raise ManifestError("\n".join(text for _, text in sorted(theirs.verified.errors.items())))
+            self._check(theirs.verified)
             self._take_tables(con, theirs.tables)
             clock("copy back")
             logs.update(theirs.logs)
-            manifests.update(theirs.verified.manifests)
-            self.child_timings = theirs.timings
+            manifests = dict(theirs.verified.manifests)
+            self.child_timings, self.loaded_there = theirs.timings, theirs.loaded
         for sid in [ABSENT] + [src.id for src in self.plan.order]:  # load order, as loading in turn appends them
             one = logs[sid]
             log.extend(one.problems)
             log.stats.update(one.stats)
         return [manifests[k] for k in sorted(manifests)]
+
+    def _check(self, verified: _Verified) -> None:
+        """Raise unless every folder verified and every one loaded here had the files verified."""
+        if verified.errors:
+            self._clean()
+            raise _failed(verified.errors)
+        mine = set(self.loaded_here) | {s.id for s in self.plan.shared}
+        changed = sorted(n for n in mine if verified.keys.get(n) != self.taken.get(n))
+        if changed:
+            self._clean()
+            raise ManifestError("\n".join(
+                f"datasets/{n}: its files changed while the build read them; run the build again" for n in changed))
 
     def describe(self) -> str:
         """Which sources each process loaded and how long each step took (the build prints it)."""
@@ -235,8 +275,10 @@ class LoadLanes:
             return ", ".join(f"{k} {v:.2f} s" for k, v in t.items())
         if not self.child_timings:
             return f"one process: {steps(self.timings)}"
-        return (f"here ({', '.join(s.id for s in self.plan.shared + self.plan.here)}): {steps(self.timings)} | "
-                f"second process ({', '.join(s.id for s in self.plan.there)}): {steps(self.child_timings)}")
+        shared = ", ".join(s.id for s in self.plan.shared)
+        return (f"here ({shared}; {', '.join(self.loaded_here) or 'no group'}): {steps(self.timings)} | "
+                f"second process (every folder verified; {shared}; {', '.join(self.loaded_there) or 'no group'}): "
+                f"{steps(self.child_timings)}")
 
     def _load_absent(self, con: duckdb.DuckDBPyConnection) -> ProblemLog:
         """The tables of every source package without a dataset folder, written empty by its loader."""
@@ -253,18 +295,22 @@ class LoadLanes:
         return one
 
     def _there(self) -> _LaneResult:
-        """The child: verify and load the shared sources and lane ``there`` into its own file.
+        """The child: verify every folder, then load the shared sources and the groups it takes
+        into its own file.
 
-        The shared sources are loaded here a second time (their tables, which the lane's loaders
-        read, are not sent back; their problems are the first process's): that costs this process
-        the time the first one spends on them, which it would otherwise spend waiting."""
+        The shared sources are loaded here a second time (their tables, which the groups'
+        loaders read, are not sent back; their problems are the first process's): that costs this
+        process the time the first one spends on them, which it would otherwise spend waiting. A
+        failed verification takes every group left, so the first process stops soon and says so."""
         timings: dict[str, float] = {}
         clock = _Clock(timings)
-        verified = _verify(self._folders(self.plan.shared + self.plan.there))
+        verified = _verify(list_sources(self.dir))
         clock("verify")
         if verified.errors:
+            self.queue.drain()
             return _LaneResult(verified)
         con = db.connect(self.lane_db)
+        loaded = []
         try:
             con.execute(f"SET memory_limit = '{self.settings.duckdb_memory_limit}'")
             logs = {ABSENT: self._load_absent(con)}
@@ -274,15 +320,19 @@ class LoadLanes:
                 self._load_one(con, src)
             shared = set(db.tables(con)) - absent
             clock("shared")
-            logs.update({src.id: self._load_one(con, src) for src in self.plan.there})
-            tables = sorted(set(db.tables(con)) - shared)  # the absent sources' and the lane's
+            for i in self.queue.take():
+                for src in self.plan.groups[i]:
+                    logs[src.id] = self._load_one(con, src)
+                    loaded.append(src.id)
+            tables = sorted(set(db.tables(con)) - shared)  # the absent sources' and the groups'
             con.execute("CHECKPOINT")
-            clock("lane")
+            clock("groups")
+        except BaseException:
+            self.queue.drain()  # the first process stops taking groups
+            raise
         finally:
             con.close()
-        for m in self.plan.shared:  # the first process verified and loaded these
-            verified.manifests.pop(m.id, None)
-        return _LaneResult(verified, tables, logs, timings)
+        return _LaneResult(verified, tables, logs, timings, loaded)
 
     def _take_tables(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
         """Copy the child's ``tables`` into ``con``."""
@@ -296,12 +346,17 @@ class LoadLanes:
             return self.child.join()
         finally:
             self.child = None
+            if self.queue is not None:
+                self.queue.close()
+                self.queue = None
 
     def _abandon(self) -> _Verified:
-        """This process failed: wait for the child; what it verified (if it said)."""
+        """This process failed: stop the child taking groups, wait for it; what it verified (if it said)."""
         if self.child is None:
             return _Verified()
         try:
+            if self.queue is not None:
+                self.queue.drain()
             return self._join().verified
         except BaseException:  # noqa: BLE001 - this process's error is the one raised
             return _Verified()
