@@ -125,3 +125,18 @@ def test_build_workers_is_1_or_2():
     assert Settings.load(environ={}).build_workers == 2
     with pytest.raises(ConfigError, match="build_workers must be 1 or 2"):
         Settings.load(environ={"INFRARISK_BUILD_WORKERS": "3"})
+
+
+def test_the_collector_runs_less_often_during_a_build_and_as_before_after(monkeypatch):
+    import gc
+
+    from infrarisk import pipeline
+    seen = []
+    monkeypatch.setattr(pipeline, "_build", lambda *a: seen.append(gc.get_threshold()) or "report")
+    before = gc.get_threshold()
+    assert pipeline.build(None) == "report"
+    assert seen == [pipeline.GC_THRESHOLDS] and gc.get_threshold() == before
+    monkeypatch.setattr(pipeline, "_build", lambda *a: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        pipeline.build(None)
+    assert gc.get_threshold() == before
