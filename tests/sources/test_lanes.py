@@ -93,7 +93,7 @@ def test_both_processes_take_groups_and_every_group_loads_once(tmp_path):
     queued = sorted(s.id for g in ln.plan.groups for s in g)
     assert sorted(ln.loaded_here + ln.loaded_there) == queued
     assert ln.loaded_here and ln.loaded_there  # the shipped data: ten groups, both took some
-    assert "every folder verified" in ln.describe()
+    assert "second process (unlocode, naturalearth; " in ln.describe()
 
 
 def test_the_absent_sources_empty_tables_come_from_the_child_the_same(tmp_path):
@@ -147,23 +147,6 @@ def test_every_verification_failure_is_named_as_verify_all_names_them(tmp_path):
         assert sorted(q.name for q in (tmp_path / f"out-{split}").iterdir()) == ["db.duckdb"]
 
 
-def test_a_loader_here_failing_on_a_tampered_file_reports_the_verification(tmp_path, monkeypatch):
-    """This process loads before the child's verification is known: the clear error still wins."""
-    ds = _tampered(tmp_path, "unlocode")  # a shared source: this process always loads it
-    mod = import_module("infrarisk.sources.unlocode.load")
-    me = os.getpid()
-    real = mod.load
-
-    def choke(*a, **k):  # what a loader may do with a file that is not what its manifest says
-        if os.getpid() == me:
-            raise DataError("unreadable row")
-        return real(*a, **k)
-    monkeypatch.setattr(mod, "load", choke)
-    with pytest.raises(ManifestError, match="datasets/unlocode") as got:
-        _load(tmp_path / "out", ds, split=True)
-    assert isinstance(got.value.__cause__, DataError)
-
-
 def test_a_folder_changed_after_its_verification_fails_the_load(tmp_path, monkeypatch):
     ds = tmp_path / "datasets"
     shutil.copytree(REPO_DATASETS, ds)
@@ -171,7 +154,7 @@ def test_a_folder_changed_after_its_verification_fails_the_load(tmp_path, monkey
     con = db.connect(tmp_path / "db.duckdb")
     try:
         ln.verify()
-        ln.taken["naturalearth"] = ln.taken["naturalearth"] + (("touched.csv", 1, 1, 1),)  # as if edited since
+        ln.mine.keys["naturalearth"] += (("touched.csv", 1, 1, 1),)  # as if edited since the child read it
         with pytest.raises(ManifestError, match="datasets/naturalearth: its files changed while the build read them"):
             ln.load(con, ProblemLog())
     finally:

@@ -13,25 +13,23 @@ Contract
 
 :class:`LoadLanes` runs a plan. :meth:`LoadLanes.start` forks the child process — before the
 build opens its database or starts a thread (neither survives a fork) — and makes the queue of
-groups (:class:`~infrarisk.parallel.WorkQueue`) both processes take from. The child first
-verifies every dataset folder against its manifest (:func:`~infrarisk.sources.manifest.verify`),
-then writes the empty tables of the source packages without a dataset folder, loads the shared
-sources and then one group after another from the queue into its own database file, each source
-with its own problem log; loading the shared sources a second time costs it the time it would
-otherwise spend waiting for them, and spares handing tables over. Meanwhile this process takes
-the folders it may load as they are (:meth:`~LoadLanes.verify` records each folder's manifest
-and the size, time and inode of its files), loads the registry, the shared sources and the
-groups it takes (:meth:`~LoadLanes.load`), and then checks the child's verification: a folder
-that failed it, or whose files changed between its verification and its load here, fails the
-load with :class:`~infrarisk.errors.ManifestError` — naming every failing folder in name order
-as :func:`~infrarisk.sources.manifest.verify_all` does, also when a loader here failed on the
-bad file first — before any later stage reads a table. It then copies the tables of the child's
-groups and of the absent sources (in name order) and merges every source's problems and row
-counts in load order (the shared sources' from this process). The database then holds the same
-tables, and the problem log the same entries in the same order, as
-:func:`infrarisk.sources.load_all` writes loading in turn (tested), whichever process loaded
-which group. Any failure reaps the child. Without a child (one process, or nothing to split)
-every folder is verified first and every source loaded in turn.
+groups (:class:`~infrarisk.parallel.WorkQueue`) both processes take from. The child writes the
+empty tables of the source packages without a dataset folder, loads the shared sources and then
+one group after another from the queue into its own database file, each source with its own
+problem log; loading the shared sources a second time costs it the time it would otherwise
+spend waiting for them, and spares handing tables over. Meanwhile this process verifies every
+dataset folder against its manifest (:meth:`~LoadLanes.verify`; a failure raises one
+:class:`~infrarisk.errors.ManifestError` naming every failing folder in name order, as
+:func:`~infrarisk.sources.manifest.verify_all` does, and stops the child), loads the registry,
+the shared sources and the groups it takes (:meth:`~LoadLanes.load`), then checks that every
+folder the child loaded had the files verified here (size, time and inode of each file, taken
+by the child before it read them), copies the tables of the child's groups and of the absent
+sources (in name order) and merges every source's problems and row counts in load order (the
+shared sources' from this process). The database then holds the same tables, and the problem
+log the same entries in the same order, as :func:`infrarisk.sources.load_all` writes loading in
+turn (tested), whichever process loaded which group; nothing the child loaded is used unless
+every folder verified. Any failure reaps the child. Without a child (one process, or nothing
+to split) every source is loaded in turn after the verification.
 """
 
 from __future__ import annotations
@@ -145,7 +143,7 @@ def _failed(errors: dict[str, str]) -> ManifestError:
 class _LaneResult:
     """What the child sends back."""
 
-    verified: _Verified
+    keys: dict[str, tuple]  # the files of each folder it loaded, as it read them (by folder name)
     tables: list[str] = field(default_factory=list)
     logs: dict[str, ProblemLog] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -171,8 +169,6 @@ class LoadLanes:
         self.child: parallel.Child | None = None
         self.queue: parallel.WorkQueue | None = None
         self.mine = _Verified()
-        #: the folders this process took as they were, for the child to verify: folder name -> files
-        self.taken: dict[str, tuple] = {}
         #: seconds of each step, here and in the child (:meth:`describe`)
         self.timings: dict[str, float] = {}
         self.child_timings: dict[str, float] = {}
@@ -197,23 +193,12 @@ class LoadLanes:
         return [self.dir / s.id for s in sources]
 
     def verify(self) -> None:
-        """Without a child: verify every folder, raising one error that names every failing one.
-        With a child (which verifies them all): take each folder this process may load as it is —
-        its manifest and its files' size, time and inode — for :meth:`load` to check against the
-        child's verification."""
-        if self.child is None:
-            self.mine = _verify(list_sources(self.dir))  # folders without a package: still verified
-            if self.mine.errors:
-                raise _failed(self.mine.errors)
-            return
-        for folder in self._folders(self.plan.shared + [s for g in self.plan.groups for s in g]):
-            key = _load.fingerprint(folder)
-            try:
-                m = read_manifest(folder)
-            except ManifestError:
-                continue  # the child says why; nothing of it is loaded here before
-            _load.remember_verified(folder, m, key)  # checked against the child's verification in load()
-            self.taken[folder.name] = key
+        """Verify every folder (those without a source package too), raising one error that names
+        every failing one; the child, which loads meanwhile, is then stopped."""
+        self.mine = _verify(list_sources(self.dir))
+        if self.mine.errors:
+            self._abandon()
+            raise _failed(self.mine.errors)
 
     def load(self, con: duckdb.DuckDBPyConnection, log: ProblemLog) -> list[Manifest]:
         """Load every source into ``con`` (module docstring); every folder's manifest, in name order."""
@@ -236,34 +221,27 @@ class LoadLanes:
                     logs[src.id] = self._load_one(con, src)
                     self.loaded_here.append(src.id)
             clock("groups")
-        except BaseException as e:
-            theirs = self._abandon()
-            if theirs.errors:  # a loader here read a file that is not as its manifest says
-                raise _failed(theirs.errors) from e
+        except BaseException:
+            self._abandon()
             raise
-        manifests = dict(self.mine.manifests)
         if self.child:
             theirs = self._join()
             clock("waiting")
-            self._check(theirs.verified)
+            self._check(theirs.keys)
             self._take_tables(con, theirs.tables)
             clock("copy back")
             logs.update(theirs.logs)
-            manifests = dict(theirs.verified.manifests)
             self.child_timings, self.loaded_there = theirs.timings, theirs.loaded
+        manifests = self.mine.manifests
         for sid in [ABSENT] + [src.id for src in self.plan.order]:  # load order, as loading in turn appends them
             one = logs[sid]
             log.extend(one.problems)
             log.stats.update(one.stats)
         return [manifests[k] for k in sorted(manifests)]
 
-    def _check(self, verified: _Verified) -> None:
-        """Raise unless every folder verified and every one loaded here had the files verified."""
-        if verified.errors:
-            self._clean()
-            raise _failed(verified.errors)
-        mine = set(self.loaded_here) | {s.id for s in self.plan.shared}
-        changed = sorted(n for n in mine if verified.keys.get(n) != self.taken.get(n))
+    def _check(self, keys: dict[str, tuple]) -> None:
+        """Raise unless every folder the child loaded had, when it read it, the files verified here."""
+        changed = sorted(n for n, key in keys.items() if self.mine.keys.get(n) != key)
         if changed:
             self._clean()
             raise ManifestError("\n".join(
@@ -277,7 +255,7 @@ class LoadLanes:
             return f"one process: {steps(self.timings)}"
         shared = ", ".join(s.id for s in self.plan.shared)
         return (f"here ({shared}; {', '.join(self.loaded_here) or 'no group'}): {steps(self.timings)} | "
-                f"second process (every folder verified; {shared}; {', '.join(self.loaded_there) or 'no group'}): "
+                f"second process ({shared}; {', '.join(self.loaded_there) or 'no group'}): "
                 f"{steps(self.child_timings)}")
 
     def _load_absent(self, con: duckdb.DuckDBPyConnection) -> ProblemLog:
@@ -295,20 +273,21 @@ class LoadLanes:
         return one
 
     def _there(self) -> _LaneResult:
-        """The child: verify every folder, then load the shared sources and the groups it takes
-        into its own file.
+        """The child: load the shared sources and the groups it takes into its own file.
 
         The shared sources are loaded here a second time (their tables, which the groups'
         loaders read, are not sent back; their problems are the first process's): that costs this
-        process the time the first one spends on them, which it would otherwise spend waiting. A
-        failed verification takes every group left, so the first process stops soon and says so."""
+        process the time the first one spends on them, which it would otherwise spend waiting.
+        Each folder is taken as it is (its manifest read, its files' size, time and inode noted
+        for the first process, which verifies them all meanwhile) rather than verified again."""
         timings: dict[str, float] = {}
         clock = _Clock(timings)
-        verified = _verify(list_sources(self.dir))
-        clock("verify")
-        if verified.errors:
-            self.queue.drain()
-            return _LaneResult(verified)
+        keys: dict[str, tuple] = {}
+
+        def take(src: Source) -> None:
+            folder = self.dir / src.id
+            keys[src.id] = _load.fingerprint(folder)
+            _load.remember_verified(folder, read_manifest(folder), keys[src.id])  # checked by the first process
         con = db.connect(self.lane_db)
         loaded = []
         try:
@@ -317,11 +296,13 @@ class LoadLanes:
             absent = set(db.tables(con))
             clock("absent sources")
             for src in self.plan.shared:
+                take(src)
                 self._load_one(con, src)
             shared = set(db.tables(con)) - absent
             clock("shared")
             for i in self.queue.take():
                 for src in self.plan.groups[i]:
+                    take(src)
                     logs[src.id] = self._load_one(con, src)
                     loaded.append(src.id)
             tables = sorted(set(db.tables(con)) - shared)  # the absent sources' and the groups'
@@ -332,7 +313,7 @@ class LoadLanes:
             raise
         finally:
             con.close()
-        return _LaneResult(verified, tables, logs, timings, loaded)
+        return _LaneResult(keys, tables, logs, timings, loaded)
 
     def _take_tables(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
         """Copy the child's ``tables`` into ``con``."""
@@ -350,17 +331,19 @@ class LoadLanes:
                 self.queue.close()
                 self.queue = None
 
-    def _abandon(self) -> _Verified:
-        """This process failed: stop the child taking groups, wait for it; what it verified (if it said)."""
+    def _abandon(self) -> None:
+        """This process failed: stop the child taking groups and wait for it (its result unused)."""
         if self.child is None:
-            return _Verified()
+            return
         try:
             if self.queue is not None:
                 self.queue.drain()
-            return self._join().verified
-        except BaseException:  # noqa: BLE001 - this process's error is the one raised
-            return _Verified()
+            self.child.reap()
         finally:
+            self.child = None
+            if self.queue is not None:
+                self.queue.close()
+                self.queue = None
             self._clean()
 
     def _clean(self) -> None:
