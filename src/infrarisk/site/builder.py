@@ -21,6 +21,7 @@ from ..profiles import Profile
 from ..settings import Settings
 from . import fragments
 from .features import TYPE_LABELS
+from .gcpause import paused
 from .render import render
 
 
@@ -90,6 +91,7 @@ PARTS = {"assets.html": lambda ctx: {"rows_html": fragments.asset_rows(ctx["rows
 class SiteBuilder:
     """Collects what every page needs from one finished database."""
 
+    @paused  # hundreds of thousands of small objects at 100,000 assets: no collection of the build's heap meanwhile
     def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile):
         self.con, self.settings, self.profile = con, settings, profile
         self.explainer = Explainer(con, profile, settings)
