@@ -2,6 +2,7 @@
 
 Contract: each function takes the rows a page's context holds and returns the markup of one
 repeated part of its template — of ``owner.html`` (rows of :func:`.owner_pages.page_context`):
+:func:`chain_items` (the control chain above), :func:`below_items` (the entities directly below),
 :func:`holdings_rows` (the rows of the holdings table with their ownership paths),
 :func:`svg_points` (the circles of the inline map), :func:`total_rows` (a totals table's
 rows) and :func:`source_items` (the numbered sources); of ``assets.html`` (rows of
@@ -56,6 +57,34 @@ def _path(steps: list[dict]) -> str:
         out.append(f' {esc(s["share"])}{" (controls)" if s["is_control"] else ""} {s["refs_html"]}')
         out.append(" → ")
     return "".join(out[:-1])
+
+
+def _who(name, url) -> str:
+    """A name, as a link to ``url`` when there is one (``owner.html``'s ``who`` macro)."""
+    return f'<a href="{esc(url)}">{esc(name)}</a>' if url else esc(name)
+
+
+def chain_items(above: list[dict]) -> Markup:
+    """The ``<li>`` of each step of the control chain above an owner, each followed by a newline."""
+    out = []
+    for a in above:
+        s = a["step"]
+        if s:
+            basis = f', {esc(s["control_basis"])}' if s["control_basis"] else ""
+            out.append(f'<li>controlled by {_who(a["name"], a["url"])} — {esc(s["share"])}{basis} {s["refs_html"]}</li>\n')
+        else:
+            out.append(f'<li>controlled by {_who(a["name"], a["url"])}</li>\n')
+    return Markup("".join(out))
+
+
+def below_items(below: list[dict]) -> Markup:
+    """The ``<li>`` of each entity directly below an owner, each followed by a newline."""
+    out = []
+    for s in below:
+        ctl = (f' (controls{": " + esc(s["control_basis"]) if s["control_basis"] else ""})' if s["is_control"]
+               else "")
+        out.append(f'<li>{_who(s["subject"], s["subject_url"])}: {esc(s["share"])}{ctl} {s["refs_html"]}</li>\n')
+    return Markup("".join(out))
 
 
 def holdings_rows(rows: list[dict]) -> Markup:

@@ -183,18 +183,24 @@ def collect(con) -> OwnerData:
 @dataclass
 class Shared:
     """What every owner page of one site shows the same way, worked out once: each edge's fixed
-    step fields (by edge id) and each link's source (by link id: url, title, date, is_http, or None)."""
+    step fields (by edge id), each link's source (by link id: url, title, date, is_http, or None),
+    each edge's sources (by edge id: those of its links that have a URL), each asset's fixed row
+    fields (by asset id), share texts (by (min, max)) and the markup of a list of source numbers."""
 
     edges: dict = field(default_factory=dict)
     links: dict = field(default_factory=dict)
+    edge_links: dict = field(default_factory=dict)
+    assets: dict = field(default_factory=dict)
+    shares: dict = field(default_factory=dict)
+    refs_html: dict = field(default_factory=dict)
 
 
 class _Sources:
     """The numbered sources of one page."""
 
-    def __init__(self, links: dict, known: dict | None = None):
+    def __init__(self, links: dict, shared: Shared):
         self.links, self.urls, self.items = links, {}, []
-        self.known = {} if known is None else known  # Shared.links
+        self.known, self.edge_links = shared.links, shared.edge_links
 
     def _link(self, lid):
         try:
@@ -210,19 +216,23 @@ class _Sources:
             self.known[lid] = info
             return info
 
-    def refs(self, link_ids) -> list[int]:
+    def refs(self, edge: dict) -> tuple[int, ...]:
+        """The numbers of the edge's sources on this page (numbered in order of first use)."""
+        try:
+            infos = self.edge_links[edge["edge_id"]]
+        except KeyError:
+            infos = self.edge_links[edge["edge_id"]] = [
+                i for i in map(self._link, edge["link_ids"] or ()) if i is not None]
         out = []
-        for lid in link_ids or ():
-            info = self._link(lid)
-            if info is None:
-                continue
-            n = self.urls.get(info[0])
+        urls = self.urls
+        for info in infos:
+            n = urls.get(info[0])
             if n is None:
-                n = self.urls[info[0]] = len(self.items) + 1
+                n = urls[info[0]] = len(self.items) + 1
                 self.items.append({"n": n, "url": info[0], "title": info[1], "date": info[2], "is_http": info[3]})
             if n not in out:
                 out.append(n)
-        return out
+        return tuple(out)
 
 
 def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
@@ -251,19 +261,20 @@ def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
     return out
 
 
-def _step(e: dict, src: _Sources, urls: dict, known: dict | None = None) -> dict:
-    """A step of a chain or path: the edge's own fields (the same on every page: kept in ``known``,
-    :attr:`Shared.edges`, when given) and its sources, numbered on this page."""
-    fixed = None if known is None else known.get(e["edge_id"])
+def _step(e: dict, src: _Sources, urls: dict, shared: Shared) -> dict:
+    """A step of a chain or path: the edge's own fields (the same on every page: kept in
+    :attr:`Shared.edges`) and its sources, numbered on this page."""
+    fixed = shared.edges.get(e["edge_id"])
     if fixed is None:
-        fixed = {"owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
-                 "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
-                 "share": e["share"], "is_control": bool(e["is_control"]), "control_basis": e["control_basis"]}
-        if known is not None:
-            known[e["edge_id"]] = fixed
-    refs = src.refs(e["link_ids"])
-    # source numbers are integers this module made: markup built here, not from data
-    return {**fixed, "refs": refs, "refs_html": Markup("".join([f'<a href="#src-{n}">[{n}]</a>' for n in refs]))}
+        fixed = shared.edges[e["edge_id"]] = {
+            "owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
+            "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
+            "share": e["share"], "is_control": bool(e["is_control"]), "control_basis": e["control_basis"]}
+    refs = src.refs(e)
+    html = shared.refs_html.get(refs)
+    if html is None:  # source numbers are integers this module made: markup built here, not from data
+        html = shared.refs_html[refs] = Markup("".join([f'<a href="#src-{n}">[{n}]</a>' for n in refs]))
+    return {**fixed, "refs": list(refs), "refs_html": html}
 
 
 def _svg_points(rows: list[dict]) -> dict | None:
@@ -288,32 +299,43 @@ def _svg_points(rows: list[dict]) -> dict | None:
 
 def page_context(d: OwnerData, eid: str, urls: dict, shared: Shared | None = None) -> dict:
     """Everything ``owner.html`` shows for one entity; ``shared``: what the pages of one site (the
-    same ``urls``) show the same way."""
+    same ``urls``) show the same way (a fresh one when not given)."""
+    shared = Shared() if shared is None else shared
     e = d.entities[eid]
-    src = _Sources(d.links, None if shared is None else shared.links)
-    known = None if shared is None else shared.edges
+    src = _Sources(d.links, shared)
     chain = list(e["control_chain_ids"] or [eid])
     above = []
     for lower, upper in zip(chain, chain[1:]):
         edge = d.edge_of.get((upper, lower))
         above.append({"name": d.entities.get(upper, {}).get("entity_name", upper), "url": urls.get(upper),
-                      **({"step": _step(edge, src, urls, known)} if edge else {"step": None})})
-    below = [_step(x, src, urls, known) for x in d.out_edges.get(eid, ()) if x["subject_id"] not in d.assets]
+                      "step": _step(edge, src, urls, shared) if edge else None})
+    below = [_step(x, src, urls, shared) for x in d.out_edges.get(eid, ()) if x["subject_id"] not in d.assets]
     held = d.holdings.get(eid, {})
     ctl = d.controls.get(eid, set())
     targets = set(held) | ctl
     paths = _path(d, eid, targets)
+    fixed_rows, shares = shared.assets, shared.shares
     rows = []
     for aid in sorted(targets):  # a set: sorted, so the sources are numbered the same in every build
-        a = d.assets[aid]
-        lo, hi = held.get(aid, (0.0, 0.0))
-        rows.append({"asset_id": aid, "name": a["name"], "asset_type": a["asset_type"],
-                     "type_label": TYPE_LABELS.get(a["asset_type"], a["asset_type"]), "country_code": a["country_code"],
-                     "band": a["band"], "share_min": lo, "share_max": hi,
-                     "share": share_text(lo, hi) if aid in held else "no economic share recorded",
-                     "controls": aid in ctl, "map_url": "../index.html#sel=" + quote(aid, safe=":"),
-                     "path": [_step(x, src, urls, known) for x in paths.get(aid, [])],
-                     "longitude": a["longitude"], "latitude": a["latitude"]})
+        fixed = fixed_rows.get(aid)
+        if fixed is None:
+            a = d.assets[aid]
+            fixed = fixed_rows[aid] = {
+                "asset_id": aid, "name": a["name"], "asset_type": a["asset_type"],
+                "type_label": TYPE_LABELS.get(a["asset_type"], a["asset_type"]), "country_code": a["country_code"],
+                "band": a["band"], "map_url": "../index.html#sel=" + quote(aid, safe=":"),
+                "longitude": a["longitude"], "latitude": a["latitude"]}
+        lh = held.get(aid)
+        if lh is None:
+            lo = hi = 0.0
+            share = "no economic share recorded"
+        else:
+            lo, hi = lh
+            share = shares.get(lh)
+            if share is None:
+                share = shares[lh] = share_text(lo, hi)
+        rows.append({**fixed, "share_min": lo, "share_max": hi, "share": share, "controls": aid in ctl,
+                     "path": [_step(x, src, urls, shared) for x in paths.get(aid, ())]})
     rows.sort(key=lambda r: (-r["share_min"], -r["share_max"], r["name"] or "", r["asset_id"]))
     totals: dict[tuple, dict] = {}
     for r in rows:
@@ -346,7 +368,8 @@ def owner_urls(d: OwnerData) -> dict[str, str]:
 def page_parts(page: dict) -> dict:
     """The repeated parts of ``owner.html`` as markup (:mod:`.fragments`), from :func:`page_context`."""
     svg = page["svg"]
-    return {"rows_html": frag.holdings_rows(page["rows"]),
+    return {"above_html": frag.chain_items(page["above"]), "below_html": frag.below_items(page["below"]),
+            "rows_html": frag.holdings_rows(page["rows"]),
             "svg_html": frag.svg_points(svg["points"]) if svg else Markup(""),
             "by_country_html": frag.total_rows(page["by_country"]),
             "by_type_html": frag.total_rows(page["by_type"]),
