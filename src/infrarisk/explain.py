@@ -151,6 +151,18 @@ class Explainer:
             })
         return out
 
+    def control_edges(self, asset_id: str) -> list[dict]:
+        """The edges of the asset's control chain, top-down as the score stage wrote them (records of
+        ``out_exposure__evidence_edges``)."""
+        return [self.edges[eid] for eid in self._control_steps.get(asset_id, ())]
+
+    def group_rows(self, asset_id: str) -> list[tuple[dict, list[list[dict]]]]:
+        """Per high-risk group of the profile (in its order) with a row for the asset: the row of
+        ``out_exposure__asset_groups`` and its paths (each a list of ``out_exposure__evidence_paths``
+        records, by step)."""
+        rows = {r["group_id"]: r for r in self._groups.get(asset_id, ())}
+        return [(rows[g.id], self._paths.get((asset_id, g.id), [])) for g in self.profile.groups if g.id in rows]
+
     def control(self, asset_id: str) -> dict | None:
         """The control chain of the asset, or None when no controller is identified."""
         c = self.controllers.get(asset_id)

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import licences
-from ..fmt import edge_share, stake_share
+from ..fmt import edge_share, share_text, stake_share
 from ..review import AgeRule
 from . import vendor_site
 from .mapdata import SHARD_SIZE, MapData, js_call
@@ -209,25 +209,25 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, aid: str, holders: list[dict], r
                 seen.add(e["owner_entity_id"])
                 todo.append(e["owner_entity_id"])
     d["edges"], d["truncated"] = edges, truncated
-    ctl = ex.control(aid)
-    if ctl:
-        d["control"] = {"steps": [[sh.node(s["owner_id"], aid), sh.node(s["subject_id"], aid), s["basis"], s["share"],
-                                   [sh.src(x["url"], x["title"], x["as_of"], x["status"], x["evidence_date"],
-                                           x["evidence_precision"]) for x in s["sources"]]]
-                                  for s in ctl["steps"]],
-                        "country": ctl["country"], "state": ctl["reaches_state"]}
+    c = ex.controllers.get(aid)
+    if c is not None and c["controller_entity_id"] is not None:  # Explainer.control, its fields as the file has them
+        d["control"] = {"steps": [[sh.node(e["owner_entity_id"], aid), sh.node(e["subject_id"], aid),
+                                   e["control_basis"], sh.memo.edge_share(e), sh.link_sources(e["link_ids"])]
+                                  for e in ex.control_edges(aid)],
+                        "country": c["controlling_country_code"], "state": bool(c["is_state_controlled"])}
     groups = []
-    for grp in ex.group_view(aid):
-        if not grp["paths"] and grp["band"] in ("none", "unknown"):
+    edge_of = ex.edges
+    for r, paths in ex.group_rows(aid):  # Explainer.group_view, its fields as the file has them
+        if not paths and r["band"] in ("none", "unknown"):
             continue
-        groups.append({"label": grp["group_label"], "band": grp["band"], "share": grp["share"],
-                       "reason": grp["reason"],
-                       "paths": [{"top": p["top_country"], "look": p["look_through"],
-                                  "steps": [[sh.node(s["owner_id"], aid), sh.node(s["subject_id"], aid), s["share"],
-                                             [sh.src(x["url"], x["title"], x["as_of"], x["status"],
-                                                     x["evidence_date"], x["evidence_precision"])
-                                              for x in s["sources"]]] for s in p["steps"]]}
-                                 for p in grp["paths"]]})
+        groups.append({"label": r["group_label"], "band": r["band"], "share": share_text(r["share_min"], r["share_max"]),
+                       "reason": r["band_reason"],
+                       "paths": [{"top": p[0]["top_country_code"],
+                                  "look": share_text(p[0]["look_through"], p[0]["look_through"]),
+                                  "steps": [[sh.node(e["owner_entity_id"], aid), sh.node(e["subject_id"], aid),
+                                             sh.memo.edge_share(e), sh.link_sources(e["link_ids"])]
+                                            for e in (edge_of[st["edge_id"]] for st in p)]}
+                                 for p in paths]})
     d["groups"] = groups
     return d
 
