@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -376,11 +377,56 @@ def page_parts(page: dict) -> dict:
             "sources_html": frag.source_items(page["page_sources"])}
 
 
+#: stand-ins for the title and the main part in the frame of the owner pages (:func:`frame`): no text
+#: escapes to a NUL character
+_TITLE, _MAIN = "\x00title\x00", "\x00main\x00"
+
+
+def frame(**ctx) -> tuple[list[str], str]:
+    """The frame of every owner page (``owner.html``: ``base.html`` with the site's header and
+    footer), rendered once: (the text around each place the title goes, the text after the main
+    part). A page is ``esc(title).join(head) + main + tail``, byte for byte what ``owner.html``
+    renders with that title and main part."""
+    text = render("owner.html", title=_TITLE, main_html=Markup(_MAIN), **ctx)
+    head, tail = text.split(_MAIN)
+    return head.split(_TITLE), tail
+
+
+def page_html(head: list[str], tail: str, page: dict) -> str:
+    """One owner page's HTML from :func:`frame` and its :func:`page_context`."""
+    main = render("_owner_main.html", **page, **page_parts(page))
+    return frag.esc(page["entity"]["name"]).join(head) + main + tail
+
+
+def write_files(folder: Path, files) -> None:
+    """Write each ``(name, bytes)`` of ``files`` into the existing ``folder``, replacing a file of
+    that name: one open, write and close per file, relative to the folder's descriptor where the
+    system allows it (no path walk, no buffered file object per file)."""
+    if os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY"):
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        where = {"dir_fd": dir_fd}
+    else:  # pragma: no cover  (systems without dir_fd)
+        dir_fd, where, folder = None, {}, str(folder)
+    try:
+        for name, data in files:
+            fd = os.open(name if dir_fd is not None else os.path.join(folder, name),
+                         os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666, **where)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+    finally:
+        if dir_fd is not None:
+            os.close(dir_fd)
+
+
 def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     """Write ``owners/<slug>.html`` for every owner; return ``{entity_id: "owners/<slug>.html"}``.
 
-    The header and footer, the same on every owner page, are rendered once (``chrome`` of
-    ``base.html``).
+    The frame, the same on every owner page (``base.html`` with its header and footer), is
+    rendered once (:func:`frame`); each page renders its main part (``_owner_main.html``).
     """
     urls = owner_urls(d)
     rel = {eid: f"{Path(u).name}" for eid, u in urls.items()}  # links between owner pages
@@ -388,9 +434,8 @@ def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     ctx = {**common, "page": "owner", "root": "../"}
     chrome = {"nav": Markup(render("_nav.html", **ctx)), "footer": Markup(render("_footer.html", **ctx))}
+    head, tail = frame(chrome=chrome, **ctx)
     shared = Shared()
-    for eid in sorted(urls):
-        page = page_context(d, eid, rel, shared)
-        html = render("owner.html", title=page["entity"]["name"], chrome=chrome, **page, **page_parts(page), **ctx)
-        (folder / rel[eid]).write_bytes(html.encode("utf-8"))
+    write_files(folder, ((rel[eid], page_html(head, tail, page_context(d, eid, rel, shared)).encode("utf-8"))
+                         for eid in sorted(urls)))
     return urls
