@@ -162,3 +162,29 @@ def test_shared_parts_change_no_page(site):
     for eid in sorted(rel):
         assert owner_pages.page_context(d, eid, rel, shared) == owner_pages.page_context(d, eid, rel)
     assert shared.edges and shared.links
+
+
+@pytest.mark.parametrize("title", ["Plain Name S.A.", "<img src=x onerror=alert(1)>", "Tom & Jerry's \"Co\"",
+                                   "Zürich → Ω", "a&amp;b", "", None, "\x00title\x00"])
+def test_frame_and_main_part_equal_the_whole_template(title):
+    """A page put together from the frame rendered once and its main part is what ``owner.html`` renders."""
+    from markupsafe import Markup
+
+    from infrarisk.site import fragments
+    from infrarisk.site.render import render
+    ctx = {"sources": [], "profile": None, "as_of": None, "owner_urls": {}, "page": "owner", "root": "../",
+           "chrome": {"nav": Markup("<header>nav</header>\n"), "footer": Markup("<footer>f</footer>\n")}}
+    main = '<h1>x &amp; <b>y</b></h1>\n<p>\x00main\x00</p>'
+    head, tail = owner_pages.frame(**ctx)
+    whole = render("owner.html", title=title, main_html=Markup(main), **ctx)
+    assert fragments.esc(title).join(head) + main + tail == whole
+    assert len(head) == 4 and "<header>nav</header>" in head[-1] and tail.startswith("</main>\n")
+
+
+def test_write_files_writes_and_replaces(tmp_path):
+    (tmp_path / "b.html").write_bytes(b"old and longer than the new text")
+    owner_pages.write_files(tmp_path, [("a.html", "é<>\n".encode()), ("b.html", b"new"), ("c.html", b"")])
+    assert (tmp_path / "a.html").read_bytes() == "é<>\n".encode()
+    assert (tmp_path / "b.html").read_bytes() == b"new"
+    assert (tmp_path / "c.html").read_bytes() == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.html", "c.html"]

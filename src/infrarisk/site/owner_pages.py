@@ -6,8 +6,7 @@ Contract: :func:`collect` reads tables only — the ownership edges the score st
 (``core_ownership__entities``, ``out_ownership__entities``: country, control chain), the
 assets' controllers (``out_ownership__asset_controllers``) and the mapped assets
 (``out_exposure__assets``) — and computes each entity's look-through share in every asset
-below it with the project's exact solver (:func:`infrarisk.ownership.solver.solve` on the
-economic edges: loops solved, never cut). :func:`write_owner_pages` writes a page per
+below it with the project's exact solver (:func:`.lookthrough.lookthrough`: loops solved, never cut). :func:`write_owner_pages` writes a page per
 entity with a holding (a look-through share, or an asset whose control chain it is on):
 its country and the control chain above it with the source of each step, the entities
 directly below it, every asset it holds or controls (share, one ownership path with the
@@ -17,7 +16,9 @@ assets. It returns ``{entity_id: "owners/<slug>.html"}`` for the links of other 
 Slugs (:func:`slugs`) are the entity id in lower-case letters, digits and hyphens, cut to 80
 characters; ids that would share a slug all get a hash of the id appended, so each slug is
 unique and stable. Output is deterministic; every string from data goes through the
-autoescaping template ``owner.html``, or, in the page's repeated parts (the holdings, the map's
+autoescaping templates (``owner.html``, the frame: ``base.html`` with the header and footer,
+rendered once per site by :func:`frame`; ``_owner_main.html``, the main part, once per page), or,
+in the page's repeated parts (the chain above, the entities below, the holdings, the map's
 points, the totals, the sources: :func:`page_parts`), through :mod:`.fragments`, which escapes
 the same way.
 """
@@ -33,14 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-import numpy as np
-import scipy.sparse as sp
 from markupsafe import Markup
 
 from ..fmt import share_text
-from ..ownership import solver
 from . import fragments as frag
 from .features import TYPE_LABELS
+from .lookthrough import lookthrough
 from .render import BAND_COLOURS, render
 
 FOLDER = "owners"
@@ -86,60 +85,6 @@ def _rows(con, sql: str) -> list[dict]:
     cur = con.execute(sql)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
-def lookthrough(edges: list[dict], owners: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
-    """Look-through economic share of each of ``owners`` in every node below it: ``{owner: {node: (lo, hi)}}``.
-
-    The sum over ownership paths of the product of the shares (minimum and maximum),
-    solved exactly on the economic edges (cross-holdings included); every node reached
-    through economic edges is listed, with 0 where the recorded shares are 0.
-
-    Examples
-    --------
-    >>> e = [{"owner_entity_id": "a", "subject_id": "b", "share_min": 0.5, "share_max": 0.5, "is_economic": True},
-    ...      {"owner_entity_id": "b", "subject_id": "x", "share_min": 0.4, "share_max": 1.0, "is_economic": True}]
-    >>> lookthrough(e, ["a"])["a"]["x"]
-    (0.2, 0.5)
-    """
-    econ = [e for e in edges if e["is_economic"]]
-    ids = sorted({e["owner_entity_id"] for e in econ} | {e["subject_id"] for e in econ} | set(owners))
-    pos = {v: i for i, v in enumerate(ids)}
-    n, k = len(ids), len(owners)
-    if not econ or not k:
-        return {o: {} for o in owners}
-    src = np.array([pos[e["owner_entity_id"]] for e in econ], dtype=np.int64)
-    dst = np.array([pos[e["subject_id"]] for e in econ], dtype=np.int64)
-    lo = np.array([float(e["share_min"] or 0.0) for e in econ])
-    hi = np.minimum(np.array([float(1.0 if e["share_max"] is None else e["share_max"]) for e in econ]), 1.0)
-    B = sp.csr_matrix((np.ones(k), ([pos[o] for o in owners], np.arange(k))), shape=(n, k))
-    cond = solver.condense(n, src, dst)
-    X_lo = sp.csc_matrix(solver.solve(n, src, dst, lo, B, cond=cond))
-    X_hi = sp.csc_matrix(solver.solve(n, src, dst, hi, B, cond=cond))
-    # the columns as plain lists, sliced per owner (not a sparse column object per owner)
-    lo_ptr, lo_idx, lo_val = X_lo.indptr.tolist(), X_lo.indices.tolist(), X_lo.data.tolist()
-    hi_ptr, hi_idx, hi_val = X_hi.indptr.tolist(), X_hi.indices.tolist(), X_hi.data.tolist()
-    below: dict[int, list[int]] = {}
-    for a, b in zip(src.tolist(), dst.tolist()):
-        below.setdefault(a, []).append(b)
-    out = {}
-    for j, o in enumerate(owners):
-        # every node the owner reaches through economic edges (a recorded 0% stake included, as db.holdings)
-        start = pos[o]
-        seen, stack = {start}, [start]
-        while stack:
-            for w in below.get(stack.pop(), ()):
-                if w not in seen:
-                    seen.add(w)
-                    stack.append(w)
-        lo_of = dict(zip(lo_idx[lo_ptr[j]:lo_ptr[j + 1]], lo_val[lo_ptr[j]:lo_ptr[j + 1]]))
-        hi_of = dict(zip(hi_idx[hi_ptr[j]:hi_ptr[j + 1]], hi_val[hi_ptr[j]:hi_ptr[j + 1]]))
-        res = {}
-        for i in seen - {start}:
-            lv = min(max(lo_of.get(i, 0.0), 0.0), 1.0)
-            res[ids[i]] = (lv, min(max(hi_of.get(i, 0.0), lv), 1.0))
-        out[o] = res
-    return out
 
 
 def collect(con) -> OwnerData:
