@@ -80,6 +80,10 @@ def test_holdings_rows_equal_the_template():
     rows = _rows()
     assert "<tbody>\n" + str(fragments.holdings_rows(rows)) + "</tbody>" == _jinja(ROWS, rows=rows)
     assert "<tbody>\n" + str(fragments.holdings_rows([])) + "</tbody>" == _jinja(ROWS, rows=[])
+    # steps that carry their head (as the owner pages' shared steps do) write the same
+    with_head = [{**r, "path": [{**s, "head_html": fragments.step_head(s)} for s in r["path"]]} for r in rows]
+    assert any(r["path"] for r in with_head)
+    assert fragments.holdings_rows(with_head) == fragments.holdings_rows(rows)
 
 
 def test_chain_and_below_items_equal_the_template():

@@ -49,14 +49,17 @@ def esc(value) -> str:
     return _escape_inner(value)
 
 
+def step_head(s: dict) -> Markup:
+    """A step of an ownership path without its sources: the subject (a link to its page if it has
+    one), the share and whether the step controls."""
+    subject = esc(s["subject"])
+    who = f'<a href="{esc(s["subject_url"])}">{subject}</a>' if s["subject_url"] else subject
+    return Markup(f'{who} {esc(s["share"])}{" (controls)" if s["is_control"] else ""}')
+
+
 def _path(steps: list[dict]) -> str:
-    out = []
-    for s in steps:
-        subject = esc(s["subject"])
-        out.append(f'<a href="{esc(s["subject_url"])}">{subject}</a>' if s["subject_url"] else subject)
-        out.append(f' {esc(s["share"])}{" (controls)" if s["is_control"] else ""} {s["refs_html"]}')
-        out.append(" → ")
-    return "".join(out[:-1])
+    """The steps of a path, each as :func:`step_head` (``head_html`` when the step has it) and its sources."""
+    return " → ".join([f'{s.get("head_html") or step_head(s)} {s["refs_html"]}' for s in steps])
 
 
 def _who(name, url) -> str:

@@ -209,13 +209,15 @@ def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
 
 def _step(e: dict, src: _Sources, urls: dict, shared: Shared) -> dict:
     """A step of a chain or path: the edge's own fields (the same on every page: kept in
-    :attr:`Shared.edges`) and its sources, numbered on this page."""
+    :attr:`Shared.edges`, with ``head_html``, :func:`.fragments.step_head`) and its sources,
+    numbered on this page."""
     fixed = shared.edges.get(e["edge_id"])
     if fixed is None:
         fixed = shared.edges[e["edge_id"]] = {
             "owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
             "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
             "share": e["share"], "is_control": bool(e["is_control"]), "control_basis": e["control_basis"]}
+        fixed["head_html"] = frag.step_head(fixed)
     refs = src.refs(e)
     html = shared.refs_html.get(refs)
     if html is None:  # source numbers are integers this module made: markup built here, not from data
