@@ -32,6 +32,18 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*cols)]
 
 
+def as_records(rows) -> list[dict]:
+    """:func:`infrarisk.explain.records` rows as :func:`_records` has them: a missing number or text
+    (NaN, NA) is None (NaT stays NaT, as in both).
+
+    Examples
+    --------
+    >>> as_records([{"a": float("nan"), "b": pd.NA, "c": pd.NaT, "d": "x"}])
+    [{'a': None, 'b': None, 'c': NaT, 'd': 'x'}]
+    """
+    return [{k: None if v is pd.NA or (type(v) is float and v != v) else v for k, v in r.items()} for r in rows]
+
+
 class AssetRows(Mapping):
     """The rows of ``out_exposure__assets`` by asset id, as :func:`_records` gives them; each row's
     dict is made when it is first asked for (most pages read a few columns of each asset:
@@ -103,7 +115,7 @@ class SiteBuilder:
         self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
         # lookups by id, so that per-asset work stays linear at 100,000 assets
         self.asset_rows = AssetRows(self.assets)
-        links = _records(self.explainer.links)
+        links = as_records(self.explainer.link_by_id.values())  # converted once, by the Explainer
         self.links_by_id = {r["link_id"]: r for r in links}
         self.holders_by_asset: dict[str, list[dict]] = {}
         for r in links:  # already ordered: current first, largest share first
