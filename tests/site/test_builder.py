@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from infrarisk.explain import records
+from infrarisk.explain import columns
 from infrarisk.site.builder import AssetRows, _records, as_records
 
 
@@ -50,7 +50,7 @@ def test_no_rows():
 
 def test_explainer_records_made_into_site_records_equal_the_site_records():
     df = _frame()
-    want, got = _records(df), as_records(records(df))
+    want, got = _records(df), as_records(df, columns(df))
     assert len(got) == len(want) == 3
     for g, w in zip(got, want):
         assert list(g) == list(w)

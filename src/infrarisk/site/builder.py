@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ..explain import Explainer
@@ -32,16 +33,27 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*cols)]
 
 
-def as_records(rows) -> list[dict]:
-    """:func:`infrarisk.explain.records` rows as :func:`_records` has them: a missing number or text
-    (NaN, NA) is None (NaT stays NaT, as in both).
+def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]]) -> list[dict]:
+    """:func:`_records` of ``df`` from its :func:`infrarisk.explain.columns` (converted once): a missing
+    value is None, but for dates (NaT, as :func:`_records` has it).
 
     Examples
     --------
-    >>> as_records([{"a": float("nan"), "b": pd.NA, "c": pd.NaT, "d": "x"}])
-    [{'a': None, 'b': None, 'c': NaT, 'd': 'x'}]
+    >>> from infrarisk.explain import columns
+    >>> df = pd.DataFrame({"a": [1.5, None], "d": pd.to_datetime(["2020-01-02", None]), "s": ["x", None]})
+    >>> as_records(df, columns(df))
+    [{'a': 1.5, 'd': Timestamp('2020-01-02 00:00:00'), 's': 'x'}, {'a': None, 'd': NaT, 's': None}]
     """
-    return [{k: None if v is pd.NA or (type(v) is float and v != v) else v for k, v in r.items()} for r in rows]
+    names, cols = columns
+    out = []
+    for c, col in zip(df.columns, cols):
+        if not pd.api.types.is_datetime64_any_dtype(df[c].dtype):
+            missing = pd.isna(col)
+            if missing.any():
+                col = col.copy()
+                col[missing] = None
+        out.append(col)
+    return [dict(zip(names, row)) for row in zip(*out)]
 
 
 class AssetRows(Mapping):
@@ -115,7 +127,7 @@ class SiteBuilder:
         self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
         # lookups by id, so that per-asset work stays linear at 100,000 assets
         self.asset_rows = AssetRows(self.assets)
-        links = as_records(self.explainer.link_by_id.values())  # converted once, by the Explainer
+        links = as_records(self.explainer.links, self.explainer.link_columns)  # converted once, by the Explainer
         self.links_by_id = {r["link_id"]: r for r in links}
         self.holders_by_asset: dict[str, list[dict]] = {}
         for r in links:  # already ordered: current first, largest share first
