@@ -188,3 +188,21 @@ def test_write_files_writes_and_replaces(tmp_path):
     assert (tmp_path / "b.html").read_bytes() == b"new"
     assert (tmp_path / "c.html").read_bytes() == b""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.html", "c.html"]
+
+
+def test_collect_from_the_explainers_edges_equals_collect_alone(real_build):
+    """The owner data made from the edges the Explainer read equal what collect reads itself."""
+    from infrarisk.explain import Explainer
+    from infrarisk.profiles import load_profile
+    s, _ = real_build
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    try:
+        alone = owner_pages.collect(con)
+        ex = Explainer(con, load_profile(s.profile), s)
+        given = owner_pages.collect(con, list(ex.edges.values()))
+    finally:
+        con.close()
+    assert given.edges == alone.edges and len(given.edges) > 100
+    assert given.holdings == alone.holdings and given.controls == alone.controls
+    assert given.out_edges == alone.out_edges and given.edge_of == alone.edge_of
+    assert all("share" not in e for e in ex.edges.values())  # the Explainer's records are left as they were

@@ -42,7 +42,7 @@ class Extras:
 @paused
 def plan_extras(sb: "SiteBuilder") -> Extras:
     """Read the owner pages' data from ``sb.con``; nothing is written."""
-    owners = owner_pages.collect(sb.con)
+    owners = owner_pages.collect(sb.con, list(sb.explainer.edges.values()))  # the edges as the Explainer read them
     return Extras(owners, owner_pages.owner_urls(owners))
 
 

@@ -87,12 +87,19 @@ def _rows(con, sql: str) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def collect(con) -> OwnerData:
-    """Read the tables (module docstring) and compute every entity's holdings."""
-    edges = _rows(con, """
-        SELECT edge_id, owner_entity_id, owner_name, subject_id, subject_name, share_min, share_max, is_control,
-               control_basis, is_economic, interest_type, link_ids
-        FROM out_exposure__evidence_edges ORDER BY edge_id""")
+#: the columns of ``out_exposure__evidence_edges`` an owner page reads
+EDGE_COLUMNS = ("edge_id", "owner_entity_id", "owner_name", "subject_id", "subject_name", "share_min", "share_max",
+                "is_control", "control_basis", "is_economic", "interest_type", "link_ids")
+
+
+def collect(con, edges: list[dict] | None = None) -> OwnerData:
+    """Read the tables (module docstring) and compute every entity's holdings; ``edges``: the rows
+    of ``out_exposure__evidence_edges`` in edge id order when the caller has read them (with at
+    least :data:`EDGE_COLUMNS`; the Explainer's ``edges.values()``), else read here."""
+    if edges is None:
+        edges = _rows(con, f"SELECT {', '.join(EDGE_COLUMNS)} FROM out_exposure__evidence_edges ORDER BY edge_id")
+    else:  # copies: the pages add a field to each
+        edges = [{c: e[c] for c in EDGE_COLUMNS} for e in edges]
     # only the assets an owner page can show: below an edge, or on a control chain
     assets = {r["asset_id"]: r for r in _rows(con, """
         SELECT asset_id, name, asset_type, country_code, latitude, longitude, band FROM out_exposure__assets
