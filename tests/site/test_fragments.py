@@ -84,6 +84,10 @@ def test_holdings_rows_equal_the_template():
     with_head = [{**r, "path": [{**s, "head_html": fragments.step_head(s)} for s in r["path"]]} for r in rows]
     assert any(r["path"] for r in with_head)
     assert fragments.holdings_rows(with_head) == fragments.holdings_rows(rows)
+    # rows that carry their asset's parts and their path as markup (as the owner pages' rows do) write the same
+    ready = [{**{k: v for k, v in r.items() if k != "path"}, "row_parts": fragments.asset_row_parts(r),
+              "path_html": fragments._path(r["path"])} for r in rows]
+    assert fragments.holdings_rows(ready) == fragments.holdings_rows(rows)
 
 
 def test_chain_and_below_items_equal_the_template():

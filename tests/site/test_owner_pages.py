@@ -181,15 +181,6 @@ def test_frame_and_main_part_equal_the_whole_template(title):
     assert len(head) == 4 and "<header>nav</header>" in head[-1] and tail.startswith("</main>\n")
 
 
-def test_write_files_writes_and_replaces(tmp_path):
-    (tmp_path / "b.html").write_bytes(b"old and longer than the new text")
-    owner_pages.write_files(tmp_path, [("a.html", "é<>\n".encode()), ("b.html", b"new"), ("c.html", b"")])
-    assert (tmp_path / "a.html").read_bytes() == "é<>\n".encode()
-    assert (tmp_path / "b.html").read_bytes() == b"new"
-    assert (tmp_path / "c.html").read_bytes() == b""
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.html", "c.html"]
-
-
 def test_collect_from_the_explainers_edges_equals_collect_alone(real_build):
     """The owner data made from the edges the Explainer read equal what collect reads itself."""
     from infrarisk.explain import Explainer

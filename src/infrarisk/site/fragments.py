@@ -90,18 +90,27 @@ def below_items(below: list[dict]) -> Markup:
     return Markup("".join(out))
 
 
+def asset_row_parts(r: dict) -> tuple[str, str, str]:
+    """The parts of a holdings row that depend on the asset only: its escaped id, its name and host
+    cells, its band cell."""
+    return (esc(r["asset_id"]),
+            f'<td><a href="{esc(r["map_url"])}">{esc(r["name"])}</a><br><span class="meta">{esc(r["type_label"])}</span>'
+            f'</td>\n<td>{esc(r["country_code"])}</td>\n',
+            f'<td><span class="band band-{esc(r["band"])}">{esc(r["band"])}</span></td>\n')
+
+
 def holdings_rows(rows: list[dict]) -> Markup:
-    """The ``<tr>`` rows of the holdings table, each followed by a newline."""
-    return Markup("".join(
-        f'<tr data-asset-id="{esc(r["asset_id"])}" data-share-min="{"%.9f" % r["share_min"]}" '
-        f'data-share-max="{"%.9f" % r["share_max"]}">\n'
-        f'<td><a href="{esc(r["map_url"])}">{esc(r["name"])}</a><br><span class="meta">{esc(r["type_label"])}</span></td>\n'
-        f'<td>{esc(r["country_code"])}</td>\n'
-        f'<td>{esc(r["share"])}</td>\n'
-        f'<td>{"yes" if r["controls"] else "no"}</td>\n'
-        f'<td><span class="band band-{esc(r["band"])}">{esc(r["band"])}</span></td>\n'
-        f'<td>{_path(r["path"])}</td>\n'
-        "</tr>\n" for r in rows))
+    """The ``<tr>`` rows of the holdings table, each followed by a newline. A row may carry its
+    :func:`asset_row_parts` (``row_parts``) and its path as markup (``path_html``, the
+    :func:`_path` of its ``path``), worked out once elsewhere."""
+    out = []
+    for r in rows:
+        aid, cells, band = r.get("row_parts") or asset_row_parts(r)
+        path = r["path_html"] if "path_html" in r else _path(r["path"])
+        out.append(f'<tr data-asset-id="{aid}" data-share-min="{"%.9f" % r["share_min"]}" '
+                   f'data-share-max="{"%.9f" % r["share_max"]}">\n{cells}<td>{esc(r["share"])}</td>\n'
+                   f'<td>{"yes" if r["controls"] else "no"}</td>\n{band}<td>{path}</td>\n</tr>\n')
+    return Markup("".join(out))
 
 
 def svg_points(points: list[dict]) -> Markup:

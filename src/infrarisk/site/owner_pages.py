@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from markupsafe import Markup
 from ..fmt import share_text
 from . import fragments as frag
 from .features import TYPE_LABELS
+from .files import write_files
 from .lookthrough import lookthrough
 from .render import BAND_COLOURS, render
 
@@ -214,10 +214,9 @@ def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
     return out
 
 
-def _step(e: dict, src: _Sources, urls: dict, shared: Shared) -> dict:
-    """A step of a chain or path: the edge's own fields (the same on every page: kept in
-    :attr:`Shared.edges`, with ``head_html``, :func:`.fragments.step_head`) and its sources,
-    numbered on this page."""
+def _fixed(e: dict, urls: dict, shared: Shared) -> dict:
+    """The fields of an edge's step that are the same on every page, with ``head_html``
+    (:func:`.fragments.step_head`), once per site (:attr:`Shared.edges`)."""
     fixed = shared.edges.get(e["edge_id"])
     if fixed is None:
         fixed = shared.edges[e["edge_id"]] = {
@@ -225,11 +224,29 @@ def _step(e: dict, src: _Sources, urls: dict, shared: Shared) -> dict:
             "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
             "share": e["share"], "is_control": bool(e["is_control"]), "control_basis": e["control_basis"]}
         fixed["head_html"] = frag.step_head(fixed)
-    refs = src.refs(e)
+    return fixed
+
+
+def _refs_html(refs: tuple[int, ...], shared: Shared) -> Markup:
+    """Links to the numbered sources ``refs``, once per list of numbers (:attr:`Shared.refs_html`)."""
     html = shared.refs_html.get(refs)
     if html is None:  # source numbers are integers this module made: markup built here, not from data
         html = shared.refs_html[refs] = Markup("".join([f'<a href="#src-{n}">[{n}]</a>' for n in refs]))
-    return {**fixed, "refs": list(refs), "refs_html": html}
+    return html
+
+
+def _step(e: dict, src: _Sources, urls: dict, shared: Shared) -> dict:
+    """A step of a chain: the edge's own fields (:func:`_fixed`) and its sources, numbered on this page."""
+    fixed = _fixed(e, urls, shared)
+    refs = src.refs(e)
+    return {**fixed, "refs": list(refs), "refs_html": _refs_html(refs, shared)}
+
+
+def _path_html(edges: list[dict], src: _Sources, urls: dict, shared: Shared) -> Markup:
+    """An ownership path as the holdings table shows it (the ``_path`` of :mod:`.fragments` of its
+    :func:`_step` records), its sources numbered on this page in the order of its steps."""
+    return Markup(" → ".join([f'{_fixed(e, urls, shared)["head_html"]} {_refs_html(src.refs(e), shared)}'
+                              for e in edges]))
 
 
 def _svg_points(rows: list[dict]) -> dict | None:
@@ -280,6 +297,7 @@ def page_context(d: OwnerData, eid: str, urls: dict, shared: Shared | None = Non
                 "type_label": TYPE_LABELS.get(a["asset_type"], a["asset_type"]), "country_code": a["country_code"],
                 "band": a["band"], "map_url": "../index.html#sel=" + quote(aid, safe=":"),
                 "longitude": a["longitude"], "latitude": a["latitude"]}
+            fixed["row_parts"] = frag.asset_row_parts(fixed)
         lh = held.get(aid)
         if lh is None:
             lo = hi = 0.0
@@ -290,7 +308,7 @@ def page_context(d: OwnerData, eid: str, urls: dict, shared: Shared | None = Non
             if share is None:
                 share = shares[lh] = share_text(lo, hi)
         rows.append({**fixed, "share_min": lo, "share_max": hi, "share": share, "controls": aid in ctl,
-                     "path": [_step(x, src, urls, shared) for x in paths.get(aid, ())]})
+                     "path_html": _path_html(paths.get(aid, ()), src, urls, shared)})
     rows.sort(key=lambda r: (-r["share_min"], -r["share_max"], r["name"] or "", r["asset_id"]))
     totals: dict[tuple, dict] = {}
     for r in rows:
@@ -350,30 +368,6 @@ def page_html(head: list[str], tail: str, page: dict) -> str:
     """One owner page's HTML from :func:`frame` and its :func:`page_context`."""
     main = render("_owner_main.html", **page, **page_parts(page))
     return frag.esc(page["entity"]["name"]).join(head) + main + tail
-
-
-def write_files(folder: Path, files) -> None:
-    """Write each ``(name, bytes)`` of ``files`` into the existing ``folder``, replacing a file of
-    that name: one open, write and close per file, relative to the folder's descriptor where the
-    system allows it (no path walk, no buffered file object per file)."""
-    if os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY"):
-        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        where = {"dir_fd": dir_fd}
-    else:  # pragma: no cover  (systems without dir_fd)
-        dir_fd, where, folder = None, {}, str(folder)
-    try:
-        for name, data in files:
-            fd = os.open(name if dir_fd is not None else os.path.join(folder, name),
-                         os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666, **where)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-            finally:
-                os.close(fd)
-    finally:
-        if dir_fd is not None:
-            os.close(dir_fd)
 
 
 def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
