@@ -101,12 +101,10 @@ class MapData:
 
 
 def _sorted_features(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows by band, least severe first (so the most exposed assets are drawn on top), then by asset id
-    (stable: rows of one band and id keep their order); a fresh index."""
-    sev = frame["band"].map(SEVERITY).tolist()
-    ids = frame["asset_id"].tolist()
-    order = sorted(range(len(ids)), key=lambda i: (sev[i], ids[i]))
-    return frame.take(order).reset_index(drop=True)
+    # least severe first, so the most exposed assets are drawn on top
+    key = frame["band"].map(SEVERITY)
+    return frame.assign(_k=key).sort_values(["_k", "asset_id"], kind="mergesort").drop(columns="_k").reset_index(
+        drop=True)
 
 
 @paused
