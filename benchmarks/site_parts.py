@@ -87,7 +87,8 @@ def main(argv=None) -> dict:
                     help="where the site is written (default: the system's temporary folder; /dev/shm leaves out "
                          "most of the file system's own time, which varies with what else the disk does)")
     ap.add_argument("--heap", type=float, default=0.0,
-                    help="millions of small objects kept alive meanwhile, standing in for the build's (with --as-build)")
+                    help="millions of small objects kept alive meanwhile, standing in for the build's "
+                         "(with --as-build)")
     args = ap.parse_args(argv)
     settings = (Settings.load(environ={}, datasets_dir=args.datasets) if args.datasets is not None
                 else Settings.load())
@@ -114,7 +115,8 @@ def main(argv=None) -> dict:
         for k, v in times.items():
             best[k] = min(best.get(k, v), v)
     del ballast
-    out = {"db": str(args.db), "runs": args.runs, "as_build": args.as_build, "cpu_s": {k: round(v, 3) for k, v in best.items()}}
+    out = {"db": str(args.db), "runs": args.runs, "as_build": args.as_build,
+           "cpu_s": {k: round(v, 3) for k, v in best.items()}}
     print(json.dumps(out))
     return out
 

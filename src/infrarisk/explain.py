@@ -66,7 +66,8 @@ class Explainer:
             FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             WHERE l.subject_id IN ({SCOPE_SQL})
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
-        #: the links' columns (:func:`columns`), from which the records are made (and the site's, :mod:`infrarisk.site.builder`)
+        #: the links' columns (:func:`columns`), from which the records are made (and the site's,
+        #: :mod:`infrarisk.site.builder`)
         self.link_columns = columns(self.links)
         names, cols = self.link_columns
         self.link_by_id = {r["link_id"]: r for r in (dict(zip(names, row)) for row in zip(*cols))}

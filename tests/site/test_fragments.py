@@ -91,7 +91,8 @@ def test_holdings_rows_equal_the_template():
 
 
 def test_chain_and_below_items_equal_the_template():
-    steps = [{**_step(i, v), "control_basis": HOSTILE[-1 - i % 6] if i % 4 else None} for i, v in enumerate(HOSTILE * 2)]
+    steps = [{**_step(i, v), "control_basis": HOSTILE[-1 - i % 6] if i % 4 else None}
+             for i, v in enumerate(HOSTILE * 2)]
     above = [{"name": v, "url": None if i % 3 else f"{v}.html", "step": None if i % 5 == 4 else steps[i]}
              for i, v in enumerate(HOSTILE * 2)]
     for a in (above, []):

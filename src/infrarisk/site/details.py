@@ -240,8 +240,8 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, aid: str, holders: list[dict], r
     for r, paths in ex.group_rows(aid):  # Explainer.group_view, its fields as the file has them
         if not paths and r["band"] in ("none", "unknown"):
             continue
-        groups.append({"label": r["group_label"], "band": r["band"], "share": share_text(r["share_min"], r["share_max"]),
-                       "reason": r["band_reason"],
+        groups.append({"label": r["group_label"], "band": r["band"],
+                       "share": share_text(r["share_min"], r["share_max"]), "reason": r["band_reason"],
                        "paths": [{"top": p[0]["top_country_code"],
                                   "look": share_text(p[0]["look_through"], p[0]["look_through"]),
                                   "steps": [[sh.node(e["owner_entity_id"], aid), sh.node(e["subject_id"], aid),

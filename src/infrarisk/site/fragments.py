@@ -74,7 +74,8 @@ def chain_items(above: list[dict]) -> Markup:
         s = a["step"]
         if s:
             basis = f', {esc(s["control_basis"])}' if s["control_basis"] else ""
-            out.append(f'<li>controlled by {_who(a["name"], a["url"])} — {esc(s["share"])}{basis} {s["refs_html"]}</li>\n')
+            out.append(f'<li>controlled by {_who(a["name"], a["url"])} — {esc(s["share"])}{basis} '
+                       f'{s["refs_html"]}</li>\n')
         else:
             out.append(f'<li>controlled by {_who(a["name"], a["url"])}</li>\n')
     return Markup("".join(out))
@@ -94,8 +95,8 @@ def asset_row_parts(r: dict) -> tuple[str, str, str]:
     """The parts of a holdings row that depend on the asset only: its escaped id, its name and host
     cells, its band cell."""
     return (esc(r["asset_id"]),
-            f'<td><a href="{esc(r["map_url"])}">{esc(r["name"])}</a><br><span class="meta">{esc(r["type_label"])}</span>'
-            f'</td>\n<td>{esc(r["country_code"])}</td>\n',
+            f'<td><a href="{esc(r["map_url"])}">{esc(r["name"])}</a><br>'
+            f'<span class="meta">{esc(r["type_label"])}</span></td>\n<td>{esc(r["country_code"])}</td>\n',
             f'<td><span class="band band-{esc(r["band"])}">{esc(r["band"])}</span></td>\n')
 
 
