@@ -8,9 +8,9 @@ assets' controllers (``out_ownership__asset_controllers``) and the mapped assets
 (``out_exposure__assets``) — and computes each entity's look-through share in every asset
 below it with the project's exact solver (:func:`.lookthrough.lookthrough`: loops solved,
 never cut). :func:`write_owner_pages` writes a page per entity with a holding (a look-through
-share, or an asset whose control chain it is on): its country and the control chain above it with the source of each step, the entities
-directly below it, every asset it holds or controls (share, one ownership path with the
-source of each step), totals by host country and asset type, and an inline SVG map of the
+share, or an asset whose control chain it is on): its country and the control chain above it
+with the source of each step, the entities directly below it, every asset it holds or controls
+(share, one ownership path with the source of each step), totals by host country and asset type, and an inline SVG map of the
 assets. It returns ``{entity_id: "owners/<slug>.html"}`` for the links of other pages.
 
 Slugs (:func:`slugs`) are the entity id in lower-case letters, digits and hyphens, cut to 80
