@@ -11,7 +11,8 @@ never cut). :func:`write_owner_pages` writes a page per entity with a holding (a
 share, or an asset whose control chain it is on): its country and the control chain above it
 with the source of each step, the entities directly below it, every asset it holds or controls
 (share, one ownership path with the source of each step), totals by host country and asset
-type, and an inline SVG map of the assets. It returns ``{entity_id: "owners/<slug>.html"}`` for the links of other pages.
+type, and an inline SVG map of the assets. It returns ``{entity_id: "owners/<slug>.html"}``
+for the links of other pages.
 
 Slugs (:func:`slugs`) are the entity id in lower-case letters, digits and hyphens, cut to 80
 characters; ids that would share a slug all get a hash of the id appended, so each slug is
