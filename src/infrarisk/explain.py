@@ -28,18 +28,24 @@ SCOPE_SQL = ("SELECT entity_id FROM out_ownership__entities UNION ALL "
              "SELECT asset_id FROM out_ownership__asset_controllers")
 
 
-def records(df: pd.DataFrame) -> list[dict]:
-    """Rows of a frame as dicts, values as ``df.to_dict("records")`` gives them, built column by column.
-
-    Plain Python values; missing text and floats NaN as pandas reads them, missing booleans and
-    integers (masked columns) None. Several times faster than ``to_dict`` on wide frames.
-    """
+def columns(df: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
+    """The column names of a frame and its columns as object arrays, values as :func:`records` has them."""
     names = list(df.columns)
     cols = []
     for c in df.columns:
         s = df[c]
         masked = isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.na_value is pd.NA
         cols.append(s.to_numpy(dtype=object, na_value=None) if masked else s.to_numpy(dtype=object))
+    return names, cols
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """Rows of a frame as dicts, values as ``df.to_dict("records")`` gives them, built column by column.
+
+    Plain Python values; missing text and floats NaN as pandas reads them, missing booleans and
+    integers (masked columns) None. Several times faster than ``to_dict`` on wide frames.
+    """
+    names, cols = columns(df)
     return [dict(zip(names, row)) for row in zip(*cols)]
 
 
@@ -60,7 +66,11 @@ class Explainer:
             FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             WHERE l.subject_id IN ({SCOPE_SQL})
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
-        self.link_by_id = {r["link_id"]: r for r in records(self.links)}
+        #: the links' columns (:func:`columns`), from which the records are made (and the site's,
+        #: :mod:`infrarisk.site.builder`)
+        self.link_columns = columns(self.links)
+        names, cols = self.link_columns
+        self.link_by_id = {r["link_id"]: r for r in (dict(zip(names, row)) for row in zip(*cols))}
         self._link_dates: dict[tuple, str | None] = {}
         self._date_of_link: dict[str, str | None] = {}
         # the links of each asset as records, grouped once: the site asks for thousands of assets
@@ -150,6 +160,18 @@ class Explainer:
                 "note": _na(r["note"]),
             })
         return out
+
+    def control_edges(self, asset_id: str) -> list[dict]:
+        """The edges of the asset's control chain, top-down as the score stage wrote them (records of
+        ``out_exposure__evidence_edges``)."""
+        return [self.edges[eid] for eid in self._control_steps.get(asset_id, ())]
+
+    def group_rows(self, asset_id: str) -> list[tuple[dict, list[list[dict]]]]:
+        """Per high-risk group of the profile (in its order) with a row for the asset: the row of
+        ``out_exposure__asset_groups`` and its paths (each a list of ``out_exposure__evidence_paths``
+        records, by step)."""
+        rows = {r["group_id"]: r for r in self._groups.get(asset_id, ())}
+        return [(rows[g.id], self._paths.get((asset_id, g.id), [])) for g in self.profile.groups if g.id in rows]
 
     def control(self, asset_id: str) -> dict | None:
         """The control chain of the asset, or None when no controller is identified."""

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from infrarisk.site.builder import AssetRows, _records
+from infrarisk.explain import columns
+from infrarisk.site.builder import AssetRows, _records, as_records
 
 
 def _frame() -> pd.DataFrame:
@@ -19,6 +20,7 @@ def _frame() -> pd.DataFrame:
         "n": pd.array([1, None, 3], dtype="Int64"),
         "flag": pd.array([True, None, False], dtype="boolean"),
         "day": pd.to_datetime(["2020-01-02", None, "2021-03-04"]),
+        "s": pd.array(["q", None, "r"], dtype="str"),
     })
 
 
@@ -44,3 +46,12 @@ def test_rows_equal_the_records():
 def test_no_rows():
     rows = AssetRows(_frame().iloc[:0])
     assert len(rows) == 0 and rows.column("name", ["a"]) == [None]
+
+
+def test_explainer_records_made_into_site_records_equal_the_site_records():
+    df = _frame()
+    want, got = _records(df), as_records(df, columns(df))
+    assert len(got) == len(want) == 3
+    for g, w in zip(got, want):
+        assert list(g) == list(w)
+        assert all(_same(g[k], w[k]) and type(g[k]) is type(w[k]) for k in w), (g, w)

@@ -40,6 +40,21 @@ SOURCES = """<ol class="owner-sources">
 {% endfor %}
 </ol>"""
 
+WHO = """{% macro who(name, url) %}{% if url %}<a href="{{ url }}">{{ name }}</a>{% else %}{{ name }}{% endif %}\
+{% endmacro %}
+"""
+CHAIN = WHO + """<ol class="chain-steps">
+<li>x</li>
+{% for a in above %}<li>controlled by {{ who(a['name'], a['url']) }}{% if a['step'] %} — {{ a['step']['share'] }}\
+{% if a['step']['control_basis'] %}, {{ a['step']['control_basis'] }}{% endif %} {{ a['step']['refs_html'] }}{% endif %}</li>
+{% endfor %}
+</ol>"""
+BELOW = WHO + """<ul>
+{% for s in below %}<li>{{ who(s['subject'], s['subject_url']) }}: {{ s['share'] }}{% if s['is_control'] %} (controls\
+{% if s['control_basis'] %}: {{ s['control_basis'] }}{% endif %}){% endif %} {{ s['refs_html'] }}</li>
+{% endfor %}
+</ul>"""
+
 HOSTILE = ["<img src=x onerror=alert(1)>", "Tom & Jerry's \"quoted\"", "", None, "Zürich → Ω", "a&amp;b"]
 
 
@@ -65,6 +80,26 @@ def test_holdings_rows_equal_the_template():
     rows = _rows()
     assert "<tbody>\n" + str(fragments.holdings_rows(rows)) + "</tbody>" == _jinja(ROWS, rows=rows)
     assert "<tbody>\n" + str(fragments.holdings_rows([])) + "</tbody>" == _jinja(ROWS, rows=[])
+    # steps that carry their head (as the owner pages' shared steps do) write the same
+    with_head = [{**r, "path": [{**s, "head_html": fragments.step_head(s)} for s in r["path"]]} for r in rows]
+    assert any(r["path"] for r in with_head)
+    assert fragments.holdings_rows(with_head) == fragments.holdings_rows(rows)
+    # rows that carry their asset's parts and their path as markup (as the owner pages' rows do) write the same
+    ready = [{**{k: v for k, v in r.items() if k != "path"}, "row_parts": fragments.asset_row_parts(r),
+              "path_html": fragments._path(r["path"])} for r in rows]
+    assert fragments.holdings_rows(ready) == fragments.holdings_rows(rows)
+
+
+def test_chain_and_below_items_equal_the_template():
+    steps = [{**_step(i, v), "control_basis": HOSTILE[-1 - i % 6] if i % 4 else None}
+             for i, v in enumerate(HOSTILE * 2)]
+    above = [{"name": v, "url": None if i % 3 else f"{v}.html", "step": None if i % 5 == 4 else steps[i]}
+             for i, v in enumerate(HOSTILE * 2)]
+    for a in (above, []):
+        assert '<ol class="chain-steps">\n<li>x</li>\n' + str(fragments.chain_items(a)) + "</ol>" == \
+            _jinja(CHAIN, above=a)
+    for b in (steps, []):
+        assert "<ul>\n" + str(fragments.below_items(b)) + "</ul>" == _jinja(BELOW, below=b)
 
 
 def test_svg_points_equal_the_template():

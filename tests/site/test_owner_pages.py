@@ -162,3 +162,38 @@ def test_shared_parts_change_no_page(site):
     for eid in sorted(rel):
         assert owner_pages.page_context(d, eid, rel, shared) == owner_pages.page_context(d, eid, rel)
     assert shared.edges and shared.links
+
+
+@pytest.mark.parametrize("title", ["Plain Name S.A.", "<img src=x onerror=alert(1)>", "Tom & Jerry's \"Co\"",
+                                   "Zürich → Ω", "a&amp;b", "", None, "\x00title\x00"])
+def test_frame_and_main_part_equal_the_whole_template(title):
+    """A page put together from the frame rendered once and its main part is what ``owner.html`` renders."""
+    from markupsafe import Markup
+
+    from infrarisk.site import fragments
+    from infrarisk.site.render import render
+    ctx = {"sources": [], "profile": None, "as_of": None, "owner_urls": {}, "page": "owner", "root": "../",
+           "chrome": {"nav": Markup("<header>nav</header>\n"), "footer": Markup("<footer>f</footer>\n")}}
+    main = '<h1>x &amp; <b>y</b></h1>\n<p>\x00main\x00</p>'
+    head, tail = owner_pages.frame(**ctx)
+    whole = render("owner.html", title=title, main_html=Markup(main), **ctx)
+    assert fragments.esc(title).join(head) + main + tail == whole
+    assert len(head) == 4 and "<header>nav</header>" in head[-1] and tail.startswith("</main>\n")
+
+
+def test_collect_from_the_explainers_edges_equals_collect_alone(real_build):
+    """The owner data made from the edges the Explainer read equal what collect reads itself."""
+    from infrarisk.explain import Explainer
+    from infrarisk.profiles import load_profile
+    s, _ = real_build
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    try:
+        alone = owner_pages.collect(con)
+        ex = Explainer(con, load_profile(s.profile), s)
+        given = owner_pages.collect(con, list(ex.edges.values()))
+    finally:
+        con.close()
+    assert given.edges == alone.edges and len(given.edges) > 100
+    assert given.holdings == alone.holdings and given.controls == alone.controls
+    assert given.out_edges == alone.out_edges and given.edge_of == alone.edge_of
+    assert all("share" not in e for e in ex.edges.values())  # the Explainer's records are left as they were

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ..explain import Explainer
@@ -21,6 +22,7 @@ from ..profiles import Profile
 from ..settings import Settings
 from . import fragments
 from .features import TYPE_LABELS
+from .gcpause import paused
 from .render import render
 
 
@@ -29,6 +31,29 @@ def _records(df: pd.DataFrame) -> list[dict]:
     names = [str(c) for c in df.columns]
     cols = [df[c].to_numpy(dtype=object, na_value=None) for c in df.columns]
     return [dict(zip(names, row)) for row in zip(*cols)]
+
+
+def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]]) -> list[dict]:
+    """:func:`_records` of ``df`` from its :func:`infrarisk.explain.columns` (converted once): a missing
+    value is None, but for dates (NaT, as :func:`_records` has it).
+
+    Examples
+    --------
+    >>> from infrarisk.explain import columns
+    >>> df = pd.DataFrame({"a": [1.5, None], "d": pd.to_datetime(["2020-01-02", None]), "s": ["x", None]})
+    >>> as_records(df, columns(df))
+    [{'a': 1.5, 'd': Timestamp('2020-01-02 00:00:00'), 's': 'x'}, {'a': None, 'd': NaT, 's': None}]
+    """
+    names, cols = columns
+    out = []
+    for c, col in zip(df.columns, cols):
+        if not pd.api.types.is_datetime64_any_dtype(df[c].dtype):
+            missing = pd.isna(col)
+            if missing.any():
+                col = col.copy()
+                col[missing] = None
+        out.append(col)
+    return [dict(zip(names, row)) for row in zip(*out)]
 
 
 class AssetRows(Mapping):
@@ -90,6 +115,7 @@ PARTS = {"assets.html": lambda ctx: {"rows_html": fragments.asset_rows(ctx["rows
 class SiteBuilder:
     """Collects what every page needs from one finished database."""
 
+    @paused  # hundreds of thousands of small objects at 100,000 assets: no collection of the build's heap meanwhile
     def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile):
         self.con, self.settings, self.profile = con, settings, profile
         self.explainer = Explainer(con, profile, settings)
@@ -101,7 +127,7 @@ class SiteBuilder:
         self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
         # lookups by id, so that per-asset work stays linear at 100,000 assets
         self.asset_rows = AssetRows(self.assets)
-        links = _records(self.explainer.links)
+        links = as_records(self.explainer.links, self.explainer.link_columns)  # converted once, by the Explainer
         self.links_by_id = {r["link_id"]: r for r in links}
         self.holders_by_asset: dict[str, list[dict]] = {}
         for r in links:  # already ordered: current first, largest share first

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import licences
-from ..fmt import edge_share, stake_share
+from ..fmt import edge_share, share_text, stake_share
 from ..review import AgeRule
 from . import vendor_site
 from .mapdata import SHARD_SIZE, MapData, js_call
@@ -74,6 +74,17 @@ class _Memo:
         self.link_keys: dict[str, tuple] = {}
         self._evidence: dict[tuple, tuple] = {}
         self._shares: dict[int, str] = {}
+        self._in_edges: dict[str, list[dict]] = {}
+        self.in_edges_of = sb.explainer.in_edges
+
+    def in_edges(self, node: str) -> list[dict]:
+        """The edges into ``node``, the largest share first (then by owner id), sorted once per node."""
+        try:
+            return self._in_edges[node]
+        except KeyError:
+            out = self._in_edges[node] = sorted(self.in_edges_of.get(node, []),
+                                                key=lambda e: (-e["share_min"], e["owner_entity_id"]))
+            return out
 
     def edge_share(self, e: dict) -> str:
         """:func:`~infrarisk.fmt.edge_share` of an edge of ``out_exposure__evidence_edges``, once per edge."""
@@ -107,6 +118,7 @@ class _Shard:
         self.lic_ix: dict[str, int] = {}
         self.memo = memo if memo is not None else _Memo(sb)
         self.age = self.memo.age
+        self._edge_srcs: dict[int, list[int]] = {}
 
     def lic(self, licence: str) -> int:
         if licence not in self.lic_ix:
@@ -158,6 +170,14 @@ class _Shard:
     def link_sources(self, link_ids: list[str]) -> list[int]:
         return [self.link_src(lid) for lid in link_ids]
 
+    def edge_sources(self, e: dict) -> list[int]:
+        """:meth:`link_sources` of an edge's links, once per edge in this shard."""
+        try:
+            return self._edge_srcs[e["edge_id"]]
+        except KeyError:
+            out = self._edge_srcs[e["edge_id"]] = self.link_sources(e["link_ids"])
+            return out
+
     def node(self, node_id: str, asset_id: str) -> int:
         return -1 if node_id == asset_id else self.ent(node_id)
 
@@ -198,36 +218,36 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, aid: str, holders: list[dict], r
     edges, seen, todo, truncated = [], {aid}, [aid], False
     while todo and not truncated:
         u = todo.pop(0)
-        for e in sorted(ex.in_edges.get(u, []), key=lambda e: (-e["share_min"], e["owner_entity_id"])):
+        for e in sh.memo.in_edges(u):
             if len(edges) >= MAX_EDGES:
                 truncated = True
                 break
             edges.append([sh.node(e["owner_entity_id"], aid), sh.node(e["subject_id"], aid),
-                          sh.memo.edge_share(e), sh.link_sources(e["link_ids"]),
+                          sh.memo.edge_share(e), sh.edge_sources(e),
                           bool(e["is_control"]), e["control_basis"]])
             if e["owner_entity_id"] not in seen:
                 seen.add(e["owner_entity_id"])
                 todo.append(e["owner_entity_id"])
     d["edges"], d["truncated"] = edges, truncated
-    ctl = ex.control(aid)
-    if ctl:
-        d["control"] = {"steps": [[sh.node(s["owner_id"], aid), sh.node(s["subject_id"], aid), s["basis"], s["share"],
-                                   [sh.src(x["url"], x["title"], x["as_of"], x["status"], x["evidence_date"],
-                                           x["evidence_precision"]) for x in s["sources"]]]
-                                  for s in ctl["steps"]],
-                        "country": ctl["country"], "state": ctl["reaches_state"]}
+    c = ex.controllers.get(aid)
+    if c is not None and c["controller_entity_id"] is not None:  # Explainer.control, its fields as the file has them
+        d["control"] = {"steps": [[sh.node(e["owner_entity_id"], aid), sh.node(e["subject_id"], aid),
+                                   e["control_basis"], sh.memo.edge_share(e), sh.edge_sources(e)]
+                                  for e in ex.control_edges(aid)],
+                        "country": c["controlling_country_code"], "state": bool(c["is_state_controlled"])}
     groups = []
-    for grp in ex.group_view(aid):
-        if not grp["paths"] and grp["band"] in ("none", "unknown"):
+    edge_of = ex.edges
+    for r, paths in ex.group_rows(aid):  # Explainer.group_view, its fields as the file has them
+        if not paths and r["band"] in ("none", "unknown"):
             continue
-        groups.append({"label": grp["group_label"], "band": grp["band"], "share": grp["share"],
-                       "reason": grp["reason"],
-                       "paths": [{"top": p["top_country"], "look": p["look_through"],
-                                  "steps": [[sh.node(s["owner_id"], aid), sh.node(s["subject_id"], aid), s["share"],
-                                             [sh.src(x["url"], x["title"], x["as_of"], x["status"],
-                                                     x["evidence_date"], x["evidence_precision"])
-                                              for x in s["sources"]]] for s in p["steps"]]}
-                                 for p in grp["paths"]]})
+        groups.append({"label": r["group_label"], "band": r["band"],
+                       "share": share_text(r["share_min"], r["share_max"]), "reason": r["band_reason"],
+                       "paths": [{"top": p[0]["top_country_code"],
+                                  "look": share_text(p[0]["look_through"], p[0]["look_through"]),
+                                  "steps": [[sh.node(e["owner_entity_id"], aid), sh.node(e["subject_id"], aid),
+                                             sh.memo.edge_share(e), sh.edge_sources(e)]
+                                            for e in (edge_of[st["edge_id"]] for st in p)]}
+                                 for p in paths]})
     d["groups"] = groups
     return d
 

@@ -2,6 +2,7 @@
 
 Contract: each function takes the rows a page's context holds and returns the markup of one
 repeated part of its template — of ``owner.html`` (rows of :func:`.owner_pages.page_context`):
+:func:`chain_items` (the control chain above), :func:`below_items` (the entities directly below),
 :func:`holdings_rows` (the rows of the holdings table with their ownership paths),
 :func:`svg_points` (the circles of the inline map), :func:`total_rows` (a totals table's
 rows) and :func:`source_items` (the numbered sources); of ``assets.html`` (rows of
@@ -48,28 +49,69 @@ def esc(value) -> str:
     return _escape_inner(value)
 
 
+def step_head(s: dict) -> Markup:
+    """A step of an ownership path without its sources: the subject (a link to its page if it has
+    one), the share and whether the step controls."""
+    subject = esc(s["subject"])
+    who = f'<a href="{esc(s["subject_url"])}">{subject}</a>' if s["subject_url"] else subject
+    return Markup(f'{who} {esc(s["share"])}{" (controls)" if s["is_control"] else ""}')
+
+
 def _path(steps: list[dict]) -> str:
+    """The steps of a path, each as :func:`step_head` (``head_html`` when the step has it) and its sources."""
+    return " → ".join([f'{s.get("head_html") or step_head(s)} {s["refs_html"]}' for s in steps])
+
+
+def _who(name, url) -> str:
+    """A name, as a link to ``url`` when there is one (``owner.html``'s ``who`` macro)."""
+    return f'<a href="{esc(url)}">{esc(name)}</a>' if url else esc(name)
+
+
+def chain_items(above: list[dict]) -> Markup:
+    """The ``<li>`` of each step of the control chain above an owner, each followed by a newline."""
     out = []
-    for s in steps:
-        subject = esc(s["subject"])
-        out.append(f'<a href="{esc(s["subject_url"])}">{subject}</a>' if s["subject_url"] else subject)
-        out.append(f' {esc(s["share"])}{" (controls)" if s["is_control"] else ""} {s["refs_html"]}')
-        out.append(" → ")
-    return "".join(out[:-1])
+    for a in above:
+        s = a["step"]
+        if s:
+            basis = f', {esc(s["control_basis"])}' if s["control_basis"] else ""
+            out.append(f'<li>controlled by {_who(a["name"], a["url"])} — {esc(s["share"])}{basis} '
+                       f'{s["refs_html"]}</li>\n')
+        else:
+            out.append(f'<li>controlled by {_who(a["name"], a["url"])}</li>\n')
+    return Markup("".join(out))
+
+
+def below_items(below: list[dict]) -> Markup:
+    """The ``<li>`` of each entity directly below an owner, each followed by a newline."""
+    out = []
+    for s in below:
+        ctl = (f' (controls{": " + esc(s["control_basis"]) if s["control_basis"] else ""})' if s["is_control"]
+               else "")
+        out.append(f'<li>{_who(s["subject"], s["subject_url"])}: {esc(s["share"])}{ctl} {s["refs_html"]}</li>\n')
+    return Markup("".join(out))
+
+
+def asset_row_parts(r: dict) -> tuple[str, str, str]:
+    """The parts of a holdings row that depend on the asset only: its escaped id, its name and host
+    cells, its band cell."""
+    return (esc(r["asset_id"]),
+            f'<td><a href="{esc(r["map_url"])}">{esc(r["name"])}</a><br>'
+            f'<span class="meta">{esc(r["type_label"])}</span></td>\n<td>{esc(r["country_code"])}</td>\n',
+            f'<td><span class="band band-{esc(r["band"])}">{esc(r["band"])}</span></td>\n')
 
 
 def holdings_rows(rows: list[dict]) -> Markup:
-    """The ``<tr>`` rows of the holdings table, each followed by a newline."""
-    return Markup("".join(
-        f'<tr data-asset-id="{esc(r["asset_id"])}" data-share-min="{"%.9f" % r["share_min"]}" '
-        f'data-share-max="{"%.9f" % r["share_max"]}">\n'
-        f'<td><a href="{esc(r["map_url"])}">{esc(r["name"])}</a><br><span class="meta">{esc(r["type_label"])}</span></td>\n'
-        f'<td>{esc(r["country_code"])}</td>\n'
-        f'<td>{esc(r["share"])}</td>\n'
-        f'<td>{"yes" if r["controls"] else "no"}</td>\n'
-        f'<td><span class="band band-{esc(r["band"])}">{esc(r["band"])}</span></td>\n'
-        f'<td>{_path(r["path"])}</td>\n'
-        "</tr>\n" for r in rows))
+    """The ``<tr>`` rows of the holdings table, each followed by a newline. A row may carry its
+    :func:`asset_row_parts` (``row_parts``) and its path as markup (``path_html``, the
+    :func:`_path` of its ``path``), worked out once elsewhere."""
+    out = []
+    for r in rows:
+        aid, cells, band = r.get("row_parts") or asset_row_parts(r)
+        path = r["path_html"] if "path_html" in r else _path(r["path"])
+        out.append(f'<tr data-asset-id="{aid}" data-share-min="{"%.9f" % r["share_min"]}" '
+                   f'data-share-max="{"%.9f" % r["share_max"]}">\n{cells}<td>{esc(r["share"])}</td>\n'
+                   f'<td>{"yes" if r["controls"] else "no"}</td>\n{band}<td>{path}</td>\n</tr>\n')
+    return Markup("".join(out))
 
 
 def svg_points(points: list[dict]) -> Markup:

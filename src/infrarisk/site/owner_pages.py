@@ -6,18 +6,20 @@ Contract: :func:`collect` reads tables only — the ownership edges the score st
 (``core_ownership__entities``, ``out_ownership__entities``: country, control chain), the
 assets' controllers (``out_ownership__asset_controllers``) and the mapped assets
 (``out_exposure__assets``) — and computes each entity's look-through share in every asset
-below it with the project's exact solver (:func:`infrarisk.ownership.solver.solve` on the
-economic edges: loops solved, never cut). :func:`write_owner_pages` writes a page per
-entity with a holding (a look-through share, or an asset whose control chain it is on):
-its country and the control chain above it with the source of each step, the entities
-directly below it, every asset it holds or controls (share, one ownership path with the
-source of each step), totals by host country and asset type, and an inline SVG map of the
-assets. It returns ``{entity_id: "owners/<slug>.html"}`` for the links of other pages.
+below it with the project's exact solver (:func:`.lookthrough.lookthrough`: loops solved,
+never cut). :func:`write_owner_pages` writes a page per entity with a holding (a look-through
+share, or an asset whose control chain it is on): its country and the control chain above it
+with the source of each step, the entities directly below it, every asset it holds or controls
+(share, one ownership path with the source of each step), totals by host country and asset
+type, and an inline SVG map of the assets. It returns ``{entity_id: "owners/<slug>.html"}``
+for the links of other pages.
 
 Slugs (:func:`slugs`) are the entity id in lower-case letters, digits and hyphens, cut to 80
 characters; ids that would share a slug all get a hash of the id appended, so each slug is
 unique and stable. Output is deterministic; every string from data goes through the
-autoescaping template ``owner.html``, or, in the page's repeated parts (the holdings, the map's
+autoescaping templates (``owner.html``, the frame: ``base.html`` with the header and footer,
+rendered once per site by :func:`frame`; ``_owner_main.html``, the main part, once per page), or,
+in the page's repeated parts (the chain above, the entities below, the holdings, the map's
 points, the totals, the sources: :func:`page_parts`), through :mod:`.fragments`, which escapes
 the same way.
 """
@@ -32,14 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-import numpy as np
-import scipy.sparse as sp
 from markupsafe import Markup
 
 from ..fmt import share_text
-from ..ownership import solver
 from . import fragments as frag
 from .features import TYPE_LABELS
+from .files import write_files
+from .lookthrough import lookthrough
 from .render import BAND_COLOURS, render
 
 FOLDER = "owners"
@@ -87,66 +88,19 @@ def _rows(con, sql: str) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def lookthrough(edges: list[dict], owners: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
-    """Look-through economic share of each of ``owners`` in every node below it: ``{owner: {node: (lo, hi)}}``.
-
-    The sum over ownership paths of the product of the shares (minimum and maximum),
-    solved exactly on the economic edges (cross-holdings included); every node reached
-    through economic edges is listed, with 0 where the recorded shares are 0.
-
-    Examples
-    --------
-    >>> e = [{"owner_entity_id": "a", "subject_id": "b", "share_min": 0.5, "share_max": 0.5, "is_economic": True},
-    ...      {"owner_entity_id": "b", "subject_id": "x", "share_min": 0.4, "share_max": 1.0, "is_economic": True}]
-    >>> lookthrough(e, ["a"])["a"]["x"]
-    (0.2, 0.5)
-    """
-    econ = [e for e in edges if e["is_economic"]]
-    ids = sorted({e["owner_entity_id"] for e in econ} | {e["subject_id"] for e in econ} | set(owners))
-    pos = {v: i for i, v in enumerate(ids)}
-    n, k = len(ids), len(owners)
-    if not econ or not k:
-        return {o: {} for o in owners}
-    src = np.array([pos[e["owner_entity_id"]] for e in econ], dtype=np.int64)
-    dst = np.array([pos[e["subject_id"]] for e in econ], dtype=np.int64)
-    lo = np.array([float(e["share_min"] or 0.0) for e in econ])
-    hi = np.minimum(np.array([float(1.0 if e["share_max"] is None else e["share_max"]) for e in econ]), 1.0)
-    B = sp.csr_matrix((np.ones(k), ([pos[o] for o in owners], np.arange(k))), shape=(n, k))
-    cond = solver.condense(n, src, dst)
-    X_lo = sp.csc_matrix(solver.solve(n, src, dst, lo, B, cond=cond))
-    X_hi = sp.csc_matrix(solver.solve(n, src, dst, hi, B, cond=cond))
-    # the columns as plain lists, sliced per owner (not a sparse column object per owner)
-    lo_ptr, lo_idx, lo_val = X_lo.indptr.tolist(), X_lo.indices.tolist(), X_lo.data.tolist()
-    hi_ptr, hi_idx, hi_val = X_hi.indptr.tolist(), X_hi.indices.tolist(), X_hi.data.tolist()
-    below: dict[int, list[int]] = {}
-    for a, b in zip(src.tolist(), dst.tolist()):
-        below.setdefault(a, []).append(b)
-    out = {}
-    for j, o in enumerate(owners):
-        # every node the owner reaches through economic edges (a recorded 0% stake included, as db.holdings)
-        start = pos[o]
-        seen, stack = {start}, [start]
-        while stack:
-            for w in below.get(stack.pop(), ()):
-                if w not in seen:
-                    seen.add(w)
-                    stack.append(w)
-        lo_of = dict(zip(lo_idx[lo_ptr[j]:lo_ptr[j + 1]], lo_val[lo_ptr[j]:lo_ptr[j + 1]]))
-        hi_of = dict(zip(hi_idx[hi_ptr[j]:hi_ptr[j + 1]], hi_val[hi_ptr[j]:hi_ptr[j + 1]]))
-        res = {}
-        for i in seen - {start}:
-            lv = min(max(lo_of.get(i, 0.0), 0.0), 1.0)
-            res[ids[i]] = (lv, min(max(hi_of.get(i, 0.0), lv), 1.0))
-        out[o] = res
-    return out
+#: the columns of ``out_exposure__evidence_edges`` an owner page reads
+EDGE_COLUMNS = ("edge_id", "owner_entity_id", "owner_name", "subject_id", "subject_name", "share_min", "share_max",
+                "is_control", "control_basis", "is_economic", "interest_type", "link_ids")
 
 
-def collect(con) -> OwnerData:
-    """Read the tables (module docstring) and compute every entity's holdings."""
-    edges = _rows(con, """
-        SELECT edge_id, owner_entity_id, owner_name, subject_id, subject_name, share_min, share_max, is_control,
-               control_basis, is_economic, interest_type, link_ids
-        FROM out_exposure__evidence_edges ORDER BY edge_id""")
+def collect(con, edges: list[dict] | None = None) -> OwnerData:
+    """Read the tables (module docstring) and compute every entity's holdings; ``edges``: the rows
+    of ``out_exposure__evidence_edges`` in edge id order when the caller has read them (with at
+    least :data:`EDGE_COLUMNS`; the Explainer's ``edges.values()``), else read here."""
+    if edges is None:
+        edges = _rows(con, f"SELECT {', '.join(EDGE_COLUMNS)} FROM out_exposure__evidence_edges ORDER BY edge_id")
+    else:  # copies: the pages add a field to each
+        edges = [{c: e[c] for c in EDGE_COLUMNS} for e in edges]
     # only the assets an owner page can show: below an edge, or on a control chain
     assets = {r["asset_id"]: r for r in _rows(con, """
         SELECT asset_id, name, asset_type, country_code, latitude, longitude, band FROM out_exposure__assets
@@ -183,18 +137,24 @@ def collect(con) -> OwnerData:
 @dataclass
 class Shared:
     """What every owner page of one site shows the same way, worked out once: each edge's fixed
-    step fields (by edge id) and each link's source (by link id: url, title, date, is_http, or None)."""
+    step fields (by edge id), each link's source (by link id: url, title, date, is_http, or None),
+    each edge's sources (by edge id: those of its links that have a URL), each asset's fixed row
+    fields (by asset id), share texts (by (min, max)) and the markup of a list of source numbers."""
 
     edges: dict = field(default_factory=dict)
     links: dict = field(default_factory=dict)
+    edge_links: dict = field(default_factory=dict)
+    assets: dict = field(default_factory=dict)
+    shares: dict = field(default_factory=dict)
+    refs_html: dict = field(default_factory=dict)
 
 
 class _Sources:
     """The numbered sources of one page."""
 
-    def __init__(self, links: dict, known: dict | None = None):
+    def __init__(self, links: dict, shared: Shared):
         self.links, self.urls, self.items = links, {}, []
-        self.known = {} if known is None else known  # Shared.links
+        self.known, self.edge_links = shared.links, shared.edge_links
 
     def _link(self, lid):
         try:
@@ -210,19 +170,23 @@ class _Sources:
             self.known[lid] = info
             return info
 
-    def refs(self, link_ids) -> list[int]:
+    def refs(self, edge: dict) -> tuple[int, ...]:
+        """The numbers of the edge's sources on this page (numbered in order of first use)."""
+        try:
+            infos = self.edge_links[edge["edge_id"]]
+        except KeyError:
+            infos = self.edge_links[edge["edge_id"]] = [
+                i for i in map(self._link, edge["link_ids"] or ()) if i is not None]
         out = []
-        for lid in link_ids or ():
-            info = self._link(lid)
-            if info is None:
-                continue
-            n = self.urls.get(info[0])
+        urls = self.urls
+        for info in infos:
+            n = urls.get(info[0])
             if n is None:
-                n = self.urls[info[0]] = len(self.items) + 1
+                n = urls[info[0]] = len(self.items) + 1
                 self.items.append({"n": n, "url": info[0], "title": info[1], "date": info[2], "is_http": info[3]})
             if n not in out:
                 out.append(n)
-        return out
+        return tuple(out)
 
 
 def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
@@ -251,19 +215,39 @@ def _path(d: OwnerData, start: str, targets: set) -> dict[str, list[dict]]:
     return out
 
 
-def _step(e: dict, src: _Sources, urls: dict, known: dict | None = None) -> dict:
-    """A step of a chain or path: the edge's own fields (the same on every page: kept in ``known``,
-    :attr:`Shared.edges`, when given) and its sources, numbered on this page."""
-    fixed = None if known is None else known.get(e["edge_id"])
+def _fixed(e: dict, urls: dict, shared: Shared) -> dict:
+    """The fields of an edge's step that are the same on every page, with ``head_html``
+    (:func:`.fragments.step_head`), once per site (:attr:`Shared.edges`)."""
+    fixed = shared.edges.get(e["edge_id"])
     if fixed is None:
-        fixed = {"owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
-                 "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
-                 "share": e["share"], "is_control": bool(e["is_control"]), "control_basis": e["control_basis"]}
-        if known is not None:
-            known[e["edge_id"]] = fixed
-    refs = src.refs(e["link_ids"])
-    # source numbers are integers this module made: markup built here, not from data
-    return {**fixed, "refs": refs, "refs_html": Markup("".join([f'<a href="#src-{n}">[{n}]</a>' for n in refs]))}
+        fixed = shared.edges[e["edge_id"]] = {
+            "owner": e["owner_name"], "owner_url": urls.get(e["owner_entity_id"]),
+            "subject": e["subject_name"], "subject_url": urls.get(e["subject_id"]),
+            "share": e["share"], "is_control": bool(e["is_control"]), "control_basis": e["control_basis"]}
+        fixed["head_html"] = frag.step_head(fixed)
+    return fixed
+
+
+def _refs_html(refs: tuple[int, ...], shared: Shared) -> Markup:
+    """Links to the numbered sources ``refs``, once per list of numbers (:attr:`Shared.refs_html`)."""
+    html = shared.refs_html.get(refs)
+    if html is None:  # source numbers are integers this module made: markup built here, not from data
+        html = shared.refs_html[refs] = Markup("".join([f'<a href="#src-{n}">[{n}]</a>' for n in refs]))
+    return html
+
+
+def _step(e: dict, src: _Sources, urls: dict, shared: Shared) -> dict:
+    """A step of a chain: the edge's own fields (:func:`_fixed`) and its sources, numbered on this page."""
+    fixed = _fixed(e, urls, shared)
+    refs = src.refs(e)
+    return {**fixed, "refs": list(refs), "refs_html": _refs_html(refs, shared)}
+
+
+def _path_html(edges: list[dict], src: _Sources, urls: dict, shared: Shared) -> Markup:
+    """An ownership path as the holdings table shows it (the ``_path`` of :mod:`.fragments` of its
+    :func:`_step` records), its sources numbered on this page in the order of its steps."""
+    return Markup(" → ".join([f'{_fixed(e, urls, shared)["head_html"]} {_refs_html(src.refs(e), shared)}'
+                              for e in edges]))
 
 
 def _svg_points(rows: list[dict]) -> dict | None:
@@ -288,32 +272,44 @@ def _svg_points(rows: list[dict]) -> dict | None:
 
 def page_context(d: OwnerData, eid: str, urls: dict, shared: Shared | None = None) -> dict:
     """Everything ``owner.html`` shows for one entity; ``shared``: what the pages of one site (the
-    same ``urls``) show the same way."""
+    same ``urls``) show the same way (a fresh one when not given)."""
+    shared = Shared() if shared is None else shared
     e = d.entities[eid]
-    src = _Sources(d.links, None if shared is None else shared.links)
-    known = None if shared is None else shared.edges
+    src = _Sources(d.links, shared)
     chain = list(e["control_chain_ids"] or [eid])
     above = []
     for lower, upper in zip(chain, chain[1:]):
         edge = d.edge_of.get((upper, lower))
         above.append({"name": d.entities.get(upper, {}).get("entity_name", upper), "url": urls.get(upper),
-                      **({"step": _step(edge, src, urls, known)} if edge else {"step": None})})
-    below = [_step(x, src, urls, known) for x in d.out_edges.get(eid, ()) if x["subject_id"] not in d.assets]
+                      "step": _step(edge, src, urls, shared) if edge else None})
+    below = [_step(x, src, urls, shared) for x in d.out_edges.get(eid, ()) if x["subject_id"] not in d.assets]
     held = d.holdings.get(eid, {})
     ctl = d.controls.get(eid, set())
     targets = set(held) | ctl
     paths = _path(d, eid, targets)
+    fixed_rows, shares = shared.assets, shared.shares
     rows = []
     for aid in sorted(targets):  # a set: sorted, so the sources are numbered the same in every build
-        a = d.assets[aid]
-        lo, hi = held.get(aid, (0.0, 0.0))
-        rows.append({"asset_id": aid, "name": a["name"], "asset_type": a["asset_type"],
-                     "type_label": TYPE_LABELS.get(a["asset_type"], a["asset_type"]), "country_code": a["country_code"],
-                     "band": a["band"], "share_min": lo, "share_max": hi,
-                     "share": share_text(lo, hi) if aid in held else "no economic share recorded",
-                     "controls": aid in ctl, "map_url": "../index.html#sel=" + quote(aid, safe=":"),
-                     "path": [_step(x, src, urls, known) for x in paths.get(aid, [])],
-                     "longitude": a["longitude"], "latitude": a["latitude"]})
+        fixed = fixed_rows.get(aid)
+        if fixed is None:
+            a = d.assets[aid]
+            fixed = fixed_rows[aid] = {
+                "asset_id": aid, "name": a["name"], "asset_type": a["asset_type"],
+                "type_label": TYPE_LABELS.get(a["asset_type"], a["asset_type"]), "country_code": a["country_code"],
+                "band": a["band"], "map_url": "../index.html#sel=" + quote(aid, safe=":"),
+                "longitude": a["longitude"], "latitude": a["latitude"]}
+            fixed["row_parts"] = frag.asset_row_parts(fixed)
+        lh = held.get(aid)
+        if lh is None:
+            lo = hi = 0.0
+            share = "no economic share recorded"
+        else:
+            lo, hi = lh
+            share = shares.get(lh)
+            if share is None:
+                share = shares[lh] = share_text(lo, hi)
+        rows.append({**fixed, "share_min": lo, "share_max": hi, "share": share, "controls": aid in ctl,
+                     "path_html": _path_html(paths.get(aid, ()), src, urls, shared)})
     rows.sort(key=lambda r: (-r["share_min"], -r["share_max"], r["name"] or "", r["asset_id"]))
     totals: dict[tuple, dict] = {}
     for r in rows:
@@ -346,18 +342,40 @@ def owner_urls(d: OwnerData) -> dict[str, str]:
 def page_parts(page: dict) -> dict:
     """The repeated parts of ``owner.html`` as markup (:mod:`.fragments`), from :func:`page_context`."""
     svg = page["svg"]
-    return {"rows_html": frag.holdings_rows(page["rows"]),
+    return {"above_html": frag.chain_items(page["above"]), "below_html": frag.below_items(page["below"]),
+            "rows_html": frag.holdings_rows(page["rows"]),
             "svg_html": frag.svg_points(svg["points"]) if svg else Markup(""),
             "by_country_html": frag.total_rows(page["by_country"]),
             "by_type_html": frag.total_rows(page["by_type"]),
             "sources_html": frag.source_items(page["page_sources"])}
 
 
+#: stand-ins for the title and the main part in the frame of the owner pages (:func:`frame`): no text
+#: escapes to a NUL character
+_TITLE, _MAIN = "\x00title\x00", "\x00main\x00"
+
+
+def frame(**ctx) -> tuple[list[str], str]:
+    """The frame of every owner page (``owner.html``: ``base.html`` with the site's header and
+    footer), rendered once: (the text around each place the title goes, the text after the main
+    part). A page is ``esc(title).join(head) + main + tail``, byte for byte what ``owner.html``
+    renders with that title and main part."""
+    text = render("owner.html", title=_TITLE, main_html=Markup(_MAIN), **ctx)
+    head, tail = text.split(_MAIN)
+    return head.split(_TITLE), tail
+
+
+def page_html(head: list[str], tail: str, page: dict) -> str:
+    """One owner page's HTML from :func:`frame` and its :func:`page_context`."""
+    main = render("_owner_main.html", **page, **page_parts(page))
+    return frag.esc(page["entity"]["name"]).join(head) + main + tail
+
+
 def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     """Write ``owners/<slug>.html`` for every owner; return ``{entity_id: "owners/<slug>.html"}``.
 
-    The header and footer, the same on every owner page, are rendered once (``chrome`` of
-    ``base.html``).
+    The frame, the same on every owner page (``base.html`` with its header and footer), is
+    rendered once (:func:`frame`); each page renders its main part (``_owner_main.html``).
     """
     urls = owner_urls(d)
     rel = {eid: f"{Path(u).name}" for eid, u in urls.items()}  # links between owner pages
@@ -365,9 +383,8 @@ def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     ctx = {**common, "page": "owner", "root": "../"}
     chrome = {"nav": Markup(render("_nav.html", **ctx)), "footer": Markup(render("_footer.html", **ctx))}
+    head, tail = frame(chrome=chrome, **ctx)
     shared = Shared()
-    for eid in sorted(urls):
-        page = page_context(d, eid, rel, shared)
-        html = render("owner.html", title=page["entity"]["name"], chrome=chrome, **page, **page_parts(page), **ctx)
-        (folder / rel[eid]).write_bytes(html.encode("utf-8"))
+    write_files(folder, ((rel[eid], page_html(head, tail, page_context(d, eid, rel, shared)).encode("utf-8"))
+                         for eid in sorted(urls)))
     return urls
