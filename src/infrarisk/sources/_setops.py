@@ -4,7 +4,7 @@ are set operations over a whole file.
 Contract: helpers over a connection and files, no table of their own beyond the TEMP
 objects a caller names and drops.
 
-- :func:`csv_table` reads a CSV into a TEMP view of text columns with its row numbers,
+- :func:`csv_table` reads a CSV into a TEMP table of text columns with its row numbers,
   with the checks, errors and values of :func:`infrarisk.sources._derive.read_csv_lists`
   (DuckDB's reader where :func:`plain_csv` shows both readers agree, ``csv.reader`` else);
 - :func:`raw_table` writes a CSV as a ``raw_*`` table through DuckDB's reader where it
@@ -100,6 +100,28 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def numbered() -> str:
+    """SQL of each row's 1-based number in the order one scan reads the rows: ``row_number()
+    OVER ()``, which DuckDB runs as a streaming window, an operator that keeps its input's order
+    and runs in one thread (it is no parallel operator), so a CSV or Arrow scan below it is read
+    in file order (tested on files of many chunks, with several threads)."""
+    return "row_number() OVER ()"
+
+
+@contextmanager
+def insertion_order(con: duckdb.DuckDBPyConnection):
+    """Run the block with ``preserve_insertion_order`` on (tables keep rows in the order
+    written), setting it only when it is off, and back afterwards."""
+    if con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]:
+        yield
+        return
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        con.execute("SET preserve_insertion_order = false")
+
+
 def read_csv_sql(path: Path, header: list[str]) -> str:
     """DuckDB's ``read_csv`` of ``path`` with the columns ``header`` (its first record) as
     text, nothing guessed: the reader :func:`plain_csv` compares with ``csv.reader``."""
@@ -120,23 +142,18 @@ def raw_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
         header = next(csv.reader(fh), None)
     if not header or "" in header or len({h.lower() for h in header}) != len(header):  # DuckDB's names ignore case
         return False
-    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
-    con.execute("SET preserve_insertion_order = true")  # row ids in file order
+    cols = ", ".join(f"coalesce({ident(c)}, '') AS {ident(c)}" for c in header)
     try:
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS SELECT * FROM {read_csv_sql(path, header)}")
-        except duckdb.Error:  # a row of another length, a byte that is no UTF-8
-            return False
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT rowid + 1 AS row_number, "
-                    + ", ".join(f"coalesce({ident(c)}, '') AS {ident(c)}" for c in header) + f" FROM _read_{table}")
-        con.execute(f"DROP TABLE _read_{table}")
-    finally:
-        con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+        with insertion_order(con):
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {numbered()} AS row_number, {cols} "
+                        f"FROM {read_csv_sql(path, header)}")
+    except duckdb.Error:  # a row of another length, a byte that is no UTF-8
+        return False
     return True
 
 
 def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], table: str) -> int:
-    """Read a CSV into the TEMP view ``table``: ``row_number`` (1-based data row) and the
+    """Read a CSV into the TEMP table ``table``: ``row_number`` (1-based data row) and the
     columns ``expected`` as text (``''`` where empty), one row per record in file order
     (:func:`drop_csv_table` removes it).
 
@@ -148,37 +165,27 @@ def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], t
     data = Path(path).read_bytes()
     with open(path, newline="", encoding="utf-8-sig") as fh:
         header = check_header(path, next(csv.reader(fh), None), expected)
-    scan = None
-    if len(set(header)) == len(header) and plain_csv(data):
-        scan = f"SELECT * FROM {read_csv_sql(path, header)}"
-    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
-    con.execute("SET preserve_insertion_order = true")  # row ids in file order
-    try:
-        if scan is not None:
+    cols = ", ".join(f"coalesce({ident(c)}, '') AS {ident(c)}" for c in expected)
+    with insertion_order(con):
+        if len(set(header)) == len(header) and plain_csv(data):
             try:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS {scan}")
+                return con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {numbered()} AS row_number, "
+                                   f"{cols} FROM {read_csv_sql(path, header)}").fetchall()[0][0]
             except duckdb.Error:  # a row of another length, a byte that is no UTF-8: as csv.reader reports it
-                scan = None
-        if scan is None:
-            import pyarrow as pa
+                pass
+        import pyarrow as pa
 
-            header, rows = read_csv_lists(path, expected)
-            at = [header.index(c) for c in expected]  # a repeated name: its first column, as header.index finds
-            arrow = pa.table({f"c{k}": pa.array([r[j] for r in rows], type=pa.string()) for k, j in enumerate(at)})
-            con.register(f"_arrow_{table}", arrow)
-            try:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS SELECT "
-                            + ", ".join(f'c{k} AS "{c}"' for k, c in enumerate(expected))
-                            + f" FROM _arrow_{table}")
-            finally:
-                con.unregister(f"_arrow_{table}")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid + 1 AS row_number, "
-                    + ", ".join(f"coalesce(\"{c}\", '') AS \"{c}\"" for c in expected) + f" FROM _read_{table}")
-    finally:
-        con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
-    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        header, rows = read_csv_lists(path, expected)
+        at = [header.index(c) for c in expected]  # a repeated name: its first column, as header.index finds
+        arrow = pa.table({c: pa.array([r[j] for r in rows], type=pa.string()) for c, j in zip(expected, at)})
+        con.register(f"_arrow_{table}", arrow)
+        try:
+            return con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {numbered()} AS row_number, {cols} "
+                               f"FROM _arrow_{table}").fetchall()[0][0]
+        finally:
+            con.unregister(f"_arrow_{table}")
 
 
 def drop_csv_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Remove what :func:`csv_table` made for ``table``."""
-    con.execute(f"DROP VIEW IF EXISTS {table}; DROP TABLE IF EXISTS _read_{table}")
+    con.execute(f"DROP TABLE IF EXISTS {table}")
