@@ -99,3 +99,17 @@ def test_tolerance_recovers_european_ports_in_the_water():
     assert np.all(tolerant["distance_deg"] > 0.1)
     crimea = tolerant[(tolerant.country_code == "UA") & (tolerant.nearest_country_code == "RU")]
     assert len(crimea) >= 5  # de-facto boundary: Crimean ports lie in the Russia polygon
+
+
+def test_a_tolerance_per_row_gives_what_one_call_per_tolerance_gives(geo_db):
+    con, _ = geo_db
+    rows = [(35.9, 14.5, "MT"), (34.45, 33.0, "CY"), (34.3, 33.0, "CY"), (44.616667, 33.533333, "UA"),
+            (None, 14.5, "MT"), (16.0, -61.7, "GP"), (48.0, 8.05, "FR"), (34.45, 33.0, "CY")]
+    tolerance = np.array([0.0, 0.1, 0.3, 3.0, 0.1, 0.0, 0.1, 0.0])
+    together = _check(con, rows, tolerance_deg=tolerance)
+    df = pd.DataFrame(rows, columns=["lat", "lon", "cc"])
+    apart = pd.concat([points_outside_country(df[tolerance == t], "lat", "lon", "cc", con, tolerance_deg=t)
+                       for t in np.unique(tolerance)]).sort_index()
+    assert not together.empty and len(together) < len(rows)
+    same = lambda d: d.astype(object).where(d.notna(), None)  # noqa: E731 - concat of empty parts: object columns
+    pd.testing.assert_frame_equal(same(together), same(apart))

@@ -126,7 +126,7 @@ def points_outside_country(
     lon_col: str,
     country_col: str,
     con: duckdb.DuckDBPyConnection,
-    tolerance_deg: float = 0.1,
+    tolerance_deg: float | np.ndarray = 0.1,
 ) -> pd.DataFrame:
     """Rows whose point is not within ``tolerance_deg`` of their stated country's polygons.
 
@@ -148,8 +148,9 @@ def points_outside_country(
         Column with the stated ISO 3166-1 alpha-2 code.
     con : duckdb.DuckDBPyConnection
         A database holding ``core_geo__country_polygons`` and ``core_geo__countries``.
-    tolerance_deg : float, default 0.1
-        How far (planar degrees) a point may lie from its country's polygons.
+    tolerance_deg : float or array, default 0.1
+        How far (planar degrees) a point may lie from its country's polygons: one figure, or
+        one per row of ``df`` (rows of several kinds tested at once).
 
     Returns
     -------
@@ -189,7 +190,8 @@ def points_outside_country(
     reason[has_pos & has_country & ~has_target] = "no_polygon"
     testable = has_pos & has_target
 
-    passed = _near_target(lon, lat, target, testable, shapes, tolerance_deg)
+    tolerance = np.broadcast_to(np.asarray(tolerance_deg, dtype=float), (n,))
+    passed = _near_target(lon, lat, target, testable, shapes, tolerance)
     reason[testable & ~passed] = "outside"
 
     failing = np.flatnonzero(~(testable & passed))
@@ -202,8 +204,8 @@ def points_outside_country(
 
 
 def _near_target(lon: np.ndarray, lat: np.ndarray, target: np.ndarray, testable: np.ndarray, shapes: _Shapes,
-                 tolerance_deg: float) -> np.ndarray:
-    """Whether each testable point lies within ``tolerance_deg`` of any polygon of its target.
+                 tolerance_deg: np.ndarray) -> np.ndarray:
+    """Whether each testable point lies within its ``tolerance_deg`` of any polygon of its target.
 
     Per target country, as set operations: a prepared point-in-polygon test first (a point
     inside is within any tolerance), then ``dwithin`` for the points left (in harbour water,
@@ -224,7 +226,7 @@ def _near_target(lon: np.ndarray, lat: np.ndarray, target: np.ndarray, testable:
         rest = at[~inside]
         passed[at[inside]] = True
         if len(rest):
-            passed[rest[shapely.dwithin(geom, shapely.points(lon[rest], lat[rest]), tolerance_deg)]] = True
+            passed[rest[shapely.dwithin(geom, shapely.points(lon[rest], lat[rest]), tolerance_deg[rest])]] = True
     return passed
 
 

@@ -204,10 +204,11 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
             "is_noncommercial": m.is_noncommercial, "origin_file": f, "origin_row": int(r["source_row"])})
     log.count(f, len(rows), len(assets))
     adf = _typed(pd.DataFrame(assets, columns=ASSET_COLS))
-    for kind in sorted(adf["asset_type"].unique()) if not adf.empty else []:
-        pts = adf[(adf["asset_type"] == kind) & (adf["geometry_kind"] == "point")]
-        warn_outside_country(con, log, pts, f, f"the {kind.replace('_', ' ')}",
-                             TOLERANCE_DEG.get(kind, DEFAULT_TOLERANCE_DEG))
+    # every point at once, kind by kind (in name order), each kind in file order
+    pts = adf[adf["geometry_kind"] == "point"].sort_values("asset_type", kind="mergesort")
+    kinds = pts["asset_type"].tolist()
+    warn_outside_country(con, log, pts, f, [f"the {k.replace('_', ' ')}" for k in kinds],
+                         [TOLERANCE_DEG.get(k, DEFAULT_TOLERANCE_DEG) for k in kinds])
 
     # ---- stakes
     f = rel("stakes.csv")
@@ -219,6 +220,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
         placeholder[r["entity_name"]] if r["entity_name"] in placeholder
         else placeholder.setdefault(r["entity_name"], is_placeholder(r["entity_name"])))}
     stakes, seen_entry, sums = [], set(), {}
+    shares: dict[str, tuple | ValueError] = {}
     for i, r in enumerate(srows, start=1):
         a = by_id.get(r["asset_id"])
         if a is None:
@@ -228,11 +230,17 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
         if r["level"] not in ("owner", "parent"):
             log.add(f, i, "level", "unknown_code", ERROR, "level must be owner or parent; row rejected", r["level"])
             continue
-        try:
-            share, stated = share_of(r["share_text"])
-        except ValueError as e:
-            log.add(f, i, "share_text", "share_range", ERROR, f"{e}; row rejected", r["share_text"])
+        got = shares.get(r["share_text"])
+        if got is None:  # the same few texts repeat: each read once
+            try:
+                got = share_of(r["share_text"])
+            except ValueError as e:
+                got = e
+            shares[r["share_text"]] = got
+        if isinstance(got, ValueError):
+            log.add(f, i, "share_text", "share_range", ERROR, f"{got}; row rejected", r["share_text"])
             continue
+        share, stated = got
         if stated and share is None:
             log.add(f, i, "share_text", "share_as_text", WARNING,
                     "stake given as text, not a number: the share is undisclosed (an interval from 0)", r["share_text"])
