@@ -113,3 +113,26 @@ def test_a_tolerance_per_row_gives_what_one_call_per_tolerance_gives(geo_db):
     assert not together.empty and len(together) < len(rows)
     same = lambda d: d.astype(object).where(d.notna(), None)  # noqa: E731 - concat of empty parts: object columns
     pd.testing.assert_frame_equal(same(together), same(apart))
+
+
+def test_the_nearest_polygon_by_parts_is_the_nearest_feature():
+    """Real data: the index of the features' parts gives each point the code a nearest join over
+    whole features gives (points inside, in the water, on islands, exactly on a vertex)."""
+    import shapely
+
+    from infrarisk.geo import _nearest_code, _shapes
+
+    con, _ = run_loaders(REPO_DATASETS, names=("unlocode", "naturalearth"))
+    shapes = _shapes(con)
+    rng = np.random.default_rng(5)
+    xy = np.c_[rng.uniform(-40, 70, 1500), rng.uniform(20, 80, 1500)]
+    vertices = shapely.get_coordinates(shapes.geoms)
+    xy = np.r_[xy, vertices[rng.choice(len(vertices), 200)]]
+    points = shapely.points(xy)
+    got = _nearest_code(points, shapes, np.ones(len(points), dtype=bool))
+    pt, poly = shapely.STRtree(shapes.geoms).query_nearest(points, all_matches=True)
+    expected = {}
+    for p, code in zip(pt.tolist(), shapes.codes[poly].astype(str).tolist()):
+        expected[p] = min(expected.get(p, code), code)
+    assert len(shapes.part_of) > len(shapes.geoms)  # multi-polygons were split
+    assert got.tolist() == [expected[i] for i in range(len(points))]

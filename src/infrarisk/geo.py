@@ -91,8 +91,11 @@ class _Shapes:
         return self._parts[code]
 
     def tree(self) -> shapely.STRtree:
+        """A spatial index of the features' parts (each polygon of a multi-polygon apart: the
+        index then skips the far islands of a country); :attr:`part_of` gives each part's feature."""
         if self._tree is None:
-            self._tree = shapely.STRtree(self.geoms)
+            parts, self.part_of = shapely.get_parts(self.geoms, return_index=True)
+            self._tree = shapely.STRtree(parts)
         return self._tree
 
 
@@ -250,9 +253,10 @@ def _nearest_code(points: np.ndarray, shapes: _Shapes, has_pos: np.ndarray) -> n
     at = np.flatnonzero(has_pos)
     if not len(at) or not len(shapes.geoms):
         return out
-    # every polygon at the least distance (all_matches), as a nearest join gives them
-    (pt, poly) = shapes.tree().query_nearest(points[at], all_matches=True)
-    codes = shapes.codes[poly].astype(str)
+    # every polygon at the least distance (all_matches), as a nearest join gives them; the distance to a
+    # feature is the least over its parts, so the features of the nearest parts are the nearest features
+    (pt, part) = shapes.tree().query_nearest(points[at], all_matches=True)
+    codes = shapes.codes[shapes.part_of[part]].astype(str)
     order = np.lexsort((codes, pt))
     first = order[np.r_[True, pt[order][1:] != pt[order][:-1]]]
     out[at[pt[first]]] = codes[first]
