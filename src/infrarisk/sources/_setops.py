@@ -152,7 +152,8 @@ def raw_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
     return True
 
 
-def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], table: str) -> int:
+def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], table: str,
+              extra: dict[str, str] | None = None, params: dict | None = None) -> int:
     """Read a CSV into the TEMP table ``table``: ``row_number`` (1-based data row) and the
     columns ``expected`` as text (``''`` where empty), one row per record in file order
     (:func:`drop_csv_table` removes it).
@@ -160,17 +161,23 @@ def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], t
     The checks and errors are those of :func:`read_csv_lists` (the header must hold exactly
     ``expected``; a row with another number of fields stops the load), and so are the values:
     a file :func:`plain_csv` accepts is read by DuckDB's CSV reader, any other by
-    ``csv.reader``. Returns the number of rows.
+    ``csv.reader``. ``extra``: more columns (name -> SQL over the text columns, with the named
+    parameters ``params``), computed as the rows are read. Returns the number of rows.
     """
     data = Path(path).read_bytes()
     with open(path, newline="", encoding="utf-8-sig") as fh:
         header = check_header(path, next(csv.reader(fh), None), expected)
     cols = ", ".join(f"coalesce({ident(c)}, '') AS {ident(c)}" for c in expected)
+    more = "".join(f", {sql} AS {ident(name)}" for name, sql in (extra or {}).items())
+
+    def create(scan: str) -> int:
+        sql = f"SELECT {numbered()} AS row_number, {cols} FROM {scan}"
+        sql = f"CREATE OR REPLACE TEMP TABLE {table} AS " + (f"SELECT *{more} FROM ({sql})" if more else sql)
+        return (con.execute(sql, params) if params else con.execute(sql)).fetchall()[0][0]
     with insertion_order(con):
         if len(set(header)) == len(header) and plain_csv(data):
             try:
-                return con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {numbered()} AS row_number, "
-                                   f"{cols} FROM {read_csv_sql(path, header)}").fetchall()[0][0]
+                return create(read_csv_sql(path, header))
             except duckdb.Error:  # a row of another length, a byte that is no UTF-8: as csv.reader reports it
                 pass
         import pyarrow as pa
@@ -180,8 +187,7 @@ def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], t
         arrow = pa.table({c: pa.array([r[j] for r in rows], type=pa.string()) for c, j in zip(expected, at)})
         con.register(f"_arrow_{table}", arrow)
         try:
-            return con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {numbered()} AS row_number, {cols} "
-                               f"FROM _arrow_{table}").fetchall()[0][0]
+            return create(f"_arrow_{table}")
         finally:
             con.unregister(f"_arrow_{table}")
 
