@@ -57,3 +57,24 @@ def test_count_rows_counts_csv_records_as_the_csv_reader_does(tmp_path, text):
     with open(p, newline="", encoding="utf-8-sig") as fh:
         expected = max(sum(1 for _ in csv.reader(fh)) - 1, 0)
     assert count_rows(p) == expected
+
+
+def test_a_manifest_read_twice_gives_equal_but_separate_objects_and_an_edit_shows(tmp_path):
+    from infrarisk.sources import manifest
+
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "a.csv").write_text("x\n1\n")
+    m = manifest.Manifest(id="src", title="t", publisher="p", origin_url="u", licence="CC0-1.0", licence_url="l",
+                          attribution="a", retrieved="2026-01-01", depends_on=["q"],
+                          files=[manifest.describe_file(folder, "a.csv")])
+    manifest.write_manifest(folder, m)
+    first, second = manifest.read_manifest(folder), manifest.read_manifest(folder)
+    assert first == second and first is not second
+    first.depends_on.append("z")
+    first.files[0].rows = 7
+    assert manifest.read_manifest(folder) == second  # the copy read before is not changed by its reader
+    (folder / "a.csv").write_text("x\n2\n")  # same size: the manifest's new text has the same length
+    manifest.rehash(folder)
+    assert manifest.read_manifest(folder).files[0].sha256 != second.files[0].sha256
+    manifest.verify(folder)

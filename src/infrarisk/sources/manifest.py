@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import pickle
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -112,14 +113,30 @@ class Manifest:
                 and not (k == "derived_from" and not v)}
 
 
+#: manifest text -> its parse (pickled: each reader gets its own copy); a build reads each manifest
+#: several times (to list the sources, to plan the load, to verify)
+_TOML: dict[bytes, bytes] = {}
+
+
+def _parse_toml(data: bytes) -> dict:
+    """``tomllib`` of ``data``, parsed once per text."""
+    hit = _TOML.get(data)
+    if hit is not None:
+        return pickle.loads(hit)
+    d = tomllib.loads(data.decode("utf-8"))
+    if len(_TOML) >= 256:  # a long-lived process reading many folders (the tests)
+        _TOML.clear()
+    _TOML[data] = pickle.dumps(d)
+    return d
+
+
 def read_manifest(folder: Path) -> Manifest:
     """Read ``folder/manifest.toml``; ManifestError when absent or malformed."""
     path = folder / MANIFEST
     if not path.exists():
         raise ManifestError(f"{folder}: no {MANIFEST}; run `infrarisk datasets import` to create it")
     try:
-        with open(path, "rb") as fh:
-            d = tomllib.load(fh)
+        d = _parse_toml(path.read_bytes())
     except tomllib.TOMLDecodeError as e:
         raise ManifestError(f"{path}: not valid TOML: {e}") from None
     files = d.pop("files", [])
