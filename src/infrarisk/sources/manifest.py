@@ -37,6 +37,7 @@ import numpy as np
 import tomli_w
 
 from ..errors import ManifestError
+from ._gc import paused
 
 MANIFEST = "manifest.toml"
 
@@ -186,7 +187,7 @@ def read_geojson(path: Path) -> dict:
     path = Path(path)
     data = _PARSED.pop(_file_key(path), None)
     if data is None:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh, paused():
             data = json.load(fh)
     return data
 
@@ -250,7 +251,7 @@ def count_rows(path: Path, keep: bool = False) -> int:
             return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
     if suffix.endswith(".geojson"):
         key = _file_key(path) if keep else None
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh, paused():  # no cycles among the parsed objects
             data = json.load(fh)
         if keep:
             _PARSED[key] = data
@@ -259,7 +260,7 @@ def count_rows(path: Path, keep: bool = False) -> int:
         with open(path, encoding="utf-8") as fh:
             return sum(1 for line in fh if line.strip())
     if suffix.endswith(".json"):
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh, paused():
             d = json.load(fh)
         return len(d) if isinstance(d, list) else 1
     raise ManifestError(f"{path}: cannot count rows of this file type")

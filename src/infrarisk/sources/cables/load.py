@@ -36,6 +36,7 @@ import pandas as pd
 from ... import db
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
+from .._gc import paused
 from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
 from ...validate import check_country, check_lat_lon
 from . import SOURCE_ID
@@ -118,6 +119,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Load ``datasets/submarine-cables`` (or write empty tables when it is left out)."""
     folder = settings.datasets_dir / SOURCE_ID

@@ -41,6 +41,7 @@ from ... import db, vocab
 from ...match import is_placeholder
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
+from .._gc import paused
 from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
 from ...validate import check_lat_lon, parse_share_pct
 from . import SOURCE_ID
@@ -107,6 +108,7 @@ def _asset_name(project: str, unit: str) -> str:
     return f"{project} – {unit}" if unit and unit.lower() not in project.lower() else project
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Load ``datasets/gem-europe-gas`` (empty tables when the folder is absent)."""
     folder = settings.datasets_dir / SOURCE_ID

@@ -33,6 +33,7 @@ import shapely
 from shapely.geometry import shape
 
 from ...db import run_sql, write_frame
+from .._gc import paused
 from .._derive import read_csv_strict
 from .derive import KEEP
 from ...problems import ERROR, WARNING, ProblemLog
@@ -55,6 +56,7 @@ _TEXT = {"iso_a2_eh", "iso_a3_eh", "name", "name_long", "admin", "sovereignt", "
          "continent", "region_un", "subregion", "wikidataid"}
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Verify ``datasets/naturalearth``, write the raw tables, build ``core_geo__*``.
 

@@ -35,6 +35,7 @@ import duckdb
 import pandas as pd
 
 from ...db import write_frame
+from .._gc import paused
 from .._derive import read_csv_strict
 from .derive import OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
@@ -59,6 +60,7 @@ _BOOLS = ["is_port", "is_rail", "is_road", "is_airport", "is_multimodal",
 _OPTIONAL_TEXT = ["subdivision_code", "status_code", "iata_code"]
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Verify ``datasets/unlocode`` and write the ``raw_unlocode__*`` tables.
 

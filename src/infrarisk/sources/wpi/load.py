@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from ...db import run_sql
+from .._gc import paused
 from .._load import verify
 from .._setops import csv_table, drop_csv_table, python_functions, sql_str, strip, to_float, upper
 from .derive import METRE_COLUMNS, OUT_COLUMNS
@@ -59,6 +60,7 @@ _CSV = "_wpi_ports_csv"
 _NUMBER_RE = re.compile(r"\d+(\.\d+)?")
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Verify ``datasets/wpi``, write ``raw_wpi__ports`` and build ``core_assets__ports``.
 
