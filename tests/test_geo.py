@@ -136,3 +136,29 @@ def test_the_nearest_polygon_by_parts_is_the_nearest_feature():
         expected[p] = min(expected.get(p, code), code)
     assert len(shapes.part_of) > len(shapes.geoms)  # multi-polygons were split
     assert got.tolist() == [expected[i] for i in range(len(points))]
+
+
+def test_the_loaders_shapes_are_those_the_wkt_gives_and_are_taken_only_for_that_table():
+    """Real data: the polygons the Natural Earth loader hands over are, byte for byte (WKB), what
+    parsing the WKT it wrote gives; a table changed since is read from the database instead."""
+    import shapely
+
+    from infrarisk import geo
+    from infrarisk.sources.naturalearth import polygons
+
+    con, _ = run_loaders(REPO_DATASETS, names=("unlocode", "naturalearth"))
+    assert polygons._KEPT  # kept by the loader
+    geo._CACHE.clear()
+    handed = geo._shapes(con).gdf
+    assert not polygons._KEPT  # taken once
+    geo._CACHE.clear()
+    read = geo._shapes(con).gdf
+    assert len(handed) == len(read) > 200
+    assert handed.drop(columns="geometry").equals(read.drop(columns="geometry"))
+    assert shapely.to_wkb(handed.geometry.to_numpy()).tolist() == shapely.to_wkb(read.geometry.to_numpy()).tolist()
+    polygons.keep(con, {i: shapely.Point(0, 0) for i in read["ne_id"].tolist()})
+    con.execute("UPDATE core_geo__country_polygons SET country_code = 'XX' WHERE ne_id = (SELECT min(ne_id) "
+                "FROM core_geo__country_polygons)")
+    geo._CACHE.clear()
+    again = geo._shapes(con).gdf
+    assert shapely.to_wkb(again.geometry.to_numpy()).tolist() == shapely.to_wkb(read.geometry.to_numpy()).tolist()

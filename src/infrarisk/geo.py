@@ -104,15 +104,22 @@ _CACHE: dict[int, tuple[tuple, _Shapes]] = {}
 
 def _shapes(con: duckdb.DuckDBPyConnection) -> _Shapes:
     """The polygons of ``con``, read once per connection while the tables are unchanged."""
+    from .sources.naturalearth import polygons  # no GeoPandas there
+
     key = con.execute(
-        "SELECT (SELECT count(*) || ':' || coalesce(sum(hash(ne_id, country_code, geometry_wkt)), 0)"
-        " FROM core_geo__country_polygons), (SELECT count(*) || ':' || coalesce(sum(hash(country_code, "
+        f"SELECT ({polygons.FINGERPRINT}), (SELECT count(*) || ':' || coalesce(sum(hash(country_code, "
         "polygon_country_code)), 0) FROM core_geo__countries)").fetchall()[0]
     hit = _CACHE.get(id(con))
     if hit is not None and hit[0] == key:
         return hit[1]
-    df = con.execute("SELECT * FROM core_geo__country_polygons ORDER BY ne_id").df()
-    geometry = shapely.from_wkt(df.pop("geometry_wkt").to_numpy())
+    given = polygons.take(key[0])  # the loader's own shapes, if the table is still the one it wrote
+    if given is None:
+        df = con.execute("SELECT * FROM core_geo__country_polygons ORDER BY ne_id").df()
+        geometry = shapely.from_wkt(df.pop("geometry_wkt").to_numpy())
+    else:  # what from_wkt would make of the full-precision WKT written from them: the same shapes
+        df = con.execute("SELECT * EXCLUDE (geometry_wkt) FROM core_geo__country_polygons ORDER BY ne_id").df()
+        geometry = np.empty(len(df), dtype=object)
+        geometry[:] = [given[i] for i in df["ne_id"].tolist()]
     gdf = gpd.GeoDataFrame(df, geometry=geometry, crs=CRS)
     covering = dict(con.execute(
         "SELECT country_code, polygon_country_code FROM core_geo__countries WHERE polygon_country_code IS NOT NULL"
