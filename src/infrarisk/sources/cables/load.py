@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ... import db
@@ -265,7 +266,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     warn_outside_country(con, log, st_df, f, "the landing point")
 
     rt = route_df.reset_index()
-    rt = rt[rt["cable_id"].isin(seen)].assign(asset_id=lambda d: "cable:" + d["cable_id"])[ROUTE_COLS]
+    rt = rt[np.array([c in seen for c in rt["cable_id"].tolist()], dtype=bool)].assign(asset_id=lambda d: "cable:" + d["cable_id"])[ROUTE_COLS]
     log.count(rel("cable_routes.geojson"), len(route_df), len(rt))
     db.write_frame(con, "core_cables__systems", _typed(pd.DataFrame(cables, columns=SYSTEM_COLS)),
                    order_by=["cable_id"])
