@@ -4,7 +4,7 @@ are set operations over a whole file.
 Contract: helpers over a connection and files, no table of their own beyond the TEMP
 objects a caller names and drops.
 
-- :func:`csv_table` reads a CSV into a TEMP table of text columns with its row numbers,
+- :func:`csv_table` reads a CSV into a TEMP view of text columns with its row numbers,
   with the checks, errors and values of :func:`infrarisk.sources._derive.read_csv_lists`
   (DuckDB's reader where :func:`plain_csv` shows both readers agree, ``csv.reader`` else);
 - :func:`raw_table` writes a CSV as a ``raw_*`` table through DuckDB's reader where it
@@ -154,7 +154,7 @@ def raw_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
 
 def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], table: str,
               extra: dict[str, str] | None = None, params: dict | None = None) -> int:
-    """Read a CSV into the TEMP table ``table``: ``row_number`` (1-based data row) and the
+    """Read a CSV into the TEMP view ``table``: ``row_number`` (1-based data row) and the
     columns ``expected`` as text (``''`` where empty), one row per record in file order
     (:func:`drop_csv_table` removes it).
 
@@ -171,9 +171,18 @@ def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], t
     more = "".join(f", {sql} AS {ident(name)}" for name, sql in (extra or {}).items())
 
     def create(scan: str) -> int:
-        sql = f"SELECT {numbered()} AS row_number, {cols} FROM {scan}"
-        sql = f"CREATE OR REPLACE TEMP TABLE {table} AS " + (f"SELECT *{more} FROM ({sql})" if more else sql)
-        return (con.execute(sql, params) if params else con.execute(sql)).fetchall()[0][0]
+        # the rows as read (empty values NULL: cheaper to store); '' in their place in the view, or
+        # already in the table when extra columns are computed from the values
+        if more:
+            sql = f"SELECT *{more} FROM (SELECT {numbered()} AS row_number, {cols} FROM {scan})"
+            view = f"SELECT * FROM _read_{table}"
+        else:
+            sql = f"SELECT {numbered()} AS row_number, * FROM {scan}"
+            view = f"SELECT row_number, {cols} FROM _read_{table}"
+        sql = f"CREATE OR REPLACE TEMP TABLE _read_{table} AS {sql}"
+        n = (con.execute(sql, params) if params else con.execute(sql)).fetchall()[0][0]
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {view}")
+        return n
     with insertion_order(con):
         if len(set(header)) == len(header) and plain_csv(data):
             try:
@@ -194,4 +203,4 @@ def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], t
 
 def drop_csv_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Remove what :func:`csv_table` made for ``table``."""
-    con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"DROP VIEW IF EXISTS {table}; DROP TABLE IF EXISTS _read_{table}")
