@@ -42,3 +42,18 @@ def test_copy_tables_copies_the_named_ones_with_their_types(tmp_path):
     assert db.tables(con) == ["t"]  # the other table stays behind; the source is detached
     assert [r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
             if r[0] == "copy_source"] == []
+
+
+def test_write_frame_writes_the_frame_sorted_with_its_types_and_registers_nothing():
+    import pandas as pd
+
+    from infrarisk.db import connect, write_frame
+
+    con = connect(None)
+    df = pd.DataFrame({"k": ["b", "a", "c"], "x": [1.5, None, 2.0], "n": pd.array([1, None, 3], dtype="Int64"),
+                       "t": [None, "y", "z"]})
+    write_frame(con, "raw_x__t", df, order_by=["k"])
+    assert con.execute("SELECT * FROM raw_x__t").fetchall() == [("a", None, None, "y"), ("b", 1.5, 1, None),
+                                                                ("c", 2.0, 3, "z")]
+    assert [r[1] for r in con.execute("DESCRIBE raw_x__t").fetchall()] == ["VARCHAR", "DOUBLE", "BIGINT", "VARCHAR"]
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchall() == [(0,)]

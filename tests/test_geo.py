@@ -99,3 +99,66 @@ def test_tolerance_recovers_european_ports_in_the_water():
     assert np.all(tolerant["distance_deg"] > 0.1)
     crimea = tolerant[(tolerant.country_code == "UA") & (tolerant.nearest_country_code == "RU")]
     assert len(crimea) >= 5  # de-facto boundary: Crimean ports lie in the Russia polygon
+
+
+def test_a_tolerance_per_row_gives_what_one_call_per_tolerance_gives(geo_db):
+    con, _ = geo_db
+    rows = [(35.9, 14.5, "MT"), (34.45, 33.0, "CY"), (34.3, 33.0, "CY"), (44.616667, 33.533333, "UA"),
+            (None, 14.5, "MT"), (16.0, -61.7, "GP"), (48.0, 8.05, "FR"), (34.45, 33.0, "CY")]
+    tolerance = np.array([0.0, 0.1, 0.3, 3.0, 0.1, 0.0, 0.1, 0.0])
+    together = _check(con, rows, tolerance_deg=tolerance)
+    df = pd.DataFrame(rows, columns=["lat", "lon", "cc"])
+    apart = pd.concat([points_outside_country(df[tolerance == t], "lat", "lon", "cc", con, tolerance_deg=t)
+                       for t in np.unique(tolerance)]).sort_index()
+    assert not together.empty and len(together) < len(rows)
+    same = lambda d: d.astype(object).where(d.notna(), None)  # noqa: E731 - concat of empty parts: object columns
+    pd.testing.assert_frame_equal(same(together), same(apart))
+
+
+def test_the_nearest_polygon_by_parts_is_the_nearest_feature():
+    """Real data: the index of the features' parts gives each point the code a nearest join over
+    whole features gives (points inside, in the water, on islands, exactly on a vertex)."""
+    import shapely
+
+    from infrarisk.geo import _nearest_code, _shapes
+
+    con, _ = run_loaders(REPO_DATASETS, names=("unlocode", "naturalearth"))
+    shapes = _shapes(con)
+    rng = np.random.default_rng(5)
+    xy = np.c_[rng.uniform(-40, 70, 1500), rng.uniform(20, 80, 1500)]
+    vertices = shapely.get_coordinates(shapes.geoms)
+    xy = np.r_[xy, vertices[rng.choice(len(vertices), 200)]]
+    points = shapely.points(xy)
+    got = _nearest_code(points, shapes, np.ones(len(points), dtype=bool))
+    pt, poly = shapely.STRtree(shapes.geoms).query_nearest(points, all_matches=True)
+    expected = {}
+    for p, code in zip(pt.tolist(), shapes.codes[poly].astype(str).tolist()):
+        expected[p] = min(expected.get(p, code), code)
+    assert len(shapes.part_of) > len(shapes.geoms)  # multi-polygons were split
+    assert got.tolist() == [expected[i] for i in range(len(points))]
+
+
+def test_the_loaders_shapes_are_those_the_wkt_gives_and_are_taken_only_for_that_table():
+    """Real data: the polygons the Natural Earth loader hands over are, byte for byte (WKB), what
+    parsing the WKT it wrote gives; a table changed since is read from the database instead."""
+    import shapely
+
+    from infrarisk import geo
+    from infrarisk.sources.naturalearth import polygons
+
+    con, _ = run_loaders(REPO_DATASETS, names=("unlocode", "naturalearth"))
+    assert polygons._KEPT  # kept by the loader
+    geo._CACHE.clear()
+    handed = geo._shapes(con).gdf
+    assert not polygons._KEPT  # taken once
+    geo._CACHE.clear()
+    read = geo._shapes(con).gdf
+    assert len(handed) == len(read) > 200
+    assert handed.drop(columns="geometry").equals(read.drop(columns="geometry"))
+    assert shapely.to_wkb(handed.geometry.to_numpy()).tolist() == shapely.to_wkb(read.geometry.to_numpy()).tolist()
+    polygons.keep(con, {i: shapely.Point(0, 0) for i in read["ne_id"].tolist()})
+    con.execute("UPDATE core_geo__country_polygons SET country_code = 'XX' WHERE ne_id = (SELECT min(ne_id) "
+                "FROM core_geo__country_polygons)")
+    geo._CACHE.clear()
+    again = geo._shapes(con).gdf
+    assert shapely.to_wkb(again.geometry.to_numpy()).tolist() == shapely.to_wkb(read.geometry.to_numpy()).tolist()

@@ -75,11 +75,10 @@ def write_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, or
     check_table_name(table)
     if order_by:
         df = df.sort_values(order_by, kind="mergesort").reset_index(drop=True)
-    con.register("_frame", df)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frame")
-    finally:
-        con.unregister("_frame")
+    # read by DuckDB's replacement scan of this local variable: registering a view for it and
+    # removing it again cost more than the write of a small frame
+    _infrarisk_write_frame = df  # noqa: F841
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _infrarisk_write_frame")
 
 
 def copy_tables(con: duckdb.DuckDBPyConnection, source: Path, tables: list[str] | None = None) -> list[str]:

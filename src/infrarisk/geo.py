@@ -91,8 +91,11 @@ class _Shapes:
         return self._parts[code]
 
     def tree(self) -> shapely.STRtree:
+        """A spatial index of the features' parts (each polygon of a multi-polygon apart: the
+        index then skips the far islands of a country); :attr:`part_of` gives each part's feature."""
         if self._tree is None:
-            self._tree = shapely.STRtree(self.geoms)
+            parts, self.part_of = shapely.get_parts(self.geoms, return_index=True)
+            self._tree = shapely.STRtree(parts)
         return self._tree
 
 
@@ -101,15 +104,22 @@ _CACHE: dict[int, tuple[tuple, _Shapes]] = {}
 
 def _shapes(con: duckdb.DuckDBPyConnection) -> _Shapes:
     """The polygons of ``con``, read once per connection while the tables are unchanged."""
+    from .sources.naturalearth import polygons  # no GeoPandas there
+
     key = con.execute(
-        "SELECT (SELECT count(*) || ':' || coalesce(sum(hash(ne_id, country_code, geometry_wkt)), 0)"
-        " FROM core_geo__country_polygons), (SELECT count(*) || ':' || coalesce(sum(hash(country_code, "
+        f"SELECT ({polygons.FINGERPRINT}), (SELECT count(*) || ':' || coalesce(sum(hash(country_code, "
         "polygon_country_code)), 0) FROM core_geo__countries)").fetchall()[0]
     hit = _CACHE.get(id(con))
     if hit is not None and hit[0] == key:
         return hit[1]
-    df = con.execute("SELECT * FROM core_geo__country_polygons ORDER BY ne_id").df()
-    geometry = shapely.from_wkt(df.pop("geometry_wkt").to_numpy())
+    given = polygons.take(key[0])  # the loader's own shapes, if the table is still the one it wrote
+    if given is None:
+        df = con.execute("SELECT * FROM core_geo__country_polygons ORDER BY ne_id").df()
+        geometry = shapely.from_wkt(df.pop("geometry_wkt").to_numpy())
+    else:  # what from_wkt would make of the full-precision WKT written from them: the same shapes
+        df = con.execute("SELECT * EXCLUDE (geometry_wkt) FROM core_geo__country_polygons ORDER BY ne_id").df()
+        geometry = np.empty(len(df), dtype=object)
+        geometry[:] = [given[i] for i in df["ne_id"].tolist()]
     gdf = gpd.GeoDataFrame(df, geometry=geometry, crs=CRS)
     covering = dict(con.execute(
         "SELECT country_code, polygon_country_code FROM core_geo__countries WHERE polygon_country_code IS NOT NULL"
@@ -126,7 +136,7 @@ def points_outside_country(
     lon_col: str,
     country_col: str,
     con: duckdb.DuckDBPyConnection,
-    tolerance_deg: float = 0.1,
+    tolerance_deg: float | np.ndarray = 0.1,
 ) -> pd.DataFrame:
     """Rows whose point is not within ``tolerance_deg`` of their stated country's polygons.
 
@@ -148,8 +158,9 @@ def points_outside_country(
         Column with the stated ISO 3166-1 alpha-2 code.
     con : duckdb.DuckDBPyConnection
         A database holding ``core_geo__country_polygons`` and ``core_geo__countries``.
-    tolerance_deg : float, default 0.1
-        How far (planar degrees) a point may lie from its country's polygons.
+    tolerance_deg : float or array, default 0.1
+        How far (planar degrees) a point may lie from its country's polygons: one figure, or
+        one per row of ``df`` (rows of several kinds tested at once).
 
     Returns
     -------
@@ -189,7 +200,8 @@ def points_outside_country(
     reason[has_pos & has_country & ~has_target] = "no_polygon"
     testable = has_pos & has_target
 
-    passed = _near_target(lon, lat, target, testable, shapes, tolerance_deg)
+    tolerance = np.broadcast_to(np.asarray(tolerance_deg, dtype=float), (n,))
+    passed = _near_target(lon, lat, target, testable, shapes, tolerance)
     reason[testable & ~passed] = "outside"
 
     failing = np.flatnonzero(~(testable & passed))
@@ -202,8 +214,8 @@ def points_outside_country(
 
 
 def _near_target(lon: np.ndarray, lat: np.ndarray, target: np.ndarray, testable: np.ndarray, shapes: _Shapes,
-                 tolerance_deg: float) -> np.ndarray:
-    """Whether each testable point lies within ``tolerance_deg`` of any polygon of its target.
+                 tolerance_deg: np.ndarray) -> np.ndarray:
+    """Whether each testable point lies within its ``tolerance_deg`` of any polygon of its target.
 
     Per target country, as set operations: a prepared point-in-polygon test first (a point
     inside is within any tolerance), then ``dwithin`` for the points left (in harbour water,
@@ -224,7 +236,7 @@ def _near_target(lon: np.ndarray, lat: np.ndarray, target: np.ndarray, testable:
         rest = at[~inside]
         passed[at[inside]] = True
         if len(rest):
-            passed[rest[shapely.dwithin(geom, shapely.points(lon[rest], lat[rest]), tolerance_deg)]] = True
+            passed[rest[shapely.dwithin(geom, shapely.points(lon[rest], lat[rest]), tolerance_deg[rest])]] = True
     return passed
 
 
@@ -248,9 +260,10 @@ def _nearest_code(points: np.ndarray, shapes: _Shapes, has_pos: np.ndarray) -> n
     at = np.flatnonzero(has_pos)
     if not len(at) or not len(shapes.geoms):
         return out
-    # every polygon at the least distance (all_matches), as a nearest join gives them
-    (pt, poly) = shapes.tree().query_nearest(points[at], all_matches=True)
-    codes = shapes.codes[poly].astype(str)
+    # every polygon at the least distance (all_matches), as a nearest join gives them; the distance to a
+    # feature is the least over its parts, so the features of the nearest parts are the nearest features
+    (pt, part) = shapes.tree().query_nearest(points[at], all_matches=True)
+    codes = shapes.codes[shapes.part_of[part]].astype(str)
     order = np.lexsort((codes, pt))
     first = order[np.r_[True, pt[order][1:] != pt[order][:-1]]]
     out[at[pt[first]]] = codes[first]

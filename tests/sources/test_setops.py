@@ -145,3 +145,23 @@ def test_python_functions_are_removed_afterwards_also_after_an_error():
         assert con.execute("SELECT py_upper('\u00df')").fetchall() == [("SS",)]
     with pytest.raises(duckdb.Error):
         con.execute("SELECT py_upper('a')").fetchall()
+
+
+@pytest.mark.parametrize("plain", [True, False])
+def test_rows_are_numbered_in_file_order_across_many_chunks_and_threads(tmp_path, plain, monkeypatch):
+    """``numbered()`` numbers the rows as the file lists them, also when DuckDB reads the file in
+    many chunks with several threads (quoted line breaks and rows of unequal length included)."""
+    rng = random.Random(3)
+    rows = [[f"r{i}", "x" * rng.randrange(0, 300) + ("\n\"q\"" if i % 97 == 0 else "")] for i in range(30_000)]
+    path = tmp_path / "big.csv"
+    path.write_text("a,b\n" + "".join(f'{a},"{b.replace(chr(34), 2 * chr(34))}"\n' for a, b in rows), encoding="utf-8")
+    if not plain:  # the Arrow path
+        monkeypatch.setattr(_setops, "plain_csv", lambda data: False)
+    con = duckdb.connect()
+    con.execute("SET threads = 4; SET preserve_insertion_order = false")  # a plain scan of this file comes out of order
+    assert _setops.csv_table(con, path, ["a", "b"], "t") == len(rows)
+    got = con.execute("SELECT row_number, a, b FROM t").fetchall()  # stored order
+    assert got == [(i, a, b) for i, (a, b) in enumerate(rows, 1)]
+    _load.raw_copy(con, tmp_path, "big.csv", "raw_x__big")
+    assert con.execute("SELECT row_number, a, b FROM raw_x__big").fetchall() == got
+    assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall() == [(False,)]  # set back

@@ -201,26 +201,33 @@ def _shapes(geometries: list[dict]) -> "np.ndarray":
 
 
 def warn_outside_country(con: duckdb.DuckDBPyConnection, log: ProblemLog, df: pd.DataFrame, file: str,
-                         what: str, tolerance_deg: float = 0.1) -> int:
+                         what, tolerance_deg=0.1) -> int:
     """Warn (row kept) for each row whose point is not near its stated country.
 
-    ``df`` needs ``latitude``, ``longitude``, ``country_code`` and ``origin_row``. Returns
+    ``df`` needs ``latitude``, ``longitude``, ``country_code`` and ``origin_row``; the
+    warnings follow its row order. ``what`` (the reason's subject) and ``tolerance_deg`` are
+    one value, or one per row of ``df`` (rows of several kinds tested at once). Returns
     the number of warnings. Rows without a country are reported by their loader, not here.
     """
     from .. import geo  # GeoPandas: imported by the build's warm-up thread meanwhile (pipeline._warm)
 
-    test = df[df["country_code"].notna()]
+    has = df["country_code"].notna().to_numpy()
+    test = df[has]
     if test.empty:
         return 0
-    out = geo.points_outside_country(test, "latitude", "longitude", "country_code", con, tolerance_deg)
+    if not isinstance(what, str):
+        test = test.assign(_what=np.asarray(what, dtype=object)[has])
+    tolerance = tolerance_deg if np.ndim(tolerance_deg) == 0 else np.asarray(tolerance_deg, dtype=float)[has]
+    out = geo.points_outside_country(test, "latitude", "longitude", "country_code", con, tolerance)
     cols = ["origin_row", "latitude", "longitude", "country_code", "distance_deg", "nearest_country_code",
             "outside_reason"]
-    for values in zip(*(out[c].tolist() for c in cols)):  # not iterrows: a Series per row is slow
+    whats = out["_what"].tolist() if not isinstance(what, str) else [what] * len(out)
+    for subject, values in zip(whats, zip(*(out[c].tolist() for c in cols))):  # not iterrows: a Series per row is slow
         r = dict(zip(cols, values))
         dist = "" if pd.isna(r["distance_deg"]) else f" ({r['distance_deg']:.2f} degrees away"
         near = "" if pd.isna(r["nearest_country_code"]) else f"; nearest polygon {r['nearest_country_code']}"
         log.add(file, int(r["origin_row"]), "latitude", "outside_country", WARNING,
-                f"{what} lies {geo.REASONS[r['outside_reason']]}{dist}{near}{')' if dist else ''}; kept at its "
+                f"{subject} lies {geo.REASONS[r['outside_reason']]}{dist}{near}{')' if dist else ''}; kept at its "
                 f"stated position and country", f"{r['latitude']},{r['longitude']} {r['country_code']}")
     return len(out)
 

@@ -100,6 +100,28 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def numbered() -> str:
+    """SQL of each row's 1-based number in the order one scan reads the rows: ``row_number()
+    OVER ()``, which DuckDB runs as a streaming window, an operator that keeps its input's order
+    and runs in one thread (it is no parallel operator), so a CSV or Arrow scan below it is read
+    in file order (tested on files of many chunks, with several threads)."""
+    return "row_number() OVER ()"
+
+
+@contextmanager
+def insertion_order(con: duckdb.DuckDBPyConnection):
+    """Run the block with ``preserve_insertion_order`` on (tables keep rows in the order
+    written), setting it only when it is off, and back afterwards."""
+    if con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]:
+        yield
+        return
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        con.execute("SET preserve_insertion_order = false")
+
+
 def read_csv_sql(path: Path, header: list[str]) -> str:
     """DuckDB's ``read_csv`` of ``path`` with the columns ``header`` (its first record) as
     text, nothing guessed: the reader :func:`plain_csv` compares with ``csv.reader``."""
@@ -120,22 +142,18 @@ def raw_table(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
         header = next(csv.reader(fh), None)
     if not header or "" in header or len({h.lower() for h in header}) != len(header):  # DuckDB's names ignore case
         return False
-    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
-    con.execute("SET preserve_insertion_order = true")  # row ids in file order
+    cols = ", ".join(f"coalesce({ident(c)}, '') AS {ident(c)}" for c in header)
     try:
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS SELECT * FROM {read_csv_sql(path, header)}")
-        except duckdb.Error:  # a row of another length, a byte that is no UTF-8
-            return False
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT rowid + 1 AS row_number, "
-                    + ", ".join(f"coalesce({ident(c)}, '') AS {ident(c)}" for c in header) + f" FROM _read_{table}")
-        con.execute(f"DROP TABLE _read_{table}")
-    finally:
-        con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+        with insertion_order(con):
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {numbered()} AS row_number, {cols} "
+                        f"FROM {read_csv_sql(path, header)}")
+    except duckdb.Error:  # a row of another length, a byte that is no UTF-8
+        return False
     return True
 
 
-def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], table: str) -> int:
+def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], table: str,
+              extra: dict[str, str] | None = None, params: dict | None = None) -> int:
     """Read a CSV into the TEMP view ``table``: ``row_number`` (1-based data row) and the
     columns ``expected`` as text (``''`` where empty), one row per record in file order
     (:func:`drop_csv_table` removes it).
@@ -143,40 +161,44 @@ def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], t
     The checks and errors are those of :func:`read_csv_lists` (the header must hold exactly
     ``expected``; a row with another number of fields stops the load), and so are the values:
     a file :func:`plain_csv` accepts is read by DuckDB's CSV reader, any other by
-    ``csv.reader``. Returns the number of rows.
+    ``csv.reader``. ``extra``: more columns (name -> SQL over the text columns, with the named
+    parameters ``params``), computed as the rows are read. Returns the number of rows.
     """
     data = Path(path).read_bytes()
     with open(path, newline="", encoding="utf-8-sig") as fh:
         header = check_header(path, next(csv.reader(fh), None), expected)
-    scan = None
-    if len(set(header)) == len(header) and plain_csv(data):
-        scan = f"SELECT * FROM {read_csv_sql(path, header)}"
-    keep = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
-    con.execute("SET preserve_insertion_order = true")  # row ids in file order
-    try:
-        if scan is not None:
-            try:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS {scan}")
-            except duckdb.Error:  # a row of another length, a byte that is no UTF-8: as csv.reader reports it
-                scan = None
-        if scan is None:
-            import pyarrow as pa
+    cols = ", ".join(f"coalesce({ident(c)}, '') AS {ident(c)}" for c in expected)
+    more = "".join(f", {sql} AS {ident(name)}" for name, sql in (extra or {}).items())
 
-            header, rows = read_csv_lists(path, expected)
-            at = [header.index(c) for c in expected]  # a repeated name: its first column, as header.index finds
-            arrow = pa.table({f"c{k}": pa.array([r[j] for r in rows], type=pa.string()) for k, j in enumerate(at)})
-            con.register(f"_arrow_{table}", arrow)
+    def create(scan: str) -> int:
+        # the rows as read (empty values NULL: cheaper to store); '' in their place in the view, or
+        # already in the table when extra columns are computed from the values
+        if more:
+            sql = f"SELECT *{more} FROM (SELECT {numbered()} AS row_number, {cols} FROM {scan})"
+            view = f"SELECT * FROM _read_{table}"
+        else:
+            sql = f"SELECT {numbered()} AS row_number, * FROM {scan}"
+            view = f"SELECT row_number, {cols} FROM _read_{table}"
+        sql = f"CREATE OR REPLACE TEMP TABLE _read_{table} AS {sql}"
+        n = (con.execute(sql, params) if params else con.execute(sql)).fetchall()[0][0]
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {view}")
+        return n
+    with insertion_order(con):
+        if len(set(header)) == len(header) and plain_csv(data):
             try:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _read_{table} AS SELECT "
-                            + ", ".join(f'c{k} AS "{c}"' for k, c in enumerate(expected))
-                            + f" FROM _arrow_{table}")
-            finally:
-                con.unregister(f"_arrow_{table}")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid + 1 AS row_number, "
-                    + ", ".join(f"coalesce(\"{c}\", '') AS \"{c}\"" for c in expected) + f" FROM _read_{table}")
-    finally:
-        con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
-    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+                return create(read_csv_sql(path, header))
+            except duckdb.Error:  # a row of another length, a byte that is no UTF-8: as csv.reader reports it
+                pass
+        import pyarrow as pa
+
+        header, rows = read_csv_lists(path, expected)
+        at = [header.index(c) for c in expected]  # a repeated name: its first column, as header.index finds
+        arrow = pa.table({c: pa.array([r[j] for r in rows], type=pa.string()) for c, j in zip(expected, at)})
+        con.register(f"_arrow_{table}", arrow)
+        try:
+            return create(f"_arrow_{table}")
+        finally:
+            con.unregister(f"_arrow_{table}")
 
 
 def drop_csv_table(con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import pickle
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -36,6 +37,7 @@ import numpy as np
 import tomli_w
 
 from ..errors import ManifestError
+from ._gc import paused
 
 MANIFEST = "manifest.toml"
 
@@ -112,14 +114,30 @@ class Manifest:
                 and not (k == "derived_from" and not v)}
 
 
+#: manifest text -> its parse (pickled: each reader gets its own copy); a build reads each manifest
+#: several times (to list the sources, to plan the load, to verify)
+_TOML: dict[bytes, bytes] = {}
+
+
+def _parse_toml(data: bytes) -> dict:
+    """``tomllib`` of ``data``, parsed once per text."""
+    hit = _TOML.get(data)
+    if hit is not None:
+        return pickle.loads(hit)
+    d = tomllib.loads(data.decode("utf-8"))
+    if len(_TOML) >= 256:  # a long-lived process reading many folders (the tests)
+        _TOML.clear()
+    _TOML[data] = pickle.dumps(d)
+    return d
+
+
 def read_manifest(folder: Path) -> Manifest:
     """Read ``folder/manifest.toml``; ManifestError when absent or malformed."""
     path = folder / MANIFEST
     if not path.exists():
         raise ManifestError(f"{folder}: no {MANIFEST}; run `infrarisk datasets import` to create it")
     try:
-        with open(path, "rb") as fh:
-            d = tomllib.load(fh)
+        d = _parse_toml(path.read_bytes())
     except tomllib.TOMLDecodeError as e:
         raise ManifestError(f"{path}: not valid TOML: {e}") from None
     files = d.pop("files", [])
@@ -169,7 +187,7 @@ def read_geojson(path: Path) -> dict:
     path = Path(path)
     data = _PARSED.pop(_file_key(path), None)
     if data is None:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh, paused():
             data = json.load(fh)
     return data
 
@@ -233,7 +251,7 @@ def count_rows(path: Path, keep: bool = False) -> int:
             return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
     if suffix.endswith(".geojson"):
         key = _file_key(path) if keep else None
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh, paused():  # no cycles among the parsed objects
             data = json.load(fh)
         if keep:
             _PARSED[key] = data
@@ -242,7 +260,7 @@ def count_rows(path: Path, keep: bool = False) -> int:
         with open(path, encoding="utf-8") as fh:
             return sum(1 for line in fh if line.strip())
     if suffix.endswith(".json"):
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh, paused():
             d = json.load(fh)
         return len(d) if isinstance(d, list) else 1
     raise ManifestError(f"{path}: cannot count rows of this file type")

@@ -144,4 +144,4 @@ def test_fast_row_test_agrees_with_the_full_checks(tmp_path):
             assert repr(values) == repr([rec[c] for c in _COLUMNS[:-1]]), change  # repr: -0.0 is not 0.0
         elif change in ({"country_code": "XX"}, {"latitude": "91"}, {"status_code": "ZZ"}, {"is_multimodal": "true"}):
             assert log.problems, change
-    assert n_clean == 6  # the base row, no status, no coordinates, padded coordinate and texts, -0.0 and +1
+    assert n_clean == 5  # the base row, no status, no coordinates, padded texts and codes (a padded number: full checks)

@@ -31,11 +31,13 @@ from __future__ import annotations
 import re
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ... import db
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
+from .._gc import paused
 from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
 from ...validate import check_country, check_lat_lon
 from . import SOURCE_ID
@@ -118,6 +120,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Load ``datasets/submarine-cables`` (or write empty tables when it is left out)."""
     folder = settings.datasets_dir / SOURCE_ID
@@ -263,7 +266,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     warn_outside_country(con, log, st_df, f, "the landing point")
 
     rt = route_df.reset_index()
-    rt = rt[rt["cable_id"].isin(seen)].assign(asset_id=lambda d: "cable:" + d["cable_id"])[ROUTE_COLS]
+    rt = rt[np.array([c in seen for c in rt["cable_id"].tolist()], dtype=bool)].assign(asset_id=lambda d: "cable:" + d["cable_id"])[ROUTE_COLS]
     log.count(rel("cable_routes.geojson"), len(route_df), len(rt))
     db.write_frame(con, "core_cables__systems", _typed(pd.DataFrame(cables, columns=SYSTEM_COLS)),
                    order_by=["cable_id"])

@@ -17,6 +17,7 @@ import duckdb
 from ... import db
 from ...problems import ProblemLog
 from ...settings import Settings
+from .._gc import paused
 from .._load import frame, raw_copy, read_rows
 from ..manifest import verify
 from . import SOURCE_ID, checks
@@ -46,6 +47,7 @@ def _typed(rows: list[dict], cols: list[str]):
     return df
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Check and load the census (empty tables when the folder is absent)."""
     folder = Path(settings.datasets_dir) / SOURCE_ID

@@ -29,6 +29,7 @@ import numpy as np
 from ... import db
 from ...problems import ProblemLog
 from ...settings import Settings
+from .._gc import paused
 from .._load import frame, raw_copy, read_rows, verify
 from . import SOURCE_ID
 from .rechecks import (ENTITY_ADD_COLS, RECHECK_COLS, STAKE_ADD_COLS, apply_rechecks, entity_additions,
@@ -53,6 +54,7 @@ def raw_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
         raw_copy(con, folder, f"corrections/{p.name}", f"raw_{SOURCE_ID}__corrections_{p.stem}")
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Load ``datasets/curated`` into ``raw_curated__*`` and ``core_curated__*`` (module docstring)."""
     folder = settings.datasets_dir / SOURCE_ID

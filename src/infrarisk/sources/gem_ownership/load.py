@@ -17,6 +17,7 @@ from ... import db
 from ...problems import ERROR, ProblemLog
 from ...settings import Settings
 from ...validate import check_country, parse_partial_date
+from .._gc import paused
 from .._load import frame, raw_copy, read_rows
 from ..manifest import verify
 from . import SOURCE_ID
@@ -29,6 +30,7 @@ T_PAIRS = ["parent_name", "country_code", "gem_country_code", "parent_hq_country
            "correction_source_url", "origin_row"]
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Check and load the pairs (empty tables when the folder is absent)."""
     folder = Path(settings.datasets_dir) / SOURCE_ID

@@ -28,6 +28,7 @@ from ... import db, match
 from .derive import CATEGORIES, COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
+from .._gc import paused
 from .._load import raw_copy, read_rows, verify
 from ...validate import check_country, parse_lei
 from . import SOURCE_ID
@@ -47,6 +48,7 @@ def records(con: duckdb.DuckDBPyConnection) -> list[match.RegistryRecord]:
                 f"SELECT {', '.join(CORE_COLS)} FROM core_gleifnames__legal_names ORDER BY lei").fetchall()]
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Verify and load ``datasets/gleif`` (module docstring)."""
     folder = settings.datasets_dir / SOURCE_ID

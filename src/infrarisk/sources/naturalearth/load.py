@@ -11,7 +11,9 @@ Outputs:
   lower-cased Natural Earth names, ``geometry_wkt`` (full precision) and ``source_row``.
 - ``raw_naturalearth__feature_country_codes`` and ``raw_naturalearth__country_corrections``:
   the hand-written corrections.
-- ``core_geo__country_polygons`` and ``core_geo__countries`` (``sql/core/*.sql``).
+- ``core_geo__country_polygons`` and ``core_geo__countries`` (``sql/core/*.sql``); the
+  polygons' shapely geometries are handed to :mod:`infrarisk.geo` (:mod:`.polygons`), which
+  then need not parse the WKT back.
 
 Geometry is handled in shapely, not DuckDB spatial (see DESIGN.md, pitfalls).
 
@@ -33,6 +35,7 @@ import shapely
 from shapely.geometry import shape
 
 from ...db import run_sql, write_frame
+from .._gc import paused
 from .._derive import read_csv_strict
 from .derive import KEEP
 from ...problems import ERROR, WARNING, ProblemLog
@@ -40,7 +43,7 @@ from ...settings import Settings
 from .._load import verify
 from ..manifest import read_geojson
 from ...validate import check_lat_lon
-from . import SOURCE_ID
+from . import SOURCE_ID, polygons
 COUNTRIES = f"{SOURCE_ID}/countries.geojson"
 FEATURE_CODES = f"{SOURCE_ID}/corrections/feature_country_codes.csv"
 COUNTRY_CORRECTIONS = f"{SOURCE_ID}/corrections/countries.csv"
@@ -55,6 +58,7 @@ _TEXT = {"iso_a2_eh", "iso_a3_eh", "name", "name_long", "admin", "sovereignt", "
          "continent", "region_un", "subregion", "wikidataid"}
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Verify ``datasets/naturalearth``, write the raw tables, build ``core_geo__*``.
 
@@ -70,7 +74,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     root = Path(settings.datasets_dir)
     verify(root / SOURCE_ID)
     known = {r[0] for r in con.execute("SELECT country_code FROM raw_unlocode__country_codes").fetchall()}
-    countries = load_countries(root, known, log)
+    countries, shapes = load_countries(root, known, log)
     feature_codes = load_feature_codes(root, known, set(countries["ne_id"]), log)
     _report_uncoded(countries, feature_codes, log)
     polygon_codes = (set(countries["iso_a2_eh"]) | set(feature_codes["country_code"].dropna())) - {"-99"}
@@ -80,23 +84,26 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     write_frame(con, "raw_naturalearth__country_corrections", corrections, order_by=["country_code"])
     run_sql(con, "core/core_geo__country_polygons")
     run_sql(con, "core/core_geo__countries")
+    polygons.keep(con, shapes)  # infrarisk.geo takes them instead of parsing the WKT back
 
 
-def load_countries(root: Path, known: set[str], log: ProblemLog) -> pd.DataFrame:
-    """Check each feature of ``countries.geojson``; return the accepted ones with WKT."""
+def load_countries(root: Path, known: set[str], log: ProblemLog) -> tuple[pd.DataFrame, dict]:
+    """Check each feature of ``countries.geojson``; the accepted ones with WKT, and their
+    shapely geometries by ``ne_id``."""
     features = read_geojson(root / COUNTRIES)["features"]
-    out, seen_ids = [], set()
+    out, seen_ids, shapes = [], set(), {}
     for i, f in enumerate(features, 1):
         rec = _feature(f, i, known, seen_ids, log)
         if rec is not None:
             seen_ids.add(rec["ne_id"])
+            shapes[rec["ne_id"]] = rec.pop("geometry")
             out.append(rec)
     log.count(COUNTRIES, len(features), len(out))
     df = pd.DataFrame(out, columns=["source_row", *_COLUMNS, "geometry_wkt"])
     for col in ("pop_est", "label_x", "label_y"):
         df[col] = df[col].astype("Float64")
     df["ne_id"] = df["ne_id"].astype("Int64")
-    return df
+    return df, shapes
 
 
 def _feature(f: dict, i: int, known: set[str], seen_ids: set, log: ProblemLog) -> dict | None:
@@ -131,6 +138,7 @@ def _feature(f: dict, i: int, known: set[str], seen_ids: set, log: ProblemLog) -
                 f"{rec['label_x']},{rec['label_y']}")
         rec["label_x"] = rec["label_y"] = None
     rec["geometry_wkt"] = shapely.to_wkt(geom, rounding_precision=-1)
+    rec["geometry"] = geom
     return rec
 
 

@@ -31,6 +31,7 @@ from ... import db
 from ...problems import ERROR, ProblemLog
 from ...settings import Settings
 from ...validate import check_country, parse_lei, parse_partial_date, parse_share_pct
+from .._gc import paused
 from .._load import frame, raw_copy, read_rows
 from ..manifest import verify
 from . import SOURCE_ID
@@ -216,6 +217,7 @@ def control_loops(links: list[dict]) -> list[list[int]]:
     return loops
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Check and load the owner register (nothing when ``datasets/owners`` is absent)."""
     folder = Path(settings.datasets_dir) / SOURCE_ID

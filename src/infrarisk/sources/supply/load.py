@@ -31,6 +31,7 @@ from ... import db
 from ...problems import ERROR, ProblemLog
 from ...settings import Settings
 from ...validate import parse_partial_date
+from .._gc import paused
 from .._load import frame, raw_copy, read_rows
 from ..manifest import verify
 from . import SOURCE_ID
@@ -58,6 +59,7 @@ T_FIGURES = ["figure_id", "country_code", "metric", "value_pct", "bound", "year"
 T_ALIASES = ["asset_kind", "name", "country_code", "asset_id", "reason", "origin_row"]
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Check and load the supply source (empty tables when ``datasets/supply`` is absent)."""
     folder = Path(settings.datasets_dir) / SOURCE_ID

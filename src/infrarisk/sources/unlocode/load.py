@@ -35,6 +35,7 @@ import duckdb
 import pandas as pd
 
 from ...db import write_frame
+from .._gc import paused
 from .._derive import read_csv_strict
 from .derive import OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
@@ -59,6 +60,7 @@ _BOOLS = ["is_port", "is_rail", "is_road", "is_airport", "is_multimodal",
 _OPTIONAL_TEXT = ["subdivision_code", "status_code", "iata_code"]
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Verify ``datasets/unlocode`` and write the ``raw_unlocode__*`` tables.
 
@@ -159,16 +161,13 @@ def load_locations(con: duckdb.DuckDBPyConnection, root: Path, countries: set[st
     log : ProblemLog
         Receives the problems and the row accounting.
     """
-    n = csv_table(con, root / LOCATIONS, OUT_COLUMNS, _CSV)
     params = {"countries": sorted(countries), "statuses": sorted(statuses)}
+    # the row test once per row, as the file is read
+    n = csv_table(con, root / LOCATIONS, OUT_COLUMNS, _CSV, {"is_clean": f"coalesce({clean_sql()}, false)"}, params)
     try:
-        # the row test once per row, kept beside the rows (a join on the row number picks either side)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {_CLEAN} AS SELECT row_number, "
-                    f"coalesce({clean_sql()}, false) AS is_clean FROM {_CSV}", params)
-        rows = f"{_CSV} JOIN {_CLEAN} USING (row_number)"
         found: list[tuple] = []  # (row, order, problem): the problems in file order
         repaired = []
-        for r in con.execute(f"SELECT {', '.join(OUT_COLUMNS)}, row_number FROM {rows} WHERE NOT is_clean "
+        for r in con.execute(f"SELECT {', '.join(OUT_COLUMNS)}, row_number FROM {_CSV} WHERE NOT is_clean "
                              "ORDER BY row_number").fetchall():
             row_log = ProblemLog()
             rec = _location(dict(zip(OUT_COLUMNS, r)), r[-1], countries, statuses, row_log)
@@ -178,15 +177,18 @@ def load_locations(con: duckdb.DuckDBPyConnection, root: Path, countries: set[st
         fixed = pd.DataFrame(repaired, columns=_COLUMNS[:-1], dtype=object)
         con.register("_unlocode_repaired", fixed)
         try:
-            con.execute(f"CREATE OR REPLACE TABLE raw_unlocode__locations AS SELECT *, row_number() OVER "
-                        f"(PARTITION BY unlocode ORDER BY source_row) > 1 AS is_duplicate_unlocode FROM ("
-                        f"SELECT {_clean_values()} FROM {rows} WHERE is_clean UNION ALL SELECT "
-                        + ", ".join(f"CAST({c} AS {_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in _COLUMNS[:-1])
-                        + " FROM _unlocode_repaired) ORDER BY source_row")
+            # a later row of a code is a duplicate: its row comes after the code's first (a join on the
+            # first rows, not a window over every code: the same flags for less)
+            loaded = con.execute(
+                f"CREATE OR REPLACE TABLE raw_unlocode__locations AS WITH v AS (SELECT {_clean_values()} FROM {_CSV} "
+                "WHERE is_clean UNION ALL SELECT "
+                + ", ".join(f"CAST({c} AS {_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in _COLUMNS[:-1])
+                + " FROM _unlocode_repaired) SELECT v.*, v.source_row > f.first_row AS is_duplicate_unlocode FROM v "
+                "JOIN (SELECT unlocode, min(source_row) AS first_row FROM v GROUP BY unlocode) f "
+                "ON v.unlocode IS NOT DISTINCT FROM f.unlocode ORDER BY source_row").fetchall()[0][0]
         finally:
             con.unregister("_unlocode_repaired")
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {_CLEAN}")
         drop_csv_table(con, _CSV)
     dups = con.execute("""
         SELECT f.source_row, f.unlocode, f.name, f.latitude, f.longitude, r.source_row, r.unlocode, r.name, r.latitude,
@@ -200,13 +202,11 @@ def load_locations(con: duckdb.DuckDBPyConnection, root: Path, countries: set[st
         _report_duplicate(dict(zip(keys, d[:5])), dict(zip(keys, d[5:])), row_log)
         found += [(p.row, 1, p) for p in row_log.problems]
     log.extend(p for _, _, p in sorted(found, key=lambda f: f[:2]))
-    loaded = con.execute("SELECT count(*) FROM raw_unlocode__locations").fetchall()[0][0]
     log.count(LOCATIONS, n, loaded)
     return loaded
 
 
 _CSV = "_unlocode_locations_csv"
-_CLEAN = "_unlocode_locations_clean"
 #: the columns of raw_unlocode__locations
 _COLUMNS = ["source_row", "unlocode", "country_code", "location_code", "name", "name_wo_diacritics",
             *_OPTIONAL_TEXT, "function_code", "latitude", "longitude", *_BOOLS, "is_duplicate_unlocode"]
@@ -221,10 +221,10 @@ def clean_sql() -> str:
     bools = " AND ".join(f"{c} IN ('true', 'false')" for c in _BOOLS)
     agree = " AND ".join(f"({c} = 'true') = (substring(function_code, {pos + 1}, 1) <> '-')"
                          for c, pos in _FLAG_POSITIONS.items())
-    lat, lon = strip("latitude"), strip("longitude")
-    coordinates = (f"(({lat}) = '' AND ({lon}) = '') OR (regexp_full_match({lat}, '{_NUMBER}') "
-                   f"AND regexp_full_match({lon}, '{_NUMBER}') AND TRY_CAST({lat} AS DOUBLE) BETWEEN -90 AND 90 "
-                   f"AND TRY_CAST({lon} AS DOUBLE) BETWEEN -180 AND 180)")
+    # both empty, or both plain numbers in range (a padded number goes through the full checks)
+    coordinates = (f"(latitude = '' AND longitude = '') OR (regexp_full_match(latitude, '{_NUMBER}') "
+                   f"AND regexp_full_match(longitude, '{_NUMBER}') AND TRY_CAST(latitude AS DOUBLE) BETWEEN -90 "
+                   f"AND 90 AND TRY_CAST(longitude AS DOUBLE) BETWEEN -180 AND 180)")
     status = strip("status_code")
     return (f"regexp_full_match(unlocode, '[A-Z]{{2}}[A-Z2-9]{{3}}') AND country_code IN (SELECT unnest($countries)) "
             f"AND unlocode = country_code || {strip('location_code')} AND {strip('name')} <> '' AND {bools} "

@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from ...db import run_sql
+from .._gc import paused
 from .._load import verify
 from .._setops import csv_table, drop_csv_table, python_functions, sql_str, strip, to_float, upper
 from .derive import METRE_COLUMNS, OUT_COLUMNS
@@ -59,6 +60,7 @@ _CSV = "_wpi_ports_csv"
 _NUMBER_RE = re.compile(r"\d+(\.\d+)?")
 
 
+@paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Verify ``datasets/wpi``, write ``raw_wpi__ports`` and build ``core_assets__ports``.
 
@@ -102,20 +104,25 @@ def load_ports(con: duckdb.DuckDBPyConnection, root: Path, known: set[str], log:
     extra = {"py_is_number": (lambda t: None if t is None else _NUMBER_RE.fullmatch(t) is not None, "BOOLEAN")}
     checked = _checked_sql()
     try:
-        with python_functions(con, extra):
-            problems = con.execute(checked + _problems_sql(), {"known": sorted(known)}).fetchall()
-            con.execute("CREATE OR REPLACE TABLE raw_wpi__ports AS " + checked + " SELECT source_row, "
-                        + ", ".join(_OUT_EXPR.get(c, c) for c in OUT_COLUMNS)
-                        + " FROM d WHERE err IS NULL AND NOT is_dup ORDER BY source_row", {"known": sorted(known)})
+        with python_functions(con, extra):  # every row checked once, for the problems and the table
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {checked} SELECT * FROM d",
+                        {"known": sorted(known)})
+        checked_rows = f"WITH d AS (SELECT * FROM {_CHECKED}) "
+        problems = con.execute(checked_rows + _problems_sql()).fetchall()
+        loaded = con.execute("CREATE OR REPLACE TABLE raw_wpi__ports AS " + checked_rows + "SELECT source_row, "
+                             + ", ".join(_OUT_EXPR.get(c, c) for c in OUT_COLUMNS)
+                             + " FROM d WHERE err IS NULL AND NOT is_dup ORDER BY source_row").fetchall()[0][0]
     finally:
+        con.execute(f"DROP TABLE IF EXISTS {_CHECKED}")
         drop_csv_table(con, _CSV)
     for row, column, check, severity, reason, value in problems:
         log.add(PORTS, row, column, check, severity, reason, value)
-    loaded = con.execute("SELECT count(*) FROM raw_wpi__ports").fetchall()[0][0]
     log.count(PORTS, n, loaded)
     return loaded
 
 
+#: the checked rows, kept while the problems are listed and the table is written
+_CHECKED = "_wpi_ports_checked"
 #: the output expression of the columns not taken as checked (the others are)
 _OUT_EXPR = {"unlocode": "unlocode_new AS unlocode", "latitude": "lat AS latitude", "longitude": "lon AS longitude",
              **{c: f"{c}_out AS {c}" for c in [*CATEGORIES, *METRE_COLUMNS.values()]}}
