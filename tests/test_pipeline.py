@@ -130,12 +130,12 @@ def test_build_workers_is_1_or_2():
 def test_the_collector_runs_less_often_during_a_build_and_as_before_after(monkeypatch):
     import gc
 
-    from infrarisk import pipeline
+    from infrarisk import collector, pipeline
     seen = []
     monkeypatch.setattr(pipeline, "_build", lambda *a: seen.append(gc.get_threshold()) or "report")
     before = gc.get_threshold()
     assert pipeline.build(None) == "report"
-    assert seen == [pipeline.GC_THRESHOLDS] and gc.get_threshold() == before
+    assert seen == [collector.BUILD_THRESHOLDS] and gc.get_threshold() == before
     monkeypatch.setattr(pipeline, "_build", lambda *a: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         pipeline.build(None)

@@ -18,12 +18,10 @@ read-only connections (:func:`infrarisk.site.write_prepared`).
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import threading
 import time
-from contextlib import contextmanager
 from importlib import import_module
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,7 +33,7 @@ import pandas as pd
 
 from typing import TYPE_CHECKING
 
-from . import db, fsops, sources
+from . import collector, db, fsops, sources
 from .problems import ProblemLog
 from .sources.lanes import LoadLanes
 from .profiles import Profile, load_profile
@@ -240,31 +238,9 @@ def record_sources(con: duckdb.DuckDBPyConnection, manifests: list[sources.Manif
     db.write_frame(con, "core_meta__files", pd.DataFrame(files), order_by=["source_id", "path"])
 
 
-#: the cyclic garbage collector's thresholds during a build (Python's default: 700, 10, 10)
-GC_THRESHOLDS = (10_000, 10, 10)
-
-
-@contextmanager
-def _fewer_collections():
-    """Run the cyclic garbage collector less often while a build runs (restored after).
-
-    A build allocates millions of rows as small tuples, dicts and lists that live until their
-    stage ends; at Python's default thresholds the collector ran about 2,000 times a build and
-    took about 1 s of the shipped build's 10 CPU-s (measured with ``gc.callbacks``), scanning
-    those rows again and again; at these thresholds about 100 times, 0.4 s. Memory stays the
-    same (peak 0.52 GB either way, one process): the collections still come, only later.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def build(settings: Settings, progress: Progress | None = None, with_site: bool = True) -> BuildReport:
     """Build the database and (by default) the site, publishing both atomically."""
-    with _fewer_collections():
+    with collector.fewer_collections():  # the collector rescans the build's rows less often
         return _build(settings, progress, with_site)
 
 

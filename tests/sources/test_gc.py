@@ -1,4 +1,4 @@
-"""Tests of infrarisk.sources._gc and of the premise of pausing the collector in the loaders:
+"""Tests of infrarisk.collector.paused and of the premise of pausing the collector in the loaders:
 they make (almost) no reference cycles, so nothing waits long for the collector."""
 
 from __future__ import annotations
@@ -11,23 +11,24 @@ import pytest
 from infrarisk.db import connect
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
-from infrarisk.sources import _gc, discover
+from infrarisk import collector
+from infrarisk.sources import discover
 from tests.conftest import REPO_DATASETS
 
 
 def test_paused_restores_the_collector_also_after_an_error_and_nests():
     assert gc.isenabled()
     with pytest.raises(ValueError):
-        with _gc.paused():
+        with collector.paused():
             assert not gc.isenabled()
-            with _gc.paused():
+            with collector.paused():
                 assert not gc.isenabled()
             assert not gc.isenabled()  # the inner block leaves it paused for the outer one
             raise ValueError
     assert gc.isenabled()
     gc.disable()
     try:
-        with _gc.paused():
+        with collector.paused():
             pass
         assert not gc.isenabled()  # paused by someone else: left so
     finally:

@@ -22,7 +22,7 @@ from ..profiles import Profile
 from ..settings import Settings
 from . import fragments
 from .features import TYPE_LABELS
-from .gcpause import paused
+from ..collector import paused
 from .render import render
 
 
@@ -115,7 +115,7 @@ PARTS = {"assets.html": lambda ctx: {"rows_html": fragments.asset_rows(ctx["rows
 class SiteBuilder:
     """Collects what every page needs from one finished database."""
 
-    @paused  # hundreds of thousands of small objects at 100,000 assets: no collection of the build's heap meanwhile
+    @paused()  # hundreds of thousands of small objects at 100,000 assets: no collection of the build's heap meanwhile
     def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile):
         self.con, self.settings, self.profile = con, settings, profile
         self.explainer = Explainer(con, profile, settings)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .. import export_graph
 from . import jsonapi, owner_pages
-from .gcpause import paused
+from ..collector import paused
 
 if TYPE_CHECKING:  # pragma: no cover
     from .builder import SiteBuilder
@@ -39,7 +39,7 @@ class Extras:
         return {"owner_urls": self.owner_urls}
 
 
-@paused
+@paused()
 def plan_extras(con: duckdb.DuckDBPyConnection) -> Extras:
     """Read the owner pages' data from ``con``; nothing is written."""
     owners = owner_pages.collect(con)

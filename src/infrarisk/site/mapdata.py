@@ -43,7 +43,7 @@ from .. import licences
 from ..score import BANDS, SEVERITY
 from . import layers as registry
 from . import vendor_site
-from .gcpause import paused
+from ..collector import paused
 from .layers import STATUSES, Layer, type_label
 from .render import BAND_COLOURS, BAND_LABELS
 
@@ -107,7 +107,7 @@ def _sorted_features(frame: pd.DataFrame) -> pd.DataFrame:
         drop=True)
 
 
-@paused
+@paused()
 def collect(sb: "SiteBuilder", layers: list[Layer] | None = None) -> MapData:
     """Run the layer registry against a build and gather the facts the filters need."""
     out, seen = [], set()

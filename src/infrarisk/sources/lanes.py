@@ -306,6 +306,8 @@ class LoadLanes:
                     logs[src.id] = self._load_one(con, src)
                     loaded.append(src.id)
             tables = sorted(set(db.tables(con)) - shared)  # the absent sources' and the groups'
+            for t in sorted(shared):  # not sent back: not written to the file either
+                con.execute(f'DROP TABLE "{t}"')
             con.execute("CHECKPOINT")
             clock("groups")
         except BaseException:

@@ -37,7 +37,7 @@ import numpy as np
 import tomli_w
 
 from ..errors import ManifestError
-from ._gc import paused
+from ..collector import paused
 
 MANIFEST = "manifest.toml"
 

@@ -37,7 +37,7 @@ import pandas as pd
 from ... import db
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from .._gc import paused
+from ...collector import paused
 from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
 from ...validate import check_country, check_lat_lon
 from . import SOURCE_ID

@@ -17,7 +17,7 @@ import duckdb
 from ... import db
 from ...problems import ProblemLog
 from ...settings import Settings
-from .._gc import paused
+from ...collector import paused
 from .._load import frame, raw_copy, read_rows
 from ..manifest import verify
 from . import SOURCE_ID, checks

@@ -29,7 +29,7 @@ import numpy as np
 from ... import db
 from ...problems import ProblemLog
 from ...settings import Settings
-from .._gc import paused
+from ...collector import paused
 from .._load import frame, raw_copy, read_rows, verify
 from . import SOURCE_ID
 from .rechecks import (ENTITY_ADD_COLS, RECHECK_COLS, STAKE_ADD_COLS, apply_rechecks, entity_additions,

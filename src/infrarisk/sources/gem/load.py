@@ -41,7 +41,7 @@ from ... import db, vocab
 from ...match import is_placeholder
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from .._gc import paused
+from ...collector import paused
 from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
 from ...validate import check_lat_lon, parse_share_pct
 from . import SOURCE_ID

@@ -28,7 +28,7 @@ from ... import db, match
 from .derive import CATEGORIES, COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
-from .._gc import paused
+from ...collector import paused
 from .._load import raw_copy, read_rows, verify
 from ...validate import check_country, parse_lei
 from . import SOURCE_ID

@@ -27,7 +27,7 @@ from ...match import NEW_PREFIX, NO_MATCH, REGISTRY_PREFIX, alias_key
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from ...validate import check_country, parse_lei
-from .._gc import paused
+from ...collector import paused
 from .._load import raw_copy, read_rows
 from ..manifest import verify
 from . import SOURCE_ID

@@ -35,7 +35,7 @@ import shapely
 from shapely.geometry import shape
 
 from ...db import run_sql, write_frame
-from .._gc import paused
+from ...collector import paused
 from .._derive import read_csv_strict
 from .derive import KEEP
 from ...problems import ERROR, WARNING, ProblemLog

@@ -31,7 +31,7 @@ from ... import db
 from ...problems import ERROR, ProblemLog
 from ...settings import Settings
 from ...validate import check_country, parse_lei, parse_partial_date, parse_share_pct
-from .._gc import paused
+from ...collector import paused
 from .._load import frame, raw_copy, read_rows
 from ..manifest import verify
 from . import SOURCE_ID

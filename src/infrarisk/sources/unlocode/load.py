@@ -35,7 +35,7 @@ import duckdb
 import pandas as pd
 
 from ...db import write_frame
-from .._gc import paused
+from ...collector import paused
 from .._derive import read_csv_strict
 from .derive import OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog

@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from ...db import run_sql
-from .._gc import paused
+from ...collector import paused
 from .._load import verify
 from .._setops import csv_table, drop_csv_table, python_functions, sql_str, strip, to_float, upper
 from .derive import METRE_COLUMNS, OUT_COLUMNS
