@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .errors import DataError
 
@@ -80,6 +81,34 @@ def write_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, or
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frame")
     finally:
         con.unregister("_frame")
+
+
+def write_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict, types: dict,
+                  order_by: list[str] | None = None) -> None:
+    """Replace ``table`` with the given columns (lists or arrays, in ``types`` order), through Arrow.
+
+    ``types``: column name -> Arrow type (the table's column types even when it is empty). NaN in
+    a float column is NULL, as :func:`write_frame` writes it. ``order_by`` must be a unique key (the
+    rows are sorted by it in SQL, ``NULLS LAST``: the order ``write_frame`` gives such a key).
+    About twice as fast as :func:`write_frame` (no frame is built).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> con = connect(None)
+    >>> write_columns(con, "out_x__y", {"k": ["b", "a"], "v": [1.0, float("nan")]},
+    ...               {"k": pa.string(), "v": pa.float64()}, order_by=["k"])
+    >>> con.execute("SELECT * FROM out_x__y").fetchall()
+    [('a', None), ('b', 1.0)]
+    """
+    check_table_name(table)
+    data = pa.table({c: pa.array(columns[c], t, from_pandas=True) for c, t in types.items()})
+    con.register("_columns", data)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _columns"
+                    + (f" ORDER BY {', '.join(order_by)}" if order_by else ""))
+    finally:
+        con.unregister("_columns")
 
 
 def copy_tables(con: duckdb.DuckDBPyConnection, source: Path, tables: list[str] | None = None) -> list[str]:
