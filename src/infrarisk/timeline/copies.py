@@ -152,8 +152,7 @@ def score_bands_only(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph
                         score.SEVERITY[r["band"]], r["share_min"], r["share_max"]):
                     r = {**r1, "is_more_exposed_reading": True}
             rows.append(r)
-    groups = score.census_statements(con, pd.DataFrame(rows, columns=score.GROUP_COLUMNS))
-    db.write_frame(con, "out_exposure__asset_groups", groups, order_by=["asset_id", "group_id"])
+    score.write_groups(con, score.census_statements(con, rows))
     db.run_sql(con, "out/out_exposure__ports")
     db.run_sql(con, "out/out_exposure__assets", {"profile_name": profile.name})
     inge2.write(con, g, ctl, profile, settings, held)
