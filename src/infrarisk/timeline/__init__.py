@@ -196,14 +196,21 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, u
     differs = set(both.loc[~same, "asset_id"])
     bands = bands[bands["asset_id"].isin(differs)]
     bands = bands.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
-    db.write_frame(con, "out_timeline__asset_bands", bands[BAND_COLUMNS], order_by=["asset_id", "valid_from"])
+    _write(con, "out_timeline__asset_bands", bands[BAND_COLUMNS], ["asset_id", "valid_from"])
     ing = _intervals(inge2, None, ["n_ports", "n_ports_via_special_regions_only"])
     ing = ing.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
-    db.write_frame(con, "out_timeline__inge2", ing[INGE2_COLUMNS], order_by=["valid_from"])
-    db.write_frame(con, "out_timeline__dates", pd.DataFrame({"change_date": dates}), order_by=["change_date"])
-    for table in ("out_timeline__asset_bands", "out_timeline__inge2", "out_timeline__dates"):
-        cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT " + ", ".join(
-            f"CAST({c} AS DATE) AS {c}" if c in ("valid_from", "valid_to", "change_date") else c for c in cols)
-            + f" FROM {table}")
+    _write(con, "out_timeline__inge2", ing[INGE2_COLUMNS], ["valid_from"])
+    _write(con, "out_timeline__dates", pd.DataFrame({"change_date": dates}), ["change_date"])
     return {"dates": len(dates), "assets": len(differs), "rows": len(bands)}
+
+
+def _write(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, key: list[str]) -> None:
+    """``table`` from ``df`` in one statement, sorted by ``key`` (unique), its date columns as DATE."""
+    db.check_table_name(table)
+    con.register("_tl_frame", df)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT " + ", ".join(
+            f"CAST({c} AS DATE) AS {c}" if c in ("valid_from", "valid_to", "change_date") else c for c in df.columns)
+            + f" FROM _tl_frame ORDER BY {', '.join(key)}")
+    finally:
+        con.unregister("_tl_frame")

@@ -15,7 +15,7 @@ from datetime import date
 
 import duckdb
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from .. import db, ownership, score, vocab
 from ..findings import inge2
@@ -48,14 +48,18 @@ def make_copies(cur, work: dict[date, set], up, terminals) -> None:
         members = set(todo) | {t for a in todo for t in terminals.get(a, ())}
         assets += [(pre, a) for a in sorted(members)]
         nodes += [(pre, d, n) for n in sorted(_reach(members, up))]
-    cur.register("_tl_nodes_df", pd.DataFrame(nodes, columns=["prefix", "day", "node_id"]))
-    cur.register("_tl_assets_df", pd.DataFrame(assets, columns=["prefix", "asset_id"]))
+    s = pa.string()
+    cur.register("_tl_nodes_arrow", pa.table([pa.array(c, t) for c, t in zip(zip(*nodes), (s, pa.date32(), s))]
+                                             if nodes else [pa.array([], t) for t in (s, pa.date32(), s)],
+                                             names=["prefix", "day", "node_id"]))
+    cur.register("_tl_assets_arrow", pa.table([pa.array(c, s) for c in zip(*assets)] if assets
+                                              else [pa.array([], s)] * 2, names=["prefix", "asset_id"]))
     try:
-        cur.execute("CREATE OR REPLACE TEMP TABLE _tl_nodes AS SELECT prefix, CAST(day AS DATE) AS day, node_id FROM _tl_nodes_df")
-        cur.execute("CREATE OR REPLACE TEMP TABLE _tl_assets AS SELECT * FROM _tl_assets_df")
+        cur.execute("CREATE OR REPLACE TEMP TABLE _tl_nodes AS SELECT * FROM _tl_nodes_arrow")
+        cur.execute("CREATE OR REPLACE TEMP TABLE _tl_assets AS SELECT * FROM _tl_assets_arrow")
     finally:
-        cur.unregister("_tl_nodes_df")
-        cur.unregister("_tl_assets_df")
+        cur.unregister("_tl_nodes_arrow")
+        cur.unregister("_tl_assets_arrow")
     cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_ownership__entities AS
         SELECT e.* REPLACE (c.prefix || e.entity_id AS entity_id,
                           row_number() OVER (ORDER BY c.prefix || e.entity_id) - 1 AS entity_no)
