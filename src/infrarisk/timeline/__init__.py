@@ -96,14 +96,13 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
         if work:
             make_copies(cur, work, up, terminals)
             g = resolve_bands_only(cur, settings)
-            score_bands_only(cur, g, profile, settings)
+            counted = score_bands_only(cur, g, profile, settings)
             day_of = {prefix(k): d for k, d in enumerate(sorted(work))}
             for aid, *vals in cur.execute(f"""SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled
                                               FROM {SCHEMA}.out_exposure__assets""").fetchall():
                 computed[(day_of[aid[:PREFIX_LEN]], aid[PREFIX_LEN:])] = vals
-            for pid, via in cur.execute(f"SELECT port_asset_id, is_via_special_regions_only "
-                                        f"FROM {SCHEMA}.out_inge2__ports").fetchall():
-                ports[(day_of[pid[:PREFIX_LEN]], pid[PREFIX_LEN:])] = bool(via)
+            for pid, via in counted.items():
+                ports[(day_of[pid[:PREFIX_LEN]], pid[PREFIX_LEN:])] = via
     finally:
         cur.execute("SET search_path = 'main'")
         cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")

@@ -4,7 +4,7 @@ Contract: inputs are the work of :func:`infrarisk.timeline.states.assign` (date 
 temporary table ``_timeline_link_states``, and the tables the resolve and score stages read
 (``main``); outputs are the scratch schema's tables (:data:`SCHEMA`, ``timeline`` in the in-memory
 database :data:`SCRATCH`, which must be first on the cursor's search path): one disjoint copy per date, ids prefixed ``tNNNNN|`` (:func:`make_copies`),
-then ``out_exposure__assets`` and ``out_inge2__ports`` of all copies
+then ``out_exposure__assets`` of all copies and the ports the INGE2 claim counts in them
 (:func:`resolve_bands_only`, :func:`score_bands_only`: the stages' own functions, without the
 tables no band reads).
 """
@@ -132,11 +132,13 @@ def resolve_bands_only(con: duckdb.DuckDBPyConnection, settings: Settings) -> ow
 
 
 def score_bands_only(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph, profile: Profile,
-                     settings: Settings) -> None:
+                     settings: Settings) -> dict[str, bool]:
     """:func:`infrarisk.score.score` without the evidence (paths, edges, control steps): the same
     rows per asset and group (:func:`infrarisk.score._group_row`, the more exposed reading, the census
-    statements; no band reasons, which no band reads), then
-    ``out_exposure__ports``, ``out_exposure__assets`` and the INGE2 tables as the score stage writes them."""
+    statements; no band reasons, which no band reads), then ``out_exposure__ports`` and
+    ``out_exposure__assets`` as the score stage writes them. Returns the ports of ``out_inge2__ports``
+    and their ``is_via_special_regions_only`` (:func:`infrarisk.findings.inge2.counted_ports`: no
+    holders, shares or sources, which the timeline does not read)."""
     majority = settings.thresholds.majority
     ctl = ownership.control(g, majority)
     assets = [v for v in range(g.n) if g.is_asset[v]]
@@ -159,4 +161,4 @@ def score_bands_only(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph
     score.write_groups(con, score.census_statements(con, rows))
     db.run_sql(con, "out/out_exposure__ports")
     db.run_sql(con, "out/out_exposure__assets", {"profile_name": profile.name})
-    inge2.write(con, g, ctl, profile, settings, held)
+    return inge2.counted_ports(con, g, ctl, profile, settings, held)
