@@ -186,3 +186,35 @@ def test_noncommercial_setting_leaves_the_cables_out(tmp_path):
                        ).fetchone()[0] == 0
     assert not any(p.file.startswith("submarine-cables/") for p in log.problems)
     assert con.execute("SELECT count(*) FROM core_assets__assets WHERE asset_class = 'energy'").fetchone()[0] == 7
+
+
+def test_match_tables_sorted_stably_with_nulls_last():
+    """core_match__* rows come out sorted by their keys, NULLs last, ties in the order matching gave
+    them (the order the frame path's stable sort gave); text columns hold text, NaN is NULL."""
+    from infrarisk import db
+    from infrarisk.integrate import matching
+    from infrarisk.match.model import MatchResult, Mention, NameMatch
+
+    def men(name, row, column):
+        return Mention(name, "gem", "gem/stakes.csv", row, column)
+    names = [NameMatch("Zed", "zed", "new", "name:zed", mentions=[men("Zed", 2, "owner"), men("Zed", 1, "owner")]),
+             NameMatch("Acme", "acme", "alias", "E1", scope="gem rows", score=float("nan"),
+                       mentions=[men("Acme", 3, "parent"), men("Acme", 3, "owner")]),
+             NameMatch("Acme", "acme", "new", "name:acme", mentions=[men("Acme", 3, "holder")]),
+             NameMatch("Acme", "acme", "fuzzy", "E2", scope="gem rows", score=95.0)]
+    con = db.connect(None)
+    ents = [{"entity_id": "E2", "entity_name": "Two", "origin_row": None, "note": "n"},
+            {"entity_id": "E1", "entity_name": "One", "origin_row": 4, "lei": float("nan")}]
+    matching.write_tables(con, MatchResult(names, [], 92.0), ents)
+    assert con.execute("SELECT name, scope, method, score FROM core_match__names").fetchall() == [
+        ("Acme", "gem rows", "alias", None), ("Acme", "gem rows", "fuzzy", 95.0), ("Acme", None, "new", None),
+        ("Zed", None, "new", None)]
+    assert con.execute("SELECT row, column_name, entity_id FROM core_match__mentions").fetchall() == [
+        (1, "owner", "name:zed"), (2, "owner", "name:zed"), (3, "parent", "E1"), (3, "owner", "E1"),
+        (3, "holder", "name:acme")]
+    assert con.execute("SELECT entity_id, origin_row, lei, note FROM core_match__entities").fetchall() == [
+        ("E1", 4, None, None), ("E2", None, None, "n")]
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_name = 'core_match__names'").fetchall())
+    assert (types["score"], types["n_mentions"], types["is_matched"], types["scope"]) == (
+        "DOUBLE", "BIGINT", "BOOLEAN", "VARCHAR")
