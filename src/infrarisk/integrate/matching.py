@@ -291,15 +291,26 @@ def write_tables(con: duckdb.DuckDBPyConnection, result: match.MatchResult, enti
         eid, method = n.entity_id, n.method
         ms += [(m.source_id, m.file, m.row, m.column, m.context, m.name, eid, method, m.asset_country or None)
                for m in n.mentions]
-    ents = [tuple(_text(r.get(k)) for k in ENTITY_COLS[:-2]) + (r.get("origin_row"), _text(r.get("source_id")))
-            for r in entities]
+    text = ENTITY_COLS[:-2]
+    ents = [(*[v if v is None or type(v) is str else _text(v) for v in map(r.get, text)], r.get("origin_row"),
+             _text(r.get("source_id"))) for r in entities]
     for table, rows, cols, keys in (("core_match__names", names, NAME_COLS, ["name", "scope"]),
                                     ("core_match__mentions", ms, MENTION_COLS, ["file", "row", "name"]),
                                     ("core_match__entities", ents, ENTITY_COLS, ["entity_id"])):
-        at = [cols.index(k) for k in keys]
-        rows.sort(key=lambda r: tuple(x for i in at for x in (r[i] is None, "" if r[i] is None else r[i])))
+        rows.sort(key=_nulls_last([cols.index(k) for k in keys]))
         db.write_columns(con, table, dict(zip(cols, zip(*rows))) if rows else {c: [] for c in cols},
                          {c: _TYPES.get(c, pa.string()) for c in cols})
+
+
+def _nulls_last(at: list[int]):
+    """Sort key of tuples by the values at ``at``, None after every value."""
+    def key(r: tuple) -> tuple:
+        out = []
+        for i in at:
+            v = r[i]
+            out += (True, "") if v is None else (False, v)
+        return tuple(out)
+    return key
 
 
 def _text(v) -> str | None:
