@@ -10,6 +10,7 @@ Tables are named ``{layer}_{source}__{name}`` (PUDL): ``raw_`` faithful copies,
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -109,6 +110,35 @@ def write_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict, typ
                     + (f" ORDER BY {', '.join(order_by)}" if order_by else ""))
     finally:
         con.unregister("_columns")
+
+
+@contextmanager
+def threads(con: duckdb.DuckDBPyConnection, n: int):
+    """Run the block with DuckDB on ``n`` threads, then restore the setting.
+
+    The build's middle stages run many statements over at most tens of thousands of rows: a
+    second thread there costs processor time and saves no wall time (and beside another
+    process, takes its core). Setting the count costs a few milliseconds each way.
+
+    Examples
+    --------
+    >>> con = connect(None)
+    >>> before = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    >>> with threads(con, 1):
+    ...     con.execute("SELECT current_setting('threads')").fetchone()[0]
+    1
+    >>> con.execute("SELECT current_setting('threads')").fetchone()[0] == before
+    True
+    """
+    before = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    if before == n:
+        yield
+        return
+    con.execute(f"SET threads = {int(n)}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {before}")
 
 
 def copy_tables(con: duckdb.DuckDBPyConnection, source: Path, tables: list[str] | None = None) -> list[str]:

@@ -171,12 +171,8 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, un
     of the stage's) and gains nothing, and the build runs the stage beside the site's preparation,
     which needs the other core.
     """
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
-    con.execute("SET threads = 1")
-    try:
+    with db.threads(con, 1):
         return _run(con, settings, profile, until)
-    finally:
-        con.execute(f"SET threads = {int(threads)}")
 
 
 def _run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None) -> dict:
