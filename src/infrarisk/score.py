@@ -148,6 +148,12 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
     alt = alt_countries(con, g)
     rows, held, paths = [], {}, []
     edge_id = {id(e): i for i, e in enumerate(g.edges)}  # the row of each edge in out_exposure__evidence_edges
+    chains: dict[int, str] = {}
+
+    def chain_text(a: int) -> str:  # each asset's control chain in words, made once for every group
+        if a not in chains:
+            chains[a] = " > ".join([g.names[x] for x in ctl.chain[a][1:]])
+        return chains[a]
     for grp in profile.groups:
         members = profile.members(grp)
         member, exposed, switched = exposed_members(g, ctl, members, majority, alt)
@@ -158,11 +164,13 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
         reach, xreach = ownership.below(g, member), (ownership.below(g, exposed) if switched else None)
         for a in assets:
             p0 = _group_paths(g, ctl, edge_id, a, grp.id, member) if reach[a] else []
-            r0 = _group_row(g, ctl, a, grp, member, lo, hi, operators, settings, _undisclosed(g, p0))
+            r0 = _group_row(g, ctl, a, grp, member, lo, hi, operators, settings, _undisclosed(g, p0),
+                            chain=chain_text(a))
             r, p = r0, p0
             if switched:
                 p1 = _group_paths(g, ctl, edge_id, a, grp.id, exposed) if xreach[a] else []
-                r1 = _group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings, _undisclosed(g, p1))
+                r1 = _group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings, _undisclosed(g, p1),
+                                chain=chain_text(a))
                 if (SEVERITY[r1["band"]], r1["share_min"], r1["share_max"]) > (
                         SEVERITY[r0["band"]], r0["share_min"], r0["share_max"]):
                     r = {**r1, "is_more_exposed_reading": True,
@@ -228,10 +236,11 @@ def _undisclosed(g: OwnershipGraph, paths: list[dict]) -> tuple[str, ...]:
 
 def _group_row(g: OwnershipGraph, ctl: ownership.Control, a: int, grp: RiskGroup, member: np.ndarray,
                lo: np.ndarray, hi: np.ndarray, operators: set[str], settings: Settings,
-               undisclosed: tuple[str, ...] = (), reason: bool = True) -> dict:
+               undisclosed: tuple[str, ...] = (), reason: bool = True, chain: str | None = None) -> dict:
     """The ``out_exposure__asset_groups`` row of asset ``a`` for one group under one membership;
     ``undisclosed`` names its group-controlled holders of undisclosed share (:func:`_undisclosed`).
-    ``reason=False`` leaves the reason in words out (empty: the timeline reads bands only)."""
+    ``reason=False`` leaves the reason in words out (empty: the timeline reads bands only); ``chain``:
+    the asset's control chain in words, when the caller has it."""
     t = settings.thresholds
     operator = next((g.names[e.owner] for e in g.in_edges.get(a, [])
                      if e.interest_type in operators and member[e.owner]), None)
@@ -243,7 +252,8 @@ def _group_row(g: OwnershipGraph, ctl: ownership.Control, a: int, grp: RiskGroup
         "share_min": la, "share_max": ha, "is_controlled": controlled,
         "operator_name": operator, "band": b.band,
         "band_reason": bands.band_reason(b, grp.label, la, ha, controlled, operator,
-                                         " > ".join(g.names[x] for x in ctl.chain[a][1:]), t, bool(g.has_owner[a]),
+                                         " > ".join(g.names[x] for x in ctl.chain[a][1:]) if chain is None else chain,
+                                         t, bool(g.has_owner[a]),
                                          undisclosed if la <= bands.EPS else ()) if reason else "",
         "traced_share": 1.0 - b.untraced, "untraced_share": b.untraced, "band_basis": b.basis,
         "band_max": b.band_max, "is_more_exposed_reading": False,
