@@ -68,9 +68,21 @@ class State:
     #: entity -> GLEIF registration status of its LEI; None: not recorded
     registrations: pd.DataFrame | None = None
 
+    #: :func:`_pairs` of ``links``, made once (the digest and the change list both read it; not pickled)
+    _pair_cache: dict | None = field(default=None, init=False, repr=False, compare=False)
+
     def __post_init__(self):
         if not self.digest:
             self.digest = state_digest(self)
+
+    def pairs(self) -> dict:
+        """Per (subject kind, subject, holder) the holding that counts (:func:`_pairs` of ``links``)."""
+        if self._pair_cache is None:
+            self._pair_cache = _pairs(self.links)
+        return self._pair_cache
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_pair_cache": None}
 
 
 @dataclass
@@ -212,7 +224,7 @@ def _columns(df: pd.DataFrame, *names: str) -> list[tuple]:
 
 def state_digest(state: State) -> str:
     """sha256 of what the change list compares (pairs and bands), names left out."""
-    pairs = _pairs(state.links)
+    pairs = state.pairs()
     body = {
         "pairs": [(*k, p.share, p.status, p.valid_from, p.valid_to) for k, p in sorted(pairs.items())],
         "bands": _columns(state.bands.sort_values("asset_id"), "asset_id", "band"),
@@ -231,7 +243,7 @@ def diff(prev: State | None, cur: State) -> list[Change]:
     """
     if prev is None:
         return []
-    a, b = _pairs(prev.links), _pairs(cur.links)
+    a, b = prev.pairs(), cur.pairs()
     out: list[Change] = []
     for key in sorted(set(a) | set(b)):
         kind, sid, owner = key
