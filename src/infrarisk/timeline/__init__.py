@@ -43,7 +43,8 @@ asset depends only on the links into it and into its ancestors (the scope argume
    only on its ancestors, so each copy's figures are those of its date.
 
 Modules: :mod:`~infrarisk.timeline.states` (1 and 2), :mod:`~infrarisk.timeline.copies` (3);
-this one runs them and writes the tables. Shipped data: 453 change dates, 1,743 (date, asset)
+this one runs them and writes the tables (the band intervals by
+``sql/timeline/out_timeline__asset_bands.sql``, from the dense figures). Shipped data: 453 change dates, 1,743 (date, asset)
 pairs computed on 184 copies, about 1 s (the stage re-ran the link SQL, resolve and score per
 date before: 174 s).
 
@@ -134,13 +135,11 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
     return dense, pd.DataFrame(inge2_rows, columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates
 
 
-def _of_assets(con: duckdb.DuckDBPyConnection, assets, sql: str, frame: bool = False):
-    """The rows of ``sql`` (a query with an ``asset_id`` column) of the given assets only: a list of
-    tuples, or a frame."""
+def _of_assets(con: duckdb.DuckDBPyConnection, assets, sql: str) -> list[tuple]:
+    """The rows of ``sql`` (a query with an ``asset_id`` column) of the given assets only."""
     con.register("_tl_of_assets", pa.table({"asset_id": pa.array(list(assets), pa.string())}))
     try:
-        cur = con.execute(f"SELECT * FROM ({sql}) WHERE asset_id IN (SELECT asset_id FROM _tl_of_assets)")
-        return cur.df() if frame else cur.fetchall()
+        return con.execute(f"SELECT * FROM ({sql}) WHERE asset_id IN (SELECT asset_id FROM _tl_of_assets)").fetchall()
     finally:
         con.unregister("_tl_of_assets")
 
@@ -179,24 +178,12 @@ def _run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, u
     dense, inge2, dates = compute(con, settings, profile, until)
     for c in ("share_min", "share_max"):
         dense[c] = pd.to_numeric(dense[c]).round(9)
-    bands = _intervals(dense, "asset_id", VALUE)
-    today = _of_assets(con, bands["asset_id"].unique().tolist(), """
-        SELECT asset_id, band, band_group_id AS group_id, round(share_min, 9) AS share_min,
-               round(share_max, 9) AS share_max, is_controlled FROM out_exposure__assets""", frame=True)
-    both = bands.merge(today, on="asset_id", how="left", suffixes=("", "_today"))
-    same = pd.Series(True, index=both.index)
-    for c in VALUE:
-        a, b = both[c], both[c + "_today"]
-        same &= a.eq(b) | (a.isna() & b.isna())
-    differs = set(both.loc[~same, "asset_id"])
-    bands = bands[bands["asset_id"].isin(differs)]
-    bands = bands.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
-    _write(con, "out_timeline__asset_bands", bands[BAND_COLUMNS], ["asset_id", "valid_from"])
+    n_assets, n_rows = _write_bands(con, dense)
     ing = _intervals(inge2, None, ["n_ports", "n_ports_via_special_regions_only"])
     ing = ing.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
     _write(con, "out_timeline__inge2", ing[INGE2_COLUMNS], ["valid_from"])
     _write(con, "out_timeline__dates", pd.DataFrame({"change_date": dates}), ["change_date"])
-    return {"dates": len(dates), "assets": len(differs), "rows": len(bands)}
+    return {"dates": len(dates), "assets": n_assets, "rows": n_rows}
 
 
 def _write(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, key: list[str]) -> None:
@@ -209,3 +196,19 @@ def _write(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, key: li
             + f" FROM _tl_frame ORDER BY {', '.join(key)}")
     finally:
         con.unregister("_tl_frame")
+
+
+def _write_bands(con: duckdb.DuckDBPyConnection, dense: pd.DataFrame) -> tuple[int, int]:
+    """``out_timeline__asset_bands`` from the dense figures (shares rounded already), by
+    ``sql/timeline/out_timeline__asset_bands.sql``; returns (assets, rows) written."""
+    con.register("_timeline_dense", pa.table({
+        "asset_id": pa.array(dense["asset_id"], pa.string()), "valid_from": pa.array(dense["valid_from"], pa.date32()),
+        "band": pa.array(dense["band"], pa.string()), "group_id": pa.array(dense["group_id"], pa.string()),
+        "share_min": pa.array(dense["share_min"], pa.float64(), from_pandas=True),
+        "share_max": pa.array(dense["share_max"], pa.float64(), from_pandas=True),
+        "is_controlled": pa.array(dense["is_controlled"], pa.bool_(), from_pandas=True)}))
+    try:
+        db.run_sql(con, "timeline/out_timeline__asset_bands")
+    finally:
+        con.unregister("_timeline_dense")
+    return con.execute("SELECT count(DISTINCT asset_id), count(*) FROM out_timeline__asset_bands").fetchall()[0]
