@@ -218,3 +218,34 @@ def test_match_tables_sorted_stably_with_nulls_last():
                              "WHERE table_name = 'core_match__names'").fetchall())
     assert (types["score"], types["n_mentions"], types["is_matched"], types["scope"]) == (
         "DOUBLE", "BIGINT", "BOOLEAN", "VARCHAR")
+
+
+def test_conflicts_equal_the_pandas_reference(monkeypatch):
+    """core_match__conflicts from the readings as the frame path made it (kept here as the reference):
+    duplicates once, several parents of one source no conflict, a NULL value not counted, sorted."""
+    import pandas as pd
+
+    from infrarisk import db
+    from infrarisk.integrate import conflicts
+
+    def r(e, field, value, source, url="u", detail="d"):
+        return dict(zip(conflicts.COLS, (e, field, value, source, url, detail)))
+    seats = [r("E1", "seat_country", "DE", "curated"), r("E1", "seat_country", "NL", "gleif"),
+             r("E1", "seat_country", "DE", "curated", detail="again"), r("E2", "seat_country", "FR", "curated"),
+             r("E2", "seat_country", None, "owners"), r("E3", "seat_country", "IT", "owners"),
+             r("E3", "seat_country", "IT", "gleif")]
+    parents = [r("E4", "controlling_parent", "P1", "curated"), r("E4", "controlling_parent", "P2", "curated"),
+               r("E5", "controlling_parent", "P1", "curated"), r("E5", "controlling_parent", "P2", "owners"),
+               r("E0", "controlling_parent", "P9", "owners"), r("E0", "controlling_parent", "P1", "curated")]
+    monkeypatch.setattr(conflicts, "seat_readings", lambda con, result, p: [dict(x) for x in seats])
+    monkeypatch.setattr(conflicts, "parent_readings", lambda con: [dict(x) for x in parents])
+    con = db.connect(None)
+    conflicts.write(con, None, [])
+    got = con.execute("SELECT * FROM core_match__conflicts").fetchall()
+    df = pd.DataFrame(seats + parents, columns=conflicts.COLS).drop_duplicates(["entity_id", "field", "value", "source_id"])
+    n = df.groupby(["entity_id", "field"])["value"].transform("nunique")
+    sources = df.groupby(["entity_id", "field"])["source_id"].transform("nunique")
+    df = df[(n > 1) & ((df["field"] == "seat_country") | (sources > 1))]
+    df = df.sort_values(["entity_id", "field", "value", "source_id"], kind="mergesort")
+    assert got == [tuple(None if pd.isna(v) else v for v in t) for t in df.itertuples(index=False, name=None)]
+    assert {t[0] for t in got} == {"E0", "E1", "E5"}
