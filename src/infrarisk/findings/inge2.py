@@ -15,6 +15,9 @@ score stage):
   Hong Kong and Macao, never through its own countries);
 - ``out_inge2__terminals``: the terminals that count.
 
+:func:`counted_ports` gives the ports alone (with ``is_via_special_regions_only``), without
+writing anything: what the timeline's copies need.
+
 Readers (the site's INGE2 page, :meth:`infrarisk.Database.inge2`) read those tables;
 :func:`not_counted` lists, from tables, the group's stakes the criterion leaves out.
 """
