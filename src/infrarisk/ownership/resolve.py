@@ -194,17 +194,26 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
     countries = sorted({c for c in ctl.country if c})
     members = [in_group(g, ctl, {c}, settings.thresholds.majority) for c in countries]
     held_all = held_shares(g, members, ctl)  # every country in one solve (stored on the graph)
-    for c, member, (h_lo, h_hi) in zip(countries, members, held_all):
+    at, country_no = [], []
+    for k, (c, member, (h_lo, h_hi)) in enumerate(zip(countries, members, held_all)):
         held = asset_nodes[h_hi[asset_nodes] > 0]
         # an asset without an identified controller is controlled from nowhere, not from
         # its own host country
+        at.append(held)
+        country_no.append(np.full(len(held), k, dtype=np.int64))
         cols["asset_id"].append(ids[held])
         cols["country_code"].append(np.full(len(held), c, dtype=object))
         cols["share_min"].append(h_lo[held])
         cols["share_max"].append(h_hi[held])
         cols["is_controlled"].append(member[held] & (ctl.controller[held] >= 0))
-    db.write_columns(con, "out_ownership__asset_countries", _joined(cols), COUNTRY_TYPES,
-                     order_by=["asset_id", "country_code"])
+    # rows by asset id, then country code (countries are in code order): sorted on integer ranks, not text
+    id_rank = np.empty(g.n, dtype=np.int64)
+    id_rank[asset_nodes[np.argsort(ids[asset_nodes], kind="stable")]] = np.arange(len(asset_nodes))
+    joined = _joined(cols)
+    if at:
+        order = np.lexsort((np.concatenate(country_no), id_rank[np.concatenate(at)]))
+        joined = {k: v[order] for k, v in joined.items()}
+    db.write_columns(con, "out_ownership__asset_countries", joined, COUNTRY_TYPES)
 
 
 def _owner_rows(cols: dict[str, list], ids: np.ndarray, country: np.ndarray, is_state: np.ndarray,
