@@ -57,3 +57,23 @@ def test_write_frame_writes_the_frame_sorted_with_its_types_and_registers_nothin
                                                                 ("c", 2.0, 3, "z")]
     assert [r[1] for r in con.execute("DESCRIBE raw_x__t").fetchall()] == ["VARCHAR", "DOUBLE", "BIGINT", "VARCHAR"]
     assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchall() == [(0,)]
+
+
+def test_write_columns_writes_what_write_frame_writes():
+    """The Arrow path gives the frame path's types and rows: NaN and None are NULL, lists stay
+    lists, rows sorted by the key with NULLs last; an empty table keeps its types."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    cols = {"k": ["b", None, "a"], "v": np.array([1.5, np.nan, 2.0]), "f": [True, None, False],
+            "l": [["x", "y"], [], None], "n": [3, 1, 2]}
+    types = {"k": pa.string(), "v": pa.float64(), "f": pa.bool_(), "l": pa.list_(pa.string()), "n": pa.int64()}
+    con = db.connect(None)
+    db.write_frame(con, "out_t__frame", pd.DataFrame(cols), order_by=["k"])
+    db.write_columns(con, "out_t__arrow", cols, types, order_by=["k"])
+    assert con.execute("DESCRIBE out_t__arrow").fetchall() == con.execute("DESCRIBE out_t__frame").fetchall()
+    assert con.execute("SELECT * FROM out_t__arrow").fetchall() == con.execute("SELECT * FROM out_t__frame").fetchall()
+    db.write_columns(con, "out_t__empty", {c: [] for c in cols}, types)
+    assert [r[1] for r in con.execute("DESCRIBE out_t__empty").fetchall()] == [
+        "VARCHAR", "DOUBLE", "BOOLEAN", "VARCHAR[]", "BIGINT"]

@@ -10,10 +10,12 @@ Tables are named ``{layer}_{source}__{name}`` (PUDL): ``raw_`` faithful copies,
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .errors import DataError
 
@@ -79,6 +81,63 @@ def write_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, or
     # removing it again cost more than the write of a small frame
     _infrarisk_write_frame = df  # noqa: F841
     con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _infrarisk_write_frame")
+
+
+def write_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict, types: dict,
+                  order_by: list[str] | None = None) -> None:
+    """Replace ``table`` with the given columns (lists or arrays, in ``types`` order), through Arrow.
+
+    ``types``: column name -> Arrow type (the table's column types even when it is empty). NaN in
+    a float column is NULL, as :func:`write_frame` writes it. ``order_by`` must be a unique key (the
+    rows are sorted by it in SQL, ``NULLS LAST``: the order ``write_frame`` gives such a key).
+    About twice as fast as :func:`write_frame` (no frame is built).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> con = connect(None)
+    >>> write_columns(con, "out_x__y", {"k": ["b", "a"], "v": [1.0, float("nan")]},
+    ...               {"k": pa.string(), "v": pa.float64()}, order_by=["k"])
+    >>> con.execute("SELECT * FROM out_x__y").fetchall()
+    [('a', None), ('b', 1.0)]
+    """
+    check_table_name(table)
+    data = pa.table({c: pa.array(columns[c], t, from_pandas=True) for c, t in types.items()})
+    con.register("_columns", data)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _columns"
+                    + (f" ORDER BY {', '.join(order_by)}" if order_by else ""))
+    finally:
+        con.unregister("_columns")
+
+
+@contextmanager
+def threads(con: duckdb.DuckDBPyConnection, n: int):
+    """Run the block with DuckDB on ``n`` threads, then restore the setting.
+
+    The build's middle stages run many statements over at most tens of thousands of rows: a
+    second thread there costs processor time and saves no wall time (and beside another
+    process, takes its core). Setting the count costs a few milliseconds each way.
+
+    Examples
+    --------
+    >>> con = connect(None)
+    >>> before = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    >>> with threads(con, 1):
+    ...     con.execute("SELECT current_setting('threads')").fetchone()[0]
+    1
+    >>> con.execute("SELECT current_setting('threads')").fetchone()[0] == before
+    True
+    """
+    before = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    if before == n:
+        yield
+        return
+    con.execute(f"SET threads = {int(n)}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {before}")
 
 
 def copy_tables(con: duckdb.DuckDBPyConnection, source: Path, tables: list[str] | None = None) -> list[str]:

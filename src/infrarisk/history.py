@@ -32,6 +32,8 @@ import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 import duckdb
@@ -66,9 +68,21 @@ class State:
     #: entity -> GLEIF registration status of its LEI; None: not recorded
     registrations: pd.DataFrame | None = None
 
+    #: :func:`_pairs` of ``links``, made once (the digest and the change list both read it; not pickled)
+    _pair_cache: dict | None = field(default=None, init=False, repr=False, compare=False)
+
     def __post_init__(self):
         if not self.digest:
             self.digest = state_digest(self)
+
+    def pairs(self) -> dict:
+        """Per (subject kind, subject, holder) the holding that counts (:func:`_pairs` of ``links``)."""
+        if self._pair_cache is None:
+            self._pair_cache = _pairs(self.links)
+        return self._pair_cache
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_pair_cache": None}
 
 
 @dataclass
@@ -166,37 +180,37 @@ class _Pair:
 def _pairs(links: pd.DataFrame) -> dict[tuple, _Pair]:
     """Per (subject, holder): the holding that counts today (current rows), else the latest row.
 
-    One pass over the rows sorted once (per-pair DataFrame operations took seconds at a few
-    thousand pairs).
+    One pass over the rows (tuples, the columns read by position) sorted once (per-pair DataFrame
+    operations took seconds at a few thousand pairs).
     """
     out: dict[tuple, _Pair] = {}
     if links.empty:
         return out
-    cols = {c: links[c].to_numpy(dtype=object, na_value=None) for c in links.columns}
-    rows = [dict(zip(cols, vals)) for vals in zip(*cols.values())]
-    rows = [r for r in rows if None not in (r["subject_kind"], r["subject_id"], r["owner_entity_id"])]
-    rows.sort(key=lambda r: (r["subject_kind"], r["subject_id"], r["owner_entity_id"], r["as_of_date"] or "",
-                             r["link_id"]))
-    groups: dict[tuple, list[dict]] = {}
-    for r in rows:  # insertion order = sorted order of the keys, rows of a pair by date then id
-        groups.setdefault((r["subject_kind"], r["subject_id"], r["owner_entity_id"]), []).append(r)
-    for key, grp in groups.items():
-        cur = [r for r in grp if r["is_current"]]
+    names = list(links.columns)
+    (kind, subj, owner, as_of, link, cur_, lo_, hi_, stated_, status_, end_, url_, sname, oname) = map(names.index, (
+        "subject_kind", "subject_id", "owner_entity_id", "as_of_date", "link_id", "is_current", "share_min",
+        "share_max", "is_share_stated", "status", "end_date", "source_url", "subject_name", "owner_name"))
+    rows = [r for r in zip(*(links[c].to_numpy(dtype=object, na_value=None) for c in names))
+            if r[kind] is not None and r[subj] is not None and r[owner] is not None]
+    rows.sort(key=lambda r: (r[kind], r[subj], r[owner], r[as_of] or "", r[link]))
+    for key, grp in groupby(rows, key=itemgetter(kind, subj, owner)):  # rows of a pair by date then id
+        grp = list(grp)
+        cur = [r for r in grp if r[cur_]]
         if cur:
-            los = [float(r["share_min"]) for r in cur if r["share_min"] is not None]
-            his = [float(r["share_max"]) for r in cur if r["share_max"] is not None]
+            los = [float(r[lo_]) for r in cur if r[lo_] is not None]
+            his = [float(r[hi_]) for r in cur if r[hi_] is not None]
             lo, hi = (min(los) if los else float("nan")), (max(his) if his else float("nan"))
             top = cur[-1]
-            stated = any(bool(r["is_share_stated"]) for r in cur) or lo > 0
+            stated = any(bool(r[stated_]) for r in cur) or lo > 0
             share = share_text(lo, hi) if stated else "undisclosed"
         else:
             top = grp[-1]
-            lo = float(top["share_min"]) if top["share_min"] is not None else None
-            share = (share_text(lo, float(top["share_max"])) if lo is not None and (bool(top["is_share_stated"]) or lo > 0)
+            lo = float(top[lo_]) if top[lo_] is not None else None
+            share = (share_text(lo, float(top[hi_])) if lo is not None and (bool(top[stated_]) or lo > 0)
                      else "undisclosed")
-        out[key] = _Pair(share=share, share_lo=lo, status=str(top["status"]), valid_from=_date(top["as_of_date"]),
-                         valid_to=_date(top["end_date"]), source_url=top["source_url"],
-                         subject_name=str(top["subject_name"]), owner_name=str(top["owner_name"]))
+        out[key] = _Pair(share=share, share_lo=lo, status=str(top[status_]), valid_from=_date(top[as_of]),
+                         valid_to=_date(top[end_]), source_url=top[url_],
+                         subject_name=str(top[sname]), owner_name=str(top[oname]))
     return out
 
 
@@ -210,7 +224,7 @@ def _columns(df: pd.DataFrame, *names: str) -> list[tuple]:
 
 def state_digest(state: State) -> str:
     """sha256 of what the change list compares (pairs and bands), names left out."""
-    pairs = _pairs(state.links)
+    pairs = state.pairs()
     body = {
         "pairs": [(*k, p.share, p.status, p.valid_from, p.valid_to) for k, p in sorted(pairs.items())],
         "bands": _columns(state.bands.sort_values("asset_id"), "asset_id", "band"),
@@ -229,7 +243,7 @@ def diff(prev: State | None, cur: State) -> list[Change]:
     """
     if prev is None:
         return []
-    a, b = _pairs(prev.links), _pairs(cur.links)
+    a, b = prev.pairs(), cur.pairs()
     out: list[Change] = []
     for key in sorted(set(a) | set(b)):
         kind, sid, owner = key

@@ -49,6 +49,7 @@ import re
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import bands, db, ownership, vocab
 from .findings import inge2
@@ -61,6 +62,9 @@ SEVERITY = bands.SEVERITY
 GROUP_COLUMNS = ["asset_id", "group_id", "group_label", "share_min", "share_max", "is_controlled", "operator_name",
                  "band", "band_reason", "traced_share", "untraced_share", "band_basis", "band_max",
                  "is_more_exposed_reading"]
+#: column types of out_exposure__asset_groups
+GROUP_TYPES = dict(zip(GROUP_COLUMNS, [pa.string()] * 3 + [pa.float64()] * 2 + [pa.bool_()] + [pa.string()] * 3
+                       + [pa.float64()] * 2 + [pa.string()] * 2 + [pa.bool_()]))
 
 
 def band_for(lo: float, hi: float, controlled: bool, operated: bool, settings: Settings) -> str:
@@ -144,6 +148,12 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
     alt = alt_countries(con, g)
     rows, held, paths = [], {}, []
     edge_id = {id(e): i for i, e in enumerate(g.edges)}  # the row of each edge in out_exposure__evidence_edges
+    chains: dict[int, str] = {}
+
+    def chain_text(a: int) -> str:  # each asset's control chain in words, made once for every group
+        if a not in chains:
+            chains[a] = " > ".join([g.names[x] for x in ctl.chain[a][1:]])
+        return chains[a]
     for grp in profile.groups:
         members = profile.members(grp)
         member, exposed, switched = exposed_members(g, ctl, members, majority, alt)
@@ -154,11 +164,13 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
         reach, xreach = ownership.below(g, member), (ownership.below(g, exposed) if switched else None)
         for a in assets:
             p0 = _group_paths(g, ctl, edge_id, a, grp.id, member) if reach[a] else []
-            r0 = _group_row(g, ctl, a, grp, member, lo, hi, operators, settings, _undisclosed(g, p0))
+            r0 = _group_row(g, ctl, a, grp, member, lo, hi, operators, settings, _undisclosed(g, p0),
+                            chain=chain_text(a))
             r, p = r0, p0
             if switched:
                 p1 = _group_paths(g, ctl, edge_id, a, grp.id, exposed) if xreach[a] else []
-                r1 = _group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings, _undisclosed(g, p1))
+                r1 = _group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings, _undisclosed(g, p1),
+                                chain=chain_text(a))
                 if (SEVERITY[r1["band"]], r1["share_min"], r1["share_max"]) > (
                         SEVERITY[r0["band"]], r0["share_min"], r0["share_max"]):
                     r = {**r1, "is_more_exposed_reading": True,
@@ -166,8 +178,7 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
                     p = p1
             rows.append(r)
             paths += p
-    groups = census_statements(con, pd.DataFrame(rows, columns=GROUP_COLUMNS))
-    db.write_frame(con, "out_exposure__asset_groups", groups, order_by=["asset_id", "group_id"])
+    write_groups(con, census_statements(con, rows))
     gc = pd.DataFrame([{"group_id": grp.id, "group_label": grp.label, "country_code": c}
                        for grp in profile.groups for c in sorted(profile.members(grp))],
                       columns=["group_id", "group_label", "country_code"])
@@ -178,29 +189,31 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
     inge2.write(con, g, ctl, profile, settings, held)
 
 
-def census_statements(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame) -> pd.DataFrame:
+def census_statements(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> list[dict]:
     """A census terminal the census states is held with no foreign stake: ``none`` with that statement.
 
     Only where the traced holdings establish no holding by the group (band ``unknown``, share_min 0)
-    on a terminal the census added (not a curated one); the basis is ``stated``.
+    on a terminal the census added (not a curated one); the basis is ``stated``. ``rows``: the
+    ``out_exposure__asset_groups`` rows (dicts), changed in place and returned.
     """
     stated = {a: (t, u, d) for a, t, u, d in con.execute(
         "SELECT m.asset_id, t.no_foreign_stake_statement, t.no_foreign_stake_source_url, "
         "CAST(t.no_foreign_stake_source_date AS VARCHAR) FROM core_census__terminals t "
         "JOIN core_assets__census_map m USING (terminal_id) "
         "WHERE m.is_new AND t.no_foreign_stake_statement IS NOT NULL").fetchall()}
-    hit = groups["asset_id"].isin(list(stated)) & (groups["band"] == "unknown") & (groups["share_min"] <= 0)
-    if not hit.any():
-        return groups
-    reasons = []
-    for aid in groups.loc[hit, "asset_id"].tolist():
-        text, url, when = stated[aid]
-        reasons.append(f"Held with no foreign stake, as the census of container terminals states: "
-                       f"{text.rstrip('.')} ({url}, {str(when)[:10]}).")
-    groups.loc[hit, "band"] = "none"
-    groups.loc[hit, "band_basis"] = "stated"
-    groups.loc[hit, "band_reason"] = reasons  # one column each, all rows at once
-    return groups
+    for r in rows:
+        if r["asset_id"] in stated and r["band"] == "unknown" and r["share_min"] <= 0:
+            text, url, when = stated[r["asset_id"]]
+            r["band"], r["band_basis"] = "none", "stated"
+            r["band_reason"] = (f"Held with no foreign stake, as the census of container terminals states: "
+                                f"{text.rstrip('.')} ({url}, {str(when)[:10]}).")
+    return rows
+
+
+def write_groups(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """``out_exposure__asset_groups`` from its rows (dicts), by asset and group."""
+    db.write_columns(con, "out_exposure__asset_groups", {c: [r[c] for r in rows] for c in GROUP_COLUMNS},
+                     GROUP_TYPES, order_by=["asset_id", "group_id"])
 
 
 def _undisclosed(g: OwnershipGraph, paths: list[dict]) -> tuple[str, ...]:
@@ -223,10 +236,11 @@ def _undisclosed(g: OwnershipGraph, paths: list[dict]) -> tuple[str, ...]:
 
 def _group_row(g: OwnershipGraph, ctl: ownership.Control, a: int, grp: RiskGroup, member: np.ndarray,
                lo: np.ndarray, hi: np.ndarray, operators: set[str], settings: Settings,
-               undisclosed: tuple[str, ...] = (), reason: bool = True) -> dict:
+               undisclosed: tuple[str, ...] = (), reason: bool = True, chain: str | None = None) -> dict:
     """The ``out_exposure__asset_groups`` row of asset ``a`` for one group under one membership;
     ``undisclosed`` names its group-controlled holders of undisclosed share (:func:`_undisclosed`).
-    ``reason=False`` leaves the reason in words out (empty: the timeline reads bands only)."""
+    ``reason=False`` leaves the reason in words out (empty: the timeline reads bands only); ``chain``:
+    the asset's control chain in words, when the caller has it."""
     t = settings.thresholds
     operator = next((g.names[e.owner] for e in g.in_edges.get(a, [])
                      if e.interest_type in operators and member[e.owner]), None)
@@ -238,7 +252,8 @@ def _group_row(g: OwnershipGraph, ctl: ownership.Control, a: int, grp: RiskGroup
         "share_min": la, "share_max": ha, "is_controlled": controlled,
         "operator_name": operator, "band": b.band,
         "band_reason": bands.band_reason(b, grp.label, la, ha, controlled, operator,
-                                         " > ".join(g.names[x] for x in ctl.chain[a][1:]), t, bool(g.has_owner[a]),
+                                         " > ".join(g.names[x] for x in ctl.chain[a][1:]) if chain is None else chain,
+                                         t, bool(g.has_owner[a]),
                                          undisclosed if la <= bands.EPS else ()) if reason else "",
         "traced_share": 1.0 - b.untraced, "untraced_share": b.untraced, "band_basis": b.basis,
         "band_max": b.band_max, "is_more_exposed_reading": False,
@@ -258,6 +273,11 @@ EDGE_COLUMNS = ["edge_id", "owner_entity_id", "owner_name", "subject_id", "subje
                 "is_control", "control_basis", "is_conflict", "is_economic", "interest_type", "link_ids"]
 PATH_COLUMNS = ["asset_id", "group_id", "path", "step", "edge_id", "top_entity_id", "top_country_code",
                 "look_through"]
+_S, _I, _F, _B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+#: column types of the evidence tables (as written when empty too)
+EDGE_TYPES = dict(zip(EDGE_COLUMNS, [_I, _S, _S, _S, _S, _F, _F, _B, _S, _B, _B, _S, pa.list_(_S)]))
+CONTROL_TYPES = {"asset_id": _S, "step": _I, "edge_id": _I}
+PATH_TYPES = dict(zip(PATH_COLUMNS, [_S, _S, _I, _I, _I, _S, _S, _F]))
 
 
 def _group_paths(g: OwnershipGraph, ctl: ownership.Control, edge_id: dict[int, int], a: int, group_id: str, member: np.ndarray) -> list[dict]:
@@ -281,26 +301,19 @@ def _group_paths(g: OwnershipGraph, ctl: ownership.Control, edge_id: dict[int, i
 def write_evidence(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: ownership.Control,
                    edge_id: dict[int, int], assets: list[int], paths: list[dict]) -> None:
     """Write the ``out_exposure__evidence_*`` tables (see the module docstring)."""
-    edges = pd.DataFrame([{
-        "edge_id": i, "owner_entity_id": g.ids[e.owner], "owner_name": g.names[e.owner],
-        "subject_id": g.ids[e.subject], "subject_name": g.names[e.subject], "share_min": float(e.lo),
-        "share_max": float(e.hi), "is_control": bool(e.is_control), "control_basis": e.control_basis,
-        "is_conflict": bool(e.is_conflict), "is_economic": bool(e.is_economic), "interest_type": e.interest_type,
-        "link_ids": list(e.link_ids)} for i, e in enumerate(g.edges)], columns=EDGE_COLUMNS)
-    _write_typed(con, "out_exposure__evidence_edges", edges, "link_ids", "edge_id")
-    steps = [{"asset_id": g.ids[a], "step": i + 1, "edge_id": edge_id[id(e)]}
+    ids, names, edges = g.ids, g.names, g.edges
+    db.write_columns(con, "out_exposure__evidence_edges", {
+        "edge_id": range(len(edges)), "owner_entity_id": [ids[e.owner] for e in edges],
+        "owner_name": [names[e.owner] for e in edges], "subject_id": [ids[e.subject] for e in edges],
+        "subject_name": [names[e.subject] for e in edges], "share_min": [float(e.lo) for e in edges],
+        "share_max": [float(e.hi) for e in edges], "is_control": [bool(e.is_control) for e in edges],
+        "control_basis": [e.control_basis for e in edges], "is_conflict": [bool(e.is_conflict) for e in edges],
+        "is_economic": [bool(e.is_economic) for e in edges], "interest_type": [e.interest_type for e in edges],
+        "link_ids": [list(e.link_ids) for e in edges]}, EDGE_TYPES)
+    steps = [(ids[a], i + 1, edge_id[id(e)])
              for a in assets if ctl.controller[a] >= 0 for i, e in enumerate(ownership.control_edges(g, ctl, a))]
-    db.write_frame(con, "out_exposure__evidence_control", pd.DataFrame(steps, columns=["asset_id", "step", "edge_id"]),
-                   order_by=["asset_id", "step"])
-    db.write_frame(con, "out_exposure__evidence_paths", pd.DataFrame(paths, columns=PATH_COLUMNS),
-                   order_by=["asset_id", "group_id", "path", "step"])
-
-
-def _write_typed(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, list_col: str, key: str) -> None:
-    """``db.write_frame`` with ``list_col`` typed as a list of strings even when the frame is empty."""
-    con.register("_frame", df)
-    try:
-        cols = ", ".join(f"CAST({c} AS VARCHAR[]) AS {c}" if c == list_col else c for c in df.columns)
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {cols} FROM _frame ORDER BY {key}")
-    finally:
-        con.unregister("_frame")
+    db.write_columns(con, "out_exposure__evidence_control", dict(zip(
+        ["asset_id", "step", "edge_id"], map(list, zip(*steps)) if steps else ([], [], []))), CONTROL_TYPES,
+        order_by=["asset_id", "step"])
+    db.write_columns(con, "out_exposure__evidence_paths", {c: [r[c] for r in paths] for c in PATH_COLUMNS}, PATH_TYPES,
+                     order_by=["asset_id", "group_id", "path", "step"])

@@ -186,3 +186,66 @@ def test_noncommercial_setting_leaves_the_cables_out(tmp_path):
                        ).fetchone()[0] == 0
     assert not any(p.file.startswith("submarine-cables/") for p in log.problems)
     assert con.execute("SELECT count(*) FROM core_assets__assets WHERE asset_class = 'energy'").fetchone()[0] == 7
+
+
+def test_match_tables_sorted_stably_with_nulls_last():
+    """core_match__* rows come out sorted by their keys, NULLs last, ties in the order matching gave
+    them (the order the frame path's stable sort gave); text columns hold text, NaN is NULL."""
+    from infrarisk import db
+    from infrarisk.integrate import matching
+    from infrarisk.match.model import MatchResult, Mention, NameMatch
+
+    def men(name, row, column):
+        return Mention(name, "gem", "gem/stakes.csv", row, column)
+    names = [NameMatch("Zed", "zed", "new", "name:zed", mentions=[men("Zed", 2, "owner"), men("Zed", 1, "owner")]),
+             NameMatch("Acme", "acme", "alias", "E1", scope="gem rows", score=float("nan"),
+                       mentions=[men("Acme", 3, "parent"), men("Acme", 3, "owner")]),
+             NameMatch("Acme", "acme", "new", "name:acme", mentions=[men("Acme", 3, "holder")]),
+             NameMatch("Acme", "acme", "fuzzy", "E2", scope="gem rows", score=95.0)]
+    con = db.connect(None)
+    ents = [{"entity_id": "E2", "entity_name": "Two", "origin_row": None, "note": "n"},
+            {"entity_id": "E1", "entity_name": "One", "origin_row": 4, "lei": float("nan")}]
+    matching.write_tables(con, MatchResult(names, [], 92.0), ents)
+    assert con.execute("SELECT name, scope, method, score FROM core_match__names").fetchall() == [
+        ("Acme", "gem rows", "alias", None), ("Acme", "gem rows", "fuzzy", 95.0), ("Acme", None, "new", None),
+        ("Zed", None, "new", None)]
+    assert con.execute("SELECT row, column_name, entity_id FROM core_match__mentions").fetchall() == [
+        (1, "owner", "name:zed"), (2, "owner", "name:zed"), (3, "parent", "E1"), (3, "owner", "E1"),
+        (3, "holder", "name:acme")]
+    assert con.execute("SELECT entity_id, origin_row, lei, note FROM core_match__entities").fetchall() == [
+        ("E1", 4, None, None), ("E2", None, None, "n")]
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_name = 'core_match__names'").fetchall())
+    assert (types["score"], types["n_mentions"], types["is_matched"], types["scope"]) == (
+        "DOUBLE", "BIGINT", "BOOLEAN", "VARCHAR")
+
+
+def test_conflicts_equal_the_pandas_reference(monkeypatch):
+    """core_match__conflicts from the readings as the frame path made it (kept here as the reference):
+    duplicates once, several parents of one source no conflict, a NULL value not counted, sorted."""
+    import pandas as pd
+
+    from infrarisk import db
+    from infrarisk.integrate import conflicts
+
+    def r(e, field, value, source, url="u", detail="d"):
+        return dict(zip(conflicts.COLS, (e, field, value, source, url, detail)))
+    seats = [r("E1", "seat_country", "DE", "curated"), r("E1", "seat_country", "NL", "gleif"),
+             r("E1", "seat_country", "DE", "curated", detail="again"), r("E2", "seat_country", "FR", "curated"),
+             r("E2", "seat_country", None, "owners"), r("E3", "seat_country", "IT", "owners"),
+             r("E3", "seat_country", "IT", "gleif")]
+    parents = [r("E4", "controlling_parent", "P1", "curated"), r("E4", "controlling_parent", "P2", "curated"),
+               r("E5", "controlling_parent", "P1", "curated"), r("E5", "controlling_parent", "P2", "owners"),
+               r("E0", "controlling_parent", "P9", "owners"), r("E0", "controlling_parent", "P1", "curated")]
+    monkeypatch.setattr(conflicts, "seat_readings", lambda con, result, p: [dict(x) for x in seats])
+    monkeypatch.setattr(conflicts, "parent_readings", lambda con: [dict(x) for x in parents])
+    con = db.connect(None)
+    conflicts.write(con, None, [])
+    got = con.execute("SELECT * FROM core_match__conflicts").fetchall()
+    df = pd.DataFrame(seats + parents, columns=conflicts.COLS).drop_duplicates(["entity_id", "field", "value", "source_id"])
+    n = df.groupby(["entity_id", "field"])["value"].transform("nunique")
+    sources = df.groupby(["entity_id", "field"])["source_id"].transform("nunique")
+    df = df[(n > 1) & ((df["field"] == "seat_country") | (sources > 1))]
+    df = df.sort_values(["entity_id", "field", "value", "source_id"], kind="mergesort")
+    assert got == [tuple(None if pd.isna(v) else v for v in t) for t in df.itertuples(index=False, name=None)]
+    assert {t[0] for t in got} == {"E0", "E1", "E5"}

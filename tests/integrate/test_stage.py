@@ -25,10 +25,12 @@ def test_loaders_leave_the_unified_tables_to_integrate(tmp_path, monkeypatch):
     made = [t for t in db.tables(con) if t.startswith(UNIFIED)]
     assert made == [], f"loaders wrote unified tables: {made}"
     written: list[str] = []
-    real_run, real_write = db.run_sql, db.write_frame
+    real_run, real_write, real_columns = db.run_sql, db.write_frame, db.write_columns
     monkeypatch.setattr(db, "run_sql", lambda c, name, params=None: written.append(real_run(c, name, params)))
     monkeypatch.setattr(db, "write_frame", lambda c, t, df, order_by=None: (written.append(t),
                                                                              real_write(c, t, df, order_by)))
+    monkeypatch.setattr(db, "write_columns", lambda c, t, cols, types, order_by=None: (
+        written.append(t), real_columns(c, t, cols, types, order_by)))
     integrate.run(con, settings, log)
     assert sorted(written) == sorted(set(written)), "a unified table was written twice"
     assert set(integrate.TABLES) <= set(written)

@@ -102,3 +102,55 @@ def test_the_copies_leave_nothing_behind(built):
             ] == [built.execute("SELECT current_database()").fetchone()[0]]
     assert not built.execute("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 't0%' "
                              "OR table_schema = 'timeline'").fetchone()[0]
+
+
+def _reference_bands(dense, today):
+    """The band intervals as the stage made them in pandas before (kept as the reference): consecutive
+    equal rows merged (_intervals), assets kept whose figures on some interval differ from today's."""
+    import pandas as pd
+
+    bands = timeline._intervals(dense, "asset_id", timeline.VALUE)
+    both = bands.merge(today, on="asset_id", how="left", suffixes=("", "_today"))
+    same = pd.Series(True, index=both.index)
+    for c in timeline.VALUE:
+        a, b = both[c], both[c + "_today"]
+        same &= a.eq(b) | (a.isna() & b.isna())
+    bands = bands[bands["asset_id"].isin(set(both.loc[~same, "asset_id"]))]
+    return [tuple(None if pd.isna(v) else v for v in r)
+            for r in bands[timeline.BAND_COLUMNS].itertuples(index=False, name=None)]
+
+
+def test_the_band_intervals_equal_the_pandas_reference():
+    """Edge cases of the SQL intervals: runs of equal rows, NULL and NaN shares and groups, a NULL
+    control flag, an asset without a row today, one equal to today on every interval (left out),
+    one that returns to today's figures, rows given out of order."""
+    import numpy as np
+    import pandas as pd
+
+    from infrarisk import db
+
+    d = [date(2020, 1, 1) + timedelta(days=30 * i) for i in range(6)]
+    rows = [  # (valid_from, asset_id, band, group_id, share_min, share_max, is_controlled)
+        (d[0], "a", "high", "cn", 0.5, 0.5, True), (d[1], "a", "high", "cn", 0.5, 0.5, True),
+        (d[2], "a", "low", "cn", 0.1, 0.2, False), (d[3], "a", "high", "cn", 0.5, 0.5, True),
+        (d[0], "b", "unknown", None, np.nan, np.nan, None), (d[2], "b", "unknown", None, None, None, None),
+        (d[4], "b", "none", None, 0.0, 0.0, False),
+        (d[1], "c", "low", "ru", 0.123456789, 0.2, False), (d[3], "c", "low", "ru", 0.123456789, 0.2, False),
+        (d[5], "e", "elevated", "cn", 0.3, 0.4, False), (d[0], "e", "high", "cn", 0.6, 0.6, True),
+        (d[0], "f", "low", "cn", 0.1, 0.1, None)]
+    dense = pd.DataFrame(rows, columns=["valid_from", "asset_id", *timeline.VALUE])
+    for c in ("share_min", "share_max"):
+        dense[c] = pd.to_numeric(dense[c]).round(9)
+    today = pd.DataFrame([("a", "high", "cn", 0.5, 0.5, True), ("b", "none", None, 0.0, 0.0, False),
+                          ("c", "low", "ru", 0.1234567891, 0.2, False), ("e", "elevated", "cn", 0.3, 0.4, False)],
+                         columns=["asset_id", "band", "band_group_id", "share_min", "share_max", "is_controlled"])
+    con = db.connect(None)
+    con.register("today_df", today)
+    con.execute("CREATE TABLE out_exposure__assets AS SELECT * FROM today_df")
+    n_assets, n_rows = timeline._write_bands(con, dense)
+    got = con.execute(f"SELECT {', '.join(timeline.BAND_COLUMNS)} FROM out_timeline__asset_bands").fetchall()
+    ref = today.rename(columns={"band_group_id": "group_id"})
+    ref = ref.assign(share_min=ref["share_min"].round(9), share_max=ref["share_max"].round(9))
+    want = _reference_bands(dense, ref)
+    assert got == want
+    assert {r[0] for r in got} == {"a", "b", "e", "f"} and (n_assets, n_rows) == (4, len(want))

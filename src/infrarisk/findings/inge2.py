@@ -15,6 +15,9 @@ score stage):
   Hong Kong and Macao, never through its own countries);
 - ``out_inge2__terminals``: the terminals that count.
 
+:func:`counted_ports` gives the ports alone (with ``is_via_special_regions_only``), without
+writing anything: what the timeline's copies need.
+
 Readers (the site's INGE2 page, :meth:`infrarisk.Database.inge2`) read those tables;
 :func:`not_counted` lists, from tables, the group's stakes the criterion leaves out.
 """
@@ -71,6 +74,45 @@ def group_for(profile: Profile) -> ClaimGroup:
     return ClaimGroup(grp, grp.label, profile.members(grp), frozenset(grp.countries))
 
 
+def _terminals(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph, ctl: ownership.Control,
+               profile: Profile, settings: Settings, held: dict) -> tuple[ClaimGroup, list[tuple]]:
+    """The claim's group and the terminals that count, in id order: ``(terminal row, node,
+    controlled, counted through the group's own countries)`` each."""
+    claim = group_for(profile)
+    if claim.group is None:
+        return claim, []
+    screening, majority = settings.thresholds.screening, settings.thresholds.majority
+    member, lo, hi = held[claim.group.id]
+    own = ownership.in_group(g, ctl, set(claim.own_countries), majority)
+    own_lo, _ = ownership.held_share(g, own, ctl)
+    cur = con.execute("""
+        SELECT t.asset_id, t.name, t.parent_asset_id, p.name AS port_name, p.unlocode, p.country_code, p.is_europe
+        FROM core_assets__assets t JOIN core_assets__assets p ON p.asset_id = t.parent_asset_id
+        WHERE t.asset_class = 'terminal' ORDER BY t.asset_id""")
+    cols = [d[0] for d in cur.description]
+    out = []
+    for r in cur.fetchall():
+        t = dict(zip(cols, r))  # rows as dicts: iterrows costs 0.4 s at 5,000 terminals
+        a = g.index.get(t["asset_id"])
+        if a is None or not t["is_europe"]:
+            continue
+        controlled = bool(member[a]) and ctl.controller[a] >= 0
+        if not (controlled or lo[a] >= screening - EPS):
+            continue
+        out.append((t, a, controlled, own_lo[a] >= screening - EPS or (bool(own[a]) and ctl.controller[a] >= 0)))
+    return claim, out
+
+
+def counted_ports(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph, ctl: ownership.Control,
+                  profile: Profile, settings: Settings, held: dict) -> dict[str, bool]:
+    """The ports of ``out_inge2__ports`` and their ``is_via_special_regions_only``, without the
+    holders, shares and sources (the timeline reads no more)."""
+    ports: dict[str, bool] = {}
+    for t, _, _, via_own in _terminals(con, g, ctl, profile, settings, held)[1]:
+        ports[t["parent_asset_id"]] = ports.get(t["parent_asset_id"], True) and not via_own
+    return ports
+
+
 def write(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph, ctl: ownership.Control, profile: Profile,
           settings: Settings, held: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pd.DataFrame:
     """Write ``out_inge2__ports`` and ``out_inge2__terminals``.
@@ -81,30 +123,15 @@ def write(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph, ctl: owne
         Per group id of the profile, ``(member, share_min, share_max)`` over the graph's
         nodes as the score stage computed them (reused, not recomputed).
     """
-    claim = group_for(profile)
-    screening, majority = settings.thresholds.screening, settings.thresholds.majority
+    claim, counted = _terminals(con, g, ctl, profile, settings, held)
     if claim.group is not None:
         member, lo, hi = held[claim.group.id]
-        own = ownership.in_group(g, ctl, set(claim.own_countries), majority)
-        own_lo, _ = ownership.held_share(g, own, ctl)
-    cur = con.execute("""
-        SELECT t.asset_id, t.name, t.parent_asset_id, p.name AS port_name, p.unlocode, p.country_code, p.is_europe
-        FROM core_assets__assets t JOIN core_assets__assets p ON p.asset_id = t.parent_asset_id
-        WHERE t.asset_class = 'terminal' ORDER BY t.asset_id""")
-    cols = [d[0] for d in cur.description]
-    terms = [dict(zip(cols, r)) for r in cur.fetchall()]  # rows as dicts: iterrows costs 0.4 s at 5,000 terminals
     # the links of the resolved scope only (a registry may add millions of others)
     url_of = dict(con.execute("SELECT link_id, source_url FROM core_ownership__links "
                               "WHERE subject_id IN (SELECT unnest(?))", [g.ids]).fetchall())
     ports: dict[str, dict] = {}
     counted_terminals = []
-    for t in terms if claim.group is not None else ():
-        a = g.index.get(t["asset_id"])
-        if a is None or not t["is_europe"]:
-            continue
-        controlled = bool(member[a]) and ctl.controller[a] >= 0
-        if not (controlled or lo[a] >= screening - EPS):
-            continue
+    for t, a, controlled, via_own in counted:
         counted_terminals.append({"asset_id": t["asset_id"], "port_asset_id": t["parent_asset_id"],
                                   "share_min": float(lo[a]), "share_max": float(hi[a]), "is_controlled": controlled})
         holders, urls = set(), set()
@@ -129,7 +156,7 @@ def write(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph, ctl: owne
         p["share_max"] = max(p["share_max"], float(hi[a]))
         p["is_controlled"] = p["is_controlled"] or controlled
         p["source_urls"] |= urls
-        if own_lo[a] >= screening - EPS or (bool(own[a]) and ctl.controller[a] >= 0):
+        if via_own:
             p["is_via_special_regions_only"] = False
     rows = [{
         "unlocode": p["unlocode"], "port_name": p["port_name"], "country_code": p["country_code"],

@@ -76,6 +76,9 @@ def terminal_map(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     by_stake = {s: c for c in curated for s in c["stake_ids"]}
     by_name = {c["asset_name"]: c for c in curated}
     taken = {c["asset_id"] for c in curated}
+    for x in titles:
+        x["folded"] = x["title"].casefold()
+    base_of = {}  # each curated name's base name, made once
     out = []
     for t in census:
         if t["excluded_reason"]:
@@ -84,12 +87,15 @@ def terminal_map(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         hit, basis = None, None
         if t["smdg_code"]:
             pat = re.compile(rf"\b{re.escape(t['unlocode'])}/{re.escape(t['smdg_code'])}\b", re.I)
-            names = {x["asset_name"] for x in titles if pat.search(x["title"])}
+            code = f"{t['unlocode']}/{t['smdg_code']}".casefold()  # in every title the pattern finds
+            names = {x["asset_name"] for x in titles if code in x["folded"] and pat.search(x["title"])}
             if len(names) == 1:
                 hit, basis = by_name.get(names.pop()), "smdg"
         if hit is None:
+            base = base_name(t["name"])
             same = [c for c in curated if c["unlocode"] == t["unlocode"]
-                    and base_name(c["asset_name"]) == base_name(t["name"])]
+                    and (base_of.get(c["asset_name"]) or base_of.setdefault(c["asset_name"], base_name(c["asset_name"])))
+                    == base]
             if len(same) == 1:
                 hit, basis = same[0], "name"
         if hit is None and t["terminal_id"] in cited:

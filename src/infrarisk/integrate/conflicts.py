@@ -22,7 +22,7 @@ the more exposed reading.
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from .. import db, match
 
@@ -82,17 +82,24 @@ def parent_readings(con: duckdb.DuckDBPyConnection) -> list[dict]:
         FROM core_match__owner_links WHERE is_control AND status = 'current'""").fetchall()]
 
 
-def write(con: duckdb.DuckDBPyConnection, result: match.MatchResult, parents: list[match.GemParent]) -> pd.DataFrame:
-    """Write ``core_match__conflicts``: the readings of the entities whose sources disagree."""
-    df = pd.DataFrame(seat_readings(con, result, parents) + parent_readings(con), columns=COLS)
-    if not df.empty:
-        df = df.drop_duplicates(["entity_id", "field", "value", "source_id"])
-        n = df.groupby(["entity_id", "field"])["value"].transform("nunique")
-        sources = df.groupby(["entity_id", "field"])["source_id"].transform("nunique")
-        # several parents from one source are co-owners; a conflict is two sources disagreeing
-        keep = (n > 1) & ((df["field"] == "seat_country") | (sources > 1))
-        df = df[keep]
-    df = df.astype({c: "string" for c in COLS})
-    db.write_frame(con, "core_match__conflicts", df.reset_index(drop=True),
-                   order_by=["entity_id", "field", "value", "source_id"])
-    return df
+def write(con: duckdb.DuckDBPyConnection, result: match.MatchResult, parents: list[match.GemParent]) -> list[dict]:
+    """Write ``core_match__conflicts``: the readings of the entities whose sources disagree; returns them."""
+    rows, seen = [], set()
+    for r in seat_readings(con, result, parents) + parent_readings(con):  # each reading once, the first kept
+        k = (r["entity_id"], r["field"], r["value"], r["source_id"])
+        if k not in seen:
+            seen.add(k)
+            rows.append(r)
+    values, sources = {}, {}
+    for r in rows:
+        g = (r["entity_id"], r["field"])
+        if r["value"] is not None:
+            values.setdefault(g, set()).add(r["value"])
+        if r["source_id"] is not None:
+            sources.setdefault(g, set()).add(r["source_id"])
+    # several parents from one source are co-owners; a conflict is two sources disagreeing
+    rows = [r for r in rows if len(values.get((r["entity_id"], r["field"]), ())) > 1
+            and (r["field"] == "seat_country" or len(sources.get((r["entity_id"], r["field"]), ())) > 1)]
+    db.write_columns(con, "core_match__conflicts", {c: [r[c] for r in rows] for c in COLS},
+                     dict.fromkeys(COLS, pa.string()), order_by=["entity_id", "field", "value", "source_id"])
+    return rows

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .. import db, match
 from . import census, conflicts, register
@@ -52,6 +53,9 @@ MENTION_COLS = ["source_id", "file", "row", "column_name", "context", "name", "e
 ENTITY_COLS = ["entity_id", "entity_name", "lei", "lei_match", "lei_legal_name", "lei_related", "lei_source_url",
                "jurisdiction_code", "hq_country_code", "entity_type", "entity_type_raw", "state_owned_note",
                "source_url", "note", "override_reason", "origin_file", "origin_row", "source_id"]
+#: the columns of the core_match__ tables that are not text
+_TYPES = {"is_matched": pa.bool_(), "score": pa.float64(), "n_mentions": pa.int64(), "row": pa.int64(),
+          "origin_row": pa.int64()}
 SOURCE_LABELS = {"submarine-cables": "TeleGeography", "gem-europe-gas": "Global Energy Monitor",
                  "census": "the census of container terminals"}
 #: GLEIF entity category -> entity type (vocab/entity_types.csv)
@@ -277,25 +281,41 @@ def _typed(df: pd.DataFrame, ints: tuple[str, ...], other: dict[str, str]) -> pd
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, result: match.MatchResult, entities: list[dict]) -> None:
-    """Write ``core_match__names``, ``core_match__mentions`` and ``core_match__entities``."""
+    """Write ``core_match__names``, ``core_match__mentions`` and ``core_match__entities`` (rows sorted
+    in Python, stably: ties keep their order, as they always did)."""
     names, ms = [], []
     for n in result.names:
-        names.append({"name": n.name, "normalised_name": n.key, "method": n.method, "is_matched": n.is_matched,
-                      "entity_id": n.entity_id, "entity_name": n.entity_name, "score": n.score,
-                      "candidates": "; ".join(f"{e} {s:g}" for e, s in n.candidates) or None,
-                      "detail": n.detail or None, "n_mentions": len(n.mentions),
-                      "source_ids": ", ".join(sorted({m.source_id for m in n.mentions})), "scope": n.scope or None})
-        for m in n.mentions:
-            ms.append({"source_id": m.source_id, "file": m.file, "row": m.row, "column_name": m.column,
-                       "context": m.context, "name": m.name, "entity_id": n.entity_id, "method": n.method,
-                       "asset_country_code": m.asset_country or None})
-    ndf = _typed(pd.DataFrame(names, columns=NAME_COLS), ("n_mentions",), {"score": "float64", "is_matched": "bool"})
-    mdf = _typed(pd.DataFrame(ms, columns=MENTION_COLS), ("row",), {})
-    edf = pd.DataFrame([{k: r.get(k) for k in ENTITY_COLS} for r in entities], columns=ENTITY_COLS)
-    edf = edf.astype({c: "string" for c in ENTITY_COLS if c != "origin_row"}).astype({"origin_row": "Int64"})
-    db.write_frame(con, "core_match__names", ndf, order_by=["name", "scope"])
-    db.write_frame(con, "core_match__mentions", mdf, order_by=["file", "row", "name"])
-    db.write_frame(con, "core_match__entities", edf, order_by=["entity_id"])
+        names.append((n.name, n.key, n.method, n.is_matched, n.entity_id, n.entity_name, n.score,
+                      "; ".join(f"{e} {s:g}" for e, s in n.candidates) or None, n.detail or None, len(n.mentions),
+                      ", ".join(sorted({m.source_id for m in n.mentions})), n.scope or None))
+        eid, method = n.entity_id, n.method
+        ms += [(m.source_id, m.file, m.row, m.column, m.context, m.name, eid, method, m.asset_country or None)
+               for m in n.mentions]
+    text = ENTITY_COLS[:-2]
+    ents = [(*[v if v is None or type(v) is str else _text(v) for v in map(r.get, text)], r.get("origin_row"),
+             _text(r.get("source_id"))) for r in entities]
+    for table, rows, cols, keys in (("core_match__names", names, NAME_COLS, ["name", "scope"]),
+                                    ("core_match__mentions", ms, MENTION_COLS, ["file", "row", "name"]),
+                                    ("core_match__entities", ents, ENTITY_COLS, ["entity_id"])):
+        rows.sort(key=_nulls_last([cols.index(k) for k in keys]))
+        db.write_columns(con, table, dict(zip(cols, zip(*rows))) if rows else {c: [] for c in cols},
+                         {c: _TYPES.get(c, pa.string()) for c in cols})
+
+
+def _nulls_last(at: list[int]):
+    """Sort key of tuples by the values at ``at``, None after every value."""
+    def key(r: tuple) -> tuple:
+        out = []
+        for i in at:
+            v = r[i]
+            out += (True, "") if v is None else (False, v)
+        return tuple(out)
+    return key
+
+
+def _text(v) -> str | None:
+    """A value as the text column holds it (None and NaN: NULL)."""
+    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> match.MatchResult:

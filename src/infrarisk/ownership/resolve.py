@@ -37,6 +37,18 @@ from ..settings import Settings
 from . import load, network, shares
 from .graph import Control, OwnershipGraph, build_graph, held_shares, in_group, untraced
 
+_S, _F, _B = pa.string(), pa.float64(), pa.bool_()
+#: column types of the per-scope tables (as written when empty too)
+ENTITY_TYPES = {"entity_id": _S, "controller_entity_id": _S, "ultimate_controller_entity_id": _S, "control_chain": _S,
+                "control_chain_ids": pa.list_(_S), "controlling_country_code": _S, "controlling_country_basis": _S,
+                "is_state_controlled": _B, "is_state": _B, "untraced_fraction": _F}
+CONTROLLER_TYPES = {"asset_id": _S, "controller_entity_id": _S, "control_basis": _S, "ultimate_controller_entity_id": _S,
+                    "control_chain": _S, "control_chain_ids": pa.list_(_S), "controlling_country_code": _S,
+                    "controlling_country_basis": _S, "is_state_controlled": _B}
+OWNER_TYPES = {"asset_id": _S, "owner_entity_id": _S, "owner_country_code": _S, "is_state": _B, "share_min": _F,
+               "share_max": _F}
+COUNTRY_TYPES = {"asset_id": _S, "country_code": _S, "share_min": _F, "share_max": _F, "is_controlled": _B}
+
 
 def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGraph:
     """Resolve ownership and write every ``out_ownership__*`` table. Returns the scope's
@@ -106,47 +118,43 @@ def write_entity_tables(con: duckdb.DuckDBPyConnection, loaded: load.Loaded, ctl
 def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: Control, settings: Settings) -> None:
     """The per-entity and per-asset tables of the scope (module docstring)."""
     names, ids_ = g.names, g.ids
-    rows = []
     unt = untraced(g, ctl).tolist()
     # plain lists: read element by element below
     controller, ultimate = np.asarray(ctl.controller).tolist(), np.asarray(ctl.ultimate).tolist()
     reaches, is_state = np.asarray(ctl.reaches_state).tolist(), np.asarray(g.is_state).tolist()
     is_asset = np.asarray(g.is_asset).tolist()
-    for v in range(g.n):
-        if is_asset[v]:
-            continue
-        chain = ctl.chain[v]
-        rows.append({
-            "entity_id": ids_[v],
-            "controller_entity_id": ids_[controller[v]] if controller[v] >= 0 else None,
-            "ultimate_controller_entity_id": ids_[ultimate[v]] if ultimate[v] >= 0 else None,
-            "control_chain": " > ".join(names[x] for x in chain),
-            "control_chain_ids": [ids_[x] for x in chain],
-            "controlling_country_code": ctl.country[v],
-            "controlling_country_basis": ctl.country_basis[v],
-            "is_state_controlled": reaches[v] and not is_state[v],
-            "is_state": is_state[v],
-            "untraced_fraction": unt[v],
-        })
-    db.write_frame(con, "out_ownership__entities", pd.DataFrame(rows), order_by=["entity_id"])
+    country, basis = ctl.country, ctl.country_basis
+    ents = [v for v in range(g.n) if not is_asset[v]]
+    chains = [ctl.chain[v] for v in ents]
+    db.write_columns(con, "out_ownership__entities", {
+        "entity_id": [ids_[v] for v in ents],
+        "controller_entity_id": [ids_[controller[v]] if controller[v] >= 0 else None for v in ents],
+        "ultimate_controller_entity_id": [ids_[ultimate[v]] if ultimate[v] >= 0 else None for v in ents],
+        "control_chain": [" > ".join([names[x] for x in chain]) for chain in chains],
+        "control_chain_ids": [[ids_[x] for x in chain] for chain in chains],
+        "controlling_country_code": [country[v] for v in ents],
+        "controlling_country_basis": [basis[v] for v in ents],
+        "is_state_controlled": [reaches[v] and not is_state[v] for v in ents],
+        "is_state": [is_state[v] for v in ents],
+        "untraced_fraction": [unt[v] for v in ents],
+    }, ENTITY_TYPES, order_by=["entity_id"])
 
     assets = [v for v in range(g.n) if is_asset[v]]
-    rows = []
-    for a in assets:
-        c = controller[a]
-        chain = ctl.chain[a][1:]
-        rows.append({
-            "asset_id": ids_[a],
-            "controller_entity_id": ids_[c] if c >= 0 else None,
-            "control_basis": next((e.control_basis for e in g.in_edges.get(a, []) if e.owner == c), None),
-            "ultimate_controller_entity_id": ids_[ultimate[a]] if c >= 0 and ultimate[a] >= 0 else None,
-            "control_chain": " > ".join(names[x] for x in chain) or None,
-            "control_chain_ids": [ids_[x] for x in chain],
-            "controlling_country_code": ctl.country[a] if c >= 0 else None,
-            "controlling_country_basis": ctl.country_basis[a] if c >= 0 else "no controller identified",
-            "is_state_controlled": reaches[a] and c >= 0,
-        })
-    db.write_frame(con, "out_ownership__asset_controllers", pd.DataFrame(rows), order_by=["asset_id"])
+    ctrl = [controller[a] for a in assets]
+    chains = [ctl.chain[a][1:] for a in assets]
+    db.write_columns(con, "out_ownership__asset_controllers", {
+        "asset_id": [ids_[a] for a in assets],
+        "controller_entity_id": [ids_[c] if c >= 0 else None for c in ctrl],
+        "control_basis": [next((e.control_basis for e in g.in_edges.get(a, []) if e.owner == c), None)
+                          for a, c in zip(assets, ctrl)],
+        "ultimate_controller_entity_id": [ids_[ultimate[a]] if c >= 0 and ultimate[a] >= 0 else None
+                                          for a, c in zip(assets, ctrl)],
+        "control_chain": [" > ".join([names[x] for x in chain]) or None for chain in chains],
+        "control_chain_ids": [[ids_[x] for x in chain] for chain in chains],
+        "controlling_country_code": [country[a] if c >= 0 else None for a, c in zip(assets, ctrl)],
+        "controlling_country_basis": [basis[a] if c >= 0 else "no controller identified" for a, c in zip(assets, ctrl)],
+        "is_state_controlled": [reaches[a] and c >= 0 for a, c in zip(assets, ctrl)],
+    }, CONTROLLER_TYPES, order_by=["asset_id"])
 
     ids = np.array(g.ids, dtype=object)
     country = np.array(g.country, dtype=object)
@@ -173,7 +181,7 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
             is_root[top_row[batch[own]], np.flatnonzero(own)] = False
             j, r = np.nonzero(is_root.T)  # by target, then by node
             _owner_rows(cols, ids, country, g.is_state, batch, tops, j, r, W_lo[r, j], W_hi[r, j])
-    db.write_frame(con, "out_ownership__asset_owners", _columns(cols), order_by=["asset_id", "owner_entity_id"])
+    db.write_columns(con, "out_ownership__asset_owners", _joined(cols), OWNER_TYPES, order_by=["asset_id", "owner_entity_id"])
 
     db.write_frame(con, "out_ownership__control_conflicts", pd.DataFrame(
         [{"node_id": g.ids[s], "chosen_controller_id": g.ids[cs[0]], "other_controller_ids": " ".join(g.ids[x] for x in cs[1:])}
@@ -186,16 +194,26 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
     countries = sorted({c for c in ctl.country if c})
     members = [in_group(g, ctl, {c}, settings.thresholds.majority) for c in countries]
     held_all = held_shares(g, members, ctl)  # every country in one solve (stored on the graph)
-    for c, member, (h_lo, h_hi) in zip(countries, members, held_all):
+    at, country_no = [], []
+    for k, (c, member, (h_lo, h_hi)) in enumerate(zip(countries, members, held_all)):
         held = asset_nodes[h_hi[asset_nodes] > 0]
         # an asset without an identified controller is controlled from nowhere, not from
         # its own host country
+        at.append(held)
+        country_no.append(np.full(len(held), k, dtype=np.int64))
         cols["asset_id"].append(ids[held])
         cols["country_code"].append(np.full(len(held), c, dtype=object))
         cols["share_min"].append(h_lo[held])
         cols["share_max"].append(h_hi[held])
         cols["is_controlled"].append(member[held] & (ctl.controller[held] >= 0))
-    db.write_frame(con, "out_ownership__asset_countries", _columns(cols), order_by=["asset_id", "country_code"])
+    # rows by asset id, then country code (countries are in code order): sorted on integer ranks, not text
+    id_rank = np.empty(g.n, dtype=np.int64)
+    id_rank[asset_nodes[np.argsort(ids[asset_nodes], kind="stable")]] = np.arange(len(asset_nodes))
+    joined = _joined(cols)
+    if at:
+        order = np.lexsort((np.concatenate(country_no), id_rank[np.concatenate(at)]))
+        joined = {k: v[order] for k, v in joined.items()}
+    db.write_columns(con, "out_ownership__asset_countries", joined, COUNTRY_TYPES)
 
 
 def _owner_rows(cols: dict[str, list], ids: np.ndarray, country: np.ndarray, is_state: np.ndarray,
@@ -219,9 +237,9 @@ def _owner_rows(cols: dict[str, list], ids: np.ndarray, country: np.ndarray, is_
     cols["share_max"].append(np.insert(np.minimum(r_hi, 1.0), at, [min(1.0, max(0.0, 1.0 - t)) for t in traced_min]))
 
 
-def _columns(cols: dict[str, list]) -> pd.DataFrame:
-    """A frame of the concatenated column parts (text columns stay Python objects)."""
-    return pd.DataFrame({k: np.concatenate(v) if v else np.array([], dtype=object) for k, v in cols.items()})
+def _joined(cols: dict[str, list]) -> dict[str, np.ndarray]:
+    """The concatenated column parts."""
+    return {k: np.concatenate(v) if v else np.array([], dtype=object) for k, v in cols.items()}
 
 
 def resolve_all(con: duckdb.DuckDBPyConnection, settings: Settings) -> network.Network:

@@ -45,7 +45,8 @@ asset depends only on the links into it and into its ancestors (the scope argume
 Modules: :mod:`~infrarisk.timeline.states` (1 and 2), :mod:`~infrarisk.timeline.copies` (3);
 this one runs them (:func:`past`, which reads no ``out_*`` table: the build works it out in a
 second process beside the resolve and score stages) and writes the tables with today's figures
-(:func:`run`). Shipped data: 453 change dates, 1,743 (date, asset)
+(:func:`run`; the band intervals by ``sql/timeline/out_timeline__asset_bands.sql``, from the
+dense figures). Shipped data: 453 change dates, 1,743 (date, asset)
 pairs computed on 184 copies, about 1 s (the stage re-ran the link SQL, resolve and score per
 date before: 174 s).
 
@@ -64,6 +65,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import db
+from ..collector import paused
 from ..profiles import Profile
 from ..settings import Settings
 from .copies import PREFIX_LEN, SCHEMA, SCRATCH, make_copies, prefix, resolve_bands_only, score_bands_only
@@ -97,7 +99,13 @@ class Past:
 
 def past(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None) -> Past:
     """Steps 1 to 3 of the module docstring: every figure that differs from today's, without
-    reading today's figures (``out_*`` tables); needs the integrate stage's tables only."""
+    reading today's figures (``out_*`` tables); needs the integrate stage's tables only. DuckDB
+    on one thread and the collector paused, as in :func:`run`."""
+    with db.threads(con, 1), paused():
+        return _past(con, settings, profile, until)
+
+
+def _past(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None) -> Past:
     until = until or date.today()
     dates = change_dates(con, until)
     if not dates:
@@ -116,14 +124,13 @@ def past(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, u
         if work:
             make_copies(cur, work, up, terminals)
             g = resolve_bands_only(cur, settings)
-            score_bands_only(cur, g, profile, settings)
+            counted = score_bands_only(cur, g, profile, settings)
             day_of = {prefix(k): d for k, d in enumerate(sorted(work))}
             for aid, *vals in cur.execute(f"""SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled
                                               FROM {SCHEMA}.out_exposure__assets""").fetchall():
                 computed[(day_of[aid[:PREFIX_LEN]], aid[PREFIX_LEN:])] = vals
-            for pid, via in cur.execute(f"SELECT port_asset_id, is_via_special_regions_only "
-                                        f"FROM {SCHEMA}.out_inge2__ports").fetchall():
-                ports[(day_of[pid[:PREFIX_LEN]], pid[PREFIX_LEN:])] = bool(via)
+            for pid, via in counted.items():
+                ports[(day_of[pid[:PREFIX_LEN]], pid[PREFIX_LEN:])] = via
     finally:
         cur.execute("SET search_path = 'main'")
         cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
@@ -168,13 +175,11 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
     return dense, pd.DataFrame(inge2_rows, columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates
 
 
-def _of_assets(con: duckdb.DuckDBPyConnection, assets, sql: str, frame: bool = False):
-    """The rows of ``sql`` (a query with an ``asset_id`` column) of the given assets only: a list of
-    tuples, or a frame."""
+def _of_assets(con: duckdb.DuckDBPyConnection, assets, sql: str) -> list[tuple]:
+    """The rows of ``sql`` (a query with an ``asset_id`` column) of the given assets only."""
     con.register("_tl_of_assets", pa.table({"asset_id": pa.array(list(assets), pa.string())}))
     try:
-        cur = con.execute(f"SELECT * FROM ({sql}) WHERE asset_id IN (SELECT asset_id FROM _tl_of_assets)")
-        return cur.df() if frame else cur.fetchall()
+        return con.execute(f"SELECT * FROM ({sql}) WHERE asset_id IN (SELECT asset_id FROM _tl_of_assets)").fetchall()
     finally:
         con.unregister("_tl_of_assets")
 
@@ -200,30 +205,53 @@ def _intervals(df: pd.DataFrame, key: str | None, value: list[str]) -> pd.DataFr
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None,
         known: Past | None = None) -> dict:
     """Write the ``out_timeline__*`` tables (module docstring); returns counts. ``known``: :func:`past`
-    of the same database content and date, worked out beforehand (by another process)."""
+    of the same database content and date, worked out beforehand (by another process).
+
+    DuckDB runs the stage's statements on one thread (the setting is restored after): they read
+    tens of thousands of rows at most, where a second thread costs processor time (about a fifth
+    of the stage's) and gains nothing. The cyclic garbage collector is paused for the stage
+    (:func:`infrarisk.collector.paused`): it makes few reference cycles but many objects.
+    """
+    with db.threads(con, 1), paused():
+        return _run(con, settings, profile, until, known)
+
+
+def _run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None,
+         known: Past | None) -> dict:
     dense, inge2, dates = compute(con, settings, profile, until, known)
     for c in ("share_min", "share_max"):
         dense[c] = pd.to_numeric(dense[c]).round(9)
-    bands = _intervals(dense, "asset_id", VALUE)
-    today = _of_assets(con, bands["asset_id"].unique().tolist(), """
-        SELECT asset_id, band, band_group_id AS group_id, round(share_min, 9) AS share_min,
-               round(share_max, 9) AS share_max, is_controlled FROM out_exposure__assets""", frame=True)
-    both = bands.merge(today, on="asset_id", how="left", suffixes=("", "_today"))
-    same = pd.Series(True, index=both.index)
-    for c in VALUE:
-        a, b = both[c], both[c + "_today"]
-        same &= a.eq(b) | (a.isna() & b.isna())
-    differs = set(both.loc[~same, "asset_id"])
-    bands = bands[bands["asset_id"].isin(differs)]
-    bands = bands.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
-    db.write_frame(con, "out_timeline__asset_bands", bands[BAND_COLUMNS], order_by=["asset_id", "valid_from"])
+    n_assets, n_rows = _write_bands(con, dense)
     ing = _intervals(inge2, None, ["n_ports", "n_ports_via_special_regions_only"])
     ing = ing.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
-    db.write_frame(con, "out_timeline__inge2", ing[INGE2_COLUMNS], order_by=["valid_from"])
-    db.write_frame(con, "out_timeline__dates", pd.DataFrame({"change_date": dates}), order_by=["change_date"])
-    for table in ("out_timeline__asset_bands", "out_timeline__inge2", "out_timeline__dates"):
-        cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    _write(con, "out_timeline__inge2", ing[INGE2_COLUMNS], ["valid_from"])
+    _write(con, "out_timeline__dates", pd.DataFrame({"change_date": dates}), ["change_date"])
+    return {"dates": len(dates), "assets": n_assets, "rows": n_rows}
+
+
+def _write(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, key: list[str]) -> None:
+    """``table`` from ``df`` in one statement, sorted by ``key`` (unique), its date columns as DATE."""
+    db.check_table_name(table)
+    con.register("_tl_frame", df)
+    try:
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT " + ", ".join(
-            f"CAST({c} AS DATE) AS {c}" if c in ("valid_from", "valid_to", "change_date") else c for c in cols)
-            + f" FROM {table}")
-    return {"dates": len(dates), "assets": len(differs), "rows": len(bands)}
+            f"CAST({c} AS DATE) AS {c}" if c in ("valid_from", "valid_to", "change_date") else c for c in df.columns)
+            + f" FROM _tl_frame ORDER BY {', '.join(key)}")
+    finally:
+        con.unregister("_tl_frame")
+
+
+def _write_bands(con: duckdb.DuckDBPyConnection, dense: pd.DataFrame) -> tuple[int, int]:
+    """``out_timeline__asset_bands`` from the dense figures (shares rounded already), by
+    ``sql/timeline/out_timeline__asset_bands.sql``; returns (assets, rows) written."""
+    con.register("_timeline_dense", pa.table({
+        "asset_id": pa.array(dense["asset_id"], pa.string()), "valid_from": pa.array(dense["valid_from"], pa.date32()),
+        "band": pa.array(dense["band"], pa.string()), "group_id": pa.array(dense["group_id"], pa.string()),
+        "share_min": pa.array(dense["share_min"], pa.float64(), from_pandas=True),
+        "share_max": pa.array(dense["share_max"], pa.float64(), from_pandas=True),
+        "is_controlled": pa.array(dense["is_controlled"], pa.bool_(), from_pandas=True)}))
+    try:
+        db.run_sql(con, "timeline/out_timeline__asset_bands")
+    finally:
+        con.unregister("_timeline_dense")
+    return con.execute("SELECT count(DISTINCT asset_id), count(*) FROM out_timeline__asset_bands").fetchall()[0]

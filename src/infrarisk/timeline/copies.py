@@ -4,7 +4,7 @@ Contract: inputs are the work of :func:`infrarisk.timeline.states.assign` (date 
 temporary table ``_timeline_link_states``, and the tables the resolve and score stages read
 (``main``); outputs are the scratch schema's tables (:data:`SCHEMA`, ``timeline`` in the in-memory
 database :data:`SCRATCH`, which must be first on the cursor's search path): one disjoint copy per date, ids prefixed ``tNNNNN|`` (:func:`make_copies`),
-then ``out_exposure__assets`` and ``out_inge2__ports`` of all copies
+then ``out_exposure__assets`` of all copies and the ports the INGE2 claim counts in them
 (:func:`resolve_bands_only`, :func:`score_bands_only`: the stages' own functions, without the
 tables no band reads).
 """
@@ -15,7 +15,7 @@ from datetime import date
 
 import duckdb
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from .. import db, ownership, score, vocab
 from ..findings import inge2
@@ -48,14 +48,18 @@ def make_copies(cur, work: dict[date, set], up, terminals) -> None:
         members = set(todo) | {t for a in todo for t in terminals.get(a, ())}
         assets += [(pre, a) for a in sorted(members)]
         nodes += [(pre, d, n) for n in sorted(_reach(members, up))]
-    cur.register("_tl_nodes_df", pd.DataFrame(nodes, columns=["prefix", "day", "node_id"]))
-    cur.register("_tl_assets_df", pd.DataFrame(assets, columns=["prefix", "asset_id"]))
+    s = pa.string()
+    cur.register("_tl_nodes_arrow", pa.table([pa.array(c, t) for c, t in zip(zip(*nodes), (s, pa.date32(), s))]
+                                             if nodes else [pa.array([], t) for t in (s, pa.date32(), s)],
+                                             names=["prefix", "day", "node_id"]))
+    cur.register("_tl_assets_arrow", pa.table([pa.array(c, s) for c in zip(*assets)] if assets
+                                              else [pa.array([], s)] * 2, names=["prefix", "asset_id"]))
     try:
-        cur.execute("CREATE OR REPLACE TEMP TABLE _tl_nodes AS SELECT prefix, CAST(day AS DATE) AS day, node_id FROM _tl_nodes_df")
-        cur.execute("CREATE OR REPLACE TEMP TABLE _tl_assets AS SELECT * FROM _tl_assets_df")
+        cur.execute("CREATE OR REPLACE TEMP TABLE _tl_nodes AS SELECT * FROM _tl_nodes_arrow")
+        cur.execute("CREATE OR REPLACE TEMP TABLE _tl_assets AS SELECT * FROM _tl_assets_arrow")
     finally:
-        cur.unregister("_tl_nodes_df")
-        cur.unregister("_tl_assets_df")
+        cur.unregister("_tl_nodes_arrow")
+        cur.unregister("_tl_assets_arrow")
     cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_ownership__entities AS
         SELECT e.* REPLACE (c.prefix || e.entity_id AS entity_id,
                           row_number() OVER (ORDER BY c.prefix || e.entity_id) - 1 AS entity_no)
@@ -128,11 +132,13 @@ def resolve_bands_only(con: duckdb.DuckDBPyConnection, settings: Settings) -> ow
 
 
 def score_bands_only(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph, profile: Profile,
-                     settings: Settings) -> None:
+                     settings: Settings) -> dict[str, bool]:
     """:func:`infrarisk.score.score` without the evidence (paths, edges, control steps): the same
     rows per asset and group (:func:`infrarisk.score._group_row`, the more exposed reading, the census
-    statements; no band reasons, which no band reads), then
-    ``out_exposure__ports``, ``out_exposure__assets`` and the INGE2 tables as the score stage writes them."""
+    statements; no band reasons, which no band reads), then ``out_exposure__ports`` and
+    ``out_exposure__assets`` as the score stage writes them. Returns the ports of ``out_inge2__ports``
+    and their ``is_via_special_regions_only`` (:func:`infrarisk.findings.inge2.counted_ports`: no
+    holders, shares or sources, which the timeline does not read)."""
     majority = settings.thresholds.majority
     ctl = ownership.control(g, majority)
     assets = [v for v in range(g.n) if g.is_asset[v]]
@@ -152,8 +158,7 @@ def score_bands_only(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph
                         score.SEVERITY[r["band"]], r["share_min"], r["share_max"]):
                     r = {**r1, "is_more_exposed_reading": True}
             rows.append(r)
-    groups = score.census_statements(con, pd.DataFrame(rows, columns=score.GROUP_COLUMNS))
-    db.write_frame(con, "out_exposure__asset_groups", groups, order_by=["asset_id", "group_id"])
+    score.write_groups(con, score.census_statements(con, rows))
     db.run_sql(con, "out/out_exposure__ports")
     db.run_sql(con, "out/out_exposure__assets", {"profile_name": profile.name})
-    inge2.write(con, g, ctl, profile, settings, held)
+    return inge2.counted_ports(con, g, ctl, profile, settings, held)

@@ -7,8 +7,8 @@
 -- subject (as_of, start, registry end, known, ended, end known), so those dates, and $first_date
 -- (the earliest change date of all), are the dates evaluated per subject.
 -- Parameters: $majority, $first_date, $until (dates after it are not evaluated).
--- state_key: per subject and date, the states of its current links as one text (link_id order):
--- two dates with the same key give every figure above and below the subject alike.
+-- (The key of a subject's state on a date, its current links' states as one text in link_id order, is
+-- made by infrarisk.timeline.states.subject_states from this table, once per subject and date.)
 CREATE OR REPLACE TEMP TABLE _timeline_link_states AS
 WITH {evidenced},
 subject_days AS (
@@ -101,9 +101,5 @@ states AS (
     LEFT JOIN stated_control c
         ON c.subject_kind = b.subject_kind AND c.subject_key = b.subject_key AND c.controller_entity_id = b.owner_entity_id
 )
-SELECT *,
-       string_agg(CASE WHEN is_current THEN concat_ws(':', link_id, owner_entity_id, share_min, share_max,
-                                                       is_control, control_basis) END, '|' ORDER BY link_id)
-           OVER (PARTITION BY subject_kind, subject_id, day) AS state_key
-FROM states
+SELECT * FROM states
 ORDER BY subject_kind, subject_id, day, link_id;
