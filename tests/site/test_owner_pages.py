@@ -197,25 +197,3 @@ def test_collect_from_the_explainers_edges_equals_collect_alone(real_build):
     assert given.holdings == alone.holdings and given.controls == alone.controls
     assert given.out_edges == alone.out_edges and given.edge_of == alone.edge_of
     assert all("share" not in e for e in ex.edges.values())  # the Explainer's records are left as they were
-
-
-def test_the_owner_pages_written_in_shares_are_the_pages_written_at_once(real_build, tmp_path):
-    """Two writers each take a share of the owners (``part``): together every page, once, the same bytes."""
-    from infrarisk.profiles import load_profile
-    from infrarisk.site.builder import SiteBuilder
-    s, _ = real_build
-    con = duckdb.connect(str(s.db_path), read_only=True)
-    try:
-        d = owner_pages.collect(con)
-        common = SiteBuilder(con, s, load_profile(s.profile)).common
-    finally:
-        con.close()
-    common = {**common, "owner_urls": owner_pages.owner_urls(d)}
-    owner_pages.write_owner_pages(d, tmp_path / "whole", **common)
-    owner_pages.write_owner_pages(d, tmp_path / "halves", part=(0, 2), **common)
-    first = {p.name for p in (tmp_path / "halves" / "owners").iterdir()}
-    owner_pages.write_owner_pages(d, tmp_path / "halves", part=(1, 2), **common)
-    whole = {p.name: p.read_bytes() for p in (tmp_path / "whole" / "owners").iterdir()}
-    halves = {p.name: p.read_bytes() for p in (tmp_path / "halves" / "owners").iterdir()}
-    assert halves == whole and len(whole) > 1000
-    assert 0.4 < len(first) / len(whole) < 0.6  # each writer about half

@@ -181,8 +181,8 @@ def write_prepared(p: Prepared, workers: int = 2) -> Path:
     """Write the site's files from ``p``, shared by two processes when ``workers`` is 2 and the
     system forks.
 
-    The files fall into parts that write disjoint files (:func:`_parts`): the owner pages (two
-    halves), the map, the downloads, the other pages, the JSON API, the sources page. A child process and
+    The files fall into parts that write disjoint files (:func:`_parts`): the map, the owner
+    pages, the downloads, the other pages, the JSON API, the sources page. A child process and
     this one each take the next part not yet taken (:class:`~infrarisk.parallel.WorkQueue`, in
     :func:`_parts`' order) until none is left, each
     through its own read-only connection to ``p.db_path`` (:mod:`infrarisk.parallel`), so the
@@ -213,8 +213,7 @@ def _parts(p: Prepared) -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection],
     first (measured on the shipped data and at 100,000 assets), so the last ones even out."""
     sb, md, ex, dls, out = p.sb, p.md, p.ex, p.dls, p.out_dir
     return [
-        ("owners 1/2", lambda con: extras.write_owners(ex, out, sb.common, part=(0, 2))),
-        ("owners 2/2", lambda con: extras.write_owners(ex, out, sb.common, part=(1, 2))),
+        ("owners", lambda con: extras.write_owners(ex, out, sb.common)),
         ("map", lambda con: _map_files(sb, md, dls, out)),
         ("pages", lambda con: _pages(con, sb, md, p.settings, p.profile, out, p.changes)),
         ("downloads", lambda con: downloads.write_sets(downloads.download_sets(sb, md), out)),

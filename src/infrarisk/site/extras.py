@@ -51,10 +51,9 @@ def write_networks(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:
     return export_graph.write_site_files(con, Path(out_dir))
 
 
-def write_owners(ex: Extras, out_dir: Path, common: dict, part: tuple[int, int] = (0, 1)) -> None:
-    """``owners/<slug>.html``, one per owner (``part``: the ``k``-th of ``n`` shares of them,
-    :func:`.owner_pages.write_owner_pages`); ``common`` is the pages' shared context."""
-    owner_pages.write_owner_pages(ex.owners, Path(out_dir), part=part, **common)
+def write_owners(ex: Extras, out_dir: Path, common: dict) -> None:
+    """``owners/<slug>.html``, one per owner; ``common`` is the pages' shared context."""
+    owner_pages.write_owner_pages(ex.owners, Path(out_dir), **common)
 
 
 def write_api(sb: "SiteBuilder", ex: Extras, out_dir: Path, changes=None) -> None:

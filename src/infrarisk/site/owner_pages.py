@@ -371,13 +371,11 @@ def page_html(head: list[str], tail: str, page: dict) -> str:
     return frag.esc(page["entity"]["name"]).join(head) + main + tail
 
 
-def write_owner_pages(d: OwnerData, out_dir: Path, part: tuple[int, int] = (0, 1), **common) -> dict[str, str]:
+def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     """Write ``owners/<slug>.html`` for every owner; return ``{entity_id: "owners/<slug>.html"}``.
 
-    ``part`` ``(k, n)``: only the ``k``-th of ``n`` shares of the owners (every ``n``-th by entity
-    id, from the ``k``-th), so that ``n`` writers can share the pages. The frame, the same on
-    every owner page (``base.html`` with its header and footer), is rendered once
-    (:func:`frame`); each page renders its main part (``_owner_main.html``).
+    The frame, the same on every owner page (``base.html`` with its header and footer), is
+    rendered once (:func:`frame`); each page renders its main part (``_owner_main.html``).
     """
     urls = owner_urls(d)
     rel = {eid: f"{Path(u).name}" for eid, u in urls.items()}  # links between owner pages
@@ -388,5 +386,5 @@ def write_owner_pages(d: OwnerData, out_dir: Path, part: tuple[int, int] = (0, 1
     head, tail = frame(chrome=chrome, **ctx)
     shared = Shared()
     write_files(folder, ((rel[eid], page_html(head, tail, page_context(d, eid, rel, shared)).encode("utf-8"))
-                         for eid in sorted(urls)[part[0]::part[1]]))
+                         for eid in sorted(urls)))
     return urls
