@@ -77,3 +77,18 @@ def test_write_columns_writes_what_write_frame_writes():
     db.write_columns(con, "out_t__empty", {c: [] for c in cols}, types)
     assert [r[1] for r in con.execute("DESCRIBE out_t__empty").fetchall()] == [
         "VARCHAR", "DOUBLE", "BOOLEAN", "VARCHAR[]", "BIGINT"]
+
+
+def test_threads_leaves_no_open_result_when_the_count_is_already_set():
+    """On a one-core machine DuckDB already runs one thread: the block must still be free to
+    register a frame (an open result from reading the setting would refuse it)."""
+    import pyarrow as pa
+
+    con = db.connect(None)
+    con.execute("SET threads = 1")
+    with db.threads(con, 1):
+        con.register("_t", pa.table({"x": [1]}))
+        assert con.execute("SELECT x FROM _t").fetchall() == [(1,)]
+    with db.threads(con, 2):
+        con.register("_u", pa.table({"x": [2]}))
+    assert con.execute("SELECT current_setting('threads')").fetchall() == [(1,)]

@@ -129,7 +129,7 @@ def threads(con: duckdb.DuckDBPyConnection, n: int):
     >>> con.execute("SELECT current_setting('threads')").fetchone()[0] == before
     True
     """
-    before = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    before = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])  # fetched whole: no open result
     if before == n:
         yield
         return

@@ -135,6 +135,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         known = None
         if beside is not None and beside.started:
             report.elsewhere["timeline"], known = beside.join()
+            con.execute("RESET threads")
             progress(f"[timeline] past figures worked out in {report.elsewhere['timeline']:.2f} s "
                      "by a second process, beside resolve, score and checks")
         with _stage(report, "timeline", progress):
@@ -162,7 +163,8 @@ class TimelineBeside:
 
     :meth:`start` (after the integrate stage) checkpoints and closes the build's connection,
     copies its file (the child's: two processes cannot open one file when one writes it), forks
-    the child and returns a new connection to the build's file; :meth:`join` returns the child's
+    the child and returns a new connection to the build's file, with DuckDB on one thread until
+    the child is joined; :meth:`join` returns the child's
     :class:`~infrarisk.timeline.Past`, from which the timeline stage writes its tables here with
     today's figures. ``before_fork`` runs first (the build joins its import thread: no other
     thread may run at a fork). Nothing starts (:attr:`started` false) without ``os.fork`` or
@@ -204,6 +206,9 @@ class TimelineBeside:
         self.child = parallel.Child(work, "the timeline's past figures")
         self.con = db.connect(self.db_path)
         self.con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+        # one DuckDB thread here while the child computes: the stages' statements read tens of
+        # thousands of rows, where a second thread gains nothing and takes the child's core
+        self.con.execute("SET threads = 1")
         return self.con
 
     def join(self) -> tuple[float, "Past"]:
