@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import glob
 import os
 import shutil
 from pathlib import Path
@@ -186,7 +187,7 @@ def remove_stale(folder: Path, name: str) -> list[str]:
     """
     gone = []
     prefix = f".{name}."
-    for p in sorted(Path(folder).glob(f"{glob_escape(prefix)}*.tmp*")):
+    for p in sorted(Path(folder).glob(f"{glob.escape(prefix)}*.tmp*")):
         pid = p.name[len(prefix):].split(".", 1)[0]
         if not pid.isdigit() or _running(int(pid)):
             continue
@@ -196,11 +197,6 @@ def remove_stale(folder: Path, name: str) -> list[str]:
             p.unlink(missing_ok=True)
         gone.append(p.name)
     return gone
-
-
-def glob_escape(text: str) -> str:
-    """``text`` with the characters glob patterns treat specially escaped."""
-    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
 
 
 def _running(pid: int) -> bool:

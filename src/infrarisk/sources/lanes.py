@@ -189,9 +189,6 @@ class LoadLanes:
             self.child = parallel.Child(self._there, "the second lane of the load stage")
         return self
 
-    def _folders(self, sources: list[Source]) -> list[Path]:
-        return [self.dir / s.id for s in sources]
-
     def verify(self) -> None:
         """Verify every folder (those without a source package too), raising one error that names
         every failing one; the child, which loads meanwhile, is then stopped."""
