@@ -12,19 +12,20 @@ from datetime import date, timedelta
 
 import pytest
 
-from infrarisk.timeline.states import _reach, plan, state_at
+from infrarisk.ownership.subgraph import reach
+from infrarisk.timeline.states import plan, state_at
 
 
 def _plan_reference(steps, today, down, up, cls, terminals):
     moving = {s for s, (_, keys) in steps.items() if any(k != today.get(s) for k in keys)}
-    assets = {n for n in _reach(moving, down) if n in cls}
+    assets = {n for n in reach(moving, down) if n in cls}
     for p, ts in terminals.items():
         if ts & assets:
             assets.add(p)
     out = {}
     for a in sorted(assets):
         members = {a} | terminals.get(a, set())
-        above = sorted(_reach(members, up) & moving)
+        above = sorted(reach(members, up) & moving)
         solo = a in steps and cls.get(a) != "port"
         prev, events = (), []
         for d in sorted({d for s in above for d in steps[s][0]}):

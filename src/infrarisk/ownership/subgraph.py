@@ -7,7 +7,10 @@ Python loop per node; loops terminate):
   restricted to them: every figure of a node depends only on its ancestors, so resolving
   a handful of assets touches only their ancestor subgraph;
 - :func:`redundant_ultimate` — "ultimate parent" links whose parent the child already
-  reaches through other links (kept as control statements, not counted as holdings).
+  reaches through other links (kept as control statements, not counted as holdings);
+
+and :func:`reach`, the same question on a small adjacency dict (node -> next nodes), for the
+callers that hold one (the timeline's plan and copies, an owner page's look-through).
 """
 
 from __future__ import annotations
@@ -16,6 +19,23 @@ import numpy as np
 
 from . import solver
 from .network import Network
+
+
+def reach(start, edges: dict) -> set:
+    """Every node reachable from the nodes ``start`` along ``edges`` (node -> next nodes), ``start`` included.
+
+    Examples
+    --------
+    >>> sorted(reach({"a"}, {"a": ["b"], "b": ["c", "a"], "d": ["a"]}))
+    ['a', 'b', 'c']
+    """
+    seen, todo = set(start), list(start)
+    while todo:
+        for n in edges.get(todo.pop(), ()):
+            if n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return seen
 
 
 def redundant_ultimate(net: Network, ultimate_only: np.ndarray) -> np.ndarray:

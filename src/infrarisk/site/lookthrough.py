@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..ownership import solver
+from ..ownership.subgraph import reach
 
 
 def lookthrough(edges: list[dict], owners: list[str]) -> dict[str, dict[str, tuple[float, float]]]:
@@ -54,12 +55,7 @@ def lookthrough(edges: list[dict], owners: list[str]) -> dict[str, dict[str, tup
     for j, o in enumerate(owners):
         # every node the owner reaches through economic edges (a recorded 0% stake included, as db.holdings)
         start = pos[o]
-        seen, stack = {start}, [start]
-        while stack:
-            for w in below.get(stack.pop(), ()):
-                if w not in seen:
-                    seen.add(w)
-                    stack.append(w)
+        seen = reach((start,), below)
         lo_of = dict(zip(lo_idx[lo_ptr[j]:lo_ptr[j + 1]], lo_val[lo_ptr[j]:lo_ptr[j + 1]]))
         hi_of = dict(zip(hi_idx[hi_ptr[j]:hi_ptr[j + 1]], hi_val[hi_ptr[j]:hi_ptr[j + 1]]))
         res = {}

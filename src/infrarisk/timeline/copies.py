@@ -22,7 +22,7 @@ from ..findings import inge2
 from ..ownership import network
 from ..profiles import Profile
 from ..settings import Settings
-from .states import _reach
+from ..ownership.subgraph import reach
 
 #: the in-memory database the copies live in (attached for the stage: nothing of them reaches the file)
 SCRATCH = "tl_scratch"
@@ -47,7 +47,7 @@ def make_copies(cur, work: dict[date, set], up, terminals) -> None:
         pre = prefix(k)
         members = set(todo) | {t for a in todo for t in terminals.get(a, ())}
         assets += [(pre, a) for a in sorted(members)]
-        nodes += [(pre, d, n) for n in sorted(_reach(members, up))]
+        nodes += [(pre, d, n) for n in sorted(reach(members, up))]
     s = pa.string()
     cur.register("_tl_nodes_arrow", pa.table([pa.array(c, t) for c, t in zip(zip(*nodes), (s, pa.date32(), s))]
                                              if nodes else [pa.array([], t) for t in (s, pa.date32(), s)],

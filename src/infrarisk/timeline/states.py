@@ -18,6 +18,7 @@ from datetime import date
 import duckdb
 
 from .. import db
+from ..ownership.subgraph import reach
 from ..settings import Settings
 
 #: one link's state as text (the same on today's table and on the dated states)
@@ -86,23 +87,13 @@ def state_at(steps: dict, subject: str, day: date):
     return keys[bisect.bisect_right(days, day) - 1]
 
 
-def _reach(start, edges) -> set:
-    seen, todo = set(start), list(start)
-    while todo:
-        for n in edges.get(todo.pop(), ()):
-            if n not in seen:
-                seen.add(n)
-                todo.append(n)
-    return seen
-
-
 def plan(steps: dict, today: dict, down, up, cls, terminals) -> dict:
     """Per asset whose figures can differ from today's, its events ``[(day, compute)]``: on ``day``
     the state above it steps, and it either is today's state again (``compute`` False: today's
     figures) or not (its figures must be computed on that day). While no link into an asset (not a
     port) is current, nothing above it counts: those days are one state."""
     moving = {s for s, (_, keys) in steps.items() if any(k != today.get(s) for k in keys)}
-    assets = {n for n in _reach(moving, down) if n in cls}
+    assets = {n for n in reach(moving, down) if n in cls}
     for p, ts in terminals.items():
         if ts & assets:
             assets.add(p)
@@ -110,7 +101,7 @@ def plan(steps: dict, today: dict, down, up, cls, terminals) -> dict:
 
     def moving_above(o):  # the moving nodes among o and everything above it, once per owner
         if o not in anc:
-            anc[o] = frozenset(_reach({o}, up) & moving)
+            anc[o] = frozenset(reach({o}, up) & moving)
         return anc[o]
     for a in sorted(assets):
         members = {a} | terminals.get(a, set())
