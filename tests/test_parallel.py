@@ -3,6 +3,7 @@ written by two processes is the same as by one."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -71,12 +72,82 @@ def test_the_two_processes_share_the_parts_each_written_once(real_build, tmp_pat
     settings, report = real_build
     p = prepare_from(report.db_path, settings, load_profile(settings.profile), tmp_path / "s")
     write_prepared(p, workers=2)
-    child, here = p.written_by
-    names = sorted(name for name, _ in child + here)
+    child, here, side = p.written_by
+    names = sorted(name for name, _ in child + here + side)
     assert names == sorted(set(names)) == ["api", "downloads", "map", "owners", "pages", "sources"]
     assert child and here  # both took parts
+    assert [name for name, _ in side] == ["owners"]  # written by the second process of the reads
     assert (tmp_path / "s" / "sources.html").exists() and (tmp_path / "s" / "index.html").exists()
     assert set(p.took) == {"here", "side"}  # the reads were split between two processes too
     nets = {d["href"] for d in p.network_downloads}  # written by the side reads, listed by the sources page
     assert nets and all((tmp_path / "s" / h).exists() for h in nets)
     assert all(h in (tmp_path / "s" / "sources.html").read_text() for h in nets)
+
+
+def test_a_first_result_comes_back_while_the_child_goes_on(tmp_path):
+    gate = tmp_path / "gate"
+
+    def fn(post):
+        post({"urls": ["x" * 100_000] * 20})  # larger than a pipe holds: a thread here reads it as it comes
+        while not gate.exists():  # the child waits for this process, which has its first result
+            time.sleep(0.01)
+        return "done"
+    child = parallel.Child(fn, "a test", early=True)
+    assert child.first() == {"urls": ["x" * 100_000] * 20}
+    gate.write_text("go")
+    assert child.join() == "done"
+
+
+def test_a_child_failing_before_it_posts_raises_from_first():
+    def fn(post):
+        raise DataError("no owner data")
+    child = parallel.Child(fn, "a test", early=True)
+    with pytest.raises(DataError, match="no owner data"):
+        child.first()
+
+
+def test_a_child_that_never_posts_is_an_error():
+    child = parallel.Child(lambda post: 1, "a test", early=True)
+    with pytest.raises(parallel.ChildPartError, match="without sending its first result"):
+        child.first()
+
+
+def test_a_child_failing_after_it_posts_raises_from_join():
+    def fn(post):
+        post(1)
+        raise KeyError("owner pages broke")
+    child = parallel.Child(fn, "a test", early=True)
+    assert child.first() == 1
+    with pytest.raises(KeyError, match="owner pages broke"):
+        child.join()
+
+
+def test_a_child_posts_once():
+    def fn(post):
+        post(1)
+        post(2)
+    child = parallel.Child(fn, "a test", early=True)
+    assert child.first() == 1
+    with pytest.raises(RuntimeError, match="one first result only"):
+        child.join()
+
+
+def test_first_needs_an_early_child():
+    child = parallel.Child(lambda: 1, "a test")
+    with pytest.raises(ValueError, match="early=True"):
+        child.first()
+    assert child.join() == 1
+
+
+def test_the_owner_pages_process_is_reaped_when_the_other_parts_fail(real_build, tmp_path, monkeypatch):
+    import os
+    from infrarisk import site
+    settings, report = real_build
+    p = prepare_from(report.db_path, settings, load_profile(settings.profile), tmp_path / "s")
+    pid = p.side.pid
+    monkeypatch.setattr(site, "_map_files", lambda *a: (_ for _ in ()).throw(DataError("broken map")))
+    with pytest.raises(DataError, match="broken map"):
+        write_prepared(p, workers=2)
+    with pytest.raises(ChildProcessError):  # waited for: no such child any more
+        os.waitpid(pid, os.WNOHANG)
+    assert p.side is None

@@ -1,7 +1,9 @@
 """Two parts of a build stage run at once: one in a forked child process, one here.
 
 Contract: :class:`Child` starts a function in a child process made by ``os.fork`` and
-:meth:`Child.join` returns its result. :func:`run_pair` runs ``child`` in a child process and
+:meth:`Child.join` returns its result; with ``early=True`` the function is called with a
+``post`` function that sends a first result at once (:meth:`Child.first` returns it) while the
+child goes on working. :func:`run_pair` runs ``child`` in a child process and
 ``here`` in this process, waits for the child and returns ``(child's result, here's result)``
 (the child's result travels by pickle). When the child failed, its exception is raised here
 (its traceback added as a note; :class:`ChildPartError` when the exception cannot be sent)
@@ -26,6 +28,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import threading
 import traceback
 from typing import Any, Callable
 
@@ -112,30 +115,55 @@ class Child:
     Parameters
     ----------
     fn : callable
-        A function without arguments whose result pickles.
+        A function without arguments whose result pickles; with ``early`` a function of one
+        argument, ``post``, which it may call once with a first result (it pickles) that
+        :meth:`first` returns here while the child goes on.
     what : str
         What the child does, for the note on its error.
+    early : bool
+        Whether ``fn`` posts a first result. A thread of this process then reads it as it comes
+        (:meth:`first` and :meth:`join` end that thread): join before forking again.
     """
 
-    def __init__(self, fn: Callable[[], Any], what: str) -> None:
+    def __init__(self, fn: Callable[..., Any], what: str, early: bool = False) -> None:
         self.what = what
         read_end, write_end = os.pipe()
+        early_read, early_write = os.pipe() if early else (None, None)
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read_end)
-            _child_main(fn, write_end)
+            if early_read is not None:
+                os.close(early_read)
+            _child_main(fn, write_end, early_write)
         os.close(write_end)
         self.pid, self._read = pid, read_end
         self._payload: bytes | None = None
         self._status: int | None = None
+        self._early: _Drain | None = None
+        if early_write is not None:
+            os.close(early_write)
+            self._early = _Drain(early_read)
 
     def _wait(self) -> None:
         if self._status is None:
             with os.fdopen(self._read, "rb") as fh:
                 self._payload = fh.read()
             _, self._status = os.waitpid(self.pid, 0)
+        if self._early is not None:
+            self._early.join()
+
+    def first(self) -> Any:
+        """What the child posted (``early=True``), as soon as it has: the child may still work.
+        Raises the child's exception when it ended without posting."""
+        if self._early is None:
+            raise ValueError("first() needs a child started with early=True")
+        data = self._early.join()
+        if data:
+            return pickle.loads(data)
+        self.join()  # ended before posting: its exception (or none: an error below)
+        raise ChildPartError(f"{self.what}: the child process ended without sending its first result")
 
     def join(self) -> Any:
         """Wait for the child; its result, or its exception raised here."""
@@ -153,11 +181,42 @@ class Child:
         self._wait()
 
 
-def _child_main(fn: Callable[[], Any], write_end: int) -> None:
-    """Run ``fn`` and send its result or its exception up the pipe; leave by ``os._exit``."""
+class _Drain:
+    """A thread reading a pipe to its end, so that the writer never waits for this process
+    (a child's first result may be larger than a pipe holds while this process still works)."""
+
+    def __init__(self, fd: int) -> None:
+        self._chunks: list[bytes] = []
+        self._thread = threading.Thread(target=self._run, args=(fd,), name="infrarisk-child-first", daemon=True)
+        self._thread.start()
+
+    def _run(self, fd: int) -> None:
+        with os.fdopen(fd, "rb") as fh:
+            while chunk := fh.read1(1 << 20):
+                self._chunks.append(chunk)
+
+    def join(self) -> bytes:
+        """Everything the pipe carried, once its writer closed it."""
+        self._thread.join()
+        return b"".join(self._chunks)
+
+
+def _child_main(fn: Callable[..., Any], write_end: int, early_end: int | None = None) -> None:
+    """Run ``fn`` (with ``post`` when ``early_end`` is a pipe) and send its result or its exception
+    up the pipe; leave by ``os._exit``."""
     code = 0
     try:
-        payload = pickle.dumps((True, fn(), None))
+        if early_end is None:
+            payload = pickle.dumps((True, fn(), None))
+        else:
+            def post(value: Any) -> None:
+                nonlocal early_end
+                if early_end is None:
+                    raise RuntimeError("post() sends one first result only")
+                with os.fdopen(early_end, "wb") as fh:
+                    early_end = None
+                    fh.write(pickle.dumps(value))
+            payload = pickle.dumps((True, fn(post), None))
     except BaseException as e:  # noqa: BLE001 - sent to the parent, which raises it
         code = 1
         text = traceback.format_exc()

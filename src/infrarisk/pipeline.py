@@ -12,8 +12,8 @@ modules and the site's (:func:`_warm`). After the integrate stage a child proces
 timeline's past figures on a copy of the database while this one runs resolve, score and checks
 (:class:`TimelineBeside`); the timeline stage then writes its tables here. The database is
 checkpointed and closed before the site stage, whose reads are split between two processes
-(:func:`infrarisk.site.prepare_from`) and whose files are written by two processes through
-read-only connections (:func:`infrarisk.site.write_prepared`).
+(:func:`infrarisk.site.prepare_from`; the second one then writes the owner pages) and whose other
+files are written by two processes through read-only connections (:func:`infrarisk.site.write_prepared`).
 """
 
 from __future__ import annotations
@@ -276,18 +276,16 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool) -> Bu
         con.execute("CHECKPOINT")
         con.close()  # the site reads the finished file through read-only connections, two processes at once
         if with_site:
-            from .site import prepare_from, write_prepared
+            from .site import build_prepared
             site_dir = Path(settings.site_dir)
             site_dir.parent.mkdir(parents=True, exist_ok=True)
             tmp_site = site_dir.with_name(f".{site_dir.name}.{os.getpid()}.tmp")
             shutil.rmtree(tmp_site, ignore_errors=True)
             with _stage(report, "site", progress):
                 warming.join()  # before anything forks: no other thread may run then
-                prepared = prepare_from(tmp_db, settings, profile, tmp_site, workers=settings.build_workers)
+                prepared = build_prepared(tmp_db, settings, profile, tmp_site, settings.build_workers, progress)
                 if "side" in prepared.took and settings.build_workers > 1:
                     report.elsewhere["site reads"] = prepared.took["side"]
-                progress(f"[site] read: {prepared.describe()}")
-                write_prepared(prepared, workers=settings.build_workers)
                 progress("[site] parts written: " + " | ".join(
                     ", ".join(f"{name} {sec:.2f} s" for name, sec in mine) for mine in prepared.written_by))
             report.site_bytes = sum(p.stat().st_size for p in tmp_site.rglob("*") if p.is_file())

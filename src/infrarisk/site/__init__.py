@@ -35,7 +35,7 @@ from ..findings import census, inge2, reconcile
 from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
-from . import (country_page, details, downloads, extras, layer_downloads, mapdata, mapping, methodology,
+from . import (country_page, details, downloads, extras, jsonapi, layer_downloads, mapdata, mapping, methodology,
                vendor_downloads, vendor_site)
 from .builder import SiteBuilder, _records  # noqa: F401  (SiteBuilder is public here)
 from .features import TYPE_LABELS
@@ -92,10 +92,12 @@ def map_page(sb: SiteBuilder, data: dict, dls: list[dict], n_assets: int) -> str
                                 downloads=dls, n_assets=n_assets, legend=legend, **sb.common)
 
 
-def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path, workers: int = 2) -> Path:
+def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path, workers: int = 2,
+                    progress: Callable[[str], None] | None = None) -> Path:
     """The whole site from a closed database file, its files written by two processes at once.
 
-    :func:`prepare_from` then :func:`write_prepared`.
+    :func:`prepare_from` then :func:`write_prepared`; ``progress`` hears how long the reading took
+    in between (:meth:`Prepared.describe`).
 
     Parameters
     ----------
@@ -104,9 +106,22 @@ def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir
     workers : int
         2 to split the work between two processes, 1 to write it all here.
     """
+    return build_prepared(db_path, settings, profile, out_dir, workers, progress).out_dir
+
+
+def build_prepared(db_path: Path, settings: Settings, profile: Profile, out_dir: Path, workers: int = 2,
+                   progress: Callable[[str], None] | None = None) -> "Prepared":
+    """:func:`build_site_from`, returning the :class:`Prepared` (how long each process read and
+    which parts it wrote). The second process of the reads is reaped on any failure."""
     with _frozen_heap():
         prepared = prepare_from(db_path, settings, profile, out_dir, workers=workers)
-        return write_prepared(prepared, workers)
+        try:
+            if progress is not None:
+                progress(f"[site] read: {prepared.describe()}")
+            write_prepared(prepared, workers)
+        finally:
+            prepared.close()
+        return prepared
 
 
 class Prepared:
@@ -114,46 +129,59 @@ class Prepared:
 
     def __init__(self, db_path: Path, settings: Settings, profile: Profile, out_dir: Path, parts: tuple) -> None:
         self.db_path, self.settings, self.profile, self.out_dir = Path(db_path), settings, profile, Path(out_dir)
-        self.sb, self.md, self.ex, self.dls, self.changes, self.network_downloads = parts
+        self.sb, self.md, self.ex, self.owner_urls, self.dls, self.changes, self.network_downloads = parts
         #: seconds spent reading, here and (``"side"``) in the second process (:func:`prepare_from`)
         self.took: dict[str, float] = {}
         #: the parts each process wrote, (name, seconds) (:func:`write_prepared`)
         self.written_by: tuple[list[tuple[str, float]], ...] = ()
+        #: the second process of the reads, writing the owner pages (two processes; else None)
+        self.side: "parallel.Child | None" = None
 
     def describe(self) -> str:
         """How long the reading took in each process (the build prints it)."""
         return ", ".join(f"{k} {v:.2f} s" for k, v in self.took.items())
 
+    def close(self) -> None:
+        """Wait for the second process of the reads when it still runs (a failure is ignored:
+        :func:`write_prepared` raises it)."""
+        if self.side is not None:
+            self.side.reap()
+            self.side = None
+
 
 def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path,
                  with_changes: bool = True, workers: int = 2) -> Prepared:
     """Make ``out_dir`` with the static files, read the tables every part reads and write the
-    network files, from ``db_path`` through read-only connections (closed on return).
+    network files, from ``db_path`` through read-only connections.
 
     Two halves, run by two processes at once when ``workers`` is 2 and the system forks
-    (:func:`infrarisk.parallel.run_pair`; else in turn): here :class:`SiteBuilder` and
+    (:class:`infrarisk.parallel.Child`; else in turn): here :class:`SiteBuilder` and
     :func:`mapdata.collect`; in the child the owner pages' data (:func:`extras.plan_extras`),
     what changed since the previous published build (:func:`.changes.compute`; not with
     ``with_changes`` False or on a past date) and the network files (:func:`extras.write_networks`,
-    whose descriptions only the sources page lists), sent back by pickle.
+    whose descriptions only the sources page lists). The child sends back the owner pages' URLs
+    (every page links owners by them), the changes and the network files' descriptions as soon
+    as it has them, then writes the owner pages itself, from the data only it holds, while the
+    other parts are written (:func:`write_prepared` waits for it; :attr:`Prepared.side`).
     """
     from .. import parallel
+    from .builder import page_common, read_sources
     from .changes import compute
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=False)
     copy_static(out_dir)
 
-    def side() -> tuple:
-        t = time.perf_counter()
+    def side_reads() -> tuple:
         con = connect_read_only(db_path)
         try:
             ex = extras.plan_extras(con)
             changes = None if settings.as_of or not with_changes else compute(con, settings)
             nets = extras.write_networks(con, out_dir)
+            common = page_common(read_sources(con), settings, profile) | ex.common()
         finally:
             con.close()
-        return ex, changes, nets, time.perf_counter() - t
+        return ex, changes, nets, common
 
     def here() -> tuple:
         t = time.perf_counter()
@@ -166,13 +194,34 @@ def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: P
         sb.con = None
         return sb, md, time.perf_counter() - t
 
+    def side(post: Callable[[object], None]) -> list[tuple[str, float]]:
+        t = time.perf_counter()
+        ex, changes, nets, common = side_reads()
+        post((ex.owner_urls, changes, nets, time.perf_counter() - t))
+        with _frozen_heap():
+            t = time.perf_counter()
+            extras.write_owners(ex, out_dir, common)
+        return [("owners", round(time.perf_counter() - t, 3))]
+
+    child = None
     if workers > 1 and parallel.can_fork():
-        (ex, changes, nets, side_s), (sb, md, here_s) = parallel.run_pair(side, here, what="the site's side reads")
+        child = parallel.Child(side, "the site's side reads and owner pages", early=True)
+        try:
+            sb, md, here_s = here()
+            owner_urls, changes, nets, side_s = child.first()
+        except BaseException:
+            child.reap()
+            raise
+        ex = None  # the child writes the owner pages
     else:
-        (sb, md, here_s), (ex, changes, nets, side_s) = here(), side()
-    sb.common.update(ex.common())  # owner_urls, which every page links owners by
+        sb, md, here_s = here()
+        t = time.perf_counter()
+        ex, changes, nets, _ = side_reads()
+        owner_urls, side_s = ex.owner_urls, time.perf_counter() - t
+    sb.common.update(owner_urls=owner_urls)  # every page links owners by them
     dls = downloads.describe_downloads(sb, md)  # the files: by the downloads' part (write_prepared)
-    p = Prepared(db_path, settings, profile, out_dir, (sb, md, ex, dls, changes, nets))
+    p = Prepared(db_path, settings, profile, out_dir, (sb, md, ex, owner_urls, dls, changes, nets))
+    p.side = child
     p.took = {"here": round(here_s, 3), "side": round(side_s, 3)}
     return p
 
@@ -182,42 +231,53 @@ def write_prepared(p: Prepared, workers: int = 2) -> Path:
     system forks.
 
     The files fall into parts that write disjoint files (:func:`_parts`): the map, the owner
-    pages, the downloads, the other pages, the JSON API, the sources page. A child process and
-    this one each take the next part not yet taken (:class:`~infrarisk.parallel.WorkQueue`, in
-    :func:`_parts`' order) until none is left, each
-    through its own read-only connection to ``p.db_path`` (:mod:`infrarisk.parallel`), so the
-    work splits evenly whichever part grows with the data. The files are the same whichever
-    process writes a part; a failure in either process raises here.
+    pages, the downloads, the other pages, the JSON API, the sources page. The owner pages are
+    written by the second process of the reads when :func:`prepare_from` left one running
+    (:attr:`Prepared.side`, waited for here). Of the other parts, a child process and this one
+    each take the next part not yet taken (:class:`~infrarisk.parallel.WorkQueue`, in
+    :func:`_parts`' order) until none is left, each through its own read-only connection to
+    ``p.db_path`` (:mod:`infrarisk.parallel`), so the work splits evenly whichever part grows
+    with the data. The files are the same whichever process writes a part; a failure in any
+    process raises here.
     """
     from .. import parallel
 
     parts = _parts(p)
-    if workers < 2 or not parallel.can_fork():
-        with _frozen_heap():
-            p.written_by = (_run_parts(p, parts, range(len(parts))),)
-        return p.out_dir
-    queue = parallel.WorkQueue(len(parts))  # the numbers of the parts left
-
-    def work() -> list[tuple[str, float]]:
-        return _run_parts(p, parts, queue.take())
+    side, p.side = p.side, None
     try:
-        with _frozen_heap():
-            p.written_by = parallel.run_pair(work, work, what="a part of the site")
-    finally:
-        queue.close()
+        if workers < 2 or not parallel.can_fork():
+            with _frozen_heap():
+                p.written_by = (_run_parts(p, parts, range(len(parts))),)
+        else:
+            queue = parallel.WorkQueue(len(parts))  # the numbers of the parts left
+
+            def work() -> list[tuple[str, float]]:
+                return _run_parts(p, parts, queue.take())
+            try:
+                with _frozen_heap():
+                    p.written_by = parallel.run_pair(work, work, what="a part of the site")
+            finally:
+                queue.close()
+    except BaseException:
+        if side is not None:
+            side.reap()
+        raise
+    if side is not None:
+        p.written_by += (side.join(),)
     return p.out_dir
 
 
 def _parts(p: Prepared) -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]]:
     """The parts of the site's files as (name, function of a read-only connection), the longest
-    first (measured on the shipped data and at 100,000 assets), so the last ones even out."""
-    sb, md, ex, dls, out = p.sb, p.md, p.ex, p.dls, p.out_dir
-    return [
-        ("owners", lambda con: extras.write_owners(ex, out, sb.common)),
-        ("map", lambda con: _map_files(sb, md, dls, out)),
+    first (measured on the shipped data and at 100,000 assets), so the last ones even out; the
+    owner pages only when this process holds their data (:attr:`Prepared.ex`)."""
+    sb, md, ex, out = p.sb, p.md, p.ex, p.out_dir
+    owners = [("owners", lambda con: extras.write_owners(ex, out, sb.common))] if ex is not None else []
+    return owners + [
+        ("map", lambda con: _map_files(sb, md, p.dls, out)),
         ("pages", lambda con: _pages(con, sb, md, p.settings, p.profile, out, p.changes)),
         ("downloads", lambda con: downloads.write_sets(downloads.download_sets(sb, md), out)),
-        ("api", lambda con: extras.write_api(sb, ex, out, p.changes)),
+        ("api", lambda con: jsonapi.write_api(sb, out, p.owner_urls, p.changes)),
         ("sources", lambda con: _sources_page(sb, out, p.network_downloads)),
     ]
 

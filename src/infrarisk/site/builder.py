@@ -112,6 +112,20 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 PARTS = {"assets.html": lambda ctx: {"rows_html": fragments.asset_rows(ctx["rows"], ctx.get("owner_urls") or {})}}
 
 
+def read_sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every source of the build (``core_meta__sources``) with its ``files`` (``core_meta__files``)."""
+    sources = _records(con.execute("SELECT * FROM core_meta__sources ORDER BY source_id").df())
+    files = _records(con.execute("SELECT * FROM core_meta__files ORDER BY source_id, path").df())
+    for s in sources:
+        s["files"] = [f for f in files if f["source_id"] == s["source_id"]]
+    return sources
+
+
+def page_common(sources: list[dict], settings: Settings, profile: Profile) -> dict:
+    """What every page's context holds (:attr:`SiteBuilder.common`, before the owner pages' URLs join it)."""
+    return {"sources": sources, "profile": profile, "as_of": settings.as_of}
+
+
 class SiteBuilder:
     """Collects what every page needs from one finished database."""
 
@@ -119,12 +133,9 @@ class SiteBuilder:
     def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile):
         self.con, self.settings, self.profile = con, settings, profile
         self.explainer = Explainer(con, profile, settings)
-        self.sources = _records(con.execute("SELECT * FROM core_meta__sources ORDER BY source_id").df())
-        files = _records(con.execute("SELECT * FROM core_meta__files ORDER BY source_id, path").df())
-        for s in self.sources:
-            s["files"] = [f for f in files if f["source_id"] == s["source_id"]]
+        self.sources = read_sources(con)
         self.assets = _plain(con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id").df())
-        self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
+        self.common = page_common(self.sources, settings, profile)
         # lookups by id, so that per-asset work stays linear at 100,000 assets
         self.asset_rows = AssetRows(self.assets)
         links = as_records(self.explainer.links, self.explainer.link_columns)  # converted once, by the Explainer
