@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -39,6 +40,9 @@ from . import (country_page, details, downloads, extras, jsonapi, layer_download
                vendor_downloads, vendor_site)
 from .builder import SiteBuilder, _records  # noqa: F401  (SiteBuilder is public here)
 from .features import TYPE_LABELS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .. import parallel
 
 STATIC = Path(__file__).resolve().parent / "static"
 
