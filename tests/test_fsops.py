@@ -93,3 +93,15 @@ def test_stale_working_files_of_gone_builds_are_removed_and_running_ones_kept(tm
                                       f".db.duckdb.{gone}.tmp.lane", f".db.duckdb.{gone}.tmp.tmp"])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [f".db.duckdb.{mine}.tmp", f".other.duckdb.{gone}.tmp", ".db.duckdb.notapid.tmp", "db.duckdb"])
+
+
+def test_folder_bytes_counts_every_regular_file_once(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "x.txt").write_bytes(b"12345")
+    (tmp_path / "a" / "y.bin").write_bytes(b"\0" * 300)
+    (tmp_path / "a" / "b" / "z").write_bytes(b"")
+    (tmp_path / "link").symlink_to(tmp_path / "x.txt")  # a link is not a second copy
+    (tmp_path / "dirlink").symlink_to(tmp_path / "a", target_is_directory=True)
+    assert fsops.folder_bytes(tmp_path) == 305
+    assert fsops.folder_bytes(tmp_path) == sum(p.stat().st_size for p in tmp_path.rglob("*")
+                                              if p.is_file() and not p.is_symlink())

@@ -49,6 +49,22 @@ LATER_STAGES = ("infrarisk.geo", "infrarisk.integrate", "infrarisk.ownership", "
                 "infrarisk.checks", "infrarisk.timeline")
 
 
+#: what the build reports it holds: label -> scalar SQL, all read by one query
+COUNTS = {
+    "assets": "(SELECT count(*) FROM core_assets__assets)",
+    "terminals": "(SELECT count(*) FROM core_assets__assets WHERE asset_class = 'terminal')",
+    "entities": "(SELECT count(*) FROM core_ownership__entities)",
+    "links": "(SELECT count(*) FROM core_ownership__links)",
+    "current links": "(SELECT count(*) FROM core_ownership__links WHERE is_current)",
+    "inge2 ports": "(SELECT count(*) FROM out_inge2__ports)",
+    "cable systems": "(SELECT count(*) FROM core_assets__assets WHERE asset_class = 'cable')",
+    "landing stations": "(SELECT count(*) FROM core_assets__assets WHERE asset_class = 'landing')",
+    "telecom assets": "(SELECT count(*) FROM core_assets__assets WHERE asset_class = 'telecom')",
+    "energy assets": "(SELECT count(*) FROM core_assets__assets WHERE asset_class = 'energy')",
+    "owner names matched": "(SELECT count(*) FILTER (WHERE is_matched) || ' of ' || count(*) FROM core_match__names)",
+}
+
+
 @dataclass
 class BuildReport:
     """What a build did: timings, row accounting, problems, checks, counts."""
@@ -140,20 +156,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
                      "by a second process, beside resolve, score and checks")
         with _stage(report, "timeline", progress):
             import_module("infrarisk.timeline").run(con, settings, profile, until, known=known)
-    report.counts = {
-        "assets": con.execute("SELECT count(*) FROM core_assets__assets").fetchone()[0],
-        "terminals": con.execute("SELECT count(*) FROM core_assets__assets WHERE asset_class='terminal'").fetchone()[0],
-        "entities": con.execute("SELECT count(*) FROM core_ownership__entities").fetchone()[0],
-        "links": con.execute("SELECT count(*) FROM core_ownership__links").fetchone()[0],
-        "current links": con.execute("SELECT count(*) FROM core_ownership__links WHERE is_current").fetchone()[0],
-        "inge2 ports": con.execute("SELECT count(*) FROM out_inge2__ports").fetchone()[0],
-    }
-    for label, cls in (("cable systems", "cable"), ("landing stations", "landing"), ("telecom assets", "telecom"),
-                       ("energy assets", "energy")):
-        report.counts[label] = con.execute("SELECT count(*) FROM core_assets__assets WHERE asset_class = ?",
-                                           [cls]).fetchone()[0]
-    report.counts["owner names matched"] = con.execute(
-        "SELECT count(*) FILTER (WHERE is_matched) || ' of ' || count(*) FROM core_match__names").fetchone()[0]
+    report.counts = dict(zip(COUNTS, con.execute(f"SELECT {', '.join(COUNTS.values())}").fetchone()))
     return con
 
 
@@ -288,7 +291,7 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool) -> Bu
                     report.elsewhere["site reads"] = prepared.took["side"]
                 progress("[site] parts written: " + " | ".join(
                     ", ".join(f"{name} {sec:.2f} s" for name, sec in mine) for mine in prepared.written_by))
-            report.site_bytes = sum(p.stat().st_size for p in tmp_site.rglob("*") if p.is_file())
+            report.site_bytes = fsops.folder_bytes(tmp_site)
         fsops.publish_file(tmp_db, db_path)
         if with_site:
             swap_dir(tmp_site, Path(settings.site_dir))
