@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "ownership_scale.py"
 
 
@@ -20,14 +22,17 @@ def test_ownership_scale_benchmark_at_100k_entities():
     assert figures["entities"] == 100_000 and 20_000 <= figures["links"] <= 24_000
 
 
-def test_build_shipped_benchmark_prints_wall_and_stage_seconds():
+def test_build_shipped_benchmark_prints_wall_and_stage_seconds(tmp_path):
     bench = BENCH.with_name("build_shipped.py")
-    p = subprocess.run([sys.executable, str(bench), "--runs", "1"], capture_output=True, text=True, timeout=900)
+    p = subprocess.run([sys.executable, str(bench), "--runs", "1", "--where", str(tmp_path)], capture_output=True,
+                       text=True, timeout=900)
     assert p.returncode == 0, p.stderr
     last = p.stdout.strip().splitlines()[-1]
     figures = json.loads(last)
     print(last)
-    assert list(figures) == ["runs", "wall_s", "walls_s", "cpu_s", "stages", "other_s", "site_mb"]
+    assert list(figures) == ["runs", "wall_s", "walls_s", "cpu_s", "user_s", "sys_s", "stages", "other_s", "site_mb"]
+    assert figures["cpu_s"] == pytest.approx(figures["user_s"] + figures["sys_s"], abs=0.002)
+    assert list(tmp_path.iterdir()) == []  # the runs' folder was made there, and removed
     assert list(figures["stages"]) == ["verify", "load", "integrate", "resolve", "score", "checks", "timeline", "site"]
     serial = sum(figures["stages"].values())  # a second process's work is inside the stage it runs beside
     assert figures["wall_s"] >= serial > 0 and figures["other_s"] > 0 and figures["site_mb"] > 1
