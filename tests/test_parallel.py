@@ -145,7 +145,7 @@ def test_the_owner_pages_process_is_reaped_when_the_other_parts_fail(real_build,
     settings, report = real_build
     p = prepare_from(report.db_path, settings, load_profile(settings.profile), tmp_path / "s")
     pid = p.side.pid
-    monkeypatch.setattr(site, "_map_files", lambda *a: (_ for _ in ()).throw(DataError("broken map")))
+    monkeypatch.setattr(site.pages, "map_files", lambda *a: (_ for _ in ()).throw(DataError("broken map")))
     with pytest.raises(DataError, match="broken map"):
         write_prepared(p, workers=2)
     with pytest.raises(ChildProcessError):  # waited for: no such child any more

@@ -248,15 +248,15 @@ def test_fault_keeps_the_last_good_site(fault, baseline, httpserver, tmp_path, w
 
 
 def _disk_full_while_writing_a_page(monkeypatch):
-    import infrarisk.site as site
-    real, calls = site._write, []
+    from infrarisk.site import pages
+    real, calls = pages.write_text, []
 
     def disk_full(path, text):
         calls.append(path)
         if len(calls) == 3:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real(path, text)
-    monkeypatch.setattr(site, "_write", disk_full)
+    monkeypatch.setattr(pages, "write_text", disk_full)
 
 
 def _disk_full_while_copying_the_site_for_publishing(monkeypatch):

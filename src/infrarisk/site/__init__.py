@@ -5,7 +5,8 @@ Contract: :func:`build_site_from` reads the ``out_*``, ``core_*`` and ``core_met
 finished, closed build database and writes a complete site into an empty folder (the caller
 swaps it into place): :func:`prepare_from` reads what every part needs once (two processes,
 each half of it), then :func:`write_prepared` writes the parts, shared by two processes
-(:mod:`infrarisk.parallel`). It reads tables only: control chains, look-through paths, band reasons and the
+(:mod:`infrarisk.parallel`): the map and the other pages (:mod:`.pages`), the downloads
+(:mod:`.downloads`), the JSON API (:mod:`.jsonapi`), the owner pages (:mod:`.extras`). It reads tables only: control chains, look-through paths, band reasons and the
 ownership edges above each asset come from the evidence the score stage wrote
 (``out_exposure__evidence_*``, read by :class:`~.builder.SiteBuilder`); the INGE2 page from
 ``out_inge2__*`` (:mod:`infrarisk.findings.inge2`). Output is deterministic: no timestamps, stable ordering,
@@ -18,48 +19,25 @@ are loaded from files beside it and drawn on one canvas by ``static/infrarisk/``
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 import shutil
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from .. import licences
-from ..findings import census, inge2, reconcile
-from ..fmt import pct
 from ..profiles import Profile
 from ..settings import Settings
-from . import (country_page, details, downloads, extras, jsonapi, layer_downloads, mapdata, mapping, methodology,
-               vendor_downloads, vendor_site)
-from .builder import SiteBuilder, _records  # noqa: F401  (SiteBuilder is public here)
-from .features import TYPE_LABELS
+from . import downloads, extras, jsonapi, mapdata, pages
+from .builder import SiteBuilder
 
 if TYPE_CHECKING:  # pragma: no cover
     from .. import parallel
 
 STATIC = Path(__file__).resolve().parent / "static"
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
-
-
-def _csv(rows: list[dict], columns: list[str]) -> str:
-    """CSV text: None empty, booleans ``true``/``false``, other values as csv writes them."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    w.writerows(["" if v is None else "true" if v is True else "false" if v is False else v for v in map(r.get, columns)]
-                for r in rows)  # inline, not a function call per value
-    return buf.getvalue()
 
 
 def copy_static(out_dir: Path) -> None:
@@ -83,17 +61,6 @@ def _frozen_heap():
         yield
     finally:
         gc.unfreeze()
-
-
-def map_page(sb: SiteBuilder, data: dict, dls: list[dict], n_assets: int) -> str:
-    """``index.html``: the Folium map (self-hosted Leaflet, stable ids) inside the app of ``map.html``."""
-    layers = data["index"]["layers"]
-    legend = list(dict.fromkeys(layer["legend"] for layer in layers if layer["legend"]))
-    with mapping.stable_ids():
-        m = mapping.site_map([52.0, 12.0], 4, js=[("infrarisk_core", "static/infrarisk/core.js")], minZoom=1, maxZoom=18)
-        m.add_child(mapping.Attach("infrarisk.attach"))
-        return mapping.map_page(m, "map.html", page="map", title="Map", scripts=data["scripts"], layers=layers,
-                                downloads=dls, n_assets=n_assets, legend=legend, **sb.common)
 
 
 def build_site_from(db_path: Path, settings: Settings, profile: Profile, out_dir: Path, workers: int = 2,
@@ -278,11 +245,11 @@ def _parts(p: Prepared) -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection],
     sb, md, ex, out = p.sb, p.md, p.ex, p.out_dir
     owners = [("owners", lambda con: extras.write_owners(ex, out, sb.common))] if ex is not None else []
     return owners + [
-        ("map", lambda con: _map_files(sb, md, p.dls, out)),
-        ("pages", lambda con: _pages(con, sb, md, p.settings, p.profile, out, p.changes)),
+        ("map", lambda con: pages.map_files(sb, md, p.dls, out)),
+        ("pages", lambda con: pages.other_pages(con, sb, md, p.settings, p.profile, out, p.changes)),
         ("downloads", lambda con: downloads.write_sets(downloads.download_sets(sb, md), out)),
         ("api", lambda con: jsonapi.write_api(sb, out, p.owner_urls, p.changes)),
-        ("sources", lambda con: _sources_page(sb, out, p.network_downloads)),
+        ("sources", lambda con: pages.sources_page(sb, out, p.network_downloads)),
     ]
 
 
@@ -301,85 +268,8 @@ def _run_parts(p: Prepared, parts: list, numbers: Iterable[int]) -> list[tuple[s
     return done
 
 
-def _sources_page(sb: SiteBuilder, out_dir: Path, network_downloads: list[dict]) -> None:
-    """``sources.html``, which lists the network files (``network_downloads``) among the downloads."""
-    _write(out_dir / "sources.html", sb.page("sources.html", "sources", "Sources and licences",
-                                             network_downloads=network_downloads))
-
-
 def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a finished database file."""
     return duckdb.connect(str(db_path), read_only=True)
 
 
-def _map_files(sb: SiteBuilder, md: "mapdata.MapData", dls: list[dict], out_dir: Path) -> None:
-    """The map: a Folium map page; features in files beside it, details on demand (the full downloads,
-    described by ``dls``, are written by :func:`downloads.write_sets`)."""
-    data = mapdata.write_map_data(sb, md, out_dir, dls)
-    details.write_details(sb, md, out_dir)
-    import_module("infrarisk.site.timeline").write_timeline(sb.con, set(md.order), out_dir)  # the date slider (issue 14)
-    _write(out_dir / "index.html", map_page(sb, data, dls, md.n))
-
-
-def _pages(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData", settings: Settings,
-           profile: Profile, out_dir: Path, changes=None) -> None:
-    """Every page but the map: countries, foreign stakes, INGE2, methodology, sources, changes."""
-    files_lic = [f["licence"] for s in sb.sources for f in s["files"] if s["source_id"] in ("curated", "wpi")]
-    # telecom and energy layers: downloads (licence of each = most restrictive of its rows), country summary
-    layer_files = layer_downloads.downloads(con)
-    for d in layer_files:
-        _write(out_dir / d["href"], _csv(d["rows"], d["columns"]))
-    html, _ = country_page.country_page(con, TYPE_LABELS, [d for d in layer_files if d["name"].startswith("country-")],
-                                        **sb.common)
-    _write(out_dir / "countries.html", html)
-    vendor_downloads.write(con, out_dir)  # data/vendors.csv: the "built by" dimension (issue 13)
-
-    # foreign stakes table + download
-    rows = sb.assets_rows()
-    # the file's licence is the most restrictive of what it contains (rows now include the layers)
-    data_licence = licences.most_restrictive(files_lic + [r["licence"] for r in rows if r.get("licence")])
-    licence = {"id": data_licence, "url": licences.url(data_licence)}
-    _write(out_dir / "assets.html", sb.page("assets.html", "assets", "Foreign stakes", rows=rows, licence=licence))
-    flat = [{"asset_id": r["asset_id"], "name": r["name"], "asset_type": r["asset_type"],
-             "port_name": r["port_name"], "unlocode": r["unlocode"], "country_code": r["country_code"],
-             "latitude": r["latitude"], "longitude": r["longitude"], "band": r["band"],
-             "band_group": r["band_group_label"],
-             "foreign_shares": "; ".join(f"{c['country_code']} {c['share']}" for c in r["countries"]),
-             "controller_chain": r["control_chain"],
-             "source_urls": " ".join(sorted({h["source_url"] for h in r["holders"]})),
-             "licence": r["licence"]} for r in rows]
-    _write(out_dir / "data" / "assets.csv", _csv(flat, list(flat[0]) if flat else ["asset_id"]))
-
-    # INGE2
-    inge = _records(con.execute("SELECT * FROM out_inge2__ports ORDER BY country_code, port_name, port_asset_id").df())
-    claim = inge2.group_for(profile)
-    label, members = claim.label, claim.members
-    for r in inge:
-        r["share_display"] = inge2.share_display(r)
-    src = claim.group.sources[0] if claim.group is not None and claim.group.sources else None
-    _write(out_dir / "data" / "inge2-ports.csv", _csv(inge, inge2.CSV_COLUMNS))
-    published = reconcile.rows(con)
-    _write(out_dir / "data" / "inge2-reconciliation.csv", _csv(reconcile.csv_rows(published), reconcile.CSV_COLUMNS))
-    _write(out_dir / "inge2.html", sb.page(
-        "inge2.html", "inge2", "Over 20 European ports", rows=inge, n_ports=len(inge),
-        n_via_sar=sum(1 for r in inge if r["is_via_special_regions_only"]), group_label=label,
-        group_countries=", ".join(sorted(members)), threshold=pct(settings.thresholds.screening),
-        claim_url=src.url if src else "", claim_also=src.also_reported_by if src else "",
-        not_counted=inge2.not_counted(con, members), published=published))
-
-    # methodology, sources
-    checks = _records(con.execute("SELECT * FROM out_build__checks ORDER BY check_name").df())
-    stats = _records(con.execute("SELECT * FROM out_build__load_stats ORDER BY file").df())
-    n_err, n_warn = con.execute("SELECT count(*) FILTER (WHERE severity='error'), count(*) FILTER (WHERE "
-                                "severity='warning') FROM out_build__problems").fetchone()
-    newest = con.execute("SELECT max(as_of_date) FROM core_ownership__links").fetchone()[0]
-    _write(out_dir / "methodology.html", sb.page(
-        "methodology.html", "methodology", "Methodology", checks=checks, stats=stats, n_errors=n_err,
-        n_warnings=n_warn, thresholds=settings.thresholds, current_statuses=list(settings.current_statuses),
-        country_attribute=settings.country_attribute, newest_fact=str(newest)[:10] if newest else "unknown",
-        layers=methodology.methodology_facts(con, settings, layer_files, md), census=census.coverage(con),
-        vendors=vendor_site.methodology(con, settings, profile)))
-
-    # what changed since the previous published build (history store; issue 6)
-    from .changes import write_changes
-    write_changes(con, settings, out_dir, changes, **sb.common)
