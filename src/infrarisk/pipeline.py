@@ -264,6 +264,7 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool) -> Bu
     tmp_db = scratch / f".{db_path.name}.{os.getpid()}.tmp"  # with the load lane's and the timeline's files
     tmp_db.unlink(missing_ok=True)
     report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
+    _import_loaders()  # before the fork: the second process has them too
     # the second load lane forks first: before this process opens a database or starts a thread
     lanes = LoadLanes(settings, tmp_db).start()
     con = None
@@ -321,15 +322,11 @@ def _warm(with_site: bool) -> threading.Thread:
     while verify and load run.
 
     Those stages leave the interpreter lock free while DuckDB works and files are hashed;
-    the imports (SciPy, Folium, Jinja2 …) use that time. The loaders, the modules that verify
-    and load import late, are imported first, here, so that the two threads never import the
-    same modules at once; a stage that needs a module the thread is still importing waits
-    for it. A failure here is ignored: the stage imports again and reports it.
+    the imports (SciPy, Folium, Jinja2 …) use that time. The loaders were imported before the
+    load stage forked (:func:`_import_loaders`), so the two threads never import the same modules
+    at once; a stage that needs a module the thread is still importing waits for it. A failure
+    here is ignored: the stage imports again and reports it.
     """
-    from . import sources
-    from .sources.registry import load as _registry  # noqa: F401  (imported by load_all)
-    for pkg in sources.packages().values():
-        import_module(f"{pkg.__name__}.load")
 
     def work() -> None:
         try:
@@ -344,6 +341,13 @@ def _warm(with_site: bool) -> threading.Thread:
     t = threading.Thread(target=work, name="infrarisk-warm", daemon=True)
     t.start()
     return t
+
+
+def _import_loaders() -> None:
+    """Import every source's loader (and the registry's), which the load stage runs."""
+    from .sources.registry import load as _registry  # noqa: F401  (imported by load_all)
+    for pkg in sources.packages().values():
+        import_module(f"{pkg.__name__}.load")
 
 
 def _scratch_bytes(datasets_dir: Path) -> int:
