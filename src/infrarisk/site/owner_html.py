@@ -11,8 +11,9 @@ chain, the entities below, then the holdings in asset id order).
 What every page shows the same way — an edge's step, an entity's link, an asset's cells, a
 share's cells, a source's item — is escaped and formatted once per site (:mod:`.fragments`,
 cached on first use); a page joins those strings with the few that are its own (source numbers,
-map positions, counts). Byte for byte what ``_owner_main.html`` rendered from the dict context
-it replaced (the tests keep that path as their reference); every value from data is escaped.
+map positions, counts). Byte for byte what the Jinja template ``_owner_main.html`` rendered from
+a dict context per page before (the tests keep that path as their reference,
+``tests/site/owner_pages_before.py``); every value from data is escaped.
 """
 
 from __future__ import annotations
