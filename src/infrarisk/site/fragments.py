@@ -83,7 +83,7 @@ def step_head(subject, url, share, is_control) -> str:
 
 def chain_head(name, url, share, basis) -> str:
     """A step of the control chain above an owner, up to its sources: ``chain_head + " " + refs +
-    "</li>\n"``."""
+    "</li>\\n"``."""
     return f'<li>controlled by {who(name, url)} — {esc(share)}{", " + esc(basis) if basis else ""}'
 
 
@@ -93,7 +93,7 @@ def chain_item(name, url) -> str:
 
 
 def below_head(subject, url, share, is_control, basis) -> str:
-    """An entity directly below an owner, up to its sources: ``below_head + " " + refs + "</li>\n"``."""
+    """An entity directly below an owner, up to its sources: ``below_head + " " + refs + "</li>\\n"``."""
     ctl = f' (controls{": " + esc(basis) if basis else ""})' if is_control else ""
     return f'<li>{who(subject, url)}: {esc(share)}{ctl}'
 
@@ -102,9 +102,9 @@ def holding_asset(asset_id, map_url, name, type_label, country_code, band) -> tu
     """The parts of a holdings row that depend on the asset only: the row's opening up to its
     share attributes, the name and host cells, the band cell with the opening of the path cell.
 
-    A row is ``open + attrs + cells + share_cell + controls_cell + band + path + "</td>\n</tr>\n"``
-    (:func:`holding_share`: ``attrs``, ``share_cell``; ``controls_cell``: ``"<td>yes</td>\n"`` or
-    ``"<td>no</td>\n"``).
+    A row is ``open + attrs + cells + share_cell + controls_cell + band + path + "</td>\\n</tr>\\n"``
+    (:func:`holding_share`: ``attrs``, ``share_cell``; ``controls_cell``: ``"<td>yes</td>\\n"`` or
+    ``"<td>no</td>\\n"``).
     """
     return (f'<tr data-asset-id="{esc(asset_id)}" ',
             f'<td><a href="{esc(map_url)}">{esc(name)}</a><br>'
@@ -119,7 +119,7 @@ def holding_share(share_min: float, share_max: float, share) -> tuple[str, str]:
     Examples
     --------
     >>> holding_share(0.5, 1.0, "50–100%")
-    ('data-share-min="0.500000000" data-share-max="1.000000000">\n', '<td>50–100%</td>\n')
+    ('data-share-min="0.500000000" data-share-max="1.000000000">\\n', '<td>50–100%</td>\\n')
     """
     return (f'data-share-min="{"%.9f" % share_min}" data-share-max="{"%.9f" % share_max}">\n',
             f'<td>{esc(share)}</td>\n')
@@ -132,7 +132,7 @@ def circle_tail(colour, name, band) -> str:
 
 
 def total_head(label) -> str:
-    """A row of a totals table up to its counts: ``total_head + "N</td><td>C</td><td>M</td></tr>\n"``."""
+    """A row of a totals table up to its counts: ``total_head + "N</td><td>C</td><td>M</td></tr>\\n"``."""
     return f'<tr><td>{esc(label)}</td><td>'
 
 
