@@ -38,9 +38,9 @@ def _check(d) -> int:
     want = _reference(d, rel, sorted(rel))
     pages = Pages(d, rel)
     for eid in sorted(rel):
-        got = pages.main(eid)
+        got = pages.main(eid).decode("utf-8")
         assert got == want[eid], eid
-        assert Pages(d, rel).main(eid) == got, eid
+        assert Pages(d, rel).main(eid).decode("utf-8") == got, eid
     return len(rel)
 
 
@@ -62,7 +62,7 @@ def test_every_page_of_the_shipped_build_equals_the_template(real_build):
     pages = Pages(d, rel)
     for eid in sorted(rel)[::50]:
         text = (site / "owners" / rel[eid]).read_text(encoding="utf-8")
-        assert text[text.index('<main id="main">\n') + 17:text.index("</main>")] == pages.main(eid), eid
+        assert text[text.index('<main id="main">\n') + 17:text.index("</main>")] == pages.main(eid).decode("utf-8"), eid
 
 
 def test_every_page_of_the_hostile_build_equals_the_template(hostile_build):
@@ -148,6 +148,6 @@ def test_zero_shares_keep_their_sign():
     a, b = sorted(d.assets)[:2]
     d.holdings = {owner: {a: (0.0, 0.5), b: (-0.0, 0.5)}}
     d.controls = {}
-    html = Pages(d, {owner: "o.html"}).main(owner)
+    html = Pages(d, {owner: "o.html"}).main(owner).decode("utf-8")
     assert 'data-share-min="0.000000000"' in html and 'data-share-min="-0.000000000"' in html
     assert "<td>0–50%</td>" in html and "<td>-0–50%</td>" in html

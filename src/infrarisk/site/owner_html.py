@@ -1,18 +1,20 @@
-"""The main part of each owner page as one string, from ready pieces worked out once per site.
+"""The main part of each owner page as UTF-8 bytes, from ready pieces worked out once per site.
 
 Contract: :class:`Pages` takes the owner pages' data (:class:`.owner_pages.OwnerData`) and the
 pages' file names (entity id -> ``<slug>.html``, the links between owner pages) and returns,
-for an entity, the main part of its page (:meth:`Pages.main`): its facts and the control chain
-above it, the entities directly below, the inline map of its assets, totals by host country and
-asset type, every asset it holds or controls (look-through share, one ownership path with the
-source of each step) and the page's numbered sources (numbered in order of first use: the
-chain, the entities below, then the holdings in asset id order).
+for an entity, the main part of its page (:meth:`Pages.main`), or the whole page in a frame
+(:meth:`Pages.page`): its facts and the control chain above it, the entities directly below,
+the inline map of its assets, totals by host country and asset type, every asset it holds or
+controls (look-through share, one ownership path with the source of each step) and the page's
+numbered sources (numbered in order of first use: the chain, the entities below, then the
+holdings in asset id order).
 
 What every page shows the same way — an edge's step, an entity's link, an asset's cells, a
 share's cells, a source's item — is escaped and formatted once per site (:mod:`.fragments`,
-cached on first use); a page joins those strings with the few that are its own (source numbers,
-map positions, counts). Byte for byte what the Jinja template ``_owner_main.html`` rendered from
-a dict context per page before (the tests keep that path as their reference,
+cached on first use) and kept encoded; a page is one ``bytes.join`` of those pieces with the few
+that are its own (source numbers, map positions, counts, its entity's facts): no page-sized
+string is copied or encoded again. Byte for byte what the Jinja template ``_owner_main.html``
+rendered from a dict context per page before (the tests keep that path as their reference,
 ``tests/site/owner_pages_before.py``); every value from data is escaped.
 """
 
@@ -20,8 +22,8 @@ from __future__ import annotations
 
 import math
 import re
-from math import copysign
 from collections import deque
+from math import copysign
 from operator import itemgetter
 from urllib.parse import quote
 
@@ -31,7 +33,8 @@ from .features import TYPE_LABELS
 from .render import BAND_COLOURS
 
 MAP_W, MAP_H, MAP_PAD = 480, 300, 12
-_YES, _NO = "<td>yes</td>\n", "<td>no</td>\n"
+_YES, _NO = b"<td>yes</td>\n", b"<td>no</td>\n"
+_ARROW = " → ".encode()
 _NO_SHARE = "no economic share recorded"
 _NONE: frozenset = frozenset()
 #: ids a URL's fragment takes as they are (``quote(aid, safe=":")`` returns them unchanged)
@@ -41,8 +44,8 @@ _ORDER = itemgetter(0, 1, 2)
 
 
 class _Asset:
-    """An asset's ready pieces: its holdings-row parts, its place in the holdings' order (by name,
-    then id), its totals labels, its position and its map circle (None: no position)."""
+    """An asset's ready pieces (bytes): its holdings-row parts, its place in the holdings' order (by
+    name, then id), its totals labels, its position and its map circle (None: no position)."""
 
     __slots__ = ("open", "cells", "close", "rank", "country", "type", "lon", "lat", "circle")
 
@@ -74,63 +77,70 @@ def _path(d, start: str, targets: set) -> dict[str, list[dict]]:
     return out
 
 
-def _map(assets: list[_Asset]) -> str:
+def _map(assets: list[_Asset], out: list) -> None:
     """The inline map of ``assets`` (in the holdings' order; those with a position), or the
-    sentence saying none has one."""
+    sentence saying none has one, appended to ``out``."""
     pts = [a for a in assets if a.circle is not None]
     if not pts:
-        return "<p>No asset below it has a position.</p>\n"
+        out.append(b"<p>No asset below it has a position.</p>\n")
+        return
     lon = [a.lon for a in pts]
     lat = [a.lat for a in pts]
-    k = math.cos(math.radians((min(lat) + max(lat)) / 2))
-    x0, x1, y0, y1 = min(lon) * k, max(lon) * k, min(lat), max(lat)
+    w, e, s, n = min(lon), max(lon), min(lat), max(lat)
+    k = math.cos(math.radians((s + n) / 2))
+    x0, x1, y0, y1 = w * k, e * k, s, n
     # at least a degree either way: one point is not a map
     scale = min((MAP_W - 2 * MAP_PAD) / max(x1 - x0, 1.0), (MAP_H - 2 * MAP_PAD) / max(y1 - y0, 1.0))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    # a position to one decimal: f"{v:.1f}" writes what str(round(v, 1)) does (the same correctly
+    w0, s0, e0, n0 = round(w, 2), round(s, 2), round(e, 2), round(n, 2)
+    out.append(f'<figure class="owner-map">\n<svg xmlns="http://www.w3.org/2000/svg" width="{MAP_W}" '
+               f'height="{MAP_H}" viewBox="0 0 {MAP_W} {MAP_H}" role="img" aria-label="{len(pts)} assets between '
+               f'longitude {w0} and {e0}, latitude {s0} and {n0}">\n<rect width="{MAP_W}" height="{MAP_H}" '
+               'fill="#f4f6f8" stroke="#c8ced6"/>\n'.encode())
+    # a position to one decimal: "%.1f" writes what str(round(v, 1)) does (the same correctly
     # rounded digits) for every |v| < 1e16; positions lie within the map, 0 to 480
-    circles = "".join([f'<circle cx="{MAP_W / 2 + (a.lon * k - cx) * scale:.1f}" '
-                       f'cy="{MAP_H / 2 - (a.lat - cy) * scale:.1f}{a.circle}' for a in pts])
-    w0, s0, e0, n0 = round(min(lon), 2), round(min(lat), 2), round(max(lon), 2), round(max(lat), 2)
-    return (f'<figure class="owner-map">\n<svg xmlns="http://www.w3.org/2000/svg" width="{MAP_W}" height="{MAP_H}" '
-            f'viewBox="0 0 {MAP_W} {MAP_H}" role="img" aria-label="{len(pts)} assets between longitude {w0} '
-            f'and {e0}, latitude {s0} and {n0}">\n<rect width="{MAP_W}" height="{MAP_H}" fill="#f4f6f8" '
-            f'stroke="#c8ced6"/>\n{circles}</svg>\n<figcaption>Positions of the assets below (longitude {w0} to '
-            f'{e0}, latitude {s0} to {n0}), coloured by band; open an asset on the <a href="../index.html">map</a> '
-            'from the table.</figcaption>\n</figure>\n')
+    out += [b'<circle cx="%.1f" cy="%.1f%s' % (MAP_W / 2 + (a.lon * k - cx) * scale, MAP_H / 2 - (a.lat - cy) * scale,
+                                               a.circle) for a in pts]
+    out.append(f"</svg>\n<figcaption>Positions of the assets below (longitude {w0} to {e0}, latitude {s0} to {n0}), "
+               'coloured by band; open an asset on the <a href="../index.html">map</a> from the table.</figcaption>\n'
+               "</figure>\n".encode())
 
 
-def _totals(counts: dict, heads: dict) -> str:
-    """The rows of a totals table: ``counts`` label -> [assets, controlled, over 50%], most assets first."""
-    out = []
+def _totals(counts: dict, heads: dict, out: list) -> None:
+    """The rows of a totals table, appended to ``out``: ``counts`` label -> [assets, controlled,
+    over 50%], most assets first."""
     for label, (n, nc, nm) in sorted(counts.items(), key=lambda t: (-t[1][0], t[0])):
         head = heads.get(label)
         if head is None:
-            head = heads[label] = frag.total_head(label)
-        out.append(f"{head}{n}</td><td>{nc}</td><td>{nm}</td></tr>\n")
-    return "".join(out)
+            head = heads[label] = frag.total_head(label).encode()
+        out.append(b"%s%d</td><td>%d</td><td>%d</td></tr>\n" % (head, n, nc, nm))
 
 
 _THEAD = ('<thead><tr><th scope="col">%s</th><th scope="col">Assets</th><th scope="col">Controlled</th>'
           '<th scope="col">Over 50%% look-through</th></tr></thead>\n')
 _BY_COUNTRY = ('\n<h2>Totals</h2>\n<div class="owner-totals">\n<table class="data">\n<caption>By host country</caption>\n'
-               + _THEAD % "Country" + "<tbody>\n")
-_BY_TYPE = '</tbody>\n</table>\n<table class="data">\n<caption>By asset type</caption>\n' + _THEAD % "Type" + "<tbody>\n"
+               + _THEAD % "Country" + "<tbody>\n").encode()
+_BY_TYPE = ('</tbody>\n</table>\n<table class="data">\n<caption>By asset type</caption>\n' + _THEAD % "Type"
+            + "<tbody>\n").encode()
 _HOLDINGS = ("</tbody>\n</table>\n</div>\n\n<h2>Assets held or controlled</h2>\n<p>Look-through share: the sum over "
              "ownership paths of the product of the shares (a range where a share is undisclosed). One path is shown "
              'for each asset, with the source of every step.</p>\n<div class="table-wrap" tabindex="0" role="region" '
              'aria-label="Assets held or controlled (the table scrolls sideways)">\n<table class="data owner-holdings">\n'
              '<thead><tr><th scope="col">Asset</th><th scope="col">Host</th><th scope="col">Look-through share</th>'
              '<th scope="col">Controls</th><th scope="col">Band</th><th scope="col">Path and sources</th></tr></thead>\n'
-             "<tbody>\n")
+             "<tbody>\n").encode()
+_SOURCES = b"</tbody>\n</table>\n</div>\n\n<h2>Sources</h2>\n"
+_ABOVE_NONE = b"<p>No controller above it is recorded: it is its own ultimate controller.</p>\n"
+_BELOW = b"\n<h2>Entities directly below</h2>\n"
+_BELOW_NONE = b"<p>None recorded (it holds assets directly).</p>\n"
+_WHERE = b"\n<h2>Where its assets are</h2>\n"
+_ROW_END = b"</td>\n</tr>\n"
 
 
-def _main(e: dict, above: list, below: list, svg: str, by_country: str, by_type: str, rows: str, n_rows: int,
-          n_controlled: int, sources: str) -> str:
-    """The main part of an owner page from its entity's record and its parts as markup."""
+def _facts(e: dict, name: str, n_rows: int, n_controlled: int) -> bytes:
+    """The heading, the facts list and the next heading of an owner page (``name``: escaped)."""
     esc = frag.esc
-    name = esc(e["entity_name"])
-    hq, jur, basis, url = e["hq_country_code"], e["jurisdiction_code"], e["controlling_country_basis"], e["source_url"]
+    hq, jur, basis = e["hq_country_code"], e["jurisdiction_code"], e["controlling_country_basis"]
     return "".join([
         f'<h1>{name}</h1>\n<dl class="owner-facts">\n<dt>Country</dt><dd>{esc(hq or jur or "not stated by the sources")}',
         f" (registered in {esc(jur)})" if jur and hq and jur != hq else "",
@@ -140,21 +150,12 @@ def _main(e: dict, above: list, below: list, svg: str, by_country: str, by_type:
         f'<dt>Type</dt><dd>{esc(e["entity_type"])}</dd>' if e["entity_type"] else "",
         f'<dt>LEI</dt><dd><code>{esc(e["lei"])}</code></dd>' if e["lei"] else "",
         f"<dt>Holdings</dt><dd>{n_rows} mapped assets ({n_controlled} on whose control chain it stands)</dd>\n"
-        "</dl>\n\n<h2>Control chain above</h2>\n",
-        f'<ol class="chain-steps">\n<li>{name}</li>\n{"".join(above)}</ol>\n' if above else
-        "<p>No controller above it is recorded: it is its own ultimate controller.</p>\n",
-        "\n<h2>Entities directly below</h2>\n",
-        f'<ul>\n{"".join(below)}</ul>\n' if below else "<p>None recorded (it holds assets directly).</p>\n",
-        "\n<h2>Where its assets are</h2>\n", svg, _BY_COUNTRY, by_country, _BY_TYPE, by_type, _HOLDINGS, rows,
-        "</tbody>\n</table>\n</div>\n\n<h2>Sources</h2>\n",
-        f'<ol class="owner-sources">\n{sources}</ol>\n' if sources else "",
-        f'<p class="meta">Entity record: <a href="{esc(url)}" rel="noopener">{esc(url)}</a></p>'
-        if url and url.startswith(("http://", "https://")) else ""])
+        "</dl>\n\n<h2>Control chain above</h2>\n"]).encode()
 
 
 class Pages:
-    """The main parts of the owner pages of one site (module docstring); ``urls``: entity id ->
-    the file name of its page (the links between owner pages)."""
+    """The owner pages of one site (module docstring); ``urls``: entity id -> the file name of its
+    page (the links between owner pages)."""
 
     def __init__(self, d, urls: dict[str, str]):
         self.d, self.urls = d, urls
@@ -180,8 +181,9 @@ class Pages:
             info = self.tails.get(key)
             if info is None:
                 url, title, date = key
-                info = self.tails[key] = (url, frag.source_tail(url, title or url, None if date is None else str(date)[:10],
-                                                                url.startswith(("http://", "https://"))))
+                info = self.tails[key] = (url, frag.source_tail(
+                    url, title or url, None if date is None else str(date)[:10],
+                    url.startswith(("http://", "https://"))).encode())
         self.links[lid] = info
         return info
 
@@ -201,40 +203,57 @@ class Pages:
         a = self.assets[aid] = _Asset()
         label = TYPE_LABELS.get(r["asset_type"], r["asset_type"])
         map_url = "../index.html#sel=" + (aid if _URL_SAFE(aid) else quote(aid, safe=":"))
-        a.open, a.cells, a.close = frag.holding_asset(aid, map_url, r["name"], label, r["country_code"], r["band"])
+        a.open, a.cells, a.close = (x.encode() for x in frag.holding_asset(aid, map_url, r["name"], label,
+                                                                            r["country_code"], r["band"]))
         a.rank, a.country, a.type = self.rank[aid], r["country_code"] or "—", label or "—"
         a.lon, a.lat = lon, lat = r["longitude"], r["latitude"]
         ok = lon is not None and lat is not None and not (math.isnan(lon) or math.isnan(lat))
-        a.circle = frag.circle_tail(BAND_COLOURS.get(r["band"], "#9a9a9a"), r["name"], r["band"]) if ok else None
+        a.circle = frag.circle_tail(BAND_COLOURS.get(r["band"], "#9a9a9a"), r["name"], r["band"]).encode() if ok else None
         return a
 
     def _share(self, lh, key) -> tuple:
         lo, hi = (0.0, 0.0) if lh is None else lh
-        out = self.shares[key] = (lo, hi, *frag.holding_share(lo, hi, _NO_SHARE if lh is None else share_text(lo, hi)))
+        attrs, cell = frag.holding_share(lo, hi, _NO_SHARE if lh is None else share_text(lo, hi))
+        out = self.shares[key] = (lo, hi, attrs.encode(), cell.encode())
         return out
 
     def _above(self, upper: str, lower: str) -> tuple:
         d = self.d
         edge = d.edge_of.get((upper, lower))
         name, url = d.entities.get(upper, {}).get("entity_name", upper), self.urls.get(upper)
-        out = self.above[upper, lower] = ((frag.chain_head(name, url, edge["share"], edge["control_basis"]), edge)
-                                          if edge else (frag.chain_item(name, url), None))
+        out = self.above[upper, lower] = ((frag.chain_head(name, url, edge["share"], edge["control_basis"]).encode(),
+                                           edge) if edge else (frag.chain_item(name, url).encode(), None))
         return out
 
-    def _head(self, x: dict) -> str:
+    def _head(self, x: dict) -> bytes:
         out = self.heads[x["edge_id"]] = frag.step_head(x["subject_name"], self.urls.get(x["subject_id"]), x["share"],
-                                                        x["is_control"])
+                                                        x["is_control"]).encode()
         return out
 
-    def main(self, eid: str) -> str:
+    def main(self, eid: str) -> bytes:
         """The main part of ``eid``'s page."""
+        return b"".join(self._parts(eid, []))
+
+    def page(self, eid: str, head: list[bytes], tail: bytes) -> bytes:
+        """``eid``'s whole page in a frame: ``head``, the frame's text around each place the page's
+        title goes (the entity's name), and ``tail``, its text after the main part."""
+        title = frag.esc(self.d.entities[eid]["entity_name"]).encode()
+        out = [head[0]]
+        for h in head[1:]:
+            out += (title, h)
+        self._parts(eid, out)
+        out.append(tail)
+        return b"".join(out)
+
+    def _parts(self, eid: str, out: list) -> list:
+        """The pieces of ``eid``'s main part, appended to ``out``."""
         d, urls = self.d, self.urls
         heads, srcs, refs_of, assets, shares = self.heads, self.srcs, self.refs, self.assets, self.shares
         e = d.entities[eid]
         nums: dict[str, int] = {}  # URL -> its number on this page
-        items: list[str] = []  # the page's sources in order of number
+        items: list[bytes] = []  # the page's sources in order of number
 
-        def refs(edge: dict) -> str:
+        def refs(edge: dict) -> bytes:
             ns = []
             for url, tail in srcs[edge["edge_id"]] if edge["edge_id"] in srcs else self._srcs(edge):
                 n = nums.get(url)
@@ -245,27 +264,28 @@ class Pages:
             ns = tuple(ns)
             html = refs_of.get(ns)
             if html is None:
-                html = refs_of[ns] = frag.refs(ns)
+                html = refs_of[ns] = frag.refs(ns).encode()
             return html
 
         chain = list(e["control_chain_ids"] or [eid])
         above = []
         for lower, upper in zip(chain, chain[1:]):
             head, edge = self.above.get((upper, lower)) or self._above(upper, lower)
-            above.append(f"{head} {refs(edge)}</li>\n" if edge is not None else head)
+            above.append(b"%s %s</li>\n" % (head, refs(edge)) if edge is not None else head)
         below = []
         for x in d.out_edges.get(eid, ()):
             if x["subject_id"] not in d.assets:
                 head = self.below.get(x["edge_id"])
                 if head is None:
                     head = self.below[x["edge_id"]] = frag.below_head(
-                        x["subject_name"], urls.get(x["subject_id"]), x["share"], x["is_control"], x["control_basis"])
-                below.append(f"{head} {refs(x)}</li>\n")
+                        x["subject_name"], urls.get(x["subject_id"]), x["share"], x["is_control"],
+                        x["control_basis"]).encode()
+                below.append(b"%s %s</li>\n" % (head, refs(x)))
         held = d.holdings.get(eid, {})
         ctl = d.controls.get(eid, _NONE)
         targets = held.keys() | ctl
         paths = _path(d, eid, targets)
-        steps: dict[int, str] = {}  # edge id -> its step on this page
+        steps: dict[int, bytes] = {}  # edge id -> its step on this page
         rows = []
         for aid in sorted(targets):  # a set: sorted, so the sources are numbered the same in every build
             a = assets.get(aid) or self._asset(aid)
@@ -276,15 +296,30 @@ class Pages:
             for x in paths.get(aid, ()):
                 s = steps.get(x["edge_id"])
                 if s is None:
-                    s = steps[x["edge_id"]] = f"{heads.get(x['edge_id']) or self._head(x)} {refs(x)}"
+                    s = steps[x["edge_id"]] = b"%s %s" % (heads.get(x["edge_id"]) or self._head(x), refs(x))
                 path.append(s)
-            rows.append((-sh[0], -sh[1], a.rank, a, sh, aid in ctl, " → ".join(path)))
+            rows.append((-sh[0], -sh[1], a.rank, a, sh, aid in ctl, path))
         rows.sort(key=_ORDER)
+        name = frag.esc(e["entity_name"])
+        out.append(_facts(e, name, len(rows), len(ctl)))
+        if above:
+            out.append(f'<ol class="chain-steps">\n<li>{name}</li>\n'.encode())
+            out += above
+            out.append(b"</ol>\n")
+        else:
+            out.append(_ABOVE_NONE)
+        out.append(_BELOW)
+        if below:
+            out.append(b"<ul>\n")
+            out += below
+            out.append(b"</ul>\n")
+        else:
+            out.append(_BELOW_NONE)
+        out.append(_WHERE)
+        _map([r[3] for r in rows], out)
         by_country: dict[str, list] = {}
         by_type: dict[str, list] = {}
-        html = []
-        for _, _, _, a, (lo, _, attrs, share), c, path in rows:
-            html.append(f"{a.open}{attrs}{a.cells}{share}{_YES if c else _NO}{a.close}{path}</td>\n</tr>\n")
+        for _, _, _, a, (lo, _, _, _), c, _ in rows:
             t = by_country.get(a.country)
             if t is None:
                 t = by_country[a.country] = [0, 0, 0]
@@ -297,6 +332,20 @@ class Pages:
             t[0] += 1
             t[1] += c
             t[2] += lo > 0.5
-        return _main(e, above, below, _map([r[3] for r in rows]), _totals(by_country, self.labels),
-                     _totals(by_type, self.labels), "".join(html), len(rows), len(ctl),
-                     "".join([f'<li id="src-{n}{tail}' for n, tail in enumerate(items, 1)]))
+        out.append(_BY_COUNTRY)
+        _totals(by_country, self.labels, out)
+        out.append(_BY_TYPE)
+        _totals(by_type, self.labels, out)
+        out.append(_HOLDINGS)
+        for _, _, _, a, (_, _, attrs, share), c, path in rows:
+            out += (a.open, attrs, a.cells, share, _YES if c else _NO, a.close, _ARROW.join(path), _ROW_END)
+        out.append(_SOURCES)
+        if items:
+            out.append(b'<ol class="owner-sources">\n')
+            out += [b'<li id="src-%d%s' % (n, tail) for n, tail in enumerate(items, 1)]
+            out.append(b"</ol>\n")
+        url = e["source_url"]
+        if url and url.startswith(("http://", "https://")):
+            u = frag.esc(url)
+            out.append(f'<p class="meta">Entity record: <a href="{u}" rel="noopener">{u}</a></p>'.encode())
+        return out

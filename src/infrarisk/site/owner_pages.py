@@ -34,7 +34,6 @@ from markupsafe import Markup
 
 from ..fmt import share_text
 from .files import write_files
-from .fragments import esc
 from .lookthrough import lookthrough
 from .owner_html import Pages
 from .render import render
@@ -173,7 +172,7 @@ def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     """Write ``owners/<slug>.html`` for every owner; return ``{entity_id: "owners/<slug>.html"}``.
 
     The frame, the same on every owner page (``base.html`` with its header and footer), is
-    rendered once (:func:`frame`); each page's main part is :meth:`.owner_html.Pages.main`.
+    rendered once (:func:`frame`); each page is :meth:`.owner_html.Pages.page`.
     """
     slug = slugs(owner_ids(d))
     rel = {eid: f"{s}.html" for eid, s in slug.items()}  # links between owner pages
@@ -182,7 +181,6 @@ def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     ctx = {**common, "page": "owner", "root": "../"}
     chrome = {"nav": Markup(render("_nav.html", **ctx)), "footer": Markup(render("_footer.html", **ctx))}
     head, tail = frame(chrome=chrome, **ctx)
-    pages, ents = Pages(d, rel), d.entities
-    write_files(folder, ((rel[eid], f"{esc(ents[eid]['entity_name']).join(head)}{pages.main(eid)}{tail}".encode())
-                         for eid in sorted(rel)))
+    pages, head, tail = Pages(d, rel), [h.encode() for h in head], tail.encode()
+    write_files(folder, ((rel[eid], pages.page(eid, head, tail)) for eid in sorted(rel)))
     return {eid: f"{FOLDER}/{r}" for eid, r in rel.items()}
