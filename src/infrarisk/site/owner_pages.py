@@ -168,14 +168,15 @@ def frame(**ctx) -> tuple[list[str], str]:
     return head.split(_TITLE), tail
 
 
-def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
-    """Write ``owners/<slug>.html`` for every owner; return ``{entity_id: "owners/<slug>.html"}``.
+def write_owner_pages(d: OwnerData, out_dir: Path, urls: dict[str, str] | None = None, **common) -> dict[str, str]:
+    """Write ``owners/<slug>.html`` for every owner; return ``{entity_id: "owners/<slug>.html"}``
+    (``urls``: :func:`owner_urls` of ``d`` when the caller has it).
 
     The frame, the same on every owner page (``base.html`` with its header and footer), is
     rendered once (:func:`frame`); each page is :meth:`.owner_html.Pages.page`.
     """
-    slug = slugs(owner_ids(d))
-    rel = {eid: f"{s}.html" for eid, s in slug.items()}  # links between owner pages
+    urls = owner_urls(d) if urls is None else urls
+    rel = {eid: u[len(FOLDER) + 1:] for eid, u in urls.items()}  # links between owner pages
     folder = Path(out_dir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     ctx = {**common, "page": "owner", "root": "../"}
@@ -183,4 +184,4 @@ def write_owner_pages(d: OwnerData, out_dir: Path, **common) -> dict[str, str]:
     head, tail = frame(chrome=chrome, **ctx)
     pages, head, tail = Pages(d, rel), [h.encode() for h in head], tail.encode()
     write_files(folder, ((rel[eid], pages.page(eid, head, tail)) for eid in sorted(rel)))
-    return {eid: f"{FOLDER}/{r}" for eid, r in rel.items()}
+    return urls
