@@ -50,40 +50,38 @@ class _Asset:
     __slots__ = ("open", "cells", "close", "rank", "country", "type", "lon", "lat", "circle")
 
 
-def _path(d, start: str, targets: set) -> dict[str, list[dict]]:
-    """One ownership path (fewest steps, edges in id order) from ``start`` to each target."""
+def _path(kids: dict, start: str, targets: set) -> dict[str, list[dict]]:
+    """One ownership path (fewest steps, edges in id order) from ``start`` to each target;
+    ``kids``: node -> [(subject, edge, whether the subject is an asset)] in edge id order."""
     parent: dict[str, dict] = {}
-    seen, queue, found = {start}, deque([start]), {}
-    out_edges, assets = d.out_edges, d.assets
-    while queue and len(found) < len(targets):
-        v = queue.popleft()
-        for e in out_edges.get(v, ()):
-            w = e["subject_id"]
+    seen, queue, found, want = {start}, deque([start]), 0, len(targets)
+    while queue and found < want:
+        for w, e, is_asset in kids.get(queue.popleft(), ()):
             if w in seen:
                 continue
             seen.add(w)
             parent[w] = e
             if w in targets:
-                found[w] = None
-            if w not in assets:
+                found += 1
+            if not is_asset:
                 queue.append(w)
     out = {}
-    for t in found:
-        steps, w = [], t
-        while w != start:
-            steps.append(parent[w])
-            w = parent[w]["owner_entity_id"]
-        out[t] = steps[::-1]
+    for t in targets:
+        if t in parent:
+            steps, w = [], t
+            while w != start:
+                steps.append(parent[w])
+                w = parent[w]["owner_entity_id"]
+            out[t] = steps[::-1]
     return out
 
 
-def _map(assets: list[_Asset], out: list) -> None:
-    """The inline map of ``assets`` (in the holdings' order; those with a position), or the
-    sentence saying none has one, appended to ``out``."""
-    pts = [a for a in assets if a.circle is not None]
+def _map(pts: tuple[_Asset, ...]) -> bytes:
+    """The inline map of the assets ``pts`` (in the holdings' order; those with a position), or
+    the sentence saying none has one."""
     if not pts:
-        out.append(b"<p>No asset below it has a position.</p>\n")
-        return
+        return b"<p>No asset below it has a position.</p>\n"
+    out = []
     lon = [a.lon for a in pts]
     lat = [a.lat for a in pts]
     w, e, s, n = min(lon), max(lon), min(lat), max(lat)
@@ -104,6 +102,7 @@ def _map(assets: list[_Asset], out: list) -> None:
     out.append(f"</svg>\n<figcaption>Positions of the assets below (longitude {w0} to {e0}, latitude {s0} to {n0}), "
                'coloured by band; open an asset on the <a href="../index.html">map</a> from the table.</figcaption>\n'
                "</figure>\n".encode())
+    return b"".join(out)
 
 
 def _totals(counts: dict, heads: dict, out: list) -> None:
@@ -169,6 +168,8 @@ class Pages:
         self.above: dict = {}  # (upper, lower) -> (frag.chain_head, edge) or (frag.chain_item, None)
         self.below: dict = {}  # edge id -> frag.below_head
         self.labels: dict = {}  # totals label -> frag.total_head
+        self.maps: dict = {}  # the assets on a map, in order -> the map (pages often show the same)
+        self.kids = {v: [(e["subject_id"], e, e["subject_id"] in d.assets) for e in es] for v, es in d.out_edges.items()}
         names = d.assets
         self.rank = {a: i for i, a in enumerate(sorted(names, key=lambda a: (names[a]["name"] or "", a)))}
 
@@ -284,7 +285,7 @@ class Pages:
         held = d.holdings.get(eid, {})
         ctl = d.controls.get(eid, _NONE)
         targets = held.keys() | ctl
-        paths = _path(d, eid, targets)
+        paths = _path(self.kids, eid, targets)
         steps: dict[int, bytes] = {}  # edge id -> its step on this page
         rows = []
         for aid in sorted(targets):  # a set: sorted, so the sources are numbered the same in every build
@@ -316,7 +317,11 @@ class Pages:
         else:
             out.append(_BELOW_NONE)
         out.append(_WHERE)
-        _map([r[3] for r in rows], out)
+        pts = tuple([r[3] for r in rows if r[3].circle is not None])
+        svg = self.maps.get(pts)
+        if svg is None:
+            svg = self.maps[pts] = _map(pts)
+        out.append(svg)
         by_country: dict[str, list] = {}
         by_type: dict[str, list] = {}
         for _, _, _, a, (lo, _, _, _), c, _ in rows:
