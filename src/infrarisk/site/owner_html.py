@@ -256,7 +256,8 @@ class Pages:
 
         def refs(edge: dict) -> bytes:
             ns = []
-            for url, tail in srcs[edge["edge_id"]] if edge["edge_id"] in srcs else self._srcs(edge):
+            infos = srcs.get(edge["edge_id"])
+            for url, tail in self._srcs(edge) if infos is None else infos:
                 n = nums.get(url)
                 if n is None:
                     items.append(tail)
@@ -274,8 +275,8 @@ class Pages:
             head, edge = self.above.get((upper, lower)) or self._above(upper, lower)
             above.append(b"%s %s</li>\n" % (head, refs(edge)) if edge is not None else head)
         below = []
-        for x in d.out_edges.get(eid, ()):
-            if x["subject_id"] not in d.assets:
+        for _, x, is_asset in self.kids.get(eid, ()):
+            if not is_asset:
                 head = self.below.get(x["edge_id"])
                 if head is None:
                     head = self.below[x["edge_id"]] = frag.below_head(

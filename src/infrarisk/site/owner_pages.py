@@ -7,7 +7,7 @@ Contract: :func:`collect` reads tables only — the ownership edges the score st
 assets' controllers (``out_ownership__asset_controllers``) and the mapped assets
 (``out_exposure__assets``) — and computes each entity's look-through share in every asset
 below it with the project's exact solver (:func:`.lookthrough.lookthrough`: loops solved,
-never cut). :func:`write_owner_pages` writes a page per entity with a holding (a look-through
+never cut), and each edge's share as text (once per distinct pair of bounds). :func:`write_owner_pages` writes a page per entity with a holding (a look-through
 share, or an asset whose control chain it is on): its country and the control chain above it
 with the source of each step, the entities directly below it, every asset it holds or controls
 (share, one ownership path with the source of each step), totals by host country and asset
@@ -18,16 +18,16 @@ Slugs (:func:`slugs`) are the entity id in lower-case letters, digits and hyphen
 characters; ids that would share a slug all get a hash of the id appended, so each slug is
 unique and stable. Output is deterministic. A page is the frame (``owner.html``: ``base.html``
 with the header and footer, rendered once per site by the autoescaping templates:
-:func:`frame`) around its main part, a string put together by :class:`.owner_html.Pages` from
-pieces escaped the same way (:mod:`.fragments`).
+:func:`frame`) around its main part, put together by :class:`.owner_html.Pages` from pieces
+escaped the same way (:mod:`.fragments`) and written as bytes (:func:`.files.write_files`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from math import copysign
 from dataclasses import dataclass, field
+from math import copysign
 from pathlib import Path
 
 from markupsafe import Markup
