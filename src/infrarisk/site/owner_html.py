@@ -53,14 +53,15 @@ class _Asset:
 def _path(kids: dict, start: str, targets: set) -> dict[str, list[dict]]:
     """One ownership path (fewest steps, edges in id order) from ``start`` to each target;
     ``kids``: node -> [(subject, edge, whether the subject is an asset)] in edge id order."""
-    parent: dict[str, dict] = {}
+    parent: dict[str, tuple] = {}  # node -> (the edge that reached it, its owner)
     seen, queue, found, want = {start}, deque([start]), 0, len(targets)
     while queue and found < want:
-        for w, e, is_asset in kids.get(queue.popleft(), ()):
+        v = queue.popleft()
+        for w, e, is_asset in kids.get(v, ()):
             if w in seen:
                 continue
             seen.add(w)
-            parent[w] = e
+            parent[w] = (e, v)
             if w in targets:
                 found += 1
             if not is_asset:
@@ -70,8 +71,8 @@ def _path(kids: dict, start: str, targets: set) -> dict[str, list[dict]]:
         if t in parent:
             steps, w = [], t
             while w != start:
-                steps.append(parent[w])
-                w = parent[w]["owner_entity_id"]
+                e, w = parent[w]
+                steps.append(e)
             out[t] = steps[::-1]
     return out
 
