@@ -1,5 +1,6 @@
-"""The owner pages' repeated parts written as strings equal, byte for byte, the Jinja loops they replace
-(the site's environment: autoescaping, trim_blocks, lstrip_blocks), on hostile and empty values."""
+"""The pages' repeated parts written as strings (the owner pages' pieces put together as the pages do,
+the foreign-stakes rows) equal, byte for byte, the Jinja loops they replace (the site's environment:
+autoescaping, trim_blocks, lstrip_blocks), on hostile and empty values."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def _jinja(src: str, **ctx) -> str:
 
 def _step(i: int, name) -> dict:
     return {"subject": name, "subject_url": None if i % 2 else f"x{i}'\".html", "share": name,
-            "is_control": i % 3 == 0, "refs_html": Markup("".join(f'<a href="#src-{n}">[{n}]</a>' for n in range(i % 3)))}
+            "is_control": i % 3 == 0, "refs_html": Markup(fragments.refs(range(1, i % 3 + 1)))}
 
 
 def _rows() -> list[dict]:
@@ -76,18 +77,27 @@ def _rows() -> list[dict]:
     return out
 
 
+def _holding_row(r: dict) -> str:
+    """A holdings row put together from its pieces, as the owner pages do."""
+    opening, cells, band = fragments.holding_asset(r["asset_id"], r["map_url"], r["name"], r["type_label"],
+                                                   r["country_code"], r["band"])
+    attrs, share = fragments.holding_share(r["share_min"], r["share_max"], r["share"])
+    path = " → ".join(f'{fragments.step_head(s["subject"], s["subject_url"], s["share"], s["is_control"])} '
+                      f'{s["refs_html"]}' for s in r["path"])
+    return (f'{opening}{attrs}{cells}{share}{"<td>yes</td>" if r["controls"] else "<td>no</td>"}\n{band}{path}'
+            "</td>\n</tr>\n")
+
+
 def test_holdings_rows_equal_the_template():
     rows = _rows()
-    assert "<tbody>\n" + str(fragments.holdings_rows(rows)) + "</tbody>" == _jinja(ROWS, rows=rows)
-    assert "<tbody>\n" + str(fragments.holdings_rows([])) + "</tbody>" == _jinja(ROWS, rows=[])
-    # steps that carry their head (as the owner pages' shared steps do) write the same
-    with_head = [{**r, "path": [{**s, "head_html": fragments.step_head(s)} for s in r["path"]]} for r in rows]
-    assert any(r["path"] for r in with_head)
-    assert fragments.holdings_rows(with_head) == fragments.holdings_rows(rows)
-    # rows that carry their asset's parts and their path as markup (as the owner pages' rows do) write the same
-    ready = [{**{k: v for k, v in r.items() if k != "path"}, "row_parts": fragments.asset_row_parts(r),
-              "path_html": fragments._path(r["path"])} for r in rows]
-    assert fragments.holdings_rows(ready) == fragments.holdings_rows(rows)
+    assert any(r["path"] for r in rows) and any(not r["path"] for r in rows)
+    for rs in (rows, []):
+        assert "<tbody>\n" + "".join(map(_holding_row, rs)) + "</tbody>" == _jinja(ROWS, rows=rs)
+
+
+def test_refs_are_links_to_the_numbered_sources():
+    assert fragments.refs(()) == ""
+    assert fragments.refs((3, 1)) == '<a href="#src-3">[3]</a><a href="#src-1">[1]</a>'
 
 
 def test_chain_and_below_items_equal_the_template():
@@ -95,31 +105,49 @@ def test_chain_and_below_items_equal_the_template():
              for i, v in enumerate(HOSTILE * 2)]
     above = [{"name": v, "url": None if i % 3 else f"{v}.html", "step": None if i % 5 == 4 else steps[i]}
              for i, v in enumerate(HOSTILE * 2)]
+
+    def chain(a: dict) -> str:
+        s = a["step"]
+        if s is None:
+            return fragments.chain_item(a["name"], a["url"])
+        return f'{fragments.chain_head(a["name"], a["url"], s["share"], s["control_basis"])} {s["refs_html"]}</li>\n'
+
+    def below(s: dict) -> str:
+        head = fragments.below_head(s["subject"], s["subject_url"], s["share"], s["is_control"], s["control_basis"])
+        return f'{head} {s["refs_html"]}</li>\n'
+
+    assert any(a["step"] is None for a in above) and any(s["control_basis"] for s in steps)
     for a in (above, []):
-        assert '<ol class="chain-steps">\n<li>x</li>\n' + str(fragments.chain_items(a)) + "</ol>" == \
-            _jinja(CHAIN, above=a)
+        assert '<ol class="chain-steps">\n<li>x</li>\n' + "".join(map(chain, a)) + "</ol>" == _jinja(CHAIN, above=a)
     for b in (steps, []):
-        assert "<ul>\n" + str(fragments.below_items(b)) + "</ul>" == _jinja(BELOW, below=b)
+        assert "<ul>\n" + "".join(map(below, b)) + "</ul>" == _jinja(BELOW, below=b)
 
 
 def test_svg_points_equal_the_template():
-    points = [{"x": 12.3 * i, "y": -4.0 + i, "colour": "#b2182b", "name": v, "band": v} for i, v in enumerate(HOSTILE)]
+    points = [{"x": 12.3 * i, "y": -4.0 + i, "colour": v or "#b2182b", "name": v, "band": v}
+              for i, v in enumerate(HOSTILE)]
     for pts in (points, []):
-        assert "<rect/>\n" + str(fragments.svg_points(pts)) + "</svg>" == _jinja(SVG, points=pts)
+        mine = "".join(f'<circle cx="{p["x"]:.1f}" cy="{p["y"]:.1f}'
+                       f'{fragments.circle_tail(p["colour"], p["name"], p["band"])}' for p in pts)
+        assert "<rect/>\n" + mine + "</svg>" == _jinja(SVG, points=[{**p, "x": round(p["x"], 1),
+                                                                     "y": round(p["y"], 1)} for p in pts])
 
 
 def test_total_rows_equal_the_template():
     totals = [{"label": v, "n": i, "n_controlled": 0 + (i > 2), "n_majority": i // 2} for i, v in enumerate(HOSTILE)]
     for t in (totals, []):
-        assert "<tbody>\n" + str(fragments.total_rows(t)) + "</tbody>" == _jinja(TOTALS, totals=t)
+        mine = "".join(f'{fragments.total_head(x["label"])}{x["n"]}</td><td>{x["n_controlled"]}</td>'
+                       f'<td>{x["n_majority"]}</td></tr>\n' for x in t)
+        assert "<tbody>\n" + mine + "</tbody>" == _jinja(TOTALS, totals=t)
 
 
 def test_source_items_equal_the_template():
     srcs = [{"n": i + 1, "url": v, "title": v, "date": None if i % 2 else f"2026-0{i + 1}-01",
              "is_http": i % 3 == 0} for i, v in enumerate(HOSTILE)]
     for s in (srcs, []):
-        assert ('<ol class="owner-sources">\n' + str(fragments.source_items(s)) + "</ol>"
-                == _jinja(SOURCES, page_sources=s))
+        mine = "".join(f'<li id="src-{x["n"]}{fragments.source_tail(x["url"], x["title"], x["date"], x["is_http"])}'
+                       for x in s)
+        assert '<ol class="owner-sources">\n' + mine + "</ol>" == _jinja(SOURCES, page_sources=s)
 
 
 def test_escape_is_the_templates():

@@ -148,22 +148,6 @@ def test_slugs_are_safe_and_unique():
     assert owner_pages.slugs(ids) == s
 
 
-def test_shared_parts_change_no_page(site):
-    """The fixed fields and sources worked out once per site give every page's context as worked out alone."""
-    s, _ = site
-    con = duckdb.connect(str(s.db_path), read_only=True)
-    try:
-        d = owner_pages.collect(con)
-    finally:
-        con.close()
-    rel = {e: Path(u).name for e, u in owner_pages.owner_urls(d).items()}
-    shared = owner_pages.Shared()
-    assert len(rel) > 100
-    for eid in sorted(rel):
-        assert owner_pages.page_context(d, eid, rel, shared) == owner_pages.page_context(d, eid, rel)
-    assert shared.edges and shared.links
-
-
 @pytest.mark.parametrize("title", ["Plain Name S.A.", "<img src=x onerror=alert(1)>", "Tom & Jerry's \"Co\"",
                                    "Zürich → Ω", "a&amp;b", "", None, "\x00title\x00"])
 def test_frame_and_main_part_equal_the_whole_template(title):

@@ -53,7 +53,7 @@ def write_networks(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict]:
 
 def write_owners(ex: Extras, out_dir: Path, common: dict) -> None:
     """``owners/<slug>.html``, one per owner; ``common`` is the pages' shared context."""
-    owner_pages.write_owner_pages(ex.owners, Path(out_dir), **common)
+    owner_pages.write_owner_pages(ex.owners, Path(out_dir), urls=ex.owner_urls, **common)
 
 
 def write_api(sb: "SiteBuilder", ex: Extras, out_dir: Path, changes=None) -> None:

@@ -1,18 +1,21 @@
 """The long, repeated parts of pages as HTML strings, written without a template call per value.
 
-Contract: each function takes the rows a page's context holds and returns the markup of one
-repeated part of its template — of ``owner.html`` (rows of :func:`.owner_pages.page_context`):
-:func:`chain_items` (the control chain above), :func:`below_items` (the entities directly below),
-:func:`holdings_rows` (the rows of the holdings table with their ownership paths),
-:func:`svg_points` (the circles of the inline map), :func:`total_rows` (a totals table's
-rows) and :func:`source_items` (the numbered sources); of ``assets.html`` (rows of
-:meth:`.builder.SiteBuilder.assets_rows`): :func:`asset_rows` — as
-:class:`~markupsafe.Markup`, byte for byte what the Jinja loops they replace wrote with
-``trim_blocks``/``lstrip_blocks``: every value from data is escaped exactly as the
-template's autoescaping does (:func:`esc`: ``markupsafe``'s escaping of text, or the same five
-replacements in Python;
-markup such as ``refs_html`` passes as it is). A site of 100,000 assets has hundreds of
-thousands of these values; one Jinja expression each was most of those pages' time.
+Contract: each function takes values from data and returns markup, as a ``str``, byte for byte
+what the Jinja loops they replace wrote with ``trim_blocks``/``lstrip_blocks``: every value
+from data is escaped exactly as the template's autoescaping does (:func:`esc`: ``markupsafe``'s
+escaping of text, or the same five replacements in Python); markup passes as it is.
+
+- The owner pages (:mod:`.owner_html`) are put together from pieces each worked out once per
+  site and joined per page: :func:`who`, :func:`refs` (links to a page's numbered sources),
+  :func:`step_head` (a step of an ownership path without its sources), :func:`chain_head` and
+  :func:`chain_item` (a step of the control chain above), :func:`below_head` (an entity
+  directly below), :func:`holding_asset` and :func:`holding_share` (the parts of a holdings
+  row), :func:`circle_tail` (a circle of the inline map), :func:`total_head` (a totals row)
+  and :func:`source_tail` (a numbered source).
+- ``assets.html`` (rows of :meth:`.builder.SiteBuilder.assets_rows`): :func:`asset_rows`.
+
+A site of 100,000 assets has hundreds of thousands of these values; one Jinja expression each
+was most of those pages' time.
 """
 
 from __future__ import annotations
@@ -49,93 +52,95 @@ def esc(value) -> str:
     return _escape_inner(value)
 
 
-def step_head(s: dict) -> Markup:
-    """A step of an ownership path without its sources: the subject (a link to its page if it has
-    one), the share and whether the step controls."""
-    subject = esc(s["subject"])
-    who = f'<a href="{esc(s["subject_url"])}">{subject}</a>' if s["subject_url"] else subject
-    return Markup(f'{who} {esc(s["share"])}{" (controls)" if s["is_control"] else ""}')
+def who(name, url) -> str:
+    """A name, as a link to ``url`` when there is one (``owner.html``'s ``who`` macro).
 
-
-def _path(steps: list[dict]) -> str:
-    """The steps of a path, each as :func:`step_head` (``head_html`` when the step has it) and its sources."""
-    return " → ".join([f'{s.get("head_html") or step_head(s)} {s["refs_html"]}' for s in steps])
-
-
-def _who(name, url) -> str:
-    """A name, as a link to ``url`` when there is one (``owner.html``'s ``who`` macro)."""
+    Examples
+    --------
+    >>> who("A & B", "a-b.html"), who("A & B", None)
+    ('<a href="a-b.html">A &amp; B</a>', 'A &amp; B')
+    """
     return f'<a href="{esc(url)}">{esc(name)}</a>' if url else esc(name)
 
 
-def chain_items(above: list[dict]) -> Markup:
-    """The ``<li>`` of each step of the control chain above an owner, each followed by a newline."""
-    out = []
-    for a in above:
-        s = a["step"]
-        if s:
-            basis = f', {esc(s["control_basis"])}' if s["control_basis"] else ""
-            out.append(f'<li>controlled by {_who(a["name"], a["url"])} — {esc(s["share"])}{basis} '
-                       f'{s["refs_html"]}</li>\n')
-        else:
-            out.append(f'<li>controlled by {_who(a["name"], a["url"])}</li>\n')
-    return Markup("".join(out))
+def refs(numbers) -> str:
+    """Links to the sources numbered ``numbers`` on a page (integers: markup made here, not from data).
+
+    Examples
+    --------
+    >>> refs((2, 5))
+    '<a href="#src-2">[2]</a><a href="#src-5">[5]</a>'
+    """
+    return "".join([f'<a href="#src-{n}">[{n}]</a>' for n in numbers])
 
 
-def below_items(below: list[dict]) -> Markup:
-    """The ``<li>`` of each entity directly below an owner, each followed by a newline."""
-    out = []
-    for s in below:
-        ctl = (f' (controls{": " + esc(s["control_basis"]) if s["control_basis"] else ""})' if s["is_control"]
-               else "")
-        out.append(f'<li>{_who(s["subject"], s["subject_url"])}: {esc(s["share"])}{ctl} {s["refs_html"]}</li>\n')
-    return Markup("".join(out))
+def step_head(subject, url, share, is_control) -> str:
+    """A step of an ownership path without its sources: the subject (a link to its page if it has
+    one), the share and whether the step controls. The step is ``step_head + " " + refs``, and a
+    path its steps joined by ``" → "``."""
+    return f'{who(subject, url)} {esc(share)}{" (controls)" if is_control else ""}'
 
 
-def asset_row_parts(r: dict) -> tuple[str, str, str]:
-    """The parts of a holdings row that depend on the asset only: its escaped id, its name and host
-    cells, its band cell."""
-    return (esc(r["asset_id"]),
-            f'<td><a href="{esc(r["map_url"])}">{esc(r["name"])}</a><br>'
-            f'<span class="meta">{esc(r["type_label"])}</span></td>\n<td>{esc(r["country_code"])}</td>\n',
-            f'<td><span class="band band-{esc(r["band"])}">{esc(r["band"])}</span></td>\n')
+def chain_head(name, url, share, basis) -> str:
+    """A step of the control chain above an owner, up to its sources: ``chain_head + " " + refs +
+    "</li>\\n"``."""
+    return f'<li>controlled by {who(name, url)} — {esc(share)}{", " + esc(basis) if basis else ""}'
 
 
-def holdings_rows(rows: list[dict]) -> Markup:
-    """The ``<tr>`` rows of the holdings table, each followed by a newline. A row may carry its
-    :func:`asset_row_parts` (``row_parts``) and its path as markup (``path_html``, the
-    :func:`_path` of its ``path``), worked out once elsewhere."""
-    out = []
-    for r in rows:
-        aid, cells, band = r.get("row_parts") or asset_row_parts(r)
-        path = r["path_html"] if "path_html" in r else _path(r["path"])
-        out.append(f'<tr data-asset-id="{aid}" data-share-min="{"%.9f" % r["share_min"]}" '
-                   f'data-share-max="{"%.9f" % r["share_max"]}">\n{cells}<td>{esc(r["share"])}</td>\n'
-                   f'<td>{"yes" if r["controls"] else "no"}</td>\n{band}<td>{path}</td>\n</tr>\n')
-    return Markup("".join(out))
+def chain_item(name, url) -> str:
+    """A step of the control chain above an owner with no recorded link: the whole ``<li>`` and its newline."""
+    return f'<li>controlled by {who(name, url)}</li>\n'
 
 
-def svg_points(points: list[dict]) -> Markup:
-    """The ``<circle>`` of each asset on the inline map, each followed by a newline."""
-    return Markup("".join(
-        f'<circle cx="{p["x"]}" cy="{p["y"]}" r="4" fill="{esc(p["colour"])}" stroke="#222" '
-        f'stroke-width="0.5"><title>{esc(p["name"])} ({esc(p["band"])})</title></circle>\n' for p in points))
+def below_head(subject, url, share, is_control, basis) -> str:
+    """An entity directly below an owner, up to its sources: ``below_head + " " + refs + "</li>\\n"``."""
+    ctl = f' (controls{": " + esc(basis) if basis else ""})' if is_control else ""
+    return f'<li>{who(subject, url)}: {esc(share)}{ctl}'
 
 
-def total_rows(totals: list[dict]) -> Markup:
-    """The rows of a totals table (by host country or by asset type), each followed by a newline."""
-    return Markup("".join(
-        f'<tr><td>{esc(t["label"])}</td><td>{t["n"]}</td><td>{t["n_controlled"]}</td>'
-        f'<td>{t["n_majority"]}</td></tr>\n' for t in totals))
+def holding_asset(asset_id, map_url, name, type_label, country_code, band) -> tuple[str, str, str]:
+    """The parts of a holdings row that depend on the asset only: the row's opening up to its
+    share attributes, the name and host cells, the band cell with the opening of the path cell.
+
+    A row is ``open + attrs + cells + share_cell + controls_cell + band + path + "</td>\\n</tr>\\n"``
+    (:func:`holding_share`: ``attrs``, ``share_cell``; ``controls_cell``: ``"<td>yes</td>\\n"`` or
+    ``"<td>no</td>\\n"``).
+    """
+    return (f'<tr data-asset-id="{esc(asset_id)}" ',
+            f'<td><a href="{esc(map_url)}">{esc(name)}</a><br>'
+            f'<span class="meta">{esc(type_label)}</span></td>\n<td>{esc(country_code)}</td>\n',
+            f'<td><span class="band band-{esc(band)}">{esc(band)}</span></td>\n<td>')
 
 
-def source_items(sources: list[dict]) -> Markup:
-    """The ``<li>`` of each numbered source, each followed by a newline."""
-    out = []
-    for s in sources:
-        title = esc(s["title"])
-        link = f'<a href="{esc(s["url"])}" rel="noopener">{title}</a>' if s["is_http"] else title
-        out.append(f'<li id="src-{s["n"]}">{link}{", " + esc(s["date"]) if s["date"] else ""}</li>\n')
-    return Markup("".join(out))
+def holding_share(share_min: float, share_max: float, share) -> tuple[str, str]:
+    """The parts of a holdings row that depend on the look-through share only: the share
+    attributes that close the row's opening tag, and the share cell (:func:`holding_asset`).
+
+    Examples
+    --------
+    >>> holding_share(0.5, 1.0, "50–100%")
+    ('data-share-min="0.500000000" data-share-max="1.000000000">\\n', '<td>50–100%</td>\\n')
+    """
+    return (f'data-share-min="{"%.9f" % share_min}" data-share-max="{"%.9f" % share_max}">\n',
+            f'<td>{esc(share)}</td>\n')
+
+
+def circle_tail(colour, name, band) -> str:
+    """A circle of the inline map after its position: ``'<circle cx="X" cy="Y' + circle_tail``."""
+    return (f'" r="4" fill="{esc(colour)}" stroke="#222" stroke-width="0.5">'
+            f'<title>{esc(name)} ({esc(band)})</title></circle>\n')
+
+
+def total_head(label) -> str:
+    """A row of a totals table up to its counts: ``total_head + "N</td><td>C</td><td>M</td></tr>\\n"``."""
+    return f'<tr><td>{esc(label)}</td><td>'
+
+
+def source_tail(url, title, date, is_http) -> str:
+    """A numbered source after its number: ``'<li id="src-N' + source_tail``; a link when the URL
+    is http(s), its date when known."""
+    link = f'<a href="{esc(url)}" rel="noopener">{esc(title)}</a>' if is_http else esc(title)
+    return f'">{link}{", " + esc(date) if date else ""}</li>\n'
 
 
 def _unlocode(code) -> str:
