@@ -84,7 +84,7 @@ def main(argv=None) -> dict:
         for d in files:
             (out / d["href"]).write_bytes(csv_text(d["rows"], d["columns"]).encode("utf-8"))
         cpu["vendor_downloads"], _ = best_cpu(lambda: vendor_downloads.write(con, out), args.runs)
-        cpu["write_api"], _ = best_cpu(lambda: extras.write_api(sb, ex, out, changes), args.runs)
+        cpu["write_api"], _ = best_cpu(lambda: extras.write_api(sb, ex.owner_urls, out, changes), args.runs)
     finally:
         con.close()
         if args.out is None:

@@ -31,7 +31,7 @@ import duckdb
 
 from ..profiles import Profile
 from ..settings import Settings
-from . import downloads, extras, jsonapi, mapdata, pages
+from . import downloads, extras, mapdata, pages
 from .builder import SiteBuilder
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -248,7 +248,7 @@ def _parts(p: Prepared) -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection],
         ("map", lambda con: pages.map_files(sb, md, p.dls, out)),
         ("pages", lambda con: pages.other_pages(con, sb, md, p.settings, p.profile, out, p.changes)),
         ("downloads", lambda con: downloads.write_sets(downloads.download_sets(sb, md), out)),
-        ("api", lambda con: jsonapi.write_api(sb, out, p.owner_urls, p.changes)),
+        ("api", lambda con: extras.write_api(sb, p.owner_urls, out, p.changes)),
         ("sources", lambda con: pages.sources_page(sb, out, p.network_downloads)),
     ]
 

@@ -56,7 +56,8 @@ def write_owners(ex: Extras, out_dir: Path, common: dict) -> None:
     owner_pages.write_owner_pages(ex.owners, Path(out_dir), urls=ex.owner_urls, **common)
 
 
-def write_api(sb: "SiteBuilder", ex: Extras, out_dir: Path, changes=None) -> None:
+def write_api(sb: "SiteBuilder", owner_urls: dict[str, str], out_dir: Path, changes=None) -> None:
     """``api/v1/``: the JSON files and their OpenAPI document (reads tables through ``sb.con``);
+    ``owner_urls`` as :meth:`Extras.common` holds them (the API links owner pages by them);
     ``changes`` as :func:`.jsonapi.write_api` takes it."""
-    jsonapi.write_api(sb, Path(out_dir), ex.owner_urls, changes)
+    jsonapi.write_api(sb, Path(out_dir), owner_urls, changes)
