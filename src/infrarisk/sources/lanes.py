@@ -32,10 +32,10 @@ The child's tables come over part by part, while it still loads: it writes the a
 tables, and then each group's as soon as that group is loaded, into a database file of their own
 (one part) and says so through a pipe; this process copies each finished part into its database
 between its own groups and, once the queue is empty, as the remaining parts finish (so most of the
-copying is done while the child still loads, and the queue balances it). The database then holds
-the same tables, and the problem log the same entries in the same order, as :func:`infrarisk.sources.load_all` writes loading in
-turn (tested), whichever process loaded which group; nothing the child loaded is used unless
-every folder verified. Any failure reaps the child. Without a child (one process, or nothing
+copying is done while the child still loads, and the queue balances it: :mod:`._parts`). The
+database then holds the same tables, and the problem log the same entries in the same order, as
+:func:`infrarisk.sources.load_all` writes loading in turn (tested), whichever process loaded which
+group; nothing the child loaded is used unless every folder verified. Any failure reaps the child. Without a child (one process, or nothing
 to split) every source is loaded in turn after the verification.
 """
 
@@ -300,7 +300,7 @@ class LoadLanes:
 
         It loads into a database in memory (spilling to a folder beside the build's file if it must)
         and writes the absent sources' tables, then each group's once it is loaded, into the file of
-        a part (:meth:`_write_part`), which the first process copies. The shared sources are loaded
+        a part (:meth:`._parts.Parts.send`), which the first process copies. The shared sources are loaded
         here a second time, only what the groups' loaders read of them (their tables are not sent;
         their problems are the first process's): that costs this process the time the first one
         spends on them, which it would otherwise spend waiting. Each folder is taken as it is (its
@@ -362,12 +362,7 @@ class LoadLanes:
             if self.queue is not None:
                 self.queue.close()
                 self.queue = None
-            self._close_parts()
             self._clean()
-
-    def _close_parts(self) -> None:
-        if self.parts is not None:
-            self.parts.close()
 
     def _abandon(self) -> None:
         """This process failed: stop the child taking groups and wait for it (its result unused)."""
@@ -382,11 +377,11 @@ class LoadLanes:
             if self.queue is not None:
                 self.queue.close()
                 self.queue = None
-            self._close_parts()
             self._clean()
 
     def _clean(self) -> None:
         if self.parts is not None:
+            self.parts.close()
             self.parts.clean()
         shutil.rmtree(f"{self.lane_db}.spill", ignore_errors=True)
 
