@@ -1,10 +1,10 @@
 """Tables handed from the second load process to the first, part by part, while it still loads.
 
 Contract: :class:`Parts` is made before the fork (:class:`~infrarisk.sources.lanes.LoadLanes`);
-its pipe is the only channel. The child :meth:`~Parts.send`\\ s a set of its tables as one part:
-they are written into a database file of their own beside the build's (``<base>.part<n>``,
-committed straight into the file, no log first) and the part's number goes up the pipe; it
-:meth:`~Parts.finish`\\ es by closing its end. This process :meth:`~Parts.copy`\\ s the finished
+its pipe is the only channel. In the child, the tables made inside :meth:`~Parts.writing` go into a
+database file of their own beside the build's (``<base>.part<n>``: the connection's default database
+meanwhile, its own tables still found by name), closed at the end of the block, and the part's number
+goes up the pipe; the child :meth:`~Parts.finish`\\ es by closing its end. This process :meth:`~Parts.copy`\\ s the finished
 parts into its database (those finished so far, or, waiting, every part until the child's end is
 closed), removing each file once copied; :attr:`~Parts.copied` lists the tables copied.
 :meth:`~Parts.clean` removes whatever files are left (a failure).
@@ -15,6 +15,7 @@ from __future__ import annotations
 import glob
 import os
 import select
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -41,19 +42,27 @@ class Parts:
         os.close(self._read)
         self._read = None
 
-    def send(self, con: duckdb.DuckDBPyConnection, part: int, tables: list[str]) -> None:
-        """Write ``tables`` of ``con`` into the file of ``part`` and name the part to the other process."""
+    @contextmanager
+    def writing(self, con: duckdb.DuckDBPyConnection, part: int):
+        """The tables ``con`` creates in the block go into the file of ``part`` (its default database
+        meanwhile; the tables of its own database are still found by name), which is then closed and
+        named to the other process. Yields the list the names of the part's tables are put in once the
+        block ends (nothing is sent when it raises)."""
+        home = con.execute("SELECT current_database()").fetchall()[0][0]
         con.execute(f"ATTACH '{self.path(part).as_posix()}' AS lane_part")
+        names: list[str] = []
         try:
-            # a part is written once: straight into its file at the commit, without writing a log first
-            con.execute("SET checkpoint_threshold = '0b'")
-            con.execute("BEGIN")
-            for t in tables:
-                con.execute(f'CREATE TABLE lane_part.main."{t}" AS SELECT * FROM main."{t}"')
-            con.execute("COMMIT")
+            con.execute("USE lane_part")
+            con.execute(f"SET search_path = 'lane_part.main,{home}.main'")
+            yield names
+            names += [r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'lane_part' "
+                "AND table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1").fetchall()]
         finally:
+            con.execute(f"USE {home}")
             con.execute("DETACH lane_part")  # written and closed: the other process may read it
-        os.write(self._write, part.to_bytes(2, "big"))
+        if names:
+            os.write(self._write, part.to_bytes(2, "big"))
 
     def finish(self) -> None:
         """The child has no more parts (the other process reads to here)."""

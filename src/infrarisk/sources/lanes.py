@@ -298,9 +298,9 @@ class LoadLanes:
     def _there(self) -> _LaneResult:
         """The child: load the shared sources and the groups it takes, sending each group's tables.
 
-        It loads into a database in memory (spilling to a folder beside the build's file if it must)
-        and writes the absent sources' tables, then each group's once it is loaded, into the file of
-        a part (:meth:`._parts.Parts.send`), which the first process copies. The shared sources are loaded
+        The shared sources' tables are in a database in memory (spilling to a folder beside the
+        build's file if it must); the absent sources' tables, then each group's, go into the file of
+        a part (:meth:`._parts.Parts.writing`), which the first process copies once it is closed. The shared sources are loaded
         here a second time, only what the groups' loaders read of them (their tables are not sent;
         their problems are the first process's): that costs this process the time the first one
         spends on them, which it would otherwise spend waiting. Each folder is taken as it is (its
@@ -318,20 +318,11 @@ class LoadLanes:
         con = db.connect(None)  # its tables leave by the parts' files
         con.execute(f"SET temp_directory = '{self.lane_db.as_posix()}.spill'")
         loaded, tables = [], []
-
-        def send(part: int, names: set[str]) -> None:
-            if names:
-                t = time.perf_counter()
-                self.parts.send(con, part, sorted(names))
-                tables.extend(names)
-                for name in names:
-                    con.execute(f'DROP TABLE "{name}"')
-                timings["parts written"] = round(timings.get("parts written", 0.0) + time.perf_counter() - t, 3)
         try:
             con.execute(f"SET memory_limit = '{self.settings.duckdb_memory_limit}'")
-            logs = {ABSENT: self._load_absent(con)}
-            absent = set(db.tables(con))
-            send(0, absent)
+            with self.parts.writing(con, 0) as names:
+                logs = {ABSENT: self._load_absent(con)}
+            tables += names
             clock("absent sources")
             for src in self.plan.shared:  # for the groups' loaders only: its tables and problems are not sent
                 take(src)
@@ -339,12 +330,12 @@ class LoadLanes:
                 getattr(mod, "load_for_dependents", mod.load)(con, self.settings, ProblemLog())
             clock("shared")
             for i in self.queue.take():
-                before = set(db.tables(con))
-                for src in self.plan.groups[i]:
-                    take(src)
-                    logs[src.id] = self._load_one(con, src)
-                    loaded.append(src.id)
-                send(i + 1, set(db.tables(con)) - before)  # and dropped here: no later group reads them
+                with self.parts.writing(con, i + 1) as names:  # the group's tables, sent once it is loaded
+                    for src in self.plan.groups[i]:
+                        take(src)
+                        logs[src.id] = self._load_one(con, src)
+                        loaded.append(src.id)
+                tables += names
             clock("groups")
         except BaseException:
             self.queue.drain()  # the first process stops taking groups
