@@ -249,3 +249,15 @@ def test_conflicts_equal_the_pandas_reference(monkeypatch):
     df = df.sort_values(["entity_id", "field", "value", "source_id"], kind="mergesort")
     assert got == [tuple(None if pd.isna(v) else v for v in t) for t in df.itertuples(index=False, name=None)]
     assert {t[0] for t in got} == {"E0", "E1", "E5"}
+
+
+def test_the_tables_sort_by_their_key_values_as_the_nulls_last_key_sorts_them():
+    import random
+    from operator import itemgetter
+
+    from infrarisk.integrate.matching import _nulls_last
+
+    rnd = random.Random(7)
+    rows = [(rnd.choice("abc"), rnd.randint(1, 5), rnd.choice(["x", "y"]), i) for i in range(300)]
+    for at in ([0, 1, 2], [2], [1, 0]):
+        assert sorted(rows, key=itemgetter(*at)) == sorted(rows, key=_nulls_last(at))

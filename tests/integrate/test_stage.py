@@ -60,3 +60,49 @@ def test_as_of_date_reaches_the_links_model(tmp_path):
         counts[as_of] = con.execute("SELECT count(*) FILTER (WHERE is_current) FROM core_ownership__links "
                                     "WHERE source_id = 'curated'").fetchone()[0]
     assert counts[None] > 0 and counts["2000-01-01"] == 0  # the tiny stakes are dated 2024
+
+
+def test_the_asset_tables_made_beside_matching_are_those_made_in_turn(tmp_path):
+    from tests.conftest import REPO_DATASETS
+
+    settings = Settings.load(environ={}, datasets_dir=REPO_DATASETS, registry_db_path=tmp_path / "none.duckdb")
+    con, log = connect(tmp_path / "a.duckdb"), ProblemLog()
+    load_all(con, settings, log)
+    con.execute("CHECKPOINT")
+    con.close()
+    (tmp_path / "b.duckdb").write_bytes((tmp_path / "a.duckdb").read_bytes())
+
+    def contents(c) -> dict:
+        return {t: c.execute(f'SELECT * FROM "{t}"').fetchall() for t in db.tables(c)}
+    beside = connect(tmp_path / "a.duckdb")
+    from infrarisk.sources.registry.load import load as load_registry
+    load_registry(beside, settings, ProblemLog())
+    integrate.run(beside, settings, ProblemLog())
+    in_turn = connect(tmp_path / "b.duckdb")
+    load_registry(in_turn, settings, ProblemLog())
+    integrate.prepare(in_turn, settings, ProblemLog())
+    integrate.asset_tables(in_turn)
+    for table in integrate.OWNERSHIP_TABLES:
+        db.run_sql(in_turn, f"integrate/{table}", integrate.link_params(settings) if table.endswith("__links") else None)
+    a, b = contents(beside), contents(in_turn)
+    assert sorted(a) == sorted(b) and set(integrate.TABLES) <= set(a)
+    assert [t for t in a if a[t] != b[t]] == []
+    assert len(a["core_assets__assets"]) > 5000 and len(a["core_ownership__links"]) > 5000
+
+
+def test_a_failure_beside_matching_is_raised_by_the_stage(tmp_path, monkeypatch):
+    import pytest
+
+    from infrarisk.integrate import census
+
+    ds = write_layer_datasets(tmp_path / "datasets")
+    settings = Settings.load(environ={}, datasets_dir=ds)
+    con, log = connect(None), ProblemLog()
+    load_all(con, settings, log)
+
+    def broken(c):
+        raise RuntimeError("the census map broke")
+    monkeypatch.setattr(census, "terminal_map", broken)
+    with pytest.raises(RuntimeError, match="census map broke"):
+        integrate.run(con, settings, log)
+    assert "core_ownership__links" not in db.tables(con)

@@ -163,7 +163,7 @@ def test_a_folder_changed_after_its_verification_fails_the_load(tmp_path, monkey
 
 
 def test_a_loader_failing_in_the_child_raises_here_with_its_traceback(tmp_path, monkeypatch):
-    mod = import_module("infrarisk.sources.unlocode.load")  # shared: the child loads it too
+    mod = import_module("infrarisk.sources.naturalearth.load")  # shared: the child loads it too
     me = os.getpid()
     real = mod.load
 
@@ -176,3 +176,22 @@ def test_a_loader_failing_in_the_child_raises_here_with_its_traceback(tmp_path, 
         _load(tmp_path / "out", REPO_DATASETS, split=True)
     assert any("the second lane of the load stage" in n for n in info.value.__notes__)
     assert sorted(q.name for q in (tmp_path / "out").iterdir()) == ["db.duckdb"]
+
+
+def test_the_child_loads_of_a_shared_source_only_what_the_groups_loaders_read(tmp_path, monkeypatch):
+    mod = import_module("infrarisk.sources.unlocode.load")
+    me = os.getpid()
+    real, calls = mod.load, []
+
+    def here_only(*a, **k):  # UN/LOCODE's locations: loaded in this process only
+        if os.getpid() != me:
+            os._exit(3)  # the child's result would be lost: the load fails
+        calls.append(me)
+        return real(*a, **k)
+    monkeypatch.setattr(mod, "load", here_only)
+    one_rows, one_log, _ = _load(tmp_path / "one", REPO_DATASETS, split=False)
+    two_rows, two_log, _ = _load(tmp_path / "two", REPO_DATASETS, split=True)
+    assert calls == [me, me]
+    assert sorted(one_rows) == sorted(two_rows) and [t for t in one_rows if one_rows[t] != two_rows[t]] == []
+    assert len(two_rows["raw_unlocode__locations"]) > 30000
+    assert one_log.problems == two_log.problems and one_log.stats == two_log.stats

@@ -36,6 +36,8 @@ the file and row where the name occurs.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import duckdb
 import pandas as pd
 import pyarrow as pa
@@ -297,7 +299,11 @@ def write_tables(con: duckdb.DuckDBPyConnection, result: match.MatchResult, enti
     for table, rows, cols, keys in (("core_match__names", names, NAME_COLS, ["name", "scope"]),
                                     ("core_match__mentions", ms, MENTION_COLS, ["file", "row", "name"]),
                                     ("core_match__entities", ents, ENTITY_COLS, ["entity_id"])):
-        rows.sort(key=_nulls_last([cols.index(k) for k in keys]))
+        at = [cols.index(k) for k in keys]
+        if any(r[i] is None for r in rows for i in at):
+            rows.sort(key=_nulls_last(at))
+        else:  # no NULL in the key: the same order, by the values themselves
+            rows.sort(key=itemgetter(*at))
         db.write_columns(con, table, dict(zip(cols, zip(*rows))) if rows else {c: [] for c in cols},
                          {c: _TYPES.get(c, pa.string()) for c in cols})
 

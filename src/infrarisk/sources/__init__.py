@@ -4,7 +4,9 @@ Contract: a source is one folder ``datasets/<id>/`` with a ``manifest.toml`` plu
 package ``infrarisk.sources.<package>`` (named by the manifest's ``package`` key) holding
 ``SOURCE_ID``, ``load.load(con, settings, log)``, ``derive.build(shared, out_dir) -> Manifest``
 (absent for a hand-written source such as ``matching``) and optionally ``fetch.py`` (what ``infrarisk fetch`` needs beyond the manifest's
-``[refresh]`` table). There is no list of sources in code:
+``[refresh]`` table) and ``load.load_for_dependents(con, settings, log)`` (only the tables the
+loaders of the sources that depend on it read: what the build's second load process needs of a
+source it loads for those loaders alone, :mod:`.lanes`). There is no list of sources in code:
 
 - :func:`discover` reads every manifest of ``datasets/`` and orders the sources by their
   ``depends_on`` (topologically, ties by id);

@@ -15,25 +15,33 @@ Contract
 build opens its database or starts a thread (neither survives a fork) — and makes the queue of
 groups (:class:`~infrarisk.parallel.WorkQueue`) both processes take from. The child writes the
 empty tables of the source packages without a dataset folder, loads the shared sources and then
-one group after another from the queue into its own database file, each source with its own
+one group after another from the queue into its own database (in memory), each source with its own
 problem log; loading the shared sources a second time costs it the time it would otherwise
-spend waiting for them, and spares handing tables over. Meanwhile this process verifies every
+spend waiting for them, and spares handing tables over. Of a shared source it loads only what the
+groups' loaders read, when the source's loader says what that is (``load_for_dependents``, e.g.
+UN/LOCODE's country codes without its 30,000 locations). Meanwhile this process verifies every
 dataset folder against its manifest (:meth:`~LoadLanes.verify`; a failure raises one
 :class:`~infrarisk.errors.ManifestError` naming every failing folder in name order, as
 :func:`~infrarisk.sources.manifest.verify_all` does, and stops the child), loads the registry,
 the shared sources and the groups it takes (:meth:`~LoadLanes.load`), then checks that every
 folder the child loaded had the files verified here (size, time and inode of each file, taken
-by the child before it read them), copies the tables of the child's groups and of the absent
-sources (in name order) and merges every source's problems and row counts in load order (the
-shared sources' from this process). The database then holds the same tables, and the problem
-log the same entries in the same order, as :func:`infrarisk.sources.load_all` writes loading in
-turn (tested), whichever process loaded which group; nothing the child loaded is used unless
-every folder verified. Any failure reaps the child. Without a child (one process, or nothing
+by the child before it read them) and merges every source's problems and row counts in load order
+(the shared sources' from this process).
+
+The child's tables come over part by part, while it still loads: it writes the absent sources'
+tables, and then each group's as soon as that group is loaded, into a database file of their own
+(one part) and says so through a pipe; this process copies each finished part into its database
+between its own groups and, once the queue is empty, as the remaining parts finish (so most of the
+copying is done while the child still loads, and the queue balances it: :mod:`._parts`). The
+database then holds the same tables, and the problem log the same entries in the same order, as
+:func:`infrarisk.sources.load_all` writes loading in turn (tested), whichever process loaded which
+group; nothing the child loaded is used unless every folder verified. Any failure reaps the child. Without a child (one process, or nothing
 to split) every source is loaded in turn after the verification.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -46,6 +54,7 @@ from ..errors import ManifestError
 from ..problems import ProblemLog
 from . import Source, discover, packages
 from . import _load
+from ._parts import Parts
 from .manifest import Manifest, list_sources, read_manifest, verify
 
 #: the problem log key of the absent sources' loaders (they run before the sources, in turn)
@@ -144,7 +153,7 @@ class _LaneResult:
     """What the child sends back."""
 
     keys: dict[str, tuple]  # the files of each folder it loaded, as it read them (by folder name)
-    tables: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)  # every table of its parts
     logs: dict[str, ProblemLog] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     loaded: list[str] = field(default_factory=list)  # the ids of the sources of the groups it took
@@ -158,7 +167,8 @@ class LoadLanes:
     settings : Settings
         The build's settings.
     db_path : Path
-        The build's database file; the child's files are made beside it and removed.
+        The build's database file; the child's files (its parts, a folder it may spill into) are made
+        beside it and removed.
     """
 
     def __init__(self, settings, db_path: Path) -> None:
@@ -174,6 +184,13 @@ class LoadLanes:
         self.child_timings: dict[str, float] = {}
         self.loaded_here: list[str] = []
         self.loaded_there: list[str] = []
+        #: how the child's tables come over (made before the fork)
+        self.parts: Parts | None = None
+
+    @property
+    def copied(self) -> list[str]:
+        """The tables of the child's parts copied here."""
+        return self.parts.copied if self.parts is not None else []
 
     @property
     def split(self) -> bool:
@@ -186,7 +203,11 @@ class LoadLanes:
         if self.split:
             self._clean()
             self.queue = parallel.WorkQueue(len(self.plan.groups))
-            self.child = parallel.Child(self._there, "the second lane of the load stage")
+            self.parts = Parts(self.lane_db)
+            try:
+                self.child = parallel.Child(self._there, "the second lane of the load stage")
+            finally:
+                self.parts.forked_parent()
         return self
 
     def verify(self) -> None:
@@ -217,16 +238,21 @@ class LoadLanes:
                 for src in self.plan.groups[i]:
                     logs[src.id] = self._load_one(con, src)
                     self.loaded_here.append(src.id)
+                if self.child:
+                    self.parts.copy(con, wait=False)  # those the child finished meanwhile
             clock("groups")
+            if self.child:
+                self.parts.copy(con, wait=True)  # the rest, as the child finishes them
+                clock("copying the rest")
         except BaseException:
             self._abandon()
             raise
         if self.child:
             theirs = self._join()
-            clock("waiting")
             self._check(theirs.keys)
-            self._take_tables(con, theirs.tables)
-            clock("copy back")
+            if sorted(self.copied) != sorted(theirs.tables):
+                raise RuntimeError(f"the second load lane wrote {sorted(theirs.tables)}, "
+                                   f"but {sorted(self.copied)} came over")
             logs.update(theirs.logs)
             self.child_timings, self.loaded_there = theirs.timings, theirs.loaded
         manifests = self.mine.manifests
@@ -270,13 +296,16 @@ class LoadLanes:
         return one
 
     def _there(self) -> _LaneResult:
-        """The child: load the shared sources and the groups it takes into its own file.
+        """The child: load the shared sources and the groups it takes, sending each group's tables.
 
-        The shared sources are loaded here a second time (their tables, which the groups'
-        loaders read, are not sent back; their problems are the first process's): that costs this
-        process the time the first one spends on them, which it would otherwise spend waiting.
-        Each folder is taken as it is (its manifest read, its files' size, time and inode noted
-        for the first process, which verifies them all meanwhile) rather than verified again."""
+        The shared sources' tables are in a database in memory (spilling to a folder beside the
+        build's file if it must); the absent sources' tables, then each group's, go into the file of
+        a part (:meth:`._parts.Parts.writing`), which the first process copies once it is closed. The shared sources are loaded
+        here a second time, only what the groups' loaders read of them (their tables are not sent;
+        their problems are the first process's): that costs this process the time the first one
+        spends on them, which it would otherwise spend waiting. Each folder is taken as it is (its
+        manifest read, its files' size, time and inode noted for the first process, which verifies
+        them all meanwhile) rather than verified again."""
         timings: dict[str, float] = {}
         clock = _Clock(timings)
         keys: dict[str, tuple] = {}
@@ -285,41 +314,36 @@ class LoadLanes:
             folder = self.dir / src.id
             keys[src.id] = _load.fingerprint(folder)
             _load.remember_verified(folder, read_manifest(folder), keys[src.id])  # checked by the first process
-        con = db.connect(self.lane_db)
-        loaded = []
+        self.parts.forked_child()
+        con = db.connect(None)  # its tables leave by the parts' files
+        con.execute(f"SET temp_directory = '{self.lane_db.as_posix()}.spill'")
+        loaded, tables = [], []
         try:
             con.execute(f"SET memory_limit = '{self.settings.duckdb_memory_limit}'")
-            logs = {ABSENT: self._load_absent(con)}
-            absent = set(db.tables(con))
+            with self.parts.writing(con, 0) as names:
+                logs = {ABSENT: self._load_absent(con)}
+            tables += names
             clock("absent sources")
-            for src in self.plan.shared:
+            for src in self.plan.shared:  # for the groups' loaders only: its tables and problems are not sent
                 take(src)
-                self._load_one(con, src)
-            shared = set(db.tables(con)) - absent
+                mod = import_module(src.load_module)
+                getattr(mod, "load_for_dependents", mod.load)(con, self.settings, ProblemLog())
             clock("shared")
             for i in self.queue.take():
-                for src in self.plan.groups[i]:
-                    take(src)
-                    logs[src.id] = self._load_one(con, src)
-                    loaded.append(src.id)
-            tables = sorted(set(db.tables(con)) - shared)  # the absent sources' and the groups'
-            for t in sorted(shared):  # not sent back: not written to the file either
-                con.execute(f'DROP TABLE "{t}"')
-            con.execute("CHECKPOINT")
+                with self.parts.writing(con, i + 1) as names:  # the group's tables, sent once it is loaded
+                    for src in self.plan.groups[i]:
+                        take(src)
+                        logs[src.id] = self._load_one(con, src)
+                        loaded.append(src.id)
+                tables += names
             clock("groups")
         except BaseException:
             self.queue.drain()  # the first process stops taking groups
             raise
         finally:
+            self.parts.finish()  # the first process reads to the end: this says there are no more parts
             con.close()
         return _LaneResult(keys, tables, logs, timings, loaded)
-
-    def _take_tables(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-        """Copy the child's ``tables`` into ``con``."""
-        try:
-            db.copy_tables(con, self.lane_db, tables)
-        finally:
-            self._clean()
 
     def _join(self) -> _LaneResult:
         try:
@@ -329,6 +353,7 @@ class LoadLanes:
             if self.queue is not None:
                 self.queue.close()
                 self.queue = None
+            self._clean()
 
     def _abandon(self) -> None:
         """This process failed: stop the child taking groups and wait for it (its result unused)."""
@@ -346,9 +371,10 @@ class LoadLanes:
             self._clean()
 
     def _clean(self) -> None:
-        for p in (self.lane_db,):
-            p.unlink(missing_ok=True)
-            Path(str(p) + ".wal").unlink(missing_ok=True)
+        if self.parts is not None:
+            self.parts.close()
+            self.parts.clean()
+        shutil.rmtree(f"{self.lane_db}.spill", ignore_errors=True)
 
     def close(self) -> None:
         """Reap a child still running (a failure elsewhere) and remove the lane files."""

@@ -145,3 +145,21 @@ def test_fast_row_test_agrees_with_the_full_checks(tmp_path):
         elif change in ({"country_code": "XX"}, {"latitude": "91"}, {"status_code": "ZZ"}, {"is_multimodal": "true"}):
             assert log.problems, change
     assert n_clean == 5  # the base row, no status, no coordinates, padded texts and codes (a padded number: full checks)
+
+
+def test_load_for_dependents_writes_the_country_codes_alone_as_load_writes_them(geo_datasets):
+    from infrarisk.db import connect, tables
+    from infrarisk.problems import ProblemLog
+    from infrarisk.settings import Settings
+    from infrarisk.sources.unlocode import load as unlocode_load
+
+    full, full_log = run_loaders(geo_datasets, ["unlocode"])
+    con, log = connect(None), ProblemLog()
+    unlocode_load.load_for_dependents(con, Settings.load(environ={}, datasets_dir=geo_datasets), log)
+    assert tables(con) == ["raw_unlocode__country_codes"]
+    q = "SELECT * FROM raw_unlocode__country_codes"
+    assert con.execute(q).fetchall() == full.execute(q).fetchall() and len(con.execute(q).fetchall()) > 3
+    assert [c[1:] for c in con.execute("PRAGMA table_info('raw_unlocode__country_codes')").fetchall()] == \
+        [c[1:] for c in full.execute("PRAGMA table_info('raw_unlocode__country_codes')").fetchall()]
+    assert log.problems == [p for p in full_log.problems if "country_codes" in p.file]
+    assert set(log.stats) == {f for f in full_log.stats if "country_codes" in f}

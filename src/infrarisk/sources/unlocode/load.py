@@ -8,7 +8,8 @@ Input: the verified folder ``datasets/unlocode`` (``locations.csv``, ``country_c
 Outputs:
 
 - ``raw_unlocode__country_codes``: the UN/LOCODE country list plus the added codes
-  (``is_unlocode_code`` false, with ``added_reason``). Later loaders validate against it.
+  (``is_unlocode_code`` false, with ``added_reason``). Later loaders validate against it; it is
+  the only table they read, so :func:`load_for_dependents` writes it alone.
 - ``raw_unlocode__status_indicators``, ``raw_unlocode__function_classifiers``: code tables.
 - ``raw_unlocode__locations``: one row per accepted entry, typed, with ``source_row``.
 
@@ -82,6 +83,22 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     write_frame(con, "raw_unlocode__status_indicators", statuses, order_by=["status_code"])
     write_frame(con, "raw_unlocode__function_classifiers", functions, order_by=["function_code"])
     load_locations(con, root, set(countries["country_code"]), set(statuses["status_code"]), log)
+
+
+def load_for_dependents(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
+    """Write only what the loaders of the sources that depend on this one read:
+    ``raw_unlocode__country_codes`` (as :func:`load` writes it). The build's second load process
+    (:mod:`infrarisk.sources.lanes`) calls this instead of :func:`load`; the locations, which no
+    other loader reads, come from the first process.
+
+    Parameters
+    ----------
+    con, settings, log :
+        As for :func:`load`; ``log`` receives the country codes' problems and row counts.
+    """
+    root = Path(settings.datasets_dir)
+    verify(root / SOURCE_ID)
+    write_frame(con, "raw_unlocode__country_codes", load_country_codes(root, log), order_by=["country_code"])
 
 
 def load_country_codes(root: Path, log: ProblemLog) -> pd.DataFrame:
