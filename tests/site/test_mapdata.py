@@ -144,7 +144,7 @@ def test_download_descriptions_count_the_rows_of_their_sets(real_build):
     described = downloads.describe_downloads(sb, md)
     sets = downloads.download_sets(sb, md)
     assert [x["set"] for x in described] == [name for name, *_ in sets for _ in downloads.FORMATS]
-    for name, stem, frame, lic in sets:
+    for name, stem, frame, lic, _ in sets:
         for d in (x for x in described if x["set"] == name):
             assert d["n"] == len(frame) and d["licence"] == lic and d["href"].startswith(stem)
     assert len(sets) == 2 and len(sets[1][2]) < len(sets[0][2])  # the shipped data has non-commercial layers
