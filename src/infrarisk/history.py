@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -165,8 +166,9 @@ def state_of(con: duckdb.DuckDBPyConnection, registry_path: Path | None = None) 
 
 
 
-@dataclass(frozen=True)
-class _Pair:
+class _Pair(NamedTuple):
+    """The holding of a (subject, holder) pair that counts (a named tuple: thousands are made per build)."""
+
     share: str | None
     share_lo: float | None
     status: str
@@ -193,8 +195,22 @@ def _pairs(links: pd.DataFrame) -> dict[tuple, _Pair]:
     rows = [r for r in zip(*(links[c].to_numpy(dtype=object, na_value=None) for c in names))
             if r[kind] is not None and r[subj] is not None and r[owner] is not None]
     rows.sort(key=lambda r: (r[kind], r[subj], r[owner], r[as_of] or "", r[link]))
+    nan = float("nan")
     for key, grp in groupby(rows, key=itemgetter(kind, subj, owner)):  # rows of a pair by date then id
         grp = list(grp)
+        if len(grp) == 1:  # most pairs: one row (the branches below, for one row)
+            top = grp[0]
+            lo, hi = top[lo_], top[hi_]
+            if top[cur_]:
+                lo, hi = (nan if lo is None else float(lo)), (nan if hi is None else float(hi))
+                share = share_text(lo, hi) if bool(top[stated_]) or lo > 0 else "undisclosed"
+            else:
+                lo = float(lo) if lo is not None else None
+                share = (share_text(lo, float(hi)) if lo is not None and (bool(top[stated_]) or lo > 0)
+                         else "undisclosed")
+            out[key] = _Pair(share, lo, str(top[status_]), _date(top[as_of]), _date(top[end_]), top[url_],
+                             str(top[sname]), str(top[oname]))
+            continue
         cur = [r for r in grp if r[cur_]]
         if cur:
             los = [float(r[lo_]) for r in cur if r[lo_] is not None]
