@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import json
 
+import shapely
+
 from ..explain import records
 from ..geo import countries_gdf
-from . import mapping, vendor_site
+from . import geojson, mapping, vendor_site
 
 #: (lowest count, fill colour) of the choropleth classes
 CLASSES = [(0, "#f2f0eb"), (1, "#fddbc7"), (2, "#f4a582"), (4, "#d6604d"), (10, "#b2182b")]
@@ -102,21 +104,26 @@ def country_data(con, labels: dict) -> tuple[list[dict], dict]:
     gdf = countries_gdf(con)
     gdf = gdf[gdf["country_code"].isin(by_code) | gdf["country_code"].isin(
         [c["polygon_country_code"] for c in countries])]
-    feats = []
-    for r in gdf.sort_values(["country_code", "ne_id"]).itertuples():
-        c = by_code.get(r.country_code)
-        if c is None:
-            continue
-        geom = r.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True)
+    gdf = gdf.sort_values(["country_code", "ne_id"])
+    gdf = gdf[[cc in by_code for cc in gdf["country_code"]]]
+    shapes = shapely.simplify(gdf.geometry.to_numpy(), SIMPLIFY_DEG, preserve_topology=True)
+    geoms = geojson.polygons(shapes, 3, positive_zero=True)  # rounded as _rounded rounds them
+    feats, rounded = [], geoms is not None
+    for i, r in enumerate(gdf.itertuples()):
+        c = by_code[r.country_code]
         props = {"cc": c["country_code"], "t": f"{c['country_name']}: {c['n_controlled_high_risk']}",
                  "c": colour(int(c["n_controlled_high_risk"])), "p": _popup(c)}
         feats.append({"type": "Feature", "properties": props,
-                      "geometry": json.loads(json.dumps(geom.__geo_interface__))})
+                      "geometry": geoms[i] if rounded else json.loads(json.dumps(shapes[i].__geo_interface__))})
         if r.geometry.area < SMALL_AREA:
             feats.append({"type": "Feature", "properties": {**props, "dot": True},
                           "geometry": {"type": "Point", "coordinates": [round(float(r.label_longitude), 4),
                                                                         round(float(r.label_latitude), 4)]}})
-    return countries, {"type": "FeatureCollection", "features": _rounded(feats)}
+    if rounded:  # the dots' coordinates still to round
+        _rounded([f for f in feats if f["geometry"]["type"] == "Point"])
+    else:
+        _rounded(feats)
+    return countries, {"type": "FeatureCollection", "features": feats}
 
 
 def _popup(c: dict) -> dict:

@@ -41,6 +41,7 @@ import shapely
 
 from .. import licences
 from ..score import BANDS, SEVERITY
+from . import geojson
 from . import layers as registry
 from . import vendor_site
 from ..collector import paused
@@ -359,9 +360,12 @@ def outline_payload(sb: "SiteBuilder") -> dict:
     gdf = gdf.cx[-32:70, 25:82]
     gdf = gdf.assign(geometry=gdf.geometry.simplify(0.02, preserve_topology=True))
     gdf = gdf[~gdf.geometry.is_empty].sort_values(["country_code", "ne_id"])
-    feats = [{"type": "Feature", "properties": {"country_code": _none(cc)},
-              "geometry": _rounded(json.loads(shapely.to_geojson(gm)), 3)}  # ~100 m: plenty for an outline
-             for cc, gm in zip(gdf["country_code"], gdf.geometry)]
+    shapes = gdf.geometry.to_numpy()
+    geoms = geojson.polygons(shapes, 3)  # ~100 m: plenty for an outline
+    if geoms is None:  # shapes it does not make: one by one
+        geoms = [_rounded(json.loads(shapely.to_geojson(gm)), 3) for gm in shapes]
+    feats = [{"type": "Feature", "properties": {"country_code": _none(cc)}, "geometry": gm}
+             for cc, gm in zip(gdf["country_code"], geoms)]
     return {"type": "FeatureCollection", "features": feats}
 
 
