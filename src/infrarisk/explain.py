@@ -28,6 +28,13 @@ SCOPE_SQL = ("SELECT entity_id FROM out_ownership__entities UNION ALL "
              "SELECT asset_id FROM out_ownership__asset_controllers")
 
 
+#: the columns of ``core_ownership__links`` in the link records (:attr:`Explainer.link_by_id`; and the
+#: site's, :mod:`infrarisk.site.builder`), with ``owner_name``: what the evidence and the site read of a link
+LINK_COLUMNS = ("link_id", "subject_kind", "subject_id", "owner_entity_id", "interest_type", "share_min", "share_max",
+                "is_share_stated", "status", "is_current", "as_of_date", "as_of_precision", "is_control",
+                "control_basis", "source_url", "source_title", "note", "evidence_date", "evidence_precision")
+
+
 def columns(df: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
     """The column names of a frame and its columns as object arrays, values as :func:`records` has them."""
     names = list(df.columns)
@@ -62,7 +69,7 @@ class Explainer:
         self.profile, self.settings = profile, settings
         # only the links and entities of the resolved scope (the assets' ancestors), never a whole registry
         self.links = con.execute(f"""
-            SELECT l.*, e.entity_name AS owner_name
+            SELECT {", ".join("l." + c for c in LINK_COLUMNS)}, e.entity_name AS owner_name
             FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             WHERE l.subject_id IN ({SCOPE_SQL})
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
