@@ -102,10 +102,11 @@ class MapData:
 
 
 def _sorted_features(frame: pd.DataFrame) -> pd.DataFrame:
-    # least severe first, so the most exposed assets are drawn on top
-    key = frame["band"].map(SEVERITY)
-    return frame.assign(_k=key).sort_values(["_k", "asset_id"], kind="mergesort").drop(columns="_k").reset_index(
-        drop=True)
+    """The rows by band, least severe first (the most exposed assets are drawn on top), then by id (a
+    stable sort: equal keys keep their order)."""
+    keys = list(zip(map(SEVERITY.__getitem__, frame["band"].tolist()), frame["asset_id"].tolist()))
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return frame.take(order).reset_index(drop=True)
 
 
 @paused()
