@@ -106,6 +106,7 @@ class Explainer:
                                     "ORDER BY asset_id, step").fetchall():
             self._control_steps.setdefault(aid, []).append(eid)
         self._groups: dict[str, list[dict]] = {}
+        self._group_ids = [g.id for g in profile.groups]  # the profile's order
         for r in _rows(con, "SELECT * FROM out_exposure__asset_groups ORDER BY asset_id, group_id"):
             self._groups.setdefault(r["asset_id"], []).append(r)
         self._paths: dict[tuple[str, str], list[list[dict]]] = {}
@@ -177,8 +178,11 @@ class Explainer:
         """Per high-risk group of the profile (in its order) with a row for the asset: the row of
         ``out_exposure__asset_groups`` and its paths (each a list of ``out_exposure__evidence_paths``
         records, by step)."""
-        rows = {r["group_id"]: r for r in self._groups.get(asset_id, ())}
-        return [(rows[g.id], self._paths.get((asset_id, g.id), [])) for g in self.profile.groups if g.id in rows]
+        rows = self._groups.get(asset_id)
+        if not rows:
+            return []
+        by_id = {r["group_id"]: r for r in rows}
+        return [(by_id[g], self._paths.get((asset_id, g), [])) for g in self._group_ids if g in by_id]
 
     def control(self, asset_id: str) -> dict | None:
         """The control chain of the asset, or None when no controller is identified."""
