@@ -18,6 +18,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .fmt import date_text, edge_share, share_text, stake_share
 from .profiles import Profile
@@ -56,10 +57,23 @@ def records(df: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*cols)]
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    """The rows of ``sql`` as dicts of the values ``fetchall`` gives, read column by column through
+    Arrow where every column is of a type whose Arrow values are those (text, numbers, flags, lists
+    of text), else by ``fetchall``."""
+    table = con.sql(sql).to_arrow_table()
+    names = table.column_names
+    if not all(_plain_type(t) for t in table.schema.types):
+        cur = con.execute(sql)
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r)) for r in zip(*(col.to_pylist() for col in table.columns))]
+
+
+def _plain_type(t: pa.DataType) -> bool:
+    """Arrow types whose Python values are those DuckDB's ``fetchall`` gives."""
+    return (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_boolean(t) or pa.types.is_integer(t)
+            or pa.types.is_floating(t) or pa.types.is_null(t)
+            or ((pa.types.is_list(t) or pa.types.is_large_list(t)) and _plain_type(t.value_type)))
 
 
 class Explainer:
