@@ -149,9 +149,8 @@ def _paged(out: Path, folder: str, rows, key: str, fallback: str) -> tuple[dict,
 
 def _register_licences(con) -> None:
     """``_api_licence_rank``: the licence order of :mod:`infrarisk.licences`, for SQL."""
-    import pandas as pd
-    con.register("_api_licence_rank", pd.DataFrame({"licence": pd.Series(licences.ORDER, dtype=object),
-                                                    "rank": range(len(licences.ORDER))}))
+    con.register("_api_licence_rank", pa.table({"licence": pa.array(licences.ORDER, pa.string()),
+                                                "rank": pa.array(range(len(licences.ORDER)), pa.int64())}))
 
 
 #: asset id -> the most restrictive of its own licence and of the current links into it, as
@@ -176,11 +175,10 @@ def _asset_licences(con) -> pa.Table:
 def assets(con, owner_urls: dict, asset_licences: pa.Table | None = None) -> pa.Table:
     """Every asset as ``asset_id``, ``licence`` and ``_json`` (the row encoded by DuckDB, then a comma),
     sorted by id (100,000 rows); ``asset_licences`` as :func:`_asset_licences` gives it."""
-    import pandas as pd
     lic = _asset_licences(con) if asset_licences is None else asset_licences
     con.register("_api_asset_licences", lic)
-    con.register("_api_owner_urls", pd.DataFrame({"entity_id": pd.Series(list(owner_urls), dtype=object),
-                                                  "url": pd.Series(list(owner_urls.values()), dtype=object)}))
+    con.register("_api_owner_urls", pa.table({"entity_id": pa.array(list(owner_urls), pa.string()),
+                                              "url": pa.array(list(owner_urls.values()), pa.string())}))
     types = {d[0]: str(d[1]) for d in con.execute("SELECT * FROM out_exposure__assets LIMIT 0").description}
     nc = ", ".join(f"'{x}'" for x in sorted(licences.NONCOMMERCIAL))
     expr = {"licence": "l.licence", "is_noncommercial": f"l.licence IN ({nc})", "controller_owner_url": "u.url"}
