@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import shapely
 
-from infrarisk.site import country_page, geojson, mapdata
+from infrarisk.site import country_page, geojson, outlines
 
 
 def _shapes() -> np.ndarray:
@@ -29,7 +29,7 @@ def _shapes() -> np.ndarray:
 
 def test_polygons_are_the_shape_by_shape_geometries():
     shapes = _shapes()
-    outline = [mapdata._rounded(json.loads(shapely.to_geojson(g)), 3) for g in shapes]
+    outline = [outlines._rounded(json.loads(shapely.to_geojson(g)), 3) for g in shapes]
     assert json.dumps(geojson.polygons(shapes, 3)) == json.dumps(outline)
     page = country_page._rounded([{"geometry": json.loads(json.dumps(g.__geo_interface__))} for g in shapes])
     got = [{"geometry": g} for g in geojson.polygons(shapes, 3, positive_zero=True)]

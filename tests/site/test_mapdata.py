@@ -123,7 +123,7 @@ def test_serve_refuses_a_folder_without_a_site(tmp_path):
 
 def test_rounded_pairs_match_element_wise_rounding():
     """The x, y fast path of _rounded gives what rounding each number on its own gives."""
-    from infrarisk.site.mapdata import _rounded
+    from infrarisk.site.outlines import _rounded
 
     ring = [[1.00049, -2.0005], [3, 4.44449], [1.5, None], [1.0, 2.0, 3.0], [0.1234, 5.6789]]
     assert _rounded({"type": "Polygon", "coordinates": [ring]}, 3) == {"type": "Polygon", "coordinates": [[

@@ -266,7 +266,7 @@ def _pages(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.MapData
     for d in layer_files:
         _write(out_dir / d["href"], _csv(d["rows"], d["columns"]))
     html, _ = country_page.country_page(con, TYPE_LABELS, [d for d in layer_files if d["name"].startswith("country-")],
-                                        **sb.common)
+                                        md.outlines, **sb.common)
     _write(out_dir / "countries.html", html)
     vendor_downloads.write(con, out_dir)  # data/vendors.csv: the "built by" dimension (issue 13)
 

@@ -37,12 +37,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from .. import licences
 from ..score import BANDS, SEVERITY
-from . import geojson
 from . import layers as registry
+from . import outlines
 from . import vendor_site
 from ..collector import paused
 from .layers import STATUSES, Layer, type_label
@@ -95,6 +94,8 @@ class MapData:
     layers: list[tuple[Layer, pd.DataFrame]]
     facts: Facts
     order: list[str]  # asset ids by global index (layer after layer)
+    #: the country outlines the map and the country page draw (:func:`.outlines.read`), read with the layers
+    outlines: pd.DataFrame | None = None
 
     @property
     def n(self) -> int:
@@ -126,7 +127,7 @@ def collect(sb: "SiteBuilder", layers: list[Layer] | None = None) -> MapData:
             raise ValueError(f"layer {layer.id}: unknown band(s) {sorted(bad)}")
         out.append((layer, _sorted_features(frame)))
     order = [a for _, f in out for a in f["asset_id"]]
-    return MapData(out, facts(sb, out), order)
+    return MapData(out, facts(sb, out), order, outlines.read(sb.con) if layers is None else None)
 
 
 def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
@@ -354,36 +355,11 @@ def make_codes(sb: "SiteBuilder", md: MapData) -> dict[str, Codes]:
             "entities": Codes(ents)}
 
 
-def outline_payload(sb: "SiteBuilder") -> dict:
-    """Country outlines around Europe, simplified (drawn under the data, not interactive)."""
-    from ..geo import countries_gdf
-    gdf = countries_gdf(sb.con)
-    gdf = gdf.cx[-32:70, 25:82]
-    gdf = gdf.assign(geometry=gdf.geometry.simplify(0.02, preserve_topology=True))
-    gdf = gdf[~gdf.geometry.is_empty].sort_values(["country_code", "ne_id"])
-    shapes = gdf.geometry.to_numpy()
-    geoms = geojson.polygons(shapes, 3)  # ~100 m: plenty for an outline
-    if geoms is None:  # shapes it does not make: one by one
-        geoms = [_rounded(json.loads(shapely.to_geojson(gm)), 3) for gm in shapes]
-    feats = [{"type": "Feature", "properties": {"country_code": _none(cc)}, "geometry": gm}
-             for cc, gm in zip(gdf["country_code"], geoms)]
-    return {"type": "FeatureCollection", "features": feats}
-
-
-def _rounded(obj, nd: int):
-    if isinstance(obj, float):
-        return round(obj, nd)
-    if isinstance(obj, list):
-        if obj and not isinstance(obj[0], (list, dict)):  # a position: numbers only
-            return [round(x, nd) if isinstance(x, float) else _rounded(x, nd) for x in obj]
-        if obj and type(obj[0]) is list and len(obj[0]) == 2:  # a line or ring: its x, y pairs at once
-            return [[round(p[0], nd), round(p[1], nd)]
-                    if type(p) is list and len(p) == 2 and type(p[0]) is float and type(p[1]) is float
-                    else _rounded(p, nd) for p in obj]
-        return [_rounded(x, nd) for x in obj]
-    if isinstance(obj, dict):
-        return {k: _rounded(v, nd) for k, v in obj.items()}
-    return obj
+def outline_payload(sb: "SiteBuilder", md: MapData | None = None) -> dict:
+    """Country outlines around Europe, simplified (drawn under the data, not interactive): those of
+    ``md`` (:attr:`MapData.outlines`), else read now (:func:`.outlines.payload`)."""
+    shapes = md.outlines if md is not None and md.outlines is not None else outlines.read(sb.con)
+    return outlines.payload(shapes)
 
 
 def write_map_data(sb: "SiteBuilder", md: MapData, out_dir: Path, downloads: list[dict]) -> dict:
@@ -394,7 +370,7 @@ def write_map_data(sb: "SiteBuilder", md: MapData, out_dir: Path, downloads: lis
     index = index_payload(sb, md, codes, downloads)
     scripts = ["data/map/index.js", "data/map/outline.js"]
     (folder / "index.js").write_bytes(js_call("index", index).encode())
-    (folder / "outline.js").write_bytes(js_call("outline", outline_payload(sb), parse=True).encode())
+    (folder / "outline.js").write_bytes(js_call("outline", outline_payload(sb, md), parse=True).encode())
     offset = 0
     for layer, frame in md.layers:
         payload = layer_payload(layer, frame, md, codes, offset)
