@@ -10,7 +10,9 @@ returns, for one asset, everything needed to justify its figures: every recorded
 (current or not) with status, date and source; the control chain with the basis of each
 step; and, per high-risk group, the band, the reason in words and the ownership paths from
 the entities controlled from that group down to the asset. Nothing is recomputed: no
-ownership graph is loaded and no control or share is derived here.
+ownership graph is loaded and no control or share is derived here. A stake's record holds
+the columns of :data:`LINK_COLUMNS`; the evidence tables are read column by column through
+Arrow (:func:`_rows`).
 """
 
 from __future__ import annotations

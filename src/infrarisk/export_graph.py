@@ -22,7 +22,9 @@ Contract: reads tables only (``core_ownership__links``, ``core_ownership__entiti
 Output is deterministic: nodes and edges sorted by id, no timestamps. Text is escaped
 (:func:`esc`); characters XML 1.0 cannot carry (control characters) are dropped. The
 network is assembled by DuckDB and its lines put together column by column by Arrow's string
-kernels (no Python call per value): 28 MB of XML for the shipped data.
+kernels (no Python call per value): 28 MB of XML for the shipped data. The network without
+the non-commercial links takes its edges' escaped text and lines from the whole network's
+(:attr:`Network.edges_of`).
 """
 
 from __future__ import annotations

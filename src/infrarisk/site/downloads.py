@@ -23,7 +23,8 @@ that the map can list them before the rows are assembled); :func:`download_sets`
 rows and :func:`write_sets` writes the files. The CSV and GeoJSON lines are put together by
 DuckDB from one Arrow table of the text columns (shared with the GeoParquet) and written as that
 column's bytes: the bytes pandas' CSV writer and Python values handed to DuckDB gave, which are
-still used when a column holds numbers.
+still used when a column holds numbers. The set without the non-commercial layers takes the lines
+of its rows from those of the set of every row (a row's line depends on that row only).
 """
 
 from __future__ import annotations

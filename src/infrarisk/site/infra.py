@@ -22,7 +22,8 @@ in :mod:`infrarisk.site.details`): GEM's status, capacity and start year, the co
 pipeline crosses, GEM's direct owners shown as context, a cable's landing stations, a
 landing station's cables with their bands, and the source page of the asset.
 
-What the methodology page states about the layers is in :mod:`.methodology`.
+:class:`InfraData` reads, once per site build, only the columns the layers and cards use, as
+plain rows. What the methodology page states about the layers is in :mod:`.methodology`.
 """
 
 from __future__ import annotations

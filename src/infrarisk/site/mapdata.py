@@ -13,7 +13,9 @@ against a finished build and adds, per asset, the ownership facts the filters ne
   lists of look-through shares by controlling country in millionths, and of related
   entities for the search, and ``vband``, the sparse "built by" band of :mod:`.vendor_site` (index ``vendor_bands``: a separate
   dimension, absent where not researched));
-- ``data/map/outline.js``: the Natural Earth country outlines drawn under the data.
+- ``data/map/outline.js``: the Natural Earth country outlines drawn under the data
+  (:mod:`.outlines`: read and simplified by :func:`collect`, :attr:`MapData.outlines`, with
+  the site's other reads; the country page draws them too).
 
 Each file is a single call ``infrarisk.data("<name>", <JSON>)`` (the outline's:
 ``infrarisk.data("outline", JSON.parse("<JSON>"))``, quicker to read): a classic script, so the
