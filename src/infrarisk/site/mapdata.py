@@ -106,10 +106,10 @@ class MapData:
 
 def _sorted_features(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows by band, least severe first (the most exposed assets are drawn on top), then by id (a
-    stable sort: equal keys keep their order)."""
-    keys = list(zip(map(SEVERITY.__getitem__, frame["band"].tolist()), frame["asset_id"].tolist()))
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    return frame.take(order).reset_index(drop=True)
+    stable sort: equal keys keep their order; numpy's, not a frame sort: 16 small layers)."""
+    ids = np.array(frame["asset_id"].tolist(), dtype=str)  # compared by code point, as Python compares them
+    severity = np.fromiter(map(SEVERITY.__getitem__, frame["band"].tolist()), dtype=np.int64, count=len(frame))
+    return frame.take(np.lexsort((ids, severity))).reset_index(drop=True)
 
 
 @paused()
