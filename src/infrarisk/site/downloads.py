@@ -65,7 +65,7 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
     """One row per mapped asset, in map order, with its geometry."""
     f = md.facts
     names = sb.entity_info
-    frames = []
+    frames, geoms = [], []
     for layer, fr in md.layers:
         rows = pd.DataFrame({c: fr[c] for c in ("asset_id", "name", "asset_type", "country_code", "status", "band",
                                                 "parent_asset_id", "code")})
@@ -77,10 +77,13 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
             geom = shapely.points(fr["longitude"].to_numpy(float), fr["latitude"].to_numpy(float))
         else:
             geom = fr["geometry"].to_numpy()
-        frames.append(gpd.GeoDataFrame(rows, geometry=geom, crs="EPSG:4326"))
+        frames.append(rows)
+        geoms.append(np.asarray(geom, dtype=object))
     if not frames:
         return gpd.GeoDataFrame({c: [] for c in COLUMNS}, geometry=[], crs="EPSG:4326")
+    # the rows of every layer, then their shapes: one frame with a geometry, not one per layer
     out = pd.concat(frames, ignore_index=True)
+    out = gpd.GeoDataFrame(out, geometry=np.concatenate(geoms), crs="EPSG:4326")
     ctl_cc = dict(sb.con.execute(
         "SELECT asset_id, controlling_country_code FROM out_ownership__asset_controllers").fetchall())
 
