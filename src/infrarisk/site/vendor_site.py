@@ -92,7 +92,8 @@ class VendorData:
         self.supply: dict[str, list[dict]] = {}
         for r in _rows(con, "SELECT * FROM out_vendor__supply WHERE asset_id IS NOT NULL ORDER BY supply_id"):
             self.supply.setdefault(r["asset_id"], []).append(r)
-        self.entities = {r["vendor_id"]: r for r in _rows(con, "SELECT * FROM core_vendor__entities ORDER BY vendor_id")}
+        self.entities = {r["vendor_id"]: r
+                         for r in _rows(con, "SELECT * FROM core_vendor__entities ORDER BY vendor_id")}
         self.networks = _rows(con, """SELECT * FROM core_vendor__networks WHERE NOT is_existing_asset
                                       ORDER BY asset_id""")
         self.profile = sb.profile
