@@ -2,7 +2,7 @@
 
 Contract: :class:`SiteBuilder` holds the connection, settings and profile of a site build
 and reads, once, the sources and files (``core_meta__*``), every asset with its band
-(``out_exposure__assets``), the evidence of the bands (:class:`~infrarisk.explain.Explainer`:
+(``out_exposure__assets``: the columns of :data:`ASSET_COLUMNS`), the evidence of the bands (:class:`~infrarisk.explain.Explainer`:
 holders, control chains, paths and the ownership edges, from the tables the score stage
 wrote) and lookups by id, so that per-asset work stays linear at 100,000 assets. It reads
 tables only: no ownership graph is loaded and nothing is recomputed.
@@ -108,6 +108,13 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: the columns of ``out_exposure__assets`` the site reads of an asset (:attr:`SiteBuilder.assets`): the layers'
+#: features (:func:`.features.asset_frame` and the layers' filters), the details (:data:`.details.ROW_COLUMNS`),
+#: the cards and the foreign-stakes table and download (:meth:`SiteBuilder.assets_rows`)
+ASSET_COLUMNS = ("asset_id", "name", "asset_type", "asset_class", "country_code", "unlocode", "parent_asset_id",
+                 "latitude", "longitude", "position_precision", "position_source_url", "operator_name", "is_planned",
+                 "is_europe", "band", "band_group_label", "band_reason", "control_chain", "licence")
+
 #: templates whose long, repeated parts are written as strings (:mod:`.fragments`): template -> context -> parts
 PARTS = {"assets.html": lambda ctx: {"rows_html": fragments.asset_rows(ctx["rows"], ctx.get("owner_urls") or {})}}
 
@@ -123,7 +130,8 @@ class SiteBuilder:
         files = _records(con.execute("SELECT * FROM core_meta__files ORDER BY source_id, path").df())
         for s in self.sources:
             s["files"] = [f for f in files if f["source_id"] == s["source_id"]]
-        self.assets = _plain(con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id").df())
+        self.assets = _plain(con.execute(f"SELECT {', '.join(ASSET_COLUMNS)} FROM out_exposure__assets "
+                                         "ORDER BY asset_id").df())
         self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
         # lookups by id, so that per-asset work stays linear at 100,000 assets
         self.asset_rows = AssetRows(self.assets)
