@@ -33,9 +33,12 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*cols)]
 
 
-def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]]) -> list[dict]:
+def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]],
+               made: list[dict] | None = None) -> list[dict]:
     """:func:`_records` of ``df`` from its :func:`infrarisk.explain.columns` (converted once): a missing
-    value is None, but for dates (NaT, as :func:`_records` has it).
+    value is None, but for dates (NaT, as :func:`_records` has it). ``made``: the rows as dicts of those
+    columns (:attr:`infrarisk.explain.Explainer.link_by_id`'s), copied with their missing values set
+    to None instead of made again.
 
     Examples
     --------
@@ -45,15 +48,23 @@ def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]]) ->
     [{'a': 1.5, 'd': Timestamp('2020-01-02 00:00:00'), 's': 'x'}, {'a': None, 'd': NaT, 's': None}]
     """
     names, cols = columns
-    out = []
-    for c, col in zip(df.columns, cols):
+    fix = []  # (column number, name, where missing)
+    for i, (name, c, col) in enumerate(zip(names, df.columns, cols)):
         if not pd.api.types.is_datetime64_any_dtype(df[c].dtype):
             missing = pd.isna(col)
             if missing.any():
-                col = col.copy()
-                col[missing] = None
-        out.append(col)
-    return [dict(zip(names, row)) for row in zip(*out)]
+                fix.append((i, name, missing))
+    if made is not None and len(made) == len(df):
+        rows = [dict(r) for r in made]
+        for _, name, missing in fix:
+            for k in np.flatnonzero(missing).tolist():
+                rows[k][name] = None
+        return rows
+    cols = list(cols)
+    for i, _, missing in fix:
+        cols[i] = cols[i].copy()
+        cols[i][missing] = None
+    return [dict(zip(names, row)) for row in zip(*cols)]
 
 
 class AssetRows(Mapping):
@@ -135,7 +146,8 @@ class SiteBuilder:
         self.common = {"sources": self.sources, "profile": profile, "as_of": settings.as_of}
         # lookups by id, so that per-asset work stays linear at 100,000 assets
         self.asset_rows = AssetRows(self.assets)
-        links = as_records(self.explainer.links, self.explainer.link_columns)  # converted once, by the Explainer
+        links = as_records(self.explainer.links, self.explainer.link_columns,  # converted once, by the Explainer
+                           list(self.explainer.link_by_id.values()))
         self.links_by_id = {r["link_id"]: r for r in links}
         self.holders_by_asset: dict[str, list[dict]] = {}
         for r in links:  # already ordered: current first, largest share first
