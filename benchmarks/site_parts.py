@@ -44,7 +44,8 @@ from infrarisk.settings import Settings  # noqa: E402
 PARTS = [
     ("infrarisk.site.builder", "SiteBuilder.__init__"), ("infrarisk.explain", "Explainer.__init__"),
     ("infrarisk.site.owner_pages", "collect"), ("infrarisk.site.owner_pages", "lookthrough"),
-    ("infrarisk.site.mapdata", "collect"), ("infrarisk.site.mapdata", "write_map_data"),
+    ("infrarisk.site.mapdata", "collect"), ("infrarisk.site.outlines", "read"),
+    ("infrarisk.site.mapdata", "write_map_data"),
     ("infrarisk.site.details", "write_details"), ("infrarisk.site.timeline", "write_timeline"),
     ("infrarisk.site.owner_pages", "write_owner_pages"), ("infrarisk.site.changes", "compute"),
     ("infrarisk.history", "state_digest"), ("infrarisk.site.country_page", "country_page"),

@@ -39,3 +39,26 @@ def test_control_edges_and_group_rows_match_the_views(real_build):
             assert [p["look_through"] for p in g["paths"]] == \
                 [share_text(p[0]["look_through"], p[0]["look_through"]) for p in paths]
     assert n_ctl > 100 and n_groups > 100
+
+
+def test_rows_read_through_arrow_are_the_rows_fetchall_gives():
+    """Column by column through Arrow: the values ``fetchall`` gives (integers of every width, float and
+    double with NaN, NULL and -0.0, text, flags, lists of text with nulls); a column Arrow would give
+    otherwise (a decimal, a date) sends the query to ``fetchall``."""
+    import duckdb
+
+    from infrarisk.explain import _rows
+
+    con = duckdb.connect()
+    plain = """SELECT * FROM (VALUES
+        (1::TINYINT, 2::BIGINT, 3::UBIGINT, 0.1::FLOAT, 'NaN'::DOUBLE, NULL::DOUBLE, 'x', NULL::VARCHAR, true,
+         NULL::BOOLEAN, ['a', NULL], NULL::VARCHAR[]),
+        (NULL, NULL, NULL, NULL, 1e22, '-0.0'::DOUBLE, 'ü', '', false, true, [], ['b']))
+        t(a, b, c, d, e, f, g, h, i, j, k, l)"""
+    for sql in (plain, "SELECT *, 1.5::DECIMAL(4, 2) AS dec, DATE '2020-01-02' AS day FROM (" + plain + ")"):
+        cur = con.execute(sql)
+        names = [x[0] for x in cur.description]
+        want = [dict(zip(names, r)) for r in cur.fetchall()]
+        got = _rows(con, sql)
+        assert repr(got) == repr(want)
+        assert [[type(v) for v in r.values()] for r in got] == [[type(v) for v in r.values()] for r in want]

@@ -165,3 +165,22 @@ def test_a_state_recorded_before_controllers_were_kept_compares_without_them(tmp
     prev = store.previous_state(new.digest)
     assert prev.controllers is None
     assert [c.change_kind for c in diff(prev, new)] == ["changed"]
+
+
+@pytest.mark.parametrize("current", [True, False])
+@pytest.mark.parametrize("lo,hi", [(None, None), (0.0, 0.0), (0.0, 0.3), (0.25, 0.25), (0.2, 0.5), (1.0, 1.0),
+                                   (None, 0.4)])
+@pytest.mark.parametrize("stated", [True, False])
+def test_a_pair_of_one_row_is_read_as_the_same_row_twice(current, lo, hi, stated):
+    """The pairs of one row (its own quick branch) are those of that row and a copy of it under another
+    link id (the branch for several rows): same share, lower share, status, dates, source and names."""
+    from infrarisk.history import _pairs
+
+    row = {**L("a", "e", lo, hi, stated=stated, end="2025-01-01"), "share_min": lo, "share_max": hi,
+           "is_current": current, "status": "current" if current else "ended"}
+    one = _pairs(pd.DataFrame([row], columns=LINK_COLUMNS))
+    two = _pairs(pd.DataFrame([row, {**row, "link_id": row["link_id"] + "-copy"}], columns=LINK_COLUMNS))
+    assert one.keys() == two.keys() == {("asset", "a", "e")}
+    a, b = one[("asset", "a", "e")], two[("asset", "a", "e")]
+    assert a._replace(share_lo=None) == b._replace(share_lo=None)
+    assert a.share_lo == b.share_lo or (a.share_lo != a.share_lo and b.share_lo != b.share_lo)  # both NaN

@@ -10,7 +10,9 @@ returns, for one asset, everything needed to justify its figures: every recorded
 (current or not) with status, date and source; the control chain with the basis of each
 step; and, per high-risk group, the band, the reason in words and the ownership paths from
 the entities controlled from that group down to the asset. Nothing is recomputed: no
-ownership graph is loaded and no control or share is derived here.
+ownership graph is loaded and no control or share is derived here. A stake's record holds
+the columns of :data:`LINK_COLUMNS`; the evidence tables are read column by column through
+Arrow (:func:`_rows`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .fmt import date_text, edge_share, share_text, stake_share
 from .profiles import Profile
@@ -26,6 +29,13 @@ from .settings import Settings
 #: the nodes of the resolved scope: entities on the assets' chains, and the assets with ownership data
 SCOPE_SQL = ("SELECT entity_id FROM out_ownership__entities UNION ALL "
              "SELECT asset_id FROM out_ownership__asset_controllers")
+
+
+#: the columns of ``core_ownership__links`` in the link records (:attr:`Explainer.link_by_id`; and the
+#: site's, :mod:`infrarisk.site.builder`), with ``owner_name``: what the evidence and the site read of a link
+LINK_COLUMNS = ("link_id", "subject_kind", "subject_id", "owner_entity_id", "interest_type", "share_min", "share_max",
+                "is_share_stated", "status", "is_current", "as_of_date", "as_of_precision", "is_control",
+                "control_basis", "source_url", "source_title", "note", "evidence_date", "evidence_precision")
 
 
 def columns(df: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
@@ -49,10 +59,23 @@ def records(df: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*cols)]
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    """The rows of ``sql`` as dicts of the values ``fetchall`` gives, read column by column through
+    Arrow where every column is of a type whose Arrow values are those (text, numbers, flags, lists
+    of text), else by ``fetchall``."""
+    table = con.sql(sql).to_arrow_table()
+    names = table.column_names
+    if not all(_plain_type(t) for t in table.schema.types):
+        cur = con.execute(sql)
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r)) for r in zip(*(col.to_pylist() for col in table.columns))]
+
+
+def _plain_type(t: pa.DataType) -> bool:
+    """Arrow types whose Python values are those DuckDB's ``fetchall`` gives."""
+    return (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_boolean(t) or pa.types.is_integer(t)
+            or pa.types.is_floating(t) or pa.types.is_null(t)
+            or ((pa.types.is_list(t) or pa.types.is_large_list(t)) and _plain_type(t.value_type)))
 
 
 class Explainer:
@@ -62,7 +85,7 @@ class Explainer:
         self.profile, self.settings = profile, settings
         # only the links and entities of the resolved scope (the assets' ancestors), never a whole registry
         self.links = con.execute(f"""
-            SELECT l.*, e.entity_name AS owner_name
+            SELECT {", ".join("l." + c for c in LINK_COLUMNS)}, e.entity_name AS owner_name
             FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             WHERE l.subject_id IN ({SCOPE_SQL})
             ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
@@ -99,6 +122,7 @@ class Explainer:
                                     "ORDER BY asset_id, step").fetchall():
             self._control_steps.setdefault(aid, []).append(eid)
         self._groups: dict[str, list[dict]] = {}
+        self._group_ids = [g.id for g in profile.groups]  # the profile's order
         for r in _rows(con, "SELECT * FROM out_exposure__asset_groups ORDER BY asset_id, group_id"):
             self._groups.setdefault(r["asset_id"], []).append(r)
         self._paths: dict[tuple[str, str], list[list[dict]]] = {}
@@ -170,8 +194,11 @@ class Explainer:
         """Per high-risk group of the profile (in its order) with a row for the asset: the row of
         ``out_exposure__asset_groups`` and its paths (each a list of ``out_exposure__evidence_paths``
         records, by step)."""
-        rows = {r["group_id"]: r for r in self._groups.get(asset_id, ())}
-        return [(rows[g.id], self._paths.get((asset_id, g.id), [])) for g in self.profile.groups if g.id in rows]
+        rows = self._groups.get(asset_id)
+        if not rows:
+            return []
+        by_id = {r["group_id"]: r for r in rows}
+        return [(by_id[g], self._paths.get((asset_id, g), [])) for g in self._group_ids if g in by_id]
 
     def control(self, asset_id: str) -> dict | None:
         """The control chain of the asset, or None when no controller is identified."""

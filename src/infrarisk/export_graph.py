@@ -22,7 +22,9 @@ Contract: reads tables only (``core_ownership__links``, ``core_ownership__entiti
 Output is deterministic: nodes and edges sorted by id, no timestamps. Text is escaped
 (:func:`esc`); characters XML 1.0 cannot carry (control characters) are dropped. The
 network is assembled by DuckDB and its lines put together column by column by Arrow's string
-kernels (no Python call per value): 28 MB of XML for the shipped data.
+kernels (no Python call per value): 28 MB of XML for the shipped data. The network without
+the non-commercial links takes its edges' escaped text and lines from the whole network's
+(:attr:`Network.edges_of`).
 """
 
 from __future__ import annotations
@@ -66,10 +68,17 @@ class Network:
     edges: pa.Table
     licence: str
     _escaped: dict = field(default_factory=dict, repr=False, compare=False)
+    #: (network, mask): ``edges`` are that network's edges where ``mask`` is true, whose escaped text and
+    #: lines this network takes (an edge's line depends on that edge only)
+    edges_of: tuple | None = field(default=None, repr=False, compare=False)
+    _edge_lines: dict = field(default_factory=dict, repr=False, compare=False)
 
     def escaped(self, which: str) -> pa.Table:
         """``nodes`` or ``edges`` with their text escaped (:func:`esc_column`; a missing id as ``None``, as
         ``str`` wrote it), once for both formats."""
+        if which not in self._escaped and which == "edges" and self.edges_of is not None:
+            net, mask = self.edges_of
+            self._escaped[which] = net.escaped("edges").filter(mask)
         if which not in self._escaped:
             table, types = (self.nodes, dict(NODE_ATTRS)) if which == "nodes" else (self.edges, dict(EDGE_ATTRS))
             cols = [esc_column(pc.fill_null(col, "None")) if name in ("id", "label", "source", "target")
@@ -77,6 +86,18 @@ class Network:
                     for name, col in zip(table.column_names, table.columns)]
             self._escaped[which] = pa.table(cols, names=table.column_names)
         return self._escaped[which]
+
+    def edge_lines(self, fmt: str) -> pa.ChunkedArray:
+        """The line of each edge in ``fmt`` (``gexf`` or ``graphml``; :func:`_gexf_column`,
+        :func:`_graphml_column`), once per format."""
+        if fmt not in self._edge_lines:
+            if self.edges_of is not None:
+                net, mask = self.edges_of
+                self._edge_lines[fmt] = net.edge_lines(fmt).filter(mask)
+            else:
+                make = _gexf_column if fmt == "gexf" else _graphml_column
+                self._edge_lines[fmt] = make(self.escaped("edges"), "edge", EDGE_ATTRS)
+        return self._edge_lines[fmt]
 
 
 #: the links of the resolved scope (module docstring), their values as the files write them (:func:`_text`),
@@ -135,11 +156,13 @@ def networks(con: duckdb.DuckDBPyConnection, except_nc: bool = False) -> list[Ne
     links = con.sql(LINKS_SQL.format(values=_LINK_VALUES) + " ORDER BY l.link_id").to_arrow_table()
     out = []
     for nc in ([False, True] if except_nc else [False]):
-        edges = links.filter(pc.invert(links.column("_nc"))) if nc else links
+        mask = pc.invert(links.column("_nc")) if nc else None
+        edges = links.filter(mask) if nc else links
         nodes = _query(edges, NODES_SQL.format(unknown=len(licences.ORDER), values=_NODE_VALUES), con)
         lics = [x for x in {*nodes.column("licence").to_pylist(), *edges.column("licence").to_pylist()} if x]
         out.append(Network(nodes, edges.drop_columns(["subject_kind", "_nc"]),
-                           licences.most_restrictive(lics or fallback or ["CC-BY-4.0"])))
+                           licences.most_restrictive(lics or fallback or ["CC-BY-4.0"]),
+                           edges_of=(out[0], mask) if nc else None))
     return out
 
 
@@ -242,8 +265,13 @@ def text_parts(col: pa.ChunkedArray) -> list:
 
 
 def _gexf_lines(table: pa.Table, cls: str, attrs) -> list:
+    return text_parts(_gexf_column(table, cls, attrs)) if table.num_rows else []
+
+
+def _gexf_column(table: pa.Table, cls: str, attrs) -> pa.ChunkedArray:
+    """The GEXF line of each row of ``table`` (:meth:`Network.escaped`), a node or an edge."""
     if not table.num_rows:
-        return []
+        return pa.chunked_array([], pa.string())
     vals = _attrs(table, attrs, lambda i, _: (f'<attvalue for="{i}" value="', '"/>'))
     vals = pc.if_else(pc.equal(vals, ""), "", _join("<attvalues>", vals, "</attvalues>"))
     if cls == "node":
@@ -252,7 +280,7 @@ def _gexf_lines(table: pa.Table, cls: str, attrs) -> list:
         weight = pc.fill_null(_join(' weight="', table.column("weight"), '"'), "")
         head = _join('   <edge id="', table.column("id"), '" source="', table.column("source"), '" target="',
                      table.column("target"), '"', weight, ">")
-    return text_parts(_join(head, vals, f"</{cls}>\n"))
+    return _join(head, vals, f"</{cls}>\n")
 
 
 def _gexf_parts(net: Network) -> list:
@@ -267,7 +295,7 @@ def _gexf_parts(net: Network) -> list:
     out.append("  <nodes>\n")
     parts = ["".join(out).encode("utf-8"), *_gexf_lines(net.escaped("nodes"), "node", NODE_ATTRS),
              b"  </nodes>\n  <edges>\n"]
-    parts += _gexf_lines(net.escaped("edges"), "edge", EDGE_ATTRS)
+    parts += text_parts(net.edge_lines("gexf"))
     return parts + [b"  </edges>\n </graph>\n</gexf>\n"]
 
 
@@ -284,16 +312,20 @@ def _graphml_parts(net: Network) -> list:
     out.append(' <key id="g_licence" for="graph" attr.name="licence" attr.type="string"/>\n')
     out.append(' <graph id="ownership" edgedefault="directed">\n')
     out.append(f'  <data key="g_licence">{esc(_licence_text(net))}</data>\n')
-    parts = ["".join(out).encode("utf-8")]
-    for cls, table, attrs in (("node", net.escaped("nodes"), NODE_ATTRS), ("edge", net.escaped("edges"), EDGE_ATTRS)):
-        if not table.num_rows:
-            continue
-        head = [f'  <{cls} id="', table.column("id"), '"']
-        if cls == "edge":
-            head += [' source="', table.column("source"), '" target="', table.column("target"), '"']
-        data = _attrs(table, attrs, lambda _, name: (f'<data key="{cls[0]}_{name}">', "</data>"))
-        parts += text_parts(_join(*head, ">", data, f"</{cls}>\n"))
+    parts = ["".join(out).encode("utf-8"), *text_parts(_graphml_column(net.escaped("nodes"), "node", NODE_ATTRS)),
+             *text_parts(net.edge_lines("graphml"))]
     return parts + [b" </graph>\n</graphml>\n"]
+
+
+def _graphml_column(table: pa.Table, cls: str, attrs) -> pa.ChunkedArray:
+    """The GraphML line of each row of ``table`` (:meth:`Network.escaped`), a node or an edge."""
+    if not table.num_rows:
+        return pa.chunked_array([], pa.string())
+    head = [f'  <{cls} id="', table.column("id"), '"']
+    if cls == "edge":
+        head += [' source="', table.column("source"), '" target="', table.column("target"), '"']
+    data = _attrs(table, attrs, lambda _, name: (f'<data key="{cls[0]}_{name}">', "</data>"))
+    return _join(*head, ">", data, f"</{cls}>\n")
 
 
 def graphml(net: Network) -> str:

@@ -8,7 +8,7 @@ have no change to report. :func:`diff` compares two states: stakes **added**, **
 or **changed** (share or status) per (subject, holder) pair, assets whose **band**
 changed, entities whose ultimate **controller** changed and LEIs whose GLEIF **registration**
 status changed (lapsed, retired: read from the registry database the build attached, when
-there is one).
+there is one). The holding that counts per pair is :mod:`infrarisk.history_pairs`'.
 
 The store (:class:`History`) is one DuckDB file (``settings.history_path``, default
 ``data/history.duckdb``) with the tables ``out_history__runs`` (every published run: run
@@ -32,15 +32,13 @@ import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from .errors import DataError
-from .fmt import share_text
+from .history_pairs import _date, _pairs
 from .history_entities import (CONTROLLER_COLUMNS, REGISTRATION_COLUMNS, change_summary, controller_changes,
                                controllers_of, registration_changes, registrations_of)  # noqa: F401 (re-exported)
 
@@ -129,12 +127,6 @@ class Transition:
 
 # --- state of a build ---------------------------------------------------------------------
 
-def _date(v) -> str | None:
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
-        return None
-    return str(v)[:10]
-
-
 def state_of(con: duckdb.DuckDBPyConnection, registry_path: Path | None = None) -> State:
     """Read the state of a finished build (today's view) from its database, and the GLEIF
     registration status of its LEIs from the registry database at ``registry_path`` (if any)."""
@@ -163,55 +155,6 @@ def state_of(con: duckdb.DuckDBPyConnection, registry_path: Path | None = None) 
                  controllers=controllers_of(con), registrations=registrations_of(con, registry_path))
 
 
-
-
-@dataclass(frozen=True)
-class _Pair:
-    share: str | None
-    share_lo: float | None
-    status: str
-    valid_from: str | None
-    valid_to: str | None
-    source_url: str | None
-    subject_name: str
-    owner_name: str
-
-
-def _pairs(links: pd.DataFrame) -> dict[tuple, _Pair]:
-    """Per (subject, holder): the holding that counts today (current rows), else the latest row.
-
-    One pass over the rows (tuples, the columns read by position) sorted once (per-pair DataFrame
-    operations took seconds at a few thousand pairs).
-    """
-    out: dict[tuple, _Pair] = {}
-    if links.empty:
-        return out
-    names = list(links.columns)
-    (kind, subj, owner, as_of, link, cur_, lo_, hi_, stated_, status_, end_, url_, sname, oname) = map(names.index, (
-        "subject_kind", "subject_id", "owner_entity_id", "as_of_date", "link_id", "is_current", "share_min",
-        "share_max", "is_share_stated", "status", "end_date", "source_url", "subject_name", "owner_name"))
-    rows = [r for r in zip(*(links[c].to_numpy(dtype=object, na_value=None) for c in names))
-            if r[kind] is not None and r[subj] is not None and r[owner] is not None]
-    rows.sort(key=lambda r: (r[kind], r[subj], r[owner], r[as_of] or "", r[link]))
-    for key, grp in groupby(rows, key=itemgetter(kind, subj, owner)):  # rows of a pair by date then id
-        grp = list(grp)
-        cur = [r for r in grp if r[cur_]]
-        if cur:
-            los = [float(r[lo_]) for r in cur if r[lo_] is not None]
-            his = [float(r[hi_]) for r in cur if r[hi_] is not None]
-            lo, hi = (min(los) if los else float("nan")), (max(his) if his else float("nan"))
-            top = cur[-1]
-            stated = any(bool(r[stated_]) for r in cur) or lo > 0
-            share = share_text(lo, hi) if stated else "undisclosed"
-        else:
-            top = grp[-1]
-            lo = float(top[lo_]) if top[lo_] is not None else None
-            share = (share_text(lo, float(top[hi_])) if lo is not None and (bool(top[stated_]) or lo > 0)
-                     else "undisclosed")
-        out[key] = _Pair(share=share, share_lo=lo, status=str(top[status_]), valid_from=_date(top[as_of]),
-                         valid_to=_date(top[end_]), source_url=top[url_],
-                         subject_name=str(top[sname]), owner_name=str(top[oname]))
-    return out
 
 
 def _columns(df: pd.DataFrame, *names: str) -> list[tuple]:

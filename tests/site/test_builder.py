@@ -55,3 +55,19 @@ def test_explainer_records_made_into_site_records_equal_the_site_records():
     for g, w in zip(got, want):
         assert list(g) == list(w)
         assert all(_same(g[k], w[k]) and type(g[k]) is type(w[k]) for k in w), (g, w)
+
+
+def test_site_records_copied_from_the_explainers_are_the_site_records():
+    """Copies of the Explainer's records (missing values then set to None) are the records made anew;
+    made records of another length are not taken."""
+    df = _frame()
+    cols = columns(df)
+    names, arrays = cols
+    made = [dict(zip(names, row)) for row in zip(*arrays)]
+    want, got = as_records(df, cols), as_records(df, cols, made)
+    assert got is not made and all(g is not m for g, m in zip(got, made))
+    for g, w in zip(got, want):
+        assert list(g) == list(w)
+        assert all(_same(g[k], w[k]) and type(g[k]) is type(w[k]) for k in w), (g, w)
+    assert as_records(df, cols, made[:2]) == want[:0] + as_records(df, cols)  # not taken: made anew
+    assert made[1]["s"] != made[1]["s"] or made[1]["s"] is None  # the Explainer's own records unchanged

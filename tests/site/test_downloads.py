@@ -105,3 +105,21 @@ def test_set_files_share_one_table_and_the_parquet_keeps_its_types(tmp_path):
     assert t.column("name").to_pylist() == [v if isinstance(v, str) else None for v in gdf["name"]]
     assert json.loads(t.schema.metadata[b"licence"])["id"] == "CC-BY-4.0"
     assert np.isclose(json.loads(t.schema.metadata[b"geo"])["columns"]["geometry"]["bbox"][0], 0)
+
+
+@pytest.mark.parametrize("numbers", [False, True], ids=["text", "with-numbers"])
+def test_a_set_of_some_rows_takes_its_lines_from_the_whole_set(tmp_path, numbers):
+    """The set without some layers, written with the lines of the set of every row, has the bytes it has
+    written on its own (rows in a new order too; a column of numbers: the plain writers)."""
+    gdf = _frame(numbers)
+    rows = np.array([7, 0, 2, 5, 11])
+    part = gdf.iloc[rows].reset_index(drop=True)
+    (tmp_path / "a" / "data").mkdir(parents=True)
+    (tmp_path / "b" / "data").mkdir(parents=True)
+    downloads.write_sets([("all", "data/x", gdf, "CC-BY-4.0", None), ("some", "data/y", part, "ODbL-1.0", rows)],
+                         tmp_path / "a")
+    downloads.write_sets([("some", "data/y", part, "ODbL-1.0")], tmp_path / "b")
+    for ext in ("csv", "geojson", "parquet"):
+        assert (tmp_path / "a" / f"data/y.{ext}").read_bytes() == (tmp_path / "b" / f"data/y.{ext}").read_bytes()
+    assert (tmp_path / "a/data/y.csv").read_bytes() == _pandas_csv(part)
+    assert b'"id:7"' in (tmp_path / "a/data/y.geojson").read_bytes()

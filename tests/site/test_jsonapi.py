@@ -199,3 +199,20 @@ def test_rows_clean_doubles_column_by_column_as_clean_does_each_value():
     assert [type(v) for v in got[2].values()] == [type(v) for v in want[2].values()]
     assert got[0]["e"] is None and got[1]["e"] == float("inf") and str(got[2]["d"]) == "-0.0"
     assert jsonapi._rows(con, sql + " WHERE false") == []
+
+
+def test_rows_read_through_arrow_are_those_of_fetchall():
+    """A query of text, flags, integers, floats and lists of text only is read through Arrow: the same rows."""
+    con = duckdb.connect()
+    sql = """SELECT * FROM (VALUES
+        (0.1234565::DOUBLE, 'NaN'::DOUBLE, 0.1::FLOAT, 'x', true, 3, 7::TINYINT, ['a', NULL]),
+        (NULL, 'inf'::DOUBLE, NULL, NULL, NULL, NULL, NULL, NULL),
+        ('-0.0'::DOUBLE, 2.0000004999::DOUBLE, -2.5::FLOAT, 'ü', false, -1, -8::TINYINT, []))
+        t(d, e, f, s, b, i, tiny, l)"""
+    got = jsonapi._rows(con, sql)
+    cur = con.execute(sql)
+    cols = [x[0] for x in cur.description]
+    want = [{c: jsonapi._clean(v) for c, v in zip(cols, r)} for r in cur.fetchall()]
+    assert json.dumps(got) == json.dumps(want)
+    assert [[type(v) for v in r.values()] for r in got] == [[type(v) for v in r.values()] for r in want]
+    assert jsonapi._rows(con, sql + " WHERE false") == []

@@ -123,7 +123,7 @@ def test_serve_refuses_a_folder_without_a_site(tmp_path):
 
 def test_rounded_pairs_match_element_wise_rounding():
     """The x, y fast path of _rounded gives what rounding each number on its own gives."""
-    from infrarisk.site.mapdata import _rounded
+    from infrarisk.site.outlines import _rounded
 
     ring = [[1.00049, -2.0005], [3, 4.44449], [1.5, None], [1.0, 2.0, 3.0], [0.1234, 5.6789]]
     assert _rounded({"type": "Polygon", "coordinates": [ring]}, 3) == {"type": "Polygon", "coordinates": [[
@@ -144,7 +144,25 @@ def test_download_descriptions_count_the_rows_of_their_sets(real_build):
     described = downloads.describe_downloads(sb, md)
     sets = downloads.download_sets(sb, md)
     assert [x["set"] for x in described] == [name for name, *_ in sets for _ in downloads.FORMATS]
-    for name, stem, frame, lic in sets:
+    for name, stem, frame, lic, _ in sets:
         for d in (x for x in described if x["set"] == name):
             assert d["n"] == len(frame) and d["licence"] == lic and d["href"].startswith(stem)
     assert len(sets) == 2 and len(sets[1][2]) < len(sets[0][2])  # the shipped data has non-commercial layers
+
+
+def test_features_are_sorted_as_the_frame_sort_did():
+    """Least severe band first, then by id; the rows whole (index reset), as pandas' stable sort had them."""
+    import random
+
+    import pandas as pd
+
+    from infrarisk.score import BANDS, SEVERITY
+    rng = random.Random(3)
+    ids = [f"a:{rng.randrange(50):02d}" for _ in range(200)]  # repeated ids: a stable sort keeps their order
+    frame = pd.DataFrame({"asset_id": pd.Series(ids, dtype="str"), "band": [rng.choice(BANDS) for _ in ids],
+                          "n": range(len(ids)), "x": [rng.random() for _ in ids]})
+    want = frame.assign(_k=frame["band"].map(SEVERITY)).sort_values(["_k", "asset_id"], kind="mergesort") \
+        .drop(columns="_k").reset_index(drop=True)
+    got = mapdata._sorted_features(frame)
+    pd.testing.assert_frame_equal(got, want)
+    assert mapdata._sorted_features(frame.iloc[:0]).empty

@@ -271,5 +271,3 @@ def _run_parts(p: Prepared, parts: list, numbers: Iterable[int]) -> list[tuple[s
 def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a finished database file."""
     return duckdb.connect(str(db_path), read_only=True)
-
-

@@ -2,7 +2,7 @@
 
 Contract: :class:`SiteBuilder` holds the connection, settings and profile of a site build
 and reads, once, the sources and files (``core_meta__*``), every asset with its band
-(``out_exposure__assets``), the evidence of the bands (:class:`~infrarisk.explain.Explainer`:
+(``out_exposure__assets``: the columns of :data:`ASSET_COLUMNS`), the evidence of the bands (:class:`~infrarisk.explain.Explainer`:
 holders, control chains, paths and the ownership edges, from the tables the score stage
 wrote) and lookups by id, so that per-asset work stays linear at 100,000 assets. It reads
 tables only: no ownership graph is loaded and nothing is recomputed.
@@ -33,9 +33,12 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*cols)]
 
 
-def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]]) -> list[dict]:
+def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]],
+               made: list[dict] | None = None) -> list[dict]:
     """:func:`_records` of ``df`` from its :func:`infrarisk.explain.columns` (converted once): a missing
-    value is None, but for dates (NaT, as :func:`_records` has it).
+    value is None, but for dates (NaT, as :func:`_records` has it). ``made``: the rows as dicts of those
+    columns (:attr:`infrarisk.explain.Explainer.link_by_id`'s), copied with their missing values set
+    to None instead of made again.
 
     Examples
     --------
@@ -45,15 +48,23 @@ def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]]) ->
     [{'a': 1.5, 'd': Timestamp('2020-01-02 00:00:00'), 's': 'x'}, {'a': None, 'd': NaT, 's': None}]
     """
     names, cols = columns
-    out = []
-    for c, col in zip(df.columns, cols):
+    fix = []  # (column number, name, where missing)
+    for i, (name, c, col) in enumerate(zip(names, df.columns, cols)):
         if not pd.api.types.is_datetime64_any_dtype(df[c].dtype):
             missing = pd.isna(col)
             if missing.any():
-                col = col.copy()
-                col[missing] = None
-        out.append(col)
-    return [dict(zip(names, row)) for row in zip(*out)]
+                fix.append((i, name, missing))
+    if made is not None and len(made) == len(df):
+        rows = [dict(r) for r in made]
+        for _, name, missing in fix:
+            for k in np.flatnonzero(missing).tolist():
+                rows[k][name] = None
+        return rows
+    cols = list(cols)
+    for i, _, missing in fix:
+        cols[i] = cols[i].copy()
+        cols[i][missing] = None
+    return [dict(zip(names, row)) for row in zip(*cols)]
 
 
 class AssetRows(Mapping):
@@ -108,6 +119,13 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: the columns of ``out_exposure__assets`` the site reads of an asset (:attr:`SiteBuilder.assets`): the layers'
+#: features (:func:`.features.asset_frame` and the layers' filters), the details (:data:`.details.ROW_COLUMNS`),
+#: the cards and the foreign-stakes table and download (:meth:`SiteBuilder.assets_rows`)
+ASSET_COLUMNS = ("asset_id", "name", "asset_type", "asset_class", "country_code", "unlocode", "parent_asset_id",
+                 "latitude", "longitude", "position_precision", "position_source_url", "operator_name", "is_planned",
+                 "is_europe", "band", "band_group_label", "band_reason", "control_chain", "licence")
+
 #: templates whose long, repeated parts are written as strings (:mod:`.fragments`): template -> context -> parts
 PARTS = {"assets.html": lambda ctx: {"rows_html": fragments.asset_rows(ctx["rows"], ctx.get("owner_urls") or {})}}
 
@@ -134,11 +152,13 @@ class SiteBuilder:
         self.con, self.settings, self.profile = con, settings, profile
         self.explainer = Explainer(con, profile, settings)
         self.sources = read_sources(con)
-        self.assets = _plain(con.execute("SELECT * FROM out_exposure__assets ORDER BY asset_id").df())
+        self.assets = _plain(con.execute(f"SELECT {', '.join(ASSET_COLUMNS)} FROM out_exposure__assets "
+                                         "ORDER BY asset_id").df())
         self.common = page_common(self.sources, settings, profile)
         # lookups by id, so that per-asset work stays linear at 100,000 assets
         self.asset_rows = AssetRows(self.assets)
-        links = as_records(self.explainer.links, self.explainer.link_columns)  # converted once, by the Explainer
+        links = as_records(self.explainer.links, self.explainer.link_columns,  # converted once, by the Explainer
+                           list(self.explainer.link_by_id.values()))
         self.links_by_id = {r["link_id"]: r for r in links}
         self.holders_by_asset: dict[str, list[dict]] = {}
         for r in links:  # already ordered: current first, largest share first

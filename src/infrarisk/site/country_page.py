@@ -23,14 +23,13 @@ from __future__ import annotations
 import json
 
 from ..explain import records
-from ..geo import countries_gdf
-from . import mapping, vendor_site
+from . import geojson, mapping, outlines, vendor_site
 
 #: (lowest count, fill colour) of the choropleth classes
 CLASSES = [(0, "#f2f0eb"), (1, "#fddbc7"), (2, "#f4a582"), (4, "#d6604d"), (10, "#b2182b")]
 #: countries whose polygons cover less than this (square degrees) also get a dot
 SMALL_AREA = 1.5
-SIMPLIFY_DEG = 0.02
+SIMPLIFY_DEG = outlines.SIMPLIFY_DEG
 
 
 def colour(n: int) -> str:
@@ -80,8 +79,11 @@ def _records(rows: list[dict], labels: dict) -> list[dict]:
              "type_label": labels.get(x["asset_type"], x["asset_type"])} for x in rows]
 
 
-def country_data(con, labels: dict) -> tuple[list[dict], dict]:
-    """Per European country its counts, by-type rows and listed assets; and the map's GeoJSON."""
+def country_data(con, labels: dict, shapes=None) -> tuple[list[dict], dict]:
+    """Per European country its counts, by-type rows and listed assets; and the map's GeoJSON.
+
+    ``shapes``: the outlines of :func:`.outlines.read` if the caller has them (else read here).
+    """
     summary = con.execute("SELECT * FROM out_exposure__countries ORDER BY country_name, country_code").df()
     assets = con.execute("SELECT * FROM out_exposure__country_assets ORDER BY country_code, name, asset_id").df()
     by_country: dict[str, list[dict]] = {}
@@ -99,24 +101,27 @@ def country_data(con, labels: dict) -> tuple[list[dict], dict]:
     for c in countries:
         c["vendor"] = vend.get(c["country_code"], vendor_site.empty_country())
 
-    gdf = countries_gdf(con)
-    gdf = gdf[gdf["country_code"].isin(by_code) | gdf["country_code"].isin(
-        [c["polygon_country_code"] for c in countries])]
-    feats = []
-    for r in gdf.sort_values(["country_code", "ne_id"]).itertuples():
-        c = by_code.get(r.country_code)
-        if c is None:
-            continue
-        geom = r.geometry.simplify(SIMPLIFY_DEG, preserve_topology=True)
+    if shapes is None:
+        shapes = outlines.read(con)
+    rows = shapes[[cc in by_code for cc in shapes["country_code"]]]  # sorted by country code, then id
+    simplified = rows["geometry"].to_numpy()
+    geoms = geojson.polygons(simplified, 3, positive_zero=True)  # rounded as _rounded rounds them
+    feats, rounded = [], geoms is not None
+    for i, r in enumerate(rows.itertuples()):
+        c = by_code[r.country_code]
         props = {"cc": c["country_code"], "t": f"{c['country_name']}: {c['n_controlled_high_risk']}",
                  "c": colour(int(c["n_controlled_high_risk"])), "p": _popup(c)}
         feats.append({"type": "Feature", "properties": props,
-                      "geometry": json.loads(json.dumps(geom.__geo_interface__))})
-        if r.geometry.area < SMALL_AREA:
+                      "geometry": geoms[i] if rounded else json.loads(json.dumps(simplified[i].__geo_interface__))})
+        if r.area < SMALL_AREA:
             feats.append({"type": "Feature", "properties": {**props, "dot": True},
                           "geometry": {"type": "Point", "coordinates": [round(float(r.label_longitude), 4),
                                                                         round(float(r.label_latitude), 4)]}})
-    return countries, {"type": "FeatureCollection", "features": _rounded(feats)}
+    if rounded:  # the dots' coordinates still to round
+        _rounded([f for f in feats if f["geometry"]["type"] == "Point"])
+    else:
+        _rounded(feats)
+    return countries, {"type": "FeatureCollection", "features": feats}
 
 
 def _popup(c: dict) -> dict:
@@ -143,12 +148,13 @@ def _rounded(feats: list[dict], ndigits: int = 3) -> list[dict]:
     return feats
 
 
-def country_page(con, labels: dict, downloads: list[dict], **ctx) -> tuple[str, list[dict]]:
+def country_page(con, labels: dict, downloads: list[dict], shapes=None, **ctx) -> tuple[str, list[dict]]:
     """HTML of ``countries.html`` and the per-country rows (module docstring).
 
+    ``shapes``: the outlines of :func:`.outlines.read` if the caller has them (:attr:`.mapdata.MapData.outlines`);
     ``ctx`` is what every page of the site gets (sources, profile, as_of).
     """
-    countries, data = country_data(con, labels)
+    countries, data = country_data(con, labels, shapes)
     with mapping.stable_ids("cc"):
         m = mapping.site_map([51.0, 16.0], 4, js=[("infrarisk_core", "static/infrarisk/core.js"),
                                                   ("outline", "data/map/outline.js"),

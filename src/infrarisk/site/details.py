@@ -76,6 +76,18 @@ class _Memo:
         self._shares: dict[int, str] = {}
         self._in_edges: dict[str, list[dict]] = {}
         self.in_edges_of = sb.explainer.in_edges
+        self._share_texts: dict[tuple, str] = {}
+
+    def share_text(self, lo: float, hi: float) -> str:
+        """:func:`~infrarisk.fmt.share_text`, once per pair of values (a zero is not looked up: ``-0.0`` and
+        ``0.0`` are one key but not one text)."""
+        if not (lo and hi):
+            return share_text(lo, hi)
+        try:
+            return self._share_texts[lo, hi]
+        except KeyError:
+            out = self._share_texts[lo, hi] = share_text(lo, hi)
+            return out
 
     def in_edges(self, node: str) -> list[dict]:
         """The edges into ``node``, the largest share first (then by owner id), sorted once per node."""
@@ -236,16 +248,16 @@ def asset_detail(sb: "SiteBuilder", sh: _Shard, aid: str, holders: list[dict], r
                                   for e in ex.control_edges(aid)],
                         "country": c["controlling_country_code"], "state": bool(c["is_state_controlled"])}
     groups = []
-    edge_of = ex.edges
+    edge_of, memo = ex.edges, sh.memo
     for r, paths in ex.group_rows(aid):  # Explainer.group_view, its fields as the file has them
         if not paths and r["band"] in ("none", "unknown"):
             continue
         groups.append({"label": r["group_label"], "band": r["band"],
-                       "share": share_text(r["share_min"], r["share_max"]), "reason": r["band_reason"],
+                       "share": memo.share_text(r["share_min"], r["share_max"]), "reason": r["band_reason"],
                        "paths": [{"top": p[0]["top_country_code"],
-                                  "look": share_text(p[0]["look_through"], p[0]["look_through"]),
+                                  "look": memo.share_text(p[0]["look_through"], p[0]["look_through"]),
                                   "steps": [[sh.node(e["owner_entity_id"], aid), sh.node(e["subject_id"], aid),
-                                             sh.memo.edge_share(e), sh.edge_sources(e)]
+                                             memo.edge_share(e), sh.edge_sources(e)]
                                             for e in (edge_of[st["edge_id"]] for st in p)]}
                                  for p in paths]})
     d["groups"] = groups

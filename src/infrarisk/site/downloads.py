@@ -23,7 +23,8 @@ that the map can list them before the rows are assembled); :func:`download_sets`
 rows and :func:`write_sets` writes the files. The CSV and GeoJSON lines are put together by
 DuckDB from one Arrow table of the text columns (shared with the GeoParquet) and written as that
 column's bytes: the bytes pandas' CSV writer and Python values handed to DuckDB gave, which are
-still used when a column holds numbers.
+still used when a column holds numbers. The set without the non-commercial layers takes the lines
+of its rows from those of the set of every row (a row's line depends on that row only).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
     """One row per mapped asset, in map order, with its geometry."""
     f = md.facts
     names = sb.entity_info
-    frames = []
+    frames, geoms = [], []
     for layer, fr in md.layers:
         rows = pd.DataFrame({c: fr[c] for c in ("asset_id", "name", "asset_type", "country_code", "status", "band",
                                                 "parent_asset_id", "code")})
@@ -76,10 +77,13 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
             geom = shapely.points(fr["longitude"].to_numpy(float), fr["latitude"].to_numpy(float))
         else:
             geom = fr["geometry"].to_numpy()
-        frames.append(gpd.GeoDataFrame(rows, geometry=geom, crs="EPSG:4326"))
+        frames.append(rows)
+        geoms.append(np.asarray(geom, dtype=object))
     if not frames:
         return gpd.GeoDataFrame({c: [] for c in COLUMNS}, geometry=[], crs="EPSG:4326")
+    # the rows of every layer, then their shapes: one frame with a geometry, not one per layer
     out = pd.concat(frames, ignore_index=True)
+    out = gpd.GeoDataFrame(out, geometry=np.concatenate(geoms), crs="EPSG:4326")
     ctl_cc = dict(sb.con.execute(
         "SELECT asset_id, controlling_country_code FROM out_ownership__asset_controllers").fetchall())
 
@@ -108,23 +112,56 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
 def _ages(sb: "SiteBuilder") -> dict[str, tuple]:
     """Per asset with stakes: (oldest newest-evidence date of its current stakes, marks)."""
     rule = AgeRule.from_settings(sb.settings)
+    days: dict = {}  # evidence date -> as_date of it; (evidence date, status) -> flag: few distinct among thousands
+    flags: dict = {}
+
+    def day(d):
+        try:
+            return days[d]
+        except KeyError:
+            out = days[d] = as_date(d)
+            return out
+
+    def flag(d, status):
+        try:
+            return flags[d, status]
+        except KeyError:
+            out = flags[d, status] = rule.flag(day(d), status)
+            return out
+
     out = {}
     for aid, hs in sb.holders_by_asset.items():
-        dates = [d for d in (as_date(h["evidence_date"]) for h in hs if h["is_current"]) if d is not None]
+        dates = [d for d in (day(h["evidence_date"]) for h in hs if h["is_current"]) if d is not None]
         oldest = min(dates) if dates else None
-        marks = {rule.flag(as_date(h["evidence_date"]), h["status"]) for h in hs} - {None}
+        marks = {flag(h["evidence_date"], h["status"]) for h in hs} - {None}
         out[aid] = (oldest.isoformat() if oldest else None, "; ".join(sorted(marks)) or None)
     return out
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict, text: pa.Table | None = None,
-                   con: duckdb.DuckDBPyConnection | None = None) -> None:
+                   con: duckdb.DuckDBPyConnection | None = None, features: pa.ChunkedArray | None = None) -> None:
     """RFC 7946 GeoJSON with the licence as a top-level member.
 
     The features are encoded by DuckDB's JSON functions (about ten times faster than
-    Python's encoder at 100,000 features); points are built from their coordinates, other
-    shapes from shapely's GeoJSON. ``text``: the columns as :func:`_text_table` gives them;
-    without it (a column holds numbers) they are handed over as Python values.
+    Python's encoder at 100,000 features; :func:`_features`), or given as ``features`` (those of
+    :func:`_features` for these rows: a row's feature depends on that row only).
+    """
+    if features is None:
+        features = _features(gdf, text, con)
+    body = text_parts(features)
+    head = '{"type":"FeatureCollection","licence":' + json.dumps(licence, sort_keys=True, ensure_ascii=False)
+    if body:
+        body[-1] = body[-1][:-1]  # the comma after the last feature
+    _write_parts(path, [(head + ',"features":[').encode("utf-8"), *body, b"]}\n"])
+
+
+def _features(gdf: gpd.GeoDataFrame, text: pa.Table | None = None,
+              con: duckdb.DuckDBPyConnection | None = None) -> pa.ChunkedArray:
+    """One GeoJSON feature per row, each followed by a comma, as an Arrow text column (rows in order).
+
+    Points are built from their coordinates, other shapes from shapely's GeoJSON. ``text``: the
+    columns as :func:`_text_table` gives them; without it (a column holds numbers) they are
+    handed over as Python values.
     """
     cols = [c for c in gdf.columns if c != "geometry"]
     arr = gdf.geometry.to_numpy()
@@ -142,27 +179,21 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict, text: pa.Ta
         frame = (text.append_column("_lon", pa.array(xy[:, 0])).append_column("_lat", pa.array(xy[:, 1]))
                  .append_column("_geom", pa.array(other, type=pa.string())))
     props = ", ".join(f"'{c}', \"{c}\"" for c in cols)
-    # one feature per row, each followed by a comma: the column's bytes are the features in a row
-    body = _text_column(con, frame, f"""
+    return _text_array(con, frame, f"""
         SELECT concat('{{"type":"Feature","properties":', json_object({props})::VARCHAR, ',"geometry":',
                       CASE WHEN _geom IS NULL
                            THEN concat('{{"type":"Point","coordinates":', json_array(_lon, _lat)::VARCHAR, '}}')
                            ELSE json(_geom)::VARCHAR END, '}},')
         FROM frame""")
-    head = '{"type":"FeatureCollection","licence":' + json.dumps(licence, sort_keys=True, ensure_ascii=False)
-    if body:
-        body[-1] = body[-1][:-1]  # the comma after the last feature
-    _write_parts(path, [(head + ',"features":[').encode("utf-8"), *body, b"]}\n"])
 
 
-def _text_column(con: duckdb.DuckDBPyConnection | None, frame, sql: str) -> list:
+def _text_array(con: duckdb.DuckDBPyConnection | None, frame, sql: str) -> pa.ChunkedArray:
     """The one text column of ``sql`` (run on ``frame``, an Arrow table or a DataFrame; rows in frame
-    order) as views of its UTF-8 bytes, end to end, for writing without a copy; ``con`` from
-    :func:`_connect` (None: one for this query)."""
+    order); ``con`` from :func:`_connect` (None: one for this query)."""
     db = con or _connect()
     db.register("frame", frame)
     try:
-        return text_parts(db.sql(sql).to_arrow_table().column(0))
+        return db.sql(sql).to_arrow_table().column(0)
     finally:
         db.unregister("frame")
         if con is None:
@@ -211,20 +242,29 @@ def _text_table(gdf: gpd.GeoDataFrame) -> tuple[pa.Table, pa.Table | None]:
 
 
 def _write_csv(gdf: gpd.GeoDataFrame, path: Path, text: pa.Table | None,
-               con: duckdb.DuckDBPyConnection | None = None) -> None:
+               con: duckdb.DuckDBPyConnection | None = None, lines: pa.ChunkedArray | None = None) -> None:
     """CSV with a ``wkt`` column, as pandas writes it (None empty, fields quoted only when needed).
 
-    With ``text`` (:func:`_text_table`) the lines are put together by DuckDB; the same bytes.
+    With ``text`` (:func:`_text_table`) the lines are put together by DuckDB (:func:`_csv_lines`), or
+    given as ``lines`` (those of :func:`_csv_lines` for these rows); the same bytes.
     """
-    wkt = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
-    if text is None or "wkt" in text.column_names:
+    if lines is None and (text is None or "wkt" in text.column_names):
         plain = pd.DataFrame(gdf.drop(columns="geometry"))
-        plain["wkt"] = wkt
+        plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
         path.write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
         return
-    frame = text.append_column("wkt", pa.array(wkt, type=pa.string()))
+    if lines is None:
+        lines = _csv_lines(gdf, text, con)
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(frame.column_names)
+    csv.writer(buf, lineterminator="\n").writerow([c for c in gdf.columns if c != "geometry"] + ["wkt"])
+    _write_parts(path, [buf.getvalue().encode("utf-8"), *text_parts(lines)])
+
+
+def _csv_lines(gdf: gpd.GeoDataFrame, text: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.ChunkedArray:
+    """The CSV line of each row (:func:`_write_csv`; ``text`` as :func:`_text_table` gives it, without a
+    ``wkt`` column), put together by DuckDB, as an Arrow text column."""
+    wkt = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
+    frame = text.append_column("wkt", pa.array(wkt, type=pa.string()))
 
     def field(c: str) -> str:
         c = f'"{c}"'
@@ -232,8 +272,7 @@ def _write_csv(gdf: gpd.GeoDataFrame, path: Path, text: pa.Table | None,
         return (f"CASE WHEN {c} IS NULL THEN '' WHEN {special} THEN concat('\"', replace({c}, '\"', '\"\"'), '\"') "
                 f"ELSE {c} END")
     fields = ", ',', ".join(field(c) for c in frame.column_names)
-    lines = _text_column(con, frame, f"SELECT concat({fields}, chr(10)) FROM frame")
-    _write_parts(path, [buf.getvalue().encode("utf-8"), *lines])
+    return _text_array(con, frame, f"SELECT concat({fields}, chr(10)) FROM frame")
 
 
 def _sql_text(s: str) -> str:
@@ -241,18 +280,38 @@ def _sql_text(s: str) -> str:
     return f"chr({ord(s)})"
 
 
+class _Lines:
+    """The CSV lines and GeoJSON features of the rows of one set (Arrow text columns, None where not
+    made), so that a set of some of those rows takes its own instead of making them again."""
+
+    def __init__(self, csv_lines: pa.ChunkedArray | None = None, features: pa.ChunkedArray | None = None):
+        self.csv, self.features = csv_lines, features
+
+    def take(self, rows: np.ndarray) -> "_Lines":
+        """Those of the rows at the positions ``rows``, in that order."""
+        pick = pa.array(rows, type=pa.int64())
+        return _Lines(*(None if col is None else col.take(pick) for col in (self.csv, self.features)))
+
+
 def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str,
                formats: tuple[str, ...] = ("csv", "geojson", "parquet"),
-               con: duckdb.DuckDBPyConnection | None = None) -> None:
+               con: duckdb.DuckDBPyConnection | None = None, given: _Lines | None = None) -> _Lines:
+    """Write one set's files; return its lines (:class:`_Lines`), ``given`` ones used where there are."""
     licence = {"id": lic, "url": licences.url(lic),
                "attribution": "infrarisk; sources and attributions: sources.html of the site"}
     table, text = _text_table(gdf)  # once for the three files
+    made = _Lines(*(given.csv, given.features) if given is not None else ())
     if "csv" in formats:
-        _write_csv(gdf, out / f"{stem}.csv", text, con)
+        if made.csv is None and text is not None and "wkt" not in text.column_names:
+            made.csv = _csv_lines(gdf, text, con)
+        _write_csv(gdf, out / f"{stem}.csv", text, con, made.csv)
     if "geojson" in formats:
-        _write_geojson(gdf, out / f"{stem}.geojson", licence, text, con)
+        if made.features is None:
+            made.features = _features(gdf, text, con)
+        _write_geojson(gdf, out / f"{stem}.geojson", licence, text, con, made.features)
     if "parquet" in formats:
         _write_geoparquet(gdf, out / f"{stem}.parquet", licence, table)
+    return made
 
 
 #: the formats of each download set (file extension, label)
@@ -281,20 +340,38 @@ def describe_downloads(sb: "SiteBuilder", md: MapData) -> list[dict]:
 
 
 def download_sets(sb: "SiteBuilder", md: MapData) -> list[tuple]:
-    """The download sets: (name, stem, GeoDataFrame of :func:`table`, licence)."""
+    """The download sets: (name, stem, GeoDataFrame of :func:`table`, licence, rows), ``rows`` None
+    for the set of every row, else the positions of the set's rows in it (which :func:`write_sets`
+    takes their lines from)."""
     gdf = table(sb, md)
-    return [(name, stem, gdf if not left_out else gdf[~gdf["layer"].isin(left_out)].reset_index(drop=True), set_lic)
-            for name, stem, left_out, set_lic, _ in _set_specs(sb, md)]
+    out = []
+    for name, stem, left_out, set_lic, _ in _set_specs(sb, md):
+        if not left_out:
+            out.append((name, stem, gdf, set_lic, None))
+        else:
+            rows = np.flatnonzero(~gdf["layer"].isin(left_out).to_numpy())
+            out.append((name, stem, gdf.iloc[rows].reset_index(drop=True), set_lic, rows))
+    return out
 
 
 def write_sets(sets: list[tuple], out_dir: Path, formats: tuple[str, ...] = ("csv", "geojson", "parquet")) -> None:
-    """Write each set of :func:`download_sets` in ``formats`` under ``out_dir/data``."""
+    """Write each set of :func:`download_sets` in ``formats`` under ``out_dir/data``.
+
+    A set given as (name, stem, frame, licence, rows) with ``rows`` not None holds the rows at those
+    positions of the set before it of every row (``rows`` None): its CSV lines and GeoJSON
+    features are taken from that set's (a row's line depends on that row only), not made again.
+    """
     out = Path(out_dir)
     (out / "data").mkdir(parents=True, exist_ok=True)
     con = _connect()  # one for every file
+    whole: _Lines | None = None  # the lines of the last set of every row
     try:
-        for _, stem, frame, set_lic in sets:
-            _write_set(frame, out, stem, set_lic, formats, con)
+        for name, stem, frame, set_lic, *rest in sets:
+            rows = rest[0] if rest else None
+            given = whole.take(rows) if rows is not None and whole is not None else None
+            made = _write_set(frame, out, stem, set_lic, formats, con, given)
+            if rows is None:
+                whole = made
     finally:
         con.close()
 

@@ -22,7 +22,8 @@ in :mod:`infrarisk.site.details`): GEM's status, capacity and start year, the co
 pipeline crosses, GEM's direct owners shown as context, a cable's landing stations, a
 landing station's cables with their bands, and the source page of the asset.
 
-What the methodology page states about the layers is in :mod:`.methodology`.
+:class:`InfraData` reads, once per site build, only the columns the layers and cards use, as
+plain rows. What the methodology page states about the layers is in :mod:`.methodology`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,24 @@ if TYPE_CHECKING:  # pragma: no cover
 SIMPLIFY_DEG = 0.01
 
 
+#: the columns of ``core_assets__infra`` the layers and cards read (:attr:`InfraData.infra`)
+INFRA_COLUMNS = ("asset_id", "asset_class", "status", "status_group", "capacity", "capacity_unit", "start_year",
+                 "detail_url")
+
+
+def _as_read(values: list) -> list:
+    """Text values as pandas reads a text column from DuckDB: a missing one NaN, unless none is present
+    (then the column holds objects, and its missing values are None).
+
+    >>> _as_read(["a", None]), _as_read([None, None])
+    (['a', nan], [None, None])
+    """
+    if all(v is None for v in values):
+        return values
+    nan = float("nan")
+    return [nan if v is None else v for v in values]
+
+
 def _na(v):
     return None if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else v
 
@@ -52,10 +71,13 @@ class InfraData:
     """What the layers and cards need beyond ``out_exposure__assets``, read once per build."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
-        infra = con.execute("SELECT * FROM core_assets__infra ORDER BY asset_id").df()
-        cols = list(infra.columns)
-        values = [infra[c].to_numpy(dtype=object, na_value=None) for c in cols]  # missing -> None, as _na
-        self.infra = {r[0]: dict(zip(cols, r)) for r in zip(*values)}
+        #: asset id -> the columns of ``core_assets__infra`` the layers and cards read (:data:`INFRA_COLUMNS`),
+        #: missing values (and NaN) None
+        self.infra = {r[0]: dict(zip(INFRA_COLUMNS, r)) for r in con.execute(
+            f"SELECT {', '.join(INFRA_COLUMNS)} FROM core_assets__infra ORDER BY asset_id").fetchall()}
+        for r in self.infra.values():
+            if r["capacity"] != r["capacity"]:  # NaN: missing
+                r["capacity"] = None
         self.lines = dict(con.execute("SELECT asset_id, geometry_wkt FROM core_assets__lines ORDER BY asset_id")
                           .fetchall())
         self.landings: dict[str, list[tuple[str, str, str | None]]] = {}
@@ -69,9 +91,13 @@ class InfraData:
             self.landings.setdefault(cable, []).append((landing, name, cc))
             if europe:
                 self.europe_cables.add(cable)
-        via = con.execute("SELECT * FROM out_exposure__landings ORDER BY asset_id").df()
-        vcols = list(via.columns)
-        self.via = {r[0]: dict(zip(vcols, r)) for r in via.itertuples(index=False, name=None)}
+        #: landing station -> its most exposed cable's band and reason (text as pandas reads it: a missing
+        #: value NaN, unless the column has no value at all) and the ids of its cables
+        via = con.execute("SELECT asset_id, via_band, via_reason, cable_asset_ids FROM out_exposure__landings "
+                          "ORDER BY asset_id").fetchall()
+        bands, reasons = _as_read([r[1] for r in via]), _as_read([r[2] for r in via])
+        self.via = {r[0]: {"via_band": b, "via_reason": why, "cable_asset_ids": r[3]}
+                    for r, b, why in zip(via, bands, reasons)}
         self.context: dict[str, list[list]] = {}
         for aid, name, frac, text in con.execute("""
                 SELECT asset_id, entity_name, share_fraction, share_text FROM core_gem__stakes

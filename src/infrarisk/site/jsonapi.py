@@ -70,19 +70,28 @@ def _clean(v):
 
 
 def _rows(con, sql: str, params=None) -> list[dict]:
-    """Rows as dicts of JSON values; only the columns that need it are converted (100,000-row tables)."""
-    cur = con.execute(sql, params or [])
-    cols = [d[0] for d in cur.description]
-    types = [str(d[1]) for d in cur.description]
-    rows = cur.fetchall()
-    fix = [i for i, t in enumerate(types) if t not in ("VARCHAR", "BOOLEAN", "INTEGER", "BIGINT", "VARCHAR[]")]
-    if fix and rows:  # column by column: a DOUBLE holds floats or None (as _clean has them, without a call each)
-        columns = list(zip(*rows))
-        for i in fix:
-            columns[i] = [None if v is None or v != v else round(v, 6) for v in columns[i]] if types[i] == "DOUBLE" \
-                else [_clean(v) for v in columns[i]]
-        rows = zip(*columns)
-    return [dict(zip(cols, r)) for r in rows]
+    """Rows as dicts of JSON values; only the columns that need it are converted (100,000-row tables).
+
+    The columns are read through Arrow when each is of a type whose Arrow values are those
+    ``fetchall`` gives (:data:`_ARROW_TYPES`), else by ``fetchall``.
+    """
+    rel = con.sql(sql, params=params or None)
+    cols, types = rel.columns, [str(t) for t in rel.types]
+    if all(t in _ARROW_TYPES for t in types):
+        columns = [c.to_pylist() for c in rel.to_arrow_table().columns]
+    else:
+        columns = [list(c) for c in zip(*rel.fetchall())] or [[] for _ in cols]
+    for i, t in enumerate(types):  # a DOUBLE holds floats or None (as _clean has them, without a call each)
+        if t == "DOUBLE":
+            columns[i] = [None if v is None or v != v else round(v, 6) for v in columns[i]]
+        elif t not in ("VARCHAR", "BOOLEAN", "INTEGER", "BIGINT", "VARCHAR[]"):
+            columns[i] = [_clean(v) for v in columns[i]]
+    return [dict(zip(cols, r)) for r in zip(*columns)]
+
+
+#: DuckDB types whose values Arrow gives as ``fetchall`` does (:func:`_rows`)
+_ARROW_TYPES = frozenset({"VARCHAR", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "DOUBLE", "FLOAT",
+                          "VARCHAR[]"})
 
 
 def _dump(path: Path, doc) -> None:
@@ -140,9 +149,8 @@ def _paged(out: Path, folder: str, rows, key: str, fallback: str) -> tuple[dict,
 
 def _register_licences(con) -> None:
     """``_api_licence_rank``: the licence order of :mod:`infrarisk.licences`, for SQL."""
-    import pandas as pd
-    con.register("_api_licence_rank", pd.DataFrame({"licence": pd.Series(licences.ORDER, dtype=object),
-                                                    "rank": range(len(licences.ORDER))}))
+    con.register("_api_licence_rank", pa.table({"licence": pa.array(licences.ORDER, pa.string()),
+                                                "rank": pa.array(range(len(licences.ORDER)), pa.int64())}))
 
 
 #: asset id -> the most restrictive of its own licence and of the current links into it, as
@@ -167,11 +175,10 @@ def _asset_licences(con) -> pa.Table:
 def assets(con, owner_urls: dict, asset_licences: pa.Table | None = None) -> pa.Table:
     """Every asset as ``asset_id``, ``licence`` and ``_json`` (the row encoded by DuckDB, then a comma),
     sorted by id (100,000 rows); ``asset_licences`` as :func:`_asset_licences` gives it."""
-    import pandas as pd
     lic = _asset_licences(con) if asset_licences is None else asset_licences
     con.register("_api_asset_licences", lic)
-    con.register("_api_owner_urls", pd.DataFrame({"entity_id": pd.Series(list(owner_urls), dtype=object),
-                                                  "url": pd.Series(list(owner_urls.values()), dtype=object)}))
+    con.register("_api_owner_urls", pa.table({"entity_id": pa.array(list(owner_urls), pa.string()),
+                                              "url": pa.array(list(owner_urls.values()), pa.string())}))
     types = {d[0]: str(d[1]) for d in con.execute("SELECT * FROM out_exposure__assets LIMIT 0").description}
     nc = ", ".join(f"'{x}'" for x in sorted(licences.NONCOMMERCIAL))
     expr = {"licence": "l.licence", "is_noncommercial": f"l.licence IN ({nc})", "controller_owner_url": "u.url"}

@@ -13,7 +13,9 @@ against a finished build and adds, per asset, the ownership facts the filters ne
   lists of look-through shares by controlling country in millionths, and of related
   entities for the search, and ``vband``, the sparse "built by" band of :mod:`.vendor_site` (index ``vendor_bands``: a separate
   dimension, absent where not researched));
-- ``data/map/outline.js``: the Natural Earth country outlines drawn under the data.
+- ``data/map/outline.js``: the Natural Earth country outlines drawn under the data
+  (:mod:`.outlines`: read and simplified by :func:`collect`, :attr:`MapData.outlines`, with
+  the site's other reads; the country page draws them too).
 
 Each file is a single call ``infrarisk.data("<name>", <JSON>)`` (the outline's:
 ``infrarisk.data("outline", JSON.parse("<JSON>"))``, quicker to read): a classic script, so the
@@ -37,11 +39,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from .. import licences
 from ..score import BANDS, SEVERITY
 from . import layers as registry
+from . import outlines
 from . import vendor_site
 from ..collector import paused
 from .layers import STATUSES, Layer, type_label
@@ -94,6 +96,8 @@ class MapData:
     layers: list[tuple[Layer, pd.DataFrame]]
     facts: Facts
     order: list[str]  # asset ids by global index (layer after layer)
+    #: the country outlines the map and the country page draw (:func:`.outlines.read`), read with the layers
+    outlines: pd.DataFrame | None = None
 
     @property
     def n(self) -> int:
@@ -101,10 +105,11 @@ class MapData:
 
 
 def _sorted_features(frame: pd.DataFrame) -> pd.DataFrame:
-    # least severe first, so the most exposed assets are drawn on top
-    key = frame["band"].map(SEVERITY)
-    return frame.assign(_k=key).sort_values(["_k", "asset_id"], kind="mergesort").drop(columns="_k").reset_index(
-        drop=True)
+    """The rows by band, least severe first (the most exposed assets are drawn on top), then by id (a
+    stable sort: equal keys keep their order; numpy's, not a frame sort: 16 small layers)."""
+    ids = np.array(frame["asset_id"].tolist(), dtype=str)  # compared by code point, as Python compares them
+    severity = np.fromiter(map(SEVERITY.__getitem__, frame["band"].tolist()), dtype=np.int64, count=len(frame))
+    return frame.take(np.lexsort((ids, severity))).reset_index(drop=True)
 
 
 @paused()
@@ -124,7 +129,7 @@ def collect(sb: "SiteBuilder", layers: list[Layer] | None = None) -> MapData:
             raise ValueError(f"layer {layer.id}: unknown band(s) {sorted(bad)}")
         out.append((layer, _sorted_features(frame)))
     order = [a for _, f in out for a in f["asset_id"]]
-    return MapData(out, facts(sb, out), order)
+    return MapData(out, facts(sb, out), order, outlines.read(sb.con) if layers is None else None)
 
 
 def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
@@ -352,33 +357,11 @@ def make_codes(sb: "SiteBuilder", md: MapData) -> dict[str, Codes]:
             "entities": Codes(ents)}
 
 
-def outline_payload(sb: "SiteBuilder") -> dict:
-    """Country outlines around Europe, simplified (drawn under the data, not interactive)."""
-    from ..geo import countries_gdf
-    gdf = countries_gdf(sb.con)
-    gdf = gdf.cx[-32:70, 25:82]
-    gdf = gdf.assign(geometry=gdf.geometry.simplify(0.02, preserve_topology=True))
-    gdf = gdf[~gdf.geometry.is_empty].sort_values(["country_code", "ne_id"])
-    feats = [{"type": "Feature", "properties": {"country_code": _none(cc)},
-              "geometry": _rounded(json.loads(shapely.to_geojson(gm)), 3)}  # ~100 m: plenty for an outline
-             for cc, gm in zip(gdf["country_code"], gdf.geometry)]
-    return {"type": "FeatureCollection", "features": feats}
-
-
-def _rounded(obj, nd: int):
-    if isinstance(obj, float):
-        return round(obj, nd)
-    if isinstance(obj, list):
-        if obj and not isinstance(obj[0], (list, dict)):  # a position: numbers only
-            return [round(x, nd) if isinstance(x, float) else _rounded(x, nd) for x in obj]
-        if obj and type(obj[0]) is list and len(obj[0]) == 2:  # a line or ring: its x, y pairs at once
-            return [[round(p[0], nd), round(p[1], nd)]
-                    if type(p) is list and len(p) == 2 and type(p[0]) is float and type(p[1]) is float
-                    else _rounded(p, nd) for p in obj]
-        return [_rounded(x, nd) for x in obj]
-    if isinstance(obj, dict):
-        return {k: _rounded(v, nd) for k, v in obj.items()}
-    return obj
+def outline_payload(sb: "SiteBuilder", md: MapData | None = None) -> dict:
+    """Country outlines around Europe, simplified (drawn under the data, not interactive): those of
+    ``md`` (:attr:`MapData.outlines`), else read now (:func:`.outlines.payload`)."""
+    shapes = md.outlines if md is not None and md.outlines is not None else outlines.read(sb.con)
+    return outlines.payload(shapes)
 
 
 def write_map_data(sb: "SiteBuilder", md: MapData, out_dir: Path, downloads: list[dict]) -> dict:
@@ -389,7 +372,7 @@ def write_map_data(sb: "SiteBuilder", md: MapData, out_dir: Path, downloads: lis
     index = index_payload(sb, md, codes, downloads)
     scripts = ["data/map/index.js", "data/map/outline.js"]
     (folder / "index.js").write_bytes(js_call("index", index).encode())
-    (folder / "outline.js").write_bytes(js_call("outline", outline_payload(sb), parse=True).encode())
+    (folder / "outline.js").write_bytes(js_call("outline", outline_payload(sb, md), parse=True).encode())
     offset = 0
     for layer, frame in md.layers:
         payload = layer_payload(layer, frame, md, codes, offset)

@@ -79,7 +79,7 @@ def other_pages(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.Ma
     for d in layer_files:
         write_text(out_dir / d["href"], csv_text(d["rows"], d["columns"]))
     html, _ = country_page.country_page(con, TYPE_LABELS, [d for d in layer_files if d["name"].startswith("country-")],
-                                        **sb.common)
+                                        md.outlines, **sb.common)
     write_text(out_dir / "countries.html", html)
     vendor_downloads.write(con, out_dir)  # data/vendors.csv: the "built by" dimension (issue 13)
 

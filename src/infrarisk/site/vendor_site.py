@@ -57,15 +57,20 @@ DOWNLOAD_COLUMNS = ["vendor_band", "vendor_band_reason", "high_risk_vendors", "v
                     "vendor_source_urls"]
 
 
-def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                            [table]).fetchone()[0])
+def _execute(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection | None:
+    """``con.execute(sql)``, or None when a table it reads is absent (a build without the vendor tables):
+    one statement, not a look-up in the catalogue first (the site runs a dozen of these)."""
+    try:
+        return con.execute(sql)
+    except duckdb.CatalogException:
+        return None
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, table: str) -> list[dict]:
-    if not _has(con, table):
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    """The rows of ``sql`` as dicts (missing dates None); none when a table it reads is absent."""
+    cur = _execute(con, sql)
+    if cur is None:
         return []
-    cur = con.execute(sql)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, [None if v is pd.NaT else v for v in r])) for r in cur.fetchall()]
 
@@ -83,16 +88,14 @@ class VendorData:
 
     def __init__(self, sb: "SiteBuilder"):
         con = sb.con
-        self.assets = {r["asset_id"]: r for r in _rows(con, "SELECT * FROM out_vendor__assets ORDER BY asset_id",
-                                                       "out_vendor__assets")}
+        self.assets = {r["asset_id"]: r for r in _rows(con, "SELECT * FROM out_vendor__assets ORDER BY asset_id")}
         self.supply: dict[str, list[dict]] = {}
-        for r in _rows(con, "SELECT * FROM out_vendor__supply WHERE asset_id IS NOT NULL ORDER BY supply_id",
-                       "out_vendor__supply"):
+        for r in _rows(con, "SELECT * FROM out_vendor__supply WHERE asset_id IS NOT NULL ORDER BY supply_id"):
             self.supply.setdefault(r["asset_id"], []).append(r)
-        self.entities = {r["vendor_id"]: r for r in _rows(con, "SELECT * FROM core_vendor__entities ORDER BY vendor_id",
-                                                          "core_vendor__entities")}
+        self.entities = {r["vendor_id"]: r
+                         for r in _rows(con, "SELECT * FROM core_vendor__entities ORDER BY vendor_id")}
         self.networks = _rows(con, """SELECT * FROM core_vendor__networks WHERE NOT is_existing_asset
-                                      ORDER BY asset_id""", "core_vendor__networks")
+                                      ORDER BY asset_id""")
         self.profile = sb.profile
         from .. import vocab
         self.components = {c["code"]: c["label"] for c in vocab.table("supply_components").values()}
@@ -220,8 +223,8 @@ def country_rows(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     (``[network, vendors, status]`` of those whose current radio-network rows name a high-risk vendor of
     the profile), ``figures`` (published figures with their computed counterparts and sources)."""
     out: dict[str, dict] = {}
-    for cc, n in (con.execute("SELECT country_code, count(*) FROM core_vendor__networks GROUP BY 1 ORDER BY 1")
-                  .fetchall() if _has(con, "core_vendor__networks") else []):
+    networks = _execute(con, "SELECT country_code, count(*) FROM core_vendor__networks GROUP BY 1 ORDER BY 1")
+    for cc, n in (networks.fetchall() if networks is not None else []):
         out.setdefault(cc, empty_country())["n_networks"] = int(n)
     nets = _rows(con, f"""
         SELECT s.country_code, s.asset_id, any_value(s.asset_name) AS name,
@@ -231,7 +234,7 @@ def country_rows(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
           AND s.component IN {RAN!r}
         GROUP BY s.country_code, s.asset_id
         HAVING bool_or(len(s.high_risk_vendor_ids) > 0)
-        ORDER BY s.country_code, name, s.asset_id""", "out_vendor__supply")
+        ORDER BY s.country_code, name, s.asset_id""")
     names = _hr_vendor_names(con) if nets else {}
     for r in nets:
         hr_names = names.get(r["asset_id"], [])
@@ -263,7 +266,7 @@ def _hr_vendor_names(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 def figures(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """The published country figures beside the computed ones (``out_vendor__country_figures``), with texts."""
     out = []
-    for r in _rows(con, "SELECT * FROM out_vendor__country_figures ORDER BY figure_id", "out_vendor__country_figures"):
+    for r in _rows(con, "SELECT * FROM out_vendor__country_figures ORDER BY figure_id"):
         bound = {"lower": "over ", "upper": "under "}.get(r["published_bound"] or "", "")
         r["published_text"] = f"{bound}{r['published_pct']:g}%"
         n_cn, n_named = r["n_operators_cn"], r["n_operators_disclosed"]
@@ -299,7 +302,7 @@ SUMMARY_COLUMNS = ["n_mobile_networks", "n_mobile_networks_high_risk_ran", "mobi
 def methodology(con: duckdb.DuckDBPyConnection, settings, profile) -> dict:
     """What the methodology page states about the vendor dimension: thresholds, high-risk vendors with
     their sources, and the coverage counts (``out_vendor__coverage``)."""
-    cov = _rows(con, "SELECT * FROM out_vendor__coverage ORDER BY metric_order", "out_vendor__coverage")
+    cov = _rows(con, "SELECT * FROM out_vendor__coverage ORDER BY metric_order")
     return {"coverage": cov, "sizeable": pct(settings.thresholds.sizeable),
             "screening": pct(settings.thresholds.screening),
             "high_risk": [{"label": v.label, "sources": [[s.publisher, s.date, s.url, s.title] for s in v.sources]}
