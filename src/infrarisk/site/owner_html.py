@@ -327,18 +327,13 @@ class Pages:
         by_country: dict[str, list] = {}
         by_type: dict[str, list] = {}
         for _, _, _, a, (lo, _, _, _), c, _ in rows:
-            t = by_country.get(a.country)
-            if t is None:
-                t = by_country[a.country] = [0, 0, 0]
-            t[0] += 1
-            t[1] += c
-            t[2] += lo > 0.5
-            t = by_type.get(a.type)
-            if t is None:
-                t = by_type[a.type] = [0, 0, 0]
-            t[0] += 1
-            t[1] += c
-            t[2] += lo > 0.5
+            for totals, key in ((by_country, a.country), (by_type, a.type)):
+                t = totals.get(key)
+                if t is None:
+                    t = totals[key] = [0, 0, 0]
+                t[0] += 1
+                t[1] += c
+                t[2] += lo > 0.5
         out.append(_BY_COUNTRY)
         _totals(by_country, self.labels, out)
         out.append(_BY_TYPE)
