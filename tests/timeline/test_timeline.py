@@ -104,12 +104,32 @@ def test_the_copies_leave_nothing_behind(built):
                              "OR table_schema = 'timeline'").fetchone()[0]
 
 
+def _intervals(df, key: str | None, value: list[str]):
+    """The stage's pandas intervals before (kept as the reference): consecutive rows (by key, then
+    valid_from) with the same values merged into one row ``[valid_from, valid_to)``; ``valid_to`` is the next row's start (None for the last one)."""
+    import pandas as pd
+
+    df = df.sort_values(([key] if key else []) + ["valid_from"], kind="mergesort").reset_index(drop=True)
+    if df.empty:
+        return df.assign(valid_to=pd.Series(dtype=object))
+    same = pd.Series(True, index=df.index) if key is None else df[key].eq(df[key].shift())
+    for c in value:
+        prev = df[c].shift()
+        same &= df[c].eq(prev) | (df[c].isna() & prev.isna())
+    same.iloc[0] = False
+    out = df[~same].reset_index(drop=True)
+    follows = pd.Series(True, index=out.index) if key is None else out[key].eq(out[key].shift(-1))
+    out["valid_to"] = out["valid_from"].shift(-1).where(follows, None)
+    out.loc[out.index[-1], "valid_to"] = None
+    return out
+
+
 def _reference_bands(dense, today):
     """The band intervals as the stage made them in pandas before (kept as the reference): consecutive
     equal rows merged (_intervals), assets kept whose figures on some interval differ from today's."""
     import pandas as pd
 
-    bands = timeline._intervals(dense, "asset_id", timeline.VALUE)
+    bands = _intervals(dense, "asset_id", timeline.VALUE)
     both = bands.merge(today, on="asset_id", how="left", suffixes=("", "_today"))
     same = pd.Series(True, index=both.index)
     for c in timeline.VALUE:
@@ -139,7 +159,8 @@ def test_the_band_intervals_equal_the_pandas_reference():
         (d[5], "e", "elevated", "cn", 0.3, 0.4, False), (d[0], "e", "high", "cn", 0.6, 0.6, True),
         (d[0], "f", "low", "cn", 0.1, 0.1, None)]
     dense = pd.DataFrame(rows, columns=["valid_from", "asset_id", *timeline.VALUE])
-    for c in ("share_min", "share_max"):
+    table = timeline.dense_table(*(list(dense[c]) for c in ["valid_from", "asset_id", *timeline.VALUE]))
+    for c in ("share_min", "share_max"):  # as the stage rounded them in pandas before
         dense[c] = pd.to_numeric(dense[c]).round(9)
     today = pd.DataFrame([("a", "high", "cn", 0.5, 0.5, True), ("b", "none", None, 0.0, 0.0, False),
                           ("c", "low", "ru", 0.1234567891, 0.2, False), ("e", "elevated", "cn", 0.3, 0.4, False)],
@@ -147,10 +168,24 @@ def test_the_band_intervals_equal_the_pandas_reference():
     con = db.connect(None)
     con.register("today_df", today)
     con.execute("CREATE TABLE out_exposure__assets AS SELECT * FROM today_df")
-    n_assets, n_rows = timeline._write_bands(con, dense)
+    n_assets, n_rows = timeline._write_bands(con, table)
     got = con.execute(f"SELECT {', '.join(timeline.BAND_COLUMNS)} FROM out_timeline__asset_bands").fetchall()
     ref = today.rename(columns={"band_group_id": "group_id"})
     ref = ref.assign(share_min=ref["share_min"].round(9), share_max=ref["share_max"].round(9))
     want = _reference_bands(dense, ref)
     assert got == want
     assert {r[0] for r in got} == {"a", "b", "e", "f"} and (n_assets, n_rows) == (4, len(want))
+
+
+@pytest.mark.parametrize("counts", [[], [3], [3, 3], [3, 4, 4, 3, 5], [1, 1, 2, 2, 2, 1]])
+def test_the_inge2_steps_equal_the_pandas_reference(counts):
+    """The INGE2 intervals (timeline._steps) as pandas merged them before: equal neighbours merged,
+    a count that comes back is a new interval, the last one open."""
+    import pandas as pd
+
+    rows = [(date(2020, 1, 1) + timedelta(days=k), n, n // 2) for k, n in enumerate(counts)]
+    cols = ["valid_from", "n_ports", "n_ports_via_special_regions_only"]
+    ref = _intervals(pd.DataFrame(rows, columns=cols), None, cols[1:])
+    want = [(r.valid_from, None if pd.isna(r.valid_to) else r.valid_to, r.n_ports, r.n_ports_via_special_regions_only)
+            for r in ref.itertuples()]
+    assert timeline._steps(rows) == want

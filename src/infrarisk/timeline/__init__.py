@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
-import pandas as pd
+import numpy as np
 import pyarrow as pa
 
 from .. import db
@@ -140,39 +140,55 @@ def _past(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, 
 
 
 def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
-            until: date | None = None, known: Past | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[date]]:
-    """The dense timeline: (bands of every asset on each of its events, INGE2 count per event date,
-    change dates). An asset without a row on a date keeps its figures of the date before.
+            until: date | None = None, known: Past | None = None) -> tuple[pa.Table, list[tuple], list[date]]:
+    """The dense timeline: (bands of every asset on each of its events, :func:`dense_table`; the
+    INGE2 count per event date, rows ``(valid_from, n_ports, n_ports_via_special_regions_only)`` by
+    date; the change dates). An asset without a row on a date keeps its figures of the date before.
     ``known``: :func:`past` of the same database content and date, if already worked out."""
     p = known if known is not None else past(con, settings, profile, until)
     dates, events, computed, ports, alias = p.dates, p.events, p.computed, p.ports, p.alias
     if not dates:
-        return (pd.DataFrame(columns=["valid_from", "asset_id", *VALUE]),
-                pd.DataFrame(columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates)
+        return dense_table([], [], [], [], [], [], []), [], dates
     # today's figures of the assets with events only (a build has up to every asset in out_exposure__assets)
-    today = {r[0]: list(r[1:]) for r in _of_assets(con, events, """
+    today = {r[0]: r[1:] for r in _of_assets(con, events, """
         SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled FROM out_exposure__assets""")}
     counted_today = {p: bool(v) for p, v in con.execute(
         "SELECT port_asset_id, is_via_special_regions_only FROM out_inge2__ports").fetchall()}
-    rows, port_events = [], defaultdict(list)
+    days, ids, vals, port_events = [], [], [], defaultdict(list)
+    event_ports = p.event_ports
     for a, evs in events.items():
+        is_port = a in event_ports
         for d, need in evs:
-            vals = computed[alias.get((d, a), (d, a))] if need else today[a]
-            rows.append([d, a, *vals])
-            if a in p.event_ports:  # (port, counts on d, via the special regions only)
+            days.append(d)
+            ids.append(a)
+            vals.append(computed[alias.get((d, a), (d, a))] if need else today[a])
+            if is_port:  # (port, counts on d, via the special regions only)
                 if need:
                     port_events[d].append((a, (d, a) in ports, ports.get((d, a), False)))
                 else:
                     port_events[d].append((a, a in counted_today, counted_today.get(a, False)))
-    dense = pd.DataFrame(rows, columns=["valid_from", "asset_id", *VALUE])
+    dense = dense_table(days, ids, *(zip(*vals) if vals else [()] * len(VALUE)))
     counted, inge2_rows = dict(counted_today), []
     for d in sorted(set(port_events) | {dates[0]}):
         for port, counts, via in port_events.get(d, ()):
             counted.pop(port, None)
             if counts:
                 counted[port] = bool(via)
-        inge2_rows.append({"valid_from": d, "n_ports": len(counted), "n_ports_via_special_regions_only": sum(counted.values())})
-    return dense, pd.DataFrame(inge2_rows, columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates
+        inge2_rows.append((d, len(counted), sum(counted.values())))
+    return dense, inge2_rows, dates
+
+
+def dense_table(valid_from, asset_id, band, group_id, share_min, share_max, is_controlled) -> pa.Table:
+    """The dense figures (one row per asset and event date, in any order) as the table
+    ``sql/timeline/out_timeline__asset_bands.sql`` reads (``_timeline_dense``): the shares rounded
+    to 9 decimals (``numpy.round``; NULL and NaN are NULL)."""
+    def share(x):
+        return pa.array(np.round(np.array(x, dtype=np.float64), 9), pa.float64(), from_pandas=True)
+    return pa.table({
+        "asset_id": pa.array(asset_id, pa.string()), "valid_from": pa.array(valid_from, pa.date32()),
+        "band": pa.array(band, pa.string(), from_pandas=True), "group_id": pa.array(group_id, pa.string(), from_pandas=True),
+        "share_min": share(share_min), "share_max": share(share_max),
+        "is_controlled": pa.array(is_controlled, pa.bool_(), from_pandas=True)})
 
 
 def _of_assets(con: duckdb.DuckDBPyConnection, assets, sql: str) -> list[tuple]:
@@ -182,24 +198,6 @@ def _of_assets(con: duckdb.DuckDBPyConnection, assets, sql: str) -> list[tuple]:
         return con.execute(f"SELECT * FROM ({sql}) WHERE asset_id IN (SELECT asset_id FROM _tl_of_assets)").fetchall()
     finally:
         con.unregister("_tl_of_assets")
-
-
-def _intervals(df: pd.DataFrame, key: str | None, value: list[str]) -> pd.DataFrame:
-    """Consecutive rows (by key, then valid_from) with the same values merged into one row
-    ``[valid_from, valid_to)``; ``valid_to`` is the next row's start (None for the last one)."""
-    df = df.sort_values(([key] if key else []) + ["valid_from"], kind="mergesort").reset_index(drop=True)
-    if df.empty:
-        return df.assign(valid_to=pd.Series(dtype=object))
-    same = pd.Series(True, index=df.index) if key is None else df[key].eq(df[key].shift())
-    for c in value:
-        prev = df[c].shift()
-        same &= df[c].eq(prev) | (df[c].isna() & prev.isna())
-    same.iloc[0] = False
-    out = df[~same].reset_index(drop=True)
-    follows = pd.Series(True, index=out.index) if key is None else out[key].eq(out[key].shift(-1))
-    out["valid_to"] = out["valid_from"].shift(-1).where(follows, None)
-    out.loc[out.index[-1], "valid_to"] = None
-    return out
 
 
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None,
@@ -218,38 +216,39 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, un
 
 def _run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None,
          known: Past | None) -> dict:
-    dense, inge2, dates = compute(con, settings, profile, until, known)
-    for c in ("share_min", "share_max"):
-        dense[c] = pd.to_numeric(dense[c]).round(9)
+    dense, inge2_rows, dates = compute(con, settings, profile, until, known)
     n_assets, n_rows = _write_bands(con, dense)
-    ing = _intervals(inge2, None, ["n_ports", "n_ports_via_special_regions_only"])
-    ing = ing.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
-    _write(con, "out_timeline__inge2", ing[INGE2_COLUMNS], ["valid_from"])
-    _write(con, "out_timeline__dates", pd.DataFrame({"change_date": dates}), ["change_date"])
+    ing = _steps(inge2_rows)
+    _write(con, "out_timeline__inge2", pa.table(
+        [pa.array(c, t) for c, t in zip(zip(*ing), (pa.date32(), pa.date32(), pa.int64(), pa.int64()))]
+        if ing else [pa.array([], t) for t in (pa.date32(), pa.date32(), pa.int64(), pa.int64())],
+        names=INGE2_COLUMNS), ["valid_from"])
+    _write(con, "out_timeline__dates", pa.table({"change_date": pa.array(dates, pa.date32())}), ["change_date"])
     return {"dates": len(dates), "assets": n_assets, "rows": n_rows}
 
 
-def _write(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, key: list[str]) -> None:
-    """``table`` from ``df`` in one statement, sorted by ``key`` (unique), its date columns as DATE."""
+def _steps(rows: list[tuple]) -> list[tuple]:
+    """``(valid_from, *values)`` rows by date (unique), consecutive rows with equal values merged:
+    ``(valid_from, valid_to, *values)`` on ``[valid_from, valid_to)``, ``valid_to`` the next row's
+    start (None for the last one)."""
+    kept = [r for k, r in enumerate(rows) if k == 0 or r[1:] != rows[k - 1][1:]]
+    return [(r[0], kept[k + 1][0] if k + 1 < len(kept) else None, *r[1:]) for k, r in enumerate(kept)]
+
+
+def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, key: list[str]) -> None:
+    """``table`` from ``frame`` in one statement, sorted by ``key`` (unique)."""
     db.check_table_name(table)
-    con.register("_tl_frame", df)
+    con.register("_tl_frame", frame)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT " + ", ".join(
-            f"CAST({c} AS DATE) AS {c}" if c in ("valid_from", "valid_to", "change_date") else c for c in df.columns)
-            + f" FROM _tl_frame ORDER BY {', '.join(key)}")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _tl_frame ORDER BY {', '.join(key)}")
     finally:
         con.unregister("_tl_frame")
 
 
-def _write_bands(con: duckdb.DuckDBPyConnection, dense: pd.DataFrame) -> tuple[int, int]:
-    """``out_timeline__asset_bands`` from the dense figures (shares rounded already), by
+def _write_bands(con: duckdb.DuckDBPyConnection, dense: pa.Table) -> tuple[int, int]:
+    """``out_timeline__asset_bands`` from the dense figures (:func:`dense_table`), by
     ``sql/timeline/out_timeline__asset_bands.sql``; returns (assets, rows) written."""
-    con.register("_timeline_dense", pa.table({
-        "asset_id": pa.array(dense["asset_id"], pa.string()), "valid_from": pa.array(dense["valid_from"], pa.date32()),
-        "band": pa.array(dense["band"], pa.string()), "group_id": pa.array(dense["group_id"], pa.string()),
-        "share_min": pa.array(dense["share_min"], pa.float64(), from_pandas=True),
-        "share_max": pa.array(dense["share_max"], pa.float64(), from_pandas=True),
-        "is_controlled": pa.array(dense["is_controlled"], pa.bool_(), from_pandas=True)}))
+    con.register("_timeline_dense", dense)
     try:
         db.run_sql(con, "timeline/out_timeline__asset_bands")
     finally:
