@@ -116,9 +116,8 @@ def _past(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, 
     cur.execute(f"SET search_path = '{SCHEMA},main'")
     try:
         steps, today_keys = subject_states(cur, settings, dates[0], until)
-        down, up, cls, terminals = _graph(con)
+        down, up, cls, country, terminals = _graph(cur)
         events = plan(steps, today_keys, down, up, cls, terminals)
-        country = dict(_of_assets(con, events, "SELECT asset_id, country_code FROM core_assets__assets"))
         work, alias = assign(steps, events, cls, country, census_stated(con))
         computed, ports = {}, {}
         if work:

@@ -66,19 +66,29 @@ def subject_states(con, settings: Settings, first: date, until: date) -> tuple[d
 
 
 def _graph(con: duckdb.DuckDBPyConnection):
-    """Every link ever recorded as owner -> subjects and subject -> owners, the assets' classes, and
-    each port's terminals (a port's band and its INGE2 row read every terminal of it)."""
+    """Every link ever recorded as owner -> subjects and subject -> owners; the classes and
+    countries of the assets that are the subject of a link (today's or dated:
+    ``_timeline_link_states``, on ``con``) or the parent of a terminal (the only assets the plan
+    looks up); each port's terminals (a port's band and its INGE2 row read every terminal of it)."""
     down, up = defaultdict(set), defaultdict(set)
-    for s, o in con.execute("SELECT DISTINCT subject_id, owner_entity_id FROM core_ownership__links").fetchall():
+    for s, o in con.execute("SELECT DISTINCT subject_id, owner_entity_id FROM main.core_ownership__links").fetchall():
         down[o].add(s)
         up[s].add(o)
-    cls = dict(con.execute("SELECT asset_id, asset_class FROM core_assets__assets").fetchall())
+    cls, country = {}, {}
+    for a, c, cc in con.execute("""
+            SELECT asset_id, asset_class, country_code FROM main.core_assets__assets
+            WHERE asset_id IN (SELECT subject_id FROM main.core_ownership__links
+                               UNION ALL SELECT subject_id FROM _timeline_link_states
+                               UNION ALL SELECT parent_asset_id FROM main.core_assets__assets
+                                         WHERE asset_class = 'terminal')""").fetchall():
+        cls[a] = c
+        country[a] = cc
     terminals = defaultdict(set)
-    for t, p in con.execute("SELECT asset_id, parent_asset_id FROM core_assets__assets "
+    for t, p in con.execute("SELECT asset_id, parent_asset_id FROM main.core_assets__assets "
                             "WHERE asset_class = 'terminal' AND parent_asset_id IS NOT NULL").fetchall():
         if cls.get(p) == "port":
             terminals[p].add(t)
-    return down, up, cls, terminals
+    return down, up, cls, country, terminals
 
 
 def state_at(steps: dict, subject: str, day: date):
