@@ -3,7 +3,9 @@
 A terminal's stake changes twice (a holder exits and two others come in; then both of those
 change their share), the parent of one holder changes (a Chinese state parent, then a French
 one), and a second terminal, in another port, rests on that holder unchanged: the bands of both
-terminals, of both ports and the INGE2 count step on those dates. On every change date, on the
+terminals, of both ports and the INGE2 count step on those dates. A third terminal, in a third
+French port, is without a current link for two days, as the first one is for a day: its port then
+takes the figures computed for the first port (:func:`infrarisk.timeline.states.assign`). On every change date, on the
 day before each and between them, the stored figures must equal those of the same datasets
 loaded, resolved and scored with ``as_of`` that date.
 """
@@ -36,6 +38,10 @@ def fixture() -> dict:
         stake("T1", "Other Fund", 40, as_of="2022-01-02", sid="S8"),
         # T2, in another port: Blue Ports alone since 2017
         stake("T2", "Blue Ports", 100, unlocode="BEHBT", country="BE", as_of="2017-03-01", sid="S9"),
+        # T3, in a third French port: Other Fund until it exits (2019-06-01), Merit from 2019-06-03
+        stake("T3", "Other Fund", 100, unlocode="FRQSD", status="historical", as_of="2016-01-01", sid="S10"),
+        stake("T3", "Other Fund", 0, unlocode="FRQSD", status="exited", as_of="2019-06-01", sid="S11"),
+        stake("T3", "Merit", 50, unlocode="FRQSD", as_of="2019-06-03", sid="S12"),
     ]
     links = [
         # Blue Ports' parent: SASAC (2019-01-01) until it exits (2020-06-01), then Merit (2020-06-02)
@@ -46,8 +52,12 @@ def fixture() -> dict:
     return {"entities": ents, "stakes": stakes, "links": links}
 
 
+PORTS = [("wpi:1", "Portville", "FR", "FRPVL", 49.5, 0.1), ("wpi:2", "Harbourton", "BE", "BEHBT", 51.3, 4.3),
+         ("wpi:3", "Quayside", "FR", "FRQSD", 43.3, 5.4)]
+
+
 def scored(tmp_path, as_of: str | None):
-    con, _, s = load_tiny(tmp_path, as_of=as_of, **fixture())
+    con, _, s = load_tiny(tmp_path, ports=PORTS, as_of=as_of, **fixture())
     g = ownership.resolve(con, s)
     score.score(con, g, load_profile("default"), s)
     return con, s
@@ -81,6 +91,15 @@ def test_the_fixture_moves(built):
     counts = {r[0] for r in built.execute("SELECT n_ports FROM out_timeline__inge2").fetchall()}
     assert len(counts) > 1
     assert built.execute("SELECT count(DISTINCT band) FROM out_timeline__asset_bands").fetchone()[0] > 1
+
+
+def test_a_port_takes_another_ports_figures(built):
+    """The fixture exercises the ports without a current link below them: one port's dates are
+    computed by another port's copy (and the as-of test below checks its figures)."""
+    from infrarisk.settings import Settings
+
+    p = timeline.past(built, Settings.load(environ={}), load_profile("default"), until=UNTIL)
+    assert any(a in p.event_ports and rep[1] != a for (_, a), rep in p.alias.items())
 
 
 def test_every_date_equals_an_as_of_resolve(built, tmp_path):
