@@ -49,8 +49,8 @@ this one runs them (:func:`past`, which reads no ``out_*`` table: the build work
 second process beside the resolve and score stages) and writes the tables with today's figures
 (:func:`run`; the band intervals by ``sql/timeline/out_timeline__asset_bands.sql``, from the
 dense figures). Shipped data: 453 change dates, 1,715 (date, asset)
-pairs computed on 184 copies (at 100,000 synthetic assets: 720 pairs, 13,279 before ports took
-other ports' figures), about 0.5 CPU-s (the stage re-ran the link SQL, resolve and score per
+pairs computed on 184 copies (at 100,000 synthetic assets: 720 assets in the copies, 26,558 before
+ports took other ports' figures), about 0.5 CPU-s (the stage re-ran the link SQL, resolve and score per
 date before: 174 s).
 
 The INGE2 count is kept per port (a port counts from its own terminals): today's ports, with
