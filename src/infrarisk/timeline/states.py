@@ -161,20 +161,21 @@ def assign(steps: dict, events: dict, cls: dict, country: dict, stated: set, ter
     terminals = terminals or {}
     work: dict[date, set] = defaultdict(set)
     alias, rep = {}, {}
-
-    def unlinked(x, d):  # no current link into x on d, and no census statement about it
-        return x not in stated and (x not in steps or state_at(steps, x, d) is None)
     for a, evs in events.items():
         port = cls.get(a) == "port"
         bare = not port and a in steps and a not in stated
-        members = [a, *sorted(terminals.get(a, ()))] if port else []
+        if port:  # its signature, and its members with links (those without have none on any date)
+            members = [a, *sorted(terminals.get(a, ()))]
+            signature = ("port", country.get(a), a in europe, tuple((x in steps, country.get(x)) for x in members))
+            linked = [steps[x] for x in members if x in steps]
+            port = not any(x in stated for x in members)
         for d, need in evs:
             if not need:
                 continue
             if bare and state_at(steps, a, d) is None:
                 key = (cls.get(a), country.get(a))
-            elif port and all(unlinked(x, d) for x in members):
-                key = ("port", country.get(a), a in europe, tuple((x in steps, country.get(x)) for x in members))
+            elif port and all(keys[bisect.bisect_right(days, d) - 1] is None for days, keys in linked):
+                key = signature
             else:
                 work[d].add(a)
                 continue
