@@ -99,7 +99,7 @@ def test_a_port_takes_another_ports_figures(built):
     from infrarisk.settings import Settings
 
     p = timeline.past(built, Settings.load(environ={}), load_profile("default"), until=UNTIL)
-    assert any(a in p.event_ports and rep[1] != a for (_, a), rep in p.alias.items())
+    assert p.stats["aliased_ports"] > 0
 
 
 def test_every_date_equals_an_as_of_resolve(built, tmp_path):
@@ -159,12 +159,15 @@ def _reference_bands(dense, today):
             for r in bands[timeline.BAND_COLUMNS].itertuples(index=False, name=None)]
 
 
-def test_the_band_intervals_equal_the_pandas_reference():
+@pytest.mark.parametrize("kept", [False, True])
+def test_the_band_intervals_equal_the_pandas_reference(kept):
     """Edge cases of the SQL intervals: runs of equal rows, NULL and NaN shares and groups, a NULL
     control flag, an asset without a row today, one equal to today on every interval (left out),
-    one that returns to today's figures, rows given out of order."""
+    one that returns to today's figures, rows given out of order. ``kept``: the rows with today's
+    figures (after rounding) given as events back to today's figures, which the SQL joins."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
     from infrarisk import db
 
@@ -187,7 +190,17 @@ def test_the_band_intervals_equal_the_pandas_reference():
     con = db.connect(None)
     con.register("today_df", today)
     con.execute("CREATE TABLE out_exposure__assets AS SELECT * FROM today_df")
-    n_assets, n_rows = timeline._write_bands(con, table)
+    if kept:
+        back = {("a", d[0]), ("a", d[1]), ("a", d[3]), ("b", d[4]), ("c", d[1]), ("c", d[3]), ("e", d[5])}
+        is_back = [(a, v) in back for a, v in zip(dense["asset_id"], dense["valid_from"])]
+        events = table.filter(pa.array([not x for x in is_back]))
+        back_events = table.filter(pa.array(is_back)).select(["asset_id", "valid_from"])
+        today_figures = timeline.today_table(con.sql(
+            "SELECT asset_id, band, band_group_id AS group_id, share_min, share_max, is_controlled "
+            "FROM out_exposure__assets").to_arrow_table())
+        n_assets, n_rows = timeline._write_bands(con, events, back_events, today_figures)
+    else:
+        n_assets, n_rows = timeline._write_bands(con, table)
     got = con.execute(f"SELECT {', '.join(timeline.BAND_COLUMNS)} FROM out_timeline__asset_bands").fetchall()
     ref = today.rename(columns={"band_group_id": "group_id"})
     ref = ref.assign(share_min=ref["share_min"].round(9), share_max=ref["share_max"].round(9))

@@ -86,18 +86,19 @@ class Past:
     (:func:`past`; it pickles, so a child process can compute it beside the resolve and score
     stages: :mod:`infrarisk.pipeline`).
 
-    ``events``: asset -> its ``(date, needs computing)`` events; ``computed``: (date, asset) ->
-    its figures (:data:`VALUE`) on that date; ``ports``: (date, port) -> counted via the special
-    regions only, for the ports counted on a computed date; ``alias``: (date, asset) -> the
-    (date, asset) computed for it; ``event_ports``: the assets with events that are ports.
+    ``computed``: the events where an asset's figures are computed, with those figures
+    (:func:`dense_table`); ``kept``: the events where an asset is back to today's figures
+    (``asset_id``, ``valid_from``); ``port_events``: per event of a port ``(date, port, computed,
+    counts, via the special regions only)``, the last two None where it is back to today's
+    (``out_inge2__ports``); ``stats``: counts of the work (``copies``, ``computed`` (date, asset)
+    pairs, ``aliased``: events that took another's figures, ``aliased_ports``: of those, of ports).
     """
 
     dates: list[date]
-    events: dict = field(default_factory=dict)
-    computed: dict = field(default_factory=dict)
-    ports: dict = field(default_factory=dict)
-    alias: dict = field(default_factory=dict)
-    event_ports: set = field(default_factory=set)
+    computed: pa.Table | None = None
+    kept: pa.Table | None = None
+    port_events: list = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
 
 
 def past(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None) -> Past:
@@ -133,52 +134,88 @@ def _past(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, 
                 computed[(day_of[aid[:PREFIX_LEN]], aid[PREFIX_LEN:])] = vals
             for pid, via in counted.items():
                 ports[(day_of[pid[:PREFIX_LEN]], pid[PREFIX_LEN:])] = via
+        return _events(dates, events, computed, ports, alias, {a for a in events if cls.get(a) == "port"}, len(work))
     finally:
         cur.execute("SET search_path = 'main'")
         cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         cur.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
         cur.close()
-    return Past(dates, events, computed, ports, alias, {a for a in events if cls.get(a) == "port"})
 
 
-def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
-            until: date | None = None, known: Past | None = None) -> tuple[pa.Table, list[tuple], list[date]]:
-    """The dense timeline: (bands of every asset on each of its events, :func:`dense_table`; the
-    INGE2 count per event date, rows ``(valid_from, n_ports, n_ports_via_special_regions_only)`` by
-    date; the change dates). An asset without a row on a date keeps its figures of the date before.
-    ``known``: :func:`past` of the same database content and date, if already worked out."""
-    p = known if known is not None else past(con, settings, profile, until)
-    dates, events, computed, ports, alias = p.dates, p.events, p.computed, p.ports, p.alias
-    if not dates:
-        return dense_table([], [], [], [], [], [], []), [], dates
-    # today's figures of the assets with events only (a build has up to every asset in out_exposure__assets)
-    today = {r[0]: r[1:] for r in _of_assets(con, events, """
-        SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled FROM out_exposure__assets""")}
-    counted_today = {p: bool(v) for p, v in con.execute(
-        "SELECT port_asset_id, is_via_special_regions_only FROM out_inge2__ports").fetchall()}
-    days, ids, vals, port_events = [], [], [], defaultdict(list)
-    event_ports = p.event_ports
+def _events(dates: list[date], events: dict, computed: dict, ports: dict, alias: dict, event_ports: set,
+            copies: int) -> Past:
+    """The :class:`Past` of the events (asset -> ``[(date, needs computing)]``), the figures
+    computed ((date, asset) -> :data:`VALUE`), the ports counted on a computed date ((date, port)
+    -> via the special regions only), the pairs computed by another's (``alias``)."""
+    c_days, c_ids, c_vals, k_days, k_ids, port_events = [], [], [], [], [], []
+    aliased = aliased_ports = 0
     for a, evs in events.items():
         is_port = a in event_ports
         for d, need in evs:
-            days.append(d)
-            ids.append(a)
-            vals.append(computed[alias.get((d, a), (d, a))] if need else today[a])
-            if is_port:  # (port, counts on d, via the special regions only)
-                if need:
-                    k = alias.get((d, a), (d, a))
-                    port_events[d].append((a, k in ports, ports.get(k, False)))
-                else:
-                    port_events[d].append((a, a in counted_today, counted_today.get(a, False)))
-    dense = dense_table(days, ids, *(zip(*vals) if vals else [()] * len(VALUE)))
+            if need:
+                k = alias.get((d, a), (d, a))
+                c_days.append(d)
+                c_ids.append(a)
+                c_vals.append(computed[k])
+                if k != (d, a):
+                    aliased += 1
+                    aliased_ports += is_port
+                if is_port:
+                    port_events.append((d, a, True, k in ports, ports.get(k, False)))
+            else:
+                k_days.append(d)
+                k_ids.append(a)
+                if is_port:
+                    port_events.append((d, a, False, None, None))
+    return Past(dates, dense_table(c_days, c_ids, *(zip(*c_vals) if c_vals else [()] * len(VALUE))),
+                pa.table({"asset_id": pa.array(k_ids, pa.string()), "valid_from": pa.array(k_days, pa.date32())}),
+                port_events, {"copies": copies, "computed": len(computed), "aliased": aliased,
+                              "aliased_ports": aliased_ports})
+
+
+def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
+            until: date | None = None, known: Past | None = None) -> tuple[Past, pa.Table, list[tuple]]:
+    """The dense timeline: (the :class:`Past`; today's figures of the assets in its ``kept``
+    events, :func:`today_table`; the INGE2 count per event date, rows ``(valid_from, n_ports,
+    n_ports_via_special_regions_only)`` by date). An asset without an event on a date keeps its
+    figures of the date before. ``known``: :func:`past` of the same database content and date, if
+    already worked out."""
+    p = known if known is not None else past(con, settings, profile, until)
+    if not p.dates:
+        return p, today_table(None), []
+    # today's figures of the assets back to them only (a build has up to every asset in out_exposure__assets)
+    con.register("_timeline_kept", p.kept)
+    try:
+        today = today_table(con.sql("""
+            SELECT asset_id, band, band_group_id AS group_id, share_min, share_max, is_controlled
+            FROM out_exposure__assets WHERE asset_id IN (SELECT asset_id FROM _timeline_kept)""").to_arrow_table())
+    finally:
+        con.unregister("_timeline_kept")
+    counted_today = {p: bool(v) for p, v in con.execute(
+        "SELECT port_asset_id, is_via_special_regions_only FROM out_inge2__ports").fetchall()}
+    port_events = defaultdict(list)
+    for d, a, need, counts, via in p.port_events:  # (port, counts on d, via the special regions only)
+        if not need:
+            counts, via = a in counted_today, counted_today.get(a, False)
+        port_events[d].append((a, counts, via))
     counted, inge2_rows = dict(counted_today), []
-    for d in sorted(set(port_events) | {dates[0]}):
+    for d in sorted(set(port_events) | {p.dates[0]}):
         for port, counts, via in port_events.get(d, ()):
             counted.pop(port, None)
             if counts:
                 counted[port] = bool(via)
         inge2_rows.append((d, len(counted), sum(counted.values())))
-    return dense, inge2_rows, dates
+    return p, today, inge2_rows
+
+
+def today_table(today: pa.Table | None) -> pa.Table:
+    """Today's figures (``asset_id`` and :data:`VALUE`, ``group_id`` for the band's group) with
+    the shares rounded as :func:`dense_table` rounds them (None: no rows)."""
+    if today is None:
+        return dense_table([], [], [], [], [], [], []).drop_columns(["valid_from"])
+    return dense_table([None] * today.num_rows, *(today.column(c).to_pylist() if c not in ("share_min", "share_max")
+                                                   else today.column(c).to_numpy()
+                                                   for c in ["asset_id", *VALUE])).drop_columns(["valid_from"])
 
 
 def dense_table(valid_from, asset_id, band, group_id, share_min, share_max, is_controlled) -> pa.Table:
@@ -192,15 +229,6 @@ def dense_table(valid_from, asset_id, band, group_id, share_min, share_max, is_c
         "band": pa.array(band, pa.string(), from_pandas=True), "group_id": pa.array(group_id, pa.string(), from_pandas=True),
         "share_min": share(share_min), "share_max": share(share_max),
         "is_controlled": pa.array(is_controlled, pa.bool_(), from_pandas=True)})
-
-
-def _of_assets(con: duckdb.DuckDBPyConnection, assets, sql: str) -> list[tuple]:
-    """The rows of ``sql`` (a query with an ``asset_id`` column) of the given assets only."""
-    con.register("_tl_of_assets", pa.table({"asset_id": pa.array(list(assets), pa.string())}))
-    try:
-        return con.execute(f"SELECT * FROM ({sql}) WHERE asset_id IN (SELECT asset_id FROM _tl_of_assets)").fetchall()
-    finally:
-        con.unregister("_tl_of_assets")
 
 
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None,
@@ -219,8 +247,9 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, un
 
 def _run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None,
          known: Past | None) -> dict:
-    dense, inge2_rows, dates = compute(con, settings, profile, until, known)
-    n_assets, n_rows = _write_bands(con, dense)
+    p, today, inge2_rows = compute(con, settings, profile, until, known)
+    dates = p.dates
+    n_assets, n_rows = _write_bands(con, p.computed, p.kept, today)
     ing = _steps(inge2_rows)
     _write(con, "out_timeline__inge2", pa.table(
         [pa.array(c, t) for c, t in zip(zip(*ing), (pa.date32(), pa.date32(), pa.int64(), pa.int64()))]
@@ -248,12 +277,20 @@ def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, key: lis
         con.unregister("_tl_frame")
 
 
-def _write_bands(con: duckdb.DuckDBPyConnection, dense: pa.Table) -> tuple[int, int]:
-    """``out_timeline__asset_bands`` from the dense figures (:func:`dense_table`), by
-    ``sql/timeline/out_timeline__asset_bands.sql``; returns (assets, rows) written."""
-    con.register("_timeline_dense", dense)
+def _write_bands(con: duckdb.DuckDBPyConnection, computed: pa.Table | None, kept: pa.Table | None = None,
+                 today: pa.Table | None = None) -> tuple[int, int]:
+    """``out_timeline__asset_bands`` by ``sql/timeline/out_timeline__asset_bands.sql`` from the
+    computed figures (:func:`dense_table`) and the events back to today's figures (``kept``, with
+    ``today``: :func:`today_table`); returns (assets, rows) written."""
+    empty = dense_table([], [], [], [], [], [], [])
+    tables = {"_timeline_computed": empty if computed is None else computed,
+              "_timeline_kept": empty.select(["asset_id", "valid_from"]) if kept is None else kept,
+              "_timeline_today": today_table(None) if today is None else today}
+    for name, t in tables.items():
+        con.register(name, t)
     try:
         db.run_sql(con, "timeline/out_timeline__asset_bands")
     finally:
-        con.unregister("_timeline_dense")
+        for name in tables:
+            con.unregister(name)
     return con.execute("SELECT count(DISTINCT asset_id), count(*) FROM out_timeline__asset_bands").fetchall()[0]
