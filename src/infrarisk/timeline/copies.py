@@ -32,6 +32,11 @@ ASSET_KEYED = ("core_cables__owner_mentions", "core_gem__stakes", "core_assets__
 
 
 PREFIX_LEN = 7
+#: the columns of ``core_ownership__entities`` the resolve and score stages read (a regular
+#: expression: those the table has; ``ownership/sql/_ownership_entities_keyed.sql``, the names of
+#: :func:`infrarisk.ownership.build_graph`, :func:`infrarisk.score.alt_countries`) besides the id
+#: and number; the copies keep these only (a column read later but missing here fails loudly)
+ENTITY_COLUMNS = "^(entity_name|entity_type|jurisdiction_code|hq_country_code|source_id|alt_country_codes)$"
 
 
 def prefix(k: int) -> str:
@@ -64,14 +69,14 @@ def make_copies(cur, work: dict[date, set], up, terminals) -> None:
         cur.unregister("_tl_nodes_arrow")
         cur.unregister("_tl_assets_arrow")
     cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_ownership__entities AS
-        SELECT e.* REPLACE (c.prefix || e.entity_id AS entity_id,
-                          row_number() OVER (ORDER BY c.prefix || e.entity_id) - 1 AS entity_no)
+        SELECT c.prefix || e.entity_id AS entity_id, row_number() OVER (ORDER BY c.prefix || e.entity_id) - 1 AS entity_no,
+               COLUMNS('{ENTITY_COLUMNS}')
         FROM main.core_ownership__entities e JOIN _tl_nodes c ON c.node_id = e.entity_id
         ORDER BY entity_id""")
     if not cur.execute(f"SELECT count(*) FROM {SCHEMA}.core_ownership__entities").fetchone()[0]:
         # the loader needs an entity: one, alone in the first copy (no link reaches it, nothing changes)
         cur.execute(f"""INSERT INTO {SCHEMA}.core_ownership__entities
-            SELECT * REPLACE ('{prefix(0)}' || entity_id AS entity_id, 0 AS entity_no)
+            SELECT '{prefix(0)}' || entity_id AS entity_id, 0 AS entity_no, COLUMNS('{ENTITY_COLUMNS}')
             FROM main.core_ownership__entities ORDER BY entity_id LIMIT 1""")
     cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_assets__assets AS
         SELECT a.* REPLACE (c.prefix || a.asset_id AS asset_id, c.prefix || a.parent_asset_id AS parent_asset_id)
