@@ -211,23 +211,24 @@ def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile
 def today_table(today: pa.Table | None) -> pa.Table:
     """Today's figures (``asset_id`` and :data:`VALUE`, ``group_id`` for the band's group) with
     the shares rounded as :func:`dense_table` rounds them (None: no rows)."""
-    if today is None:
-        return dense_table([], [], [], [], [], [], []).drop_columns(["valid_from"])
-    return dense_table([None] * today.num_rows, *(today.column(c).to_pylist() if c not in ("share_min", "share_max")
-                                                   else today.column(c).to_numpy()
-                                                   for c in ["asset_id", *VALUE])).drop_columns(["valid_from"])
+    cols = [[] for _ in range(1 + len(VALUE))] if today is None else [
+        today.column(c).to_numpy() if c in ("share_min", "share_max") else today.column(c).to_pylist()
+        for c in ["asset_id", *VALUE]]
+    return dense_table([None] * len(cols[0]), *cols).drop_columns(["valid_from"])
 
 
 def dense_table(valid_from, asset_id, band, group_id, share_min, share_max, is_controlled) -> pa.Table:
-    """The dense figures (one row per asset and event date, in any order) as the table
-    ``sql/timeline/out_timeline__asset_bands.sql`` reads (``_timeline_dense``): the shares rounded
-    to 9 decimals (``numpy.round``; NULL and NaN are NULL)."""
+    """Figures of assets on dates (one row per asset and event date, in any order) as
+    ``sql/timeline/out_timeline__asset_bands.sql`` reads them (``_timeline_computed``): the
+    shares rounded to 9 decimals (``numpy.round``; NULL and NaN are NULL)."""
     def share(x):
         return pa.array(np.round(np.array(x, dtype=np.float64), 9), pa.float64(), from_pandas=True)
+
+    def text(x):
+        return pa.array(x, pa.string(), from_pandas=True)
     return pa.table({
         "asset_id": pa.array(asset_id, pa.string()), "valid_from": pa.array(valid_from, pa.date32()),
-        "band": pa.array(band, pa.string(), from_pandas=True), "group_id": pa.array(group_id, pa.string(), from_pandas=True),
-        "share_min": share(share_min), "share_max": share(share_max),
+        "band": text(band), "group_id": text(group_id), "share_min": share(share_min), "share_max": share(share_max),
         "is_controlled": pa.array(is_controlled, pa.bool_(), from_pandas=True)})
 
 

@@ -69,8 +69,8 @@ def make_copies(cur, work: dict[date, set], up, terminals) -> None:
         cur.unregister("_tl_nodes_arrow")
         cur.unregister("_tl_assets_arrow")
     cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_ownership__entities AS
-        SELECT c.prefix || e.entity_id AS entity_id, row_number() OVER (ORDER BY c.prefix || e.entity_id) - 1 AS entity_no,
-               COLUMNS('{ENTITY_COLUMNS}')
+        SELECT c.prefix || e.entity_id AS entity_id,
+               row_number() OVER (ORDER BY c.prefix || e.entity_id) - 1 AS entity_no, COLUMNS('{ENTITY_COLUMNS}')
         FROM main.core_ownership__entities e JOIN _tl_nodes c ON c.node_id = e.entity_id
         ORDER BY entity_id""")
     if not cur.execute(f"SELECT count(*) FROM {SCHEMA}.core_ownership__entities").fetchone()[0]:
