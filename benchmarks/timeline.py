@@ -21,6 +21,14 @@ Usage::
     python benchmarks/timeline.py                        # shipped data and 10,000 assets
     python benchmarks/timeline.py --assets 10000 100000 --keep /tmp/bench
     python benchmarks/timeline.py --no-shipped --assets 100000 --build-only
+
+``--cpu DB`` instead times the stage's functions on a built database (a copy of it): the
+processor seconds (``time.process_time``, best of ``--runs``) of :func:`infrarisk.timeline.past`
+(what the build's second process works out), of :func:`infrarisk.timeline.run` given that
+(the build's timeline stage) and of each step inside them, one JSON line::
+
+    python benchmarks/timeline.py --cpu /tmp/bench/db-shipped.duckdb --runs 7
+    {"db": "...", "runs": 7, "cpu_s": {"past": ..., "run": ..., "subject_states": ..., "make_copies": ..., ...}}
 """
 
 from __future__ import annotations
@@ -28,10 +36,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import shutil
 import statistics
 import sys
 import tempfile
 import threading
+import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -120,6 +131,48 @@ def run(datasets: Path, tmp: Path, name: str, runs: int, browser: bool) -> dict:
     return res
 
 
+#: the steps timed by ``--cpu``, as the stage's module calls them
+STEPS = ["change_dates", "subject_states", "_graph", "plan", "census_stated", "assign", "make_copies",
+         "resolve_bands_only", "score_bands_only", "_events", "compute", "_write_bands"]
+
+
+def cpu(db_path: Path, runs: int, until: date) -> dict:
+    """Processor seconds of the stage and its steps on a copy of ``db_path`` (best of ``runs``)."""
+    from infrarisk import db, timeline
+    from infrarisk.profiles import load_profile
+    settings = Settings.load(environ={})
+    profile = load_profile(settings.profile)
+    spent: dict[str, float] = {}
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            t = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.process_time() - t
+        return wrapper
+    for name in STEPS:
+        if hasattr(timeline, name):
+            setattr(timeline, name, timed(name, getattr(timeline, name)))
+    best: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as t:
+        work = Path(t) / "db.duckdb"
+        shutil.copy(db_path, work)
+        con = db.connect(work)
+        try:
+            for _ in range(runs):
+                spent.clear()
+                known = timed("past", timeline.past)(con, settings, profile, until)
+                timed("run", timeline.run)(con, settings, profile, until, known=known)
+                for k, v in spent.items():
+                    best[k] = min(best.get(k, float("inf")), v)
+        finally:
+            con.close()
+    order = ["past", "run", *STEPS]
+    return {"db": str(db_path), "runs": runs, "cpu_s": {k: round(best[k], 4) for k in order if k in best}}
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--assets", type=int, nargs="*", default=[10000])
@@ -127,7 +180,14 @@ def main(argv=None) -> dict:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", type=Path, default=None)
     ap.add_argument("--build-only", action="store_true", help="no browser: build time and sizes only")
+    ap.add_argument("--cpu", type=Path, default=None, metavar="DB",
+                    help="time the stage's functions on this built database instead (see the docstring)")
+    ap.add_argument("--until", type=date.fromisoformat, default=date.today(), help="with --cpu: the build date")
     a = ap.parse_args(argv)
+    if a.cpu is not None:
+        out = cpu(a.cpu, a.runs, a.until)
+        print(json.dumps(out))
+        return out
     out = {}
     with tempfile.TemporaryDirectory() as t:
         tmp = a.keep or Path(t)

@@ -32,7 +32,9 @@ asset depends only on the links into it and into its ancestors (the scope argume
    (nothing is computed); the others are computed only on the dates where the state above them
    steps; while no link into an asset (not a port) is current, nothing above it counts, and its
    figures depend only on its class and country: one such asset per class and country is
-   computed for all (:func:`~infrarisk.timeline.states.plan`, :func:`~infrarisk.timeline.states.assign`);
+   computed for all; a port with no current link into it or its terminals rolls up such
+   terminals: one such port per country, terminals' countries and graph membership is computed
+   for all (:func:`~infrarisk.timeline.states.plan`, :func:`~infrarisk.timeline.states.assign`);
 3. the remaining (date, asset) pairs are computed all at once: each date's assets, with
    everything above them and the links in that date's state, become one disjoint copy (ids
    prefixed with the copy, so each copy keeps the order of the ids) in a scratch schema
@@ -46,8 +48,9 @@ Modules: :mod:`~infrarisk.timeline.states` (1 and 2), :mod:`~infrarisk.timeline.
 this one runs them (:func:`past`, which reads no ``out_*`` table: the build works it out in a
 second process beside the resolve and score stages) and writes the tables with today's figures
 (:func:`run`; the band intervals by ``sql/timeline/out_timeline__asset_bands.sql``, from the
-dense figures). Shipped data: 453 change dates, 1,743 (date, asset)
-pairs computed on 184 copies, about 1 s (the stage re-ran the link SQL, resolve and score per
+dense figures). Shipped data: 453 change dates, 1,715 (date, asset)
+pairs computed on 184 copies (at 100,000 synthetic assets: 720 assets in the copies, 26,558 before
+ports took other ports' figures), about 0.5 CPU-s (the stage re-ran the link SQL, resolve and score per
 date before: 174 s).
 
 The INGE2 count is kept per port (a port counts from its own terminals): today's ports, with
@@ -61,7 +64,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
-import pandas as pd
+import numpy as np
 import pyarrow as pa
 
 from .. import db
@@ -83,18 +86,19 @@ class Past:
     (:func:`past`; it pickles, so a child process can compute it beside the resolve and score
     stages: :mod:`infrarisk.pipeline`).
 
-    ``events``: asset -> its ``(date, needs computing)`` events; ``computed``: (date, asset) ->
-    its figures (:data:`VALUE`) on that date; ``ports``: (date, port) -> counted via the special
-    regions only, for the ports counted on a computed date; ``alias``: (date, asset) -> the
-    (date, asset) computed for it; ``event_ports``: the assets with events that are ports.
+    ``computed``: the events where an asset's figures are computed, with those figures
+    (:func:`dense_table`); ``kept``: the events where an asset is back to today's figures
+    (``asset_id``, ``valid_from``); ``port_events``: per event of a port ``(date, port, computed,
+    counts, via the special regions only)``, the last two None where it is back to today's
+    (``out_inge2__ports``); ``stats``: counts of the work (``copies``, ``computed`` (date, asset)
+    pairs, ``aliased``: events that took another's figures, ``aliased_ports``: of those, of ports).
     """
 
     dates: list[date]
-    events: dict = field(default_factory=dict)
-    computed: dict = field(default_factory=dict)
-    ports: dict = field(default_factory=dict)
-    alias: dict = field(default_factory=dict)
-    event_ports: set = field(default_factory=set)
+    computed: pa.Table | None = None
+    kept: pa.Table | None = None
+    port_events: list = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
 
 
 def past(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None) -> Past:
@@ -116,10 +120,9 @@ def _past(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, 
     cur.execute(f"SET search_path = '{SCHEMA},main'")
     try:
         steps, today_keys = subject_states(cur, settings, dates[0], until)
-        down, up, cls, terminals = _graph(con)
+        down, up, cls, country, europe, terminals = _graph(cur)
         events = plan(steps, today_keys, down, up, cls, terminals)
-        country = dict(_of_assets(con, events, "SELECT asset_id, country_code FROM core_assets__assets"))
-        work, alias = assign(steps, events, cls, country, census_stated(con))
+        work, alias = assign(steps, events, cls, country, census_stated(con), terminals, europe)
         computed, ports = {}, {}
         if work:
             make_copies(cur, work, up, terminals)
@@ -131,75 +134,102 @@ def _past(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, 
                 computed[(day_of[aid[:PREFIX_LEN]], aid[PREFIX_LEN:])] = vals
             for pid, via in counted.items():
                 ports[(day_of[pid[:PREFIX_LEN]], pid[PREFIX_LEN:])] = via
+        return _events(dates, events, computed, ports, alias, {a for a in events if cls.get(a) == "port"}, len(work))
     finally:
         cur.execute("SET search_path = 'main'")
         cur.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         cur.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
         cur.close()
-    return Past(dates, events, computed, ports, alias, {a for a in events if cls.get(a) == "port"})
+
+
+def _events(dates: list[date], events: dict, computed: dict, ports: dict, alias: dict, event_ports: set,
+            copies: int) -> Past:
+    """The :class:`Past` of the events (asset -> ``[(date, needs computing)]``), the figures
+    computed ((date, asset) -> :data:`VALUE`), the ports counted on a computed date ((date, port)
+    -> via the special regions only), the pairs computed by another's (``alias``)."""
+    c_days, c_ids, c_vals, k_days, k_ids, port_events = [], [], [], [], [], []
+    aliased = aliased_ports = 0
+    for a, evs in events.items():
+        is_port = a in event_ports
+        for d, need in evs:
+            if need:
+                k = alias.get((d, a), (d, a))
+                c_days.append(d)
+                c_ids.append(a)
+                c_vals.append(computed[k])
+                if k != (d, a):
+                    aliased += 1
+                    aliased_ports += is_port
+                if is_port:
+                    port_events.append((d, a, True, k in ports, ports.get(k, False)))
+            else:
+                k_days.append(d)
+                k_ids.append(a)
+                if is_port:
+                    port_events.append((d, a, False, None, None))
+    return Past(dates, dense_table(c_days, c_ids, *(zip(*c_vals) if c_vals else [()] * len(VALUE))),
+                pa.table({"asset_id": pa.array(k_ids, pa.string()), "valid_from": pa.array(k_days, pa.date32())}),
+                port_events, {"copies": copies, "computed": len(computed), "aliased": aliased,
+                              "aliased_ports": aliased_ports})
 
 
 def compute(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile,
-            until: date | None = None, known: Past | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[date]]:
-    """The dense timeline: (bands of every asset on each of its events, INGE2 count per event date,
-    change dates). An asset without a row on a date keeps its figures of the date before.
-    ``known``: :func:`past` of the same database content and date, if already worked out."""
+            until: date | None = None, known: Past | None = None) -> tuple[Past, pa.Table, list[tuple]]:
+    """The dense timeline: (the :class:`Past`; today's figures of the assets in its ``kept``
+    events, :func:`today_table`; the INGE2 count per event date, rows ``(valid_from, n_ports,
+    n_ports_via_special_regions_only)`` by date). An asset without an event on a date keeps its
+    figures of the date before. ``known``: :func:`past` of the same database content and date, if
+    already worked out."""
     p = known if known is not None else past(con, settings, profile, until)
-    dates, events, computed, ports, alias = p.dates, p.events, p.computed, p.ports, p.alias
-    if not dates:
-        return (pd.DataFrame(columns=["valid_from", "asset_id", *VALUE]),
-                pd.DataFrame(columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates)
-    # today's figures of the assets with events only (a build has up to every asset in out_exposure__assets)
-    today = {r[0]: list(r[1:]) for r in _of_assets(con, events, """
-        SELECT asset_id, band, band_group_id, share_min, share_max, is_controlled FROM out_exposure__assets""")}
+    if not p.dates:
+        return p, today_table(None), []
+    # today's figures of the assets back to them only (a build has up to every asset in out_exposure__assets)
+    con.register("_timeline_kept", p.kept)
+    try:
+        today = today_table(con.sql("""
+            SELECT asset_id, band, band_group_id AS group_id, share_min, share_max, is_controlled
+            FROM out_exposure__assets WHERE asset_id IN (SELECT asset_id FROM _timeline_kept)""").to_arrow_table())
+    finally:
+        con.unregister("_timeline_kept")
     counted_today = {p: bool(v) for p, v in con.execute(
         "SELECT port_asset_id, is_via_special_regions_only FROM out_inge2__ports").fetchall()}
-    rows, port_events = [], defaultdict(list)
-    for a, evs in events.items():
-        for d, need in evs:
-            vals = computed[alias.get((d, a), (d, a))] if need else today[a]
-            rows.append([d, a, *vals])
-            if a in p.event_ports:  # (port, counts on d, via the special regions only)
-                if need:
-                    port_events[d].append((a, (d, a) in ports, ports.get((d, a), False)))
-                else:
-                    port_events[d].append((a, a in counted_today, counted_today.get(a, False)))
-    dense = pd.DataFrame(rows, columns=["valid_from", "asset_id", *VALUE])
+    port_events = defaultdict(list)
+    for d, a, need, counts, via in p.port_events:  # (port, counts on d, via the special regions only)
+        if not need:
+            counts, via = a in counted_today, counted_today.get(a, False)
+        port_events[d].append((a, counts, via))
     counted, inge2_rows = dict(counted_today), []
-    for d in sorted(set(port_events) | {dates[0]}):
+    for d in sorted(set(port_events) | {p.dates[0]}):
         for port, counts, via in port_events.get(d, ()):
             counted.pop(port, None)
             if counts:
                 counted[port] = bool(via)
-        inge2_rows.append({"valid_from": d, "n_ports": len(counted), "n_ports_via_special_regions_only": sum(counted.values())})
-    return dense, pd.DataFrame(inge2_rows, columns=["valid_from", "n_ports", "n_ports_via_special_regions_only"]), dates
+        inge2_rows.append((d, len(counted), sum(counted.values())))
+    return p, today, inge2_rows
 
 
-def _of_assets(con: duckdb.DuckDBPyConnection, assets, sql: str) -> list[tuple]:
-    """The rows of ``sql`` (a query with an ``asset_id`` column) of the given assets only."""
-    con.register("_tl_of_assets", pa.table({"asset_id": pa.array(list(assets), pa.string())}))
-    try:
-        return con.execute(f"SELECT * FROM ({sql}) WHERE asset_id IN (SELECT asset_id FROM _tl_of_assets)").fetchall()
-    finally:
-        con.unregister("_tl_of_assets")
+def today_table(today: pa.Table | None) -> pa.Table:
+    """Today's figures (``asset_id`` and :data:`VALUE`, ``group_id`` for the band's group) with
+    the shares rounded as :func:`dense_table` rounds them (None: no rows)."""
+    cols = [[] for _ in range(1 + len(VALUE))] if today is None else [
+        today.column(c).to_numpy() if c in ("share_min", "share_max") else today.column(c).to_pylist()
+        for c in ["asset_id", *VALUE]]
+    return dense_table([None] * len(cols[0]), *cols).drop_columns(["valid_from"])
 
 
-def _intervals(df: pd.DataFrame, key: str | None, value: list[str]) -> pd.DataFrame:
-    """Consecutive rows (by key, then valid_from) with the same values merged into one row
-    ``[valid_from, valid_to)``; ``valid_to`` is the next row's start (None for the last one)."""
-    df = df.sort_values(([key] if key else []) + ["valid_from"], kind="mergesort").reset_index(drop=True)
-    if df.empty:
-        return df.assign(valid_to=pd.Series(dtype=object))
-    same = pd.Series(True, index=df.index) if key is None else df[key].eq(df[key].shift())
-    for c in value:
-        prev = df[c].shift()
-        same &= df[c].eq(prev) | (df[c].isna() & prev.isna())
-    same.iloc[0] = False
-    out = df[~same].reset_index(drop=True)
-    follows = pd.Series(True, index=out.index) if key is None else out[key].eq(out[key].shift(-1))
-    out["valid_to"] = out["valid_from"].shift(-1).where(follows, None)
-    out.loc[out.index[-1], "valid_to"] = None
-    return out
+def dense_table(valid_from, asset_id, band, group_id, share_min, share_max, is_controlled) -> pa.Table:
+    """Figures of assets on dates (one row per asset and event date, in any order) as
+    ``sql/timeline/out_timeline__asset_bands.sql`` reads them (``_timeline_computed``): the
+    shares rounded to 9 decimals (``numpy.round``; NULL and NaN are NULL)."""
+    def share(x):
+        return pa.array(np.round(np.array(x, dtype=np.float64), 9), pa.float64(), from_pandas=True)
+
+    def text(x):
+        return pa.array(x, pa.string(), from_pandas=True)
+    return pa.table({
+        "asset_id": pa.array(asset_id, pa.string()), "valid_from": pa.array(valid_from, pa.date32()),
+        "band": text(band), "group_id": text(group_id), "share_min": share(share_min), "share_max": share(share_max),
+        "is_controlled": pa.array(is_controlled, pa.bool_(), from_pandas=True)})
 
 
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None = None,
@@ -218,40 +248,50 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, un
 
 def _run(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, until: date | None,
          known: Past | None) -> dict:
-    dense, inge2, dates = compute(con, settings, profile, until, known)
-    for c in ("share_min", "share_max"):
-        dense[c] = pd.to_numeric(dense[c]).round(9)
-    n_assets, n_rows = _write_bands(con, dense)
-    ing = _intervals(inge2, None, ["n_ports", "n_ports_via_special_regions_only"])
-    ing = ing.astype({"valid_from": "datetime64[ns]", "valid_to": "datetime64[ns]"})
-    _write(con, "out_timeline__inge2", ing[INGE2_COLUMNS], ["valid_from"])
-    _write(con, "out_timeline__dates", pd.DataFrame({"change_date": dates}), ["change_date"])
+    p, today, inge2_rows = compute(con, settings, profile, until, known)
+    dates = p.dates
+    n_assets, n_rows = _write_bands(con, p.computed, p.kept, today)
+    ing = _steps(inge2_rows)
+    _write(con, "out_timeline__inge2", pa.table(
+        [pa.array(c, t) for c, t in zip(zip(*ing), (pa.date32(), pa.date32(), pa.int64(), pa.int64()))]
+        if ing else [pa.array([], t) for t in (pa.date32(), pa.date32(), pa.int64(), pa.int64())],
+        names=INGE2_COLUMNS), ["valid_from"])
+    _write(con, "out_timeline__dates", pa.table({"change_date": pa.array(dates, pa.date32())}), ["change_date"])
     return {"dates": len(dates), "assets": n_assets, "rows": n_rows}
 
 
-def _write(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, key: list[str]) -> None:
-    """``table`` from ``df`` in one statement, sorted by ``key`` (unique), its date columns as DATE."""
+def _steps(rows: list[tuple]) -> list[tuple]:
+    """``(valid_from, *values)`` rows by date (unique), consecutive rows with equal values merged:
+    ``(valid_from, valid_to, *values)`` on ``[valid_from, valid_to)``, ``valid_to`` the next row's
+    start (None for the last one)."""
+    kept = [r for k, r in enumerate(rows) if k == 0 or r[1:] != rows[k - 1][1:]]
+    return [(r[0], kept[k + 1][0] if k + 1 < len(kept) else None, *r[1:]) for k, r in enumerate(kept)]
+
+
+def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pa.Table, key: list[str]) -> None:
+    """``table`` from ``frame`` in one statement, sorted by ``key`` (unique)."""
     db.check_table_name(table)
-    con.register("_tl_frame", df)
+    con.register("_tl_frame", frame)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT " + ", ".join(
-            f"CAST({c} AS DATE) AS {c}" if c in ("valid_from", "valid_to", "change_date") else c for c in df.columns)
-            + f" FROM _tl_frame ORDER BY {', '.join(key)}")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _tl_frame ORDER BY {', '.join(key)}")
     finally:
         con.unregister("_tl_frame")
 
 
-def _write_bands(con: duckdb.DuckDBPyConnection, dense: pd.DataFrame) -> tuple[int, int]:
-    """``out_timeline__asset_bands`` from the dense figures (shares rounded already), by
-    ``sql/timeline/out_timeline__asset_bands.sql``; returns (assets, rows) written."""
-    con.register("_timeline_dense", pa.table({
-        "asset_id": pa.array(dense["asset_id"], pa.string()), "valid_from": pa.array(dense["valid_from"], pa.date32()),
-        "band": pa.array(dense["band"], pa.string()), "group_id": pa.array(dense["group_id"], pa.string()),
-        "share_min": pa.array(dense["share_min"], pa.float64(), from_pandas=True),
-        "share_max": pa.array(dense["share_max"], pa.float64(), from_pandas=True),
-        "is_controlled": pa.array(dense["is_controlled"], pa.bool_(), from_pandas=True)}))
+def _write_bands(con: duckdb.DuckDBPyConnection, computed: pa.Table | None, kept: pa.Table | None = None,
+                 today: pa.Table | None = None) -> tuple[int, int]:
+    """``out_timeline__asset_bands`` by ``sql/timeline/out_timeline__asset_bands.sql`` from the
+    computed figures (:func:`dense_table`) and the events back to today's figures (``kept``, with
+    ``today``: :func:`today_table`); returns (assets, rows) written."""
+    empty = dense_table([], [], [], [], [], [], [])
+    tables = {"_timeline_computed": empty if computed is None else computed,
+              "_timeline_kept": empty.select(["asset_id", "valid_from"]) if kept is None else kept,
+              "_timeline_today": today_table(None) if today is None else today}
+    for name, t in tables.items():
+        con.register(name, t)
     try:
         db.run_sql(con, "timeline/out_timeline__asset_bands")
     finally:
-        con.unregister("_timeline_dense")
+        for name in tables:
+            con.unregister(name)
     return con.execute("SELECT count(DISTINCT asset_id), count(*) FROM out_timeline__asset_bands").fetchall()[0]

@@ -32,6 +32,11 @@ ASSET_KEYED = ("core_cables__owner_mentions", "core_gem__stakes", "core_assets__
 
 
 PREFIX_LEN = 7
+#: the columns of ``core_ownership__entities`` the resolve and score stages read (a regular
+#: expression: those the table has; ``ownership/sql/_ownership_entities_keyed.sql``, the names of
+#: :func:`infrarisk.ownership.build_graph`, :func:`infrarisk.score.alt_countries`) besides the id
+#: and number; the copies keep these only (a column read later but missing here fails loudly)
+ENTITY_COLUMNS = "^(entity_name|entity_type|jurisdiction_code|hq_country_code|source_id|alt_country_codes)$"
 
 
 def prefix(k: int) -> str:
@@ -41,7 +46,10 @@ def prefix(k: int) -> str:
 
 def make_copies(cur, work: dict[date, set], up, terminals) -> None:
     """The scratch schema's tables: one disjoint copy per date of ``work`` (its assets, their
-    terminals, everything above them, the links in that date's state), ids prefixed ``tNNNNN|``."""
+    terminals, everything above them, the links in that date's state), ids prefixed ``tNNNNN|``.
+    The links keep the columns the resolve and score stages read of them only
+    (``ownership/sql/_ownership_links_keyed.sql``, ``_ownership_members_complete.sql``; a
+    column read later but missing here fails loudly): the rest (sources, notes) is most of a row."""
     nodes, assets = [], []
     for k, (d, todo) in enumerate(sorted(work.items())):
         pre = prefix(k)
@@ -61,14 +69,14 @@ def make_copies(cur, work: dict[date, set], up, terminals) -> None:
         cur.unregister("_tl_nodes_arrow")
         cur.unregister("_tl_assets_arrow")
     cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_ownership__entities AS
-        SELECT e.* REPLACE (c.prefix || e.entity_id AS entity_id,
-                          row_number() OVER (ORDER BY c.prefix || e.entity_id) - 1 AS entity_no)
+        SELECT c.prefix || e.entity_id AS entity_id,
+               row_number() OVER (ORDER BY c.prefix || e.entity_id) - 1 AS entity_no, COLUMNS('{ENTITY_COLUMNS}')
         FROM main.core_ownership__entities e JOIN _tl_nodes c ON c.node_id = e.entity_id
         ORDER BY entity_id""")
     if not cur.execute(f"SELECT count(*) FROM {SCHEMA}.core_ownership__entities").fetchone()[0]:
         # the loader needs an entity: one, alone in the first copy (no link reaches it, nothing changes)
         cur.execute(f"""INSERT INTO {SCHEMA}.core_ownership__entities
-            SELECT * REPLACE ('{prefix(0)}' || entity_id AS entity_id, 0 AS entity_no)
+            SELECT '{prefix(0)}' || entity_id AS entity_id, 0 AS entity_no, COLUMNS('{ENTITY_COLUMNS}')
             FROM main.core_ownership__entities ORDER BY entity_id LIMIT 1""")
     cur.execute(f"""CREATE OR REPLACE TABLE {SCHEMA}.core_assets__assets AS
         SELECT a.* REPLACE (c.prefix || a.asset_id AS asset_id, c.prefix || a.parent_asset_id AS parent_asset_id)
@@ -89,18 +97,18 @@ def make_copies(cur, work: dict[date, set], up, terminals) -> None:
         dated AS (
             SELECT p.prefix, s.* FROM picked p JOIN _timeline_link_states s USING (subject_kind, subject_id, day)
         )
-        SELECT l.* REPLACE (
-                   d.prefix || l.subject_id AS subject_id, d.prefix || l.owner_entity_id AS owner_entity_id,
-                   d.is_current AS is_current, d.share_min AS share_min, d.share_max AS share_max,
-                   d.is_control AS is_control, d.control_basis AS control_basis,
-                   eo.entity_no AS owner_no, CASE WHEN l.subject_kind <> 'asset' THEN es.entity_no END AS subject_no)
+        SELECT l.link_id, l.subject_kind, d.prefix || l.subject_id AS subject_id,
+               d.prefix || l.owner_entity_id AS owner_entity_id, eo.entity_no AS owner_no,
+               CASE WHEN l.subject_kind <> 'asset' THEN es.entity_no END AS subject_no,
+               l.interest_type, l.relationship, d.share_min, d.share_max, d.is_current, d.is_control,
+               l.is_control_stated, d.control_basis, l.is_share_stated, l.source_id
         FROM main.core_ownership__links l
         JOIN dated d ON d.subject_kind = l.subject_kind AND d.subject_id = l.subject_id AND d.link_id = l.link_id
             AND d.owner_entity_id IS NOT DISTINCT FROM l.owner_entity_id
         LEFT JOIN {SCHEMA}.core_ownership__entities eo ON eo.entity_id = d.prefix || l.owner_entity_id
         LEFT JOIN {SCHEMA}.core_ownership__entities es ON es.entity_id = d.prefix || l.subject_id
             AND l.subject_kind <> 'asset'
-        ORDER BY l.subject_kind, subject_id, owner_entity_id, l.link_id""")
+        ORDER BY subject_kind, subject_id, owner_entity_id, link_id""")
 
 
 def resolve_bands_only(con: duckdb.DuckDBPyConnection, settings: Settings) -> ownership.OwnershipGraph:

@@ -66,19 +66,32 @@ def subject_states(con, settings: Settings, first: date, until: date) -> tuple[d
 
 
 def _graph(con: duckdb.DuckDBPyConnection):
-    """Every link ever recorded as owner -> subjects and subject -> owners, the assets' classes, and
-    each port's terminals (a port's band and its INGE2 row read every terminal of it)."""
+    """Every link ever recorded as owner -> subjects and subject -> owners; the classes, countries
+    and ``is_europe`` (as the set of those in Europe) of the assets that are the subject of a link
+    (today's or dated: ``_timeline_link_states``, on ``con``) or the parent of a terminal (the only
+    assets the plan and :func:`assign` look up; a terminal without a link is in no graph); each
+    port's terminals (a port's band and its INGE2 row read every terminal of it)."""
     down, up = defaultdict(set), defaultdict(set)
-    for s, o in con.execute("SELECT DISTINCT subject_id, owner_entity_id FROM core_ownership__links").fetchall():
+    for s, o in con.execute("SELECT DISTINCT subject_id, owner_entity_id FROM main.core_ownership__links").fetchall():
         down[o].add(s)
         up[s].add(o)
-    cls = dict(con.execute("SELECT asset_id, asset_class FROM core_assets__assets").fetchall())
+    cls, country, europe = {}, {}, set()
+    for a, c, cc, eu in con.execute("""
+            SELECT asset_id, asset_class, country_code, is_europe FROM main.core_assets__assets
+            WHERE asset_id IN (SELECT subject_id FROM main.core_ownership__links
+                               UNION ALL SELECT subject_id FROM _timeline_link_states
+                               UNION ALL SELECT parent_asset_id FROM main.core_assets__assets
+                                         WHERE asset_class = 'terminal')""").fetchall():
+        cls[a] = c
+        country[a] = cc
+        if eu:
+            europe.add(a)
     terminals = defaultdict(set)
-    for t, p in con.execute("SELECT asset_id, parent_asset_id FROM core_assets__assets "
+    for t, p in con.execute("SELECT asset_id, parent_asset_id FROM main.core_assets__assets "
                             "WHERE asset_class = 'terminal' AND parent_asset_id IS NOT NULL").fetchall():
         if cls.get(p) == "port":
             terminals[p].add(t)
-    return down, up, cls, terminals
+    return down, up, cls, country, europe, terminals
 
 
 def state_at(steps: dict, subject: str, day: date):
@@ -131,27 +144,44 @@ def plan(steps: dict, today: dict, down, up, cls, terminals) -> dict:
     return out
 
 
-def assign(steps: dict, events: dict, cls: dict, country: dict, stated: set) -> tuple[dict, dict]:
+def assign(steps: dict, events: dict, cls: dict, country: dict, stated: set, terminals=None,
+           europe: frozenset | set = frozenset()) -> tuple[dict, dict]:
     """The assets to compute on each date, and the (date, asset) pairs computed by another's.
 
     An asset with no current link into it on a date has figures that depend on nothing but its
     class and country (no edge into it: no share, no controller, no operator), unless it is a port
     (it rolls up its terminals) or a terminal the census states held with no foreign stake
     (``stated``): one such asset per class and country is computed, the others take its figures.
+    A port whose terminals (``terminals``) and itself have no current link on a date (none of them
+    in ``stated``) rolls up such terminals: its figures and its INGE2 row depend on nothing but its
+    country, whether it is in Europe (``europe``: its terminals count for the claim only then), and
+    whether it and each terminal, in id order, have a link at all (are in the graph) and the
+    terminal's country: one such port per signature is computed, the others take its figures.
     """
+    terminals = terminals or {}
     work: dict[date, set] = defaultdict(set)
     alias, rep = {}, {}
     for a, evs in events.items():
-        bare = cls.get(a) != "port" and a in steps and a not in stated
+        port = cls.get(a) == "port"
+        bare = not port and a in steps and a not in stated
+        if port:  # its signature, and its members with links (those without have none on any date)
+            members = [a, *sorted(terminals.get(a, ()))]
+            signature = ("port", country.get(a), a in europe, tuple((x in steps, country.get(x)) for x in members))
+            linked = [steps[x] for x in members if x in steps]
+            port = not any(x in stated for x in members)
         for d, need in evs:
             if not need:
                 continue
             if bare and state_at(steps, a, d) is None:
-                first = rep.setdefault((cls.get(a), country.get(a)), (d, a))
-                alias[(d, a)] = first
-                work[first[0]].add(first[1])
+                key = (cls.get(a), country.get(a))
+            elif port and all(keys[bisect.bisect_right(days, d) - 1] is None for days, keys in linked):
+                key = signature
             else:
                 work[d].add(a)
+                continue
+            first = rep.setdefault(key, (d, a))
+            alias[(d, a)] = first
+            work[first[0]].add(first[1])
     return work, alias
 
 
