@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import solver
 
@@ -359,3 +360,50 @@ def in_group(net: Network, top: np.ndarray, country: np.ndarray, group_codes: np
             break
         member = new
     return member
+
+
+def in_groups(net: Network, top: np.ndarray, country: np.ndarray, groups: list[np.ndarray],
+              majority: float = 0.5) -> np.ndarray:
+    """:func:`in_group` of several groups at once: column ``j`` of the ``(n, len(groups))``
+    result is ``in_group(net, top, country, groups[j], majority)``, bit for bit (each joint
+    sum adds the same terms in the same order; a column at its fixpoint stays there).
+
+    Examples
+    --------
+    >>> net = Network.from_arrays(3, [0, 1], [2, 2], [0.3, 0.3], is_asset=[False, False, True])
+    >>> top, cc = np.array([0, 1, 2]), np.array([0, 1, -1])
+    >>> in_groups(net, top, cc, [np.array([0]), np.array([0, 1])]).T.tolist()
+    [[True, False, False], [True, True, True]]
+    """
+    n = net.n
+    member = np.zeros((n, len(groups)), dtype=bool)
+    for j, codes in enumerate(groups):
+        member[:, j] = np.isin(country, np.asarray(codes, dtype=country.dtype)) & (country >= 0)
+    e = net.econ
+    roots = top == np.arange(n)
+    into_top = e[roots[net.dst[e]]]
+    src, lo = net.src[into_top], net.lo[into_top]
+    inc = incidence(n, net.dst[into_top])
+    tt, has_top, roots = np.maximum(top, 0), (top >= 0)[:, np.newaxis], roots[:, np.newaxis]
+    for _ in range(n + 1):
+        joint = (inc @ np.where(member[src], lo[:, np.newaxis], 0.0)) > majority + _TOL
+        new = member | (roots & joint)
+        new = new | (has_top & new[tt])
+        if np.array_equal(new, member):
+            break
+        member = new
+    return member
+
+
+def incidence(n: int, dst: np.ndarray) -> sp.csr_matrix:
+    """``(n, len(dst))``: row ``v`` has a 1 at each edge into ``v``, in edge order, so that
+    ``incidence(n, dst) @ W`` sums the columns of ``W`` as ``np.bincount(dst, weights=...)``
+    sums one (the same terms in the same order: the same figures bit for bit).
+
+    Examples
+    --------
+    >>> (incidence(3, np.array([2, 0, 2])) @ np.array([[0.1], [0.2], [0.3]]))[:, 0].tolist()
+    [0.2, 0.0, 0.4]
+    """
+    m = len(dst)
+    return sp.csr_matrix((np.ones(m), np.asarray(dst, np.int64), np.arange(m + 1)), shape=(m, n)).T.tocsr()

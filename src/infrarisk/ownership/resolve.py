@@ -35,7 +35,7 @@ import pyarrow as pa
 from .. import db
 from ..settings import Settings
 from . import load, network, shares
-from .graph import Control, OwnershipGraph, build_graph, held_shares, in_group, untraced
+from .graph import Control, OwnershipGraph, build_graph, held_shares, in_groups, untraced
 
 _S, _F, _B = pa.string(), pa.float64(), pa.bool_()
 #: column types of the per-scope tables (as written when empty too)
@@ -192,7 +192,7 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
     cols = {k: [] for k in ("asset_id", "country_code", "share_min", "share_max", "is_controlled")}
     asset_nodes = np.asarray(assets, dtype=np.int64)
     countries = sorted({c for c in ctl.country if c})
-    members = [in_group(g, ctl, {c}, settings.thresholds.majority) for c in countries]
+    members = in_groups(g, ctl, [{c} for c in countries], settings.thresholds.majority)
     held_all = held_shares(g, members, ctl)  # every country in one solve (stored on the graph)
     at, country_no = [], []
     for k, (c, member, (h_lo, h_hi)) in enumerate(zip(countries, members, held_all)):
