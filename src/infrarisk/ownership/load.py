@@ -26,7 +26,7 @@ current link end lacks its number, are numbered here the same way (:func:`_keys`
 - :func:`scope_nodes` — the assets, the curated entities and every owner above them (the
   per-asset tables' scope; closed upwards, so every figure on it equals the whole's).
 - :func:`edge_links` — for the edges into a set of nodes, the link index: each edge's
-  link ids (CSR over an Arrow array) and its evidence attributes.
+  link ids (CSR over a list) and its evidence attributes, from the links read sorted by edge.
 
 Every path (the bulk tables, the per-asset scope, the analysts' API) goes through here.
 SQL lives beside this module in ``sql/<table>.sql``; parameters are passed explicitly.

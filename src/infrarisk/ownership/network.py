@@ -12,6 +12,7 @@ compute, for every node at once:
 - :func:`countries` — the controlling country of each node (a state's own country, else
   the seat; joint control by holders controlled from one country);
 - :func:`in_group` — whether each node is controlled from a group of countries;
+  :func:`in_groups` the same for several groups at once (one column each);
 
 Reachability (ancestors, sub-networks) is in :mod:`infrarisk.ownership.subgraph`; shares
 (look-through) in :mod:`infrarisk.ownership.shares`; the solver they use, and
@@ -383,7 +384,8 @@ def in_groups(net: Network, top: np.ndarray, country: np.ndarray, groups: list[n
     roots = top == np.arange(n)
     into_top = e[roots[net.dst[e]]]
     src, lo = net.src[into_top], net.lo[into_top]
-    inc = incidence(n, net.dst[into_top])
+    m = len(into_top)  # row v: a 1 at each edge into v, in edge order (np.bincount's order of terms)
+    inc = sp.csr_matrix((np.ones(m), (net.dst[into_top], np.arange(m))), shape=(n, m))
     tt, has_top, roots = np.maximum(top, 0), (top >= 0)[:, np.newaxis], roots[:, np.newaxis]
     for _ in range(n + 1):
         joint = (inc @ np.where(member[src], lo[:, np.newaxis], 0.0)) > majority + _TOL
@@ -393,17 +395,3 @@ def in_groups(net: Network, top: np.ndarray, country: np.ndarray, groups: list[n
             break
         member = new
     return member
-
-
-def incidence(n: int, dst: np.ndarray) -> sp.csr_matrix:
-    """``(n, len(dst))``: row ``v`` has a 1 at each edge into ``v``, in edge order, so that
-    ``incidence(n, dst) @ W`` sums the columns of ``W`` as ``np.bincount(dst, weights=...)``
-    sums one (the same terms in the same order: the same figures bit for bit).
-
-    Examples
-    --------
-    >>> (incidence(3, np.array([2, 0, 2])) @ np.array([[0.1], [0.2], [0.3]]))[:, 0].tolist()
-    [0.2, 0.0, 0.4]
-    """
-    m = len(dst)
-    return sp.csr_matrix((np.ones(m), np.asarray(dst, np.int64), np.arange(m + 1)), shape=(m, n)).T.tocsr()
