@@ -162,6 +162,9 @@ def test_many_groups_at_once_equal_one_group_at_a_time(net):
               np.array([0, 1, 2])]
     many = network.in_groups(net, top, cc, groups, 0.5)
     assert many.shape == (net.n, len(groups))
+    # in chunks of one or two groups: the same columns
+    np.testing.assert_array_equal(network.in_groups(net, top, cc, groups, 0.5, cells=1), many)
+    np.testing.assert_array_equal(network.in_groups(net, top, cc, groups, 0.5, cells=2 * max(net.n, len(net.src))), many)
     for j, codes in enumerate(groups):
         np.testing.assert_array_equal(many[:, j], network.in_group(net, top, cc, codes, 0.5))
 

@@ -364,18 +364,20 @@ def in_group(net: Network, top: np.ndarray, country: np.ndarray, group_codes: np
 
 
 def in_groups(net: Network, top: np.ndarray, country: np.ndarray, groups: list[np.ndarray],
-              majority: float = 0.5) -> np.ndarray:
+              majority: float = 0.5, cells: int = 4_000_000) -> np.ndarray:
     """:func:`in_group` of several groups at once: column ``j`` of the ``(n, len(groups))``
     result is ``in_group(net, top, country, groups[j], majority)``, bit for bit (each joint
-    sum adds the same terms in the same order; a column at its fixpoint stays there).
+    sum adds the same terms in the same order; a column at its fixpoint stays there). Groups
+    in chunks of about ``cells`` values per array.
 
-    Examples
-    --------
     >>> net = Network.from_arrays(3, [0, 1], [2, 2], [0.3, 0.3], is_asset=[False, False, True])
-    >>> top, cc = np.array([0, 1, 2]), np.array([0, 1, -1])
-    >>> in_groups(net, top, cc, [np.array([0]), np.array([0, 1])]).T.tolist()
+    >>> in_groups(net, np.array([0, 1, 2]), np.array([0, 1, -1]), [np.array([0]), np.array([0, 1])]).T.tolist()
     [[True, False, False], [True, True, True]]
     """
+    step = max(1, cells // max(net.n, len(net.src), 1))
+    if len(groups) > step:
+        return np.concatenate([in_groups(net, top, country, groups[i:i + step], majority, cells)
+                               for i in range(0, len(groups), step)], axis=1)
     n = net.n
     member = np.zeros((n, len(groups)), dtype=bool)
     for j, codes in enumerate(groups):
