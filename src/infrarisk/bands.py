@@ -36,6 +36,7 @@ differ by no threshold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .fmt import pct, share_text
 from .settings import Thresholds
@@ -90,8 +91,13 @@ def band_for(share: float, controlled: bool, operated: bool, t: Thresholds) -> s
     return "none"
 
 
+@lru_cache(maxsize=8192)
 def interval_band(lo: float, hi: float, controlled: bool, operated: bool, t: Thresholds) -> Band:
     """The band of a share interval ``[lo, hi]`` (module docstring).
+
+    A pure function of its arguments (all hashable, the :class:`Band` immutable), so its
+    results are kept for repeated arguments: a build asks for each asset and group, most of
+    them with the same few intervals (no holding at all, most of all).
 
     Examples
     --------
@@ -135,8 +141,9 @@ def band_reason(b: Band, label: str, lo: float, hi: float, controlled: bool, ope
     'None of the traced holdings (95.45%) reaches an entity controlled from Russia; up to 4.55% is untraced,
     below the 10% FDI-screening threshold, so it cannot change the band.'
     """
-    held = f"Entities controlled from {label} hold {share_text(lo, hi)} by look-through"
     band = b.band
+    if band in ("high", "elevated", "low"):  # the sentence on the share held (made only where it is said)
+        held = f"Entities controlled from {label} hold {share_text(lo, hi)} by look-through"
     if band == "high" and controlled:
         text = f"Controlled from {label}: {(controller_chain or '').rstrip('.')}." + (f" {held}." if lo > 0 else "")
     elif band == "high":

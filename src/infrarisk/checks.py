@@ -72,8 +72,9 @@ def run_checks(con: duckdb.DuckDBPyConnection, names: list[str] | None = None,
             raise ValueError(f"checks/{name}.sql: severity must be error or warning")
         used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", text)}
         df = con.execute(text, used).df() if used else con.execute(text).df()
+        # the sample as text (none to convert where no row offends, as in most checks)
         results.append(CheckResult(name, severity, int(h.get("tolerance", 0)), h.get("why", ""), len(df),
-                                   df.head(20).astype(str).to_dict("records")))
+                                   df.head(20).astype(str).to_dict("records") if len(df) else []))
     return results
 
 

@@ -8,7 +8,7 @@ excluded), the column and the reason; :class:`LoadStats` keeps
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import pandas as pd
@@ -120,8 +120,9 @@ class ProblemLog:
         cols = ["file", "row", "column_name", "check_name", "severity", "reason", "value"]
         if not self.problems:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-        df = pd.DataFrame([asdict(p) for p in sorted(self.problems, key=_sort_key)])
-        df = df.rename(columns={"column": "column_name", "check": "check_name"})[cols]
+        # plain tuples: dataclasses.asdict deep-copies each field (15 ms for 1,700 problems)
+        df = pd.DataFrame([(p.file, p.row, p.column, p.check, p.severity, p.reason, p.value)
+                           for p in sorted(self.problems, key=_sort_key)], columns=cols)
         df["row"] = df["row"].astype("Int64")
         return df
 

@@ -143,7 +143,7 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
     """Write the ``out_exposure__*`` (bands and their evidence) and ``out_inge2__*`` tables for ``profile``."""
     majority = settings.thresholds.majority
     ctl = ownership.control(g, majority)
-    assets = [v for v in range(g.n) if g.is_asset[v]]
+    assets = np.flatnonzero(g.is_asset).tolist()
     operators = set(vocab.operator_interest_types())
     alt = alt_countries(con, g)
     rows, held, paths = [], {}, []
@@ -185,7 +185,7 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
     db.write_frame(con, "out_exposure__group_countries", gc, order_by=["group_id", "country_code"])
     db.run_sql(con, "out/out_exposure__ports")
     db.run_sql(con, "out/out_exposure__assets", {"profile_name": profile.name})
-    write_evidence(con, g, ctl, edge_id, assets, paths)
+    write_evidence(con, g, ctl, assets, paths)
     inge2.write(con, g, ctl, profile, settings, held)
 
 
@@ -299,7 +299,7 @@ def _group_paths(g: OwnershipGraph, ctl: ownership.Control, edge_id: dict[int, i
 
 
 def write_evidence(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: ownership.Control,
-                   edge_id: dict[int, int], assets: list[int], paths: list[dict]) -> None:
+                   assets: list[int], paths: list[dict]) -> None:
     """Write the ``out_exposure__evidence_*`` tables (see the module docstring)."""
     ids, names, edges = g.ids, g.names, g.edges
     db.write_columns(con, "out_exposure__evidence_edges", {
@@ -310,10 +310,23 @@ def write_evidence(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: owner
         "control_basis": [e.control_basis for e in edges], "is_conflict": [bool(e.is_conflict) for e in edges],
         "is_economic": [bool(e.is_economic) for e in edges], "interest_type": [e.interest_type for e in edges],
         "link_ids": [list(e.link_ids) for e in edges]}, EDGE_TYPES)
-    steps = [(ids[a], i + 1, edge_id[id(e)])
-             for a in assets if ctl.controller[a] >= 0 for i, e in enumerate(ownership.control_edges(g, ctl, a))]
-    db.write_columns(con, "out_exposure__evidence_control", dict(zip(
-        ["asset_id", "step", "edge_id"], map(list, zip(*steps)) if steps else ([], [], []))), CONTROL_TYPES,
-        order_by=["asset_id", "step"])
+    # each asset's control chain as edges (ownership.control_edges): the edges of each
+    # (subject, owner) pair, in edge order, looked up once
+    pair: dict[tuple[int, int], list[int]] = {}
+    for i, e in enumerate(edges):
+        pair.setdefault((e.subject, e.owner), []).append(i)
+    controller, chain = np.asarray(ctl.controller).tolist(), ctl.chain
+    steps: dict[str, list] = {"asset_id": [], "step": [], "edge_id": []}
+    for a in assets:
+        if controller[a] < 0:
+            continue
+        c, k = chain[a], 0
+        for link in zip(c, c[1:]):
+            for i in pair.get(link, ()):
+                k += 1
+                steps["asset_id"].append(ids[a])
+                steps["step"].append(k)
+                steps["edge_id"].append(i)
+    db.write_columns(con, "out_exposure__evidence_control", steps, CONTROL_TYPES, order_by=["asset_id", "step"])
     db.write_columns(con, "out_exposure__evidence_paths", {c: [r[c] for r in paths] for c in PATH_COLUMNS}, PATH_TYPES,
                      order_by=["asset_id", "group_id", "path", "step"])

@@ -101,3 +101,42 @@ def test_unnumbered_entity_and_link_without_owner_id(chains):
                 "true, false, false)")
     loaded = load.load_network(con, s)
     assert loaded.net.n == n_edge_nodes + 1 and len(loaded.other_at) == 0 and "zz" in loaded.ids.to_pylist()
+
+
+#: the link index as one SQL aggregation made it before edge_links took the sorted rows
+#: (the reference the numpy version is compared with)
+_EDGE_LINKS_BEFORE = """
+SELECT src, dst, bool_or(is_control) AS is_control,
+       (list(control_basis ORDER BY rank, link_id))[1] AS control_basis,
+       list(link_id ORDER BY link_id) AS link_ids,
+       count(DISTINCT [share_min, share_max]) > 1 AS is_conflict,
+       (list(interest_type ORDER BY link_id))[1] AS interest_type
+FROM _ownership_link_ends WHERE dst IN (SELECT node FROM _scope_nodes_before)
+GROUP BY src, dst ORDER BY dst, src"""
+
+
+def test_edge_links_equal_the_sql_aggregation(chains):
+    # edges of several links: the same share and another, a NULL share, control stated by a later
+    # link of a better rank, a link_id sorting first with another interest type, NULL control flags
+    con, g, s = chains
+    cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'core_ownership__links'").fetchall()]
+    assert {"share_min", "share_max", "is_control", "control_basis", "interest_type"} <= set(cols)
+    pick = "FROM core_ownership__links WHERE is_current ORDER BY link_id LIMIT 4"
+    con.execute(f"INSERT INTO core_ownership__links SELECT * REPLACE (link_id || '-b' AS link_id) {pick}")
+    con.execute(f"INSERT INTO core_ownership__links SELECT * REPLACE (link_id || '-c' AS link_id, NULL AS share_min, "
+                f"true AS is_control, 'majority of the board' AS control_basis) {pick}")
+    con.execute(f"INSERT INTO core_ownership__links SELECT * REPLACE ('0' || link_id AS link_id, "
+                f"share_max * 0.5 AS share_max, NULL AS is_control, 'concession' AS interest_type) {pick} OFFSET 2")
+    loaded = load.load_network(con, s)
+    nodes = load.scope_nodes(loaded)
+    got = load.edge_links(con, nodes)
+    con.register("_scope_nodes_before", __import__("pyarrow").table({"node": nodes}))
+    want = con.execute(_EDGE_LINKS_BEFORE).fetchall()
+    assert len(want) == len(got.src) and any(len(r[4]) > 1 for r in want)
+    assert any(r[5] for r in want) and not all(r[5] for r in want if len(r[4]) > 1)
+    for i, (src, dst, is_control, basis, link_ids, conflict, itype) in enumerate(want):
+        assert (got.src[i], got.dst[i]) == (src, dst)
+        assert got.link_ids[got.link_ptr[i]:got.link_ptr[i + 1]] == link_ids
+        assert (bool(got.is_control[i]), got.control_basis[i], bool(got.is_conflict[i]), got.interest_type[i]) == (
+            bool(is_control), basis, conflict, itype), link_ids

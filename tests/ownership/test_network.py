@@ -152,6 +152,36 @@ def test_all_countries_at_once_equals_one_country_at_a_time(net):
     assert np.all(unknown >= 0) and np.all(unknown <= 1)
 
 
+@given(ownership_graph())
+def test_many_groups_at_once_equal_one_group_at_a_time(net):
+    # resolve's per-country memberships: in_groups' columns are in_group's masks
+    ctl, _ = network.controllers(net)
+    top, _ = network.ultimate(ctl)
+    cc, _ = network.countries(net, ctl, top)
+    groups = [np.array([0]), np.array([1]), np.array([2]), np.array([0, 1]), np.array([], dtype=np.int64),
+              np.array([0, 1, 2])]
+    many = network.in_groups(net, top, cc, groups, 0.5)
+    assert many.shape == (net.n, len(groups))
+    # in chunks of one or two groups: the same columns
+    np.testing.assert_array_equal(network.in_groups(net, top, cc, groups, 0.5, cells=1), many)
+    np.testing.assert_array_equal(network.in_groups(net, top, cc, groups, 0.5, cells=2 * max(net.n, len(net.src))), many)
+    for j, codes in enumerate(groups):
+        np.testing.assert_array_equal(many[:, j], network.in_group(net, top, cc, codes, 0.5))
+
+
+def test_joint_control_cascades_in_every_group_at_once():
+    # 0 (CN) and 1 (HK) hold 30% each of 2, which controls 3: only the group of both controls 2 and 3
+    net = network.Network.from_arrays(4, [0, 1, 2], [2, 2, 3], [0.3, 0.3, 0.8], own_country=[0, 1, -1, -1],
+                                      country_codes=["CN", "HK"])
+    ctl, _ = network.controllers(net)
+    top, _ = network.ultimate(ctl)
+    cc, _ = network.countries(net, ctl, top)
+    many = network.in_groups(net, top, cc, [np.array([0]), np.array([0, 1])])
+    assert many.T.tolist() == [[True, False, False, False], [True, True, True, True]]
+    for j, codes in enumerate([np.array([0]), np.array([0, 1])]):
+        np.testing.assert_array_equal(many[:, j], network.in_group(net, top, cc, codes))
+
+
 def test_pointer_doubling_handles_long_chains_and_loops():
     n = 1000
     ctl = np.arange(-1, n - 1)  # 0 <- 1 <- 2 ... : node v controlled by v-1

@@ -220,6 +220,17 @@ def in_group(g: OwnershipGraph, ctl: Control, group: set[str], majority: float =
     return network.in_group(g.net, ctl.ultimate, cc, group_codes, majority)
 
 
+def in_groups(g: OwnershipGraph, ctl: Control, groups: list[set[str]], majority: float = 0.5) -> list[np.ndarray]:
+    """:func:`in_group` of several groups, worked out together (the same masks)."""
+    codes = g.net.country_codes
+    cc = ctl.country_code if ctl.country_code is not None else np.array(
+        [codes.index(c) if c in codes else -1 for c in ctl.country], dtype=np.int64)
+    at = {c: i for i, c in enumerate(codes)}
+    member = network.in_groups(g.net, ctl.ultimate, cc, [np.array(sorted(at[c] for c in grp if c in at), dtype=np.int64)
+                                                         for grp in groups], majority)
+    return list(np.ascontiguousarray(member.T))
+
+
 def untraced(g: OwnershipGraph, ctl: Control | None = None) -> np.ndarray:
     """Share of each node that no recorded holder accounts for, where it matters
     (:func:`infrarisk.ownership.shares.untraced`)."""

@@ -26,7 +26,7 @@ current link end lacks its number, are numbered here the same way (:func:`_keys`
 - :func:`scope_nodes` — the assets, the curated entities and every owner above them (the
   per-asset tables' scope; closed upwards, so every figure on it equals the whole's).
 - :func:`edge_links` — for the edges into a set of nodes, the link index: each edge's
-  link ids (CSR over an Arrow array) and its evidence attributes.
+  link ids (CSR over a list) and its evidence attributes, from the links read sorted by edge.
 
 Every path (the bulk tables, the per-asset scope, the analysts' API) goes through here.
 SQL lives beside this module in ``sql/<table>.sql``; parameters are passed explicitly.
@@ -347,18 +347,43 @@ class EdgeLinks:
 
 
 def edge_links(con: duckdb.DuckDBPyConnection, nodes: np.ndarray) -> EdgeLinks:
-    """The :class:`EdgeLinks` of every edge into ``nodes`` (after :func:`load_network`)."""
-    con.register("_scope_nodes_arrow", pa.table({"node": np.asarray(nodes, dtype=np.int64)}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _scope_nodes AS SELECT * FROM _scope_nodes_arrow")
-    con.unregister("_scope_nodes_arrow")
-    con.execute(_sql("_ownership_ranked_links"))
-    con.execute(_sql("_ownership_edge_links"))
-    t = con.sql("SELECT * FROM _ownership_edge_links").to_arrow_table()
-    lists = t.column("link_ids").combine_chunks()
+    """The :class:`EdgeLinks` of every edge into ``nodes`` (after :func:`load_network`).
+
+    The links come sorted by edge (subject, then owner) and link_id
+    (``sql/_ownership_edge_link_rows.sql``); each edge's figures are then taken over its run
+    of rows: ``is_control`` any link's (a NULL is no), ``control_basis`` that of its first
+    link of the best (lowest) control rank, ``is_conflict`` whether two links state different
+    ``[share_min, share_max]`` (NULL equal to NULL, as SQL's DISTINCT has it), ``interest_type``
+    its first link's.
+    """
+    con.register("_ownership_scope_nodes", pa.table({"node": np.asarray(nodes, dtype=np.int64)}))
+    try:
+        con.execute(_sql("_ownership_ranked_links"))
+        t = con.sql(_sql("_ownership_edge_link_rows")).to_arrow_table()
+    finally:
+        con.unregister("_ownership_scope_nodes")
+    src, dst = t.column("src").to_numpy().astype(np.int64), t.column("dst").to_numpy().astype(np.int64)
+    m = len(src)
+    new = np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])] if m else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    rank = t.column("rank").to_numpy().astype(np.int64)
+    # the first link (in link_id order) of each edge's lowest rank
+    best = np.flatnonzero(rank == np.minimum.reduceat(rank, starts)[group]) if m else np.zeros(0, np.int64)
+    best = best[np.r_[True, group[best][1:] != group[best][:-1]]] if len(best) else best
+    is_control = pc.fill_null(t.column("is_control"), False).to_numpy(zero_copy_only=False).astype(bool)
+    differs = np.zeros(m, dtype=bool)
+    for name in ("share_min", "share_max"):  # a row stating another interval than its edge's first row
+        col = t.column(name).combine_chunks()
+        null = col.is_null().to_numpy(zero_copy_only=False)
+        v = pc.fill_null(col, 0.0).to_numpy(zero_copy_only=False).astype(np.float64)
+        first = starts[group]
+        same = (null & null[first]) | (~null & ~null[first] & ((v == v[first]) | (np.isnan(v) & np.isnan(v[first]))))
+        differs |= ~same
     return EdgeLinks(
-        src=t.column("src").to_numpy().astype(np.int64), dst=t.column("dst").to_numpy().astype(np.int64),
-        link_ptr=lists.offsets.to_numpy().astype(np.int64) - int(lists.offsets[0].as_py() or 0),
-        link_ids=lists.flatten().to_pylist(),
-        is_control=t.column("is_control").to_numpy().astype(bool),
-        is_conflict=t.column("is_conflict").to_numpy().astype(bool),
-        control_basis=t.column("control_basis").to_pylist(), interest_type=t.column("interest_type").to_pylist())
+        src=src[starts], dst=dst[starts], link_ptr=np.r_[starts, m].astype(np.int64),
+        link_ids=t.column("link_id").to_pylist(),
+        is_control=np.logical_or.reduceat(is_control, starts) if m else np.zeros(0, dtype=bool),
+        is_conflict=np.logical_or.reduceat(differs, starts) if m else np.zeros(0, dtype=bool),
+        control_basis=t.column("control_basis").take(pa.array(best)).to_pylist(),
+        interest_type=t.column("interest_type").take(pa.array(starts)).to_pylist())

@@ -12,6 +12,7 @@ compute, for every node at once:
 - :func:`countries` — the controlling country of each node (a state's own country, else
   the seat; joint control by holders controlled from one country);
 - :func:`in_group` — whether each node is controlled from a group of countries;
+  :func:`in_groups` the same for several groups at once (one column each);
 
 Reachability (ancestors, sub-networks) is in :mod:`infrarisk.ownership.subgraph`; shares
 (look-through) in :mod:`infrarisk.ownership.shares`; the solver they use, and
@@ -24,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import solver
 
@@ -355,6 +357,42 @@ def in_group(net: Network, top: np.ndarray, country: np.ndarray, group_codes: np
         joint = np.bincount(net.dst[into_top], weights=w, minlength=n) > majority + _TOL
         new = member | (roots & joint)
         new = new | ((top >= 0) & new[tt])
+        if np.array_equal(new, member):
+            break
+        member = new
+    return member
+
+
+def in_groups(net: Network, top: np.ndarray, country: np.ndarray, groups: list[np.ndarray],
+              majority: float = 0.5, cells: int = 4_000_000) -> np.ndarray:
+    """:func:`in_group` of several groups at once: column ``j`` of the ``(n, len(groups))``
+    result is ``in_group(net, top, country, groups[j], majority)``, bit for bit (each joint
+    sum adds the same terms in the same order; a column at its fixpoint stays there). Groups
+    in chunks of about ``cells`` values per array.
+
+    >>> net = Network.from_arrays(3, [0, 1], [2, 2], [0.3, 0.3], is_asset=[False, False, True])
+    >>> in_groups(net, np.array([0, 1, 2]), np.array([0, 1, -1]), [np.array([0]), np.array([0, 1])]).T.tolist()
+    [[True, False, False], [True, True, True]]
+    """
+    step = max(1, cells // max(net.n, len(net.src), 1))
+    if len(groups) > step:
+        return np.concatenate([in_groups(net, top, country, groups[i:i + step], majority, cells)
+                               for i in range(0, len(groups), step)], axis=1)
+    n = net.n
+    member = np.zeros((n, len(groups)), dtype=bool)
+    for j, codes in enumerate(groups):
+        member[:, j] = np.isin(country, np.asarray(codes, dtype=country.dtype)) & (country >= 0)
+    e = net.econ
+    roots = top == np.arange(n)
+    into_top = e[roots[net.dst[e]]]
+    src, lo = net.src[into_top], net.lo[into_top]
+    m = len(into_top)  # row v: a 1 at each edge into v, in edge order (np.bincount's order of terms)
+    inc = sp.csr_matrix((np.ones(m), (net.dst[into_top], np.arange(m))), shape=(n, m))
+    tt, has_top, roots = np.maximum(top, 0), (top >= 0)[:, np.newaxis], roots[:, np.newaxis]
+    for _ in range(n + 1):
+        joint = (inc @ np.where(member[src], lo[:, np.newaxis], 0.0)) > majority + _TOL
+        new = member | (roots & joint)
+        new = new | (has_top & new[tt])
         if np.array_equal(new, member):
             break
         member = new

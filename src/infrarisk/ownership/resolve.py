@@ -35,7 +35,7 @@ import pyarrow as pa
 from .. import db
 from ..settings import Settings
 from . import load, network, shares
-from .graph import Control, OwnershipGraph, build_graph, held_shares, in_group, untraced
+from .graph import Control, OwnershipGraph, build_graph, held_shares, in_groups, untraced
 
 _S, _F, _B = pa.string(), pa.float64(), pa.bool_()
 #: column types of the per-scope tables (as written when empty too)
@@ -118,42 +118,48 @@ def write_entity_tables(con: duckdb.DuckDBPyConnection, loaded: load.Loaded, ctl
 def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: Control, settings: Settings) -> None:
     """The per-entity and per-asset tables of the scope (module docstring)."""
     names, ids_ = g.names, g.ids
-    unt = untraced(g, ctl).tolist()
-    # plain lists: read element by element below
-    controller, ultimate = np.asarray(ctl.controller).tolist(), np.asarray(ctl.ultimate).tolist()
-    reaches, is_state = np.asarray(ctl.reaches_state).tolist(), np.asarray(g.is_state).tolist()
-    is_asset = np.asarray(g.is_asset).tolist()
+    id_arr = pa.array(ids_, pa.string())
+
+    def id_of(idx):  # ids of node numbers, null where idx < 0 (no Python object each)
+        idx = np.asarray(idx, dtype=np.int64)
+        return id_arr.take(pa.array(np.maximum(idx, 0), mask=idx < 0))
+
+    unt = untraced(g, ctl)
+    controller, ultimate = np.asarray(ctl.controller), np.asarray(ctl.ultimate)
+    reaches, is_state = np.asarray(ctl.reaches_state, bool), np.asarray(g.is_state, bool)
     country, basis = ctl.country, ctl.country_basis
-    ents = [v for v in range(g.n) if not is_asset[v]]
+    ent = np.flatnonzero(~np.asarray(g.is_asset, bool))
+    ents = ent.tolist()
     chains = [ctl.chain[v] for v in ents]
     db.write_columns(con, "out_ownership__entities", {
-        "entity_id": [ids_[v] for v in ents],
-        "controller_entity_id": [ids_[controller[v]] if controller[v] >= 0 else None for v in ents],
-        "ultimate_controller_entity_id": [ids_[ultimate[v]] if ultimate[v] >= 0 else None for v in ents],
+        "entity_id": id_of(ent), "controller_entity_id": id_of(controller[ent]),
+        "ultimate_controller_entity_id": id_of(ultimate[ent]),
         "control_chain": [" > ".join([names[x] for x in chain]) for chain in chains],
         "control_chain_ids": [[ids_[x] for x in chain] for chain in chains],
         "controlling_country_code": [country[v] for v in ents],
         "controlling_country_basis": [basis[v] for v in ents],
-        "is_state_controlled": [reaches[v] and not is_state[v] for v in ents],
-        "is_state": [is_state[v] for v in ents],
-        "untraced_fraction": [unt[v] for v in ents],
+        "is_state_controlled": reaches[ent] & ~is_state[ent],
+        "is_state": is_state[ent],
+        "untraced_fraction": unt[ent],
     }, ENTITY_TYPES, order_by=["entity_id"])
 
-    assets = [v for v in range(g.n) if is_asset[v]]
-    ctrl = [controller[a] for a in assets]
+    asset_nodes = np.flatnonzero(np.asarray(g.is_asset, bool))
+    assets = asset_nodes.tolist()
+    ctrl_arr = controller[asset_nodes]
+    has_ctrl = ctrl_arr >= 0
+    ctrl = ctrl_arr.tolist()
     chains = [ctl.chain[a][1:] for a in assets]
     db.write_columns(con, "out_ownership__asset_controllers", {
-        "asset_id": [ids_[a] for a in assets],
-        "controller_entity_id": [ids_[c] if c >= 0 else None for c in ctrl],
+        "asset_id": id_of(asset_nodes),
+        "controller_entity_id": id_of(ctrl_arr),
         "control_basis": [next((e.control_basis for e in g.in_edges.get(a, []) if e.owner == c), None)
                           for a, c in zip(assets, ctrl)],
-        "ultimate_controller_entity_id": [ids_[ultimate[a]] if c >= 0 and ultimate[a] >= 0 else None
-                                          for a, c in zip(assets, ctrl)],
+        "ultimate_controller_entity_id": id_of(np.where(has_ctrl, ultimate[asset_nodes], -1)),
         "control_chain": [" > ".join([names[x] for x in chain]) or None for chain in chains],
         "control_chain_ids": [[ids_[x] for x in chain] for chain in chains],
         "controlling_country_code": [country[a] if c >= 0 else None for a, c in zip(assets, ctrl)],
         "controlling_country_basis": [basis[a] if c >= 0 else "no controller identified" for a, c in zip(assets, ctrl)],
-        "is_state_controlled": [reaches[a] and c >= 0 for a, c in zip(assets, ctrl)],
+        "is_state_controlled": reaches[asset_nodes] & has_ctrl,
     }, CONTROLLER_TYPES, order_by=["asset_id"])
 
     ids = np.array(g.ids, dtype=object)
@@ -189,31 +195,29 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
         order_by=["node_id"])
 
     # held by or through entities controlled from each single country
-    cols = {k: [] for k in ("asset_id", "country_code", "share_min", "share_max", "is_controlled")}
-    asset_nodes = np.asarray(assets, dtype=np.int64)
     countries = sorted({c for c in ctl.country if c})
-    members = [in_group(g, ctl, {c}, settings.thresholds.majority) for c in countries]
+    members = in_groups(g, ctl, [{c} for c in countries], settings.thresholds.majority)
     held_all = held_shares(g, members, ctl)  # every country in one solve (stored on the graph)
-    at, country_no = [], []
-    for k, (c, member, (h_lo, h_hi)) in enumerate(zip(countries, members, held_all)):
+    at, country_no, s_lo, s_hi, s_ctl = [], [], [], [], []
+    for k, (member, (h_lo, h_hi)) in enumerate(zip(members, held_all)):
         held = asset_nodes[h_hi[asset_nodes] > 0]
         # an asset without an identified controller is controlled from nowhere, not from
         # its own host country
         at.append(held)
         country_no.append(np.full(len(held), k, dtype=np.int64))
-        cols["asset_id"].append(ids[held])
-        cols["country_code"].append(np.full(len(held), c, dtype=object))
-        cols["share_min"].append(h_lo[held])
-        cols["share_max"].append(h_hi[held])
-        cols["is_controlled"].append(member[held] & (ctl.controller[held] >= 0))
+        s_lo.append(h_lo[held])
+        s_hi.append(h_hi[held])
+        s_ctl.append(member[held] & (controller[held] >= 0))
     # rows by asset id, then country code (countries are in code order): sorted on integer ranks, not text
     id_rank = np.empty(g.n, dtype=np.int64)
     id_rank[asset_nodes[np.argsort(ids[asset_nodes], kind="stable")]] = np.arange(len(asset_nodes))
-    joined = _joined(cols)
-    if at:
-        order = np.lexsort((np.concatenate(country_no), id_rank[np.concatenate(at)]))
-        joined = {k: v[order] for k, v in joined.items()}
-    db.write_columns(con, "out_ownership__asset_countries", joined, COUNTRY_TYPES)
+    at, country_no = (np.concatenate(at), np.concatenate(country_no)) if at else (np.zeros(0, np.int64),) * 2
+    order = np.lexsort((country_no, id_rank[at]))
+    cat = (lambda parts: np.concatenate(parts)[order]) if s_lo else (lambda parts: np.zeros(0))
+    db.write_columns(con, "out_ownership__asset_countries", {
+        "asset_id": id_of(at[order]), "country_code": pa.array(countries, pa.string()).take(pa.array(country_no[order])),
+        "share_min": cat(s_lo), "share_max": cat(s_hi),
+        "is_controlled": cat(s_ctl).astype(bool)}, COUNTRY_TYPES)
 
 
 def _owner_rows(cols: dict[str, list], ids: np.ndarray, country: np.ndarray, is_state: np.ndarray,

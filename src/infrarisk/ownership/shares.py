@@ -134,24 +134,59 @@ def held_share_many(net: Network, members: list[np.ndarray], ctl: np.ndarray | N
     u0 = untraced(net, ctl)
     At_p = _matrix(net)  # the plain weights; a member's edges are zeroed through its values below
     into = net.members_complete[dst] & net.is_asset[dst]
+    # sums over the edges into each node, every membership at once: the rows of ``inc`` take the
+    # edges in their order, as np.bincount adds them (the same terms in the same order)
+    inc = _incidence(net.n, dst)
+    inc_into = _incidence(net.n, dst[into])
+    ent = ~net.is_asset[:, np.newaxis]
     out = []
     step = max(1, cells // (2 * max(net.n, 1)))
     for start in range(0, len(members), step):
-        chunk = [np.asarray(m, bool) for m in members[start:start + step]]
-        k = len(chunk)
+        M = np.stack([np.asarray(m, bool) for m in members[start:start + step]], axis=1)  # (n, k)
+        k = M.shape[1]
+        # the members' edges move into b whole (solver.pass_on_edges, column by column)
+        b_min = inc @ np.where(M[src], w[:, np.newaxis], 0.0)
         B = np.empty((net.n, 2 * k))
-        keep = np.empty((net.n, 2 * k), dtype=bool)  # which values pass on (not a member's)
-        for i, member in enumerate(chunk):
-            u = u0.copy()
-            u[member & ~net.is_asset] = 0.0
-            _, b_min = solver.pass_on_edges(net.n, src, dst, w, member)
-            B[:, 2 * i], B[:, 2 * i + 1] = b_min, b_min + u
-            keep[:, 2 * i] = keep[:, 2 * i + 1] = ~member
-        both = propagate_masked(p, At_p, B[p.order], keep[p.order])
-        for i, member in enumerate(chunk):
-            lo_, hi_ = both[p.pos, 2 * i], both[p.pos, 2 * i + 1]
-            out.append(_held_bounds(net, member, lo_, hi_, into))
+        B[:, 0::2] = b_min
+        B[:, 1::2] = b_min + np.where(M & ent, 0.0, u0[:, np.newaxis])
+        keep = np.repeat(~M, 2, axis=1)  # which values pass on (not a member's)
+        both = propagate_masked(p, At_p, B[p.order], keep[p.order])[p.pos]
+        lo_, hi_ = _held_bounds_many(net, M, both[:, 0::2], both[:, 1::2], into, inc_into)
+        out += [(lo_[i], hi_[i]) for i in range(k)]
     return out
+
+
+def _incidence(n: int, dst: np.ndarray) -> sp.csr_matrix:
+    """``(n, len(dst))``: row ``v`` has a 1 at each edge into ``v``, in edge order, so that
+    ``_incidence(n, dst) @ W`` sums each column of ``W`` as ``np.bincount(dst, weights=...)``
+    sums one: the same terms in the same order, the same figures bit for bit.
+
+    Examples
+    --------
+    >>> (_incidence(3, np.array([2, 0, 2])) @ np.array([[0.1], [0.2], [0.3]]))[:, 0].tolist()
+    [0.2, 0.0, 0.4]
+    """
+    m = len(dst)
+    return sp.csr_matrix((np.ones(m), (np.asarray(dst, np.int64), np.arange(m))), shape=(n, m))
+
+
+def _held_bounds_many(net: Network, M: np.ndarray, lo_: np.ndarray, hi_: np.ndarray, into: np.ndarray,
+                      inc_into: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_held_bounds` of the memberships ``M`` (columns) at once, the same figures bit for
+    bit; returns ``(lo, hi)`` with one row per membership."""
+    hi_ = hi_.copy()
+    if into.any():
+        e = net.econ
+        src = net.src[e][into]
+        w_max = np.minimum(net.hi[e][into], 1.0)
+        via = np.where(M[src], 1.0, hi_[src])
+        at = np.flatnonzero(net.members_complete & net.is_asset)
+        hi_[at] = (inc_into @ (w_max[:, np.newaxis] * via))[at]
+    lo_ = lo_.copy()
+    ent_member = M & ~net.is_asset[:, np.newaxis]
+    lo_[ent_member] = 1.0
+    hi_[ent_member] = 1.0
+    return np.ascontiguousarray(np.clip(lo_, 0, 1).T), np.ascontiguousarray(np.clip(np.maximum(hi_, lo_), 0, 1).T)
 
 
 def propagate_masked(p: solver.Plan, At_p: sp.csr_matrix, B_p: np.ndarray, keep_p: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 -- _ownership_ranked_links: every current link, with its integer keys (_ownership_links_keyed)
 -- and its control rank (lower wins: 0 majority, 1 direct parent, 2 stated control,
 -- 3 concession, 4 other control, 99 none). The one place that ranks control; the loader's
--- edges (_ownership_edge_rows) and the link index (_ownership_edge_links) read it.
+-- edges (_ownership_edge_rows) and the link index (_ownership_edge_link_rows) read it.
 CREATE OR REPLACE TEMP VIEW _ownership_ranked_links AS
 SELECT *,
        CASE WHEN NOT is_control THEN 99

@@ -59,10 +59,9 @@ controlled AS (
         country_code, asset_id,
         bool_or(is_controlled AND NOT is_domestic)                                          AS is_foreign,
         bool_or(is_controlled AND is_domestic)                                              AS is_domestic,
-        string_agg(DISTINCT group_label, ', ' ORDER BY group_label) FILTER (WHERE is_controlled AND NOT is_domestic)
-                                                                                            AS controlled_from,
-        string_agg(DISTINCT group_label, ', ' ORDER BY group_label) FILTER (WHERE is_controlled AND is_domestic)
-                                                                                            AS domestic_from
+        -- the labels of the foreign groups that control it, distinct and sorted (NULL: none)
+        list_sort(list_distinct(list(group_label) FILTER (WHERE is_controlled AND NOT is_domestic)))
+                                                                                            AS controlled_from
     FROM graded
     GROUP BY country_code, asset_id
 )
@@ -78,7 +77,7 @@ SELECT
     CASE WHEN f.cable_asset_id IS NULL THEN f.share_min END                AS share_min,
     CASE WHEN f.cable_asset_id IS NULL THEN f.share_max END                AS share_max,
     coalesce(c.is_foreign, false)                                          AS is_controlled_high_risk,
-    c.controlled_from,
+    CASE WHEN len(c.controlled_from) > 0 THEN array_to_string(c.controlled_from, ', ') END AS controlled_from,
     coalesce(c.is_domestic, false)                                         AS is_controlled_domestic,
     d.band                                                                 AS domestic_band,
     d.group_label                                                          AS domestic_group_label,
