@@ -209,6 +209,7 @@ class TimelineBeside:
         self.child = parallel.Child(work, "the timeline's past figures")
         self.con = db.connect(self.db_path)
         self.con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+        self.con.execute("SET wal_autocheckpoint = '1GB'")
         # one DuckDB thread here while the child computes: the stages' statements read tens of
         # thousands of rows, where a second thread gains nothing and takes the child's core
         self.con.execute("SET threads = 1")
@@ -274,6 +275,9 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool) -> Bu
     try:
         con = db.connect(tmp_db)
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+        # no checkpoint whenever the log passes 16 MiB (DuckDB's default) in the middle of a stage: the
+        # build checkpoints before the timeline's fork and at the end, each table compressed once
+        con.execute("SET wal_autocheckpoint = '1GB'")
         warming = _warm(with_site)
         beside = TimelineBeside(tmp_db, settings, profile, before_fork=warming.join)
         con = build_database(con, settings, profile, report, progress, lanes=lanes, beside=beside)
