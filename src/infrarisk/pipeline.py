@@ -128,6 +128,10 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         # a build without non-commercial sources leaves them out entirely, their licence notices too
         record_sources(con, [m for m in manifests if settings.include_noncommercial or not m.is_noncommercial])
     from . import checks, integrate, ownership, score, summary, vendors  # imported by _warm meanwhile, or now
+    # from here no checkpoint whenever the log passes 16 MiB (DuckDB's default) in the middle of a stage:
+    # the build checkpoints before the timeline's fork and at the end, each table compressed once (the
+    # loads keep the default: their checkpoints fall in the load stage, where the two processes' work evens out)
+    con.execute("SET wal_autocheckpoint = '1GB'")
     with _stage(report, "integrate", progress):
         integrate.run(con, settings, report.log)
     with_timeline = with_timeline and not settings.as_of  # a view on a past date has no slider
@@ -275,9 +279,6 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool) -> Bu
     try:
         con = db.connect(tmp_db)
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
-        # no checkpoint whenever the log passes 16 MiB (DuckDB's default) in the middle of a stage: the
-        # build checkpoints before the timeline's fork and at the end, each table compressed once
-        con.execute("SET wal_autocheckpoint = '1GB'")
         warming = _warm(with_site)
         beside = TimelineBeside(tmp_db, settings, profile, before_fork=warming.join)
         con = build_database(con, settings, profile, report, progress, lanes=lanes, beside=beside)
