@@ -107,7 +107,7 @@ def test_a_stage_failing_while_the_timeline_works_reaps_it_and_keeps_the_last_go
 
 
 def test_a_build_with_its_scratch_folder_on_the_database_s_file_system_publishes_by_rename(tmp_path):
-    scratch = tmp_path / "scratch"
+    scratch = tmp_path / "o'neil's scratch"  # a quote in the path: every file is attached by a quoted literal
     _, report = build_datasets(tmp_path, REPO_DATASETS, "y", with_site=False, scratch_dir=scratch)
     con = connect(report.db_path, read_only=True)
     try:

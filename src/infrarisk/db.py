@@ -140,6 +140,32 @@ def threads(con: duckdb.DuckDBPyConnection, n: int):
         con.execute(f"SET threads = {before}")
 
 
+def attach(con: duckdb.DuckDBPyConnection, path: str | Path, alias: str, read_only: bool = False) -> None:
+    """Attach the database file ``path`` as ``alias`` (its path quoted as an SQL string, so any
+    file name works).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "it's here"
+    >>> d.mkdir()
+    >>> c = connect(None); attach(c, d / "o'neil.duckdb", "x")
+    >>> c.execute("CREATE TABLE x.t AS SELECT 1 AS v").fetchall(), c.execute("SELECT v FROM x.t").fetchall()
+    ([(1,)], [(1,)])
+    """
+    con.execute(f"ATTACH {literal(Path(path).as_posix())} AS {alias}" + (" (READ_ONLY)" if read_only else ""))
+
+
+def literal(text: str) -> str:
+    """``text`` as an SQL string literal (single quotes doubled), for the statements that take no
+    parameters (``ATTACH``, ``SET``).
+
+    >>> literal("o'neil")
+    "'o''neil'"
+    """
+    return "'" + text.replace("'", "''") + "'"
+
+
 def copy_tables(con: duckdb.DuckDBPyConnection, source: Path, tables: list[str] | None = None) -> list[str]:
     """Copy tables of the database file ``source`` into ``con``'s main schema, in one transaction.
 
@@ -156,7 +182,7 @@ def copy_tables(con: duckdb.DuckDBPyConnection, source: Path, tables: list[str] 
     >>> copy_tables(b, d / "a.duckdb"), b.execute("SELECT x FROM t").fetchall()
     (['t'], [(1,)])
     """
-    con.execute(f"ATTACH '{Path(source).as_posix()}' AS copy_source (READ_ONLY)")
+    attach(con, source, "copy_source", read_only=True)
     try:
         if tables is None:
             tables = [r[0] for r in con.execute(

@@ -253,6 +253,6 @@ def write_tables(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str) -> lis
         p = out_dir / f"{t}.{fmt}"
         opts = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
         cols = [r[0] for r in con.execute(f"SELECT * FROM {t} LIMIT 0").description]
-        con.execute(f"COPY (SELECT * FROM {t} ORDER BY {', '.join(cols[:3])}) TO '{p}' ({opts})")
+        con.execute(f"COPY (SELECT * FROM {t} ORDER BY {', '.join(cols[:3])}) TO {db.literal(p.as_posix())} ({opts})")
         written.append(p)
     return written

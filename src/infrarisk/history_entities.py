@@ -18,6 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from . import db
+
 CONTROLLER_COLUMNS = ["entity_id", "entity_name", "controller_id", "controller_name"]
 REGISTRATION_COLUMNS = ["entity_id", "entity_name", "lei", "registration"]
 #: GLEIF registration statuses reported even for an LEI first seen (the others only when they change)
@@ -46,7 +48,7 @@ def registrations_of(con: duckdb.DuckDBPyConnection, registry_path: Path | None)
     alias = "registry_db" if "registry_db" in attached else "history_registry"
     if alias not in attached:
         try:
-            con.execute(f"ATTACH '{Path(registry_path).as_posix()}' AS {alias} (READ_ONLY)")
+            db.attach(con, registry_path, alias, read_only=True)
         except duckdb.Error:
             return empty
     try:

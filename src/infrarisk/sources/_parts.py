@@ -49,7 +49,7 @@ class Parts:
         named to the other process. Yields the list the names of the part's tables are put in once the
         block ends (nothing is sent when it raises)."""
         home = con.execute("SELECT current_database()").fetchall()[0][0]
-        con.execute(f"ATTACH '{self.path(part).as_posix()}' AS lane_part")
+        db.attach(con, self.path(part), "lane_part")
         names: list[str] = []
         try:
             con.execute("USE lane_part")

@@ -316,7 +316,7 @@ class LoadLanes:
             _load.remember_verified(folder, read_manifest(folder), keys[src.id])  # checked by the first process
         self.parts.forked_child()
         con = db.connect(None)  # its tables leave by the parts' files
-        con.execute(f"SET temp_directory = '{self.lane_db.as_posix()}.spill'")
+        con.execute(f"SET temp_directory = {db.literal(self.lane_db.as_posix() + '.spill')}")
         loaded, tables = [], []
         try:
             con.execute(f"SET memory_limit = '{self.settings.duckdb_memory_limit}'")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from ... import db
 from ...problems import ProblemLog
 from ...settings import Settings
 from . import ENTITY_COLUMNS, LINK_COLUMNS, SOURCES, UNKNOWN_COLUMNS, empty_table
@@ -43,7 +44,7 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path | None) -> set[str]:
     if path is None or not Path(path).is_file():
         return set()
     if ALIAS not in {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}:
-        con.execute(f"ATTACH '{Path(path).as_posix()}' AS {ALIAS} (READ_ONLY)")
+        db.attach(con, path, ALIAS, read_only=True)
     have = _attached_tables(con)
     if not set(UNION) <= have:
         con.execute(f"DETACH {ALIAS}")
