@@ -25,6 +25,7 @@ import duckdb
 
 from ._derive import check_header, read_csv_lists
 from .manifest import plain_csv
+from ..db import literal as sql_str
 
 #: the characters ``str.strip()`` removes (``str.isspace``), checked in the tests against every code point
 PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -33,11 +34,6 @@ PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u200
 _ASCII = "regexp_full_match({0}, '[\\x20-\\x7e]*')"
 #: a plain decimal number: DuckDB's cast and Python's float agree on it (both round correctly)
 _PLAIN_NUMBER = "regexp_full_match({0}, '[+-]?([0-9]{{1,20}}(\\.[0-9]{{0,20}})?|\\.[0-9]{{1,20}})')"
-
-
-def sql_str(text: str) -> str:
-    """``text`` as an SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def strip(expr: str) -> str:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 
+from ...db import literal as sql_str
 from ...errors import DataError
 from . import lei_ok
 from .raw_files import keep_raw as read_raw
@@ -58,10 +59,6 @@ EXCEPTION_REASONS = ("NATURAL_PERSONS", "NON_CONSOLIDATING", "NO_KNOWN_PERSON", 
 def q(col: str) -> str:
     """Quote a column name for SQL."""
     return '"' + col.replace('"', '""') + '"'
-
-
-def sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
 
 
 def need(header: list[str], path_names: str, *alternatives: str) -> str:

@@ -28,13 +28,10 @@ from pathlib import Path
 
 import duckdb
 
+from ...db import literal as sql_str
 from ...errors import DataError
 
 _TEMP: dict[int, Path] = {}
-
-
-def sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
 
 
 def files_dir(con: duckdb.DuckDBPyConnection) -> Path:
