@@ -93,3 +93,26 @@ def test_the_program_keeps_its_exit_code_on_failure(tmp_path):
                         "--db", str(tmp_path / "db.duckdb")], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 3 and "asset_stakes.csv" in r.stderr
     assert not (tmp_path / "site").exists() and not (tmp_path / "db.duckdb").exists()
+
+
+def _blas_probe(env: dict) -> tuple[str, int]:
+    """OPENBLAS_NUM_THREADS and this process's thread count after importing the command line, then
+    numpy and SciPy's sparse graphs (as a build does), in a fresh interpreter."""
+    import os
+    import subprocess
+    import sys
+    code = ("import os, infrarisk.cli, numpy, scipy.sparse.csgraph; "
+            "print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    value, threads = out.stdout.split()
+    return value, int(threads)
+
+
+def test_the_command_line_runs_openblas_on_one_thread_unless_told_otherwise():
+    import os
+    import pytest
+    if not os.path.isdir("/proc/self/task"):
+        pytest.skip("counts threads through /proc")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert _blas_probe(env) == ("1", 1)  # no OpenBLAS worker thread started
+    assert _blas_probe({**env, "OPENBLAS_NUM_THREADS": "2"})[0] == "2"  # the operator's setting wins
