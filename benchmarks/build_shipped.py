@@ -28,7 +28,7 @@ run's clean-up, not the build. ``--where /dev/shm`` measures the build without t
 Before the first run the project's modules are compiled to bytecode (``compileall``), as Python
 does on a module's first import and ``pip install`` does at install time. Where the environment
 sets ``PYTHONDONTWRITEBYTECODE`` (as this machine's shell does), nothing would write them and every
-run would compile the ~170 modules it imports from source again: about 0.1–0.2 CPU-s that a user's build
+run would compile the ~110 project modules a build imports from source again: about 0.1–0.2 CPU-s that a user's build
 does not spend.
 
 Usage::
