@@ -37,12 +37,12 @@ sys.path.insert(0, str(REPO / "src"))
 from infrarisk import db, sources  # noqa: E402
 from infrarisk.problems import ProblemLog  # noqa: E402
 from infrarisk.settings import Settings  # noqa: E402
-from infrarisk.sources import _load, manifest  # noqa: E402
+from infrarisk.sources import manifest, verified  # noqa: E402
 
 
 def one_run(settings: Settings) -> dict[str, float]:
     """CPU seconds of verify and of each loader, one build's worth."""
-    _load._VERIFIED.clear()
+    verified._VERIFIED.clear()
     manifest._PARSED.clear()
     out: dict[str, float] = {}
     con = db.connect(settings.db_path)
@@ -50,9 +50,9 @@ def one_run(settings: Settings) -> dict[str, float]:
     try:
         t = time.process_time()
         folders = sources.list_sources(settings.datasets_dir)
-        keys = [_load.fingerprint(f) for f in folders]
+        keys = [verified.fingerprint(f) for f in folders]
         for folder, key, m in zip(folders, keys, sources.verify_all(settings.datasets_dir)):
-            _load.remember_verified(folder, m, key)
+            verified.remember_verified(folder, m, key)
         out["verify"] = time.process_time() - t
         from infrarisk.sources.registry.load import load as load_registry
 

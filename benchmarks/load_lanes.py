@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO / "src"))
 from infrarisk import collector, db, pipeline  # noqa: E402
 from infrarisk.problems import ProblemLog  # noqa: E402
 from infrarisk.settings import Settings  # noqa: E402
-from infrarisk.sources import _load, lanes, manifest  # noqa: E402
+from infrarisk.sources import lanes, manifest, verified  # noqa: E402
 
 
 def _cpu(r: resource.struct_rusage) -> float:
@@ -51,7 +51,7 @@ def _cpu(r: resource.struct_rusage) -> float:
 
 def one_run(settings: Settings, work: Path) -> dict:
     """One verify and load into a fresh file under ``work``: wall and processor seconds."""
-    _load._VERIFIED.clear()
+    verified._VERIFIED.clear()
     manifest._PARSED.clear()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

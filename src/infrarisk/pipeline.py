@@ -122,6 +122,10 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
     lanes = lanes or LoadLanes(settings, Path(settings.db_path))  # not started: one process
     with _stage(report, "verify", progress):  # this process's folders; a second lane verifies its own meanwhile
         lanes.verify()
+    if lanes.verified_elsewhere is not None:
+        report.elsewhere["verify"] = round(lanes.verified_elsewhere, 3)
+        progress(f"[verify] the folders were checked in {lanes.verified_elsewhere:.2f} s by a process "
+                 "started ahead, while this one imported the build's modules")
     with _stage(report, "load", progress):
         manifests = lanes.load(con, report.log)  # registry attached read-only, then each source
         progress(f"[load] {lanes.describe()}")
@@ -251,13 +255,23 @@ def record_sources(con: duckdb.DuckDBPyConnection, manifests: list[sources.Manif
     db.write_frame(con, "core_meta__files", pd.DataFrame(files), order_by=["source_id", "path"])
 
 
-def build(settings: Settings, progress: Progress | None = None, with_site: bool = True) -> BuildReport:
-    """Build the database and (by default) the site, publishing both atomically."""
-    with collector.fewer_collections():  # the collector rescans the build's rows less often
-        return _build(settings, progress, with_site)
+def build(settings: Settings, progress: Progress | None = None, with_site: bool = True,
+          ahead: "sources.verified.Ahead | None" = None) -> BuildReport:
+    """Build the database and (by default) the site, publishing both atomically.
+
+    ``ahead``: the check of the dataset folders, started by the caller in a child process before
+    it imported this module (:class:`infrarisk.sources.verified.Ahead`, as the command line does);
+    the verify stage then takes its result. It is reaped whatever happens."""
+    try:
+        with collector.fewer_collections():  # the collector rescans the build's rows less often
+            return _build(settings, progress, with_site, ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()  # nothing left to wait for once the verify stage took its result
 
 
-def _build(settings: Settings, progress: Progress | None, with_site: bool) -> BuildReport:
+def _build(settings: Settings, progress: Progress | None, with_site: bool,
+           ahead: "sources.verified.Ahead | None") -> BuildReport:
     progress = progress or (lambda s: None)
     t0 = time.perf_counter()
     profile = load_profile(settings.profile)
@@ -271,7 +285,7 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool) -> Bu
     report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
     _import_loaders()  # before the fork: the second process has them too
     # the second load lane forks first: before this process opens a database or starts a thread
-    lanes = LoadLanes(settings, tmp_db).start()
+    lanes = LoadLanes(settings, tmp_db, ahead).start()
     con = None
     tmp_site = None
     warming = None

@@ -14,7 +14,7 @@ from infrarisk import db, parallel
 from infrarisk.errors import DataError, ManifestError
 from infrarisk.problems import ProblemLog
 from infrarisk.settings import Settings
-from infrarisk.sources import discover, lanes, verify_all
+from infrarisk.sources import discover, lanes, verified, verify_all
 from tests.conftest import REPO_DATASETS
 
 pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="needs os.fork")
@@ -25,11 +25,12 @@ def _settings(tmp: Path, datasets: Path) -> Settings:
                          registry_db_path=tmp / "no-registry.duckdb")
 
 
-def _load(tmp: Path, datasets: Path, split: bool):
-    """(tables with their rows, problem log, manifests) of loading ``datasets`` into a fresh file."""
+def _load(tmp: Path, datasets: Path, split: bool, ahead: bool = False):
+    """(tables with their rows, problem log, manifests) of loading ``datasets`` into a fresh file;
+    ``ahead``: the folders checked by a process started first (:class:`verified.Ahead`)."""
     tmp.mkdir(parents=True, exist_ok=True)
     s = _settings(tmp, datasets)
-    ln = lanes.LoadLanes(s, tmp / "db.duckdb")
+    ln = lanes.LoadLanes(s, tmp / "db.duckdb", verified.Ahead.start(datasets) if ahead else None)
     if split:
         ln.start()
         assert ln.child is not None
@@ -71,13 +72,14 @@ def test_a_chain_stays_in_one_group_and_nothing_is_shared_without_a_common_depen
 
 def test_two_lanes_load_what_one_process_loads(tmp_path):
     one_rows, one_log, one_m = _load(tmp_path / "one", REPO_DATASETS, split=False)
-    two_rows, two_log, two_m = _load(tmp_path / "two", REPO_DATASETS, split=True)
-    assert sorted(one_rows) == sorted(two_rows) and len(one_rows) > 40
-    assert [t for t in one_rows if one_rows[t] != two_rows[t]] == []
-    assert one_log.problems == two_log.problems and len(one_log.problems) > 100  # same entries, same order
-    assert one_log.stats == two_log.stats
-    assert [m.id for m in one_m] == [m.id for m in two_m] == sorted(m.id for m in one_m)
-    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["db.duckdb"]  # lane files removed
+    for name, ahead in (("two", False), ("ahead", True)):
+        two_rows, two_log, two_m = _load(tmp_path / name, REPO_DATASETS, split=True, ahead=ahead)
+        assert sorted(one_rows) == sorted(two_rows) and len(one_rows) > 40
+        assert [t for t in one_rows if one_rows[t] != two_rows[t]] == []
+        assert one_log.problems == two_log.problems and len(one_log.problems) > 100  # same entries, same order
+        assert one_log.stats == two_log.stats
+        assert [m.id for m in one_m] == [m.id for m in two_m] == sorted(m.id for m in one_m)
+        assert sorted(p.name for p in (tmp_path / name).iterdir()) == ["db.duckdb"]  # lane files removed
 
 
 def test_both_processes_take_groups_and_every_group_loads_once(tmp_path):
@@ -139,12 +141,13 @@ def test_every_verification_failure_is_named_as_verify_all_names_them(tmp_path):
     ds = _tampered(tmp_path, a, b, "unlocode")
     with pytest.raises(ManifestError) as want:
         verify_all(ds)
-    for split in (True, False):
+    for split, ahead in ((True, False), (False, False), (True, True), (False, True)):
+        out = tmp_path / f"out-{split}-{ahead}"
         with pytest.raises(ManifestError) as got:
-            _load(tmp_path / f"out-{split}", ds, split=split)
+            _load(out, ds, split=split, ahead=ahead)
         assert str(got.value) == str(want.value)
         assert all(f"datasets/{x}" in str(got.value) for x in (a, b, "unlocode"))
-        assert sorted(q.name for q in (tmp_path / f"out-{split}").iterdir()) == ["db.duckdb"]
+        assert sorted(q.name for q in out.iterdir()) == ["db.duckdb"]
 
 
 def test_a_folder_changed_after_its_verification_fails_the_load(tmp_path, monkeypatch):

@@ -36,14 +36,21 @@ def build(obj: Ctx, out_dir, db_path, registry_path, profile, as_of, no_site):
       infrarisk build --out site/ --db data/infrarisk.duckdb --profile default
       infrarisk build --as-of 2020-01-01 --out site-2020/ --db data/2020.duckdb
     """
-    from ..pipeline import build as run_build
-
     def go():
         from ..runs import RunLock, new_run_id
+        from ..sources.verified import Ahead
         s = obj.settings(site_dir=out_dir, db_path=db_path, registry_db_path=registry_path, profile=profile,
                          as_of=as_of)
         with RunLock(s.lock_path, "build-" + new_run_id()):  # never alongside an update of the same site
-            report = run_build(s, progress=obj.say, with_site=not no_site)
+            # the dataset folders are checked by a second process while this one imports pandas and DuckDB
+            ahead = Ahead.start(s.datasets_dir, s.build_workers)
+            try:
+                from ..pipeline import build as run_build
+            except BaseException:
+                if ahead is not None:
+                    ahead.close()
+                raise
+            report = run_build(s, progress=obj.say, with_site=not no_site, ahead=ahead)
         for line in report.summary_lines():
             obj.say(line)
         if obj.verbose:

@@ -4,7 +4,8 @@ position checks.
 Contract: small functions over files and frames, no table of their own.
 
 - :func:`verify` checks a source folder against its manifest once while its files are
-  unchanged (the build's verify stage has done it; a loader run alone still does it);
+  unchanged (the build's verify stage has done it; a loader run alone still does it): it is
+  :func:`infrarisk.sources.verified.verify`;
 - :func:`read_rows` reads a CSV as text rows; a missing required or an unknown column
   stops the load (strict interpretation); :func:`read_lists` reads one whose columns are
   fixed as lists (large files); :func:`infrarisk.sources._setops.csv_table` reads one into
@@ -33,41 +34,7 @@ from ..problems import WARNING, ProblemLog
 from . import _setops
 from . import manifest as _manifest
 from ._derive import read_csv_lists
-
-_VERIFIED: dict[Path, tuple[tuple, "_manifest.Manifest"]] = {}
-
-
-def fingerprint(folder: Path) -> tuple:
-    """Path, size and modification time of every file of ``folder``: any change shows."""
-    out = []
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            st = p.stat()
-            out.append((p.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns, st.st_ino))
-    return tuple(out)
-
-
-def verify(folder: Path) -> "_manifest.Manifest":
-    """:func:`infrarisk.sources.manifest.verify`, done once while the folder's files are unchanged.
-
-    A build verifies every folder in its verify stage (:func:`remember_verified`); each
-    loader verifies its folder again here, which costs only a listing of the folder when
-    nothing changed since. A changed file (size, time or inode) is checked in full again.
-    """
-    folder = Path(folder).resolve()
-    key = fingerprint(folder)
-    hit = _VERIFIED.get(folder)
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    m = _manifest.verify(folder)
-    _VERIFIED[folder] = (key, m)
-    return m
-
-
-def remember_verified(folder: Path, manifest: "_manifest.Manifest", key: tuple) -> None:
-    """Record that ``folder`` (its files as of ``key``, from :func:`fingerprint` taken before
-    the check) passed :func:`infrarisk.sources.manifest.verify`."""
-    _VERIFIED[Path(folder).resolve()] = (key, manifest)
+from .verified import fingerprint, remember_verified, verify  # noqa: F401  (the loaders' verify)
 
 
 def read_lists(path: Path, expected: list[str]) -> tuple[list[str], list[list[str]]]:

@@ -53,9 +53,9 @@ from .. import db, parallel
 from ..errors import ManifestError
 from ..problems import ProblemLog
 from . import Source, discover, packages
-from . import _load
+from . import verified
 from ._parts import Parts
-from .manifest import Manifest, list_sources, read_manifest, verify
+from .manifest import Manifest, list_sources, read_manifest
 
 #: the problem log key of the absent sources' loaders (they run before the sources, in turn)
 ABSENT = ""
@@ -119,30 +119,6 @@ def dataset_bytes(datasets_dir: Path) -> dict[str, int]:
     return {m.id: sum(f.bytes for f in m.files) for m in map(read_manifest, list_sources(datasets_dir))}
 
 
-@dataclass
-class _Verified:
-    manifests: dict[str, Manifest] = field(default_factory=dict)  # by folder name
-    errors: dict[str, str] = field(default_factory=dict)
-    #: the files of each folder as they were verified (:func:`infrarisk.sources._load.fingerprint`)
-    keys: dict[str, tuple] = field(default_factory=dict)
-
-
-def _verify(folders: list[Path]) -> _Verified:
-    """Verify ``folders`` (every one: failures collected), remembering each for its loader."""
-    out = _Verified()
-    for folder in folders:
-        key = _load.fingerprint(folder)  # as the files were when checked
-        try:
-            m = verify(folder)
-        except ManifestError as e:
-            out.errors[folder.name] = str(e)
-            continue
-        _load.remember_verified(folder, m, key)
-        out.manifests[folder.name] = m
-        out.keys[folder.name] = key
-    return out
-
-
 def _failed(errors: dict[str, str]) -> ManifestError:
     """One error naming every failing folder, in name order (as ``verify_all`` says it)."""
     return ManifestError("\n".join(text for _, text in sorted(errors.items())))
@@ -171,17 +147,21 @@ class LoadLanes:
         beside it and removed.
     """
 
-    def __init__(self, settings, db_path: Path) -> None:
+    def __init__(self, settings, db_path: Path, ahead: "verified.Ahead | None" = None) -> None:
         self.settings = settings
+        #: the check of the dataset folders started early in a child process, if any (:meth:`verify`)
+        self.ahead = ahead
         self.dir = Path(settings.datasets_dir)
         self.plan = plan(discover(self.dir), dataset_bytes(self.dir))
         self.lane_db = Path(db_path).with_name(Path(db_path).name + ".lane")
         self.child: parallel.Child | None = None
         self.queue: parallel.WorkQueue | None = None
-        self.mine = _Verified()
+        self.mine = verified.Verified()
         #: seconds of each step, here and in the child (:meth:`describe`)
         self.timings: dict[str, float] = {}
         self.child_timings: dict[str, float] = {}
+        #: seconds the check of the folders took in the process started ahead, if it did it (:meth:`verify`)
+        self.verified_elsewhere: float | None = None
         self.loaded_here: list[str] = []
         self.loaded_there: list[str] = []
         #: how the child's tables come over (made before the fork)
@@ -212,8 +192,22 @@ class LoadLanes:
 
     def verify(self) -> None:
         """Verify every folder (those without a source package too), raising one error that names
-        every failing one; the child, which loads meanwhile, is then stopped."""
-        self.mine = _verify(list_sources(self.dir))
+        every failing one; the child, which loads meanwhile, is then stopped.
+
+        With an :class:`~infrarisk.sources.verified.Ahead` for this datasets folder, its result is
+        taken (waiting for it if need be) instead of checking here."""
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None and ahead.dir.resolve() == self.dir.resolve():
+            try:
+                self.mine = ahead.result()
+            except BaseException:
+                self._abandon()
+                raise
+            self.verified_elsewhere = self.mine.seconds
+        else:
+            if ahead is not None:
+                ahead.close()
+            self.mine = verified.verify_folders(list_sources(self.dir))
         if self.mine.errors:
             self._abandon()
             raise _failed(self.mine.errors)
@@ -312,8 +306,8 @@ class LoadLanes:
 
         def take(src: Source) -> None:
             folder = self.dir / src.id
-            keys[src.id] = _load.fingerprint(folder)
-            _load.remember_verified(folder, read_manifest(folder), keys[src.id])  # checked by the first process
+            keys[src.id] = verified.fingerprint(folder)
+            verified.remember_verified(folder, read_manifest(folder), keys[src.id])  # checked by the first process
         self.parts.forked_child()
         con = db.connect(None)  # its tables leave by the parts' files
         con.execute(f"SET temp_directory = {db.literal(self.lane_db.as_posix() + '.spill')}")
@@ -377,7 +371,10 @@ class LoadLanes:
         shutil.rmtree(f"{self.lane_db}.spill", ignore_errors=True)
 
     def close(self) -> None:
-        """Reap a child still running (a failure elsewhere) and remove the lane files."""
+        """Reap the children still running (a failure elsewhere) and remove the lane files."""
+        if self.ahead is not None:
+            self.ahead.close()
+            self.ahead = None
         self._abandon()
         self._clean()
 

@@ -275,11 +275,12 @@ def describe_file(folder: Path, rel: str, description: str = "", **extra) -> Fil
     )
 
 
-def verify(folder: Path) -> Manifest:
+def verify(folder: Path, keep: bool = True) -> Manifest:
     """Check a source folder against its manifest.
 
     Every listed file must exist with the recorded sha256, size and row count, and
-    every file in the folder must be listed.
+    every file in the folder must be listed. With ``keep`` (the default) a GeoJSON parsed to
+    count its features is kept for its loader (:func:`read_geojson`).
 
     Raises
     ------
@@ -301,7 +302,7 @@ def verify(folder: Path) -> Manifest:
         if digest != f.sha256:
             problems.append(f"{f.path}: sha256 {digest[:12]}…, manifest says {f.sha256[:12]}…")
         else:
-            rows = count_rows(p, keep=True)
+            rows = count_rows(p, keep=keep)
             if rows != f.rows:
                 problems.append(f"{f.path}: {rows} rows, manifest says {f.rows}")
     for p in sorted(folder.rglob("*")):
