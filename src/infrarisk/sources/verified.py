@@ -152,7 +152,7 @@ class Ahead:
         if not folders:
             return None
         return cls(datasets_dir, parallel.Child(lambda: verify_folders(folders, keep=False),
-                                                "the check of the dataset folders"))
+                                                "the verification of the dataset folders"))
 
     def result(self) -> Verified:
         """The child's :class:`Verified`, each folder that passed recorded here too."""
