@@ -105,3 +105,69 @@ def test_folder_bytes_counts_every_regular_file_once(tmp_path):
     assert fsops.folder_bytes(tmp_path) == 305
     assert fsops.folder_bytes(tmp_path) == sum(p.stat().st_size for p in tmp_path.rglob("*")
                                               if p.is_file() and not p.is_symlink())
+
+
+@pytest.fixture
+def far_file(tmp_path):
+    """A file on another file system than ``tmp_path`` (removed afterwards)."""
+    other = _other_file_system(tmp_path)
+    if other is None:
+        pytest.skip("no second file system here")
+    src = other / f"infrarisk-test-ahead-{os.getpid()}.bin"
+    src.write_bytes(b"y" * 200_000)
+    yield src
+    src.unlink(missing_ok=True)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_publish_ahead_copies_in_a_child_and_renames_when_told(tmp_path, far_file):
+    (tmp_path / "db").write_bytes(b"old")
+    p = fsops.PublishAhead.start(far_file, tmp_path / "db")
+    assert p.child is not None and p.part.name == f".db.{os.getpid()}.tmp.part"
+    pid = p.child.pid
+    assert (tmp_path / "db").read_bytes() == b"old"  # readers see the old file until finish
+    p.finish()
+    assert _gone(pid) and (tmp_path / "db").read_bytes() == b"y" * 200_000
+    assert not far_file.exists() and sorted(q.name for q in tmp_path.iterdir()) == ["db"]
+
+
+def test_publish_ahead_abandoned_leaves_both_files_and_no_copy(tmp_path, far_file):
+    (tmp_path / "db").write_bytes(b"old")
+    p = fsops.PublishAhead.start(far_file, tmp_path / "db")
+    pid = p.child.pid
+    p.abandon()
+    assert _gone(pid) and (tmp_path / "db").read_bytes() == b"old" and far_file.exists()
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["db"]
+
+
+def test_publish_ahead_failing_copy_raises_at_finish_and_keeps_the_old_file(tmp_path, far_file, monkeypatch):
+    def full(src, dest, *a, **k):
+        Path(dest).write_bytes(b"half")  # a partial copy, then the disk is full
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(fsops.shutil, "copyfile", full)  # the child, forked after, has it too
+    (tmp_path / "db").write_bytes(b"old")
+    p = fsops.PublishAhead.start(far_file, tmp_path / "db")
+    with pytest.raises(OSError, match="No space"):
+        p.finish()
+    assert (tmp_path / "db").read_bytes() == b"old" and far_file.exists()
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["db"]
+
+
+def test_publish_ahead_on_one_file_system_renames_at_finish(tmp_path):
+    (tmp_path / "new").write_bytes(b"new")
+    p = fsops.PublishAhead.start(tmp_path / "new", tmp_path / "db")
+    assert p.child is None and not (tmp_path / "db").exists()
+    p.finish()
+    assert (tmp_path / "db").read_bytes() == b"new" and not (tmp_path / "new").exists()
+
+
+def test_a_killed_builds_copy_is_cleared_as_stale(tmp_path):
+    (tmp_path / ".db.duckdb.999999999.tmp.part").write_bytes(b"half")
+    assert fsops.remove_stale(tmp_path, "db.duckdb") == [".db.duckdb.999999999.tmp.part"]

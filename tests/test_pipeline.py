@@ -106,6 +106,34 @@ def test_a_stage_failing_while_the_timeline_works_reaps_it_and_keeps_the_last_go
             os.waitpid(pid, os.WNOHANG)  # reaped
 
 
+def test_a_site_stage_failing_while_the_database_is_copied_keeps_the_last_good_database(tmp_path, monkeypatch):
+    """With the scratch folder on another file system, the database is copied into its folder by a
+    child process during the site stage; the site failing reaps it and removes the copy."""
+    from infrarisk import fsops, site as site_pkg
+    if os.stat(fsops.scratch_dir(None, tmp_path, 1 << 30)).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("the scratch folder is on this file system: the database is renamed, not copied")
+
+    def broken(*a, **k):
+        raise DataError("the site broke")
+    monkeypatch.setattr(site_pkg, "build_prepared", broken)
+    pids, start = [], fsops.PublishAhead.start
+
+    def started(*a, **k):
+        p = start(*a, **k)
+        pids.append(p.child.pid)
+        return p
+    monkeypatch.setattr(fsops.PublishAhead, "start", started)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "db.duckdb").write_bytes(b"last good database")
+    with pytest.raises(DataError, match="the site broke"):
+        build_datasets(tmp_path, REPO_DATASETS, "x")
+    assert (tmp_path / "x" / "db.duckdb").read_bytes() == b"last good database"
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["db.duckdb"]  # no copy or temporary site
+    assert _scratch_left() == [] and len(pids) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pids[0], os.WNOHANG)  # reaped
+
+
 def test_a_build_with_its_scratch_folder_on_the_database_s_file_system_publishes_by_rename(tmp_path):
     scratch = tmp_path / "o'neil's scratch"  # a quote in the path: every file is attached by a quoted literal
     _, report = build_datasets(tmp_path, REPO_DATASETS, "y", with_site=False, scratch_dir=scratch)

@@ -10,7 +10,9 @@ replaces files by rename and never edits one in place, which is what makes that 
 on success. :func:`scratch_dir` picks the folder a build writes its working database in,
 :func:`remove_stale` clears what killed builds left there (memory, on ``/dev/shm``), and
 :func:`publish_file` puts a finished file in place from there (a rename, or a copy made durable
-first when the two folders lie on different file systems).
+first when the two folders lie on different file systems); :class:`PublishAhead` makes that copy in
+a child process while the caller goes on (the build: while it writes the site from the finished
+database), and puts it in place when told.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import glob
 import os
 import shutil
 from pathlib import Path
+
+from . import parallel
 
 #: the memory-backed folder of Linux systems (tmpfs): files there never wait for a disk
 MEMORY_DIR = Path("/dev/shm")
@@ -255,3 +259,72 @@ def publish_file(src: Path, dest: Path) -> None:
         part.unlink(missing_ok=True)
         raise
     src.unlink()
+
+
+def _durable_copy(src: Path, part: Path) -> None:
+    """Copy ``src`` to ``part`` and sync it to disk (``part`` removed on failure)."""
+    try:
+        shutil.copyfile(src, part)
+        fd = os.open(part, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+class PublishAhead:
+    """:func:`publish_file` of a finished file, its copy made ahead (module docstring).
+
+    :meth:`start` forks a child that copies ``src`` into a temporary sibling of ``dest`` (named
+    ``.<name>.<pid>.tmp.part``, which :func:`remove_stale` clears if the build is killed) and syncs
+    it, when the two lie on different file systems; else nothing starts. :meth:`finish` waits for
+    the copy, raising its error, and renames it into place (or runs :func:`publish_file`);
+    :meth:`abandon` waits for the child and removes the copy. ``src`` must not change meanwhile.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> a, b = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+    >>> _ = (a / "x").write_text("new"); _ = (b / "x").write_text("old")
+    >>> p = PublishAhead.start(a / "x", b / "x"); (b / "x").read_text()
+    'old'
+    >>> p.finish(); (b / "x").read_text(), (a / "x").exists()
+    ('new', False)
+    """
+
+    def __init__(self, src: Path, dest: Path, part: Path | None, child: "parallel.Child | None") -> None:
+        self.src, self.dest, self.part, self.child = Path(src), Path(dest), part, child
+
+    @classmethod
+    def start(cls, src: Path, dest: Path) -> "PublishAhead":
+        src, dest = Path(src), Path(dest)
+        if os.stat(src).st_dev == os.stat(dest.parent).st_dev or not parallel.can_fork():
+            return cls(src, dest, None, None)  # a rename, at the end (publish_file copies if it must)
+        part = dest.with_name(f".{dest.name}.{os.getpid()}.tmp.part")
+        return cls(src, dest, part, parallel.Child(lambda: _durable_copy(src, part),
+                                                   f"the copy of {dest.name} into its folder"))
+
+    def finish(self) -> None:
+        """Put the file in place (atomically: readers see the old file or the new one)."""
+        if self.child is None:
+            publish_file(self.src, self.dest)
+            return
+        child, self.child = self.child, None
+        try:
+            child.join()
+            os.replace(self.part, self.dest)
+        except BaseException:
+            self.part.unlink(missing_ok=True)
+            raise
+        self.src.unlink()
+
+    def abandon(self) -> None:
+        """Wait for the copy if it still runs and remove it (``src`` and ``dest`` untouched)."""
+        if self.child is not None:
+            self.child.reap()
+            self.child = None
+        if self.part is not None:
+            self.part.unlink(missing_ok=True)

@@ -280,6 +280,8 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
     scratch = fsops.scratch_dir(settings.scratch_dir, db_path.parent, _scratch_bytes(Path(settings.datasets_dir)))
     scratch.mkdir(parents=True, exist_ok=True)
     fsops.remove_stale(scratch, db_path.name)  # what killed builds left (in memory, on /dev/shm)
+    if db_path.parent.resolve() != scratch.resolve():
+        fsops.remove_stale(db_path.parent, db_path.name)  # a copy a killed build was publishing
     tmp_db = scratch / f".{db_path.name}.{os.getpid()}.tmp"  # with the load lane's and the timeline's files
     tmp_db.unlink(missing_ok=True)
     report = BuildReport(db_path=db_path, site_dir=Path(settings.site_dir) if with_site else None)
@@ -290,6 +292,7 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
     tmp_site = None
     warming = None
     beside = None
+    publishing = None
     try:
         con = db.connect(tmp_db)
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
@@ -298,6 +301,8 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
         con = build_database(con, settings, profile, report, progress, lanes=lanes, beside=beside)
         con.execute("CHECKPOINT")
         con.close()  # the site reads the finished file through read-only connections, two processes at once
+        # copied into its folder meanwhile when that is on another file system (a synced copy takes a while)
+        publishing = fsops.PublishAhead.start(tmp_db, db_path)
         if with_site:
             from .site import build_prepared
             site_dir = Path(settings.site_dir)
@@ -312,11 +317,13 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
                 progress("[site] parts written: " + " | ".join(
                     ", ".join(f"{name} {sec:.2f} s" for name, sec in mine) for mine in prepared.written_by))
             report.site_bytes = fsops.folder_bytes(tmp_site)
-        fsops.publish_file(tmp_db, db_path)
+        publishing.finish()
         if with_site:
             swap_dir(tmp_site, Path(settings.site_dir))
     except BaseException:
         lanes.close()
+        if publishing is not None:
+            publishing.abandon()
         if beside is not None:
             beside.close()
         if warming is not None:
