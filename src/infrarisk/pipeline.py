@@ -13,7 +13,11 @@ timeline's past figures on a copy of the database while this one runs resolve, s
 (:class:`TimelineBeside`); the timeline stage then writes its tables here. The database is
 checkpointed and closed before the site stage, whose reads are split between two processes
 (:func:`infrarisk.site.prepare_from`; the second one then writes the owner pages) and whose other
-files are written by two processes through read-only connections (:func:`infrarisk.site.write_prepared`).
+files are written by two processes through read-only connections (:func:`infrarisk.site.write_prepared`);
+meanwhile a third copies the finished database into its folder when that lies on another file system
+than the scratch folder (:class:`infrarisk.fsops.PublishAhead`), renamed in place once the site is
+written. The command line also checks the dataset folders in a process it forks before it imports
+this module (:class:`infrarisk.sources.verified.Ahead`); the verify stage then takes its result.
 """
 
 from __future__ import annotations
