@@ -123,7 +123,7 @@ last_exit AS (
       AND as_of_date <= CAST($as_of_date AS DATE) AND coalesce(known_date, as_of_date) <= CAST($as_of_date AS DATE)
     GROUP BY ALL
 ),
-flagged AS NOT MATERIALIZED (
+flagged AS (
     SELECT
         u.*,
         CASE
@@ -159,10 +159,7 @@ pair_min AS (
 ),
 subject_known AS (
     -- summed in a fixed order: floating-point sums must not depend on the threads' order
-    -- (the sum of a list sorted by owner: an ordered aggregate sorts each group apart, several times the cost)
-    SELECT subject_kind, subject_id,
-           list_sum(list_transform(list_sort(list({'is_null': owner_entity_id IS NULL, 'owner': owner_entity_id,
-                                                   'pair_min': pair_min})), lambda p: p.pair_min)) AS known_min
+    SELECT subject_kind, subject_id, sum(pair_min ORDER BY owner_entity_id) AS known_min
     FROM pair_min
     GROUP BY ALL
 ),
