@@ -77,19 +77,25 @@ all_assets AS (
     UNION ALL SELECT * FROM infra
 ),
 licensed AS (
-    SELECT a.asset_id, arg_max(l.licence, l.licence_rank) AS licence, bool_or(l.is_noncommercial) AS is_noncommercial
-    FROM all_assets a
-    CROSS JOIN unnest(a.source_files) AS u(file)
+    -- per distinct list of files (a handful), not per asset
+    SELECT f.source_files, arg_max(l.licence, l.licence_rank) AS licence, bool_or(l.is_noncommercial) AS is_noncommercial
+    FROM (SELECT DISTINCT source_files FROM all_assets) f
+    CROSS JOIN unnest(f.source_files) AS u(file)
     JOIN core_meta__licences l ON l.file = u.file
-    GROUP BY a.asset_id
+    GROUP BY f.source_files
 )
-SELECT
-    row_number() OVER (ORDER BY a.asset_id) - 1 AS asset_num,
-    a.*,
-    coalesce(c.is_europe, false)               AS is_europe,
-    lic.licence,
-    coalesce(lic.is_noncommercial, false)      AS is_noncommercial
-FROM all_assets a
-LEFT JOIN core_geo__countries c ON c.country_code = a.country_code
-LEFT JOIN licensed lic ON lic.asset_id = a.asset_id
-ORDER BY a.asset_id;
+-- asset_num numbers the rows sorted by asset_id (unique: checks/duplicate_ids.sql) in that order: a SELECT and a
+-- window with an empty OVER keep the order of the subquery they read (DuckDB's order preservation), so one sort
+-- serves both
+SELECT row_number() OVER () - 1 AS asset_num, *
+FROM (
+    SELECT
+        a.*,
+        coalesce(c.is_europe, false)               AS is_europe,
+        lic.licence,
+        coalesce(lic.is_noncommercial, false)      AS is_noncommercial
+    FROM all_assets a
+    LEFT JOIN core_geo__countries c ON c.country_code = a.country_code
+    LEFT JOIN licensed lic ON lic.source_files = a.source_files
+    ORDER BY a.asset_id
+);

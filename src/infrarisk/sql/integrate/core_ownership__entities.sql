@@ -67,9 +67,13 @@ readings AS (
     WHERE field = 'seat_country'
     GROUP BY 1
 )
-SELECT u.*,
-       coalesce(list_filter(r.seat_countries, lambda c: c IS DISTINCT FROM u.hq_country_code), CAST([] AS VARCHAR[])) AS alt_country_codes,
-       CASE WHEN u.entity_id IS NOT NULL THEN row_number() OVER (ORDER BY u.entity_id NULLS LAST) - 1 END AS entity_no
-FROM unioned u
-LEFT JOIN readings r USING (entity_id)
-ORDER BY entity_id;
+-- entity_no numbers the rows in their sorted order (ids unique: checks/duplicate_ids.sql; NULL last): a SELECT
+-- and a window with an empty OVER keep the order of the subquery they read, so one sort serves both
+SELECT *, CASE WHEN entity_id IS NOT NULL THEN row_number() OVER () - 1 END AS entity_no
+FROM (
+    SELECT u.*,
+           coalesce(list_filter(r.seat_countries, lambda c: c IS DISTINCT FROM u.hq_country_code), CAST([] AS VARCHAR[])) AS alt_country_codes
+    FROM unioned u
+    LEFT JOIN readings r USING (entity_id)
+    ORDER BY entity_id NULLS LAST
+);

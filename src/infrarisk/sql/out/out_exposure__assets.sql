@@ -9,15 +9,21 @@
 CREATE OR REPLACE TABLE out_exposure__assets AS
 WITH graded AS (
     SELECT
-        *,
+        *, rowid,
         CASE band WHEN 'high' THEN 4 WHEN 'elevated' THEN 3 WHEN 'low' THEN 2
                   WHEN 'unknown' THEN 1 ELSE 0 END AS severity
     FROM out_exposure__asset_groups
 ),
 best AS (
+    -- per asset the first row by severity DESC, share_min DESC (NULL last), group_id (NULL last): the row
+    -- (rowid) with the least key, picked by an aggregate over narrow rows (a window sorts the wide ones)
     SELECT *
     FROM graded
-    QUALIFY row_number() OVER (PARTITION BY asset_id ORDER BY severity DESC, share_min DESC, group_id) = 1
+    WHERE rowid IN (
+        SELECT arg_min(rowid, {'severity': -severity, 'no_share': share_min IS NULL, 'share': coalesce(-share_min, 0),
+                               'no_group': group_id IS NULL, 'group': coalesce(group_id, '')})
+        FROM graded
+        GROUP BY asset_id)
 )
 SELECT
     a.asset_num,
@@ -50,7 +56,7 @@ SELECT
             || p.n_terminals_exposed || ' with a stake of entities controlled from a high-risk country.'
         WHEN a.asset_class = 'port' AND a.is_europe AND EXISTS (SELECT 1 FROM core_census__ports)
              AND a.unlocode IS NOT NULL AND a.unlocode NOT IN (
-                SELECT unlocode FROM core_census__ports UNION SELECT unlocode FROM core_census__terminals)
+                SELECT unlocode FROM core_census__ports UNION ALL SELECT unlocode FROM core_census__terminals)
             THEN 'Not in the census of the 40 largest container ports; terminals not researched.'
         ELSE 'No ownership data for this asset.'
     END                                                          AS band_reason,

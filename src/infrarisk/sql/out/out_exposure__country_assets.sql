@@ -40,29 +40,24 @@ graded AS (
                 WHERE gc.group_id = p.group_id AND gc.country_code = p.country_code) AS is_domestic
     FROM per_group p
 ),
-foreign_best AS (
-    SELECT *
-    FROM graded
-    WHERE NOT is_domestic
-    QUALIFY row_number() OVER (PARTITION BY country_code, asset_id
-                               ORDER BY severity DESC, share_min DESC, cable_asset_id, group_id) = 1
-),
-domestic_best AS (
-    SELECT *
-    FROM graded
-    WHERE is_domestic
-    QUALIFY row_number() OVER (PARTITION BY country_code, asset_id
-                               ORDER BY severity DESC, share_min DESC, cable_asset_id, group_id) = 1
-),
 controlled AS (
+    -- per row of hosts: the foreign and the domestic group row behind the band, each the first by severity DESC,
+    -- share_min DESC, cable_asset_id, group_id (NULLs last: the least key of arg_min; one aggregate, no window)
     SELECT
         country_code, asset_id,
+        arg_min({'band': band, 'group_label': group_label, 'cable_asset_id': cable_asset_id, 'cable_name': cable_name,
+                 'share_min': share_min, 'share_max': share_max}, rank_key) FILTER (WHERE NOT is_domestic) AS f,
+        arg_min({'band': band, 'group_label': group_label, 'cable_name': cable_name}, rank_key)
+            FILTER (WHERE is_domestic)                                                      AS d,
         bool_or(is_controlled AND NOT is_domestic)                                          AS is_foreign,
         bool_or(is_controlled AND is_domestic)                                              AS is_domestic,
         -- the labels of the foreign groups that control it, distinct and sorted (NULL: none)
         list_sort(list_distinct(list(group_label) FILTER (WHERE is_controlled AND NOT is_domestic)))
                                                                                             AS controlled_from
-    FROM graded
+    FROM (SELECT *, {'severity': -severity, 'no_share': share_min IS NULL, 'share': coalesce(-share_min, 0),
+                     'no_cable': cable_asset_id IS NULL, 'cable': coalesce(cable_asset_id, ''),
+                     'no_group': group_id IS NULL, 'group': coalesce(group_id, '')} AS rank_key
+          FROM graded)
     GROUP BY country_code, asset_id
 )
 SELECT
@@ -72,24 +67,22 @@ SELECT
     a.asset_class,
     a.asset_type,
     h.basis,
-    coalesce(f.band, CASE WHEN d.band IS NOT NULL THEN 'none' END, a.band) AS band,
-    f.group_label                                                          AS band_group_label,
-    CASE WHEN f.cable_asset_id IS NULL THEN f.share_min END                AS share_min,
-    CASE WHEN f.cable_asset_id IS NULL THEN f.share_max END                AS share_max,
+    coalesce(c.f.band, CASE WHEN c.d.band IS NOT NULL THEN 'none' END, a.band) AS band,
+    c.f.group_label                                                        AS band_group_label,
+    CASE WHEN c.f.cable_asset_id IS NULL THEN c.f.share_min END            AS share_min,
+    CASE WHEN c.f.cable_asset_id IS NULL THEN c.f.share_max END            AS share_max,
     coalesce(c.is_foreign, false)                                          AS is_controlled_high_risk,
     CASE WHEN len(c.controlled_from) > 0 THEN array_to_string(c.controlled_from, ', ') END AS controlled_from,
     coalesce(c.is_domestic, false)                                         AS is_controlled_domestic,
-    d.band                                                                 AS domestic_band,
-    d.group_label                                                          AS domestic_group_label,
+    c.d.band                                                               AS domestic_band,
+    c.d.group_label                                                        AS domestic_group_label,
     a.controlling_country_code,
     a.control_chain,
-    coalesce(f.cable_name, d.cable_name, l.via_cable_name)                 AS via_cable_name,
+    coalesce(c.f.cable_name, c.d.cable_name, l.via_cable_name)             AS via_cable_name,
     a.licence,
     a.is_noncommercial
 FROM hosts h
 JOIN out_exposure__assets a ON a.asset_id = h.asset_id
-LEFT JOIN foreign_best f ON f.country_code = h.country_code AND f.asset_id = h.asset_id
-LEFT JOIN domestic_best d ON d.country_code = h.country_code AND d.asset_id = h.asset_id
 LEFT JOIN controlled c ON c.country_code = h.country_code AND c.asset_id = h.asset_id
 LEFT JOIN out_exposure__landings l ON l.asset_id = h.asset_id
 ORDER BY h.country_code, a.asset_class, a.asset_type, a.name, h.asset_id;

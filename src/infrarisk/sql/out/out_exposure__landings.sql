@@ -18,20 +18,21 @@ cables AS (
     JOIN out_exposure__assets e ON e.asset_id = d.cable_asset_id
 ),
 counts AS (
+    -- one aggregate per station: the counts, the cables by severity DESC then id (a sorted list), and the most
+    -- exposed cable, the least key of arg_min: severity DESC, share_min DESC (0 when NULL), cable id (no window)
     SELECT
         landing_asset_id,
         count(*)                                                    AS n_cables,
         count(*) FILTER (WHERE band IN ('high', 'elevated', 'low')) AS n_cables_exposed,
         count(*) FILTER (WHERE is_controlled)                       AS n_cables_controlled,
-        list(cable_asset_id ORDER BY severity DESC, cable_asset_id) AS cable_asset_ids
+        list_transform(list_sort(list({'severity': -severity, 'no_cable': cable_asset_id IS NULL,
+                                       'cable': cable_asset_id})), lambda x: x.cable) AS cable_asset_ids,
+        arg_min({'band': band, 'band_group_label': band_group_label, 'cable_asset_id': cable_asset_id,
+                 'cable_name': cable_name, 'share_min': share_min, 'share_max': share_max},
+                {'severity': -severity, 'share': -coalesce(share_min, 0), 'no_cable': cable_asset_id IS NULL,
+                 'cable': coalesce(cable_asset_id, '')}) AS w
     FROM cables
     GROUP BY landing_asset_id
-),
-worst AS (
-    SELECT *
-    FROM cables
-    QUALIFY row_number() OVER (PARTITION BY landing_asset_id
-                               ORDER BY severity DESC, coalesce(share_min, 0) DESC, cable_asset_id) = 1
 )
 SELECT
     c.landing_asset_id AS asset_id,
@@ -39,15 +40,14 @@ SELECT
     c.n_cables_exposed,
     c.n_cables_controlled,
     c.n_cables_controlled > 0                   AS is_controlled_via_cable,
-    w.band                                      AS via_band,
-    w.band_group_label                          AS via_group_label,
-    w.cable_asset_id                            AS via_cable_asset_id,
-    w.cable_name                                AS via_cable_name,
-    w.share_min                                 AS via_share_min,
-    w.share_max                                 AS via_share_max,
+    c.w.band                                    AS via_band,
+    c.w.band_group_label                        AS via_group_label,
+    c.w.cable_asset_id                          AS via_cable_asset_id,
+    c.w.cable_name                              AS via_cable_name,
+    c.w.share_min                               AS via_share_min,
+    c.w.share_max                               AS via_share_max,
     'Lands ' || c.n_cables || ' cable(s); TeleGeography names no owner or operator of the station. '
-        || 'Most exposed cable landing here: ' || w.cable_name || ' (' || w.band || ').' AS via_reason,
+        || 'Most exposed cable landing here: ' || c.w.cable_name || ' (' || c.w.band || ').' AS via_reason,
     c.cable_asset_ids
 FROM counts c
-JOIN worst w USING (landing_asset_id)
 ORDER BY asset_id;
