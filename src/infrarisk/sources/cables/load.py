@@ -38,7 +38,8 @@ from ... import db
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from ...collector import paused
-from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
+from .._load import raw_copy, read_rows, routes, verify
+from ..naturalearth.positions import warn_outside_country
 from ...validate import check_country, check_lat_lon
 from . import SOURCE_ID
 #: the snapshot's date: cables ready for service later were planned then

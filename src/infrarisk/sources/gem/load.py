@@ -42,7 +42,8 @@ from ...match import is_placeholder
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from ...collector import paused
-from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
+from .._load import raw_copy, read_rows, routes, verify
+from ..naturalearth.positions import warn_outside_country
 from ...validate import check_lat_lon, parse_share_pct
 from . import SOURCE_ID
 #: planar degrees a point may lie from its country: coastal plants and terminals vs offshore fields

@@ -22,7 +22,7 @@ row's first error rejects it:
   country: kept, never primary for the code), ``category`` (unknown harbour size, type,
   use or facility value; nulled), ``number`` (a depth that is not a non-negative number;
   nulled), ``position_country`` (the point is more than 0.1 degree from its country's
-  polygons, see :func:`infrarisk.geo.points_outside_country`).
+  polygons, see :func:`infrarisk.sources.naturalearth.positions.points_outside_country`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import duckdb
 from ...db import run_sql
 from ...collector import paused
 from .._load import verify
+from ..naturalearth.positions import points_outside_country
 from .._setops import csv_table, drop_csv_table, python_functions, sql_str, strip, to_float, upper
 from .derive import METRE_COLUMNS, OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
@@ -234,8 +235,6 @@ def _problems_sql() -> str:
 def report_positions(con: duckdb.DuckDBPyConnection, log: ProblemLog) -> None:
     """A warning per port of ``raw_wpi__ports`` lying more than the tolerance from its
     country's polygons."""
-    from ...geo import points_outside_country  # GeoPandas: imported by the build's warm-up thread meanwhile
-
     ports = con.execute("SELECT source_row, latitude, longitude, country_code FROM raw_wpi__ports "
                         "ORDER BY source_row").df()
     far = points_outside_country(ports, "latitude", "longitude", "country_code", con, POSITION_TOLERANCE_DEG)
