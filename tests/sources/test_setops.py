@@ -166,36 +166,3 @@ def test_rows_are_numbered_in_file_order_across_many_chunks_and_threads(tmp_path
     assert con.execute("SELECT row_number, a, b FROM raw_x__big").fetchall() == got
     assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall() == [(False,)]  # set back
 
-
-def test_one_thread_runs_the_loader_on_one_thread_and_puts_the_setting_back():
-    con = duckdb.connect()
-    con.execute("SET threads = 3")
-    seen = []
-
-    @_setops.one_thread
-    def load(c, settings, log, fail=False):
-        """A loader."""
-        seen.append(c.execute("SELECT current_setting('threads')").fetchall()[0][0])
-        if fail:
-            raise ValueError("bad row")
-        return "done"
-
-    assert load(con, None, None) == "done" and load.__doc__ == "A loader."
-    with pytest.raises(ValueError, match="bad row"):
-        load(con, None, None, fail=True)
-    assert seen == [1, 1]
-    assert con.execute("SELECT current_setting('threads')").fetchall()[0][0] == 3
-
-
-def test_every_loader_runs_on_one_thread():
-    import importlib
-
-    from infrarisk.sources import discover
-
-    wrapper = _setops.one_thread(lambda con: None).__code__
-    loaders = {s.load_module for s in discover(_load.Path(__file__).resolve().parents[2] / "datasets")}
-    assert len(loaders) > 10
-    for name in loaders:
-        assert importlib.import_module(name).load.__code__ is wrapper, name
-    from infrarisk.sources.unlocode.load import load_for_dependents
-    assert load_for_dependents.__code__ is wrapper

@@ -13,14 +13,12 @@ objects a caller names and drops.
 - :func:`strip`, :func:`upper`, :func:`to_float` are SQL expressions giving what Python's
   ``str.strip``, ``str.upper`` and ``float`` give for a text column: plain ASCII values in
   SQL, any other value by the Python function itself (:func:`python_functions`, registered
-  on the connection while a loader runs its SQL);
-- :func:`one_thread` runs a loader with DuckDB on one thread.
+  on the connection while a loader runs its SQL).
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,7 +27,6 @@ import duckdb
 from ._derive import check_header, read_csv_lists
 from .manifest import plain_csv
 from ..db import literal as sql_str
-from ..db import threads
 
 #: the characters ``str.strip()`` removes (``str.isspace``), checked in the tests against every code point
 PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -93,22 +90,6 @@ def python_functions(con: duckdb.DuckDBPyConnection, extra: dict | None = None):
     finally:
         for name in done:
             con.remove_function(name)
-
-
-def one_thread(load):
-    """Decorator: run the loader ``load(con, ...)`` with DuckDB on one thread (the setting put
-    back afterwards, :func:`infrarisk.db.threads`).
-
-    The loaders' statements read files and tables of at most tens of thousands of rows, most of
-    them through :func:`numbered`'s single-threaded window: measured on the shipped data, a
-    second DuckDB thread shortened no loader and cost 5-20 % more processor time (the build's
-    two load processes already keep both cores busy).
-    """
-    @functools.wraps(load)
-    def run(con: duckdb.DuckDBPyConnection, *args, **kwargs):
-        with threads(con, 1):
-            return load(con, *args, **kwargs)
-    return run
 
 
 def ident(name: str) -> str:

@@ -39,7 +39,6 @@ from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from ...collector import paused
 from .._load import raw_copy, read_rows, routes, verify
-from .._setops import one_thread
 from ..naturalearth.positions import warn_outside_country
 from ...validate import check_country, check_lat_lon
 from . import SOURCE_ID
@@ -122,7 +121,6 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Load ``datasets/submarine-cables`` (or write empty tables when it is left out)."""

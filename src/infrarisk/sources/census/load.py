@@ -19,7 +19,6 @@ from ...problems import ProblemLog
 from ...settings import Settings
 from ...collector import paused
 from .._load import frame, raw_copy, read_rows
-from .._setops import one_thread
 from ..manifest import verify
 from . import SOURCE_ID, checks
 from .derive import HOLDER_COLUMNS, ORIGIN, PORT_COLUMNS, PUBLISHED_COLUMNS, STAKE_COLUMNS, TERMINAL_COLUMNS
@@ -48,7 +47,6 @@ def _typed(rows: list[dict], cols: list[str]):
     return df
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Check and load the census (empty tables when the folder is absent)."""

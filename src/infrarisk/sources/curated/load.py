@@ -31,7 +31,6 @@ from ...problems import ProblemLog
 from ...settings import Settings
 from ...collector import paused
 from .._load import frame, raw_copy, read_rows, verify
-from .._setops import one_thread
 from . import SOURCE_ID
 from .rechecks import (ENTITY_ADD_COLS, RECHECK_COLS, STAKE_ADD_COLS, apply_rechecks, entity_additions,
                        evidence_table, stake_additions)
@@ -55,7 +54,6 @@ def raw_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
         raw_copy(con, folder, f"corrections/{p.name}", f"raw_{SOURCE_ID}__corrections_{p.stem}")
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Load ``datasets/curated`` into ``raw_curated__*`` and ``core_curated__*`` (module docstring)."""

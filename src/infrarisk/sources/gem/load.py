@@ -43,7 +43,6 @@ from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from ...collector import paused
 from .._load import raw_copy, read_rows, routes, verify
-from .._setops import one_thread
 from ..naturalearth.positions import warn_outside_country
 from ...validate import check_lat_lon, parse_share_pct
 from . import SOURCE_ID
@@ -110,7 +109,6 @@ def _asset_name(project: str, unit: str) -> str:
     return f"{project} – {unit}" if unit and unit.lower() not in project.lower() else project
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Load ``datasets/gem-europe-gas`` (empty tables when the folder is absent)."""

@@ -19,7 +19,6 @@ from ...settings import Settings
 from ...validate import check_country, parse_partial_date
 from ...collector import paused
 from .._load import frame, raw_copy, read_rows
-from .._setops import one_thread
 from ..manifest import verify
 from . import SOURCE_ID
 from .derive import OUT_COLUMNS
@@ -31,7 +30,6 @@ T_PAIRS = ["parent_name", "country_code", "gem_country_code", "parent_hq_country
            "correction_source_url", "origin_row"]
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Check and load the pairs (empty tables when the folder is absent)."""

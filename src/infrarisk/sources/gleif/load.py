@@ -30,7 +30,6 @@ from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from ...collector import paused
 from .._load import raw_copy, read_rows, verify
-from .._setops import one_thread
 from ...validate import check_country, parse_lei
 from . import SOURCE_ID
 FILE = "legal_names.csv"
@@ -49,7 +48,6 @@ def records(con: duckdb.DuckDBPyConnection) -> list[match.RegistryRecord]:
                 f"SELECT {', '.join(CORE_COLS)} FROM core_gleifnames__legal_names ORDER BY lei").fetchall()]
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Verify and load ``datasets/gleif`` (module docstring)."""

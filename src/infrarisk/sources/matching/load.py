@@ -29,7 +29,6 @@ from ...settings import Settings
 from ...validate import check_country, parse_lei
 from ...collector import paused
 from .._load import raw_copy, read_rows
-from .._setops import one_thread
 from ..manifest import verify
 from . import SOURCE_ID
 
@@ -126,7 +125,6 @@ def _typed(rows: list[dict], cols: list[str]) -> pd.DataFrame:
     return df.astype({c: "string" for c in cols if c != "origin_row"})
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Load ``datasets/matching`` (module docstring)."""

@@ -41,7 +41,6 @@ from .derive import KEEP
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from .._load import verify
-from .._setops import one_thread
 from ..manifest import read_geojson
 from ...validate import check_lat_lon
 from . import SOURCE_ID, polygons
@@ -59,7 +58,6 @@ _TEXT = {"iso_a2_eh", "iso_a3_eh", "name", "name_long", "admin", "sovereignt", "
          "continent", "region_un", "subregion", "wikidataid"}
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Verify ``datasets/naturalearth``, write the raw tables, build ``core_geo__*``.

@@ -4,10 +4,11 @@ Contract: :func:`keep` (the loader, once ``core_geo__country_polygons`` is writt
 the shapely geometry of each feature (by ``ne_id``) together with the table's fingerprint
 (:data:`FINGERPRINT`, over every row's id, code and WKT); :func:`take` gives them to
 :mod:`infrarisk.geo` once, and only if the table still has that fingerprint, so that it need
-not parse the WKT back (:func:`look` shows them to the loaders' position checks,
-:mod:`.positions`, leaving them for :mod:`infrarisk.geo`) (the loader wrote the WKT from these very geometries, at full
-precision, which parses back to the same coordinates). No GeoPandas here: the loader runs
-before the build's warm-up thread has imported it.
+not parse the WKT back (the loader wrote the WKT from these very geometries, at full
+precision, which parses back to the same coordinates); :func:`look` shows them, on the same
+condition, to the loaders' position checks (:mod:`.positions`) and leaves them for
+:mod:`infrarisk.geo`. No GeoPandas here: the loader runs before the build's warm-up thread
+has imported it.
 """
 
 from __future__ import annotations

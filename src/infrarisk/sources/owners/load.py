@@ -33,7 +33,6 @@ from ...settings import Settings
 from ...validate import check_country, parse_lei, parse_partial_date, parse_share_pct
 from ...collector import paused
 from .._load import frame, raw_copy, read_rows
-from .._setops import one_thread
 from ..manifest import verify
 from . import SOURCE_ID
 
@@ -218,7 +217,6 @@ def control_loops(links: list[dict]) -> list[list[int]]:
     return loops
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Check and load the owner register (nothing when ``datasets/owners`` is absent)."""

@@ -33,7 +33,6 @@ from ...settings import Settings
 from ...validate import parse_partial_date
 from ...collector import paused
 from .._load import frame, raw_copy, read_rows
-from .._setops import one_thread
 from ..manifest import verify
 from . import SOURCE_ID
 from .derive import FIGURE_COLS, OPERATOR_COLS, RISK_COLS, SUPPLY_COLS, VENDOR_COLS
@@ -60,7 +59,6 @@ T_FIGURES = ["figure_id", "country_code", "metric", "value_pct", "bound", "year"
 T_ALIASES = ["asset_kind", "name", "country_code", "asset_id", "reason", "origin_row"]
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Check and load the supply source (empty tables when ``datasets/supply`` is absent)."""

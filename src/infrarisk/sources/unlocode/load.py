@@ -42,7 +42,7 @@ from .derive import OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from .._load import verify
-from .._setops import csv_select, one_thread, strip
+from .._setops import csv_select, strip
 from ...validate import check_country, check_lat_lon, check_unlocode
 from . import SOURCE_ID
 LOCATIONS = f"{SOURCE_ID}/locations.csv"
@@ -61,7 +61,6 @@ _BOOLS = ["is_port", "is_rail", "is_road", "is_airport", "is_multimodal",
 _OPTIONAL_TEXT = ["subdivision_code", "status_code", "iata_code"]
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Verify ``datasets/unlocode`` and write the ``raw_unlocode__*`` tables.
@@ -86,7 +85,6 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     load_locations(con, root, set(countries["country_code"]), set(statuses["status_code"]), log)
 
 
-@one_thread
 def load_for_dependents(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Write only what the loaders of the sources that depend on this one read:
     ``raw_unlocode__country_codes`` (as :func:`load` writes it). The build's second load process

@@ -36,7 +36,7 @@ from ...db import run_sql
 from ...collector import paused
 from .._load import verify
 from ..naturalearth.positions import points_outside_country
-from .._setops import csv_table, drop_csv_table, one_thread, python_functions, sql_str, strip, to_float, upper
+from .._setops import csv_table, drop_csv_table, python_functions, sql_str, strip, to_float, upper
 from .derive import METRE_COLUMNS, OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
@@ -61,7 +61,6 @@ _CSV = "_wpi_ports_csv"
 _NUMBER_RE = re.compile(r"\d+(\.\d+)?")
 
 
-@one_thread
 @paused()  # the loader makes no reference cycles (tests/sources/test_gc.py)
 def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> None:
     """Verify ``datasets/wpi``, write ``raw_wpi__ports`` and build ``core_assets__ports``.
