@@ -61,6 +61,30 @@ def test_csv_table_reads_as_read_csv_lists(tmp_path, data):
 
 
 @pytest.mark.parametrize("data", CSVS)
+def test_csv_select_runs_over_the_rows_csv_table_holds(tmp_path, data):
+    """The same rows, values and errors as csv_table's view, in one statement (here a table it
+    creates, kept in file order), read by either reader."""
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+
+    def view():
+        con = duckdb.connect()
+        _setops.csv_table(con, path, ["a", "b"], "t")
+        return [list(r) for r in con.execute("SELECT * FROM t ORDER BY row_number").fetchall()]
+
+    def select():
+        con = duckdb.connect()
+        n = _setops.csv_select(con, path, ["a", "b"], lambda rows: f"CREATE TABLE x AS SELECT * FROM {rows}")
+        got = [list(r) for r in con.execute("SELECT * FROM x").fetchall()]
+        assert n == [(len(got),)]
+        assert _setops.csv_select(con, path, ["a", "b"], lambda rows: f"SELECT count(*) + $k FROM {rows}",
+                                  {"k": 1}) == [(len(got) + 1,)]
+        return got
+
+    assert _outcome(select) == _outcome(view)
+
+
+@pytest.mark.parametrize("data", CSVS)
 def test_raw_copy_through_duckdb_writes_what_the_csv_reader_path_writes(tmp_path, data, monkeypatch):
     (tmp_path / "f.csv").write_bytes(data)
 

@@ -36,7 +36,7 @@ from ...db import run_sql
 from ...collector import paused
 from .._load import verify
 from ..naturalearth.positions import points_outside_country
-from .._setops import csv_table, drop_csv_table, python_functions, sql_str, strip, to_float, upper
+from .._setops import csv_select, python_functions, sql_str, strip, to_float, upper
 from .derive import METRE_COLUMNS, OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
@@ -57,7 +57,6 @@ CATEGORIES = {
 }
 _TEXT = ["wpi_number", "port_name", "alternate_name", "unlocode", "unlocode_as_published",
          "country_name", "country_code", "region_name", "world_water_body"]
-_CSV = "_wpi_ports_csv"
 _NUMBER_RE = re.compile(r"\d+(\.\d+)?")
 
 
@@ -101,13 +100,12 @@ def load_ports(con: duckdb.DuckDBPyConnection, root: Path, known: set[str], log:
     log : ProblemLog
         Receives the problems and the row accounting.
     """
-    n = csv_table(con, root / PORTS, OUT_COLUMNS, _CSV)
     extra = {"py_is_number": (lambda t: None if t is None else _NUMBER_RE.fullmatch(t) is not None, "BOOLEAN")}
-    checked = _checked_sql()
     try:
-        with python_functions(con, extra):  # every row checked once, for the problems and the table
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {checked} SELECT * FROM d",
-                        {"known": sorted(known)})
+        with python_functions(con, extra):  # every row checked once, as the file is read, for the problems and the table
+            n = csv_select(con, root / PORTS, OUT_COLUMNS, lambda rows: (
+                f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {_checked_sql(rows)} SELECT * FROM d"),
+                {"known": sorted(known)})[0][0]
         checked_rows = f"WITH d AS (SELECT * FROM {_CHECKED}) "
         problems = con.execute(checked_rows + _problems_sql()).fetchall()
         loaded = con.execute("CREATE OR REPLACE TABLE raw_wpi__ports AS " + checked_rows + "SELECT source_row, "
@@ -115,7 +113,6 @@ def load_ports(con: duckdb.DuckDBPyConnection, root: Path, known: set[str], log:
                              + " FROM d WHERE err IS NULL AND NOT is_dup ORDER BY source_row").fetchall()[0][0]
     finally:
         con.execute(f"DROP TABLE IF EXISTS {_CHECKED}")
-        drop_csv_table(con, _CSV)
     for row, column, check, severity, reason, value in problems:
         log.add(PORTS, row, column, check, severity, reason, value)
     log.count(PORTS, n, loaded)
@@ -147,10 +144,11 @@ _ERRORS = [
 ]
 
 
-def _checked_sql() -> str:
-    """``WITH ...``: the CTE ``d``, every row with its stripped values, parsed numbers, first
-    error (``err``, 1-based in :data:`_ERRORS`), warning flags and ``is_dup`` (a later row
-    with the WPI number of an accepted one); ``$known`` the country codes."""
+def _checked_sql(rows: str) -> str:
+    """``WITH ...``: the CTE ``d``, every row of ``rows`` (the file's rows as
+    :func:`~infrarisk.sources._setops.csv_select` gives them) with its stripped values, parsed
+    numbers, first error (``err``, 1-based in :data:`_ERRORS`), warning flags and ``is_dup`` (a
+    later row with the WPI number of an accepted one); ``$known`` the country codes."""
     text = ", ".join(f"nullif({strip(c)}, '') AS {c}" for c in _TEXT)
     cats = ", ".join(f"{strip(c)} AS {c}_s" for c in CATEGORIES)
     metres = ", ".join(f"{strip(c)} AS {c}_s" for c in METRE_COLUMNS.values())
@@ -164,7 +162,7 @@ WITH s AS (
            country_code AS raw_country_code, latitude || ',' || longitude AS lat_lon, has_invalid_unlocode AS flag,
            {to_float('latitude')} AS lat, {to_float('longitude')} AS lon, {strip('wpi_number')} AS wpi_s, {text},
            {cats}, {metres}
-    FROM {_CSV}),
+    FROM {rows}),
 p AS (
     SELECT *,
            CASE WHEN regexp_full_match(wpi_s, '[\\x20-\\x7e]*') THEN regexp_full_match(wpi_s, '[0-9]+(\\.[0-9]+)?')
