@@ -32,10 +32,12 @@ stated shares of one asset adding up to more than 100%.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ... import db, vocab
 from ...match import is_placeholder
@@ -76,6 +78,22 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
         elif df.empty:
             df[c] = df[c].astype("string")
     return df
+
+
+#: the Arrow type of each of :data:`_TYPES`' pandas types (any other column: text)
+_ARROW = {"float64": pa.float64(), "Int64": pa.int64(), "int64": pa.int64(), "bool": pa.bool_()}
+
+
+def _write(con: duckdb.DuckDBPyConnection, table: str, records: list[dict], cols: list[str], key: list[str]) -> None:
+    """Write ``records`` as ``db.write_frame(con, table, _typed(DataFrame(records, columns=cols)),
+    order_by=key)`` writes them (the same column types, NULLs and row order), through Arrow without
+    a frame: sorted by ``key`` in Python (stable, as the frame's merge sort; the keys hold no
+    None); a text column with no value is of DuckDB's NULL type, as an all-None frame column is."""
+    records = sorted(records, key=itemgetter(*key))
+    columns = {c: [r[c] for r in records] for c in cols}
+    types = {c: _ARROW[_TYPES[c]] if c in _TYPES else pa.string() if not records or any(
+        v is not None for v in columns[c]) else pa.null() for c in cols}
+    db.write_columns(con, table, columns, types)
 
 
 def share_of(text: str) -> tuple[float | None, bool]:
@@ -207,10 +225,12 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
             "is_pci": "yes" in (r["pci5"].lower(), r["pci6"].lower()), "licence": licence,
             "is_noncommercial": m.is_noncommercial, "origin_file": f, "origin_row": int(r["source_row"])})
     log.count(f, len(rows), len(assets))
-    adf = _typed(pd.DataFrame(assets, columns=ASSET_COLS))
     # every point at once, kind by kind (in name order), each kind in file order
-    pts = adf[adf["geometry_kind"] == "point"].sort_values("asset_type", kind="mergesort")
-    kinds = pts["asset_type"].tolist()
+    point = sorted((a for a in assets if a["geometry_kind"] == "point"), key=itemgetter("asset_type"))
+    pts = pd.DataFrame({"origin_row": np.array([a["origin_row"] for a in point], dtype="int64"),
+                        **{c: np.array([a[c] for a in point], dtype="float64") for c in ("latitude", "longitude")},
+                        "country_code": pd.array([a["country_code"] for a in point], dtype="str")})
+    kinds = [a["asset_type"] for a in point]
     warn_outside_country(con, log, pts, f, [f"the {k.replace('_', ' ')}" for k in kinds],
                          [TOLERANCE_DEG.get(k, DEFAULT_TOLERANCE_DEG) for k in kinds])
 
@@ -276,9 +296,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     rt = rt[np.array([a in seen for a in rt["asset_id"].tolist()], dtype=bool)]  # isin converts the set: slower
     rt = rt.assign(asset_id=("gem:" + rt["asset_id"].astype(str)) if len(rt) else rt["asset_id"].astype(object))[ROUTE_COLS]
     log.count(rel("pipelines.geojson"), len(route_df), len(rt))
-    db.write_frame(con, "core_gem__assets", adf, order_by=["asset_id"])
-    db.write_frame(con, "core_gem__asset_countries", _typed(pd.DataFrame(asset_countries, columns=COUNTRY_COLS)),
-                   order_by=["asset_id", "position"])
-    db.write_frame(con, "core_gem__stakes", _typed(pd.DataFrame(stakes, columns=STAKE_COLS)),
-                   order_by=["asset_id", "level", "position"])
+    _write(con, "core_gem__assets", assets, ASSET_COLS, ["asset_id"])
+    _write(con, "core_gem__asset_countries", asset_countries, COUNTRY_COLS, ["asset_id", "position"])
+    _write(con, "core_gem__stakes", stakes, STAKE_COLS, ["asset_id", "level", "position"])
     db.write_frame(con, "core_gem__routes", _typed(rt.reset_index(drop=True)), order_by=["asset_id"])
