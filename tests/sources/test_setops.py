@@ -190,3 +190,29 @@ def test_rows_are_numbered_in_file_order_across_many_chunks_and_threads(tmp_path
     assert con.execute("SELECT row_number, a, b FROM raw_x__big").fetchall() == got
     assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall() == [(False,)]  # set back
 
+
+
+@pytest.mark.parametrize("n", [0, 1, 6])
+def test_write_records_writes_what_write_frame_writes_of_the_typed_frame(n):
+    """Column types (a text column without a value: NULL type; no rows: text), NULLs (NaN and
+    None), bool(value) in a bool column, rows in key order with ties kept in record order."""
+    import pandas as pd
+
+    from infrarisk import db
+
+    types = {"f": "float64", "i": "Int64", "k": "int64", "b": "bool"}
+    cols = ["key", "k", "f", "i", "b", "text", "none", "uni"]
+    records = [{"key": "b", "k": 2, "f": 1.5, "i": 7, "b": True, "text": "x", "none": None, "uni": "\u00e9"},
+               {"key": "a", "k": 2, "f": float("nan"), "i": None, "b": None, "text": None, "none": None, "uni": "z"},
+               {"key": "a", "k": 1, "f": None, "i": 2027, "b": False, "text": "y", "none": None, "uni": "Z"},
+               {"key": "\u00e9", "k": 0, "f": 0.1, "i": 0, "b": 1, "text": "", "none": None, "uni": "a"},
+               {"key": "a", "k": 2, "f": -0.0, "i": 1, "b": True, "text": "tie, later", "none": None, "uni": None},
+               {"key": "A", "k": 5, "f": 1e300, "i": -1, "b": False, "text": "upper first", "none": None, "uni": ""}][:n]
+    got, want = duckdb.connect(), duckdb.connect()
+    _setops.write_records(got, "out_x__y", records, cols, types, ["key", "k"])
+    df = pd.DataFrame(records, columns=cols)
+    for c in cols:
+        df[c] = df[c].astype(types[c]) if c in types else df[c].astype("string") if df.empty else df[c]
+    db.write_frame(want, "out_x__y", df, order_by=["key", "k"])
+    for q in ("DESCRIBE out_x__y", "SELECT * FROM out_x__y"):
+        assert repr(got.execute(q).fetchall()) == repr(want.execute(q).fetchall()), q

@@ -10,6 +10,8 @@ objects a caller names and drops.
   :func:`csv_select` runs one statement over the same rows instead (no table in between);
 - :func:`raw_table` writes a CSV as a ``raw_*`` table through DuckDB's reader where it
   reads the file as ``csv.reader`` does;
+- :func:`write_records` writes a loader's records (dicts) as :func:`infrarisk.db.write_frame`
+  writes the frame of them, through Arrow;
 - :func:`strip`, :func:`upper`, :func:`to_float` are SQL expressions giving what Python's
   ``str.strip``, ``str.upper`` and ``float`` give for a text column: plain ASCII values in
   SQL, any other value by the Python function itself (:func:`python_functions`, registered
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import csv
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 
 import duckdb
@@ -27,6 +30,7 @@ import duckdb
 from ._derive import check_header, read_csv_lists
 from .manifest import plain_csv
 from ..db import literal as sql_str
+from ..db import write_columns
 
 #: the characters ``str.strip()`` removes (``str.isspace``), checked in the tests against every code point
 PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -90,6 +94,31 @@ def python_functions(con: duckdb.DuckDBPyConnection, extra: dict | None = None):
     finally:
         for name in done:
             con.remove_function(name)
+
+
+def write_records(con: duckdb.DuckDBPyConnection, table: str, records: list[dict], cols: list[str],
+                  types: dict[str, str], key: list[str]) -> None:
+    """Write ``records`` (dicts) as ``db.write_frame(con, table, frame, order_by=key)`` writes
+    ``frame``, the frame of them with the columns ``cols`` cast to the pandas ``types`` (column ->
+    ``'float64'``, ``'Int64'``, ``'int64'`` or ``'bool'``; any other column as built, text;
+    ``'string'`` when there are no records): the same column types, NULLs (NaN too) and row
+    order, through Arrow without a frame (:func:`infrarisk.db.write_columns`).
+
+    The rows are sorted by ``key`` in Python, stably, as the frame's merge sort (the key columns
+    hold no None); a ``bool`` column holds ``bool(value)``, as ``astype(bool)`` gives; a text
+    column with no value at all is of DuckDB's NULL type, as an all-None frame column is.
+    """
+    import pyarrow as pa
+
+    arrow = {"float64": pa.float64(), "Int64": pa.int64(), "int64": pa.int64(), "bool": pa.bool_()}
+    records = sorted(records, key=itemgetter(*key))
+    columns = {c: [r[c] for r in records] for c in cols}
+    for c in cols:
+        if types.get(c) == "bool":
+            columns[c] = [bool(v) for v in columns[c]]
+    kinds = {c: arrow[types[c]] if c in types else pa.string() if not records or any(
+        v is not None for v in columns[c]) else pa.null() for c in cols}
+    write_columns(con, table, columns, kinds)
 
 
 def ident(name: str) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 
 def test_tables_written_through_arrow_as_the_frame_writes_them():
-    """gem.load._write gives the table db.write_frame(_typed(DataFrame(...))) gives: column types
+    """_setops.write_records gives the table db.write_frame(_typed(DataFrame(...))) gives: column types
     (a text column without a value: NULL type), NULLs (NaN too), row order by the key (stable)."""
     import duckdb
     import pandas as pd
 
     from infrarisk import db
+    from infrarisk.sources._setops import write_records
     from infrarisk.sources.gem import load as gem_load
 
     cols = gem_load.STAKE_COLS
@@ -23,7 +24,7 @@ def test_tables_written_through_arrow_as_the_frame_writes_them():
     for rows in (records, records[:1], []):
         got, want = duckdb.connect(), duckdb.connect()
         key = ["asset_id", "level", "position"]
-        gem_load._write(got, "core_gem__stakes", rows, cols, key)
+        write_records(got, "core_gem__stakes", rows, cols, gem_load._TYPES, key)
         db.write_frame(want, "core_gem__stakes", gem_load._typed(pd.DataFrame(rows, columns=cols)), order_by=key)
         for q in ("DESCRIBE core_gem__stakes", "SELECT * FROM core_gem__stakes"):
             assert got.execute(q).fetchall() == want.execute(q).fetchall(), (q, len(rows))

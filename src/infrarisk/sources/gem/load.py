@@ -37,7 +37,6 @@ from operator import itemgetter
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ... import db, vocab
 from ...match import is_placeholder
@@ -45,6 +44,7 @@ from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from ...collector import paused
 from .._load import raw_copy, read_rows, routes, verify
+from .._setops import write_records
 from ..naturalearth.positions import warn_outside_country
 from ...validate import check_lat_lon, parse_share_pct
 from . import SOURCE_ID
@@ -78,22 +78,6 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
         elif df.empty:
             df[c] = df[c].astype("string")
     return df
-
-
-#: the Arrow type of each of :data:`_TYPES`' pandas types (any other column: text)
-_ARROW = {"float64": pa.float64(), "Int64": pa.int64(), "int64": pa.int64(), "bool": pa.bool_()}
-
-
-def _write(con: duckdb.DuckDBPyConnection, table: str, records: list[dict], cols: list[str], key: list[str]) -> None:
-    """Write ``records`` as ``db.write_frame(con, table, _typed(DataFrame(records, columns=cols)),
-    order_by=key)`` writes them (the same column types, NULLs and row order), through Arrow without
-    a frame: sorted by ``key`` in Python (stable, as the frame's merge sort; the keys hold no
-    None); a text column with no value is of DuckDB's NULL type, as an all-None frame column is."""
-    records = sorted(records, key=itemgetter(*key))
-    columns = {c: [r[c] for r in records] for c in cols}
-    types = {c: _ARROW[_TYPES[c]] if c in _TYPES else pa.string() if not records or any(
-        v is not None for v in columns[c]) else pa.null() for c in cols}
-    db.write_columns(con, table, columns, types)
 
 
 def share_of(text: str) -> tuple[float | None, bool]:
@@ -296,7 +280,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     rt = rt[np.array([a in seen for a in rt["asset_id"].tolist()], dtype=bool)]  # isin converts the set: slower
     rt = rt.assign(asset_id=("gem:" + rt["asset_id"].astype(str)) if len(rt) else rt["asset_id"].astype(object))[ROUTE_COLS]
     log.count(rel("pipelines.geojson"), len(route_df), len(rt))
-    _write(con, "core_gem__assets", assets, ASSET_COLS, ["asset_id"])
-    _write(con, "core_gem__asset_countries", asset_countries, COUNTRY_COLS, ["asset_id", "position"])
-    _write(con, "core_gem__stakes", stakes, STAKE_COLS, ["asset_id", "level", "position"])
+    write_records(con, "core_gem__assets", assets, ASSET_COLS, _TYPES, ["asset_id"])
+    write_records(con, "core_gem__asset_countries", asset_countries, COUNTRY_COLS, _TYPES, ["asset_id", "position"])
+    write_records(con, "core_gem__stakes", stakes, STAKE_COLS, _TYPES, ["asset_id", "level", "position"])
     db.write_frame(con, "core_gem__routes", _typed(rt.reset_index(drop=True)), order_by=["asset_id"])
