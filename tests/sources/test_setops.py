@@ -207,7 +207,7 @@ def test_write_records_writes_what_write_frame_writes_of_the_typed_frame(n):
                {"key": "a", "k": 1, "f": None, "i": 2027, "b": False, "text": "y", "none": None, "uni": "Z"},
                {"key": "\u00e9", "k": 0, "f": 0.1, "i": 0, "b": 1, "text": "", "none": None, "uni": "a"},
                {"key": "a", "k": 2, "f": -0.0, "i": 1, "b": True, "text": "tie, later", "none": None, "uni": None},
-               {"key": "A", "k": 5, "f": 1e300, "i": -1, "b": False, "text": "upper first", "none": None, "uni": ""}][:n]
+               {"key": "A", "k": 5, "f": 1e300, "i": -1, "b": False, "text": "upper", "none": None, "uni": ""}][:n]
     got, want = duckdb.connect(), duckdb.connect()
     _setops.write_records(got, "out_x__y", records, cols, types, ["key", "k"])
     df = pd.DataFrame(records, columns=cols)

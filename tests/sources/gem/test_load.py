@@ -1,4 +1,5 @@
-"""Tests of infrarisk.sources.gem.load: its tables written through Arrow as through a frame (the loaded tables: tests/integrate/)."""
+"""Tests of infrarisk.sources.gem.load: its tables written through Arrow as through a frame (the
+loaded tables themselves: tests/integrate/)."""
 
 from __future__ import annotations
 

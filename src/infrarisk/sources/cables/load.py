@@ -116,12 +116,11 @@ _TYPES = {"rfs_year": "Int64", "length_km": "float64", "n_owners": "int64", "lat
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    types = _TYPES
-    for c, t in types.items():
+    for c, t in _TYPES.items():
         if c in df.columns:
             df[c] = df[c].astype(t)
     for c in df.columns:
-        if c not in types:
+        if c not in _TYPES:
             df[c] = df[c].astype("string") if df.empty else df[c]
     return df
 
@@ -275,7 +274,9 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     rt = rt[np.array([c in seen for c in rt["cable_id"].tolist()], dtype=bool)].assign(asset_id=lambda d: "cable:" + d["cable_id"])[ROUTE_COLS]
     log.count(rel("cable_routes.geojson"), len(route_df), len(rt))
     write_records(con, "core_cables__systems", cables, SYSTEM_COLS, _TYPES, ["cable_id"])
-    write_records(con, "core_cables__owner_mentions", mentions, MENTION_COLS, _TYPES, ["cable_id", "origin_row", "part"])
+    write_records(con, "core_cables__owner_mentions", mentions, MENTION_COLS, _TYPES,
+                  ["cable_id", "origin_row", "part"])
     db.write_frame(con, "core_cables__landing_points", st_df, order_by=["landing_point_id"])
-    write_records(con, "core_cables__landings", lands, LANDS_COLS, _TYPES, ["cable_id", "landing_point_id", "origin_row"])
+    write_records(con, "core_cables__landings", lands, LANDS_COLS, _TYPES,
+                  ["cable_id", "landing_point_id", "origin_row"])
     db.write_frame(con, "core_cables__routes", _typed(rt.reset_index(drop=True)), order_by=["asset_id"])

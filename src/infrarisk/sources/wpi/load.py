@@ -102,7 +102,7 @@ def load_ports(con: duckdb.DuckDBPyConnection, root: Path, known: set[str], log:
     """
     extra = {"py_is_number": (lambda t: None if t is None else _NUMBER_RE.fullmatch(t) is not None, "BOOLEAN")}
     try:
-        with python_functions(con, extra):  # every row checked once, as the file is read, for the problems and the table
+        with python_functions(con, extra):  # every row checked once, as read, for the problems and the table
             n = csv_select(con, root / PORTS, OUT_COLUMNS, lambda rows: (
                 f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {_checked_sql(rows)} SELECT * FROM d"),
                 {"known": sorted(known)})[0][0]
