@@ -61,6 +61,30 @@ def test_csv_table_reads_as_read_csv_lists(tmp_path, data):
 
 
 @pytest.mark.parametrize("data", CSVS)
+def test_csv_select_runs_over_the_rows_csv_table_holds(tmp_path, data):
+    """The same rows, values and errors as csv_table's view, in one statement (here a table it
+    creates, kept in file order), read by either reader."""
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+
+    def view():
+        con = duckdb.connect()
+        _setops.csv_table(con, path, ["a", "b"], "t")
+        return [list(r) for r in con.execute("SELECT * FROM t ORDER BY row_number").fetchall()]
+
+    def select():
+        con = duckdb.connect()
+        n = _setops.csv_select(con, path, ["a", "b"], lambda rows: f"CREATE TABLE x AS SELECT * FROM {rows}")
+        got = [list(r) for r in con.execute("SELECT * FROM x").fetchall()]
+        assert n == [(len(got),)]
+        assert _setops.csv_select(con, path, ["a", "b"], lambda rows: f"SELECT count(*) + $k FROM {rows}",
+                                  {"k": 1}) == [(len(got) + 1,)]
+        return got
+
+    assert _outcome(select) == _outcome(view)
+
+
+@pytest.mark.parametrize("data", CSVS)
 def test_raw_copy_through_duckdb_writes_what_the_csv_reader_path_writes(tmp_path, data, monkeypatch):
     (tmp_path / "f.csv").write_bytes(data)
 
@@ -165,3 +189,30 @@ def test_rows_are_numbered_in_file_order_across_many_chunks_and_threads(tmp_path
     _load.raw_copy(con, tmp_path, "big.csv", "raw_x__big")
     assert con.execute("SELECT row_number, a, b FROM raw_x__big").fetchall() == got
     assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall() == [(False,)]  # set back
+
+
+
+@pytest.mark.parametrize("n", [0, 1, 6])
+def test_write_records_writes_what_write_frame_writes_of_the_typed_frame(n):
+    """Column types (a text column without a value: NULL type; no rows: text), NULLs (NaN and
+    None), bool(value) in a bool column, rows in key order with ties kept in record order."""
+    import pandas as pd
+
+    from infrarisk import db
+
+    types = {"f": "float64", "i": "Int64", "k": "int64", "b": "bool"}
+    cols = ["key", "k", "f", "i", "b", "text", "none", "uni"]
+    records = [{"key": "b", "k": 2, "f": 1.5, "i": 7, "b": True, "text": "x", "none": None, "uni": "\u00e9"},
+               {"key": "a", "k": 2, "f": float("nan"), "i": None, "b": None, "text": None, "none": None, "uni": "z"},
+               {"key": "a", "k": 1, "f": None, "i": 2027, "b": False, "text": "y", "none": None, "uni": "Z"},
+               {"key": "\u00e9", "k": 0, "f": 0.1, "i": 0, "b": 1, "text": "", "none": None, "uni": "a"},
+               {"key": "a", "k": 2, "f": -0.0, "i": 1, "b": True, "text": "tie, later", "none": None, "uni": None},
+               {"key": "A", "k": 5, "f": 1e300, "i": -1, "b": False, "text": "upper", "none": None, "uni": ""}][:n]
+    got, want = duckdb.connect(), duckdb.connect()
+    _setops.write_records(got, "out_x__y", records, cols, types, ["key", "k"])
+    df = pd.DataFrame(records, columns=cols)
+    for c in cols:
+        df[c] = df[c].astype(types[c]) if c in types else df[c].astype("string") if df.empty else df[c]
+    db.write_frame(want, "out_x__y", df, order_by=["key", "k"])
+    for q in ("DESCRIBE out_x__y", "SELECT * FROM out_x__y"):
+        assert repr(got.execute(q).fetchall()) == repr(want.execute(q).fetchall()), q

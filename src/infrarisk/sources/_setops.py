@@ -7,8 +7,11 @@ objects a caller names and drops.
 - :func:`csv_table` reads a CSV into a TEMP view of text columns with its row numbers,
   with the checks, errors and values of :func:`infrarisk.sources._derive.read_csv_lists`
   (DuckDB's reader where :func:`plain_csv` shows both readers agree, ``csv.reader`` else);
+  :func:`csv_select` runs one statement over the same rows instead (no table in between);
 - :func:`raw_table` writes a CSV as a ``raw_*`` table through DuckDB's reader where it
   reads the file as ``csv.reader`` does;
+- :func:`write_records` writes a loader's records (dicts) as :func:`infrarisk.db.write_frame`
+  writes the frame of them, through Arrow;
 - :func:`strip`, :func:`upper`, :func:`to_float` are SQL expressions giving what Python's
   ``str.strip``, ``str.upper`` and ``float`` give for a text column: plain ASCII values in
   SQL, any other value by the Python function itself (:func:`python_functions`, registered
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import csv
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 
 import duckdb
@@ -26,6 +30,7 @@ import duckdb
 from ._derive import check_header, read_csv_lists
 from .manifest import plain_csv
 from ..db import literal as sql_str
+from ..db import write_columns
 
 #: the characters ``str.strip()`` removes (``str.isspace``), checked in the tests against every code point
 PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -89,6 +94,31 @@ def python_functions(con: duckdb.DuckDBPyConnection, extra: dict | None = None):
     finally:
         for name in done:
             con.remove_function(name)
+
+
+def write_records(con: duckdb.DuckDBPyConnection, table: str, records: list[dict], cols: list[str],
+                  types: dict[str, str], key: list[str]) -> None:
+    """Write ``records`` (dicts) as ``db.write_frame(con, table, frame, order_by=key)`` writes
+    ``frame``, the frame of them with the columns ``cols`` cast to the pandas ``types`` (column ->
+    ``'float64'``, ``'Int64'``, ``'int64'`` or ``'bool'``; any other column as built, text;
+    ``'string'`` when there are no records): the same column types, NULLs (NaN too) and row
+    order, through Arrow without a frame (:func:`infrarisk.db.write_columns`).
+
+    The rows are sorted by ``key`` in Python, stably, as the frame's merge sort (the key columns
+    hold no None); a ``bool`` column holds ``bool(value)``, as ``astype(bool)`` gives; a text
+    column with no value at all is of DuckDB's NULL type, as an all-None frame column is.
+    """
+    import pyarrow as pa
+
+    arrow = {"float64": pa.float64(), "Int64": pa.int64(), "int64": pa.int64(), "bool": pa.bool_()}
+    records = sorted(records, key=itemgetter(*key))
+    columns = {c: [r[c] for r in records] for c in cols}
+    for c in cols:
+        if types.get(c) == "bool":
+            columns[c] = [bool(v) for v in columns[c]]
+    kinds = {c: arrow[types[c]] if c in types else pa.string() if not records or any(
+        v is not None for v in columns[c]) else pa.null() for c in cols}
+    write_columns(con, table, columns, kinds)
 
 
 def ident(name: str) -> str:
@@ -160,10 +190,7 @@ def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], t
     ``csv.reader``. ``extra``: more columns (name -> SQL over the text columns, with the named
     parameters ``params``), computed as the rows are read. Returns the number of rows.
     """
-    data = Path(path).read_bytes()
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        header = check_header(path, next(csv.reader(fh), None), expected)
-    cols = ", ".join(f"coalesce({ident(c)}, '') AS {ident(c)}" for c in expected)
+    cols = _text_columns(expected)
     more = "".join(f", {sql} AS {ident(name)}" for name, sql in (extra or {}).items())
 
     def create(scan: str) -> int:
@@ -179,10 +206,41 @@ def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], t
         n = (con.execute(sql, params) if params else con.execute(sql)).fetchall()[0][0]
         con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {view}")
         return n
+    return _over_csv(con, path, expected, table, create)
+
+
+def csv_select(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], statement,
+               params: dict | None = None, name: str = "_csv_rows") -> list[tuple]:
+    """The result of the SQL ``statement(rows)`` (fetched), where ``rows`` is a subquery of the
+    rows :func:`csv_table`'s view would hold (``row_number``, then ``expected`` as text, ``''``
+    where empty, in file order; the same checks, errors, readers and values), with the named
+    parameters ``params``: one statement over the file, no table in between (a table the
+    statement creates keeps the file order: ``preserve_insertion_order`` is on meanwhile).
+    ``name`` names the Arrow table registered when ``csv.reader`` reads the file."""
+    rows = f"(SELECT {numbered()} AS row_number, {_text_columns(expected)} FROM {{}})"
+
+    def run(scan: str) -> list[tuple]:
+        sql = statement(rows.format(scan))
+        return (con.execute(sql, params) if params else con.execute(sql)).fetchall()
+    return _over_csv(con, path, expected, name, run)
+
+
+def _text_columns(expected: list[str]) -> str:
+    return ", ".join(f"coalesce({ident(c)}, '') AS {ident(c)}" for c in expected)
+
+
+def _over_csv(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], name: str, run):
+    """``run(scan)``, ``scan`` a FROM item of the CSV's records (columns named as ``expected``,
+    text, NULL or ``''`` where empty) in file order: DuckDB's reader where :func:`plain_csv` shows
+    it reads the file as ``csv.reader`` does (and it raises no error), else ``csv.reader``'s rows
+    as an Arrow table (its checks and errors those of :func:`read_csv_lists`)."""
+    data = Path(path).read_bytes()
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        header = check_header(path, next(csv.reader(fh), None), expected)
     with insertion_order(con):
         if len(set(header)) == len(header) and plain_csv(data):
             try:
-                return create(read_csv_sql(path, header))
+                return run(read_csv_sql(path, header))
             except duckdb.Error:  # a row of another length, a byte that is no UTF-8: as csv.reader reports it
                 pass
         import pyarrow as pa
@@ -190,11 +248,11 @@ def csv_table(con: duckdb.DuckDBPyConnection, path: Path, expected: list[str], t
         header, rows = read_csv_lists(path, expected)
         at = [header.index(c) for c in expected]  # a repeated name: its first column, as header.index finds
         arrow = pa.table({c: pa.array([r[j] for r in rows], type=pa.string()) for c, j in zip(expected, at)})
-        con.register(f"_arrow_{table}", arrow)
+        con.register(f"_arrow_{name}", arrow)
         try:
-            return create(f"_arrow_{table}")
+            return run(f"_arrow_{name}")
         finally:
-            con.unregister(f"_arrow_{table}")
+            con.unregister(f"_arrow_{name}")
 
 
 def drop_csv_table(con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -100,3 +100,21 @@ def test_unknown_column_is_an_error_even_with_a_fresh_manifest(tmp_path):
     write_manifest(folder, m)
     with pytest.raises(DataError, match="entities.csv.*(missing|unknown) column"):
         _load_existing(tmp_path)
+
+
+def test_records_are_the_frames_rows_with_python_values():
+    """curated.load._records: numpy scalars (in any column, an object one too) become Python's,
+    missing values None, as DataFrame.to_dict("records") with NaN read as None gives them."""
+    import numpy as np
+    import pandas as pd
+
+    from infrarisk.sources.curated.load import _records
+
+    df = pd.DataFrame({"o": pd.Series([np.int64(3), "x", None], dtype=object), "f": [0.5, np.nan, 2.0],
+                       "i": pd.array([1, None, 3], dtype="Int64"), "b": [True, False, True], "s": ["a", None, "c"]})
+    got = _records(df)
+    want = [{k: (None if pd.isna(v) else v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
+            for r in df.to_dict("records")]
+    assert got == want
+    assert [type(v) for v in got[0].values()] == [int, float, int, bool, str]
+    assert not any(isinstance(v, np.generic) for r in got for v in r.values())

@@ -163,3 +163,69 @@ def test_load_for_dependents_writes_the_country_codes_alone_as_load_writes_them(
         [c[1:] for c in full.execute("PRAGMA table_info('raw_unlocode__country_codes')").fetchall()]
     assert log.problems == [p for p in full_log.problems if "country_codes" in p.file]
     assert set(log.stats) == {f for f in full_log.stats if "country_codes" in f}
+
+
+def _locations_both_ways(datasets, monkeypatch=None):
+    """(table rows, column types, problems, row counts) of load_locations and of the reference."""
+    import duckdb
+
+    from infrarisk.problems import ProblemLog
+    from infrarisk.sources.unlocode import load as unlocode_load
+    from tests.sources.unlocode.locations_before import load_locations_before
+
+    log = ProblemLog()
+    countries = set(unlocode_load.load_country_codes(datasets, log)["country_code"])
+    statuses = set(unlocode_load._code_table(datasets, unlocode_load.STATUSES, "status_code", log)["status_code"])
+    out = []
+    for fn in (unlocode_load.load_locations, load_locations_before):
+        con, log = duckdb.connect(), ProblemLog()
+        n = fn(con, datasets, countries, statuses, log)
+        out.append((n, con.execute("SELECT * FROM raw_unlocode__locations").fetchall(),
+                    con.execute("DESCRIBE raw_unlocode__locations").fetchall(), log.problems,
+                    log.stats, sorted(r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())))
+    return out
+
+
+def test_locations_as_the_reference_writes_them_on_the_real_data():
+    new, before = _locations_both_ways(REPO_DATASETS)
+    assert new == before
+    assert new[0] == 30644 and len(new[3]) == 97
+
+
+@pytest.mark.parametrize("reader", ["duckdb", "csv.reader"])
+def test_locations_as_the_reference_writes_them_on_edge_cases(tmp_path, reader, monkeypatch):
+    """Rows rejected, repaired, repeated (a code whose first row is rejected, one repeated three
+    times, a repeat of a repaired row): the same table, in the same order, the same problems."""
+    import csv
+    import shutil
+
+    from infrarisk.sources import _setops
+    from infrarisk.sources.unlocode.derive import OUT_COLUMNS
+
+    shutil.copytree(REPO_DATASETS / "unlocode", tmp_path / "unlocode")
+    base = {"unlocode": "FIHEL", "country_code": "FI", "location_code": "HEL", "name": "Helsinki",
+            "name_wo_diacritics": "Helsinki", "subdivision_code": "18", "status_code": "AI", "iata_code": "",
+            "function_code": "1234----", "latitude": "60.17", "longitude": "24.93", "is_port": "true",
+            "is_rail": "true", "is_road": "true", "is_airport": "true", "is_multimodal": "false",
+            "has_geocoded_coords_removed": "false", "is_row_repaired": "false", "is_name_from_ascii": "false"}
+    rows = [{}, {"name": "Helsingfors"}, {"unlocode": "FIESP", "location_code": "ESP", "country_code": "XX"},
+            {"unlocode": "FIESP", "location_code": "ESP", "latitude": "91"},
+            {"unlocode": "FIESP", "location_code": "ESP", "latitude": " 60.2 "},
+            {"unlocode": "FITKU", "location_code": "TKU", "is_rail": "yes"},
+            {"unlocode": "FITKU", "location_code": "TKU", "status_code": "ZZ", "longitude": ""},
+            {"unlocode": "FIOUL", "location_code": "OUL", "function_code": "1234---", "iata_code": " OUL "},
+            {"latitude": "60.1700", "name": "\u3000Helsinki"}, {"unlocode": "FI HE"},
+            {"unlocode": "FIVAA", "location_code": "VAA", "latitude": "", "longitude": ""},
+            {"unlocode": "FIVAA", "location_code": "VAA", "is_multimodal": "true"}]
+    with open(tmp_path / "unlocode" / "locations.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=OUT_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows({**base, **change} for change in rows)
+    if reader == "csv.reader":
+        monkeypatch.setattr(_setops, "plain_csv", lambda data: False)
+    new, before = _locations_both_ways(tmp_path)
+    assert new == before
+    checks = {p.check for p in new[3]}
+    assert {"duplicate_unlocode", "country_code", "lat_lon", "boolean", "status_code", "function_code",
+            "unlocode_syntax"} <= checks
+    assert sum(r[-1] for r in new[1]) == 4  # duplicates flagged

@@ -38,7 +38,9 @@ from ... import db
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from ...collector import paused
-from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
+from .._load import raw_copy, read_rows, routes, verify
+from .._setops import write_records
+from ..naturalearth.positions import warn_outside_country
 from ...validate import check_country, check_lat_lon
 from . import SOURCE_ID
 #: the snapshot's date: cables ready for service later were planned then
@@ -107,15 +109,18 @@ def empty_tables(con: duckdb.DuckDBPyConnection) -> None:
         db.write_frame(con, table, _typed(frame([], cols)))
 
 
+#: the pandas type of each typed column (any other column: text)
+_TYPES = {"rfs_year": "Int64", "length_km": "float64", "n_owners": "int64", "latitude": "float64",
+          "longitude": "float64", "is_planned": "bool", "is_noncommercial": "bool", "is_tbd": "bool",
+          "n_cables": "int64", "part": "int64", "n_parts": "int64", "origin_row": "int64", "n_vertices": "int64"}
+
+
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    types = {"rfs_year": "Int64", "length_km": "float64", "n_owners": "int64", "latitude": "float64",
-             "longitude": "float64", "is_planned": "bool", "is_noncommercial": "bool", "is_tbd": "bool",
-             "n_cables": "int64", "part": "int64", "n_parts": "int64", "origin_row": "int64", "n_vertices": "int64"}
-    for c, t in types.items():
+    for c, t in _TYPES.items():
         if c in df.columns:
             df[c] = df[c].astype(t)
     for c in df.columns:
-        if c not in types:
+        if c not in _TYPES:
             df[c] = df[c].astype("string") if df.empty else df[c]
     return df
 
@@ -268,11 +273,10 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     rt = route_df.reset_index()
     rt = rt[np.array([c in seen for c in rt["cable_id"].tolist()], dtype=bool)].assign(asset_id=lambda d: "cable:" + d["cable_id"])[ROUTE_COLS]
     log.count(rel("cable_routes.geojson"), len(route_df), len(rt))
-    db.write_frame(con, "core_cables__systems", _typed(pd.DataFrame(cables, columns=SYSTEM_COLS)),
-                   order_by=["cable_id"])
-    db.write_frame(con, "core_cables__owner_mentions", _typed(pd.DataFrame(mentions, columns=MENTION_COLS)),
-                   order_by=["cable_id", "origin_row", "part"])
+    write_records(con, "core_cables__systems", cables, SYSTEM_COLS, _TYPES, ["cable_id"])
+    write_records(con, "core_cables__owner_mentions", mentions, MENTION_COLS, _TYPES,
+                  ["cable_id", "origin_row", "part"])
     db.write_frame(con, "core_cables__landing_points", st_df, order_by=["landing_point_id"])
-    db.write_frame(con, "core_cables__landings", _typed(pd.DataFrame(lands, columns=LANDS_COLS)),
-                   order_by=["cable_id", "landing_point_id", "origin_row"])
+    write_records(con, "core_cables__landings", lands, LANDS_COLS, _TYPES,
+                  ["cable_id", "landing_point_id", "origin_row"])
     db.write_frame(con, "core_cables__routes", _typed(rt.reset_index(drop=True)), order_by=["asset_id"])

@@ -111,7 +111,7 @@ def _records(df) -> list[dict]:
     for c in cols:
         s = df[c]
         col = s.astype(object).where(s.notna(), None).tolist()
-        if any(isinstance(v, np.generic) for v in col):
+        if any(issubclass(t, np.generic) for t in set(map(type, col))):  # each type once, not each value
             col = [v.item() if isinstance(v, np.generic) else v for v in col]
         values.append(col)
     return [dict(zip(cols, row)) for row in zip(*values)]

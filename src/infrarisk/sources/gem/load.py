@@ -32,6 +32,7 @@ stated shares of one asset adding up to more than 100%.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 import duckdb
 import numpy as np
@@ -42,7 +43,9 @@ from ...match import is_placeholder
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from ...collector import paused
-from .._load import raw_copy, read_rows, routes, verify, warn_outside_country
+from .._load import raw_copy, read_rows, routes, verify
+from .._setops import write_records
+from ..naturalearth.positions import warn_outside_country
 from ...validate import check_lat_lon, parse_share_pct
 from . import SOURCE_ID
 #: planar degrees a point may lie from its country: coastal plants and terminals vs offshore fields
@@ -206,10 +209,12 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
             "is_pci": "yes" in (r["pci5"].lower(), r["pci6"].lower()), "licence": licence,
             "is_noncommercial": m.is_noncommercial, "origin_file": f, "origin_row": int(r["source_row"])})
     log.count(f, len(rows), len(assets))
-    adf = _typed(pd.DataFrame(assets, columns=ASSET_COLS))
     # every point at once, kind by kind (in name order), each kind in file order
-    pts = adf[adf["geometry_kind"] == "point"].sort_values("asset_type", kind="mergesort")
-    kinds = pts["asset_type"].tolist()
+    point = sorted((a for a in assets if a["geometry_kind"] == "point"), key=itemgetter("asset_type"))
+    pts = pd.DataFrame({"origin_row": np.array([a["origin_row"] for a in point], dtype="int64"),
+                        **{c: np.array([a[c] for a in point], dtype="float64") for c in ("latitude", "longitude")},
+                        "country_code": pd.array([a["country_code"] for a in point], dtype="str")})
+    kinds = [a["asset_type"] for a in point]
     warn_outside_country(con, log, pts, f, [f"the {k.replace('_', ' ')}" for k in kinds],
                          [TOLERANCE_DEG.get(k, DEFAULT_TOLERANCE_DEG) for k in kinds])
 
@@ -275,9 +280,7 @@ def load(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) ->
     rt = rt[np.array([a in seen for a in rt["asset_id"].tolist()], dtype=bool)]  # isin converts the set: slower
     rt = rt.assign(asset_id=("gem:" + rt["asset_id"].astype(str)) if len(rt) else rt["asset_id"].astype(object))[ROUTE_COLS]
     log.count(rel("pipelines.geojson"), len(route_df), len(rt))
-    db.write_frame(con, "core_gem__assets", adf, order_by=["asset_id"])
-    db.write_frame(con, "core_gem__asset_countries", _typed(pd.DataFrame(asset_countries, columns=COUNTRY_COLS)),
-                   order_by=["asset_id", "position"])
-    db.write_frame(con, "core_gem__stakes", _typed(pd.DataFrame(stakes, columns=STAKE_COLS)),
-                   order_by=["asset_id", "level", "position"])
+    write_records(con, "core_gem__assets", assets, ASSET_COLS, _TYPES, ["asset_id"])
+    write_records(con, "core_gem__asset_countries", asset_countries, COUNTRY_COLS, _TYPES, ["asset_id", "position"])
+    write_records(con, "core_gem__stakes", stakes, STAKE_COLS, _TYPES, ["asset_id", "level", "position"])
     db.write_frame(con, "core_gem__routes", _typed(rt.reset_index(drop=True)), order_by=["asset_id"])

@@ -5,8 +5,10 @@ the shapely geometry of each feature (by ``ne_id``) together with the table's fi
 (:data:`FINGERPRINT`, over every row's id, code and WKT); :func:`take` gives them to
 :mod:`infrarisk.geo` once, and only if the table still has that fingerprint, so that it need
 not parse the WKT back (the loader wrote the WKT from these very geometries, at full
-precision, which parses back to the same coordinates). No GeoPandas here: the loader runs
-before the build's warm-up thread has imported it.
+precision, which parses back to the same coordinates); :func:`look` shows them, on the same
+condition, to the loaders' position checks (:mod:`.positions`) and leaves them for
+:mod:`infrarisk.geo`. No GeoPandas here: the loader runs before the build's warm-up thread
+has imported it.
 """
 
 from __future__ import annotations
@@ -32,3 +34,11 @@ def take(fingerprint: str) -> dict[int, object] | None:
         return None
     kept_print, geometries = _KEPT.pop()
     return geometries if kept_print == fingerprint else None
+
+
+def look(fingerprint: str) -> dict[int, object] | None:
+    """The geometries :func:`keep` recorded, if the table's ``fingerprint`` is still the one they
+    were kept with, left for :func:`take`; else None. The caller must not change them."""
+    if not _KEPT or _KEPT[0][0] != fingerprint:
+        return None
+    return _KEPT[0][1]

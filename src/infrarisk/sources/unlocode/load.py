@@ -42,7 +42,7 @@ from .derive import OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
 from .._load import verify
-from .._setops import csv_table, drop_csv_table, strip
+from .._setops import csv_select, strip
 from ...validate import check_country, check_lat_lon, check_unlocode
 from . import SOURCE_ID
 LOCATIONS = f"{SOURCE_ID}/locations.csv"
@@ -161,11 +161,13 @@ def load_locations(con: duckdb.DuckDBPyConnection, root: Path, countries: set[st
     """Check ``locations.csv`` and write the accepted rows as ``raw_unlocode__locations``; the
     number written.
 
-    The file is read into DuckDB (:func:`infrarisk.sources._setops.csv_table`). A row every
-    check passes (:func:`clean_sql`, a few comparisons as one set operation) is taken as it
-    is, in SQL; the few rows with a problem go through :func:`_location` in Python, which logs
-    each problem (file, row, column, reason) and rejects or repairs the row. Repeated codes
-    are found in SQL (:func:`_report_duplicate` words the warnings).
+    One statement reads the file (:func:`infrarisk.sources._setops.csv_select`) and writes
+    every row in file order, with the values of a row every check passes (:func:`clean_sql`, a
+    few comparisons as one set operation) and, for the few rows with a problem, their texts in
+    a column of its own. Those rows go through :func:`_location` in Python, which logs each
+    problem (file, row, column, reason) and rejects the row (deleted) or repairs it (updated in
+    place); the extra column is then dropped. Repeated codes are found in SQL and flagged
+    (:func:`_report_duplicate` words the warnings).
 
     Parameters
     ----------
@@ -179,51 +181,60 @@ def load_locations(con: duckdb.DuckDBPyConnection, root: Path, countries: set[st
         Receives the problems and the row accounting.
     """
     params = {"countries": sorted(countries), "statuses": sorted(statuses)}
-    # the row test once per row, as the file is read
-    n = csv_table(con, root / LOCATIONS, OUT_COLUMNS, _CSV, {"is_clean": f"coalesce({clean_sql()}, false)"}, params)
+    texts = f"CASE WHEN NOT coalesce({clean_sql()}, false) THEN [{', '.join(OUT_COLUMNS)}] END AS _texts"
+    n = csv_select(con, root / LOCATIONS, OUT_COLUMNS, lambda rows: (
+        f"CREATE OR REPLACE TABLE raw_unlocode__locations AS SELECT {_clean_values()}, "
+        f"false AS is_duplicate_unlocode, {texts} FROM {rows}"), params)[0][0]
+    found: list[tuple] = []  # (row, order, problem): the problems in file order
+    repaired, rejected = [], []
     try:
-        found: list[tuple] = []  # (row, order, problem): the problems in file order
-        repaired = []
-        for r in con.execute(f"SELECT {', '.join(OUT_COLUMNS)}, row_number FROM {_CSV} WHERE NOT is_clean "
-                             "ORDER BY row_number").fetchall():
+        for i, r in con.execute("SELECT source_row, _texts FROM raw_unlocode__locations WHERE _texts IS NOT NULL "
+                                "ORDER BY source_row").fetchall():
             row_log = ProblemLog()
-            rec = _location(dict(zip(OUT_COLUMNS, r)), r[-1], countries, statuses, row_log)
+            rec = _location(dict(zip(OUT_COLUMNS, r)), i, countries, statuses, row_log)
             found += [(p.row, 0, p) for p in row_log.problems]
-            if rec is not None:
+            if rec is None:
+                rejected.append(i)
+            else:
                 repaired.append(rec)
-        fixed = pd.DataFrame(repaired, columns=_COLUMNS[:-1], dtype=object)
-        con.register("_unlocode_repaired", fixed)
-        try:
-            # a later row of a code is a duplicate: its row comes after the code's first (a join on the
-            # first rows, not a window over every code: the same flags for less)
-            loaded = con.execute(
-                f"CREATE OR REPLACE TABLE raw_unlocode__locations AS WITH v AS (SELECT {_clean_values()} FROM {_CSV} "
-                "WHERE is_clean UNION ALL SELECT "
-                + ", ".join(f"CAST({c} AS {_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in _COLUMNS[:-1])
-                + " FROM _unlocode_repaired) SELECT v.*, v.source_row > f.first_row AS is_duplicate_unlocode FROM v "
-                "JOIN (SELECT unlocode, min(source_row) AS first_row FROM v GROUP BY unlocode) f "
-                "ON v.unlocode IS NOT DISTINCT FROM f.unlocode ORDER BY source_row").fetchall()[0][0]
-        finally:
-            con.unregister("_unlocode_repaired")
-    finally:
-        drop_csv_table(con, _CSV)
+        if rejected:
+            con.execute("DELETE FROM raw_unlocode__locations WHERE source_row IN (SELECT unnest($rows))",
+                        {"rows": rejected})
+        if repaired:
+            fixed = pd.DataFrame(repaired, columns=_COLUMNS[:-1], dtype=object)
+            con.register("_unlocode_repaired", fixed)
+            try:
+                con.execute("UPDATE raw_unlocode__locations t SET " + ", ".join(
+                    f"{c} = CAST(r.{c} AS {_TYPES.get(c, 'VARCHAR')})" for c in _COLUMNS[1:-1])
+                    + " FROM _unlocode_repaired r WHERE t.source_row = r.source_row")
+            finally:
+                con.unregister("_unlocode_repaired")
+        con.execute("ALTER TABLE raw_unlocode__locations DROP COLUMN _texts")
+    except BaseException:
+        con.execute("DROP TABLE IF EXISTS raw_unlocode__locations")  # never half-checked rows
+        raise
+    # a later row of a code is a duplicate: its row comes after the code's first
     dups = con.execute("""
-        SELECT f.source_row, f.unlocode, f.name, f.latitude, f.longitude, r.source_row, r.unlocode, r.name, r.latitude,
-               r.longitude
-        FROM raw_unlocode__locations r
-        JOIN (SELECT * FROM raw_unlocode__locations WHERE NOT is_duplicate_unlocode) f USING (unlocode)
-        WHERE r.is_duplicate_unlocode ORDER BY r.source_row""").fetchall()
+        WITH f AS (SELECT unlocode, min(source_row) AS first_row FROM raw_unlocode__locations
+                   GROUP BY unlocode HAVING count(*) > 1)
+        SELECT a.source_row, a.unlocode, a.name, a.latitude, a.longitude, r.source_row, r.unlocode, r.name,
+               r.latitude, r.longitude
+        FROM f JOIN raw_unlocode__locations r ON r.unlocode = f.unlocode AND r.source_row > f.first_row
+        JOIN raw_unlocode__locations a ON a.source_row = f.first_row ORDER BY r.source_row""").fetchall()
+    if dups:
+        con.execute("UPDATE raw_unlocode__locations SET is_duplicate_unlocode = true "
+                    "WHERE source_row IN (SELECT unnest($rows))", {"rows": [d[5] for d in dups]})
     keys = ("source_row", "unlocode", "name", "latitude", "longitude")
     for d in dups:
         row_log = ProblemLog()
         _report_duplicate(dict(zip(keys, d[:5])), dict(zip(keys, d[5:])), row_log)
         found += [(p.row, 1, p) for p in row_log.problems]
     log.extend(p for _, _, p in sorted(found, key=lambda f: f[:2]))
+    loaded = n - len(rejected)
     log.count(LOCATIONS, n, loaded)
     return loaded
 
 
-_CSV = "_unlocode_locations_csv"
 #: the columns of raw_unlocode__locations
 _COLUMNS = ["source_row", "unlocode", "country_code", "location_code", "name", "name_wo_diacritics",
             *_OPTIONAL_TEXT, "function_code", "latitude", "longitude", *_BOOLS, "is_duplicate_unlocode"]
@@ -233,7 +244,7 @@ _NUMBER = r"-?[0-9]{1,3}(\.[0-9]{1,15})?"
 
 
 def clean_sql() -> str:
-    """SQL test of a row of the CSV view (``$countries``, ``$statuses`` the known codes): true
+    """SQL test of a row of the CSV's rows (``$countries``, ``$statuses`` the known codes): true
     when no check of :func:`_location` has anything to say about it."""
     bools = " AND ".join(f"{c} IN ('true', 'false')" for c in _BOOLS)
     agree = " AND ".join(f"({c} = 'true') = (substring(function_code, {pos + 1}, 1) <> '-')"

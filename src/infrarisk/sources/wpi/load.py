@@ -22,7 +22,7 @@ row's first error rejects it:
   country: kept, never primary for the code), ``category`` (unknown harbour size, type,
   use or facility value; nulled), ``number`` (a depth that is not a non-negative number;
   nulled), ``position_country`` (the point is more than 0.1 degree from its country's
-  polygons, see :func:`infrarisk.geo.points_outside_country`).
+  polygons, see :func:`infrarisk.sources.naturalearth.positions.points_outside_country`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ import duckdb
 from ...db import run_sql
 from ...collector import paused
 from .._load import verify
-from .._setops import csv_table, drop_csv_table, python_functions, sql_str, strip, to_float, upper
+from ..naturalearth.positions import points_outside_country
+from .._setops import csv_select, python_functions, sql_str, strip, to_float, upper
 from .derive import METRE_COLUMNS, OUT_COLUMNS
 from ...problems import ERROR, WARNING, ProblemLog
 from ...settings import Settings
@@ -56,7 +57,6 @@ CATEGORIES = {
 }
 _TEXT = ["wpi_number", "port_name", "alternate_name", "unlocode", "unlocode_as_published",
          "country_name", "country_code", "region_name", "world_water_body"]
-_CSV = "_wpi_ports_csv"
 _NUMBER_RE = re.compile(r"\d+(\.\d+)?")
 
 
@@ -100,13 +100,12 @@ def load_ports(con: duckdb.DuckDBPyConnection, root: Path, known: set[str], log:
     log : ProblemLog
         Receives the problems and the row accounting.
     """
-    n = csv_table(con, root / PORTS, OUT_COLUMNS, _CSV)
     extra = {"py_is_number": (lambda t: None if t is None else _NUMBER_RE.fullmatch(t) is not None, "BOOLEAN")}
-    checked = _checked_sql()
     try:
-        with python_functions(con, extra):  # every row checked once, for the problems and the table
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {checked} SELECT * FROM d",
-                        {"known": sorted(known)})
+        with python_functions(con, extra):  # every row checked once, as read, for the problems and the table
+            n = csv_select(con, root / PORTS, OUT_COLUMNS, lambda rows: (
+                f"CREATE OR REPLACE TEMP TABLE {_CHECKED} AS {_checked_sql(rows)} SELECT * FROM d"),
+                {"known": sorted(known)})[0][0]
         checked_rows = f"WITH d AS (SELECT * FROM {_CHECKED}) "
         problems = con.execute(checked_rows + _problems_sql()).fetchall()
         loaded = con.execute("CREATE OR REPLACE TABLE raw_wpi__ports AS " + checked_rows + "SELECT source_row, "
@@ -114,7 +113,6 @@ def load_ports(con: duckdb.DuckDBPyConnection, root: Path, known: set[str], log:
                              + " FROM d WHERE err IS NULL AND NOT is_dup ORDER BY source_row").fetchall()[0][0]
     finally:
         con.execute(f"DROP TABLE IF EXISTS {_CHECKED}")
-        drop_csv_table(con, _CSV)
     for row, column, check, severity, reason, value in problems:
         log.add(PORTS, row, column, check, severity, reason, value)
     log.count(PORTS, n, loaded)
@@ -146,10 +144,11 @@ _ERRORS = [
 ]
 
 
-def _checked_sql() -> str:
-    """``WITH ...``: the CTE ``d``, every row with its stripped values, parsed numbers, first
-    error (``err``, 1-based in :data:`_ERRORS`), warning flags and ``is_dup`` (a later row
-    with the WPI number of an accepted one); ``$known`` the country codes."""
+def _checked_sql(rows: str) -> str:
+    """``WITH ...``: the CTE ``d``, every row of ``rows`` (the file's rows as
+    :func:`~infrarisk.sources._setops.csv_select` gives them) with its stripped values, parsed
+    numbers, first error (``err``, 1-based in :data:`_ERRORS`), warning flags and ``is_dup`` (a
+    later row with the WPI number of an accepted one); ``$known`` the country codes."""
     text = ", ".join(f"nullif({strip(c)}, '') AS {c}" for c in _TEXT)
     cats = ", ".join(f"{strip(c)} AS {c}_s" for c in CATEGORIES)
     metres = ", ".join(f"{strip(c)} AS {c}_s" for c in METRE_COLUMNS.values())
@@ -163,7 +162,7 @@ WITH s AS (
            country_code AS raw_country_code, latitude || ',' || longitude AS lat_lon, has_invalid_unlocode AS flag,
            {to_float('latitude')} AS lat, {to_float('longitude')} AS lon, {strip('wpi_number')} AS wpi_s, {text},
            {cats}, {metres}
-    FROM {_CSV}),
+    FROM {rows}),
 p AS (
     SELECT *,
            CASE WHEN regexp_full_match(wpi_s, '[\\x20-\\x7e]*') THEN regexp_full_match(wpi_s, '[0-9]+(\\.[0-9]+)?')
@@ -234,8 +233,6 @@ def _problems_sql() -> str:
 def report_positions(con: duckdb.DuckDBPyConnection, log: ProblemLog) -> None:
     """A warning per port of ``raw_wpi__ports`` lying more than the tolerance from its
     country's polygons."""
-    from ...geo import points_outside_country  # GeoPandas: imported by the build's warm-up thread meanwhile
-
     ports = con.execute("SELECT source_row, latitude, longitude, country_code FROM raw_wpi__ports "
                         "ORDER BY source_row").df()
     far = points_outside_country(ports, "latitude", "longitude", "country_code", con, POSITION_TOLERANCE_DEG)
