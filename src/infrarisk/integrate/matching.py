@@ -36,9 +36,12 @@ the file and row where the name occurs.
 
 from __future__ import annotations
 
+from functools import partial
+from itertools import repeat
 from operator import itemgetter
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -70,6 +73,10 @@ KNOWN_SQL = """
     SELECT r.entity_id, r.entity_name, r.lei, NULL FROM core_registry__entities r
     ANTI JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id
     ORDER BY entity_id"""
+
+
+#: a Mention of a tuple of its fields (the named tuple's own constructor takes them one by one)
+_MENTION = partial(tuple.__new__, match.Mention)
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
@@ -124,35 +131,46 @@ def matching_tables(con: duckdb.DuckDBPyConnection, log: ProblemLog, known_ids: 
     return added, aliases
 
 
+#: every owner name of the layer sources, one row per mention: name, file, row, context, asset country, the
+#: row's source URL, the kind (an index of :data:`_KINDS`), in the order the sources list them
+MENTIONS_SQL = """
+    SELECT owner_name AS name, origin_file AS file, origin_row AS row, 'cable ' || cable_id AS context,
+           '' AS asset_country, 'https://www.submarinecablemap.com/submarine-cable/' || cable_id AS url, 0 AS kind,
+           0 AS part, origin_row AS r, part AS sub
+    FROM core_cables__owner_mentions
+    UNION ALL
+    SELECT s.entity_name, s.origin_file, s.origin_row, s.gem_asset_id || ' ' || s.level, coalesce(a.country_code, ''),
+           coalesce(s.detail_url, 'https://globalenergymonitor.org/projects/europe-gas-tracker/'), 1, 1, s.origin_row, 0
+    FROM core_gem__stakes s LEFT JOIN core_gem__assets a USING (asset_id)
+    UNION ALL
+    SELECT holder, origin_file, origin_row, 'census terminal ' || terminal, coalesce(left(unlocode, 2), ''),
+           source_url, 2, 2, origin_row, 0
+    FROM core_census__stakes
+    UNION ALL
+    SELECT holder, origin_file, origin_row, 'census holder ' || holder, '', source_url, 3, 3, origin_row, 0
+    FROM core_census__holders
+    UNION ALL
+    SELECT parent, origin_file, origin_row, 'parent of census holder ' || holder, '', source_url, 4, 3, origin_row, 1
+    FROM core_census__holders WHERE parent <> ''
+    ORDER BY part, r, sub"""
+#: (source id, column) of each kind of :data:`MENTIONS_SQL`
+_KINDS = (("submarine-cables", "owner"), ("gem-europe-gas", "entity_name"), ("census", "holder"),
+          ("census", "holder"), ("census", "parent"))
+
+
 def mentions(con: duckdb.DuckDBPyConnection) -> tuple[list[match.Mention], dict[tuple[str, int], str]]:
-    """Every owner name of the layer sources, and the source URL of each (file, row)."""
-    out, urls = [], {}
-    for cid, name, file, row in con.execute(
-            "SELECT cable_id, owner_name, origin_file, origin_row FROM core_cables__owner_mentions "
-            "ORDER BY origin_row, part").fetchall():
-        out.append(match.Mention(name, "submarine-cables", file, int(row), "owner", f"cable {cid}"))
-        urls[(file, int(row))] = f"https://www.submarinecablemap.com/submarine-cable/{cid}"
-    for gid, level, name, file, row, url, cc in con.execute(
-            "SELECT s.gem_asset_id, s.level, s.entity_name, s.origin_file, s.origin_row, s.detail_url, a.country_code "
-            "FROM core_gem__stakes s LEFT JOIN core_gem__assets a USING (asset_id) "
-            "ORDER BY s.origin_row").fetchall():
-        out.append(match.Mention(name, "gem-europe-gas", file, int(row), "entity_name", f"{gid} {level}",
-                                 asset_country=cc or ""))
-        urls[(file, int(row))] = url or "https://globalenergymonitor.org/projects/europe-gas-tracker/"
-    for name, file, row, url, cc, term in con.execute(
-            "SELECT holder, origin_file, origin_row, source_url, left(unlocode, 2), terminal FROM core_census__stakes "
-            "ORDER BY origin_row").fetchall():
-        out.append(match.Mention(name, "census", file, int(row), "holder", f"census terminal {term}",
-                                 asset_country=cc or ""))
-        urls[(file, int(row))] = url
-    for name, parent, file, row, url in con.execute(
-            "SELECT holder, parent, origin_file, origin_row, source_url FROM core_census__holders "
-            "ORDER BY origin_row").fetchall():
-        out.append(match.Mention(name, "census", file, int(row), "holder", f"census holder {name}"))
-        if parent:
-            out.append(match.Mention(parent, "census", file, int(row), "parent", f"parent of census holder {name}"))
-        urls[(file, int(row))] = url
-    return out, urls
+    """Every owner name of the layer sources, and the source URL of each (file, row).
+
+    One query, fetched column by column; the mentions are made from the columns (no row tuples).
+    """
+    cols = con.execute(f"SELECT * EXCLUDE (part, r, sub) FROM ({MENTIONS_SQL})").fetchnumpy()
+    kinds = cols["kind"]
+    names, files, rows, contexts, countries, urls = (
+        cols[c].tolist() for c in ("name", "file", "row", "context", "asset_country", "url"))
+    sources, columns = (np.array(k, dtype=object)[kinds].tolist() for k in zip(*_KINDS))
+    blank = repeat("")
+    out = list(map(_MENTION, zip(names, sources, files, rows, columns, contexts, blank, blank, countries)))
+    return out, dict(zip(zip(files, rows), urls))
 
 
 def known_entities(known: list[dict], added: list[dict], owners: list[dict] = ()) -> list[match.KnownEntity]:
