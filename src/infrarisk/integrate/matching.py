@@ -353,12 +353,12 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> 
     registry = registry_records(con)
     registry_ids = frozenset(r.entity_id for r in registry)
     omap = register.owner_map(con)
-    owners = register.owner_entity_rows(con, omap)
+    owners = register.owner_entity_rows(omap)
     known_ids = {r["entity_id"] for r in known} | {r["entity_id"] for r in owners}
     added, aliases = matching_tables(con, log, known_ids, registry_ids)
     for r in added:
         r["source_id"] = None
-    register.enrich(added, con, omap)
+    register.enrich(added, omap)
     entity_ids = known_ids | {r["entity_id"] for r in added}
     decisions = register.decisions(con, log, omap, entity_ids, registry_ids)
     links = register.owner_links(con, log, omap, entity_ids, settings.thresholds.majority)
