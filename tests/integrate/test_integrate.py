@@ -237,8 +237,8 @@ def test_conflicts_equal_the_pandas_reference(monkeypatch):
     parents = [r("E4", "controlling_parent", "P1", "curated"), r("E4", "controlling_parent", "P2", "curated"),
                r("E5", "controlling_parent", "P1", "curated"), r("E5", "controlling_parent", "P2", "owners"),
                r("E0", "controlling_parent", "P9", "owners"), r("E0", "controlling_parent", "P1", "curated")]
-    monkeypatch.setattr(conflicts, "seat_readings", lambda con, result, p: [dict(x) for x in seats])
-    monkeypatch.setattr(conflicts, "parent_readings", lambda con: [dict(x) for x in parents])
+    monkeypatch.setattr(conflicts, "seat_readings", lambda con, result, p: [tuple(x.values()) for x in seats])
+    monkeypatch.setattr(conflicts, "parent_readings", lambda con: [tuple(x.values()) for x in parents])
     con = db.connect(None)
     conflicts.write(con, None, [])
     got = con.execute("SELECT * FROM core_match__conflicts").fetchall()
