@@ -32,24 +32,30 @@ def _decision_groups(mentions: list[Mention], decisions: list[Decision]) -> list
 
     A decision with an asset country applies to the mentions of its dataset on assets in that
     country; one without, to the other mentions of its dataset. Each spelling is trimmed and keyed
-    once; the mentions of a spelling no decision names go straight to their name's group.
+    once; the mentions of a spelling no decision names go straight to their name's group, the
+    others to the group of their (dataset, asset country), looked up once per spelling.
     """
     dec = {(alias_key(d.name), d.dataset, d.asset_country): d for d in decisions}
     decided = {k for k, _, _ in dec}  # the alias keys some decision names
     grouped: dict[tuple[str, int], tuple[Decision | None, list[Mention]]] = {}
-    cleaned: dict[str, tuple[str, str, list | None]] = {}  # spelling -> name, key, its group when no decision names it
+    # spelling -> (name, key, its group when no decision names it, else its groups by (dataset, asset country))
+    cleaned: dict[str, tuple[str, str, list | None, dict]] = {}
     for m in mentions:
         c = cleaned.get(m.name)
         if c is None:
             name = " ".join(m.name.split())
             k = alias_key(name)
-            c = cleaned[m.name] = (name, k, None if k in decided else grouped.setdefault((name, 0), (None, []))[1])
+            c = cleaned[m.name] = (name, k, None if k in decided else grouped.setdefault((name, 0), (None, []))[1], {})
         if c[2] is not None:
             c[2].append(m)
             continue
-        name, k, _ = c
-        d = dec.get((k, m.source_id, m.asset_country or "")) or dec.get((k, m.source_id, ""))
-        grouped.setdefault((name, d.row if d else 0), (d, []))[1].append(m)
+        scope = (m.source_id, m.asset_country)
+        group = c[3].get(scope)
+        if group is None:
+            name, k = c[0], c[1]
+            d = dec.get((k, m.source_id, m.asset_country or "")) or dec.get((k, m.source_id, ""))
+            group = c[3][scope] = grouped.setdefault((name, d.row if d else 0), (d, []))[1]
+        group.append(m)
     return [(name, d, ms) for (name, _), (d, ms) in sorted(grouped.items())]
 
 
