@@ -29,8 +29,9 @@ parent links (a loop inside the register is already rejected by its loader).
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 
-from .. import match
+from .. import db, match
 from ..problems import ERROR, ProblemLog
 from ..sources.owners.load import control_loops
 
@@ -57,39 +58,59 @@ def _reject(log: ProblemLog, f: str, rejected: list[tuple]) -> None:
         log.count(f, st.rows_in, st.rows_loaded - len(rejected))
 
 
-#: each register owner -> the entity it is (module docstring), in owner id order
-MAP_SQL = """
-    SELECT o.owner_id,
-           CASE WHEN c.entity_id IS NOT NULL THEN o.owner_id WHEN b.entity_id IS NOT NULL THEN b.entity_id
-                ELSE o.owner_id END AS entity_id,
-           CASE WHEN c.entity_id IS NOT NULL THEN 'curated id' WHEN b.entity_id IS NOT NULL THEN 'curated LEI'
-                WHEN o.owner_id IN (SELECT entity_id FROM core_matching__entities) THEN 'matching id'
-                WHEN o.owner_id IN (SELECT r.entity_id FROM core_registry__entities r
-                                    ANTI JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id)
-                    THEN 'registry record'
-                ELSE 'register' END AS matched_by
-    FROM core_owners__owners o
-    LEFT JOIN (SELECT DISTINCT entity_id FROM core_curated__entities) c ON c.entity_id = o.owner_id
-    LEFT JOIN (SELECT lei, min(entity_id) AS entity_id FROM core_curated__entities WHERE lei <> '' GROUP BY lei) b
-           ON b.lei = o.lei
-    ORDER BY o.owner_id"""
-#: every register owner with the entity it is and the GLEIF legal name and country of its LEI
-OWNERS_SQL = """
-    SELECT o.*, m.entity_id, m.matched_by, g.legal_name AS gleif_legal_name, g.country_code AS gleif_country_code
-    FROM core_owners__owners o JOIN core_match__owner_map m USING (owner_id)
-    LEFT JOIN core_gleifnames__legal_names g ON g.lei = o.lei AND o.lei <> ''
-    ORDER BY o.owner_id"""
+#: what the owner map looks up, one row per fact: (0, curated entity id, its LEI), (1, matching entity id),
+#: (2, registry entity id that is no curated entity), (3, LEI, its GLEIF legal name, country)
+LOOKUP_SQL = """
+    SELECT 0 AS kind, entity_id, lei, NULL AS country FROM core_curated__entities
+    UNION ALL
+    SELECT 1, entity_id, NULL, NULL FROM core_matching__entities
+    UNION ALL
+    SELECT 2, r.entity_id, NULL, NULL FROM core_registry__entities r
+    ANTI JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id
+    UNION ALL
+    SELECT 3, lei, legal_name, country_code FROM core_gleifnames__legal_names"""
 
 
 def owner_map(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Each register owner -> the entity it is (module docstring), written to ``core_match__owner_map``.
 
-    Returns every owner's row of ``core_owners__owners`` with ``entity_id``, ``matched_by`` and the
-    GLEIF legal name and country of its LEI (``gleif_legal_name``, ``gleif_country_code``), by owner id.
-    A curated entity's LEI stands for the first curated entity (by id) that has it.
+    Returns every owner's row of ``core_owners__owners`` (by owner id) with ``entity_id``,
+    ``matched_by`` and the GLEIF legal name and country of its LEI (``gleif_legal_name``,
+    ``gleif_country_code``). A curated entity's LEI stands for the first curated entity (by id) that has it.
     """
-    con.execute(f"CREATE OR REPLACE TABLE core_match__owner_map AS {MAP_SQL}")
-    return _records(con, OWNERS_SQL)
+    curated, matching, registry, gleif = {}, set(), set(), {}
+    for kind, key, value, country in con.execute(LOOKUP_SQL).fetchall():
+        if kind == 0:
+            curated[key] = value
+        elif kind == 1:
+            matching.add(key)
+        elif kind == 2:
+            registry.add(key)
+        else:
+            gleif[key] = (value, country)
+    by_lei = {}
+    for eid, lei in sorted(curated.items()):
+        if lei:
+            by_lei.setdefault(str(lei), eid)
+    out = _records(con, "SELECT * FROM core_owners__owners ORDER BY owner_id")
+    for o in out:
+        oid, lei = o["owner_id"], o["lei"]
+        if oid in curated:
+            eid, how = oid, "curated id"
+        elif lei and lei in by_lei:
+            eid, how = by_lei[lei], "curated LEI"
+        elif oid in matching:
+            eid, how = oid, "matching id"
+        elif oid in registry:
+            eid, how = oid, "registry record"
+        else:
+            eid, how = oid, "register"
+        o["entity_id"], o["matched_by"] = eid, how
+        o["gleif_legal_name"], o["gleif_country_code"] = (gleif.get(lei) if lei else None) or (None, None)
+    cols = ("owner_id", "entity_id", "matched_by")
+    db.write_columns(con, "core_match__owner_map", {c: [o[c] for o in out] for c in cols},
+                     dict.fromkeys(cols, pa.string()))
+    return out
 
 
 def owner_entity_rows(omap: list[dict]) -> list[dict]:
