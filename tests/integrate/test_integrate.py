@@ -277,3 +277,43 @@ def test_the_tables_sort_in_arrow_as_the_stable_python_sort_with_nulls_last():
     for at in ([0, 1, 2], [2], [1, 0], [0]):
         order = _key_order(arrays, [f"k{i}" for i in at]).to_pylist()
         assert [rows[i] for i in order] == sorted(rows, key=nulls_last(at))
+
+
+def test_owner_links_written_as_the_frame_path_wrote_them():
+    """core_match__owner_links from columns equals the table the frame path made (kept here as the
+    reference): values, NULLs (NaN too), the sort by link id and, where dates are given, the types."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from infrarisk import db
+    from infrarisk.integrate import matching, register
+
+    def link(key, share, as_of, source, note, row):
+        return {"link_id": f"owners:{key}", "child_entity_id": "c", "parent_entity_id": "p", "share_fraction": share,
+                "share_min_fraction": None, "share_max_fraction": 0.5, "is_control": share is not None,
+                "status": "current", "as_of_date": as_of, "as_of_precision": "day" if as_of else None,
+                "source_url": "u", "source_date": source, "note": note, "origin_file": register.LINKS_FILE,
+                "origin_row": row}
+    links = [link("b", 0.25, dt.datetime(2024, 5, 1), dt.date(2024, 6, 1), "n", 2),
+             link("a", None, None, dt.date(2023, 1, 31), None, 1), link("c", float("nan"), None, None, "x", 3)]
+
+    def frame(links):  # the frame path as it was
+        df = pd.DataFrame(links, columns=register.LINK_COLS)
+        df = df.astype({"share_fraction": "float64", "share_min_fraction": "float64", "share_max_fraction": "float64",
+                        "is_control": "bool", "origin_row": "int64"})
+        for c in ("as_of_date", "source_date"):
+            df[c] = pd.to_datetime(df[c])
+        return df.astype({c: "string" for c in register.LINK_COLS if df[c].dtype == object})
+    con = db.connect(None)
+    matching._write_owner_links(con, links)
+    db.write_frame(con, "core_x__reference", frame(links), order_by=["link_id"])
+    got, want = (con.execute(f"SELECT * FROM {t}").fetchall() for t in ("core_match__owner_links", "core_x__reference"))
+    assert got == want and [r[0] for r in got] == ["owners:a", "owners:b", "owners:c"]
+    types = [con.execute(f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{t}' "
+                         "ORDER BY ordinal_position").fetchall() for t in ("core_match__owner_links", "core_x__reference")]
+    assert types[0] == types[1]
+    matching._write_owner_links(con, [])  # no links: the typed, empty table
+    assert con.execute("SELECT count(*) FROM core_match__owner_links").fetchone()[0] == 0
+    assert dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                            "WHERE table_name = 'core_match__owner_links'").fetchall())["as_of_date"] == "TIMESTAMP"

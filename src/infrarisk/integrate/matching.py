@@ -292,14 +292,6 @@ def gem_hq_entity_rows(result: match.MatchResult) -> list[dict]:
     return rows
 
 
-def _typed(df: pd.DataFrame, ints: tuple[str, ...], other: dict[str, str]) -> pd.DataFrame:
-    """Fixed types, text for the rest when there are no rows (so empty tables keep their types)."""
-    df = df.astype({**{c: "int64" for c in ints}, **other})
-    if df.empty:
-        df = df.astype({c: "string" for c in df.columns if c not in ints and c not in other})
-    return df
-
-
 def write_tables(con: duckdb.DuckDBPyConnection, result: match.MatchResult, entities: list[dict]) -> None:
     """Write ``core_match__names``, ``core_match__mentions`` and ``core_match__entities``, each sorted
     stably by its key (:func:`_key_order`): ties keep their order, as they always did.
@@ -362,7 +354,7 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> 
     entity_ids = known_ids | {r["entity_id"] for r in added}
     decisions = register.decisions(con, log, omap, entity_ids, registry_ids)
     links = register.owner_links(con, log, omap, entity_ids, settings.thresholds.majority)
-    db.write_frame(con, "core_match__owner_links", _owner_links_frame(links), order_by=["link_id"])
+    _write_owner_links(con, links)
     parents = register.gem_parents(con)
     ms, urls = mentions(con)
     result = match.match(ms, known_entities(known, added, owners), aliases, settings.match_fuzzy_threshold, registry,
@@ -374,13 +366,24 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> 
     return result
 
 
-def _owner_links_frame(links: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(links, columns=register.LINK_COLS)
-    df = df.astype({"share_fraction": "float64", "share_min_fraction": "float64", "share_max_fraction": "float64",
-                    "is_control": "bool", "origin_row": "int64"})
-    for c in ("as_of_date", "source_date"):
-        df[c] = pd.to_datetime(df[c])
-    return df.astype({c: "string" for c in register.LINK_COLS if df[c].dtype == object})
+#: the columns of core_match__owner_links that are not text (the dates: the units the owner register's
+#: dates and times were written in through a frame before, as read by core_ownership__links.sql)
+_LINK_TYPES = {"share_fraction": pa.float64(), "share_min_fraction": pa.float64(), "share_max_fraction": pa.float64(),
+               "is_control": pa.bool_(), "as_of_date": pa.timestamp("us"), "source_date": pa.timestamp("s"),
+               "origin_row": pa.int64()}
+
+
+def _write_owner_links(con: duckdb.DuckDBPyConnection, links: list[dict]) -> None:
+    """Write ``core_match__owner_links`` (sorted by link id) from the register's links, column by column.
+
+    A date or time column holds dates or times (or nothing); either is converted to the column's type.
+    """
+    types = {c: _LINK_TYPES.get(c, pa.string()) for c in register.LINK_COLS}
+    columns = {}
+    for c, t in types.items():
+        values = [r[c] for r in links]
+        columns[c] = pa.array(values).cast(t) if pa.types.is_timestamp(t) else pa.array(values, t, from_pandas=True)
+    db.write_columns(con, "core_match__owner_links", columns, types, order_by=["link_id"])
 
 
 def _log_overrides(result: match.MatchResult, log: ProblemLog) -> None:
