@@ -106,37 +106,3 @@ def test_a_failure_beside_matching_is_raised_by_the_stage(tmp_path, monkeypatch)
     with pytest.raises(RuntimeError, match="census map broke"):
         integrate.run(con, settings, log)
     assert "core_ownership__links" not in db.tables(con)
-
-
-def test_matching_runs_with_the_collector_paused_and_restores_it(monkeypatch):
-    """The garbage collector is off while matching runs and as it was after, also when matching fails."""
-    import gc
-
-    import pytest
-
-    from infrarisk.integrate import matching
-
-    seen = []
-
-    def run(con, settings, log):
-        seen.append(gc.isenabled())
-        if len(seen) == 3:
-            raise RuntimeError("matching failed")
-        return "result"
-    monkeypatch.setattr(matching, "run", run)
-    monkeypatch.setattr(db, "run_sql", lambda c, name, params=None: name)
-    con = connect(None)
-    con.execute("CREATE TABLE core_registry__entities (entity_id VARCHAR)")
-    was = gc.isenabled()
-    try:
-        gc.enable()
-        assert integrate._match(con, None, ProblemLog()) == "result" and gc.isenabled()
-        gc.disable()
-        assert integrate._match(con, None, ProblemLog()) == "result" and not gc.isenabled()
-        gc.enable()
-        with pytest.raises(RuntimeError, match="matching failed"):
-            integrate._match(con, None, ProblemLog())
-        assert gc.isenabled()
-    finally:
-        gc.enable() if was else gc.disable()
-    assert seen == [False, False, False]

@@ -33,7 +33,6 @@ for ``infrarisk match-report`` (:mod:`.coverage`).
 
 from __future__ import annotations
 
-import gc
 import sys
 import threading
 
@@ -75,25 +74,13 @@ def prepare(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog)
 
 
 def _match(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> match.MatchResult:
-    """Steps 2-3: the registry entity map, entity matching.
-
-    The cyclic garbage collector is paused meanwhile (and restored as it was): matching makes
-    some 30,000 objects that live until its tables are written, and each collection pass went over
-    them again, and over the whole heap once (about a sixth of matching's processor time); they
-    leave next to nothing to free, and the collector's next pass after it takes them once.
-    """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        try:  # the registry loader makes it resolve (attached file, or an empty TEMP table)
-            con.execute("SELECT 1 FROM core_registry__entities LIMIT 0")
-        except duckdb.CatalogException:
-            registry.union(con)  # no registry loader ran (a partial load): the empty, typed union
-        db.run_sql(con, "integrate/core_registry__entity_map")
-        return matching.run(con, settings, log)
-    finally:
-        if paused:
-            gc.enable()
+    """Steps 2-3: the registry entity map, entity matching."""
+    try:  # the registry loader makes it resolve (attached file, or an empty TEMP table)
+        con.execute("SELECT 1 FROM core_registry__entities LIMIT 0")
+    except duckdb.CatalogException:
+        registry.union(con)  # no registry loader ran (a partial load): the empty, typed union
+    db.run_sql(con, "integrate/core_registry__entity_map")
+    return matching.run(con, settings, log)
 
 
 def asset_tables(con: duckdb.DuckDBPyConnection) -> None:
