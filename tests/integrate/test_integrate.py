@@ -311,7 +311,8 @@ def test_owner_links_written_as_the_frame_path_wrote_them():
     got, want = (con.execute(f"SELECT * FROM {t}").fetchall() for t in ("core_match__owner_links", "core_x__reference"))
     assert got == want and [r[0] for r in got] == ["owners:a", "owners:b", "owners:c"]
     types = [con.execute(f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{t}' "
-                         "ORDER BY ordinal_position").fetchall() for t in ("core_match__owner_links", "core_x__reference")]
+                         "ORDER BY ordinal_position").fetchall()
+             for t in ("core_match__owner_links", "core_x__reference")]
     assert types[0] == types[1]
     matching._write_owner_links(con, [])  # no links: the typed, empty table
     assert con.execute("SELECT count(*) FROM core_match__owner_links").fetchone()[0] == 0

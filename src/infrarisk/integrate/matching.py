@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from functools import partial
 from itertools import chain, repeat
+from operator import itemgetter
 
 import duckdb
 import numpy as np
@@ -75,6 +76,8 @@ KNOWN_SQL = """
     ORDER BY entity_id"""
 
 
+#: the source id of a Mention
+_SOURCE_ID = itemgetter(match.Mention._fields.index("source_id"))
 #: a Mention of a tuple of its fields (the named tuple's own constructor takes them one by one)
 _MENTION = partial(tuple.__new__, match.Mention)
 
@@ -297,11 +300,10 @@ def write_tables(con: duckdb.DuckDBPyConnection, result: match.MatchResult, enti
     stably by its key (:func:`_key_order`): ties keep their order, as they always did.
 
     The tables are made column by column, the mentions' columns straight from the mention tuples."""
-    names = []
-    for n in result.names:
-        names.append((n.name, n.key, n.method, n.is_matched, n.entity_id, n.entity_name, n.score,
-                      "; ".join(f"{e} {s:g}" for e, s in n.candidates) or None, n.detail or None, len(n.mentions),
-                      ", ".join(sorted({m.source_id for m in n.mentions})), n.scope or None))
+    names = [(n.name, n.key, n.method, n.method in match.MATCHED, n.entity_id, n.entity_name, n.score,
+              ("; ".join([f"{e} {s:g}" for e, s in n.candidates]) or None) if n.candidates else None, n.detail or None,
+              len(n.mentions), ", ".join(sorted(set(map(_SOURCE_ID, n.mentions)))), n.scope or None)
+             for n in result.names]
     found = [m for n in result.names for m in n.mentions]
     counts = [len(n.mentions) for n in result.names]
     name, source_id, file, row, column, context, _, _, country = zip(*found) if found else [()] * 9
@@ -319,7 +321,8 @@ def write_tables(con: duckdb.DuckDBPyConnection, result: match.MatchResult, enti
             ("core_match__entities", ents, ENTITY_COLS, ["entity_id"])):
         arrays = {c: pa.array(columns.get(c, ()), _TYPES.get(c, pa.string()), from_pandas=True) for c in cols}
         order = _key_order(arrays, keys)
-        db.write_columns(con, table, {c: a.take(order) for c, a in arrays.items()}, {c: a.type for c, a in arrays.items()})
+        db.write_columns(con, table, {c: a.take(order) for c, a in arrays.items()},
+                         {c: a.type for c, a in arrays.items()})
 
 
 def _key_order(arrays: dict[str, pa.Array], keys: list[str]) -> pa.Array:
