@@ -368,3 +368,29 @@ def test_blank_identifiers_match_nothing_and_padded_ones_match():
     assert by["Totally Different"].method == "new"
     assert (by["Other Name"].method, by["Other Name"].entity_id) == ("id", "a")
     assert by["Other Name"].detail == "LEI 529900T8BM49AURSDO55"
+
+
+@pytest.mark.parametrize("threshold", [50.0, 85.0, 92.0, 100.0])
+def test_fuzzy_matches_scored_by_length_are_those_of_extract(threshold):
+    """Keys of one length scored against the choices of a length that can reach the threshold give
+    what extract gives over every choice; strings not plainly spaced are scored against all."""
+    import random
+
+    from rapidfuzz import fuzz, process
+
+    from infrarisk.match.rules import fuzzy_matches
+    rng = random.Random(int(threshold) + 5)
+    words = ["".join(rng.choice("abcdefgh") for _ in range(rng.randint(1, 12))) for _ in range(80)]
+
+    def name():
+        return " ".join(rng.sample(words, rng.randint(1, 4)))
+    choices = sorted({name() for _ in range(400)})
+    keys = sorted({name() for _ in range(80)} | {c[:-1] + "x" for c in choices[:40]} | set(choices[40:60]))
+    for ks, cs in ((keys, choices), ([*keys[:20], "  odd  spacing ", "é accent"], [*choices, "odd spacing", "e accent"])):
+        got = fuzzy_matches(ks, cs, threshold, cells=5 * len(cs))
+        assert list(got) == list(ks)
+        for k in ks:
+            want = [(c, s) for c, s, _ in process.extract(k, cs, scorer=fuzz.token_sort_ratio,
+                                                           score_cutoff=threshold, limit=10)]
+            assert got[k] == want
+    assert any(got.values())

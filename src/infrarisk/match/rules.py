@@ -226,7 +226,12 @@ def fuzzy_matches(keys: list[str], choices: list[str], threshold: float, cells: 
     """Per key its ``limit`` best choices scoring at least ``threshold`` (rapidfuzz
     ``token_sort_ratio``), best first, ties by position in ``choices``: what
     ``process.extract(key, choices, limit=limit, score_cutoff=threshold)`` returns, for all keys in
-    one score matrix (at most ``cells`` scores at once).
+    score matrices of at most ``cells`` scores.
+
+    When every string is words joined by single spaces (normalised names are), the keys of one
+    length are scored only against the choices whose length lets them reach ``threshold``:
+    ``token_sort_ratio`` is 100 * (1 - d / (m + n)) for strings of lengths m and n whose edit
+    distance d (insertions and deletions) is at least ``|m - n|``. The others score below it.
 
     Examples
     --------
@@ -234,6 +239,23 @@ def fuzzy_matches(keys: list[str], choices: list[str], threshold: float, cells: 
     {'antin infrastucture partners': [('antin infrastructure partners', 98.24561403508771)]}
     """
     out: dict[str, list[tuple[str, float]]] = {}
+    if all(x.isascii() and x == " ".join(x.split()) for x in chain(keys, choices)):
+        lengths = np.array([len(c) for c in choices])
+        by_length: dict[int, list[str]] = {}
+        for k in keys:
+            by_length.setdefault(len(k), []).append(k)
+        for n, group in by_length.items():
+            # the bound, with half a point to spare for the scores' rounding
+            cols = np.flatnonzero(100.0 * (n + lengths - np.abs(n - lengths)) >= (threshold - 0.5) * (n + lengths))
+            _scores(group, [choices[c] for c in cols.tolist()], threshold, cells, limit, out)
+        return {k: out[k] for k in keys}
+    _scores(keys, choices, threshold, cells, limit, out)
+    return out
+
+
+def _scores(keys: list[str], choices: list[str], threshold: float, cells: int, limit: int,
+            out: dict[str, list[tuple[str, float]]]) -> None:
+    """:func:`fuzzy_matches` of ``keys`` against ``choices`` into ``out``."""
     step = max(1, cells // max(len(choices), 1))
     for start in range(0, len(keys), step):
         chunk = keys[start:start + step]
@@ -242,7 +264,6 @@ def fuzzy_matches(keys: list[str], choices: list[str], threshold: float, cells: 
             hit = np.flatnonzero(row >= threshold)
             hit = hit[np.lexsort((hit, -row[hit]))][:limit]
             out[key] = [(choices[c], float(row[c])) for c in hit.tolist()]
-    return out
 
 
 def _finish(nm: NameMatch, key: str, gem_keys: dict[str, list[GemParent]], by_id: dict[str, KnownEntity],
