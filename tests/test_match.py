@@ -315,3 +315,82 @@ def test_fuzzy_matches_are_those_of_extract_one_key_at_a_time(threshold):
         assert got[k] == want
     # the cut at ten and ties are exercised where many choices pass; at 92 some keys still match
     assert any(len(v) == 10 for v in got.values()) if threshold < 90 else any(got.values())
+
+
+def _reference_decision_groups(mentions, decisions):
+    """The grouping as it was before spellings no decision names went straight to their group."""
+    from infrarisk.match import alias_key
+
+    dec = {(alias_key(d.name), d.dataset, d.asset_country): d for d in decisions}
+    grouped = {}
+    for mm in mentions:
+        name = " ".join(mm.name.split())
+        k = alias_key(name)
+        d = dec.get((k, mm.source_id, mm.asset_country or "")) or dec.get((k, mm.source_id, ""))
+        grouped.setdefault((name, d.row if d else 0), (d, []))[1].append(mm)
+    return [(name, d, ms) for (name, _), (d, ms) in sorted(grouped.items())]
+
+
+def test_mentions_group_by_name_and_decision_as_the_reference_groups_them():
+    """Spellings that trim to one name share a group in mention order, decided or not; a decision
+    reaches its dataset (and asset country) only; ties of file, row and column keep that order."""
+    import random
+
+    from infrarisk.match.rules import _decision_groups
+
+    rnd = random.Random(11)
+    spellings = ["Acme", " Acme", "Acme  ", "ACME", "Beta SA", "Beta  SA", "Gamma", "gamma "]
+    ds = [Decision("acme", "gem", "e1", "r", "", 1), Decision("Acme", "gem", "e2", "r", "MD", 2),
+          Decision("BETA SA", "cables", "e3", "r", "", 3)]
+    ms = [Mention(rnd.choice(spellings), rnd.choice(["gem", "cables"]), "f.csv", rnd.randint(1, 4),
+                  rnd.choice(["owner", "parent"]), f"c{i}", asset_country=rnd.choice(["", "MD", "RO"]))
+          for i in range(400)]
+    assert _decision_groups(ms, ds) == _reference_decision_groups(ms, ds)
+    assert _decision_groups(ms, []) == _reference_decision_groups(ms, [])
+    r = match(ms, [KnownEntity("e1", "Acme One"), KnownEntity("e2", "Acme Two"), KnownEntity("e3", "Beta")], [],
+              decisions=ds)
+    for n in r.names:  # each name's mentions in file, row, column order, ties as listed
+        assert n.mentions == sorted(n.mentions, key=lambda x: (x.file, x.row, x.column))
+        assert [x.context for x in n.mentions] == [x.context for x in sorted(
+            [x for x in ms if " ".join(x.name.split()) == n.name and x in n.mentions],
+            key=lambda x: (x.file, x.row, x.column))]
+    first = {e.entity_id: e.first for e in r.new_entities}
+    for e in r.new_entities:  # the first mention: the first of the sorted mentions of its names
+        assert first[e.entity_id] == sorted((x for n in r.names if n.entity_id == e.entity_id for x in n.mentions),
+                                            key=lambda x: (x.file, x.row, x.column))[0]
+
+
+def test_blank_identifiers_match_nothing_and_padded_ones_match():
+    known = [KnownEntity("a", "Alpha Energy", lei="529900T8BM49AURSDO55")]
+    r = match([m("Totally Different", 1, lei="  "), m("Totally Different", 2, lei=""),
+               m("Other Name", 3, lei=" 529900t8bm49aursdo55 ")], known, [])
+    by = {n.name: n for n in r.names}
+    assert by["Totally Different"].method == "new"
+    assert (by["Other Name"].method, by["Other Name"].entity_id) == ("id", "a")
+    assert by["Other Name"].detail == "LEI 529900T8BM49AURSDO55"
+
+
+@pytest.mark.parametrize("threshold", [50.0, 85.0, 92.0, 100.0])
+def test_fuzzy_matches_scored_by_length_are_those_of_extract(threshold):
+    """Keys of one length scored against the choices of a length that can reach the threshold give
+    what extract gives over every choice; strings not plainly spaced are scored against all."""
+    import random
+
+    from rapidfuzz import fuzz, process
+
+    from infrarisk.match.rules import fuzzy_matches
+    rng = random.Random(int(threshold) + 5)
+    words = ["".join(rng.choice("abcdefgh") for _ in range(rng.randint(1, 12))) for _ in range(80)]
+
+    def name():
+        return " ".join(rng.sample(words, rng.randint(1, 4)))
+    choices = sorted({name() for _ in range(400)})
+    keys = sorted({name() for _ in range(80)} | {c[:-1] + "x" for c in choices[:40]} | set(choices[40:60]))
+    for ks, cs in ((keys, choices), ([*keys[:20], "  odd  spacing ", "é accent"], [*choices, "odd spacing", "e accent"])):
+        got = fuzzy_matches(ks, cs, threshold, cells=5 * len(cs))
+        assert list(got) == list(ks)
+        for k in ks:
+            want = [(c, s) for c, s, _ in process.extract(k, cs, scorer=fuzz.token_sort_ratio,
+                                                           score_cutoff=threshold, limit=10)]
+            assert got[k] == want
+    assert any(got.values())

@@ -237,8 +237,8 @@ def test_conflicts_equal_the_pandas_reference(monkeypatch):
     parents = [r("E4", "controlling_parent", "P1", "curated"), r("E4", "controlling_parent", "P2", "curated"),
                r("E5", "controlling_parent", "P1", "curated"), r("E5", "controlling_parent", "P2", "owners"),
                r("E0", "controlling_parent", "P9", "owners"), r("E0", "controlling_parent", "P1", "curated")]
-    monkeypatch.setattr(conflicts, "seat_readings", lambda con, result, p: [dict(x) for x in seats])
-    monkeypatch.setattr(conflicts, "parent_readings", lambda con: [dict(x) for x in parents])
+    monkeypatch.setattr(conflicts, "seat_readings", lambda con, result, p: [tuple(x.values()) for x in seats])
+    monkeypatch.setattr(conflicts, "parent_readings", lambda con: [tuple(x.values()) for x in parents])
     con = db.connect(None)
     conflicts.write(con, None, [])
     got = con.execute("SELECT * FROM core_match__conflicts").fetchall()
@@ -251,13 +251,70 @@ def test_conflicts_equal_the_pandas_reference(monkeypatch):
     assert {t[0] for t in got} == {"E0", "E1", "E5"}
 
 
-def test_the_tables_sort_by_their_key_values_as_the_nulls_last_key_sorts_them():
+def test_the_tables_sort_in_arrow_as_the_stable_python_sort_with_nulls_last():
+    """The Arrow order of write_tables equals Python's stable sort by the key with NULLs after every
+    value (the key the tables were sorted by before; kept here as the reference), also for text
+    outside ASCII and ties."""
     import random
-    from operator import itemgetter
 
-    from infrarisk.integrate.matching import _nulls_last
+    import pyarrow as pa
+
+    from infrarisk.integrate.matching import _key_order
+
+    def nulls_last(at):
+        def key(r):
+            out = []
+            for i in at:
+                out += (True, "") if r[i] is None else (False, r[i])
+            return tuple(out)
+        return key
 
     rnd = random.Random(7)
-    rows = [(rnd.choice("abc"), rnd.randint(1, 5), rnd.choice(["x", "y"]), i) for i in range(300)]
-    for at in ([0, 1, 2], [2], [1, 0]):
-        assert sorted(rows, key=itemgetter(*at)) == sorted(rows, key=_nulls_last(at))
+    words = ["a", "b", "B", "é", "z", "Ω", "中", "😀", "", "a b", None]
+    rows = [(rnd.choice(words), rnd.choice([1, 2, 5, 10**12, None]), rnd.choice(words), i) for i in range(500)]
+    arrays = {"k0": pa.array([r[0] for r in rows]), "k1": pa.array([r[1] for r in rows], pa.int64()),
+              "k2": pa.array([r[2] for r in rows])}
+    for at in ([0, 1, 2], [2], [1, 0], [0]):
+        order = _key_order(arrays, [f"k{i}" for i in at]).to_pylist()
+        assert [rows[i] for i in order] == sorted(rows, key=nulls_last(at))
+
+
+def test_owner_links_written_as_the_frame_path_wrote_them():
+    """core_match__owner_links from columns equals the table the frame path made (kept here as the
+    reference): values, NULLs (NaN too), the sort by link id and, where dates are given, the types."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from infrarisk import db
+    from infrarisk.integrate import matching, register
+
+    def link(key, share, as_of, source, note, row):
+        return {"link_id": f"owners:{key}", "child_entity_id": "c", "parent_entity_id": "p", "share_fraction": share,
+                "share_min_fraction": None, "share_max_fraction": 0.5, "is_control": share is not None,
+                "status": "current", "as_of_date": as_of, "as_of_precision": "day" if as_of else None,
+                "source_url": "u", "source_date": source, "note": note, "origin_file": register.LINKS_FILE,
+                "origin_row": row}
+    links = [link("b", 0.25, dt.datetime(2024, 5, 1), dt.date(2024, 6, 1), "n", 2),
+             link("a", None, None, dt.date(2023, 1, 31), None, 1), link("c", float("nan"), None, None, "x", 3)]
+
+    def frame(links):  # the frame path as it was
+        df = pd.DataFrame(links, columns=register.LINK_COLS)
+        df = df.astype({"share_fraction": "float64", "share_min_fraction": "float64", "share_max_fraction": "float64",
+                        "is_control": "bool", "origin_row": "int64"})
+        for c in ("as_of_date", "source_date"):
+            df[c] = pd.to_datetime(df[c])
+        return df.astype({c: "string" for c in register.LINK_COLS if df[c].dtype == object})
+    con = db.connect(None)
+    matching._write_owner_links(con, links)
+    db.write_frame(con, "core_x__reference", frame(links), order_by=["link_id"])
+    got, want = (con.execute(f"SELECT * FROM {t}").fetchall() for t in ("core_match__owner_links", "core_x__reference"))
+    assert got == want and [r[0] for r in got] == ["owners:a", "owners:b", "owners:c"]
+    types = [con.execute(f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{t}' "
+                         "ORDER BY ordinal_position").fetchall()
+             for t in ("core_match__owner_links", "core_x__reference")]
+    assert types[0] == types[1]
+    matching._write_owner_links(con, [])  # no links: the typed, empty table
+    assert con.execute("SELECT count(*) FROM core_match__owner_links").fetchone()[0] == 0
+    assert dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                            "WHERE table_name = 'core_match__owner_links'").fetchall())["as_of_date"] == "TIMESTAMP"

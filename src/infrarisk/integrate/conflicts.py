@@ -30,25 +30,27 @@ COLS = ["entity_id", "field", "value", "source_id", "source_url", "detail"]
 
 
 def seat_readings(con: duckdb.DuckDBPyConnection, result: match.MatchResult,
-                  parents: list[match.GemParent]) -> list[dict]:
-    """Every seat-country reading of every entity (agreeing ones included)."""
-    rows = [dict(zip(COLS[:1] + COLS[2:], r), field="seat_country") for r in con.execute("""
-        SELECT entity_id, hq_country_code, 'curated', source_url, 'curated headquarters country'
+                  parents: list[match.GemParent]) -> list[tuple]:
+    """Every seat-country reading of every entity (agreeing ones included), as tuples of :data:`COLS`."""
+    rows = con.execute("""
+        SELECT entity_id, 'seat_country', hq_country_code, 'curated', source_url, 'curated headquarters country'
         FROM core_curated__entities WHERE hq_country_code IS NOT NULL
         UNION ALL
-        SELECT entity_id, hq_country_code, 'matching', source_url, 'matching/entities.csv headquarters country'
+        SELECT entity_id, 'seat_country', hq_country_code, 'matching', source_url,
+               'matching/entities.csv headquarters country'
         FROM core_matching__entities WHERE hq_country_code IS NOT NULL
         UNION ALL
-        SELECT m.entity_id, o.seat_country_code, 'owners', o.source_url,
+        SELECT m.entity_id, 'seat_country', o.seat_country_code, 'owners', o.source_url,
                'owner register seat (owners/owners.csv row ' || o.origin_row || ')'
         FROM core_owners__owners o JOIN core_match__owner_map m USING (owner_id)
         WHERE o.seat_country_code IS NOT NULL
         UNION ALL
-        SELECT e.entity_id, g.country_code, 'gleif', g.source_url, 'GLEIF legal-address country of LEI ' || g.lei
+        SELECT e.entity_id, 'seat_country', g.country_code, 'gleif', g.source_url,
+               'GLEIF legal-address country of LEI ' || g.lei
         FROM (SELECT entity_id, CAST(lei AS VARCHAR) AS lei FROM core_curated__entities
               UNION SELECT m.entity_id, o.lei FROM core_owners__owners o JOIN core_match__owner_map m USING (owner_id))
              e JOIN core_gleifnames__legal_names g ON g.lei = e.lei
-        WHERE g.country_code IS NOT NULL""").fetchall()]
+        WHERE g.country_code IS NOT NULL""").fetchall()
     by_key: dict[str, list[match.GemParent]] = {}
     for p in parents:
         by_key.setdefault(match.normalise(p.name), []).append(p)
@@ -60,17 +62,16 @@ def seat_readings(con: duckdb.DuckDBPyConnection, result: match.MatchResult,
             if (n.entity_id, p.name, p.country) in seen:
                 continue
             seen.add((n.entity_id, p.name, p.country))
-            rows.append({"entity_id": n.entity_id, "field": "seat_country", "value": p.country,
-                         "source_id": "gem-ownership", "source_url": p.source_url,
-                         "detail": f"GEM headquarters country of parent {p.name!r} (gem-ownership/"
-                                   f"parent_hq_country.csv row {p.row}"
-                                   + (f", corrected from {p.corrected_from}" if p.corrected_from else "") + ")"})
+            rows.append((n.entity_id, "seat_country", p.country, "gem-ownership", p.source_url,
+                         f"GEM headquarters country of parent {p.name!r} (gem-ownership/parent_hq_country.csv row "
+                         f"{p.row}" + (f", corrected from {p.corrected_from}" if p.corrected_from else "") + ")"))
     return rows
 
 
-def parent_readings(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """The controlling parents named by the curated links and by the register's current control links."""
-    return [dict(zip(COLS, r)) for r in con.execute("""
+def parent_readings(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """The controlling parents named by the curated links and by the register's current control links,
+    as tuples of :data:`COLS`."""
+    return con.execute("""
         SELECT subject_entity_id, 'controlling_parent', owner_entity_id, 'curated', source_url,
                'curated parent link ' || link_id
         FROM core_curated__parent_links
@@ -79,27 +80,26 @@ def parent_readings(con: duckdb.DuckDBPyConnection) -> list[dict]:
         UNION ALL
         SELECT child_entity_id, 'controlling_parent', parent_entity_id, 'owners', source_url,
                'owner register link (owners/owner_links.csv row ' || origin_row || ')'
-        FROM core_match__owner_links WHERE is_control AND status = 'current'""").fetchall()]
+        FROM core_match__owner_links WHERE is_control AND status = 'current'""").fetchall()
 
 
 def write(con: duckdb.DuckDBPyConnection, result: match.MatchResult, parents: list[match.GemParent]) -> list[dict]:
     """Write ``core_match__conflicts``: the readings of the entities whose sources disagree; returns them."""
     rows, seen = [], set()
     for r in seat_readings(con, result, parents) + parent_readings(con):  # each reading once, the first kept
-        k = (r["entity_id"], r["field"], r["value"], r["source_id"])
+        k = r[:4]  # entity, field, value, source
         if k not in seen:
             seen.add(k)
             rows.append(r)
     values, sources = {}, {}
-    for r in rows:
-        g = (r["entity_id"], r["field"])
-        if r["value"] is not None:
-            values.setdefault(g, set()).add(r["value"])
-        if r["source_id"] is not None:
-            sources.setdefault(g, set()).add(r["source_id"])
+    for e, f, value, source, _, _ in rows:
+        if value is not None:
+            values.setdefault((e, f), set()).add(value)
+        if source is not None:
+            sources.setdefault((e, f), set()).add(source)
     # several parents from one source are co-owners; a conflict is two sources disagreeing
-    rows = [r for r in rows if len(values.get((r["entity_id"], r["field"]), ())) > 1
-            and (r["field"] == "seat_country" or len(sources.get((r["entity_id"], r["field"]), ())) > 1)]
-    db.write_columns(con, "core_match__conflicts", {c: [r[c] for r in rows] for c in COLS},
+    rows = [r for r in rows if len(values.get(r[:2], ())) > 1
+            and (r[1] == "seat_country" or len(sources.get(r[:2], ())) > 1)]
+    db.write_columns(con, "core_match__conflicts", dict(zip(COLS, zip(*rows))) if rows else dict.fromkeys(COLS, ()),
                      dict.fromkeys(COLS, pa.string()), order_by=["entity_id", "field", "value", "source_id"])
-    return rows
+    return [dict(zip(COLS, r)) for r in rows]

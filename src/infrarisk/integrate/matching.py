@@ -36,11 +36,15 @@ the file and row where the name occurs.
 
 from __future__ import annotations
 
+from functools import partial
+from itertools import chain, repeat
 from operator import itemgetter
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import db, match
 from . import census, conflicts, register
@@ -70,6 +74,12 @@ KNOWN_SQL = """
     SELECT r.entity_id, r.entity_name, r.lei, NULL FROM core_registry__entities r
     ANTI JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id
     ORDER BY entity_id"""
+
+
+#: the source id of a Mention
+_SOURCE_ID = itemgetter(match.Mention._fields.index("source_id"))
+#: a Mention of a tuple of its fields (the named tuple's own constructor takes them one by one)
+_MENTION = partial(tuple.__new__, match.Mention)
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
@@ -124,35 +134,46 @@ def matching_tables(con: duckdb.DuckDBPyConnection, log: ProblemLog, known_ids: 
     return added, aliases
 
 
+#: every owner name of the layer sources, one row per mention: name, file, row, context, asset country, the
+#: row's source URL, the kind (an index of :data:`_KINDS`), in the order the sources list them
+MENTIONS_SQL = """
+    SELECT owner_name AS name, origin_file AS file, origin_row AS row, 'cable ' || cable_id AS context,
+           '' AS asset_country, 'https://www.submarinecablemap.com/submarine-cable/' || cable_id AS url, 0 AS kind,
+           0 AS part, origin_row AS r, part AS sub
+    FROM core_cables__owner_mentions
+    UNION ALL
+    SELECT s.entity_name, s.origin_file, s.origin_row, s.gem_asset_id || ' ' || s.level, coalesce(a.country_code, ''),
+           coalesce(s.detail_url, 'https://globalenergymonitor.org/projects/europe-gas-tracker/'), 1, 1, s.origin_row, 0
+    FROM core_gem__stakes s LEFT JOIN core_gem__assets a USING (asset_id)
+    UNION ALL
+    SELECT holder, origin_file, origin_row, 'census terminal ' || terminal, coalesce(left(unlocode, 2), ''),
+           source_url, 2, 2, origin_row, 0
+    FROM core_census__stakes
+    UNION ALL
+    SELECT holder, origin_file, origin_row, 'census holder ' || holder, '', source_url, 3, 3, origin_row, 0
+    FROM core_census__holders
+    UNION ALL
+    SELECT parent, origin_file, origin_row, 'parent of census holder ' || holder, '', source_url, 4, 3, origin_row, 1
+    FROM core_census__holders WHERE parent <> ''
+    ORDER BY part, r, sub"""
+#: (source id, column) of each kind of :data:`MENTIONS_SQL`
+_KINDS = (("submarine-cables", "owner"), ("gem-europe-gas", "entity_name"), ("census", "holder"),
+          ("census", "holder"), ("census", "parent"))
+
+
 def mentions(con: duckdb.DuckDBPyConnection) -> tuple[list[match.Mention], dict[tuple[str, int], str]]:
-    """Every owner name of the layer sources, and the source URL of each (file, row)."""
-    out, urls = [], {}
-    for cid, name, file, row in con.execute(
-            "SELECT cable_id, owner_name, origin_file, origin_row FROM core_cables__owner_mentions "
-            "ORDER BY origin_row, part").fetchall():
-        out.append(match.Mention(name, "submarine-cables", file, int(row), "owner", f"cable {cid}"))
-        urls[(file, int(row))] = f"https://www.submarinecablemap.com/submarine-cable/{cid}"
-    for gid, level, name, file, row, url, cc in con.execute(
-            "SELECT s.gem_asset_id, s.level, s.entity_name, s.origin_file, s.origin_row, s.detail_url, a.country_code "
-            "FROM core_gem__stakes s LEFT JOIN core_gem__assets a USING (asset_id) "
-            "ORDER BY s.origin_row").fetchall():
-        out.append(match.Mention(name, "gem-europe-gas", file, int(row), "entity_name", f"{gid} {level}",
-                                 asset_country=cc or ""))
-        urls[(file, int(row))] = url or "https://globalenergymonitor.org/projects/europe-gas-tracker/"
-    for name, file, row, url, cc, term in con.execute(
-            "SELECT holder, origin_file, origin_row, source_url, left(unlocode, 2), terminal FROM core_census__stakes "
-            "ORDER BY origin_row").fetchall():
-        out.append(match.Mention(name, "census", file, int(row), "holder", f"census terminal {term}",
-                                 asset_country=cc or ""))
-        urls[(file, int(row))] = url
-    for name, parent, file, row, url in con.execute(
-            "SELECT holder, parent, origin_file, origin_row, source_url FROM core_census__holders "
-            "ORDER BY origin_row").fetchall():
-        out.append(match.Mention(name, "census", file, int(row), "holder", f"census holder {name}"))
-        if parent:
-            out.append(match.Mention(parent, "census", file, int(row), "parent", f"parent of census holder {name}"))
-        urls[(file, int(row))] = url
-    return out, urls
+    """Every owner name of the layer sources, and the source URL of each (file, row).
+
+    One query, fetched column by column; the mentions are made from the columns (no row tuples).
+    """
+    cols = con.execute(f"SELECT * EXCLUDE (part, r, sub) FROM ({MENTIONS_SQL})").fetchnumpy()
+    kinds = cols["kind"]
+    names, files, rows, contexts, countries, urls = (
+        cols[c].tolist() for c in ("name", "file", "row", "context", "asset_country", "url"))
+    sources, columns = (np.array(k, dtype=object)[kinds].tolist() for k in zip(*_KINDS))
+    blank = repeat("")
+    out = list(map(_MENTION, zip(names, sources, files, rows, columns, contexts, blank, blank, countries)))
+    return out, dict(zip(zip(files, rows), urls))
 
 
 def known_entities(known: list[dict], added: list[dict], owners: list[dict] = ()) -> list[match.KnownEntity]:
@@ -274,49 +295,46 @@ def gem_hq_entity_rows(result: match.MatchResult) -> list[dict]:
     return rows
 
 
-def _typed(df: pd.DataFrame, ints: tuple[str, ...], other: dict[str, str]) -> pd.DataFrame:
-    """Fixed types, text for the rest when there are no rows (so empty tables keep their types)."""
-    df = df.astype({**{c: "int64" for c in ints}, **other})
-    if df.empty:
-        df = df.astype({c: "string" for c in df.columns if c not in ints and c not in other})
-    return df
-
-
 def write_tables(con: duckdb.DuckDBPyConnection, result: match.MatchResult, entities: list[dict]) -> None:
-    """Write ``core_match__names``, ``core_match__mentions`` and ``core_match__entities`` (rows sorted
-    in Python, stably: ties keep their order, as they always did)."""
-    names, ms = [], []
-    for n in result.names:
-        names.append((n.name, n.key, n.method, n.is_matched, n.entity_id, n.entity_name, n.score,
-                      "; ".join(f"{e} {s:g}" for e, s in n.candidates) or None, n.detail or None, len(n.mentions),
-                      ", ".join(sorted({m.source_id for m in n.mentions})), n.scope or None))
-        eid, method = n.entity_id, n.method
-        ms += [(m.source_id, m.file, m.row, m.column, m.context, m.name, eid, method, m.asset_country or None)
-               for m in n.mentions]
-    text = ENTITY_COLS[:-2]
-    ents = [(*[v if v is None or type(v) is str else _text(v) for v in map(r.get, text)], r.get("origin_row"),
-             _text(r.get("source_id"))) for r in entities]
-    for table, rows, cols, keys in (("core_match__names", names, NAME_COLS, ["name", "scope"]),
-                                    ("core_match__mentions", ms, MENTION_COLS, ["file", "row", "name"]),
-                                    ("core_match__entities", ents, ENTITY_COLS, ["entity_id"])):
-        at = [cols.index(k) for k in keys]
-        if any(r[i] is None for r in rows for i in at):
-            rows.sort(key=_nulls_last(at))
-        else:  # no NULL in the key: the same order, by the values themselves
-            rows.sort(key=itemgetter(*at))
-        db.write_columns(con, table, dict(zip(cols, zip(*rows))) if rows else {c: [] for c in cols},
-                         {c: _TYPES.get(c, pa.string()) for c in cols})
+    """Write ``core_match__names``, ``core_match__mentions`` and ``core_match__entities``, each sorted
+    stably by its key (:func:`_key_order`): ties keep their order, as they always did.
+
+    The tables are made column by column, the mentions' columns straight from the mention tuples."""
+    names = [(n.name, n.key, n.method, n.method in match.MATCHED, n.entity_id, n.entity_name, n.score,
+              ("; ".join([f"{e} {s:g}" for e, s in n.candidates]) or None) if n.candidates else None, n.detail or None,
+              len(n.mentions), ", ".join(sorted(set(map(_SOURCE_ID, n.mentions)))), n.scope or None)
+             for n in result.names]
+    found = [m for n in result.names for m in n.mentions]
+    counts = [len(n.mentions) for n in result.names]
+    name, source_id, file, row, column, context, _, _, country = zip(*found) if found else [()] * 9
+    ms = {"source_id": source_id, "file": file, "row": row, "column_name": column, "context": context, "name": name,
+          "entity_id": list(chain.from_iterable(map(repeat, (n.entity_id for n in result.names), counts))),
+          "method": list(chain.from_iterable(map(repeat, (n.method for n in result.names), counts))),
+          "asset_country_code": [c or None for c in country]}
+    ents = {c: [v if v is None or type(v) is str else _text(v) for v in [r.get(c) for r in entities]]
+            for c in ENTITY_COLS[:-2]}
+    ents["origin_row"] = [r.get("origin_row") for r in entities]
+    ents["source_id"] = [_text(r.get("source_id")) for r in entities]
+    for table, columns, cols, keys in (
+            ("core_match__names", dict(zip(NAME_COLS, zip(*names))) if names else {}, NAME_COLS, ["name", "scope"]),
+            ("core_match__mentions", ms, MENTION_COLS, ["file", "row", "name"]),
+            ("core_match__entities", ents, ENTITY_COLS, ["entity_id"])):
+        arrays = {c: pa.array(columns.get(c, ()), _TYPES.get(c, pa.string()), from_pandas=True) for c in cols}
+        order = _key_order(arrays, keys)
+        db.write_columns(con, table, {c: a.take(order) for c, a in arrays.items()},
+                         {c: a.type for c, a in arrays.items()})
 
 
-def _nulls_last(at: list[int]):
-    """Sort key of tuples by the values at ``at``, None after every value."""
-    def key(r: tuple) -> tuple:
-        out = []
-        for i in at:
-            v = r[i]
-            out += (True, "") if v is None else (False, v)
-        return tuple(out)
-    return key
+def _key_order(arrays: dict[str, pa.Array], keys: list[str]) -> pa.Array:
+    """The row order of a stable sort by the ``keys`` columns, ascending, NULLs last (Arrow's sort is
+    stable; it compares text by its UTF-8 bytes, which orders as Python orders the strings).
+
+    Examples
+    --------
+    >>> _key_order({"k": pa.array(["b", None, "a", "b"]), "i": pa.array([2, 1, 1, 1])}, ["k"]).to_pylist()
+    [2, 0, 3, 1]
+    """
+    return pc.sort_indices(pa.table({k: arrays[k] for k in keys}), sort_keys=[(k, "ascending") for k in keys])
 
 
 def _text(v) -> str | None:
@@ -330,16 +348,16 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> 
     registry = registry_records(con)
     registry_ids = frozenset(r.entity_id for r in registry)
     omap = register.owner_map(con)
-    owners = register.owner_entity_rows(con, omap)
+    owners = register.owner_entity_rows(omap)
     known_ids = {r["entity_id"] for r in known} | {r["entity_id"] for r in owners}
     added, aliases = matching_tables(con, log, known_ids, registry_ids)
     for r in added:
         r["source_id"] = None
-    register.enrich(added, con, omap)
+    register.enrich(added, omap)
     entity_ids = known_ids | {r["entity_id"] for r in added}
     decisions = register.decisions(con, log, omap, entity_ids, registry_ids)
     links = register.owner_links(con, log, omap, entity_ids, settings.thresholds.majority)
-    db.write_frame(con, "core_match__owner_links", _owner_links_frame(links), order_by=["link_id"])
+    _write_owner_links(con, links)
     parents = register.gem_parents(con)
     ms, urls = mentions(con)
     result = match.match(ms, known_entities(known, added, owners), aliases, settings.match_fuzzy_threshold, registry,
@@ -351,13 +369,24 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, log: ProblemLog) -> 
     return result
 
 
-def _owner_links_frame(links: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(links, columns=register.LINK_COLS)
-    df = df.astype({"share_fraction": "float64", "share_min_fraction": "float64", "share_max_fraction": "float64",
-                    "is_control": "bool", "origin_row": "int64"})
-    for c in ("as_of_date", "source_date"):
-        df[c] = pd.to_datetime(df[c])
-    return df.astype({c: "string" for c in register.LINK_COLS if df[c].dtype == object})
+#: the columns of core_match__owner_links that are not text (the dates: the units the owner register's
+#: dates and times were written in through a frame before, as read by core_ownership__links.sql)
+_LINK_TYPES = {"share_fraction": pa.float64(), "share_min_fraction": pa.float64(), "share_max_fraction": pa.float64(),
+               "is_control": pa.bool_(), "as_of_date": pa.timestamp("us"), "source_date": pa.timestamp("s"),
+               "origin_row": pa.int64()}
+
+
+def _write_owner_links(con: duckdb.DuckDBPyConnection, links: list[dict]) -> None:
+    """Write ``core_match__owner_links`` (sorted by link id) from the register's links, column by column.
+
+    A date or time column holds dates or times (or nothing); either is converted to the column's type.
+    """
+    types = {c: _LINK_TYPES.get(c, pa.string()) for c in register.LINK_COLS}
+    columns = {}
+    for c, t in types.items():
+        values = [r[c] for r in links]
+        columns[c] = pa.array(values).cast(t) if pa.types.is_timestamp(t) else pa.array(values, t, from_pandas=True)
+    db.write_columns(con, "core_match__owner_links", columns, types, order_by=["link_id"])
 
 
 def _log_overrides(result: match.MatchResult, log: ProblemLog) -> None:

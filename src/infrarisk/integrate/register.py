@@ -29,9 +29,9 @@ parent links (a loop inside the register is already rejected by its loader).
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
-from .. import match
+from .. import db, match
 from ..problems import ERROR, ProblemLog
 from ..sources.owners.load import control_loops
 
@@ -58,19 +58,43 @@ def _reject(log: ProblemLog, f: str, rejected: list[tuple]) -> None:
         log.count(f, st.rows_in, st.rows_loaded - len(rejected))
 
 
+#: what the owner map looks up, one row per fact: (0, curated entity id, its LEI), (1, matching entity id),
+#: (2, registry entity id that is no curated entity), (3, LEI, its GLEIF legal name, country)
+LOOKUP_SQL = """
+    SELECT 0 AS kind, entity_id, lei, NULL AS country FROM core_curated__entities
+    UNION ALL
+    SELECT 1, entity_id, NULL, NULL FROM core_matching__entities
+    UNION ALL
+    SELECT 2, r.entity_id, NULL, NULL FROM core_registry__entities r
+    ANTI JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id
+    UNION ALL
+    SELECT 3, lei, legal_name, country_code FROM core_gleifnames__legal_names"""
+
+
 def owner_map(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Each register owner -> the entity it is (module docstring), written to ``core_match__owner_map``."""
-    curated = {r["entity_id"]: r for r in _records(con, "SELECT entity_id, lei FROM core_curated__entities")}
+    """Each register owner -> the entity it is (module docstring), written to ``core_match__owner_map``.
+
+    Returns every owner's row of ``core_owners__owners`` (by owner id) with ``entity_id``,
+    ``matched_by`` and the GLEIF legal name and country of its LEI (``gleif_legal_name``,
+    ``gleif_country_code``). A curated entity's LEI stands for the first curated entity (by id) that has it.
+    """
+    curated, matching, registry, gleif = {}, set(), set(), {}
+    for kind, key, value, country in con.execute(LOOKUP_SQL).fetchall():
+        if kind == 0:
+            curated[key] = value
+        elif kind == 1:
+            matching.add(key)
+        elif kind == 2:
+            registry.add(key)
+        else:
+            gleif[key] = (value, country)
     by_lei = {}
-    for eid, r in sorted(curated.items()):
-        if r["lei"]:
-            by_lei.setdefault(str(r["lei"]), eid)
-    matching = {r[0] for r in con.execute("SELECT entity_id FROM core_matching__entities").fetchall()}
-    registry = {r[0] for r in con.execute(
-        "SELECT r.entity_id FROM core_registry__entities r "
-        "ANTI JOIN core_registry__entity_map m ON m.registry_entity_id = r.entity_id").fetchall()}
-    out = []
-    for oid, lei in con.execute("SELECT owner_id, lei FROM core_owners__owners ORDER BY owner_id").fetchall():
+    for eid, lei in sorted(curated.items()):
+        if lei:
+            by_lei.setdefault(str(lei), eid)
+    out = _records(con, "SELECT * FROM core_owners__owners ORDER BY owner_id")
+    for o in out:
+        oid, lei = o["owner_id"], o["lei"]
         if oid in curated:
             eid, how = oid, "curated id"
         elif lei and lei in by_lei:
@@ -81,35 +105,27 @@ def owner_map(con: duckdb.DuckDBPyConnection) -> list[dict]:
             eid, how = oid, "registry record"
         else:
             eid, how = oid, "register"
-        out.append({"owner_id": oid, "entity_id": eid, "matched_by": how})
-    con.execute("CREATE OR REPLACE TABLE core_match__owner_map "
-                "(owner_id VARCHAR, entity_id VARCHAR, matched_by VARCHAR)")
-    if out:  # one set insert (executemany costs about 1 ms a row)
-        con.register("_owner_map", pd.DataFrame(out, columns=["owner_id", "entity_id", "matched_by"]))
-        try:
-            con.execute("INSERT INTO core_match__owner_map SELECT * FROM _owner_map")
-        finally:
-            con.unregister("_owner_map")
+        o["entity_id"], o["matched_by"] = eid, how
+        o["gleif_legal_name"], o["gleif_country_code"] = (gleif.get(lei) if lei else None) or (None, None)
+    cols = ("owner_id", "entity_id", "matched_by")
+    db.write_columns(con, "core_match__owner_map", {c: [o[c] for o in out] for c in cols},
+                     dict.fromkeys(cols, pa.string()))
     return out
 
 
-def owner_entity_rows(con: duckdb.DuckDBPyConnection, omap: list[dict]) -> list[dict]:
+def owner_entity_rows(omap: list[dict]) -> list[dict]:
     """The entity rows of the owners that are entities of their own (``register``)."""
-    own = {r["owner_id"] for r in omap if r["matched_by"] == "register"}
-    gleif = {r["lei"]: r for r in _records(con, "SELECT lei, legal_name, country_code, source_url "
-                                                "FROM core_gleifnames__legal_names")}
     rows = []
-    for o in _records(con, "SELECT * FROM core_owners__owners ORDER BY owner_id"):
-        if o["owner_id"] not in own:
+    for o in omap:
+        if o["matched_by"] != "register":
             continue
-        g = gleif.get(o["lei"]) if o["lei"] else None
         dated = f", source dated {o['source_date']}" if o["source_date"] else ""
         rows.append({
             "entity_id": o["owner_id"], "entity_name": o["name"], "lei": o["lei"],
-            "lei_match": "owner register" if o["lei"] else None, "lei_legal_name": g["legal_name"] if g else None,
+            "lei_match": "owner register" if o["lei"] else None, "lei_legal_name": o["gleif_legal_name"],
             "lei_related": None,
             "lei_source_url": f"https://search.gleif.org/#/record/{o['lei']}" if o["lei"] else None,
-            "jurisdiction_code": g["country_code"] if g else None, "hq_country_code": o["seat_country_code"],
+            "jurisdiction_code": o["gleif_country_code"], "hq_country_code": o["seat_country_code"],
             "entity_type": o["entity_type"], "entity_type_raw": "owner register",
             "state_owned_note": None, "source_url": o["source_url"],
             "note": f"Owner register ({OWNERS_FILE} row {o['origin_row']}{dated}): seat {o['seat_country_code']}"
@@ -119,10 +135,9 @@ def owner_entity_rows(con: duckdb.DuckDBPyConnection, omap: list[dict]) -> list[
     return rows
 
 
-def enrich(rows: list[dict], con: duckdb.DuckDBPyConnection, omap: list[dict]) -> None:
+def enrich(rows: list[dict], omap: list[dict]) -> None:
     """Fill the blank LEI, headquarters country, type and source of ``matching id`` entities from the register."""
-    mine = {r["owner_id"] for r in omap if r["matched_by"] == "matching id"}
-    owners = {o["owner_id"]: o for o in _records(con, "SELECT * FROM core_owners__owners") if o["owner_id"] in mine}
+    owners = {o["owner_id"]: o for o in omap if o["matched_by"] == "matching id"}
     for r in rows:
         o = owners.get(r["entity_id"])
         if o is None:
@@ -139,15 +154,16 @@ def decisions(con: duckdb.DuckDBPyConnection, log: ProblemLog, omap: list[dict],
     """The register's name rows whose owner is an entity of some source (others: error, rejected)."""
     to_entity = {r["owner_id"]: r["entity_id"] for r in omap}
     out, bad = [], []
-    for r in _records(con, "SELECT * FROM core_owners__names ORDER BY origin_row"):
-        eid = to_entity.get(r["owner_id"], r["owner_id"])
+    for oid, name, dataset, reason, country, row in con.execute(
+            "SELECT owner_id, name, dataset, reason, asset_country_code, origin_row FROM core_owners__names "
+            "ORDER BY origin_row").fetchall():
+        eid = to_entity.get(oid, oid)
         if eid not in entity_ids and eid not in registry_ids:
-            bad.append((r["origin_row"], "owner_id", "unknown_entity",
+            bad.append((row, "owner_id", "unknown_entity",
                         "names no owner of owners/owners.csv, no curated, matching or registry entity "
-                        "and no record of gleif/legal_names.csv (lei:<LEI>)", r["owner_id"]))
+                        "and no record of gleif/legal_names.csv (lei:<LEI>)", oid))
             continue
-        out.append(match.Decision(r["name"], r["dataset"], eid, r["reason"], r["asset_country_code"] or "",
-                                  int(r["origin_row"])))
+        out.append(match.Decision(name, dataset, eid, reason, country or "", int(row)))
     _reject(log, NAMES_FILE, bad)
     return out
 

@@ -59,8 +59,10 @@ def tokens(name: str) -> list[str]:
     ['societe', 'denergie', 'sa']
     """
     s = anyascii(name).casefold()
-    s = _NOTES.sub(" ", s)               # editorial notes: [TO BE DELETED]
-    s = _ASIDES.sub(" ", s)              # abbreviations and asides: (EBN), (stc)
+    if "[" in s:
+        s = _NOTES.sub(" ", s)           # editorial notes: [TO BE DELETED]
+    if "(" in s:
+        s = _ASIDES.sub(" ", s)          # abbreviations and asides: (EBN), (stc)
     s = s.replace("&", " and ")
     s = _JOINED.sub("", s)               # S.p.A. -> spa, d'Energie -> denergie
     return _OTHER.sub(" ", s).split()
@@ -109,36 +111,42 @@ def legal_form(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _forms_by_length() -> tuple[tuple[tuple[int, frozenset], ...], tuple[tuple[int, frozenset], ...]]:
-    """(suffix forms, prefix forms) as (length, set of forms) pairs, longest first.
+def _forms_by_length() -> tuple[tuple[tuple[int, frozenset], ...], tuple[tuple[int, frozenset], ...],
+                                frozenset, frozenset]:
+    """(suffix forms, prefix forms) as (length, set of forms) pairs, longest first; the last words of
+    the suffix forms and the first words of the prefix forms.
 
     At one end of a name at most one form of each length can match, so trying the lengths
-    longest first finds the form the ordered lists of :func:`legal_forms` would find first.
+    longest first finds the form the ordered lists of :func:`legal_forms` would find first. A name
+    whose last (first) word ends (starts) no form has no suffix (prefix) form to try.
     """
     def group(forms):
         lengths = sorted({len(f) for f in forms}, reverse=True)
         return tuple((n, frozenset(f for f in forms if len(f) == n)) for n in lengths)
     suffixes, prefixes = legal_forms()
-    return group(suffixes), group(prefixes)
+    return (group(suffixes), group(prefixes), frozenset(f[-1] for f in suffixes),
+            frozenset(f[0] for f in prefixes))
 
 
 def _strip_forms(words: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
     """(the words without legal forms at either end, the forms removed)."""
-    suffixes, prefixes = _forms_by_length()
+    suffixes, prefixes, last_words, first_words = _forms_by_length()
     removed = []
     changed = True
     while changed and words:
         changed = False
-        for n, forms in suffixes:
-            if len(words) > n and (form := tuple(words[-n:])) in forms:
-                words, changed = words[:-n], True
-                removed.append(form)
-                break
-        for n, forms in prefixes:
-            if len(words) > n and (form := tuple(words[:n])) in forms:
-                words, changed = words[n:], True
-                removed.append(form)
-                break
+        if words[-1] in last_words:
+            for n, forms in suffixes:
+                if len(words) > n and (form := tuple(words[-n:])) in forms:
+                    words, changed = words[:-n], True
+                    removed.append(form)
+                    break
+        if words[0] in first_words:
+            for n, forms in prefixes:
+                if len(words) > n and (form := tuple(words[:n])) in forms:
+                    words, changed = words[n:], True
+                    removed.append(form)
+                    break
         if len(words) > 1 and words[0] == "the":
             words, changed = words[1:], True
     return words, removed

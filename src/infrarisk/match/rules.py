@@ -8,6 +8,8 @@ Contract: :func:`match` (mentions, known entities, aliases, threshold, registry 
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -19,24 +21,41 @@ from .names import alias_key, is_placeholder, legal_form, normalise
 
 #: a fuzzy match is ambiguous when a second entity scores within this many points of the best
 TIE_MARGIN = 2.0
+#: where a mention occurs (file, row, column: the order of a name's mentions), its LEI, its GEM entity id
+_WHERE, _LEI, _GEM = itemgetter(2, 3, 4), itemgetter(6), itemgetter(7)
+assert Mention._fields[2:5] == ("file", "row", "column") and Mention._fields[6:8] == ("lei", "gem_entity_id")
+_NONE = {""}
 
 
 def _decision_groups(mentions: list[Mention], decisions: list[Decision]) -> list[tuple[str, Decision | None, list]]:
     """Mentions grouped by name and by the register decision that applies to each.
 
     A decision with an asset country applies to the mentions of its dataset on assets in that
-    country; one without, to the other mentions of its dataset.
+    country; one without, to the other mentions of its dataset. Each spelling is trimmed and keyed
+    once; the mentions of a spelling no decision names go straight to their name's group, the
+    others to the group of their (dataset, asset country), looked up once per spelling.
     """
     dec = {(alias_key(d.name), d.dataset, d.asset_country): d for d in decisions}
+    decided = {k for k, _, _ in dec}  # the alias keys some decision names
     grouped: dict[tuple[str, int], tuple[Decision | None, list[Mention]]] = {}
-    cleaned: dict[str, tuple[str, str]] = {}  # each spelling trimmed and keyed once
+    # spelling -> (name, key, its group when no decision names it, else its groups by (dataset, asset country))
+    cleaned: dict[str, tuple[str, str, list | None, dict]] = {}
     for m in mentions:
-        if m.name not in cleaned:
+        c = cleaned.get(m.name)
+        if c is None:
             name = " ".join(m.name.split())
-            cleaned[m.name] = (name, alias_key(name))
-        name, k = cleaned[m.name]
-        d = dec.get((k, m.source_id, m.asset_country or "")) or dec.get((k, m.source_id, ""))
-        grouped.setdefault((name, d.row if d else 0), (d, []))[1].append(m)
+            k = alias_key(name)
+            c = cleaned[m.name] = (name, k, None if k in decided else grouped.setdefault((name, 0), (None, []))[1], {})
+        if c[2] is not None:
+            c[2].append(m)
+            continue
+        scope = (m.source_id, m.asset_country)
+        group = c[3].get(scope)
+        if group is None:
+            name, k = c[0], c[1]
+            d = dec.get((k, m.source_id, m.asset_country or "")) or dec.get((k, m.source_id, ""))
+            group = c[3][scope] = grouped.setdefault((name, d.row if d else 0), (d, []))[1]
+        group.append(m)
     return [(name, d, ms) for (name, _), (d, ms) in sorted(grouped.items())]
 
 
@@ -108,15 +127,19 @@ def match(mentions: list[Mention], known: list[KnownEntity], aliases: list[Alias
     names: list[NameMatch] = []
     fuzzy: list[NameMatch] = []  # the names left to the fuzzy step
     for name, dec, ms in groups:
-        ms = sorted(ms, key=lambda m: (m.file, m.row, m.column))
+        ms.sort(key=_WHERE)
         key = normalise(name)
         nm = NameMatch(name, key, "new", None, mentions=ms, decision_row=dec.row if dec else 0)
         if split[name] > 1:
             nm.scope = dec.scope() if dec else "the mentions no owner register row decides"
         a = alias_of.get(alias_key(name))
-        leis = sorted({m.lei.strip().upper() for m in ms if m.lei.strip()})
-        gems = sorted({m.gem_entity_id.strip() for m in ms if m.gem_entity_id.strip()})
-        id_hits = sorted({lei_of[x] for x in leis if x in lei_of} | {gem_of[x] for x in gems if x in gem_of})
+        leis, gems = set(map(_LEI, ms)), set(map(_GEM, ms))  # the identifiers as written, each once
+        if leis == _NONE and gems == _NONE:  # no mention carries one
+            leis = gems = id_hits = ()
+        else:
+            leis = sorted({x.strip().upper() for x in leis if x.strip()})
+            gems = sorted({x.strip() for x in gems if x.strip()})
+            id_hits = sorted({lei_of[x] for x in leis if x in lei_of} | {gem_of[x] for x in gems if x in gem_of})
         if is_placeholder(name) or not key:
             nm.method = "placeholder"
             nm.detail = "a placeholder, not a holder" if is_placeholder(name) else "nothing left after normalising"
@@ -203,7 +226,12 @@ def fuzzy_matches(keys: list[str], choices: list[str], threshold: float, cells: 
     """Per key its ``limit`` best choices scoring at least ``threshold`` (rapidfuzz
     ``token_sort_ratio``), best first, ties by position in ``choices``: what
     ``process.extract(key, choices, limit=limit, score_cutoff=threshold)`` returns, for all keys in
-    one score matrix (at most ``cells`` scores at once).
+    score matrices of at most ``cells`` scores.
+
+    When every string is words joined by single spaces (normalised names are), the keys of one
+    length are scored only against the choices whose length lets them reach ``threshold``:
+    ``token_sort_ratio`` is 100 * (1 - d / (m + n)) for strings of lengths m and n whose edit
+    distance d (insertions and deletions) is at least ``|m - n|``. The others score below it.
 
     Examples
     --------
@@ -211,6 +239,23 @@ def fuzzy_matches(keys: list[str], choices: list[str], threshold: float, cells: 
     {'antin infrastucture partners': [('antin infrastructure partners', 98.24561403508771)]}
     """
     out: dict[str, list[tuple[str, float]]] = {}
+    if all(x.isascii() and x == " ".join(x.split()) for x in chain(keys, choices)):
+        lengths = np.array([len(c) for c in choices])
+        by_length: dict[int, list[str]] = {}
+        for k in keys:
+            by_length.setdefault(len(k), []).append(k)
+        for n, group in by_length.items():
+            # the bound, with half a point to spare for the scores' rounding
+            cols = np.flatnonzero(100.0 * (n + lengths - np.abs(n - lengths)) >= (threshold - 0.5) * (n + lengths))
+            _scores(group, [choices[c] for c in cols.tolist()], threshold, cells, limit, out)
+        return {k: out[k] for k in keys}
+    _scores(keys, choices, threshold, cells, limit, out)
+    return out
+
+
+def _scores(keys: list[str], choices: list[str], threshold: float, cells: int, limit: int,
+            out: dict[str, list[tuple[str, float]]]) -> None:
+    """:func:`fuzzy_matches` of ``keys`` against ``choices`` into ``out``."""
     step = max(1, cells // max(len(choices), 1))
     for start in range(0, len(keys), step):
         chunk = keys[start:start + step]
@@ -219,7 +264,6 @@ def fuzzy_matches(keys: list[str], choices: list[str], threshold: float, cells: 
             hit = np.flatnonzero(row >= threshold)
             hit = hit[np.lexsort((hit, -row[hit]))][:limit]
             out[key] = [(choices[c], float(row[c])) for c in hit.tolist()]
-    return out
 
 
 def _finish(nm: NameMatch, key: str, gem_keys: dict[str, list[GemParent]], by_id: dict[str, KnownEntity],
@@ -239,6 +283,12 @@ def _finish(nm: NameMatch, key: str, gem_keys: dict[str, list[GemParent]], by_id
             records[nm.entity_id[len(REGISTRY_PREFIX):]].legal_name
 
 
+def _first(names: list[NameMatch]) -> Mention:
+    """The first mention of the names (by file, row, column; ties: the first listed), as the first of
+    the sorted mentions."""
+    return min(chain.from_iterable(n.mentions for n in names), key=_WHERE)
+
+
 def _gem_hq_entities(names: list[NameMatch], gem_keys: dict[str, list[GemParent]]) -> list[GemHqEntity]:
     """One entity per GEM parent name (normalised) that names matched, with GEM's countries."""
     groups: dict[str, list[NameMatch]] = {}
@@ -248,9 +298,8 @@ def _gem_hq_entities(names: list[NameMatch], gem_keys: dict[str, list[GemParent]
     out = []
     for key in sorted(groups):
         ns = groups[key]
-        firsts = sorted((m for n in ns for m in n.mentions), key=lambda m: (m.file, m.row, m.column))
         out.append(GemHqEntity(ns[0].entity_id, gem_keys[key][0].name, gem_keys[key], sorted({n.name for n in ns}),
-                               firsts[0], len(firsts)))
+                               _first(ns), sum(len(n.mentions) for n in ns)))
     return out
 
 
@@ -286,9 +335,8 @@ def _registry_entities(names: list[NameMatch], records: dict[str, RegistryRecord
     out = []
     for eid in sorted(groups):
         ns = groups[eid]
-        firsts = sorted((m for n in ns for m in n.mentions), key=lambda m: (m.file, m.row, m.column))
-        out.append(RegistryEntity(records[eid[len(REGISTRY_PREFIX):]], sorted(n.name for n in ns), firsts[0],
-                                  len(firsts)))
+        out.append(RegistryEntity(records[eid[len(REGISTRY_PREFIX):]], sorted(n.name for n in ns), _first(ns),
+                                  sum(len(n.mentions) for n in ns)))
     return out
 
 
@@ -305,12 +353,11 @@ def _new_entities(names: list[NameMatch]) -> list[NewEntity]:
     out = []
     for key in sorted(groups):
         ns = groups[key]
-        spelling = sorted(ns, key=lambda n: (-len(n.mentions), n.name))[0]
+        spelling = min(ns, key=lambda n: (-len(n.mentions), n.name))
         eid = NEW_PREFIX + slug(key, max_len=80)
-        firsts = sorted((m for n in ns for m in n.mentions), key=lambda m: (m.file, m.row, m.column))
         for n in ns:
             n.entity_id, n.entity_name = eid, spelling.name
-        out.append(NewEntity(eid, spelling.name, key, sorted(n.name for n in ns), firsts[0],
+        out.append(NewEntity(eid, spelling.name, key, sorted(n.name for n in ns), _first(ns),
                              sum(len(n.mentions) for n in ns)))
     ids = Counter(e.entity_id for e in out)
     for e in out:  # keys only differ past the slug's length limit: keep them apart
