@@ -62,3 +62,66 @@ def test_rows_read_through_arrow_are_the_rows_fetchall_gives():
         got = _rows(con, sql)
         assert repr(got) == repr(want)
         assert [[type(v) for v in r.values()] for r in got] == [[type(v) for v in r.values()] for r in want]
+
+
+def _df_plain(con, sql):
+    """What :func:`infrarisk.explain.frame` stands for: ``df()``, its text columns as Python objects."""
+    import pandas as pd
+
+    df = con.execute(sql).df()
+    for c in df.columns:
+        if pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
+            df[c] = df[c].astype(object)
+    return df
+
+
+def _assert_same_frame(got, want):
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    for c in range(want.shape[1]):  # value by value, with their types (NaN, None, NaT, Timestamp ...)
+        g, w = got.iloc[:, c].tolist(), want.iloc[:, c].tolist()
+        assert repr(g) == repr(w) and [type(v) for v in g] == [type(v) for v in w], (want.columns[c], g, w)
+
+
+def test_frames_read_through_arrow_are_those_pandas_reads_with_text_as_objects():
+    """:func:`frame` gives ``df()``'s frame with text as objects: missing text NaN (None where a column's
+    text is all missing), flags and integers with a NULL as pandas' masked columns, dates and timestamps
+    as datetime64[us], floats of both widths, no rows, repeated names; other types read by ``df()``."""
+    from infrarisk.explain import frame
+
+    con = duckdb.connect()
+    row = ("('a', 1.5, true, 1::BIGINT, DATE '2020-01-02', TIMESTAMP '2020-01-02 03:04:05', 1::INTEGER, "
+           "'é<&', 2::SMALLINT, 1.5::FLOAT, NULL::VARCHAR, '')")
+    nulls = "(NULL, 'NaN'::DOUBLE, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"
+    cols = "t(s, d, b, i, dt, ts, i32, s2, i16, f, none, empty)"
+    queries = [f"SELECT * FROM (VALUES {row}, {nulls}) {cols}", f"SELECT * FROM (VALUES {row}) {cols}",
+               f"SELECT * FROM (VALUES {row}) {cols} LIMIT 0", f"SELECT * FROM (VALUES {nulls}) {cols}",
+               f"SELECT * FROM (VALUES {row}) {cols} UNION ALL SELECT * FROM (VALUES {nulls}) {cols}",
+               "SELECT 'x' AS a, 'y' AS a, 1 AS b", "SELECT ['a'] AS l, 'x' AS s, NULL::VARCHAR AS n",
+               "SELECT 1.25::DECIMAL(10, 2) AS d, 'x' AS s UNION ALL SELECT NULL, NULL"]
+    for sql in queries:
+        _assert_same_frame(frame(con, sql), _df_plain(con, sql))
+
+
+def test_the_explainers_and_the_sites_frames_are_those_pandas_reads(real_build):
+    """Real data: the links and entities the Explainer reads and the assets the site reads, as frames
+    through Arrow, are ``df()``'s with text as objects."""
+    from infrarisk.explain import LINK_COLUMNS, SCOPE_SQL, frame
+    from infrarisk.site.builder import ASSET_COLUMNS
+
+    s, _ = real_build
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    try:
+        for sql in (f"SELECT {', '.join('l.' + c for c in LINK_COLUMNS)}, e.entity_name AS owner_name "
+                    "FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id "
+                    f"WHERE l.subject_id IN ({SCOPE_SQL}) ORDER BY l.link_id",
+                    "SELECT * FROM core_ownership__entities e JOIN out_ownership__entities o USING (entity_id) "
+                    "ORDER BY entity_id",
+                    f"SELECT {', '.join(ASSET_COLUMNS)} FROM out_exposure__assets ORDER BY asset_id",
+                    "SELECT * FROM core_meta__sources ORDER BY source_id"):
+            got = frame(con, sql)
+            assert len(got) > 5
+            _assert_same_frame(got, _df_plain(con, sql))
+    finally:
+        con.close()

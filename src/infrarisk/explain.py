@@ -12,7 +12,8 @@ step; and, per high-risk group, the band, the reason in words and the ownership 
 the entities controlled from that group down to the asset. Nothing is recomputed: no
 ownership graph is loaded and no control or share is derived here. A stake's record holds
 the columns of :data:`LINK_COLUMNS`; the evidence tables are read column by column through
-Arrow (:func:`_rows`).
+Arrow (:func:`_rows`), the links and entities as frames through Arrow too (:func:`frame`: their
+text made into Python objects once).
 """
 
 from __future__ import annotations
@@ -59,6 +60,58 @@ def records(df: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*cols)]
 
 
+def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    """The frame ``con.execute(sql).df()`` gives, but text columns of plain Python objects (missing text
+    NaN, as ``astype(object)`` of pandas' text columns has it), read through Arrow: pandas turns the
+    text DuckDB hands it into Arrow-backed columns, which the site's readers turn back into Python
+    objects; read this way, the text is made into Python objects once. Columns of text, numbers,
+    flags, dates and timestamps (without time zone) are read through Arrow; a query with columns of
+    other types or a repeated column name is read by ``df()`` (its text columns then made plain).
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> df = frame(con, "SELECT * FROM (VALUES ('a', 1.5, DATE '2020-01-02'), (NULL, NULL, NULL)) t(s, x, d)")
+    >>> [str(t) for t in df.dtypes], df["s"].tolist(), df["d"].tolist()
+    (['object', 'float64', 'datetime64[us]'], ['a', nan], [Timestamp('2020-01-02 00:00:00'), NaT])
+    """
+    table = con.sql(sql).to_arrow_table()
+    names = table.column_names
+    cols = [_pandas_column(col) for col in table.columns]
+    if any(c is None for c in cols) or len(set(names)) < len(names):  # as pandas reads it (and renames)
+        df = con.execute(sql).df()
+        for c in df.columns:
+            if pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
+                df[c] = df[c].astype(object)
+        return df
+    return pd.DataFrame({n: c if isinstance(c, pd.Series) else pd.Series(c, copy=False) for n, c in zip(names, cols)},
+                        copy=False)
+
+
+def _pandas_column(col: pa.ChunkedArray):
+    """The values of an Arrow column as ``df()`` gives them (text as object; see :func:`frame`), or None
+    for a type read otherwise."""
+    t, nulls = col.type, col.null_count
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        out = col.to_numpy(zero_copy_only=False)
+        if out.dtype != object:
+            out = out.astype(object)
+        if nulls and nulls < len(col):  # pandas: NaN where text is missing, None where all of it is
+            out[col.is_null().to_numpy(zero_copy_only=False)] = np.nan
+        return pd.Series(out, dtype=object, copy=False)  # not inferred as text again
+    if pa.types.is_floating(t):
+        return col.to_numpy()
+    if pa.types.is_boolean(t):
+        return pd.array(col.to_pylist(), dtype="boolean") if nulls else col.to_numpy(zero_copy_only=False)
+    if pa.types.is_signed_integer(t):
+        if nulls:
+            return pd.array(col.to_pylist(), dtype={8: "Int8", 16: "Int16", 32: "Int32", 64: "Int64"}[t.bit_width])
+        return col.to_numpy()
+    if pa.types.is_date32(t) or (pa.types.is_timestamp(t) and t.tz is None and t.unit == "us"):
+        return col.cast(pa.timestamp("us")).to_numpy()
+    return None
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     """The rows of ``sql`` as dicts of the values ``fetchall`` gives, read column by column through
     Arrow where every column is of a type whose Arrow values are those (text, numbers, flags, lists
@@ -84,11 +137,11 @@ class Explainer:
     def __init__(self, con: duckdb.DuckDBPyConnection, profile: Profile, settings: Settings):
         self.profile, self.settings = profile, settings
         # only the links and entities of the resolved scope (the assets' ancestors), never a whole registry
-        self.links = con.execute(f"""
+        self.links = frame(con, f"""
             SELECT {", ".join("l." + c for c in LINK_COLUMNS)}, e.entity_name AS owner_name
             FROM core_ownership__links l JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
             WHERE l.subject_id IN ({SCOPE_SQL})
-            ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""").df()
+            ORDER BY l.subject_kind, l.subject_id, l.is_current DESC, l.share_min DESC, l.link_id""")
         #: the links' columns (:func:`columns`), from which the records are made (and the site's,
         #: :mod:`infrarisk.site.builder`)
         self.link_columns = columns(self.links)
@@ -101,11 +154,11 @@ class Explainer:
         for r in self.link_by_id.values():
             if r["subject_kind"] == "asset":
                 self._asset_links.setdefault(r["subject_id"], []).append(r)
-        self.entities = con.execute("""
+        self.entities = frame(con, """
             SELECT e.entity_id, e.entity_name, e.lei, e.entity_type, e.jurisdiction_code, e.hq_country_code,
                    o.controlling_country_code, o.controlling_country_basis, o.control_chain,
                    o.is_state_controlled, o.is_state
-            FROM core_ownership__entities e JOIN out_ownership__entities o USING (entity_id)""").df() \
+            FROM core_ownership__entities e JOIN out_ownership__entities o USING (entity_id)""") \
             .set_index("entity_id", drop=False)
         self._entity_country = {r["entity_id"]: {"controlling_country_code": r["controlling_country_code"],
                                                  "controlling_country_basis": r["controlling_country_basis"]}

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..explain import Explainer
+from ..explain import Explainer, frame
 from ..fmt import share_text
 from ..profiles import Profile
 from ..settings import Settings
@@ -111,14 +111,6 @@ class AssetRows(Mapping):
         return [None if i is None else col[i] for i in map(pos.get, asset_ids)]
 
 
-def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as plain Python objects: iterating Arrow-backed strings row by row is slow."""
-    for c in df.columns:
-        if pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
-            df[c] = df[c].astype(object)
-    return df
-
-
 #: the columns of ``out_exposure__assets`` the site reads of an asset (:attr:`SiteBuilder.assets`): the layers'
 #: features (:func:`.features.asset_frame` and the layers' filters), the details (:data:`.details.ROW_COLUMNS`),
 #: the cards and the foreign-stakes table and download (:meth:`SiteBuilder.assets_rows`)
@@ -132,8 +124,8 @@ PARTS = {"assets.html": lambda ctx: {"rows_html": fragments.asset_rows(ctx["rows
 
 def read_sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Every source of the build (``core_meta__sources``) with its ``files`` (``core_meta__files``)."""
-    sources = _records(con.execute("SELECT * FROM core_meta__sources ORDER BY source_id").df())
-    files = _records(con.execute("SELECT * FROM core_meta__files ORDER BY source_id, path").df())
+    sources = _records(frame(con, "SELECT * FROM core_meta__sources ORDER BY source_id"))
+    files = _records(frame(con, "SELECT * FROM core_meta__files ORDER BY source_id, path"))
     for s in sources:
         s["files"] = [f for f in files if f["source_id"] == s["source_id"]]
     return sources
@@ -152,8 +144,8 @@ class SiteBuilder:
         self.con, self.settings, self.profile = con, settings, profile
         self.explainer = Explainer(con, profile, settings)
         self.sources = read_sources(con)
-        self.assets = _plain(con.execute(f"SELECT {', '.join(ASSET_COLUMNS)} FROM out_exposure__assets "
-                                         "ORDER BY asset_id").df())
+        # text as plain Python objects (:func:`~infrarisk.explain.frame`): iterating Arrow-backed strings row by row is slow
+        self.assets = frame(con, f"SELECT {', '.join(ASSET_COLUMNS)} FROM out_exposure__assets ORDER BY asset_id")
         self.common = page_common(self.sources, settings, profile)
         # lookups by id, so that per-asset work stays linear at 100,000 assets
         self.asset_rows = AssetRows(self.assets)
