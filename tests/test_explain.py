@@ -125,3 +125,41 @@ def test_the_explainers_and_the_sites_frames_are_those_pandas_reads(real_build):
             _assert_same_frame(got, _df_plain(con, sql))
     finally:
         con.close()
+
+
+def test_dicts_are_those_dict_zip_makes():
+    """The compiled dict display makes the dicts ``dict(zip(names, row))`` makes: awkward names (quotes,
+    backslashes, braces, non-ASCII, not identifiers), a repeated name (its last value), one column, no rows,
+    names that are not text."""
+    from infrarisk.explain import dicts
+
+    rows = [(1, "x", None, 2.5, [1]), (float("nan"), "", True, -0.0, ())]
+    cols = [list(c) for c in zip(*rows)]
+    for names in (["a", "b", "c", "d", "e"], ["it's", 'say "hi"', "back\\slash", "{x}", "é ü"],
+                  ["a", "b", "a", "c", "a"], ["0", "1 2", "", "class", "v0"], [1, 2, 3, "x", None]):
+        got, want = dicts(names, cols), [dict(zip(names, r)) for r in zip(*cols)]
+        assert repr(got) == repr(want) and [list(g) for g in got] == [list(w) for w in want]
+    assert dicts(["a"], [[1, 2]]) == [{"a": 1}, {"a": 2}]
+    assert dicts(["a", "b"], [[], []]) == [] and dicts([], []) == []
+
+
+def test_date_columns_are_the_timestamps_pandas_gives():
+    """:func:`columns` makes each distinct date into a Timestamp once: the same values, types and units as
+    ``to_numpy(dtype=object)`` (NaT, all NaT, no rows, units of ns, us and s, times of day)."""
+    import numpy as np
+    import pandas as pd
+
+    from infrarisk.explain import columns
+
+    days = pd.to_datetime(["2020-01-02", None, "2021-03-04 05:06:07", "2020-01-02", "1970-01-01"], format="ISO8601")
+    for unit in ("ns", "us", "s"):
+        for values in (days, days[:0], pd.to_datetime([None, None])):
+            s = pd.Series(values).astype(f"datetime64[{unit}]")
+            (_,), (got,) = columns(pd.DataFrame({"d": s}))
+            want = s.to_numpy(dtype=object)
+            assert got.dtype == object and len(got) == len(want)
+            assert repr(got.tolist()) == repr(want.tolist())
+            assert [type(v) for v in got] == [type(v) for v in want]
+            assert [getattr(v, "unit", None) for v in got if v is not pd.NaT] == \
+                [getattr(v, "unit", None) for v in want if v is not pd.NaT]
+            assert np.array_equal(pd.isna(got), pd.isna(want))

@@ -18,6 +18,8 @@ text made into Python objects once).
 
 from __future__ import annotations
 
+import functools
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -40,14 +42,41 @@ LINK_COLUMNS = ("link_id", "subject_kind", "subject_id", "owner_entity_id", "int
 
 
 def columns(df: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
-    """The column names of a frame and its columns as object arrays, values as :func:`records` has them."""
+    """The column names of a frame and its columns as object arrays, values as :func:`records` has them
+    (dates: each distinct date made into a Timestamp once, few among thousands of rows)."""
     names = list(df.columns)
     cols = []
     for c in df.columns:
         s = df[c]
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":
+            distinct, at = np.unique(s.to_numpy(), return_inverse=True)
+            cols.append(pd.Series(distinct).to_numpy(dtype=object)[at.reshape(-1)])
+            continue
         masked = isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.na_value is pd.NA
         cols.append(s.to_numpy(dtype=object, na_value=None) if masked else s.to_numpy(dtype=object))
     return names, cols
+
+
+def dicts(names, cols) -> list[dict]:
+    """``[dict(zip(names, row)) for row in zip(*cols)]``: a dict per row of the columns ``cols``, keyed by
+    ``names`` (a repeated name: the last value), made by a dict display compiled once per tuple of names
+    (about twice as fast on tens of thousands of rows).
+
+    >>> dicts(["a", "b", "a"], [[1, 2], ["x", "y"], [3, 4]])
+    [{'a': 3, 'b': 'x'}, {'a': 4, 'b': 'y'}]
+    """
+    names = tuple(names)
+    if not names or not all(type(n) is str for n in names):
+        return [dict(zip(names, row)) for row in zip(*cols)]
+    return _dict_maker(names)(cols)
+
+
+@functools.lru_cache(maxsize=128)
+def _dict_maker(names: tuple[str, ...]):
+    """``lambda cols: [{names[0]: v0, names[1]: v1, ...} for (v0, v1, ...) in zip(*cols)]``."""
+    vs = [f"v{i}" for i in range(len(names))]
+    body = ", ".join(f"{n!r}: {v}" for n, v in zip(names, vs))
+    return eval(f"lambda cols: [{{{body}}} for ({', '.join(vs)},) in zip(*cols)]", {})  # noqa: S307 (names as literals)
 
 
 def records(df: pd.DataFrame) -> list[dict]:
@@ -57,7 +86,7 @@ def records(df: pd.DataFrame) -> list[dict]:
     integers (masked columns) None. Several times faster than ``to_dict`` on wide frames.
     """
     names, cols = columns(df)
-    return [dict(zip(names, row)) for row in zip(*cols)]
+    return dicts(names, cols)
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
@@ -121,7 +150,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     if not all(_plain_type(t) for t in table.schema.types):
         cur = con.execute(sql)
         return [dict(zip(names, r)) for r in cur.fetchall()]
-    return [dict(zip(names, r)) for r in zip(*(col.to_pylist() for col in table.columns))]
+    return dicts(names, [col.to_pylist() for col in table.columns])
 
 
 def _plain_type(t: pa.DataType) -> bool:
@@ -146,7 +175,7 @@ class Explainer:
         #: :mod:`infrarisk.site.builder`)
         self.link_columns = columns(self.links)
         names, cols = self.link_columns
-        self.link_by_id = {r["link_id"]: r for r in (dict(zip(names, row)) for row in zip(*cols))}
+        self.link_by_id = {r["link_id"]: r for r in dicts(names, cols)}
         self._link_dates: dict[tuple, str | None] = {}
         self._date_of_link: dict[str, str | None] = {}
         # the links of each asset as records, grouped once: the site asks for thousands of assets

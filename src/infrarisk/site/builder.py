@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..explain import Explainer, frame
+from ..explain import Explainer, dicts, frame
 from ..fmt import share_text
 from ..profiles import Profile
 from ..settings import Settings
@@ -30,7 +30,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
     """Rows as dicts, missing values as None (vectorised: this runs on 100,000-row tables)."""
     names = [str(c) for c in df.columns]
     cols = [df[c].to_numpy(dtype=object, na_value=None) for c in df.columns]
-    return [dict(zip(names, row)) for row in zip(*cols)]
+    return dicts(names, cols)
 
 
 def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]],
@@ -64,7 +64,7 @@ def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]],
     for i, _, missing in fix:
         cols[i] = cols[i].copy()
         cols[i][missing] = None
-    return [dict(zip(names, row)) for row in zip(*cols)]
+    return dicts(names, cols)
 
 
 class AssetRows(Mapping):
