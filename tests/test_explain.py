@@ -163,3 +163,20 @@ def test_date_columns_are_the_timestamps_pandas_gives():
             assert [getattr(v, "unit", None) for v in got if v is not pd.NaT] == \
                 [getattr(v, "unit", None) for v in want if v is not pd.NaT]
             assert np.array_equal(pd.isna(got), pd.isna(want))
+
+
+def test_columns_read_through_arrow_zip_into_the_rows_fetchall_gives():
+    """:func:`pycolumns`: ``zip(*cols)`` is ``fetchall()``, through Arrow and through ``fetchall`` (a date
+    column), with rows and without."""
+    from infrarisk.explain import pycolumns
+
+    con = duckdb.connect()
+    base = "SELECT * FROM (VALUES (1, 'a', 2.5, true, ['x']), (NULL, NULL, NULL, NULL, NULL)) t(n, s, f, b, l)"
+    for sql in (base, base + " LIMIT 0", "SELECT *, DATE '2020-01-02' AS d FROM (" + base + ")",
+                "SELECT *, DATE '2020-01-02' AS d FROM (" + base + ") LIMIT 0"):
+        cur = con.execute(sql)
+        want_names, want = [d[0] for d in cur.description], cur.fetchall()
+        names, cols = pycolumns(con, sql)
+        assert names == want_names and len(cols) == len(names)
+        assert list(zip(*cols)) == want
+        assert [[type(v) for v in r] for r in zip(*cols)] == [[type(v) for v in r] for r in want]

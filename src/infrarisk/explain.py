@@ -142,15 +142,24 @@ def _pandas_column(col: pa.ChunkedArray):
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    """The rows of ``sql`` as dicts of the values ``fetchall`` gives, read column by column through
-    Arrow where every column is of a type whose Arrow values are those (text, numbers, flags, lists
-    of text), else by ``fetchall``."""
+    """The rows of ``sql`` as dicts of the values ``fetchall`` gives (:func:`pycolumns`)."""
+    return dicts(*pycolumns(con, sql))
+
+
+def pycolumns(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[list]]:
+    """The column names of ``sql`` and its columns as lists of the values ``fetchall`` gives (``zip(*cols)``
+    is ``fetchall()``), read column by column through Arrow where every column is of a type whose Arrow
+    values are those (text, numbers, flags, lists of text), else by ``fetchall``.
+
+    >>> pycolumns(duckdb.connect(), "SELECT * FROM (VALUES (1, 'a'), (NULL, NULL)) t(n, s)")
+    (['n', 's'], [[1, None], ['a', None]])
+    """
     table = con.sql(sql).to_arrow_table()
     names = table.column_names
     if not all(_plain_type(t) for t in table.schema.types):
-        cur = con.execute(sql)
-        return [dict(zip(names, r)) for r in cur.fetchall()]
-    return dicts(names, [col.to_pylist() for col in table.columns])
+        rows = con.execute(sql).fetchall()
+        return names, [list(c) for c in zip(*rows)] if rows else [[] for _ in names]
+    return names, [col.to_pylist() for col in table.columns]
 
 
 def _plain_type(t: pa.DataType) -> bool:
