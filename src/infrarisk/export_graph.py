@@ -118,26 +118,33 @@ LINKS_SQL = """
 #: the nodes the links of ``_links`` join: entities (sorted by id), then assets (sorted by id). An
 #: entity's licence: its own source's; one made from an owner name of a layer source (no source of
 #: its own) has the most restrictive of the links that name it (in this file; ``_rank``: the order
-#: of :mod:`infrarisk.licences`, unknown ids highest, among equals the first alphabetically)
+#: of :mod:`infrarisk.licences`, unknown ids highest, among equals the first alphabetically). Also,
+#: for the network without the links of non-commercial sources (``_nc``), whether it has the node
+#: (``_free``) and the node's licence there (``_free_licence``): both networks' nodes in one query
 NODES_SQL = """
-    WITH named AS (SELECT source AS id, licence FROM _links
-                   UNION ALL SELECT target, licence FROM _links WHERE subject_kind <> 'asset'),
+    WITH named AS (SELECT source AS id, licence, _nc FROM _links
+                   UNION ALL SELECT target, licence, _nc FROM _links WHERE subject_kind <> 'asset'),
     lic AS (SELECT n.id, min(CASE WHEN n.licence <> '' THEN struct_pack(r := -coalesce(k.rank, {unknown}),
-                                                                         l := n.licence) END).l AS licence
+                                                                         l := n.licence) END).l AS licence,
+                   min(CASE WHEN n.licence <> '' AND NOT n._nc
+                            THEN struct_pack(r := -coalesce(k.rank, {unknown}), l := n.licence) END).l AS free,
+                   bool_or(NOT n._nc) AS _free
             FROM named n LEFT JOIN _rank k USING (licence) GROUP BY n.id)
-    SELECT {values} FROM (
+    SELECT {values}, {free_licence} AS _free_licence, _free FROM (
         SELECT e.entity_id AS id, coalesce(nullif(e.entity_name, ''), e.entity_id) AS label, 'entity' AS kind,
                e.entity_name AS name, coalesce(e.hq_country_code, e.jurisdiction_code) AS country_code,
                e.entity_type, e.lei, o.controlling_country_code,
                o.ultimate_controller_entity_id AS ultimate_controller_id, NULL::VARCHAR AS asset_type,
                NULL::VARCHAR AS asset_class, NULL::VARCHAR AS band, e.source_url,
-               CASE WHEN s.licence <> '' THEN s.licence ELSE lic.licence END AS licence, 0 AS _block
+               CASE WHEN s.licence <> '' THEN s.licence ELSE lic.licence END AS licence,
+               CASE WHEN s.licence <> '' THEN s.licence ELSE lic.free END AS free_licence, lic._free, 0 AS _block
         FROM lic JOIN core_ownership__entities e ON e.entity_id = lic.id
         LEFT JOIN out_ownership__entities o ON o.entity_id = lic.id
         LEFT JOIN core_meta__sources s ON s.source_id = e.source_id
         UNION ALL
         SELECT a.asset_id, coalesce(nullif(a.name, ''), a.asset_id), 'asset', a.name, a.country_code, NULL, NULL,
-               NULL, NULL, a.asset_type, a.asset_class, x.band, a.position_source_url, a.licence, 1
+               NULL, NULL, a.asset_type, a.asset_class, x.band, a.position_source_url, a.licence, a.licence,
+               a.asset_id IN (SELECT target FROM _links WHERE subject_kind = 'asset' AND NOT _nc), 1
         FROM core_assets__assets a LEFT JOIN out_exposure__assets x USING (asset_id)
         WHERE a.asset_id IN (SELECT target FROM _links WHERE subject_kind = 'asset')
           AND a.asset_id IN (SELECT asset_id FROM out_ownership__asset_controllers))
@@ -154,11 +161,17 @@ def networks(con: duckdb.DuckDBPyConnection, except_nc: bool = False) -> list[Ne
     fallback = [r[0] for r in con.execute("SELECT licence FROM core_meta__sources WHERE source_id = 'curated'")
                 .fetchall()]
     links = con.sql(LINKS_SQL.format(values=_LINK_VALUES) + " ORDER BY l.link_id").to_arrow_table()
+    both = _query(links, NODES_SQL.format(unknown=len(licences.ORDER), values=_NODE_VALUES,
+                                          free_licence=_text("free_licence", "string")), con)
     out = []
     for nc in ([False, True] if except_nc else [False]):
         mask = pc.invert(links.column("_nc")) if nc else None
         edges = links.filter(mask) if nc else links
-        nodes = _query(edges, NODES_SQL.format(unknown=len(licences.ORDER), values=_NODE_VALUES), con)
+        nodes = both.drop_columns(["_free_licence", "_free"])
+        if nc:  # the nodes its links join, with the licences they give
+            free = both.filter(pc.fill_null(both.column("_free"), False))
+            nodes = free.set_column(free.schema.get_field_index("licence"), "licence", free.column("_free_licence")) \
+                .drop_columns(["_free_licence", "_free"])
         lics = [x for x in {*nodes.column("licence").to_pylist(), *edges.column("licence").to_pylist()} if x]
         out.append(Network(nodes, edges.drop_columns(["subject_kind", "_nc"]),
                            licences.most_restrictive(lics or fallback or ["CC-BY-4.0"]),

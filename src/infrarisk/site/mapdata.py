@@ -158,24 +158,41 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
             f.controller[aid] = ultimate
         if cc is not None:
             f.control[aid] = "domestic" if cc == host.get(aid) else "foreign"
-    # entities upstream of each asset in the ownership graph (for the search)
-    memo: dict[str, frozenset[str]] = {}
+    # entities upstream of each asset in the ownership graph (for the search): its owners and theirs
+    above: dict[str, frozenset[str]] = {}  # entity -> the entities upstream of it, worked out once
 
-    def upstream(v: str) -> frozenset[str]:
-        if v not in memo:  # breadth-first with a visited set: exact with loops too
-            seen, todo = set(), [v]
-            while todo:
-                for e in in_edges.get(todo.pop(), []):
-                    if e["owner_entity_id"] not in seen:
-                        seen.add(e["owner_entity_id"])
-                        todo.append(e["owner_entity_id"])
-            memo[v] = frozenset(seen)
-        return memo[v]
+    def upstream(v: str) -> set[str]:
+        """Breadth-first with a visited set (exact with loops too); an entity whose upstream is known is
+        not walked again: its upstream joins at once (closed: everything upstream of it is in it)."""
+        seen, todo = set(), [v]
+        while todo:
+            for e in in_edges.get(todo.pop(), ()):
+                o = e["owner_entity_id"]
+                if o not in seen:
+                    seen.add(o)
+                    known = above.get(o)
+                    if known is None:
+                        todo.append(o)
+                    else:
+                        seen |= known
+        return seen
+
+    def of_asset(aid: str) -> set[str]:
+        out = set()
+        for e in in_edges[aid]:
+            o = e["owner_entity_id"]
+            if o not in out:
+                out.add(o)
+                known = above.get(o)
+                if known is None:
+                    known = above[o] = frozenset(upstream(o))
+                out |= known
+        return out
 
     mapped = {a for _, fr in layers for a in fr["asset_id"].tolist()}
     for aid in sorted(mapped & in_edges.keys()):
         if sb.explainer.has(aid):
-            f.related[aid] = sorted(upstream(aid))
+            f.related[aid] = sorted(of_asset(aid))
     for aid, owners in _recorded_holders(sb).items():  # holders of stakes that are not current
         if aid in host:
             f.related[aid] = sorted(set(f.related.get(aid, [])) | owners)
