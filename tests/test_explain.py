@@ -102,6 +102,9 @@ def test_frames_read_through_arrow_are_those_pandas_reads_with_text_as_objects()
                "SELECT 1.25::DECIMAL(10, 2) AS d, 'x' AS s UNION ALL SELECT NULL, NULL"]
     for sql in queries:
         _assert_same_frame(frame(con, sql), _df_plain(con, sql))
+        _assert_same_frame(frame(con, sql, plain_text=False), con.execute(sql).df())  # pandas' text columns
+        assert [repr(t) for t in frame(con, sql, plain_text=False).dtypes] == \
+            [repr(t) for t in con.execute(sql).df().dtypes]
 
 
 def test_the_explainers_and_the_sites_frames_are_those_pandas_reads(real_build):
@@ -123,6 +126,7 @@ def test_the_explainers_and_the_sites_frames_are_those_pandas_reads(real_build):
             got = frame(con, sql)
             assert len(got) > 5
             _assert_same_frame(got, _df_plain(con, sql))
+            _assert_same_frame(frame(con, sql, plain_text=False), con.execute(sql).df())
     finally:
         con.close()
 

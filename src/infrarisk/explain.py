@@ -89,13 +89,15 @@ def records(df: pd.DataFrame) -> list[dict]:
     return dicts(names, cols)
 
 
-def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+def frame(con: duckdb.DuckDBPyConnection, sql: str, plain_text: bool = True) -> pd.DataFrame:
     """The frame ``con.execute(sql).df()`` gives, but text columns of plain Python objects (missing text
     NaN, as ``astype(object)`` of pandas' text columns has it), read through Arrow: pandas turns the
     text DuckDB hands it into Arrow-backed columns, which the site's readers turn back into Python
     objects; read this way, the text is made into Python objects once. Columns of text, numbers,
     flags, dates and timestamps (without time zone) are read through Arrow; a query with columns of
     other types or a repeated column name is read by ``df()`` (its text columns then made plain).
+    ``plain_text`` False: ``df()``'s frame itself (text in pandas' Arrow-backed columns, taken from
+    Arrow's without a Python object per value).
 
     Examples
     --------
@@ -106,22 +108,25 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
     """
     table = con.sql(sql).to_arrow_table()
     names = table.column_names
-    cols = [_pandas_column(col) for col in table.columns]
+    cols = [_pandas_column(col, plain_text) for col in table.columns]
     if any(c is None for c in cols) or len(set(names)) < len(names):  # as pandas reads it (and renames)
         df = con.execute(sql).df()
         for c in df.columns:
-            if pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
+            if plain_text and pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
                 df[c] = df[c].astype(object)
         return df
     return pd.DataFrame({n: c if isinstance(c, pd.Series) else pd.Series(c, copy=False) for n, c in zip(names, cols)},
                         copy=False)
 
 
-def _pandas_column(col: pa.ChunkedArray):
-    """The values of an Arrow column as ``df()`` gives them (text as object; see :func:`frame`), or None
-    for a type read otherwise."""
+def _pandas_column(col: pa.ChunkedArray, plain_text: bool = True):
+    """The values of an Arrow column as ``df()`` gives them (text as object with ``plain_text``; see
+    :func:`frame`), or None for a type read otherwise."""
     t, nulls = col.type, col.null_count
     if pa.types.is_string(t) or pa.types.is_large_string(t):
+        if not plain_text and nulls < len(col):  # pandas' text column (an all-missing or empty one: objects)
+            return pd.Series(pd.array(col if pa.types.is_string(t) else col.cast(pa.string()), dtype="str"),
+                             copy=False)
         out = col.to_numpy(zero_copy_only=False)
         if out.dtype != object:
             out = out.astype(object)
