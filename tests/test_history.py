@@ -187,8 +187,8 @@ def test_a_pair_of_one_row_is_read_as_the_same_row_twice(current, lo, hi, stated
 
 
 def test_pairs_word_each_share_as_share_text_does_signed_zeros_nan_and_repeats_included():
-    """The pairs' share texts, worked out once per (lower, upper) bound, are :func:`share_text`'s for every
-    pair: shares repeated across pairs, -0.0 and 0.0 (equal, differently worded), NaN; dates as text, as
+    """The pairs' share texts are :func:`share_text`'s for every pair: shares repeated across pairs, -0.0
+    and 0.0 (equal, differently worded: a cache by value would mix them up), NaN; dates as text, as
     timestamps and missing."""
     from infrarisk.fmt import share_text
     from infrarisk.history import _pairs

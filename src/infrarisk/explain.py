@@ -125,8 +125,8 @@ def _pandas_column(col: pa.ChunkedArray, plain_text: bool = True):
     t, nulls = col.type, col.null_count
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         if not plain_text and nulls < len(col):  # pandas' text column (an all-missing or empty one: objects)
-            return pd.Series(pd.array(col if pa.types.is_string(t) else col.cast(pa.string()), dtype="str"),
-                             copy=False)
+            return pd.Series(pd.array((col if pa.types.is_string(t) else col.cast(pa.string())).combine_chunks(),
+                                      dtype="str"), copy=False)  # one chunk, as pandas makes it
         out = col.to_numpy(zero_copy_only=False)
         if out.dtype != object:
             out = out.astype(object)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .fmt import share_text as _share_text
+from .fmt import share_text
 
 
 def _date(v) -> str | None:
@@ -55,20 +55,6 @@ def _pairs(links: pd.DataFrame) -> dict[tuple, _Pair]:
             if r[kind] is not None and r[subj] is not None and r[owner] is not None]
     rows.sort(key=lambda r: (r[kind], r[subj], r[owner], r[as_of] or "", r[link]))
     nan = float("nan")
-    shares: dict[tuple, str] = {}  # share_text of a (lo, hi), worked out once (few distinct among thousands)
-
-    def share_text(lo: float, hi: float) -> str:
-        if lo == 0 or hi == 0:  # 0.0 and -0.0 are equal keys but different texts
-            return _share_text(lo, hi)
-        try:
-            return shares[lo, hi]
-        except KeyError:
-            out = shares[lo, hi] = _share_text(lo, hi)
-            return out
-
-    def day(v) -> str | None:  # :func:`_date`, the text dates the links have at once
-        return v[:10] if type(v) is str else _date(v)
-
     for key, grp in groupby(rows, key=itemgetter(kind, subj, owner)):  # rows of a pair by date then id
         grp = list(grp)
         if len(grp) == 1:  # most pairs: one row (the branches below, for one row)
@@ -81,7 +67,7 @@ def _pairs(links: pd.DataFrame) -> dict[tuple, _Pair]:
                 lo = float(lo) if lo is not None else None
                 share = (share_text(lo, float(hi)) if lo is not None and (bool(top[stated_]) or lo > 0)
                          else "undisclosed")
-            out[key] = _Pair(share, lo, str(top[status_]), day(top[as_of]), day(top[end_]), top[url_],
+            out[key] = _Pair(share, lo, str(top[status_]), _date(top[as_of]), _date(top[end_]), top[url_],
                              str(top[sname]), str(top[oname]))
             continue
         cur = [r for r in grp if r[cur_]]
@@ -97,7 +83,7 @@ def _pairs(links: pd.DataFrame) -> dict[tuple, _Pair]:
             lo = float(top[lo_]) if top[lo_] is not None else None
             share = (share_text(lo, float(top[hi_])) if lo is not None and (bool(top[stated_]) or lo > 0)
                      else "undisclosed")
-        out[key] = _Pair(share=share, share_lo=lo, status=str(top[status_]), valid_from=day(top[as_of]),
-                         valid_to=day(top[end_]), source_url=top[url_],
+        out[key] = _Pair(share=share, share_lo=lo, status=str(top[status_]), valid_from=_date(top[as_of]),
+                         valid_to=_date(top[end_]), source_url=top[url_],
                          subject_name=str(top[sname]), owner_name=str(top[oname]))
     return out
