@@ -89,7 +89,7 @@ def records(df: pd.DataFrame) -> list[dict]:
     return dicts(names, cols)
 
 
-def frame(con: duckdb.DuckDBPyConnection, sql: str, plain_text: bool = True) -> pd.DataFrame:
+def frame(con: duckdb.DuckDBPyConnection, sql: str, plain_text: bool = True, nones: dict | None = None) -> pd.DataFrame:
     """The frame ``con.execute(sql).df()`` gives, but text columns of plain Python objects (missing text
     NaN, as ``astype(object)`` of pandas' text columns has it), read through Arrow: pandas turns the
     text DuckDB hands it into Arrow-backed columns, which the site's readers turn back into Python
@@ -97,7 +97,9 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, plain_text: bool = True) -> 
     flags, dates and timestamps (without time zone) are read through Arrow; a query with columns of
     other types or a repeated column name is read by ``df()`` (its text columns then made plain).
     ``plain_text`` False: ``df()``'s frame itself (text in pandas' Arrow-backed columns, taken from
-    Arrow's without a Python object per value).
+    Arrow's without a Python object per value). ``nones``, a dict: it gets, per text column read through
+    Arrow as objects, those objects with None where text is missing (``to_numpy(dtype=object,
+    na_value=None)`` of the column, without looking for the missing values again).
 
     Examples
     --------
@@ -108,20 +110,23 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, plain_text: bool = True) -> 
     """
     table = con.sql(sql).to_arrow_table()
     names = table.column_names
-    cols = [_pandas_column(col, plain_text) for col in table.columns]
+    made: dict = {}
+    cols = [_pandas_column(col, plain_text, made, n) for n, col in zip(names, table.columns)]
     if any(c is None for c in cols) or len(set(names)) < len(names):  # as pandas reads it (and renames)
         df = con.execute(sql).df()
         for c in df.columns:
             if plain_text and pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
                 df[c] = df[c].astype(object)
         return df
+    if nones is not None:
+        nones.update(made)
     return pd.DataFrame({n: c if isinstance(c, pd.Series) else pd.Series(c, copy=False) for n, c in zip(names, cols)},
                         copy=False)
 
 
-def _pandas_column(col: pa.ChunkedArray, plain_text: bool = True):
+def _pandas_column(col: pa.ChunkedArray, plain_text: bool = True, nones: dict | None = None, name: str = ""):
     """The values of an Arrow column as ``df()`` gives them (text as object with ``plain_text``; see
-    :func:`frame`), or None for a type read otherwise."""
+    :func:`frame`, and ``nones``), or None for a type read otherwise."""
     t, nulls = col.type, col.null_count
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         if not plain_text and nulls < len(col):  # pandas' text column (an all-missing or empty one: objects)
@@ -130,6 +135,8 @@ def _pandas_column(col: pa.ChunkedArray, plain_text: bool = True):
         out = col.to_numpy(zero_copy_only=False)
         if out.dtype != object:
             out = out.astype(object)
+        if nones is not None:
+            nones[name] = out.copy()
         if nulls and nulls < len(col):  # pandas: NaN where text is missing, None where all of it is
             out[col.is_null().to_numpy(zero_copy_only=False)] = np.nan
         return pd.Series(out, dtype=object, copy=False)  # not inferred as text again

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..explain import Explainer, dicts, frame
+from ..explain import Explainer, dicts, frame, pycolumns
 from ..fmt import share_text
 from ..profiles import Profile
 from ..settings import Settings
@@ -70,14 +70,17 @@ def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]],
 class AssetRows(Mapping):
     """The rows of ``out_exposure__assets`` by asset id, as :func:`_records` gives them; each row's
     dict is made when it is first asked for (most pages read a few columns of each asset:
-    :meth:`value`), so that 100,000 assets do not cost 100,000 dicts up front."""
+    :meth:`value`), so that 100,000 assets do not cost 100,000 dicts up front. ``nones``: columns of
+    ``df`` by name as ``to_numpy(dtype=object, na_value=None)`` gives them, made already (:func:`frame`'s)."""
 
-    def __init__(self, df: pd.DataFrame):
+    def __init__(self, df: pd.DataFrame, nones: dict | None = None):
         self._names = [str(c) for c in df.columns]
         self._col = {n: i for i, n in enumerate(self._names)}
-        self._cols = [df[c].to_numpy(dtype=object, na_value=None) for c in df.columns]
+        nones = nones or {}
+        self._cols = [nones[n] if n in nones else df[c].to_numpy(dtype=object, na_value=None)
+                      for n, c in zip(self._names, df.columns)]
         ids = self._cols[self._col["asset_id"]].tolist() if len(df) else []
-        self._pos = {a: i for i, a in enumerate(ids)}
+        self._pos = dict(zip(ids, range(len(ids))))
         self._made: dict[str, dict] = {}
 
     def __getitem__(self, asset_id: str) -> dict:
@@ -145,10 +148,12 @@ class SiteBuilder:
         self.explainer = Explainer(con, profile, settings)
         self.sources = read_sources(con)
         # text as plain Python objects (:func:`~infrarisk.explain.frame`): iterating Arrow-backed strings row by row is slow
-        self.assets = frame(con, f"SELECT {', '.join(ASSET_COLUMNS)} FROM out_exposure__assets ORDER BY asset_id")
+        nones: dict = {}  # its text columns with None where missing, as the rows have them
+        self.assets = frame(con, f"SELECT {', '.join(ASSET_COLUMNS)} FROM out_exposure__assets ORDER BY asset_id",
+                            nones=nones)
         self.common = page_common(self.sources, settings, profile)
         # lookups by id, so that per-asset work stays linear at 100,000 assets
-        self.asset_rows = AssetRows(self.assets)
+        self.asset_rows = AssetRows(self.assets, nones)
         links = as_records(self.explainer.links, self.explainer.link_columns,  # converted once, by the Explainer
                            list(self.explainer.link_by_id.values()))
         self.links_by_id = {r["link_id"]: r for r in links}
@@ -168,8 +173,8 @@ class SiteBuilder:
             if eid not in self.entity_info:
                 self.entity_info[eid] = {"name": name, "country": cc, "is_state": bool(st)}
         self.entity_conflicts = entity_conflicts(con, self.entity_info)
-        self.wpi = {a: str(n) for a, n in con.execute(
-            "SELECT asset_id, wpi_number FROM core_assets__ports WHERE wpi_number IS NOT NULL").fetchall()}
+        ids, numbers = pycolumns(con, "SELECT asset_id, wpi_number FROM core_assets__ports WHERE wpi_number IS NOT NULL")[1]
+        self.wpi = dict(zip(ids, map(str, numbers)))
 
     def page(self, template: str, page: str, title: str, **ctx) -> str:
         """A page from its template; a template of :data:`PARTS` gets its repeated parts as markup."""
