@@ -127,8 +127,8 @@ PARTS = {"assets.html": lambda ctx: {"rows_html": fragments.asset_rows(ctx["rows
 
 def read_sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Every source of the build (``core_meta__sources``) with its ``files`` (``core_meta__files``)."""
-    sources = _records(frame(con, "SELECT * FROM core_meta__sources ORDER BY source_id"))
-    files = _records(frame(con, "SELECT * FROM core_meta__files ORDER BY source_id, path"))
+    sources = _records(con.execute("SELECT * FROM core_meta__sources ORDER BY source_id").df())
+    files = _records(con.execute("SELECT * FROM core_meta__files ORDER BY source_id, path").df())
     for s in sources:
         s["files"] = [f for f in files if f["source_id"] == s["source_id"]]
     return sources
