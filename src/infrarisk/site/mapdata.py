@@ -46,6 +46,7 @@ from . import layers as registry
 from . import outlines
 from . import vendor_site
 from ..collector import paused
+from ..explain import pycolumns
 from .layers import STATUSES, Layer, type_label
 from .render import BAND_COLOURS, BAND_LABELS
 
@@ -190,12 +191,16 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
         return out
 
     mapped = {a for _, fr in layers for a in fr["asset_id"].tolist()}
+    related: dict[str, set[str]] = {}  # as sets until the end, then sorted once
     for aid in sorted(mapped & in_edges.keys()):
         if sb.explainer.has(aid):
-            f.related[aid] = sorted(of_asset(aid))
+            related[aid] = of_asset(aid)
     for aid, owners in _recorded_holders(sb).items():  # holders of stakes that are not current
         if aid in host:
-            f.related[aid] = sorted(set(f.related.get(aid, [])) | owners)
+            if aid in related:
+                related[aid] |= owners
+            else:
+                related[aid] = owners
     # roll-ups of children into their parents
     children: dict[str, list[str]] = {}
     for _, fr in layers:
@@ -215,19 +220,20 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
         top = max(cats, key=lambda c: sev[c])
         if top != "none" and parent not in f.control:
             f.control[parent] = top
-        rel = set(f.related.get(parent, []))
+        rel = set(related.get(parent, ()))
         for k in kids:
-            rel |= set(f.related.get(k, []))
+            rel |= related.get(k, set())
         if rel:
-            f.related[parent] = sorted(rel)
+            related[parent] = rel
+    f.related = {aid: sorted(rel) for aid, rel in related.items()}
     return f
 
 
 def _recorded_holders(sb: "SiteBuilder") -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
-    for aid, owner in sb.con.execute("""
+    for aid, owner in zip(*pycolumns(sb.con, """
             SELECT subject_id, owner_entity_id FROM core_ownership__links
-            WHERE subject_kind = 'asset' ORDER BY 1, 2""").fetchall():
+            WHERE subject_kind = 'asset' ORDER BY 1, 2""")[1]):
         out.setdefault(aid, set()).add(owner)
     return out
 
