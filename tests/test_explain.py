@@ -184,3 +184,22 @@ def test_columns_read_through_arrow_zip_into_the_rows_fetchall_gives():
         assert names == want_names and len(cols) == len(names)
         assert list(zip(*cols)) == want
         assert [[type(v) for v in r] for r in zip(*cols)] == [[type(v) for v in r] for r in want]
+
+
+def test_reads_through_arrow_run_after_an_unfinished_result_as_execute_does():
+    """A connection holding an unfinished result of ``execute`` (a caller's ``fetchone``) is read through
+    Arrow as ``execute`` would read it: the frame, the columns and the rows, with no warning."""
+    import warnings
+
+    from infrarisk.explain import _rows, frame, pycolumns
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS n, 'x' || range AS s FROM range(5000)")
+    sql = "SELECT n, s FROM t ORDER BY n"
+    want = con.execute(sql).fetchall()
+    for read in (lambda: list(zip(*frame(con, sql).to_numpy().T.tolist())),
+                 lambda: list(zip(*pycolumns(con, sql)[1])), lambda: [tuple(r.values()) for r in _rows(con, sql)]):
+        assert con.execute("SELECT * FROM t").fetchone() == (0, "x0")  # left unfinished
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert read() == want

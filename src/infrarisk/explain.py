@@ -19,6 +19,7 @@ text made into Python objects once).
 from __future__ import annotations
 
 import functools
+import warnings
 
 import duckdb
 import numpy as np
@@ -89,6 +90,19 @@ def records(df: pd.DataFrame) -> list[dict]:
     return dicts(names, cols)
 
 
+def arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+    """The result of ``sql`` as an Arrow table (``con.sql(sql).to_arrow_table()``). Like ``con.execute``, it
+    runs while the connection still holds an unfinished result of an earlier ``execute`` (a caller's
+    ``fetchone``), which then is dropped, as ``execute`` drops it (through ``execute`` then: Arrow output
+    of its result copies the rows once more)."""
+    try:
+        return con.sql(sql).to_arrow_table()
+    except duckdb.ResourceInUseException:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+            return con.execute(sql).to_arrow_table()
+
+
 def frame(con: duckdb.DuckDBPyConnection, sql: str, plain_text: bool = True, nones: dict | None = None) -> pd.DataFrame:
     """The frame ``con.execute(sql).df()`` gives, but text columns of plain Python objects (missing text
     NaN, as ``astype(object)`` of pandas' text columns has it), read through Arrow: pandas turns the
@@ -108,7 +122,7 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, plain_text: bool = True, non
     >>> [str(t) for t in df.dtypes], df["s"].tolist(), df["d"].tolist()
     (['object', 'float64', 'datetime64[us]'], ['a', nan], [Timestamp('2020-01-02 00:00:00'), NaT])
     """
-    table = con.sql(sql).to_arrow_table()
+    table = arrow(con, sql)
     names = table.column_names
     made: dict = {}
     cols = [_pandas_column(col, plain_text, made, n) for n, col in zip(names, table.columns)]
@@ -166,7 +180,7 @@ def pycolumns(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list
     >>> pycolumns(duckdb.connect(), "SELECT * FROM (VALUES (1, 'a'), (NULL, NULL)) t(n, s)")
     (['n', 's'], [[1, None], ['a', None]])
     """
-    table = con.sql(sql).to_arrow_table()
+    table = arrow(con, sql)
     names = table.column_names
     if not all(_plain_type(t) for t in table.schema.types):
         rows = con.execute(sql).fetchall()
