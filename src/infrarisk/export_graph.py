@@ -24,7 +24,7 @@ Output is deterministic: nodes and edges sorted by id, no timestamps. Text is es
 network is assembled by DuckDB and its lines put together column by column by Arrow's string
 kernels (no Python call per value): 28 MB of XML for the shipped data. The network without
 the non-commercial links takes its edges' escaped text and lines from the whole network's
-(:attr:`Network.edges_of`).
+(:attr:`Network.edges_of`), and its nodes' escaped text but for their licences (:attr:`Network.nodes_of`).
 """
 
 from __future__ import annotations
@@ -71,6 +71,9 @@ class Network:
     #: (network, mask): ``edges`` are that network's edges where ``mask`` is true, whose escaped text and
     #: lines this network takes (an edge's line depends on that edge only)
     edges_of: tuple | None = field(default=None, repr=False, compare=False)
+    #: (network, mask): ``nodes`` are that network's nodes where ``mask`` is true but for their licences,
+    #: whose escaped text this network takes (the licences escaped anew)
+    nodes_of: tuple | None = field(default=None, repr=False, compare=False)
     _edge_lines: dict = field(default_factory=dict, repr=False, compare=False)
 
     def escaped(self, which: str) -> pa.Table:
@@ -79,6 +82,11 @@ class Network:
         if which not in self._escaped and which == "edges" and self.edges_of is not None:
             net, mask = self.edges_of
             self._escaped[which] = net.escaped("edges").filter(mask)
+        if which not in self._escaped and which == "nodes" and self.nodes_of is not None:
+            net, mask = self.nodes_of
+            taken = net.escaped("nodes").filter(mask)
+            at = taken.schema.get_field_index("licence")
+            self._escaped[which] = taken.set_column(at, "licence", esc_column(self.nodes.column("licence")))
         if which not in self._escaped:
             table, types = (self.nodes, dict(NODE_ATTRS)) if which == "nodes" else (self.edges, dict(EDGE_ATTRS))
             cols = [esc_column(pc.fill_null(col, "None")) if name in ("id", "label", "source", "target")
@@ -169,13 +177,14 @@ def networks(con: duckdb.DuckDBPyConnection, except_nc: bool = False) -> list[Ne
         edges = links.filter(mask) if nc else links
         nodes = both.drop_columns(["_free_licence", "_free"])
         if nc:  # the nodes its links join, with the licences they give
-            free = both.filter(pc.fill_null(both.column("_free"), False))
+            free_mask = pc.fill_null(both.column("_free"), False)
+            free = both.filter(free_mask)
             nodes = free.set_column(free.schema.get_field_index("licence"), "licence", free.column("_free_licence")) \
                 .drop_columns(["_free_licence", "_free"])
         lics = [x for x in {*nodes.column("licence").to_pylist(), *edges.column("licence").to_pylist()} if x]
         out.append(Network(nodes, edges.drop_columns(["subject_kind", "_nc"]),
                            licences.most_restrictive(lics or fallback or ["CC-BY-4.0"]),
-                           edges_of=(out[0], mask) if nc else None))
+                           edges_of=(out[0], mask) if nc else None, nodes_of=(out[0], free_mask) if nc else None))
     return out
 
 
