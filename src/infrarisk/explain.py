@@ -224,9 +224,10 @@ class Explainer:
                    o.is_state_controlled, o.is_state
             FROM core_ownership__entities e JOIN out_ownership__entities o USING (entity_id)""") \
             .set_index("entity_id", drop=False)
-        self._entity_country = {r["entity_id"]: {"controlling_country_code": r["controlling_country_code"],
-                                                 "controlling_country_basis": r["controlling_country_basis"]}
-                                for r in records(self.entities)}
+        _, (ids, codes, bases) = columns(self.entities[["entity_id", "controlling_country_code",
+                                                         "controlling_country_basis"]])  # as records() has them
+        self._entity_country = {e: {"controlling_country_code": c, "controlling_country_basis": b}
+                                for e, c, b in zip(ids.tolist(), codes.tolist(), bases.tolist())}
         self._entity_name = dict(zip(self.entities["entity_id"], self.entities["entity_name"]))
         # merged current edges: by id, and the edges into each node (the ownership graph above an asset)
         self.edges = {r["edge_id"]: r for r in _rows(con, "SELECT * FROM out_exposure__evidence_edges ORDER BY edge_id")}

@@ -163,7 +163,8 @@ class SiteBuilder:
                 self.holders_by_asset.setdefault(r["subject_id"], []).append(r)
         self.entity_info = {r["entity_id"]: {"name": r["entity_name"], "country": r["controlling_country_code"],
                                              "is_state": bool(r["is_state"])}
-                            for r in _records(self.explainer.entities)}
+                            for r in _records(self.explainer.entities[["entity_id", "entity_name",
+                                                                        "controlling_country_code", "is_state"]])}
         # holders of past stakes in an asset can lie outside the resolved scope (current links only)
         for eid, name, cc, st in con.execute("""
                 SELECT e.entity_id, e.entity_name, o.controlling_country_code, coalesce(o.is_state, false)
