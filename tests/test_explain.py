@@ -203,3 +203,23 @@ def test_reads_through_arrow_run_after_an_unfinished_result_as_execute_does():
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             assert read() == want
+
+
+def test_rows_sorted_by_arrow_are_in_the_order_by_order():
+    """:func:`pycolumns` with ``order`` (a key) gives the rows of ``ORDER BY`` those columns: text compared
+    by bytes (upper before lower case, accents after), numbers, missing values last, two columns;
+    through Arrow and through ``fetchall`` (a date column)."""
+    import random
+
+    from infrarisk.explain import pycolumns
+
+    con = duckdb.connect()
+    rng = random.Random(4)
+    texts = ["a", "B", "b", "é", "e", "Z", "ü", "", "aa", "a b", "中", None]
+    rows = {(rng.choice(texts), rng.choice([None, -1, 0, 2, 10 ** 12])) for _ in range(300)}
+    con.execute("CREATE TABLE t (s VARCHAR, n BIGINT, v DOUBLE)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)", [(s, n, rng.random()) for s, n in rows])
+    for cols, order in (("s, n, v", ("s", "n")), ("n, s", ("n", "s")), ("s, n, DATE '2020-01-01' AS d", ("s", "n"))):
+        sql = f"SELECT {cols} FROM t"
+        want = con.execute(f"{sql} ORDER BY {', '.join(order)}").fetchall()
+        assert list(zip(*pycolumns(con, sql, order)[1])) == want

@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .fmt import date_text, edge_share, share_text, stake_share
 from .profiles import Profile
@@ -167,24 +168,30 @@ def _pandas_column(col: pa.ChunkedArray, plain_text: bool = True, nones: dict | 
     return None
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, order: tuple[str, ...] = ()) -> list[dict]:
     """The rows of ``sql`` as dicts of the values ``fetchall`` gives (:func:`pycolumns`)."""
-    return dicts(*pycolumns(con, sql))
+    return dicts(*pycolumns(con, sql, order))
 
 
-def pycolumns(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[list]]:
+def pycolumns(con: duckdb.DuckDBPyConnection, sql: str, order: tuple[str, ...] = ()) -> tuple[list[str], list[list]]:
     """The column names of ``sql`` and its columns as lists of the values ``fetchall`` gives (``zip(*cols)``
     is ``fetchall()``), read column by column through Arrow where every column is of a type whose Arrow
-    values are those (text, numbers, flags, lists of text), else by ``fetchall``.
+    values are those (text, numbers, flags, lists of text), else by ``fetchall``. ``order``: columns whose
+    values tell the rows apart (a key), the rows sorted by them, ascending, missing values last (as
+    ``ORDER BY`` sorts them, but by Arrow: DuckDB's sort of a few thousand rows costs more).
 
-    >>> pycolumns(duckdb.connect(), "SELECT * FROM (VALUES (1, 'a'), (NULL, NULL)) t(n, s)")
-    (['n', 's'], [[1, None], ['a', None]])
+    >>> pycolumns(duckdb.connect(), "SELECT * FROM (VALUES (2, 'a'), (NULL, NULL), (1, 'b')) t(n, s)", ("n",))
+    (['n', 's'], [[1, 2, None], ['b', 'a', None]])
     """
     table = arrow(con, sql)
     names = table.column_names
     if not all(_plain_type(t) for t in table.schema.types):
+        if order:
+            sql = f"SELECT * FROM ({sql}) ORDER BY {', '.join(order)}"
         rows = con.execute(sql).fetchall()
         return names, [list(c) for c in zip(*rows)] if rows else [[] for _ in names]
+    if order:
+        table = table.take(pc.sort_indices(table, [(k, "ascending") for k in order]))  # missing values last
     return names, [col.to_pylist() for col in table.columns]
 
 
@@ -230,7 +237,7 @@ class Explainer:
                                 for e, c, b in zip(ids.tolist(), codes.tolist(), bases.tolist())}
         self._entity_name = dict(zip(self.entities["entity_id"], self.entities["entity_name"]))
         # merged current edges: by id, and the edges into each node (the ownership graph above an asset)
-        self.edges = {r["edge_id"]: r for r in _rows(con, "SELECT * FROM out_exposure__evidence_edges ORDER BY edge_id")}
+        self.edges = {r["edge_id"]: r for r in _rows(con, "SELECT * FROM out_exposure__evidence_edges", ("edge_id",))}
         self.in_edges: dict[str, list[dict]] = {}
         for r in self.edges.values():
             self.in_edges.setdefault(r["subject_id"], []).append(r)
@@ -241,7 +248,7 @@ class Explainer:
             self._control_steps.setdefault(aid, []).append(eid)
         self._groups: dict[str, list[dict]] = {}
         self._group_ids = [g.id for g in profile.groups]  # the profile's order
-        for r in _rows(con, "SELECT * FROM out_exposure__asset_groups ORDER BY asset_id, group_id"):
+        for r in _rows(con, "SELECT * FROM out_exposure__asset_groups", ("asset_id", "group_id")):
             self._groups.setdefault(r["asset_id"], []).append(r)
         self._paths: dict[tuple[str, str], list[list[dict]]] = {}
         for r in _rows(con, "SELECT * FROM out_exposure__evidence_paths ORDER BY asset_id, group_id, path, step"):
