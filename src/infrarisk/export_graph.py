@@ -181,7 +181,8 @@ def networks(con: duckdb.DuckDBPyConnection, except_nc: bool = False) -> list[Ne
             free = both.filter(free_mask)
             nodes = free.set_column(free.schema.get_field_index("licence"), "licence", free.column("_free_licence")) \
                 .drop_columns(["_free_licence", "_free"])
-        lics = [x for x in {*nodes.column("licence").to_pylist(), *edges.column("licence").to_pylist()} if x]
+        lics = [x for x in {*pc.unique(nodes.column("licence")).to_pylist(), *pc.unique(edges.column("licence")).to_pylist()}
+                if x]
         out.append(Network(nodes, edges.drop_columns(["subject_kind", "_nc"]),
                            licences.most_restrictive(lics or fallback or ["CC-BY-4.0"]),
                            edges_of=(out[0], mask) if nc else None, nodes_of=(out[0], free_mask) if nc else None))
@@ -376,7 +377,9 @@ def write_site_files(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict
     """The network files of the site (module docstring); their descriptions for the sources page."""
     nets = networks(con, except_nc=True)
     sets = [("all", STEM, nets[0])]
-    nc = sum(1 for x in nets[0].edges.column("licence").to_pylist() if x in licences.NONCOMMERCIAL)
+    counts = pc.value_counts(nets[0].edges.column("licence"))  # each licence once, with its number of links
+    nc = sum(n for x, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())
+             if x in licences.NONCOMMERCIAL)
     if 0 < nc < nets[0].edges.num_rows:
         sets.append(("except-nc", STEM_EXCEPT_NC, nets[1]))
     out = []
