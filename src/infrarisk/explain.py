@@ -14,6 +14,12 @@ ownership graph is loaded and no control or share is derived here. A stake's rec
 the columns of :data:`LINK_COLUMNS`; the evidence tables are read column by column through
 Arrow (:func:`_rows`), the links and entities as frames through Arrow too (:func:`frame`: their
 text made into Python objects once).
+
+The readers it uses serve the site's other reads too (:mod:`infrarisk.site`, :mod:`infrarisk.history`),
+each giving what a plainer call gives, faster: :func:`arrow` (a query's Arrow table, also after an
+unfinished ``execute``), :func:`frame` (``df()``'s frame), :func:`pycolumns` (``fetchall()``'s values,
+by column, optionally sorted by a key), :func:`dicts` (``dict(zip(names, row))`` per row),
+:func:`columns` and :func:`records` (a frame's values as ``to_dict("records")`` has them).
 """
 
 from __future__ import annotations

@@ -167,27 +167,21 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
         not walked again: its upstream joins at once (closed: everything upstream of it is in it)."""
         seen, todo = set(), [v]
         while todo:
-            for e in in_edges.get(todo.pop(), ()):
-                o = e["owner_entity_id"]
+            for o in (e["owner_entity_id"] for e in in_edges.get(todo.pop(), ())):
                 if o not in seen:
                     seen.add(o)
-                    known = above.get(o)
-                    if known is None:
-                        todo.append(o)
+                    if o in above:
+                        seen |= above[o]
                     else:
-                        seen |= known
+                        todo.append(o)
         return seen
 
-    def of_asset(aid: str) -> set[str]:
+    def of_asset(aid: str) -> set[str]:  # its owners and what is upstream of each
         out = set()
-        for e in in_edges[aid]:
-            o = e["owner_entity_id"]
+        for o in (e["owner_entity_id"] for e in in_edges[aid]):
             if o not in out:
                 out.add(o)
-                known = above.get(o)
-                if known is None:
-                    known = above[o] = frozenset(upstream(o))
-                out |= known
+                out |= above[o] if o in above else above.setdefault(o, frozenset(upstream(o)))
         return out
 
     mapped = {a for _, fr in layers for a in fr["asset_id"].tolist()}
@@ -197,10 +191,7 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
             related[aid] = of_asset(aid)
     for aid, owners in _recorded_holders(sb).items():  # holders of stakes that are not current
         if aid in host:
-            if aid in related:
-                related[aid] |= owners
-            else:
-                related[aid] = owners
+            related[aid] = related[aid] | owners if aid in related else owners
     # roll-ups of children into their parents
     children: dict[str, list[str]] = {}
     for _, fr in layers:
