@@ -162,3 +162,34 @@ def test_the_loaders_shapes_are_those_the_wkt_gives_and_are_taken_only_for_that_
     geo._CACHE.clear()
     again = geo._shapes(con).gdf
     assert shapely.to_wkb(again.geometry.to_numpy()).tolist() == shapely.to_wkb(read.geometry.to_numpy()).tolist()
+
+
+def test_another_connection_to_the_same_tables_finds_the_shapes_kept_and_a_changed_one_does_not(geo_db, tmp_path):
+    """The shapes are kept by the tables' content, not by connection: the site's read-only connection after
+    the loaders' reads none again; another content is read from its own tables."""
+    import duckdb
+
+    from infrarisk import geo
+
+    con, _ = geo_db
+    geo._CACHE.clear()
+    first = geo._shapes(con)
+    path = tmp_path / "copy.duckdb"
+    con.execute(f"ATTACH '{path}' AS cp")
+    for t in ("core_geo__country_polygons", "core_geo__countries"):
+        con.execute(f"CREATE TABLE cp.{t} AS SELECT * FROM {t}")
+    con.execute("DETACH cp")
+    other = duckdb.connect(str(path), read_only=True)
+    try:
+        assert geo._shapes(other) is first
+        assert countries_gdf(other).equals(countries_gdf(con))
+    finally:
+        other.close()
+    changed = duckdb.connect(str(path))
+    try:
+        changed.execute("UPDATE core_geo__countries SET polygon_country_code = 'MT' WHERE country_code = 'CY'")
+        again = geo._shapes(changed)
+        assert again is not first
+        assert again.covering != first.covering
+    finally:
+        changed.close()

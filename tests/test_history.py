@@ -184,3 +184,50 @@ def test_a_pair_of_one_row_is_read_as_the_same_row_twice(current, lo, hi, stated
     a, b = one[("asset", "a", "e")], two[("asset", "a", "e")]
     assert a._replace(share_lo=None) == b._replace(share_lo=None)
     assert a.share_lo == b.share_lo or (a.share_lo != a.share_lo and b.share_lo != b.share_lo)  # both NaN
+
+
+def test_pairs_word_each_share_as_share_text_does_signed_zeros_nan_and_repeats_included():
+    """The pairs' share texts are :func:`share_text`'s for every pair: shares repeated across pairs, -0.0
+    and 0.0 (equal, differently worded: a cache by value would mix them up), NaN; dates as text, as
+    timestamps and missing."""
+    from infrarisk.fmt import share_text
+    from infrarisk.history import _pairs
+
+    rows = [L(f"s{i}", "e", lo, hi, stated=True, end=end, as_of=as_of)
+            for i, (lo, hi, end, as_of) in enumerate([
+                (0.25, 0.25, None, "2024-01-01"), (0.25, 0.25, "2025-02-03", "2024-01-01"), (0.2, 0.5, None, None),
+                (0.0, 0.3, None, "2024-05-06"), (-0.0, 0.3, None, "2024-05-06"), (-0.0, -0.0, None, None),
+                (0.0, 0.0, None, None), (float("nan"), float("nan"), None, None), (0.1, float("nan"), None, None),
+                (0.2, 0.5, pd.Timestamp("2025-01-02"), pd.Timestamp("2024-03-04"))])]
+    for r in rows:
+        r["is_current"] = True
+    pairs = _pairs(pd.DataFrame(rows, columns=LINK_COLUMNS))
+    assert len(pairs) == len(rows)
+    for r in rows:
+        p = pairs[("asset", r["subject_id"], "e")]
+        assert p.share == share_text(float(r["share_min"]), float(r["share_max"])), r
+        assert p.valid_from == (None if r["as_of_date"] is None else str(r["as_of_date"])[:10])
+        assert p.valid_to == (None if r["end_date"] is None else str(r["end_date"])[:10])
+    assert pairs[("asset", "s4", "e")].share != pairs[("asset", "s3", "e")].share  # -0 is worded apart
+
+
+def test_the_state_read_through_arrow_is_the_state_pandas_reads(real_build, monkeypatch):
+    """Real data: the links and bands of :func:`state_of`, read through Arrow (:func:`infrarisk.explain.frame`),
+    are the frames ``df()`` gives, column types included, and so is the digest."""
+    import duckdb
+
+    from infrarisk import history
+
+    s, _ = real_build
+    con = duckdb.connect(str(s.db_path), read_only=True)
+    try:
+        fast = history.state_of(con)
+        monkeypatch.setattr(history, "frame", lambda c, sql, plain_text=True: c.execute(sql).df())
+        slow = history.state_of(con)
+    finally:
+        con.close()
+    assert len(fast.links) > 1000 and len(fast.bands) > 100
+    for a, b in ((fast.links, slow.links), (fast.bands, slow.bands)):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        assert [repr(t) for t in a.dtypes] == [repr(t) for t in b.dtypes]
+    assert fast.digest == slow.digest

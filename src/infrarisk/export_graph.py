@@ -24,7 +24,7 @@ Output is deterministic: nodes and edges sorted by id, no timestamps. Text is es
 network is assembled by DuckDB and its lines put together column by column by Arrow's string
 kernels (no Python call per value): 28 MB of XML for the shipped data. The network without
 the non-commercial links takes its edges' escaped text and lines from the whole network's
-(:attr:`Network.edges_of`).
+(:attr:`Network.edges_of`), and its nodes' escaped text but for their licences (:attr:`Network.nodes_of`).
 """
 
 from __future__ import annotations
@@ -71,6 +71,9 @@ class Network:
     #: (network, mask): ``edges`` are that network's edges where ``mask`` is true, whose escaped text and
     #: lines this network takes (an edge's line depends on that edge only)
     edges_of: tuple | None = field(default=None, repr=False, compare=False)
+    #: (network, mask): ``nodes`` are that network's nodes where ``mask`` is true but for their licences,
+    #: whose escaped text this network takes (the licences escaped anew)
+    nodes_of: tuple | None = field(default=None, repr=False, compare=False)
     _edge_lines: dict = field(default_factory=dict, repr=False, compare=False)
 
     def escaped(self, which: str) -> pa.Table:
@@ -79,6 +82,11 @@ class Network:
         if which not in self._escaped and which == "edges" and self.edges_of is not None:
             net, mask = self.edges_of
             self._escaped[which] = net.escaped("edges").filter(mask)
+        if which not in self._escaped and which == "nodes" and self.nodes_of is not None:
+            net, mask = self.nodes_of
+            taken = net.escaped("nodes").filter(mask)
+            at = taken.schema.get_field_index("licence")
+            self._escaped[which] = taken.set_column(at, "licence", esc_column(self.nodes.column("licence")))
         if which not in self._escaped:
             table, types = (self.nodes, dict(NODE_ATTRS)) if which == "nodes" else (self.edges, dict(EDGE_ATTRS))
             cols = [esc_column(pc.fill_null(col, "None")) if name in ("id", "label", "source", "target")
@@ -118,26 +126,33 @@ LINKS_SQL = """
 #: the nodes the links of ``_links`` join: entities (sorted by id), then assets (sorted by id). An
 #: entity's licence: its own source's; one made from an owner name of a layer source (no source of
 #: its own) has the most restrictive of the links that name it (in this file; ``_rank``: the order
-#: of :mod:`infrarisk.licences`, unknown ids highest, among equals the first alphabetically)
+#: of :mod:`infrarisk.licences`, unknown ids highest, among equals the first alphabetically). Also,
+#: for the network without the links of non-commercial sources (``_nc``), whether it has the node
+#: (``_free``) and the node's licence there (``_free_licence``): both networks' nodes in one query
 NODES_SQL = """
-    WITH named AS (SELECT source AS id, licence FROM _links
-                   UNION ALL SELECT target, licence FROM _links WHERE subject_kind <> 'asset'),
+    WITH named AS (SELECT source AS id, licence, _nc FROM _links
+                   UNION ALL SELECT target, licence, _nc FROM _links WHERE subject_kind <> 'asset'),
     lic AS (SELECT n.id, min(CASE WHEN n.licence <> '' THEN struct_pack(r := -coalesce(k.rank, {unknown}),
-                                                                         l := n.licence) END).l AS licence
+                                                                         l := n.licence) END).l AS licence,
+                   min(CASE WHEN n.licence <> '' AND NOT n._nc
+                            THEN struct_pack(r := -coalesce(k.rank, {unknown}), l := n.licence) END).l AS free,
+                   bool_or(NOT n._nc) AS _free
             FROM named n LEFT JOIN _rank k USING (licence) GROUP BY n.id)
-    SELECT {values} FROM (
+    SELECT {values}, {free_licence} AS _free_licence, _free FROM (
         SELECT e.entity_id AS id, coalesce(nullif(e.entity_name, ''), e.entity_id) AS label, 'entity' AS kind,
                e.entity_name AS name, coalesce(e.hq_country_code, e.jurisdiction_code) AS country_code,
                e.entity_type, e.lei, o.controlling_country_code,
                o.ultimate_controller_entity_id AS ultimate_controller_id, NULL::VARCHAR AS asset_type,
                NULL::VARCHAR AS asset_class, NULL::VARCHAR AS band, e.source_url,
-               CASE WHEN s.licence <> '' THEN s.licence ELSE lic.licence END AS licence, 0 AS _block
+               CASE WHEN s.licence <> '' THEN s.licence ELSE lic.licence END AS licence,
+               CASE WHEN s.licence <> '' THEN s.licence ELSE lic.free END AS free_licence, lic._free, 0 AS _block
         FROM lic JOIN core_ownership__entities e ON e.entity_id = lic.id
         LEFT JOIN out_ownership__entities o ON o.entity_id = lic.id
         LEFT JOIN core_meta__sources s ON s.source_id = e.source_id
         UNION ALL
         SELECT a.asset_id, coalesce(nullif(a.name, ''), a.asset_id), 'asset', a.name, a.country_code, NULL, NULL,
-               NULL, NULL, a.asset_type, a.asset_class, x.band, a.position_source_url, a.licence, 1
+               NULL, NULL, a.asset_type, a.asset_class, x.band, a.position_source_url, a.licence, a.licence,
+               a.asset_id IN (SELECT target FROM _links WHERE subject_kind = 'asset' AND NOT _nc), 1
         FROM core_assets__assets a LEFT JOIN out_exposure__assets x USING (asset_id)
         WHERE a.asset_id IN (SELECT target FROM _links WHERE subject_kind = 'asset')
           AND a.asset_id IN (SELECT asset_id FROM out_ownership__asset_controllers))
@@ -154,15 +169,23 @@ def networks(con: duckdb.DuckDBPyConnection, except_nc: bool = False) -> list[Ne
     fallback = [r[0] for r in con.execute("SELECT licence FROM core_meta__sources WHERE source_id = 'curated'")
                 .fetchall()]
     links = con.sql(LINKS_SQL.format(values=_LINK_VALUES) + " ORDER BY l.link_id").to_arrow_table()
+    both = _query(links, NODES_SQL.format(unknown=len(licences.ORDER), values=_NODE_VALUES,
+                                          free_licence=_text("free_licence", "string")), con)
     out = []
     for nc in ([False, True] if except_nc else [False]):
         mask = pc.invert(links.column("_nc")) if nc else None
         edges = links.filter(mask) if nc else links
-        nodes = _query(edges, NODES_SQL.format(unknown=len(licences.ORDER), values=_NODE_VALUES), con)
-        lics = [x for x in {*nodes.column("licence").to_pylist(), *edges.column("licence").to_pylist()} if x]
+        nodes = both.drop_columns(["_free_licence", "_free"])
+        if nc:  # the nodes its links join, with the licences they give
+            free_mask = pc.fill_null(both.column("_free"), False)
+            free = both.filter(free_mask)
+            nodes = free.set_column(free.schema.get_field_index("licence"), "licence", free.column("_free_licence")) \
+                .drop_columns(["_free_licence", "_free"])
+        lics = [x for x in {*pc.unique(nodes.column("licence")).to_pylist(), *pc.unique(edges.column("licence")).to_pylist()}
+                if x]
         out.append(Network(nodes, edges.drop_columns(["subject_kind", "_nc"]),
                            licences.most_restrictive(lics or fallback or ["CC-BY-4.0"]),
-                           edges_of=(out[0], mask) if nc else None))
+                           edges_of=(out[0], mask) if nc else None, nodes_of=(out[0], free_mask) if nc else None))
     return out
 
 
@@ -354,7 +377,9 @@ def write_site_files(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[dict
     """The network files of the site (module docstring); their descriptions for the sources page."""
     nets = networks(con, except_nc=True)
     sets = [("all", STEM, nets[0])]
-    nc = sum(1 for x in nets[0].edges.column("licence").to_pylist() if x in licences.NONCOMMERCIAL)
+    counts = pc.value_counts(nets[0].edges.column("licence"))  # each licence once, with its number of links
+    nc = sum(n for x, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())
+             if x in licences.NONCOMMERCIAL)
     if 0 < nc < nets[0].edges.num_rows:
         sets.append(("except-nc", STEM_EXCEPT_NC, nets[1]))
     out = []

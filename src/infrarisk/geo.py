@@ -13,8 +13,9 @@ Outputs:
   tolerance from the polygon(s) of the country the row states, with the reason and the
   distance.
 
-The polygons are read from the database once per connection and content (a fingerprint of
-the table is checked on every call) and kept with what the tests need prepared: the
+The polygons are read from the database once per content (a fingerprint of the tables is
+checked on every call: another connection to the same tables, such as the site's read-only
+one after the loaders', finds them kept) and kept with what the tests need prepared: the
 features, a prepared collection per code, a spatial index; loaders test several tables against them.
 
 Distances are planar degrees in EPSG:4326, on purpose: the tolerance is a coarse "is this
@@ -99,19 +100,20 @@ class _Shapes:
         return self._tree
 
 
-_CACHE: dict[int, tuple[tuple, _Shapes]] = {}
+_CACHE: dict[tuple, _Shapes] = {}  # at most one: the fingerprint of the tables -> their shapes
 
 
 def _shapes(con: duckdb.DuckDBPyConnection) -> _Shapes:
-    """The polygons of ``con``, read once per connection while the tables are unchanged."""
+    """The polygons of ``con``, read once while the tables are unchanged, whichever connection reads them
+    (the key is the tables' content, not the connection)."""
     from .sources.naturalearth import polygons  # no GeoPandas there
 
     key = con.execute(
         f"SELECT ({polygons.FINGERPRINT}), (SELECT count(*) || ':' || coalesce(sum(hash(country_code, "
         "polygon_country_code)), 0) FROM core_geo__countries)").fetchall()[0]
-    hit = _CACHE.get(id(con))
-    if hit is not None and hit[0] == key:
-        return hit[1]
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
     given = polygons.take(key[0])  # the loader's own shapes, if the table is still the one it wrote
     if given is None:
         df = con.execute("SELECT * FROM core_geo__country_polygons ORDER BY ne_id").df()
@@ -126,7 +128,7 @@ def _shapes(con: duckdb.DuckDBPyConnection) -> _Shapes:
     ).fetchall())
     shapes = _Shapes(gdf, covering)
     _CACHE.clear()  # one database at a time: a build, a test
-    _CACHE[id(con)] = (key, shapes)
+    _CACHE[key] = shapes
     return shapes
 
 

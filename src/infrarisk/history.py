@@ -38,6 +38,7 @@ import duckdb
 import pandas as pd
 
 from .errors import DataError
+from .explain import frame  # df()'s frames, read through Arrow
 from .history_pairs import _date, _pairs
 from .history_entities import (CONTROLLER_COLUMNS, REGISTRATION_COLUMNS, change_summary, controller_changes,
                                controllers_of, registration_changes, registrations_of)  # noqa: F401 (re-exported)
@@ -130,7 +131,7 @@ class Transition:
 def state_of(con: duckdb.DuckDBPyConnection, registry_path: Path | None = None) -> State:
     """Read the state of a finished build (today's view) from its database, and the GLEIF
     registration status of its LEIs from the registry database at ``registry_path`` (if any)."""
-    links = con.execute("""
+    links = frame(con, """
         SELECT l.subject_kind, l.subject_id,
                coalesce(a.name, se.entity_name, l.subject_id) AS subject_name,
                l.owner_entity_id, coalesce(e.entity_name, l.owner_entity_id) AS owner_name,
@@ -142,10 +143,10 @@ def state_of(con: duckdb.DuckDBPyConnection, registry_path: Path | None = None) 
         LEFT JOIN core_assets__assets a ON l.subject_kind = 'asset' AND a.asset_id = l.subject_id
         LEFT JOIN core_ownership__entities se ON l.subject_kind = 'entity' AND se.entity_id = l.subject_id
         LEFT JOIN core_ownership__entities e ON e.entity_id = l.owner_entity_id
-        ORDER BY l.subject_kind, l.subject_id, l.owner_entity_id, l.link_id""").df()
-    bands = con.execute("""
+        ORDER BY l.subject_kind, l.subject_id, l.owner_entity_id, l.link_id""", plain_text=False)
+    bands = frame(con, """
         SELECT asset_id, name, asset_class, country_code, band FROM out_exposure__assets
-        WHERE band <> 'unknown' ORDER BY asset_id""").df()
+        WHERE band <> 'unknown' ORDER BY asset_id""", plain_text=False)
     newest_fact = con.execute("SELECT max(as_of_date) FROM core_ownership__links").fetchone()[0]
     retrieved = [r[0] for r in con.execute("SELECT retrieved FROM core_meta__sources").fetchall() if r[0]]
     dates = [d for d in [_date(newest_fact), *(_date(r) for r in retrieved)] if d]

@@ -71,3 +71,28 @@ def test_site_records_copied_from_the_explainers_are_the_site_records():
         assert all(_same(g[k], w[k]) and type(g[k]) is type(w[k]) for k in w), (g, w)
     assert as_records(df, cols, made[:2]) == want[:0] + as_records(df, cols)  # not taken: made anew
     assert made[1]["s"] != made[1]["s"] or made[1]["s"] is None  # the Explainer's own records unchanged
+
+
+def test_rows_from_the_text_columns_frame_made_are_the_rows_made_from_the_frame():
+    """AssetRows taking the text columns :func:`infrarisk.explain.frame` made with None where text is missing
+    (``nones``) has the rows it makes from the frame itself: text missing in some rows, in all, in none;
+    numbers, flags and dates beside; no rows."""
+    import duckdb
+
+    from infrarisk.explain import frame
+
+    con = duckdb.connect()
+    sql = """SELECT * FROM (VALUES ('a', 'x', NULL::VARCHAR, 'p', 1.5, true, DATE '2020-01-02'),
+                                   ('b', NULL, NULL, 'q', NULL, false, NULL),
+                                   ('c', '<z>', NULL, '', 'NaN'::DOUBLE, true, DATE '2021-01-01'))
+             t(asset_id, name, none, text, lat, flag, day)"""
+    for q in (sql, sql + " LIMIT 0"):
+        nones: dict = {}
+        df = frame(con, q, nones=nones)
+        assert set(nones) == {"asset_id", "name", "none", "text"}
+        fast, slow = AssetRows(df, nones), AssetRows(df)
+        assert list(fast) == list(slow)
+        for aid in slow:
+            assert repr(fast[aid]) == repr(slow[aid])
+            assert [type(v) for v in fast[aid].values()] == [type(v) for v in slow[aid].values()]
+        assert fast.column("name", ["c", "b", "nope"]) == slow.column("name", ["c", "b", "nope"])

@@ -166,3 +166,51 @@ def test_features_are_sorted_as_the_frame_sort_did():
     got = mapdata._sorted_features(frame)
     pd.testing.assert_frame_equal(got, want)
     assert mapdata._sorted_features(frame.iloc[:0]).empty
+
+
+def test_related_entities_are_everything_upstream_loops_shared_owners_and_roll_ups_included():
+    """The facts' related entities of each asset are the entities it is reached from in the ownership graph
+    (found anew by a walk from each asset here), with holders of stakes that are not current, and a port
+    has its terminals': an ownership loop, owners shared by several assets (whose upstream is worked out
+    once), an owner upstream of another owner of the same asset, an asset without ownership data."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from infrarisk.site.layers import Layer
+
+    edges = [("o1", "t1"), ("o2", "t1"), ("p1", "o1"), ("p2", "p1"), ("p1", "p2"),  # a loop above o1
+             ("o1", "t2"), ("p1", "t2"),  # o1 shared; p1 also upstream of o1
+             ("o3", "t3"), ("q", "o3"), ("o2", "o3"), ("z", "t4")]
+    in_edges: dict = {}
+    for owner, subject in edges:
+        in_edges.setdefault(subject, []).append({"owner_entity_id": owner, "subject_id": subject})
+    con = duckdb.connect()
+    con.execute("CREATE TABLE out_ownership__asset_countries (asset_id VARCHAR, country_code VARCHAR, "
+                "share_min DOUBLE, share_max DOUBLE, is_controlled BOOLEAN)")
+    con.execute("CREATE TABLE out_ownership__asset_controllers (asset_id VARCHAR, ultimate_controller_entity_id "
+                "VARCHAR, controlling_country_code VARCHAR, controller_entity_id VARCHAR)")
+    con.execute("CREATE TABLE core_ownership__links (subject_kind VARCHAR, subject_id VARCHAR, owner_entity_id VARCHAR)")
+    con.execute("INSERT INTO core_ownership__links VALUES ('asset', 't1', 'old1'), ('asset', 't3', 'o3'), "
+                "('asset', 'elsewhere', 'x'), ('entity', 'o1', 'y')")
+    assets = pd.DataFrame({"asset_id": ["port", "t1", "t2", "t3", "t4"], "country_code": ["DE"] * 5})
+    sb = SimpleNamespace(con=con, assets=assets,
+                         explainer=SimpleNamespace(in_edges=in_edges, has=lambda a: a in {"t1", "t2", "t3"}))
+    frame = pd.DataFrame({"asset_id": ["port", "t1", "t2", "t3", "t4"],
+                          "parent_asset_id": [None, "port", "port", None, None]})
+    f = mapdata.facts(sb, [(Layer.__new__(Layer), frame)])
+
+    def walk(v):
+        seen, todo = set(), [v]
+        while todo:
+            for e in in_edges.get(todo.pop(), []):
+                if e["owner_entity_id"] not in seen:
+                    seen.add(e["owner_entity_id"])
+                    todo.append(e["owner_entity_id"])
+        return seen
+
+    want = {a: walk(a) for a in ("t1", "t2", "t3")}
+    want["t1"] |= {"old1"}
+    want["port"] = want["t1"] | want["t2"]
+    assert f.related == {a: sorted(s) for a, s in want.items()}
+    assert f.related["t1"] == ["o1", "o2", "old1", "p1", "p2"] and "t4" not in f.related

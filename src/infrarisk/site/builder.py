@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..explain import Explainer
+from ..explain import Explainer, dicts, frame, pycolumns
 from ..fmt import share_text
 from ..profiles import Profile
 from ..settings import Settings
@@ -30,7 +30,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
     """Rows as dicts, missing values as None (vectorised: this runs on 100,000-row tables)."""
     names = [str(c) for c in df.columns]
     cols = [df[c].to_numpy(dtype=object, na_value=None) for c in df.columns]
-    return [dict(zip(names, row)) for row in zip(*cols)]
+    return dicts(names, cols)
 
 
 def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]],
@@ -64,20 +64,23 @@ def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]],
     for i, _, missing in fix:
         cols[i] = cols[i].copy()
         cols[i][missing] = None
-    return [dict(zip(names, row)) for row in zip(*cols)]
+    return dicts(names, cols)
 
 
 class AssetRows(Mapping):
     """The rows of ``out_exposure__assets`` by asset id, as :func:`_records` gives them; each row's
     dict is made when it is first asked for (most pages read a few columns of each asset:
-    :meth:`value`), so that 100,000 assets do not cost 100,000 dicts up front."""
+    :meth:`value`), so that 100,000 assets do not cost 100,000 dicts up front. ``nones``: columns of
+    ``df`` by name as ``to_numpy(dtype=object, na_value=None)`` gives them, made already (:func:`frame`'s)."""
 
-    def __init__(self, df: pd.DataFrame):
+    def __init__(self, df: pd.DataFrame, nones: dict | None = None):
         self._names = [str(c) for c in df.columns]
         self._col = {n: i for i, n in enumerate(self._names)}
-        self._cols = [df[c].to_numpy(dtype=object, na_value=None) for c in df.columns]
+        nones = nones or {}
+        self._cols = [nones[n] if n in nones else df[c].to_numpy(dtype=object, na_value=None)
+                      for n, c in zip(self._names, df.columns)]
         ids = self._cols[self._col["asset_id"]].tolist() if len(df) else []
-        self._pos = {a: i for i, a in enumerate(ids)}
+        self._pos = dict(zip(ids, range(len(ids))))
         self._made: dict[str, dict] = {}
 
     def __getitem__(self, asset_id: str) -> dict:
@@ -109,14 +112,6 @@ class AssetRows(Mapping):
         """``[self.value(a, column) for a in asset_ids]``."""
         col, pos = self._cols[self._col[column]], self._pos
         return [None if i is None else col[i] for i in map(pos.get, asset_ids)]
-
-
-def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as plain Python objects: iterating Arrow-backed strings row by row is slow."""
-    for c in df.columns:
-        if pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
-            df[c] = df[c].astype(object)
-    return df
 
 
 #: the columns of ``out_exposure__assets`` the site reads of an asset (:attr:`SiteBuilder.assets`): the layers'
@@ -152,11 +147,13 @@ class SiteBuilder:
         self.con, self.settings, self.profile = con, settings, profile
         self.explainer = Explainer(con, profile, settings)
         self.sources = read_sources(con)
-        self.assets = _plain(con.execute(f"SELECT {', '.join(ASSET_COLUMNS)} FROM out_exposure__assets "
-                                         "ORDER BY asset_id").df())
+        # text as plain Python objects (:func:`~infrarisk.explain.frame`): iterating Arrow-backed strings row by row is slow
+        nones: dict = {}  # its text columns with None where missing, as the rows have them
+        self.assets = frame(con, f"SELECT {', '.join(ASSET_COLUMNS)} FROM out_exposure__assets ORDER BY asset_id",
+                            nones=nones)
         self.common = page_common(self.sources, settings, profile)
         # lookups by id, so that per-asset work stays linear at 100,000 assets
-        self.asset_rows = AssetRows(self.assets)
+        self.asset_rows = AssetRows(self.assets, nones)
         links = as_records(self.explainer.links, self.explainer.link_columns,  # converted once, by the Explainer
                            list(self.explainer.link_by_id.values()))
         self.links_by_id = {r["link_id"]: r for r in links}
@@ -166,7 +163,8 @@ class SiteBuilder:
                 self.holders_by_asset.setdefault(r["subject_id"], []).append(r)
         self.entity_info = {r["entity_id"]: {"name": r["entity_name"], "country": r["controlling_country_code"],
                                              "is_state": bool(r["is_state"])}
-                            for r in _records(self.explainer.entities)}
+                            for r in _records(self.explainer.entities[["entity_id", "entity_name",
+                                                                        "controlling_country_code", "is_state"]])}
         # holders of past stakes in an asset can lie outside the resolved scope (current links only)
         for eid, name, cc, st in con.execute("""
                 SELECT e.entity_id, e.entity_name, o.controlling_country_code, coalesce(o.is_state, false)
@@ -176,8 +174,8 @@ class SiteBuilder:
             if eid not in self.entity_info:
                 self.entity_info[eid] = {"name": name, "country": cc, "is_state": bool(st)}
         self.entity_conflicts = entity_conflicts(con, self.entity_info)
-        self.wpi = {a: str(n) for a, n in con.execute(
-            "SELECT asset_id, wpi_number FROM core_assets__ports WHERE wpi_number IS NOT NULL").fetchall()}
+        ids, numbers = pycolumns(con, "SELECT asset_id, wpi_number FROM core_assets__ports WHERE wpi_number IS NOT NULL")[1]
+        self.wpi = dict(zip(ids, map(str, numbers)))
 
     def page(self, template: str, page: str, title: str, **ctx) -> str:
         """A page from its template; a template of :data:`PARTS` gets its repeated parts as markup."""

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from .. import history
+from ..collector import paused
 from ..settings import Settings
 from .render import render
 
@@ -35,6 +36,7 @@ KIND_LABELS = {"added": "Stake added", "removed": "Stake removed", "changed": "S
                "registration": "LEI registration changed"}
 
 
+@paused()  # thousands of rows and pairs at once, no reference cycles among them: no collection meanwhile
 def compute(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[history.State, history.State | None,
                                                                           list[history.Transition]]:
     """(current state, previous state, transitions newest first: the current one, then recorded ones)."""

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..explain import dicts, pycolumns
 from ..fmt import share_text
 from .features import asset_frame
 
@@ -73,8 +74,8 @@ class InfraData:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         #: asset id -> the columns of ``core_assets__infra`` the layers and cards read (:data:`INFRA_COLUMNS`),
         #: missing values (and NaN) None
-        self.infra = {r[0]: dict(zip(INFRA_COLUMNS, r)) for r in con.execute(
-            f"SELECT {', '.join(INFRA_COLUMNS)} FROM core_assets__infra ORDER BY asset_id").fetchall()}
+        self.infra = {r["asset_id"]: r for r in dicts(*pycolumns(
+            con, f"SELECT {', '.join(INFRA_COLUMNS)} FROM core_assets__infra ORDER BY asset_id"))}
         for r in self.infra.values():
             if r["capacity"] != r["capacity"]:  # NaN: missing
                 r["capacity"] = None
@@ -82,26 +83,25 @@ class InfraData:
                           .fetchall())
         self.landings: dict[str, list[tuple[str, str, str | None]]] = {}
         self.europe_cables: set[str] = set()
-        for cable, landing, name, cc, europe in con.execute("""
+        for cable, landing, name, cc, europe in zip(*pycolumns(con, """
                 SELECT l.cable_asset_id, l.landing_asset_id, p.name, p.country_code, coalesce(g.is_europe, false)
                 FROM (SELECT DISTINCT cable_asset_id, landing_asset_id FROM core_cables__landings) l
                 JOIN core_cables__landing_points p ON p.asset_id = l.landing_asset_id
                 LEFT JOIN core_geo__countries g ON g.country_code = p.country_code
-                ORDER BY l.cable_asset_id, p.name, l.landing_asset_id""").fetchall():
+                ORDER BY l.cable_asset_id, p.name, l.landing_asset_id""")[1]):
             self.landings.setdefault(cable, []).append((landing, name, cc))
             if europe:
                 self.europe_cables.add(cable)
         #: landing station -> its most exposed cable's band and reason (text as pandas reads it: a missing
         #: value NaN, unless the column has no value at all) and the ids of its cables
-        via = con.execute("SELECT asset_id, via_band, via_reason, cable_asset_ids FROM out_exposure__landings "
-                          "ORDER BY asset_id").fetchall()
-        bands, reasons = _as_read([r[1] for r in via]), _as_read([r[2] for r in via])
-        self.via = {r[0]: {"via_band": b, "via_reason": why, "cable_asset_ids": r[3]}
-                    for r, b, why in zip(via, bands, reasons)}
+        ids, bands, reasons, cables = pycolumns(con, "SELECT asset_id, via_band, via_reason, cable_asset_ids "
+                                                     "FROM out_exposure__landings ORDER BY asset_id")[1]
+        self.via = {a: {"via_band": b, "via_reason": why, "cable_asset_ids": c}
+                    for a, b, why, c in zip(ids, _as_read(bands), _as_read(reasons), cables)}
         self.context: dict[str, list[list]] = {}
-        for aid, name, frac, text in con.execute("""
+        for aid, name, frac, text in zip(*pycolumns(con, """
                 SELECT asset_id, entity_name, share_fraction, share_text FROM core_gem__stakes
-                WHERE NOT is_counted ORDER BY asset_id, level, position""").fetchall():
+                WHERE NOT is_counted ORDER BY asset_id, level, position""")[1]):
             share = share_text(frac, frac) if frac is not None else text
             self.context.setdefault(aid, []).append([name, share])
         self.crosses = {aid: list(codes) for aid, codes in con.execute(

@@ -46,6 +46,7 @@ from . import layers as registry
 from . import outlines
 from . import vendor_site
 from ..collector import paused
+from ..explain import pycolumns
 from .layers import STATUSES, Layer, type_label
 from .render import BAND_COLOURS, BAND_LABELS
 
@@ -158,27 +159,39 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
             f.controller[aid] = ultimate
         if cc is not None:
             f.control[aid] = "domestic" if cc == host.get(aid) else "foreign"
-    # entities upstream of each asset in the ownership graph (for the search)
-    memo: dict[str, frozenset[str]] = {}
+    # entities upstream of each asset in the ownership graph (for the search): its owners and theirs
+    above: dict[str, frozenset[str]] = {}  # entity -> the entities upstream of it, worked out once
 
-    def upstream(v: str) -> frozenset[str]:
-        if v not in memo:  # breadth-first with a visited set: exact with loops too
-            seen, todo = set(), [v]
-            while todo:
-                for e in in_edges.get(todo.pop(), []):
-                    if e["owner_entity_id"] not in seen:
-                        seen.add(e["owner_entity_id"])
-                        todo.append(e["owner_entity_id"])
-            memo[v] = frozenset(seen)
-        return memo[v]
+    def upstream(v: str) -> set[str]:
+        """Breadth-first with a visited set (exact with loops too); an entity whose upstream is known is
+        not walked again: its upstream joins at once (closed: everything upstream of it is in it)."""
+        seen, todo = set(), [v]
+        while todo:
+            for o in (e["owner_entity_id"] for e in in_edges.get(todo.pop(), ())):
+                if o not in seen:
+                    seen.add(o)
+                    if o in above:
+                        seen |= above[o]
+                    else:
+                        todo.append(o)
+        return seen
+
+    def of_asset(aid: str) -> set[str]:  # its owners and what is upstream of each
+        out = set()
+        for o in (e["owner_entity_id"] for e in in_edges[aid]):
+            if o not in out:
+                out.add(o)
+                out |= above[o] if o in above else above.setdefault(o, frozenset(upstream(o)))
+        return out
 
     mapped = {a for _, fr in layers for a in fr["asset_id"].tolist()}
+    related: dict[str, set[str]] = {}  # as sets until the end, then sorted once
     for aid in sorted(mapped & in_edges.keys()):
         if sb.explainer.has(aid):
-            f.related[aid] = sorted(upstream(aid))
+            related[aid] = of_asset(aid)
     for aid, owners in _recorded_holders(sb).items():  # holders of stakes that are not current
         if aid in host:
-            f.related[aid] = sorted(set(f.related.get(aid, [])) | owners)
+            related[aid] = related[aid] | owners if aid in related else owners
     # roll-ups of children into their parents
     children: dict[str, list[str]] = {}
     for _, fr in layers:
@@ -198,19 +211,20 @@ def facts(sb: "SiteBuilder", layers: list[tuple[Layer, pd.DataFrame]]) -> Facts:
         top = max(cats, key=lambda c: sev[c])
         if top != "none" and parent not in f.control:
             f.control[parent] = top
-        rel = set(f.related.get(parent, []))
+        rel = set(related.get(parent, ()))
         for k in kids:
-            rel |= set(f.related.get(k, []))
+            rel |= related.get(k, set())
         if rel:
-            f.related[parent] = sorted(rel)
+            related[parent] = rel
+    f.related = {aid: sorted(rel) for aid, rel in related.items()}
     return f
 
 
 def _recorded_holders(sb: "SiteBuilder") -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
-    for aid, owner in sb.con.execute("""
+    for aid, owner in zip(*pycolumns(sb.con, """
             SELECT subject_id, owner_entity_id FROM core_ownership__links
-            WHERE subject_kind = 'asset' ORDER BY 1, 2""").fetchall():
+            WHERE subject_kind = 'asset' ORDER BY 1, 2""")[1]):
         out.setdefault(aid, set()).add(owner)
     return out
 
