@@ -8,6 +8,7 @@ boxes, and WPI ports, with deliberate bad rows (each test names the one it relie
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,11 @@ def assert_import_matches_committed(module, shared: Path, tmp_path: Path) -> Non
         for rel in files:
             assert (out / rel).read_bytes() == (committed / rel).read_bytes(), f"{module.SOURCE_ID}/{rel} differs"
 
+
+def reaped(pid: int) -> bool:
+    """Whether the child process ``pid`` of this one has been waited for (no zombie, no process left)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False

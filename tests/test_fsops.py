@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from infrarisk import fsops
+from tests.conftest import reaped
 
 
 def test_scratch_is_the_configured_folder_else_memory_with_room_else_beside(tmp_path):
@@ -119,14 +120,6 @@ def far_file(tmp_path):
     src.unlink(missing_ok=True)
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
 def test_publish_ahead_copies_in_a_child_and_renames_when_told(tmp_path, far_file):
     (tmp_path / "db").write_bytes(b"old")
     p = fsops.PublishAhead.start(far_file, tmp_path / "db")
@@ -134,7 +127,7 @@ def test_publish_ahead_copies_in_a_child_and_renames_when_told(tmp_path, far_fil
     pid = p.child.pid
     assert (tmp_path / "db").read_bytes() == b"old"  # readers see the old file until finish
     p.finish()
-    assert _gone(pid) and (tmp_path / "db").read_bytes() == b"y" * 200_000
+    assert reaped(pid) and (tmp_path / "db").read_bytes() == b"y" * 200_000
     assert not far_file.exists() and sorted(q.name for q in tmp_path.iterdir()) == ["db"]
 
 
@@ -143,7 +136,7 @@ def test_publish_ahead_abandoned_leaves_both_files_and_no_copy(tmp_path, far_fil
     p = fsops.PublishAhead.start(far_file, tmp_path / "db")
     pid = p.child.pid
     p.abandon()
-    assert _gone(pid) and (tmp_path / "db").read_bytes() == b"old" and far_file.exists()
+    assert reaped(pid) and (tmp_path / "db").read_bytes() == b"old" and far_file.exists()
     assert sorted(q.name for q in tmp_path.iterdir()) == ["db"]
 
 

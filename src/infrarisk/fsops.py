@@ -246,14 +246,9 @@ def publish_file(src: Path, dest: Path) -> None:
     except OSError as e:
         if e.errno != errno.EXDEV:
             raise
-    part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    part = dest.with_name(f".{dest.name}.{os.getpid()}.tmp.part")
+    _durable_copy(src, part)
     try:
-        shutil.copyfile(src, part)
-        fd = os.open(part, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
         os.replace(part, dest)
     except BaseException:
         part.unlink(missing_ok=True)

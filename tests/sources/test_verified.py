@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -12,18 +11,9 @@ from infrarisk import parallel, pipeline
 from infrarisk.errors import ConfigError, ManifestError
 from infrarisk.settings import Settings
 from infrarisk.sources import list_sources, manifest, verified
-from tests.conftest import REPO_DATASETS
+from tests.conftest import REPO_DATASETS, reaped
 
 needs_fork = pytest.mark.skipif(not parallel.can_fork(), reason="needs os.fork")
-
-
-def _gone(pid: int) -> bool:
-    """Whether ``pid`` is no child of this process any more (reaped)."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 @needs_fork
@@ -38,7 +28,7 @@ def test_the_child_finds_what_a_check_here_finds_and_records_it_here(tmp_path):
     ahead = verified.Ahead.start(ds)
     pid = ahead.child.pid
     got = ahead.result()
-    assert _gone(pid) and ahead.child is None
+    assert reaped(pid) and ahead.child is None
     assert got.errors == here.errors and list(got.errors) == ["wpi"]
     assert got.keys == here.keys and sorted(got.manifests) == sorted(here.manifests)
     assert [m.to_dict() for m in got.manifests.values()] == [m.to_dict() for m in here.manifests.values()]
@@ -73,7 +63,7 @@ def test_a_build_failing_before_its_verify_stage_reaps_the_child(tmp_path):
     pid = ahead.child.pid
     with pytest.raises(ConfigError):
         pipeline.build(s, ahead=ahead)
-    assert ahead.child is None and _gone(pid)
+    assert ahead.child is None and reaped(pid)
     assert not (tmp_path / "site").exists()
 
 

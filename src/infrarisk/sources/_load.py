@@ -1,5 +1,5 @@
-"""Helpers shared by the source loaders: strict CSV rows, typed frames, raw copies, routes,
-position checks.
+"""Helpers shared by the source loaders: strict CSV rows, typed frames, raw copies, routes
+(the loaders' position check is :mod:`infrarisk.sources.naturalearth.positions`).
 
 Contract: small functions over files and frames, no table of their own.
 
@@ -14,8 +14,6 @@ Contract: small functions over files and frames, no table of their own.
 - :func:`raw_copy` writes a CSV as a ``raw_*`` table of text columns with its row number;
 - :func:`routes` reads a GeoJSON of line features keyed by one property into WKT, with a
   point on each route (half-way along it) for the tables that need one position per asset;
-- :func:`warn_outside_country` records a warning per point that lies away from the country
-  its row states (:func:`infrarisk.geo.points_outside_country`), never dropping the row.
 """
 
 from __future__ import annotations
@@ -30,11 +28,11 @@ import shapely
 
 from .. import db
 from ..errors import DataError
-from ..problems import WARNING, ProblemLog
+from ..problems import ProblemLog
 from . import _setops
 from . import manifest as _manifest
 from ._derive import read_csv_lists
-from .verified import fingerprint, remember_verified, verify  # noqa: F401  (the loaders' verify)
+from .verified import verify  # noqa: F401  (the loaders verify their folder through this module)
 
 
 def read_lists(path: Path, expected: list[str]) -> tuple[list[str], list[list[str]]]:
@@ -165,38 +163,6 @@ def _shapes(geometries: list[dict]) -> "np.ndarray":
         lines = shapely.linestrings(np.asarray(coords, dtype=float), indices=np.asarray(line_of))
         out[np.asarray(at)] = shapely.multilinestrings(lines, indices=np.asarray(multi_of))
     return out
-
-
-def warn_outside_country(con: duckdb.DuckDBPyConnection, log: ProblemLog, df: pd.DataFrame, file: str,
-                         what, tolerance_deg=0.1) -> int:
-    """Warn (row kept) for each row whose point is not near its stated country.
-
-    ``df`` needs ``latitude``, ``longitude``, ``country_code`` and ``origin_row``; the
-    warnings follow its row order. ``what`` (the reason's subject) and ``tolerance_deg`` are
-    one value, or one per row of ``df`` (rows of several kinds tested at once). Returns
-    the number of warnings. Rows without a country are reported by their loader, not here.
-    """
-    from .. import geo  # GeoPandas: imported by the build's warm-up thread meanwhile (pipeline._warm)
-
-    has = df["country_code"].notna().to_numpy()
-    test = df[has]
-    if test.empty:
-        return 0
-    if not isinstance(what, str):
-        test = test.assign(_what=np.asarray(what, dtype=object)[has])
-    tolerance = tolerance_deg if np.ndim(tolerance_deg) == 0 else np.asarray(tolerance_deg, dtype=float)[has]
-    out = geo.points_outside_country(test, "latitude", "longitude", "country_code", con, tolerance)
-    cols = ["origin_row", "latitude", "longitude", "country_code", "distance_deg", "nearest_country_code",
-            "outside_reason"]
-    whats = out["_what"].tolist() if not isinstance(what, str) else [what] * len(out)
-    for subject, values in zip(whats, zip(*(out[c].tolist() for c in cols))):  # not iterrows: a Series per row is slow
-        r = dict(zip(cols, values))
-        dist = "" if pd.isna(r["distance_deg"]) else f" ({r['distance_deg']:.2f} degrees away"
-        near = "" if pd.isna(r["nearest_country_code"]) else f"; nearest polygon {r['nearest_country_code']}"
-        log.add(file, int(r["origin_row"]), "latitude", "outside_country", WARNING,
-                f"{subject} lies {geo.REASONS[r['outside_reason']]}{dist}{near}{')' if dist else ''}; kept at its "
-                f"stated position and country", f"{r['latitude']},{r['longitude']} {r['country_code']}")
-    return len(out)
 
 
 class RowChecks:

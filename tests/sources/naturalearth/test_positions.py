@@ -1,5 +1,7 @@
-"""The loaders' position checks with shapely alone (sources/naturalearth/positions.py) give what
-infrarisk.geo (GeoPandas) gives: the same frames, the same warnings, on edge cases and the real data."""
+"""The loaders' position checks with shapely alone (sources/naturalearth/positions.py, which
+infrarisk.geo re-exports) give what the GeoPandas-era check gave (kept as the reference,
+positions_before.py: shapes parsed from the WKT each time): the same frames, the same warnings,
+on edge cases and the real data, with the loader's shapes or parsed ones."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ import pytest
 
 from infrarisk import geo
 from infrarisk.problems import ProblemLog
-from infrarisk.sources import _load
 from infrarisk.sources.naturalearth import polygons, positions
+from tests.sources.naturalearth import positions_before as before
 from tests.conftest import REPO_DATASETS, run_loaders
 
 EDGE_ROWS = [
@@ -34,19 +36,20 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("tolerance", [0.0, 0.1, 3.0, "per row"])
-def test_the_same_rows_reasons_distances_and_neighbours_as_geo(geo_db, tolerance):
+def test_the_same_rows_reasons_distances_and_neighbours_as_before(geo_db, tolerance):
     con, _ = geo_db
     df = pd.DataFrame(EDGE_ROWS, columns=["lat", "lon", "cc"], index=[7, 7, *range(3, 3 + len(EDGE_ROWS) - 2)])
     tol = np.linspace(0, 2, len(df)) if tolerance == "per row" else tolerance
     got = positions.points_outside_country(df, "lat", "lon", "cc", con, tol)
-    want = geo.points_outside_country(df, "lat", "lon", "cc", con, tol)
+    want = before.points_outside_country(df, "lat", "lon", "cc", con, tol)
     assert set(got["outside_reason"]) == {"outside", "no_position", "no_country", "no_polygon"}
     _same(got, want)
     _same(positions.points_outside_country(df.iloc[:0], "lat", "lon", "cc", con, 0.1),
-          geo.points_outside_country(df.iloc[:0], "lat", "lon", "cc", con, 0.1))
+          before.points_outside_country(df.iloc[:0], "lat", "lon", "cc", con, 0.1))
+    assert geo.points_outside_country is positions.points_outside_country and geo.REASONS is positions.REASONS
 
 
-def test_the_same_warnings_as_the_load_helper(geo_db):
+def test_the_same_warnings_as_before(geo_db):
     con, _ = geo_db
     df = pd.DataFrame(EDGE_ROWS, columns=["latitude", "longitude", "country_code"])
     df["origin_row"] = np.arange(len(df)) * 3 + 2
@@ -56,13 +59,13 @@ def test_the_same_warnings_as_the_load_helper(geo_db):
     for what, tol in (("the port", 0.1), (whats, tolerance), ("the port", 0.0)):
         got, want = ProblemLog(), ProblemLog()
         n = positions.warn_outside_country(con, got, df, "x/y.csv", what, tol)
-        assert n == _load.warn_outside_country(con, want, df, "x/y.csv", what, tol) > 0
+        assert n == before.warn_outside_country(con, want, df, "x/y.csv", what, tol) > 0
         assert got.problems == want.problems
     none = df.assign(country_code=None)
     assert positions.warn_outside_country(con, ProblemLog(), none, "x/y.csv", "the port") == 0
 
 
-def test_real_data_same_as_geo_with_the_loaders_shapes_and_from_the_wkt():
+def test_real_data_same_as_before_with_the_loaders_shapes_and_from_the_wkt():
     """Real data, every port and random points: the same frame whether the shapes are the
     loader's (looked at, left for geo to take) or parsed from the table's WKT."""
     con, _ = run_loaders(REPO_DATASETS)
@@ -76,8 +79,9 @@ def test_real_data_same_as_geo_with_the_loaders_shapes_and_from_the_wkt():
     positions._CACHE.clear()
     looked = positions.points_outside_country(df, "latitude", "longitude", "country_code", con, 0.1)
     assert polygons._KEPT  # left for infrarisk.geo
+    want = before.points_outside_country(df, "latitude", "longitude", "country_code", con, 0.1)
     geo._CACHE.clear()
-    want = geo.points_outside_country(df, "latitude", "longitude", "country_code", con, 0.1)
+    geo.countries_gdf(con)
     assert not polygons._KEPT  # geo took them
     positions._CACHE.clear()
     parsed = positions.points_outside_country(df, "latitude", "longitude", "country_code", con, 0.1)
