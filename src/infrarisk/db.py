@@ -102,13 +102,12 @@ def write_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict, typ
     [('a', None), ('b', 1.0)]
     """
     check_table_name(table)
-    data = pa.table({c: pa.array(columns[c], t, from_pandas=True) for c, t in types.items()})
-    con.register("_columns", data)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _columns"
-                    + (f" ORDER BY {', '.join(order_by)}" if order_by else ""))
-    finally:
-        con.unregister("_columns")
+    # read by DuckDB's replacement scan of this local variable (as in write_frame): registering a
+    # view for it and removing it again cost about a millisecond per table
+    _infrarisk_write_columns = pa.table({c: pa.array(columns[c], t, from_pandas=True)  # noqa: F841
+                                         for c, t in types.items()})
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _infrarisk_write_columns"
+                + (f" ORDER BY {', '.join(order_by)}" if order_by else ""))
 
 
 @contextmanager

@@ -52,6 +52,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import bands, db, ownership, vocab
+from .collector import paused
 from .findings import inge2
 from .ownership import OwnershipGraph, network
 from .profiles import Profile, RiskGroup
@@ -139,8 +140,12 @@ def exposed_members(g: OwnershipGraph, ctl: ownership.Control, group: frozenset[
     return member, exposed, switched
 
 
+@paused()  # many rows (dicts) and few reference cycles (tests/test_score_gc.py)
 def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, settings: Settings) -> None:
-    """Write the ``out_exposure__*`` (bands and their evidence) and ``out_inge2__*`` tables for ``profile``."""
+    """Write the ``out_exposure__*`` (bands and their evidence) and ``out_inge2__*`` tables for ``profile``.
+
+    The cyclic garbage collector is paused meanwhile (:func:`infrarisk.collector.paused`): the
+    stage makes many row dicts and few reference cycles (the path walk's recursive closures)."""
     majority = settings.thresholds.majority
     ctl = ownership.control(g, majority)
     assets = np.flatnonzero(g.is_asset).tolist()

@@ -92,15 +92,13 @@ def build_graph(con: duckdb.DuckDBPyConnection, settings: Settings, loaded: load
     at = sorted(range(len(nodes)), key=list(zip(loaded.net.is_asset[nodes].tolist(), ids)).__getitem__)
     nodes, ids = nodes[at], [ids[i] for i in at]
     sub = subgraph.subnetwork(loaded.net, nodes)
-    con.register("_scope_ids", pa.table({"node_id": pa.array(ids, pa.string())}))
-    try:
-        name_of = dict(con.execute("""
-            SELECT entity_id, entity_name FROM core_ownership__entities WHERE entity_id IN (SELECT node_id FROM _scope_ids)
-            """).fetchall())
-        asset_name = dict(con.execute("""
-            SELECT asset_id, name FROM core_assets__assets WHERE asset_id IN (SELECT node_id FROM _scope_ids)""").fetchall())
-    finally:
-        con.unregister("_scope_ids")
+    # read by DuckDB's replacement scan of this local variable (no view registered and removed)
+    _scope_ids = pa.table({"node_id": pa.array(ids, pa.string())})  # noqa: F841
+    name_of = dict(con.execute("""
+        SELECT entity_id, entity_name FROM core_ownership__entities WHERE entity_id IN (SELECT node_id FROM _scope_ids)
+        """).fetchall())
+    asset_name = dict(con.execute("""
+        SELECT asset_id, name FROM core_assets__assets WHERE asset_id IN (SELECT node_id FROM _scope_ids)""").fetchall())
     names = [asset_name.get(i) if a else name_of.get(i) for i, a in zip(ids, sub.is_asset.tolist())]
     ix = load.edge_links(con, nodes)
     new = np.full(loaded.net.n, -1, dtype=np.int64)

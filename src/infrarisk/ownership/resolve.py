@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import db
+from ..collector import paused
 from ..settings import Settings
 from . import load, network, shares
 from .graph import Control, OwnershipGraph, build_graph, held_shares, in_groups, untraced
@@ -50,9 +51,11 @@ OWNER_TYPES = {"asset_id": _S, "owner_entity_id": _S, "owner_country_code": _S, 
 COUNTRY_TYPES = {"asset_id": _S, "country_code": _S, "share_min": _F, "share_max": _F, "is_controlled": _B}
 
 
+@paused()  # many objects (edges, chains, rows) and no reference cycles (tests/test_score_gc.py)
 def resolve(con: duckdb.DuckDBPyConnection, settings: Settings) -> OwnershipGraph:
     """Resolve ownership and write every ``out_ownership__*`` table. Returns the scope's
-    graph with its control stored."""
+    graph with its control stored. The cyclic garbage collector is paused meanwhile
+    (:func:`infrarisk.collector.paused`): the pass makes many objects and no reference cycles."""
     majority = settings.thresholds.majority
     loaded = load.load_network(con, settings)
     net = loaded.net
@@ -92,23 +95,22 @@ def write_entity_tables(con: duckdb.DuckDBPyConnection, loaded: load.Loaded, ctl
                                               pa.array(vocab, pa.string())).cast(pa.string())
 
     d = depth[ents]
-    con.register("_ctl", pa.table({
+    # the frames are read by DuckDB's replacement scan of these local variables (no view registered and removed)
+    _ctl = pa.table({  # noqa: F841
         "entity_id": id_of(ents), "controller_entity_id": id_of(ctl[ents]),
         "ultimate_controller_entity_id": id_of(top[ents]),
         "chain_length": pa.array(d, mask=d < 0), "is_in_control_loop": top[ents] < 0,
         "controlling_country_code": coded(cc[ents], net.country_codes or [""]),
         "controlling_country_basis": coded(basis[ents], list(network.BASES)),
-        "untraced_fraction": unt[ents], "unknown_max": unknown[ents]}))
+        "untraced_fraction": unt[ents], "unknown_max": unknown[ents]})
     con.execute("CREATE OR REPLACE TABLE out_ownership__entity_control AS SELECT * FROM _ctl")
-    con.unregister("_ctl")
     G.sort_indices()
     rows = np.repeat(np.arange(net.n), np.diff(G.indptr))
     keep = ~net.is_asset[rows]
-    con.register("_g", pa.table({"entity_id": id_of(rows[keep]),
-                                 "country_code": coded(G.indices[keep], net.country_codes or [""]),
-                                 "share_min": np.minimum(G.data[keep], 1.0)}))
+    _g = pa.table({"entity_id": id_of(rows[keep]),  # noqa: F841
+                   "country_code": coded(G.indices[keep], net.country_codes or [""]),
+                   "share_min": np.minimum(G.data[keep], 1.0)})
     con.execute("CREATE OR REPLACE TABLE out_ownership__entity_countries AS SELECT * FROM _g")
-    con.unregister("_g")
     rows = sorted((id_of(comp).to_pylist() for comp in net.cond.loops()), key=lambda c: c[0])
     db.write_frame(con, "out_ownership__loops", pd.DataFrame(
         [{"loop_no": i, "node_ids": c, "size": len(c)} for i, c in enumerate(rows)],
