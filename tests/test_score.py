@@ -1,5 +1,6 @@
 """Bands from shares, control and operation; words that match the figures."""
 
+import numpy as np
 import pytest
 
 from infrarisk import ownership, score
@@ -178,3 +179,33 @@ def test_alt_countries_of_a_list_or_a_text_column(tmp_path, column, values):
     baltic = g.index[con.execute("SELECT entity_id FROM core_ownership__entities "
                                  "WHERE entity_name = 'Baltic Gas Trading'").fetchone()[0]]
     assert score.alt_countries(con, g) == {baltic: frozenset({"RU", "CN"})}  # empty ones are left out
+
+
+def test_group_row_from_lists_and_facts_is_the_row_from_arrays(tmp_path):
+    """score reads memberships, shares and the per-node facts as lists (score._asset_facts); the
+    timeline reads arrays: the same rows, operated and controlled assets included."""
+    t = chinese_chains()
+    ents = t["entities"] + [entity("Op HK", "HK")]
+    stakes = t["stakes"] + [stake("Operated", "Op HK", "", kind="management")]
+    con, log, s = load_tiny(tmp_path, entities=ents, stakes=stakes, links=t["links"], locations=t["locations"])
+    g = ownership.resolve(con, s)
+    profile = load_profile("default")
+    ctl = ownership.control(g, s.thresholds.majority)
+    operators = set(score.vocab.operator_interest_types())
+    facts = score._asset_facts(g, ctl, operators)
+    assert facts[2], "the fixture has an operated asset"
+    n = 0
+    for grp in profile.groups:
+        member = ownership.in_group(g, ctl, set(profile.members(grp)), s.thresholds.majority)
+        lo, hi = ownership.held_share(g, member, ctl)
+        for a in range(g.n):
+            if not g.is_asset[a]:
+                continue
+            for reason in (True, False):
+                slow = score._group_row(g, ctl, a, grp, member, lo, hi, operators, s, reason=reason)
+                fast = score._group_row(g, ctl, a, grp, member.tolist(), lo.tolist(), hi.tolist(), operators, s,
+                                        reason=reason, facts=facts)
+                assert fast == slow and [type(v) for v in fast.values()] == [type(bool(v)) if isinstance(v, np.bool_)
+                                                                            else type(v) for v in slow.values()]
+                n += slow["band"] != "none" or slow["operator_name"] is not None
+    assert n > 0

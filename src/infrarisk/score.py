@@ -153,12 +153,10 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
     alt = alt_countries(con, g)
     rows, held, paths = [], {}, []
     edge_id = {id(e): i for i, e in enumerate(g.edges)}  # the row of each edge in out_exposure__evidence_edges
-    chains: dict[int, str] = {}
-
-    def chain_text(a: int) -> str:  # each asset's control chain in words, made once for every group
-        if a not in chains:
-            chains[a] = " > ".join([g.names[x] for x in ctl.chain[a][1:]])
-        return chains[a]
+    names, chain = g.names, ctl.chain
+    # each asset's control chain in words, made once for every group
+    chains = {a: " > ".join([names[x] for x in chain[a][1:]]) for a in assets}
+    facts = _asset_facts(g, ctl, operators)  # read as lists: faster than arrays value by value
     for grp in profile.groups:
         members = profile.members(grp)
         member, exposed, switched = exposed_members(g, ctl, members, majority, alt)
@@ -166,16 +164,19 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
         held[grp.id] = (member, lo, hi)  # the INGE2 finding states what the sources say: the recorded reading
         xlo, xhi = ownership.held_share(g, exposed, ctl) if switched else (lo, hi)
         # an asset with no member at or above it has no path from one: no walk
-        reach, xreach = ownership.below(g, member), (ownership.below(g, exposed) if switched else None)
+        reach, xreach = ownership.below(g, member).tolist(), (ownership.below(g, exposed).tolist() if switched else None)
+        m_l, lo_l, hi_l = member.tolist(), lo.tolist(), hi.tolist()
+        if switched:
+            x_l, xlo_l, xhi_l = exposed.tolist(), xlo.tolist(), xhi.tolist()
         for a in assets:
             p0 = _group_paths(g, ctl, edge_id, a, grp.id, member) if reach[a] else []
-            r0 = _group_row(g, ctl, a, grp, member, lo, hi, operators, settings, _undisclosed(g, p0),
-                            chain=chain_text(a))
+            r0 = _group_row(g, ctl, a, grp, m_l, lo_l, hi_l, operators, settings, _undisclosed(g, p0) if p0 else (),
+                            chain=chains[a], facts=facts)
             r, p = r0, p0
             if switched:
                 p1 = _group_paths(g, ctl, edge_id, a, grp.id, exposed) if xreach[a] else []
-                r1 = _group_row(g, ctl, a, grp, exposed, xlo, xhi, operators, settings, _undisclosed(g, p1),
-                                chain=chain_text(a))
+                r1 = _group_row(g, ctl, a, grp, x_l, xlo_l, xhi_l, operators, settings,
+                                _undisclosed(g, p1) if p1 else (), chain=chains[a], facts=facts)
                 if (SEVERITY[r1["band"]], r1["share_min"], r1["share_max"]) > (
                         SEVERITY[r0["band"]], r0["share_min"], r0["share_max"]):
                     r = {**r1, "is_more_exposed_reading": True,
@@ -241,15 +242,25 @@ def _undisclosed(g: OwnershipGraph, paths: list[dict]) -> tuple[str, ...]:
 
 def _group_row(g: OwnershipGraph, ctl: ownership.Control, a: int, grp: RiskGroup, member: np.ndarray,
                lo: np.ndarray, hi: np.ndarray, operators: set[str], settings: Settings,
-               undisclosed: tuple[str, ...] = (), reason: bool = True, chain: str | None = None) -> dict:
+               undisclosed: tuple[str, ...] = (), reason: bool = True, chain: str | None = None,
+               facts: tuple | None = None) -> dict:
     """The ``out_exposure__asset_groups`` row of asset ``a`` for one group under one membership;
     ``undisclosed`` names its group-controlled holders of undisclosed share (:func:`_undisclosed`).
     ``reason=False`` leaves the reason in words out (empty: the timeline reads bands only); ``chain``:
-    the asset's control chain in words, when the caller has it."""
+    the asset's control chain in words, when the caller has it. ``member``, ``lo`` and ``hi`` may be
+    lists (read faster than arrays, value by value); ``facts``: :func:`_asset_facts` of ``g``, when the
+    caller has them."""
     t = settings.thresholds
-    operator = next((g.names[e.owner] for e in g.in_edges.get(a, [])
-                     if e.interest_type in operators and member[e.owner]), None)
-    controlled = bool(member[a]) and ctl.controller[a] >= 0
+    if facts is None:
+        operator = next((g.names[e.owner] for e in g.in_edges.get(a, [])
+                         if e.interest_type in operators and member[e.owner]), None)
+        controlled = bool(member[a]) and ctl.controller[a] >= 0
+        owned = bool(g.has_owner[a])
+    else:  # the same, read from lists
+        controller, has_owner, operated_by = facts
+        operator = next((g.names[o] for o in operated_by.get(a, ()) if member[o]), None)
+        controlled = bool(member[a]) and controller[a] >= 0
+        owned = has_owner[a]
     la, ha = float(lo[a]), float(hi[a])
     b = bands.interval_band(la, ha, controlled, operator is not None, t)
     return {
@@ -258,11 +269,22 @@ def _group_row(g: OwnershipGraph, ctl: ownership.Control, a: int, grp: RiskGroup
         "operator_name": operator, "band": b.band,
         "band_reason": bands.band_reason(b, grp.label, la, ha, controlled, operator,
                                          " > ".join(g.names[x] for x in ctl.chain[a][1:]) if chain is None else chain,
-                                         t, bool(g.has_owner[a]),
+                                         t, owned,
                                          undisclosed if la <= bands.EPS else ()) if reason else "",
         "traced_share": 1.0 - b.untraced, "untraced_share": b.untraced, "band_basis": b.basis,
         "band_max": b.band_max, "is_more_exposed_reading": False,
     }
+
+
+def _asset_facts(g: OwnershipGraph, ctl: ownership.Control, operators: set[str]) -> tuple[list, list, dict]:
+    """What :func:`_group_row` reads of every node, as lists: its controller (-1: none), whether it has a
+    recorded owner, and the owners of its edges whose interest is one of ``operators`` (only nodes with
+    such edges; in edge order)."""
+    operated_by: dict[int, list[int]] = {}
+    for e in g.edges:
+        if e.interest_type in operators:
+            operated_by.setdefault(e.subject, []).append(e.owner)
+    return np.asarray(ctl.controller).tolist(), np.asarray(g.has_owner, bool).tolist(), operated_by
 
 
 def _exposed_note(g: OwnershipGraph, switched: list[int], alt: dict[int, frozenset[str]], grp: RiskGroup) -> str:
