@@ -126,25 +126,29 @@ def write(con: duckdb.DuckDBPyConnection, g: ownership.OwnershipGraph, ctl: owne
     claim, counted = _terminals(con, g, ctl, profile, settings, held)
     if claim.group is not None:
         member, lo, hi = held[claim.group.id]
-    # the links of the resolved scope only (a registry may add millions of others)
-    url_of = dict(con.execute("SELECT link_id, source_url FROM core_ownership__links "
-                              "WHERE subject_id IN (SELECT unnest(?))", [g.ids]).fetchall())
     ports: dict[str, dict] = {}
-    counted_terminals = []
-    for t, a, controlled, via_own in counted:
-        counted_terminals.append({"asset_id": t["asset_id"], "port_asset_id": t["parent_asset_id"],
-                                  "share_min": float(lo[a]), "share_max": float(hi[a]), "is_controlled": controlled})
-        holders, urls = set(), set()
+    counted_terminals, found = [], []
+    for t, a, controlled, via_own in counted:  # each terminal's holders and the links behind them
+        holders, lids = set(), []
         for path in ownership.paths_to(g, a, stop=member):
             top = path[0].owner
             if member[top]:
                 holders.add(g.names[top])
                 for e in path:
-                    urls.update(url_of[lid] for lid in e.link_ids)
+                    lids += e.link_ids
         if controlled:
             for e in ownership.control_edges(g, ctl, a):
-                urls.update(url_of[lid] for lid in e.link_ids)
+                lids += e.link_ids
             holders.add(g.names[ctl.chain[a][1]])
+        found.append((holders, lids))
+    # the sources of those links only (link ids are unique: checks/duplicate_ids.sql)
+    needed = sorted({lid for _, lids in found for lid in lids})
+    url_of = dict(con.execute("SELECT link_id, source_url FROM core_ownership__links "
+                              "WHERE link_id IN (SELECT unnest(?))", [needed]).fetchall()) if needed else {}
+    for (t, a, controlled, via_own), (holders, lids) in zip(counted, found):
+        counted_terminals.append({"asset_id": t["asset_id"], "port_asset_id": t["parent_asset_id"],
+                                  "share_min": float(lo[a]), "share_max": float(hi[a]), "is_controlled": controlled})
+        urls = {url_of[lid] for lid in lids}
         p = ports.setdefault(t["parent_asset_id"], {
             "port_asset_id": t["parent_asset_id"], "unlocode": t["unlocode"], "port_name": t["port_name"],
             "country_code": t["country_code"], "terminals": [], "controlling_entities": set(),

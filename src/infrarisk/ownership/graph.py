@@ -126,16 +126,21 @@ def build_graph(con: duckdb.DuckDBPyConnection, settings: Settings, loaded: load
 
 # --------------------------------------------------------------------------- control
 class _Chains:
-    """``chain[v]``: the control chain of node ``v``, computed when asked for."""
+    """``chain[v]``: the control chain of node ``v``, computed when first asked for and kept (the
+    resolve pass, the score and the evidence ask for the same chains; callers only read them)."""
 
     def __init__(self, controller: np.ndarray):
         self.controller = controller
         self._list = None  # the controllers as a list: walked faster than the array
+        self._made: dict[int, list[int]] = {}
 
     def __getitem__(self, v: int) -> list[int]:
-        if self._list is None:
-            self._list = np.asarray(self.controller).tolist()
-        return network.chain(self._list, int(v))
+        made = self._made.get(v)
+        if made is None:
+            if self._list is None:
+                self._list = np.asarray(self.controller).tolist()
+            made = self._made[int(v)] = network.chain(self._list, int(v))
+        return made
 
     def __len__(self) -> int:
         return len(self.controller)
