@@ -38,3 +38,18 @@ def test_held_share_is_stored_per_membership_and_returned_as_copies(chains):
     fr = ownership.in_group(g, ctl, {"FR"})  # computed by the resolve pass already
     ownership.held_share(g, fr, ctl)
     assert len(g._held) == before + 1
+
+
+def test_held_shares_copies_unless_told_not_to(chains):
+    from infrarisk.ownership.graph import held_shares
+
+    con, g, s = chains
+    ctl = ownership.control(g)
+    fr = ownership.in_group(g, ctl, {"FR"})
+    (lo, hi), = held_shares(g, [fr], ctl)
+    (lo_s, hi_s), = held_shares(g, [fr], ctl, copy=False)
+    np.testing.assert_array_equal(lo, lo_s)
+    np.testing.assert_array_equal(hi, hi_s)
+    assert not np.shares_memory(lo, lo_s)
+    (lo_s2, _), = held_shares(g, [fr], ctl, copy=False)
+    assert lo_s2 is lo_s  # the stored array itself

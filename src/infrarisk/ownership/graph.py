@@ -265,11 +265,12 @@ def _held_key(member: np.ndarray, ctl: Control | None) -> tuple:
     return np.asarray(member, bool).tobytes(), None if ctl is None else id(ctl.controller)
 
 
-def held_shares(g: OwnershipGraph, members: list[np.ndarray], ctl: Control | None = None
+def held_shares(g: OwnershipGraph, members: list[np.ndarray], ctl: Control | None = None, copy: bool = True
                 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`held_share` of several memberships, those not stored yet solved together
     (:func:`~infrarisk.ownership.shares.held_share_many`; one by one where the scope has a
-    cross-holding), each stored like :func:`held_share`'s."""
+    cross-holding), each stored like :func:`held_share`'s. ``copy=False`` returns the stored
+    arrays themselves (for a caller that only reads them)."""
     keys = [_held_key(m, ctl) for m in members]
     todo = [i for i, k in enumerate(keys) if k not in g._held]
     controller = None if ctl is None else ctl.controller
@@ -278,6 +279,8 @@ def held_shares(g: OwnershipGraph, members: list[np.ndarray], ctl: Control | Non
         got = [shares.held_share(g.net, members[i], controller) for i in todo]
     for i, r in zip(todo, got):
         g._held[keys[i]] = r
+    if not copy:
+        return [g._held[k] for k in keys]
     return [(g._held[k][0].copy(), g._held[k][1].copy()) for k in keys]
 
 

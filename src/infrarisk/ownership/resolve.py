@@ -199,7 +199,7 @@ def write_scope_tables(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, ctl: C
     # held by or through entities controlled from each single country
     countries = sorted({c for c in ctl.country if c})
     members = in_groups(g, ctl, [{c} for c in countries], settings.thresholds.majority)
-    held_all = held_shares(g, members, ctl)  # every country in one solve (stored on the graph)
+    held_all = held_shares(g, members, ctl, copy=False)  # every country in one solve (stored on the graph; only read here)
     at, country_no, s_lo, s_hi, s_ctl = [], [], [], [], []
     for k, (member, (h_lo, h_hi)) in enumerate(zip(members, held_all)):
         held = asset_nodes[h_hi[asset_nodes] > 0]

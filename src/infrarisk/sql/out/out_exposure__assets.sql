@@ -7,22 +7,17 @@
 -- (infrarisk.bands); a port's band_basis is 'rollup' (its terminals carry theirs), an asset
 -- without ownership data is 'no_data' (all of it untraced).
 CREATE OR REPLACE TABLE out_exposure__assets AS
-WITH graded AS (
-    SELECT
-        *, rowid,
-        CASE band WHEN 'high' THEN 4 WHEN 'elevated' THEN 3 WHEN 'low' THEN 2
-                  WHEN 'unknown' THEN 1 ELSE 0 END AS severity
-    FROM out_exposure__asset_groups
-),
-best AS (
+WITH best AS (
     -- per asset the first row by severity DESC, share_min DESC (NULL last), group_id (NULL last): the row
     -- (rowid) with the least key, picked by an aggregate over narrow rows (a window sorts the wide ones)
     SELECT *
-    FROM graded
+    FROM out_exposure__asset_groups
     WHERE rowid IN (
-        SELECT arg_min(rowid, {'severity': -severity, 'no_share': share_min IS NULL, 'share': coalesce(-share_min, 0),
+        SELECT arg_min(rowid, {'severity': -(CASE band WHEN 'high' THEN 4 WHEN 'elevated' THEN 3 WHEN 'low' THEN 2
+                                                      WHEN 'unknown' THEN 1 ELSE 0 END),
+                               'no_share': share_min IS NULL, 'share': coalesce(-share_min, 0),
                                'no_group': group_id IS NULL, 'group': coalesce(group_id, '')})
-        FROM graded
+        FROM out_exposure__asset_groups
         GROUP BY asset_id)
 )
 SELECT
