@@ -7,7 +7,7 @@ import gc
 
 import numpy as np
 
-from infrarisk import ownership, score
+from infrarisk import bands, ownership, score
 from infrarisk.ownership import network
 from infrarisk.profiles import load_profile
 from tests.builders import chinese_chains, load_tiny
@@ -18,13 +18,15 @@ def test_resolve_and_score_run_paused_and_leave_next_to_no_cyclic_garbage(tmp_pa
     con, log, s = load_tiny(tmp_path, entities=t["entities"], stakes=t["stakes"], links=t["links"],
                             locations=t["locations"])
     seen = []
-    chain = network.chain
 
-    def noting(*args, **kwargs):  # walked by both stages
-        seen.append(gc.isenabled())
-        return chain(*args, **kwargs)
+    def noting(f):
+        def call(*args, **kwargs):
+            seen.append(gc.isenabled())
+            return f(*args, **kwargs)
+        return call
 
-    monkeypatch.setattr(network, "chain", noting)
+    monkeypatch.setattr(network, "chain", noting(network.chain))  # walked by the resolve pass
+    monkeypatch.setattr(bands, "band_reason", noting(bands.band_reason))  # said by the score for each row
     gc.collect()
     assert gc.isenabled()
     g = ownership.resolve(con, s)
