@@ -48,7 +48,6 @@ import re
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from . import bands, db, ownership, vocab
@@ -185,10 +184,10 @@ def score(con: duckdb.DuckDBPyConnection, g: OwnershipGraph, profile: Profile, s
             rows.append(r)
             paths += p
     write_groups(con, census_statements(con, rows))
-    gc = pd.DataFrame([{"group_id": grp.id, "group_label": grp.label, "country_code": c}
-                       for grp in profile.groups for c in sorted(profile.members(grp))],
-                      columns=["group_id", "group_label", "country_code"])
-    db.write_frame(con, "out_exposure__group_countries", gc, order_by=["group_id", "country_code"])
+    gc = [(grp.id, grp.label, c) for grp in profile.groups for c in sorted(profile.members(grp))]
+    db.write_columns(con, "out_exposure__group_countries", {
+        "group_id": [r[0] for r in gc], "group_label": [r[1] for r in gc], "country_code": [r[2] for r in gc]},
+        {"group_id": _S, "group_label": _S, "country_code": _S}, order_by=["group_id", "country_code"])
     db.run_sql(con, "out/out_exposure__ports")
     db.run_sql(con, "out/out_exposure__assets", {"profile_name": profile.name})
     write_evidence(con, g, ctl, assets, paths)
