@@ -63,8 +63,9 @@ def _without(columns: list[str], rows: list[dict], col: str) -> tuple[list[str],
     return [c for c in columns if c != col], rows
 
 
-def downloads(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """The layer downloads (module docstring), in a fixed order."""
+def downloads(con: duckdb.DuckDBPyConnection, vendor_rows: dict | None = None) -> list[dict]:
+    """The layer downloads (module docstring), in a fixed order; ``vendor_rows``: what
+    :func:`.vendor_site.country_rows` gives, if the caller has it (else read here)."""
     cols, assets = _table(con, """
         WITH holders AS (
             SELECT l.subject_id AS asset_id,
@@ -101,7 +102,7 @@ def downloads(con: duckdb.DuckDBPyConnection) -> list[dict]:
     ca_lic = [r["licence"] for r in ca if r["licence"] is not None]
     out.append(_download("country-assets.csv", *_without(cols, ca, "is_noncommercial"), ca_lic))
     cols, cs = _table(con, "SELECT * FROM out_exposure__countries ORDER BY country_code")
-    vend = vendor_site.country_rows(con)  # "built by" columns (issue 13), beside the ownership counts
+    vend = vendor_site.country_rows(con) if vendor_rows is None else vendor_rows  # "built by" columns (issue 13), beside the ownership counts
     for r in cs:
         text = vendor_site.summary_text(vend.get(r["country_code"], vendor_site.empty_country()))
         r.update({c: text[c] for c in vendor_site.SUMMARY_COLUMNS})
