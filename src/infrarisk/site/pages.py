@@ -78,7 +78,7 @@ def other_pages(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.Ma
     vend = vendor_site.country_rows(con)  # the "built by" columns of both (read once)
     layer_files = layer_downloads.downloads(con, vend)
     for d in layer_files:
-        write_text(out_dir / d["href"], csv_text(d["rows"], d["columns"]))
+        write_text(out_dir / d["href"], d["csv"])
     html, _ = country_page.country_page(con, TYPE_LABELS, [d for d in layer_files if d["name"].startswith("country-")],
                                         md.outlines, vend, **sb.common)
     write_text(out_dir / "countries.html", html)
