@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 
-from ..explain import records
+from ..explain import dicts, pycolumns
 from . import geojson, mapping, outlines, vendor_site
 
 #: (lowest count, fill colour) of the choropleth classes
@@ -85,13 +85,12 @@ def country_data(con, labels: dict, shapes=None, vendor_rows: dict | None = None
     ``shapes``: the outlines of :func:`.outlines.read` if the caller has them (else read here);
     ``vendor_rows``: :func:`.vendor_site.country_rows` if the caller has them (else read here).
     """
-    summary = con.execute("SELECT * FROM out_exposure__countries ORDER BY country_name, country_code").df()
-    assets = con.execute("SELECT * FROM out_exposure__country_assets ORDER BY country_code, name, asset_id").df()
-    by_country: dict[str, list[dict]] = {}
-    for x in records(assets):  # one pass instead of a filter per country
-        by_country.setdefault(x["country_code"], []).append(x)
+    summary = dicts(*pycolumns(con, "SELECT * FROM out_exposure__countries ORDER BY country_name, country_code"))
+    by_country: dict[str, list[dict]] = {}  # through Arrow: a missing value None (NaN in a pandas frame)
+    for x in dicts(*pycolumns(con, "SELECT * FROM out_exposure__country_assets ORDER BY country_code, name, asset_id")):
+        by_country.setdefault(x["country_code"], []).append(x)  # one pass instead of a filter per country
     countries = []
-    for r in summary.to_dict("records"):
+    for r in summary:
         a = by_country.get(r["country_code"], [])
         listed = [x for x in a if x["is_controlled_high_risk"] or x["band"] in ("high", "elevated")]
         domestic = [x for x in a if x["is_controlled_domestic"]]
