@@ -97,7 +97,8 @@ def country_data(con, labels: dict, shapes=None, vendor_rows: dict | None = None
         countries.append({**r, "by_type": _by_type(a, labels), "listed": _records(listed, labels),
                           "domestic": _records(domestic, labels)})
     by_code = {c["country_code"]: c for c in countries}
-    vend = vendor_site.country_rows(con) if vendor_rows is None else vendor_rows  # "built by": a separate dimension, beside the ownership counts
+    # "built by": a separate dimension, beside the ownership counts
+    vend = vendor_site.country_rows(con) if vendor_rows is None else vendor_rows
     for c in countries:
         c["vendor"] = vend.get(c["country_code"], vendor_site.empty_country())
 
