@@ -41,7 +41,6 @@ from infrarisk.profiles import load_profile  # noqa: E402
 from infrarisk.settings import Settings  # noqa: E402
 from infrarisk.site import (SiteBuilder, connect_read_only, downloads, extras, layer_downloads,  # noqa: E402
                             mapdata, vendor_downloads)
-from infrarisk.site.pages import csv_text  # noqa: E402
 from infrarisk.site.changes import compute  # noqa: E402
 
 
@@ -82,7 +81,7 @@ def main(argv=None) -> dict:
         cpu["write_sets"], _ = best_cpu(lambda: downloads.write_sets(sets, out), args.runs)
         cpu["layer_downloads"], files = best_cpu(lambda: layer_downloads.downloads(con), args.runs)
         for d in files:
-            (out / d["href"]).write_bytes(csv_text(d["rows"], d["columns"]).encode("utf-8"))
+            (out / d["href"]).write_bytes(d["csv"].encode("utf-8"))
         cpu["vendor_downloads"], _ = best_cpu(lambda: vendor_downloads.write(con, out), args.runs)
         cpu["write_api"], _ = best_cpu(lambda: extras.write_api(sb, ex.owner_urls, out, changes), args.runs)
     finally:

@@ -123,3 +123,30 @@ def test_a_set_of_some_rows_takes_its_lines_from_the_whole_set(tmp_path, numbers
         assert (tmp_path / "a" / f"data/y.{ext}").read_bytes() == (tmp_path / "b" / f"data/y.{ext}").read_bytes()
     assert (tmp_path / "a/data/y.csv").read_bytes() == _pandas_csv(part)
     assert b'"id:7"' in (tmp_path / "a/data/y.geojson").read_bytes()
+
+
+@pytest.mark.parametrize("numbers", [False, True], ids=["text", "with-numbers"])
+def test_sets_through_a_cursor_of_the_reads_are_the_bytes_of_an_own_database(tmp_path, numbers):
+    """:func:`downloads.write_sets` on the sets of :func:`downloads.download_sets` (which carry the connection
+    of the site's reads: its queries run on a cursor of it, here of a read-only database file) writes the
+    bytes it writes through a database of its own (a plain list of sets)."""
+    import duckdb
+
+    gdf = _frame(numbers)
+    rows = np.array([7, 0, 2, 5, 11])
+    specs = [("all", "data/x", gdf, "CC-BY-4.0", None),
+             ("some", "data/y", gdf.iloc[rows].reset_index(drop=True), "ODbL-1.0", rows)]
+    duckdb.connect(str(tmp_path / "reads.duckdb")).execute("CREATE TABLE frame AS SELECT 1 AS x").close()
+    reads = duckdb.connect(str(tmp_path / "reads.duckdb"), read_only=True)
+    sets = downloads._Sets(specs)
+    sets.con = reads
+    for d in ("own", "cursor"):
+        (tmp_path / d / "data").mkdir(parents=True)
+    downloads.write_sets(specs, tmp_path / "own")
+    downloads.write_sets(sets, tmp_path / "cursor")
+    assert reads.execute("SELECT x FROM frame").fetchall() == [(1,)]  # still open, its own table untouched
+    reads.close()
+    for stem in ("x", "y"):
+        for ext in ("csv", "geojson", "parquet"):
+            own, cur = (tmp_path / d / f"data/{stem}.{ext}" for d in ("own", "cursor"))
+            assert own.read_bytes() == cur.read_bytes()

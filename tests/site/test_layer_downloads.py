@@ -38,3 +38,18 @@ def test_rows_are_the_values_of_the_pandas_round_trip(sql):
         assert all(_same(r[c], w[c]) for c in cols), (r, w)
     if sql is PLAIN:
         assert rows[1]["f"] is None and rows[1]["b"] is None and rows[0]["b"] is True and rows[0]["i"] == 1
+
+
+@pytest.mark.parametrize("sql", [PLAIN, OTHER, "SELECT NULL::BOOLEAN AS b, '' AS e", "SELECT true AS b",
+                                 "SELECT * FROM (VALUES ('x')) t(s) WHERE false"],
+                         ids=["plain", "dates-and-decimals", "empty-text", "one-flag", "no-rows"])
+def test_csv_of_columns_is_the_csv_of_rows(sql):
+    """The file written column by column has the bytes the rows' writer (site/pages.csv_text) gave."""
+    from infrarisk.site.pages import csv_text
+
+    con = duckdb.connect()
+    names, cols = layer_downloads._columns(con, sql)
+    _, rows = layer_downloads._table(con, sql)
+    assert layer_downloads.csv_text(names, cols) == csv_text(rows, names)
+    keep, kept = layer_downloads._without(names, cols, names[0])
+    assert keep == names[1:] and kept == cols[1:]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 
-from ..explain import records
+from ..explain import dicts, pycolumns
 from . import geojson, mapping, outlines, vendor_site
 
 #: (lowest count, fill colour) of the choropleth classes
@@ -79,25 +79,26 @@ def _records(rows: list[dict], labels: dict) -> list[dict]:
              "type_label": labels.get(x["asset_type"], x["asset_type"])} for x in rows]
 
 
-def country_data(con, labels: dict, shapes=None) -> tuple[list[dict], dict]:
+def country_data(con, labels: dict, shapes=None, vendor_rows: dict | None = None) -> tuple[list[dict], dict]:
     """Per European country its counts, by-type rows and listed assets; and the map's GeoJSON.
 
-    ``shapes``: the outlines of :func:`.outlines.read` if the caller has them (else read here).
+    ``shapes``: the outlines of :func:`.outlines.read` if the caller has them (else read here);
+    ``vendor_rows``: :func:`.vendor_site.country_rows` if the caller has them (else read here).
     """
-    summary = con.execute("SELECT * FROM out_exposure__countries ORDER BY country_name, country_code").df()
-    assets = con.execute("SELECT * FROM out_exposure__country_assets ORDER BY country_code, name, asset_id").df()
-    by_country: dict[str, list[dict]] = {}
-    for x in records(assets):  # one pass instead of a filter per country
-        by_country.setdefault(x["country_code"], []).append(x)
+    summary = dicts(*pycolumns(con, "SELECT * FROM out_exposure__countries ORDER BY country_name, country_code"))
+    by_country: dict[str, list[dict]] = {}  # through Arrow: a missing value None (NaN in a pandas frame)
+    for x in dicts(*pycolumns(con, "SELECT * FROM out_exposure__country_assets ORDER BY country_code, name, asset_id")):
+        by_country.setdefault(x["country_code"], []).append(x)  # one pass instead of a filter per country
     countries = []
-    for r in summary.to_dict("records"):
+    for r in summary:
         a = by_country.get(r["country_code"], [])
         listed = [x for x in a if x["is_controlled_high_risk"] or x["band"] in ("high", "elevated")]
         domestic = [x for x in a if x["is_controlled_domestic"]]
         countries.append({**r, "by_type": _by_type(a, labels), "listed": _records(listed, labels),
                           "domestic": _records(domestic, labels)})
     by_code = {c["country_code"]: c for c in countries}
-    vend = vendor_site.country_rows(con)  # "built by": a separate dimension, beside the ownership counts
+    # "built by": a separate dimension, beside the ownership counts
+    vend = vendor_site.country_rows(con) if vendor_rows is None else vendor_rows
     for c in countries:
         c["vendor"] = vend.get(c["country_code"], vendor_site.empty_country())
 
@@ -148,13 +149,15 @@ def _rounded(feats: list[dict], ndigits: int = 3) -> list[dict]:
     return feats
 
 
-def country_page(con, labels: dict, downloads: list[dict], shapes=None, **ctx) -> tuple[str, list[dict]]:
+def country_page(con, labels: dict, downloads: list[dict], shapes=None, vendor_rows: dict | None = None,
+                 **ctx) -> tuple[str, list[dict]]:
     """HTML of ``countries.html`` and the per-country rows (module docstring).
 
     ``shapes``: the outlines of :func:`.outlines.read` if the caller has them (:attr:`.mapdata.MapData.outlines`);
-    ``ctx`` is what every page of the site gets (sources, profile, as_of).
+    ``vendor_rows`` as :func:`country_data` takes them; ``ctx`` is what every page of the site gets
+    (sources, profile, as_of).
     """
-    countries, data = country_data(con, labels, shapes)
+    countries, data = country_data(con, labels, shapes, vendor_rows)
     with mapping.stable_ids("cc"):
         m = mapping.site_map([51.0, 16.0], 4, js=[("infrarisk_core", "static/infrarisk/core.js"),
                                                   ("outline", "data/map/outline.js"),

@@ -75,11 +75,12 @@ def other_pages(con: duckdb.DuckDBPyConnection, sb: SiteBuilder, md: "mapdata.Ma
     """Every page but the map: countries, foreign stakes, INGE2, methodology, sources, changes."""
     files_lic = [f["licence"] for s in sb.sources for f in s["files"] if s["source_id"] in ("curated", "wpi")]
     # telecom and energy layers: downloads (licence of each = most restrictive of its rows), country summary
-    layer_files = layer_downloads.downloads(con)
+    vend = vendor_site.country_rows(con)  # the "built by" columns of both (read once)
+    layer_files = layer_downloads.downloads(con, vend)
     for d in layer_files:
-        write_text(out_dir / d["href"], csv_text(d["rows"], d["columns"]))
+        write_text(out_dir / d["href"], d["csv"])
     html, _ = country_page.country_page(con, TYPE_LABELS, [d for d in layer_files if d["name"].startswith("country-")],
-                                        md.outlines, **sb.common)
+                                        md.outlines, vend, **sb.common)
     write_text(out_dir / "countries.html", html)
     vendor_downloads.write(con, out_dir)  # data/vendors.csv: the "built by" dimension (issue 13)
 
