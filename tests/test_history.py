@@ -212,7 +212,7 @@ def test_pairs_word_each_share_as_share_text_does_signed_zeros_nan_and_repeats_i
 
 
 def test_the_state_read_through_arrow_is_the_state_pandas_reads(real_build, monkeypatch):
-    """Real data: the links and bands of :func:`state_of`, read through Arrow (:func:`infrarisk.explain.frame`),
+    """Real data: the links and bands of :func:`state_of`, read through Arrow (:func:`infrarisk.reads.frame`),
     are the frames ``df()`` gives, column types included, and so is the digest."""
     import duckdb
 

@@ -38,7 +38,7 @@ import duckdb
 import pandas as pd
 
 from .errors import DataError
-from .explain import frame  # df()'s frames, read through Arrow
+from .reads import frame  # df()'s frames, read through Arrow
 from .history_pairs import _date, _pairs
 from .history_entities import (CONTROLLER_COLUMNS, REGISTRATION_COLUMNS, change_summary, controller_changes,
                                controllers_of, registration_changes, registrations_of)  # noqa: F401 (re-exported)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from infrarisk.explain import columns
+from infrarisk.reads import columns
 from infrarisk.site.builder import AssetRows, _records, as_records
 
 
@@ -74,12 +74,12 @@ def test_site_records_copied_from_the_explainers_are_the_site_records():
 
 
 def test_rows_from_the_text_columns_frame_made_are_the_rows_made_from_the_frame():
-    """AssetRows taking the text columns :func:`infrarisk.explain.frame` made with None where text is missing
+    """AssetRows taking the text columns :func:`infrarisk.reads.frame` made with None where text is missing
     (``nones``) has the rows it makes from the frame itself: text missing in some rows, in all, in none;
     numbers, flags and dates beside; no rows."""
     import duckdb
 
-    from infrarisk.explain import frame
+    from infrarisk.reads import frame
 
     con = duckdb.connect()
     sql = """SELECT * FROM (VALUES ('a', 'x', NULL::VARCHAR, 'p', 1.5, true, DATE '2020-01-02'),

@@ -1,4 +1,4 @@
-"""The country page's rows read through Arrow (:func:`infrarisk.explain.pycolumns`) are those the pandas
+"""The country page's rows read through Arrow (:func:`infrarisk.reads.pycolumns`) are those the pandas
 frames gave (kept here as the reference), as the page uses them: the summary rows as they are, the asset
 rows after :func:`~infrarisk.site.country_page._records` (a missing value None either way)."""
 
@@ -8,7 +8,7 @@ import math
 
 import duckdb
 
-from infrarisk.explain import dicts, pycolumns, records
+from infrarisk.reads import dicts, pycolumns, records
 from infrarisk.site import country_page
 from infrarisk.site.features import TYPE_LABELS
 

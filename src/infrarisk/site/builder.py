@@ -16,7 +16,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..explain import Explainer, dicts, frame, pycolumns
+from ..explain import Explainer
+from ..reads import dicts, frame, pycolumns
 from ..fmt import share_text
 from ..profiles import Profile
 from ..settings import Settings
@@ -35,14 +36,14 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 def as_records(df: pd.DataFrame, columns: tuple[list[str], list[np.ndarray]],
                made: list[dict] | None = None) -> list[dict]:
-    """:func:`_records` of ``df`` from its :func:`infrarisk.explain.columns` (converted once): a missing
+    """:func:`_records` of ``df`` from its :func:`infrarisk.reads.columns` (converted once): a missing
     value is None, but for dates (NaT, as :func:`_records` has it). ``made``: the rows as dicts of those
     columns (:attr:`infrarisk.explain.Explainer.link_by_id`'s), copied with their missing values set
     to None instead of made again.
 
     Examples
     --------
-    >>> from infrarisk.explain import columns
+    >>> from infrarisk.reads import columns
     >>> df = pd.DataFrame({"a": [1.5, None], "d": pd.to_datetime(["2020-01-02", None]), "s": ["x", None]})
     >>> as_records(df, columns(df))
     [{'a': 1.5, 'd': Timestamp('2020-01-02 00:00:00'), 's': 'x'}, {'a': None, 'd': NaT, 's': None}]
@@ -147,7 +148,7 @@ class SiteBuilder:
         self.con, self.settings, self.profile = con, settings, profile
         self.explainer = Explainer(con, profile, settings)
         self.sources = read_sources(con)
-        # text as plain Python objects (:func:`~infrarisk.explain.frame`): iterating Arrow-backed strings row by row is slow
+        # text as plain Python objects (:func:`~infrarisk.reads.frame`): iterating Arrow-backed strings row by row is slow
         nones: dict = {}  # its text columns with None where missing, as the rows have them
         self.assets = frame(con, f"SELECT {', '.join(ASSET_COLUMNS)} FROM out_exposure__assets ORDER BY asset_id",
                             nones=nones)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 
-from ..explain import dicts, pycolumns
+from ..reads import dicts, pycolumns
 from . import geojson, mapping, outlines, vendor_site
 
 #: (lowest count, fill colour) of the choropleth classes

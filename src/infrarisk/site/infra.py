@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..explain import dicts, pycolumns
+from ..reads import dicts, pycolumns
 from ..fmt import share_text
 from .features import asset_frame
 

@@ -46,7 +46,7 @@ from . import layers as registry
 from . import outlines
 from . import vendor_site
 from ..collector import paused
-from ..explain import pycolumns
+from ..reads import pycolumns
 from .layers import STATUSES, Layer, type_label
 from .render import BAND_COLOURS, BAND_LABELS
 
