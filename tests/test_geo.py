@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from infrarisk.geo import REASONS, countries_gdf, points_outside_country
+import shapely
+
+from infrarisk.geo import REASONS, countries_gdf, country_polygons, points_outside_country
 from tests.conftest import REPO_DATASETS, run_loaders
 
 
@@ -18,6 +20,17 @@ def test_countries_gdf_is_one_row_per_feature_in_wgs84(geo_db):
     assert sorted(gdf.loc[gdf.country_code == "CY", "ne_id"]) == [2, 3]  # Northern Cyprus counts for CY
     assert set(gdf.geom_type) == {"Polygon", "MultiPolygon"}
     assert "geometry_wkt" not in gdf.columns
+
+
+def test_country_polygons_are_the_gdf_s_rows_without_geopandas(geo_db):
+    con, _ = geo_db
+    frame, geometry = country_polygons(con)
+    gdf = countries_gdf(con)
+    assert type(frame) is pd.DataFrame and geometry.dtype == object and len(geometry) == len(frame) == 9
+    pd.testing.assert_frame_equal(frame, pd.DataFrame(gdf.drop(columns="geometry")))
+    assert shapely.equals_exact(geometry, gdf.geometry.to_numpy(), tolerance=0).all()
+    frame.loc[0, "country_code"] = "XX"  # the caller's copy: the next reader gets the table as it is
+    assert country_polygons(con)[0].loc[0, "country_code"] != "XX"
 
 
 def _check(con, rows, **kw):
@@ -149,19 +162,19 @@ def test_the_loaders_shapes_are_those_the_wkt_gives_and_are_taken_only_for_that_
     con, _ = run_loaders(REPO_DATASETS, names=("unlocode", "naturalearth"))
     assert polygons._KEPT  # kept by the loader
     geo._CACHE.clear()
-    handed = geo._shapes(con).gdf
+    handed = geo._shapes(con)
     assert not polygons._KEPT  # taken once
     geo._CACHE.clear()
-    read = geo._shapes(con).gdf
-    assert len(handed) == len(read) > 200
-    assert handed.drop(columns="geometry").equals(read.drop(columns="geometry"))
-    assert shapely.to_wkb(handed.geometry.to_numpy()).tolist() == shapely.to_wkb(read.geometry.to_numpy()).tolist()
-    polygons.keep(con, {i: shapely.Point(0, 0) for i in read["ne_id"].tolist()})
+    read = geo._shapes(con)
+    assert len(handed.frame) == len(read.frame) > 200
+    assert handed.frame.equals(read.frame)
+    assert shapely.to_wkb(handed.geometry).tolist() == shapely.to_wkb(read.geometry).tolist()
+    polygons.keep(con, {i: shapely.Point(0, 0) for i in read.frame["ne_id"].tolist()})
     con.execute("UPDATE core_geo__country_polygons SET country_code = 'XX' WHERE ne_id = (SELECT min(ne_id) "
                 "FROM core_geo__country_polygons)")
     geo._CACHE.clear()
-    again = geo._shapes(con).gdf
-    assert shapely.to_wkb(again.geometry.to_numpy()).tolist() == shapely.to_wkb(read.geometry.to_numpy()).tolist()
+    again = geo._shapes(con)
+    assert shapely.to_wkb(again.geometry).tolist() == shapely.to_wkb(read.geometry).tolist()
 
 
 def test_another_connection_to_the_same_tables_finds_the_shapes_kept_and_a_changed_one_does_not(geo_db, tmp_path):
@@ -190,6 +203,6 @@ def test_another_connection_to_the_same_tables_finds_the_shapes_kept_and_a_chang
         changed.execute("UPDATE core_geo__country_polygons SET country_code = 'XM' WHERE country_code = 'MT'")
         again = geo._shapes(changed)
         assert again is not first
-        assert "XM" in set(again.gdf.country_code) and "MT" not in set(again.gdf.country_code)
+        assert "XM" in set(again.frame.country_code) and "MT" not in set(again.frame.country_code)
     finally:
         changed.close()

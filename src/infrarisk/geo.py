@@ -8,7 +8,10 @@ Inputs: a DuckDB connection holding ``core_geo__country_polygons`` and
 Outputs:
 
 - :func:`countries_gdf`: the Natural Earth 1:50m country features as a GeoDataFrame
-  (EPSG:4326), one row per feature, with the country code each counts for.
+  (EPSG:4326), one row per feature, with the country code each counts for;
+- :func:`country_polygons`: the same features as a plain frame and an array of shapely
+  geometries, without GeoPandas (the site's outlines read them so: a build never imports
+  GeoPandas, about 0.07 CPU-s of imports, GeoPandas' own and pyproj's).
 - :func:`points_outside_country` and :data:`REASONS`: the loaders' position check
   (:mod:`infrarisk.sources.naturalearth.positions`, shapely alone), re-exported here: the rows
   of a table whose point lies farther than a tolerance from the polygon(s) of the country the
@@ -27,20 +30,25 @@ facto ones: a Crimean port stated as UA lies in the Russia polygon and is report
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
 
 # the position check is the loaders' (shapely alone, no GeoPandas), re-exported here for analysts
 from .sources.naturalearth.positions import REASONS, points_outside_country  # noqa: F401
 
-__all__ = ["CRS", "REASONS", "countries_gdf", "points_outside_country"]
+__all__ = ["CRS", "REASONS", "countries_gdf", "country_polygons", "points_outside_country"]
 
 CRS = "EPSG:4326"
 
 
-def countries_gdf(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:
+def countries_gdf(con: duckdb.DuckDBPyConnection) -> "gpd.GeoDataFrame":
     """The Natural Earth country features of the database as a GeoDataFrame.
 
     Parameters
@@ -62,14 +70,44 @@ def countries_gdf(con: duckdb.DuckDBPyConnection) -> gpd.GeoDataFrame:
     >>> gdf.loc[gdf.country_code == "MT", "name_long"].item()  # doctest: +SKIP
     'Malta'
     """
-    return _shapes(con).gdf.copy()
+    import geopandas as gpd
+
+    frame, geometry = country_polygons(con)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
+
+
+def country_polygons(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, np.ndarray]:
+    """The Natural Earth country features of the database, without GeoPandas: a frame of their
+    attributes and their shapely geometries, row for row.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A database holding ``core_geo__country_polygons``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The columns of ``core_geo__country_polygons`` but ``geometry_wkt``, one row per feature in
+        ``ne_id`` order (a copy: the caller may change it).
+    geometry : numpy.ndarray
+        The features' shapely geometries (object array, the same order; shared: do not change them).
+
+    Examples
+    --------
+    >>> frame, geometry = country_polygons(con)  # doctest: +SKIP
+    >>> frame.loc[frame.country_code == "MT", "name_long"].item(), geometry[0].geom_type  # doctest: +SKIP
+    ('Malta', 'MultiPolygon')
+    """
+    shapes = _shapes(con)
+    return shapes.frame.copy(), shapes.geometry
 
 
 class _Shapes:
-    """The country polygons of one database as a GeoDataFrame (:func:`countries_gdf` copies it)."""
+    """The country polygons of one database: attributes and geometries (:func:`country_polygons` copies the frame)."""
 
-    def __init__(self, gdf: gpd.GeoDataFrame):
-        self.gdf = gdf
+    def __init__(self, frame: pd.DataFrame, geometry: np.ndarray):
+        self.frame, self.geometry = frame, geometry
 
 
 _CACHE: dict[str, _Shapes] = {}  # at most one: the fingerprint of the table -> its features
@@ -92,7 +130,7 @@ def _shapes(con: duckdb.DuckDBPyConnection) -> _Shapes:
         df = con.execute("SELECT * EXCLUDE (geometry_wkt) FROM core_geo__country_polygons ORDER BY ne_id").df()
         geometry = np.empty(len(df), dtype=object)
         geometry[:] = [given[i] for i in df["ne_id"].tolist()]
-    shapes = _Shapes(gpd.GeoDataFrame(df, geometry=geometry, crs=CRS))
+    shapes = _Shapes(df, geometry)
     _CACHE.clear()  # one database at a time: a build, a test
     _CACHE[key] = shapes
     return shapes

@@ -47,9 +47,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .timeline import Past
 
 Progress = Callable[[str], None]
-#: the modules of the stages after verify (GeoPandas for the loaders' position checks first), imported
-#: while verify and load run (:func:`_warm`)
-LATER_STAGES = ("infrarisk.geo", "infrarisk.integrate", "infrarisk.ownership", "infrarisk.score", "infrarisk.summary",
+#: the modules of the stages after load, imported while verify and load run (:func:`_warm`); no GeoPandas:
+#: nothing a build runs needs it (``tests/test_pipeline.py``)
+LATER_STAGES = ("infrarisk.integrate", "infrarisk.ownership", "infrarisk.score", "infrarisk.summary",
                 "infrarisk.checks", "infrarisk.timeline")
 
 

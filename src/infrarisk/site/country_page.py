@@ -2,7 +2,7 @@
 
 Contract: :func:`country_page` reads ``out_exposure__countries`` and
 ``out_exposure__country_assets`` (see :mod:`infrarisk.summary`) and the Natural Earth 1:50m
-polygons (``ISO_A2_EH``, via :func:`infrarisk.geo.countries_gdf`) of a finished build and
+polygons (``ISO_A2_EH``, via :func:`infrarisk.geo.country_polygons`) of a finished build and
 returns the HTML of ``countries.html``: a Folium map (:mod:`infrarisk.site.mapping`) where
 each European country is coloured by how many of its critical assets are controlled from a
 high-risk country *other than itself* (foreign means foreign: Russia's own gas fields are not

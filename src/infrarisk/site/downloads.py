@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -61,8 +60,9 @@ COLUMNS = ["asset_id", "name", "layer", "asset_type", "asset_type_label", "count
            *vendor_site.DOWNLOAD_COLUMNS, "licence"]
 
 
-def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
-    """One row per mapped asset, in map order, with its geometry."""
+def table(sb: "SiteBuilder", md: MapData) -> pd.DataFrame:
+    """One row per mapped asset, in map order, with its geometry (shapely, column ``geometry``; a plain
+    frame: a build imports no GeoPandas)."""
     f = md.facts
     names = sb.entity_info
     frames, geoms = [], []
@@ -80,10 +80,10 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
         frames.append(rows)
         geoms.append(np.asarray(geom, dtype=object))
     if not frames:
-        return gpd.GeoDataFrame({c: [] for c in COLUMNS}, geometry=[], crs="EPSG:4326")
+        return pd.DataFrame({**{c: [] for c in COLUMNS}, "geometry": np.array([], dtype=object)})
     # the rows of every layer, then their shapes: one frame with a geometry, not one per layer
     out = pd.concat(frames, ignore_index=True)
-    out = gpd.GeoDataFrame(out, geometry=np.concatenate(geoms), crs="EPSG:4326")
+    out["geometry"] = np.concatenate(geoms)
     ctl_cc = dict(sb.con.execute(
         "SELECT asset_id, controlling_country_code FROM out_ownership__asset_controllers").fetchall())
 
@@ -106,7 +106,7 @@ def table(sb: "SiteBuilder", md: MapData) -> gpd.GeoDataFrame:
     out["to_recheck"] = [ages.get(a, (None, None))[1] for a in ids]
     for c, values in vendor_site.download_columns(sb, ids).items():  # "built by" (issue 13), beside ownership
         out[c] = values
-    return gpd.GeoDataFrame(out[[*COLUMNS, "geometry"]], geometry="geometry", crs="EPSG:4326")
+    return out[[*COLUMNS, "geometry"]]
 
 
 def _ages(sb: "SiteBuilder") -> dict[str, tuple]:
@@ -138,7 +138,7 @@ def _ages(sb: "SiteBuilder") -> dict[str, tuple]:
     return out
 
 
-def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict, text: pa.Table | None = None,
+def _write_geojson(gdf: pd.DataFrame, path: Path, licence: dict, text: pa.Table | None = None,
                    con: duckdb.DuckDBPyConnection | None = None, features: pa.ChunkedArray | None = None) -> None:
     """RFC 7946 GeoJSON with the licence as a top-level member.
 
@@ -155,7 +155,7 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, licence: dict, text: pa.Ta
     _write_parts(path, [(head + ',"features":[').encode("utf-8"), *body, b"]}\n"])
 
 
-def _features(gdf: gpd.GeoDataFrame, text: pa.Table | None = None,
+def _features(gdf: pd.DataFrame, text: pa.Table | None = None,
               con: duckdb.DuckDBPyConnection | None = None) -> pa.ChunkedArray:
     """One GeoJSON feature per row, each followed by a comma, as an Arrow text column (rows in order).
 
@@ -164,7 +164,7 @@ def _features(gdf: gpd.GeoDataFrame, text: pa.Table | None = None,
     handed over as Python values.
     """
     cols = [c for c in gdf.columns if c != "geometry"]
-    arr = gdf.geometry.to_numpy()
+    arr = gdf["geometry"].to_numpy()
     is_point = shapely.get_type_id(arr) == 0
     xy = np.full((len(arr), 2), np.nan)
     if is_point.any():
@@ -227,7 +227,7 @@ def _csv_specials() -> str:
 _CSV_SPECIALS = _csv_specials()
 
 
-def _text_table(gdf: gpd.GeoDataFrame) -> tuple[pa.Table, pa.Table | None]:
+def _text_table(gdf: pd.DataFrame) -> tuple[pa.Table, pa.Table | None]:
     """The columns but the geometry as Arrow (as the GeoParquet holds them), and the same with every
     column as text when every one holds text or nothing (None when one holds numbers or flags)."""
     table = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns="geometry")), preserve_index=False)
@@ -242,7 +242,7 @@ def _text_table(gdf: gpd.GeoDataFrame) -> tuple[pa.Table, pa.Table | None]:
     return table, pa.table(cols, names=table.column_names) if cols else None
 
 
-def _write_csv(gdf: gpd.GeoDataFrame, path: Path, text: pa.Table | None,
+def _write_csv(gdf: pd.DataFrame, path: Path, text: pa.Table | None,
                con: duckdb.DuckDBPyConnection | None = None, lines: pa.ChunkedArray | None = None) -> None:
     """CSV with a ``wkt`` column, as pandas writes it (None empty, fields quoted only when needed).
 
@@ -251,7 +251,7 @@ def _write_csv(gdf: gpd.GeoDataFrame, path: Path, text: pa.Table | None,
     """
     if lines is None and (text is None or "wkt" in text.column_names):
         plain = pd.DataFrame(gdf.drop(columns="geometry"))
-        plain["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
+        plain["wkt"] = shapely.to_wkt(gdf["geometry"].to_numpy(), rounding_precision=6) if len(gdf) else []
         path.write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
         return
     if lines is None:
@@ -261,10 +261,10 @@ def _write_csv(gdf: gpd.GeoDataFrame, path: Path, text: pa.Table | None,
     _write_parts(path, [buf.getvalue().encode("utf-8"), *text_parts(lines)])
 
 
-def _csv_lines(gdf: gpd.GeoDataFrame, text: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.ChunkedArray:
+def _csv_lines(gdf: pd.DataFrame, text: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.ChunkedArray:
     """The CSV line of each row (:func:`_write_csv`; ``text`` as :func:`_text_table` gives it, without a
     ``wkt`` column), put together by DuckDB, as an Arrow text column."""
-    wkt = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=6) if len(gdf) else []
+    wkt = shapely.to_wkt(gdf["geometry"].to_numpy(), rounding_precision=6) if len(gdf) else []
     frame = text.append_column("wkt", pa.array(wkt, type=pa.string()))
 
     def field(c: str) -> str:
@@ -294,7 +294,7 @@ class _Lines:
         return _Lines(*(None if col is None else col.take(pick) for col in (self.csv, self.features)))
 
 
-def _write_set(gdf: gpd.GeoDataFrame, out: Path, stem: str, lic: str,
+def _write_set(gdf: pd.DataFrame, out: Path, stem: str, lic: str,
                formats: tuple[str, ...] = ("csv", "geojson", "parquet"),
                con: duckdb.DuckDBPyConnection | None = None, given: _Lines | None = None) -> _Lines:
     """Write one set's files; return its lines (:class:`_Lines`), ``given`` ones used where there are."""
@@ -384,11 +384,11 @@ def write_sets(sets: list[tuple], out_dir: Path, formats: tuple[str, ...] = ("cs
         con.close()
 
 
-def _write_geoparquet(gdf: gpd.GeoDataFrame, path: Path, licence: dict, table: pa.Table | None = None) -> None:
+def _write_geoparquet(gdf: pd.DataFrame, path: Path, licence: dict, table: pa.Table | None = None) -> None:
     """GeoParquet 1.0.0: WKB geometry, ``geo`` metadata (CRS omitted = OGC:CRS84), and the licence;
     ``table``: the columns but the geometry as :func:`_text_table` gives them."""
     import pyarrow.parquet as pq
-    geoms = gdf.geometry.to_numpy()
+    geoms = gdf["geometry"].to_numpy()
     if table is None:
         table = pa.Table.from_pandas(pd.DataFrame(gdf.drop(columns="geometry")), preserve_index=False)
     table = table.append_column("geometry", pa.array(shapely.to_wkb(geoms, output_dimension=2), type=pa.binary()))

@@ -1,7 +1,7 @@
 """The Natural Earth country outlines the site draws, read and simplified once per site build.
 
 Contract: :func:`read` takes a finished build (``core_geo__country_polygons`` through
-:func:`infrarisk.geo.countries_gdf`, and the country codes of ``out_exposure__countries``) and
+:func:`infrarisk.geo.country_polygons`, no GeoPandas, and the country codes of ``out_exposure__countries``) and
 returns the features two parts draw, as a frame sorted by country code then Natural Earth id:
 those meeting the map's box (:data:`BOX`, flag ``in_box``) and those of a country the country
 page has a section for (:mod:`.country_page`), each with ``ne_id``, ``country_code``, the
@@ -34,9 +34,9 @@ COLUMNS = ["ne_id", "country_code", "in_box", "area", "label_longitude", "label_
 
 def read(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     """The outlines (module docstring); None when the build has no country polygons."""
-    from ..geo import countries_gdf
+    from ..geo import country_polygons
     try:
-        gdf = countries_gdf(con)
+        frame, geometry = country_polygons(con)
     except duckdb.CatalogException:
         return None
     try:
@@ -44,14 +44,14 @@ def read(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     except duckdb.CatalogException:
         codes = set()
     west, east, south, north = BOX
-    in_box = gdf.index.isin(gdf.cx[west:east, south:north].index)
-    keep = in_box | np.array([cc in codes for cc in gdf["country_code"]], dtype=bool)
-    gdf = gdf[keep].assign(in_box=in_box[keep], area=shapely.area(gdf.geometry.to_numpy()[keep]))
-    gdf = gdf.sort_values(["country_code", "ne_id"]).reset_index(drop=True)
-    simplified = shapely.simplify(gdf.geometry.to_numpy(), SIMPLIFY_DEG, preserve_topology=True)
-    return pd.DataFrame({"ne_id": gdf["ne_id"], "country_code": gdf["country_code"], "in_box": gdf["in_box"],
-                         "area": gdf["area"], "label_longitude": gdf["label_longitude"],
-                         "label_latitude": gdf["label_latitude"], "geometry": simplified})[COLUMNS]
+    in_box = shapely.intersects(geometry, shapely.box(west, south, east, north))  # what GeoPandas' .cx selects
+    keep = in_box | np.array([cc in codes for cc in frame["country_code"]], dtype=bool)
+    rows = frame[keep].assign(in_box=in_box[keep], area=shapely.area(geometry[keep]), geometry=geometry[keep])
+    rows = rows.sort_values(["country_code", "ne_id"]).reset_index(drop=True)
+    simplified = shapely.simplify(rows["geometry"].to_numpy(), SIMPLIFY_DEG, preserve_topology=True)
+    return pd.DataFrame({"ne_id": rows["ne_id"], "country_code": rows["country_code"], "in_box": rows["in_box"],
+                         "area": rows["area"], "label_longitude": rows["label_longitude"],
+                         "label_latitude": rows["label_latitude"], "geometry": simplified})[COLUMNS]
 
 
 def payload(outlines: pd.DataFrame) -> dict:
