@@ -8,9 +8,10 @@ and ``&`` so data cannot close a ``<script>`` element.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from ..fmt import pct, share_text
@@ -38,6 +39,35 @@ def esc(value) -> Markup:
     return escape("" if value is None else value)
 
 
+class TemplateCache(FileSystemBytecodeCache):
+    """Jinja2's cache of compiled templates on disk (its own per-user folder under the system's temporary
+    folder, made private to the user, unless ``directory`` is given), as Python keeps ``__pycache__``:
+    a build after the first loads the page templates' code instead of compiling them (about 0.06
+    CPU-s). Jinja2 keys each entry by the template's name and a checksum of its source, so an edited
+    template is compiled again. A cache that cannot be read or written, or an entry that does not load
+    (a truncated file), is skipped: the template is compiled, never an error."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):  # no folder, a damaged entry
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:  # a full or read-only disk: compiled again next time
+            pass
+
+
+def template_cache() -> TemplateCache | None:
+    """The :class:`TemplateCache` in Jinja2's default folder; None where Jinja2 finds no safe one."""
+    try:
+        return TemplateCache()
+    except (OSError, RuntimeError):  # no temporary folder, or one another user owns
+        return None
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -47,6 +77,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # templates do not change during a build: no stat of the file per page
+        bytecode_cache=template_cache(),
     )
     env.filters["pct"] = lambda x: "" if x is None else pct(float(x))
     env.filters["share"] = lambda lo, hi: share_text(float(lo), float(hi))
