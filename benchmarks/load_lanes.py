@@ -80,7 +80,7 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     if args.cpu_steps:  # the lanes' clock, in each process, counts processor time
         lanes.time = types.SimpleNamespace(perf_counter=time.process_time)
-    for name in pipeline.LATER_STAGES:  # what the build's warm-up thread imports meanwhile
+    for name in pipeline.LATER_STAGES:  # what the build imports once the second lane has forked
         import_module(name)
     for pkg in lanes.packages().values():
         import_module(f"{pkg.__name__}.load")

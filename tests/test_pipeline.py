@@ -185,3 +185,29 @@ def test_the_modules_a_build_runs_import_no_geopandas():
             "print(sorted(m for m in ('geopandas', 'pyproj') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_fork_of_a_build_happens_with_no_other_thread_running(tmp_path, monkeypatch):
+    """The later stages' modules are imported on the build's own thread (no import thread left running
+    at the load lanes' fork, the timeline's or the site's), and the integrate stage's asset thread is
+    joined before the timeline forks: a fork copies one thread, and a lock another thread held would
+    stay held in the child."""
+    import threading
+
+    from infrarisk import pipeline
+
+    seen = []
+    fork = os.fork
+
+    def counting_fork():
+        seen.append(sorted(t.name for t in threading.enumerate()))
+        return fork()
+    monkeypatch.setattr(os, "fork", counting_fork)
+    imported = []
+    real = pipeline._import_later_stages
+    monkeypatch.setattr(pipeline, "_import_later_stages", lambda with_site: imported.append(len(seen)) or real(with_site))
+    s, report = build_datasets(tmp_path, REPO_DATASETS, "b")
+    assert report.site_dir.joinpath("index.html").is_file()
+    assert len(seen) >= 4  # the second load lane, the timeline, the site's reads and its parts
+    assert all(names == ["MainThread"] for names in seen), seen
+    assert imported == [1]  # once, right after the second load lane forked

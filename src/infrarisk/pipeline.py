@@ -7,8 +7,9 @@ previous database and site are untouched and the error propagates (the CLI turns
 a non-zero exit code).
 
 Speed: the build uses two processes wherever the work splits. The sources load in two lanes
-(:mod:`infrarisk.sources.lanes`); while verify and load run, a thread imports the later stages'
-modules and the site's (:func:`_warm`). After the integrate stage a child process works out the
+(:mod:`infrarisk.sources.lanes`); once the second lane has forked, this process imports the later
+stages' modules and the site's (:func:`_import_later_stages`) while that one starts loading, then
+verifies and loads its share. After the integrate stage a child process works out the
 timeline's past figures on a copy of the database while this one runs resolve, score and checks
 (:class:`TimelineBeside`); the timeline stage then writes its tables here. The database is
 checkpointed and closed before the site stage, whose reads are split between two processes
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import time
 from importlib import import_module
 from dataclasses import dataclass, field
@@ -47,8 +47,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .timeline import Past
 
 Progress = Callable[[str], None]
-#: the modules of the stages after load, imported while verify and load run (:func:`_warm`); no GeoPandas:
-#: nothing a build runs needs it (``tests/test_pipeline.py``)
+#: the modules of the stages after load, imported while the second load lane starts loading
+#: (:func:`_import_later_stages`); no GeoPandas: nothing a build runs needs it (``tests/test_pipeline.py``)
 LATER_STAGES = ("infrarisk.integrate", "infrarisk.ownership", "infrarisk.score", "infrarisk.summary",
                 "infrarisk.checks", "infrarisk.timeline")
 
@@ -135,7 +135,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         progress(f"[load] {lanes.describe()}")
         # a build without non-commercial sources leaves them out entirely, their licence notices too
         record_sources(con, [m for m in manifests if settings.include_noncommercial or not m.is_noncommercial])
-    from . import checks, integrate, ownership, score, summary, vendors  # imported by _warm meanwhile, or now
+    from . import checks, integrate, ownership, score, summary, vendors  # imported before the load, or now
     # from here no checkpoint whenever the log passes 16 MiB (DuckDB's default) in the middle of a stage:
     # the build checkpoints before the timeline's fork and at the end, each table compressed once (the
     # loads keep the default: their checkpoints fall in the load stage, where the two processes' work evens out)
@@ -181,14 +181,12 @@ class TimelineBeside:
     the child and returns a new connection to the build's file, with DuckDB on one thread until
     the child is joined; :meth:`join` returns the child's
     :class:`~infrarisk.timeline.Past`, from which the timeline stage writes its tables here with
-    today's figures. ``before_fork`` runs first (the build joins its import thread: no other
-    thread may run at a fork). Nothing starts (:attr:`started` false) without ``os.fork`` or
+    today's figures. No other thread may run at the fork. Nothing starts (:attr:`started` false) without ``os.fork`` or
     with ``build_workers`` 1: the stage then works everything out in turn.
     """
 
-    def __init__(self, db_path: Path, settings: Settings, profile: Profile,
-                 before_fork: Callable[[], None] = lambda: None) -> None:
-        self.db_path, self.settings, self.profile, self.before_fork = Path(db_path), settings, profile, before_fork
+    def __init__(self, db_path: Path, settings: Settings, profile: Profile) -> None:
+        self.db_path, self.settings, self.profile = Path(db_path), settings, profile
         self.side = self.db_path.with_name(self.db_path.name + ".timeline")
         self.child = None
         #: the connection :meth:`start` opened (the build closes it if a later stage fails)
@@ -205,7 +203,6 @@ class TimelineBeside:
             return con
         con.execute("CHECKPOINT")
         con.close()
-        self.before_fork()
         shutil.copyfile(self.db_path, self.side)
         settings, profile, side = self.settings, self.profile, self.side
 
@@ -294,14 +291,16 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
     lanes = LoadLanes(settings, tmp_db, ahead).start()
     con = None
     tmp_site = None
-    warming = None
     beside = None
     publishing = None
     try:
+        took = _import_later_stages(with_site)
+        if lanes.split:
+            progress(f"[load] the later stages' modules imported in {took:.2f} s while the second process "
+                     "started loading")
         con = db.connect(tmp_db)
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
-        warming = _warm(with_site)
-        beside = TimelineBeside(tmp_db, settings, profile, before_fork=warming.join)
+        beside = TimelineBeside(tmp_db, settings, profile)
         con = build_database(con, settings, profile, report, progress, lanes=lanes, beside=beside)
         con.execute("CHECKPOINT")
         con.close()  # the site reads the finished file through read-only connections, two processes at once
@@ -314,7 +313,6 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
             tmp_site = site_dir.with_name(f".{site_dir.name}.{os.getpid()}.tmp")
             shutil.rmtree(tmp_site, ignore_errors=True)
             with _stage(report, "site", progress):
-                warming.join()  # before anything forks: no other thread may run then
                 prepared = build_prepared(tmp_db, settings, profile, tmp_site, settings.build_workers, progress)
                 if "side" in prepared.took and settings.build_workers > 1:
                     report.elsewhere["site reads"] = prepared.took["side"]
@@ -330,8 +328,6 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
             publishing.abandon()
         if beside is not None:
             beside.close()
-        if warming is not None:
-            warming.join()
         for c in (con, beside.con if beside is not None else None):
             try:
                 if c is not None:
@@ -347,30 +343,26 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
     return report
 
 
-def _warm(with_site: bool) -> threading.Thread:
-    """Import the later stages' modules (and the site's, compiling its templates) in a thread
-    while verify and load run.
+def _import_later_stages(with_site: bool) -> float:
+    """Import the later stages' modules (and the site's, compiling its templates); the seconds it took.
 
-    Those stages leave the interpreter lock free while DuckDB works and files are hashed;
-    the imports (SciPy, Folium, Jinja2 …) use that time. The loaders were imported before the
-    load stage forked (:func:`_import_loaders`), so the two threads never import the same modules
-    at once; a stage that needs a module the thread is still importing waits for it. A failure
-    here is ignored: the stage imports again and reports it.
+    The build calls it once the second load lane has forked, which meanwhile starts loading: the
+    queue of groups then gives that lane more of the load (:mod:`infrarisk.sources.lanes`). Imported
+    in a thread beside this process's own loading instead, the imports (SciPy, Folium, Jinja2 …)
+    cost the load stage more than their own time: three threads on two cores, two of them taking
+    turns at the interpreter lock (measured: 0.07 s more wall, 0.15 CPU-s more). A failure here is
+    ignored: the stage that needs the module imports it again and reports it.
     """
-
-    def work() -> None:
-        try:
-            for name in LATER_STAGES:
-                import_module(name)
-            if with_site:
-                from .site import render
-                render.warm()
-        except Exception:  # noqa: BLE001 - the stage raises it again
-            pass
-
-    t = threading.Thread(target=work, name="infrarisk-warm", daemon=True)
-    t.start()
-    return t
+    t = time.perf_counter()
+    try:
+        for name in LATER_STAGES:
+            import_module(name)
+        if with_site:
+            from .site import render
+            render.warm()
+    except Exception:  # noqa: BLE001 - the stage raises it again
+        pass
+    return time.perf_counter() - t
 
 
 def _import_loaders() -> None:
