@@ -3,6 +3,7 @@ written by two processes is the same as by one."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -151,3 +152,10 @@ def test_the_owner_pages_process_is_reaped_when_the_other_parts_fail(real_build,
     with pytest.raises(ChildProcessError):  # waited for: no such child any more
         os.waitpid(pid, os.WNOHANG)
     assert p.side is None
+
+
+def test_cores_each_shares_the_cores_this_process_may_use():
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert parallel.cores_each(1) == cores
+    assert parallel.cores_each(2) == max(1, cores // 2)
+    assert parallel.cores_each(64, cores=4) == 1 and parallel.cores_each(0, cores=4) == 4

@@ -37,7 +37,7 @@ import pandas as pd
 
 from typing import TYPE_CHECKING
 
-from . import collector, db, fsops, sources
+from . import collector, db, fsops, parallel, sources
 from .problems import ProblemLog
 from .sources.lanes import LoadLanes
 from .profiles import Profile, load_profile
@@ -140,6 +140,7 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
     # the build checkpoints before the timeline's fork and at the end, each table compressed once (the
     # loads keep the default: their checkpoints fall in the load stage, where the two processes' work evens out)
     con.execute("SET wal_autocheckpoint = '1GB'")
+    con.execute("RESET threads")  # this process alone again: every core
     with _stage(report, "integrate", progress):
         integrate.run(con, settings, report.log)
     with_timeline = with_timeline and not settings.as_of  # a view on a past date has no slider
@@ -198,7 +199,6 @@ class TimelineBeside:
 
     def start(self, con: duckdb.DuckDBPyConnection, until: date) -> duckdb.DuckDBPyConnection:
         """Fork the child (see the class); the connection to use from now on."""
-        from . import parallel
         if not parallel.can_fork() or self.settings.build_workers < 2:
             return con
         con.execute("CHECKPOINT")
@@ -211,6 +211,7 @@ class TimelineBeside:
             c = db.connect(side)
             try:
                 c.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+                c.execute(f"SET threads = {parallel.cores_each(2)}")  # beside resolve and score
                 known = import_module("infrarisk.timeline").past(c, settings, profile, until)
             finally:
                 c.close()
@@ -219,9 +220,8 @@ class TimelineBeside:
         self.con = db.connect(self.db_path)
         self.con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
         self.con.execute("SET wal_autocheckpoint = '1GB'")
-        # one DuckDB thread here while the child computes: the stages' statements read tens of
-        # thousands of rows, where a second thread gains nothing and takes the child's core
-        self.con.execute("SET threads = 1")
+        # this process's share of the cores while the child computes (:func:`infrarisk.parallel.cores_each`)
+        self.con.execute(f"SET threads = {parallel.cores_each(2)}")
         return self.con
 
     def join(self) -> tuple[float, "Past"]:
@@ -300,6 +300,8 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
                      "started loading")
         con = db.connect(tmp_db)
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+        if lanes.split:  # two processes load at once: each DuckDB gets its share of the cores
+            con.execute(f"SET threads = {parallel.cores_each(2)}")
         beside = TimelineBeside(tmp_db, settings, profile)
         con = build_database(con, settings, profile, report, progress, lanes=lanes, beside=beside)
         con.execute("CHECKPOINT")

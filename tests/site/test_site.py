@@ -129,3 +129,19 @@ def test_methodology_states_checks_and_counts(real_build):
         assert f"<td>{c.name}</td>" in html
     assert "curated/asset_stakes.csv" in html
     assert "25%" in html and "10%" in html and "50%" in html
+
+
+def test_the_site_s_read_connections_take_their_share_of_the_cores(real_build):
+    """Two processes read and write the site at once: each DuckDB connection gets its share of the cores
+    (:func:`infrarisk.parallel.cores_each`); alone, every core."""
+    from infrarisk import parallel
+    from infrarisk.site import connect_read_only
+
+    s, _ = real_build
+    threads = lambda con: con.execute("SELECT current_setting('threads')").fetchone()[0]  # noqa: E731
+    for given, expected in ((parallel.cores_each(2), parallel.cores_each(2)), (None, parallel.cores_each(1))):
+        con = connect_read_only(s.db_path, given)
+        try:
+            assert threads(con) == expected
+        finally:
+            con.close()

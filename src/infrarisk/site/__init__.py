@@ -142,9 +142,11 @@ def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: P
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=False)
     copy_static(out_dir)
+    split = workers > 1 and parallel.can_fork()
+    threads = parallel.cores_each(workers) if split else None
 
     def side_reads() -> tuple:
-        con = connect_read_only(db_path)
+        con = connect_read_only(db_path, threads)
         try:
             ex = extras.plan_extras(con)
             changes = None if settings.as_of or not with_changes else compute(con, settings)
@@ -156,7 +158,7 @@ def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: P
 
     def here() -> tuple:
         t = time.perf_counter()
-        con = connect_read_only(db_path)
+        con = connect_read_only(db_path, threads)
         try:
             sb = SiteBuilder(con, settings, profile)
             md = mapdata.collect(sb)
@@ -175,7 +177,7 @@ def prepare_from(db_path: Path, settings: Settings, profile: Profile, out_dir: P
         return [("owners", round(time.perf_counter() - t, 3))]
 
     child = None
-    if workers > 1 and parallel.can_fork():
+    if split:
         child = parallel.Child(side, "the site's side reads and owner pages", early=True)
         try:
             sb, md, here_s = here()
@@ -223,7 +225,7 @@ def write_prepared(p: Prepared, workers: int = 2) -> Path:
             queue = parallel.WorkQueue(len(parts))  # the numbers of the parts left
 
             def work() -> list[tuple[str, float]]:
-                return _run_parts(p, parts, queue.take())
+                return _run_parts(p, parts, queue.take(), parallel.cores_each(workers))
             try:
                 with _frozen_heap():
                     p.written_by = parallel.run_pair(work, work, what="a part of the site")
@@ -253,10 +255,12 @@ def _parts(p: Prepared) -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection],
     ]
 
 
-def _run_parts(p: Prepared, parts: list, numbers: Iterable[int]) -> list[tuple[str, float]]:
-    """Run the parts numbered by ``numbers`` through one read-only connection; their names and seconds."""
+def _run_parts(p: Prepared, parts: list, numbers: Iterable[int], threads: int | None = None
+               ) -> list[tuple[str, float]]:
+    """Run the parts numbered by ``numbers`` through one read-only connection (``threads``: its DuckDB
+    threads, :func:`connect_read_only`); their names and seconds."""
     done = []
-    p.sb.con = con = connect_read_only(p.db_path)
+    p.sb.con = con = connect_read_only(p.db_path, threads)
     try:
         for i in numbers:
             name, fn = parts[i]
@@ -268,6 +272,7 @@ def _run_parts(p: Prepared, parts: list, numbers: Iterable[int]) -> list[tuple[s
     return done
 
 
-def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to a finished database file."""
-    return duckdb.connect(str(db_path), read_only=True)
+def connect_read_only(db_path: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a finished database file; ``threads``: DuckDB's threads (default: every
+    core; the site's processes each take their share, :func:`infrarisk.parallel.cores_each`)."""
+    return duckdb.connect(str(db_path), read_only=True, config={} if threads is None else {"threads": threads})

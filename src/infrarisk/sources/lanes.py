@@ -314,6 +314,7 @@ class LoadLanes:
         loaded, tables = [], []
         try:
             con.execute(f"SET memory_limit = '{self.settings.duckdb_memory_limit}'")
+            con.execute(f"SET threads = {parallel.cores_each(2)}")  # beside the first process's loads
             with self.parts.writing(con, 0) as names:
                 logs = {ABSENT: self._load_absent(con)}
             tables += names
