@@ -140,7 +140,6 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
     # the build checkpoints before the timeline's fork and at the end, each table compressed once (the
     # loads keep the default: their checkpoints fall in the load stage, where the two processes' work evens out)
     con.execute("SET wal_autocheckpoint = '1GB'")
-    con.execute("RESET threads")  # this process alone again: every core
     with _stage(report, "integrate", progress):
         integrate.run(con, settings, report.log)
     with_timeline = with_timeline and not settings.as_of  # a view on a past date has no slider
@@ -300,7 +299,9 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
                      "started loading")
         con = db.connect(tmp_db)
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
-        if lanes.split:  # two processes load at once: each DuckDB gets its share of the cores
+        if settings.build_workers > 1:  # until the timeline's child is joined, two work at once: the load
+            # lanes, then integrate's two threads, then the timeline's child beside resolve and score;
+            # each DuckDB gets its share of the cores (parallel.cores_each), this one all of them after
             con.execute(f"SET threads = {parallel.cores_each(2)}")
         beside = TimelineBeside(tmp_db, settings, profile)
         con = build_database(con, settings, profile, report, progress, lanes=lanes, beside=beside)
