@@ -77,19 +77,14 @@ def countries_gdf(con: duckdb.DuckDBPyConnection) -> "gpd.GeoDataFrame":
 
 
 def country_polygons(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, np.ndarray]:
-    """The Natural Earth country features of the database, without GeoPandas: a frame of their
+    """:func:`countries_gdf`'s rows without GeoPandas (``con`` as there): a frame of the features'
     attributes and their shapely geometries, row for row.
-
-    Parameters
-    ----------
-    con : duckdb.DuckDBPyConnection
-        A database holding ``core_geo__country_polygons``.
 
     Returns
     -------
     frame : pandas.DataFrame
-        The columns of ``core_geo__country_polygons`` but ``geometry_wkt``, one row per feature in
-        ``ne_id`` order (a copy: the caller may change it).
+        The columns of ``core_geo__country_polygons`` but ``geometry_wkt``, in ``ne_id`` order (a
+        copy: the caller may change it).
     geometry : numpy.ndarray
         The features' shapely geometries (object array, the same order; shared: do not change them).
 
