@@ -211,3 +211,33 @@ def test_every_fork_of_a_build_happens_with_no_other_thread_running(tmp_path, mo
     assert len(seen) >= 4  # the second load lane, the timeline, the site's reads and its parts
     assert all(names == ["MainThread"] for names in seen), seen
     assert imported == [1]  # once, right after the second load lane forked
+
+
+def test_one_process_imports_the_later_stages_in_a_thread_joined_before_integrate(tmp_path, monkeypatch):
+    """Without a second load lane, the later stages' modules are imported in a thread while this process
+    verifies and loads, and that thread is done before the integrate stage starts."""
+    import threading
+    import time
+
+    from infrarisk import integrate, pipeline
+
+    events = []
+    real = pipeline._import_later_stages
+
+    def slow(with_site):
+        events.append(("imports on", threading.current_thread().name))
+        time.sleep(0.3)  # longer than nothing: the stage must wait for it
+        took = real(with_site)
+        events.append(("imports done", None))
+        return took
+    run = integrate.run
+
+    def integrating(con, settings, log):
+        events.append(("integrate", None))
+        return run(con, settings, log)
+    monkeypatch.setattr(pipeline, "_import_later_stages", slow)
+    monkeypatch.setattr(integrate, "run", integrating)
+    _, report = build_datasets(tmp_path, REPO_DATASETS, "one", with_site=False, build_workers=1)
+    assert report.db_path.is_file()
+    assert [e[0] for e in events] == ["imports on", "imports done", "integrate"]
+    assert events[0][1] == "infrarisk-imports"

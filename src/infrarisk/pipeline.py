@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from importlib import import_module
 from dataclasses import dataclass, field
@@ -114,7 +115,8 @@ def _stage(report: BuildReport, name: str, progress: Progress):
 
 def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: Profile, report: BuildReport,
                    progress: Progress, with_timeline: bool = True, lanes: LoadLanes | None = None,
-                   beside: "TimelineBeside | None" = None) -> duckdb.DuckDBPyConnection:
+                   beside: "TimelineBeside | None" = None,
+                   importing: threading.Thread | None = None) -> duckdb.DuckDBPyConnection:
     """Run verify → load → integrate → resolve → score → checks → timeline into ``con``; the
     connection to use afterwards (``con``, or a new one to the same file with ``beside``).
 
@@ -135,7 +137,9 @@ def build_database(con: duckdb.DuckDBPyConnection, settings: Settings, profile: 
         progress(f"[load] {lanes.describe()}")
         # a build without non-commercial sources leaves them out entirely, their licence notices too
         record_sources(con, [m for m in manifests if settings.include_noncommercial or not m.is_noncommercial])
-    from . import checks, integrate, ownership, score, summary, vendors  # imported before the load, or now
+    if importing is not None:  # the thread importing the later stages' modules meanwhile (one process)
+        importing.join()
+    from . import checks, integrate, ownership, score, summary, vendors  # imported already, or now
     # from here no checkpoint whenever the log passes 16 MiB (DuckDB's default) in the middle of a stage:
     # the build checkpoints before the timeline's fork and at the end, each table compressed once (the
     # loads keep the default: their checkpoints fall in the load stage, where the two processes' work evens out)
@@ -292,11 +296,16 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
     tmp_site = None
     beside = None
     publishing = None
+    importing = None
     try:
-        took = _import_later_stages(with_site)
         if lanes.split:
+            took = _import_later_stages(with_site)
             progress(f"[load] the later stages' modules imported in {took:.2f} s while the second process "
                      "started loading")
+        else:  # one process: imported in a thread while this one verifies and loads (no fork meanwhile)
+            importing = threading.Thread(target=_import_later_stages, args=(with_site,), name="infrarisk-imports",
+                                         daemon=True)
+            importing.start()
         con = db.connect(tmp_db)
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
         if settings.build_workers > 1:  # until the timeline's child is joined, two work at once: the load
@@ -304,7 +313,7 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
             # each DuckDB gets its share of the cores (parallel.cores_each), this one all of them after
             con.execute(f"SET threads = {parallel.cores_each(2)}")
         beside = TimelineBeside(tmp_db, settings, profile)
-        con = build_database(con, settings, profile, report, progress, lanes=lanes, beside=beside)
+        con = build_database(con, settings, profile, report, progress, lanes=lanes, beside=beside, importing=importing)
         con.execute("CHECKPOINT")
         con.close()  # the site reads the finished file through read-only connections, two processes at once
         # copied into its folder meanwhile when that is on another file system (a synced copy takes a while)
@@ -331,6 +340,8 @@ def _build(settings: Settings, progress: Progress | None, with_site: bool,
             publishing.abandon()
         if beside is not None:
             beside.close()
+        if importing is not None:
+            importing.join()
         for c in (con, beside.con if beside is not None else None):
             try:
                 if c is not None:
@@ -353,8 +364,10 @@ def _import_later_stages(with_site: bool) -> float:
     queue of groups then gives that lane more of the load (:mod:`infrarisk.sources.lanes`). Imported
     in a thread beside this process's own loading instead, the imports (SciPy, Folium, Jinja2 …)
     cost the load stage more than their own time: three threads on two cores, two of them taking
-    turns at the interpreter lock (measured: 0.07 s more wall, 0.15 CPU-s more). A failure here is
-    ignored: the stage that needs the module imports it again and reports it.
+    turns at the interpreter lock (measured: 0.07 s more wall, 0.15 CPU-s more). A build in one
+    process runs it in such a thread, joined once the load stage is done: there the second core is
+    free, and DuckDB leaves the lock free while it loads. A failure here is ignored: the stage that
+    needs the module imports it again and reports it.
     """
     t = time.perf_counter()
     try:
