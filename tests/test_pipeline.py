@@ -206,7 +206,8 @@ def test_every_fork_of_a_build_happens_with_no_other_thread_running(tmp_path, mo
     monkeypatch.setattr(os, "fork", counting_fork)
     imported = []
     real = pipeline._import_later_stages
-    monkeypatch.setattr(pipeline, "_import_later_stages", lambda with_site: imported.append(len(seen)) or real(with_site))
+    monkeypatch.setattr(pipeline, "_import_later_stages",
+                        lambda with_site: imported.append(len(seen)) or real(with_site))
     s, report = build_datasets(tmp_path, REPO_DATASETS, "b")
     assert report.site_dir.joinpath("index.html").is_file()
     assert len(seen) >= 4  # the second load lane, the timeline, the site's reads and its parts

@@ -182,11 +182,12 @@ class TimelineBeside:
 
     :meth:`start` (after the integrate stage) checkpoints and closes the build's connection,
     copies its file (the child's: two processes cannot open one file when one writes it), forks
-    the child and returns a new connection to the build's file, with DuckDB on one thread until
-    the child is joined; :meth:`join` returns the child's
-    :class:`~infrarisk.timeline.Past`, from which the timeline stage writes its tables here with
-    today's figures. No other thread may run at the fork. Nothing starts (:attr:`started` false) without ``os.fork`` or
-    with ``build_workers`` 1: the stage then works everything out in turn.
+    the child and returns a new connection to the build's file, each of the two with DuckDB on its
+    share of the cores (:func:`infrarisk.parallel.cores_each`) until the child is joined;
+    :meth:`join` returns the child's :class:`~infrarisk.timeline.Past`, from which the timeline
+    stage writes its tables here with today's figures. No other thread may run at the fork.
+    Nothing starts (:attr:`started` false) without ``os.fork`` or with ``build_workers`` 1: the
+    stage then works everything out in turn.
     """
 
     def __init__(self, db_path: Path, settings: Settings, profile: Profile) -> None:
