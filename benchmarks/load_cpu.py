@@ -5,8 +5,8 @@ then every loader in :func:`infrarisk.sources.load_all` order, in this one proce
 fresh database file, ``--runs`` times, and prints the best CPU time (``time.process_time``,
 DuckDB's threads included) of each step as one JSON line: ``{"datasets": ..., "runs": N,
 "cpu_s": {"verify": ..., "unlocode": ..., ..., "checkpoint": ..., "load": ...}}`` (``load``
-is the sum of the loaders and ``checkpoint``). The modules the loaders import (GeoPandas
-among them) are imported before the first run, as the build's warm-up thread does. The
+is the sum of the loaders and ``checkpoint``). The modules the loaders import are imported
+before the first run, as the build imports them before its load lanes fork. The
 database is checkpointed after each loader, timed apart (``checkpoint``): DuckDB writes its
 log to disk whenever it fills up, which would charge one loader with what those before it wrote.
 ``checkpoint`` is thus the cost of compressing and writing every loaded table into the file
@@ -82,7 +82,6 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="load_cpu_"))
     try:
-        import_module("infrarisk.geo")  # GeoPandas: the build imports it in its warm-up thread
         for pkg in sources.packages().values():
             import_module(f"{pkg.__name__}.load")
         best: dict[str, float] = {}

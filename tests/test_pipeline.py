@@ -174,7 +174,7 @@ def test_the_collector_runs_less_often_during_a_build_and_as_before_after(monkey
 
 def test_the_modules_a_build_runs_import_no_geopandas():
     """GeoPandas (and pyproj under it) is for analysts (``infrarisk.geo.countries_gdf``, the API): the build's
-    stages, its warm-up imports and the site read the polygons as shapely arrays (about 0.07 CPU-s saved)."""
+    stages, the later stages' imports and the site read the polygons as shapely arrays (about 0.07 CPU-s saved)."""
     code = ("import sys\n"
             "from importlib import import_module\n"
             "import infrarisk.cli, infrarisk.pipeline as p\n"

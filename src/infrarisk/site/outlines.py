@@ -1,7 +1,8 @@
 """The Natural Earth country outlines the site draws, read and simplified once per site build.
 
 Contract: :func:`read` takes a finished build (``core_geo__country_polygons`` through
-:func:`infrarisk.geo.country_polygons`, no GeoPandas, and the country codes of ``out_exposure__countries``) and
+:func:`infrarisk.geo.country_polygons`, without GeoPandas, and the country codes of
+``out_exposure__countries``) and
 returns the features two parts draw, as a frame sorted by country code then Natural Earth id:
 those meeting the map's box (:data:`BOX`, flag ``in_box``) and those of a country the country
 page has a section for (:mod:`.country_page`), each with ``ne_id``, ``country_code``, the

@@ -7,8 +7,7 @@ the shapely geometry of each feature (by ``ne_id``) together with the table's fi
 not parse the WKT back (the loader wrote the WKT from these very geometries, at full
 precision, which parses back to the same coordinates); :func:`look` shows them, on the same
 condition, to the loaders' position checks (:mod:`.positions`) and leaves them for
-:mod:`infrarisk.geo`. No GeoPandas here: the loader runs before the build's warm-up thread
-has imported it.
+:mod:`infrarisk.geo`. No GeoPandas here: a build never imports it.
 """
 
 from __future__ import annotations
